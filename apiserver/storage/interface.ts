@@ -1,0 +1,100 @@
+// The storage contract, shaped like etcd v3's KV + Watch API so that the embedded backend
+// and an etcd backend are interchangeable behind the registry. Keys are strings
+// (`/registry/pods/default/web-1`), values are opaque strings (JSON of the object).
+//
+// Revisions: one cluster-wide counter, incremented once per successful write transaction.
+// A key's modRevision is the revision of its last write, and becomes the object's
+// metadata.resourceVersion.
+
+export interface KeyValue {
+  key: string;
+  value: string;
+  /** Revision at which the key was (last) created. */
+  createRevision: number;
+  /** Revision of the last write to the key. */
+  modRevision: number;
+  /** Number of writes since creation (1 after create). */
+  version: number;
+}
+
+export interface RangeOptions {
+  /** At most this many keys (0 or undefined: no limit). */
+  limit?: number;
+  /** Start from this key, inclusive (used for continue tokens). */
+  startKey?: string;
+  /** Read as of this revision (must not be compacted); default: current. */
+  revision?: number;
+  /** Only count, return no kvs. */
+  countOnly?: boolean;
+}
+
+export interface RangeResult {
+  kvs: KeyValue[];
+  /** The revision the range was served at. */
+  revision: number;
+  /** More keys remain after the last returned one. */
+  more: boolean;
+  /** Total keys under the prefix at that revision (from startKey on). */
+  count: number;
+}
+
+/** Compare a key's modRevision; 0 means "the key does not exist". */
+export interface Compare {
+  key: string;
+  modRevision: number;
+}
+
+export type Op = { type: 'put'; key: string; value: string } | { type: 'delete'; key: string };
+
+export interface TxnResult {
+  succeeded: boolean;
+  /** Store revision after the transaction (unchanged if it failed or wrote nothing). */
+  revision: number;
+  /** On success: the new kv of each put (deletes yield the deleted kv with the delete's revision as modRevision). */
+  results: KeyValue[];
+  /** On failure: the current kv of each compared key (undefined if it does not exist). */
+  current: (KeyValue | undefined)[];
+}
+
+export interface StoreEvent {
+  type: 'put' | 'delete';
+  /** For a put, the new kv; for a delete, the last kv with modRevision = the delete's revision. */
+  kv: KeyValue;
+  /** The kv before this event (undefined for a create). */
+  prevKv?: KeyValue;
+}
+
+export interface WatchHandle {
+  cancel(): void;
+}
+
+export interface WatchCallbacks {
+  /** Events in revision order, never skipped, never reordered; called with one or more at a time. */
+  onEvents(events: StoreEvent[]): void;
+  /** The watch ended (compacted revision → a StatusError 410, or store closed). No more events follow. */
+  onError(err: Error): void;
+}
+
+export interface Storage {
+  /** The current revision. */
+  readonly revision: number;
+  /** The oldest revision still readable (everything below it was compacted). */
+  readonly compactedRevision: number;
+
+  get(key: string): Promise<KeyValue | undefined>;
+  /** All keys with the given prefix, in key order. */
+  range(prefix: string, opts?: RangeOptions): Promise<RangeResult>;
+  /**
+   * If every compare holds, apply the ops atomically at one new revision and resolve once
+   * the write is durable; otherwise apply nothing.
+   */
+  txn(compares: Compare[], ops: Op[]): Promise<TxnResult>;
+  /**
+   * Deliver every event on keys under `prefix` with revision > afterRevision, in order, then
+   * live events as they happen. afterRevision < compactedRevision fails with 410 Expired.
+   */
+  watch(prefix: string, afterRevision: number, callbacks: WatchCallbacks): WatchHandle;
+  /** Forget history below `revision`; reads and watches older than it get 410. */
+  compact(revision: number): Promise<void>;
+  close(): Promise<void>;
+}

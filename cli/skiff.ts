@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `skiff <component>`: one binary, one subcommand per component. Each component owns its
+// own `main.ts` (flags and process wiring); this file only dispatches, loading the chosen
+// component alone so a process starts with nothing it does not run.
+const COMPONENTS: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
+  apiserver: () => import('../apiserver/main.js'),
+  'controller-manager': () => import('../controllers/main.js'),
+  scheduler: () => import('../scheduler/main.js'),
+  kubelet: () => import('../kubelet/main.js'),
+  up: () => import('./up.js'),
+};
+
+const USAGE = `Usage: skiff <command> [flags]
+
+Commands:
+  up                   start a local cluster (API server, controller-manager, scheduler, kubelets)
+  apiserver            run the API server
+  controller-manager   run the controllers
+  scheduler            run the scheduler
+  kubelet              run a node agent
+
+Run 'skiff <command> --help' for a command's flags.`;
+
+async function run(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const load = COMPONENTS[command];
+  if (!load) {
+    console.error(`skiff: unknown command "${command}"\n\n${USAGE}`);
+    process.exit(1);
+  }
+  const component = await load();
+  await component.main(rest);
+}
+
+run().catch((err: unknown) => {
+  console.error(`skiff: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
