@@ -1,0 +1,4 @@
+// Placeholder until this component lands; replaced by its real entry point.
+export async function main(_argv: string[]): Promise<void> {
+  throw new Error('skiff controllers is not built yet');
+}
