@@ -1,0 +1,333 @@
+// Server-side printing: the meta.k8s.io/v1 Table that `kubectl get` (and kctl) ask for with
+// `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`. The columns and their cell logic
+// follow Kubernetes' pkg/printers/internalversion, so both CLIs print what a user of a real
+// cluster expects, and the rules live in one place.
+import type { ResourceInfo } from '../api/resources.js';
+import { apiVersionOf } from '../api/resources.js';
+import type { KubeObject, LabelSelector } from '../api/meta.js';
+import type { Pod, Node, Event, Namespace, ContainerStatus } from '../api/core.js';
+import type { Deployment, ReplicaSet } from '../api/apps.js';
+import type { Lease } from '../api/coordination.js';
+
+export interface TableColumnDefinition {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format: string;
+  description: string;
+  /** 0: always shown; 1: only with `-o wide`. */
+  priority: number;
+}
+
+export interface TableRow {
+  cells: unknown[];
+  object?: unknown;
+}
+
+export interface Table {
+  kind: 'Table';
+  apiVersion: 'meta.k8s.io/v1';
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  columnDefinitions: TableColumnDefinition[];
+  rows: TableRow[];
+}
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+/** Does this Accept header ask for a Table (kubectl's `as=Table;g=meta.k8s.io`)? */
+export function wantsTable(accept?: string): boolean {
+  if (!accept) return false;
+  return accept.split(',').some((part) => {
+    const params = part.split(';').map((p) => p.trim());
+    return params.includes('as=Table') && params.includes('g=meta.k8s.io');
+  });
+}
+
+interface Column<T> {
+  def: TableColumnDefinition;
+  cell(obj: T, now: number): unknown;
+}
+
+const col = <T>(name: string, cell: (obj: T, now: number) => unknown, opts: Partial<TableColumnDefinition> = {}): Column<T> => ({
+  def: { name, type: 'string', format: '', description: '', priority: 0, ...opts },
+  cell,
+});
+const wide = { priority: 1 } as const;
+
+const nameColumn = col<KubeObject>('Name', (o) => o.metadata.name ?? '', {
+  format: 'name',
+  description: 'Name must be unique within a namespace.',
+});
+const ageColumn = col<KubeObject>('Age', (o, now) => age(o.metadata.creationTimestamp, now), {
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+});
+
+/** Kubernetes' duration.HumanDuration: "45s", "2m3s", "15m", "5h10m", "3d4h", "2y30d". */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const days = Math.floor(hours / 24) % 365;
+    return days === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${days}d`;
+  }
+  return `${Math.floor(hours / 24 / 365)}y`;
+}
+
+function age(timestamp: string | null | undefined, now: number): string {
+  if (!timestamp) return '<unknown>';
+  return humanDuration(now - Date.parse(timestamp));
+}
+
+/** metav1.FormatLabelSelector: "app=web,tier in (a,b)", "<none>" for empty. */
+export function formatLabelSelector(sel: LabelSelector | undefined): string {
+  if (!sel) return '<none>';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) parts.push(`${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    switch (e.operator) {
+      case 'In': parts.push(`${e.key} in (${values})`); break;
+      case 'NotIn': parts.push(`${e.key} notin (${values})`); break;
+      case 'Exists': parts.push(e.key); break;
+      case 'DoesNotExist': parts.push(`!${e.key}`); break;
+    }
+  }
+  return parts.length ? parts.join(',') : '<none>';
+}
+
+// ---- pods ----
+
+/** The STATUS column: Kubernetes' printPod reason logic (init containers, waiting/terminated reasons, Terminating). */
+export function podStatusReason(pod: Pod): { reason: string; ready: number; total: number; restarts: number; lastRestart?: string } {
+  const status = pod.status ?? {};
+  let reason: string = status.reason || status.phase || 'Pending';
+  let restarts = 0;
+  let lastRestart: string | undefined;
+  const noteRestart = (c: ContainerStatus) => {
+    restarts += c.restartCount;
+    const finished = c.lastState?.terminated?.finishedAt;
+    if (finished && (!lastRestart || finished > lastRestart)) lastRestart = finished;
+  };
+
+  let initializing = false;
+  const initStatuses = status.initContainerStatuses ?? [];
+  const initCount = pod.spec.initContainers?.length ?? 0;
+  for (let i = 0; i < initStatuses.length; i++) {
+    const c = initStatuses[i]!;
+    noteRestart(c);
+    const term = c.state?.terminated;
+    const waiting = c.state?.waiting;
+    if (term && term.exitCode === 0) continue;
+    if (term) {
+      reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
+    } else if (waiting?.reason && waiting.reason !== 'PodInitializing') {
+      reason = `Init:${waiting.reason}`;
+    } else {
+      reason = `Init:${i}/${initCount}`;
+    }
+    initializing = true;
+    break;
+  }
+
+  let ready = 0;
+  if (!initializing) {
+    restarts = 0;
+    lastRestart = undefined;
+    let hasRunning = false;
+    const statuses = status.containerStatuses ?? [];
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const c = statuses[i]!;
+      noteRestart(c);
+      const waiting = c.state?.waiting;
+      const term = c.state?.terminated;
+      if (waiting?.reason) reason = waiting.reason;
+      else if (term?.reason) reason = term.reason;
+      else if (term) reason = term.signal ? `Signal:${term.signal}` : `ExitCode:${term.exitCode}`;
+      else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) {
+      const podReady = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      reason = podReady ? 'Running' : 'NotReady';
+    }
+  }
+
+  if (pod.metadata.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return { reason, ready, total: pod.spec.containers.length, restarts, lastRestart };
+}
+
+const podColumns: Column<Pod>[] = [
+  nameColumn as Column<Pod>,
+  col<Pod>('Ready', (p) => { const s = podStatusReason(p); return `${s.ready}/${s.total}`; }, {
+    description: 'The aggregate readiness state of this pod for accepting traffic.',
+  }),
+  col<Pod>('Status', (p) => podStatusReason(p).reason, { description: 'The aggregate status of the containers in this pod.' }),
+  col<Pod>('Restarts', (p, now) => {
+    const s = podStatusReason(p);
+    return s.lastRestart ? `${s.restarts} (${humanDuration(now - Date.parse(s.lastRestart))} ago)` : `${s.restarts}`;
+  }, { description: 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.' }),
+  ageColumn as Column<Pod>,
+  col<Pod>('IP', (p) => p.status?.podIP || '<none>', { ...wide, description: 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.' }),
+  col<Pod>('Node', (p) => p.spec.nodeName || '<none>', { ...wide, description: 'NodeName is a request to schedule this pod onto a specific node.' }),
+  col<Pod>('Nominated Node', () => '<none>', { ...wide, description: 'nominatedNodeName is set only when this pod preempts other pods on the node.' }),
+  col<Pod>('Readiness Gates', () => '<none>', { ...wide, description: 'If specified, all readiness gates will be evaluated for pod readiness.' }),
+];
+
+// ---- workloads ----
+
+const containerNames = (t: { spec: { containers: { name: string }[] } } | undefined) => t?.spec.containers.map((c) => c.name).join(',') ?? '';
+const containerImages = (t: { spec: { containers: { image?: string }[] } } | undefined) => t?.spec.containers.map((c) => c.image ?? '').join(',') ?? '';
+
+const deploymentColumns: Column<Deployment>[] = [
+  nameColumn as Column<Deployment>,
+  col<Deployment>('Ready', (d) => `${d.status?.readyReplicas ?? 0}/${d.spec.replicas ?? 1}`, { description: 'Number of the pod with ready state' }),
+  col<Deployment>('Up-to-date', (d) => d.status?.updatedReplicas ?? 0, { type: 'integer', description: 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.' }),
+  col<Deployment>('Available', (d) => d.status?.availableReplicas ?? 0, { type: 'integer', description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.' }),
+  ageColumn as Column<Deployment>,
+  col<Deployment>('Containers', (d) => containerNames(d.spec.template), { ...wide, description: 'Names of each container in the template.' }),
+  col<Deployment>('Images', (d) => containerImages(d.spec.template), { ...wide, description: 'Images referenced by each container in the template.' }),
+  col<Deployment>('Selector', (d) => formatLabelSelector(d.spec.selector), { ...wide, description: 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.' }),
+];
+
+const replicaSetColumns: Column<ReplicaSet>[] = [
+  nameColumn as Column<ReplicaSet>,
+  col<ReplicaSet>('Desired', (r) => r.spec.replicas ?? 1, { type: 'integer', description: 'Replicas is the number of desired replicas.' }),
+  col<ReplicaSet>('Current', (r) => r.status?.replicas ?? 0, { type: 'integer', description: 'Replicas is the most recently observed number of replicas.' }),
+  col<ReplicaSet>('Ready', (r) => r.status?.readyReplicas ?? 0, { type: 'integer', description: 'The number of ready replicas for this replica set.' }),
+  ageColumn as Column<ReplicaSet>,
+  col<ReplicaSet>('Containers', (r) => containerNames(r.spec.template), { ...wide, description: 'Names of each container in the template.' }),
+  col<ReplicaSet>('Images', (r) => containerImages(r.spec.template), { ...wide, description: 'Images referenced by each container in the template.' }),
+  col<ReplicaSet>('Selector', (r) => formatLabelSelector(r.spec.selector), { ...wide, description: 'Selector is a label query over pods that should match the replica count.' }),
+];
+
+// ---- cluster objects ----
+
+function nodeStatus(n: Node): string {
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  const parts = [ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown'];
+  if (n.spec?.unschedulable) parts.push('SchedulingDisabled');
+  return parts.join(',');
+}
+
+function nodeRoles(n: Node): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(n.metadata.labels ?? {})) {
+    if (k.startsWith('node-role.kubernetes.io/')) roles.add(k.slice('node-role.kubernetes.io/'.length));
+    else if (k === 'kubernetes.io/role' && v) roles.add(v);
+  }
+  return roles.size ? [...roles].sort().join(',') : '<none>';
+}
+
+const nodeAddress = (n: Node, type: string) => n.status?.addresses?.find((a) => a.type === type)?.address ?? '<none>';
+
+const nodeColumns: Column<Node>[] = [
+  nameColumn as Column<Node>,
+  col<Node>('Status', nodeStatus, { description: 'The status of the node' }),
+  col<Node>('Roles', nodeRoles, { description: 'The roles of the node' }),
+  ageColumn as Column<Node>,
+  col<Node>('Version', (n) => n.status?.nodeInfo?.kubeletVersion ?? '', { description: 'Kubelet Version reported by the node.' }),
+  col<Node>('Internal-IP', (n) => nodeAddress(n, 'InternalIP'), { ...wide, description: "List of addresses reachable to the node. Queried from cloud provider, if available." }),
+  col<Node>('External-IP', (n) => nodeAddress(n, 'ExternalIP'), { ...wide, description: 'List of addresses reachable to the node. Queried from cloud provider, if available.' }),
+  col<Node>('OS-Image', (n) => n.status?.nodeInfo?.osImage || '<unknown>', { ...wide, description: 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).' }),
+  col<Node>('Kernel-Version', (n) => n.status?.nodeInfo?.kernelVersion || '<unknown>', { ...wide, description: "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)." }),
+  col<Node>('Container-Runtime', (n) => n.status?.nodeInfo?.containerRuntimeVersion || '<unknown>', { ...wide, description: 'Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).' }),
+];
+
+const namespaceColumns: Column<Namespace>[] = [
+  nameColumn as Column<Namespace>,
+  col<Namespace>('Status', (n) => n.status?.phase ?? 'Active', { description: 'The status of the namespace' }),
+  ageColumn as Column<Namespace>,
+];
+
+function eventLastSeen(e: Event, now: number): string {
+  const last = e.lastTimestamp || e.eventTime || e.firstTimestamp || e.metadata.creationTimestamp;
+  return last ? humanDuration(now - Date.parse(last)) : '<unknown>';
+}
+
+const eventColumns: Column<Event>[] = [
+  col<Event>('Last Seen', eventLastSeen, { description: 'Time when last event occurred' }),
+  col<Event>('Type', (e) => e.type ?? '', { description: 'Type of this event (Normal, Warning), new types could be added in the future.' }),
+  col<Event>('Reason', (e) => e.reason ?? '', { description: 'This should be a short, machine understandable string that gives the reason for this event being generated.' }),
+  col<Event>('Object', (e) => `${(e.involvedObject.kind ?? '').toLowerCase()}/${e.involvedObject.name ?? ''}`, { description: 'The object that this event is about.' }),
+  col<Event>('Subobject', (e) => e.involvedObject.fieldPath ?? '', { ...wide, description: 'The field of the object this event is about.' }),
+  col<Event>('Source', (e) => [e.source?.component, e.source?.host].filter(Boolean).join(', ') || e.reportingComponent || '', { ...wide, description: 'The component reporting this event.' }),
+  col<Event>('Message', (e) => (e.message ?? '').trim(), { description: 'A human-readable description of the status of this operation.' }),
+  col<Event>('First Seen', (e, now) => age(e.firstTimestamp || e.eventTime || e.metadata.creationTimestamp, now), { ...wide, description: 'The time at which the event was first recorded.' }),
+  col<Event>('Count', (e) => e.count ?? 1, { ...wide, type: 'integer', description: 'The number of times this event has occurred.' }),
+  col<Event>('Name', (e) => e.metadata.name ?? '', { ...wide, format: 'name', description: 'Name must be unique within a namespace.' }),
+];
+
+const leaseColumns: Column<Lease>[] = [
+  nameColumn as Column<Lease>,
+  col<Lease>('Holder', (l) => l.spec?.holderIdentity ?? '', { description: 'holderIdentity contains the identity of the holder of a current lease.' }),
+  ageColumn as Column<Lease>,
+];
+
+const COLUMNS: Record<string, Column<never>[]> = {
+  Pod: podColumns,
+  Deployment: deploymentColumns,
+  ReplicaSet: replicaSetColumns,
+  Node: nodeColumns,
+  Namespace: namespaceColumns,
+  Event: eventColumns,
+  Lease: leaseColumns,
+} as Record<string, Column<never>[]>;
+
+const DEFAULT_COLUMNS = [nameColumn, ageColumn] as Column<never>[];
+
+/** The column definitions for a resource (what the first watch event carries). */
+export function columnsFor(info: Pick<ResourceInfo, 'kind'>): TableColumnDefinition[] {
+  return (COLUMNS[info.kind] ?? DEFAULT_COLUMNS).map((c) => c.def);
+}
+
+function rowObject(info: ResourceInfo, obj: KubeObject, include: IncludeObject): unknown {
+  if (include === 'None') return undefined;
+  if (include === 'Object') return { apiVersion: apiVersionOf(info), kind: info.kind, ...obj };
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+}
+
+export interface TableOptions {
+  resourceVersion?: string;
+  continue?: string;
+  remainingItemCount?: number;
+  /** Default Metadata, as kube-apiserver does: kubectl reads labels (--show-labels) from it. */
+  includeObject?: IncludeObject;
+  /** Leave out columnDefinitions (watch events after the first). */
+  noHeaders?: boolean;
+  /** Injected clock for tests. */
+  now?: number;
+}
+
+/** Render objects of one resource as a meta.k8s.io/v1 Table. */
+export function toTable(info: ResourceInfo, items: KubeObject[], opts: TableOptions = {}): Table {
+  const columns = COLUMNS[info.kind] ?? DEFAULT_COLUMNS;
+  const now = opts.now ?? Date.now();
+  const include = opts.includeObject ?? 'Metadata';
+  const metadata: Table['metadata'] = {};
+  if (opts.resourceVersion !== undefined) metadata.resourceVersion = opts.resourceVersion;
+  if (opts.continue) metadata.continue = opts.continue;
+  if (opts.remainingItemCount !== undefined) metadata.remainingItemCount = opts.remainingItemCount;
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata,
+    columnDefinitions: opts.noHeaders ? [] : columns.map((c) => c.def),
+    rows: items.map((obj) => {
+      const row: TableRow = { cells: columns.map((c) => c.cell(obj as never, now)) };
+      const object = rowObject(info, obj, include);
+      if (object !== undefined) row.object = object;
+      return row;
+    }),
+  };
+}
