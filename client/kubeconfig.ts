@@ -1,0 +1,202 @@
+// kubeconfig: which server, namespace and context a CLI talks to, read the way kubectl reads
+// it — --kubeconfig, else $KUBECONFIG (a ':'-separated list merged so that the first file
+// defining a cluster/context/user/current-context wins), else ~/.kube/config — and the
+// writer `skiff up` uses to add its own context, like kind does.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+
+interface Named<T> {
+  name: string;
+  [k: string]: unknown;
+  cluster?: T;
+  context?: T;
+  user?: T;
+}
+
+export interface KubeconfigFile {
+  apiVersion?: string;
+  kind?: string;
+  'current-context'?: string;
+  clusters?: Named<{ server?: string; [k: string]: unknown }>[];
+  contexts?: Named<{ cluster?: string; user?: string; namespace?: string; [k: string]: unknown }>[];
+  users?: Named<Record<string, unknown>>[];
+  preferences?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export interface LoadedKubeconfig {
+  server: string;
+  namespace: string;
+  contextName: string;
+  clusterName: string;
+  userName: string;
+  /** The files read, in precedence order. */
+  files: string[];
+}
+
+export class KubeconfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubeconfigError';
+  }
+}
+
+/** ~/.kube/config (HOME wins over os.homedir so tests and sudo behave). */
+export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.HOME || os.homedir(), '.kube', 'config');
+}
+
+/** The files to read, in precedence order. */
+export function kubeconfigPaths(opts: { kubeconfig?: string } = {}, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (opts.kubeconfig) return [opts.kubeconfig];
+  if (env.KUBECONFIG) {
+    const list = env.KUBECONFIG.split(path.delimiter).filter((p) => p !== '');
+    if (list.length > 0) return [...new Set(list)];
+  }
+  return [defaultKubeconfigPath(env)];
+}
+
+export function parseKubeconfig(text: string, file = 'kubeconfig'): KubeconfigFile {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (e) {
+    throw new KubeconfigError(`${file}: invalid YAML: ${(e as Error).message}`);
+  }
+  if (doc === undefined || doc === null) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new KubeconfigError(`${file}: not a kubeconfig (expected a mapping)`);
+  return doc as KubeconfigFile;
+}
+
+/** Merge configs, earlier ones winning per named entry and per current-context (kubectl's rule). */
+export function mergeKubeconfigs(configs: KubeconfigFile[]): KubeconfigFile {
+  const out: KubeconfigFile = { apiVersion: 'v1', kind: 'Config', clusters: [], contexts: [], users: [] };
+  for (const c of configs) {
+    if (out['current-context'] === undefined && c['current-context']) out['current-context'] = c['current-context'];
+    for (const field of ['clusters', 'contexts', 'users'] as const) {
+      const list = (out[field] ?? []) as Named<unknown>[];
+      for (const e of (c[field] ?? []) as Named<unknown>[]) {
+        if (e && typeof e.name === 'string' && !list.some((x) => x.name === e.name)) list.push(e);
+      }
+      (out as Record<string, unknown>)[field] = list;
+    }
+  }
+  return out;
+}
+
+/** Resolve a merged config to server, namespace and context. */
+export function resolveKubeconfig(cfg: KubeconfigFile, opts: { context?: string } = {}, files: string[] = []): LoadedKubeconfig {
+  const where = files.length ? ` (in ${files.join(', ')})` : '';
+  const contextName = opts.context || cfg['current-context'];
+  if (!contextName) throw new KubeconfigError(`no current context is set${where}; pass --context or run \`skiff up\``);
+  const ctx = cfg.contexts?.find((c) => c.name === contextName)?.context;
+  if (!ctx) throw new KubeconfigError(`context "${contextName}" does not exist${where}`);
+  const clusterName = ctx.cluster ?? '';
+  const cluster = cfg.clusters?.find((c) => c.name === clusterName)?.cluster;
+  if (!cluster) throw new KubeconfigError(`context "${contextName}" refers to cluster "${clusterName}", which does not exist${where}`);
+  if (!cluster.server) throw new KubeconfigError(`cluster "${clusterName}" has no server${where}`);
+  return {
+    server: cluster.server,
+    namespace: ctx.namespace || 'default',
+    contextName,
+    clusterName,
+    userName: ctx.user ?? '',
+    files,
+  };
+}
+
+/** Read the kubeconfig(s) and pick the context: --kubeconfig, $KUBECONFIG, ~/.kube/config. */
+export function loadKubeconfig(
+  opts: { kubeconfig?: string; context?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedKubeconfig {
+  const paths = kubeconfigPaths(opts, env);
+  const configs: KubeconfigFile[] = [];
+  const read: string[] = [];
+  for (const p of paths) {
+    let text: string;
+    try {
+      text = fs.readFileSync(p, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // An explicit --kubeconfig must exist; missing entries of $KUBECONFIG are skipped like kubectl.
+      if (code === 'ENOENT' && !opts.kubeconfig) continue;
+      throw new KubeconfigError(code === 'ENOENT' ? `kubeconfig ${p} does not exist` : `cannot read kubeconfig ${p}: ${(e as Error).message}`);
+    }
+    configs.push(parseKubeconfig(text, p));
+    read.push(p);
+  }
+  if (configs.length === 0) {
+    throw new KubeconfigError(`no kubeconfig found (looked in ${paths.join(', ')}); run \`skiff up\` or pass --server / --kubeconfig`);
+  }
+  return resolveKubeconfig(mergeKubeconfigs(configs), opts, read);
+}
+
+function upsert<T extends { name: string }>(list: T[] | undefined, entry: T): T[] {
+  const out = (list ?? []).filter((e) => e && e.name !== entry.name);
+  out.push(entry);
+  return out;
+}
+
+/** Add or replace a cluster+user+context named `name` in a parsed config and make it current. Pure. */
+export function withContext(cfg: KubeconfigFile, entry: { name: string; server: string; namespace?: string }): KubeconfigFile {
+  const prevUser = cfg.users?.find((u) => u.name === entry.name)?.user;
+  return {
+    ...cfg,
+    apiVersion: cfg.apiVersion ?? 'v1',
+    kind: cfg.kind ?? 'Config',
+    preferences: cfg.preferences ?? {},
+    clusters: upsert(cfg.clusters, { name: entry.name, cluster: { server: entry.server } }),
+    users: upsert(cfg.users, { name: entry.name, user: prevUser ?? {} }),
+    contexts: upsert(cfg.contexts, {
+      name: entry.name,
+      context: { cluster: entry.name, user: entry.name, ...(entry.namespace ? { namespace: entry.namespace } : {}) },
+    }),
+    'current-context': entry.name,
+  };
+}
+
+/** Remove the cluster+user+context `name`; current-context is unset if it pointed there. Pure. */
+export function withoutContext(cfg: KubeconfigFile, name: string): KubeconfigFile {
+  const out: KubeconfigFile = {
+    ...cfg,
+    clusters: (cfg.clusters ?? []).filter((c) => c.name !== name),
+    users: (cfg.users ?? []).filter((c) => c.name !== name),
+    contexts: (cfg.contexts ?? []).filter((c) => c.name !== name),
+  };
+  if (out['current-context'] === name) out['current-context'] = '';
+  return out;
+}
+
+function readConfigFile(file: string): KubeconfigFile {
+  try {
+    return parseKubeconfig(fs.readFileSync(file, 'utf8'), file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw e;
+  }
+}
+
+/** Write atomically (temp file + rename), mode 0600, creating the directory. */
+function writeConfigFile(file: string, cfg: KubeconfigFile): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, yaml.dump(cfg, { lineWidth: -1, noRefs: true }), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * What `skiff up` calls: add or replace the cluster, user and context `name` (e.g. 'skiff')
+ * pointing at server, set current-context to it, keep everything else. Creates the file.
+ */
+export function mergeKubeconfigContext(file: string, entry: { name: string; server: string; namespace?: string }): void {
+  writeConfigFile(file, withContext(readConfigFile(file), entry));
+}
+
+/** What `skiff down`/cleanup may call: remove the entries `name` from the file if present. */
+export function removeKubeconfigContext(file: string, name: string): void {
+  if (!fs.existsSync(file)) return;
+  writeConfigFile(file, withoutContext(readConfigFile(file), name));
+}
