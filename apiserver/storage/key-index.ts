@@ -1,0 +1,146 @@
+// Which revision of each key is visible at revision R (etcd's keyIndex + treeIndex).
+//
+// Every key keeps the writes still inside the retained history: parallel arrays of revisions
+// and the kv each wrote, where `undefined` is a delete (a tombstone). Example, key k:
+//   put@5, put@9, delete@12, put@20  →  revs [5, 9, 12, 20], kvs [kv5, kv9, undefined, kv20]
+//   at(11) = kv9, at(12) = absent, at(25) = kv20.
+// compact(10) keeps the newest write ≤ 10 (kv9: it is what a read at 10 sees) and drops the
+// rest below it; a key whose newest write ≤ the compaction point is a tombstone and that has
+// nothing later is forgotten entirely.
+//
+// Only keys with more than one retained write, or ending in a tombstone, can lose anything to
+// compaction; they are tracked in `withHistory` so compaction never walks the whole key space.
+import type { KeyValue } from './interface.js';
+import { SortedKeySet } from './sorted-key-set.js';
+
+export class KeyHistory {
+  revs: number[];
+  kvs: (KeyValue | undefined)[];
+
+  constructor(rev: number, kv: KeyValue | undefined) {
+    this.revs = [rev];
+    this.kvs = [kv];
+  }
+
+  /** The newest write (undefined if it is a delete). */
+  latest(): KeyValue | undefined {
+    return this.kvs[this.kvs.length - 1];
+  }
+
+  /** The kv visible at `rev`, undefined if the key did not exist then. */
+  at(rev: number): KeyValue | undefined {
+    const revs = this.revs;
+    for (let i = revs.length - 1; i >= 0; i--) if (revs[i]! <= rev) return this.kvs[i];
+    return undefined;
+  }
+
+  push(rev: number, kv: KeyValue | undefined): void {
+    this.revs.push(rev);
+    this.kvs.push(kv);
+  }
+
+  /** Whether compaction could still drop something from this key. */
+  hasHistory(): boolean {
+    return this.revs.length > 1 || this.kvs[0] === undefined;
+  }
+
+  /** Drops writes no read at ≥ `atRev` can see. Returns true if nothing is left. */
+  compact(atRev: number): boolean {
+    const revs = this.revs;
+    let keep = -1; // newest write ≤ atRev
+    for (let i = revs.length - 1; i >= 0; i--) {
+      if (revs[i]! <= atRev) {
+        keep = i;
+        break;
+      }
+    }
+    if (keep < 0) return false;
+    // A tombstone at or below the compaction point is invisible to every remaining read.
+    const from = this.kvs[keep] === undefined ? keep + 1 : keep;
+    if (from > 0) {
+      this.revs.splice(0, from);
+      this.kvs.splice(0, from);
+    }
+    return this.revs.length === 0;
+  }
+}
+
+export interface IndexRange {
+  kvs: KeyValue[];
+  count: number;
+  more: boolean;
+}
+
+export class KeyIndex {
+  private readonly keys = new Map<string, KeyHistory>();
+  private readonly sorted = new SortedKeySet();
+  private readonly withHistory = new Set<string>();
+
+  /** Keys tracked (live or with retained history). */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /** The newest write of `key`, whatever its durability (used to evaluate compares). */
+  latest(key: string): KeyValue | undefined {
+    return this.keys.get(key)?.latest();
+  }
+
+  get(key: string, atRev: number): KeyValue | undefined {
+    return this.keys.get(key)?.at(atRev);
+  }
+
+  /** Records a write of `key` at `rev`: a kv for a put, undefined for a delete. */
+  write(key: string, rev: number, kv: KeyValue | undefined): void {
+    const h = this.keys.get(key);
+    if (h === undefined) {
+      this.keys.set(key, new KeyHistory(rev, kv));
+      this.sorted.insert(key);
+      if (kv === undefined) this.withHistory.add(key);
+      return;
+    }
+    h.push(rev, kv);
+    this.withHistory.add(key);
+  }
+
+  /**
+   * Keys under `prefix` from `startKey` (inclusive) as of `atRev`, in key order.
+   * `count` counts every visible key from the start on, even past `limit`, like etcd.
+   */
+  range(prefix: string, startKey: string | undefined, atRev: number, limit: number, countOnly: boolean): IndexRange {
+    const kvs: KeyValue[] = [];
+    let count = 0;
+    const from = startKey !== undefined && startKey > prefix ? startKey : prefix;
+    const keys = this.keys;
+    const max = limit > 0 ? limit : Infinity;
+    this.sorted.forEachFrom(from, (key) => {
+      if (!key.startsWith(prefix)) return false;
+      const kv = keys.get(key)!.at(atRev);
+      if (kv !== undefined) {
+        count++;
+        if (!countOnly && kvs.length < max) kvs.push(kv);
+      }
+      return true;
+    });
+    return { kvs, count, more: countOnly ? false : count > kvs.length };
+  }
+
+  /** Every key visible at `atRev`, in key order (for snapshots). */
+  all(atRev: number): KeyValue[] {
+    return this.range('', undefined, atRev, 0, false).kvs;
+  }
+
+  /** Forgets writes that no read at ≥ `atRev` can see. */
+  compact(atRev: number): void {
+    for (const key of this.withHistory) {
+      const h = this.keys.get(key)!;
+      if (h.compact(atRev)) {
+        this.keys.delete(key);
+        this.sorted.delete(key);
+        this.withHistory.delete(key);
+      } else if (!h.hasHistory()) {
+        this.withHistory.delete(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { KeyValue } from '../../../apiserver/storage/interface.js';
+import { KeyHistory, KeyIndex } from '../../../apiserver/storage/key-index.js';
+
+const kv = (key: string, rev: number, value = `v${rev}`): KeyValue => ({ key, value, createRevision: rev, modRevision: rev, version: 1 });
+
+describe('KeyHistory', () => {
+  it('answers which write is visible at a revision (the worked example in key-index.ts)', () => {
+    const h = new KeyHistory(5, kv('k', 5));
+    h.push(9, kv('k', 9));
+    h.push(12, undefined);
+    h.push(20, kv('k', 20));
+    expect(h.at(4)).toBeUndefined();
+    expect(h.at(5)?.modRevision).toBe(5);
+    expect(h.at(11)?.modRevision).toBe(9);
+    expect(h.at(12)).toBeUndefined();
+    expect(h.at(19)).toBeUndefined();
+    expect(h.at(25)?.modRevision).toBe(20);
+    expect(h.compact(10)).toBe(false);
+    expect(h.revs).toEqual([9, 12, 20]);
+    expect(h.at(10)?.modRevision).toBe(9);
+    expect(h.compact(15)).toBe(false);
+    expect(h.revs).toEqual([20]); // the tombstone at 12 is invisible to any read ≥ 15
+    expect(h.hasHistory()).toBe(false);
+  });
+
+  it('is forgotten once its last write below the compaction point is a delete', () => {
+    const h = new KeyHistory(3, kv('k', 3));
+    h.push(4, undefined);
+    expect(h.compact(4)).toBe(true);
+  });
+});
+
+describe('KeyIndex', () => {
+  it('ranges by prefix at a revision with limit, start key, count and more', () => {
+    const idx = new KeyIndex();
+    idx.write('/a/1', 2, kv('/a/1', 2));
+    idx.write('/a/2', 3, kv('/a/2', 3));
+    idx.write('/b/1', 4, kv('/b/1', 4));
+    idx.write('/a/3', 5, kv('/a/3', 5));
+    idx.write('/a/2', 6, undefined);
+    expect(idx.range('/a/', undefined, 6, 0, false).kvs.map((k) => k.key)).toEqual(['/a/1', '/a/3']);
+    expect(idx.range('/a/', undefined, 5, 0, false).kvs.map((k) => k.key)).toEqual(['/a/1', '/a/2', '/a/3']);
+    const page = idx.range('/a/', undefined, 5, 2, false);
+    expect(page.kvs.map((k) => k.key)).toEqual(['/a/1', '/a/2']);
+    expect(page).toMatchObject({ count: 3, more: true });
+    const next = idx.range('/a/', '/a/2\0', 5, 2, false);
+    expect(next.kvs.map((k) => k.key)).toEqual(['/a/3']);
+    expect(next).toMatchObject({ count: 1, more: false });
+    expect(idx.range('/a/', undefined, 3, 0, true)).toEqual({ kvs: [], count: 2, more: false });
+    idx.compact(6);
+    expect(idx.size).toBe(3); // /a/2 is gone for good
+  });
+});
