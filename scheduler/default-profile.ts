@@ -1,0 +1,33 @@
+// The default-scheduler profile: which plugins run, in which order, with which weights.
+// Filter order follows kube-scheduler's (cheap and decisive checks first; a node is reported
+// under the first filter that rejects it). Score weights are Kubernetes' defaults.
+import type { NodeInfo } from './cache.js';
+import { Framework, type FrameworkOptions } from './framework.js';
+import { BalancedAllocation } from './plugins/balanced-allocation.js';
+import { NodeAffinity } from './plugins/node-affinity.js';
+import { NodeName } from './plugins/node-name.js';
+import { NodePorts } from './plugins/node-ports.js';
+import { NodeReady } from './plugins/node-ready.js';
+import { NodeResourcesFit } from './plugins/node-resources-fit.js';
+import { NodeUnschedulable } from './plugins/node-unschedulable.js';
+import { PodTopologySpread } from './plugins/pod-topology-spread.js';
+import { TaintToleration } from './plugins/taint-toleration.js';
+
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+export function newDefaultFramework(allNodes: () => readonly NodeInfo[], opts: FrameworkOptions = {}): Framework {
+  const taints = new TaintToleration();
+  const affinity = new NodeAffinity();
+  const fit = new NodeResourcesFit();
+  return new Framework(
+    [new NodeUnschedulable(), new NodeName(), new NodeReady(), taints, affinity, new NodePorts(), fit],
+    [
+      { plugin: taints, weight: 3 },
+      { plugin: affinity, weight: 2 },
+      { plugin: new PodTopologySpread(allNodes), weight: 2 },
+      { plugin: fit, weight: 1 },
+      { plugin: new BalancedAllocation(), weight: 1 },
+    ],
+    opts,
+  );
+}

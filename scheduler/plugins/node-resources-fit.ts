@@ -1,0 +1,57 @@
+// NodeResourcesFit: the pod's requests must fit in the node's allocatable minus what bound
+// and assumed pods already request (cpu, memory, ephemeral-storage, extended resources, and
+// one more pod under allocatable.pods). Its score is LeastAllocated: the emptier node wins.
+import type { Pod } from '../../api/core.js';
+import { podRequest, type NodeInfo } from '../cache.js';
+import { unschedulable, MAX_NODE_SCORE, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
+import type { PodResourceRequest } from '../resources.js';
+
+export const NAME = 'NodeResourcesFit';
+
+/** Why the pod does not fit on the node ([] = it fits). Example: ["Insufficient cpu", "Insufficient memory"]. */
+export function insufficientResources(r: PodResourceRequest, node: NodeInfo): string[] {
+  const out: string[] = [];
+  const alloc = node.allocatable;
+  const used = node.requested;
+  if (used.pods + 1 > alloc.pods) out.push('Too many pods');
+  const q = r.requests;
+  if (q.milliCPU > 0 && q.milliCPU > alloc.milliCPU - used.milliCPU) out.push('Insufficient cpu');
+  if (q.memory > 0 && q.memory > alloc.memory - used.memory) out.push('Insufficient memory');
+  if (q.ephemeralStorage > 0 && q.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
+    out.push('Insufficient ephemeral-storage');
+  }
+  if (q.scalar) {
+    for (const [name, v] of q.scalar) {
+      if (v <= 0) continue;
+      const free = (alloc.scalar?.get(name) ?? 0) - (used.scalar?.get(name) ?? 0);
+      if (v > free) out.push(`Insufficient ${name}`);
+    }
+  }
+  return out;
+}
+
+/** ((capacity − requested) × 100) / capacity, 0 when full or over. */
+export function leastRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0 || requested > capacity) return 0;
+  return Math.floor(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+}
+
+export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
+  readonly name = NAME;
+
+  filter(_state: CycleState, pod: Pod, node: NodeInfo): Status | null {
+    const reasons = insufficientResources(podRequest(pod), node);
+    return reasons.length ? unschedulable(NAME, ...reasons) : null;
+  }
+
+  /**
+   * LeastAllocated over cpu and memory, weight 1 each, counting pods without requests as
+   * 100m / 200Mi so that many request-less pods still spread.
+   */
+  score(_state: CycleState, pod: Pod, node: NodeInfo): number {
+    const r = podRequest(pod);
+    const cpu = leastRequestedScore(node.nonZeroMilliCPU + r.nonZeroMilliCPU, node.allocatable.milliCPU);
+    const mem = leastRequestedScore(node.nonZeroMemory + r.nonZeroMemory, node.allocatable.memory);
+    return Math.floor((cpu + mem) / 2);
+  }
+}

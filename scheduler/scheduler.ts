@@ -1,0 +1,255 @@
+// The scheduler: informers feed the cache (nodes, bound pods) and the queue (pending pods
+// for this scheduler); the loop pops a pod, runs the framework synchronously against the
+// cache, assumes the pod on the chosen node and hands the binding to the binder. Failures
+// become a FailedScheduling Event and a PodScheduled=False/Unschedulable condition.
+import type { Node, Pod, PodCondition } from '../api/core.js';
+import { isStatusError } from '../api/errors.js';
+import { now as nowTime } from '../api/meta.js';
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import type { RestClient } from '../client/rest.js';
+import { Binder } from './binder.js';
+import { SchedulerCache } from './cache.js';
+import { DEFAULT_SCHEDULER_NAME, newDefaultFramework } from './default-profile.js';
+import { FitError, type Framework } from './framework.js';
+import { podKey, SchedulingQueue, type QueuedPodInfo } from './queue.js';
+
+export interface SchedulerOptions {
+  client: RestClient;
+  schedulerName?: string;
+  percentageOfNodesToScore?: number;
+  /** Binding calls in flight at once (default 256). */
+  maxInFlightBindings?: number;
+  log?: (msg: string) => void;
+}
+
+export const isAssigned = (pod: Pod) => !!pod.spec.nodeName;
+const isTerminal = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
+/** Did a node change in a way that could let a pending pod fit (not just a heartbeat)? */
+export function nodeSchedulingPropertiesChanged(oldNode: Node, newNode: Node): boolean {
+  const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return (
+    (oldNode.spec?.unschedulable ?? false) !== (newNode.spec?.unschedulable ?? false) ||
+    ready(oldNode) !== ready(newNode) ||
+    JSON.stringify(oldNode.status?.allocatable ?? {}) !== JSON.stringify(newNode.status?.allocatable ?? {}) ||
+    JSON.stringify(oldNode.metadata.labels ?? {}) !== JSON.stringify(newNode.metadata.labels ?? {}) ||
+    JSON.stringify(oldNode.spec?.taints ?? []) !== JSON.stringify(newNode.spec?.taints ?? [])
+  );
+}
+
+/**
+ * The JSON patch (for pods/status) that sets the PodScheduled condition, or undefined when
+ * it already says the same. The resourceVersion test makes it apply only to the pod as we
+ * saw it, so it can never clobber conditions written meanwhile by someone else.
+ */
+export function podScheduledConditionPatch(pod: Pod, cond: PodCondition): unknown[] | undefined {
+  const rvTest = pod.metadata.resourceVersion
+    ? [{ op: 'test', path: '/metadata/resourceVersion', value: pod.metadata.resourceVersion }]
+    : [];
+  const conds = pod.status?.conditions;
+  if (!pod.status) return [...rvTest, { op: 'add', path: '/status', value: { conditions: [cond] } }];
+  if (!conds) return [...rvTest, { op: 'add', path: '/status/conditions', value: [cond] }];
+  const i = conds.findIndex((c) => c.type === cond.type);
+  if (i < 0) return [...rvTest, { op: 'add', path: '/status/conditions/-', value: cond }];
+  const cur = conds[i]!;
+  if (cur.status === cond.status && cur.reason === cond.reason && cur.message === cond.message) return undefined;
+  const value = cur.status === cond.status ? { ...cond, lastTransitionTime: cur.lastTransitionTime ?? cond.lastTransitionTime } : cond;
+  return [...rvTest, { op: 'replace', path: `/status/conditions/${i}`, value }];
+}
+
+export class Scheduler {
+  readonly cache = new SchedulerCache();
+  readonly queue = new SchedulingQueue();
+  readonly framework: Framework;
+  readonly binder: Binder;
+  readonly podInformer: Informer<Pod>;
+  readonly nodeInformer: Informer<Node>;
+  readonly recorder: EventRecorder;
+  private readonly client: RestClient;
+  private readonly schedulerName: string;
+  private readonly log: (msg: string) => void;
+  private cleanupTimer: NodeJS.Timeout | undefined;
+  /** Counters for logs and the benchmark. */
+  readonly stats = { scheduled: 0, unschedulable: 0, bindErrors: 0 };
+
+  constructor(opts: SchedulerOptions) {
+    this.client = opts.client;
+    this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.log = opts.log ?? ((m) => console.error(m));
+    this.framework = newDefaultFramework(() => this.cache.nodes, { percentageOfNodesToScore: opts.percentageOfNodesToScore });
+    this.binder = new Binder(
+      (r) => this.client.bind(r.namespace, r.name, r.nodeName, r.uid),
+      opts.maxInFlightBindings ?? 256,
+    );
+    this.recorder = new EventRecorder(this.client, { component: this.schedulerName });
+    this.podInformer = new Informer<Pod>(this.client.pods());
+    this.nodeInformer = new Informer<Node>(this.client.nodes());
+    this.addEventHandlers();
+  }
+
+  private responsibleFor(pod: Pod): boolean {
+    return (pod.spec.schedulerName ?? DEFAULT_SCHEDULER_NAME) === this.schedulerName;
+  }
+
+  private addEventHandlers(): void {
+    this.nodeInformer.addEventHandler({
+      onAdd: (node) => {
+        this.cache.addNode(node);
+        this.queue.moveAllToActiveOrBackoffQueue('NodeAdd');
+      },
+      onUpdate: (oldNode, newNode) => {
+        this.cache.updateNode(newNode);
+        if (nodeSchedulingPropertiesChanged(oldNode, newNode)) this.queue.moveAllToActiveOrBackoffQueue('NodeUpdate');
+      },
+      onDelete: (node) => this.cache.removeNode(node),
+    });
+    this.podInformer.addEventHandler({
+      onAdd: (pod) => {
+        if (isAssigned(pod)) this.cache.addPod(pod);
+        else if (this.responsibleFor(pod) && !isTerminal(pod)) this.queue.add(pod);
+      },
+      onUpdate: (oldPod, newPod) => {
+        if (isAssigned(newPod)) {
+          // Bound (by us: this confirms the assumption; or by someone else): no longer queued.
+          if (!isAssigned(oldPod)) this.queue.delete(oldPod);
+          this.cache.updatePod(oldPod, newPod);
+          return;
+        }
+        if (!this.responsibleFor(newPod)) return;
+        // Our binding is in flight; the update is most likely our own condition write.
+        if (this.cache.isAssumed(podKey(newPod))) return;
+        if (isTerminal(newPod)) this.queue.delete(newPod);
+        else this.queue.update(oldPod, newPod);
+      },
+      onDelete: (pod) => {
+        if (isAssigned(pod)) {
+          this.cache.removePod(pod);
+          this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+        } else {
+          this.queue.delete(pod);
+          if (this.cache.isAssumed(podKey(pod))) this.cache.removePod(pod);
+        }
+      },
+    });
+  }
+
+  /** Starts the informers (also on standby schedulers, so a new leader starts warm). */
+  start(): void {
+    this.nodeInformer.start();
+    this.podInformer.start();
+  }
+
+  async waitForCacheSync(signal?: AbortSignal): Promise<void> {
+    await Promise.all([this.nodeInformer.waitForSync(signal), this.podInformer.waitForSync(signal)]);
+  }
+
+  /** The scheduling loop; returns when signal aborts (leadership lost or shutdown). */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.waitForCacheSync(signal);
+    this.queue.run();
+    this.cleanupTimer = setInterval(() => {
+      for (const key of this.cache.cleanupExpiredAssumedPods()) this.log(`assumed pod ${key} expired: its binding never showed up`);
+    }, 1000);
+    this.cleanupTimer.unref();
+    signal.addEventListener('abort', () => this.queue.close(), { once: true });
+    let sinceYield = 0;
+    while (!signal.aborted) {
+      if (this.binder.full()) await this.binder.waitForSlot();
+      const qp = await this.queue.pop();
+      if (!qp || signal.aborted) break;
+      this.scheduleOne(qp);
+      // Pops resolve as microtasks; let I/O (watch events, binding answers) in regularly.
+      if (++sinceYield >= 32) {
+        sinceYield = 0;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  }
+
+  /** Stops informers and timers; waits for outstanding bindings and events. */
+  async stop(): Promise<void> {
+    this.queue.close();
+    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
+    await Promise.race([this.binder.waitIdle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    this.nodeInformer.stop();
+    this.podInformer.stop();
+    await Promise.race([this.recorder.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+
+  /** One scheduling cycle for one pod; synchronous up to handing the binding to the binder. */
+  scheduleOne(qp: QueuedPodInfo): void {
+    const pod = qp.pod;
+    const key = qp.key;
+    if (pod.metadata.deletionTimestamp || this.cache.isKnown(key)) {
+      this.queue.done(key);
+      return;
+    }
+    const cycle = this.queue.schedulingCycle();
+    let host: string;
+    try {
+      host = this.framework.schedulePod(pod, this.cache.snapshot()).suggestedHost;
+    } catch (e) {
+      if (!(e instanceof FitError)) throw e;
+      this.stats.unschedulable++;
+      qp.unschedulablePlugins = e.diagnosis.unschedulablePlugins;
+      this.queue.addUnschedulableIfNotPresent(qp, cycle);
+      this.recorder.event(pod, 'Warning', 'FailedScheduling', e.message);
+      this.setUnschedulableCondition(pod, e.message);
+      return;
+    }
+    const assumed: Pod = { ...pod, spec: { ...pod.spec, nodeName: host } };
+    this.cache.assumePod(assumed);
+    this.queue.done(key);
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name!;
+    this.binder.bind({ namespace: ns, name, uid: pod.metadata.uid, nodeName: host }).then(
+      () => {
+        this.stats.scheduled++;
+        this.cache.finishBinding(key);
+        this.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${host}`);
+      },
+      (err: unknown) => this.handleBindingFailure(qp, host, err),
+    );
+  }
+
+  private handleBindingFailure(qp: QueuedPodInfo, host: string, err: unknown): void {
+    this.stats.bindErrors++;
+    this.cache.forgetPod(qp.key);
+    const current = this.podInformer.store.get(qp.key);
+    // Gone, or bound meanwhile (e.g. by another scheduler): nothing to retry.
+    if (isStatusError(err, 'NotFound') || !current || isAssigned(current)) return;
+    const msg = `Binding rejected: running Bind plugin "DefaultBinder": ${(err as Error).message}`;
+    this.log(`binding ${qp.key} to ${host} failed: ${(err as Error).message}`);
+    qp.pod = current;
+    this.queue.requeueWithBackoff(qp);
+    this.recorder.event(current, 'Warning', 'FailedScheduling', msg);
+  }
+
+  /** PodScheduled=False/Unschedulable via pods/status, patched without touching other conditions. */
+  private setUnschedulableCondition(pod: Pod, message: string): void {
+    const cond: PodCondition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: nowTime(),
+    };
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name!;
+    const apply = async (p: Pod, retry: boolean): Promise<void> => {
+      const patch = podScheduledConditionPatch(p, cond);
+      if (!patch) return;
+      try {
+        await this.client.pods().patch(name, patch, 'json', { namespace: ns, subresource: 'status' });
+      } catch (e) {
+        if (isStatusError(e, 'NotFound')) return;
+        // Stale view (the resourceVersion test failed): read the pod again, once.
+        if (retry) return apply(await this.client.pods().get(name, ns), false);
+        throw e;
+      }
+    };
+    apply(pod, true).catch((e) => this.log(`updating PodScheduled condition of ${ns}/${name}: ${(e as Error).message}`));
+  }
+}
