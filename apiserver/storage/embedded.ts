@@ -67,6 +67,7 @@ export class EmbeddedStorage implements Storage {
       onDurable: (rev) => this.onDurable(rev),
       onFailure: (err) => this.fail(err),
     });
+    this.enforceRetention(); // a recovered log may carry more history than the retention
   }
 
   get revision(): number {
@@ -117,6 +118,13 @@ export class EmbeddedStorage implements Storage {
   async compact(revision: number): Promise<void> {
     this.checkOpen();
     this.compactTo(revision);
+  }
+
+  /** Writes a snapshot now (durable mode; a no-op in memory) — for tests and orderly shutdowns. */
+  async snapshot(): Promise<void> {
+    this.checkOpen();
+    if (!this.persistence) return;
+    await this.persistence.snapshot(this.store);
   }
 
   /** Figures for /metrics. */
@@ -190,13 +198,17 @@ export class EmbeddedStorage implements Storage {
       this.afterCommitScheduled = false;
       if (this.failure) return;
       this.hub.notify();
-      if (this.retention > 0) {
-        const slack = Math.max(1000, this.retention >> 3);
-        const committed = this.store.committedRevision;
-        if (committed - this.store.compactedRevision >= this.retention + slack) this.compactTo(committed - this.retention);
-      }
+      this.enforceRetention();
       this.persistence?.maybeSnapshot(this.store);
     });
+  }
+
+  /** Compacts in batches (of at least 1,000 revisions) to keep history within the retention. */
+  private enforceRetention(): void {
+    if (this.retention <= 0) return;
+    const slack = Math.max(1000, this.retention >> 3);
+    const committed = this.store.committedRevision;
+    if (committed - this.store.compactedRevision >= this.retention + slack) this.compactTo(committed - this.retention);
   }
 
   private compactTo(revision: number): void {
