@@ -9,7 +9,7 @@
 import type { ReplicaSet } from '../../api/apps.js';
 import { maxUnavailable, replicasOf } from './fenceposts.js';
 import { syncRolloutStatus } from './progress.js';
-import { activeReplicaSets, availableReplicas, byCreationTimestamp, replicasOfRS, specReplicas } from './replica-sets.js';
+import { activeReplicaSets, byCreationTimestamp, replicasOfRS, specReplicas } from './replica-sets.js';
 import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, newRSNewReplicas, refresh, scaleReplicaSet } from './sync.js';
 import type { SyncContext } from './sync-context.js';
 import { deploymentComplete } from './progress.js';
@@ -51,13 +51,24 @@ export function reconcileOldReplicaSets(ctx: SyncContext, allRSs: readonly Repli
   if (oldPods === 0) return false;
   const allPods = specReplicas(allRSs);
   const minAvailable = replicasOf(ctx.d) - maxUnavailable(ctx.d);
-  const newRSUnavailable = replicasOfRS(newRS) - (newRS.status?.availableReplicas ?? 0);
+  const newRSUnavailable = replicasOfRS(newRS) - settledAvailable([newRS]);
   const maxScaledDown = allPods - minAvailable - newRSUnavailable;
   if (maxScaledDown <= 0) return false;
 
   const cleaned = cleanupUnhealthyReplicas(ctx, oldRSs, maxScaledDown);
   const scaledDown = scaleDownOldReplicaSetsForRollingUpdate(ctx, [...cleaned.oldRSs, newRS], cleaned.oldRSs);
   return cleaned.count + scaledDown > 0;
+}
+
+/**
+ * Available pods once every RS has reached its spec: min(status.availableReplicas,
+ * spec.replicas) per RS. Kubernetes sums status.availableReplicas, which stays high for a
+ * moment after an RS was scaled down (its status is written after its pods go), so a quick
+ * second sync could scale down again on availability that is about to disappear. Capping by
+ * spec makes every scale-down decision on what will remain.
+ */
+export function settledAvailable(rss: readonly ReplicaSet[]): number {
+  return rss.reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, replicasOfRS(rs)), 0);
 }
 
 /** Scale down old replicas that are not available (they cost nothing in availability), oldest RS first. */
@@ -69,7 +80,7 @@ export function cleanupUnhealthyReplicas(ctx: SyncContext, oldRSs: readonly Repl
     const rs = sorted[i]!;
     const replicas = replicasOfRS(rs);
     const available = rs.status?.availableReplicas ?? 0;
-    if (replicas === 0 || replicas === available) continue;
+    if (replicas === 0 || replicas <= available) continue;
     const n = Math.min(maxCleanupCount - total, replicas - available);
     sorted[i] = scaleReplicaSet(ctx, rs, replicas - n).rs;
     total += n;
@@ -80,7 +91,7 @@ export function cleanupUnhealthyReplicas(ctx: SyncContext, oldRSs: readonly Repl
 /** Scale down available old replicas while more than replicas − maxUnavailable are available. */
 export function scaleDownOldReplicaSetsForRollingUpdate(ctx: SyncContext, allRSs: readonly ReplicaSet[], oldRSs: readonly ReplicaSet[]): number {
   const minAvailable = replicasOf(ctx.d) - maxUnavailable(ctx.d);
-  const available = availableReplicas(allRSs);
+  const available = settledAvailable(allRSs);
   if (available <= minAvailable) return 0;
   const totalToScaleDown = available - minAvailable;
   let total = 0;

@@ -30,11 +30,22 @@ export interface RolloutState {
  */
 export function newRSNewReplicas(d: Deployment, allRSs: readonly ReplicaSet[], newRS: ReplicaSet): number {
   if (!isRollingUpdate(d)) return replicasOf(d);
-  const current = specReplicas(allRSs);
+  const current = podUpperBound(allRSs);
   const maxTotal = replicasOf(d) + maxSurge(d);
   if (current >= maxTotal) return replicasOfRS(newRS);
   const scaleUp = Math.min(maxTotal - current, replicasOf(d) - replicasOfRS(newRS));
   return replicasOfRS(newRS) + scaleUp;
+}
+
+/**
+ * Pods that may exist: per RS the larger of spec.replicas and status.replicas. Kubernetes
+ * sums spec.replicas only, so pods an old RS has been told to drop but has not yet deleted
+ * can briefly push the real count past replicas + maxSurge. status.replicas counts the pods
+ * the RS controller still sees, so taking the max keeps the bound on pods that exist, at
+ * the cost of waiting for the old RS to report its deletions.
+ */
+export function podUpperBound(rss: readonly ReplicaSet[]): number {
+  return rss.reduce((n, rs) => n + Math.max(replicasOfRS(rs), rs.status?.replicas ?? 0), 0);
 }
 
 /** The RS a new revision of the template gets: `<deploy>-<hash>`, hash label on labels, selector and template. */

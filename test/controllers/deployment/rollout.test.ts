@@ -118,6 +118,34 @@ describe('rolling update', () => {
     }
   }
 
+  it('stale ReplicaSet statuses (several syncs before the RS controller reports) never break the bounds', () => {
+    for (const [surge, unavail] of [[3, 2], [0, 1], [1, 0], ['25%', '25%']] as const) {
+      const w = new FakeWorld(deployment('web', 10, 'a', { type: 'RollingUpdate', rollingUpdate: { maxSurge: surge, maxUnavailable: unavail } }), 1);
+      settle(w, () => {});
+      const { surge: s, unavailable: u } = resolveFenceposts(surge, unavail, 10);
+      w.edit((d) => { d.spec.template.spec.containers[0]!.image = 'b'; });
+      const check = () => {
+        expect(w.totalPods()).toBeLessThanOrEqual(10 + s);
+        expect(w.availablePods()).toBeGreaterThanOrEqual(10 - u);
+      };
+      for (let i = 0; i < 100; i++) {
+        // Three Deployment syncs on the same (stale) RS statuses, then the RS controllers act
+        // in two halves: pods change first, statuses are reported one round later.
+        w.syncDeployment(); w.syncDeployment(); w.syncDeployment();
+        const before = w.rss.map((r) => structuredClone(r.status));
+        w.syncReplicaSets();
+        check();
+        w.rss.forEach((r, j) => { if (before[j]) r.status = before[j]; });
+        w.syncDeployment();
+        check();
+        w.refreshStatus();
+        w.tick();
+      }
+      expect(w.rss.find((r) => w.image(r) === 'b')!.spec.replicas).toBe(10);
+      expect(w.pods.every((p) => w.image(w.rss.find((r) => r.metadata.name === p.rs)!) === 'b')).toBe(true);
+    }
+  });
+
   it('first step with maxSurge 3: new RS to 3, then old RS down by maxScaledDown', () => {
     const w = new FakeWorld(deployment('web', 10, 'a', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } }), 1);
     settle(w, () => {});
