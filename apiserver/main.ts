@@ -1,4 +1,64 @@
-// Placeholder until this component lands; replaced by its real entry point.
-export async function main(_argv: string[]): Promise<void> {
-  throw new Error('skiff apiserver is not built yet');
+// `skiff apiserver --port N --data-dir DIR [--bind-address 127.0.0.1]`: the API server
+// process. Prints the URL once it listens (tests and `skiff up` read that line); on SIGTERM
+// or SIGINT it stops accepting, ends watches and closes the store (the log is flushed).
+import { parseArgs } from 'node:util';
+import { openEmbeddedStorage } from './storage/embedded.js';
+import { createApiServer } from './server.js';
+
+const USAGE = `Usage: skiff apiserver [flags]
+
+Flags:
+  --port N                 port to listen on (default 6443; 0 picks a free one)
+  --bind-address ADDR      address to listen on (default 127.0.0.1)
+  --data-dir DIR           where the store keeps its log and snapshots (default: in memory only)
+  --compaction-interval S  seconds between compactions (default 300; 0 disables)
+  --max-requests-inflight N            read-only requests in flight before 429 (default 800)
+  --max-mutating-requests-inflight N   mutating requests in flight before 429 (default 400)`;
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '6443' },
+      'bind-address': { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string' },
+      'compaction-interval': { type: 'string', default: '300' },
+      'max-requests-inflight': { type: 'string', default: '800' },
+      'max-mutating-requests-inflight': { type: 'string', default: '400' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+  const storage = await openEmbeddedStorage({ dataDir: values['data-dir'] });
+  const server = createApiServer({
+    storage,
+    compactionIntervalMs: Number(values['compaction-interval']) * 1000,
+    maxReadonlyInFlight: Number(values['max-requests-inflight']),
+    maxMutatingInFlight: Number(values['max-mutating-requests-inflight']),
+  });
+  const { url } = await server.listen(port, values['bind-address']);
+  console.log(`skiff apiserver listening on ${url}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`skiff apiserver: ${signal}, shutting down`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    try {
+      await server.close();
+      await storage.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }

@@ -1,0 +1,121 @@
+// pods/log and pods/exec: the API server finds the pod's node and proxies to that node's
+// kubelet (status.addresses InternalIP + status.daemonEndpoints.kubeletEndpoint.Port), as
+// kube-apiserver does. Logs stream back as text/plain; exec (plain POST) answers the
+// kubelet's JSON {stdout, stderr, exitCode}.
+import http from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { Pod, Node } from '../api/core.js';
+import { badRequest, internalError, serviceUnavailable, StatusError } from '../api/errors.js';
+import type { Registry } from './registry/index.js';
+
+export interface KubeletTarget { host: string; port: number; container: string; pod: Pod }
+
+/** Resolve pod → container → kubelet address, with kube-apiserver's error messages. */
+export async function kubeletTarget(registry: Registry, namespace: string, podName: string, container: string | undefined): Promise<KubeletTarget> {
+  const pod = (await registry.byKind('Pod').get(namespace, podName)) as unknown as Pod;
+  const names = (pod.spec.containers ?? []).map((c) => c.name);
+  const initNames = (pod.spec.initContainers ?? []).map((c) => c.name);
+  let name = container;
+  if (!name) {
+    if (names.length === 1) name = names[0];
+    else throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]${initNames.length ? ` or one of the init containers: [${initNames.join(' ')}]` : ''}`);
+  } else if (!names.includes(name) && !initNames.includes(name)) {
+    throw badRequest(`container ${name} is not valid for pod ${podName}`);
+  }
+  const nodeName = pod.spec.nodeName;
+  if (!nodeName) throw badRequest(`pod ${podName} does not have a host assigned`);
+  let node: Node;
+  try {
+    node = (await registry.byKind('Node').get(undefined, nodeName)) as unknown as Node;
+  } catch {
+    throw badRequest(`node "${nodeName}" of pod ${podName} is not registered`);
+  }
+  const addresses = node.status?.addresses ?? [];
+  const host = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host || !port) throw serviceUnavailable(`no kubelet endpoint known for node "${nodeName}"`);
+  return { host, port, container: name!, pod };
+}
+
+const LOG_PARAMS = ['follow', 'tailLines', 'sinceSeconds', 'sinceTime', 'previous', 'timestamps', 'limitBytes'];
+
+/** GET pods/NAME/log → GET http://kubelet/containerLogs/NS/POD/CONTAINER?…, streamed. */
+export async function proxyLogs(registry: Registry, namespace: string, podName: string, query: Record<string, unknown>, res: ServerResponse, onClientGone: (cb: () => void) => void): Promise<void> {
+  const t = await kubeletTarget(registry, namespace, podName, str(query.container));
+  const qs = new URLSearchParams();
+  for (const p of LOG_PARAMS) {
+    const v = str(query[p]);
+    if (v !== undefined) qs.set(p, v);
+  }
+  const path = `/containerLogs/${enc(namespace)}/${enc(podName)}/${enc(t.container)}${qs.size ? `?${qs}` : ''}`;
+  await new Promise<void>((resolve, reject) => {
+    const up = http.request({ host: t.host, port: t.port, path, method: 'GET' }, (kres) => {
+      const code = kres.statusCode ?? 502;
+      if (code >= 400) {
+        collect(kres).then((body) => reject(upstreamError(code, body)), reject);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+      res.flushHeaders();
+      kres.pipe(res);
+      kres.on('end', resolve);
+      kres.on('error', () => { res.end(); resolve(); });
+    });
+    up.on('error', (e) => reject(serviceUnavailable(`error dialing kubelet at ${t.host}:${t.port}: ${e.message}`)));
+    onClientGone(() => up.destroy());
+    up.end();
+  });
+}
+
+/** POST pods/NAME/exec?command=…&container=… → POST http://kubelet/exec/NS/POD/CONTAINER?command=…, JSON back. */
+export async function execInPod(registry: Registry, namespace: string, podName: string, query: Record<string, unknown>): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const t = await kubeletTarget(registry, namespace, podName, str(query.container));
+  const raw = query.command;
+  const command = Array.isArray(raw) ? raw.map(String) : raw !== undefined ? [String(raw)] : [];
+  if (command.length === 0) throw badRequest('you must specify at least 1 command');
+  const qs = new URLSearchParams();
+  for (const c of command) qs.append('command', c);
+  const path = `/exec/${enc(namespace)}/${enc(podName)}/${enc(t.container)}?${qs}`;
+  return new Promise((resolve, reject) => {
+    const up = http.request({ host: t.host, port: t.port, path, method: 'POST' }, (kres) => {
+      collect(kres).then((body) => {
+        const code = kres.statusCode ?? 502;
+        if (code >= 400) return reject(upstreamError(code, body));
+        try {
+          const r = JSON.parse(body) as { stdout?: string; stderr?: string; exitCode?: number };
+          resolve({ stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode ?? 0 });
+        } catch {
+          reject(internalError(`kubelet answered exec with non-JSON: ${body.slice(0, 200)}`));
+        }
+      }, reject);
+    });
+    up.on('error', (e) => reject(serviceUnavailable(`error dialing kubelet at ${t.host}:${t.port}: ${e.message}`)));
+    up.end();
+  });
+}
+
+function upstreamError(code: number, body: string): StatusError {
+  try {
+    const s = JSON.parse(body);
+    if (s && s.kind === 'Status') return new StatusError(s);
+  } catch { /* plain text */ }
+  const message = body.trim() || `kubelet answered ${code}`;
+  if (code === 404) return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message });
+  if (code === 400) return badRequest(message);
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: code >= 500 ? code : 500, reason: 'InternalError', message });
+}
+
+function collect(s: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    s.on('error', reject);
+  });
+}
+
+const enc = encodeURIComponent;
+function str(v: unknown): string | undefined {
+  if (Array.isArray(v)) v = v[v.length - 1];
+  return v === undefined || v === null || v === '' ? undefined : String(v);
+}

@@ -1,0 +1,75 @@
+// The registry of every resource Skiff serves: one Store (with its strategy and watch
+// cache) per row of api/resources.ts.
+import { RESOURCES, storageKey, type ResourceInfo } from '../../api/resources.js';
+import { isStatusError } from '../../api/errors.js';
+import type { Storage } from '../storage/interface.js';
+import { WatchCache, type WatchCacheOptions } from '../watch-cache.js';
+import { decode } from './codec.js';
+import { Store } from './store.js';
+import type { Strategy } from './strategy.js';
+import { podStrategy } from './pods.js';
+import { nodeStrategy } from './nodes.js';
+import { namespaceStrategy, BUILTIN_NAMESPACES } from './namespaces.js';
+import { eventStrategy } from './events.js';
+import { replicaSetStrategy } from './replicasets.js';
+import { deploymentStrategy } from './deployments.js';
+import { leaseStrategy } from './leases.js';
+
+const STRATEGIES: Record<string, Strategy> = {
+  Pod: podStrategy,
+  Node: nodeStrategy,
+  Namespace: namespaceStrategy,
+  Event: eventStrategy,
+  ReplicaSet: replicaSetStrategy,
+  Deployment: deploymentStrategy,
+  Lease: leaseStrategy,
+};
+
+export class Registry {
+  private readonly stores = new Map<ResourceInfo, Store>();
+  readonly caches: WatchCache[] = [];
+
+  constructor(readonly storage: Storage, cacheOptions: WatchCacheOptions = {}) {
+    const nsInfo = RESOURCES.find((r) => r.kind === 'Namespace')!;
+    const namespaceLookup = async (name: string) => {
+      const kv = await storage.get(storageKey(nsInfo, undefined, name));
+      return kv ? decode(kv) : undefined;
+    };
+    for (const info of RESOURCES) {
+      const cache = new WatchCache(storage, info, cacheOptions);
+      this.caches.push(cache);
+      this.stores.set(info, new Store(storage, info, STRATEGIES[info.kind] ?? {}, namespaceLookup, cache));
+    }
+  }
+
+  store(info: ResourceInfo): Store {
+    const s = this.stores.get(info);
+    if (!s) throw new Error(`no store for ${info.kind}`);
+    return s;
+  }
+
+  byKind(kind: string): Store {
+    return this.store(RESOURCES.find((r) => r.kind === kind)!);
+  }
+
+  /** Fill the watch caches and create the built-in namespaces. */
+  async start(): Promise<void> {
+    await Promise.all(this.caches.map((c) => c.start()));
+    const namespaces = this.byKind('Namespace');
+    for (const name of BUILTIN_NAMESPACES) {
+      try {
+        await namespaces.create(undefined, { metadata: { name } });
+      } catch (e) {
+        if (!isStatusError(e, 'AlreadyExists')) throw e;
+      }
+    }
+  }
+
+  close(): void {
+    for (const c of this.caches) c.close();
+  }
+
+  get watcherCount(): number {
+    return this.caches.reduce((n, c) => n + c.watcherCount, 0);
+  }
+}

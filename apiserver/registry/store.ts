@@ -1,0 +1,558 @@
+// The generic registry over Storage — Kubernetes' genericregistry.Store: create, get, list,
+// update, patch, delete, deletecollection and watch for one resource, with the
+// per-kind rules supplied by its Strategy. Every write is a compare-modRevision
+// transaction; writes without a resourceVersion precondition (patch, status writes,
+// bindings) re-read and retry when they lose a race ("GuaranteedUpdate").
+import { randomUUID } from 'node:crypto';
+import type { DeleteOptions, KubeObject, Status } from '../../api/meta.js';
+import { now } from '../../api/meta.js';
+import type { ResourceInfo } from '../../api/resources.js';
+import { apiVersionOf, groupResource, storageKey, storagePrefix } from '../../api/resources.js';
+import {
+  alreadyExists, badRequest, conflict, expired, forbidden, invalid, isStatusError, notFound,
+  staleConflict, StatusError, successStatus, type FieldError,
+} from '../../api/errors.js';
+import { fromLabelSelector } from '../../api/labels.js';
+import type { KeyValue, Storage } from '../storage/interface.js';
+import type { WatchCache, WatchSink, Watcher } from '../watch-cache.js';
+import { decode, encode } from './codec.js';
+import { applyDefaults, applyPatch, decodeObject, validateObject, type PatchType } from './object-rules.js';
+import { SelectionPredicate } from './predicate.js';
+import type { Strategy } from './strategy.js';
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+/** Where the store asks whether a namespace exists and accepts new content. */
+export type NamespaceLookup = (name: string) => Promise<KubeObject | undefined>;
+
+const MAX_RETRIES = 64;
+const GENERATE_NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function generateSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += GENERATE_NAME_CHARS[Math.floor(Math.random() * GENERATE_NAME_CHARS.length)];
+  return s;
+}
+
+const clone = <T>(o: T): T => structuredClone(o);
+const json = (v: unknown) => JSON.stringify(v ?? null);
+
+interface ContinueToken { v: string; rv: number; start: string }
+
+export class Store {
+  readonly gr: string;
+  readonly apiVersion: string;
+  private readonly prefix: string;
+
+  constructor(
+    readonly storage: Storage,
+    readonly info: ResourceInfo,
+    readonly strategy: Strategy,
+    private readonly namespaceLookup: NamespaceLookup,
+    readonly cache?: WatchCache,
+  ) {
+    this.gr = groupResource(info);
+    this.apiVersion = apiVersionOf(info);
+    this.prefix = storagePrefix(info);
+  }
+
+  key(namespace: string | undefined, name: string): string {
+    return storageKey(this.info, this.info.namespaced ? namespace : undefined, name);
+  }
+
+  // ---- read ----
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.storage.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.gr, name);
+    return decode(kv);
+  }
+
+  async list(namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult> {
+    const pred = SelectionPredicate.parse(this.info.kind, this.info.namespaced ? namespace : undefined, opts.labelSelector, opts.fieldSelector);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const listPrefix = storagePrefix(this.info, this.info.namespaced ? namespace : undefined);
+    let revision: number | undefined;
+    let startKey: string | undefined;
+    if (opts.continue) {
+      const tok = decodeContinue(opts.continue);
+      revision = tok.rv;
+      startKey = listPrefix + tok.start;
+      if (revision < this.storage.compactedRevision) {
+        throw new StatusError({
+          ...expired().status,
+          message: 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        });
+      }
+    } else if (opts.resourceVersion === '0' && this.cache) {
+      // "Any version": served from the watch cache, whole (like kube-apiserver, limit ignored).
+      await this.cache.ready;
+      const r = this.cache.list(pred);
+      return { items: r.items, resourceVersion: String(r.revision) };
+    } else if (opts.resourceVersion && opts.resourceVersionMatch === 'Exact') {
+      revision = parseRV(opts.resourceVersion);
+      if (revision < this.storage.compactedRevision) throw expired(`too old resource version: ${revision} (${this.storage.compactedRevision})`);
+    } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
+      parseRV(opts.resourceVersion); // NotOlderThan: the current state always qualifies
+    }
+
+    const items: KubeObject[] = [];
+    let more = false;
+    let nextKey: string | undefined;
+    let remaining: number | undefined;
+    for (;;) {
+      const want = limit ? Math.max(limit - items.length, pred.everything ? 0 : limit) : 0;
+      let r;
+      try {
+        r = await this.storage.range(listPrefix, { limit: want || undefined, startKey, revision });
+      } catch (e) {
+        if (isStatusError(e) && e.code === 410) throw expired(e.message);
+        throw e;
+      }
+      revision = r.revision;
+      let i = 0;
+      for (; i < r.kvs.length; i++) {
+        const kv = r.kvs[i]!;
+        const obj = decode(kv);
+        if (!pred.matches(obj)) continue;
+        items.push(obj);
+        if (limit && items.length >= limit) { i++; break; }
+      }
+      if (limit && items.length >= limit) {
+        if (i < r.kvs.length || r.more) {
+          more = true;
+          nextKey = r.kvs[i - 1]!.key + '\u0000';
+          if (pred.everything) remaining = r.count - i;
+        }
+        break;
+      }
+      if (!r.more || r.kvs.length === 0) break;
+      startKey = r.kvs[r.kvs.length - 1]!.key + '\u0000';
+    }
+    const out: ListResult = { items, resourceVersion: String(revision) };
+    if (more && nextKey !== undefined) {
+      out.continue = encodeContinue({ v: 'meta.k8s.io/v1', rv: revision!, start: nextKey.slice(listPrefix.length) });
+      if (remaining !== undefined && remaining > 0) out.remainingItemCount = remaining;
+    }
+    return out;
+  }
+
+  /** Start a watch (see WatchCache.watch for the resourceVersion rules). */
+  async watch(namespace: string | undefined, opts: ListOptions & { allowWatchBookmarks?: boolean }, sink: WatchSink): Promise<Watcher> {
+    if (!this.cache) throw badRequest(`watch is not supported on ${this.gr}`);
+    const pred = SelectionPredicate.parse(this.info.kind, this.info.namespaced ? namespace : undefined, opts.labelSelector, opts.fieldSelector);
+    await this.cache.ready;
+    return this.cache.watch(pred, opts.resourceVersion, sink, !!opts.allowWatchBookmarks);
+  }
+
+  // ---- create ----
+
+  async create(namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    const obj = this.admit(namespace, body, undefined);
+    const meta = obj.metadata;
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + generateSuffix();
+    meta.uid = randomUUID();
+    meta.creationTimestamp = now();
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.resourceVersion;
+    if (this.strategy.tracksGeneration) meta.generation = 1;
+    else delete meta.generation;
+    this.strategy.prepareForCreate?.(obj);
+    applyDefaults(this.info, obj);
+    this.validate(obj, [...validateObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
+    if (this.info.namespaced) await this.checkNamespace(namespace!);
+    if (opts.dryRun) return obj;
+    for (let attempt = 0; ; attempt++) {
+      const key = this.key(namespace, meta.name!);
+      const r = await this.storage.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value: encode(obj) }]);
+      if (r.succeeded) {
+        meta.resourceVersion = String(r.results[0]!.modRevision);
+        return obj;
+      }
+      // A generated name that collided gets another suffix; a chosen one is a 409.
+      if (body && (body as KubeObject).metadata?.name || !meta.generateName || attempt >= 8) throw alreadyExists(this.gr, meta.name!);
+      meta.name = meta.generateName + generateSuffix();
+    }
+  }
+
+  private async checkNamespace(namespace: string): Promise<void> {
+    const ns = await this.namespaceLookup(namespace);
+    if (!ns) throw notFound('namespaces', namespace);
+    if (ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+      throw forbidden(`${this.info.kind.toLowerCase()}s "${(ns.metadata.name)}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  /**
+   * Check a request body against the URL (kind, apiVersion, namespace, name) and decode it
+   * against the schema (422 naming every bad field).
+   */
+  admit(namespace: string | undefined, body: unknown, urlName: string | undefined, kind = this.info.kind, apiVersion = this.apiVersion): KubeObject {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest(`the body of the request must be a ${kind} object`);
+    const b = body as Record<string, unknown>;
+    if (b.apiVersion !== undefined && b.apiVersion !== apiVersion) {
+      throw badRequest(`the API version in the data (${String(b.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    }
+    if (b.kind !== undefined && b.kind !== kind) {
+      throw badRequest(`${String(b.kind)} in version "${String(b.apiVersion ?? apiVersion)}" cannot be handled as a ${kind}: the kind in the data does not match the kind of the URL`);
+    }
+    if (b.metadata === undefined || b.metadata === null) b.metadata = {};
+    const m = b.metadata as Record<string, unknown>;
+    if (typeof m !== 'object' || Array.isArray(m)) throw badRequest('metadata must be an object');
+    if (this.info.namespaced) {
+      if (m.namespace !== undefined && m.namespace !== '' && m.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      m.namespace = namespace;
+    } else if (m.namespace) {
+      delete m.namespace;
+    }
+    if (urlName !== undefined && m.name !== undefined && m.name !== urlName) {
+      throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${urlName})`);
+    }
+    if (urlName !== undefined && !m.name) m.name = urlName;
+    const name = typeof m.name === 'string' ? m.name : typeof m.generateName === 'string' ? m.generateName : '';
+    let obj: KubeObject;
+    try {
+      obj = decodeObject(this.info, { ...b, apiVersion, kind }, name);
+    } catch (e) {
+      // Report every offending field at once: add what the semantic checks find in the raw body.
+      if (isStatusError(e, 'Invalid') && kind === this.info.kind) {
+        const extra: FieldError[] = [];
+        try {
+          extra.push(...validateObject(this.info, b as KubeObject), ...(this.strategy.validate?.(b as KubeObject) ?? []));
+        } catch { /* the body is too malformed for them */ }
+        const causes = e.status.details?.causes ?? [];
+        const seen = new Set(causes.map((c) => c.field));
+        const all = [
+          ...causes.map((c) => ({ type: c.reason as FieldError['type'], field: c.field ?? '', message: c.message ?? '' })),
+          ...extra.filter((x) => !seen.has(x.field)),
+        ];
+        throw invalid(this.info.kind, this.info.group, name, all);
+      }
+      throw e;
+    }
+    obj.apiVersion = apiVersion;
+    obj.kind = kind;
+    return obj;
+  }
+
+  private validate(obj: KubeObject, errors: FieldError[]): void {
+    if (errors.length) throw invalid(this.info.kind, this.info.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errors);
+  }
+
+  // ---- update ----
+
+  /**
+   * The read-modify-write loop: read, compute the next object, write it if the key is
+   * unchanged since the read; on a lost race read again and recompute. `tryUpdate` throws
+   * to abort (e.g. a stale resourceVersion precondition). An unchanged object is not
+   * written (no new resourceVersion), as kube-apiserver does.
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    tryUpdate: (current: KubeObject) => KubeObject,
+    opts: WriteOptions = {},
+  ): Promise<{ obj: KubeObject; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    let kv: KeyValue | undefined = await this.storage.get(key);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      if (!kv) throw notFound(this.gr, name);
+      const current = decode(kv);
+      const next = tryUpdate(current);
+      const value = encode(next);
+      if (value === kv.value) return { obj: current, deleted: false };
+      const remove = this.shouldDeleteOnUpdate(next);
+      if (opts.dryRun) return { obj: next, deleted: remove };
+      const r = await this.storage.txn(
+        [{ key, modRevision: kv.modRevision }],
+        remove ? [{ type: 'delete', key }] : [{ type: 'put', key, value }],
+      );
+      if (r.succeeded) {
+        next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
+        return { obj: next, deleted: remove };
+      }
+      kv = r.current[0];
+    }
+    throw conflict(this.gr, name, 'too many concurrent writes; please try again');
+  }
+
+  /** An object marked for deletion whose last finalizer just went is removed instead of written. */
+  private shouldDeleteOnUpdate(obj: KubeObject): boolean {
+    const m = obj.metadata;
+    if (!m.deletionTimestamp) return false;
+    if ((m.finalizers ?? []).length > 0) return false;
+    if (this.strategy.pendingFinalization?.(obj)) return false;
+    return (m.deletionGracePeriodSeconds ?? 0) === 0;
+  }
+
+  /** PUT: replace the object (or, with subresource 'status', only its status). */
+  async update(namespace: string | undefined, name: string, body: unknown, subresource?: string, opts: WriteOptions = {}): Promise<{ obj: KubeObject; created: boolean }> {
+    const incoming = this.admit(namespace, body, name);
+    const precondition = incoming.metadata.resourceVersion;
+    try {
+      const r = await this.guaranteedUpdate(namespace, name, (current) => {
+        if (precondition && precondition !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
+        return this.nextFrom(current, clone(incoming), subresource);
+      }, opts);
+      return { obj: r.obj, created: false };
+    } catch (e) {
+      if (isStatusError(e, 'NotFound') && this.strategy.allowCreateOnUpdate && !subresource) {
+        return { obj: await this.create(namespace, body, opts), created: true };
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The object an update produces: the client's object with server-owned metadata carried
+   * over, status kept (main resource) or only status taken (status subresource),
+   * generation bumped on a spec change, defaults and validation applied.
+   */
+  nextFrom(current: KubeObject, incoming: KubeObject, subresource?: string): KubeObject {
+    let next: KubeObject;
+    if (subresource === 'status') {
+      next = clone(current);
+      if (incoming.status === undefined) delete next.status;
+      else next.status = incoming.status;
+    } else {
+      next = incoming;
+      const m = next.metadata;
+      const c = current.metadata;
+      if (m.uid && m.uid !== c.uid) {
+        throw conflict(this.gr, c.name!, `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${c.uid}`);
+      }
+      m.uid = c.uid;
+      m.name = c.name;
+      m.namespace = c.namespace;
+      m.creationTimestamp = c.creationTimestamp;
+      m.deletionTimestamp = c.deletionTimestamp;
+      m.deletionGracePeriodSeconds = c.deletionGracePeriodSeconds;
+      if (m.deletionTimestamp === undefined) delete m.deletionTimestamp;
+      if (m.deletionGracePeriodSeconds === undefined) delete m.deletionGracePeriodSeconds;
+      delete m.generateName;
+      if (c.generateName) m.generateName = c.generateName;
+      if (c.generation !== undefined) m.generation = c.generation;
+      else delete m.generation;
+      if (this.info.hasStatus) {
+        if (current.status === undefined) delete next.status;
+        else next.status = current.status;
+      }
+      this.strategy.prepareForUpdate?.(next, current);
+      applyDefaults(this.info, next);
+      if (this.strategy.tracksGeneration && json(next.spec) !== json(current.spec)) {
+        m.generation = (c.generation ?? 0) + 1;
+      }
+      const errs = [...validateObject(this.info, next), ...(this.strategy.validate?.(next) ?? []), ...(this.strategy.validateUpdate?.(next, current) ?? [])];
+      if (c.deletionTimestamp) {
+        const had = new Set(c.finalizers ?? []);
+        for (const f of m.finalizers ?? []) {
+          if (!had.has(f)) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ["${f}"]` });
+        }
+      }
+      this.validate(next, errs);
+    }
+    next.metadata.resourceVersion = current.metadata.resourceVersion;
+    return next;
+  }
+
+  /** PATCH (merge, JSON, strategic) on the object or its status; retried on conflicts. */
+  async patch(namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, subresource?: string, opts: WriteOptions = {}): Promise<KubeObject> {
+    const r = await this.guaranteedUpdate(namespace, name, (current) => {
+      const patched = applyPatch(type, clone(current), patchBody, this.info) as KubeObject;
+      const incoming = this.admit(namespace, patched, name);
+      const rv = incoming.metadata.resourceVersion;
+      if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
+      return this.nextFrom(current, incoming, subresource);
+    }, opts);
+    return r.obj;
+  }
+
+  // ---- scale subresource (deployments, replicasets) ----
+
+  toScale(obj: KubeObject): KubeObject {
+    const spec = (obj.spec ?? {}) as { replicas?: number; selector?: Parameters<typeof fromLabelSelector>[0] };
+    const status = (obj.status ?? {}) as { replicas?: number };
+    const m = obj.metadata;
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp,
+      },
+      spec: { replicas: spec.replicas ?? 0 },
+      status: { replicas: status.replicas ?? 0, selector: fromLabelSelector(spec.selector).toString() },
+    };
+  }
+
+  async getScale(namespace: string | undefined, name: string): Promise<KubeObject> {
+    return this.toScale(await this.get(namespace, name));
+  }
+
+  /** PUT or PATCH of a Scale: only spec.replicas moves; a stale resourceVersion is a 409. */
+  async updateScale(namespace: string | undefined, name: string, scaleOf: (current: KubeObject) => unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    const r = await this.guaranteedUpdate(namespace, name, (current) => {
+      const body = scaleOf(current);
+      if (!body || typeof body !== 'object') throw badRequest('the body of the request must be a Scale object');
+      const b = body as { kind?: unknown; apiVersion?: unknown; metadata?: { resourceVersion?: string; name?: string }; spec?: { replicas?: unknown } };
+      if (b.kind !== undefined && b.kind !== 'Scale') throw badRequest(`${String(b.kind)} cannot be handled as a Scale`);
+      if (b.metadata?.name !== undefined && b.metadata.name !== name) throw badRequest(`the name of the object (${b.metadata.name}) does not match the name on the URL (${name})`);
+      const rv = b.metadata?.resourceVersion;
+      if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
+      const replicas = b.spec?.replicas ?? 0;
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas)) {
+        throw invalid('Scale', 'autoscaling', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be an integer` }]);
+      }
+      if (replicas < 0) {
+        throw invalid('Scale', 'autoscaling', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
+      }
+      const next = clone(current);
+      (next.spec as { replicas?: number }).replicas = replicas;
+      if (this.strategy.tracksGeneration && json(next.spec) !== json(current.spec)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+      return next;
+    }, opts);
+    return this.toScale(r.obj);
+  }
+
+  // ---- delete ----
+
+  /**
+   * DELETE: preconditions, then one of
+   *  - graceful (pods on a node): set deletionTimestamp + deletionGracePeriodSeconds, keep;
+   *  - finalizers pending (incl. the propagation policy's orphan/foregroundDeletion): set
+   *    deletionTimestamp, keep until the finalizers are removed;
+   *  - otherwise remove now.
+   */
+  async delete(namespace: string | undefined, name: string, options: DeleteOptions = {}, opts: WriteOptions = {}): Promise<{ obj: KubeObject | Status; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    let kv = await this.storage.get(key);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      if (!kv) throw notFound(this.gr, name);
+      const current = decode(kv);
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) {
+        throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      }
+      this.strategy.checkDelete?.(current);
+      const next = clone(current);
+      const m = next.metadata;
+      const policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
+      let finalizers = [...(m.finalizers ?? [])];
+      if (policy === 'Orphan') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'orphan'];
+      if (policy === 'Foreground') finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan'), 'foregroundDeletion'];
+      if (policy === 'Background' && m.deletionTimestamp) finalizers = finalizers.filter((f) => f !== 'foregroundDeletion' && f !== 'orphan');
+      if (finalizers.length) m.finalizers = finalizers;
+      else delete m.finalizers;
+
+      let grace = this.strategy.gracePeriodSeconds?.(current, options) ?? 0;
+      if (grace < 0) grace = 0;
+      let keep = false;
+      if (grace > 0) {
+        keep = true;
+        const deadline = Date.now() + grace * 1000;
+        const existing = m.deletionTimestamp ? Date.parse(m.deletionTimestamp) : undefined;
+        if (existing === undefined || deadline < existing) {
+          m.deletionTimestamp = new Date(deadline).toISOString().replace(/\.\d{3}Z$/, 'Z');
+          m.deletionGracePeriodSeconds = grace;
+          if (m.generation !== undefined && existing === undefined) m.generation++;
+        }
+      } else if (finalizers.length || this.strategy.pendingFinalization?.(next)) {
+        keep = true;
+        if (!m.deletionTimestamp) {
+          m.deletionTimestamp = now();
+          if (m.generation !== undefined) m.generation++;
+        }
+        m.deletionGracePeriodSeconds = 0;
+      }
+      if (keep) {
+        this.strategy.markDeleting?.(next);
+        const value = encode(next);
+        if (value === kv.value) return { obj: current, deleted: false };
+        if (opts.dryRun) return { obj: next, deleted: false };
+        const r = await this.storage.txn([{ key, modRevision: kv.modRevision }], [{ type: 'put', key, value }]);
+        if (r.succeeded) {
+          m.resourceVersion = String(r.results[0]!.modRevision);
+          return { obj: next, deleted: false };
+        }
+        kv = r.current[0];
+        continue;
+      }
+      if (opts.dryRun) return { obj: this.deletedAnswer(current), deleted: true };
+      const r = await this.storage.txn([{ key, modRevision: kv.modRevision }], [{ type: 'delete', key }]);
+      if (r.succeeded) {
+        current.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
+        return { obj: this.deletedAnswer(current), deleted: true };
+      }
+      kv = r.current[0];
+    }
+    throw conflict(this.gr, name, 'too many concurrent writes; please try again');
+  }
+
+  private deletedAnswer(obj: KubeObject): KubeObject | Status {
+    if (this.strategy.returnDeletedObject) return obj;
+    return successStatus({ name: obj.metadata.name, group: this.info.group || undefined, kind: this.info.plural, uid: obj.metadata.uid });
+  }
+
+  /** DELETE on a collection: delete every matching object; answers with the list of them. */
+  async deleteCollection(namespace: string | undefined, listOpts: ListOptions, options: DeleteOptions, opts: WriteOptions = {}): Promise<ListResult> {
+    const { items, resourceVersion } = await this.list(namespace, { labelSelector: listOpts.labelSelector, fieldSelector: listOpts.fieldSelector });
+    const out: KubeObject[] = [];
+    for (const obj of items) {
+      try {
+        const r = await this.delete(obj.metadata.namespace, obj.metadata.name!, options, opts);
+        out.push((r.obj as KubeObject).metadata ? (r.obj as KubeObject) : obj);
+      } catch (e) {
+        if (!isStatusError(e, 'NotFound')) throw e;
+      }
+    }
+    return { items: out, resourceVersion };
+  }
+
+  /** The storage prefix of this resource (all namespaces). */
+  get storagePrefix(): string {
+    return this.prefix;
+  }
+}
+
+function parseRV(rv: string): number {
+  const n = Number(rv);
+  if (!/^\d+$/.test(rv) || !Number.isSafeInteger(n)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  return n;
+}
+
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify(t)).toString('base64url');
+}
+
+function decodeContinue(s: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as ContinueToken;
+    if (t.v !== 'meta.k8s.io/v1' || !Number.isSafeInteger(t.rv) || typeof t.start !== 'string') throw new Error('bad');
+    return t;
+  } catch {
+    throw badRequest('continue key is not valid: invalid continue token');
+  }
+}

@@ -1,0 +1,82 @@
+// Reading and decoding request bodies: at most 3 MiB (413 beyond, like kube-apiserver's
+// limit), JSON or YAML by Content-Type (none means JSON — kubectl sends none for scale
+// PUTs), patch media types for PATCH, 415 for anything else, 400 for malformed input.
+import type { IncomingMessage } from 'node:http';
+import yaml from 'js-yaml';
+import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '../api/errors.js';
+import { PATCH_CONTENT_TYPES, type PatchType } from './registry/object-rules.js';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Read the whole body; 413 (without reading on) once it passes the limit. */
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw requestEntityTooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw requestEntityTooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function parseJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`error decoding body: invalid JSON: ${(e as Error).message}`);
+  }
+}
+
+function parseYAML(text: string): unknown {
+  try {
+    return yaml.load(text, { schema: yaml.JSON_SCHEMA });
+  } catch (e) {
+    throw badRequest(`error decoding body: invalid YAML: ${(e as yaml.YAMLException).reason ?? (e as Error).message}`);
+  }
+}
+
+/** Decode an object body (POST/PUT): JSON, YAML, or no Content-Type (JSON). */
+export function decodeObjectBody(contentType: string, raw: Buffer): unknown {
+  const text = raw.toString('utf8');
+  if (text.trim() === '') throw badRequest('the request body is empty; expected an object');
+  switch (contentType) {
+    case '':
+    case 'application/json':
+    case '*/*':
+      return parseJSON(text);
+    case 'application/yaml':
+    case 'application/x-yaml':
+    case 'text/yaml':
+      return parseYAML(text);
+    default:
+      throw unsupportedMediaType(contentType);
+  }
+}
+
+/** Decode a PATCH body; the Content-Type names the patch type. */
+export function decodePatchBody(contentType: string, raw: Buffer): { type: PatchType; patch: unknown } {
+  const type = PATCH_CONTENT_TYPES[contentType];
+  if (!type) throw unsupportedMediaType(contentType);
+  const text = raw.toString('utf8');
+  if (text.trim() === '') throw badRequest('the patch body is empty');
+  return { type, patch: type === 'apply' ? parseYAML(text) : parseJSON(text) };
+}
+
+/** Optional DELETE body (DeleteOptions); an empty one is fine. */
+export function decodeOptionalBody(contentType: string, raw: Buffer): unknown {
+  if (raw.length === 0 || raw.toString('utf8').trim() === '') return undefined;
+  return decodeObjectBody(contentType, raw);
+}

@@ -1,0 +1,113 @@
+// RequestInfo, as Kubernetes' RequestInfoFactory derives it from a URL:
+//   /api/v1/namespaces/default/pods/web/log      → pods, ns default, name web, sub log
+//   /apis/apps/v1/watch/namespaces/x/deployments → deployments, watch
+//   /api/v1/namespaces/web/finalize              → namespaces, name web, sub finalize
+import type { ResourceInfo } from '../api/resources.js';
+import { resourceByPlural, RESOURCES } from '../api/resources.js';
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'proxy';
+
+export interface RequestInfo {
+  /** true for /api and /apis resource paths (false for discovery roots and everything else). */
+  isResourceRequest: boolean;
+  group: string;
+  version: string;
+  /** The plural resource name as written in the URL. */
+  resource: string;
+  info?: ResourceInfo;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  verb: Verb;
+}
+
+/** Namespace paths whose third segment is a subresource of the namespace, not a resource. */
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+/** Parse a request path (no query) and method. Returns undefined for non-resource paths. */
+export function parseRequestInfo(method: string, path: string, query: { watch?: unknown }): RequestInfo | undefined {
+  const parts = path.split('/').filter((p) => p !== '').map(safeDecode);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api') {
+    if (parts.length < 3) return undefined; // /api, /api/v1: discovery
+    group = '';
+    version = parts[1]!;
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis') {
+    if (parts.length < 4) return undefined; // /apis, /apis/g, /apis/g/v: discovery
+    group = parts[1]!;
+    version = parts[2]!;
+    rest = parts.slice(3);
+  } else return undefined;
+
+  let watchPath = false;
+  if (rest[0] === 'watch') {
+    watchPath = true;
+    rest = rest.slice(1);
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length > 1) {
+    namespace = rest[1];
+    if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2]!)) rest = rest.slice(2);
+  }
+  const resource = rest[0] ?? '';
+  const name = rest[1];
+  const subresource = rest[2];
+  let ns: string | undefined = namespace;
+  let n: string | undefined = name;
+  if (resource === 'namespaces') {
+    // /api/v1/namespaces/NAME[/status|/finalize]: the namespace is the object.
+    ns = undefined;
+    n = namespace;
+  }
+  const info = resourceByPlural(group, version, resource);
+  const method_ = method.toUpperCase();
+  const watchParam = query.watch === 'true' || query.watch === '1';
+  let verb: Verb;
+  switch (method_) {
+    case 'GET':
+    case 'HEAD':
+      verb = n ? (watchPath || watchParam ? 'watch' : 'get') : watchPath || watchParam ? 'watch' : 'list';
+      break;
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = n ? 'delete' : 'deletecollection';
+      break;
+    default:
+      verb = 'proxy';
+  }
+  return {
+    isResourceRequest: true,
+    group,
+    version,
+    resource,
+    info,
+    namespace: info && !info.namespaced ? undefined : ns,
+    name: n,
+    subresource: resource === 'namespaces' ? (rest.length > 2 ? rest[2] : undefined) : subresource,
+    verb,
+  };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Group/version pairs that exist at all (a path under an unknown one is a 404). */
+export function knownGroupVersion(group: string, version: string): boolean {
+  return RESOURCES.some((r) => r.group === group && r.version === version);
+}

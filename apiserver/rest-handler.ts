@@ -1,0 +1,336 @@
+// The REST endpoints for every resource: maps (verb, resource, subresource) to the
+// registry, reads and decodes bodies, answers JSON (or a Table when kubectl asks for one),
+// and turns every failure into a metav1.Status — never a stack trace, never a 500 for a
+// client's mistake.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeleteOptions, KubeObject, Status } from '../api/meta.js';
+import { DeleteOptions as DeleteOptionsSchema } from '../api/meta.js';
+import type { Binding } from '../api/core.js';
+import { apiVersionOf, type ResourceInfo } from '../api/resources.js';
+import {
+  badRequest, internalError, methodNotAllowed, StatusError, successStatus, tooManyRequests,
+} from '../api/errors.js';
+import { wantsTable, toTable, type IncludeObject } from './printers.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { decodeObjectBody, decodeOptionalBody, decodePatchBody, mediaType, readBody } from './request-body.js';
+import type { Registry } from './registry/index.js';
+import type { ListOptions, Store } from './registry/store.js';
+import { bindPod } from './registry/pods.js';
+import { finalizeNamespace } from './registry/namespaces.js';
+import { applyPatch, findUnknownFields } from './registry/object-rules.js';
+import { HttpWatchSink, serveWatch, type EventEncoder } from './watch-server.js';
+import { execInPod, proxyLogs } from './pod-proxy.js';
+import type { MaxInFlight } from './max-in-flight.js';
+import type { Metrics } from './metrics.js';
+
+export type Query = Record<string, unknown>;
+
+const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
+
+export function notFoundPath(): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: NOT_FOUND_MESSAGE, reason: 'NotFound', details: {}, code: 404 });
+}
+
+export function sendJSON(res: ServerResponse, code: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendStatus(res: ServerResponse, status: Status): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const headers: Record<string, string> = {};
+  if (status.code === 429) headers['Retry-After'] = String(status.details?.retryAfterSeconds ?? 1);
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  sendJSON(res, status.code ?? 500, status);
+}
+
+/** Any thrown value → the Status to answer with (unknown errors are logged, not shown). */
+export function toStatus(e: unknown): Status {
+  if (e instanceof StatusError) return e.status;
+  const err = e as { type?: string; status?: number; message?: string };
+  if (err && err.type === 'entity.too.large') return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 413, reason: 'RequestEntityTooLarge', message: 'the request body is too large' };
+  console.error('skiff apiserver: internal error:', e);
+  return internalError(err?.message ?? String(e)).status;
+}
+
+function q1(v: unknown): string | undefined {
+  if (Array.isArray(v)) v = v[v.length - 1];
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+function qInt(query: Query, name: string): number | undefined {
+  const v = q1(query[name]);
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
+  return n;
+}
+
+function qBool(query: Query, name: string): boolean {
+  const v = q1(query[name]);
+  return v === 'true' || v === '1';
+}
+
+const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+export interface RestHandlerOptions {
+  registry: Registry;
+  inFlight: MaxInFlight;
+  metrics: Metrics;
+}
+
+export class RestHandler {
+  constructor(private readonly o: RestHandlerOptions) {}
+
+  /** Handle an /api or /apis resource request; false when the path is not one (discovery etc.). */
+  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: Query): Promise<boolean> {
+    const ri = parseRequestInfo(req.method ?? 'GET', path, query);
+    if (!ri) return false;
+    const started = process.hrtime.bigint();
+    const longRunning = ri.verb === 'watch' || ri.subresource === 'exec' || (ri.subresource === 'log' && qBool(query, 'follow'));
+    let release: (() => void) | undefined;
+    let code = 200;
+    res.on('finish', () => {
+      release?.();
+      if (!longRunning) this.o.metrics.observe(ri.verb, ri.resource + (ri.subresource ? `/${ri.subresource}` : ''), res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    res.on('close', () => release?.());
+    try {
+      if (!longRunning) {
+        release = this.o.inFlight.acquire(MUTATING.has(ri.verb) ? 'mutating' : 'readonly');
+        if (!release) throw tooManyRequests('Too many requests, please try again later.', 1);
+      }
+      await this.dispatch(req, res, ri, query);
+    } catch (e) {
+      const status = toStatus(e);
+      code = status.code ?? 500;
+      if (!req.readableEnded && !req.destroyed) req.resume();
+      sendStatus(res, status);
+    }
+    if (longRunning) this.o.metrics.observe(ri.verb, ri.resource, code, Number(process.hrtime.bigint() - started) / 1e9);
+    return true;
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query): Promise<void> {
+    // POST /api/v1/namespaces/NS/bindings: the older spelling of pods/NAME/binding.
+    if (ri.resource === 'bindings' && ri.group === '' && ri.verb === 'create' && ri.namespace && !ri.name) {
+      const body = await this.objectBody(req) as Binding;
+      const podName = body?.metadata?.name;
+      if (!podName) throw badRequest('Binding metadata.name (the pod) is required');
+      await this.bind(ri.namespace, podName, body);
+      sendJSON(res, 201, successStatus());
+      return;
+    }
+    const info = ri.info;
+    if (!info) throw notFoundPath();
+    const store = this.o.registry.store(info);
+    if (info.namespaced && !ri.namespace && !(ri.verb === 'list' || ri.verb === 'watch')) throw notFoundPath();
+    const ns = ri.namespace;
+    if (ri.subresource) return this.subresource(req, res, ri, info, store, query);
+
+    switch (ri.verb) {
+      case 'get': {
+        const obj = await store.get(ns, ri.name!);
+        return this.sendObject(req, res, 200, info, obj, query);
+      }
+      case 'list':
+        return this.list(req, res, info, store, ns, query);
+      case 'watch':
+        return this.watch(req, res, info, store, ns, ri.name, query);
+      case 'create': {
+        if (ri.name) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+        const body = await this.objectBody(req);
+        this.strictFields(info, body, query);
+        const obj = await store.create(ns, body, { dryRun: this.dryRun(query) });
+        return this.sendObject(req, res, 201, info, obj, query);
+      }
+      case 'update': {
+        const body = await this.objectBody(req);
+        this.strictFields(info, body, query);
+        const r = await store.update(ns, ri.name!, body, undefined, { dryRun: this.dryRun(query) });
+        return this.sendObject(req, res, r.created ? 201 : 200, info, r.obj, query);
+      }
+      case 'patch': {
+        const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
+        const obj = await store.patch(ns, ri.name!, type, patch, undefined, { dryRun: this.dryRun(query) });
+        return this.sendObject(req, res, 200, info, obj, query);
+      }
+      case 'delete': {
+        const options = await this.deleteOptions(req, query);
+        const r = await store.delete(ns, ri.name!, options, { dryRun: this.dryRun(query) });
+        if ((r.obj as Status).kind === 'Status') return sendJSON(res, 200, r.obj);
+        return this.sendObject(req, res, 200, info, r.obj as KubeObject, query);
+      }
+      case 'deletecollection': {
+        const options = await this.deleteOptions(req, query);
+        const r = await store.deleteCollection(ns, this.listOptions(query), options, { dryRun: this.dryRun(query) });
+        return sendJSON(res, 200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: r.resourceVersion }, items: r.items });
+      }
+      default:
+        throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+    }
+  }
+
+  private async subresource(req: IncomingMessage, res: ServerResponse, ri: RequestInfo, info: ResourceInfo, store: Store, query: Query): Promise<void> {
+    const ns = ri.namespace;
+    const name = ri.name!;
+    const sub = ri.subresource!;
+    const dryRun = { dryRun: this.dryRun(query) };
+    const known = info.subresources.includes(sub) || (info.kind === 'Namespace' && sub === 'finalize');
+    if (!known) throw notFoundPath();
+    switch (`${sub}:${ri.verb}`) {
+      case 'status:get':
+        return this.sendObject(req, res, 200, info, await store.get(ns, name), query);
+      case 'status:update': {
+        const body = await this.objectBody(req);
+        const r = await store.update(ns, name, body, 'status', dryRun);
+        return this.sendObject(req, res, 200, info, r.obj, query);
+      }
+      case 'status:patch': {
+        const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
+        return this.sendObject(req, res, 200, info, await store.patch(ns, name, type, patch, 'status', dryRun), query);
+      }
+      case 'finalize:update': {
+        const body = await this.objectBody(req);
+        const incoming = store.admit(undefined, body, name);
+        const r = await store.guaranteedUpdate(undefined, name, (current) => {
+          const rv = incoming.metadata.resourceVersion;
+          if (rv && rv !== current.metadata.resourceVersion) throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on namespaces "${name}": the object has been modified; please apply your changes to the latest version and try again` });
+          return finalizeNamespace(current, incoming);
+        }, dryRun);
+        return this.sendObject(req, res, 200, info, r.obj, query);
+      }
+      case 'scale:get':
+        return sendJSON(res, 200, await store.getScale(ns, name));
+      case 'scale:update': {
+        const body = await this.objectBody(req);
+        return sendJSON(res, 200, await store.updateScale(ns, name, () => body, dryRun));
+      }
+      case 'scale:patch': {
+        const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
+        return sendJSON(res, 200, await store.updateScale(ns, name, (current) => applyPatch(type, store.toScale(current), patch, undefined), dryRun));
+      }
+      case 'binding:create': {
+        const body = await this.objectBody(req) as Binding;
+        if (body?.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+        await this.bind(ns!, name, body);
+        return sendJSON(res, 201, successStatus());
+      }
+      case 'log:get': {
+        let gone: (() => void) | undefined;
+        res.on('close', () => gone?.());
+        await proxyLogs(this.o.registry, ns!, name, query, res, (cb) => { gone = cb; });
+        return;
+      }
+      case 'exec:create':
+      case 'exec:get': {
+        const r = await execInPod(this.o.registry, ns!, name, query);
+        return sendJSON(res, 200, r);
+      }
+      default:
+        throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+    }
+  }
+
+  private async bind(namespace: string, podName: string, body: Binding): Promise<void> {
+    if (!body || typeof body !== 'object') throw badRequest('the body of the request must be a Binding');
+    if (body.kind !== undefined && body.kind !== 'Binding') throw badRequest(`${String(body.kind)} cannot be handled as a Binding`);
+    if (!body.metadata) (body as { metadata?: unknown }).metadata = {};
+    await bindPod(this.o.registry.byKind('Pod'), namespace, podName, body);
+  }
+
+  private listOptions(query: Query): ListOptions {
+    return {
+      labelSelector: q1(query.labelSelector),
+      fieldSelector: q1(query.fieldSelector),
+      limit: qInt(query, 'limit'),
+      continue: q1(query.continue) || undefined,
+      resourceVersion: q1(query.resourceVersion),
+      resourceVersionMatch: q1(query.resourceVersionMatch),
+    };
+  }
+
+  private async list(req: IncomingMessage, res: ServerResponse, info: ResourceInfo, store: Store, ns: string | undefined, query: Query): Promise<void> {
+    const r = await store.list(ns, this.listOptions(query));
+    if (wantsTable(req.headers.accept)) {
+      return sendJSON(res, 200, toTable(info, r.items, {
+        resourceVersion: r.resourceVersion, continue: r.continue, remainingItemCount: r.remainingItemCount, includeObject: this.includeObject(query),
+      }));
+    }
+    const metadata: Record<string, unknown> = { resourceVersion: r.resourceVersion };
+    if (r.continue) metadata.continue = r.continue;
+    if (r.remainingItemCount !== undefined) metadata.remainingItemCount = r.remainingItemCount;
+    sendJSON(res, 200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items: r.items });
+  }
+
+  private async watch(req: IncomingMessage, res: ServerResponse, info: ResourceInfo, store: Store, ns: string | undefined, name: string | undefined, query: Query): Promise<void> {
+    const opts = this.listOptions(query);
+    if (name) opts.fieldSelector = opts.fieldSelector ? `${opts.fieldSelector},metadata.name=${name}` : `metadata.name=${name}`;
+    const sink = new HttpWatchSink(res, info, this.tableEncoder(req, info, query));
+    let gone: (() => void) | undefined;
+    res.on('close', () => gone?.());
+    await serveWatch(store, ns, { ...opts, allowWatchBookmarks: qBool(query, 'allowWatchBookmarks'), timeoutSeconds: qInt(query, 'timeoutSeconds') }, sink, (cb) => { gone = cb; });
+  }
+
+  /** kubectl get -w: each event's object is a one-row Table; column definitions only in the first. */
+  tableEncoder(req: IncomingMessage, info: ResourceInfo, query: Query): EventEncoder | undefined {
+    if (!wantsTable(req.headers.accept)) return undefined;
+    let first = true;
+    const includeObject = this.includeObject(query);
+    return (type, obj) => {
+      const table = toTable(info, [obj], { noHeaders: !first, includeObject, resourceVersion: obj.metadata.resourceVersion });
+      first = false;
+      return `${JSON.stringify({ type, object: table })}\n`;
+    };
+  }
+
+  private includeObject(query: Query): IncludeObject | undefined {
+    const v = q1(query.includeObject);
+    return v === 'None' || v === 'Metadata' || v === 'Object' ? v : undefined;
+  }
+
+  private sendObject(req: IncomingMessage, res: ServerResponse, code: number, info: ResourceInfo, obj: KubeObject, query: Query): void {
+    if (wantsTable(req.headers.accept)) {
+      return sendJSON(res, code, toTable(info, [obj], { resourceVersion: obj.metadata.resourceVersion, includeObject: this.includeObject(query) }));
+    }
+    sendJSON(res, code, obj);
+  }
+
+  private async objectBody(req: IncomingMessage): Promise<unknown> {
+    return decodeObjectBody(mediaType(req), await readBody(req));
+  }
+
+  private dryRun(query: Query): boolean {
+    const v = query.dryRun;
+    const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
+    for (const x of all) if (x !== 'All') throw badRequest(`Invalid dryRun value: ${String(x)}; supported: All`);
+    return all.length > 0;
+  }
+
+  /** fieldValidation=Strict: unknown fields are a 400 naming each one. */
+  private strictFields(info: ResourceInfo, body: unknown, query: Query): void {
+    if (q1(query.fieldValidation) !== 'Strict') return;
+    const unknown = findUnknownFields(info, body);
+    if (unknown.length) throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+
+  private async deleteOptions(req: IncomingMessage, query: Query): Promise<DeleteOptions> {
+    const raw = decodeOptionalBody(mediaType(req), await readBody(req));
+    const fromQuery: Record<string, unknown> = {};
+    const g = qInt(query, 'gracePeriodSeconds');
+    if (g !== undefined) fromQuery.gracePeriodSeconds = g;
+    const p = q1(query.propagationPolicy);
+    if (p !== undefined) fromQuery.propagationPolicy = p;
+    const o = q1(query.orphanDependents);
+    if (o !== undefined) fromQuery.orphanDependents = o === 'true';
+    const merged = { ...((raw && typeof raw === 'object') ? raw as object : {}), ...fromQuery };
+    const r = DeleteOptionsSchema.safeParse(merged);
+    if (!r.success) throw badRequest(`invalid DeleteOptions: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return r.data;
+  }
+}
+

@@ -1,0 +1,166 @@
+// The API server assembled: express 5 with health and metrics endpoints, discovery and
+// OpenAPI (when present), the REST handler for every resource, WebSocket watches, the
+// max-in-flight filter and periodic compaction. `listen` fills the watch caches and creates
+// the built-in namespaces before it accepts requests.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { WebSocketServer } from 'ws';
+import type { Storage } from './storage/interface.js';
+import { badRequest } from '../api/errors.js';
+import { Registry } from './registry/index.js';
+import { RestHandler, notFoundPath, sendStatus, toStatus, type Query } from './rest-handler.js';
+import { parseRequestInfo } from './request-info.js';
+import { MaxInFlight } from './max-in-flight.js';
+import { Metrics } from './metrics.js';
+import { startCompaction, DEFAULT_COMPACTION_INTERVAL_MS } from './compaction.js';
+import { discoveryRouter } from './discovery.js';
+import { WebSocketWatchSink, serveWatch } from './watch-server.js';
+
+export interface ApiServerOptions {
+  storage: Storage;
+  /** Compact every interval to the revision seen one interval earlier (0 disables). */
+  compactionIntervalMs?: number;
+  /** BOOKMARK cadence for watches that allow them. */
+  bookmarkIntervalMs?: number;
+  /** Max-in-flight limits (0 disables one). */
+  maxReadonlyInFlight?: number;
+  maxMutatingInFlight?: number;
+  /** Events each resource's watch cache keeps for replay. */
+  watchCacheCapacity?: number;
+}
+
+export interface ApiServer {
+  app: express.Express;
+  registry: Registry;
+  metrics: Metrics;
+  inFlight: MaxInFlight;
+  /** Start serving; resolves with the bound port and base URL. */
+  listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Stop accepting, end watches, close connections (the storage is the caller's to close). */
+  close(): Promise<void>;
+}
+
+/** Optional routers other engineers own; mounted when their files exist. */
+async function optionalRouter(file: string, exportName: string): Promise<express.Router | undefined> {
+  try {
+    const mod = (await import(file)) as Record<string, () => express.Router>;
+    return mod[exportName]?.();
+  } catch {
+    return undefined;
+  }
+}
+
+export function createApiServer(opts: ApiServerOptions): ApiServer {
+  const { storage } = opts;
+  const registry = new Registry(storage, { bookmarkIntervalMs: opts.bookmarkIntervalMs, capacity: opts.watchCacheCapacity });
+  const metrics = new Metrics();
+  const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });
+  const rest = new RestHandler({ registry, inFlight, metrics });
+  metrics.gauges.set('apiserver_registered_watchers', () => registry.watcherCount);
+  metrics.gauges.set('apiserver_storage_revision', () => storage.revision);
+  metrics.gauges.set('apiserver_storage_compacted_revision', () => storage.compactedRevision);
+  metrics.gauges.set('apiserver_current_inflight_requests_readonly', () => inFlight.current.readonly);
+  metrics.gauges.set('apiserver_current_inflight_requests_mutating', () => inFlight.current.mutating);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  for (const p of ['/healthz', '/readyz', '/livez']) {
+    app.get([p, `${p}/*rest`], (_req, res) => {
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end('ok');
+    });
+  }
+  app.get('/metrics', (_req, res) => {
+    res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+    res.end(metrics.render());
+  });
+  app.use(discoveryRouter());
+  const openapi = optionalRouter('./openapi.js', 'openapiRouter');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    openapi.then((r) => (r ? r(req, res, next) : next()), next);
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    rest.handle(req, res, req.path, req.query as Query).then((handled) => {
+      if (!handled) next();
+    }, next);
+  });
+  app.use((_req: Request, res: Response) => sendStatus(res, notFoundPath().status));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; type?: string };
+    if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.type !== 'entity.too.large') {
+      return sendStatus(res, badRequest((err as Error).message).status);
+    }
+    sendStatus(res, toStatus(err));
+  });
+
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  // WebSocket watches: the same stream as ?watch=true, one message per event.
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const query = Object.fromEntries(url.searchParams) as Query;
+    const ri = parseRequestInfo('GET', url.pathname, query);
+    if (!ri || ri.verb !== 'watch' || !ri.info) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n' + JSON.stringify(notFoundPath().status));
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const store = registry.store(ri.info!);
+      const sink = new WebSocketWatchSink(ws, ri.info!, rest.tableEncoder(req, ri.info!, query));
+      const fieldSelector = ri.name ? [query.fieldSelector, `metadata.name=${ri.name}`].filter(Boolean).join(',') : (query.fieldSelector as string | undefined);
+      serveWatch(store, ri.namespace, {
+        labelSelector: query.labelSelector as string | undefined,
+        fieldSelector,
+        resourceVersion: query.resourceVersion as string | undefined,
+        allowWatchBookmarks: query.allowWatchBookmarks === 'true' || query.allowWatchBookmarks === '1',
+        timeoutSeconds: query.timeoutSeconds ? Number(query.timeoutSeconds) : undefined,
+      }, sink, (cb) => ws.on('close', cb)).catch((e: unknown) => {
+        const status = toStatus(e);
+        if (ws.readyState === ws.OPEN) {
+          ws.send(JSON.stringify({ type: 'ERROR', object: status }));
+          ws.close(1000);
+        }
+      });
+    });
+  });
+
+  let stopCompaction: (() => void) | undefined;
+  let started: Promise<void> | undefined;
+
+  return {
+    app,
+    registry,
+    metrics,
+    inFlight,
+    async listen(port: number, host = '127.0.0.1') {
+      started ??= registry.start();
+      await started;
+      const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
+      if (interval > 0 && !stopCompaction) stopCompaction = startCompaction(storage, interval);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address() as AddressInfo;
+      const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      return { port: addr.port, url: `http://${h}:${addr.port}` };
+    },
+    async close() {
+      stopCompaction?.();
+      registry.close();
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,374 @@
+// The watch cache (Kubernetes' Cacher): one storage watch per resource feeds
+//   - a store of the current objects (serves `resourceVersion=0` lists and the synthetic
+//     ADDED events a watch without a resourceVersion starts with),
+//   - a ring buffer of recent events (a watch from a recent resourceVersion replays from it),
+//   - every HTTP/WebSocket watcher of that resource.
+// Each event is decoded and serialized once here, not once per watcher, so a thousand
+// watchers cost one storage watch and one JSON string per event. Watchers whose field
+// selector pins a "trigger" field (pods by spec.nodeName: every kubelet) are indexed by it,
+// so an event reaches only the watchers that can care about it.
+//
+// Slow watchers never block others: each sink buffers what it cannot write yet, and one
+// whose backlog grows past a bound is closed (its client re-watches from its last
+// resourceVersion) rather than silently losing events.
+import type { KubeObject, Status } from '../api/meta.js';
+import type { ResourceInfo } from '../api/resources.js';
+import { apiVersionOf, storagePrefix } from '../api/resources.js';
+import { expired, isStatusError, StatusError } from '../api/errors.js';
+import type { KeyValue, Storage, StoreEvent, WatchHandle } from './storage/interface.js';
+import { decode, wireJSON } from './registry/codec.js';
+import { objectFields, type SelectionPredicate } from './registry/predicate.js';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One change to one object, decoded and serialized once for every watcher. */
+export interface CacheEvent {
+  type: EventType;
+  revision: number;
+  key: string;
+  /** The object after the change (for DELETED: its last state, at the delete's revision). */
+  obj: KubeObject;
+  /** The wire JSON of obj (resourceVersion included). */
+  json: string;
+  /** The object before the change (MODIFIED and DELETED). */
+  prev?: KubeObject;
+  /** Serialized watch lines by event type, made on first use. */
+  lines?: Partial<Record<EventType, string>>;
+}
+
+/** `{"type":"ADDED","object":{…}}\n`, built once per event and type. */
+export function eventLine(ev: CacheEvent, type: EventType): string {
+  const lines = (ev.lines ??= {});
+  return (lines[type] ??= `{"type":"${type}","object":${ev.json}}\n`);
+}
+
+/** Where a watcher's events go: an HTTP response, a WebSocket. */
+export interface WatchSink {
+  send(type: EventType, ev: CacheEvent): void;
+  bookmark(revision: number): void;
+  /** Send an ERROR event carrying a Status, then end. */
+  error(status: Status): void;
+  end(): void;
+  /** Bytes accepted but not yet written to the network. */
+  backlog(): number;
+}
+
+export interface WatchCacheOptions {
+  /** Events kept for replay (watch from a recent resourceVersion). */
+  capacity?: number;
+  /** How often watchers that allow bookmarks get one. */
+  bookmarkIntervalMs?: number;
+  /** A watcher with more than this many bytes unwritten is closed. */
+  maxBacklogBytes?: number;
+}
+
+/** Fields whose exact-match watchers get indexed (the kube watch cache's "triggers"). */
+const TRIGGER_FIELDS: Record<string, string> = { Pod: 'spec.nodeName' };
+
+export class Watcher {
+  stopped = false;
+  /** The highest revision delivered (for bookmarks never to go backwards). */
+  lastRevision = 0;
+  /** Set when the watcher is fed by its own storage watch (resourceVersion older than the cache). */
+  storageWatch?: WatchHandle;
+  trigger?: string;
+  constructor(
+    readonly pred: SelectionPredicate,
+    readonly sink: WatchSink,
+    readonly bookmarks: boolean,
+    private readonly detach: (w: Watcher) => void,
+  ) {}
+
+  /** Stop delivering (the client went away or the request timed out). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.storageWatch?.cancel();
+    this.detach(this);
+  }
+
+  /** Deliver one event through this watcher's filter, like the kube watch cache. */
+  consider(ev: CacheEvent): void {
+    if (this.stopped) return;
+    const nowMatches = this.pred.matches(ev.obj);
+    let type: EventType | undefined;
+    if (ev.type === 'ADDED') type = nowMatches ? 'ADDED' : undefined;
+    else if (ev.type === 'DELETED') type = nowMatches ? 'DELETED' : undefined;
+    else {
+      const wasMatching = ev.prev ? this.pred.matches(ev.prev) : false;
+      if (nowMatches) type = wasMatching ? 'MODIFIED' : 'ADDED';
+      else if (wasMatching) type = 'DELETED';
+    }
+    if (ev.revision > this.lastRevision) this.lastRevision = ev.revision;
+    if (type) this.sink.send(type, ev);
+  }
+}
+
+export class WatchCache {
+  readonly prefix: string;
+  /** The last revision this cache has applied. */
+  revision = 0;
+  /** Watches from a resourceVersion ≥ this are served from the ring buffer. */
+  startRevision = 0;
+  readonly ready: Promise<void>;
+  private readonly store = new Map<string, CacheEvent>();
+  private readonly ring: (CacheEvent | undefined)[];
+  private ringHead = 0; // index of the oldest event
+  private ringSize = 0;
+  private readonly general = new Set<Watcher>();
+  private readonly byTrigger = new Map<string, Set<Watcher>>();
+  private readonly triggerField?: string;
+  private storageWatch?: WatchHandle;
+  private bookmarkTimer?: NodeJS.Timeout;
+  private closed = false;
+  private readonly maxBacklog: number;
+  private resolveReady!: () => void;
+  private rejectReady!: (e: Error) => void;
+
+  constructor(
+    private readonly storage: Storage,
+    readonly info: ResourceInfo,
+    opts: WatchCacheOptions = {},
+  ) {
+    this.prefix = storagePrefix(info);
+    this.ring = new Array(opts.capacity ?? 10_000);
+    this.maxBacklog = opts.maxBacklogBytes ?? 64 * 1024 * 1024;
+    this.triggerField = TRIGGER_FIELDS[info.kind];
+    this.ready = new Promise((res, rej) => {
+      this.resolveReady = res;
+      this.rejectReady = rej;
+    });
+    this.ready.catch(() => undefined);
+    const interval = opts.bookmarkIntervalMs ?? 10_000;
+    this.bookmarkTimer = setInterval(() => this.sendBookmarks(), interval);
+    this.bookmarkTimer.unref();
+  }
+
+  get watcherCount(): number {
+    let n = this.general.size;
+    for (const s of this.byTrigger.values()) n += s.size;
+    return n;
+  }
+
+  /** List the prefix, then watch it from the list's revision. */
+  async start(): Promise<void> {
+    try {
+      const r = await this.storage.range(this.prefix);
+      this.store.clear();
+      for (const kv of r.kvs) this.store.set(kv.key, this.eventOf('ADDED', kv));
+      this.revision = r.revision;
+      this.startRevision = r.revision;
+      this.ringHead = 0;
+      this.ringSize = 0;
+      this.storageWatch = this.storage.watch(this.prefix, r.revision, {
+        onEvents: (events) => this.apply(events),
+        onError: (err) => this.onStorageError(err),
+      });
+      this.resolveReady();
+    } catch (e) {
+      this.rejectReady(e as Error);
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.bookmarkTimer);
+    this.storageWatch?.cancel();
+    for (const w of this.allWatchers()) {
+      w.stop();
+      w.sink.end();
+    }
+  }
+
+  /** Current objects (the state at `revision`), in key order, matching a predicate. */
+  list(pred: SelectionPredicate): { items: KubeObject[]; revision: number } {
+    const keys: string[] = [];
+    const nsPrefix = pred.namespace !== undefined && this.info.namespaced ? `${this.prefix}${pred.namespace}/` : undefined;
+    for (const key of this.store.keys()) if (!nsPrefix || key.startsWith(nsPrefix)) keys.push(key);
+    keys.sort();
+    const items: KubeObject[] = [];
+    for (const k of keys) {
+      const ev = this.store.get(k)!;
+      if (pred.matches(ev.obj)) items.push(ev.obj);
+    }
+    return { items, revision: this.revision };
+  }
+
+  get(key: string): KubeObject | undefined {
+    return this.store.get(key)?.obj;
+  }
+
+  /**
+   * Start a watcher. resourceVersion undefined or "0": synthetic ADDED events for the current
+   * state, then live events. A number: every event after it (from the ring buffer, or from
+   * storage when it is older than the buffer; 410 when storage compacted it too).
+   */
+  watch(pred: SelectionPredicate, resourceVersion: string | undefined, sink: WatchSink, bookmarks: boolean): Watcher {
+    const w = new Watcher(pred, sink, bookmarks, (x) => this.detach(x));
+    if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') {
+      const { items } = this.list(pred);
+      for (const obj of items) {
+        const ev = this.store.get(this.keyOf(obj))!;
+        sink.send('ADDED', ev);
+      }
+      w.lastRevision = this.revision;
+      this.attach(w);
+      return w;
+    }
+    const from = Number(resourceVersion);
+    if (!Number.isSafeInteger(from) || from < 0) throw new StatusError({ ...expired().status, code: 400, reason: 'BadRequest', message: `invalid resourceVersion "${resourceVersion}"` });
+    w.lastRevision = from;
+    if (from >= this.startRevision) {
+      for (let i = 0; i < this.ringSize; i++) {
+        const ev = this.ring[(this.ringHead + i) % this.ring.length]!;
+        if (ev.revision > from) w.consider(ev);
+      }
+      this.attach(w);
+      return w;
+    }
+    // Older than the buffer: this watcher reads storage's history itself.
+    if (from < this.storage.compactedRevision) throw expired(`too old resource version: ${from} (${this.storage.compactedRevision})`);
+    const prevByKey = new Map<string, KubeObject>();
+    w.storageWatch = this.storage.watch(this.prefix, from, {
+      onEvents: (events) => {
+        for (const se of events) {
+          const ev = this.eventFromStore(se, prevByKey.get(se.kv.key));
+          if (ev.type === 'DELETED') prevByKey.delete(se.kv.key);
+          else prevByKey.set(se.kv.key, ev.obj);
+          w.consider(ev);
+        }
+        this.checkBacklog(w);
+      },
+      onError: (err) => {
+        if (w.stopped) return;
+        w.stop();
+        if (isStatusError(err)) sink.error(err.status);
+        else sink.end();
+      },
+    });
+    return w;
+  }
+
+  private keyOf(obj: KubeObject): string {
+    return this.info.namespaced ? `${this.prefix}${obj.metadata.namespace}/${obj.metadata.name}` : `${this.prefix}${obj.metadata.name}`;
+  }
+
+  private attach(w: Watcher): void {
+    const v = this.triggerField ? w.pred.exactField(this.triggerField) : undefined;
+    if (v === undefined) {
+      this.general.add(w);
+      return;
+    }
+    w.trigger = v;
+    let set = this.byTrigger.get(v);
+    if (!set) this.byTrigger.set(v, (set = new Set()));
+    set.add(w);
+  }
+
+  private detach(w: Watcher): void {
+    if (w.trigger === undefined) {
+      this.general.delete(w);
+      return;
+    }
+    const set = this.byTrigger.get(w.trigger);
+    set?.delete(w);
+    if (set && set.size === 0) this.byTrigger.delete(w.trigger);
+  }
+
+  private *allWatchers(): Iterable<Watcher> {
+    yield* [...this.general];
+    for (const s of [...this.byTrigger.values()]) yield* [...s];
+  }
+
+  private eventOf(type: EventType, kv: KeyValue, prev?: KubeObject): CacheEvent {
+    return { type, revision: kv.modRevision, key: kv.key, obj: decode(kv), json: wireJSON(kv.value, kv.modRevision), prev };
+  }
+
+  private eventFromStore(se: StoreEvent, knownPrev?: KubeObject): CacheEvent {
+    const prev = knownPrev ?? (se.prevKv ? decode(se.prevKv) : undefined);
+    if (se.type === 'delete') return this.eventOf('DELETED', se.kv, prev);
+    return this.eventOf(se.prevKv || knownPrev ? 'MODIFIED' : 'ADDED', se.kv, prev);
+  }
+
+  private apply(events: StoreEvent[]): void {
+    if (this.closed) return;
+    const touched = new Set<Watcher>();
+    for (const se of events) {
+      const ev = this.eventFromStore(se, this.store.get(se.kv.key)?.obj);
+      if (ev.type === 'DELETED') this.store.delete(ev.key);
+      else this.store.set(ev.key, ev);
+      this.revision = ev.revision;
+      this.push(ev);
+      this.fanOut(ev, touched);
+    }
+    for (const w of touched) this.checkBacklog(w);
+  }
+
+  private push(ev: CacheEvent): void {
+    const cap = this.ring.length;
+    if (this.ringSize === cap) {
+      const oldest = this.ring[this.ringHead]!;
+      this.startRevision = oldest.revision;
+      this.ring[this.ringHead] = ev;
+      this.ringHead = (this.ringHead + 1) % cap;
+    } else {
+      this.ring[(this.ringHead + this.ringSize) % cap] = ev;
+      this.ringSize++;
+    }
+  }
+
+  private fanOut(ev: CacheEvent, touched: Set<Watcher>): void {
+    for (const w of this.general) {
+      w.consider(ev);
+      touched.add(w);
+    }
+    if (this.triggerField && this.byTrigger.size > 0) {
+      const now = objectFields(this.info.kind, ev.obj)[this.triggerField] ?? '';
+      const before = ev.prev ? (objectFields(this.info.kind, ev.prev)[this.triggerField] ?? '') : undefined;
+      for (const v of before !== undefined && before !== now ? [now, before] : [now]) {
+        const set = this.byTrigger.get(v);
+        if (!set) continue;
+        for (const w of set) {
+          w.consider(ev);
+          touched.add(w);
+        }
+      }
+    }
+  }
+
+  private checkBacklog(w: Watcher): void {
+    if (!w.stopped && w.sink.backlog() > this.maxBacklog) {
+      w.stop();
+      w.sink.end();
+    }
+  }
+
+  private sendBookmarks(): void {
+    for (const w of this.allWatchers()) {
+      if (!w.bookmarks || w.stopped || w.storageWatch) continue;
+      // Everything up to the cache's revision has been offered to this watcher.
+      const rv = Math.max(w.lastRevision, this.revision);
+      w.lastRevision = rv;
+      w.sink.bookmark(rv);
+    }
+  }
+
+  private onStorageError(err: Error): void {
+    if (this.closed) return;
+    // The cache lost its feed: end every watcher (clients re-watch) and rebuild from storage.
+    for (const w of this.allWatchers()) {
+      w.stop();
+      if (isStatusError(err) && err.code === 410) w.sink.error(err.status);
+      else w.sink.end();
+    }
+    setTimeout(() => {
+      if (!this.closed) this.start().catch(() => undefined);
+    }, 1000).unref();
+  }
+}
+
+/** A bookmark event's object: just kind, apiVersion and the resourceVersion. */
+export function bookmarkObject(info: ResourceInfo, revision: number): string {
+  return `{"kind":"${info.kind}","apiVersion":"${apiVersionOf(info)}","metadata":{"resourceVersion":"${revision}","creationTimestamp":null}}`;
+}

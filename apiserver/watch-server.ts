@@ -1,0 +1,164 @@
+// Serving watches: chunked newline-delimited JSON over HTTP, or the same events as
+// WebSocket messages. Sinks batch what one tick produces into one write, and report their
+// unwritten backlog so the watch cache can close a hopelessly slow watcher.
+import type { ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { KubeObject, Status } from '../api/meta.js';
+import type { ResourceInfo } from '../api/resources.js';
+import { isStatusError } from '../api/errors.js';
+import { bookmarkObject, eventLine, type CacheEvent, type EventType, type WatchSink, type Watcher } from './watch-cache.js';
+import type { Store, ListOptions } from './registry/store.js';
+
+/** Renders an event's object differently (kubectl's Table watch); undefined → the cached JSON line. */
+export type EventEncoder = (type: EventType, obj: KubeObject) => string;
+
+abstract class BatchingSink implements WatchSink {
+  protected pending: string[] = [];
+  private pendingBytes = 0;
+  private scheduled = false;
+  protected ended = false;
+  onEnd?: () => void;
+
+  constructor(protected readonly info: ResourceInfo, private readonly encoder?: EventEncoder) {}
+
+  protected abstract write(chunk: string): void;
+  protected abstract close(): void;
+  protected abstract unwritten(): number;
+
+  send(type: EventType, ev: CacheEvent): void {
+    this.queue(this.encoder ? this.encoder(type, ev.obj) : eventLine(ev, type));
+  }
+
+  bookmark(revision: number): void {
+    this.queue(`{"type":"BOOKMARK","object":${bookmarkObject(this.info, revision)}}\n`);
+  }
+
+  error(status: Status): void {
+    this.queue(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+    this.end();
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.flush();
+    this.ended = true;
+    this.close();
+    this.onEnd?.();
+  }
+
+  backlog(): number {
+    return this.pendingBytes + this.unwritten();
+  }
+
+  private queue(line: string): void {
+    if (this.ended) return;
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // Everything one storage batch produces goes out in one write.
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.ended || this.pending.length === 0) return;
+    const chunk = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.write(chunk);
+  }
+}
+
+export class HttpWatchSink extends BatchingSink {
+  private headersSent = false;
+  constructor(private readonly res: ServerResponse, info: ResourceInfo, encoder?: EventEncoder) {
+    super(info, encoder);
+  }
+  /** Send the 200 and headers now, so a client sees its watch established before any event. */
+  start(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    this.res.flushHeaders();
+  }
+  protected write(chunk: string): void {
+    this.start();
+    if (!this.res.destroyed) this.res.write(chunk);
+  }
+  protected close(): void {
+    this.start();
+    if (!this.res.destroyed) this.res.end();
+  }
+  protected unwritten(): number {
+    return this.res.writableLength;
+  }
+}
+
+export class WebSocketWatchSink extends BatchingSink {
+  constructor(private readonly ws: WebSocket, info: ResourceInfo, encoder?: EventEncoder) {
+    super(info, encoder);
+  }
+  protected write(chunk: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // One message per event, as kube-apiserver's websocket watch sends them.
+    for (const line of chunk.split('\n')) if (line) this.ws.send(line);
+  }
+  protected close(): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
+  }
+  protected unwritten(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
+export interface WatchRequest extends ListOptions {
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+/** kube-apiserver's default: a random timeout in [minRequestTimeout, 2×minRequestTimeout). */
+const MIN_REQUEST_TIMEOUT_S = 1800;
+
+/**
+ * Run a watch into a sink until the client leaves, the timeout passes or the cache ends it.
+ * A resourceVersion too old to serve becomes an ERROR event (410 Expired) on a 200 stream,
+ * as kube-apiserver answers; other errors (bad selectors) are thrown before anything is sent.
+ */
+export async function serveWatch(
+  store: Store,
+  namespace: string | undefined,
+  opts: WatchRequest,
+  sink: HttpWatchSink | WebSocketWatchSink,
+  onClientGone: (cb: () => void) => void,
+): Promise<Watcher | undefined> {
+  let watcher: Watcher | undefined;
+  try {
+    watcher = await store.watch(namespace, opts, sink);
+  } catch (e) {
+    if (isStatusError(e) && e.code === 410) {
+      if (sink instanceof HttpWatchSink) sink.start();
+      sink.error(e.status);
+      return undefined;
+    }
+    throw e;
+  }
+  if (sink instanceof HttpWatchSink) sink.start();
+  const seconds = opts.timeoutSeconds && opts.timeoutSeconds > 0 ? opts.timeoutSeconds : MIN_REQUEST_TIMEOUT_S * (1 + Math.random());
+  const timer = setTimeout(() => {
+    watcher!.stop();
+    sink.end();
+  }, seconds * 1000);
+  timer.unref();
+  const stop = () => {
+    clearTimeout(timer);
+    watcher!.stop();
+  };
+  sink.onEnd = stop;
+  onClientGone(() => {
+    stop();
+    sink.end();
+  });
+  return watcher;
+}
