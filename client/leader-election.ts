@@ -89,6 +89,7 @@ export class LeaderElector {
   private lease: Lease | undefined;
   private observedHolder = '';
   private runPromise: Promise<void> | undefined;
+  private failuresInARow = 0;
 
   constructor(opts: LeaderElectionOptions) {
     const leaseDurationMs = opts.leaseDurationMs ?? 15_000;
@@ -202,11 +203,13 @@ export class LeaderElector {
         ? await c.request<Lease>('POST', collectionPath(c.leases().info, this.o.namespace), { ...reqOpts, body: d.lease })
         : await c.request<Lease>('PUT', this.path(), { ...reqOpts, body: d.lease });
       this.observe(written);
+      this.failuresInARow = 0;
       return true;
     } catch (e) {
       // Conflict / AlreadyExists: another candidate wrote first. Anything else: try later.
       if (!isStatusError(e, 'Conflict') && !isStatusError(e, 'AlreadyExists') && !this.stopped) {
-        if (this.leading) console.error(`leader election ${this.o.name}: renew failed: ${(e as Error).message}`);
+        // Log the first failure of a run of them, not every retry.
+        if (this.leading && this.failuresInARow++ === 0) console.error(`leader election ${this.o.name}: renew failed: ${(e as Error).message}`);
       }
       return false;
     }
