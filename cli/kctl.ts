@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// kctl: Skiff's kubectl. This file only dispatches: each command family lives in its own
+// module under cli/kctl/ and is imported only when used, so `kctl get pods` loads the get
+// command and nothing else (startup time is measured against kubectl in the benchmark).
+import type { Command } from './kctl/command.js';
+
+type Loader = () => Promise<Command>;
+
+const COMMANDS: Record<string, Loader> = {
+  get: async () => (await import('./kctl/get.js')).get,
+  describe: async () => (await import('./kctl/describe.js')).describe,
+  apply: async () => (await import('./kctl/apply.js')).apply,
+  create: async () => (await import('./kctl/create.js')).create,
+  replace: async () => (await import('./kctl/create.js')).replace,
+  delete: async () => (await import('./kctl/delete.js')).del,
+  logs: async () => (await import('./kctl/logs.js')).logs,
+  exec: async () => (await import('./kctl/exec.js')).exec,
+  scale: async () => (await import('./kctl/scale.js')).scale,
+  rollout: async () => (await import('./kctl/rollout.js')).rollout,
+  set: async () => (await import('./kctl/set-image.js')).set,
+  'rolling-update': async () => (await import('./kctl/set-image.js')).rollingUpdate,
+  cordon: async () => (await import('./kctl/drain.js')).cordon,
+  uncordon: async () => (await import('./kctl/drain.js')).uncordon,
+  drain: async () => (await import('./kctl/drain.js')).drain,
+  events: async () => (await import('./kctl/get.js')).events,
+  'cluster-info': async () => (await import('./kctl/cluster-info.js')).clusterInfo,
+  version: async () => (await import('./kctl/cluster-info.js')).version,
+  'api-resources': async () => (await import('./kctl/cluster-info.js')).apiResources,
+};
+
+const USAGE = `kctl controls a Skiff (or any Kubernetes-API) cluster, like kubectl.
+
+Basic commands:
+  get            Display one or many resources (-o wide|yaml|json|name|jsonpath=…, -w, -l, -A)
+  describe       Show details of a resource, with its events
+  apply          Apply a configuration from files or stdin (-f FILE|DIR|-, -R)
+  create         Create resources from files (-f)
+  replace        Replace resources from files (-f)
+  delete         Delete resources by file or by kind and name
+  events         List events
+
+Deploy commands:
+  rollout        Manage a rollout: status, history, undo, pause, resume, restart
+  scale          Set a new size for a deployment or replica set
+  set image      Update the image of containers
+  rolling-update Set a deployment's image and wait for the rollout (or --rollback)
+
+Troubleshooting:
+  logs           Print the logs of a container (-f, --tail, --previous, deploy/NAME)
+  exec           Run a command in a container (kctl exec POD -- CMD …)
+
+Cluster management:
+  cluster-info   Display the API server address
+  version        Print the client and server versions
+  api-resources  Print the supported resource types
+  cordon         Mark a node unschedulable
+  uncordon       Mark a node schedulable
+  drain          Cordon a node and evict its pods
+
+Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),
+              --request-timeout DURATION
+Use "kctl <command> --help" for more information about a command.
+`;
+
+async function finish(code: number): Promise<never> {
+  // Let buffered output reach a pipe before exiting (process.exit does not wait for it).
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+  process.exit(code);
+}
+
+async function run(): Promise<number> {
+  const argv = process.argv.slice(2);
+  // Global flags may come before the command (`kctl -n x get pods`): find the command word.
+  let i = 0;
+  const takesValue = new Set(['--kubeconfig', '--context', '--server', '-s', '--namespace', '-n', '--request-timeout']);
+  while (i < argv.length && argv[i]!.startsWith('-')) {
+    if (takesValue.has(argv[i]!)) i += 2;
+    else i += 1;
+  }
+  const name = argv[i];
+  if (!name || name === 'help' || (name === undefined && argv.includes('--help'))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const rest = [...argv.slice(0, i), ...argv.slice(i + 1)];
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`error: unknown command "${name}" for "kctl"\nRun 'kctl --help' for usage.\n`);
+    return 1;
+  }
+  const [command, { parseFlags, flagsHelp }, { processOutput }, errors] = await Promise.all([
+    load(),
+    import('./kctl/flags.js'),
+    import('./kctl/command.js'),
+    import('./kctl/errors.js'),
+  ]);
+  let server: string | undefined;
+  try {
+    const flags = parseFlags(rest, command.options);
+    server = flags.string('server');
+    if (flags.bool('help')) {
+      process.stdout.write(`${command.summary}\n\nUsage:\n  ${command.usage}\n\nFlags:\n${flagsHelp(command.options)}\n`);
+      return 0;
+    }
+    await command.run(flags, processOutput);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof errors.ReportedFailure) return e.exitCode;
+    const s = errors.connectionState.server ?? server ?? serverFromError(e);
+    process.stderr.write(errors.formatError(e, s) + '\n');
+    if (e instanceof errors.UsageError && /^unknown (shorthand )?flag/.test(e.message)) {
+      process.stderr.write(`See 'kctl ${name} --help' for usage.\n`);
+    }
+    return 1;
+  }
+}
+
+/** Connection errors carry the URL in their message; pull the server out for kubectl's wording. */
+function serverFromError(e: unknown): string | undefined {
+  const msg = e instanceof Error ? `${e.message} ${String((e as { cause?: unknown }).cause ?? '')}` : String(e);
+  const m = /(https?:\/\/[^\s/"']+)/.exec(msg) ?? /(\d+\.\d+\.\d+\.\d+:\d+)/.exec(msg);
+  return m?.[1];
+}
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0); // `kctl get pods | head`
+});
+
+run().then(finish, async (e: unknown) => {
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  await finish(1);
+});

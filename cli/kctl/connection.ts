@@ -1,0 +1,63 @@
+// Where kctl talks to and in which namespace: --server / --kubeconfig / --context / -n,
+// resolved as kubectl resolves them (flag, then $KUBECONFIG, then ~/.kube/config). The one
+// place kctl builds a RestClient, so every command shares the same wiring.
+import type { RestClient } from '../../client/rest.js';
+import type { Flags } from './flags.js';
+import { connectionState, UsageError } from './errors.js';
+
+export const KCTL_VERSION = '0.1.0';
+
+export interface Connection {
+  server: string;
+  /** The namespace commands act in: -n, else the context's, else "default". */
+  namespace: string;
+  /** True when -n was given (apply refuses objects whose namespace disagrees). */
+  namespaceExplicit: boolean;
+  contextName: string;
+  client: RestClient;
+  requestTimeoutMs: number | undefined;
+}
+
+export async function connect(flags: Flags): Promise<Connection> {
+  const explicitNs = flags.string('namespace');
+  let server = flags.string('server');
+  let namespace = 'default';
+  let contextName = '';
+  const { loadKubeconfig } = await import('../../client/kubeconfig.js');
+  try {
+    const kc = loadKubeconfig({ kubeconfig: flags.string('kubeconfig'), context: flags.string('context') });
+    server ??= kc.server;
+    namespace = kc.namespace || 'default';
+    contextName = kc.contextName;
+  } catch (e) {
+    // With --server no kubeconfig is needed (as kubectl); without it, say what is missing.
+    if (!server) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UsageError(
+        `no server to talk to: ${why}`,
+        "Start a cluster with 'skiff up' (it writes ~/.kube/config), or pass --server=http://127.0.0.1:6443 or --kubeconfig=FILE.",
+      );
+    }
+  }
+  if (!server) throw new UsageError('no server found in the kubeconfig; pass --server');
+  if (!/^https?:\/\//.test(server)) server = `http://${server}`;
+  server = server.replace(/\/+$/, '');
+  connectionState.server = server;
+  const requestTimeoutMs = flags.durationMs('request-timeout');
+  const { RestClient } = await import('../../client/rest.js');
+  const client = new RestClient({
+    server,
+    userAgent: `kctl/v${KCTL_VERSION}`,
+    // A CLI should fail fast on a dead server (kubectl does not retry a refused connection).
+    retries: 1,
+    ...(requestTimeoutMs ? { timeoutMs: requestTimeoutMs } : {}),
+  });
+  return {
+    server,
+    namespace: explicitNs ?? namespace,
+    namespaceExplicit: explicitNs !== undefined,
+    contextName,
+    client,
+    requestTimeoutMs,
+  };
+}

@@ -1,0 +1,129 @@
+// `kctl create -f` (POST each object; an existing one is an AlreadyExists error),
+// `kctl create namespace NAME`, `kctl create deployment NAME --image=I [--replicas=N] [-- CMD…]`,
+// and `kctl replace -f` (PUT each object whole, at the live resourceVersion unless the
+// file pins one).
+import type { KubeObject } from '../../api/meta.js';
+import type { Command, Output } from './command.js';
+import { connect, type Connection } from './connection.js';
+import { formatError, ReportedFailure, UsageError } from './errors.js';
+import type { Flags, OptionDefs } from './flags.js';
+import { readManifests } from './manifests.js';
+import { kindName, manifestTarget, resolveKind, type ManifestTarget } from './resource-args.js';
+
+/** Run `each` on every object of -f, printing `kind/name verb`; report failures like kubectl, exit 1 if any. */
+async function forEachManifest(
+  flags: Flags,
+  io: Output,
+  verb: string,
+  /** Does the work; answers the object's name (generateName may pick it) and what happened. */
+  each: (conn: Connection, t: ManifestTarget) => Promise<{ name: string; result: string }>,
+): Promise<void> {
+  const manifests = readManifests(flags.strings('filename'), flags.bool('recursive'), verb);
+  const conn = await connect(flags);
+  const succeeded: string[] = [];
+  let failed = 0;
+  for (const m of manifests) {
+    let target: ManifestTarget | undefined;
+    try {
+      target = manifestTarget(m, conn.namespace, conn.namespaceExplicit, verb !== 'create');
+      const { name, result } = await each(conn, target);
+      const ref = `${kindName(target.info)}/${name}`;
+      succeeded.push(ref);
+      io.out(flags.string('output') === 'name' ? `${ref}\n` : `${ref} ${result}\n`);
+    } catch (e) {
+      failed++;
+      const gerund = verb === 'create' ? 'creating' : 'replacing';
+      io.err(formatError(e, conn.server, target ? `error when ${gerund} "${m.source}"` : undefined) + '\n');
+    }
+  }
+  if (failed > 0) {
+    if (succeeded.length > 0) io.err(`error: ${failed} of ${manifests.length} objects failed to ${verb}; ${verb}d: ${succeeded.join(', ')}\n`);
+    throw new ReportedFailure(1);
+  }
+}
+
+const FILE_OPTIONS: OptionDefs = {
+  filename: { type: 'string', short: 'f', multiple: true, help: 'file, directory or - (stdin)' },
+  recursive: { type: 'boolean', short: 'R', help: 'read directories recursively' },
+  output: { type: 'string', short: 'o', help: 'name: print only kind/name' },
+  image: { type: 'string', help: 'create deployment: the container image' },
+  replicas: { type: 'string', short: 'r', help: 'create deployment: the number of replicas' },
+  port: { type: 'string', help: 'create deployment: the containerPort' },
+  save: { type: 'boolean', help: 'accepted for compatibility; ignored' },
+  validate: { type: 'string', help: 'accepted for kubectl compatibility (the server validates)' },
+};
+
+/** The Deployment `kubectl create deployment NAME --image=I` makes. Pure. */
+export function deploymentFor(name: string, image: string, replicas: number, command: string[] | undefined, port: number | undefined): KubeObject {
+  const containerName = image.replace(/[:@].*$/, '').split('/').pop()!.replace(/[^a-z0-9-]/g, '-') || 'main';
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [
+            {
+              name: containerName,
+              image,
+              ...(command && command.length ? { command } : {}),
+              ...(port ? { ports: [{ containerPort: port }] } : {}),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export const create: Command = {
+  usage: 'kctl create -f FILE|DIR|- [-R] | create namespace NAME | create deployment NAME --image=IMAGE [--replicas=N] [-- COMMAND…]',
+  summary: 'Create resources from files or stdin (an existing object is an error; see apply).',
+  options: FILE_OPTIONS,
+  async run(flags, io) {
+    const [what, name] = flags.positionals;
+    if (what && flags.strings('filename').length === 0) {
+      if (!name) throw new UsageError(`NAME is required for create ${what}`);
+      const kind = resolveKind(what);
+      let obj: KubeObject;
+      if (kind.kind === 'Namespace') obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+      else if (kind.kind === 'Deployment') {
+        const image = flags.string('image');
+        if (!image) throw new UsageError('required flag(s) "image" not set');
+        obj = deploymentFor(name, image, flags.int('replicas') ?? 1, flags.afterDash, flags.int('port'));
+      } else throw new UsageError(`kctl create ${what} NAME is not supported; write a manifest and use create -f`);
+      const conn = await connect(flags);
+      await conn.client.resource<KubeObject>(kind).create(obj, { namespace: kind.namespaced ? conn.namespace : undefined });
+      io.out(`${kindName(kind)}/${name} created\n`);
+      return;
+    }
+    await forEachManifest(flags, io, 'create', async (conn, t) => {
+      const created = await conn.client.resource<KubeObject>(t.info).create(t.object, { namespace: t.namespace });
+      return { name: created.metadata.name ?? t.name, result: 'created' };
+    });
+  },
+};
+
+export const replace: Command = {
+  usage: 'kctl replace -f FILE|DIR|- [-R]',
+  summary: 'Replace resources with the objects in files or stdin (PUT: the whole object is replaced).',
+  options: FILE_OPTIONS,
+  async run(flags, io) {
+    await forEachManifest(flags, io, 'replace', async (conn, t) => {
+      const rc = conn.client.resource<KubeObject>(t.info);
+      const obj = structuredClone(t.object);
+      obj.metadata = { ...obj.metadata, ...(t.namespace ? { namespace: t.namespace } : {}) };
+      if (!obj.metadata.resourceVersion) {
+        // kubectl replaces at the live version: read it (a missing object is NotFound, as kubectl).
+        const live = await rc.get(t.name, t.namespace);
+        obj.metadata.resourceVersion = live.metadata.resourceVersion;
+      }
+      await rc.update(obj);
+      return { name: t.name, result: 'replaced' };
+    });
+  },
+};

@@ -1,0 +1,463 @@
+// `kctl describe KIND NAME…` (or KIND -l SEL): a human summary of one object and the
+// events about it (`events?fieldSelector=involvedObject.name=…,…uid=…`), laid out like
+// `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
+// Nodes and Namespaces have their own layout; other kinds show their fields.
+import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
+import type { Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace } from '../../api/core.js';
+import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Command } from './command.js';
+import { connect, type Connection } from './connection.js';
+import { formatError, isNotFound, ReportedFailure } from './errors.js';
+import type { OptionDefs } from './flags.js';
+import { age, tabwrite, toYaml } from './printers.js';
+import { parseResourceArgs, type ResourceInfo } from './resource-args.js';
+
+/** `Mon, 02 Jan 2006 15:04:05 +0000`, as kubectl prints times in describe. */
+export function describeTime(t: string | null | undefined): string {
+  if (!t) return '<unset>';
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return t;
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${days[d.getUTCDay()]}, ${p(d.getUTCDate())} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+/** Lines of `Key:\tvalue`, indented by level (2 spaces each); tabwrite() aligns them. */
+class Writer {
+  private out: string[] = [];
+  line(level: number, key: string, value?: string | number | boolean): void {
+    const indent = '  '.repeat(level);
+    this.out.push(value === undefined ? `${indent}${key}` : `${indent}${key}\t${value}`);
+  }
+  raw(text: string): void {
+    this.out.push(text);
+  }
+  /** A map printed as its first entry on the key's line and the rest below, aligned. */
+  map(level: number, key: string, m: Record<string, string> | null | undefined, sep = '='): void {
+    const entries = Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    if (entries.length === 0) return this.line(level, key, '<none>');
+    entries.forEach(([k, v], i) => this.line(level, i === 0 ? key : '', `${k}${sep}${v}`));
+  }
+  toString(): string {
+    return tabwrite(this.out.join('\n')) + '\n';
+  }
+}
+
+function controllerOf(meta: KubeObject['metadata']): OwnerReference | undefined {
+  return meta.ownerReferences?.find((o) => o.controller);
+}
+
+function selectorText(sel: LabelSelector | undefined): string {
+  if (!sel) return '<none>';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    else parts.push(`${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`);
+  }
+  return parts.join(',') || '<none>';
+}
+
+function probeText(p: Probe): string {
+  const params = `delay=${p.initialDelaySeconds ?? 0}s timeout=${p.timeoutSeconds ?? 1}s period=${p.periodSeconds ?? 10}s #success=${p.successThreshold ?? 1} #failure=${p.failureThreshold ?? 3}`;
+  if (p.httpGet) return `http-get ${(p.httpGet.scheme ?? 'HTTP').toLowerCase()}://${p.httpGet.host ?? ''}:${p.httpGet.port}${p.httpGet.path ?? '/'} ${params}`;
+  if (p.tcpSocket) return `tcp-socket ${p.tcpSocket.host ?? ''}:${p.tcpSocket.port} ${params}`;
+  if (p.exec) return `exec [${(p.exec.command ?? []).join(' ')}] ${params}`;
+  return `unknown ${params}`;
+}
+
+function stateLines(w: Writer, level: number, label: string, s: ContainerState | undefined): void {
+  if (s?.running) {
+    w.line(level, label, 'Running');
+    w.line(level + 1, 'Started:', describeTime(s.running.startedAt));
+  } else if (s?.waiting) {
+    w.line(level, label, 'Waiting');
+    w.line(level + 1, 'Reason:', s.waiting.reason ?? '');
+    if (s.waiting.message) w.line(level + 1, 'Message:', s.waiting.message);
+  } else if (s?.terminated) {
+    w.line(level, label, 'Terminated');
+    w.line(level + 1, 'Reason:', s.terminated.reason ?? '');
+    if (s.terminated.message) w.line(level + 1, 'Message:', s.terminated.message);
+    w.line(level + 1, 'Exit Code:', s.terminated.exitCode);
+    if (s.terminated.signal) w.line(level + 1, 'Signal:', s.terminated.signal);
+    w.line(level + 1, 'Started:', describeTime(s.terminated.startedAt));
+    w.line(level + 1, 'Finished:', describeTime(s.terminated.finishedAt));
+  } else {
+    w.line(level, label, label === 'State:' ? 'Waiting' : '<none>');
+  }
+}
+
+function containers(w: Writer, level: number, list: Container[], statuses: ContainerStatus[] | undefined, title = 'Containers:'): void {
+  w.line(level, title);
+  for (const c of list) {
+    const st = statuses?.find((s) => s.name === c.name);
+    w.line(level + 1, `${c.name}:`);
+    const l = level + 2;
+    if (st?.containerID) w.line(l, 'Container ID:', st.containerID);
+    w.line(l, 'Image:', c.image ?? '');
+    if (st) w.line(l, 'Image ID:', st.imageID ?? '');
+    const ports = (c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`);
+    w.line(l, ports.length > 1 ? 'Ports:' : 'Port:', ports.join(', ') || '<none>');
+    if (c.command?.length) {
+      w.line(l, 'Command:');
+      for (const a of c.command) w.line(l + 1, a);
+    }
+    if (c.args?.length) {
+      w.line(l, 'Args:');
+      for (const a of c.args) w.line(l + 1, a);
+    }
+    if (st) {
+      stateLines(w, l, 'State:', st.state);
+      if (st.lastState && Object.keys(st.lastState).length > 0) stateLines(w, l, 'Last State:', st.lastState);
+      w.line(l, 'Ready:', st.ready ? 'True' : 'False');
+      w.line(l, 'Restart Count:', st.restartCount);
+    }
+    const limits = c.resources?.limits;
+    const requests = c.resources?.requests;
+    if (limits && Object.keys(limits).length) w.map(l, 'Limits:', Object.fromEntries(Object.entries(limits).map(([k, v]) => [k, String(v)])), ':  ');
+    if (requests && Object.keys(requests).length) w.map(l, 'Requests:', Object.fromEntries(Object.entries(requests).map(([k, v]) => [k, String(v)])), ':  ');
+    if (c.livenessProbe) w.line(l, 'Liveness:', probeText(c.livenessProbe));
+    if (c.readinessProbe) w.line(l, 'Readiness:', probeText(c.readinessProbe));
+    if (c.startupProbe) w.line(l, 'Startup:', probeText(c.startupProbe));
+    if (c.env?.length) {
+      w.line(l, 'Environment:');
+      for (const e of c.env) {
+        const v = e.value ?? (e.valueFrom?.fieldRef ? ` (${e.valueFrom.fieldRef.apiVersion ?? 'v1'}:${e.valueFrom.fieldRef.fieldPath})` : '');
+        w.line(l + 1, `${e.name}:`, v);
+      }
+    } else {
+      w.line(l, 'Environment:', '<none>');
+    }
+    w.line(l, 'Mounts:', (c.volumeMounts ?? []).length ? '' : '<none>');
+    for (const m of c.volumeMounts ?? []) w.line(l + 1, `${m.mountPath} from ${m.name} (${m.readOnly ? 'ro' : 'rw'})`);
+  }
+}
+
+function podTemplate(w: Writer, t: PodTemplateSpec | undefined): void {
+  w.line(0, 'Pod Template:');
+  if (!t) return;
+  w.map(1, 'Labels:', t.metadata?.labels);
+  if (t.metadata?.annotations && Object.keys(t.metadata.annotations).length) w.map(1, 'Annotations:', t.metadata.annotations, ': ');
+  containers(w, 1, t.spec.containers, undefined);
+  w.line(1, 'Volumes:', (t.spec.volumes ?? []).length ? '' : '<none>');
+  for (const v of t.spec.volumes ?? []) w.line(2, `${v.name}:`, v.emptyDir ? 'EmptyDir' : v.hostPath ? `HostPath ${v.hostPath.path}` : '');
+}
+
+function meta(w: Writer, o: KubeObject, namespaced: boolean): void {
+  w.line(0, 'Name:', o.metadata.name ?? '');
+  if (namespaced) w.line(0, 'Namespace:', o.metadata.namespace ?? '');
+}
+
+function describePod(p: Pod): string {
+  const w = new Writer();
+  meta(w, p, true);
+  w.line(0, 'Priority:', p.spec.priority ?? 0);
+  w.line(0, 'Node:', p.spec.nodeName ? `${p.spec.nodeName}/${p.status?.hostIP ?? ''}` : '<none>');
+  w.line(0, 'Start Time:', describeTime(p.status?.startTime));
+  w.map(0, 'Labels:', p.metadata.labels);
+  w.map(0, 'Annotations:', p.metadata.annotations, ': ');
+  let status: string = p.status?.phase ?? 'Pending';
+  if (p.metadata.deletionTimestamp) status = 'Terminating';
+  w.line(0, 'Status:', status);
+  if (p.metadata.deletionTimestamp) w.line(0, 'Termination Grace Period:', `${p.spec.terminationGracePeriodSeconds ?? 30}s`);
+  if (p.status?.reason) w.line(0, 'Reason:', p.status.reason);
+  if (p.status?.message) w.line(0, 'Message:', p.status.message);
+  w.line(0, 'IP:', p.status?.podIP ?? '');
+  const ctl = controllerOf(p.metadata);
+  if (ctl) w.line(0, 'Controlled By:', `${ctl.kind}/${ctl.name}`);
+  if (p.spec.initContainers?.length) containers(w, 0, p.spec.initContainers, p.status?.initContainerStatuses, 'Init Containers:');
+  containers(w, 0, p.spec.containers, p.status?.containerStatuses);
+  if (p.status?.conditions?.length) {
+    w.line(0, 'Conditions:');
+    w.line(1, 'Type', 'Status');
+    for (const c of p.status.conditions) w.line(1, c.type, c.status);
+  }
+  w.line(0, 'Volumes:', (p.spec.volumes ?? []).length ? '' : '<none>');
+  for (const v of p.spec.volumes ?? []) w.line(1, `${v.name}:`, v.emptyDir ? 'EmptyDir' : v.hostPath ? `HostPath ${v.hostPath.path}` : '');
+  w.line(0, 'QoS Class:', p.status?.qosClass ?? 'BestEffort');
+  w.map(0, 'Node-Selectors:', p.spec.nodeSelector);
+  const tol = (p.spec.tolerations ?? []).map(
+    (t) => `${t.key ?? ''}${t.operator === 'Exists' ? '' : t.value ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''} op=${t.operator ?? 'Equal'}${t.tolerationSeconds != null ? ` for ${t.tolerationSeconds}s` : ''}`,
+  );
+  if (tol.length === 0) w.line(0, 'Tolerations:', '<none>');
+  else tol.forEach((t, i) => w.line(0, i === 0 ? 'Tolerations:' : '', t));
+  return w.toString();
+}
+
+function describeDeployment(d: Deployment, rss: ReplicaSet[]): string {
+  const w = new Writer();
+  meta(w, d, true);
+  w.line(0, 'CreationTimestamp:', describeTime(d.metadata.creationTimestamp));
+  w.map(0, 'Labels:', d.metadata.labels);
+  w.map(0, 'Annotations:', d.metadata.annotations, ': ');
+  w.line(0, 'Selector:', selectorText(d.spec.selector));
+  const s = d.status ?? {};
+  w.line(
+    0,
+    'Replicas:',
+    `${d.spec.replicas ?? 1} desired | ${s.updatedReplicas ?? 0} updated | ${s.replicas ?? 0} total | ${s.availableReplicas ?? 0} available | ${s.unavailableReplicas ?? 0} unavailable`,
+  );
+  w.line(0, 'StrategyType:', d.spec.strategy?.type ?? 'RollingUpdate');
+  w.line(0, 'MinReadySeconds:', d.spec.minReadySeconds ?? 0);
+  if ((d.spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
+    const ru = d.spec.strategy?.rollingUpdate;
+    w.line(0, 'RollingUpdateStrategy:', `${ru?.maxUnavailable ?? '25%'} max unavailable, ${ru?.maxSurge ?? '25%'} max surge`);
+  }
+  if (d.spec.paused) w.line(0, 'Paused:', 'true');
+  podTemplate(w, d.spec.template);
+  if (s.conditions?.length) {
+    w.line(0, 'Conditions:');
+    w.line(1, 'Type', 'Status\tReason');
+    w.line(1, '----', '------\t------');
+    for (const c of s.conditions) w.line(1, c.type, `${c.status}\t${c.reason ?? ''}`);
+  }
+  const owned = rss.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid));
+  const newest = pickNewReplicaSet(d, owned);
+  const old = owned.filter((rs) => rs !== newest && (rs.spec.replicas ?? 0) > 0);
+  const rsText = (rs: ReplicaSet) => `${rs.metadata.name} (${rs.status?.replicas ?? 0}/${rs.spec.replicas ?? 0} replicas created)`;
+  w.line(0, 'OldReplicaSets:', old.length ? old.map(rsText).join(', ') : '<none>');
+  w.line(0, 'NewReplicaSet:', newest ? rsText(newest) : '<none>');
+  return w.toString();
+}
+
+/** The ReplicaSet whose template matches the Deployment's (ignoring pod-template-hash). */
+function pickNewReplicaSet(d: Deployment, owned: ReplicaSet[]): ReplicaSet | undefined {
+  const strip = (t: PodTemplateSpec | undefined) => {
+    if (!t) return '';
+    const c = structuredClone(t);
+    if (c.metadata?.labels) delete c.metadata.labels['pod-template-hash'];
+    return JSON.stringify(sortDeep(c));
+  };
+  const want = strip(d.spec.template);
+  return owned.find((rs) => strip(rs.spec.template) === want);
+}
+
+export function sortDeep(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(sortDeep);
+  if (x && typeof x === 'object') {
+    return Object.fromEntries(
+      Object.keys(x as object)
+        .sort()
+        .filter((k) => (x as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, sortDeep((x as Record<string, unknown>)[k])]),
+    );
+  }
+  return x;
+}
+
+function describeReplicaSet(rs: ReplicaSet, pods: Pod[]): string {
+  const w = new Writer();
+  meta(w, rs, true);
+  w.line(0, 'Selector:', selectorText(rs.spec.selector));
+  w.map(0, 'Labels:', rs.metadata.labels);
+  w.map(0, 'Annotations:', rs.metadata.annotations, ': ');
+  const ctl = controllerOf(rs.metadata);
+  if (ctl) w.line(0, 'Controlled By:', `${ctl.kind}/${ctl.name}`);
+  w.line(0, 'Replicas:', `${rs.status?.replicas ?? 0} current / ${rs.spec.replicas ?? 1} desired`);
+  const owned = pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === rs.metadata.uid));
+  const count = (ph: string) => owned.filter((p) => (p.status?.phase ?? 'Pending') === ph).length;
+  w.line(0, 'Pods Status:', `${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed`);
+  podTemplate(w, rs.spec.template);
+  return w.toString();
+}
+
+function describeNode(n: Node, pods: Pod[]): string {
+  const w = new Writer();
+  meta(w, n, false);
+  const roles = Object.keys(n.metadata.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length));
+  w.line(0, 'Roles:', roles.join(',') || '<none>');
+  w.map(0, 'Labels:', n.metadata.labels);
+  w.map(0, 'Annotations:', n.metadata.annotations, ': ');
+  w.line(0, 'CreationTimestamp:', describeTime(n.metadata.creationTimestamp));
+  const taints = (n.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
+  if (taints.length === 0) w.line(0, 'Taints:', '<none>');
+  else taints.forEach((t, i) => w.line(0, i === 0 ? 'Taints:' : '', t));
+  w.line(0, 'Unschedulable:', String(!!n.spec?.unschedulable));
+  const conds = n.status?.conditions ?? [];
+  w.line(0, 'Conditions:');
+  w.line(1, 'Type', 'Status\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage');
+  w.line(1, '----', '------\t-----------------\t------------------\t------\t-------');
+  for (const c of conds) {
+    w.line(1, c.type, `${c.status}\t${describeTime(c.lastHeartbeatTime)}\t${describeTime(c.lastTransitionTime)}\t${c.reason ?? ''}\t${c.message ?? ''}`);
+  }
+  w.line(0, 'Addresses:');
+  for (const a of n.status?.addresses ?? []) w.line(1, `${a.type}:`, a.address);
+  const res = (key: string, m: Record<string, string | number> | undefined) => {
+    w.line(0, key);
+    for (const [k, v] of Object.entries(m ?? {})) w.line(1, `${k}:`, String(v));
+  };
+  res('Capacity:', n.status?.capacity);
+  res('Allocatable:', n.status?.allocatable);
+  const info = n.status?.nodeInfo;
+  if (info) {
+    w.line(0, 'System Info:');
+    const rows: [string, string | undefined][] = [
+      ['Machine ID:', info.machineID], ['Boot ID:', info.bootID], ['Kernel Version:', info.kernelVersion],
+      ['OS Image:', info.osImage], ['Operating System:', info.operatingSystem], ['Architecture:', info.architecture],
+      ['Container Runtime Version:', info.containerRuntimeVersion], ['Kubelet Version:', info.kubeletVersion],
+    ];
+    for (const [k, v] of rows) w.line(1, k, v ?? '');
+  }
+  const active = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  w.line(0, 'Non-terminated Pods:', `(${active.length} in total)`);
+  if (active.length) {
+    w.line(1, 'Namespace', 'Name\tAge');
+    w.line(1, '---------', '----\t---');
+    for (const p of active) w.line(1, p.metadata.namespace ?? '', `${p.metadata.name}\t${age(p.metadata.creationTimestamp)}`);
+  }
+  return w.toString();
+}
+
+function describeNamespace(ns: Namespace): string {
+  const w = new Writer();
+  meta(w, ns, false);
+  w.map(0, 'Labels:', ns.metadata.labels);
+  w.map(0, 'Annotations:', ns.metadata.annotations, ': ');
+  w.line(0, 'Status:', ns.status?.phase ?? 'Active');
+  return w.toString() + '\nNo resource quota.\n\nNo LimitRange resource.\n';
+}
+
+function describeGeneric(o: KubeObject, info: ResourceInfo): string {
+  const w = new Writer();
+  meta(w, o, info.namespaced);
+  w.map(0, 'Labels:', o.metadata.labels);
+  w.map(0, 'Annotations:', o.metadata.annotations, ': ');
+  w.line(0, 'API Version:', o.apiVersion ?? '');
+  w.line(0, 'Kind:', o.kind ?? info.kind);
+  let text = w.toString();
+  const rest = Object.fromEntries(Object.entries(o).filter(([k]) => !['apiVersion', 'kind', 'metadata'].includes(k)));
+  if (Object.keys(rest).length) {
+    text += toYaml(rest)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/^(\s*)([^:\s][^:]*):/, (_, sp: string, k: string) => `${sp}${k.charAt(0).toUpperCase()}${k.slice(1)}:`))
+      .join('\n');
+    text += '\n';
+  }
+  return text;
+}
+
+/** The Events block: `Type Reason Age From Message`, oldest first, or `<none>`. */
+export function eventsBlock(events: Event[], nowMs = Date.now()): string {
+  if (events.length === 0) return 'Events:  <none>\n';
+  const when = (e: Event) => Date.parse(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '') || 0;
+  const sorted = [...events].sort((a, b) => when(a) - when(b));
+  const lines = ['  Type\tReason\tAge\tFrom\tMessage', '  ----\t------\t----\t----\t-------'];
+  for (const e of sorted) {
+    const last = e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
+    const first = e.firstTimestamp ?? last;
+    let ageText = age(last, nowMs);
+    if ((e.count ?? 1) > 1 && first) ageText = `${age(last, nowMs)} (x${e.count} over ${age(first, nowMs)})`;
+    const from = e.source?.component ?? e.reportingComponent ?? '';
+    lines.push(`  ${e.type ?? 'Normal'}\t${e.reason ?? ''}\t${ageText}\t${from}\t${(e.message ?? '').trim()}`);
+  }
+  return 'Events:\n' + tabwrite(lines.join('\n')) + '\n';
+}
+
+async function eventsFor(conn: Connection, o: KubeObject, info: ResourceInfo): Promise<Event[]> {
+  const ns = info.namespaced ? o.metadata.namespace : undefined;
+  const full = [
+    `involvedObject.name=${o.metadata.name}`,
+    ...(ns ? [`involvedObject.namespace=${ns}`] : []),
+    `involvedObject.kind=${info.kind}`,
+    ...(o.metadata.uid ? [`involvedObject.uid=${o.metadata.uid}`] : []),
+  ].join(',');
+  const events = conn.client.events();
+  try {
+    // Cluster-scoped objects' events live in the default namespace (as the kubelet and kubectl do).
+    return (await events.list({ namespace: ns ?? undefined, fieldSelector: full })).items ?? [];
+  } catch {
+    // A server that knows fewer event fields: ask by name, filter here.
+    const list = await events.list({ namespace: ns ?? undefined, fieldSelector: `involvedObject.name=${o.metadata.name}` });
+    return (list.items ?? []).filter((e) => e.involvedObject.kind === info.kind && (!o.metadata.uid || !e.involvedObject.uid || e.involvedObject.uid === o.metadata.uid));
+  }
+}
+
+async function describeOne(conn: Connection, info: ResourceInfo, o: KubeObject, showEvents: boolean): Promise<string> {
+  let text: string;
+  const ns = o.metadata.namespace;
+  switch (info.kind) {
+    case 'Pod':
+      text = describePod(o as unknown as Pod);
+      break;
+    case 'Deployment': {
+      const d = o as unknown as Deployment;
+      const rss = await conn.client.replicaSets().list({ namespace: ns, labelSelector: selectorText(d.spec.selector) === '<none>' ? undefined : selectorText(d.spec.selector) });
+      text = describeDeployment(d, rss.items ?? []);
+      break;
+    }
+    case 'ReplicaSet': {
+      const rs = o as unknown as ReplicaSet;
+      const pods = await conn.client.pods().list({ namespace: ns, labelSelector: selectorText(rs.spec.selector) === '<none>' ? undefined : selectorText(rs.spec.selector) });
+      text = describeReplicaSet(rs, pods.items ?? []);
+      break;
+    }
+    case 'Node': {
+      const pods = await conn.client.pods().list({ fieldSelector: `spec.nodeName=${o.metadata.name}` });
+      text = describeNode(o as unknown as Node, pods.items ?? []);
+      break;
+    }
+    case 'Namespace':
+      text = describeNamespace(o as unknown as Namespace);
+      break;
+    default:
+      text = describeGeneric(o, info);
+  }
+  if (showEvents && info.kind !== 'Event') text += eventsBlock(await eventsFor(conn, o, info));
+  return text;
+}
+
+const OPTIONS: OptionDefs = {
+  selector: { type: 'string', short: 'l', help: 'describe the objects matching this label selector' },
+  'all-namespaces': { type: 'boolean', short: 'A', help: 'across all namespaces' },
+  'show-events': { type: 'boolean', help: 'show events (default true; --show-events=false to hide)' },
+};
+
+export const describe: Command = {
+  usage: 'kctl describe KIND [NAME…] | KIND/NAME… [-l SELECTOR]',
+  summary: 'Show details of a resource, with the events about it.',
+  options: OPTIONS,
+  async run(flags, io) {
+    const selections = parseResourceArgs(flags.positionals, 'describe');
+    const conn = await connect(flags);
+    const showEvents = flags.bool('show-events', true);
+    const errors: unknown[] = [];
+    let first = true;
+    const emit = (text: string) => {
+      if (!first) io.out('\n\n');
+      first = false;
+      io.out(text);
+    };
+    for (const sel of selections) {
+      const rc = conn.client.resource<KubeObject>(sel.info);
+      const ns = sel.info.namespaced ? (flags.bool('all-namespaces') ? undefined : conn.namespace) : undefined;
+      if (sel.names.length === 0) {
+        const list = await rc.listAll({ namespace: ns, labelSelector: flags.string('selector') });
+        if ((list.items ?? []).length === 0) io.err(ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
+        for (const o of list.items ?? []) emit(await describeOne(conn, sel.info, o, showEvents));
+        continue;
+      }
+      for (const name of sel.names) {
+        try {
+          const o = await rc.get(name, ns ?? conn.namespace);
+          emit(await describeOne(conn, sel.info, o, showEvents));
+        } catch (e) {
+          if (isNotFound(e)) errors.push(e);
+          else throw e;
+        }
+      }
+    }
+    for (const e of errors) io.err(formatError(e) + '\n');
+    if (errors.length) throw new ReportedFailure(1);
+  },
+};
+
+/** The `Pod Template:` block alone (rollout history --revision N). */
+export function describePodTemplate(t: PodTemplateSpec | undefined): string {
+  const w = new Writer();
+  podTemplate(w, t);
+  return w.toString();
+}

@@ -1,0 +1,161 @@
+// Rollout decisions as pure functions, the way kubectl's rollout code decides them:
+// when a Deployment's rollout is done (DeploymentStatusViewer), what its history is
+// (ReplicaSets it controls, by `deployment.kubernetes.io/revision`), and what `undo` sends
+// (the chosen ReplicaSet's template, minus pod-template-hash, as a JSON patch).
+import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { PodTemplateSpec } from '../../api/core.js';
+
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
+export const POD_TEMPLATE_HASH = 'pod-template-hash';
+
+export interface RolloutStatus {
+  done: boolean;
+  /** kubectl's line, e.g. `Waiting for deployment "web" rollout to finish: 2 out of 3 new replicas have been updated...` */
+  message: string;
+  /** Set when the rollout failed (ProgressDeadlineExceeded): the command exits 1 with it. */
+  error?: string;
+}
+
+/**
+ *   generation 3, observedGeneration 2                       → waiting for the spec update to be observed
+ *   replicas 3, updated 2                                    → 2 out of 3 new replicas have been updated
+ *   updated 3, status.replicas 4                             → 1 old replicas are pending termination
+ *   updated 3, available 2                                   → 2 of 3 updated replicas are available
+ *   all 3                                                    → successfully rolled out
+ *   Progressing=False reason ProgressDeadlineExceeded        → error
+ */
+export function deploymentRolloutStatus(d: Deployment): RolloutStatus {
+  const name = d.metadata.name ?? '';
+  const s = d.status ?? {};
+  if ((d.metadata.generation ?? 0) <= (s.observedGeneration ?? 0)) {
+    const progressing = s.conditions?.find((c) => c.type === 'Progressing');
+    if (progressing?.reason === 'ProgressDeadlineExceeded') {
+      return { done: false, message: `deployment "${name}" exceeded its progress deadline`, error: `deployment "${name}" exceeded its progress deadline` };
+    }
+    const want = d.spec.replicas ?? 1;
+    const updated = s.updatedReplicas ?? 0;
+    if (updated < want) {
+      return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...` };
+    }
+    if ((s.replicas ?? 0) > updated) {
+      return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${(s.replicas ?? 0) - updated} old replicas are pending termination...` };
+    }
+    if ((s.availableReplicas ?? 0) < updated) {
+      return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${s.availableReplicas ?? 0} of ${updated} updated replicas are available...` };
+    }
+    return { done: true, message: `deployment "${name}" successfully rolled out` };
+  }
+  return { done: false, message: 'Waiting for deployment spec update to be observed...' };
+}
+
+/** The live progress figures shown on a terminal: `updated 2/3  ready 1/3  available 1/3`. */
+export function progressFigures(d: Deployment): string {
+  const want = d.spec.replicas ?? 1;
+  const s = d.status ?? {};
+  return `updated ${s.updatedReplicas ?? 0}/${want}  ready ${s.readyReplicas ?? 0}/${want}  available ${s.availableReplicas ?? 0}/${want}`;
+}
+
+export function revisionOf(rs: ReplicaSet): number {
+  const v = Number(rs.metadata.annotations?.[REVISION_ANNOTATION]);
+  return Number.isFinite(v) ? v : 0;
+}
+
+/** The ReplicaSets a Deployment controls (controller ownerReference with its uid), by revision. */
+export function ownedReplicaSets(d: Deployment, rss: ReplicaSet[]): ReplicaSet[] {
+  return rss
+    .filter((rs) => rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid))
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+}
+
+export interface HistoryEntry {
+  revision: number;
+  changeCause: string | undefined;
+  replicaSet: ReplicaSet;
+}
+
+export function rolloutHistory(d: Deployment, rss: ReplicaSet[]): HistoryEntry[] {
+  return ownedReplicaSets(d, rss)
+    .filter((rs) => revisionOf(rs) > 0)
+    .map((rs) => ({ revision: revisionOf(rs), changeCause: rs.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION], replicaSet: rs }));
+}
+
+/** A template with the pod-template-hash label removed (how a ReplicaSet's template is compared and restored). */
+export function templateWithoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec | undefined {
+  if (!t) return t;
+  const c = structuredClone(t);
+  if (c.metadata?.labels) {
+    delete c.metadata.labels[POD_TEMPLATE_HASH];
+  }
+  return c;
+}
+
+function canonical(x: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+          .sort()
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(sort(x));
+}
+
+/** Annotations a rollback never copies from the ReplicaSet (kubectl's annotationsToSkip). */
+const ANNOTATIONS_TO_SKIP = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION_ANNOTATION,
+  'deployment.kubernetes.io/revision-history',
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+
+export type UndoPlan =
+  | { kind: 'patch'; revision: number; patch: { op: 'replace'; path: string; value: unknown }[] }
+  | { kind: 'skip'; revision: number; message: string }
+  | { kind: 'error'; message: string };
+
+/**
+ * What `rollout undo [--to-revision N]` does (N = 0: the previous revision). Pure.
+ * The patch replaces /spec/template with the chosen ReplicaSet's (minus pod-template-hash)
+ * and /metadata/annotations with the Deployment's skip-listed ones plus the RS's others.
+ */
+export function planUndo(d: Deployment, rss: ReplicaSet[], toRevision = 0): UndoPlan {
+  const name = d.metadata.name ?? '';
+  if (d.spec.paused) {
+    return { kind: 'error', message: `you cannot rollback a paused deployment; resume it first with 'kctl rollout resume deployment/${name}' and try again` };
+  }
+  const history = rolloutHistory(d, rss);
+  if (history.length === 0) return { kind: 'error', message: `no rollout history found for deployment "${name}"` };
+  let target: HistoryEntry | undefined;
+  if (toRevision > 0) {
+    target = history.find((h) => h.revision === toRevision);
+    if (!target) return { kind: 'error', message: `unable to find specified revision ${toRevision} in history` };
+  } else {
+    // The previous revision: the highest below the current (= highest) one.
+    const sorted = [...history].sort((a, b) => b.revision - a.revision);
+    target = sorted[1];
+    if (!target) return { kind: 'error', message: `no rollout history found for deployment "${name}"` };
+  }
+  const template = templateWithoutHash(target.replicaSet.spec.template);
+  if (canonical(template) === canonical(templateWithoutHash(d.spec.template))) {
+    return { kind: 'skip', revision: target.revision, message: `skipped rollback (current template already matches revision ${target.revision})` };
+  }
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
+  for (const [k, v] of Object.entries(target.replicaSet.metadata.annotations ?? {})) if (!ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
+  return {
+    kind: 'patch',
+    revision: target.revision,
+    patch: [
+      { op: 'replace', path: '/spec/template', value: template },
+      { op: 'replace', path: '/metadata/annotations', value: annotations },
+    ],
+  };
+}
