@@ -1,4 +1,69 @@
-// Placeholder until this component lands; replaced by its real entry point.
-export async function main(_argv: string[]): Promise<void> {
-  throw new Error('skiff controllers is not built yet');
+// `skiff controller-manager --server URL[,URL2] [--leader-elect=true] [--identity X]`
+import { parseArgs } from 'node:util';
+import { ControllerManager, CONTROLLERS } from './controller-manager.js';
+
+const HELP = `Usage: skiff controller-manager --server URL[,URL2] [flags]
+
+Runs the ReplicaSet, Deployment, garbage-collector and namespace controllers.
+
+Flags:
+  --server URL[,URL]                 API server(s), tried in order
+  --leader-elect=true|false          elect a leader on Lease kube-system/skiff-controller-manager (default true)
+  --identity NAME                    this candidate's identity (default hostname_pid)
+  --workers N                        concurrent syncs per controller (default 5)
+  --controllers a,b                  controllers to run (default all: ${Object.keys(CONTROLLERS).join(', ')})
+  --leader-elect-lease-duration D    e.g. 15s (default 15s)
+  --leader-elect-renew-deadline D    e.g. 10s (default 10s)
+  --leader-elect-retry-period D      e.g. 2s (default 2s)`;
+
+/** "15s", "1500ms", "2m" or a bare number of seconds → milliseconds. */
+export function parseDuration(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
+  if (!m) throw new Error(`invalid duration ${JSON.stringify(v)}`);
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      server: { type: 'string' },
+      'leader-elect': { type: 'string' },
+      identity: { type: 'string' },
+      workers: { type: 'string' },
+      controllers: { type: 'string' },
+      'leader-elect-lease-duration': { type: 'string' },
+      'leader-elect-renew-deadline': { type: 'string' },
+      'leader-elect-retry-period': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (!values.server) throw new Error(`--server is required\n\n${HELP}`);
+  const leaderElect = values['leader-elect'] === undefined ? true : !['false', '0', 'no'].includes(values['leader-elect'].toLowerCase());
+  const cm = new ControllerManager({
+    server: values.server.split(',').map((s) => s.trim()).filter(Boolean),
+    leaderElect,
+    ...(values.identity ? { identity: values.identity } : {}),
+    ...(values.workers ? { workers: Number(values.workers) } : {}),
+    ...(values.controllers ? { controllers: values.controllers.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    leaseDurationMs: parseDuration(values['leader-elect-lease-duration']),
+    renewDeadlineMs: parseDuration(values['leader-elect-renew-deadline']),
+    retryPeriodMs: parseDuration(values['leader-elect-retry-period']),
+  });
+  let signals = 0;
+  const shutdown = (sig: string) => {
+    if (++signals > 1) process.exit(1);
+    console.log(`controller-manager: ${sig}, shutting down`);
+    void cm.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await cm.run();
 }

@@ -1,0 +1,118 @@
+// The controller-manager: one process running every controller over shared informers,
+// behind leader election on Lease kube-system/skiff-controller-manager so that several
+// replicas can run and only one acts. Level-triggered throughout: a restart (or a new
+// leader) lists everything again and carries on from what it finds.
+import { hostname } from 'node:os';
+import { EventRecorder, LeaderElector, RestClient } from '../client/index.js';
+import { DeploymentController } from './deployment/controller.js';
+import { GarbageCollector } from './garbage-collector/controller.js';
+import { SharedInformerFactory } from './informer-factory.js';
+import { NamespaceController } from './namespace/controller.js';
+import { ReplicaSetController } from './replicaset/controller.js';
+
+export interface ControllerManagerOptions {
+  server: string | string[];
+  leaderElect?: boolean;
+  identity?: string;
+  workers?: number;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** Which controllers to run (default all); names as in CONTROLLERS. */
+  controllers?: string[];
+  log?: (msg: string) => void;
+}
+
+interface RunningController {
+  queue: { shutDown(): void; shutDownWithDrain(): Promise<void> };
+  run(workers: number): Promise<void>;
+}
+
+type ControllerFactory = (client: RestClient, informers: SharedInformerFactory, recorder: EventRecorder) => RunningController;
+
+/** The controllers this manager can run. Node lifecycle (issue 8) will slot in here. */
+export const CONTROLLERS: Record<string, ControllerFactory> = {
+  replicaset: (c, i, r) => new ReplicaSetController(c, i, r),
+  deployment: (c, i, r) => new DeploymentController(c, i, r),
+  garbagecollector: (c, i) => new GarbageCollector(c, i),
+  namespace: (c, i) => new NamespaceController(c, i),
+  // nodelifecycle: (c, i, r) => new NodeLifecycleController(c, i, r),   — not built yet
+};
+
+export const LEASE_NAMESPACE = 'kube-system';
+export const LEASE_NAME = 'skiff-controller-manager';
+
+export class ControllerManager {
+  private readonly client: RestClient;
+  private readonly identity: string;
+  private elector: LeaderElector | undefined;
+  private stopping = false;
+  private current: { stop(): Promise<void> } | undefined;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly opts: ControllerManagerOptions) {
+    this.client = new RestClient({ server: opts.server, userAgent: 'skiff-controller-manager' });
+    this.identity = opts.identity ?? `${hostname()}_${process.pid}`;
+    this.log = opts.log ?? ((m) => console.log(`controller-manager: ${m}`));
+  }
+
+  /** Run until stop(). */
+  async run(): Promise<void> {
+    if (this.opts.leaderElect === false) {
+      const ac = new AbortController();
+      this.current = { stop: async () => ac.abort() };
+      await this.lead(ac.signal);
+      return;
+    }
+    this.elector = new LeaderElector({
+      client: this.client, namespace: LEASE_NAMESPACE, name: LEASE_NAME, identity: this.identity,
+      ...(this.opts.leaseDurationMs ? { leaseDurationMs: this.opts.leaseDurationMs } : {}),
+      ...(this.opts.renewDeadlineMs ? { renewDeadlineMs: this.opts.renewDeadlineMs } : {}),
+      ...(this.opts.retryPeriodMs ? { retryPeriodMs: this.opts.retryPeriodMs } : {}),
+      onStartedLeading: (signal) => this.lead(signal),
+      onStoppedLeading: () => this.log(`${this.identity} stopped leading`),
+      onNewLeader: (id) => this.log(`leader is ${id}`),
+    });
+    await this.elector.run();
+  }
+
+  /** Everything a leader runs; returns when `signal` aborts and all has stopped. */
+  private async lead(signal: AbortSignal): Promise<void> {
+    this.log(`${this.identity} started leading`);
+    const informers = new SharedInformerFactory(this.client);
+    const recorder = new EventRecorder(this.client, { component: 'controller-manager', host: hostname() });
+    const names = this.opts.controllers?.length ? this.opts.controllers : Object.keys(CONTROLLERS);
+    const controllers = names.map((n) => {
+      const f = CONTROLLERS[n];
+      if (!f) throw new Error(`unknown controller "${n}" (known: ${Object.keys(CONTROLLERS).join(', ')})`);
+      return f(this.client, informers, recorder);
+    });
+    informers.start();
+    const stop = async () => {
+      for (const c of controllers) c.queue.shutDown();
+      informers.stop();
+      await recorder.close().catch(() => {});
+    };
+    if (signal.aborted) return stop();
+    const onAbort = () => void stop();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await informers.waitForSync(signal);
+    } catch {
+      return; // lost leadership (or stopping) before the caches filled
+    }
+    this.log(`caches synced; running ${names.join(', ')}`);
+    const workers = this.opts.workers ?? 5;
+    await Promise.all(controllers.map((c) => c.run(workers)));
+    signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Graceful stop: stop acting, release the Lease so a standby takes over at once. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.elector) await this.elector.stop();
+    else await this.current?.stop();
+    this.client.close();
+  }
+}

@@ -1,0 +1,184 @@
+// The ReplicaSet controller loop: informers on ReplicaSets and pods feed a work queue keyed
+// by ReplicaSet; each sync reads the caches, asks planReplicaSet what to do, and writes
+// through the API. Expectations bridge the gap between our writes and our watch.
+import type { Pod } from '../../api/core.js';
+import type { ReplicaSet } from '../../api/apps.js';
+import { isStatusError } from '../../api/errors.js';
+import { fromLabelSelector } from '../../api/labels.js';
+import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
+import { controllerRefOf, newControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import type { SharedInformerFactory } from '../informer-factory.js';
+import { runWorkers, type SyncResult } from '../worker.js';
+import { ControllerExpectations } from './expectations.js';
+import { planReplicaSet, podFromTemplate } from './planner.js';
+
+export class ReplicaSetController {
+  readonly queue = new WorkQueue<string>({ name: 'replicaset' });
+  readonly expectations = new ControllerExpectations();
+  private readonly rsInformer;
+  private readonly podInformer;
+
+  constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder) {
+    this.rsInformer = informers.replicaSets();
+    this.podInformer = informers.pods();
+    this.rsInformer.addEventHandler({
+      onAdd: (rs) => this.queue.add(keyOf(rs)),
+      onUpdate: (_o, rs) => this.queue.add(keyOf(rs)),
+      onDelete: (rs) => { this.expectations.delete(keyOf(rs)); this.queue.add(keyOf(rs)); },
+    });
+    this.podInformer.addEventHandler({
+      onAdd: (pod) => this.onPodAdd(pod),
+      onUpdate: (oldPod, pod) => this.onPodUpdate(oldPod, pod),
+      onDelete: (pod) => this.onPodDelete(pod),
+    });
+  }
+
+  /** The ReplicaSet a controllerRef names, if it is in our cache with that uid. */
+  private ownerKey(pod: Pod): string | undefined {
+    const ref = controllerRefOf(pod);
+    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    const key = `${pod.metadata.namespace}/${ref.name}`;
+    const rs = this.rsInformer.store.get(key);
+    return rs && rs.metadata.uid === ref.uid ? key : undefined;
+  }
+
+  /** An orphan may be adopted by any ReplicaSet whose selector matches it. */
+  private enqueueMatching(pod: Pod): void {
+    for (const rs of this.rsInformer.store.byIndex('namespace', pod.metadata.namespace ?? '')) {
+      if (fromLabelSelector(rs.spec.selector).matches(pod.metadata.labels ?? {})) this.queue.add(keyOf(rs));
+    }
+  }
+
+  private onPodAdd(pod: Pod): void {
+    if (pod.metadata.deletionTimestamp) return this.onPodDelete(pod);
+    const key = this.ownerKey(pod);
+    if (key) {
+      this.expectations.creationObserved(key);
+      this.queue.add(key);
+    } else if (!controllerRefOf(pod)) this.enqueueMatching(pod);
+  }
+
+  private onPodUpdate(oldPod: Pod, pod: Pod): void {
+    if (oldPod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+    if (pod.metadata.deletionTimestamp && !oldPod.metadata.deletionTimestamp) {
+      // Graceful deletion: count it as observed now, the final delete will not count twice.
+      this.onPodDelete(pod);
+    }
+    const oldKey = this.ownerKey(oldPod);
+    const key = this.ownerKey(pod);
+    if (oldKey && oldKey !== key) this.queue.add(oldKey);
+    if (key) this.queue.add(key);
+    else if (!controllerRefOf(pod)) this.enqueueMatching(pod);
+  }
+
+  private onPodDelete(pod: Pod): void {
+    const key = this.ownerKey(pod);
+    if (!key) return;
+    this.expectations.deletionObserved(key, keyOf(pod));
+    this.queue.add(key);
+  }
+
+  run(workers: number): Promise<void> {
+    return runWorkers('replicaset-controller', this.queue, workers, (key) => this.sync(key));
+  }
+
+  async sync(key: string): Promise<SyncResult | void> {
+    const rs = this.rsInformer.store.get(key);
+    if (!rs) {
+      this.expectations.delete(key);
+      return;
+    }
+    const { namespace } = splitKey(key);
+    const pods = this.podInformer.store.byIndex('namespace', namespace ?? '');
+    const plan = planReplicaSet({ rs, pods, expectationsSatisfied: this.expectations.satisfied(key), now: new Date() });
+    const podClient = this.client.pods();
+
+    if (plan.adopt.length > 0 && (await this.canAdopt(rs))) {
+      const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
+      for (const pod of plan.adopt) await ignoreNotFound(podClient.update(withControllerRef(structuredClone(pod), ref)));
+    }
+    for (const pod of plan.release) {
+      await ignoreNotFound(podClient.update(withoutOwnerRefs(structuredClone(pod), new Set([rs.metadata.uid!]))));
+    }
+
+    let firstError: unknown;
+    if (plan.create > 0) {
+      this.expectations.expectCreations(key, plan.create);
+      const template = podFromTemplate(rs);
+      let remaining = plan.create;
+      for (const batch of plan.createBatches) {
+        const results = await Promise.allSettled(Array.from({ length: batch }, () => podClient.create(structuredClone(template), { namespace })));
+        remaining -= batch;
+        let failed = 0;
+        for (const r of results) {
+          if (r.status === 'fulfilled') {
+            this.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+          } else {
+            failed++;
+            firstError ??= r.reason;
+            this.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(r.reason as Error).message}`);
+          }
+        }
+        if (failed > 0) {
+          // No watch event will come for these, nor for the batches we now skip.
+          this.expectations.lowerCreations(key, failed + remaining);
+          break;
+        }
+      }
+    }
+    if (plan.delete.length > 0) {
+      this.expectations.expectDeletions(key, plan.delete.map(keyOf));
+      const results = await Promise.allSettled(plan.delete.map((pod) =>
+        podClient.delete(pod.metadata.name!, { namespace, preconditions: { uid: pod.metadata.uid } })));
+      results.forEach((r, i) => {
+        const pod = plan.delete[i]!;
+        if (r.status === 'fulfilled') {
+          this.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+        } else {
+          this.expectations.deletionObserved(key, keyOf(pod));
+          if (!isStatusError(r.reason, 'NotFound')) {
+            firstError ??= r.reason;
+            this.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(r.reason as Error).message}`);
+          }
+        }
+      });
+    }
+    if (plan.status) await this.writeStatus(rs, plan.status);
+    if (firstError) throw firstError;
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  /** Recheck with a live read that the ReplicaSet is still the one we saw and is not being deleted. */
+  private async canAdopt(rs: ReplicaSet): Promise<boolean> {
+    try {
+      const fresh = await this.client.replicaSets().get(rs.metadata.name!, rs.metadata.namespace);
+      return fresh.metadata.uid === rs.metadata.uid && !fresh.metadata.deletionTimestamp;
+    } catch (e) {
+      if (isStatusError(e, 'NotFound')) return false;
+      throw e;
+    }
+  }
+
+  private async writeStatus(rs: ReplicaSet, status: NonNullable<ReplicaSet['status']>): Promise<void> {
+    const rsClient = this.client.replicaSets();
+    try {
+      await rsClient.updateStatus({ ...structuredClone(rs), status });
+    } catch (e) {
+      if (isStatusError(e, 'NotFound')) return;
+      if (!isStatusError(e, 'Conflict')) throw e;
+      // Our cache was behind: write the same counts onto the latest object once.
+      const fresh = await rsClient.get(rs.metadata.name!, rs.metadata.namespace);
+      if (fresh.metadata.uid !== rs.metadata.uid) return;
+      await rsClient.updateStatus({ ...fresh, status: { ...status, observedGeneration: Math.min(status.observedGeneration ?? 0, fresh.metadata.generation ?? 0) } });
+    }
+  }
+}
+
+async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isStatusError(e, 'NotFound')) return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,156 @@
+// Real processes for the controllers' integration tests and benchmark: `skiff apiserver` on a
+// random port with a temp data dir, `skiff controller-manager` processes against it, and a
+// kubelet stand-in (in this process) that marks pods Running/Ready through pods/status as
+// they appear and finishes graceful deletions. stopAll() ends everything and removes the dirs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Pod } from '../../../api/core.js';
+import type { Deployment } from '../../../api/apps.js';
+import { isStatusError } from '../../../api/errors.js';
+import { Informer, RestClient } from '../../../client/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const SKIFF = path.join(ROOT, 'dist/cli/skiff.js');
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export class Cluster {
+  private procs: Proc[] = [];
+  private dirs: string[] = [];
+  private closers: (() => void)[] = [];
+  url = '';
+  client!: RestClient;
+
+  start(args: string[]): Proc {
+    const child = spawn(process.execPath, [SKIFF, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const p: Proc = { child, output: () => out, exited };
+    this.procs.push(p);
+    return p;
+  }
+
+  async apiserver(): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-ctrl-'));
+    this.dirs.push(dir);
+    const proc = this.start(['apiserver', '--port', '0', '--data-dir', dir]);
+    const url = await waitFor(() => proc.output().match(/https?:\/\/[\d.]+:\d+/)?.[0], 30_000, () => `apiserver URL:\n${proc.output()}`, proc);
+    this.url = url.replace('0.0.0.0', '127.0.0.1');
+    this.client = new RestClient({ server: this.url, userAgent: 'controllers-test' });
+    return this.url;
+  }
+
+  controllerManager(extra: string[] = []): Proc {
+    return this.start(['controller-manager', '--server', this.url, ...extra]);
+  }
+
+  /** Mark every pod Running and Ready as it appears; delete gracefully-deleted pods for good. */
+  kubeletStandIn(namespace?: string): Informer<Pod> {
+    const pods = this.client.pods();
+    const inf = new Informer<Pod>(pods, namespace ? { namespace } : {});
+    const handle = (pod: Pod) => {
+      const ns = pod.metadata.namespace!, name = pod.metadata.name!;
+      if (pod.metadata.deletionTimestamp) {
+        void pods.delete(name, { namespace: ns, gracePeriodSeconds: 0 }).catch(() => {});
+        return;
+      }
+      if ((pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')) return;
+      const t = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const status = {
+        phase: 'Running', startTime: t,
+        conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: t })),
+        containerStatuses: pod.spec.containers.map((c) => ({ name: c.name, ready: true, restartCount: 0, image: c.image ?? '', imageID: '', started: true, state: { running: { startedAt: t } } })),
+      };
+      void pods.patch(name, { status }, 'merge', { namespace: ns, subresource: 'status' }).catch((e) => {
+        if (!isStatusError(e, 'NotFound')) console.error(`stand-in: ${(e as Error).message}`);
+      });
+    };
+    inf.addEventHandler({ onAdd: handle, onUpdate: (_o, p) => handle(p) });
+    inf.start();
+    this.closers.push(() => inf.stop());
+    return inf;
+  }
+
+  /** An informer for assertions on every event; stopped by stopAll(). */
+  informer<T extends Pod | Deployment>(kind: string, namespace?: string): Informer<T> {
+    const inf = new Informer<T>(this.client.resource<T>(kind), namespace ? { namespace } : {});
+    this.closers.push(() => inf.stop());
+    return inf;
+  }
+
+  async kill9(p: Proc): Promise<void> {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+    p.child.kill('SIGKILL');
+    await p.exited;
+  }
+
+  async stop(p: Proc, graceMs = 10_000): Promise<number | null> {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return p.child.exitCode;
+    p.child.kill('SIGTERM');
+    const t = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+    const code = await p.exited;
+    clearTimeout(t);
+    return code;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const c of this.closers.splice(0)) c();
+    this.client?.close();
+    await Promise.all(this.procs.map((p) => this.stop(p)));
+    this.procs = [];
+    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
+    this.dirs = [];
+  }
+}
+
+export function isActive(p: Pod): boolean {
+  return !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+}
+
+export function isReady(p: Pod): boolean {
+  return (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+export function webDeployment(name: string, replicas: number, image: string, extra: Partial<Deployment['spec']> = {}): Deployment {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image }] } },
+      ...extra,
+    },
+  };
+}
+
+/** Polls fn until it returns a truthy value (generous deadlines; never a timing assertion). */
+export async function waitFor<T>(
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 90_000,
+  describe: () => string = () => 'condition',
+  proc?: Proc,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (proc && proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}): ${proc.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${describe()}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,123 @@
+// A real API server, a real controller-manager, and a kubelet stand-in: Deployments roll,
+// undo, scale and survive a controller-manager kill -9, with the surge/availability bounds
+// checked on every pod watch event.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '../../../api/core.js';
+import type { Deployment, ReplicaSet } from '../../../api/apps.js';
+import { Cluster, isActive, isReady, waitFor, webDeployment, type Proc } from './cluster.js';
+
+const REV = 'deployment.kubernetes.io/revision';
+
+/** Counts a Deployment's pods on every watch event and remembers the extremes. */
+class BoundsMonitor {
+  maxActive = 0;
+  minAvailable = Infinity;
+  events = 0;
+  armed = false;
+  violations: string[] = [];
+  constructor(private readonly pods: () => Pod[], private readonly app: string, private readonly maxTotal: number, private readonly minAvail: number) {}
+  check = () => {
+    if (!this.armed) return;
+    this.events++;
+    const mine = this.pods().filter((p) => p.metadata.labels?.app === this.app && isActive(p));
+    const available = mine.filter(isReady).length;
+    this.maxActive = Math.max(this.maxActive, mine.length);
+    this.minAvailable = Math.min(this.minAvailable, available);
+    if (mine.length > this.maxTotal) this.violations.push(`event ${this.events}: ${mine.length} pods > ${this.maxTotal}`);
+    if (available < this.minAvail) this.violations.push(`event ${this.events}: ${available} available < ${this.minAvail}`);
+  };
+}
+
+describe('controller-manager against a real API server', () => {
+  const c = new Cluster();
+  let cm: Proc;
+  let podInformer: ReturnType<Cluster['informer']>;
+
+  beforeAll(async () => {
+    await c.apiserver();
+    c.kubeletStandIn();
+    cm = c.controllerManager(['--leader-elect=false']);
+    podInformer = c.informer<Pod>('Pod', 'default');
+    podInformer.start();
+    await podInformer.waitForSync();
+  });
+  afterAll(async () => {
+    await c.stopAll();
+  });
+
+  const deployments = () => c.client.deployments();
+  const rsOf = async (name: string): Promise<ReplicaSet[]> =>
+    (await c.client.replicaSets().list({ namespace: 'default', labelSelector: `app=${name}` })).items;
+  const podsOf = (app: string) => (podInformer.store.list() as Pod[]).filter((p) => p.metadata.labels?.app === app && isActive(p));
+
+  async function rolledOut(name: string, replicas: number, image: string): Promise<Deployment> {
+    return waitFor(async () => {
+      const d = await deployments().get(name, 'default');
+      const s = d.status;
+      const pods = podsOf(name);
+      const ok = s && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && s.updatedReplicas === replicas && s.replicas === replicas
+        && s.availableReplicas === replicas && pods.length === replicas && pods.every((p) => p.spec.containers[0]!.image === image && isReady(p));
+      return ok ? d : undefined;
+    }, 120_000, () => `deployment ${name} rolled out to ${replicas}×${image}\n${cm.output().slice(-3000)}`);
+  }
+
+  async function setImage(name: string, image: string): Promise<void> {
+    await waitFor(async () => {
+      const d = await deployments().get(name, 'default');
+      d.spec.template.spec.containers[0]!.image = image;
+      await deployments().update(d);
+      return true;
+    });
+  }
+
+  it('rolls a 10-replica Deployment A→B within maxSurge/maxUnavailable on every event, then undoes to A reusing the first ReplicaSet', async () => {
+    await deployments().create(webDeployment('web', 10, 'img:A', { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }));
+    await rolledOut('web', 10, 'img:A');
+    const [first] = await rsOf('web');
+    expect(first!.metadata.annotations?.[REV]).toBe('1');
+
+    const mon = new BoundsMonitor(() => podInformer.store.list() as Pod[], 'web', 13, 8);
+    podInformer.addEventHandler({ onAdd: mon.check, onUpdate: mon.check, onDelete: mon.check });
+    mon.armed = true;
+    await setImage('web', 'img:B');
+    const d = await rolledOut('web', 10, 'img:B');
+    expect(mon.violations).toEqual([]);
+    expect(mon.events).toBeGreaterThan(20);
+    expect(mon.maxActive).toBeGreaterThan(10); // it did surge
+    expect(d.metadata.annotations?.[REV]).toBe('2');
+    const rss = await rsOf('web');
+    expect(rss).toHaveLength(2);
+    const second = rss.find((r) => r.metadata.name !== first!.metadata.name)!;
+    expect(second.metadata.annotations?.[REV]).toBe('2');
+    expect(second.metadata.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]+$/);
+    expect(rss.find((r) => r.metadata.name === first!.metadata.name)!.spec.replicas).toBe(0);
+    expect(d.status?.conditions?.find((x) => x.type === 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
+    expect(d.status?.conditions?.find((x) => x.type === 'Available')?.status).toBe('True');
+
+    // kubectl rollout undo: patch the template back to the first RS's (minus pod-template-hash).
+    const template = structuredClone(first!.spec.template!);
+    delete template.metadata!.labels!['pod-template-hash'];
+    await deployments().patch('web', [{ op: 'replace', path: '/spec/template', value: template }], 'json', { namespace: 'default' });
+    const undone = await rolledOut('web', 10, 'img:A');
+    expect(mon.violations).toEqual([]);
+    const after = await rsOf('web');
+    expect(after).toHaveLength(2); // reused, not a third RS
+    const reused = after.find((r) => r.metadata.name === first!.metadata.name)!;
+    expect(reused.spec.replicas).toBe(10);
+    expect(reused.metadata.annotations?.[REV]).toBe('3');
+    expect(undone.metadata.annotations?.[REV]).toBe('3');
+    expect(podsOf('web').every((p) => p.metadata.ownerReferences?.[0]?.uid === first!.metadata.uid)).toBe(true);
+    mon.armed = false;
+  });
+
+  it('scales 10 → 3 → 20 and converges', async () => {
+    await deployments().create(webDeployment('scaler', 10, 'img:A'));
+    await rolledOut('scaler', 10, 'img:A');
+    for (const n of [3, 20]) {
+      const scale = await deployments().getScale('scaler', 'default');
+      await deployments().updateScale('scaler', { ...scale, spec: { replicas: n } }, 'default');
+      await rolledOut('scaler', n, 'img:A');
+    }
+    expect(await rsOf('scaler')).toHaveLength(1);
+  });
+});
