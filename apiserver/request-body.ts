@@ -3,7 +3,7 @@
 // PUTs), patch media types for PATCH, 415 for anything else, 400 for malformed input.
 import type { IncomingMessage } from 'node:http';
 import yaml from 'js-yaml';
-import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '../api/errors.js';
+import { badRequest, requestEntityTooLarge, StatusError, unsupportedMediaType } from '../api/errors.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from './registry/object-rules.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -21,13 +21,19 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw requestEntityTooLarge(limit);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        req.resume();
+        throw requestEntityTooLarge(limit);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (e) {
+    if (e instanceof StatusError) throw e;
+    // The client went away mid-body: nothing was stored and nobody is left to answer.
+    throw badRequest(`error reading the request body: ${(e as Error).message}`);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }

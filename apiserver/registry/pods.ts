@@ -4,43 +4,25 @@
 // subresource assigns a node exactly once.
 import type { DeleteOptions, KubeObject } from '../../api/meta.js';
 import { now } from '../../api/meta.js';
-import type { Pod, Binding, Container } from '../../api/core.js';
+import type { Pod, Binding } from '../../api/core.js';
+import { podQOSClass } from '../../api/defaults.js';
+import { deepEqual } from '../../api/patch/merge.js';
 import { badRequest, conflict, type FieldError } from '../../api/errors.js';
 import type { Strategy } from './strategy.js';
 import type { Store } from './store.js';
-
-/** QoS class as Kubernetes computes it from requests and limits. */
-export function qosClass(pod: Pick<Pod, 'spec'>): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const containers: Container[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let any = false;
-  let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
-    for (const r of ['cpu', 'memory']) {
-      const l = lim[r];
-      // Requests default to limits when unset.
-      const q = req[r] ?? l;
-      if (l === undefined || String(q) !== String(l)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
 
 const MUTABLE_SPEC_MESSAGE =
   'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
 /** The spec with the fields an update may change blanked out. */
-function immutablePart(spec: Pod['spec']): string {
+function immutablePart(spec: Pod['spec']): unknown {
   const s = structuredClone(spec ?? {}) as Record<string, unknown> & Pod['spec'];
   for (const c of s.containers ?? []) delete c.image;
   for (const c of s.initContainers ?? []) delete c.image;
   delete s.activeDeadlineSeconds;
   delete s.tolerations;
   delete s.terminationGracePeriodSeconds;
-  return JSON.stringify(s);
+  return s;
 }
 
 export const podStrategy: Strategy = {
@@ -48,7 +30,7 @@ export const podStrategy: Strategy = {
   returnDeletedObject: true,
   prepareForCreate(obj) {
     const pod = obj as unknown as Pod;
-    pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
+    pod.status = { phase: 'Pending', qosClass: podQOSClass(pod as never) };
   },
   validate(obj) {
     const pod = obj as unknown as Pod;
@@ -68,7 +50,7 @@ export const podStrategy: Strategy = {
     const errs: FieldError[] = [];
     const p = obj as unknown as Pod;
     const o = old as unknown as Pod;
-    if (immutablePart(p.spec) !== immutablePart(o.spec)) errs.push({ type: 'FieldValueForbidden', field: 'spec', message: MUTABLE_SPEC_MESSAGE });
+    if (!deepEqual(immutablePart(p.spec), immutablePart(o.spec))) errs.push({ type: 'FieldValueForbidden', field: 'spec', message: MUTABLE_SPEC_MESSAGE });
     const oldTol = (o.spec?.tolerations ?? []).map((t) => JSON.stringify(t));
     const newTol = new Set((p.spec?.tolerations ?? []).map((t) => JSON.stringify(t)));
     if (oldTol.some((t) => !newTol.has(t))) errs.push({ type: 'FieldValueForbidden', field: 'spec.tolerations', message: 'Forbidden: existing toleration can not be modified except its tolerationSeconds' });

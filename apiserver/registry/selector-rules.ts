@@ -3,6 +3,7 @@
 import type { KubeObject, LabelSelector } from '../../api/meta.js';
 import type { FieldError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
+import { deepEqual } from '../../api/patch/merge.js';
 
 interface WorkloadSpec {
   replicas?: number;
@@ -44,7 +45,7 @@ export const selectorRules = {
   validateImmutable(obj: KubeObject, old: KubeObject): FieldError[] {
     const a = (obj.spec as WorkloadSpec | undefined)?.selector;
     const b = (old.spec as WorkloadSpec | undefined)?.selector;
-    if (show(a ?? null) !== show(b ?? null)) {
+    if (!deepEqual(a ?? null, b ?? null)) {
       return [{ type: 'FieldValueInvalid', field: 'spec.selector', message: `Invalid value: ${show(a)}: field is immutable` }];
     }
     return [];

@@ -13,6 +13,7 @@ import {
   staleConflict, StatusError, successStatus, type FieldError,
 } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
+import { deepEqual } from '../../api/patch/merge.js';
 import type { KeyValue, Storage } from '../storage/interface.js';
 import type { WatchCache, WatchSink, Watcher } from '../watch-cache.js';
 import { decode, encode } from './codec.js';
@@ -53,7 +54,6 @@ export function generateSuffix(n = 5): string {
 }
 
 const clone = <T>(o: T): T => structuredClone(o);
-const json = (v: unknown) => JSON.stringify(v ?? null);
 
 interface ContinueToken { v: string; rv: number; start: string }
 
@@ -176,8 +176,8 @@ export class Store {
     delete meta.resourceVersion;
     if (this.strategy.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
-    this.strategy.prepareForCreate?.(obj);
     applyDefaults(this.info, obj);
+    this.strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
     if (this.info.namespaced) await this.checkNamespace(namespace!);
     if (opts.dryRun) return obj;
@@ -360,7 +360,7 @@ export class Store {
       }
       this.strategy.prepareForUpdate?.(next, current);
       applyDefaults(this.info, next);
-      if (this.strategy.tracksGeneration && json(next.spec) !== json(current.spec)) {
+      if (this.strategy.tracksGeneration && !deepEqual(next.spec ?? null, current.spec ?? null)) {
         m.generation = (c.generation ?? 0) + 1;
       }
       const errs = [...validateObject(this.info, next), ...(this.strategy.validate?.(next) ?? []), ...(this.strategy.validateUpdate?.(next, current) ?? [])];
@@ -428,7 +428,7 @@ export class Store {
       }
       const next = clone(current);
       (next.spec as { replicas?: number }).replicas = replicas;
-      if (this.strategy.tracksGeneration && json(next.spec) !== json(current.spec)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+      if (this.strategy.tracksGeneration && !deepEqual(next.spec ?? null, current.spec ?? null)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
       return next;
     }, opts);
     return this.toScale(r.obj);

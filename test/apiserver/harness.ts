@@ -1,0 +1,129 @@
+// An in-process API server over the in-memory embedded store on a random loopback port,
+// plus small HTTP helpers the API server tests share.
+import http from 'node:http';
+import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
+import { createApiServer, type ApiServer, type ApiServerOptions } from '../../apiserver/server.js';
+import type { Storage } from '../../apiserver/storage/interface.js';
+
+export interface TestServer {
+  url: string;
+  server: ApiServer;
+  storage: Storage;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(opts: Partial<ApiServerOptions> = {}): Promise<TestServer> {
+  const storage = opts.storage ?? (await openEmbeddedStorage({}));
+  const server = createApiServer({ compactionIntervalMs: 0, ...opts, storage });
+  const { url } = await server.listen(0, '127.0.0.1');
+  return {
+    url,
+    server,
+    storage,
+    async close() {
+      await server.close();
+      await storage.close();
+    },
+  };
+}
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+export async function call<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  const h: Record<string, string> = { ...headers };
+  let payload: string | Buffer | undefined;
+  if (body !== undefined) {
+    payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
+  }
+  const res = await fetch(base + path, { method, headers: h, body: payload });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch { /* not JSON */ }
+  return { status: res.status, body: parsed, headers: res.headers, text };
+}
+
+export function pod(name: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}): any {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { containers: [{ name: 'c', image: 'nginx:1.25' }], ...extra },
+  };
+}
+
+export function deployment(name: string, replicas = 1): any {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] } },
+    },
+  };
+}
+
+/** A streaming watch over HTTP: collects parsed events; `until` polls for a condition. */
+export class WatchReader {
+  events: any[] = [];
+  status = 0;
+  ended = false;
+  private req: http.ClientRequest;
+  private buf = '';
+  readonly ready: Promise<void>;
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    let resolveReady!: () => void;
+    let rejectReady!: (e: Error) => void;
+    this.ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
+    this.req = http.get(url, { headers }, (res) => {
+      this.status = res.statusCode ?? 0;
+      resolveReady();
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        this.buf += chunk;
+        let i: number;
+        while ((i = this.buf.indexOf('\n')) >= 0) {
+          const line = this.buf.slice(0, i);
+          this.buf = this.buf.slice(i + 1);
+          if (line.trim()) this.events.push(JSON.parse(line));
+        }
+      });
+      res.on('end', () => { this.ended = true; });
+      res.on('close', () => { this.ended = true; });
+    });
+    this.req.on('error', (e) => { this.ended = true; rejectReady(e); });
+  }
+
+  async until(pred: (events: any[]) => boolean, timeoutMs = 30_000): Promise<any[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred(this.events)) {
+      if (Date.now() > deadline) throw new Error(`watch condition not met; got ${this.events.length} events: ${JSON.stringify(this.events.slice(-3)).slice(0, 500)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.events;
+  }
+
+  close(): void {
+    this.req.destroy();
+  }
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
