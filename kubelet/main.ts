@@ -1,4 +1,282 @@
-// Placeholder until this component lands; replaced by its real entry point.
-export async function main(_argv: string[]): Promise<void> {
-  throw new Error('skiff kubelet is not built yet');
+// `skiff kubelet`: flags and process wiring for one node (or many hollow nodes with the fake runtime).
+//
+//   skiff kubelet --server URL[,URL2] --node-name NAME [--runtime process|docker|fake] [--port N]
+//                 [--root-dir DIR] [--image-dir DIR] [--pod-cidr CIDR] [--address IP]
+//                 [--nodes N --node-name-prefix P] [--docker-socket PATH] [--stop-pods-on-exit]
+//   skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]
+//
+// Shutdown: a plain SIGTERM/SIGINT stops the kubelet and LEAVES CONTAINERS RUNNING, as the
+// Kubernetes kubelet does, so the next kubelet on the same --root-dir adopts them.
+// With --stop-pods-on-exit (what `skiff up` uses) it first stops every pod it runs and
+// removes the node's network bridge and cgroups.
+//
+// Environment: SKIFF_KUBELET_BACKOFF_BASE_MS (crash-loop/pull backoff start, default 10000;
+// tests shorten it), SKIFF_KUBELET_DEBUG=1 (log sync errors to stderr).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Node, Pod } from '../api/core.js';
+import { isStatusError } from '../api/errors.js';
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { RestClient } from '../client/rest.js';
+import { Kubelet } from './kubelet.js';
+import { NodeLeases } from './node-lease.js';
+import { machineInfo, NodeStatusManager } from './node-status.js';
+import { FakeRuntime } from './runtime/fake.js';
+import type { Runtime } from './runtime/interface.js';
+import { ImageStore } from './runtime/process/image-store.js';
+import { pickFreePodCidr } from './runtime/process/pod-network.js';
+import { ProcessRuntime } from './runtime/process/process-runtime.js';
+import { startKubeletServer } from './server.js';
+
+const USAGE = `Usage: skiff kubelet --server URL[,URL2] --node-name NAME [flags]
+       skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]
+
+Flags:
+  --server URL[,URL]        API server(s)
+  --node-name NAME          this node's name (default: the hostname)
+  --runtime KIND            process (default) | docker | fake
+  --port N                  kubelet HTTP port for logs/exec (default 10250; 0 = any free port)
+  --address IP              the node's InternalIP (default 127.0.0.1)
+  --root-dir DIR            state, logs and volumes (default /var/lib/skiff/kubelet/NODE as root, else ~/.skiff/kubelet/NODE)
+  --image-dir DIR           process-runtime image store (default ROOT/images)
+  --pod-cidr CIDR           pod addresses for this node (default: the Node's spec.podCIDR, else a free 10.244.N.0/24)
+  --docker-socket PATH      docker runtime: the Engine API socket (default /var/run/docker.sock)
+  --nodes N                 fake runtime: simulate N nodes in this process
+  --node-name-prefix P      fake runtime: node names P0 … P(N-1) (default hollow-)
+  --stop-pods-on-exit       on SIGTERM stop every pod (default: leave them running for the next kubelet to adopt)
+`;
+
+function defaultRootDir(node: string): string {
+  return process.getuid?.() === 0 ? join('/var/lib/skiff/kubelet', node) : join(homedir(), '.skiff', 'kubelet', node);
+}
+
+async function importImage(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'root-dir': { type: 'string' }, 'image-dir': { type: 'string' }, 'node-name': { type: 'string' } },
+  });
+  const [name, source] = positionals;
+  if (!name || !source) throw new Error('usage: skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]');
+  const node = values['node-name'] ?? (await import('node:os')).hostname();
+  const dir = values['image-dir'] ?? join(values['root-dir'] ?? defaultRootDir(node), 'images');
+  mkdirSync(dir, { recursive: true });
+  const id = new ImageStore(dir).import(name, resolve(source));
+  console.log(`imported ${name} into ${dir} (${id})`);
+}
+
+function parseServerList(s: string | undefined): string[] {
+  const list = (s ?? process.env.SKIFF_SERVER ?? 'http://127.0.0.1:6443').split(',').map((x) => x.trim()).filter(Boolean);
+  return list;
+}
+
+/** The process runtime's pod CIDR: flag, else what this node used before, else the Node's, else a free one. */
+async function choosePodCidr(flag: string | undefined, rootDir: string, client: RestClient, node: string): Promise<string> {
+  const file = join(rootDir, 'pod-cidr');
+  if (flag) {
+    writeFileSync(file, flag);
+    return flag;
+  }
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  let cidr: string | undefined;
+  try {
+    cidr = (await client.nodes().get(node)).spec?.podCIDR;
+  } catch (err) {
+    if (!isStatusError(err, 'NotFound')) throw err;
+  }
+  cidr ??= pickFreePodCidr();
+  writeFileSync(file, cidr);
+  return cidr;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'import-image') return importImage(argv.slice(1));
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      server: { type: 'string' },
+      'node-name': { type: 'string' },
+      runtime: { type: 'string', default: 'process' },
+      port: { type: 'string', default: '10250' },
+      address: { type: 'string', default: '127.0.0.1' },
+      'root-dir': { type: 'string' },
+      'image-dir': { type: 'string' },
+      'pod-cidr': { type: 'string' },
+      'docker-socket': { type: 'string' },
+      nodes: { type: 'string' },
+      'node-name-prefix': { type: 'string', default: 'hollow-' },
+      'stop-pods-on-exit': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const client = new RestClient({ server: parseServerList(values.server), userAgent: 'skiff-kubelet' });
+  const backoffBaseMs = Number(process.env.SKIFF_KUBELET_BACKOFF_BASE_MS ?? 10_000);
+  const hostIP = values.address!;
+  const kind = values.runtime!;
+  if (!['process', 'docker', 'fake'].includes(kind)) throw new Error(`unknown --runtime ${kind} (process, docker or fake)`);
+
+  if (values.nodes !== undefined) {
+    if (kind !== 'fake') throw new Error('--nodes needs --runtime fake');
+    return runHollowNodes(client, Number(values.nodes), values['node-name-prefix']!, Number(values.port), hostIP, backoffBaseMs);
+  }
+
+  const nodeName = values['node-name'] ?? (await import('node:os')).hostname();
+  const rootDir = resolve(values['root-dir'] ?? defaultRootDir(nodeName));
+  mkdirSync(rootDir, { recursive: true });
+
+  let runtime: Runtime;
+  let podCIDR: string | undefined = values['pod-cidr'];
+  if (kind === 'process') {
+    if (process.getuid?.() === 0) podCIDR = await choosePodCidr(values['pod-cidr'], rootDir, client, nodeName);
+    runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR });
+  } else if (kind === 'docker') {
+    throw new Error('the docker runtime is not in this build yet');
+  } else {
+    runtime = new FakeRuntime();
+  }
+  await runtime.init();
+
+  let kubelet: Kubelet | undefined;
+  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet }, Number(values.port));
+  const recorder = new EventRecorder(client, { component: 'kubelet', host: nodeName });
+  const machine = machineInfo();
+  const status = new NodeStatusManager({ client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000 });
+  const node = await registerWithRetry(status);
+  for (const w of runtime.info().warnings) recorder.event(node, 'Warning', 'ContainerIsolation', w);
+  const leases = new NodeLeases(client);
+  leases.add(nodeName, node.metadata.uid);
+  leases.start();
+
+  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), backoffBaseMs });
+  kubelet.start();
+  const informer = new Informer<Pod>(client.pods(), { fieldSelector: `spec.nodeName=${nodeName}` });
+  informer.addEventHandler({
+    onAdd: (p) => kubelet!.podUpdated(p),
+    onUpdate: (_o, p) => kubelet!.podUpdated(p),
+    onDelete: (p) => kubelet!.podDeleted(p),
+  });
+  informer.start();
+  await informer.waitForSync();
+  await kubelet.cleanupOrphans();
+
+  const statusTimer = setInterval(() => void status.update().catch(() => undefined), 10_000);
+  console.log(`kubelet ${nodeName} ready: runtime ${runtime.info().name}, port ${port}${podCIDR ? `, pod CIDR ${podCIDR}` : ''}, root ${rootDir}`);
+  for (const w of runtime.info().warnings) console.log(`warning: ${w}`);
+
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(statusTimer);
+      informer.stop();
+      leases.stop();
+      kubelet!.stop();
+      if (values['stop-pods-on-exit']) {
+        await kubelet!.stopAllPods(10);
+        await (runtime as { tearDownNode?: () => Promise<void> }).tearDownNode?.();
+      }
+      await runtime.close();
+      await recorder.close().catch(() => undefined);
+      server.close();
+      client.close();
+      done();
+    };
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
+  });
+  process.exit(0);
+}
+
+async function registerWithRetry(status: NodeStatusManager): Promise<Node> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await status.register();
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      console.error(`kubelet: registering the node failed (${err instanceof Error ? err.message : err}); retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+    }
+  }
+}
+
+/** Many simulated nodes in one process: one pod informer, one lease heartbeater, one server. */
+async function runHollowNodes(client: RestClient, count: number, prefix: string, portFlag: number, hostIP: string, backoffBaseMs: number): Promise<void> {
+  if (!Number.isInteger(count) || count < 1) throw new Error('--nodes must be a positive integer');
+  const kubelets = new Map<string, Kubelet>();
+  const { server, port } = await startKubeletServer(
+    {
+      kubeletFor: (ns, name) => {
+        for (const k of kubelets.values()) if (k.findPod(ns, name)) return k;
+        return undefined;
+      },
+    },
+    portFlag,
+  );
+  const recorder = new EventRecorder(client, { component: 'kubelet', host: `${prefix}*` });
+  const machine = machineInfo();
+  const leases = new NodeLeases(client, { concurrency: 64 });
+  leases.start();
+  const statuses: NodeStatusManager[] = [];
+  const names = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  // Register with bounded concurrency: thousands of creates at once would only queue in the client.
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const nodeName = names[next++]!;
+      const runtime = new FakeRuntime();
+      await runtime.init();
+      const status = new NodeStatusManager({ client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), reportMs: 300_000 });
+      const node = await registerWithRetry(status);
+      statuses.push(status);
+      leases.add(nodeName, node.metadata.uid);
+      const k = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join('/tmp', 'skiff-hollow', nodeName), relistMs: 0, backoffBaseMs });
+      k.start();
+      kubelets.set(nodeName, k);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, count) }, worker));
+
+  const informer = new Informer<Pod>(client.pods());
+  const route = (p: Pod) => (p.spec.nodeName ? kubelets.get(p.spec.nodeName) : undefined);
+  informer.addEventHandler({
+    onAdd: (p) => route(p)?.podUpdated(p),
+    onUpdate: (_o, p) => route(p)?.podUpdated(p),
+    onDelete: (p) => route(p)?.podDeleted(p),
+  });
+  informer.start();
+  await informer.waitForSync();
+  // Status heartbeats every 5 minutes, spread over the period (the Lease carries liveness).
+  let idx = 0;
+  const statusTimer = setInterval(() => {
+    const batch = Math.max(1, Math.ceil(statuses.length / 3000));
+    for (let i = 0; i < batch; i++) void statuses[idx++ % statuses.length]?.update().catch(() => undefined);
+  }, 100);
+  console.log(`kubelet: ${count} hollow nodes ready (${prefix}0 … ${prefix}${count - 1}), runtime fake, port ${port}`);
+  const statsTimer = setInterval(() => {
+    if (process.env.SKIFF_KUBELET_DEBUG) console.error(`leases: ${JSON.stringify(leases.stats)}`);
+  }, 10_000);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      clearInterval(statusTimer);
+      clearInterval(statsTimer);
+      informer.stop();
+      leases.stop();
+      for (const k of kubelets.values()) k.stop();
+      server.close();
+      void recorder.close().catch(() => undefined);
+      client.close();
+      done();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  process.exit(0);
 }

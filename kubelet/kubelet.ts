@@ -1,0 +1,532 @@
+// The kubelet for one node: pod workers (one serialized sync loop per pod), the PLEG-style
+// relist that notices containers changing, probes, graceful termination and status.
+//
+// Every sync is level-triggered: read the pod (informer) and what the runtime reports
+// (labels), plan with computePodActions, act, then compute and write the status if it
+// changed. Nothing about running containers lives only in memory, so a restarted kubelet
+// adopts what is running. Only the crash-loop backoff and probe results start over.
+import { mkdirSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Container, Pod } from '../api/core.js';
+import { isStatusError } from '../api/errors.js';
+import { milliValue, value as quantityValue } from '../api/quantity.js';
+import type { EventRecorder } from '../client/events.js';
+import type { RestClient } from '../client/rest.js';
+import { CrashLoopBackoff } from './backoff.js';
+import { resolveCommand, resolveEnv } from './container-env.js';
+import { buildView, containerNameOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
+import { ProbeManager } from './prober.js';
+import {
+  ImagePullError,
+  LABEL_ATTEMPT,
+  LABEL_CONTAINER_NAME,
+  LABEL_CONTAINER_TYPE,
+  LABEL_NODE,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+  LABEL_RESTART_POLICY,
+  type ContainerConfig,
+  type Mount,
+  type PortMapping,
+  type Runtime,
+  type SandboxStatus,
+} from './runtime/interface.js';
+import { computePodStatus, sameStatus } from './status.js';
+import { computePodActions, podFinished, type StartAction } from './sync-pod.js';
+
+export interface KubeletOptions {
+  client: RestClient;
+  nodeName: string;
+  runtime: Runtime;
+  recorder: EventRecorder;
+  hostIP: string;
+  /** Where emptyDir volumes live: <podsDir>/<uid>/volumes/<name>. */
+  podsDir: string;
+  /** PLEG relist period; 0 disables it (the fake runtime reports every change itself). */
+  relistMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+interface PodEntry {
+  uid: string;
+  pod: Pod;
+  /** Gone from the API (force-deleted, or deleted while we were away). */
+  removed: boolean;
+  syncing: boolean;
+  again: boolean;
+  retryTimer?: NodeJS.Timeout;
+  retryAtMs?: number;
+  /** Waiting reasons from failed pulls / creates, kept until the container starts. */
+  errors: Record<string, { reason: string; message: string; retryAtMs: number }>;
+  terminating?: Promise<void>;
+}
+
+const DEFAULT_GRACE_SECONDS = 30;
+
+export function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}
+
+/** The grace period for stopping a deleted pod's containers. */
+export function gracePeriodSeconds(pod: Pod): number {
+  return pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+}
+
+export class Kubelet {
+  readonly nodeName: string;
+  readonly runtime: Runtime;
+  private readonly pods = new Map<string, PodEntry>();
+  private readonly backoff: CrashLoopBackoff;
+  private readonly pullBackoff: CrashLoopBackoff;
+  private readonly prober: ProbeManager;
+  private relistTimer?: NodeJS.Timeout;
+  private readonly signatures = new Map<string, string>();
+  private stopped = false;
+  /** Sync errors, for logs and tests. */
+  readonly errors: string[] = [];
+
+  constructor(private readonly o: KubeletOptions) {
+    this.nodeName = o.nodeName;
+    this.runtime = o.runtime;
+    this.backoff = new CrashLoopBackoff(o.backoffBaseMs ?? 10_000, o.backoffMaxMs ?? 300_000);
+    this.pullBackoff = new CrashLoopBackoff(o.backoffBaseMs ?? 10_000, o.backoffMaxMs ?? 300_000);
+    this.prober = new ProbeManager(o.runtime, {
+      onChange: (uid) => this.trigger(uid),
+      onFailure: (uid, container, _kind, message) => {
+        const e = this.pods.get(uid);
+        if (e) this.o.recorder.event(e.pod, 'Warning', 'Unhealthy', message.replace(/^(\w+ probe failed)/, `$1 (container ${container})`));
+      },
+    });
+  }
+
+  start(): void {
+    this.runtime.onChange((uid) => this.trigger(uid));
+    const relistMs = this.o.relistMs ?? 1000;
+    if (relistMs > 0) {
+      const loop = async () => {
+        if (this.stopped) return;
+        await this.relist().catch((err) => this.note(`relist: ${err}`));
+        if (!this.stopped) this.relistTimer = setTimeout(loop, relistMs);
+      };
+      this.relistTimer = setTimeout(loop, relistMs);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.relistTimer) clearTimeout(this.relistTimer);
+    for (const e of this.pods.values()) if (e.retryTimer) clearTimeout(e.retryTimer);
+    this.prober.stop();
+  }
+
+  private note(msg: string): void {
+    this.errors.push(msg);
+    if (this.errors.length > 100) this.errors.shift();
+    if (process.env.SKIFF_KUBELET_DEBUG) console.error(`kubelet ${this.nodeName}: ${msg}`);
+  }
+
+  // ---- pod source: the informer (or the hollow-node dispatcher) calls these ----
+
+  podUpdated(pod: Pod): void {
+    const uid = pod.metadata.uid;
+    if (!uid || pod.spec.nodeName !== this.nodeName) return;
+    const e = this.pods.get(uid);
+    if (e) e.pod = pod;
+    else this.pods.set(uid, { uid, pod, removed: false, syncing: false, again: false, errors: {} });
+    this.trigger(uid);
+  }
+
+  podDeleted(pod: Pod): void {
+    const uid = pod.metadata.uid;
+    if (!uid) return;
+    const e = this.pods.get(uid);
+    if (!e) return;
+    e.removed = true;
+    this.trigger(uid);
+  }
+
+  /** Kill and remove what runs for pods this node no longer has (deleted while the kubelet was down). */
+  async cleanupOrphans(): Promise<void> {
+    const known = new Set(this.pods.keys());
+    const uids = new Set<string>();
+    for (const s of await this.runtime.listPodSandboxes()) if (s.labels[LABEL_POD_UID]) uids.add(s.labels[LABEL_POD_UID]!);
+    for (const c of await this.runtime.listContainers()) if (c.labels[LABEL_POD_UID]) uids.add(c.labels[LABEL_POD_UID]!);
+    for (const uid of uids) if (!known.has(uid)) await this.removePodResources(uid, 2).catch((err) => this.note(`orphan ${uid}: ${err}`));
+  }
+
+  trigger(uid: string): void {
+    const e = this.pods.get(uid);
+    if (!e || this.stopped) return;
+    if (e.syncing) {
+      e.again = true;
+      return;
+    }
+    e.syncing = true;
+    void (async () => {
+      do {
+        e.again = false;
+        try {
+          await this.syncPod(e);
+        } catch (err) {
+          this.note(`sync ${podKey(e.pod)}: ${err instanceof Error ? err.stack ?? err.message : err}`);
+          this.retryAt(e, Date.now() + 1000);
+        }
+      } while (e.again && !this.stopped && this.pods.has(uid));
+      e.syncing = false;
+    })();
+  }
+
+  private retryAt(e: PodEntry, atMs: number): void {
+    if (e.retryTimer && e.retryAtMs !== undefined && e.retryAtMs <= atMs) return;
+    if (e.retryTimer) clearTimeout(e.retryTimer);
+    e.retryAtMs = atMs;
+    e.retryTimer = setTimeout(() => {
+      e.retryTimer = undefined;
+      e.retryAtMs = undefined;
+      this.trigger(e.uid);
+    }, Math.max(0, atMs - Date.now()));
+  }
+
+  /** PLEG: relist the runtime and wake the workers of pods whose containers changed. */
+  async relist(): Promise<void> {
+    const byPod = new Map<string, string[]>();
+    for (const c of await this.runtime.listContainers()) {
+      const uid = c.labels[LABEL_POD_UID];
+      if (!uid) continue;
+      const list = byPod.get(uid) ?? [];
+      list.push(`${c.id}:${c.state}:${c.exitCode ?? ''}`);
+      byPod.set(uid, list);
+    }
+    for (const uid of new Set([...byPod.keys(), ...this.signatures.keys()])) {
+      const sig = (byPod.get(uid) ?? []).sort().join(',');
+      if (this.signatures.get(uid) !== sig) {
+        this.signatures.set(uid, sig);
+        this.trigger(uid);
+      }
+      if (!byPod.has(uid)) this.signatures.delete(uid);
+    }
+  }
+
+  private async view(uid: string): Promise<PodRuntimeView> {
+    const [sandboxes, containers] = await Promise.all([this.runtime.listPodSandboxes(), this.runtime.listContainers({ podUid: uid })]);
+    return buildView(
+      sandboxes.filter((s) => s.labels[LABEL_POD_UID] === uid),
+      containers,
+    );
+  }
+
+  // ---- the sync ----
+
+  private async syncPod(e: PodEntry): Promise<void> {
+    if (e.removed) return this.forgetPod(e, 0);
+    const pod = e.pod;
+    if (pod.metadata.deletionTimestamp) return this.terminatePod(e);
+
+    let view = await this.view(e.uid);
+    const phase = pod.status?.phase;
+    if ((phase === 'Succeeded' || phase === 'Failed') || podFinished(pod, instancesByName(view.containers))) {
+      // Finished for good: release the network, keep the exited containers for their logs.
+      for (const c of view.containers) if (c.state === 'running') await this.runtime.stopContainer(c.id, gracePeriodSeconds(pod));
+      if (view.sandbox?.state === 'ready') await this.runtime.stopPodSandbox(view.sandbox.id);
+      this.prober.removePod(e.uid);
+      return this.writeStatus(e, await this.view(e.uid));
+    }
+
+    const now = Date.now();
+    const actions = computePodActions({
+      pod,
+      view,
+      nowMs: now,
+      backoffRemaining: (k, f) => this.backoff.remaining(k, f, now),
+      backoffDelay: (k) => this.backoff.delay(k),
+      unhealthy: (id) => this.prober.unhealthy(id),
+    });
+
+    for (const s of view.staleSandboxes) await this.runtime.removePodSandbox(s.id);
+    for (const k of actions.kill) {
+      const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === k.name);
+      const probeGrace = k.reason === 'Unhealthy' ? (spec?.livenessProbe?.terminationGracePeriodSeconds ?? spec?.startupProbe?.terminationGracePeriodSeconds) : undefined;
+      this.o.recorder.event(pod, 'Normal', 'Killing', k.reason === 'Unhealthy' ? k.message.replace(/^Container /, `Container ${k.name} `) : `Stopping container ${k.name}`);
+      this.prober.remove(k.id);
+      await this.runtime.stopContainer(k.id, probeGrace ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
+    }
+    for (const id of actions.remove) await this.runtime.removeContainer(id);
+
+    let sandbox = view.sandbox;
+    if (actions.createSandbox) {
+      if (sandbox) await this.runtime.removePodSandbox(sandbox.id);
+      sandbox = await this.createSandbox(pod);
+    }
+
+    let retryAtMs: number | undefined;
+    for (const [name, w] of Object.entries(actions.waiting)) {
+      if (w.retryAtMs !== undefined) retryAtMs = Math.min(retryAtMs ?? Infinity, w.retryAtMs);
+      if (w.reason === 'CrashLoopBackOff') this.o.recorder.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${pod.metadata.name}_${pod.metadata.namespace ?? 'default'}(${e.uid})`);
+    }
+    for (const start of actions.start) {
+      const at = await this.startContainer(e, sandbox!, start);
+      if (at !== undefined) retryAtMs = Math.min(retryAtMs ?? Infinity, at);
+    }
+    if (retryAtMs !== undefined) this.retryAt(e, retryAtMs);
+
+    view = actions.start.length || actions.kill.length || actions.createSandbox || actions.remove.length ? await this.view(e.uid) : view;
+    const running = view.containers.filter((c) => c.state === 'running');
+    const specs = new Map(pod.spec.containers.map((c) => [c.name, c]));
+    const host = view.sandbox?.ip ?? this.o.hostIP;
+    this.prober.sync(
+      e.uid,
+      running.filter((c) => specs.has(containerNameOf(c)) && c.labels[LABEL_CONTAINER_TYPE] !== 'init').map((c) => ({ id: c.id, spec: specs.get(containerNameOf(c))!, startedAt: c.startedAt })),
+      host,
+    );
+    const waiting: Record<string, { reason: string; message: string }> = {};
+    for (const [n, w] of Object.entries(e.errors)) waiting[n] = { reason: w.reason, message: w.message };
+    for (const [n, w] of Object.entries(actions.waiting)) waiting[n] = { reason: w.reason, message: w.message };
+    await this.writeStatus(e, view, waiting);
+  }
+
+  private async createSandbox(pod: Pod): Promise<SandboxStatus> {
+    const uid = pod.metadata.uid!;
+    const portMappings: PortMapping[] = [];
+    for (const c of pod.spec.containers) {
+      for (const p of c.ports ?? []) if (p.hostPort) portMappings.push({ containerPort: p.containerPort, hostPort: p.hostPort, hostIP: p.hostIP, protocol: p.protocol ?? 'TCP' });
+    }
+    // emptyDir volumes live as long as the pod.
+    for (const v of pod.spec.volumes ?? []) if (v.emptyDir || (!v.hostPath && !v.emptyDir)) mkdirSync(this.emptyDirPath(uid, v.name), { recursive: true });
+    return this.runtime.runPodSandbox({
+      podUid: uid,
+      namespace: pod.metadata.namespace ?? 'default',
+      name: pod.metadata.name!,
+      hostname: (pod.spec.hostname ?? pod.metadata.name ?? 'pod').slice(0, 63),
+      hostNetwork: !!pod.spec.hostNetwork,
+      portMappings,
+      labels: this.podLabels(pod),
+    });
+  }
+
+  private podLabels(pod: Pod): Record<string, string> {
+    return {
+      [LABEL_POD_UID]: pod.metadata.uid!,
+      [LABEL_POD_NAMESPACE]: pod.metadata.namespace ?? 'default',
+      [LABEL_POD_NAME]: pod.metadata.name!,
+      [LABEL_NODE]: this.nodeName,
+    };
+  }
+
+  private emptyDirPath(uid: string, name: string): string {
+    return join(this.o.podsDir, uid, 'volumes', name);
+  }
+
+  /** The host paths a container's volumeMounts bind. */
+  mountsFor(pod: Pod, c: Container): Mount[] {
+    const out: Mount[] = [];
+    for (const m of c.volumeMounts ?? []) {
+      const v = pod.spec.volumes?.find((x) => x.name === m.name);
+      if (!v) throw new Error(`volumeMount "${m.name}" names no volume of the pod`);
+      let hostPath: string;
+      if (v.hostPath) {
+        hostPath = v.hostPath.path;
+        const type = v.hostPath.type ?? '';
+        if (type === 'DirectoryOrCreate') mkdirSync(hostPath, { recursive: true });
+        else if ((type === 'Directory' || type === 'File') && !existsSync(hostPath)) throw new Error(`hostPath ${hostPath} does not exist (type ${type})`);
+      } else {
+        hostPath = this.emptyDirPath(pod.metadata.uid!, v.name);
+        mkdirSync(hostPath, { recursive: true });
+      }
+      if (m.subPath) {
+        hostPath = join(hostPath, m.subPath);
+        if (!existsSync(hostPath)) mkdirSync(hostPath, { recursive: true });
+      }
+      out.push({ hostPath, containerPath: m.mountPath, readOnly: !!m.readOnly });
+    }
+    return out;
+  }
+
+  /** Pull, create and start one container. Returns when to retry if it could not. */
+  private async startContainer(e: PodEntry, sandbox: SandboxStatus, a: StartAction): Promise<number | undefined> {
+    const pod = e.pod;
+    const spec = [...(a.init ? pod.spec.initContainers ?? [] : pod.spec.containers)].find((c) => c.name === a.name)!;
+    const image = spec.image ?? '';
+    const pullKey = `${e.uid}/${a.name}/pull`;
+    const now = Date.now();
+    const prevErr = e.errors[a.name];
+    if (prevErr && prevErr.retryAtMs > now) {
+      if (prevErr.reason === 'ErrImagePull') {
+        e.errors[a.name] = { ...prevErr, reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+        this.o.recorder.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      }
+      return prevErr.retryAtMs;
+    }
+    try {
+      await this.runtime.pullImage(image);
+      this.pullBackoff.forgetPrefix(pullKey);
+      this.o.recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const delay = this.pullBackoff.next(pullKey, now).delayMs;
+      e.errors[a.name] = { reason: 'ErrImagePull', message: msg, retryAtMs: now + delay };
+      this.o.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${msg}`);
+      if (!(err instanceof ImagePullError)) this.note(`pull ${image}: ${msg}`);
+      return now + delay;
+    }
+    if (a.restartOf) this.backoff.next(a.restartOf.backoffKey, a.restartOf.finishedMs);
+    let id: string;
+    try {
+      const cfg = this.containerConfig(pod, spec, sandbox, a);
+      id = await this.runtime.createContainer(sandbox.id, cfg);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const delay = this.pullBackoff.next(`${e.uid}/${a.name}/create`, now).delayMs;
+      e.errors[a.name] = { reason: 'CreateContainerError', message: msg, retryAtMs: now + delay };
+      this.o.recorder.event(pod, 'Warning', 'Failed', `Error: ${msg}`);
+      return now + delay;
+    }
+    this.o.recorder.event(pod, 'Normal', 'Created', `Created container ${a.name}`);
+    try {
+      await this.runtime.startContainer(id);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      e.errors[a.name] = { reason: 'RunContainerError', message: msg, retryAtMs: now + 1000 };
+      this.o.recorder.event(pod, 'Warning', 'Failed', `Error: ${msg}`);
+      await this.runtime.removeContainer(id).catch(() => undefined);
+      return now + 1000;
+    }
+    delete e.errors[a.name];
+    this.o.recorder.event(pod, 'Normal', 'Started', `Started container ${a.name}`);
+    return undefined;
+  }
+
+  containerConfig(pod: Pod, spec: Container, sandbox: SandboxStatus, a: StartAction): ContainerConfig {
+    const env = resolveEnv(pod, spec, { podIP: sandbox.ip ?? this.o.hostIP, hostIP: this.o.hostIP });
+    const { command, args } = resolveCommand(spec, env);
+    const limits = spec.resources?.limits ?? {};
+    return {
+      name: spec.name,
+      image: spec.image ?? '',
+      command,
+      args,
+      env,
+      workingDir: spec.workingDir,
+      mounts: this.mountsFor(pod, spec),
+      limits: {
+        memoryBytes: limits.memory !== undefined ? Math.floor(quantityValue(limits.memory)) : undefined,
+        cpuMillis: limits.cpu !== undefined ? milliValue(limits.cpu) : undefined,
+      },
+      labels: {
+        ...this.podLabels(pod),
+        [LABEL_CONTAINER_NAME]: spec.name,
+        [LABEL_ATTEMPT]: String(a.attempt),
+        [LABEL_CONTAINER_TYPE]: a.init ? 'init' : 'regular',
+        [LABEL_RESTART_POLICY]: pod.spec.restartPolicy ?? 'Always',
+      },
+      hostname: (pod.spec.hostname ?? pod.metadata.name ?? 'pod').slice(0, 63),
+    };
+  }
+
+  private async writeStatus(e: PodEntry, view: PodRuntimeView, waiting: Record<string, { reason: string; message: string }> = {}): Promise<void> {
+    const pod = e.pod;
+    const status = computePodStatus({
+      pod,
+      view,
+      hostIP: this.o.hostIP,
+      waiting,
+      ready: (id) => this.prober.ready(id),
+      started: (id) => this.prober.started(id),
+      runtimeName: this.runtime.info().name === 'docker' ? 'docker' : 'skiff',
+      nowIso: new Date().toISOString(),
+    });
+    if (sameStatus(status, pod.status ?? {})) return;
+    const pods = this.o.client.pods();
+    try {
+      e.pod = await pods.updateStatus({ ...pod, status });
+    } catch (err) {
+      if (isStatusError(err, 'NotFound')) return;
+      if (!isStatusError(err, 'Conflict')) throw err;
+      const fresh = await pods.get(pod.metadata.name!, pod.metadata.namespace);
+      if (fresh.metadata.uid !== e.uid) return;
+      e.pod = fresh;
+      const again = computePodStatus({
+        pod: fresh,
+        view,
+        hostIP: this.o.hostIP,
+        waiting,
+        ready: (id) => this.prober.ready(id),
+        started: (id) => this.prober.started(id),
+        runtimeName: this.runtime.info().name === 'docker' ? 'docker' : 'skiff',
+        nowIso: new Date().toISOString(),
+      });
+      e.pod = await pods.updateStatus({ ...fresh, status: again });
+    }
+  }
+
+  /** Graceful termination: SIGTERM, grace period, SIGKILL; then confirm the delete with grace 0. */
+  private async terminatePod(e: PodEntry): Promise<void> {
+    const pod = e.pod;
+    const grace = gracePeriodSeconds(pod);
+    let view = await this.view(e.uid);
+    const running = view.containers.filter((c) => c.state === 'running');
+    for (const c of running) this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${containerNameOf(c)}`);
+    this.prober.removePod(e.uid);
+    await Promise.all(running.map((c) => this.runtime.stopContainer(c.id, grace)));
+    if (view.sandbox) await this.runtime.stopPodSandbox(view.sandbox.id);
+    view = await this.view(e.uid);
+    await this.writeStatus(e, view).catch((err) => this.note(`final status ${podKey(pod)}: ${err}`));
+    try {
+      await this.o.client.pods().delete(pod.metadata.name!, { namespace: pod.metadata.namespace, gracePeriodSeconds: 0, preconditions: { uid: e.uid } });
+    } catch (err) {
+      if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
+    }
+    await this.forgetPod(e, 0);
+  }
+
+  private async forgetPod(e: PodEntry, graceSeconds: number): Promise<void> {
+    if (e.retryTimer) clearTimeout(e.retryTimer);
+    this.prober.removePod(e.uid);
+    await this.removePodResources(e.uid, graceSeconds);
+    this.backoff.forgetPrefix(`${e.uid}/`);
+    this.pullBackoff.forgetPrefix(`${e.uid}/`);
+    this.pods.delete(e.uid);
+  }
+
+  private async removePodResources(uid: string, graceSeconds: number): Promise<void> {
+    const view = await this.view(uid);
+    await Promise.all(view.containers.filter((c) => c.state === 'running').map((c) => this.runtime.stopContainer(c.id, graceSeconds)));
+    for (const s of [view.sandbox, ...view.staleSandboxes]) if (s) await this.runtime.removePodSandbox(s.id);
+    for (const c of await this.runtime.listContainers({ podUid: uid })) await this.runtime.removeContainer(c.id);
+    rmSync(join(this.o.podsDir, uid), { recursive: true, force: true });
+  }
+
+  /** Stop every pod's containers and sandbox (`--stop-pods-on-exit`). */
+  async stopAllPods(graceSeconds: number): Promise<void> {
+    const uids = new Set<string>();
+    for (const s of await this.runtime.listPodSandboxes()) if (s.labels[LABEL_POD_UID]) uids.add(s.labels[LABEL_POD_UID]!);
+    for (const c of await this.runtime.listContainers()) if (c.labels[LABEL_POD_UID]) uids.add(c.labels[LABEL_POD_UID]!);
+    await Promise.all([...uids].map((uid) => this.removePodResources(uid, graceSeconds).catch((err) => this.note(`stop ${uid}: ${err}`))));
+  }
+
+  // ---- for the kubelet server ----
+
+  findPod(namespace: string, name: string): Pod | undefined {
+    for (const e of this.pods.values()) if (e.pod.metadata.name === name && (e.pod.metadata.namespace ?? 'default') === namespace) return e.pod;
+    return undefined;
+  }
+
+  /** The container instance that `logs`/`exec` address. */
+  async findContainer(namespace: string, name: string, container: string | undefined, previous: boolean): Promise<{ id: string } | { error: string; code: number }> {
+    const pod = this.findPod(namespace, name);
+    if (!pod) return { error: `pod "${name}" not found on node ${this.nodeName}`, code: 404 };
+    const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
+    const cname = container || (pod.spec.containers.length === 1 ? pod.spec.containers[0]!.name : undefined);
+    if (!cname) return { error: `a container name must be specified for pod ${name}, choose one of: [${pod.spec.containers.map((c) => c.name).join(' ')}]`, code: 400 };
+    if (!names.includes(cname)) return { error: `container ${cname} is not valid for pod ${name}`, code: 400 };
+    const list = instancesByName(await this.runtime.listContainers({ podUid: pod.metadata.uid })).get(cname) ?? [];
+    const inst = previous ? list[1] : list[0];
+    if (!inst) {
+      return previous
+        ? { error: `previous terminated container "${cname}" in pod "${name}" not found`, code: 400 }
+        : { error: `container "${cname}" in pod "${name}" is waiting to start`, code: 400 };
+    }
+    return { id: inst.id };
+  }
+}

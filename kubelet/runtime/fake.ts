@@ -1,0 +1,132 @@
+// The `fake` runtime (kwok-style): no processes at all. Sandboxes and containers exist only
+// in memory and change state instantly, so one machine can simulate thousands of nodes.
+// Model (deliberately simple):
+//   - a started container is running; containers of pods with restartPolicy Never or
+//     OnFailure complete right away with exit code 0 (so such pods go Running → Succeeded);
+//   - stop makes a container exited (0, Completed); nothing ever crashes, OOMs or fails a probe;
+//   - every image is present; logs are empty; exec is refused.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
+import {
+  LABEL_POD_UID,
+  LABEL_RESTART_POLICY,
+  type ContainerConfig,
+  type ContainerStatus,
+  type ExecResult,
+  type LogOptions,
+  type Runtime,
+  type RuntimeInfo,
+  type SandboxConfig,
+  type SandboxStatus,
+} from './interface.js';
+
+interface FakeContainer {
+  status: ContainerStatus;
+  config: ContainerConfig;
+}
+
+export class FakeRuntime implements Runtime {
+  private readonly sandboxes = new Map<string, SandboxStatus & { config: SandboxConfig }>();
+  private readonly containers = new Map<string, FakeContainer>();
+  private readonly events = new EventEmitter();
+  private nextIp = 2;
+
+  /** podCidrBase like "10.88.3" gives pods fake IPs 10.88.3.2, .3 …; none: pods report the host IP. */
+  constructor(private readonly podCidrBase?: string) {
+    this.events.setMaxListeners(0);
+  }
+
+  info(): RuntimeInfo {
+    return { name: 'fake', version: '0.1.0', warnings: [] };
+  }
+
+  async init(): Promise<void> {}
+
+  onChange(listener: (podUid: string) => void): void {
+    this.events.on('change', listener);
+  }
+
+  private changed(labels: Record<string, string>): void {
+    const uid = labels[LABEL_POD_UID];
+    if (uid) queueMicrotask(() => this.events.emit('change', uid));
+  }
+
+  async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
+    const id = randomBytes(8).toString('hex');
+    const ip = this.podCidrBase && !config.hostNetwork ? `${this.podCidrBase}.${(this.nextIp++ % 250) + 2}` : undefined;
+    const sb = { id, labels: config.labels, state: 'ready' as const, ip, createdAt: new Date().toISOString(), config };
+    this.sandboxes.set(id, sb);
+    return { id, labels: sb.labels, state: sb.state, ip, createdAt: sb.createdAt };
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    if (!sb) return;
+    for (const c of this.containers.values()) if (c.status.sandboxId === id) await this.stopContainer(c.status.id, 0);
+    sb.state = 'notready';
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.stopPodSandbox(id);
+    for (const c of [...this.containers.values()]) if (c.status.sandboxId === id) this.containers.delete(c.status.id);
+    this.sandboxes.delete(id);
+  }
+
+  async listPodSandboxes(): Promise<SandboxStatus[]> {
+    return [...this.sandboxes.values()].map(({ config: _c, ...s }) => ({ ...s }));
+  }
+
+  async pullImage(image: string): Promise<string> {
+    return `fake://${image}`;
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    if (!this.sandboxes.has(sandboxId)) throw new Error(`sandbox ${sandboxId} not found`);
+    const id = randomBytes(8).toString('hex');
+    this.containers.set(id, {
+      config,
+      status: { id, sandboxId, labels: config.labels, image: config.image, imageId: `fake://${config.image}`, state: 'created', createdAt: new Date().toISOString() },
+    });
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) throw new Error(`container ${id} not found`);
+    const now = new Date().toISOString();
+    c.status = { ...c.status, state: 'running', startedAt: now };
+    const policy = c.config.labels[LABEL_RESTART_POLICY];
+    if (policy === 'Never' || policy === 'OnFailure') c.status = { ...c.status, state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: now };
+    this.changed(c.config.labels);
+  }
+
+  async stopContainer(id: string, _timeoutSeconds: number): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c || c.status.state !== 'running') return;
+    c.status = { ...c.status, state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() };
+    this.changed(c.config.labels);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    this.containers.delete(id);
+  }
+
+  async listContainers(filter?: { podUid?: string }): Promise<ContainerStatus[]> {
+    const out: ContainerStatus[] = [];
+    for (const c of this.containers.values()) if (!filter?.podUid || c.status.labels[LABEL_POD_UID] === filter.podUid) out.push({ ...c.status });
+    return out;
+  }
+
+  async containerLogs(_id: string, _opts: LogOptions): Promise<Readable> {
+    return Readable.from([]);
+  }
+
+  async exec(_id: string, _command: string[]): Promise<ExecResult> {
+    throw new Error('the fake runtime runs no processes, so it cannot exec');
+  }
+
+  async close(): Promise<void> {
+    this.events.removeAllListeners();
+  }
+}

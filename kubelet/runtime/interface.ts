@@ -1,0 +1,155 @@
+// The container runtime contract the kubelet drives: a small, CRI-shaped interface.
+// A pod is a *sandbox* (its network namespace / pause container) plus *containers* that run
+// inside it. Everything the kubelet needs to rebuild its picture of the node after a restart
+// is carried by the runtime itself, in labels on sandboxes and containers, so a restarted
+// kubelet ADOPTS what is running instead of starting duplicates.
+import type { Readable } from 'node:stream';
+
+/** Label keys on sandboxes and containers (the same words dockershim used). */
+export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
+export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
+export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
+export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
+/** 0 for the first instance of a container in a pod, then 1, 2… (becomes restartCount). */
+export const LABEL_ATTEMPT = 'io.kubernetes.container.attempt';
+/** 'init' or 'regular'. */
+export const LABEL_CONTAINER_TYPE = 'io.kubernetes.container.type';
+/** The pod's restartPolicy (the fake runtime completes containers of Never/OnFailure pods). */
+export const LABEL_RESTART_POLICY = 'io.kubernetes.pod.restartPolicy';
+/** The node a runtime object belongs to, so kubelets sharing one docker daemon never adopt each other's. */
+export const LABEL_NODE = 'skiff.dev/node';
+
+export type Labels = Record<string, string>;
+
+export interface PortMapping {
+  containerPort: number;
+  hostPort: number;
+  hostIP?: string;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export interface SandboxConfig {
+  podUid: string;
+  namespace: string;
+  name: string;
+  hostname: string;
+  /** Share the node's network namespace (no pod IP of its own). */
+  hostNetwork: boolean;
+  portMappings: PortMapping[];
+  labels: Labels;
+}
+
+export interface SandboxStatus {
+  id: string;
+  labels: Labels;
+  state: 'ready' | 'notready';
+  /** The pod's own IP when it has a network namespace; undefined with hostNetwork or no isolation. */
+  ip?: string;
+  createdAt: string;
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+export interface ResourceLimits {
+  memoryBytes?: number;
+  /** CPU in millicores (500 = half a core). */
+  cpuMillis?: number;
+  pids?: number;
+}
+
+export interface ContainerConfig {
+  name: string;
+  image: string;
+  /** Resolved command (replaces the image's entrypoint when non-empty) and args (replace its cmd). */
+  command: string[];
+  args: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  mounts: Mount[];
+  limits: ResourceLimits;
+  labels: Labels;
+  hostname: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ContainerStatus {
+  id: string;
+  sandboxId: string;
+  labels: Labels;
+  image: string;
+  imageId: string;
+  state: ContainerState;
+  exitCode?: number;
+  /** 'Completed', 'Error', 'OOMKilled', 'ContainerStatusUnknown'… when exited. */
+  reason?: string;
+  message?: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface LogOptions {
+  tailLines?: number;
+  sinceSeconds?: number;
+  timestamps?: boolean;
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Image problems the kubelet reports as ErrImagePull / ImagePullBackOff. */
+export class ImagePullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImagePullError';
+  }
+}
+
+export interface RuntimeInfo {
+  name: string;
+  version: string;
+  /** Human notes about reduced isolation, surfaced on the Node (e.g. "not root: no namespaces"). */
+  warnings: string[];
+}
+
+export interface Runtime {
+  info(): RuntimeInfo;
+  /** Load persisted state (adoption) and prepare host resources. */
+  init(): Promise<void>;
+
+  runPodSandbox(config: SandboxConfig): Promise<SandboxStatus>;
+  /** Stop everything in the sandbox and release its network; idempotent. */
+  stopPodSandbox(id: string): Promise<void>;
+  removePodSandbox(id: string): Promise<void>;
+  listPodSandboxes(): Promise<SandboxStatus[]>;
+
+  /** Make the image available locally; throws ImagePullError when it cannot. Returns the image ID. */
+  pullImage(image: string): Promise<string>;
+
+  createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL once `timeoutSeconds` have passed; resolves once the container has exited. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  listContainers(filter?: { podUid?: string }): Promise<ContainerStatus[]>;
+
+  /** Log bytes of one container instance; with follow the stream stays open until it exits or signal aborts. */
+  containerLogs(id: string, opts: LogOptions): Promise<Readable>;
+  /** Run a command inside a running container (non-interactive). */
+  exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+
+  /** Subscribe to "something about this pod's containers changed" hints (the PLEG also relists). */
+  onChange(listener: (podUid: string) => void): void;
+  /** Release kubelet-side resources. Containers keep running (a restarted kubelet adopts them). */
+  close(): Promise<void>;
+}

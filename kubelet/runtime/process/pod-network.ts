@@ -1,0 +1,138 @@
+// Pod networking for the process runtime (root only): one network namespace per pod,
+//   ip netns add skiff-<id>          the pod's namespace, joined by every container of the pod
+//   veth sv<id> ⇄ eth0 (in the pod)  host end enslaved to this node's bridge
+//   bridge sk<hash(node)>            one bridge PER NODE carrying the gateway <podCIDR>.1
+// so several kubelets on one machine never share (or tear down) each other's bridge; each
+// needs its own pod CIDR (10.244.N.0/24, picked free at first start and kept in the root dir).
+// Pod IPs are <podCIDR>.2 upwards. No NAT: pods reach each other and the node, not the internet.
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+
+export interface Cidr {
+  base: number; // network address as a 32-bit unsigned int
+  prefix: number;
+}
+
+export function ipToInt(ip: string): number {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad IPv4 address ${ip}`);
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
+export function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+export function parseCidr(cidr: string): Cidr {
+  const [ip, bits] = cidr.split('/');
+  const prefix = Number(bits);
+  if (!ip || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) throw new Error(`bad pod CIDR ${cidr} (want IPv4 a.b.c.d/8..30)`);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { base: (ipToInt(ip) & mask) >>> 0, prefix };
+}
+
+export function gatewayOf(c: Cidr): string {
+  return intToIp(c.base + 1);
+}
+
+/** The lowest free pod address (.2 upwards, never the broadcast address). */
+export function allocateIp(c: Cidr, used: Set<string>): string {
+  const size = 2 ** (32 - c.prefix);
+  for (let i = 2; i < size - 1; i++) {
+    const ip = intToIp(c.base + i);
+    if (!used.has(ip)) return ip;
+  }
+  throw new Error(`pod CIDR ${intToIp(c.base)}/${c.prefix} is exhausted`);
+}
+
+/** Pick 10.244.N.0/24 whose gateway no interface on this machine already holds. */
+export function pickFreePodCidr(): string {
+  const taken = new Set<string>();
+  for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) taken.add(a.address);
+  const start = 1 + Math.floor(Math.random() * 250);
+  for (let k = 0; k < 250; k++) {
+    const n = ((start + k) % 250) + 1;
+    if (!taken.has(`10.244.${n}.1`)) return `10.244.${n}.0/24`;
+  }
+  throw new Error('no free 10.244.N.0/24 pod CIDR on this machine; pass --pod-cidr');
+}
+
+export function bridgeName(nodeName: string): string {
+  return 'sk' + createHash('sha256').update(nodeName).digest('hex').slice(0, 10);
+}
+
+export function netnsName(sandboxId: string): string {
+  return `skiff-${sandboxId.slice(0, 12)}`;
+}
+
+export function vethName(sandboxId: string): string {
+  return `sv${sandboxId.slice(0, 12)}`;
+}
+
+export function netnsPath(name: string): string {
+  return `/var/run/netns/${name}`;
+}
+
+function ip(args: string[], stdin?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('ip', args, { timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || err.message}`));
+      else resolve(stdout);
+    });
+    if (stdin !== undefined) child.stdin!.end(stdin);
+  });
+}
+
+export class PodNetwork {
+  readonly cidr: Cidr;
+  readonly bridge: string;
+  readonly gateway: string;
+
+  constructor(nodeName: string, podCidr: string) {
+    this.cidr = parseCidr(podCidr);
+    this.bridge = bridgeName(nodeName);
+    this.gateway = gatewayOf(this.cidr);
+  }
+
+  async ensureBridge(): Promise<void> {
+    const exists = existsSync(`/sys/class/net/${this.bridge}`);
+    if (!exists) await ip(['link', 'add', this.bridge, 'type', 'bridge']).catch((e) => { if (!existsSync(`/sys/class/net/${this.bridge}`)) throw e; });
+    const addrs = await ip(['-4', '-o', 'addr', 'show', 'dev', this.bridge]);
+    if (!addrs.includes(` ${this.gateway}/`)) await ip(['addr', 'add', `${this.gateway}/${this.cidr.prefix}`, 'dev', this.bridge]);
+    await ip(['link', 'set', this.bridge, 'up']);
+  }
+
+  /** Create the pod's namespace and wire it to the bridge with `podIp`. */
+  async setUp(sandboxId: string, podIp: string): Promise<string> {
+    const ns = netnsName(sandboxId);
+    const veth = vethName(sandboxId);
+    try {
+      await ip(['-b', '-'], [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.bridge} up`].join('\n') + '\n');
+      await ip(['-n', ns, '-b', '-'], [
+        `addr add ${podIp}/${this.cidr.prefix} dev eth0`,
+        'link set eth0 up',
+        'link set lo up',
+        `route add default via ${this.gateway}`,
+      ].join('\n') + '\n');
+    } catch (err) {
+      await this.tearDown(sandboxId);
+      throw err;
+    }
+    return ns;
+  }
+
+  /** Remove the namespace (which takes the veth pair with it); idempotent. */
+  async tearDown(sandboxId: string): Promise<void> {
+    const ns = netnsName(sandboxId);
+    const veth = vethName(sandboxId);
+    if (existsSync(netnsPath(ns))) await ip(['netns', 'del', ns]).catch(() => undefined);
+    if (existsSync(`/sys/class/net/${veth}`)) await ip(['link', 'del', veth]).catch(() => undefined);
+  }
+
+  /** Remove the node's bridge (when the node shuts down with no pods left). */
+  async removeBridge(): Promise<void> {
+    if (existsSync(`/sys/class/net/${this.bridge}`)) await ip(['link', 'del', this.bridge]).catch(() => undefined);
+  }
+}

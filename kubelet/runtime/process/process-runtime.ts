@@ -1,0 +1,541 @@
+// The `process` runtime (default): every container is a process tree on this machine,
+// launched through a tiny detached shim (see shim.ts) so it outlives a kubelet crash.
+// As root: pid/mount/uts/ipc namespaces, a per-pod network namespace, per-container cgroups,
+// chroot into an imported image. Not root: plain child processes (and the Node says so).
+//
+// State on disk (all under --root-dir), which is what a restarted kubelet adopts:
+//   sandboxes/<id>/sandbox.json            config, netns, pod IP
+//   containers/<id>/container.json         config, shim pid + /proc start time, startedAt
+//   containers/<id>/pid | exit | killed    written by the shim (container pid, exit status) and the kubelet
+//   logs/<ns>_<pod>_<uid>/<container>/<attempt>.log[.N]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  ImagePullError,
+  LABEL_POD_UID,
+  type ContainerConfig,
+  type ContainerStatus,
+  type ExecResult,
+  type LogOptions,
+  type Runtime,
+  type RuntimeInfo,
+  type SandboxConfig,
+  type SandboxStatus,
+} from '../interface.js';
+import { Cgroups, detectCgroupMode, type CgroupMode } from './cgroups.js';
+import { logStream, removeLog, rotateIfNeeded } from './container-logs.js';
+import { HostPortForwarder } from './host-ports.js';
+import { HOST_IMAGE, ImageStore, normalizeImageName } from './image-store.js';
+import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
+import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface ProcessRuntimeOptions {
+  rootDir: string;
+  nodeName: string;
+  /** Image store directory (default <rootDir>/images). */
+  imageDir?: string;
+  /** Pod CIDR for pod IPs; without one (or not root) pods share the node's network. */
+  podCidr?: string;
+  /** Force plain child processes even as root (for tests of the fallback). */
+  noIsolation?: boolean;
+  logMaxBytes?: number;
+  logMaxFiles?: number;
+}
+
+interface SandboxRecord {
+  id: string;
+  config: SandboxConfig;
+  createdAt: string;
+  netns?: string;
+  ip?: string;
+  state: 'ready' | 'notready';
+  logDir: string;
+}
+
+interface ContainerRecord {
+  id: string;
+  sandboxId: string;
+  config: ContainerConfig;
+  imageId: string;
+  rootfs?: string;
+  isolated: boolean;
+  netns?: string;
+  logPath: string;
+  createdAt: string;
+  startedAt?: string;
+  shimPid?: number;
+  shimStart?: string;
+  finished?: ExitInfo & { finishedAt: string };
+}
+
+/** Field 22 (starttime) of /proc/<pid>/stat, or undefined if the process is gone or a zombie. */
+export function procStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const newId = () => randomBytes(16).toString('hex');
+const isoNow = () => new Date().toISOString();
+
+export class ProcessRuntime implements Runtime {
+  readonly isolated: boolean;
+  readonly cgroupMode: CgroupMode;
+  private readonly cgroups: Cgroups;
+  private readonly images: ImageStore;
+  private readonly network?: PodNetwork;
+  private readonly forwarder = new HostPortForwarder();
+  private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly containers = new Map<string, ContainerRecord>();
+  private readonly shims = new Map<string, ChildProcess>();
+  private readonly events = new EventEmitter();
+  private rotateTimer?: NodeJS.Timeout;
+  private readonly logMaxBytes: number;
+  private readonly logMaxFiles: number;
+
+  constructor(private readonly opts: ProcessRuntimeOptions) {
+    const root = process.getuid?.() === 0;
+    this.isolated = root && !opts.noIsolation;
+    this.cgroupMode = this.isolated ? detectCgroupMode() : 'none';
+    this.cgroups = new Cgroups(this.cgroupMode, `skiff/${opts.nodeName.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    this.images = new ImageStore(opts.imageDir ?? join(opts.rootDir, 'images'));
+    if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr);
+    this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
+    this.logMaxFiles = opts.logMaxFiles ?? 3;
+    this.events.setMaxListeners(0);
+  }
+
+  info(): RuntimeInfo {
+    const warnings: string[] = [];
+    if (!this.isolated)
+      warnings.push(
+        process.getuid?.() === 0
+          ? 'isolation disabled: containers run as plain child processes (no namespaces, cgroup limits, image chroot or pod network)'
+          : 'kubelet is not running as root: containers run as plain child processes (no namespaces, cgroup limits, image chroot or pod network); only image "host" can run',
+      );
+    else if (this.cgroupMode === 'none') warnings.push('no usable cgroup hierarchy: resource limits are not enforced');
+    return { name: 'process', version: `0.1.0 (${this.isolated ? `namespaces, cgroup ${this.cgroupMode}` : 'plain processes'})`, warnings };
+  }
+
+  private dir(...parts: string[]): string {
+    return join(this.opts.rootDir, ...parts);
+  }
+
+  async init(): Promise<void> {
+    for (const d of ['sandboxes', 'containers', 'logs']) mkdirSync(this.dir(d), { recursive: true });
+    mkdirSync(this.images.dir, { recursive: true });
+    if (this.network) await this.network.ensureBridge();
+    for (const id of readdirSync(this.dir('sandboxes'))) {
+      try {
+        const rec = JSON.parse(readFileSync(this.dir('sandboxes', id, 'sandbox.json'), 'utf8')) as SandboxRecord;
+        this.sandboxes.set(rec.id, rec);
+      } catch {
+        rmSync(this.dir('sandboxes', id), { recursive: true, force: true }); // half-written: never got used
+      }
+    }
+    for (const id of readdirSync(this.dir('containers'))) {
+      try {
+        const rec = JSON.parse(readFileSync(this.dir('containers', id, 'container.json'), 'utf8')) as ContainerRecord;
+        this.containers.set(rec.id, rec);
+      } catch {
+        rmSync(this.dir('containers', id), { recursive: true, force: true });
+      }
+    }
+    // Adopted sandboxes get their hostPort forwards back (they lived in the old kubelet process).
+    for (const sb of this.sandboxes.values()) {
+      if (sb.state === 'ready' && sb.ip && sb.config.portMappings.length) {
+        await this.forwarder.open(sb.id, sb.config.portMappings, sb.ip).catch(() => undefined);
+      }
+    }
+    this.rotateTimer = setInterval(() => this.rotateLogs(), 10_000);
+    this.rotateTimer.unref();
+  }
+
+  onChange(listener: (podUid: string) => void): void {
+    this.events.on('change', listener);
+  }
+
+  private changed(rec: { config: { labels: Record<string, string> } }): void {
+    const uid = rec.config.labels[LABEL_POD_UID];
+    if (uid) this.events.emit('change', uid);
+  }
+
+  // Write-then-rename keeps a record whole if the kubelet dies mid-write.
+  private saveSandbox(rec: SandboxRecord): void {
+    mkdirSync(this.dir('sandboxes', rec.id), { recursive: true });
+    writeFileSync(this.dir('sandboxes', rec.id, 'sandbox.json.tmp'), JSON.stringify(rec));
+    renameSync(this.dir('sandboxes', rec.id, 'sandbox.json.tmp'), this.dir('sandboxes', rec.id, 'sandbox.json'));
+  }
+
+  private saveContainer(rec: ContainerRecord): void {
+    mkdirSync(this.dir('containers', rec.id), { recursive: true });
+    writeFileSync(this.dir('containers', rec.id, 'container.json.tmp'), JSON.stringify(rec));
+    renameSync(this.dir('containers', rec.id, 'container.json.tmp'), this.dir('containers', rec.id, 'container.json'));
+  }
+
+  // ---- sandboxes ----
+
+  async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
+    const id = newId();
+    const logDir = this.dir('logs', `${config.namespace}_${config.name}_${config.podUid}`);
+    mkdirSync(logDir, { recursive: true });
+    const rec: SandboxRecord = { id, config, createdAt: isoNow(), state: 'ready', logDir };
+    if (this.network && !config.hostNetwork) {
+      const used = new Set([...this.sandboxes.values()].map((s) => s.ip).filter((x): x is string => !!x));
+      rec.ip = allocateIp(this.network.cidr, used);
+      this.sandboxes.set(id, rec); // reserve the IP before awaiting
+      try {
+        rec.netns = await this.network.setUp(id, rec.ip);
+        if (config.portMappings.length) await this.forwarder.open(id, config.portMappings, rec.ip);
+      } catch (err) {
+        this.sandboxes.delete(id);
+        this.forwarder.close(id);
+        await this.network.tearDown(id);
+        throw err;
+      }
+    }
+    this.sandboxes.set(id, rec);
+    this.saveSandbox(rec);
+    return this.sandboxStatus(rec);
+  }
+
+  private sandboxStatus(rec: SandboxRecord): SandboxStatus {
+    return { id: rec.id, labels: rec.config.labels, state: rec.state, ip: rec.ip, createdAt: rec.createdAt };
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, 0)));
+    this.forwarder.close(id);
+    if (this.network && rec.netns) await this.network.tearDown(id);
+    if (rec.state !== 'notready') {
+      rec.state = 'notready';
+      this.saveSandbox(rec);
+    }
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const rec = this.sandboxes.get(id);
+    if (!rec) return;
+    await this.stopPodSandbox(id);
+    for (const c of [...this.containers.values()]) if (c.sandboxId === id) await this.removeContainer(c.id);
+    rmSync(rec.logDir, { recursive: true, force: true });
+    rmSync(this.dir('sandboxes', id), { recursive: true, force: true });
+    this.sandboxes.delete(id);
+  }
+
+  async listPodSandboxes(): Promise<SandboxStatus[]> {
+    return [...this.sandboxes.values()].map((s) => this.sandboxStatus(s));
+  }
+
+  // ---- images ----
+
+  async pullImage(image: string): Promise<string> {
+    if (!this.isolated && normalizeImageName(image) !== HOST_IMAGE) {
+      throw new ImagePullError(
+        `image "${image}" needs the process runtime's chroot, which needs root; this kubelet runs ${process.getuid?.() === 0 ? 'without isolation' : 'as a normal user'}: use image "host" or run the kubelet with --runtime docker`,
+      );
+    }
+    return this.images.resolve(image).id;
+  }
+
+  // ---- containers ----
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    const sb = this.sandboxes.get(sandboxId);
+    if (!sb) throw new Error(`sandbox ${sandboxId} not found`);
+    const image = this.images.resolve(config.image);
+    if (config.command.length + config.args.length === 0) {
+      throw new Error(`container "${config.name}": process-runtime images carry no entrypoint, so set command (or args)`);
+    }
+    const id = newId();
+    const attempt = config.labels['io.kubernetes.container.attempt'] ?? '0';
+    const logPath = join(sb.logDir, config.name, `${attempt}.log`);
+    mkdirSync(join(sb.logDir, config.name), { recursive: true });
+    const rec: ContainerRecord = {
+      id,
+      sandboxId,
+      config,
+      imageId: image.id,
+      rootfs: image.rootfs,
+      isolated: this.isolated,
+      netns: sb.netns,
+      logPath,
+      createdAt: isoNow(),
+    };
+    this.containers.set(id, rec);
+    this.saveContainer(rec);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const rec = this.containers.get(id);
+    if (!rec) throw new Error(`container ${id} not found`);
+    if (rec.startedAt) throw new Error(`container ${id} was already started`);
+    const stateDir = this.dir('containers', id);
+    closeSync(openSync(rec.logPath, 'a'));
+    if (rec.isolated) this.cgroups.create(id, rec.config.limits);
+    const argv = shimArgv(
+      stateDir,
+      rec.logPath,
+      rec.isolated ? this.cgroups.procsFiles(id) : [],
+      containerArgv({
+        argv: [...rec.config.command, ...rec.config.args],
+        workingDir: rec.config.workingDir,
+        hostname: rec.config.hostname,
+        rootfs: rec.rootfs,
+        mounts: rec.config.mounts,
+        netnsPath: rec.netns ? netnsPath(rec.netns) : undefined,
+        isolated: rec.isolated,
+      }),
+    );
+    const env = { PATH: DEFAULT_PATH, ...rec.config.env };
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env, cwd: '/' });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    child.unref();
+    rec.shimPid = child.pid;
+    rec.shimStart = procStartTime(child.pid!);
+    rec.startedAt = isoNow();
+    this.saveContainer(rec);
+    this.shims.set(id, child);
+    child.once('exit', () => {
+      this.shims.delete(id);
+      this.changed(rec);
+    });
+  }
+
+  private readExit(id: string): number | undefined {
+    try {
+      const t = readFileSync(this.dir('containers', id, 'exit'), 'utf8').trim();
+      return t === '' ? undefined : Number(t);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Observe whether a started container has ended, recording how (once) when it has. */
+  private refresh(rec: ContainerRecord): void {
+    if (rec.finished || !rec.startedAt) return;
+    const exitFile = this.dir('containers', rec.id, 'exit');
+    const raw = this.readExit(rec.id);
+    let finishedAt: string;
+    if (raw !== undefined) {
+      finishedAt = statSync(exitFile).mtime.toISOString();
+    } else {
+      const alive = rec.shimPid !== undefined && procStartTime(rec.shimPid) === rec.shimStart;
+      if (alive || this.cgroups.pids(rec.id).length > 0) return;
+      // The shim is gone without writing an exit status (killed, or the machine rebooted).
+      if (existsSync(exitFile)) return; // raced with the shim writing it: next relist reads it
+      finishedAt = isoNow();
+    }
+    const info = interpretExit(raw, this.cgroups.oomKills(rec.id), existsSync(this.dir('containers', rec.id, 'killed')), rec.isolated);
+    rec.finished = { ...info, finishedAt };
+    this.saveContainer(rec);
+    // The container's tree is gone with its PID 1; the cgroup goes too (after reading the OOM count).
+    void this.cgroups.remove(rec.id);
+  }
+
+  private status(rec: ContainerRecord): ContainerStatus {
+    this.refresh(rec);
+    const base = {
+      id: rec.id,
+      sandboxId: rec.sandboxId,
+      labels: rec.config.labels,
+      image: rec.config.image,
+      imageId: rec.imageId,
+      createdAt: rec.createdAt,
+      startedAt: rec.startedAt,
+    };
+    if (!rec.startedAt) return { ...base, state: 'created' };
+    if (!rec.finished) return { ...base, state: 'running' };
+    return {
+      ...base,
+      state: 'exited',
+      exitCode: rec.finished.exitCode,
+      reason: rec.finished.reason,
+      message: rec.finished.reason === 'ContainerStatusUnknown' ? 'the container could not be located when the kubelet looked for it' : undefined,
+      finishedAt: rec.finished.finishedAt,
+    };
+  }
+
+  async listContainers(filter?: { podUid?: string }): Promise<ContainerStatus[]> {
+    const out: ContainerStatus[] = [];
+    for (const rec of this.containers.values()) {
+      if (filter?.podUid && rec.config.labels[LABEL_POD_UID] !== filter.podUid) continue;
+      out.push(this.status(rec));
+    }
+    return out;
+  }
+
+  private async containerPid(rec: ContainerRecord): Promise<number | undefined> {
+    for (let i = 0; i < 200; i++) {
+      try {
+        const t = readFileSync(this.dir('containers', rec.id, 'pid'), 'utf8').trim();
+        if (t) return Number(t);
+      } catch {
+        /* not written yet */
+      }
+      this.refresh(rec);
+      if (rec.finished) return undefined;
+      await sleep(5);
+    }
+    return undefined;
+  }
+
+  private async signal(rec: ContainerRecord, sig: NodeJS.Signals): Promise<void> {
+    const pid = await this.containerPid(rec);
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, sig); // the container's session / process group
+      } catch {
+        /* gone */
+      }
+    }
+    if (rec.isolated) this.cgroups.signal(rec.id, sig); // and anything that left the group
+  }
+
+  private async waitExited(rec: ContainerRecord, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      this.refresh(rec);
+      if (rec.finished) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(25, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const rec = this.containers.get(id);
+    if (!rec || !rec.startedAt) return;
+    this.refresh(rec);
+    if (rec.finished) return;
+    if (timeoutSeconds > 0) {
+      await this.signal(rec, 'SIGTERM');
+      if (await this.waitExited(rec, timeoutSeconds * 1000)) return this.changed(rec);
+    }
+    writeFileSync(this.dir('containers', id, 'killed'), isoNow());
+    for (let i = 0; i < 100 && !rec.finished; i++) {
+      await this.signal(rec, 'SIGKILL');
+      await this.waitExited(rec, 100);
+    }
+    this.changed(rec);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const rec = this.containers.get(id);
+    if (!rec) return;
+    await this.stopContainer(id, 0);
+    await this.cgroups.remove(id);
+    removeLog(rec.logPath, this.logMaxFiles);
+    rmSync(this.dir('containers', id), { recursive: true, force: true });
+    this.containers.delete(id);
+  }
+
+  async containerLogs(id: string, opts: LogOptions): Promise<Readable> {
+    const rec = this.containers.get(id);
+    if (!rec) throw new Error(`container ${id} not found`);
+    return logStream(rec.logPath, this.logMaxFiles, {
+      tail: opts.tailLines,
+      follow: opts.follow,
+      signal: opts.signal,
+      isDone: () => this.status(rec).state !== 'running',
+    });
+  }
+
+  async exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+    const rec = this.containers.get(id);
+    if (!rec || this.status(rec).state !== 'running') throw new Error(`container ${id} is not running`);
+    let argv: string[];
+    let cwd = '/';
+    if (rec.isolated) {
+      const pid = await this.containerPid(rec);
+      const init = pid === undefined ? undefined : await this.namespaceInit(pid);
+      if (init === undefined) throw new Error(`container ${id} is not running`);
+      argv = execArgv(init, this.cgroups.procsFiles(id), command, { netns: !!rec.netns, chroot: !!rec.rootfs });
+    } else {
+      argv = command;
+      cwd = rec.config.workingDir || '/';
+    }
+    return runCommand(argv, { PATH: DEFAULT_PATH, ...rec.config.env }, cwd, opts?.timeoutMs ?? 60_000);
+  }
+
+  /** The container's PID 1: the child unshare forked (the container pid is unshare itself). */
+  private async namespaceInit(pid: number): Promise<number | undefined> {
+    for (let i = 0; i < 200; i++) {
+      try {
+        const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        if (kids.length) return Number(kids[0]);
+      } catch {
+        return undefined;
+      }
+      await sleep(5);
+    }
+    return undefined;
+  }
+
+  private rotateLogs(): void {
+    for (const rec of this.containers.values()) {
+      if (rec.startedAt && !rec.finished) rotateIfNeeded(rec.logPath, this.logMaxBytes, this.logMaxFiles);
+    }
+  }
+
+  /** For `--stop-pods-on-exit` / tests: remove the node's bridge and cgroup parent once nothing is left. */
+  async tearDownNode(): Promise<void> {
+    if (this.sandboxes.size === 0 && this.network) await this.network.removeBridge();
+    if (this.containers.size === 0) this.cgroups.removeParentIfEmpty();
+  }
+
+  async close(): Promise<void> {
+    if (this.rotateTimer) clearInterval(this.rotateTimer);
+    this.forwarder.closeAll();
+    this.events.removeAllListeners();
+  }
+}
+
+
+/** Run argv to completion, collecting output; a timeout kills it and reports exit code 137. */
+export function runCommand(argv: string[], env: Record<string, string>, cwd: string, timeoutMs: number): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ stdout: '', stderr: String(e.message), exitCode: 127 });
+    });
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      const stderr = Buffer.concat(err).toString() + (timedOut ? `\ncommand timed out after ${timeoutMs} ms` : '');
+      resolve({ stdout: Buffer.concat(out).toString(), stderr, exitCode: code ?? (sig ? 128 + (osSignals[sig] ?? 9) : 1) });
+    });
+  });
+}
+const osSignals = constants.signals as Record<string, number>;

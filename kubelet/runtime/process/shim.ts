@@ -1,0 +1,114 @@
+// How a process-runtime container is launched, as argv arrays (pure, unit-tested).
+//
+//   kubelet ──spawn(detached)──▶ shim (/bin/sh, own session, NOT in the container's cgroup)
+//                                  └─▶ setsid sh: join cgroup, exec ─▶ [nsenter --net] ─▶ unshare --pid --fork --kill-child …
+//                                                                                            └─▶ init sh: hostname, /proc, /dev, volumes ─▶ exec user argv (PID 1)
+//
+// The shim waits for the container and writes its exit status to <state>/exit, so the
+// container survives a kill -9 of the kubelet and a restarted kubelet still learns how it
+// ended. The container's pid (the session leader, i.e. unshare) goes to <state>/pid.
+// Output goes straight to the log file (O_APPEND): nothing breaks when the kubelet dies.
+
+/** The shim: $1 state dir, $2 log file, $3 space-separated cgroup.procs files or "-", then the container argv. */
+export const SHIM_SCRIPT = `state="$1"; log="$2"; procs="$3"; shift 3
+setsid /bin/sh -c 'p="$1"; shift; if [ "$p" != - ]; then for f in $p; do echo $$ > "$f" || exit 125; done; fi; exec "$@"' skiff-cgroup "$procs" "$@" </dev/null >>"$log" 2>&1 &
+child=$!
+echo "$child" > "$state/pid"
+trap '' TERM INT HUP PIPE
+while :; do
+  wait "$child"; code=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+echo "$code" > "$state/exit.tmp" && mv -f "$state/exit.tmp" "$state/exit"
+`;
+
+/**
+ * The container's PID 1 before it execs the user's command, run on the host's /bin/sh inside
+ * the new mount/uts/pid namespaces: $1 rootfs ("" = host filesystem), $2 workingDir,
+ * $3 hostname, $4 number of mounts, then (src, dst, ro|rw) triples, then "--" and the argv.
+ * Mounts made here are private to the container's mount namespace.
+ */
+export const INIT_SCRIPT = `root="$1"; wd="$2"; host="$3"; n="$4"; shift 4
+echo "$host" > /proc/sys/kernel/hostname
+if [ -n "$root" ]; then
+  mount -t proc proc "$root/proc" || exit 126
+  mount -t tmpfs -o mode=755,nosuid tmpfs "$root/dev" || exit 126
+  for d in null zero full random urandom tty; do : > "$root/dev/$d"; done
+  mount --bind /dev/null "$root/dev/null"; mount --bind /dev/zero "$root/dev/zero"; mount --bind /dev/full "$root/dev/full"
+  mount --bind /dev/random "$root/dev/random"; mount --bind /dev/urandom "$root/dev/urandom"; mount --bind /dev/tty "$root/dev/tty"
+  mkdir -p "$root/dev/shm"; ln -s /proc/self/fd "$root/dev/fd"
+  ln -s /proc/self/fd/0 "$root/dev/stdin"; ln -s /proc/self/fd/1 "$root/dev/stdout"; ln -s /proc/self/fd/2 "$root/dev/stderr"
+else
+  mount -t proc proc /proc || exit 126
+fi
+while [ "$n" -gt 0 ]; do
+  src="$1"; dst="$root$2"; mode="$3"; shift 3; n=$((n - 1))
+  if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")"; [ -e "$dst" ] || : > "$dst"; fi
+  mount --bind "$src" "$dst" || exit 126
+  if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst" || exit 126; fi
+done
+shift
+if [ -n "$root" ]; then exec unshare --root="$root" --wd="\${wd:-/}" -- "$@"; fi
+cd "\${wd:-/}" || exit 126
+exec "$@"
+`;
+
+/** Plain child process (not root): only the working directory. */
+export const PLAIN_SCRIPT = `cd "$1" || exit 126; shift; exec "$@"`;
+
+export interface LaunchSpec {
+  argv: string[];
+  workingDir?: string;
+  hostname: string;
+  /** Host path of the image rootfs; undefined for the `host` image. */
+  rootfs?: string;
+  mounts: { hostPath: string; containerPath: string; readOnly: boolean }[];
+  /** /var/run/netns/<name> to join, if the pod has its own network namespace. */
+  netnsPath?: string;
+  /** Namespaces and chroot (root) or a plain child process. */
+  isolated: boolean;
+}
+
+/** The argv the shim runs as the container (see the diagram above). */
+export function containerArgv(spec: LaunchSpec): string[] {
+  if (!spec.isolated) return ['/bin/sh', '-c', PLAIN_SCRIPT, 'skiff-init', spec.workingDir || '/', ...spec.argv];
+  const mounts = spec.mounts.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
+  const unshare = [
+    'unshare', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', '--',
+    '/bin/sh', '-c', INIT_SCRIPT, 'skiff-init',
+    spec.rootfs ?? '', spec.workingDir ?? '', spec.hostname, String(spec.mounts.length), ...mounts, '--', ...spec.argv,
+  ];
+  return spec.netnsPath ? ['nsenter', `--net=${spec.netnsPath}`, '--', ...unshare] : unshare;
+}
+
+/** The full argv handed to spawn() for the shim. */
+export function shimArgv(stateDir: string, logPath: string, cgroupProcs: string[], container: string[]): string[] {
+  return ['/bin/sh', '-c', SHIM_SCRIPT, 'skiff-shim', stateDir, logPath, cgroupProcs.length ? cgroupProcs.join(' ') : '-', ...container];
+}
+
+/** argv for `exec` inside a running isolated container whose namespace init is `initPid`. */
+export function execArgv(initPid: number, cgroupProcs: string[], command: string[], opts: { netns: boolean; chroot: boolean }): string[] {
+  const nsenter = ['nsenter', `--target=${initPid}`, '--mount', '--uts', '--ipc', '--pid'];
+  if (opts.netns) nsenter.push('--net');
+  if (opts.chroot) nsenter.push('--root', '--wd');
+  nsenter.push('--', ...command);
+  if (!cgroupProcs.length) return nsenter;
+  return ['/bin/sh', '-c', 'p="$1"; shift; for f in $p; do echo $$ > "$f"; done; exec "$@"', 'skiff-exec', cgroupProcs.join(' '), ...nsenter];
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  reason: 'Completed' | 'Error' | 'OOMKilled' | 'ContainerStatusUnknown';
+}
+
+/**
+ * Interpret what the shim recorded. util-linux 2.38 `unshare --fork` exits 1 (printing
+ * "sigprocmask unblock failed") when its child dies from SIGKILL, so a kill is recognised by
+ * the cgroup's OOM counter or by the kubelet's own "killed" marker, never by the code alone.
+ */
+export function interpretExit(raw: number | undefined, oomKills: number, killedByKubelet: boolean, isolated: boolean): ExitInfo {
+  if (raw === undefined || Number.isNaN(raw)) return { exitCode: 137, reason: 'ContainerStatusUnknown' };
+  if (oomKills > 0 && raw !== 0) return { exitCode: 137, reason: 'OOMKilled' };
+  if (isolated && raw === 1 && killedByKubelet) return { exitCode: 137, reason: 'Error' };
+  return { exitCode: raw, reason: raw === 0 ? 'Completed' : 'Error' };
+}
