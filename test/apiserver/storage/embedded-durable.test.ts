@@ -153,7 +153,7 @@ describe('embedded store on a data dir', () => {
     expect(files.filter((f) => f.endsWith('.snap'))).toHaveLength(1);
     // Only the segment started at the last snapshot remains.
     expect(listSegments(dir)).toHaveLength(1);
-    expect(listSegments(dir)[0]!.firstRevision).toBe(st.lastSnapshotRevision + 1);
+    expect(listSegments(dir)[0]!.firstRevision).toBe(st.lastSnapshotRevision! + 1);
 
     const s2 = await openStore({ dataDir: dir, snapshotEvery: 100 });
     expect(s2.revision).toBe(rev);
