@@ -3,17 +3,10 @@
 // compares with status.observedGeneration.
 import type { Deployment } from '../../api/apps.js';
 import type { Strategy } from './strategy.js';
-import { selectorRules } from './selector-rules.js';
 
 export const deploymentStrategy: Strategy = {
   tracksGeneration: true,
   prepareForCreate(obj) {
     (obj as unknown as Deployment).status = {};
-  },
-  validate(obj) {
-    return selectorRules.validate(obj);
-  },
-  validateUpdate(obj, old) {
-    return selectorRules.validateImmutable(obj, old);
   },
 };

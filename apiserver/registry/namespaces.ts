@@ -4,8 +4,7 @@
 // namespaces cannot be deleted.
 import type { Namespace } from '../../api/core.js';
 import type { KubeObject } from '../../api/meta.js';
-import { forbidden, type FieldError } from '../../api/errors.js';
-import { isDNS1123Label } from '../../api/names.js';
+import { forbidden } from '../../api/errors.js';
 import type { Strategy } from './strategy.js';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
@@ -26,12 +25,6 @@ export const namespaceStrategy: Strategy = {
     const o = old as unknown as Namespace;
     if (o.spec === undefined) delete ns.spec;
     else ns.spec = structuredClone(o.spec);
-  },
-  validate(obj) {
-    const errs: FieldError[] = [];
-    const name = obj.metadata.name ?? '';
-    for (const m of name ? isDNS1123Label(name) : []) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${m}` });
-    return errs;
   },
   pendingFinalization(obj) {
     return ((obj as unknown as Namespace).spec?.finalizers ?? []).length > 0;

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { KubeObject } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { invalid, StatusError, type FieldError } from '../../api/errors.js';
-import { isDNS1123Subdomain } from '../../api/names.js';
+import { validate, unknownFieldsOf } from '../../api/validation.js';
 import { applyDefaults as defaultsFor } from '../../api/defaults.js';
 import { applyPatch as patchWith } from '../../api/patch/index.js';
 
@@ -37,6 +37,9 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 export function decodeObject(info: ResourceInfo, body: unknown, name: string): KubeObject {
   const r = (info.schema as z.ZodType).safeParse(body);
   if (r.success) return r.data as KubeObject;
+  // The full validation reports type errors and semantic ones together: every field at once.
+  const all = validate(info.kind, body);
+  if (all.length) throw invalid(info.kind, info.group, name, all);
   const errors: FieldError[] = r.error.issues.map((issue) => {
     const field = fieldPath(issue.path);
     const isMissing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
@@ -54,18 +57,14 @@ export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
   defaultsFor(info.kind, obj);
 }
 
-/** Field errors for a new or updated object (beyond what its schema checks). */
-export function validateObject(info: ResourceInfo, obj: KubeObject): FieldError[] {
-  const errs: FieldError[] = [];
-  const name = obj.metadata.name ?? '';
-  if (!name) errs.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
-  else for (const m of isDNS1123Subdomain(name)) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${m}` });
-  return errs;
+/** Field errors for a new object, or an update of `old` (immutable fields included). */
+export function validateObject(info: ResourceInfo, obj: KubeObject, old?: KubeObject): FieldError[] {
+  return validate(info.kind, obj, old);
 }
 
 /** Field paths of an object's fields its schema does not know (for fieldValidation=Strict). */
-export function findUnknownFields(_info: ResourceInfo, _body: unknown): string[] {
-  return [];
+export function findUnknownFields(info: ResourceInfo, body: unknown): string[] {
+  return unknownFieldsOf(info.kind, body);
 }
 
 /** Apply a patch document to an object (a plain JSON value); returns the patched object. */

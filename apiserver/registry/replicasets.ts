@@ -3,17 +3,10 @@
 // status.observedGeneration against it).
 import type { ReplicaSet } from '../../api/apps.js';
 import type { Strategy } from './strategy.js';
-import { selectorRules } from './selector-rules.js';
 
 export const replicaSetStrategy: Strategy = {
   tracksGeneration: true,
   prepareForCreate(obj) {
     (obj as unknown as ReplicaSet).status = { replicas: 0 };
-  },
-  validate(obj) {
-    return selectorRules.validate(obj);
-  },
-  validateUpdate(obj, old) {
-    return selectorRules.validateImmutable(obj, old);
   },
 };

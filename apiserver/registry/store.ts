@@ -231,26 +231,7 @@ export class Store {
     }
     if (urlName !== undefined && !m.name) m.name = urlName;
     const name = typeof m.name === 'string' ? m.name : typeof m.generateName === 'string' ? m.generateName : '';
-    let obj: KubeObject;
-    try {
-      obj = decodeObject(this.info, { ...b, apiVersion, kind }, name);
-    } catch (e) {
-      // Report every offending field at once: add what the semantic checks find in the raw body.
-      if (isStatusError(e, 'Invalid') && kind === this.info.kind) {
-        const extra: FieldError[] = [];
-        try {
-          extra.push(...validateObject(this.info, b as KubeObject), ...(this.strategy.validate?.(b as KubeObject) ?? []));
-        } catch { /* the body is too malformed for them */ }
-        const causes = e.status.details?.causes ?? [];
-        const seen = new Set(causes.map((c) => c.field));
-        const all = [
-          ...causes.map((c) => ({ type: c.reason as FieldError['type'], field: c.field ?? '', message: c.message ?? '' })),
-          ...extra.filter((x) => !seen.has(x.field)),
-        ];
-        throw invalid(this.info.kind, this.info.group, name, all);
-      }
-      throw e;
-    }
+    const obj = decodeObject(this.info, { ...b, apiVersion, kind }, name);
     obj.apiVersion = apiVersion;
     obj.kind = kind;
     return obj;
@@ -363,7 +344,7 @@ export class Store {
       if (this.strategy.tracksGeneration && !deepEqual(next.spec ?? null, current.spec ?? null)) {
         m.generation = (c.generation ?? 0) + 1;
       }
-      const errs = [...validateObject(this.info, next), ...(this.strategy.validate?.(next) ?? []), ...(this.strategy.validateUpdate?.(next, current) ?? [])];
+      const errs = [...validateObject(this.info, next, current), ...(this.strategy.validate?.(next) ?? []), ...(this.strategy.validateUpdate?.(next, current) ?? [])];
       if (c.deletionTimestamp) {
         const had = new Set(c.finalizers ?? []);
         for (const f of m.finalizers ?? []) {
