@@ -2,6 +2,7 @@
 // keys from a work queue, sync them, forget on success, requeue with backoff on failure. A
 // key is never synced by two workers at once (the queue guarantees it), so a sync may read
 // caches and write without locks.
+import { isStatusError } from '../api/errors.js';
 import { WorkQueue } from '../client/index.js';
 
 export interface SyncResult {
@@ -20,7 +21,9 @@ export async function runWorkers(name: string, queue: WorkQueue<string>, workers
         if (r && r.requeueAfterMs !== undefined) queue.addAfter(key, r.requeueAfterMs);
       } catch (e) {
         const n = queue.numRequeues(key);
-        if (n < 3 || n % 10 === 0) console.error(`${name}: sync ${key}: ${(e as Error).message}`);
+        // A conflict only means our cache was behind; the retry plans on fresher data.
+        const quiet = isStatusError(e, 'Conflict') && n < 5;
+        if (!quiet && (n < 3 || n % 10 === 0)) console.error(`${name}: sync ${key}: ${(e as Error).message}`);
         queue.addRateLimited(key);
       } finally {
         queue.done(key);

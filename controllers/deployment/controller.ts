@@ -9,6 +9,7 @@ import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
 import { controllerRefOf, newControllerRef, planClaims, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
 import { equalIgnoreHash } from './pod-template-hash.js';
@@ -16,6 +17,7 @@ import { planDeployment, type DeploymentAction } from './planner.js';
 
 export class DeploymentController {
   readonly queue = new WorkQueue<string>({ name: 'deployment' });
+  private readonly written = new WrittenVersions();
   private readonly dInformer;
   private readonly rsInformer;
   private readonly podInformer;
@@ -27,7 +29,7 @@ export class DeploymentController {
     this.dInformer.addEventHandler({
       onAdd: (d) => this.queue.add(keyOf(d)),
       onUpdate: (_o, d) => this.queue.add(keyOf(d)),
-      onDelete: (d) => this.queue.add(keyOf(d)),
+      onDelete: (d) => { this.written.forget('Deployment', d); this.queue.add(keyOf(d)); },
     });
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.enqueueForReplicaSet(rs),
@@ -37,7 +39,7 @@ export class DeploymentController {
         if (o && o !== n) this.queue.add(o);
         this.enqueueForReplicaSet(rs);
       },
-      onDelete: (rs) => { const k = this.ownerKey(rs); if (k) this.queue.add(k); },
+      onDelete: (rs) => { this.written.forget('ReplicaSet', rs); const k = this.ownerKey(rs); if (k) this.queue.add(k); },
     });
     // Recreate waits for old pods to be gone: their deletion is what moves it on.
     this.podInformer.addEventHandler({
@@ -100,6 +102,10 @@ export class DeploymentController {
     if (cached.spec.strategy?.type === 'Recreate') {
       for (const rs of owned) podsByReplicaSet.set(rs.metadata.uid!, this.podInformer.store.byIndex('ownerUID', rs.metadata.uid!));
     }
+    // Plan only on a cache that has caught up with our own last writes.
+    if (this.written.isStale('Deployment', cached) || owned.some((rs) => this.written.isStale('ReplicaSet', rs))) {
+      return { requeueAfterMs: 1000 };
+    }
     const plan = planDeployment({ deployment: cached, replicaSets: owned, podsByReplicaSet, now: new Date() });
     await this.execute(cached, plan.actions);
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
@@ -120,6 +126,7 @@ export class DeploymentController {
           try {
             const created = await rsClient.create(rs, { namespace: ns });
             rsVersion.set(created.metadata.name!, created.metadata.resourceVersion!);
+            this.written.wrote('ReplicaSet', created);
           } catch (e) {
             if (!isStatusError(e, 'AlreadyExists')) throw e;
             const existing = await rsClient.get(rs.metadata.name!, ns);
@@ -143,6 +150,7 @@ export class DeploymentController {
           if (rv) rs.metadata.resourceVersion = rv;
           const updated = await rsClient.update(rs);
           rsVersion.set(updated.metadata.name!, updated.metadata.resourceVersion!);
+          this.written.wrote('ReplicaSet', updated);
           break;
         }
         case 'deleteReplicaSet':
@@ -153,6 +161,7 @@ export class DeploymentController {
           next.metadata.resourceVersion = dVersion;
           latestD = await dClient.update(next);
           dVersion = latestD.metadata.resourceVersion;
+          this.written.wrote('Deployment', latestD);
           break;
         }
         case 'updateDeploymentStatus': {
@@ -160,6 +169,7 @@ export class DeploymentController {
           next.metadata.resourceVersion = dVersion;
           latestD = await dClient.updateStatus(next);
           dVersion = latestD.metadata.resourceVersion;
+          this.written.wrote('Deployment', latestD);
           break;
         }
         case 'event':

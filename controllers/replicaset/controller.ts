@@ -7,6 +7,7 @@ import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
 import { controllerRefOf, newControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
 import { ControllerExpectations } from './expectations.js';
@@ -15,6 +16,7 @@ import { planReplicaSet, podFromTemplate } from './planner.js';
 export class ReplicaSetController {
   readonly queue = new WorkQueue<string>({ name: 'replicaset' });
   readonly expectations = new ControllerExpectations();
+  private readonly written = new WrittenVersions();
   private readonly rsInformer;
   private readonly podInformer;
 
@@ -24,7 +26,7 @@ export class ReplicaSetController {
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.queue.add(keyOf(rs)),
       onUpdate: (_o, rs) => this.queue.add(keyOf(rs)),
-      onDelete: (rs) => { this.expectations.delete(keyOf(rs)); this.queue.add(keyOf(rs)); },
+      onDelete: (rs) => { this.expectations.delete(keyOf(rs)); this.written.forget('ReplicaSet', rs); this.queue.add(keyOf(rs)); },
     });
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.onPodAdd(pod),
@@ -88,6 +90,7 @@ export class ReplicaSetController {
       this.expectations.delete(key);
       return;
     }
+    if (this.written.isStale('ReplicaSet', rs)) return { requeueAfterMs: 1000 };
     const { namespace } = splitKey(key);
     const pods = this.podInformer.store.byIndex('namespace', namespace ?? '');
     const plan = planReplicaSet({ rs, pods, expectationsSatisfied: this.expectations.satisfied(key), now: new Date() });
@@ -162,14 +165,14 @@ export class ReplicaSetController {
   private async writeStatus(rs: ReplicaSet, status: NonNullable<ReplicaSet['status']>): Promise<void> {
     const rsClient = this.client.replicaSets();
     try {
-      await rsClient.updateStatus({ ...structuredClone(rs), status });
+      this.written.wrote('ReplicaSet', await rsClient.updateStatus({ ...structuredClone(rs), status }));
     } catch (e) {
       if (isStatusError(e, 'NotFound')) return;
       if (!isStatusError(e, 'Conflict')) throw e;
       // Our cache was behind: write the same counts onto the latest object once.
       const fresh = await rsClient.get(rs.metadata.name!, rs.metadata.namespace);
       if (fresh.metadata.uid !== rs.metadata.uid) return;
-      await rsClient.updateStatus({ ...fresh, status: { ...status, observedGeneration: Math.min(status.observedGeneration ?? 0, fresh.metadata.generation ?? 0) } });
+      this.written.wrote('ReplicaSet', await rsClient.updateStatus({ ...fresh, status: { ...status, observedGeneration: Math.min(status.observedGeneration ?? 0, fresh.metadata.generation ?? 0) } }));
     }
   }
 }

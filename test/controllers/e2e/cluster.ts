@@ -54,9 +54,10 @@ export class Cluster {
   }
 
   /** Mark every pod Running and Ready as it appears; delete gracefully-deleted pods for good. */
-  kubeletStandIn(namespace?: string): Informer<Pod> {
+  kubeletStandIn(namespace?: string, readyDelayMs = 0): Informer<Pod> {
     const pods = this.client.pods();
     const inf = new Informer<Pod>(pods, namespace ? { namespace } : {});
+    const pending = new Set<string>();
     const handle = (pod: Pod) => {
       const ns = pod.metadata.namespace!, name = pod.metadata.name!;
       if (pod.metadata.deletionTimestamp) {
@@ -70,9 +71,15 @@ export class Cluster {
         conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: t })),
         containerStatuses: pod.spec.containers.map((c) => ({ name: c.name, ready: true, restartCount: 0, image: c.image ?? '', imageID: '', started: true, state: { running: { startedAt: t } } })),
       };
-      void pods.patch(name, { status }, 'merge', { namespace: ns, subresource: 'status' }).catch((e) => {
+      const write = () => void pods.patch(name, { status }, 'merge', { namespace: ns, subresource: 'status' }).catch((e) => {
         if (!isStatusError(e, 'NotFound')) console.error(`stand-in: ${(e as Error).message}`);
       });
+      if (readyDelayMs > 0) {
+        if (pending.has(pod.metadata.uid!)) return;
+        pending.add(pod.metadata.uid!);
+        const t = setTimeout(() => { pending.delete(pod.metadata.uid!); write(); }, readyDelayMs);
+        this.closers.push(() => clearTimeout(t));
+      } else write();
     };
     inf.addEventHandler({ onAdd: handle, onUpdate: (_o, p) => handle(p) });
     inf.start();

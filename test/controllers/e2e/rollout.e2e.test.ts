@@ -42,6 +42,7 @@ describe('controller-manager against a real API server', () => {
     await podInformer.waitForSync();
   });
   afterAll(async () => {
+    if (process.env.SKIFF_TEST_LOGS) console.log(cm.output());
     await c.stopAll();
   });
 
