@@ -28,14 +28,21 @@ class Writer {
   private out: string[] = [];
   line(level: number, key: string, value?: string | number | boolean): void {
     const indent = '  '.repeat(level);
-    this.out.push(value === undefined ? `${indent}${key}` : `${indent}${key}\t${value}`);
+    // Multi-line text (a script in a command, a long message) continues indented under its line.
+    const [firstKey, ...keyRest] = key.split('\n');
+    const [firstVal, ...valRest] = value === undefined ? [undefined] : String(value).split('\n');
+    this.out.push(firstVal === undefined ? `${indent}${firstKey}` : `${indent}${firstKey}\t${firstVal}`);
+    for (const more of [...keyRest, ...valRest]) this.out.push(`${indent}  ${more}`);
   }
   raw(text: string): void {
     this.out.push(text);
   }
   /** A map printed as its first entry on the key's line and the rest below, aligned. */
   map(level: number, key: string, m: Record<string, string> | null | undefined, sep = '='): void {
-    const entries = Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    // kubectl never shows the (long) last-applied annotation in describe.
+    const entries = Object.entries(m ?? {})
+      .filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration')
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     if (entries.length === 0) return this.line(level, key, '<none>');
     entries.forEach(([k, v], i) => this.line(level, i === 0 ? key : '', `${k}${sep}${v}`));
   }

@@ -26,7 +26,7 @@ export const exec: Command = {
     if (command.length === 0) throw new UsageError('you must specify at least one command for the container (after --)');
     if (flags.bool('stdin') || flags.bool('tty')) io.err('note: kctl exec runs the command without a terminal or stdin; -i/-t are ignored\n');
     const conn = await connect(flags);
-    const pod = await podFor(conn, io, ref);
+    const pod = await podFor(conn, io, ref, false);
     const container = pickContainer(pod, flags.string('container'), io);
     const res = await conn.client.podExec(pod.metadata.namespace ?? conn.namespace, pod.metadata.name!, command, container);
     if (res.stdout) io.out(res.stdout);

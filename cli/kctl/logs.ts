@@ -37,7 +37,7 @@ export function selectorString(sel: LabelSelector | undefined): string {
 }
 
 /** Resolve `POD`, `pod/P`, `deploy/NAME`, `rs/NAME` to one pod (or throw NotFound / "no pods"). */
-export async function podFor(conn: Connection, io: Output, ref: string): Promise<Pod> {
+export async function podFor(conn: Connection, io: Output, ref: string, announce = true): Promise<Pod> {
   const slash = ref.indexOf('/');
   if (slash < 0) return conn.client.pods().get(ref, conn.namespace);
   const info = resolveKind(ref.slice(0, slash));
@@ -50,7 +50,7 @@ export async function podFor(conn: Connection, io: Output, ref: string): Promise
   const live = pods.filter((p) => !p.metadata.deletionTimestamp);
   const candidates = (live.length ? live : pods).sort(byLogging);
   if (candidates.length === 0) throw new UsageError(`no pods found for ${info.singular}/${name} (selector ${selectorString(selector)})`);
-  if (candidates.length > 1) io.err(`Found ${candidates.length} pods, using pod/${candidates[0]!.metadata.name}\n`);
+  if (candidates.length > 1 && announce) io.err(`Found ${candidates.length} pods, using pod/${candidates[0]!.metadata.name}\n`);
   return candidates[0]!;
 }
 

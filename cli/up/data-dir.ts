@@ -1,0 +1,113 @@
+// The data dir of a local cluster and what lives in it:
+//   <data-dir>/apiserver/          the API server's store (objects survive restarts)
+//   <data-dir>/nodes/<node>/       each kubelet's root dir (pod state, logs)
+//   <data-dir>/logs/<component>.log
+//   <data-dir>/kubeconfig          a kubeconfig for this cluster alone
+//   <data-dir>/skiff-up.pid        the running `skiff up` (one per data dir)
+//   <data-dir>/components.json     pids of its children, so a crashed run's leftovers are found
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { isSkiffProcess, signalGroup } from './supervisor.js';
+
+export interface Layout {
+  root: string;
+  apiserver: string;
+  nodes: string;
+  logs: string;
+  kubeconfig: string;
+  pidFile: string;
+  componentsFile: string;
+}
+
+export function expandHome(p: string, env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME || os.homedir();
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return path.resolve(p);
+}
+
+export function layout(root: string): Layout {
+  return {
+    root,
+    apiserver: path.join(root, 'apiserver'),
+    nodes: path.join(root, 'nodes'),
+    logs: path.join(root, 'logs'),
+    kubeconfig: path.join(root, 'kubeconfig'),
+    pidFile: path.join(root, 'skiff-up.pid'),
+    componentsFile: path.join(root, 'components.json'),
+  };
+}
+
+export function prepare(l: Layout): void {
+  for (const d of [l.root, l.apiserver, l.nodes, l.logs]) fs.mkdirSync(d, { recursive: true });
+}
+
+/** Take the data dir for this process; throws a plain message if a live `skiff up` holds it. */
+export function lockDataDir(l: Layout): void {
+  try {
+    const pid = Number(fs.readFileSync(l.pidFile, 'utf8').trim());
+    if (pid && pid !== process.pid && isSkiffProcess(pid)) {
+      throw new Error(`a cluster is already running from ${l.root} (skiff up, pid ${pid}); stop it first (Ctrl-C in its terminal, or kill ${pid})`);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  fs.writeFileSync(l.pidFile, `${process.pid}\n`);
+}
+
+export function unlockDataDir(l: Layout): void {
+  try {
+    if (Number(fs.readFileSync(l.pidFile, 'utf8').trim()) === process.pid) fs.rmSync(l.pidFile);
+  } catch {
+    // already gone
+  }
+}
+
+/** Stop components a previous `skiff up` left running when it was killed without cleanup. */
+export function reapLeftovers(l: Layout): number {
+  let reaped = 0;
+  try {
+    const recorded = JSON.parse(fs.readFileSync(l.componentsFile, 'utf8')) as { name: string; pid: number }[];
+    for (const { pid } of recorded) {
+      if (pid && isSkiffProcess(pid)) {
+        signalGroup(pid, 'SIGKILL');
+        reaped++;
+      }
+    }
+  } catch {
+    // none recorded
+  }
+  return reaped;
+}
+
+export function recordComponents(l: Layout, comps: { name: string; pid: number | undefined }[]): void {
+  const list = comps.filter((c) => c.pid).map((c) => ({ name: c.name, pid: c.pid }));
+  try {
+    fs.writeFileSync(l.componentsFile, JSON.stringify(list) + '\n');
+  } catch {
+    // the data dir went away (tests cleaning up): nothing to record
+  }
+}
+
+/** Is 127.0.0.1:port free to listen on? */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A port the OS says is free right now. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

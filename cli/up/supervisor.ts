@@ -1,0 +1,135 @@
+// Supervising the cluster's components as child processes: each runs in its own process
+// group (so Ctrl-C reaches `skiff up` alone and shutdown can go in order: kubelets, then
+// controllers, then the API server), writes to <data-dir>/logs/<name>.log, and is restarted
+// with exponential backoff when it exits without being asked to.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+
+/**
+ * Delay before restart number `restarts` (0-based): 1s, 2s, 4s … capped at 30s; a component
+ * that ran for a minute or more before crashing starts again from 1s. Pure.
+ */
+export function restartDelayMs(restarts: number, ranForMs: number): number {
+  if (ranForMs >= 60_000) return 1000;
+  return Math.min(30_000, 1000 * 2 ** Math.min(restarts, 10));
+}
+
+export interface ComponentSpec {
+  /** 'apiserver', 'controller-manager', 'scheduler', 'kubelet-node-1' */
+  name: string;
+  /** Built at every (re)start: a kubelet gets a fresh free port each time. */
+  args: () => Promise<string[]>;
+  logFile: string;
+}
+
+export interface SupervisorEvents {
+  onCrash(name: string, code: number | null, signal: string | null, restartInMs: number): void;
+  onRestart(name: string, pid: number): void;
+}
+
+export class Component {
+  child: ChildProcess | undefined;
+  private restarts = 0;
+  private startedAt = 0;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly spec: ComponentSpec,
+    private readonly command: string,
+    private readonly events: SupervisorEvents,
+    private readonly onPidsChanged: () => void,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(): Promise<number> {
+    const args = await this.spec.args();
+    const log = fs.openSync(this.spec.logFile, 'a');
+    fs.writeSync(log, `\n--- ${new Date().toISOString()} starting: skiff ${args.join(' ')}\n`);
+    const child = spawn(process.execPath, [this.command, ...args], {
+      detached: true, // own process group: terminal signals reach `skiff up` only
+      stdio: ['ignore', log, log],
+      env: process.env,
+    });
+    fs.closeSync(log);
+    this.child = child;
+    this.startedAt = Date.now();
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve();
+        this.onPidsChanged();
+        if (this.stopping) return;
+        const delay = restartDelayMs(this.restarts, Date.now() - this.startedAt);
+        if (Date.now() - this.startedAt >= 60_000) this.restarts = 0;
+        this.restarts++;
+        this.events.onCrash(this.spec.name, code, signal, delay);
+        this.restartTimer = setTimeout(() => {
+          if (this.stopping) return;
+          this.start().then(
+            (pid) => this.events.onRestart(this.spec.name, pid),
+            () => undefined,
+          );
+        }, delay);
+      });
+    });
+    child.once('error', () => undefined); // reported through 'exit'
+    this.onPidsChanged();
+    return child.pid ?? -1;
+  }
+
+  /** SIGTERM the process group, SIGKILL it after `graceMs`; resolves when the process has exited. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child || !child.pid) return;
+    if (this.running) {
+      signalGroup(child.pid, 'SIGTERM');
+      const killer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), graceMs);
+      await this.exited;
+      clearTimeout(killer);
+    }
+    // Anything the component left in its process group goes too.
+    signalGroup(child.pid, 'SIGKILL');
+  }
+
+  /** Resolves when the current process exits (for start-up failure detection). */
+  whenExited(): Promise<void> {
+    return this.exited;
+  }
+}
+
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Is this pid alive and a skiff process (not a recycled pid of something else)? */
+export function isSkiffProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('skiff');
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
