@@ -121,4 +121,56 @@ describe('controller-manager against a real API server', () => {
     }
     expect(await rsOf('scaler')).toHaveLength(1);
   });
+
+  it('records events like Kubernetes: ScalingReplicaSet on the Deployment, SuccessfulCreate/SuccessfulDelete on ReplicaSets', async () => {
+    await waitFor(async () => {
+      const events = (await c.client.events().list({ namespace: 'default' })).items;
+      const scaling = events.filter((e) => e.involvedObject.kind === 'Deployment' && e.involvedObject.name === 'web' && e.reason === 'ScalingReplicaSet');
+      const creates = events.filter((e) => e.involvedObject.kind === 'ReplicaSet' && e.reason === 'SuccessfulCreate');
+      const deletes = events.filter((e) => e.involvedObject.kind === 'ReplicaSet' && e.reason === 'SuccessfulDelete');
+      return scaling.some((e) => /^Scaled up replica set web-\w+ from 0 to 10$/.test(e.message ?? ''))
+        && scaling.some((e) => /^Scaled down replica set web-\w+ from \d+ to \d+$/.test(e.message ?? ''))
+        && creates.some((e) => /^Created pod: web-\w+-\w+$/.test(e.message ?? '')) && deletes.length > 0
+        && scaling.every((e) => e.source?.component === 'controller-manager' && e.type === 'Normal');
+    }, 60_000, () => 'events recorded');
+  });
+
+  it('Recreate: never runs old and new pods at once; change-cause is carried to the new ReplicaSet', async () => {
+    await deployments().create(webDeployment('rec', 4, 'img:A', { strategy: { type: 'Recreate' } }));
+    await rolledOut('rec', 4, 'img:A');
+    const mixed: string[] = [];
+    const check = () => {
+      const images = new Set(podsOf('rec').map((p) => p.spec.containers[0]!.image));
+      if (images.size > 1) mixed.push([...images].join('+'));
+    };
+    podInformer.addEventHandler({ onAdd: check, onUpdate: check, onDelete: check });
+    await waitFor(async () => {
+      const d = await deployments().get('rec', 'default');
+      d.spec.template.spec.containers[0]!.image = 'img:B';
+      d.metadata.annotations = { ...(d.metadata.annotations ?? {}), 'kubernetes.io/change-cause': 'to B' };
+      await deployments().update(d);
+      return true;
+    });
+    await rolledOut('rec', 4, 'img:B');
+    expect(mixed).toEqual([]);
+    const newRS = (await rsOf('rec')).find((r) => r.spec.template?.spec.containers[0]!.image === 'img:B')!;
+    expect(newRS.metadata.annotations?.['kubernetes.io/change-cause']).toBe('to B');
+    expect(newRS.metadata.annotations?.[REV]).toBe('2');
+  });
+
+  it('paused: a template change does not roll out, scaling still applies; resume rolls out', async () => {
+    await deployments().create(webDeployment('held', 2, 'img:A'));
+    await rolledOut('held', 2, 'img:A');
+    await deployments().patch('held', { spec: { paused: true, replicas: 4, template: { spec: { containers: [{ name: 'main', image: 'img:B' }] } } } }, 'strategic', { namespace: 'default' });
+    await waitFor(async () => {
+      const d = await deployments().get('held', 'default');
+      return (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && d.status?.availableReplicas === 4 && podsOf('held').length === 4
+        && d.status?.conditions?.find((x) => x.type === 'Progressing')?.reason === 'DeploymentPaused';
+    }, 90_000, () => 'paused deployment scaled');
+    expect(await rsOf('held')).toHaveLength(1);
+    expect(podsOf('held').every((p) => p.spec.containers[0]!.image === 'img:A')).toBe(true);
+    await deployments().patch('held', { spec: { paused: false } }, 'merge', { namespace: 'default' });
+    await rolledOut('held', 4, 'img:B');
+    expect(await rsOf('held')).toHaveLength(2);
+  });
 });
