@@ -274,8 +274,11 @@ export class RestClient {
   }
 
   /** Streaming GET returning the raw response body (used for logs --follow and watches). */
-  async stream(path: string, query?: Record<string, string | number | boolean | undefined>, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
-    const { res } = await this.send('GET', path, { query, signal }, true);
+  async stream(
+    path: string, query?: Record<string, string | number | boolean | undefined>, signal?: AbortSignal,
+    opts: { accept?: string } = {},
+  ): Promise<NodeJS.ReadableStream> {
+    const { res } = await this.send('GET', path, { query, signal, accept: opts.accept }, true);
     return res;
   }
 
@@ -409,6 +412,7 @@ export class RestClient {
         if (settled) return;
         settled = true;
         cleanup();
+        signal?.removeEventListener('abort', onAbort);
         if (err.name === 'AbortError') return reject(err);
         const code = err.code ?? 'ECONNRESET';
         // A reset on a reused keep-alive socket means the server closed it while idle,

@@ -63,6 +63,7 @@ export function isErrorEvent<T extends KubeObject>(ev: WatchEvent<T>): ev is { t
 export class HttpWatchStream<T extends KubeObject> implements WatchStream<T> {
   private readonly ac = new AbortController();
   private started = false;
+  private readonly detachOuter: () => void = () => {};
 
   constructor(
     private readonly open: (signal: AbortSignal) => Promise<NodeJS.ReadableStream>,
@@ -70,17 +71,31 @@ export class HttpWatchStream<T extends KubeObject> implements WatchStream<T> {
   ) {
     if (outer) {
       if (outer.aborted) this.ac.abort();
-      else outer.addEventListener('abort', () => this.ac.abort(), { once: true });
+      else {
+        // Long-lived signals (an informer's) see many watches: detach when this one ends.
+        const onAbort = () => this.ac.abort();
+        outer.addEventListener('abort', onAbort, { once: true });
+        this.detachOuter = () => outer.removeEventListener('abort', onAbort);
+      }
     }
   }
 
   close(): void {
     this.ac.abort();
+    this.detachOuter();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
     if (this.started) throw new Error('a watch stream can be iterated only once');
     this.started = true;
+    try {
+      yield* this.events();
+    } finally {
+      this.detachOuter();
+    }
+  }
+
+  private async *events(): AsyncGenerator<WatchEvent<T>> {
     if (this.ac.signal.aborted) return;
     let body: NodeJS.ReadableStream;
     try {

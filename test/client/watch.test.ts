@@ -155,3 +155,20 @@ describe('HttpWatchStream over HTTP', () => {
     expect(got).toEqual([]);
   });
 });
+
+describe('HttpWatchStream and long-lived signals', () => {
+  it('does not leave abort listeners behind on the outer signal', async () => {
+    const { getEventListeners } = await import('node:events');
+    const { Readable } = await import('node:stream');
+    const ac = new AbortController();
+    for (let i = 0; i < 30; i++) {
+      const w = new HttpWatchStream(async () => Readable.from([Buffer.from('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n')]), ac.signal);
+      const got = [];
+      for await (const ev of w) got.push(ev);
+      expect(got).toHaveLength(1);
+    }
+    const closed = new HttpWatchStream(async () => Readable.from([]), ac.signal);
+    closed.close();
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+});
