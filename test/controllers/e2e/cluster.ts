@@ -65,6 +65,8 @@ export class Cluster {
         return;
       }
       if ((pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')) return;
+      // An image named "…:broken" never becomes ready (a rollout that cannot progress).
+      if (pod.spec.containers.some((c) => c.image?.endsWith(':broken'))) return;
       const t = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       const status = {
         phase: 'Running', startTime: t,

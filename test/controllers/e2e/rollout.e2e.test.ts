@@ -173,4 +173,18 @@ describe('controller-manager against a real API server', () => {
     await rolledOut('held', 4, 'img:B');
     expect(await rsOf('held')).toHaveLength(2);
   });
+
+  it('a rollout that cannot progress turns Progressing False/ProgressDeadlineExceeded and keeps the old pods serving', async () => {
+    await deployments().create(webDeployment('stuck', 4, 'img:A', { progressDeadlineSeconds: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } }));
+    await rolledOut('stuck', 4, 'img:A');
+    await setImage('stuck', 'img:broken');
+    const d = await waitFor(async () => {
+      const cur = await deployments().get('stuck', 'default');
+      const p = cur.status?.conditions?.find((x) => x.type === 'Progressing');
+      return p?.status === 'False' && p.reason === 'ProgressDeadlineExceeded' ? cur : undefined;
+    }, 90_000, () => 'ProgressDeadlineExceeded');
+    expect(d.status?.conditions?.find((x) => x.type === 'Available')?.status).toBe('True');
+    expect(podsOf('stuck').filter(isReady).length).toBeGreaterThanOrEqual(3);
+    expect(d.status?.conditions?.find((x) => x.type === 'Progressing')?.message).toMatch(/^ReplicaSet "stuck-\w+" has timed out progressing\.$/);
+  });
 });
