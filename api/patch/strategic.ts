@@ -182,6 +182,10 @@ function mergeMap(original: Obj, patch: Obj, meta: PatchMeta | undefined): Obj {
     }
   }
 
+  // $setElementOrder orders against the list as it was before this patch.
+  const listsBefore = new Map<string, unknown[]>();
+  for (const k of orders.keys()) if (Array.isArray(original[k])) listsBefore.set(k, [...(original[k] as unknown[])]);
+
   for (const [k, del] of deletions) {
     const cur = original[k];
     if (Array.isArray(cur)) original[k] = cur.filter((x) => !del.some((d) => deepEqual(d, x)));
@@ -207,7 +211,7 @@ function mergeMap(original: Obj, patch: Obj, meta: PatchMeta | undefined): Obj {
     const cur = original[k];
     if (!Array.isArray(cur)) continue;
     const m = child(meta, k);
-    original[k] = orderList(cur, order, m?.mergeKey);
+    original[k] = orderList(cur, order, m?.mergeKey, listsBefore.get(k) ?? []);
   }
   return original;
 }
@@ -273,28 +277,37 @@ function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta): unkn
 }
 
 /**
- * Order a merged list: items named in `order` in that order, the others (server-only) in
- * their original relative order, interleaved like strategicpatch.mergeSortedSlice.
+ * Order a merged list like strategicpatch.normalizeElementOrder: the items named in `order`
+ * (the patch, or its `$setElementOrder`) sorted by it, `$patch: delete` items after them;
+ * the other (server-only) items in `serverOrder`; then the server-only items are inserted
+ * among the patch items only where both appear in `serverOrder` and the server-only item
+ * comes first there — otherwise patch items go first. So without `$setElementOrder`, a new
+ * element lands at the front of the list, as in Kubernetes.
  */
 function orderList(merged: unknown[], order: unknown[], mergeKey: string | undefined, serverOrder: unknown[] = merged): unknown[] {
   const id = (x: unknown): unknown => (mergeKey && isPlainObject(x) ? x[mergeKey] : x);
   const indexIn = (list: unknown[], x: unknown): number => list.findIndex((y) => deepEqual(id(y), id(x)));
+  const isDelete = (x: unknown) => isPlainObject(x) && x[DIRECTIVE] === 'delete';
   const inPatch: unknown[] = [];
   const serverOnly: unknown[] = [];
   for (const x of merged) (indexIn(order, x) >= 0 ? inPatch : serverOnly).push(x);
-  inPatch.sort((a, b) => indexIn(order, a) - indexIn(order, b));
-  serverOnly.sort((a, b) => indexIn(serverOrder, a) - indexIn(serverOrder, b));
+  const sortBy = (list: unknown[], by: unknown[]) => {
+    const keep = list.filter((x) => !isDelete(x)).sort((a, b) => indexIn(by, a) - indexIn(by, b));
+    return [...keep, ...list.filter(isDelete)];
+  };
+  const right = sortBy(inPatch, order);
+  const left = sortBy(serverOnly, serverOrder);
   const out: unknown[] = [];
   let i = 0;
   let j = 0;
-  while (i < inPatch.length || j < serverOnly.length) {
-    if (i >= inPatch.length) out.push(serverOnly[j++]);
-    else if (j >= serverOnly.length) out.push(inPatch[i++]);
+  while (i < left.length || j < right.length) {
+    if (i >= left.length) out.push(right[j++]);
+    else if (j >= right.length) out.push(left[i++]);
     else {
-      const li = indexIn(serverOrder, inPatch[i]);
-      const ri = indexIn(serverOrder, serverOnly[j]);
-      if (li >= 0 && ri >= 0 && li < ri) out.push(inPatch[i++]);
-      else out.push(serverOnly[j++]);
+      const li = indexIn(serverOrder, left[i]);
+      const ri = indexIn(serverOrder, right[j]);
+      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
+      else out.push(right[j++]);
     }
   }
   return out;
@@ -424,6 +437,7 @@ function combinePatches(a: Obj, b: Obj, meta: PatchMeta | undefined): Obj {
       const m = child(meta, k);
       const mk = m?.mergeKey;
       if (m?.strategy === 'merge' && mk) {
+        // Merge b's elements into a's by key, then order them as mergeSlice would.
         const elemMeta: PatchMeta | undefined = m.fields ? { fields: m.fields } : undefined;
         const list = deepCopy(av);
         for (const e of bv) {
@@ -431,9 +445,9 @@ function combinePatches(a: Obj, b: Obj, meta: PatchMeta | undefined): Obj {
           if (i >= 0) list[i] = combinePatches(list[i] as Obj, e as Obj, elemMeta);
           else list.push(deepCopy(e));
         }
-        out[k] = list;
+        out[k] = orderList(list, bv, mk, av);
       } else if (m?.strategy === 'merge') {
-        out[k] = [...av, ...bv.filter((x) => !av.some((y) => deepEqual(x, y)))];
+        out[k] = orderList([...av, ...bv.filter((x) => !av.some((y) => deepEqual(x, y)))], bv, undefined, av);
       } else out[k] = deepCopy(bv);
     } else {
       out[k] = deepCopy(bv);

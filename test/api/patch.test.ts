@@ -148,12 +148,12 @@ describe('strategic merge patch', () => {
     expect(nginx.ports).toEqual([{ containerPort: 80, protocol: 'TCP', name: 'http' }, { containerPort: 443 }]);
   });
 
-  it('adds new list elements at the end and honours $setElementOrder', () => {
+  it('puts new list elements first without $setElementOrder (as Kubernetes does) and honours $setElementOrder', () => {
     const patch = JSON.parse('{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"init"},{"name":"nginx"},{"name":"sidecar"}],"containers":[{"name":"init","image":"x"}]}}}}');
     const out = applyStrategicMergePatch(deployment(), patch, 'Deployment') as any;
     expect(out.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['init', 'nginx', 'sidecar']);
     const appended = applyStrategicMergePatch(deployment(), { spec: { template: { spec: { containers: [{ name: 'log', image: 'x' }] } } } }, 'Deployment') as any;
-    expect(appended.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['nginx', 'sidecar', 'log']);
+    expect(appended.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['log', 'nginx', 'sidecar']);
   });
 
   it('$patch: replace on lists and maps, $patch: delete on maps', () => {
@@ -272,5 +272,32 @@ describe('patch dispatch', async () => {
     expect(applyPatch('merge', { a: 1 }, { b: 2 })).toEqual({ a: 1, b: 2 });
     expect(applyPatch('json', { a: 1 }, [{ op: 'remove', path: '/a' }])).toEqual({});
     expect(statusOf(() => applyPatch('merge', { a: 1 }, [1])).code).toBe(400);
+  });
+});
+
+describe('matches patches recorded from kubectl v1.32', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const url = await import('node:url');
+  const dir = path.dirname(url.fileURLToPath(import.meta.url));
+  const fx = JSON.parse(fs.readFileSync(path.join(dir, 'fixtures/kubectl-apply-v1.32.json'), 'utf8'));
+  it('client-side apply: byte-identical three-way patch', () => {
+    const original = JSON.parse(fx.live.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+    const file = structuredClone(fx.file);
+    file.metadata.namespace = 'default';
+    // kubectl stores the file (keys sorted, as Go marshals) as the new last-applied annotation.
+    const sortKeys = (v: any): any => (Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])])) : v);
+    const modified = structuredClone(file);
+    modified.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(sortKeys({ ...file, metadata: { ...file.metadata, annotations: {} } })) + '\n' };
+    expect(JSON.stringify(createThreeWayMergePatch(original, modified, fx.live, 'Deployment'))).toBe(fx.patch);
+    const applied = applyStrategicMergePatch(fx.live, JSON.parse(fx.patch), 'Deployment') as any;
+    expect(applied.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(applied.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['init', 'nginx']);
+    expect(applied.spec.template.spec.containers[1].env).toEqual([{ name: 'B', value: '2' }, { name: 'C', value: '3' }]);
+    expect(applied.spec.template.spec.containers[1].ports.map((p: any) => p.containerPort)).toEqual([80, 443]);
+    expect(applied.spec.template.spec.volumes).toEqual([{ name: 'data', hostPath: { path: '/tmp' } }]); // $retainKeys dropped emptyDir
+    expect(applied.spec.template.spec.tolerations).toEqual([{ key: 'z', operator: 'Exists' }]);
+    expect(applied.spec.template.spec.nodeSelector).toBeUndefined();
+    expect(applied.metadata.labels).toEqual({ app: 'web' });
   });
 });
