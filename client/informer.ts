@@ -356,8 +356,8 @@ export class Informer<T extends KubeObject> {
         const o = this.withTypeMeta(obj);
         const key = keyOf(o);
         if (ev.type === 'DELETED') {
-          this.store.delete(key);
-          this.emit('onDelete', o);
+          // A delete of something never seen (e.g. created and deleted while we relisted) is not news.
+          if (this.store.delete(key)) this.emit('onDelete', o);
         } else {
           const old = this.store.set(o);
           if (old) this.emit('onUpdate', old, o);
