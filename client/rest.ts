@@ -32,7 +32,7 @@ import { HttpWatchStream, type WatchStream } from './watch.js';
 export interface ClientOptions {
   /** Base URL(s) like http://127.0.0.1:6443; on connection errors the next one is tried. */
   server: string | string[];
-  /** Per request (default 30 s); streams (watch, logs -f) have none once headers arrive. */
+  /** Per request (default 30 s); streams (watch, logs -f) time only their connect. */
   timeoutMs?: number;
   /** e.g. 'skiff-controller-manager' */
   userAgent?: string;
@@ -315,7 +315,7 @@ export class RestClient {
 
   /**
    * One request with retries and fail-over; resolves with a 2xx response whose body is unread.
-   * For streams the timeout covers only the wait for response headers.
+   * For streams the timeout covers only connecting.
    */
   private async send(method: string, path: string, opts: Omit<RequestOptions, 'query'> & { query?: Query }, streaming: boolean): Promise<RawResponse> {
     const retries = opts.retries ?? this.retries;
@@ -395,6 +395,15 @@ export class RestClient {
         timer = setTimeout(() => {
           req.destroy(Object.assign(new Error(`request timed out after ${timeoutMs}ms`), { code: 'ETIMEDOUT' }));
         }, timeoutMs);
+        if (streaming) {
+          // A stream (logs -f of a quiet container, a watch on a quiet resource) may wait long
+          // for its first byte — even its headers, on some servers: time only the connect.
+          req.once('socket', (sock) => {
+            const connected = () => { if (timer) clearTimeout(timer); };
+            if ((sock as { connecting?: boolean }).connecting) sock.once('connect', connected);
+            else connected();
+          });
+        }
       }
       req.on('response', (res) => {
         settled = true;

@@ -172,3 +172,26 @@ describe('HttpWatchStream and long-lived signals', () => {
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 });
+
+describe('streams and timeouts', () => {
+  it('a stream whose server is slow to send headers is not cut by the request timeout', async () => {
+    const s = http.createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('late\n');
+      }, 300);
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const c = new RestClient({ server: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, timeoutMs: 100, retries: 0 });
+    try {
+      const body = await c.stream('/api/v1/namespaces/d/pods/p/log', { follow: true });
+      let text = '';
+      for await (const chunk of body as AsyncIterable<Buffer>) text += chunk.toString();
+      expect(text).toBe('late\n');
+    } finally {
+      c.close();
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+});
