@@ -3,6 +3,7 @@
 // max-in-flight filter and periodic compaction. `listen` fills the watch caches and creates
 // the built-in namespaces before it accepts requests.
 import http from 'node:http';
+import querystring from 'node:querystring';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { WebSocketServer } from 'ws';
@@ -97,7 +98,21 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     sendStatus(res, toStatus(err));
   });
 
-  const server = http.createServer(app);
+  // Resource requests skip express's router (the hot path: every create, binding, status
+  // write and watch); everything else (discovery, OpenAPI, health, metrics) goes through it.
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url.startsWith('/api/') || url.startsWith('/apis/')) {
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const query = (q < 0 ? {} : querystring.parse(url.slice(q + 1))) as Query;
+      rest.handle(req, res, path, query).then((handled) => {
+        if (!handled) app(req, res);
+      }, (e: unknown) => sendStatus(res, toStatus(e)));
+      return;
+    }
+    app(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   // WebSocket watches: the same stream as ?watch=true, one message per event.
   const wss = new WebSocketServer({ noServer: true });

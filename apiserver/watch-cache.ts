@@ -112,6 +112,8 @@ export class WatchCache {
   startRevision = 0;
   readonly ready: Promise<void>;
   private readonly store = new Map<string, CacheEvent>();
+  /** Keys by namespace, so a namespace's list or initial watch state does not scan every key. */
+  private readonly byNamespace = new Map<string, Set<string>>();
   private readonly ring: (CacheEvent | undefined)[];
   private ringHead = 0; // index of the oldest event
   private ringSize = 0;
@@ -155,7 +157,8 @@ export class WatchCache {
     try {
       const r = await this.storage.range(this.prefix);
       this.store.clear();
-      for (const kv of r.kvs) this.store.set(kv.key, this.eventOf('ADDED', kv));
+      this.byNamespace.clear();
+      for (const kv of r.kvs) this.storeSet(this.eventOf('ADDED', kv));
       this.revision = r.revision;
       this.startRevision = r.revision;
       this.ringHead = 0;
@@ -183,9 +186,9 @@ export class WatchCache {
 
   /** Current objects (the state at `revision`), in key order, matching a predicate. */
   list(pred: SelectionPredicate): { items: KubeObject[]; revision: number } {
-    const keys: string[] = [];
-    const nsPrefix = pred.namespace !== undefined && this.info.namespaced ? `${this.prefix}${pred.namespace}/` : undefined;
-    for (const key of this.store.keys()) if (!nsPrefix || key.startsWith(nsPrefix)) keys.push(key);
+    let keys: string[];
+    if (pred.namespace !== undefined && this.info.namespaced) keys = [...(this.byNamespace.get(pred.namespace) ?? [])];
+    else keys = [...this.store.keys()];
     keys.sort();
     const items: KubeObject[] = [];
     for (const k of keys) {
@@ -250,6 +253,25 @@ export class WatchCache {
     return w;
   }
 
+  private storeSet(ev: CacheEvent): void {
+    if (!this.store.has(ev.key) && this.info.namespaced) {
+      const ns = ev.obj.metadata.namespace ?? '';
+      let set = this.byNamespace.get(ns);
+      if (!set) this.byNamespace.set(ns, (set = new Set()));
+      set.add(ev.key);
+    }
+    this.store.set(ev.key, ev);
+  }
+
+  private storeDelete(ev: CacheEvent): void {
+    if (this.store.delete(ev.key) && this.info.namespaced) {
+      const ns = ev.obj.metadata.namespace ?? '';
+      const set = this.byNamespace.get(ns);
+      set?.delete(ev.key);
+      if (set && set.size === 0) this.byNamespace.delete(ns);
+    }
+  }
+
   private keyOf(obj: KubeObject): string {
     return this.info.namespaced ? `${this.prefix}${obj.metadata.namespace}/${obj.metadata.name}` : `${this.prefix}${obj.metadata.name}`;
   }
@@ -296,8 +318,8 @@ export class WatchCache {
     const touched = new Set<Watcher>();
     for (const se of events) {
       const ev = this.eventFromStore(se, this.store.get(se.kv.key)?.obj);
-      if (ev.type === 'DELETED') this.store.delete(ev.key);
-      else this.store.set(ev.key, ev);
+      if (ev.type === 'DELETED') this.storeDelete(ev);
+      else this.storeSet(ev);
       this.revision = ev.revision;
       this.push(ev);
       this.fanOut(ev, touched);

@@ -1,0 +1,92 @@
+// pods/log and pods/exec are proxied to the pod's kubelet, found through its Node's
+// InternalIP and daemonEndpoints.kubeletEndpoint.Port. A stand-in kubelet HTTP server
+// records what it was asked.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, pod, startTestServer, type TestServer } from './harness.js';
+
+let t: TestServer;
+let kubelet: http.Server;
+const asked: string[] = [];
+
+beforeAll(async () => {
+  kubelet = http.createServer((req, res) => {
+    asked.push(`${req.method} ${req.url}`);
+    const url = new URL(req.url!, 'http://x');
+    if (req.method === 'GET' && url.pathname.startsWith('/containerLogs/')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      if (url.searchParams.get('follow') === 'true') {
+        res.write('line 1\n');
+        setTimeout(() => res.end('line 2\n'), 50);
+      } else res.end('line 1\nline 2\n');
+      return;
+    }
+    if (req.method === 'POST' && url.pathname.startsWith('/exec/')) {
+      const cmd = url.searchParams.getAll('command');
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ stdout: `ran ${cmd.join(' ')}\n`, stderr: '', exitCode: cmd[0] === 'false' ? 1 : 0 }));
+      return;
+    }
+    res.writeHead(404);
+    res.end('no such container');
+  });
+  await new Promise<void>((r) => kubelet.listen(0, '127.0.0.1', r));
+  const port = (kubelet.address() as AddressInfo).port;
+  t = await startTestServer();
+  await call(t.url, 'POST', '/api/v1/nodes', {
+    metadata: { name: 'k1' },
+    status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } },
+  });
+  await call(t.url, 'POST', '/api/v1/namespaces/default/pods', pod('solo', {}, { nodeName: 'k1' }));
+  const two = pod('duo', {}, { nodeName: 'k1' });
+  two.spec.containers.push({ name: 'side', image: 'busybox' });
+  await call(t.url, 'POST', '/api/v1/namespaces/default/pods', two);
+  await call(t.url, 'POST', '/api/v1/namespaces/default/pods', pod('pending'));
+});
+
+afterAll(async () => {
+  await t?.close();
+  await new Promise((r) => kubelet?.close(r));
+});
+
+describe('pods/log', () => {
+  it('streams the kubelet\'s log as text/plain, passing the options through', async () => {
+    const r = await fetch(`${t.url}/api/v1/namespaces/default/pods/solo/log?tailLines=5&timestamps=true`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/plain');
+    expect(await r.text()).toBe('line 1\nline 2\n');
+    expect(asked).toContain('GET /containerLogs/default/solo/c?tailLines=5&timestamps=true');
+    const f = await fetch(`${t.url}/api/v1/namespaces/default/pods/solo/log?follow=true`);
+    expect(await f.text()).toBe('line 1\nline 2\n');
+  });
+
+  it('names the containers when a pod has several and none was chosen', async () => {
+    const r = await call(t.url, 'GET', '/api/v1/namespaces/default/pods/duo/log');
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe('a container name must be specified for pod duo, choose one of: [c side]');
+    const ok = await fetch(`${t.url}/api/v1/namespaces/default/pods/duo/log?container=side`);
+    expect(ok.status).toBe(200);
+    expect(asked).toContain('GET /containerLogs/default/duo/side');
+    expect((await call(t.url, 'GET', '/api/v1/namespaces/default/pods/duo/log?container=nope')).status).toBe(400);
+  });
+
+  it('a pod not on a node, or missing, is a Status error', async () => {
+    const r = await call(t.url, 'GET', '/api/v1/namespaces/default/pods/pending/log');
+    expect(r.status).toBe(400);
+    expect(r.body.kind).toBe('Status');
+    expect((await call(t.url, 'GET', '/api/v1/namespaces/default/pods/ghost/log')).status).toBe(404);
+  });
+});
+
+describe('pods/exec', () => {
+  it('proxies a plain POST with commands and returns stdout, stderr and the exit code', async () => {
+    const r = await call(t.url, 'POST', '/api/v1/namespaces/default/pods/solo/exec?command=echo&command=hi');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ stdout: 'ran echo hi\n', stderr: '', exitCode: 0 });
+    expect(asked).toContain('POST /exec/default/solo/c?command=echo&command=hi');
+    const f = await call(t.url, 'POST', '/api/v1/namespaces/default/pods/duo/exec?command=false&container=side');
+    expect(f.body.exitCode).toBe(1);
+    expect((await call(t.url, 'POST', '/api/v1/namespaces/default/pods/solo/exec')).status).toBe(400);
+  });
+});
