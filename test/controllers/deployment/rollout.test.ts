@@ -177,6 +177,34 @@ describe('rolling update', () => {
   });
 });
 
+describe('decisions on stale ReplicaSet statuses', () => {
+  const mk = (name: string, image: string, replicas: number, available: number, statusReplicas: number, created: string, rev: string): ReplicaSet => ({
+    metadata: { name, namespace: 'default', uid: name, creationTimestamp: created, annotations: { 'deployment.kubernetes.io/revision': rev, 'deployment.kubernetes.io/desired-replicas': '10', 'deployment.kubernetes.io/max-replicas': '13' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'web-uid', controller: true }] },
+    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image }] } } },
+    status: { replicas: statusReplicas, availableReplicas: available, readyReplicas: available },
+  });
+  const d = deployment('web', 10, 'b', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } });
+  const scaled = (plan: ReturnType<typeof planDeployment>) => plan.actions.flatMap((a) => a.type === 'updateReplicaSet' ? [[a.replicaSet.metadata.name, a.replicaSet.spec.replicas]] : []);
+
+  it('an old RS just scaled 10→5 whose status still says 10 available is counted as 5 (no second scale-down to 0)', () => {
+    const plan = planDeployment({ deployment: d, now: new Date(), replicaSets: [
+      mk('web-old', 'a', 5, 10, 10, '2026-01-01T00:00:00Z', '1'),
+      mk('web-new', 'b', 5, 5, 5, '2026-01-01T00:01:00Z', '2'),
+    ] });
+    // Kubernetes' sum (15 available) would scale the old RS to 0, leaving 5 < 8 available.
+    expect(scaled(plan)).toEqual([['web-old', 3]]);
+  });
+
+  it('the new RS does not grow while an old RS still has more pods than its spec', () => {
+    const plan = planDeployment({ deployment: d, now: new Date(), replicaSets: [
+      mk('web-old', 'a', 5, 10, 10, '2026-01-01T00:00:00Z', '1'),   // told 5, still 10 pods
+      mk('web-new', 'b', 3, 3, 3, '2026-01-01T00:01:00Z', '2'),
+    ] });
+    // spec sum 8 would let the new RS grow to 8 (13 by spec, but 18 pods for a moment).
+    expect(scaled(plan).filter(([n]) => n === 'web-new')).toEqual([]);
+  });
+});
+
 describe('proportional scaling mid-rollout', () => {
   it("Kubernetes' example: 10 replicas, maxSurge 3, maxUnavailable 2, scaled to 15 → +3 old, +2 new", () => {
     const w = new FakeWorld(deployment('web', 10, 'a', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } }), 1000);
