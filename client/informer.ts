@@ -196,7 +196,7 @@ export class Informer<T extends KubeObject> {
   private running = false;
   private stopped = false;
   private synced = false;
-  private syncWaiters: (() => void)[] = [];
+  private syncWaiters: ((err?: Error) => void)[] = [];
   private lastRV = '';
   private readonly ac = new AbortController();
   private currentWatch: { close(): void } | undefined;
@@ -231,16 +231,18 @@ export class Informer<T extends KubeObject> {
     return this.synced;
   }
 
-  /** Resolves after the first full list is in the cache; rejects if signal aborts first. */
+  /** Resolves after the first full list is in the cache; rejects if signal aborts or stop() comes first. */
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.synced) return Promise.resolve();
+    if (this.stopped) return Promise.reject(new Error(`informer ${this.client.info.plural} stopped before it synced`));
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(new Error('waitForSync aborted'));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.syncWaiters.push(() => {
+      this.syncWaiters.push((err) => {
         signal?.removeEventListener('abort', onAbort);
-        resolve();
+        if (err) reject(err);
+        else resolve();
       });
     });
   }
@@ -249,6 +251,7 @@ export class Informer<T extends KubeObject> {
     if (this.stopped) return;
     this.stopped = true;
     this.ac.abort();
+    for (const w of this.syncWaiters.splice(0)) w(new Error(`informer ${this.client.info.plural} stopped before it synced`));
     this.currentWatch?.close();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
   }

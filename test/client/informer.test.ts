@@ -204,5 +204,8 @@ describe('Informer against a fake API server', () => {
     const p = inf.waitForSync(ac.signal);
     ac.abort();
     await expect(p).rejects.toThrow(/aborted/);
+    const q = inf.waitForSync();
+    inf.stop();
+    await expect(q).rejects.toThrow(/stopped before it synced/);
   });
 });
