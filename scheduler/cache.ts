@@ -95,6 +95,11 @@ export class NodeInfo {
     this.account(pod, +1);
   }
 
+  /** Replaces a pod's object, for changes that do not alter what it requests. */
+  replacePod(key: string, pod: Pod): void {
+    if (this.pods.has(key)) this.pods.set(key, pod);
+  }
+
   removePod(key: string): boolean {
     const pod = this.pods.get(key);
     if (!pod) return false;
@@ -217,6 +222,11 @@ export class SchedulerCache implements Snapshot {
     this.podStates.set(key, { pod, nodeName, assumed: true });
   }
 
+  /** The assumed copy of a queued pod differs only in spec.nodeName: reuse its parsed requests. */
+  static carryOverRequest(from: Pod, to: Pod): void {
+    requestMemo.set(to, podRequest(from));
+  }
+
   /** The binding call returned successfully: start the expiry clock. */
   finishBinding(key: string): void {
     const st = this.podStates.get(key);
@@ -254,7 +264,17 @@ export class SchedulerCache implements Snapshot {
     }
     const nodeName = pod.spec.nodeName!;
     const st = this.podStates.get(key);
-    if (st && st.nodeName !== nodeName) this.removeFromNode(key, st.nodeName);
+    if (st && st.nodeName === nodeName && st.pod.metadata.uid === pod.metadata.uid &&
+        controllerUID(st.pod) === controllerUID(pod)) {
+      // The same pod again (the confirmation of an assumption, or a status update): what it
+      // requests is immutable once bound, so swap the object without re-accounting.
+      this.infos.get(nodeName)?.replacePod(key, pod);
+      requestMemo.set(pod, podRequest(st.pod));
+      st.pod = pod;
+      st.assumed = false;
+      return;
+    }
+    if (st) this.removeFromNode(key, st.nodeName);
     this.nodeInfoFor(nodeName).addPod(pod);
     this.podStates.set(key, { pod, nodeName, assumed: false });
   }

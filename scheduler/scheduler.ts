@@ -199,6 +199,7 @@ export class Scheduler {
       return;
     }
     const assumed: Pod = { ...pod, spec: { ...pod.spec, nodeName: host } };
+    SchedulerCache.carryOverRequest(pod, assumed);
     this.cache.assumePod(assumed);
     this.queue.done(key);
     const ns = pod.metadata.namespace ?? 'default';

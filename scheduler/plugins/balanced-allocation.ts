@@ -4,6 +4,7 @@
 import type { Pod } from '../../api/core.js';
 import { podRequest, type NodeInfo } from '../cache.js';
 import { MAX_NODE_SCORE, type CycleState, type ScorePlugin } from '../framework.js';
+import type { Resource } from '../resources.js';
 
 export const NAME = 'NodeResourcesBalancedAllocation';
 
@@ -16,8 +17,15 @@ export function balancedScore(cpuFraction: number, memFraction: number): number 
 
 export class BalancedAllocation implements ScorePlugin {
   readonly name = NAME;
+  private lastPod: Pod | undefined;
+  private lastRequests: Resource | undefined;
+
   score(_state: CycleState, pod: Pod, node: NodeInfo): number {
-    const r = podRequest(pod).requests;
+    if (pod !== this.lastPod) {
+      this.lastPod = pod;
+      this.lastRequests = podRequest(pod).requests;
+    }
+    const r = this.lastRequests!;
     const a = node.allocatable;
     const cpu = a.milliCPU > 0 ? (node.requested.milliCPU + r.milliCPU) / a.milliCPU : 0;
     const mem = a.memory > 0 ? (node.requested.memory + r.memory) / a.memory : 0;

@@ -38,9 +38,21 @@ export function leastRequestedScore(requested: number, capacity: number): number
 
 export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
   readonly name = NAME;
+  // The pod being scheduled and its requests: filter and score run once per node for the
+  // same pod, so look the requests up once per cycle, not once per node.
+  private lastPod: Pod | undefined;
+  private lastRequest: PodResourceRequest | undefined;
+
+  private request(pod: Pod): PodResourceRequest {
+    if (pod !== this.lastPod) {
+      this.lastPod = pod;
+      this.lastRequest = podRequest(pod);
+    }
+    return this.lastRequest!;
+  }
 
   filter(_state: CycleState, pod: Pod, node: NodeInfo): Status | null {
-    const reasons = insufficientResources(podRequest(pod), node);
+    const reasons = insufficientResources(this.request(pod), node);
     return reasons.length ? unschedulable(NAME, ...reasons) : null;
   }
 
@@ -49,7 +61,7 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
    * 100m / 200Mi so that many request-less pods still spread.
    */
   score(_state: CycleState, pod: Pod, node: NodeInfo): number {
-    const r = podRequest(pod);
+    const r = this.request(pod);
     const cpu = leastRequestedScore(node.nonZeroMilliCPU + r.nonZeroMilliCPU, node.allocatable.milliCPU);
     const mem = leastRequestedScore(node.nonZeroMemory + r.nonZeroMemory, node.allocatable.memory);
     return Math.floor((cpu + mem) / 2);
