@@ -66,6 +66,12 @@ export class EventHistory {
     return events.slice(start, end);
   }
 
+  /** Calls `visit` with the key of every event with revision > afterRev, in order. */
+  forEachAfter(afterRev: number, visit: (key: string) => void): void {
+    const events = this.events;
+    for (let i = this.lowerBound(afterRev + 1); i < events.length; i++) visit(events[i]!.kv.key);
+  }
+
   /** Drops events with revision ≤ atRev. */
   compact(atRev: number): void {
     this.head = this.lowerBound(atRev + 1);

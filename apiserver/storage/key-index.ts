@@ -10,14 +10,17 @@
 //
 // Only keys with more than one retained write, or ending in a tombstone, can lose anything to
 // compaction; they are tracked in `withHistory` so compaction never walks the whole key space.
+import type { EventHistory } from './event-history.js';
 import type { KeyValue } from './interface.js';
-import { SortedKeySet } from './sorted-key-set.js';
+import { prefixEnd, SortedKeySet } from './sorted-key-set.js';
 
 export class KeyHistory {
+  readonly key: string;
   revs: number[];
   kvs: (KeyValue | undefined)[];
 
-  constructor(rev: number, kv: KeyValue | undefined) {
+  constructor(key: string, rev: number, kv: KeyValue | undefined) {
+    this.key = key;
     this.revs = [rev];
     this.kvs = [kv];
   }
@@ -37,6 +40,11 @@ export class KeyHistory {
   push(rev: number, kv: KeyValue | undefined): void {
     this.revs.push(rev);
     this.kvs.push(kv);
+  }
+
+  /** Whether the newest write is a put. */
+  isLive(): boolean {
+    return this.kvs[this.kvs.length - 1] !== undefined;
   }
 
   /** Whether compaction could still drop something from this key. */
@@ -73,8 +81,11 @@ export interface IndexRange {
 
 export class KeyIndex {
   private readonly keys = new Map<string, KeyHistory>();
-  private readonly sorted = new SortedKeySet();
+  private readonly sorted = new SortedKeySet<KeyHistory>((h) => h.isLive());
   private readonly withHistory = new Set<string>();
+
+  /** `history` holds every write after the compaction point (used to count at past revisions). */
+  constructor(private readonly history: EventHistory) {}
 
   /** Keys tracked (live or with retained history). */
   get size(): number {
@@ -94,40 +105,70 @@ export class KeyIndex {
   write(key: string, rev: number, kv: KeyValue | undefined): void {
     const h = this.keys.get(key);
     if (h === undefined) {
-      this.keys.set(key, new KeyHistory(rev, kv));
-      this.sorted.insert(key);
+      const created = new KeyHistory(key, rev, kv);
+      this.keys.set(key, created);
+      this.sorted.insert(created);
       if (kv === undefined) this.withHistory.add(key);
       return;
     }
+    const wasLive = h.isLive();
     h.push(rev, kv);
+    if (wasLive !== (kv !== undefined)) this.sorted.liveChanged(key, wasLive ? -1 : 1);
     this.withHistory.add(key);
   }
 
   /**
-   * Keys under `prefix` from `startKey` (inclusive) as of `atRev`, in key order.
-   * `count` counts every visible key from the start on, even past `limit`, like etcd.
+   * Keys under `prefix` from `startKey` (inclusive) as of `atRev` (≤ the newest write), in key
+   * order. `count` counts every visible key from the start on, even past `limit`, like etcd.
    */
   range(prefix: string, startKey: string | undefined, atRev: number, limit: number, countOnly: boolean): IndexRange {
-    const kvs: KeyValue[] = [];
-    let count = 0;
     const from = startKey !== undefined && startKey > prefix ? startKey : prefix;
-    const keys = this.keys;
+    const end = prefixEnd(prefix);
+    if (countOnly) return { kvs: [], count: this.countAt(from, end, atRev), more: false };
+    const kvs: KeyValue[] = [];
     const max = limit > 0 ? limit : Infinity;
-    this.sorted.forEachFrom(from, (key) => {
-      if (!key.startsWith(prefix)) return false;
-      const kv = keys.get(key)!.at(atRev);
-      if (kv !== undefined) {
-        count++;
-        if (!countOnly && kvs.length < max) kvs.push(kv);
+    let more = false;
+    this.sorted.forEachFrom(from, (h) => {
+      if (end !== undefined ? h.key >= end : !h.key.startsWith(prefix)) return false;
+      const kv = h.at(atRev);
+      if (kv === undefined) return true;
+      if (kvs.length === max) {
+        more = true;
+        return false;
       }
+      kvs.push(kv);
       return true;
     });
-    return { kvs, count, more: countOnly ? false : count > kvs.length };
+    return { kvs, count: more ? this.countAt(from, end, atRev) : kvs.length, more };
+  }
+
+  /**
+   * Keys visible at `atRev` with from ≤ key < end: the live count now, corrected for every key
+   * written after atRev (the retained history has all of those writes).
+   */
+  private countAt(from: string, end: string | undefined, atRev: number): number {
+    let n = this.sorted.countLive(from, end);
+    let touched: Set<string> | undefined;
+    this.history.forEachAfter(atRev, (key) => {
+      if (key < from || (end !== undefined && key >= end)) return;
+      if (touched === undefined) touched = new Set();
+      else if (touched.has(key)) return;
+      touched.add(key);
+      const h = this.keys.get(key);
+      n += (h?.at(atRev) !== undefined ? 1 : 0) - (h?.isLive() ? 1 : 0);
+    });
+    return n;
   }
 
   /** Every key visible at `atRev`, in key order (for snapshots). */
   all(atRev: number): KeyValue[] {
-    return this.range('', undefined, atRev, 0, false).kvs;
+    const kvs: KeyValue[] = [];
+    this.sorted.forEachFrom('', (h) => {
+      const kv = h.at(atRev);
+      if (kv !== undefined) kvs.push(kv);
+      return true;
+    });
+    return kvs;
   }
 
   /** Forgets writes that no read at ≥ `atRev` can see. */

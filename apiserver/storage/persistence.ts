@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { decodeOps, encodeOps } from './record-encoding.js';
 import type { RevisionedStore, WriteRecord } from './revisioned-store.js';
 import { readLatestSnapshot, removeSnapshotsBefore, writeSnapshot } from './snapshot.js';
-import { fsyncDir, listSegments, recoverLog, WalCorruptionError, WriteAheadLog, type WalHooks } from './wal.js';
+import { FRAME_OVERHEAD, fsyncDir, listSegments, recoverLog, WalCorruptionError, WriteAheadLog, type WalHooks } from './wal.js';
 
 export interface PersistenceOptions {
   /** Log records between snapshots (default 10,000). */
@@ -111,10 +111,10 @@ export class Persistence {
   }
 
   append(record: WriteRecord): void {
-    const payload = encodeOps(record.ops);
-    this.wal.append(record.revision, payload);
+    const frame = encodeOps(record.ops, FRAME_OVERHEAD);
+    this.wal.appendReserved(record.revision, frame);
     this.recordsSinceSnapshot++;
-    this.bytesSinceSnapshot += payload.length + 14;
+    this.bytesSinceSnapshot += frame.length;
   }
 
   /** Starts a snapshot in the background if the policy says it is time. */

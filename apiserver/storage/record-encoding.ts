@@ -10,16 +10,17 @@ import type { KeyValue, Op } from './interface.js';
 
 const RECORD_TXN = 1;
 
-export function encodeOps(ops: Op[]): Buffer {
-  let size = 5;
+/** Encodes a write record, leaving `headroom` bytes free at the start (for the log's frame header). */
+export function encodeOps(ops: Op[], headroom = 0): Buffer {
+  let size = headroom + 5;
   for (const op of ops) {
     size += 1 + 4 + Buffer.byteLength(op.key);
     if (op.type === 'put') size += 4 + Buffer.byteLength(op.value);
   }
   const buf = Buffer.allocUnsafe(size);
-  buf[0] = RECORD_TXN;
-  buf.writeUInt32LE(ops.length, 1);
-  let off = 5;
+  buf[headroom] = RECORD_TXN;
+  buf.writeUInt32LE(ops.length, headroom + 1);
+  let off = headroom + 5;
   for (const op of ops) {
     buf[off++] = op.type === 'put' ? 0 : 1;
     off = writeString(buf, off, op.key);

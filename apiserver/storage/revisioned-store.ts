@@ -28,8 +28,8 @@ export interface TxnOutcome extends TxnResult {
 }
 
 export class RevisionedStore {
-  readonly index = new KeyIndex();
   readonly history = new EventHistory();
+  readonly index = new KeyIndex(this.history);
   appliedRevision = 1;
   committedRevision = 1;
   compactedRevision = 0;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyValue } from '../../../apiserver/storage/interface.js';
+import { EventHistory } from '../../../apiserver/storage/event-history.js';
 import { KeyHistory, KeyIndex } from '../../../apiserver/storage/key-index.js';
 
 const kv = (key: string, rev: number, value = `v${rev}`): KeyValue => ({ key, value, createRevision: rev, modRevision: rev, version: 1 });
 
 describe('KeyHistory', () => {
   it('answers which write is visible at a revision (the worked example in key-index.ts)', () => {
-    const h = new KeyHistory(5, kv('k', 5));
+    const h = new KeyHistory('k', 5, kv('k', 5));
     h.push(9, kv('k', 9));
     h.push(12, undefined);
     h.push(20, kv('k', 20));
@@ -25,7 +26,7 @@ describe('KeyHistory', () => {
   });
 
   it('is forgotten once its last write below the compaction point is a delete', () => {
-    const h = new KeyHistory(3, kv('k', 3));
+    const h = new KeyHistory('k', 3, kv('k', 3));
     h.push(4, undefined);
     expect(h.compact(4)).toBe(true);
   });
@@ -33,12 +34,20 @@ describe('KeyHistory', () => {
 
 describe('KeyIndex', () => {
   it('ranges by prefix at a revision with limit, start key, count and more', () => {
-    const idx = new KeyIndex();
-    idx.write('/a/1', 2, kv('/a/1', 2));
-    idx.write('/a/2', 3, kv('/a/2', 3));
-    idx.write('/b/1', 4, kv('/b/1', 4));
-    idx.write('/a/3', 5, kv('/a/3', 5));
-    idx.write('/a/2', 6, undefined);
+    // The index counts at past revisions with the help of the event history, so both are fed.
+    const history = new EventHistory();
+    const idx = new KeyIndex(history);
+    const write = (key: string, rev: number, put: boolean) => {
+      const prev = idx.latest(key);
+      const k = put ? kv(key, rev) : { ...prev!, modRevision: rev };
+      idx.write(key, rev, put ? k : undefined);
+      history.append({ type: put ? 'put' : 'delete', kv: k, prevKv: prev });
+    };
+    write('/a/1', 2, true);
+    write('/a/2', 3, true);
+    write('/b/1', 4, true);
+    write('/a/3', 5, true);
+    write('/a/2', 6, false);
     expect(idx.range('/a/', undefined, 6, 0, false).kvs.map((k) => k.key)).toEqual(['/a/1', '/a/3']);
     expect(idx.range('/a/', undefined, 5, 0, false).kvs.map((k) => k.key)).toEqual(['/a/1', '/a/2', '/a/3']);
     const page = idx.range('/a/', undefined, 5, 2, false);
