@@ -1,0 +1,170 @@
+// Real processes for the kubelet's integration tests: the compiled API server and
+// `skiff kubelet`, on random ports, with temp dirs, stopped and checked for leftovers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import type { Pod } from '../../api/core.js';
+import { RestClient } from '../../client/rest.js';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const SKIFF = join(ROOT, 'dist', 'cli', 'skiff.js');
+export const isRoot = process.getuid?.() === 0;
+
+export const suffix = () => randomBytes(3).toString('hex');
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `skiff-kubelet-${prefix}-`));
+}
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Spawn a skiff subcommand and wait for a line on stdout matching `ready`. */
+export async function startSkiff(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ proc: Proc; match: RegExpMatchArray }> {
+  const child = spawn(process.execPath, [SKIFF, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const proc: Proc = {
+    child,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+  const match = await new Promise<RegExpMatchArray>((resolveMatch, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${ready} from skiff ${args[0]}:\n${out}`)), timeoutMs);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = out.match(ready);
+      if (m) {
+        clearTimeout(timer);
+        resolveMatch(m);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`skiff ${args[0]} exited (${code}) before it was ready:\n${out}`));
+    });
+  });
+  return { proc, match };
+}
+
+export async function startApiServer(): Promise<{ proc: Proc; url: string; dir: string }> {
+  const dir = tempDir('api');
+  const { proc, match } = await startSkiff(['apiserver', '--port', '0', '--data-dir', dir], /listening on (http:\/\/\S+)/);
+  return { proc, url: match[1]!, dir };
+}
+
+export interface KubeletProc extends Proc {
+  port: number;
+}
+
+export async function startKubelet(server: string, nodeName: string, rootDir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<KubeletProc> {
+  const { proc, match } = await startSkiff(
+    ['kubelet', '--server', server, '--node-name', nodeName, '--port', '0', '--root-dir', rootDir, ...extra],
+    /ready.*port (\d+)/,
+    { SKIFF_KUBELET_BACKOFF_BASE_MS: '1000', ...env },
+  );
+  return { ...proc, port: Number(match[1]) };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function client(url: string): RestClient {
+  return new RestClient({ server: url, userAgent: 'kubelet-test', retries: 2 });
+}
+
+export function podManifest(name: string, nodeName: string, spec: Partial<Pod['spec']>, extraMeta: Partial<Pod['metadata']> = {}): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', ...extraMeta },
+    spec: { nodeName, terminationGracePeriodSeconds: 3, containers: [], ...spec } as Pod['spec'],
+  };
+}
+
+export async function readStream(s: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const chunk of s) out += chunk.toString();
+  return out;
+}
+
+/** PIDs (not zombies) whose argv is exactly `argv`. */
+export function processesWith(...argv: string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8') === want) {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') out.push(Number(d));
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** The host resources a process-runtime sandbox and its containers use (for leftover checks). */
+export function hostResources(rootDir: string, nodeName: string): { netns: string[]; veths: string[]; cgroups: string[]; sandboxes: string[]; containers: string[] } {
+  const sandboxes = existsSync(join(rootDir, 'sandboxes')) ? readdirSync(join(rootDir, 'sandboxes')) : [];
+  const containers = existsSync(join(rootDir, 'containers')) ? readdirSync(join(rootDir, 'containers')) : [];
+  const cgroups: string[] = [];
+  for (const ctl of ['memory', 'cpu', 'pids', '']) {
+    const dir = join('/sys/fs/cgroup', ctl, 'skiff', nodeName.replace(/[^A-Za-z0-9._-]/g, '_'));
+    if (existsSync(dir)) for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) cgroups.push(join(dir, e.name));
+  }
+  return {
+    sandboxes,
+    containers,
+    netns: sandboxes.map((id) => `skiff-${id.slice(0, 12)}`).filter((n) => existsSync(`/var/run/netns/${n}`)),
+    veths: sandboxes.map((id) => `sv${id.slice(0, 12)}`).filter((n) => existsSync(`/sys/class/net/${n}`)),
+    cgroups,
+  };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A busybox root filesystem made offline from busybox-static (/bin/busybox + applet symlinks). */
+export function makeBusyboxRootfs(dir: string): string | undefined {
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+  if (!busybox) return undefined;
+  for (const d of ['bin', 'etc', 'tmp', 'proc', 'dev', 'root']) mkdirSync(join(dir, d), { recursive: true });
+  copyFileSync(busybox, join(dir, 'bin', 'busybox'));
+  execFileSync('chmod', ['755', join(dir, 'bin', 'busybox')]);
+  for (const applet of execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+    if (applet !== 'busybox' && !existsSync(join(dir, 'bin', applet))) symlinkSync('busybox', join(dir, 'bin', applet));
+  }
+  return dir;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { cpuQuotaMicros, parseOomKills } from '../../../kubelet/runtime/process/cgroups.js';
+import { tailLines } from '../../../kubelet/runtime/process/container-logs.js';
+import { imageDirName, normalizeImageName, pullHint } from '../../../kubelet/runtime/process/image-store.js';
+import { allocateIp, gatewayOf, parseCidr } from '../../../kubelet/runtime/process/pod-network.js';
+import { containerArgv, execArgv, interpretExit, shimArgv } from '../../../kubelet/runtime/process/shim.js';
+
+describe('process runtime, pure parts', () => {
+  it('interprets the shim exit status (unshare exits 1 when its child is SIGKILLed)', () => {
+    expect(interpretExit(0, 0, false, true)).toEqual({ exitCode: 0, reason: 'Completed' });
+    expect(interpretExit(3, 0, false, true)).toEqual({ exitCode: 3, reason: 'Error' });
+    expect(interpretExit(1, 1, false, true)).toEqual({ exitCode: 137, reason: 'OOMKilled' });
+    expect(interpretExit(137, 2, false, true)).toEqual({ exitCode: 137, reason: 'OOMKilled' });
+    expect(interpretExit(1, 0, true, true)).toEqual({ exitCode: 137, reason: 'Error' });
+    expect(interpretExit(1, 0, true, false)).toEqual({ exitCode: 1, reason: 'Error' });
+    expect(interpretExit(143, 0, true, true)).toEqual({ exitCode: 143, reason: 'Error' });
+    expect(interpretExit(undefined, 0, false, true)).toEqual({ exitCode: 137, reason: 'ContainerStatusUnknown' });
+  });
+
+  it('builds the launch chain: shim → cgroup join → nsenter net → unshare → init', () => {
+    const argv = containerArgv({ argv: ['sleep', '1'], hostname: 'web', isolated: true, mounts: [{ hostPath: '/data', containerPath: '/d', readOnly: true }], netnsPath: '/var/run/netns/skiff-abc', rootfs: '/img/rootfs', workingDir: '/w' });
+    expect(argv.slice(0, 3)).toEqual(['nsenter', '--net=/var/run/netns/skiff-abc', '--']);
+    expect(argv).toContain('--kill-child');
+    expect(argv.slice(-10)).toEqual(['/img/rootfs', '/w', 'web', '1', '/data', '/d', 'ro', '--', 'sleep', '1']);
+    const plain = containerArgv({ argv: ['sleep', '1'], hostname: 'x', isolated: false, mounts: [] });
+    expect(plain.slice(-3)).toEqual(['/', 'sleep', '1']);
+    const shim = shimArgv('/state', '/log', ['/cg/a/cgroup.procs', '/cg/b/cgroup.procs'], ['sleep', '1']);
+    expect(shim.slice(3)).toEqual(['skiff-shim', '/state', '/log', '/cg/a/cgroup.procs /cg/b/cgroup.procs', 'sleep', '1']);
+    expect(shimArgv('/s', '/l', [], ['x']).at(-2)).toBe('-');
+    const ex = execArgv(42, ['/cg/cgroup.procs'], ['ls'], { netns: true, chroot: true });
+    expect(ex.slice(-11)).toEqual(['nsenter', '--target=42', '--mount', '--uts', '--ipc', '--pid', '--net', '--root', '--wd', '--', 'ls']);
+    expect(ex[0]).toBe('/bin/sh'); // joins the container's cgroup first
+  });
+
+  it('parses OOM counters and converts CPU limits', () => {
+    expect(parseOomKills('oom_kill_disable 0\nunder_oom 0\noom_kill 2\n')).toBe(2);
+    expect(parseOomKills('low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n')).toBe(1);
+    expect(parseOomKills('')).toBe(0);
+    expect(cpuQuotaMicros(500)).toBe(50_000);
+    expect(cpuQuotaMicros(2000)).toBe(200_000);
+    expect(cpuQuotaMicros(1)).toBe(1000);
+  });
+
+  it('allocates pod IPs from the node CIDR, skipping the gateway and used addresses', () => {
+    const c = parseCidr('10.244.7.0/24');
+    expect(gatewayOf(c)).toBe('10.244.7.1');
+    expect(allocateIp(c, new Set())).toBe('10.244.7.2');
+    expect(allocateIp(c, new Set(['10.244.7.2', '10.244.7.3']))).toBe('10.244.7.4');
+    const tiny = parseCidr('10.9.9.8/30'); // .8 net, .9 gw, .10 pod, .11 broadcast
+    expect(allocateIp(tiny, new Set())).toBe('10.9.9.10');
+    expect(() => allocateIp(tiny, new Set(['10.9.9.10']))).toThrow(/exhausted/);
+    expect(() => parseCidr('10.0.0.0')).toThrow();
+  });
+
+  it('names images like docker does and tells how to import a missing one', () => {
+    expect(normalizeImageName('docker.io/library/busybox:latest')).toBe('busybox');
+    expect(normalizeImageName('busybox')).toBe('busybox');
+    expect(imageDirName('my/app:1.0')).toBe('my_app_1.0');
+    expect(pullHint('nginx:1.27', '/var/lib/skiff/images')).toMatch(/skiff kubelet import-image nginx:1.27 .*--runtime docker/);
+  });
+
+  it('tails lines', () => {
+    expect(tailLines('a\nb\nc\n', 2)).toBe('b\nc\n');
+    expect(tailLines('a\nb\nc', 1)).toBe('c');
+    expect(tailLines('a\nb\n', 5)).toBe('a\nb\n');
+    expect(tailLines('a\n', 0)).toBe('');
+  });
+});
