@@ -147,6 +147,9 @@ describe('skiff scheduler against a real API server', () => {
 
     await addNode('giant', { cpu: '16' });
     expect(await waitBound('huge')).toBe('giant');
+    const done = await client.pods().get('huge', 'default');
+    expect(done.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status).toBe('True');
+    expect(done.status?.conditions?.find((c) => c.type === 'example.com/Gate')?.status).toBe('True');
   });
 
   it('taints keep off pods that do not tolerate them', async () => {
