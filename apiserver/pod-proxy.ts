@@ -119,3 +119,51 @@ function str(v: unknown): string | undefined {
   if (Array.isArray(v)) v = v[v.length - 1];
   return v === undefined || v === null || v === '' ? undefined : String(v);
 }
+
+// ---- exec over WebSocket (what kubectl exec speaks: the channel.k8s.io subprotocols) ----
+
+/** The subprotocols we answer, best first. kubectl 1.30+ offers only v5. */
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+
+export interface ChannelSocket {
+  send(data: Buffer, opts: { binary: boolean }): void;
+  close(code?: number): void;
+  on(event: 'message', cb: (data: Buffer) => void): void;
+}
+
+function frame(channel: number, data: Buffer | string): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data) : data;
+  return Buffer.concat([Buffer.from([channel]), body]);
+}
+
+/**
+ * Run a non-interactive exec through the kubelet and speak the v4/v5 channel protocol:
+ * stdout on channel 1, stderr on 2, then a metav1.Status on the error channel 3 (Success,
+ * or NonZeroExitCode with the exit code as a cause, which kubectl turns into its own exit
+ * code), then close. Stdin (channel 0) and v5's close signal (255) are read and ignored.
+ */
+export async function serveExecWebSocket(ws: ChannelSocket, registry: Registry, namespace: string, podName: string, query: Record<string, unknown>): Promise<void> {
+  ws.on('message', () => undefined);
+  try {
+    const r = await execInPod(registry, namespace, podName, query);
+    if (r.stdout && query.stdout !== 'false') ws.send(frame(STDOUT, r.stdout), { binary: true });
+    if (r.stderr && query.stderr !== 'false') ws.send(frame(STDERR, r.stderr), { binary: true });
+    const cmd = Array.isArray(query.command) ? query.command.map(String) : [String(query.command ?? '')];
+    const status = r.exitCode === 0
+      ? { metadata: {}, status: 'Success' }
+      : {
+          metadata: {}, status: 'Failure', reason: 'NonZeroExitCode',
+          message: `command terminated with non-zero exit code: error executing command [${cmd.join(' ')}], exit code ${r.exitCode}`,
+          details: { causes: [{ reason: 'ExitCode', message: String(r.exitCode) }] },
+        };
+    ws.send(frame(ERROR, JSON.stringify(status)), { binary: true });
+  } catch (e) {
+    const s = e instanceof StatusError ? e.status : internalError((e as Error).message).status;
+    ws.send(frame(ERROR, JSON.stringify(s)), { binary: true });
+  }
+  ws.close(1000);
+}

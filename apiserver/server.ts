@@ -17,6 +17,7 @@ import { Metrics } from './metrics.js';
 import { startCompaction, DEFAULT_COMPACTION_INTERVAL_MS } from './compaction.js';
 import { discoveryRouter } from './discovery.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
+import { EXEC_PROTOCOLS, serveExecWebSocket } from './pod-proxy.js';
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -116,10 +117,23 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   server.keepAliveTimeout = 65_000;
   // WebSocket watches: the same stream as ?watch=true, one message per event.
   const wss = new WebSocketServer({ noServer: true });
+  const execWss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams) as Query;
     const ri = parseRequestInfo('GET', url.pathname, query);
+    if (ri?.info?.kind === 'Pod' && ri.subresource === 'exec' && ri.namespace && ri.name) {
+      // kubectl exec: a WebSocket upgrade with the channel.k8s.io subprotocols.
+      const command = url.searchParams.getAll('command');
+      const q: Query = { ...query, command };
+      execWss.handleUpgrade(req, socket, head, (ws) => {
+        void serveExecWebSocket(ws, registry, ri.namespace!, ri.name!, q);
+      });
+      return;
+    }
     if (!ri || ri.verb !== 'watch' || !ri.info) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n' + JSON.stringify(notFoundPath().status));
       return;
@@ -172,6 +186,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       stopCompaction?.();
       registry.close();
       for (const ws of wss.clients) ws.terminate();
+      for (const ws of execWss.clients) ws.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

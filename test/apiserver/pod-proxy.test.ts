@@ -1,7 +1,12 @@
 // pods/log and pods/exec are proxied to the pod's kubelet, found through its Node's
 // InternalIP and daemonEndpoints.kubeletEndpoint.Port. A stand-in kubelet HTTP server
 // records what it was asked.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, pod, startTestServer, type TestServer } from './harness.js';
@@ -88,5 +93,61 @@ describe('pods/exec', () => {
     const f = await call(t.url, 'POST', '/api/v1/namespaces/default/pods/duo/exec?command=false&container=side');
     expect(f.body.exitCode).toBe(1);
     expect((await call(t.url, 'POST', '/api/v1/namespaces/default/pods/solo/exec')).status).toBe(400);
+  });
+});
+
+describe('pods/exec over WebSocket (v5.channel.k8s.io)', () => {
+  function execWS(query: string): Promise<{ protocol: string; frames: Buffer[] }> {
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/v1/namespaces/default/pods/solo/exec?${query}`, ['v5.channel.k8s.io']);
+    const frames: Buffer[] = [];
+    ws.on('message', (d) => frames.push(Buffer.from(d as Buffer)));
+    return new Promise((resolve, reject) => {
+      ws.on('close', () => resolve({ protocol: ws.protocol, frames }));
+      ws.on('error', reject);
+    });
+  }
+
+  it('sends stdout on channel 1 and a Success Status on channel 3', async () => {
+    const r = await execWS('command=echo&command=hi&stdout=true&stderr=true');
+    expect(r.protocol).toBe('v5.channel.k8s.io');
+    expect(r.frames[0]![0]).toBe(1);
+    expect(r.frames[0]!.subarray(1).toString()).toBe('ran echo hi\n');
+    const last = r.frames[r.frames.length - 1]!;
+    expect(last[0]).toBe(3);
+    expect(JSON.parse(last.subarray(1).toString())).toMatchObject({ status: 'Success' });
+  });
+
+  it('reports a non-zero exit code as NonZeroExitCode with the code as a cause', async () => {
+    const r = await execWS('command=false&stdout=true');
+    const status = JSON.parse(r.frames[r.frames.length - 1]!.subarray(1).toString());
+    expect(status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '1' }] } });
+  });
+
+  const kubectl = '/usr/bin/kubectl';
+  it.skipIf(!fs.existsSync(kubectl))('the real kubectl exec works end to end (stdout and exit code)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kubectl-exec-'));
+    try {
+      const kubeconfig = path.join(dir, 'config');
+      fs.writeFileSync(kubeconfig, [
+        'apiVersion: v1', 'kind: Config', 'current-context: t',
+        'clusters: [{name: t, cluster: {server: "' + t.url + '"}}]',
+        'contexts: [{name: t, context: {cluster: t, user: u, namespace: default}}]',
+        'users: [{name: u, user: {}}]',
+      ].join('\n'));
+      // Asynchronously: the API server answering kubectl runs in this process.
+      const run = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(kubectl, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache'), ...args], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+          resolve({ status: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0, stdout, stderr });
+        });
+      });
+      const ok = await run('exec', 'solo', '--', 'echo', 'hello');
+      expect(ok.stderr).toBe('');
+      expect(ok.stdout).toBe('ran echo hello\n');
+      expect(ok.status).toBe(0);
+      const bad = await run('exec', 'solo', '--', 'false');
+      expect(bad.status).toBe(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
