@@ -175,6 +175,8 @@ interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   res: http.IncomingMessage;
+  /** The whole body, for non-streaming requests. */
+  text?: string;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -259,8 +261,7 @@ export class RestClient {
 
   /** request() with repeated query keys allowed (exec's command=..&command=..). */
   async requestQ<T = unknown>(method: string, path: string, opts: Omit<RequestOptions, 'query'> & { query?: Query }): Promise<T> {
-    const { res } = await this.send(method, path, opts, false);
-    const text = await readAll(res);
+    const { res, text = '' } = await this.send(method, path, opts, false);
     if (!text) return undefined as T;
     const ct = String(res.headers['content-type'] ?? '');
     if (ct.includes('json') || (!ct && /^[[{]/.test(text))) {
@@ -336,7 +337,17 @@ export class RestClient {
       let wait: number | undefined;
       try {
         const raw = await this.once(base, method, pathQuery, bodyText, contentType, opts.accept, timeoutMs, streaming, opts.signal);
-        if (raw.status >= 200 && raw.status < 300) return raw;
+        if (raw.status >= 200 && raw.status < 300) {
+          if (streaming) return raw;
+          // Read the body inside the retry loop: a body cut short is a connection failure.
+          try {
+            raw.text = await readAll(raw.res);
+          } catch (e) {
+            if (opts.signal?.aborted) throw abortError();
+            throw new ConnectionError(`${method} ${base}${pathQuery}: reading the response: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code ?? 'ECONNRESET', true);
+          }
+          return raw;
+        }
         const text = await readAll(raw.res).catch(() => '');
         const err = statusErrorFrom(raw.status, text, headerOne(raw.headers['retry-after']));
         const retryable = raw.status === 429 || raw.status === 503 || (raw.status >= 500 && retrySafe);

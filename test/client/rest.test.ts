@@ -274,6 +274,20 @@ describe('RestClient over HTTP', () => {
     expect(seen).toHaveLength(3);
   });
 
+  it('retries a GET whose response body was cut short', async () => {
+    const { url, seen } = await fake((_req, res, n) => {
+      if (n === 1) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+        res.write('{"items":[');
+        setTimeout(() => res.socket?.destroy(), 10);
+        return;
+      }
+      json(res, 200, { items: [] });
+    });
+    expect(await client(url).request('GET', '/api/v1/pods')).toEqual({ items: [] });
+    expect(seen).toHaveLength(2);
+  });
+
   it('times out a request that gets no answer', async () => {
     const { url } = await fake(() => { /* never answers */ });
     const err = await client(url, { retries: 0 }).request('GET', '/slow', { timeoutMs: 100 }).catch((e) => e);
