@@ -187,4 +187,21 @@ describe('controller-manager against a real API server', () => {
     expect(podsOf('stuck').filter(isReady).length).toBeGreaterThanOrEqual(3);
     expect(d.status?.conditions?.find((x) => x.type === 'Progressing')?.message).toMatch(/^ReplicaSet "stuck-\w+" has timed out progressing\.$/);
   });
+
+  it("Kubernetes' proportional scaling example: 10 replicas, maxSurge 3, maxUnavailable 2, scaled to 15 mid-rollout → +3 old, +2 new", async () => {
+    await deployments().create(webDeployment('prop', 10, 'img:A', { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } }));
+    await rolledOut('prop', 10, 'img:A');
+    // The new image never becomes Ready, so the rollout stops at old 8 / new 5.
+    await setImage('prop', 'img:broken');
+    const sizes = async () => {
+      const rss = await rsOf('prop');
+      const old = rss.find((r) => r.spec.template?.spec.containers[0]!.image === 'img:A');
+      const neu = rss.find((r) => r.spec.template?.spec.containers[0]!.image === 'img:broken');
+      return [old?.spec.replicas, neu?.spec.replicas];
+    };
+    await waitFor(async () => { const [o, n] = await sizes(); return o === 8 && n === 5; }, 90_000, () => 'rollout stalled at 8/5');
+    const scale = await deployments().getScale('prop', 'default');
+    await deployments().updateScale('prop', { ...scale, spec: { replicas: 15 } }, 'default');
+    await waitFor(async () => { const [o, n] = await sizes(); return o === 11 && n === 7; }, 90_000, () => "scaled proportionally to 11/7");
+  });
 });
