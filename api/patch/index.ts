@@ -1,6 +1,7 @@
 // The three patch types the API server accepts, by content type, and server-side apply.
 export * from './merge.js';
 export * from './apply.js';
+export * from './last-applied.js';
 export * from './json.js';
 export * from './strategic.js';
 import { applyJSONPatch } from './json.js';

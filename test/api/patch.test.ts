@@ -281,15 +281,19 @@ describe('matches patches recorded from kubectl v1.32', async () => {
   const url = await import('node:url');
   const dir = path.dirname(url.fileURLToPath(import.meta.url));
   const fx = JSON.parse(fs.readFileSync(path.join(dir, 'fixtures/kubectl-apply-v1.32.json'), 'utf8'));
-  it('client-side apply: byte-identical three-way patch', () => {
-    const original = JSON.parse(fx.live.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+  it('client-side apply: byte-identical three-way patch', async () => {
+    const { clientSideApplyPatch, getLastApplied, lastAppliedConfiguration } = await import('../../api/patch/last-applied.js');
     const file = structuredClone(fx.file);
     file.metadata.namespace = 'default';
-    // kubectl stores the file (keys sorted, as Go marshals) as the new last-applied annotation.
-    const sortKeys = (v: any): any => (Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])])) : v);
-    const modified = structuredClone(file);
-    modified.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(sortKeys({ ...file, metadata: { ...file.metadata, annotations: {} } })) + '\n' };
-    expect(JSON.stringify(createThreeWayMergePatch(original, modified, fx.live, 'Deployment'))).toBe(fx.patch);
+    const { patch, changed } = clientSideApplyPatch(file, fx.live, 'Deployment');
+    expect(changed).toBe(true);
+    expect(JSON.stringify(patch)).toBe(fx.patch);
+    // The annotation kubectl stored on create is what lastAppliedConfiguration gives for that file.
+    const previous = getLastApplied(fx.live)!;
+    expect(lastAppliedConfiguration(previous)).toBe(fx.live.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+    // Applying the same file to the patched object sends nothing.
+    const after = applyStrategicMergePatch(fx.live, patch, 'Deployment');
+    expect(clientSideApplyPatch(file, after, 'Deployment').changed).toBe(false);
     const applied = applyStrategicMergePatch(fx.live, JSON.parse(fx.patch), 'Deployment') as any;
     expect(applied.spec.strategy).toEqual({ type: 'Recreate' });
     expect(applied.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['init', 'nginx']);
