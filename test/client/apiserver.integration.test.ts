@@ -243,16 +243,17 @@ describe('LeaderElector against skiff apiserver', () => {
     await waitForLine(child, /LEADING proc-a/);
     child.stdout!.resume();
     child.stderr!.resume();
+    const held = await client(srv.url).leases().get('skiff-it', 'kube-system') as Lease;
+    expect(held.spec?.holderIdentity).toBe('proc-a');
     const b = elector(srv.url, 'b');
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(b.e.isLeader()).toBe(false); // a keeps renewing
+    await until(() => b.e.leader() === 'proc-a', 'b observes proc-a holding the lease');
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
     await until(() => b.e.isLeader(), 'b takes over after expiry');
     const lease = await client(srv.url).leases().get('skiff-it', 'kube-system') as Lease;
     expect(lease.spec?.holderIdentity).toBe('b');
-    expect(lease.spec?.leaseTransitions).toBe(1);
+    expect(lease.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
   });
 });
 
