@@ -239,3 +239,23 @@ function sameQuantity(a: unknown, b: unknown): boolean {
   if (isQuantity(a) && isQuantity(b)) return compareQuantities(a as string | number, b as string | number) === 0;
   return a === b;
 }
+
+/**
+ * The DefaultTolerationSeconds admission plugin: unless the pod already tolerates them,
+ * tolerate `node.kubernetes.io/not-ready` and `node.kubernetes.io/unreachable` (NoExecute)
+ * for 300 s, so pods are evicted five minutes after their node stops reporting. Kept out of
+ * applyDefaults (it is admission, applied to pods on create only); mutates and returns the pod.
+ */
+export function addDefaultTolerations<T>(pod: T, seconds = 300): T {
+  const p = pod as Obj;
+  if (!isObj(p) || !isObj(p.spec)) return pod;
+  const tolerations: Obj[] = Array.isArray(p.spec.tolerations) ? p.spec.tolerations : [];
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const covered = tolerations.some(
+      (t) => isObj(t) && (t.effect === 'NoExecute' || !t.effect) && ((t.key === key) || (!t.key && t.operator === 'Exists')),
+    );
+    if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
+  }
+  p.spec.tolerations = tolerations;
+  return pod;
+}

@@ -82,3 +82,16 @@ describe('applyDefaults', () => {
     expect(podQOSClass({ spec: { containers: [{ name: 'a', resources: { requests: { cpu: '1' } } }] } })).toBe('Burstable');
   });
 });
+
+describe('addDefaultTolerations', async () => {
+  const { addDefaultTolerations } = await import('../../api/defaults.js');
+  it('adds not-ready and unreachable for 300s unless already tolerated', () => {
+    const p = addDefaultTolerations({ metadata: {}, spec: { containers: [], tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 }] } }) as any;
+    expect(p.spec.tolerations).toEqual([
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ]);
+    const all = addDefaultTolerations({ metadata: {}, spec: { containers: [], tolerations: [{ operator: 'Exists' }] } }) as any;
+    expect(all.spec.tolerations).toEqual([{ operator: 'Exists' }]);
+  });
+});
