@@ -2,13 +2,15 @@
 //
 // Aggregation, as client-go's EventCorrelator does it: the same (object, type, reason,
 // message, source) seen again within the window (10 minutes) does not create a new Event;
-// the existing one gets count+1 and a new lastTimestamp (a merge PATCH). Recording is
+// the existing one gets count+1 and a new lastTimestamp (a merge PATCH); repeats that arrive
+// while an earlier write for them is still queued fold into it (a burst costs ~2 writes). Recording is
 // fire-and-forget: event() only appends to a bounded queue (overflow is dropped and
 // counted) and never blocks or throws; one background loop writes in order, so an Event is
 // always created before it is patched.
 //
-// Worked example: event(pod, Warning, BackOff, "restarting") three times within a minute →
+// Worked example: event(pod, Warning, BackOff, "restarting") three times a minute apart →
 // POST events {name: "web-1.187a3f…", count: 1}, then PATCH count 2, then PATCH count 3.
+// The same three in one burst → POST count 1 (already sending), then one PATCH count 3.
 import type { KubeObject } from '../api/meta.js';
 import { now as nowTime } from '../api/meta.js';
 import type { Event, ObjectReference } from '../api/core.js';
@@ -101,11 +103,13 @@ export class EventRecorder {
   private readonly aggregator: EventAggregator;
   private readonly maxQueue: number;
   private readonly queue: Pending[] = [];
+  /** Queued (not yet sending) writes by aggregation key: a burst of repeats becomes one write. */
+  private readonly queuedByKey = new Map<string, Pending>();
   private writing = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   /** For diagnostics: events dropped because the queue was full, and writes that failed. */
-  readonly stats = { dropped: 0, failed: 0, created: 0, patched: 0 };
+  readonly stats = { dropped: 0, failed: 0, created: 0, patched: 0, coalesced: 0 };
 
   constructor(client: RestClient, source: { component: string; host?: string }, opts: EventRecorderOptions = {}) {
     this.client = client;
@@ -118,14 +122,23 @@ export class EventRecorder {
   event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     try {
       if (this.closed) return;
-      if (this.queue.length >= this.maxQueue) {
+      const ref = objectReference(obj);
+      const key = aggregationKey(ref, type, reason, message, this.source);
+      const queued = this.queuedByKey.get(key);
+      if (queued === undefined && this.queue.length >= this.maxQueue) {
         this.stats.dropped++;
         return;
       }
-      const ref = objectReference(obj);
-      const key = aggregationKey(ref, type, reason, message, this.source);
       const ts = nowTime();
       const write = this.aggregator.observe(key, ref.name ?? '', Date.now(), ts);
+      if (queued && write.action === 'patch' && write.name === queued.write.name) {
+        // Not sent yet: fold this repeat into the queued write (it will carry the latest count).
+        queued.write.count = write.count;
+        queued.event.count = write.count;
+        queued.event.lastTimestamp = ts;
+        this.stats.coalesced++;
+        return;
+      }
       const event: Event = {
         apiVersion: 'v1', kind: 'Event',
         // Events about cluster-scoped objects (Nodes) live in 'default', as in Kubernetes.
@@ -135,7 +148,9 @@ export class EventRecorder {
         firstTimestamp: write.firstTimestamp, lastTimestamp: ts, count: write.count,
         reportingComponent: this.source.component, reportingInstance: this.source.host ?? '',
       };
-      this.queue.push({ key, write, event });
+      const pending: Pending = { key, write, event };
+      this.queue.push(pending);
+      this.queuedByKey.set(key, pending);
       if (!this.writing) void this.drain();
     } catch (e) {
       this.stats.failed++;
@@ -165,6 +180,7 @@ export class EventRecorder {
     this.writing = true;
     try {
       for (let p = this.queue.shift(); p; p = this.queue.shift()) {
+        if (this.queuedByKey.get(p.key) === p) this.queuedByKey.delete(p.key);
         try {
           await this.write(p);
         } catch (e) {
