@@ -235,7 +235,7 @@ export class RestClient {
     return this.servers[this.current]!;
   }
 
-  /** Close idle keep-alive sockets (open streams are not touched). */
+  /** Destroy every socket of this client (idle keep-alives and open streams alike); for shutdown. */
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
