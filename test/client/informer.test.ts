@@ -163,6 +163,18 @@ describe('Informer against a fake API server', () => {
     await until(() => log.includes('add b'), 'recovery');
   });
 
+  it('syncs once a server that was down at start comes up', async () => {
+    const { srv, inf, log } = await setup();
+    srv.put(R, pod('a'));
+    await srv.stop();
+    inf.start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inf.hasSynced()).toBe(false);
+    await srv.start();
+    await inf.waitForSync();
+    expect(log).toEqual(['add a']);
+  });
+
   it('resyncs: onUpdate(obj, obj) for every cached object', async () => {
     const { srv, inf, log } = await setup({ resyncMs: 50 });
     srv.put(R, pod('a'));
