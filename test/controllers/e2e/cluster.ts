@@ -49,6 +49,15 @@ export class Cluster {
     return this.url;
   }
 
+  /** PUT deployments/NAME/scale, retrying when a controller's write got in between (409). */
+  async scale(name: string, replicas: number, namespace = 'default'): Promise<void> {
+    await waitFor(async () => {
+      const scale = await this.client.deployments().getScale(name, namespace);
+      await this.client.deployments().updateScale(name, { ...scale, spec: { replicas } }, namespace);
+      return true;
+    }, 60_000, () => `scale ${name} to ${replicas}`);
+  }
+
   controllerManager(extra: string[] = []): Proc {
     return this.start(['controller-manager', '--server', this.url, ...extra]);
   }

@@ -52,9 +52,7 @@ describe('controller-manager restarts and leader election', () => {
     };
     pods.addEventHandler({ onAdd: check, onUpdate: check, onDelete: check });
 
-    const d = await c.client.deployments().get('phoenix', 'default');
-    d.spec.template.spec.containers[0]!.image = 'img:B';
-    await c.client.deployments().update(d);
+    await c.client.deployments().patch('phoenix', { spec: { template: { spec: { containers: [{ name: 'main', image: 'img:B' }] } } } }, 'strategic', { namespace: 'default' });
     // Wait until the rollout is under way, but not done, then kill the controller-manager.
     await waitFor(() => {
       const b = active('phoenix').filter((p) => p.spec.containers[0]!.image === 'img:B').length;
@@ -97,8 +95,7 @@ describe('controller-manager restarts and leader election', () => {
     expect(after.spec?.holderIdentity).toBe('cm-2');
 
     // The new leader acts: a scale-up converges.
-    const scale = await c.client.deployments().getScale('duo', 'default');
-    await c.client.deployments().updateScale('duo', { ...scale, spec: { replicas: 6 } }, 'default');
+    await c.scale('duo', 6);
     await rolledOut('duo', 6, 'img:A');
 
     // Graceful stop releases the lease.

@@ -115,8 +115,7 @@ describe('controller-manager against a real API server', () => {
     await deployments().create(webDeployment('scaler', 10, 'img:A'));
     await rolledOut('scaler', 10, 'img:A');
     for (const n of [3, 20]) {
-      const scale = await deployments().getScale('scaler', 'default');
-      await deployments().updateScale('scaler', { ...scale, spec: { replicas: n } }, 'default');
+      await c.scale('scaler', n);
       await rolledOut('scaler', n, 'img:A');
     }
     expect(await rsOf('scaler')).toHaveLength(1);
@@ -200,8 +199,7 @@ describe('controller-manager against a real API server', () => {
       return [old?.spec.replicas, neu?.spec.replicas];
     };
     await waitFor(async () => { const [o, n] = await sizes(); return o === 8 && n === 5; }, 90_000, () => 'rollout stalled at 8/5');
-    const scale = await deployments().getScale('prop', 'default');
-    await deployments().updateScale('prop', { ...scale, spec: { replicas: 15 } }, 'default');
+    await c.scale('prop', 15);
     await waitFor(async () => { const [o, n] = await sizes(); return o === 11 && n === 7; }, 90_000, () => "scaled proportionally to 11/7");
   });
 });
