@@ -315,8 +315,8 @@ export class RestClient {
   }
 
   /**
-   * One request with retries and fail-over; resolves with a 2xx response whose body is unread.
-   * For streams the timeout covers only connecting.
+   * One request with retries and fail-over; resolves with a 2xx response, its body read
+   * into `text` (or left unread for streams). For streams the timeout covers only connecting.
    */
   private async send(method: string, path: string, opts: Omit<RequestOptions, 'query'> & { query?: Query }, streaming: boolean): Promise<RawResponse> {
     const retries = opts.retries ?? this.retries;
@@ -326,7 +326,6 @@ export class RestClient {
     const retrySafe = isRetrySafe(method, path, opts.body, contentType);
     const pathQuery = path + encodeQuery(opts.query);
     let attempt = 0;
-    let lastErr: unknown;
     // Servers tried since the last backoff: a refused connection moves to the next URL at once
     // and only backs off after every URL has refused.
     let triedThisRound = 0;
@@ -352,13 +351,11 @@ export class RestClient {
         const err = statusErrorFrom(raw.status, text, headerOne(raw.headers['retry-after']));
         const retryable = raw.status === 429 || raw.status === 503 || (raw.status >= 500 && retrySafe);
         if (!retryable || attempt >= retries) throw err;
-        lastErr = err;
         const ra = err.status.details?.retryAfterSeconds ?? Number.parseInt(headerOne(raw.headers['retry-after']) ?? '', 10);
         wait = Number.isFinite(ra) && ra > 0 ? Math.min(ra * 1000, 60_000) : backoffDelay(attempt, this.baseBackoffMs, this.maxBackoffMs);
       } catch (e) {
         if (!(e instanceof ConnectionError)) throw e;
         if (opts.signal?.aborted) throw abortError();
-        lastErr = e;
         const canRetry = !e.maybeSent || (retrySafe && (e.code !== 'ETIMEDOUT' || method.toUpperCase() === 'GET'));
         if (!canRetry || attempt >= retries) throw e;
         if (!e.maybeSent && this.servers.length > 1) {
@@ -372,7 +369,6 @@ export class RestClient {
       triedThisRound = 0;
       attempt++;
       await sleep(wait, opts.signal);
-      void lastErr;
     }
   }
 
