@@ -4,7 +4,10 @@
 //
 // Revisions: one cluster-wide counter, incremented once per successful write transaction.
 // A key's modRevision is the revision of its last write, and becomes the object's
-// metadata.resourceVersion.
+// metadata.resourceVersion. As in etcd, an empty store is at revision 1 (the first write is 2).
+//
+// KeyValues, events and event arrays handed out are shared (the embedded store freezes its
+// KeyValues and gives one event array to every watcher of a prefix): treat them as read-only.
 
 export interface KeyValue {
   key: string;
@@ -50,7 +53,11 @@ export interface TxnResult {
   succeeded: boolean;
   /** Store revision after the transaction (unchanged if it failed or wrote nothing). */
   revision: number;
-  /** On success: the new kv of each put (deletes yield the deleted kv with the delete's revision as modRevision). */
+  /**
+   * On success: the new kv of each put (deletes yield the deleted kv with the delete's revision
+   * as modRevision), in op order. A delete of a key that does not exist writes nothing and
+   * yields no entry (guard deletes with a compare when you need the entry).
+   */
   results: KeyValue[];
   /** On failure: the current kv of each compared key (undefined if it does not exist). */
   current: (KeyValue | undefined)[];
@@ -82,7 +89,11 @@ export interface Storage {
   readonly compactedRevision: number;
 
   get(key: string): Promise<KeyValue | undefined>;
-  /** All keys with the given prefix, in key order. */
+  /**
+   * All keys with the given prefix, in key order. A revision below compactedRevision fails
+   * with 410 Expired, one above the current revision with 504 (Kubernetes' "Too large
+   * resource version").
+   */
   range(prefix: string, opts?: RangeOptions): Promise<RangeResult>;
   /**
    * If every compare holds, apply the ops atomically at one new revision and resolve once
@@ -92,9 +103,13 @@ export interface Storage {
   /**
    * Deliver every event on keys under `prefix` with revision > afterRevision, in order, then
    * live events as they happen. afterRevision < compactedRevision fails with 410 Expired.
+   * Callbacks never run inside watch() itself; a watch from the future waits for its revision.
    */
   watch(prefix: string, afterRevision: number, callbacks: WatchCallbacks): WatchHandle;
-  /** Forget history below `revision`; reads and watches older than it get 410. */
+  /**
+   * Forget history below `revision`; reads and watches older than it get 410. A revision at or
+   * below compactedRevision is a no-op; one above the current revision is an error.
+   */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;
 }
