@@ -250,7 +250,7 @@ function mergeApplied(live: unknown, config: unknown, shape: Shape): unknown {
   if (isPlainObject(config)) {
     const out: Obj = isPlainObject(live) ? deepCopy(live) : {};
     for (const [k, v] of Object.entries(config)) {
-      if (v === undefined) continue;
+      if (v === undefined || k === '__proto__') continue;
       // An explicit null in an apply configuration means "no opinion" here; it owns nothing.
       if (v === null) continue;
       out[k] = mergeApplied(out[k], v, childShape(shape, k));

@@ -30,7 +30,9 @@ export function parsePointer(pointer: string): string[] {
     .split('/')
     .map((t) => {
       if (/~[^01]|~$/.test(t)) throw badRequest(`invalid JSON pointer ${JSON.stringify(pointer)}: '~' must be followed by 0 or 1`);
-      return t.replace(/~1/g, '/').replace(/~0/g, '~');
+      const token = t.replace(/~1/g, '/').replace(/~0/g, '~');
+      if (token === '__proto__') throw badRequest(`invalid JSON pointer ${JSON.stringify(pointer)}: '__proto__' is not a field name`);
+      return token;
     });
 }
 

@@ -15,7 +15,8 @@ export function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepCopy) as T;
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = deepCopy(x);
+    // '__proto__' as a key would replace the copy's prototype instead of adding a field.
+    for (const [k, x] of Object.entries(v)) if (x !== undefined && k !== '__proto__') out[k] = deepCopy(x);
     return out as T;
   }
   return v;
@@ -43,6 +44,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return deepCopy(patch);
   const out: Record<string, unknown> = isPlainObject(target) ? deepCopy(target) : {};
   for (const [k, v] of Object.entries(patch)) {
+    if (k === '__proto__') continue;
     if (v === null) delete out[k];
     else if (v !== undefined) out[k] = applyMergePatch(out[k], v);
   }

@@ -305,3 +305,16 @@ describe('matches patches recorded from kubectl v1.32', async () => {
     expect(applied.metadata.labels).toEqual({ app: 'web' });
   });
 });
+
+describe('hostile keys', () => {
+  it('never lets __proto__ reach a prototype', () => {
+    const evil = JSON.parse('{"__proto__":{"polluted":true},"a":1}');
+    const merged = applyMergePatch({}, evil) as any;
+    expect(merged).toEqual({ a: 1 });
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    const smp = applyStrategicMergePatch({}, JSON.parse('{"metadata":{"__proto__":{"polluted":true}}}'), 'Pod') as any;
+    expect(Object.getPrototypeOf(smp.metadata)).toBe(Object.prototype);
+    expect(statusOf(() => applyJSONPatch({}, [{ op: 'add', path: '/__proto__', value: { polluted: true } }])).code).toBe(400);
+    expect(({} as any).polluted).toBeUndefined();
+  });
+});
