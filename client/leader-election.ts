@@ -23,7 +23,10 @@ export interface LeaderElectionOptions {
   leaseDurationMs?: number; // 15000
   renewDeadlineMs?: number; // 10000
   retryPeriodMs?: number; // 2000
-  /** Called on becoming leader; the signal aborts when leadership is lost or stop() is called. */
+  /**
+   * Called on becoming leader; the signal aborts when leadership is lost or stop() is called.
+   * If it returns a promise, stop() waits for it (up to renewDeadline) before releasing the Lease.
+   */
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
   onStoppedLeading?(): void;
   /** Called whenever the observed holder changes (including to ourselves). */
@@ -90,6 +93,8 @@ export class LeaderElector {
   private observedHolder = '';
   private runPromise: Promise<void> | undefined;
   private failuresInARow = 0;
+  /** What onStartedLeading returned, if a promise: stop() waits for it before releasing. */
+  private leaderWork: Promise<void> | undefined;
 
   constructor(opts: LeaderElectionOptions) {
     const leaseDurationMs = opts.leaseDurationMs ?? 15_000;
@@ -146,8 +151,14 @@ export class LeaderElector {
         }
       }
       const wasLeading = this.leading;
+      const leaderWork = this.leaderWork;
       this.loseLeadership();
-      if (this.stopped && wasLeading) await this.release();
+      if (this.stopped && wasLeading) {
+        // Let the leader's work wind down (bounded by renewDeadline) before handing over, so
+        // the successor does not start while we are still writing.
+        if (leaderWork) await Promise.race([leaderWork.catch(() => {}), delay(this.o.renewDeadlineMs)]);
+        await this.release();
+      }
     }
   }
 
@@ -159,10 +170,11 @@ export class LeaderElector {
     this.leading = true;
     this.leaderAc = new AbortController();
     const signal = this.leaderAc.signal;
+    this.leaderWork = undefined;
     try {
       const r = this.o.onStartedLeading(signal);
-      if (r && typeof (r as Promise<void>).catch === 'function') {
-        (r as Promise<void>).catch((e) => console.error(`leader election ${this.o.name}: onStartedLeading failed:`, e));
+      if (r && typeof (r as Promise<void>).then === 'function') {
+        this.leaderWork = (r as Promise<void>).catch((e) => console.error(`leader election ${this.o.name}: onStartedLeading failed:`, e));
       }
     } catch (e) {
       console.error(`leader election ${this.o.name}: onStartedLeading threw:`, e);
@@ -259,4 +271,8 @@ export class LeaderElector {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
 }

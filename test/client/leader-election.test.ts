@@ -122,6 +122,30 @@ describe('LeaderElector against a fake API server', () => {
     expect(after.spec!.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
+  it('stop() lets the leader\'s work wind down before releasing the Lease', async () => {
+    const srv = await new FakeApiServer().start();
+    cleanups.push(() => srv.stop());
+    const client = new RestClient({ server: srv.url, retries: 0 });
+    cleanups.push(() => client.close());
+    let wound = false;
+    let holderWhenWound: string | undefined;
+    const e = new LeaderElector({
+      client, namespace: 'kube-system', name: 'wind', identity: 'w', ...timing,
+      onStartedLeading: async (signal) => {
+        await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+        await new Promise((r) => setTimeout(r, 100)); // e.g. workers finishing their keys
+        holderWhenWound = (srv.get('apis/coordination.k8s.io/v1/leases', 'kube-system', 'wind') as unknown as Lease).spec?.holderIdentity ?? '';
+        wound = true;
+      },
+    });
+    void e.run();
+    await until(() => e.isLeader(), 'leading');
+    await e.stop();
+    expect(wound).toBe(true);
+    expect(holderWhenWound).toBe('w'); // still ours while winding down
+    expect((srv.get('apis/coordination.k8s.io/v1/leases', 'kube-system', 'wind') as unknown as Lease).spec?.holderIdentity).toBe('');
+  });
+
   it('a leader that vanishes without releasing is replaced after the lease expires, and itself steps down', async () => {
     const srv = await new FakeApiServer().start();
     cleanups.push(() => srv.stop());
