@@ -791,9 +791,14 @@ export function findUnknownFields(schema: z.ZodType, value: unknown, path: reado
   }
 }
 
-/** The 400 kube-apiserver answers under `fieldValidation=Strict`. */
-export function strictDecodingError(unknownFields: string[]): StatusError {
-  return badRequest(`strict decoding error: ${unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`);
+/**
+ * The 400 kube-apiserver answers under `fieldValidation=Strict`. With the kind, the message
+ * has the apiserver's prefix: `Deployment in version "v1" cannot be handled as a Deployment:
+ * strict decoding error: unknown field "spec.foo"`.
+ */
+export function strictDecodingError(unknownFields: string[], gvk?: { kind: string; version: string }): StatusError {
+  const detail = `strict decoding error: ${unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`;
+  return badRequest(gvk ? `${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: ${detail}` : detail);
 }
 
 /** Unknown fields of an object of `kind` (empty for kinds without a schema). */

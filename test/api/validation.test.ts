@@ -195,6 +195,7 @@ describe('strict field validation', () => {
     expect(unknownFieldsOf('Deployment', deployment())).toEqual([]);
     expect(strictDecodingError(['spec.foo', 'spec.bar']).message).toBe('strict decoding error: unknown field "spec.foo", unknown field "spec.bar"');
     expect(strictDecodingError(['spec.foo']).code).toBe(400);
+    expect(strictDecodingError(['spec.foo'], { kind: 'Deployment', version: 'v1' }).message).toBe('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"');
   });
   it('walks unions, records, nullable and free-form maps', () => {
     const S = z.object({
