@@ -19,12 +19,13 @@ export function newDefaultFramework(allNodes: () => readonly NodeInfo[], opts: F
   const taints = new TaintToleration();
   const affinity = new NodeAffinity();
   const fit = new NodeResourcesFit();
+  const spread = new PodTopologySpread(allNodes);
   return new Framework(
-    [new NodeUnschedulable(), new NodeName(), new NodeReady(), taints, affinity, new NodePorts(), fit],
+    [new NodeUnschedulable(), new NodeName(), new NodeReady(), taints, affinity, new NodePorts(), fit, spread],
     [
       { plugin: taints, weight: 3 },
       { plugin: affinity, weight: 2 },
-      { plugin: new PodTopologySpread(allNodes), weight: 2 },
+      { plugin: spread, weight: 2 },
       { plugin: fit, weight: 1 },
       { plugin: new BalancedAllocation(), weight: 1 },
     ],

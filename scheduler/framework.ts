@@ -32,8 +32,12 @@ export class CycleState {
 
 export interface FilterPlugin {
   readonly name: string;
-  /** Per-pod preparation; a Status here rejects the pod on every node at once. */
-  preFilter?(state: CycleState, pod: Pod): Status | null;
+  /**
+   * Per-pod preparation; a Status here rejects the pod on every node at once. 'skip' says
+   * the filter has nothing to check for this pod (k8s: PreFilter returning Skip), so it is
+   * not called per node at all.
+   */
+  preFilter?(state: CycleState, pod: Pod): Status | null | 'skip';
   filter(state: CycleState, pod: Pod, node: NodeInfo): Status | null;
 }
 
@@ -147,16 +151,19 @@ export class Framework {
     if (all.length === 0) throw new FitError(0, diagnosis);
 
     const state = new CycleState();
+    const filters: FilterPlugin[] = [];
     for (const p of this.filterPlugins) {
       const st = p.preFilter?.(state, pod);
+      if (st === 'skip') continue;
       if (st) {
         diagnosis.preFilterMsg = st.reasons.join(', ');
         diagnosis.unschedulablePlugins.add(p.name);
         throw new FitError(all.length, diagnosis);
       }
+      filters.push(p);
     }
 
-    const feasible = this.findNodesThatPassFilters(state, pod, all, diagnosis);
+    const feasible = this.findNodesThatPassFilters(state, pod, all, diagnosis, filters);
     if (feasible.length === 0) throw new FitError(all.length, diagnosis);
     const evaluatedNodes = feasible.length + diagnosis.nodeToStatus.size;
     if (feasible.length === 1) {
@@ -167,13 +174,18 @@ export class Framework {
   }
 
   /** Filters from the rotating start index until enough feasible nodes are found. */
-  findNodesThatPassFilters(state: CycleState, pod: Pod, all: readonly NodeInfo[], diagnosis: Diagnosis): NodeInfo[] {
+  findNodesThatPassFilters(
+    state: CycleState,
+    pod: Pod,
+    all: readonly NodeInfo[],
+    diagnosis: Diagnosis,
+    filters: readonly FilterPlugin[] = this.filterPlugins,
+  ): NodeInfo[] {
     const n = all.length;
     const want = numFeasibleNodesToFind(n, this.opts.percentageOfNodesToScore);
     const feasible: NodeInfo[] = [];
     const start = this.nextStartNodeIndex % n;
     let processed = 0;
-    const filters = this.filterPlugins;
     for (let i = 0; i < n && feasible.length < want; i++) {
       const ni = all[(start + i) % n]!;
       processed++;

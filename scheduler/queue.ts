@@ -28,14 +28,14 @@ export interface QueuedPodInfo {
 export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'AssignedPodDelete' | 'UnschedulableTimeout';
 
 /**
- * Which filter plugins a cluster event can satisfy. A pod rejected only by NodePorts does
- * not need to be retried when a node's labels change... except that node events can change
- * anything about a node, so they wake every pod; a deleted pod frees resources and ports.
+ * Which rejections a cluster event can undo. Node events can change anything about a node,
+ * so they wake every pod; a deleted assigned pod frees resources and ports and lowers
+ * spread counts, but cannot remove a taint or add a label.
  */
 export function eventCanHelp(event: ClusterEvent, rejectedBy: Set<string>): boolean {
   if (event === 'NodeAdd' || event === 'NodeUpdate' || event === 'UnschedulableTimeout') return true;
   if (rejectedBy.size === 0) return true;
-  for (const p of rejectedBy) if (p === 'NodeResourcesFit' || p === 'NodePorts') return true;
+  for (const p of rejectedBy) if (p === 'NodeResourcesFit' || p === 'NodePorts' || p === 'PodTopologySpread') return true;
   return false;
 }
 

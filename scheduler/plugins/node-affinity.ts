@@ -91,8 +91,10 @@ export function requiredMatches(s: RequiredState, node: NodeInfo): boolean {
 export class NodeAffinity implements FilterPlugin, ScorePlugin {
   readonly name = NAME;
 
-  preFilter(state: CycleState, pod: Pod): Status | null {
-    state.write(REQ_KEY, compileRequired(pod));
+  preFilter(state: CycleState, pod: Pod): Status | null | 'skip' {
+    const req = compileRequired(pod);
+    if (req.nodeSelector.length === 0 && !req.terms) return 'skip';
+    state.write(REQ_KEY, req);
     return null;
   }
 

@@ -19,8 +19,10 @@ export function portsConflict(used: NodeInfo['usedPorts'], want: readonly HostPo
 
 export class NodePorts implements FilterPlugin {
   readonly name = NAME;
-  preFilter(state: CycleState, pod: Pod): Status | null {
-    state.write(KEY, podHostPorts(pod));
+  preFilter(state: CycleState, pod: Pod): Status | null | 'skip' {
+    const ports = podHostPorts(pod);
+    if (ports.length === 0) return 'skip';
+    state.write(KEY, ports);
     return null;
   }
   filter(state: CycleState, _pod: Pod, node: NodeInfo): Status | null {

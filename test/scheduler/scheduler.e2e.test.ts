@@ -223,6 +223,34 @@ describe('skiff scheduler against a real API server', () => {
     expect(counts).toEqual({ n1: 3, n2: 3, n3: 3 });
   });
 
+  it('honours a pod\'s own topologySpreadConstraints (DoNotSchedule across zones)', async () => {
+    await addNode('za-1', { labels: { 'topology.kubernetes.io/zone': 'a' } });
+    await addNode('za-2', { labels: { 'topology.kubernetes.io/zone': 'a' } });
+    await addNode('zb-1', { labels: { 'topology.kubernetes.io/zone': 'b' } });
+    startScheduler();
+    for (let i = 0; i < 6; i++) {
+      const pod: Pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `zoned-${i}`, namespace: 'default', labels: { app: 'zoned' } },
+        spec: {
+          containers: [{ name: 'c', image: 'busybox' }],
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'zoned' } } },
+          ],
+        },
+      };
+      await client.pods().create(pod, { namespace: 'default' });
+      await waitBound(`zoned-${i}`); // one at a time, so each decision sees the previous ones
+    }
+    const zones: Record<string, number> = {};
+    for (let i = 0; i < 6; i++) {
+      const z = (await nodeOf(`zoned-${i}`))!.startsWith('za') ? 'a' : 'b';
+      zones[z] = (zones[z] ?? 0) + 1;
+    }
+    expect(zones).toEqual({ a: 3, b: 3 });
+  });
+
   it('with two schedulers only the leader binds; the other takes over when it leaves', async () => {
     await addNode('n1');
     const s1 = startScheduler(['--identity', 'sched-1']);

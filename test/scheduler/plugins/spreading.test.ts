@@ -59,3 +59,58 @@ describe('PodTopologySpread (system defaults)', () => {
     expect(scores).toEqual([0]);
   });
 });
+
+describe('PodTopologySpread (the pod\'s own constraints)', () => {
+  const zoneNode = (name: string, zone: string | undefined, pods: ReturnType<typeof makePod>[] = []) =>
+    nodeInfo(makeNode(name, { labels: zone ? { 'topology.kubernetes.io/zone': zone } : {} }), pods);
+  const labelled = (name: string, app: string) => {
+    const p = makePod(name);
+    p.metadata.labels = { app };
+    return p;
+  };
+  const spreadPod = (whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway', maxSkew = 1) => {
+    const p = labelled('new', 'web');
+    p.spec.topologySpreadConstraints = [
+      { maxSkew, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable, labelSelector: { matchLabels: { app: 'web' } } },
+    ];
+    return p;
+  };
+
+  it('DoNotSchedule rejects domains that would exceed maxSkew over the least loaded domain', () => {
+    // zone a: 2 web pods, zone b: 1 web pod (+1 other app), zone-less node.
+    const a = zoneNode('a1', 'a', [labelled('w1', 'web'), labelled('w2', 'web')]);
+    const b = zoneNode('b1', 'b', [labelled('w3', 'web'), labelled('db', 'db')]);
+    const none = zoneNode('x', undefined);
+    const nodes = [a, b, none];
+    const plugin = new PodTopologySpread(() => nodes);
+    const pod = spreadPod('DoNotSchedule');
+    const state = new CycleState();
+    plugin.preFilter(state, pod);
+    // a: 2 + 1 − 1 = 2 > 1 → rejected; b: 1 + 1 − 1 = 1 → fits.
+    expect(plugin.filter(state, pod, a)).toMatchObject({ code: 'Unschedulable', reasons: ["node(s) didn't match pod topology spread constraints"] });
+    expect(plugin.filter(state, pod, b)).toBeNull();
+    expect(plugin.filter(state, pod, none)).toMatchObject({
+      code: 'UnschedulableAndUnresolvable',
+      reasons: ["node(s) didn't match pod topology spread constraints (missing required label)"],
+    });
+    const loose = spreadPod('DoNotSchedule', 2);
+    plugin.preFilter(state, loose);
+    expect(plugin.filter(state, loose, a)).toBeNull();
+  });
+
+  it('ScheduleAnyway scores the emptier domain higher and never filters', () => {
+    const a = zoneNode('a1', 'a', [labelled('w1', 'web'), labelled('w2', 'web')]);
+    const b = zoneNode('b1', 'b');
+    const nodes = [a, b];
+    const plugin = new PodTopologySpread(() => nodes);
+    const pod = spreadPod('ScheduleAnyway');
+    const state = new CycleState();
+    plugin.preFilter(state, pod);
+    expect(plugin.filter(state, pod, a)).toBeNull();
+    plugin.preScore(state, pod, nodes);
+    const scores = nodes.map((n) => plugin.score(state, pod, n));
+    plugin.normalizeScore(state, pod, scores);
+    expect(scores[1]).toBe(100);
+    expect(scores[0]).toBeLessThan(100);
+  });
+});
