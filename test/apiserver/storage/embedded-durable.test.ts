@@ -181,6 +181,44 @@ describe('embedded store on a data dir', () => {
     expect(s2.compactedRevision).toBe(s2.revision);
   });
 
+  it('a write is invisible to reads and watchers until it is durable', async () => {
+    const s = await openStore({ dataDir: tempDir() });
+    const w = collector(s, '/v/', s.revision);
+    const before = s.revision;
+    const pending = put(s, '/v/k', '1');
+    // The group commit starts on a later turn of the event loop, so nothing is durable yet.
+    expect(await s.get('/v/k')).toBeUndefined();
+    expect((await s.range('/v/')).count).toBe(0);
+    expect(s.revision).toBe(before);
+    // A compare sees the pending write (it is ordered before), but its answer waits too.
+    const loser = s.txn([{ key: '/v/k', modRevision: 0 }], [{ type: 'put', key: '/v/k', value: '2' }]);
+    let loserDone = false;
+    void loser.then(() => (loserDone = true));
+    await Promise.resolve();
+    expect(loserDone).toBe(false);
+    expect(w.events).toHaveLength(0);
+    const r = await pending;
+    expect((await loser).succeeded).toBe(false);
+    expect((await s.get('/v/k'))!.modRevision).toBe(r.revision);
+    await w.until(() => w.events.length === 1);
+  });
+
+  it('a failed log write fails the store: pending and later writes are rejected, watches end', async () => {
+    const s = await openStore({ dataDir: tempDir() });
+    await put(s, '/f/a', '1');
+    const w = collector(s, '/f/', s.revision);
+    // Pull the file out from under the log (as a dying disk would): the next write fails.
+    const wal = (s as unknown as { persistence: { wal: { fh: { close(): Promise<void> } } } }).persistence.wal;
+    await wal.fh.close();
+    const err = await put(s, '/f/b', '2').catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    await w.until(() => w.error !== undefined, 'watch ended');
+    await expect(put(s, '/f/c', '3')).rejects.toBe(err);
+    await expect(s.get('/f/a')).rejects.toBe(err);
+    open.splice(open.indexOf(s), 1);
+    await s.close().catch(() => {});
+  });
+
   it('a data dir can be open only once', async () => {
     const dir = tempDir();
     await openStore({ dataDir: dir });

@@ -200,6 +200,34 @@ export function storageContract(name: string, open: OpenStorage): void {
       expect(lateRevs).toEqual(Array.from({ length: s.revision - lateFrom }, (_, i) => lateFrom + 1 + i));
     });
 
+    it('watchers started at random moments during concurrent writes each see exactly their events', async () => {
+      const s = await fresh();
+      const prefixes = ['/z/', '/z/a/', '/z/b/', '/z/a/1', ''];
+      const watchers: { prefix: string; from: number; c: ReturnType<typeof collector> }[] = [];
+      const writes: Promise<unknown>[] = [];
+      let seed = 3;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      for (let i = 0; i < 3000; i++) {
+        const key = `/z/${rand() < 0.5 ? 'a' : 'b'}/${Math.floor(rand() * 30)}`;
+        writes.push(rand() < 0.8 ? put(s, key, String(i)) : s.txn([], [{ type: 'delete', key }]));
+        if (rand() < 0.02) {
+          const prefix = prefixes[Math.floor(rand() * prefixes.length)]!;
+          const from = Math.max(1, s.revision - Math.floor(rand() * 50));
+          watchers.push({ prefix, from, c: collector(s, prefix, from) });
+        }
+        if (rand() < 0.05) await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all(writes);
+      const all = collector(s, '', 1);
+      await all.until(() => all.events.at(-1)?.kv.modRevision === s.revision);
+      for (const w of watchers) {
+        const want = all.events.filter((e) => e.kv.modRevision > w.from && e.kv.key.startsWith(w.prefix));
+        await w.c.until(() => w.c.events.length >= want.length, `watcher ${w.prefix}@${w.from}`);
+        expect(w.c.events).toEqual(want);
+      }
+      expect(watchers.length).toBeGreaterThan(20);
+    });
+
     it('compaction: older reads and watches get 410 Expired, newer still work', async () => {
       const s = await fresh();
       await put(s, '/cp/a', '1');
