@@ -46,6 +46,8 @@ export interface InformerOptions<T> {
   indexers?: Record<string, IndexFunc<T>>;
   /** Page size of the initial and re-lists (default 500). */
   pageSize?: number;
+  /** Applied to every object before it enters the cache (e.g. drop managedFields to save memory). */
+  transform?: (obj: T) => T;
 }
 
 export interface Indexer<T> {
@@ -379,6 +381,7 @@ export class Informer<T extends KubeObject> {
 
   /** List items lack kind/apiVersion on real Kubernetes; fill them so handlers can rely on them. */
   private withTypeMeta(o: T): T {
+    if (this.opts.transform) o = this.opts.transform(o);
     if (o.kind && o.apiVersion) return o;
     o.kind ??= this.client.info.kind;
     o.apiVersion ??= this.client.info.group ? `${this.client.info.group}/${this.client.info.version}` : this.client.info.version;

@@ -183,6 +183,21 @@ describe('Informer against a fake API server', () => {
     await until(() => log.includes('resync a'), 'resync');
   });
 
+  it('applies a transform before objects enter the cache', async () => {
+    const srv = await new FakeApiServer().start();
+    cleanups.push(() => srv.stop());
+    const client = new RestClient({ server: srv.url });
+    cleanups.push(() => client.close());
+    const inf = new Informer<Pod>(client.pods(), {
+      transform: (p) => { delete p.metadata.managedFields; return p; },
+    });
+    cleanups.push(() => inf.stop());
+    srv.put(R, { ...pod('a'), metadata: { ...pod('a').metadata, managedFields: [{ manager: 'kubectl' }] } } as never);
+    inf.start();
+    await inf.waitForSync();
+    expect(inf.store.get('default/a')!.metadata.managedFields).toBeUndefined();
+  });
+
   it('a handler added after sync hears about every cached object', async () => {
     const { srv, inf } = await setup();
     srv.put(R, pod('a'));
