@@ -27,6 +27,7 @@ export const RS_UPDATED = 'ReplicaSetUpdated';
 export const NEW_RS_AVAILABLE = 'NewReplicaSetAvailable';
 export const TIMED_OUT = 'ProgressDeadlineExceeded';
 export const PAUSED = 'DeploymentPaused';
+export const REPLICA_FAILURE = 'ReplicaFailure';
 export const RESUMED = 'DeploymentResumed';
 
 /** A progressDeadlineSeconds of MaxInt32 (or none) means "no deadline". */
@@ -159,6 +160,10 @@ export function syncRolloutStatus(ctx: SyncContext, allRSs: readonly ReplicaSet[
       setCondition(status, newCondition(PROGRESSING, 'False', TIMED_OUT, `${what} has timed out progressing.`, now));
     }
   }
+  // Surface a ReplicaSet's ReplicaFailure (quota, admission…) on the Deployment.
+  const failed = allRSs.map((rs) => (rs.status?.conditions ?? []).find((c) => c.type === REPLICA_FAILURE && c.status === 'True')).find((c) => !!c);
+  if (failed) setCondition(status, newCondition(REPLICA_FAILURE, 'True', failed.reason ?? 'FailedCreate', failed.message ?? '', now));
+  else removeCondition(status, REPLICA_FAILURE);
   writeStatus(ctx, status);
   requeueStuckDeployment(ctx, status);
 }

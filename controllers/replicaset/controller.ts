@@ -11,7 +11,7 @@ import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
 import { ControllerExpectations } from './expectations.js';
-import { planReplicaSet, podFromTemplate } from './planner.js';
+import { computeReplicaSetStatus, planReplicaSet, podFromTemplate, withReplicaFailure } from './planner.js';
 
 export class ReplicaSetController {
   readonly queue = new WorkQueue<string>({ name: 'replicaset' });
@@ -105,6 +105,7 @@ export class ReplicaSetController {
     }
 
     let firstError: unknown;
+    let failure: { reason: 'FailedCreate' | 'FailedDelete'; message: string } | undefined;
     if (plan.create > 0) {
       this.expectations.expectCreations(key, plan.create);
       const template = podFromTemplate(rs);
@@ -119,6 +120,7 @@ export class ReplicaSetController {
           } else {
             failed++;
             firstError ??= r.reason;
+            failure ??= { reason: 'FailedCreate', message: (r.reason as Error).message };
             this.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(r.reason as Error).message}`);
           }
         }
@@ -141,12 +143,20 @@ export class ReplicaSetController {
           this.expectations.deletionObserved(key, keyOf(pod));
           if (!isStatusError(r.reason, 'NotFound')) {
             firstError ??= r.reason;
+            failure ??= { reason: 'FailedDelete', message: (r.reason as Error).message };
             this.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(r.reason as Error).message}`);
           }
         }
       });
     }
-    if (plan.status) await this.writeStatus(rs, plan.status);
+    // ReplicaFailure reflects this sync's create/delete outcome (only when it managed replicas).
+    const managed = plan.create > 0 || plan.delete.length > 0;
+    const hadFailure = (rs.status?.conditions ?? []).some((c) => c.type === 'ReplicaFailure');
+    if (plan.status || failure || (managed && hadFailure)) {
+      const base = plan.status ?? rs.status ?? computeReplicaSetStatus(rs, [], new Date());
+      const status = managed || failure ? withReplicaFailure(base, failure, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')) : base;
+      if (JSON.stringify(status) !== JSON.stringify(rs.status)) await this.writeStatus(rs, status);
+    }
     if (firstError) throw firstError;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
   }

@@ -118,6 +118,24 @@ export function planReplicaSet(input: ReplicaSetPlanInput): ReplicaSetPlan {
   return plan;
 }
 
+export const REPLICA_FAILURE = 'ReplicaFailure';
+
+/**
+ * The ReplicaFailure condition after a sync: True (FailedCreate/FailedDelete) when creating
+ * or deleting pods failed (quota, admission…), removed once a sync manages replicas cleanly.
+ */
+export function withReplicaFailure(status: ReplicaSetStatus, failure: { reason: 'FailedCreate' | 'FailedDelete'; message: string } | undefined, now: string): ReplicaSetStatus {
+  const others = (status.conditions ?? []).filter((c) => c.type !== REPLICA_FAILURE);
+  const current = (status.conditions ?? []).find((c) => c.type === REPLICA_FAILURE);
+  const out: ReplicaSetStatus = { ...status };
+  if (failure) {
+    const keep = current?.status === 'True' && current.reason === failure.reason && current.message === failure.message;
+    out.conditions = [...others, keep ? current! : { type: REPLICA_FAILURE, status: 'True', reason: failure.reason, message: failure.message, lastTransitionTime: now }];
+  } else if (others.length) out.conditions = others;
+  else delete out.conditions;
+  return out;
+}
+
 /** The pod a ReplicaSet creates: its template, generateName `<rs>-`, the controller ownerReference. */
 export function podFromTemplate(rs: ReplicaSet): Pod {
   const template: PodTemplateSpec = rs.spec.template ?? { spec: { containers: [] } };

@@ -85,8 +85,12 @@ describe('ReplicaSet controller loop', () => {
     expect(t.calls()).toBe(3);
     expect(t.created).toHaveLength(2);
     expect(t.events.some((e) => e.startsWith('FailedCreate: Error creating: quota'))).toBe(true);
+    const failedRS = t.rsInf.store.get('default/web-abc')!;
+    expect(failedRS.status?.conditions).toEqual([expect.objectContaining({ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'quota' })]);
     for (const p of t.created) t.podInf.add(p);
     await t.c.sync('default/web-abc');
     expect(t.created).toHaveLength(5);
+    // A clean sync clears the failure.
+    expect(t.rsInf.store.get('default/web-abc')!.status?.conditions).toBeUndefined();
   });
 });
