@@ -18,6 +18,7 @@ import type { ListOptions, Store } from './registry/store.js';
 import { bindPod } from './registry/pods.js';
 import { finalizeNamespace } from './registry/namespaces.js';
 import { applyPatch, findUnknownFields } from './registry/object-rules.js';
+import { managerFromUserAgent } from './registry/field-manager.js';
 import { HttpWatchSink, serveWatch, type EventEncoder } from './watch-server.js';
 import { execInPod, proxyLogs } from './pod-proxy.js';
 import type { MaxInFlight } from './max-in-flight.js';
@@ -145,18 +146,23 @@ export class RestHandler {
         if (ri.name) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
         const body = await this.objectBody(req);
         this.strictFields(info, body, query);
-        const obj = await store.create(ns, body, { dryRun: this.dryRun(query) });
+        const obj = await store.create(ns, body, this.writeOptions(query, req));
         return this.sendObject(req, res, 201, info, obj, query);
       }
       case 'update': {
         const body = await this.objectBody(req);
         this.strictFields(info, body, query);
-        const r = await store.update(ns, ri.name!, body, undefined, { dryRun: this.dryRun(query) });
+        const r = await store.update(ns, ri.name!, body, undefined, this.writeOptions(query, req));
         return this.sendObject(req, res, r.created ? 201 : 200, info, r.obj, query);
       }
       case 'patch': {
         const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
-        const obj = await store.patch(ns, ri.name!, type, patch, undefined, { dryRun: this.dryRun(query) });
+        if (type === 'apply') {
+          if (!q1(query.fieldManager)) throw badRequest('PATCH requests with apply content type (application/apply-patch+yaml) must specify a fieldManager');
+          const r = await store.apply(ns, ri.name!, patch, this.writeOptions(query, req));
+          return this.sendObject(req, res, r.created ? 201 : 200, info, r.obj, query);
+        }
+        const obj = await store.patch(ns, ri.name!, type, patch, undefined, this.writeOptions(query, req));
         return this.sendObject(req, res, 200, info, obj, query);
       }
       case 'delete': {
@@ -208,11 +214,11 @@ export class RestHandler {
         return sendJSON(res, 200, await store.getScale(ns, name));
       case 'scale:update': {
         const body = await this.objectBody(req);
-        return sendJSON(res, 200, await store.updateScale(ns, name, () => body, dryRun));
+        return sendJSON(res, 200, await store.updateScale(ns, name, () => body, this.writeOptions(query, req)));
       }
       case 'scale:patch': {
         const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
-        return sendJSON(res, 200, await store.updateScale(ns, name, (current) => applyPatch(type, store.toScale(current), patch, undefined), dryRun));
+        return sendJSON(res, 200, await store.updateScale(ns, name, (current) => applyPatch(type, store.toScale(current), patch, undefined), this.writeOptions(query, req)));
       }
       case 'binding:create': {
         const body = await this.objectBody(req) as Binding;
@@ -302,6 +308,12 @@ export class RestHandler {
 
   private async objectBody(req: IncomingMessage): Promise<unknown> {
     return decodeObjectBody(mediaType(req), await readBody(req));
+  }
+
+  private writeOptions(query: Query, req?: IncomingMessage): { dryRun: boolean; fieldManager?: string; force: boolean } {
+    const fieldManager = q1(query.fieldManager) || managerFromUserAgent(req?.headers['user-agent']);
+    if (fieldManager && fieldManager.length > 128) throw badRequest('fieldManager must be at most 128 characters');
+    return { dryRun: this.dryRun(query), fieldManager, force: qBool(query, 'force') };
   }
 
   private dryRun(query: Query): boolean {

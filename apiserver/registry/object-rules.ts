@@ -69,10 +69,11 @@ export function findUnknownFields(info: ResourceInfo, body: unknown): string[] {
 
 /** Apply a patch document to an object (a plain JSON value); returns the patched object. */
 export function applyPatch(type: PatchType, original: unknown, patch: unknown, info: ResourceInfo | undefined): unknown {
+  // Apply is not a patch of its own: Store.apply merges the configuration strategically.
   if (type === 'apply') {
     throw new StatusError({
       kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 415, reason: 'UnsupportedMediaType',
-      message: 'server-side apply (application/apply-patch+yaml) is not supported by this server yet; use client-side apply (kubectl apply without --server-side)',
+      message: 'server-side apply (application/apply-patch+yaml) is supported on whole objects only, not on subresources',
     });
   }
   return patchWith(type, original, patch, info?.kind);

@@ -19,6 +19,7 @@ import type { WatchCache, WatchSink, Watcher } from '../watch-cache.js';
 import { decode, encode } from './codec.js';
 import { applyDefaults, applyPatch, decodeObject, validateObject, type PatchType } from './object-rules.js';
 import { SelectionPredicate } from './predicate.js';
+import { apply as applyFields, fieldSetOf, recordUpdate } from './field-manager.js';
 import type { Strategy } from './strategy.js';
 
 export interface ListOptions {
@@ -39,6 +40,10 @@ export interface ListResult {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The field manager (`?fieldManager=`): it takes ownership of the fields it writes. */
+  fieldManager?: string;
+  /** Server-side apply: take over conflicting fields. */
+  force?: boolean;
 }
 
 /** Where the store asks whether a namespace exists and accepts new content. */
@@ -179,6 +184,7 @@ export class Store {
     applyDefaults(this.info, obj);
     this.strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
+    if (opts.fieldManager) recordUpdate(this.info.kind, this.apiVersion, obj, undefined, opts.fieldManager);
     if (this.info.namespaced) await this.checkNamespace(namespace!);
     if (opts.dryRun) return obj;
     for (let attempt = 0; ; attempt++) {
@@ -294,7 +300,9 @@ export class Store {
     try {
       const r = await this.guaranteedUpdate(namespace, name, (current) => {
         if (precondition && precondition !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
-        return this.nextFrom(current, clone(incoming), subresource);
+        const next = this.nextFrom(current, clone(incoming), subresource);
+        if (opts.fieldManager && !subresource) recordUpdate(this.info.kind, this.apiVersion, next, current, opts.fieldManager);
+        return next;
       }, opts);
       return { obj: r.obj, created: false };
     } catch (e) {
@@ -335,6 +343,7 @@ export class Store {
       if (c.generateName) m.generateName = c.generateName;
       if (c.generation !== undefined) m.generation = c.generation;
       else delete m.generation;
+      if (m.managedFields === undefined && c.managedFields) m.managedFields = c.managedFields;
       if (this.info.hasStatus) {
         if (current.status === undefined) delete next.status;
         else next.status = current.status;
@@ -364,9 +373,46 @@ export class Store {
       const incoming = this.admit(namespace, patched, name);
       const rv = incoming.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
-      return this.nextFrom(current, incoming, subresource);
+      const next = this.nextFrom(current, incoming, subresource);
+      if (opts.fieldManager && !subresource) recordUpdate(this.info.kind, this.apiVersion, next, current, opts.fieldManager);
+      return next;
     }, opts);
     return r.obj;
+  }
+
+  /**
+   * Server-side apply: merge the applied configuration into the live object with field
+   * ownership (conflicts are 409 unless forced); a missing object is created from it.
+   */
+  async apply(namespace: string | undefined, name: string, config: unknown, opts: WriteOptions = {}): Promise<{ obj: KubeObject; created: boolean }> {
+    const manager = opts.fieldManager;
+    if (!manager) throw badRequest('PATCH requests with apply content type (application/apply-patch+yaml) must specify a fieldManager');
+    if (!config || typeof config !== 'object' || Array.isArray(config)) throw badRequest('the applied configuration must be an object');
+    const cfg = config as KubeObject;
+    if (cfg.apiVersion !== this.apiVersion || cfg.kind !== this.info.kind) {
+      throw badRequest(`the applied configuration must have apiVersion ${this.apiVersion} and kind ${this.info.kind}`);
+    }
+    cfg.metadata ??= {};
+    if (cfg.metadata.name !== undefined && cfg.metadata.name !== name) throw badRequest(`the name of the object (${cfg.metadata.name}) does not match the name on the URL (${name})`);
+    if (this.info.namespaced && cfg.metadata.namespace && cfg.metadata.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    delete cfg.metadata.managedFields;
+    const { status: _ignored, ...config_ } = cfg;
+    try {
+      const r = await this.guaranteedUpdate(namespace, name, (current) => {
+        const { apiVersion: _a, kind: _k, ...patch } = clone(config_);
+        const merged = applyPatch('strategic', clone(current), patch, this.info) as KubeObject;
+        const owned = applyFields(this.info.kind, this.apiVersion, current, cfg, merged, manager, !!opts.force);
+        const incoming = this.admit(namespace, owned, name);
+        return this.nextFrom(current, incoming);
+      }, opts);
+      return { obj: r.obj, created: false };
+    } catch (e) {
+      if (!isStatusError(e, 'NotFound')) throw e;
+    }
+    const body = clone(config_) as KubeObject;
+    body.metadata.name = name;
+    body.metadata.managedFields = [{ manager, operation: 'Apply', apiVersion: this.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: fieldSetOf(this.info.kind, cfg) }];
+    return { obj: await this.create(namespace, body, { dryRun: opts.dryRun }), created: true };
   }
 
   // ---- scale subresource (deployments, replicasets) ----
@@ -410,6 +456,7 @@ export class Store {
       const next = clone(current);
       (next.spec as { replicas?: number }).replicas = replicas;
       if (this.strategy.tracksGeneration && !deepEqual(next.spec ?? null, current.spec ?? null)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+      if (opts.fieldManager) recordUpdate(this.info.kind, this.apiVersion, next, current, opts.fieldManager, 'scale');
       return next;
     }, opts);
     return this.toScale(r.obj);

@@ -219,7 +219,7 @@ describe('create / get / update', () => {
 });
 
 describe('patch', () => {
-  it('merge, JSON and strategic merge patches; 415 for apply until server-side apply exists', async () => {
+  it('merge, JSON and strategic merge patches', async () => {
     await call(u, 'POST', D, deployment('patchme'));
     const m = await call(u, 'PATCH', `${D}/patchme`, { metadata: { labels: { tier: 'web' } } }, { 'Content-Type': 'application/merge-patch+json' });
     expect(m.status).toBe(200);
@@ -234,8 +234,6 @@ describe('patch', () => {
     expect(s.status).toBe(200);
     const cs = s.body.spec.template.spec.containers;
     expect(cs.map((c: any) => `${c.name}=${c.image}`)).toEqual(['web=nginx:1.26', 'side=busybox']);
-    const a = await call(u, 'PATCH', `${D}/patchme?fieldManager=kubectl`, { spec: {} }, { 'Content-Type': 'application/apply-patch+yaml' });
-    expect(a.status).toBe(415);
     // a patch that makes the object invalid is a 422, and nothing changes
     const bad = await call(u, 'PATCH', `${D}/patchme`, { spec: { replicas: -1 } }, { 'Content-Type': 'application/merge-patch+json' });
     expect(bad.status).toBe(422);
@@ -258,6 +256,59 @@ describe('patch', () => {
     expect(r.status).toBe(200);
     expect(r.body.status.phase).toBe('Running');
     expect(r.body.spec.nodeName).toBeUndefined();
+  });
+});
+
+describe('server-side apply', () => {
+  const APPLY = { 'Content-Type': 'application/apply-patch+yaml' };
+  it('creates, updates, removes fields it no longer applies, and conflicts with other managers', async () => {
+    const cfg = deployment('ssa', 2);
+    cfg.metadata.labels = { tier: 'web', team: 'a' };
+    const created = await call(u, 'PATCH', `${D}/ssa?fieldManager=kubectl&force=false`, cfg, APPLY);
+    expect(created.status).toBe(201);
+    const mf = created.body.metadata.managedFields;
+    expect(mf).toHaveLength(1);
+    expect(mf[0]).toMatchObject({ manager: 'kubectl', operation: 'Apply', fieldsType: 'FieldsV1' });
+    expect(mf[0].fieldsV1['f:spec']['f:replicas']).toEqual({});
+    expect(Object.keys(mf[0].fieldsV1['f:spec']['f:template']['f:spec']['f:containers'])).toEqual(['k:{"name":"web"}']);
+
+    // YAML bodies are accepted too; dropping a label removes it, a new image is applied
+    const yaml = [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: ssa', '  labels:', '    tier: web',
+      'spec:', '  replicas: 2', '  selector:', '    matchLabels: {app: ssa}', '  template:', '    metadata:', '      labels: {app: ssa}',
+      '    spec:', '      containers:', '      - name: web', '        image: nginx:1.27',
+    ].join('\n');
+    const updated = await call(u, 'PATCH', `${D}/ssa?fieldManager=kubectl`, yaml, APPLY);
+    expect(updated.status).toBe(200);
+    expect(updated.body.metadata.labels).toEqual({ tier: 'web' });
+    expect(updated.body.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+    expect(updated.body.metadata.generation).toBe(2);
+
+    // another manager changes replicas: it now owns that field
+    const other = await call(u, 'PATCH', `${D}/ssa?fieldManager=hpa`, { spec: { replicas: 5 } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(other.body.metadata.managedFields.map((e: any) => `${e.manager}/${e.operation}`)).toEqual(['kubectl/Apply', 'hpa/Update']);
+    const conflict = await call(u, 'PATCH', `${D}/ssa?fieldManager=kubectl`, yaml, APPLY);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.reason).toBe('Conflict');
+    expect(conflict.body.message).toContain('conflict with "hpa"');
+    expect(conflict.body.details.causes[0]).toMatchObject({ reason: 'FieldManagerConflict', field: '.spec.replicas' });
+    expect((await call(u, 'GET', `${D}/ssa`)).body.spec.replicas).toBe(5);
+    // applying the same value is no conflict (shared ownership); force takes the field over
+    const forced = await call(u, 'PATCH', `${D}/ssa?fieldManager=kubectl&force=true`, yaml, APPLY);
+    expect(forced.status).toBe(200);
+    expect(forced.body.spec.replicas).toBe(2);
+    expect(forced.body.metadata.managedFields.map((e: any) => e.manager)).toEqual(['kubectl']);
+    // fieldManager is required
+    expect((await call(u, 'PATCH', `${D}/ssa`, yaml, APPLY)).status).toBe(400);
+  });
+
+  it('create with a fieldManager records its fields; a later apply conflicts with them', async () => {
+    const c = await call(u, 'POST', `${D}?fieldManager=kubectl-client-side-apply`, deployment('csa', 1));
+    expect(c.body.metadata.managedFields[0]).toMatchObject({ manager: 'kubectl-client-side-apply', operation: 'Update' });
+    const cfg = deployment('csa', 3);
+    const r = await call(u, 'PATCH', `${D}/csa?fieldManager=kubectl`, cfg, APPLY);
+    expect(r.status).toBe(409);
+    expect(r.body.message).toContain('kubectl-client-side-apply');
   });
 });
 
