@@ -1,0 +1,180 @@
+// A real `skiff up` for end-to-end tests: started as a process (its own process group) in a
+// temp data dir and temp HOME on a free port, driven with the compiled kctl as a user would,
+// and stopped with SIGTERM (then SIGKILL for anything left, including components recorded
+// in the data dir) so no process, port or directory outlives the test.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const SKIFF = path.join(ROOT, 'dist/cli/skiff.js');
+export const KCTL = path.join(ROOT, 'dist/cli/kctl.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until `fn` returns a truthy value; throws with `what` and the last value after the deadline. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await sleep(everyMs);
+  }
+}
+
+export class Cluster {
+  readonly dir: string;
+  readonly home: string;
+  readonly dataDir: string;
+  port = 0;
+  proc: ChildProcess | undefined;
+  output = '';
+
+  constructor(readonly opts: { nodes?: number; runtime?: 'process' | 'fake' | 'docker' } = {}) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-e2e-'));
+    this.home = path.join(this.dir, 'home');
+    this.dataDir = path.join(this.dir, 'data');
+    fs.mkdirSync(this.home, { recursive: true });
+  }
+
+  get server(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: this.home };
+    delete env.KUBECONFIG;
+    return env;
+  }
+
+  /** Start `skiff up` and wait for "Skiff is up."; throws with its output if it exits first. */
+  async up(extraArgs: string[] = []): Promise<void> {
+    if (!this.port) this.port = await freePort();
+    this.output = '';
+    const args = [SKIFF, 'up', '--port', String(this.port), '--data-dir', this.dataDir, '--nodes', String(this.opts.nodes ?? 2), '--runtime', this.opts.runtime ?? 'process', ...extraArgs];
+    const proc = spawn(process.execPath, args, { env: this.env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    proc.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`skiff up did not come up in 120s:\n${this.output}`)), 120_000);
+      const check = () => {
+        if (this.output.includes('Skiff is up.')) {
+          clearTimeout(timer);
+          proc.stdout!.off('data', check);
+          proc.off('exit', onExit);
+          resolve();
+        }
+      };
+      const onExit = (code: number | null) => {
+        clearTimeout(timer);
+        reject(new Error(`skiff up exited (${code}) before it was up:\n${this.output}`));
+      };
+      proc.stdout!.on('data', check);
+      proc.once('exit', onExit);
+    });
+  }
+
+  /** SIGTERM `skiff up` and wait for it; then make sure nothing it started is left. */
+  async down(): Promise<number | null> {
+    const proc = this.proc;
+    this.proc = undefined;
+    let code: number | null = null;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => killGroup(proc.pid!, 'SIGKILL'), 100_000);
+      code = await exited;
+      clearTimeout(timer);
+    } else if (proc) {
+      code = proc.exitCode;
+    }
+    if (proc?.pid) killGroup(proc.pid, 'SIGKILL');
+    for (const pid of this.recordedPids()) killGroup(pid, 'SIGKILL');
+    return code;
+  }
+
+  /** Pids of components `skiff up` recorded in the data dir (empty after a clean stop). */
+  recordedPids(): number[] {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(this.dataDir, 'components.json'), 'utf8')) as { pid: number }[]).map((c) => c.pid);
+    } catch {
+      return [];
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.down();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Run kctl as the user would (HOME has the kubeconfig `skiff up` merged). */
+  kctl(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+    return run(process.execPath, [KCTL, ...args], { env: this.env(), cwd: ROOT, ...opts });
+  }
+
+  /** kctl that must succeed; returns stdout. */
+  async ok(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+    const r = await this.kctl(args, opts);
+    if (r.code !== 0) throw new Error(`kctl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  }
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { env: opts.env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    else child.stdin?.end();
+  });
+}
