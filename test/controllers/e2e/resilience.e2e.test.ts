@@ -7,7 +7,7 @@ import type { Lease } from '../../../api/coordination.js';
 import { Cluster, isActive, isReady, waitFor, webDeployment, type Proc } from './cluster.js';
 
 const LEASE = ['kube-system', 'skiff-controller-manager'] as const;
-const FAST_ELECTION = ['--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=500ms'];
+const FAST_ELECTION = ['--leader-elect-lease-duration=6s', '--leader-elect-renew-deadline=4s', '--leader-elect-retry-period=1s'];
 
 describe('controller-manager restarts and leader election', () => {
   const c = new Cluster();
@@ -88,11 +88,16 @@ describe('controller-manager restarts and leader election', () => {
 
     const killedAt = Date.now();
     await c.kill9(cm1);
+    const lastRenew = Date.parse(((await c.client.leases().get(LEASE[1], LEASE[0])) as Lease).spec?.renewTime ?? '');
     await waitFor(() => cm2.output().includes('cm-2 started leading'), 60_000, () => `cm-2 takes over:\n${cm2.output()}`, cm2);
     const tookOverMs = Date.now() - killedAt;
-    console.log(`leader takeover after kill -9: ${tookOverMs} ms (lease duration 4000 ms)`);
+    console.log(`leader takeover after kill -9: ${tookOverMs} ms (lease duration 6000 ms)`);
     const after = await c.client.leases().get(LEASE[1], LEASE[0]) as Lease;
     expect(after.spec?.holderIdentity).toBe('cm-2');
+    // Safety, not speed: cm-2 took the Lease only once cm-1's last renewal had expired.
+    const acquired = Date.parse(after.spec?.acquireTime ?? '');
+    expect(acquired).toBeGreaterThanOrEqual(lastRenew + 6000);
+    console.log(`cm-2 acquired the lease ${acquired - (lastRenew + 6000)} ms after cm-1's lease expired (retry period 1000 ms)`);
 
     // The new leader acts: a scale-up converges.
     await c.scale('duo', 6);
