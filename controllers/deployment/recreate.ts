@@ -2,11 +2,11 @@
 // pods is left running, then create/scale up the new RS to full size in one go. There is
 // downtime by design; there are never two versions running at once.
 import type { ReplicaSet } from '../../api/apps.js';
+import { replicasOf } from './fenceposts.js';
 import { deploymentComplete, syncRolloutStatus } from './progress.js';
 import { activeReplicaSets, actualReplicas } from './replica-sets.js';
 import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, refresh, scaleReplicaSet } from './sync.js';
 import type { SyncContext } from './sync-context.js';
-import { replicasOf } from './fenceposts.js';
 
 export function rolloutRecreate(ctx: SyncContext): void {
   let { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(ctx, false);

@@ -8,11 +8,10 @@
 //   old 5 / new 3   → new to 8 … and so on until old 0 / new 10.
 import type { ReplicaSet } from '../../api/apps.js';
 import { maxUnavailable, replicasOf } from './fenceposts.js';
-import { syncRolloutStatus } from './progress.js';
+import { deploymentComplete, syncRolloutStatus } from './progress.js';
 import { activeReplicaSets, byCreationTimestamp, replicasOfRS, specReplicas } from './replica-sets.js';
 import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, newRSNewReplicas, refresh, scaleReplicaSet } from './sync.js';
 import type { SyncContext } from './sync-context.js';
-import { deploymentComplete } from './progress.js';
 
 export function rolloutRolling(ctx: SyncContext): void {
   const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(ctx, true);
