@@ -72,6 +72,13 @@ export class EventHistory {
     for (let i = this.lowerBound(afterRev + 1); i < events.length; i++) visit(events[i]!.kv.key);
   }
 
+  /** Calls `visit` with the key of every retained event with revision ≤ atRev, in order. */
+  forEachUpTo(atRev: number, visit: (key: string) => void): void {
+    const events = this.events;
+    const end = this.lowerBound(atRev + 1);
+    for (let i = this.head; i < end; i++) visit(events[i]!.kv.key);
+  }
+
   /** Drops events with revision ≤ atRev. */
   compact(atRev: number): void {
     this.head = this.lowerBound(atRev + 1);

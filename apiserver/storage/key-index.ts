@@ -8,8 +8,9 @@
 // rest below it; a key whose newest write ≤ the compaction point is a tombstone and that has
 // nothing later is forgotten entirely.
 //
-// Only keys with more than one retained write, or ending in a tombstone, can lose anything to
-// compaction; they are tracked in `withHistory` so compaction never walks the whole key space.
+// Only a key written after the previous compaction point can have anything left to drop, and
+// every such write is in the event history: compaction visits the keys of the events it is
+// about to drop, so it costs O(writes since the last compaction), never a walk over all keys.
 import type { EventHistory } from './event-history.js';
 import type { KeyValue } from './interface.js';
 import { prefixEnd, SortedKeySet } from './sorted-key-set.js';
@@ -47,11 +48,6 @@ export class KeyHistory {
     return this.kvs[this.kvs.length - 1] !== undefined;
   }
 
-  /** Whether compaction could still drop something from this key. */
-  hasHistory(): boolean {
-    return this.revs.length > 1 || this.kvs[0] === undefined;
-  }
-
   /** Drops writes no read at ≥ `atRev` can see. Returns true if nothing is left. */
   compact(atRev: number): boolean {
     const revs = this.revs;
@@ -82,7 +78,6 @@ export interface IndexRange {
 export class KeyIndex {
   private readonly keys = new Map<string, KeyHistory>();
   private readonly sorted = new SortedKeySet<KeyHistory>((h) => h.isLive());
-  private readonly withHistory = new Set<string>();
 
   /** `history` holds every write after the compaction point (used to count at past revisions). */
   constructor(private readonly history: EventHistory) {}
@@ -108,13 +103,11 @@ export class KeyIndex {
       const created = new KeyHistory(key, rev, kv);
       this.keys.set(key, created);
       this.sorted.insert(created);
-      if (kv === undefined) this.withHistory.add(key);
       return;
     }
     const wasLive = h.isLive();
     h.push(rev, kv);
     if (wasLive !== (kv !== undefined)) this.sorted.liveChanged(key, wasLive ? -1 : 1);
-    this.withHistory.add(key);
   }
 
   /**
@@ -171,17 +164,20 @@ export class KeyIndex {
     return kvs;
   }
 
-  /** Forgets writes that no read at ≥ `atRev` can see. */
+  /**
+   * Forgets writes that no read at ≥ `atRev` can see. Call before the event history drops
+   * its events ≤ atRev: their keys are the ones to visit.
+   */
   compact(atRev: number): void {
-    for (const key of this.withHistory) {
-      const h = this.keys.get(key)!;
-      if (h.compact(atRev)) {
+    const seen = new Set<string>();
+    this.history.forEachUpTo(atRev, (key) => {
+      if (seen.has(key)) return;
+      seen.add(key);
+      const h = this.keys.get(key);
+      if (h?.compact(atRev)) {
         this.keys.delete(key);
         this.sorted.delete(key);
-        this.withHistory.delete(key);
-      } else if (!h.hasHistory()) {
-        this.withHistory.delete(key);
       }
-    }
+    });
   }
 }

@@ -28,6 +28,18 @@ describe('embedded store, in memory', () => {
     await s.close();
   });
 
+  it('compaction forgets deleted keys and superseded values entirely', async () => {
+    const s = await openEmbeddedStorage({ historyRetention: 0 });
+    for (let i = 0; i < 100; i++) await put(s, `/gone/k${i}`, 'a');
+    for (let i = 0; i < 100; i++) await put(s, `/gone/k${i}`, 'b');
+    for (let i = 0; i < 50; i++) await s.txn([], [{ type: 'delete', key: `/gone/k${i}` }]);
+    expect(s.stats()).toMatchObject({ keys: 100, historyEvents: 250 });
+    await s.compact(s.revision);
+    expect(s.stats()).toMatchObject({ keys: 50, historyEvents: 0 });
+    expect((await s.range('/gone/')).kvs.map((kv) => kv.value)).toEqual(Array(50).fill('b'));
+    await s.close();
+  });
+
   it('expires a watcher that was still replaying when its history was compacted away', async () => {
     const s = await openEmbeddedStorage({ historyRetention: 0 });
     for (let i = 0; i < 50; i++) await put(s, `/e/k${i}`, String(i));
