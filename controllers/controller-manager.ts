@@ -54,6 +54,9 @@ export class ControllerManager {
     this.client = new RestClient({ server: opts.server, userAgent: 'skiff-controller-manager' });
     this.identity = opts.identity ?? `${hostname()}_${process.pid}`;
     this.log = opts.log ?? ((m) => console.log(`controller-manager: ${m}`));
+    for (const n of opts.controllers ?? []) {
+      if (!CONTROLLERS[n]) throw new Error(`unknown controller "${n}" (known: ${Object.keys(CONTROLLERS).join(', ')})`);
+    }
   }
 
   /** Run until stop(). */
@@ -82,11 +85,7 @@ export class ControllerManager {
     const informers = new SharedInformerFactory(this.client);
     const recorder = new EventRecorder(this.client, { component: 'controller-manager', host: hostname() });
     const names = this.opts.controllers?.length ? this.opts.controllers : Object.keys(CONTROLLERS);
-    const controllers = names.map((n) => {
-      const f = CONTROLLERS[n];
-      if (!f) throw new Error(`unknown controller "${n}" (known: ${Object.keys(CONTROLLERS).join(', ')})`);
-      return f(this.client, informers, recorder);
-    });
+    const controllers = names.map((n) => CONTROLLERS[n]!(this.client, informers, recorder));
     informers.start();
     const stop = async () => {
       for (const c of controllers) c.queue.shutDown();
