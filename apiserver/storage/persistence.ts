@@ -18,6 +18,7 @@
 // revision, and a watch or paged list from before it gets 410, as after a compaction.
 // Revisions keep counting up from the last logged one.
 import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeOps, encodeOps } from './record-encoding.js';
 import type { RevisionedStore, WriteRecord } from './revisioned-store.js';
@@ -159,10 +160,11 @@ export class Persistence {
     // Everything ≤ revision becomes durable in the old segments; later records go to a new one.
     await this.wal.rotate(revision + 1);
     const bytes = await writeSnapshot(this.dir, revision, kvs);
+    // Unlinking a large file can take tens of milliseconds: keep it off the event loop.
     for (const seg of listSegments(this.dir)) {
-      if (seg.firstRevision <= revision) rmSync(join(this.dir, seg.name), { force: true });
+      if (seg.firstRevision <= revision) await rm(join(this.dir, seg.name), { force: true });
     }
-    removeSnapshotsBefore(this.dir, revision);
+    await removeSnapshotsBefore(this.dir, revision);
     fsyncDir(this.dir);
     this.lastSnapshotBytes = bytes;
     this.lastSnapshotRevision = revision;

@@ -7,7 +7,7 @@
 // snapshot that exists under its final name is therefore complete; one that fails its
 // checksum is real corruption and opening refuses it.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from './crc32.js';
 import type { KeyValue } from './interface.js';
@@ -111,6 +111,6 @@ export function readLatestSnapshot(dir: string): { revision: number; kvs: KeyVal
 }
 
 /** Removes snapshots older than `revision`. */
-export function removeSnapshotsBefore(dir: string, revision: number): void {
-  for (const s of listSnapshots(dir)) if (s.revision < revision) rmSync(join(dir, s.name), { force: true });
+export async function removeSnapshotsBefore(dir: string, revision: number): Promise<void> {
+  for (const s of listSnapshots(dir)) if (s.revision < revision) await rm(join(dir, s.name), { force: true });
 }
