@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   maxMutatingInFlight?: number;
   /** Events each resource's watch cache keeps for replay. */
   watchCacheCapacity?: number;
+  /** Unwritten bytes after which a watcher is closed as hopelessly slow (default 64 MiB). */
+  watchMaxBacklogBytes?: number;
 }
 
 export interface ApiServer {
@@ -55,12 +57,13 @@ async function optionalRouter(file: string, exportName: string): Promise<express
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const { storage } = opts;
-  const registry = new Registry(storage, { bookmarkIntervalMs: opts.bookmarkIntervalMs, capacity: opts.watchCacheCapacity });
+  const registry = new Registry(storage, { bookmarkIntervalMs: opts.bookmarkIntervalMs, capacity: opts.watchCacheCapacity, maxBacklogBytes: opts.watchMaxBacklogBytes });
   const metrics = new Metrics();
   const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });
   const rest = new RestHandler({ registry, inFlight, metrics });
   metrics.gauges.set('apiserver_registered_watchers', () => registry.watcherCount);
   metrics.gauges.set('apiserver_storage_revision', () => storage.revision);
+  metrics.gauges.set('apiserver_watch_cache_slow_watchers_closed', () => registry.caches.reduce((n, c) => n + c.slowWatchersClosed, 0));
   metrics.gauges.set('apiserver_storage_compacted_revision', () => storage.compactedRevision);
   metrics.gauges.set('apiserver_current_inflight_requests_readonly', () => inFlight.current.readonly);
   metrics.gauges.set('apiserver_current_inflight_requests_mutating', () => inFlight.current.mutating);

@@ -49,6 +49,8 @@ export interface WatchSink {
   /** Send an ERROR event carrying a Status, then end. */
   error(status: Status): void;
   end(): void;
+  /** Drop the connection at once (a hopelessly slow watcher: its backlog is freed). */
+  abort(): void;
   /** Bytes accepted but not yet written to the network. */
   backlog(): number;
 }
@@ -108,6 +110,8 @@ export class WatchCache {
   readonly prefix: string;
   /** The last revision this cache has applied. */
   revision = 0;
+  /** Watchers closed because they could not keep up. */
+  slowWatchersClosed = 0;
   /** Watches from a resourceVersion ≥ this are served from the ring buffer. */
   startRevision = 0;
   readonly ready: Promise<void>;
@@ -361,8 +365,10 @@ export class WatchCache {
 
   private checkBacklog(w: Watcher): void {
     if (!w.stopped && w.sink.backlog() > this.maxBacklog) {
+      // Closing, not dropping events: the client re-watches from its last resourceVersion.
       w.stop();
-      w.sink.end();
+      w.sink.abort();
+      this.slowWatchersClosed++;
     }
   }
 

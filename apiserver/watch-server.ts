@@ -23,6 +23,15 @@ abstract class BatchingSink implements WatchSink {
 
   protected abstract write(chunk: string): void;
   protected abstract close(): void;
+  protected abstract destroy(): void;
+
+  abort(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pending = [];
+    this.destroy();
+    this.onEnd?.();
+  }
   protected abstract unwritten(): number;
 
   send(type: EventType, ev: CacheEvent): void {
@@ -91,6 +100,9 @@ export class HttpWatchSink extends BatchingSink {
     this.start();
     if (!this.res.destroyed) this.res.end();
   }
+  protected destroy(): void {
+    this.res.destroy();
+  }
   protected unwritten(): number {
     return this.res.writableLength;
   }
@@ -107,6 +119,9 @@ export class WebSocketWatchSink extends BatchingSink {
   }
   protected close(): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
+  }
+  protected destroy(): void {
+    this.ws.terminate();
   }
   protected unwritten(): number {
     return this.ws.bufferedAmount;

@@ -38,7 +38,8 @@ export async function bindPod(pods: Store, namespace: string, podName: string, b
   if (!target?.name) throw badRequest('Binding target.name is required');
   if (target.kind && target.kind !== 'Node') throw badRequest(`Binding target kind must be Node, not ${target.kind}`);
   await pods.guaranteedUpdate(namespace, podName, (current) => {
-    const pod = structuredClone(current) as unknown as Pod;
+    // `current` is freshly decoded for this attempt: ours to change.
+    const pod = current as unknown as Pod;
     if (binding.metadata.uid && binding.metadata.uid !== pod.metadata.uid) {
       throw conflict('pods', podName, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
     }

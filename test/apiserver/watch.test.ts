@@ -2,6 +2,7 @@
 // resourceVersion (from the watch cache's ring buffer and from storage history beyond it),
 // selector transitions, the pods-by-node trigger index, bookmarks, timeouts and 410.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
 import { WebSocket } from 'ws';
 import { call, pod, startTestServer, WatchReader, type TestServer } from './harness.js';
 
@@ -206,5 +207,45 @@ describe('watch beyond the watch cache', () => {
     // lists at a compacted revision are 410 too
     const l = await call(u, 'GET', `/api/v1/namespaces/default/pods?resourceVersion=${first}&resourceVersionMatch=Exact`);
     expect(l.status).toBe(410);
+  });
+});
+
+describe('slow watchers', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ watchMaxBacklogBytes: 1024 * 1024 });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a watcher that stops reading is closed; the others get every event', async () => {
+    const u = t.url;
+    const closedCount = async () => Number(/apiserver_watch_cache_slow_watchers_closed (\d+)/.exec((await call(u, 'GET', '/metrics')).text)?.[1] ?? 0);
+    await call(u, 'POST', '/api/v1/namespaces', { metadata: { name: 'slow' } });
+    const fast = new WatchReader(`${u}/api/v1/namespaces/slow/pods?watch=true`);
+    const slowReq = http.get(`${u}/api/v1/namespaces/slow/pods?watch=true`, (res) => {
+      res.pause(); // never reads
+      res.on('error', () => undefined);
+    });
+    slowReq.on('error', () => undefined);
+    await fast.ready;
+    await new Promise((r) => setTimeout(r, 100));
+    const big = 'x'.repeat(200 * 1024);
+    let n = 0;
+    while (n < 500 && (await closedCount()) === 0) {
+      for (let i = 0; i < 10; i++) {
+        const p = pod(`big-${n++}`);
+        p.metadata.annotations = { pad: big };
+        expect((await call(u, 'POST', '/api/v1/namespaces/slow/pods', p)).status).toBe(201);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await closedCount()).toBe(1);
+    await fast.until((e) => e.length >= n);
+    expect(fast.events.map((e) => e.object.metadata.name)).toEqual(Array.from({ length: n }, (_, i) => `big-${i}`));
+    expect(fast.ended).toBe(false);
+    fast.close();
+    slowReq.destroy();
   });
 });
