@@ -470,8 +470,13 @@ export class Kubelet {
     this.prober.removePod(e.uid);
     await Promise.all(running.map((c) => this.runtime.stopContainer(c.id, grace)));
     if (view.sandbox) await this.runtime.stopPodSandbox(view.sandbox.id);
-    view = await this.view(e.uid);
-    await this.writeStatus(e, view).catch((err) => this.note(`final status ${podKey(pod)}: ${err}`));
+    if (view.sandbox || view.containers.length) {
+      view = await this.view(e.uid);
+      await this.writeStatus(e, view).catch((err) => this.note(`final status ${podKey(pod)}: ${err}`));
+    }
+    // Remove containers, sandbox (netns, veth, cgroups) and volumes BEFORE confirming the
+    // delete, so "the pod object is gone" means "nothing of it is left on the node".
+    await this.removePodResources(e.uid, 0);
     try {
       await this.o.client.pods().delete(pod.metadata.name!, { namespace: pod.metadata.namespace, gracePeriodSeconds: 0, preconditions: { uid: e.uid } });
     } catch (err) {

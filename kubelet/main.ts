@@ -137,7 +137,8 @@ export async function main(argv: string[]): Promise<void> {
     if (process.getuid?.() === 0) podCIDR = await choosePodCidr(values['pod-cidr'], rootDir, client, nodeName);
     runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR });
   } else if (kind === 'docker') {
-    throw new Error('the docker runtime is not in this build yet');
+    const { DockerRuntime } = await import('./runtime/docker.js');
+    runtime = new DockerRuntime({ socketPath: values['docker-socket'] ?? '/var/run/docker.sock', nodeName });
   } else {
     runtime = new FakeRuntime();
   }

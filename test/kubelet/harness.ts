@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import type { Pod } from '../../api/core.js';
 import { RestClient } from '../../client/rest.js';
 
@@ -167,4 +168,74 @@ export function makeBusyboxRootfs(dir: string): string | undefined {
     if (applet !== 'busybox' && !existsSync(join(dir, 'bin', applet))) symlinkSync('busybox', join(dir, 'bin', applet));
   }
   return dir;
+}
+
+export interface Dockerd {
+  socket: string;
+  stop(): Promise<void>;
+}
+
+/** Start a private dockerd (runtime-notes.md): no iptables, no bridge, vfs storage, its own dirs. */
+export async function startDockerd(): Promise<Dockerd | { skip: string }> {
+  const bin = ['/usr/sbin/dockerd', '/usr/bin/dockerd'].find((p) => existsSync(p));
+  if (!bin) return { skip: 'dockerd is not installed (apt-get install docker.io; .ci/run does)' };
+  if (!isRoot) return { skip: 'dockerd needs root' };
+  const dir = mkdtempSync('/tmp/skd-');
+  const socket = join(dir, 'docker.sock');
+  const child = spawn(
+    bin,
+    ['--iptables=false', '--bridge=none', '--storage-driver=vfs', '--data-root', join(dir, 'd'), '--exec-root', join(dir, 'e'), '--pidfile', join(dir, 'dockerd.pid'), '-H', `unix://${socket}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    // vfs layers can be large; exec-root may hold mounts for a moment after exit
+    for (let i = 0; i < 10; i++) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  try {
+    await waitFor('dockerd _ping', () => dockerRequest(socket, 'GET', '/_ping').then((r) => r.status === 200), 30_000, 200);
+  } catch {
+    await stop();
+    return { skip: `dockerd did not start: ${log.split('\n').filter(Boolean).slice(-3).join(' | ')}` };
+  }
+  return { socket, stop };
+}
+
+export function dockerRequest(socket: string, method: string, path: string, body?: Buffer | NodeJS.ReadableStream, contentType = 'application/json'): Promise<{ status: number; body: string }> {
+  return new Promise((resolveReq, reject) => {
+    const req = httpRequest({ socketPath: socket, path, method, headers: body ? { 'Content-Type': contentType } : {} }, (res) => {
+      let text = '';
+      res.on('data', (b: Buffer) => (text += b.toString()));
+      res.on('end', () => resolveReq({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    if (body && Buffer.isBuffer(body)) req.end(body);
+    else if (body) (body as NodeJS.ReadableStream).pipe(req);
+    else req.end();
+  });
+}
+
+/** `docker import` of a busybox rootfs made offline: tar piped to POST /images/create?fromSrc=-. */
+export async function importBusyboxIntoDocker(socket: string): Promise<void> {
+  const rootfs = makeBusyboxRootfs(tempDir('bb-docker'));
+  if (!rootfs) throw new Error('busybox-static is not installed');
+  const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = await dockerRequest(socket, 'POST', '/images/create?fromSrc=-&repo=busybox&tag=latest', tar.stdout!, 'application/x-tar');
+  rmSync(rootfs, { recursive: true, force: true });
+  if (r.status !== 200 || /error/i.test(r.body)) throw new Error(`docker import failed: ${r.status} ${r.body}`);
 }

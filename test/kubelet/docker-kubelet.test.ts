@@ -1,0 +1,203 @@
+// The docker runtime end to end: a private dockerd (no iptables, no bridge, vfs), a busybox
+// image imported offline, the real API server and `skiff kubelet --runtime docker`.
+// Skipped (with the reason) only when dockerd cannot start on this machine.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '../../api/core.js';
+import type { RestClient } from '../../client/rest.js';
+import {
+  client,
+  dockerRequest,
+  importBusyboxIntoDocker,
+  podManifest,
+  processesWith,
+  readStream,
+  removeDir,
+  startApiServer,
+  startDockerd,
+  startKubelet,
+  suffix,
+  tempDir,
+  waitFor,
+  type Dockerd,
+  type KubeletProc,
+  type Proc,
+} from './harness.js';
+
+const started = await startDockerd();
+const skip = 'skip' in started ? started.skip : undefined;
+const dockerd = 'skip' in started ? undefined : (started as Dockerd);
+if (skip) console.warn(`docker runtime tests skipped: ${skip}`);
+
+const node = `dock-${suffix()}`;
+let api: { proc: Proc; url: string; dir: string };
+let kubelet: KubeletProc;
+let rootDir: string;
+let c: RestClient;
+
+const get = (name: string) => c.pods().get(name, 'default');
+const waitPod = (name: string, what: string, ok: (p: Pod) => boolean, ms = 90_000) =>
+  waitFor(`${name}: ${what}`, async () => {
+    const p = await get(name);
+    return ok(p) ? p : undefined;
+  }, ms);
+const running = (p: Pod) => p.status?.phase === 'Running' && !!p.status.containerStatuses?.every((s) => s.state?.running);
+
+async function dockerContainers(podUid: string): Promise<{ Id: string; State: string }[]> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [`io.kubernetes.pod.uid=${podUid}`] }));
+  return JSON.parse((await dockerRequest(dockerd!.socket, 'GET', `/containers/json?all=1&filters=${filters}`)).body);
+}
+
+async function deleteAndWaitGone(name: string): Promise<void> {
+  await c.pods().delete(name, { namespace: 'default' }).catch(() => undefined);
+  await waitFor(`${name} deleted`, async () => {
+    try {
+      await get(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+beforeAll(async () => {
+  if (!dockerd) return;
+  await importBusyboxIntoDocker(dockerd.socket);
+  api = await startApiServer();
+  c = client(api.url);
+  rootDir = tempDir(node);
+  kubelet = await startKubelet(api.url, node, rootDir, ['--runtime', 'docker', '--docker-socket', dockerd.socket, '--stop-pods-on-exit']);
+});
+
+afterAll(async () => {
+  await kubelet?.stop();
+  c?.close();
+  await api?.proc.stop();
+  if (dockerd) {
+    // Nothing of ours may be left in the daemon once the kubelet stopped its pods.
+    const all = JSON.parse((await dockerRequest(dockerd.socket, 'GET', '/containers/json?all=1')).body) as unknown[];
+    await dockerd.stop();
+    expect(all).toEqual([]);
+  }
+  removeDir(rootDir);
+  removeDir(api?.dir);
+});
+
+describe.skipIf(!!skip)('docker runtime kubelet', () => {
+  it('runs a pod in a sandbox: env, logs (read and follow) and exec', async () => {
+    await c.pods().create(
+      podManifest('dweb', node, {
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            command: ['/bin/sh', '-c'],
+            args: ['echo "hello from $POD_NAME"; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done'],
+            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+          },
+        ],
+      }),
+    );
+    const p = await waitPod('dweb', 'Running', running);
+    expect(p.status?.containerStatuses?.[0]?.containerID).toMatch(/^docker:\/\/[0-9a-f]{64}$/);
+    expect(p.status?.containerStatuses?.[0]?.imageID).toMatch(/^sha256:/);
+    const logs = await waitFor('logs', async () => {
+      const t = await readStream(await c.podLogs('default', 'dweb', {}));
+      return t.includes('tick 2') ? t : undefined;
+    });
+    expect(logs.split('\n')[0]).toBe('hello from dweb');
+    const ac = new AbortController();
+    const stream = await c.podLogs('default', 'dweb', { follow: true, tailLines: 0, signal: ac.signal });
+    const line = await new Promise<string>((resolve) => stream.once('data', (b: Buffer) => resolve(b.toString())));
+    ac.abort();
+    expect(line).toMatch(/tick \d+/);
+    const r = await c.podExec('default', 'dweb', ['/bin/sh', '-c', 'echo out; echo err >&2; hostname; exit 4']);
+    expect(r).toEqual({ stdout: 'out\ndweb\n', stderr: 'err\n', exitCode: 4 });
+    await deleteAndWaitGone('dweb');
+    expect(await dockerContainers(p.metadata.uid!)).toEqual([]);
+  });
+
+  it('restarts a crashing container with growing back-off and restartCount', async () => {
+    await c.pods().create(podManifest('dcrash', node, { containers: [{ name: 'c', image: 'busybox', command: ['/bin/sh', '-c', 'echo boom; exit 5'] }] }));
+    const messages = new Set<string>();
+    const p = await waitPod('dcrash', 'restartCount ≥ 3', (x) => {
+      const s = x.status?.containerStatuses?.[0];
+      if (s?.state?.waiting?.reason === 'CrashLoopBackOff') messages.add(s.state.waiting.message ?? '');
+      return (s?.restartCount ?? 0) >= 3;
+    }, 120_000);
+    const s = p.status!.containerStatuses![0]!;
+    expect(s.lastState?.terminated?.exitCode ?? s.state?.terminated?.exitCode).toBe(5);
+    expect([...messages].some((m) => /back-off [2-9]s/.test(m))).toBe(true);
+    expect(await readStream(await c.podLogs('default', 'dcrash', { previous: true }))).toBe('boom\n');
+    await deleteAndWaitGone('dcrash');
+  });
+
+  it('liveness failure restarts; readiness gates Ready', async () => {
+    await c.pods().create(
+      podManifest('dprobe', node, {
+        containers: [
+          {
+            name: 'app',
+            image: 'busybox',
+            command: ['/bin/sh', '-c', 'sleep 2; touch /tmp/ready; exec sleep 1000'],
+            readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1 },
+          },
+        ],
+      }),
+    );
+    await waitPod('dprobe', 'Ready', (x) => x.status?.conditions?.find((k) => k.type === 'Ready')?.status === 'True');
+    await deleteAndWaitGone('dprobe');
+    await c.pods().create(
+      podManifest('dlive', node, {
+        containers: [{ name: 'app', image: 'busybox', command: ['sleep', '1000'], livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }],
+      }),
+    );
+    const p = await waitPod('dlive', 'restarted', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 120_000);
+    expect(p.status?.containerStatuses?.[0]?.lastState?.terminated).toBeDefined();
+    await deleteAndWaitGone('dlive');
+  });
+
+  it('OOM-kills a container over its memory limit: OOMKilled, exit code 137', async () => {
+    await c.pods().create(
+      podManifest('doom', node, {
+        restartPolicy: 'Never',
+        containers: [{ name: 'hog', image: 'busybox', command: ['/bin/sh', '-c', 'x=aaaaaaaa; while true; do x="$x$x"; done'], resources: { limits: { memory: '32Mi' } } }],
+      }),
+    );
+    const p = await waitPod('doom', 'terminated', (x) => !!x.status?.containerStatuses?.[0]?.state?.terminated);
+    expect(p.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+    expect(p.status?.phase).toBe('Failed');
+    await deleteAndWaitGone('doom');
+  });
+
+  it('delete stops the process tree within the grace period and removes the containers', async () => {
+    const marker = `${10000 + Math.floor(Math.random() * 80000)}`;
+    await c.pods().create(
+      podManifest('dtree', node, {
+        terminationGracePeriodSeconds: 2,
+        containers: [{ name: 't', image: 'busybox', command: ['/bin/sh', '-c', `trap "" TERM; sleep ${marker}1 & sleep ${marker}2 & while true; do sleep 1; done`] }],
+      }),
+    );
+    const p = await waitPod('dtree', 'Running', running);
+    await waitFor('tree processes', () => processesWith('sleep', `${marker}1`).length === 1 && processesWith('sleep', `${marker}2`).length === 1);
+    await deleteAndWaitGone('dtree');
+    expect(processesWith('sleep', `${marker}1`)).toEqual([]);
+    expect(processesWith('sleep', `${marker}2`)).toEqual([]);
+    expect(await dockerContainers(p.metadata.uid!)).toEqual([]);
+  });
+
+  it('adopts running containers after kill -9 of the kubelet', async () => {
+    await c.pods().create(podManifest('dsurvive', node, { containers: [{ name: 's', image: 'busybox', command: ['/bin/sh', '-c', 'echo up; exec sleep 1000'] }] }));
+    const p1 = await waitPod('dsurvive', 'Running', running);
+    const id1 = p1.status!.containerStatuses![0]!.containerID;
+    await kubelet.stop('SIGKILL');
+    kubelet = await startKubelet(api.url, node, rootDir, ['--runtime', 'docker', '--docker-socket', dockerd!.socket, '--stop-pods-on-exit']);
+    await waitFor('logs via the new kubelet', async () => (await readStream(await c.podLogs('default', 'dsurvive', {}))) === 'up\n');
+    await new Promise((r) => setTimeout(r, 3000));
+    const p2 = await get('dsurvive');
+    expect(p2.status?.containerStatuses?.[0]?.containerID).toBe(id1);
+    expect(p2.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    const mine = await dockerContainers(p1.metadata.uid!);
+    expect(mine.filter((x) => x.State === 'running')).toHaveLength(2); // the sandbox and the one container
+    await deleteAndWaitGone('dsurvive');
+  });
+});
