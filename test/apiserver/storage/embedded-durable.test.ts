@@ -181,6 +181,42 @@ describe('embedded store on a data dir', () => {
     expect(s2.compactedRevision).toBe(s2.revision);
   });
 
+  it('crash windows around a snapshot: leftover temp file, old segments not yet deleted', async () => {
+    const dir = tempDir();
+    const s = await openStore({ dataDir: dir });
+    for (let i = 0; i < 50; i++) await put(s, `/w/k${i}`, String(i));
+    await s.close();
+    const oldSegments = listSegments(dir).map((seg) => [seg.name, readFileSync(join(dir, seg.name))] as const);
+
+    const s2 = await openStore({ dataDir: dir });
+    await s2.snapshot();
+    for (let i = 50; i < 60; i++) await put(s2, `/w/k${i}`, String(i));
+    const rev = s2.revision;
+    await s2.close();
+    // As if the process died after renaming the snapshot into place but before removing the
+    // segments it covers, and while writing a later snapshot.
+    for (const [name, data] of oldSegments) writeFileSync(join(dir, name), data);
+    writeFileSync(join(dir, 'snap-00000000000000999999.snap.tmp'), 'half a snapshot');
+
+    const s3 = await openStore({ dataDir: dir });
+    expect(s3.revision).toBe(rev);
+    expect((await s3.range('/w/')).count).toBe(60);
+    expect(readdirSync(dir).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+
+  it('refuses to start from a corrupt snapshot', async () => {
+    const dir = tempDir();
+    const s = await openStore({ dataDir: dir });
+    for (let i = 0; i < 20; i++) await put(s, `/cs/k${i}`, `value-${i}`);
+    await s.snapshot();
+    await s.close();
+    const snap = join(dir, readdirSync(dir).find((f) => f.endsWith('.snap'))!);
+    const buf = readFileSync(snap);
+    buf[buf.indexOf('value-7')] ^= 0x20;
+    writeFileSync(snap, buf);
+    await expect(openEmbeddedStorage({ dataDir: dir })).rejects.toThrow(/snapshot .* is corrupt \(checksum mismatch\)/);
+  });
+
   it('a write is invisible to reads and watchers until it is durable', async () => {
     const s = await openStore({ dataDir: tempDir() });
     const w = collector(s, '/v/', s.revision);
