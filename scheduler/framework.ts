@@ -43,7 +43,8 @@ export interface FilterPlugin {
 
 export interface ScorePlugin {
   readonly name: string;
-  preScore?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void;
+  /** 'skip': nothing to score for this pod (k8s: PreScore returning Skip); it adds 0 everywhere. */
+  preScore?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void | 'skip';
   score(state: CycleState, pod: Pod, node: NodeInfo): number;
   /** Rescales this plugin's raw scores (in place) to 0..MAX_NODE_SCORE. */
   normalizeScore?(state: CycleState, pod: Pod, scores: number[]): void;
@@ -210,7 +211,7 @@ export class Framework {
     const totals = new Array<number>(nodes.length).fill(0);
     const scores = new Array<number>(nodes.length);
     for (const { plugin, weight } of this.scorePlugins) {
-      plugin.preScore?.(state, pod, nodes);
+      if (plugin.preScore?.(state, pod, nodes) === 'skip') continue;
       for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(state, pod, nodes[i]!);
       plugin.normalizeScore?.(state, pod, scores);
       for (let i = 0; i < nodes.length; i++) totals[i]! += scores[i]! * weight;

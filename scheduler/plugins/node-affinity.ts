@@ -105,8 +105,9 @@ export class NodeAffinity implements FilterPlugin, ScorePlugin {
     return requiredMatches(s, node) ? null : unresolvable(NAME, REASON_POD);
   }
 
-  preScore(state: CycleState, pod: Pod): void {
+  preScore(state: CycleState, pod: Pod): void | 'skip' {
     const pref = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    if (pref.length === 0) return 'skip';
     state.write(
       PREF_KEY,
       pref.filter((p) => p.weight !== 0).map((p) => ({ weight: p.weight, term: compileTerm(p.preference) })),

@@ -8,6 +8,9 @@ export const REASON_NODE_NAME = "node(s) didn't match the requested node name";
 
 export class NodeName implements FilterPlugin {
   readonly name = NAME;
+  preFilter(_state: CycleState, pod: Pod): Status | null | 'skip' {
+    return pod.spec.nodeName ? null : 'skip';
+  }
   filter(_state: CycleState, pod: Pod, node: NodeInfo): Status | null {
     const want = pod.spec.nodeName;
     if (!want || want === node.name) return null;

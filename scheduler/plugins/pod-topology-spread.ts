@@ -132,7 +132,7 @@ export class PodTopologySpread implements FilterPlugin, ScorePlugin {
     return null;
   }
 
-  preScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void {
+  preScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void | 'skip' {
     const soft = (pod.spec.topologySpreadConstraints ?? []).filter((c) => c.whenUnsatisfiable === 'ScheduleAnyway');
     const s: ScoreState = { mode: 'none', hostnameWeight: Math.log(nodes.length + 2), zoneWeight: 0, zoneCounts: new Map(), explicit: [] };
     if ((pod.spec.topologySpreadConstraints ?? []).length > 0) {
@@ -146,15 +146,13 @@ export class PodTopologySpread implements FilterPlugin, ScorePlugin {
           }
           return { ...c, weight: Math.log(domains.size + 2) };
         });
+        state.write(SCORE_KEY, s);
+        return;
       }
-      state.write(SCORE_KEY, s);
-      return;
+      return 'skip';
     }
     const owner = controllerUID(pod);
-    if (!owner) {
-      state.write(SCORE_KEY, s);
-      return;
-    }
+    if (!owner) return 'skip';
     s.mode = 'default';
     s.owner = owner;
     if (nodes.some((n) => n.labels[LABEL_ZONE] !== undefined)) {
