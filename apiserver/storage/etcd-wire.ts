@@ -126,10 +126,10 @@ export interface WireKeyValue {
   value: Buffer;
 }
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY: Buffer = Buffer.alloc(0);
 
 export function decodeKeyValue(buf: Buffer): WireKeyValue {
-  return decode(buf, { key: EMPTY, createRevision: 0, modRevision: 0, version: 0, value: EMPTY }, (m, f, wt, r) => {
+  return decode<WireKeyValue>(buf, { key: EMPTY, createRevision: 0, modRevision: 0, version: 0, value: EMPTY }, (m, f, wt, r) => {
     if (f === 1 && wt === 2) m.key = r.bytes();
     else if (f === 2 && wt === 0) m.createRevision = r.varint();
     else if (f === 3 && wt === 0) m.modRevision = r.varint();
@@ -171,7 +171,7 @@ export interface RangeResponse {
 }
 
 export function decodeRangeResponse(buf: Buffer): RangeResponse {
-  return decode(buf, { revision: 0, kvs: [] as WireKeyValue[], more: false, count: 0 }, (m, f, wt, r) => {
+  return decode<RangeResponse>(buf, { revision: 0, kvs: [], more: false, count: 0 }, (m, f, wt, r) => {
     if (f === 1 && wt === 2) m.revision = decodeHeaderRevision(r.bytes());
     else if (f === 2 && wt === 2) m.kvs.push(decodeKeyValue(r.bytes()));
     else if (f === 3 && wt === 0) m.more = r.varint() !== 0;
@@ -264,7 +264,7 @@ export interface TxnResponse {
 }
 
 export function decodeTxnResponse(buf: Buffer): TxnResponse {
-  return decode(buf, { revision: 0, succeeded: false, responses: [] as ResponseOp[] }, (m, f, wt, r) => {
+  return decode<TxnResponse>(buf, { revision: 0, succeeded: false, responses: [] }, (m, f, wt, r) => {
     if (f === 1 && wt === 2) m.revision = decodeHeaderRevision(r.bytes());
     else if (f === 2 && wt === 0) m.succeeded = r.varint() !== 0;
     else if (f === 3 && wt === 2) m.responses.push(decodeResponseOp(r.bytes()));
@@ -326,9 +326,9 @@ export interface WatchResponse {
 }
 
 export function decodeWatchResponse(buf: Buffer): WatchResponse {
-  return decode(
+  return decode<WatchResponse>(
     buf,
-    { revision: 0, watchId: 0, created: false, canceled: false, compactRevision: 0, cancelReason: '', events: [] as WireEvent[] },
+    { revision: 0, watchId: 0, created: false, canceled: false, compactRevision: 0, cancelReason: '', events: [] },
     (m, f, wt, r) => {
       if (f === 1 && wt === 2) m.revision = decodeHeaderRevision(r.bytes());
       else if (f === 2 && wt === 0) m.watchId = r.varint();
