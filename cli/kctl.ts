@@ -28,6 +28,8 @@ const COMMANDS: Record<string, Loader> = {
   'api-resources': async () => (await import('./kctl/cluster-info.js')).apiResources,
 };
 
+const DISCOVERY_COMMANDS = new Set(['get', 'events']);
+
 const USAGE = `kctl controls a Skiff (or any Kubernetes-API) cluster, like kubectl.
 
 Basic commands:
@@ -89,12 +91,16 @@ async function run(): Promise<number> {
     process.stderr.write(`error: unknown command "${name}" for "kctl"\nRun 'kctl --help' for usage.\n`);
     return 1;
   }
-  const [command, { parseFlags, flagsHelp }, { processOutput }, errors] = await Promise.all([
+  const [command, { parseFlags, flagsHelp }, { processOutput }, errors, resourceArgs] = await Promise.all([
     load(),
     import('./kctl/flags.js'),
     import('./kctl/command.js'),
     import('./kctl/errors.js'),
+    import('./kctl/resource-args.js'),
   ]);
+  // get/events resolve kinds through the server's discovery (and start faster for it);
+  // every other command uses the built-in resource table.
+  if (!DISCOVERY_COMMANDS.has(name)) await resourceArgs.useBuiltInCatalog();
   let server: string | undefined;
   try {
     const flags = parseFlags(rest, command.options);

@@ -63,7 +63,7 @@ export function planApply(fileObj: KubeObject, current: KubeObject | undefined):
 }
 
 async function applyOne(conn: Connection, t: ManifestTarget): Promise<'created' | 'configured' | 'unchanged'> {
-  const rc = conn.client.resource<KubeObject>(t.info);
+  const rc = conn.client.resource<KubeObject>(t.info.kind);
   const fileObj = structuredClone(t.object);
   for (let attempt = 0; ; attempt++) {
     let current: KubeObject | undefined;
@@ -116,7 +116,7 @@ export const apply: Command = {
         const ref = `${kindName(target.info)}/${target.name}`;
         let result: string;
         if (serverSide) {
-          const rc = conn.client.resource<KubeObject>(target.info);
+          const rc = conn.client.resource<KubeObject>(target.info.kind);
           await rc.patch(target.name, target.object, 'apply', {
             namespace: target.namespace,
             fieldManager: flags.string('field-manager') ?? 'kubectl',

@@ -5,20 +5,25 @@ import type { RestClient } from '../../client/rest.js';
 import type { Flags } from './flags.js';
 import { connectionState, UsageError } from './errors.js';
 
-export const KCTL_VERSION = '0.1.0';
+export { KCTL_VERSION } from './version.js';
+import { KCTL_VERSION } from './version.js';
 
-export interface Connection {
+export interface Target {
   server: string;
   /** The namespace commands act in: -n, else the context's, else "default". */
   namespace: string;
   /** True when -n was given (apply refuses objects whose namespace disagrees). */
   namespaceExplicit: boolean;
   contextName: string;
-  client: RestClient;
   requestTimeoutMs: number | undefined;
 }
 
-export async function connect(flags: Flags): Promise<Connection> {
+export interface Connection extends Target {
+  client: RestClient;
+}
+
+/** Where to talk to, without loading the REST client (get uses its own small one). */
+export async function resolveTarget(flags: Flags): Promise<Target> {
   const explicitNs = flags.string('namespace');
   let server = flags.string('server');
   let namespace = 'default';
@@ -43,21 +48,24 @@ export async function connect(flags: Flags): Promise<Connection> {
   if (!/^https?:\/\//.test(server)) server = `http://${server}`;
   server = server.replace(/\/+$/, '');
   connectionState.server = server;
-  const requestTimeoutMs = flags.durationMs('request-timeout');
-  const { RestClient } = await import('../../client/rest.js');
-  const client = new RestClient({
-    server,
-    userAgent: `kctl/v${KCTL_VERSION}`,
-    // A CLI should fail fast on a dead server (kubectl does not retry a refused connection).
-    retries: 1,
-    ...(requestTimeoutMs ? { timeoutMs: requestTimeoutMs } : {}),
-  });
   return {
     server,
     namespace: explicitNs ?? namespace,
     namespaceExplicit: explicitNs !== undefined,
     contextName,
-    client,
-    requestTimeoutMs,
+    requestTimeoutMs: flags.durationMs('request-timeout'),
   };
+}
+
+export async function connect(flags: Flags): Promise<Connection> {
+  const target = await resolveTarget(flags);
+  const { RestClient } = await import('../../client/rest.js');
+  const client = new RestClient({
+    server: target.server,
+    userAgent: `kctl/v${KCTL_VERSION}`,
+    // A CLI should fail fast on a dead server (kubectl does not retry a refused connection).
+    retries: 1,
+    ...(target.requestTimeoutMs ? { timeoutMs: target.requestTimeoutMs } : {}),
+  });
+  return { ...target, client };
 }

@@ -97,12 +97,12 @@ export const create: Command = {
         obj = deploymentFor(name, image, flags.int('replicas') ?? 1, flags.afterDash, flags.int('port'));
       } else throw new UsageError(`kctl create ${what} NAME is not supported; write a manifest and use create -f`);
       const conn = await connect(flags);
-      await conn.client.resource<KubeObject>(kind).create(obj, { namespace: kind.namespaced ? conn.namespace : undefined });
+      await conn.client.resource<KubeObject>(kind.kind).create(obj, { namespace: kind.namespaced ? conn.namespace : undefined });
       io.out(`${kindName(kind)}/${name} created\n`);
       return;
     }
     await forEachManifest(flags, io, 'create', async (conn, t) => {
-      const created = await conn.client.resource<KubeObject>(t.info).create(t.object, { namespace: t.namespace });
+      const created = await conn.client.resource<KubeObject>(t.info.kind).create(t.object, { namespace: t.namespace });
       return { name: created.metadata.name ?? t.name, result: 'created' };
     });
   },
@@ -114,7 +114,7 @@ export const replace: Command = {
   options: FILE_OPTIONS,
   async run(flags, io) {
     await forEachManifest(flags, io, 'replace', async (conn, t) => {
-      const rc = conn.client.resource<KubeObject>(t.info);
+      const rc = conn.client.resource<KubeObject>(t.info.kind);
       const obj = structuredClone(t.object);
       obj.metadata = { ...obj.metadata, ...(t.namespace ? { namespace: t.namespace } : {}) };
       if (!obj.metadata.resourceVersion) {

@@ -38,7 +38,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Wait until GET says NotFound, or the name now belongs to a new object (another uid). */
 async function waitGone(conn: Connection, v: Victim, uid: string | undefined, deadline: number): Promise<boolean> {
-  const rc = conn.client.resource<KubeObject>(v.info);
+  const rc = conn.client.resource<KubeObject>(v.info.kind);
   let delay = 100;
   for (;;) {
     try {
@@ -115,7 +115,7 @@ export const del: Command = {
         if (s.names.length > 0) {
           for (const name of s.names) victims.push({ info: s.info, namespace: ns ?? conn.namespace, name });
         } else {
-          const list = await conn.client.resource<KubeObject>(s.info).listAll({ namespace: ns, labelSelector, fieldSelector });
+          const list = await conn.client.resource<KubeObject>(s.info.kind).listAll({ namespace: ns, labelSelector, fieldSelector });
           for (const o of list.items ?? []) victims.push({ info: s.info, namespace: o.metadata.namespace, name: o.metadata.name! });
           if ((list.items ?? []).length === 0) {
             io.err(ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
@@ -126,7 +126,7 @@ export const del: Command = {
 
     const deleted: { v: Victim; uid: string | undefined }[] = [];
     for (const v of victims) {
-      const rc = conn.client.resource<KubeObject>(v.info);
+      const rc = conn.client.resource<KubeObject>(v.info.kind);
       try {
         const res = await rc.delete(v.name, {
           namespace: v.namespace,

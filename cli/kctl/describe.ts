@@ -439,7 +439,7 @@ export const describe: Command = {
       io.out(text);
     };
     for (const sel of selections) {
-      const rc = conn.client.resource<KubeObject>(sel.info);
+      const rc = conn.client.resource<KubeObject>(sel.info.kind);
       const ns = sel.info.namespaced ? (flags.bool('all-namespaces') ? undefined : conn.namespace) : undefined;
       if (sel.names.length === 0) {
         const list = await rc.listAll({ namespace: ns, labelSelector: flags.string('selector') });

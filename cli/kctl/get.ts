@@ -2,9 +2,13 @@
 // kubectl (Accept: application/json;as=Table;v=v1;g=meta.k8s.io) so the columns are
 // defined once, on the server; -o yaml|json|name|jsonpath fetch plain objects; -w lists,
 // then watches from the list's resourceVersion and prints each change as a row.
+// It talks through the small ApiHttp client and resolves kinds by discovery, so it starts
+// without loading the full REST client and object model (see the kctl benchmark).
 import type { KubeObject, KubeList } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
-import { connect, type Connection } from './connection.js';
+import { resolveTarget, type Target } from './connection.js';
+import { discoverResources } from './discovery.js';
+import { ApiHttp } from './http.js';
 import { formatError, isNotFound, ReportedFailure, UsageError } from './errors.js';
 import type { Flags, OptionDefs } from './flags.js';
 import {
@@ -22,7 +26,12 @@ import {
   type OutputFormat,
   type Table,
 } from './printers.js';
-import { collectionPath, kindName, objectPath, parseResourceArgs, resolveKind, type ResourceInfo, type ResourceSelection } from './resource-args.js';
+import { collectionPath, kindName, objectPath, parseResourceArgs, resolveKind, useBuiltInCatalog, useCatalog, type ResourceInfo, type ResourceSelection } from './resource-args.js';
+
+/** The server, namespace and HTTP client a get runs with. */
+interface Connection extends Target {
+  api: ApiHttp;
+}
 
 const GET_OPTIONS: OptionDefs = {
   output: { type: 'string', short: 'o', help: 'output format: wide|yaml|json|name|jsonpath=TEMPLATE' },
@@ -56,7 +65,7 @@ async function fetchTable(
   if (names.length > 0) {
     for (const name of names) {
       try {
-        const res = await conn.client.request<unknown>('GET', objectPath(info, req.namespace ?? conn.namespace, name), { accept: TABLE_ACCEPT });
+        const res = await conn.api.getJson<unknown>(objectPath(info, req.namespace ?? conn.namespace, name), undefined, TABLE_ACCEPT);
         tables.push(isTable(res) ? res : tableFromObjects([res as KubeObject]));
       } catch (e) {
         if (isNotFound(e)) notFound.push(e);
@@ -66,10 +75,11 @@ async function fetchTable(
   } else {
     let cont: string | undefined;
     do {
-      const res = await conn.client.request<unknown>('GET', collectionPath(info, req.namespace), {
-        accept: TABLE_ACCEPT,
-        query: { limit: req.chunkSize, continue: cont, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector },
-      });
+      const res = await conn.api.getJson<unknown>(
+        collectionPath(info, req.namespace),
+        { limit: req.chunkSize, continue: cont, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector },
+        TABLE_ACCEPT,
+      );
       const table = isTable(res) ? res : tableFromObjects((res as KubeList).items ?? []);
       if (!isTable(res)) table.metadata = { resourceVersion: (res as KubeList).metadata?.resourceVersion };
       tables.push(table);
@@ -87,12 +97,11 @@ async function fetchTable(
 
 /** Fetch objects (for yaml/json/name/jsonpath). */
 async function fetchObjects(conn: Connection, info: ResourceInfo, req: GetRequest, names: string[], notFound: unknown[]): Promise<KubeObject[]> {
-  const rc = conn.client.resource<KubeObject>(info);
   if (names.length > 0) {
     const out: KubeObject[] = [];
     for (const name of names) {
       try {
-        out.push(await rc.get(name, req.namespace ?? conn.namespace));
+        out.push(await conn.api.getJson<KubeObject>(objectPath(info, req.namespace ?? conn.namespace, name)));
       } catch (e) {
         if (isNotFound(e)) notFound.push(e);
         else throw e;
@@ -100,8 +109,23 @@ async function fetchObjects(conn: Connection, info: ResourceInfo, req: GetReques
     }
     return out;
   }
-  const list = await rc.listAll({ namespace: req.namespace, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector, limit: req.chunkSize });
-  return list.items ?? [];
+  return (await listObjects(conn, info, req, req.fieldSelector)).items;
+}
+
+/** Every page of a collection as objects, and the list's resourceVersion. */
+async function listObjects(conn: Connection, info: ResourceInfo, req: GetRequest, fieldSelector: string | undefined): Promise<{ items: KubeObject[]; resourceVersion?: string }> {
+  const items: KubeObject[] = [];
+  let cont: string | undefined;
+  let resourceVersion: string | undefined;
+  do {
+    const page = await conn.api.getJson<KubeList>(collectionPath(info, req.namespace), {
+      limit: req.chunkSize, continue: cont, labelSelector: req.labelSelector, fieldSelector,
+    });
+    items.push(...(page.items ?? []));
+    resourceVersion ??= page.metadata?.resourceVersion;
+    cont = page.metadata?.continue || undefined;
+  } while (cont);
+  return { items, resourceVersion };
 }
 
 function noResourcesMessage(req: GetRequest, infos: ResourceInfo[]): string {
@@ -111,10 +135,13 @@ function noResourcesMessage(req: GetRequest, infos: ResourceInfo[]): string {
 
 export async function runGet(flags: Flags, io: Output, positionals: string[]): Promise<void> {
   const format = parseOutputFormat(flags.string('output'));
+  if (positionals.length === 0) parseResourceArgs(positionals, 'get'); // the usage error, before any request
+  const target = await resolveTarget(flags);
+  const conn: Connection = { ...target, api: new ApiHttp(target.server, target.requestTimeoutMs || 30_000) };
+  useCatalog(await discoverResources(conn.api));
   const selections = parseResourceArgs(positionals, 'get');
   const watch = flags.bool('watch') || flags.bool('watch-only');
   if (watch && selections.length > 1) throw new UsageError('you may only specify a single resource type');
-  const conn = await connect(flags);
   const allNs = flags.bool('all-namespaces');
   const req: GetRequest = {
     selections,
@@ -170,39 +197,6 @@ export async function runGet(flags: Flags, io: Output, positionals: string[]): P
   }
 }
 
-/** A watch stream that asks for Tables (kubectl's Accept), as raw NDJSON lines. */
-async function* tableWatch(conn: Connection, path: string, query: Record<string, string | number | boolean | undefined>, signal: AbortSignal): AsyncGenerator<{ type: string; object: unknown }> {
-  const http = await import('node:http');
-  const https = await import('node:https');
-  const url = new URL(conn.server + path);
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-  const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? https : http).get(url, { headers: { Accept: TABLE_ACCEPT, 'User-Agent': 'kctl' }, signal }, resolve);
-    req.on('error', reject);
-  });
-  if ((res.statusCode ?? 0) >= 300) {
-    let body = '';
-    for await (const c of res) body += c;
-    const { statusErrorFrom } = await import('../../client/rest.js');
-    throw statusErrorFrom(res.statusCode ?? 500, body);
-  }
-  let buf = '';
-  try {
-    for await (const chunk of res) {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) yield JSON.parse(line) as { type: string; object: unknown };
-      }
-    }
-  } catch (e) {
-    if (signal.aborted) return;
-    throw e;
-  }
-}
-
 async function runWatch(
   conn: Connection,
   io: Output,
@@ -241,7 +235,7 @@ async function runWatch(
     for (;;) {
       let gone = false;
       try {
-        for await (const ev of tableWatch(conn, path, { watch: true, resourceVersion: rv, labelSelector: req.labelSelector, fieldSelector, allowWatchBookmarks: true }, controller.signal)) {
+        for await (const ev of conn.api.watch(path, { resourceVersion: rv, labelSelector: req.labelSelector, fieldSelector, allowWatchBookmarks: true }, TABLE_ACCEPT, controller.signal)) {
           if (ev.type === 'BOOKMARK') {
             rv = (ev.object as KubeObject).metadata?.resourceVersion ?? rv;
             continue;
@@ -285,24 +279,23 @@ async function runWatch(
   }
 
   // Object formats: list, then print each changed object.
-  const rc = conn.client.resource<KubeObject>(info);
-  const list = await rc.listAll({ namespace: req.namespace, labelSelector: req.labelSelector, fieldSelector });
-  rv = list.metadata?.resourceVersion;
+  const list = await listObjects(conn, info, req, fieldSelector);
+  rv = list.resourceVersion;
   const print = (obj: KubeObject) => {
     const typed = withTypeMeta(obj, info);
     if (format.kind === 'yaml') io.out(`---\n${toYaml(typed)}`);
     else if (format.kind === 'json') io.out(toJson(typed));
     else io.out(formatObjects([{ obj, info }], format, true));
   };
-  if (listFirst) for (const obj of list.items ?? []) print(obj);
+  if (listFirst) for (const obj of list.items) print(obj);
   for (;;) {
-    const w = rc.watch({ namespace: req.namespace, labelSelector: req.labelSelector, fieldSelector, resourceVersion: rv, signal: controller.signal });
+    const w = conn.api.watch(collectionPath(info, req.namespace), { labelSelector: req.labelSelector, fieldSelector, resourceVersion: rv, allowWatchBookmarks: true }, 'application/json', controller.signal);
     try {
       for await (const ev of w) {
         if (ev.type === 'BOOKMARK') continue;
         if (ev.type === 'ERROR') {
           if ((ev.object as { code?: number }).code === 410) {
-            rv = (await rc.list({ namespace: req.namespace, labelSelector: req.labelSelector, fieldSelector, limit: 1 })).metadata?.resourceVersion;
+            rv = (await listObjects(conn, info, req, fieldSelector)).resourceVersion;
             break;
           }
           throw Object.assign(new Error('watch error'), { status: ev.object });
@@ -323,7 +316,7 @@ async function runWatch(
 async function rowFor(conn: Connection, info: ResourceInfo, obj: KubeObject, type: string, columns: Table['columnDefinitions'] | undefined): Promise<Table> {
   if (type !== 'DELETED' && obj.metadata.name) {
     try {
-      const t = await conn.client.request<unknown>('GET', objectPath(info, obj.metadata.namespace, obj.metadata.name), { accept: TABLE_ACCEPT });
+      const t = await conn.api.getJson<unknown>(objectPath(info, obj.metadata.namespace, obj.metadata.name), undefined, TABLE_ACCEPT);
       if (isTable(t)) return t;
     } catch {
       // fall through to a NAME-only row
@@ -352,6 +345,7 @@ export const events: Command = {
     if (forObj) {
       const [kind, name] = forObj.split('/');
       if (!kind || !name) throw new UsageError(`--for must be KIND/NAME, got "${forObj}"`);
+      await useBuiltInCatalog();
       const info = resolveKind(kind);
       const fs = [`involvedObject.kind=${info.kind}`, `involvedObject.name=${name}`, flags.string('field-selector')].filter(Boolean).join(',');
       flags.values['field-selector'] = fs;

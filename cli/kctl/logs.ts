@@ -43,7 +43,7 @@ export async function podFor(conn: Connection, io: Output, ref: string, announce
   const info = resolveKind(ref.slice(0, slash));
   const name = ref.slice(slash + 1);
   if (info.kind === 'Pod') return conn.client.pods().get(name, conn.namespace);
-  const owner = await conn.client.resource<KubeObject>(info).get(name, conn.namespace);
+  const owner = await conn.client.resource<KubeObject>(info.kind).get(name, conn.namespace);
   const selector = (owner as { spec?: { selector?: LabelSelector } }).spec?.selector;
   if (!selector) throw new UsageError(`cannot attach to ${info.kind.toLowerCase()}/${name}: it selects no pods`);
   const pods = (await conn.client.pods().list({ namespace: conn.namespace, labelSelector: selectorString(selector) })).items ?? [];

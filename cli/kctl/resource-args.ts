@@ -1,10 +1,29 @@
 // What the user named on the command line: `pods`, `pods a b`, `po/a deploy/web`,
 // `pods,deployments`, resolved through the resource table (short names, singular, plural,
 // Kind, `deployments.apps`), plus the paths and display names kubectl uses for them.
-import { resolveResource, resourceByKind, type ResourceInfo } from '../../api/resources.js';
+import { byKindIn, resolveIn, type ResourceInfo } from './discovery.js';
 import { UsageError } from './errors.js';
 
 export type { ResourceInfo };
+
+// The resources names are resolved against: the built-in table (most commands) or what the
+// server's discovery said (get). Set once per command, before arguments are parsed.
+let catalog: readonly ResourceInfo[] | undefined;
+
+export function useCatalog(list: readonly ResourceInfo[]): void {
+  catalog = list;
+}
+
+/** The built-in resource table (api/resources.ts), loaded on demand. */
+export async function useBuiltInCatalog(): Promise<void> {
+  const { RESOURCES } = await import('../../api/resources.js');
+  catalog = RESOURCES;
+}
+
+function currentCatalog(): readonly ResourceInfo[] {
+  if (!catalog) throw new Error('internal: resource catalog not loaded');
+  return catalog;
+}
 
 export interface ResourceSelection {
   info: ResourceInfo;
@@ -13,7 +32,7 @@ export interface ResourceSelection {
 }
 
 export function resolveKind(typed: string): ResourceInfo {
-  const info = resolveResource(typed);
+  const info = resolveIn(currentCatalog(), typed);
   if (!info) throw new UsageError(`the server doesn't have a resource type "${typed}"`);
   return info;
 }
@@ -115,7 +134,7 @@ export function manifestTarget(
   requireName = true,
 ): ManifestTarget {
   const { object, source } = m;
-  const info = resourceByKind(String(object.kind), String(object.apiVersion));
+  const info = byKindIn(currentCatalog(), String(object.kind), String(object.apiVersion));
   const name = object.metadata?.name ?? '';
   if (!info) {
     throw new UsageError(

@@ -41,7 +41,7 @@ export const scale: Command = {
     const conn = await connect(flags);
     let failed = false;
     for (const s of selections) {
-      const rc = conn.client.resource<KubeObject>(s.info);
+      const rc = conn.client.resource<KubeObject>(s.info.kind);
       for (const name of s.names) {
         try {
           if (current !== undefined || rv !== undefined) {

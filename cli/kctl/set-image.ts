@@ -99,7 +99,7 @@ async function patchEach(
   let failed = false;
   for (const sel of parseResourceArgs(refs, 'set')) {
     if (sel.names.length === 0) throw new UsageError('resource(s) were provided, but no name was specified');
-    const rc = conn.client.resource<KubeObject>(sel.info);
+    const rc = conn.client.resource<KubeObject>(sel.info.kind);
     for (const name of sel.names) {
       try {
         const obj = await rc.get(name, conn.namespace);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { collectionPath, kindName, manifestTarget, objectPath, parseResourceArgs, parseSingleRef, resourceName } from '../../cli/kctl/resource-args.js';
+import { collectionPath, kindName, manifestTarget, objectPath, parseResourceArgs, parseSingleRef, resourceName, useBuiltInCatalog } from '../../cli/kctl/resource-args.js';
+
+await useBuiltInCatalog();
 
 const names = (sel: ReturnType<typeof parseResourceArgs>) => sel.map((s) => [s.info.plural, s.names]);
 
@@ -52,5 +54,21 @@ describe('manifestTarget', () => {
     expect(() => manifestTarget(m({ apiVersion: 'v1', kind: 'Widget', metadata: { name: 'w' } }), 'default', false)).toThrow(/no matches for kind "Widget" in version "v1"/);
     expect(() => manifestTarget(m({ apiVersion: 'apps/v2', kind: 'Deployment', metadata: { name: 'w' } }), 'default', false)).toThrow(/no matches for kind "Deployment" in version "apps\/v2"/);
     expect(() => manifestTarget(m({ apiVersion: 'v1', kind: 'Pod', metadata: {} }), 'default', false)).toThrow(/resource name may not be empty/);
+  });
+});
+
+describe('discovery', () => {
+  it('reads aggregated discovery into the same resource facts as the built-in table', async () => {
+    const { fromAggregatedDiscovery, resolveIn } = await import('../../cli/kctl/discovery.js');
+    const { RESOURCES } = await import('../../api/resources.js');
+    const list = fromAggregatedDiscovery([
+      { items: [{ metadata: { name: '' }, versions: [{ version: 'v1', resources: [{ resource: 'pods', responseKind: { group: '', version: 'v1', kind: 'Pod' }, scope: 'Namespaced', singularResource: 'pod', shortNames: ['po'], subresources: [{ subresource: 'log' }] }] }] }] },
+      { items: [{ metadata: { name: 'apps' }, versions: [{ version: 'v1', resources: [{ resource: 'deployments', responseKind: { group: 'apps', version: 'v1', kind: 'Deployment' }, scope: 'Namespaced', singularResource: 'deployment', shortNames: ['deploy'] }] }] }] },
+    ]);
+    expect(resolveIn(list, 'po')).toMatchObject({ group: '', plural: 'pods', kind: 'Pod', namespaced: true, subresources: ['log'] });
+    expect(resolveIn(list, 'deployments.apps')).toMatchObject({ group: 'apps', singular: 'deployment' });
+    expect(resolveIn(list, 'deploy.batch')).toBeUndefined();
+    // Same answers as the built-in table for every name it knows.
+    for (const r of RESOURCES) for (const n of [r.plural, r.singular, r.kind, ...r.shortNames]) expect(resolveIn(RESOURCES, n)?.plural).toBe(r.plural);
   });
 });

@@ -1,0 +1,115 @@
+// kctl start-up + one request, beside the real kubectl in the same run: `kctl get pods`
+// vs `/usr/bin/kubectl get pods` against the same `skiff apiserver` process (50 pods in
+// the namespace, server-side Table output for both), each run as a fresh process the way a
+// user runs it. kubectl gets its own --cache-dir (warmed once, so discovery is cached as on
+// a user's machine) and both read the same kubeconfig. Median and p90 of N runs each,
+// interleaved so machine load hits both alike; plus `node -e ''` as the Node start floor.
+//
+//   npx tsc -p tsconfig.json && npx vitest run --config vitest.bench.config.ts test/bench/kctl.bench.ts
+//
+// Prints figures only; never asserts on timing.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, it } from 'vitest';
+import { fmt, percentile, report } from './report.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RUNS = Number(process.env.SKIFF_BENCH_KCTL_RUNS ?? 21);
+const PODS = 50;
+const KUBECTL = '/usr/bin/kubectl';
+
+const children: ChildProcess[] = [];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-kctl-'));
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function startApiserver(): Promise<string> {
+  const proc = spawn(process.execPath, [path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--data-dir', path.join(dir, 'api')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(proc);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.on('exit', (c) => reject(new Error(`apiserver exited ${c}: ${out}`)));
+  });
+}
+
+function post(url: string, body: unknown): Promise<number> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+/** Wall time of one command in ms; throws if it fails (a failed run would flatter it). */
+function timeRun(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  if (!r.stdout.includes('bench-pod-0')) throw new Error(`${cmd} printed no pods: ${r.stdout.slice(0, 200)}`);
+  return ms;
+}
+
+describe('kctl get pods vs kubectl get pods', () => {
+  it(`median of ${RUNS} runs each, same server`, async () => {
+    const server = await startApiserver();
+    for (let i = 0; i < PODS; i++) {
+      const code = await post(`${server}/api/v1/namespaces/default/pods`, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `bench-pod-${i}`, labels: { app: 'bench' } },
+        spec: { containers: [{ name: 'c', image: 'host', command: ['sleep', '1000'] }] },
+      });
+      if (code !== 201) throw new Error(`create pod ${i}: HTTP ${code}`);
+    }
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    fs.writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: bench\n  cluster: {server: ${server}}\nusers:\n- name: bench\n  user: {}\ncontexts:\n- name: bench\n  context: {cluster: bench, user: bench}\ncurrent-context: bench\n`,
+    );
+    const env = { ...process.env, HOME: dir, KUBECONFIG: kubeconfig };
+    const kctlArgs = [path.join(root, 'dist/cli/kctl.js'), 'get', 'pods'];
+    const kubectlArgs = ['get', 'pods', '--cache-dir', path.join(dir, 'kube-cache')];
+    const haveKubectl = fs.existsSync(KUBECTL);
+
+    // Warm-up: the page cache for both binaries, kubectl's discovery cache.
+    timeRun(process.execPath, kctlArgs, env);
+    if (haveKubectl) timeRun(KUBECTL, kubectlArgs, env);
+
+    const kctl: number[] = [];
+    const kubectl: number[] = [];
+    const nodeFloor: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      kctl.push(timeRun(process.execPath, kctlArgs, env));
+      if (haveKubectl) kubectl.push(timeRun(KUBECTL, kubectlArgs, env));
+      const t0 = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '']);
+      nodeFloor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+    const p90 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 90);
+    report(`kctl get pods vs kubectl get pods (${PODS} pods, ${RUNS} runs each, ${os.cpus().length} CPUs)`, [
+      { measure: 'get pods wall time, median (ms)', value: fmt(med(kctl)), baseline: haveKubectl ? `kubectl ${fmt(med(kubectl))}` : 'kubectl not installed', goal: '≤ kubectl' },
+      { measure: 'get pods wall time, p90 (ms)', value: fmt(p90(kctl)), baseline: haveKubectl ? `kubectl ${fmt(p90(kubectl))}` : '', goal: '≤ kubectl' },
+      { measure: 'node -e "" start, median (ms)', value: fmt(med(nodeFloor)), baseline: 'floor for any Node CLI' },
+    ]);
+  });
+});
