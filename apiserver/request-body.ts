@@ -3,7 +3,7 @@
 // PUTs), patch media types for PATCH, 415 for anything else, 400 for malformed input.
 import type { IncomingMessage } from 'node:http';
 import yaml from 'js-yaml';
-import { badRequest, requestEntityTooLarge, StatusError, unsupportedMediaType } from '../api/errors.js';
+import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '../api/errors.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from './registry/object-rules.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -19,22 +19,42 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     req.resume();
     throw requestEntityTooLarge(limit);
   }
+  // Plain events rather than an async iterator: this runs for every write request.
   const chunks: Buffer[] = [];
   let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        cleanup();
         req.resume();
-        throw requestEntityTooLarge(limit);
+        reject(requestEntityTooLarge(limit));
+        return;
       }
       chunks.push(chunk);
-    }
-  } catch (e) {
-    if (e instanceof StatusError) throw e;
-    // The client went away mid-body: nothing was stored and nobody is left to answer.
-    throw badRequest(`error reading the request body: ${(e as Error).message}`);
-  }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      // The client went away mid-body: nothing was stored and nobody is left to answer.
+      reject(badRequest(`error reading the request body: ${e.message}`));
+    };
+    const onAborted = () => onError(new Error('aborted'));
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    if (req.readableEnded) return resolve();
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 

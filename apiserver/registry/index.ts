@@ -31,13 +31,20 @@ export class Registry {
 
   constructor(readonly storage: Storage, cacheOptions: WatchCacheOptions = {}) {
     const nsInfo = RESOURCES.find((r) => r.kind === 'Namespace')!;
+    // Like kube-apiserver's NamespaceLifecycle admission: ask the namespaces' watch cache
+    // first (no read, no parse), and storage only for a namespace the cache has not seen yet.
+    let nsCache: WatchCache | undefined;
     const namespaceLookup = async (name: string) => {
-      const kv = await storage.get(storageKey(nsInfo, undefined, name));
+      const key = storageKey(nsInfo, undefined, name);
+      const cached = nsCache?.get(key);
+      if (cached) return cached;
+      const kv = await storage.get(key);
       return kv ? decode(kv) : undefined;
     };
     for (const info of RESOURCES) {
       const cache = new WatchCache(storage, info, cacheOptions);
       this.caches.push(cache);
+      if (info === nsInfo) nsCache = cache;
       this.stores.set(info, new Store(storage, info, STRATEGIES[info.kind] ?? {}, namespaceLookup, cache));
     }
   }

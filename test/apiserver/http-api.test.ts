@@ -512,6 +512,43 @@ describe('list', () => {
   });
 });
 
+describe('more deletion and write options', () => {
+  it('a bound pod with a finalizer: graceful mark, kubelet confirms, then removed once finalized', async () => {
+    const p = pod('fin-pod');
+    p.metadata.finalizers = ['example.com/keep'];
+    await call(u, 'POST', P, p);
+    await call(u, 'POST', `${P}/fin-pod/binding`, { metadata: { name: 'fin-pod' }, target: { name: 'n1' } });
+    const d = await call(u, 'DELETE', `${P}/fin-pod`);
+    expect(d.body.metadata.deletionGracePeriodSeconds).toBe(30);
+    const k = await call(u, 'DELETE', `${P}/fin-pod?gracePeriodSeconds=0`);
+    expect(k.status).toBe(200);
+    const held = (await call(u, 'GET', `${P}/fin-pod`)).body;
+    expect(held.metadata.deletionGracePeriodSeconds).toBe(0);
+    await call(u, 'PATCH', `${P}/fin-pod`, { metadata: { finalizers: [] } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect((await call(u, 'GET', `${P}/fin-pod`)).status).toBe(404);
+  });
+
+  it('dryRun=All validates and answers without storing', async () => {
+    const r = await call(u, 'POST', `${P}?dryRun=All`, pod('dry'));
+    expect(r.status).toBe(201);
+    expect(r.body.metadata.uid).toBeTruthy();
+    expect((await call(u, 'GET', `${P}/dry`)).status).toBe(404);
+    expect((await call(u, 'POST', `${P}?dryRun=Bogus`, pod('dry'))).status).toBe(400);
+  });
+
+  it('compacts periodically to the revision seen one interval earlier', async () => {
+    const s = await startTestServer({ compactionIntervalMs: 100 });
+    try {
+      for (let i = 0; i < 5; i++) await call(s.url, 'POST', P, pod(`c${i}`));
+      const target = s.storage.revision;
+      await eventually(async () => s.storage.compactedRevision >= target);
+      expect(s.storage.compactedRevision).toBeLessThanOrEqual(s.storage.revision);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('limits and metrics', () => {
   it('429 past the max-in-flight limit, with Retry-After', async () => {
     const s = await startTestServer({ maxMutatingInFlight: 2, maxReadonlyInFlight: 1 });
