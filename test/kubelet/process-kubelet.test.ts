@@ -145,6 +145,16 @@ describe('process runtime kubelet', () => {
     expect(tail.trim().split('\n')).toHaveLength(1);
     expect(tail).toContain(`${marker} tick`);
 
+    // timestamps and sinceSeconds (from the kubelet's time index of the log file)
+    await new Promise((r) => setTimeout(r, 3000));
+    const stamped = await readStream(await c.podLogs('default', 'web', { timestamps: true, tailLines: 2 }));
+    const stampedLines = stamped.trim().split('\n');
+    expect(stampedLines).toHaveLength(2);
+    for (const l of stampedLines) expect(l).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${marker} tick \\d+$`));
+    const recent = await readStream(await c.podLogs('default', 'web', { sinceSeconds: 1 }));
+    expect(recent).toContain(`${marker} tick`);
+    expect(recent).not.toContain('hello from'); // written more than 3 s ago
+
     // follow: lines written after the request started arrive on the open stream
     const ac = new AbortController();
     const stream = await c.podLogs('default', 'web', { follow: true, tailLines: 0, signal: ac.signal });

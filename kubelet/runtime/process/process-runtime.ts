@@ -28,7 +28,7 @@ import {
   type SandboxStatus,
 } from '../interface.js';
 import { Cgroups, detectCgroupMode, type CgroupMode } from './cgroups.js';
-import { logStream, removeLog, rotateIfNeeded } from './container-logs.js';
+import { logStream, recordLogProgress, removeLog, rotateIfNeeded } from './container-logs.js';
 import { HostPortForwarder } from './host-ports.js';
 import { HOST_IMAGE, ImageStore, normalizeImageName } from './image-store.js';
 import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
@@ -160,7 +160,7 @@ export class ProcessRuntime implements Runtime {
         await this.forwarder.open(sb.id, sb.config.portMappings, sb.ip).catch(() => undefined);
       }
     }
-    this.rotateTimer = setInterval(() => this.rotateLogs(), 10_000);
+    this.rotateTimer = setInterval(() => this.tickLogs(), 1000);
     this.rotateTimer.unref();
   }
 
@@ -348,6 +348,7 @@ export class ProcessRuntime implements Runtime {
     const info = interpretExit(raw, this.cgroups.oomKills(rec.id), existsSync(this.dir('containers', rec.id, 'killed')), rec.isolated);
     rec.finished = { ...info, finishedAt };
     this.saveContainer(rec);
+    recordLogProgress(rec.logPath, finishedAt); // the last lines were written by the time it ended
     // The container's tree is gone with its PID 1; the cgroup goes too (after reading the OOM count).
     void this.cgroups.remove(rec.id);
   }
@@ -453,6 +454,8 @@ export class ProcessRuntime implements Runtime {
     if (!rec) throw new Error(`container ${id} not found`);
     return logStream(rec.logPath, this.logMaxFiles, {
       tail: opts.tailLines,
+      sinceSeconds: opts.sinceSeconds,
+      timestamps: opts.timestamps,
       follow: opts.follow,
       signal: opts.signal,
       isDone: () => this.status(rec).state !== 'running',
@@ -490,9 +493,16 @@ export class ProcessRuntime implements Runtime {
     return undefined;
   }
 
-  private rotateLogs(): void {
+  /** Once a second: stamp log progress (the time index) and rotate logs that grew too big. */
+  private tickLogs(): void {
     for (const rec of this.containers.values()) {
-      if (rec.startedAt && !rec.finished) rotateIfNeeded(rec.logPath, this.logMaxBytes, this.logMaxFiles);
+      if (!rec.startedAt || rec.finished) continue;
+      try {
+        recordLogProgress(rec.logPath);
+        rotateIfNeeded(rec.logPath, this.logMaxBytes, this.logMaxFiles);
+      } catch {
+        /* removed meanwhile */
+      }
     }
   }
 
