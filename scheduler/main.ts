@@ -13,6 +13,11 @@ const USAGE = `usage: skiff scheduler --server URL[,URL2] [--leader-elect=true|f
                        [--scheduler-name default-scheduler] [--percentage-of-nodes-to-score N]
                        [--max-in-flight-bindings 256]`;
 
+function usageError(msg: string): void {
+  console.error(`skiff scheduler: ${msg}\n${USAGE}`);
+  process.exitCode = 2;
+}
+
 export async function main(argv: string[]): Promise<void> {
   // parseArgs has no "--flag=false" for booleans: take leader-elect as a string.
   const { values } = parseArgs({
@@ -35,9 +40,15 @@ export async function main(argv: string[]): Promise<void> {
     if (!values.help) process.exitCode = 2;
     return;
   }
-  const leaderElect = values['leader-elect'] !== 'false';
+  if (!['true', 'false'].includes(values['leader-elect']!)) return usageError(`--leader-elect must be true or false`);
+  const leaderElect = values['leader-elect'] === 'true';
   const identity = values.identity ?? `${os.hostname()}_${process.pid}`;
   const maxInFlight = Number(values['max-in-flight-bindings']);
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) return usageError('--max-in-flight-bindings must be a positive integer');
+  const pct = values['percentage-of-nodes-to-score'];
+  if (pct !== undefined && !(Number.isInteger(Number(pct)) && Number(pct) >= 0 && Number(pct) <= 100)) {
+    return usageError('--percentage-of-nodes-to-score must be an integer from 0 (adaptive) to 100');
+  }
   const client = new RestClient({
     server: values.server.split(',').map((s) => s.trim()).filter(Boolean),
     userAgent: 'skiff-scheduler',
@@ -46,8 +57,7 @@ export async function main(argv: string[]): Promise<void> {
   const scheduler = new Scheduler({
     client,
     schedulerName: values['scheduler-name'],
-    percentageOfNodesToScore:
-      values['percentage-of-nodes-to-score'] !== undefined ? Number(values['percentage-of-nodes-to-score']) : undefined,
+    percentageOfNodesToScore: pct !== undefined ? Number(pct) : undefined,
     maxInFlightBindings: maxInFlight,
   });
   scheduler.start();

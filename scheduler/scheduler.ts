@@ -148,8 +148,19 @@ export class Scheduler {
   async run(signal: AbortSignal): Promise<void> {
     await this.waitForCacheSync(signal);
     this.queue.run();
+    let lastReport = '';
+    let ticks = 0;
     this.cleanupTimer = setInterval(() => {
       for (const key of this.cache.cleanupExpiredAssumedPods()) this.log(`assumed pod ${key} expired: its binding never showed up`);
+      // A progress line every 10 s while something changes.
+      if (++ticks % 10 !== 0) return;
+      const q = this.queue.counts();
+      const line =
+        `scheduled ${this.stats.scheduled}, unschedulable attempts ${this.stats.unschedulable}, binding errors ${this.stats.bindErrors}; ` +
+        `queue: active ${q.active}, backoff ${q.backoff}, unschedulable ${q.unschedulable}; bindings in flight ${this.binder.pending}; ` +
+        `nodes ${this.cache.nodeCount()}`;
+      if (line !== lastReport) this.log(line);
+      lastReport = line;
     }, 1000);
     this.cleanupTimer.unref();
     signal.addEventListener('abort', () => this.queue.close(), { once: true });
