@@ -246,11 +246,13 @@ function sameQuantity(a: unknown, b: unknown): boolean {
  * for 300 s, so pods are evicted five minutes after their node stops reporting. Kept out of
  * applyDefaults (it is admission, applied to pods on create only); mutates and returns the pod.
  */
-export function addDefaultTolerations<T>(pod: T, seconds = 300): T {
+export function addDefaultTolerations<T>(pod: T, seconds: number | { notReady?: number; unreachable?: number } = 300): T {
   const p = pod as Obj;
   if (!isObj(p) || !isObj(p.spec)) return pod;
   const tolerations: Obj[] = Array.isArray(p.spec.tolerations) ? p.spec.tolerations : [];
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+  // kube-apiserver's --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds.
+  const bySeconds = typeof seconds === 'number' ? { notReady: seconds, unreachable: seconds } : { notReady: seconds.notReady ?? 300, unreachable: seconds.unreachable ?? 300 };
+  for (const [key, seconds] of [['node.kubernetes.io/not-ready', bySeconds.notReady], ['node.kubernetes.io/unreachable', bySeconds.unreachable]] as const) {
     const covered = tolerations.some(
       (t) => isObj(t) && (t.effect === 'NoExecute' || !t.effect) && ((t.key === key) || (!t.key && t.operator === 'Exists')),
     );

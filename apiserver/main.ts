@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { openEmbeddedStorage } from './storage/embedded.js';
 import { createApiServer } from './server.js';
+import { defaultTolerationSeconds } from './registry/pods.js';
 
 const USAGE = `Usage: skiff apiserver [flags]
 
@@ -13,7 +14,11 @@ Flags:
   --data-dir DIR           where the store keeps its log and snapshots (default: in memory only)
   --compaction-interval S  seconds between compactions (default 300; 0 disables)
   --max-requests-inflight N            read-only requests in flight before 429 (default 800)
-  --max-mutating-requests-inflight N   mutating requests in flight before 429 (default 400)`;
+  --max-mutating-requests-inflight N   mutating requests in flight before 429 (default 400)
+  --default-not-ready-toleration-seconds N    tolerationSeconds of the not-ready:NoExecute toleration
+                                              added to every pod on create (default 300)
+  --default-unreachable-toleration-seconds N  likewise for unreachable:NoExecute (default 300): how
+                                              long pods stay on a lost node before eviction`;
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -25,6 +30,8 @@ export async function main(argv: string[]): Promise<void> {
       'compaction-interval': { type: 'string', default: '300' },
       'max-requests-inflight': { type: 'string', default: '800' },
       'max-mutating-requests-inflight': { type: 'string', default: '400' },
+      'default-not-ready-toleration-seconds': { type: 'string', default: '300' },
+      'default-unreachable-toleration-seconds': { type: 'string', default: '300' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -35,6 +42,11 @@ export async function main(argv: string[]): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+  for (const [flag, field] of [['default-not-ready-toleration-seconds', 'notReady'], ['default-unreachable-toleration-seconds', 'unreachable']] as const) {
+    const n = Number(values[flag]);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`invalid --${flag} ${values[flag]}`);
+    defaultTolerationSeconds[field] = n;
+  }
   const storage = await openEmbeddedStorage({ dataDir: values['data-dir'] });
   const server = createApiServer({
     storage,

@@ -8,6 +8,7 @@ import { DeploymentController } from './deployment/controller.js';
 import { GarbageCollector } from './garbage-collector/controller.js';
 import { SharedInformerFactory } from './informer-factory.js';
 import { NamespaceController } from './namespace/controller.js';
+import { NodeLifecycleController } from './node-lifecycle/controller.js';
 import { ReplicaSetController } from './replicaset/controller.js';
 
 export interface ControllerManagerOptions {
@@ -18,6 +19,8 @@ export interface ControllerManagerOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /** Node lifecycle: how long a node may go without renewing its Lease (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
   /** Which controllers to run (default all); names as in CONTROLLERS. */
   controllers?: string[];
   log?: (msg: string) => void;
@@ -28,15 +31,15 @@ interface RunningController {
   run(workers: number): Promise<void>;
 }
 
-type ControllerFactory = (client: RestClient, informers: SharedInformerFactory, recorder: EventRecorder) => RunningController;
+type ControllerFactory = (client: RestClient, informers: SharedInformerFactory, recorder: EventRecorder, opts: ControllerManagerOptions) => RunningController;
 
-/** The controllers this manager can run. Node lifecycle (issue 8) will slot in here. */
+/** The controllers this manager can run. */
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: (c, i, r) => new ReplicaSetController(c, i, r),
   deployment: (c, i, r) => new DeploymentController(c, i, r),
   garbagecollector: (c, i) => new GarbageCollector(c, i),
   namespace: (c, i) => new NamespaceController(c, i),
-  // nodelifecycle: (c, i, r) => new NodeLifecycleController(c, i, r),   — not built yet
+  nodelifecycle: (c, i, r, o) => new NodeLifecycleController(c, i, r, o.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),
 };
 
 export const LEASE_NAMESPACE = 'kube-system';
@@ -85,7 +88,7 @@ export class ControllerManager {
     const informers = new SharedInformerFactory(this.client);
     const recorder = new EventRecorder(this.client, { component: 'controller-manager', host: hostname() });
     const names = this.opts.controllers?.length ? this.opts.controllers : Object.keys(CONTROLLERS);
-    const controllers = names.map((n) => CONTROLLERS[n]!(this.client, informers, recorder));
+    const controllers = names.map((n) => CONTROLLERS[n]!(this.client, informers, recorder, this.opts));
     informers.start();
     const stop = async () => {
       for (const c of controllers) c.queue.shutDown();

@@ -4,7 +4,7 @@ import { ControllerManager, CONTROLLERS } from './controller-manager.js';
 
 const HELP = `Usage: skiff controller-manager --server URL[,URL2] [flags]
 
-Runs the ReplicaSet, Deployment, garbage-collector and namespace controllers.
+Runs the ReplicaSet, Deployment, garbage-collector, namespace and node lifecycle controllers.
 
 Flags:
   --server URL[,URL]                 API server(s), tried in order
@@ -14,7 +14,14 @@ Flags:
   --controllers a,b                  controllers to run (default all: ${Object.keys(CONTROLLERS).join(', ')})
   --leader-elect-lease-duration D    e.g. 15s (default 15s)
   --leader-elect-renew-deadline D    e.g. 10s (default 10s)
-  --leader-elect-retry-period D      e.g. 2s (default 2s)`;
+  --leader-elect-retry-period D      e.g. 2s (default 2s)
+  --node-monitor-grace-period D      a node whose Lease is not renewed (and status not posted) for this
+                                     long turns Ready=Unknown and is tainted unreachable (default 40s)
+
+How long pods stay on a lost node is not a controller-manager flag: it is each pod's
+toleration of node.kubernetes.io/unreachable (and not-ready), NoExecute. The API server adds
+300 s ones to every pod on create (skiff apiserver --default-unreachable-toleration-seconds,
+--default-not-ready-toleration-seconds), and a pod may set its own.`;
 
 /** "15s", "1500ms", "2m" or a bare number of seconds → milliseconds. */
 export function parseDuration(v: string | undefined): number | undefined {
@@ -37,6 +44,7 @@ export async function main(argv: string[]): Promise<void> {
       'leader-elect-lease-duration': { type: 'string' },
       'leader-elect-renew-deadline': { type: 'string' },
       'leader-elect-retry-period': { type: 'string' },
+      'node-monitor-grace-period': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -56,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
     leaseDurationMs: parseDuration(values['leader-elect-lease-duration']),
     renewDeadlineMs: parseDuration(values['leader-elect-renew-deadline']),
     retryPeriodMs: parseDuration(values['leader-elect-retry-period']),
+    nodeMonitorGracePeriodMs: parseDuration(values['node-monitor-grace-period']),
   });
   let signals = 0;
   const shutdown = (sig: string) => {

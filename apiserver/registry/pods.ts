@@ -5,16 +5,24 @@
 import type { DeleteOptions, KubeObject } from '../../api/meta.js';
 import { now } from '../../api/meta.js';
 import type { Pod, Binding } from '../../api/core.js';
-import { podQOSClass } from '../../api/defaults.js';
+import { addDefaultTolerations, podQOSClass } from '../../api/defaults.js';
 import { badRequest, conflict } from '../../api/errors.js';
 import type { Strategy } from './strategy.js';
 import type { Store } from './store.js';
+
+/**
+ * The DefaultTolerationSeconds admission plugin's settings: how long pods stay bound to a
+ * node that is not ready / unreachable before the node lifecycle controller evicts them.
+ * Process-wide like kube-apiserver's flags of the same names (set once by main.ts).
+ */
+export const defaultTolerationSeconds = { notReady: 300, unreachable: 300 };
 
 export const podStrategy: Strategy = {
   tracksGeneration: false,
   returnDeletedObject: true,
   prepareForCreate(obj) {
     const pod = obj as unknown as Pod;
+    addDefaultTolerations(pod, defaultTolerationSeconds);
     pod.status = { phase: 'Pending', qosClass: podQOSClass(pod as never) };
   },
   gracePeriodSeconds(obj: KubeObject, options: DeleteOptions) {
