@@ -104,7 +104,13 @@ class EtcdStorage implements Storage {
    * (≈ log2(revision) tiny requests; done at start and after another server compacted).
    * 0 means nothing was compacted (revision 1 is readable), as in the embedded store.
    */
-  async probeCompacted(): Promise<void> {
+  private probing: Promise<void> | undefined;
+  probeCompacted(): Promise<void> {
+    this.probing ??= this.probeCompactedNow().finally(() => (this.probing = undefined));
+    return this.probing;
+  }
+
+  private async probeCompactedNow(): Promise<void> {
     const readable = async (rev: number) => {
       try {
         await this.rangeRaw({ key: this.etcdKey('\0compaction-probe'), revision: rev, countOnly: true });
@@ -148,8 +154,6 @@ class EtcdStorage implements Storage {
     if (this.closed) return new Error('storage: closed');
     if (e instanceof GrpcError) {
       if (COMPACTED.test(e.message)) {
-        // Someone (another API server) compacted past what we knew: learn the new point.
-        void this.probeCompacted().catch(() => {});
         return expired(`The resourceVersion for the provided list is too old (required revision ${revision ?? '?'} has been compacted).`);
       }
       if (FUTURE.test(e.message)) return timeoutError(`Too large resource version: ${revision ?? '?'}, current: ${this.rev}`);
@@ -180,6 +184,16 @@ class EtcdStorage implements Storage {
   }
 
   async range(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
+    try {
+      return await this.rangeAt(prefix, opts);
+    } catch (e) {
+      // Someone (another API server) compacted past what we knew: learn the new point.
+      if (e instanceof StatusError && e.code === 410 && !this.closed) void this.probeCompacted().catch(() => {});
+      throw e;
+    }
+  }
+
+  private async rangeAt(prefix: string, opts: RangeOptions): Promise<RangeResult> {
     this.check();
     const full = this.etcdKey(prefix);
     const start = opts.startKey !== undefined && opts.startKey > prefix ? this.etcdKey(opts.startKey) : full;

@@ -1,0 +1,167 @@
+// etcd-specific behaviour of the etcd storage backend, against a private etcd on loopback:
+// compaction seen by other servers, watches that survive an etcd restart, two API servers'
+// stores on one etcd, failover across endpoints, big lists, and the wire codec.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStatusError } from '../../../api/errors.js';
+import { openEtcdStorage } from '../../../apiserver/storage/etcd.js';
+import { ProtoReader, ProtoWriter, decodeKeyValue, prefixRangeEnd } from '../../../apiserver/storage/etcd-wire.js';
+import type { Storage } from '../../../apiserver/storage/interface.js';
+import { EtcdServer, findEtcd, freePort } from './etcd-server.js';
+import { collector, del, put, waitFor } from './storage-contract.js';
+
+describe('etcd wire codec', () => {
+  it('ends a prefix range after the last key with that prefix', () => {
+    expect(prefixRangeEnd(Buffer.from('/a/'))).toEqual(Buffer.from('/a0'));
+    expect(prefixRangeEnd(Buffer.from([0x61, 0xff, 0xff]))).toEqual(Buffer.from([0x62]));
+    expect(prefixRangeEnd(Buffer.alloc(0))).toEqual(Buffer.from([0]));
+  });
+
+  it('round-trips varints beyond 32 bits and nested fields', () => {
+    const kv = new ProtoWriter().bytes(1, Buffer.from('k')).uint(2, 2 ** 40 + 3).uint(3, 300).uint(4, 1).bytes(5, Buffer.from('v')).finish();
+    expect(decodeKeyValue(kv)).toEqual({ key: Buffer.from('k'), createRevision: 2 ** 40 + 3, modRevision: 300, version: 1, value: Buffer.from('v') });
+    // Unknown fields (lease = 6, a fixed64) are skipped.
+    const withUnknown = Buffer.concat([kv, new ProtoWriter().uint(6, 77).finish(), Buffer.from([(9 << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8])]);
+    expect(decodeKeyValue(withUnknown).modRevision).toBe(300);
+    const r = new ProtoReader(Buffer.from([0xac, 0x02]));
+    expect(r.varint()).toBe(300);
+  });
+});
+
+const etcd = findEtcd();
+if (!etcd.bin) console.warn(`SKIPPING etcd backend tests that need a real etcd: ${etcd.reason}`);
+
+describe.skipIf(!etcd.bin)('etcd backend against a real etcd', () => {
+  let server: EtcdServer;
+  const opened: Storage[] = [];
+  let n = 0;
+  const open = async (extra: { endpoints?: string[]; prefix?: string } = {}) => {
+    const s = await openEtcdStorage({ endpoints: extra.endpoints ?? [server.url], prefix: extra.prefix ?? `/etcd-test-${n++}` });
+    opened.push(s);
+    return s;
+  };
+  beforeAll(async () => {
+    server = await EtcdServer.start(etcd.bin!);
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+    await server?.destroy();
+  });
+
+  it('two stores on one etcd (two API servers) see each other\'s writes through watches and CAS', async () => {
+    const a = await open({ prefix: '/shared' });
+    const b = await open({ prefix: '/shared' });
+    const wb = collector(b, '/registry/', b.revision);
+    const created = await a.txn([{ key: '/registry/pods/p', modRevision: 0 }], [{ type: 'put', key: '/registry/pods/p', value: 'from-a' }]);
+    await wb.until(() => wb.events.length === 1, 'b sees a\'s create');
+    expect(wb.events[0]).toMatchObject({ type: 'put', kv: { key: '/registry/pods/p', value: 'from-a', modRevision: created.revision } });
+    // b's view of the revision moves with what its watch delivered.
+    expect(b.revision).toBeGreaterThanOrEqual(created.revision);
+    // b updates with the resourceVersion it saw; a's stale update then loses with b's value.
+    const upd = await b.txn([{ key: '/registry/pods/p', modRevision: created.revision }], [{ type: 'put', key: '/registry/pods/p', value: 'from-b' }]);
+    expect(upd.succeeded).toBe(true);
+    const stale = await a.txn([{ key: '/registry/pods/p', modRevision: created.revision }], [{ type: 'put', key: '/registry/pods/p', value: 'lost' }]);
+    expect(stale.succeeded).toBe(false);
+    expect(stale.current[0]).toMatchObject({ value: 'from-b', modRevision: upd.revision, version: 2 });
+    // A second create of the same name fails on both.
+    const again = await b.txn([{ key: '/registry/pods/p', modRevision: 0 }], [{ type: 'put', key: '/registry/pods/p', value: 'dup' }]);
+    expect(again.succeeded).toBe(false);
+    wb.handle.cancel();
+  });
+
+  it('a compaction by one server gives 410 to the other\'s old reads and watches; it learns the new point', async () => {
+    const a = await open({ prefix: '/cmp' });
+    const b = await open({ prefix: '/cmp' });
+    const old = a.revision;
+    await put(a, '/k', '1');
+    await put(a, '/k', '2');
+    await put(a, '/k', '3');
+    // etcd keeps the events at the compaction point itself, so a watch from old+1 (afterRevision
+    // old) must be below it to be refused.
+    const point = a.revision - 1;
+    await a.compact(point);
+    expect(b.compactedRevision).toBeLessThan(point); // b has not heard yet
+    const w = collector(b, '/', old);
+    await w.until(() => w.error !== undefined, '410 from etcd on b\'s watch');
+    expect(isStatusError(w.error, 'Expired')).toBe(true);
+    expect(w.events).toHaveLength(0);
+    await waitFor(() => b.compactedRevision === point, 'b learns the compaction point from the watch');
+    const err = await b.range('/', { revision: old }).catch((e) => e);
+    expect(err.code).toBe(410);
+    // b's own periodic compaction to an older target is a no-op, not an error.
+    await b.compact(point - 1);
+    await b.compact(point);
+    // A store opened now finds the compaction point by itself.
+    const c = await open({ prefix: '/cmp' });
+    expect(c.compactedRevision).toBe(point);
+    const ok = collector(c, '/', point);
+    await ok.until(() => ok.events.length === 1);
+    expect(ok.events[0]!.kv.value).toBe('3');
+    ok.handle.cancel();
+  });
+
+  it('a watch survives an etcd restart on the same data dir without losing or repeating events', async () => {
+    const s = await open({ prefix: '/restart' });
+    const from = s.revision;
+    const w = collector(s, '/', from);
+    for (let i = 0; i < 20; i++) await put(s, `/k${i % 3}`, `before-${i}`);
+    await w.until(() => w.events.length === 20, 'events before the restart');
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      await server.stop(signal);
+      // While etcd is down, writes fail with 503 instead of hanging forever.
+      const down = await openEtcdStorage({ endpoints: [server.url], requestTimeoutMs: 500 }).catch((e) => e);
+      expect(down).toBeInstanceOf(Error);
+      await server.start();
+      for (let i = 0; i < 20; i++) await put(s, `/k${i % 3}`, `after-${signal}-${i}`);
+    }
+    await w.until(() => w.events.length >= 60, 'events after the restarts');
+    await new Promise((r) => setTimeout(r, 200)); // would-be duplicates have time to arrive
+    expect(w.error).toBeUndefined();
+    const revs = w.events.map((e) => e.kv.modRevision);
+    expect(revs).toEqual(Array.from({ length: 60 }, (_, i) => from + 1 + i));
+    expect(w.events.map((e) => e.kv.value).slice(19, 22)).toEqual(['before-19', 'after-SIGTERM-0', 'after-SIGTERM-1']);
+    w.handle.cancel();
+  });
+
+  it('fails over to the next endpoint when the first one is down', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const s = await open({ endpoints: [dead, server.url], prefix: '/failover' });
+    const r = await put(s, '/a', '1');
+    expect(r.succeeded).toBe(true);
+    expect((await s.get('/a'))!.value).toBe('1');
+  });
+
+  it('lists more than 4 MB in one range and pages with limit', async () => {
+    const s = await open({ prefix: '/big' });
+    const value = 'x'.repeat(10_000);
+    for (let i = 0; i < 1000; i += 100) {
+      await s.txn([], Array.from({ length: 100 }, (_, j) => ({ type: 'put' as const, key: `/o/${String(i + j).padStart(4, '0')}`, value })));
+    }
+    const all = await s.range('/o/');
+    expect(all.kvs).toHaveLength(1000);
+    expect(all.count).toBe(1000);
+    const page = await s.range('/o/', { limit: 10, startKey: '/o/0995' });
+    expect(page.kvs.map((kv) => kv.key)).toEqual(['/o/0995', '/o/0996', '/o/0997', '/o/0998', '/o/0999']);
+    expect(page).toMatchObject({ more: false, count: 5 });
+  });
+
+  it('deletes deliver the last value with the delete revision, and unconditional writes keep call order', async () => {
+    const s = await open({ prefix: '/order' });
+    const w = collector(s, '/', s.revision);
+    const writes = Array.from({ length: 300 }, (_, i) => (i % 10 === 9 ? del(s, `/k${i % 7}`) : put(s, `/k${i % 7}`, String(i))));
+    await Promise.all(writes);
+    const final = await s.range('/');
+    // Replaying the writes in call order gives what etcd holds.
+    const model = new Map<string, string>();
+    for (let i = 0; i < 300; i++) {
+      if (i % 10 === 9) model.delete(`/k${i % 7}`);
+      else model.set(`/k${i % 7}`, String(i));
+    }
+    expect(final.kvs.map((kv) => [kv.key, kv.value])).toEqual([...model.entries()].sort(([x], [y]) => (x < y ? -1 : 1)));
+    await w.until(() => w.events.at(-1)?.kv.modRevision === s.revision);
+    for (const e of w.events.filter((ev) => ev.type === 'delete')) {
+      expect(e.prevKv).toBeDefined();
+      expect(e.kv).toMatchObject({ key: e.prevKv!.key, value: e.prevKv!.value, createRevision: e.prevKv!.createRevision });
+    }
+    w.handle.cancel();
+  });
+});
