@@ -34,12 +34,33 @@ export interface CacheEvent {
   prev?: KubeObject;
   /** Serialized watch lines by event type, made on first use. */
   lines?: Partial<Record<EventType, string>>;
+  /** The same as bytes, and as one HTTP chunk (size line + bytes + CRLF), made on first use. */
+  bytes?: Partial<Record<EventType, Buffer>>;
+  chunks?: Partial<Record<EventType, Buffer>>;
 }
 
 /** `{"type":"ADDED","object":{…}}\n`, built once per event and type. */
 export function eventLine(ev: CacheEvent, type: EventType): string {
   const lines = (ev.lines ??= {});
   return (lines[type] ??= `{"type":"${type}","object":${ev.json}}\n`);
+}
+
+/** eventLine as UTF-8 bytes, encoded once for every watcher. */
+export function eventBytes(ev: CacheEvent, type: EventType): Buffer {
+  const bytes = (ev.bytes ??= {});
+  return (bytes[type] ??= Buffer.from(eventLine(ev, type)));
+}
+
+/** One HTTP/1.1 chunk: `<size hex>\r\n<data>\r\n`. */
+export function httpChunk(data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, CRLF]);
+}
+const CRLF = Buffer.from('\r\n');
+
+/** eventBytes framed as an HTTP chunk, framed once for every watcher. */
+export function eventChunk(ev: CacheEvent, type: EventType): Buffer {
+  const chunks = (ev.chunks ??= {});
+  return (chunks[type] ??= httpChunk(eventBytes(ev, type)));
 }
 
 /** Where a watcher's events go: an HTTP response, a WebSocket. */

@@ -6,14 +6,16 @@ import type { WebSocket } from 'ws';
 import type { KubeObject, Status } from '../api/meta.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { isStatusError } from '../api/errors.js';
-import { bookmarkObject, eventLine, type CacheEvent, type EventType, type WatchSink, type Watcher } from './watch-cache.js';
+import { bookmarkObject, eventBytes, eventChunk, httpChunk, type CacheEvent, type EventType, type WatchSink, type Watcher } from './watch-cache.js';
 import type { Store, ListOptions } from './registry/store.js';
 
 /** Renders an event's object differently (kubectl's Table watch); undefined → the cached JSON line. */
 export type EventEncoder = (type: EventType, obj: KubeObject) => string;
 
 abstract class BatchingSink implements WatchSink {
-  protected pending: string[] = [];
+  /** Payload bytes waiting for this tick's write, and (when known) each one pre-framed. */
+  protected pending: Buffer[] = [];
+  protected pendingChunks: (Buffer | undefined)[] = [];
   private pendingBytes = 0;
   private scheduled = false;
   protected ended = false;
@@ -21,29 +23,32 @@ abstract class BatchingSink implements WatchSink {
 
   constructor(protected readonly info: ResourceInfo, private readonly encoder?: EventEncoder) {}
 
-  protected abstract write(chunk: string): void;
+  /** Write payload bytes; `framed` is the same as one HTTP chunk when the caller has it. */
+  protected abstract write(payload: Buffer[], framed: (Buffer | undefined)[]): void;
   protected abstract close(): void;
   protected abstract destroy(): void;
+  protected abstract unwritten(): number;
 
   abort(): void {
     if (this.ended) return;
     this.ended = true;
     this.pending = [];
+    this.pendingChunks = [];
     this.destroy();
     this.onEnd?.();
   }
-  protected abstract unwritten(): number;
 
   send(type: EventType, ev: CacheEvent): void {
-    this.queue(this.encoder ? this.encoder(type, ev.obj) : eventLine(ev, type));
+    if (this.encoder) this.queue(Buffer.from(this.encoder(type, ev.obj)));
+    else this.queue(eventBytes(ev, type), eventChunk(ev, type));
   }
 
   bookmark(revision: number): void {
-    this.queue(`{"type":"BOOKMARK","object":${bookmarkObject(this.info, revision)}}\n`);
+    this.queue(Buffer.from(`{"type":"BOOKMARK","object":${bookmarkObject(this.info, revision)}}\n`));
   }
 
   error(status: Status): void {
-    this.queue(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+    this.queue(Buffer.from(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`));
     this.end();
   }
 
@@ -59,10 +64,11 @@ abstract class BatchingSink implements WatchSink {
     return this.pendingBytes + this.unwritten();
   }
 
-  private queue(line: string): void {
+  private queue(payload: Buffer, framed?: Buffer): void {
     if (this.ended) return;
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+    this.pending.push(payload);
+    this.pendingChunks.push(framed);
+    this.pendingBytes += payload.length;
     if (!this.scheduled) {
       this.scheduled = true;
       // Everything one storage batch produces goes out in one write.
@@ -73,10 +79,12 @@ abstract class BatchingSink implements WatchSink {
   flush(): void {
     this.scheduled = false;
     if (this.ended || this.pending.length === 0) return;
-    const chunk = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    const payload = this.pending;
+    const framed = this.pendingChunks;
     this.pending = [];
+    this.pendingChunks = [];
     this.pendingBytes = 0;
-    this.write(chunk);
+    this.write(payload, framed);
   }
 }
 
@@ -92,9 +100,26 @@ export class HttpWatchSink extends BatchingSink {
     this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     this.res.flushHeaders();
   }
-  protected write(chunk: string): void {
+  /**
+   * The hot path of fan-out: the chunked body is written straight to the socket, one write
+   * per watcher per tick, with the chunk framing shared by all watchers of an event (node's
+   * res.write would re-encode and frame the same bytes for each of them). res.end() then
+   * writes the terminating chunk as usual.
+   */
+  protected write(payload: Buffer[], framed: (Buffer | undefined)[]): void {
     this.start();
-    if (!this.res.destroyed) this.res.write(chunk);
+    const socket = this.res.socket;
+    if (!socket || socket.destroyed || this.res.destroyed) return;
+    // Only while this response owns the connection and its headers are out (always, unless
+    // a client pipelines requests); otherwise let node frame and order the bytes.
+    const owned = (socket as unknown as { _httpMessage?: unknown })._httpMessage === this.res
+      && ((this.res as unknown as { outputData?: unknown[] }).outputData?.length ?? 0) === 0;
+    if (!owned) {
+      this.res.write(payload.length === 1 ? payload[0]! : Buffer.concat(payload));
+      return;
+    }
+    if (payload.length === 1 && framed[0]) socket.write(framed[0]);
+    else socket.write(httpChunk(payload.length === 1 ? payload[0]! : Buffer.concat(payload)));
   }
   protected close(): void {
     this.start();
@@ -104,7 +129,7 @@ export class HttpWatchSink extends BatchingSink {
     this.res.destroy();
   }
   protected unwritten(): number {
-    return this.res.writableLength;
+    return (this.res.socket?.writableLength ?? 0) + this.res.writableLength;
   }
 }
 
@@ -112,10 +137,10 @@ export class WebSocketWatchSink extends BatchingSink {
   constructor(private readonly ws: WebSocket, info: ResourceInfo, encoder?: EventEncoder) {
     super(info, encoder);
   }
-  protected write(chunk: string): void {
+  protected write(payload: Buffer[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    // One message per event, as kube-apiserver's websocket watch sends them.
-    for (const line of chunk.split('\n')) if (line) this.ws.send(line);
+    // One text message per event (without its newline), as kube-apiserver's websocket watch sends them.
+    for (const p of payload) this.ws.send(p.subarray(0, p.length - 1), { binary: false });
   }
   protected close(): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
