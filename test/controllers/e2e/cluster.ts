@@ -39,10 +39,16 @@ export class Cluster {
     return p;
   }
 
-  async apiserver(): Promise<string> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-ctrl-'));
+  /** A temp dir removed by stopAll(). */
+  tempDir(prefix = 'skiff-ctrl-'): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     this.dirs.push(dir);
-    const proc = this.start(['apiserver', '--port', '0', '--data-dir', dir]);
+    return dir;
+  }
+
+  async apiserver(extra: string[] = []): Promise<string> {
+    const dir = this.tempDir();
+    const proc = this.start(['apiserver', '--port', '0', '--data-dir', dir, ...extra]);
     const url = await waitFor(() => proc.output().match(/https?:\/\/[\d.]+:\d+/)?.[0], 30_000, () => `apiserver URL:\n${proc.output()}`, proc);
     this.url = url.replace('0.0.0.0', '127.0.0.1');
     this.client = new RestClient({ server: this.url, userAgent: 'controllers-test' });
