@@ -69,6 +69,8 @@ export class NodeInfo {
   /** controller uid → number of its pods here. */
   readonly ownerCounts = new Map<string, number>();
   labels: Record<string, string> = {};
+  /** labels['topology.kubernetes.io/zone'], read once per node update (spreading reads it per pod). */
+  zone: string | undefined;
   taints: Taint[] = [];
   unschedulable = false;
   ready: ReadyState = 'Missing';
@@ -81,6 +83,7 @@ export class NodeInfo {
     this.node = node;
     this.allocatable = nodeAllocatable(node);
     this.labels = node.metadata.labels ?? {};
+    this.zone = this.labels['topology.kubernetes.io/zone'];
     this.taints = node.spec?.taints ?? [];
     this.unschedulable = node.spec?.unschedulable === true;
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');

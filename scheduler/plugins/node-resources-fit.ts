@@ -30,6 +30,19 @@ export function insufficientResources(r: PodResourceRequest, node: NodeInfo): st
   return out;
 }
 
+/** insufficientResources(r, node).length === 0, without allocating. */
+export function fits(r: PodResourceRequest, node: NodeInfo): boolean {
+  const alloc = node.allocatable;
+  const used = node.requested;
+  const q = r.requests;
+  if (used.pods + 1 > alloc.pods) return false;
+  if (q.milliCPU > 0 && q.milliCPU > alloc.milliCPU - used.milliCPU) return false;
+  if (q.memory > 0 && q.memory > alloc.memory - used.memory) return false;
+  if (q.ephemeralStorage > 0 && q.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) return false;
+  if (q.scalar) return insufficientResources(r, node).length === 0;
+  return true;
+}
+
 /** ((capacity − requested) × 100) / capacity, 0 when full or over. */
 export function leastRequestedScore(requested: number, capacity: number): number {
   if (capacity === 0 || requested > capacity) return 0;
@@ -52,8 +65,9 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
   }
 
   filter(_state: CycleState, pod: Pod, node: NodeInfo): Status | null {
-    const reasons = insufficientResources(this.request(pod), node);
-    return reasons.length ? unschedulable(NAME, ...reasons) : null;
+    const r = this.request(pod);
+    if (fits(r, node)) return null; // the common case, without building a reasons array
+    return unschedulable(NAME, ...insufficientResources(r, node));
   }
 
   /**

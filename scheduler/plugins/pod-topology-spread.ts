@@ -155,15 +155,15 @@ export class PodTopologySpread implements FilterPlugin, ScorePlugin {
     if (!owner) return 'skip';
     s.mode = 'default';
     s.owner = owner;
-    if (nodes.some((n) => n.labels[LABEL_ZONE] !== undefined)) {
+    if (nodes.some((n) => n.zone !== undefined)) {
       const zones = new Set<string>();
       for (const n of nodes) {
-        const z = n.labels[LABEL_ZONE];
+        const z = n.zone;
         if (z !== undefined) zones.add(z);
       }
       for (const z of zones) s.zoneCounts.set(z, 0);
       for (const n of this.allNodes()) {
-        const z = n.labels[LABEL_ZONE];
+        const z = n.zone;
         if (z === undefined || !s.zoneCounts.has(z)) continue;
         const c = n.ownerCounts.get(owner);
         if (c) s.zoneCounts.set(z, s.zoneCounts.get(z)! + c);
@@ -173,9 +173,17 @@ export class PodTopologySpread implements FilterPlugin, ScorePlugin {
     state.write(SCORE_KEY, s);
   }
 
+  // score() runs per node with the same CycleState: look the plugin's state up once per cycle.
+  private lastState: CycleState | undefined;
+  private lastScoreState: ScoreState | undefined;
+
   /** Raw score; -1 marks a node lacking a constraint's key (scored 0 after normalizing). */
   score(state: CycleState, _pod: Pod, node: NodeInfo): number {
-    const s = state.read<ScoreState>(SCORE_KEY);
+    if (state !== this.lastState) {
+      this.lastState = state;
+      this.lastScoreState = state.read<ScoreState>(SCORE_KEY);
+    }
+    const s = this.lastScoreState;
     if (!s || s.mode === 'none') return 0;
     if (s.mode === 'explicit') {
       let raw = 0;
@@ -187,7 +195,7 @@ export class PodTopologySpread implements FilterPlugin, ScorePlugin {
       return Math.round(raw);
     }
     let raw = (node.ownerCounts.get(s.owner!) ?? 0) * s.hostnameWeight + (HOSTNAME_MAX_SKEW - 1);
-    const z = node.labels[LABEL_ZONE];
+    const z = node.zone;
     if (z !== undefined && s.zoneCounts.size > 0) raw += (s.zoneCounts.get(z) ?? 0) * s.zoneWeight + (ZONE_MAX_SKEW - 1);
     return Math.round(raw);
   }
