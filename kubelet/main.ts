@@ -124,7 +124,9 @@ export async function main(argv: string[]): Promise<void> {
 
   if (values.nodes !== undefined) {
     if (kind !== 'fake') throw new Error('--nodes needs --runtime fake');
-    return runHollowNodes(client, Number(values.nodes), values['node-name-prefix']!, Number(values.port), hostIP, backoffBaseMs);
+    const hollowClient = new RestClient({ server: parseServerList(values.server), userAgent: 'skiff-kubelet', maxSockets: 256 });
+    client.close();
+    return runHollowNodes(hollowClient, Number(values.nodes), values['node-name-prefix']!, Number(values.port), hostIP, backoffBaseMs);
   }
 
   const nodeName = values['node-name'] ?? (await import('node:os')).hostname();
@@ -223,7 +225,7 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
   );
   const recorder = new EventRecorder(client, { component: 'kubelet', host: `${prefix}*` });
   const machine = machineInfo();
-  const leases = new NodeLeases(client, { concurrency: 64 });
+  const leases = new NodeLeases(client, { concurrency: 200 });
   leases.start();
   const statuses: NodeStatusManager[] = [];
   const names = Array.from({ length: count }, (_, i) => `${prefix}${i}`);

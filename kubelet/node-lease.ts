@@ -72,14 +72,19 @@ export class NodeLeases {
   private kick(): void {
     const now = Date.now();
     const limit = this.opts.concurrency ?? 64;
-    for (const e of this.entries.values()) {
+    if (this.inFlight >= limit) return;
+    // The most overdue first, so a backlog delays every node a little rather than some a lot.
+    const due: Entry[] = [];
+    for (const e of this.entries.values()) if (!e.inFlight && e.dueMs <= now) due.push(e);
+    due.sort((a, b) => a.dueMs - b.dueMs);
+    for (const e of due) {
       if (this.inFlight >= limit) return;
-      if (e.inFlight || e.dueMs > now) continue;
       e.inFlight = true;
       this.inFlight++;
       void this.renew(e).finally(() => {
         e.inFlight = false;
         this.inFlight--;
+        if (this.inFlight === limit - 1) this.kick();
       });
     }
   }
