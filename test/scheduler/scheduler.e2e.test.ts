@@ -152,6 +152,37 @@ describe('skiff scheduler against a real API server', () => {
     expect(done.status?.conditions?.find((c) => c.type === 'example.com/Gate')?.status).toBe('True');
   });
 
+  it('a pending pod is retried when a bound pod leaves its node', async () => {
+    await addNode('only', { cpu: '1' });
+    startScheduler();
+    await addPod('first', { cpu: '800m' });
+    expect(await waitBound('first')).toBe('only');
+    await addPod('second', { cpu: '800m' });
+    await waitFor(async () => (await eventsFor('second', 'FailedScheduling'))[0], 60_000, () => 'FailedScheduling for second');
+    await client.pods().delete('first', { namespace: 'default', gracePeriodSeconds: 0 });
+    expect(await waitBound('second')).toBe('only');
+  });
+
+  it('a restarted scheduler rebuilds its cache from bound pods and never overcommits', async () => {
+    for (const n of ['r1', 'r2', 'r3']) await addNode(n, { cpu: '1' });
+    let s = startScheduler(['--leader-elect=false']);
+    for (let i = 0; i < 30; i++) await addPod(`r-${i}`, { cpu: '100m' }); // exactly fills 3 × 1000m
+    await waitFor(async () => {
+      const list = await client.pods().list({ namespace: 'default' });
+      return list.items.filter((p) => p.spec.nodeName).length >= 5;
+    }, 60_000, () => 'some pods bound');
+    s.child.kill('SIGKILL');
+    await s.exited;
+    s = startScheduler(['--leader-elect=false']);
+    const nodes = await Promise.all(Array.from({ length: 30 }, (_, i) => waitBound(`r-${i}`)));
+    const perNode: Record<string, number> = {};
+    for (const n of nodes) perNode[n!] = (perNode[n!] ?? 0) + 1;
+    expect(perNode).toEqual({ r1: 10, r2: 10, r3: 10 });
+    await addPod('one-too-many', { cpu: '100m' });
+    const ev = await waitFor(async () => (await eventsFor('one-too-many', 'FailedScheduling'))[0], 60_000, () => 'FailedScheduling');
+    expect(ev.message).toMatch(/^0\/3 nodes are available: 3 Insufficient cpu\./);
+  });
+
   it('taints keep off pods that do not tolerate them', async () => {
     await addNode('gpu', { cpu: '8', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
     await addNode('plain', { cpu: '1' });
