@@ -114,9 +114,11 @@ export class Store {
       return { items: r.items, resourceVersion: String(r.revision) };
     } else if (opts.resourceVersion && opts.resourceVersionMatch === 'Exact') {
       revision = parseRV(opts.resourceVersion);
+      await this.waitForRevision(revision);
       if (revision < this.storage.compactedRevision) throw expired(`too old resource version: ${revision} (${this.storage.compactedRevision})`);
     } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
-      parseRV(opts.resourceVersion); // NotOlderThan: the current state always qualifies
+      // NotOlderThan: the current state qualifies once storage has reached that revision.
+      await this.waitForRevision(parseRV(opts.resourceVersion));
     }
 
     const items: KubeObject[] = [];
@@ -165,7 +167,27 @@ export class Store {
     if (!this.cache) throw badRequest(`watch is not supported on ${this.gr}`);
     const pred = SelectionPredicate.parse(this.info.kind, this.info.namespaced ? namespace : undefined, opts.labelSelector, opts.fieldSelector);
     await this.cache.ready;
+    if (opts.resourceVersion && opts.resourceVersion !== '0') await this.waitForRevision(parseRV(opts.resourceVersion));
     return this.cache.watch(pred, opts.resourceVersion, sink, !!opts.allowWatchBookmarks);
+  }
+
+  /**
+   * A resourceVersion newer than anything stored (a client that talked to another store, or
+   * one wiped since) waits up to 3 s, then is a 504 "Too large resource version" that makes
+   * client-go relist — rather than a watch that silently skips what comes before it.
+   */
+  private async waitForRevision(rv: number): Promise<void> {
+    const deadline = Date.now() + 3000;
+    while (this.storage.revision < rv) {
+      if (Date.now() > deadline) {
+        throw new StatusError({
+          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 504, reason: 'Timeout',
+          message: `Too large resource version: ${rv}, current: ${this.storage.revision}`,
+          details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+        });
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   // ---- create ----

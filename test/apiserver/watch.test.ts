@@ -171,6 +171,15 @@ describe('watch', () => {
     ws.close();
   });
 
+  it('a resourceVersion from the future is a 504 Too large resource version after a short wait', async () => {
+    const future = Number((await call(u, 'GET', '/api/v1/pods')).body.metadata.resourceVersion) + 1_000_000;
+    const w = await call(u, 'GET', `/api/v1/pods?watch=true&resourceVersion=${future}`);
+    expect(w.status).toBe(504);
+    expect(w.body.details.causes[0].reason).toBe('ResourceVersionTooLarge');
+    const l = await call(u, 'GET', `/api/v1/pods?resourceVersion=${future}`);
+    expect(l.status).toBe(504);
+  });
+
   it('bad selectors are a 400 Status, not a stream', async () => {
     const r = await call(u, 'GET', '/api/v1/pods?watch=true&fieldSelector=nope%3D1');
     expect(r.status).toBe(400);
