@@ -3,6 +3,7 @@
 // or SIGINT it stops accepting, ends watches and closes the store (the log is flushed).
 import { parseArgs } from 'node:util';
 import { openEmbeddedStorage } from './storage/embedded.js';
+import { openEtcdStorage } from './storage/etcd.js';
 import { createApiServer } from './server.js';
 import { defaultTolerationSeconds } from './registry/pods.js';
 
@@ -11,7 +12,9 @@ const USAGE = `Usage: skiff apiserver [flags]
 Flags:
   --port N                 port to listen on (default 6443; 0 picks a free one)
   --bind-address ADDR      address to listen on (default 127.0.0.1)
-  --data-dir DIR           where the store keeps its log and snapshots (default: in memory only)
+  --storage embedded|etcd  the store behind the API (default embedded)
+  --etcd-servers URL[,URL] etcd client URLs for --storage etcd, e.g. http://127.0.0.1:2379
+  --data-dir DIR           where the embedded store keeps its log and snapshots (default: in memory only)
   --compaction-interval S  seconds between compactions (default 300; 0 disables)
   --max-requests-inflight N            read-only requests in flight before 429 (default 800)
   --max-mutating-requests-inflight N   mutating requests in flight before 429 (default 400)
@@ -26,6 +29,8 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       port: { type: 'string', default: '6443' },
       'bind-address': { type: 'string', default: '127.0.0.1' },
+      storage: { type: 'string', default: 'embedded' },
+      'etcd-servers': { type: 'string' },
       'data-dir': { type: 'string' },
       'compaction-interval': { type: 'string', default: '300' },
       'max-requests-inflight': { type: 'string', default: '800' },
@@ -47,7 +52,17 @@ export async function main(argv: string[]): Promise<void> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`invalid --${flag} ${values[flag]}`);
     defaultTolerationSeconds[field] = n;
   }
-  const storage = await openEmbeddedStorage({ dataDir: values['data-dir'] });
+  let storage;
+  if (values.storage === 'etcd') {
+    const endpoints = (values['etcd-servers'] ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    if (endpoints.length === 0) throw new Error('--storage etcd needs --etcd-servers URL[,URL]');
+    if (values['data-dir']) throw new Error('--data-dir is for --storage embedded (etcd keeps the data)');
+    storage = await openEtcdStorage({ endpoints });
+  } else if (values.storage === 'embedded') {
+    storage = await openEmbeddedStorage({ dataDir: values['data-dir'] });
+  } else {
+    throw new Error(`invalid --storage ${values.storage} (embedded or etcd)`);
+  }
   const server = createApiServer({
     storage,
     compactionIntervalMs: Number(values['compaction-interval']) * 1000,
