@@ -16,6 +16,7 @@ import { MaxInFlight } from './max-in-flight.js';
 import { Metrics } from './metrics.js';
 import { startCompaction, DEFAULT_COMPACTION_INTERVAL_MS } from './compaction.js';
 import { discoveryRouter } from './discovery.js';
+import { openapiRouter } from './openapi.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
 import { EXEC_PROTOCOLS, serveExecWebSocket } from './pod-proxy.js';
 
@@ -43,16 +44,6 @@ export interface ApiServer {
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
   /** Stop accepting, end watches, close connections (the storage is the caller's to close). */
   close(): Promise<void>;
-}
-
-/** Optional routers other engineers own; mounted when their files exist. */
-async function optionalRouter(file: string, exportName: string): Promise<express.Router | undefined> {
-  try {
-    const mod = (await import(file)) as Record<string, () => express.Router>;
-    return mod[exportName]?.();
-  } catch {
-    return undefined;
-  }
 }
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
@@ -84,10 +75,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     res.end(metrics.render());
   });
   app.use(discoveryRouter());
-  const openapi = optionalRouter('./openapi.js', 'openapiRouter');
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    openapi.then((r) => (r ? r(req, res, next) : next()), next);
-  });
+  app.use(openapiRouter());
   app.use((req: Request, res: Response, next: NextFunction) => {
     rest.handle(req, res, req.path, req.query as Query).then((handled) => {
       if (!handled) next();

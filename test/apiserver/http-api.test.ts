@@ -43,6 +43,9 @@ describe('boot', () => {
       expect(h.text).toBe('ok');
     }
     expect((await call(u, 'GET', '/version')).body.minor).toBe('32');
+    // discovery and OpenAPI are mounted
+    expect((await call(u, 'GET', '/api/v1')).body.kind).toBe('APIResourceList');
+    expect((await call(u, 'GET', '/openapi/v3')).status).toBe(200);
   });
 });
 
