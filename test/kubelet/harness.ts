@@ -28,8 +28,9 @@ export interface Proc {
 }
 
 /** Spawn a skiff subcommand and wait for a line on stdout matching `ready`. */
-export async function startSkiff(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ proc: Proc; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [SKIFF, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export async function startSkiff(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 60_000, wrap: string[] = []): Promise<{ proc: Proc; match: RegExpMatchArray }> {
+  const argv = [...wrap, process.execPath, SKIFF, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const proc: Proc = {
@@ -74,11 +75,13 @@ export interface KubeletProc extends Proc {
   port: number;
 }
 
-export async function startKubelet(server: string, nodeName: string, rootDir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<KubeletProc> {
+export async function startKubelet(server: string, nodeName: string, rootDir: string, extra: string[] = [], env: Record<string, string> = {}, wrap: string[] = []): Promise<KubeletProc> {
   const { proc, match } = await startSkiff(
     ['kubelet', '--server', server, '--node-name', nodeName, '--port', '0', '--root-dir', rootDir, ...extra],
     /ready.*port (\d+)/,
     { SKIFF_KUBELET_BACKOFF_BASE_MS: '1000', ...env },
+    60_000,
+    wrap,
   );
   return { ...proc, port: Number(match[1]) };
 }

@@ -1,6 +1,8 @@
 // The process runtime end to end: the real API server and `skiff kubelet` processes, pods
 // created with spec.nodeName set. As root (CI) with namespaces, cgroups and pod networking.
 import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../api/core.js';
@@ -327,6 +329,38 @@ describe('process runtime kubelet', () => {
     expect((await fetchText(`http://${ip}:8080/index.html`)).trim()).toBe(token);
     expect((await fetchText(`http://127.0.0.1:${hostPort}/index.html`)).trim()).toBe(token);
     await deleteAndWaitGone('httpd');
+  });
+
+  it.skipIf(!isRoot)('hostNetwork pods share the node network; hostPath mounts (read-only honoured); startup + tcpSocket probes', async () => {
+    expect(hasBusybox).toBe(true);
+    const data = tempDir('hostpath');
+    writeFileSync(join(data, 'greeting'), 'from the host\n');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    await c.pods().create(
+      podManifest('hostnet', node, {
+        hostNetwork: true,
+        volumes: [{ name: 'h', hostPath: { path: data, type: 'Directory' } }],
+        containers: [
+          {
+            name: 'srv',
+            image: 'busybox',
+            command: ['/bin/sh', '-c', `cat /host/greeting; touch /host/x 2>/dev/null && echo writable || echo read-only; mkdir -p /www; echo ok > /www/index.html; exec httpd -f -p ${port} -h /www`],
+            volumeMounts: [{ name: 'h', mountPath: '/host', readOnly: true }],
+            startupProbe: { tcpSocket: { port }, periodSeconds: 1, failureThreshold: 30 },
+            livenessProbe: { httpGet: { port, path: '/index.html' }, periodSeconds: 1 },
+          },
+        ],
+      }),
+    );
+    const p = await waitPod('hostnet', 'Ready', (x) => x.status?.conditions?.find((k) => k.type === 'Ready')?.status === 'True');
+    expect(p.status?.podIP).toBe('127.0.0.1');
+    expect(p.status?.containerStatuses?.[0]?.started).toBe(true);
+    expect((await fetchText(`http://127.0.0.1:${port}/index.html`)).trim()).toBe('ok');
+    const logs = await readStream(await c.podLogs('default', 'hostnet', {}));
+    expect(logs).toBe('from the host\nread-only\n');
+    expect(existsSync(join(data, 'x'))).toBe(false);
+    await deleteAndWaitGone('hostnet');
+    removeDir(data);
   });
 
   it('delete stops the whole process tree within the grace period and leaves nothing behind', async () => {

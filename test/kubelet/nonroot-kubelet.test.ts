@@ -1,0 +1,95 @@
+// The process runtime without root (a user's laptop): containers are plain child processes,
+// chroot images are refused with a clear message, and the Node says so. As root (CI) the
+// kubelet is started with its privileges dropped (setpriv to nobody) to exercise this path.
+import { chownSync, existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod } from '../../api/core.js';
+import type { RestClient } from '../../client/rest.js';
+import { client, isRoot, podManifest, processesWith, readStream, removeDir, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
+
+const NOBODY = 65534;
+const node = `plain-${suffix()}`;
+let api: { proc: Proc; url: string; dir: string };
+let kubelet: KubeletProc;
+let rootDir: string;
+let c: RestClient;
+const canDrop = !isRoot || existsSync('/usr/bin/setpriv');
+
+beforeAll(async () => {
+  if (!canDrop) return;
+  api = await startApiServer();
+  c = client(api.url);
+  rootDir = tempDir(node);
+  if (isRoot) chownSync(rootDir, NOBODY, NOBODY);
+  const wrap = isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'] : [];
+  kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit'], { HOME: rootDir }, wrap);
+});
+
+afterAll(async () => {
+  await kubelet?.stop();
+  c?.close();
+  await api?.proc.stop();
+  removeDir(rootDir);
+  removeDir(api?.dir);
+});
+
+const get = (name: string) => c.pods().get(name, 'default');
+const waitPod = (name: string, what: string, ok: (p: Pod) => boolean) =>
+  waitFor(`${name}: ${what}`, async () => {
+    const p = await get(name);
+    return ok(p) ? p : undefined;
+  });
+
+describe.skipIf(!canDrop)('process runtime without root', () => {
+  it('says so on the Node (condition and event)', async () => {
+    const n = await waitFor('node', () => c.nodes().get(node));
+    const cond = n.status?.conditions?.find((k) => k.type === 'ContainerIsolation');
+    expect(cond).toMatchObject({ status: 'False', reason: 'PlainProcesses' });
+    expect(cond?.message).toMatch(/not running as root/);
+    expect(n.status?.conditions?.find((k) => k.type === 'Ready')?.status).toBe('True');
+    const events = await waitFor('event', async () => {
+      const list = (await c.events().list({ namespace: 'default' })).items.filter((e) => e.involvedObject.name === node && e.reason === 'ContainerIsolation');
+      return list.length ? list : undefined;
+    });
+    expect(events[0]!.type).toBe('Warning');
+  });
+
+  it('runs host-image pods as plain processes with logs, exec, workingDir and stop', async () => {
+    const marker = `${10000 + Math.floor(Math.random() * 80000)}`;
+    const data = tempDir('hostpath');
+    if (isRoot) chownSync(data, NOBODY, NOBODY);
+    await c.pods().create(
+      podManifest('plain', node, {
+        containers: [{ name: 'p', image: 'host', workingDir: data, command: ['/bin/sh', '-c', `id -u; pwd; echo hi > ${data}/out; exec sleep ${marker}`] }],
+      }),
+    );
+    const p = await waitPod('plain', 'Running', (x) => x.status?.phase === 'Running');
+    expect(p.status?.podIP).toBe('127.0.0.1'); // no network namespace: the pod shares the node's
+    const logs = await waitFor('logs', async () => {
+      const t = await readStream(await c.podLogs('default', 'plain', {}));
+      return t.split('\n').length >= 3 ? t : undefined;
+    });
+    expect(logs).toBe(`${isRoot ? NOBODY : process.getuid!()}\n${data}\n`);
+    expect((await c.podExec('default', 'plain', ['cat', `${data}/out`])).stdout).toBe('hi\n');
+    expect(processesWith('sleep', marker)).toHaveLength(1);
+    await c.pods().delete('plain', { namespace: 'default' });
+    await waitFor('deleted', async () => {
+      try {
+        await get('plain');
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(processesWith('sleep', marker)).toEqual([]);
+    removeDir(data);
+  });
+
+  it('refuses chroot images with a message saying why', async () => {
+    await c.pods().create(podManifest('needsroot', node, { containers: [{ name: 'x', image: 'busybox', command: ['true'] }] }));
+    const p = await waitPod('needsroot', 'ErrImagePull', (x) => /ErrImagePull|ImagePullBackOff/.test(x.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? ''));
+    const w = p.status!.containerStatuses![0]!.state!.waiting!;
+    if (w.reason === 'ErrImagePull') expect(w.message).toMatch(/needs root|--runtime docker/);
+    await c.pods().delete('needsroot', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+});
