@@ -17,7 +17,7 @@
 // After a restart the history before the snapshot is gone: compactedRevision = the snapshot's
 // revision, and a watch or paged list from before it gets 410, as after a compaction.
 // Revisions keep counting up from the last logged one.
-import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeOps, encodeOps } from './record-encoding.js';
@@ -205,25 +205,42 @@ export class Persistence {
 }
 
 /**
- * Claims `dir` for this process: a LOCK file holding our pid. A LOCK left by a process that
- * no longer runs (it was killed) is taken over; one held by a live process is an error.
+ * Claims `dir` for this process: a LOCK file (created exclusively) holding our pid and, on
+ * Linux, the process start time, so a recycled pid is not mistaken for the holder. A LOCK left
+ * by a process that no longer runs (it was killed) is taken over; one held by a live process
+ * is an error.
  */
 function lockDir(dir: string): string {
   const key = realpathSync(dir);
   if (openDirs.has(key)) throw new Error(`storage: data dir ${dir} is already open in this process`);
   const lock = join(dir, 'LOCK');
-  let holder: number | undefined;
-  try {
-    holder = Number(readFileSync(lock, 'utf8').trim());
-  } catch {
-    // no lock file
+  const me = `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      try {
+        writeSync(fd, `${me}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      openDirs.add(key);
+      return key;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder = '';
+    try {
+      holder = readFileSync(lock, 'utf8').trim();
+    } catch {
+      continue; // removed meanwhile: try again
+    }
+    const [pid, start] = holder.split(' ');
+    if (holderAlive(Number(pid), start)) {
+      throw new Error(`storage: data dir ${dir} is in use by process ${pid} (remove ${lock} if that is wrong)`);
+    }
+    rmSync(lock, { force: true }); // stale: its process is gone
   }
-  if (holder && holder !== process.pid && processAlive(holder)) {
-    throw new Error(`storage: data dir ${dir} is in use by process ${holder} (remove ${lock} if that is wrong)`);
-  }
-  writeFileSync(lock, `${process.pid}\n`);
-  openDirs.add(key);
-  return key;
+  throw new Error(`storage: could not lock data dir ${dir}`);
 }
 
 function unlockDir(dir: string, key: string): void {
@@ -231,11 +248,25 @@ function unlockDir(dir: string, key: string): void {
   rmSync(join(dir, 'LOCK'), { force: true });
 }
 
-function processAlive(pid: number): boolean {
+function holderAlive(pid: number, start: string | undefined): boolean {
+  // Our own pid from an earlier life (a restarted container) is not a live holder.
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const now = processStartTime(pid);
+  return start === undefined || now === undefined || now === start;
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may contain spaces: count after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,12 +143,18 @@ describe('embedded store on a data dir', () => {
       if (i % 40 === 39) await Promise.all(writes.splice(0));
     }
     await Promise.all(writes);
+    const periodic = s.stats().snapshots!;
+    expect(periodic).toBeGreaterThan(0);
+    // One more (after any in progress), then writes it does not cover.
+    await s.snapshot();
+    for (let i = 0; i < 5; i++) await put(s, `/s/tail${i}`, String(i));
     await s.txn([], [{ type: 'delete', key: '/s/k0' }]);
     const rev = s.revision;
     const expected = (await s.range('/s/')).kvs;
-    await s.close(); // lets a snapshot in progress finish
+    await s.close();
     const st = s.stats();
-    expect(st.snapshots).toBeGreaterThan(0);
+    expect(st.snapshots).toBeGreaterThan(periodic);
+    expect(st.lastSnapshotRevision).toBeLessThan(rev);
 
     const files = readdirSync(dir);
     expect(files.filter((f) => f.endsWith('.snap'))).toHaveLength(1);
@@ -253,6 +260,26 @@ describe('embedded store on a data dir', () => {
     await expect(s.get('/f/a')).rejects.toBe(err);
     open.splice(open.indexOf(s), 1);
     await s.close().catch(() => {});
+  });
+
+  it('a data dir held by another live process is refused; a dead or recycled holder is taken over', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      writeFileSync(join(dir, 'LOCK'), `${child.pid} ${start}\n`);
+      await expect(openEmbeddedStorage({ dataDir: dir })).rejects.toThrow(`in use by process ${child.pid}`);
+      // Same pid, different start time: the pid was recycled, the holder is gone.
+      writeFileSync(join(dir, 'LOCK'), `${child.pid} 1\n`);
+      const s = await openStore({ dataDir: dir });
+      await s.close();
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+    writeFileSync(join(dir, 'LOCK'), `${child.pid}\n`); // dead holder
+    await openStore({ dataDir: dir });
   });
 
   it('a data dir can be open only once', async () => {
