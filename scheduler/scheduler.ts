@@ -146,7 +146,12 @@ export class Scheduler {
 
   /** The scheduling loop; returns when signal aborts (leadership lost or shutdown). */
   async run(signal: AbortSignal): Promise<void> {
-    await this.waitForCacheSync(signal);
+    try {
+      await this.waitForCacheSync(signal);
+    } catch (e) {
+      if (signal.aborted) return; // shut down before the caches filled
+      throw e;
+    }
     this.queue.run();
     let lastReport = '';
     let ticks = 0;
@@ -169,7 +174,13 @@ export class Scheduler {
       if (this.binder.full()) await this.binder.waitForSlot();
       const qp = await this.queue.pop();
       if (!qp || signal.aborted) break;
-      this.scheduleOne(qp);
+      try {
+        this.scheduleOne(qp);
+      } catch (e) {
+        // A bug must not stop scheduling for everyone: report it, retry this pod later.
+        this.log(`scheduling ${qp.key} failed: ${(e as Error).stack ?? String(e)}`);
+        this.queue.requeueWithBackoff(qp);
+      }
       // Pops resolve as microtasks; let I/O (watch events, binding answers) in regularly.
       if (++sinceYield >= 32) {
         sinceYield = 0;
