@@ -56,18 +56,29 @@ export function frame(msg: Buffer): Buffer {
   return out;
 }
 
-/** Splits a byte stream into gRPC messages. */
+/** Splits a byte stream into gRPC messages (chunks are joined once per message, not per chunk). */
 export class FrameParser {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private need = 5; // bytes needed before we can make progress
+
   push(chunk: Buffer, onMessage: (m: Buffer) => void): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    while (this.buf.length >= 5) {
-      if (this.buf[0] !== 0) throw new Error('etcd: compressed gRPC messages are not supported');
-      const len = this.buf.readUInt32BE(1);
-      if (this.buf.length < 5 + len) break;
-      const msg = this.buf.subarray(5, 5 + len);
-      this.buf = this.buf.subarray(5 + len);
-      onMessage(msg);
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size >= this.need) {
+      const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+      this.chunks = [buf];
+      if (buf[0] !== 0) throw new Error('etcd: compressed gRPC messages are not supported');
+      const len = buf.readUInt32BE(1);
+      if (buf.length < 5 + len) {
+        this.need = 5 + len;
+        return;
+      }
+      const rest = buf.subarray(5 + len);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.size = rest.length;
+      this.need = 5;
+      onMessage(buf.subarray(5, 5 + len));
     }
   }
 }
@@ -94,6 +105,9 @@ export interface EtcdConnectionOptions {
   requestTimeoutMs?: number;
   /** Unary calls in flight at once; more wait their turn in order (default 256). */
   maxInFlight?: number;
+  /** HTTP/2 ping interval (default 10 s) and how long a pong may take (default 5 s). */
+  keepaliveMs?: number;
+  keepaliveTimeoutMs?: number;
 }
 
 /** A handle on one open bidirectional stream (a Watch call). */
@@ -121,6 +135,20 @@ export class EtcdConnection {
     this.endpoints = opts.endpoints.map((e) => e.replace(/\/+$/, ''));
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.maxInFlight = opts.maxInFlight ?? 256;
+    this.keepaliveMs = opts.keepaliveMs ?? 10_000;
+    this.keepaliveTimeoutMs = opts.keepaliveTimeoutMs ?? 5_000;
+  }
+
+  private readonly keepaliveMs: number;
+  private readonly keepaliveTimeoutMs: number;
+
+  /**
+   * Leave the current endpoint (it answered "no leader", or stopped answering): the next call
+   * or watch connects to the next one. Streams on the old connection end and reconnect.
+   */
+  rotate(): void {
+    const s = this.session;
+    if (s) this.dropSession(s);
   }
 
   get endpoint(): string {
@@ -145,7 +173,30 @@ export class EtcdConnection {
         // not fatal: only a smaller window
       }
     });
+    // Keepalive, like gRPC's: a member that stops answering (frozen, partitioned) would
+    // otherwise hold watches forever on a connection that never errors. No pong in time:
+    // drop the connection; calls and watches move to the next endpoint.
+    const keepalive = setInterval(() => {
+      if (s.destroyed || s.connecting) return;
+      let answered = false;
+      const deadline = setTimeout(() => {
+        if (!answered) this.dropSession(s);
+      }, this.keepaliveTimeoutMs);
+      deadline.unref();
+      try {
+        s.ping((err) => {
+          answered = !err;
+          clearTimeout(deadline);
+          if (err && !s.destroyed) this.dropSession(s);
+        });
+      } catch {
+        clearTimeout(deadline);
+        this.dropSession(s);
+      }
+    }, this.keepaliveMs);
+    keepalive.unref();
     const drop = () => {
+      clearInterval(keepalive);
       if (this.session === s) this.session = undefined;
     };
     s.on('error', drop);
@@ -268,6 +319,8 @@ export class EtcdConnection {
           // etcd answers "no leader"/"leader changed" with UNAVAILABLE before proposing anything.
           (e instanceof GrpcError && e.code === GrpcCode.UNAVAILABLE && (idempotent || /no leader|leader changed/.test(e.message)));
         if (!retryable || Date.now() + backoff > deadline) throw e;
+        // A member without a leader cannot serve linearizable calls: try another one.
+        if (e instanceof GrpcError) this.rotate();
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 1000);
       }
@@ -286,7 +339,12 @@ export class EtcdConnection {
     let req: http2.ClientHttp2Stream | undefined;
     try {
       session = this.getSession().session;
-      req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
+      // hasleader (clientv3's WithRequireLeader): etcd ends the stream when this member loses
+      // its leader, instead of leaving a watch silently stale on a partitioned member.
+      req = session.request(
+        { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', hasleader: 'true' },
+        { endStream: false },
+      );
     } catch (e) {
       const err = e as Error;
       setImmediate(() => end(err.message.includes('closed') ? err : new EtcdUnavailableError(`etcd: ${err.message}`, true)));

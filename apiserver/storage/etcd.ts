@@ -8,7 +8,7 @@
 // for why not the etcd3 package or the JSON gateway.
 //
 //   const s = await openEtcdStorage({ endpoints: ['http://127.0.0.1:2379'] });
-import { StatusError, badRequest, expired, internalError, serviceUnavailable, timeoutError } from '../../api/errors.js';
+import { StatusError, badRequest, expired, internalError, requestEntityTooLarge, serviceUnavailable, timeoutError } from '../../api/errors.js';
 import { EtcdConnection, EtcdUnavailableError, GrpcCode, GrpcError, type GrpcStream } from './etcd-client.js';
 import {
   decodeRangeResponse,
@@ -135,6 +135,12 @@ class EtcdStorage implements Storage {
     return this.prefixLen === 0 ? Buffer.from(key, 'utf8') : Buffer.concat([this.prefix, Buffer.from(key, 'utf8')]);
   }
 
+  /** The first key of a prefix range: etcd refuses an empty key, and "\0" is the lowest there is. */
+  private rangeStart(prefix: string): Buffer {
+    const k = this.etcdKey(prefix);
+    return k.length === 0 ? Buffer.from([0]) : k;
+  }
+
   private toKeyValue(kv: WireKeyValue): KeyValue {
     return {
       key: kv.key.toString('utf8', this.prefixLen),
@@ -157,6 +163,10 @@ class EtcdStorage implements Storage {
         return expired(`The resourceVersion for the provided list is too old (required revision ${revision ?? '?'} has been compacted).`);
       }
       if (FUTURE.test(e.message)) return timeoutError(`Too large resource version: ${revision ?? '?'}, current: ${this.rev}`);
+      if (/request is too large/.test(e.message)) {
+        // etcd's --max-request-bytes (1.5 MiB by default), as kube-apiserver reports it.
+        return new StatusError({ ...requestEntityTooLarge(0).status, message: `storage: ${e.message}` });
+      }
       if (e.code === GrpcCode.INVALID_ARGUMENT) return badRequest(`storage: ${e.message}`);
       if (e.code === GrpcCode.UNAVAILABLE || e.code === GrpcCode.DEADLINE_EXCEEDED) return serviceUnavailable(`storage: ${e.message}`);
       return internalError(`storage: ${e.message}`);
@@ -196,7 +206,7 @@ class EtcdStorage implements Storage {
   private async rangeAt(prefix: string, opts: RangeOptions): Promise<RangeResult> {
     this.check();
     const full = this.etcdKey(prefix);
-    const start = opts.startKey !== undefined && opts.startKey > prefix ? this.etcdKey(opts.startKey) : full;
+    const start = opts.startKey !== undefined && opts.startKey > prefix ? this.etcdKey(opts.startKey) : this.rangeStart(prefix);
     if (opts.revision !== undefined && opts.revision > 0 && opts.revision < this.compacted) {
       throw expired(`The resourceVersion for the provided list is too old (required revision ${opts.revision} has been compacted; oldest is ${this.compacted}).`);
     }
@@ -308,12 +318,11 @@ class EtcdStorage implements Storage {
 
   /** Used by EtcdWatch. */
   openWatchStream(prefix: string, startRevision: number, onMessage: (m: Buffer) => void, onEnd: (e: Error) => void): GrpcStream {
-    const key = this.etcdKey(prefix);
     const stream = this.conn.openStream(WATCH, { onMessage, onEnd });
     stream.write(
       encodeWatchCreateRequest({
-        key,
-        rangeEnd: prefixRangeEnd(key),
+        key: this.rangeStart(prefix),
+        rangeEnd: prefixRangeEnd(this.etcdKey(prefix)),
         startRevision,
         // Progress notifications tell an idle watch how far it is in sync, so that a reconnect
         // resumes from there rather than from a revision that may since have been compacted.
@@ -340,6 +349,9 @@ class EtcdStorage implements Storage {
   }
   get retryMs(): number {
     return this.watchRetryMs;
+  }
+  rotateEndpoint(): void {
+    this.conn.rotate();
   }
   forget(w: EtcdWatch): void {
     this.watches.delete(w);
@@ -455,6 +467,8 @@ class EtcdWatch implements WatchHandle {
     if (err instanceof GrpcError && COMPACTED.test(err.message)) {
       return this.fail(expired(`too old resource version: ${this.delivered}`));
     }
+    // A member that lost its leader ends watches with UNAVAILABLE: move to another member.
+    if (err instanceof GrpcError && err.code === GrpcCode.UNAVAILABLE) this.store.rotateEndpoint();
     // Connection lost, member restarting, leader change…: resume after what was delivered.
     const wait = this.created ? this.store.retryMs : this.backoff;
     this.backoff = Math.min(this.backoff * 2, 2000);

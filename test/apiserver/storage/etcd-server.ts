@@ -1,6 +1,6 @@
 // Test helper: a private single-member etcd on free loopback ports with a temp data dir
-// (flags from shared/reference/etcd-notes.md). stop()/start() restart the same member on the
-// same data dir and ports; destroy() kills it and removes the dir.
+// (flags from shared/reference/etcd-notes.md), or a cluster of several. stop()/start() restart
+// the same member on the same data dir and ports; destroy() kills it and removes the dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -41,8 +41,33 @@ export class EtcdServer {
     readonly clientPort: number,
     readonly peerPort: number,
     readonly name: string,
+    /** name=peerURL,… of every member; a single member by default. */
+    private initialCluster = `${name}=http://127.0.0.1:${peerPort}`,
+    /** Raft timings: fast for one member; a cluster on a loaded machine needs slack. */
+    private timings = { heartbeat: 10, election: 100 },
   ) {
     this.url = `http://127.0.0.1:${clientPort}`;
+  }
+
+  /** A cluster of `n` members on loopback, each with its own data dir. */
+  static async startCluster(bin: string, n: number): Promise<EtcdServer[]> {
+    let lastErr: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const specs = [];
+      for (let i = 0; i < n; i++) specs.push({ name: `m${i}`, client: await freePort(), peer: await freePort() });
+      const cluster = specs.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
+      const members = specs.map(
+        (m) => new EtcdServer(bin, mkdtempSync(join(tmpdir(), 'skiff-etcd-')), m.client, m.peer, m.name, cluster, { heartbeat: 50, election: 500 }),
+      );
+      try {
+        await Promise.all(members.map((m) => m.start()));
+        return members;
+      } catch (e) {
+        lastErr = e;
+        await Promise.all(members.map((m) => m.destroy()));
+      }
+    }
+    throw lastErr;
   }
 
   static async start(bin: string): Promise<EtcdServer> {
@@ -71,12 +96,13 @@ export class EtcdServer {
       '--advertise-client-urls', this.url,
       '--listen-peer-urls', peer,
       '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `${this.name}=${peer}`,
+      '--initial-cluster', this.initialCluster,
       '--initial-cluster-state', 'new',
+      '--initial-cluster-token', 'skiff-test',
       '--logger', 'zap',
       '--log-outputs', 'stderr',
-      '--heartbeat-interval', '10',
-      '--election-timeout', '100',
+      '--heartbeat-interval', String(this.timings.heartbeat),
+      '--election-timeout', String(this.timings.election),
     ];
     this.stderr = '';
     const proc = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
