@@ -329,6 +329,8 @@ describe('process runtime kubelet', () => {
     expect((await fetchText(`http://${ip}:8080/index.html`)).trim()).toBe(token);
     expect((await fetchText(`http://127.0.0.1:${hostPort}/index.html`)).trim()).toBe(token);
     await deleteAndWaitGone('httpd');
+    // The container's writes went to its own overlay layer, not into the image.
+    expect(existsSync(join(rootDir, 'images', 'busybox', 'rootfs', 'www'))).toBe(false);
   });
 
   it.skipIf(!isRoot)('hostNetwork pods share the node network; hostPath mounts (read-only honoured); startup + tcpSocket probes', async () => {

@@ -298,6 +298,7 @@ export class ProcessRuntime implements Runtime {
         workingDir: rec.config.workingDir,
         hostname: rec.config.hostname,
         rootfs: rec.rootfs,
+        writableDir: rec.rootfs ? join(stateDir, 'fs') : undefined,
         mounts: rec.config.mounts,
         netnsPath: rec.netns ? netnsPath(rec.netns) : undefined,
         isolated: rec.isolated,

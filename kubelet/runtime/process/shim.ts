@@ -24,12 +24,19 @@ echo "$code" > "$state/exit.tmp" && mv -f "$state/exit.tmp" "$state/exit"
 
 /**
  * The container's PID 1 before it execs the user's command, run on the host's /bin/sh inside
- * the new mount/uts/pid namespaces: $1 rootfs ("" = host filesystem), $2 workingDir,
- * $3 hostname, $4 number of mounts, then (src, dst, ro|rw) triples, then "--" and the argv.
- * Mounts made here are private to the container's mount namespace.
+ * the new mount/uts/pid namespaces: $1 image rootfs ("" = host filesystem), $2 the container's
+ * own writable directory, $3 workingDir, $4 hostname, $5 number of mounts, then (src, dst, ro|rw)
+ * triples, then "--" and the argv. Mounts made here are private to the container's mount
+ * namespace. The image stays read-only underneath: an overlay puts each container's writes in
+ * its own directory (removed with the container), so containers never change the image.
  */
-export const INIT_SCRIPT = `root="$1"; wd="$2"; host="$3"; n="$4"; shift 4
+export const INIT_SCRIPT = `root="$1"; rw="$2"; wd="$3"; host="$4"; n="$5"; shift 5
 echo "$host" > /proc/sys/kernel/hostname
+if [ -n "$root" ] && [ -n "$rw" ]; then
+  mkdir -p "$rw/upper" "$rw/work" "$rw/merged"
+  if mount -t overlay overlay -o "lowerdir=$root,upperdir=$rw/upper,workdir=$rw/work" "$rw/merged"; then root="$rw/merged"
+  else echo "skiff: overlayfs unavailable, the container writes into the shared image directory" >&2; fi
+fi
 if [ -n "$root" ]; then
   mount -t proc proc "$root/proc" || exit 126
   mount -t tmpfs -o mode=755,nosuid tmpfs "$root/dev" || exit 126
@@ -62,6 +69,8 @@ export interface LaunchSpec {
   hostname: string;
   /** Host path of the image rootfs; undefined for the `host` image. */
   rootfs?: string;
+  /** The container's own directory for its overlay upper layer. */
+  writableDir?: string;
   mounts: { hostPath: string; containerPath: string; readOnly: boolean }[];
   /** /var/run/netns/<name> to join, if the pod has its own network namespace. */
   netnsPath?: string;
@@ -76,7 +85,7 @@ export function containerArgv(spec: LaunchSpec): string[] {
   const unshare = [
     'unshare', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', '--',
     '/bin/sh', '-c', INIT_SCRIPT, 'skiff-init',
-    spec.rootfs ?? '', spec.workingDir ?? '', spec.hostname, String(spec.mounts.length), ...mounts, '--', ...spec.argv,
+    spec.rootfs ?? '', spec.writableDir ?? '', spec.workingDir ?? '', spec.hostname, String(spec.mounts.length), ...mounts, '--', ...spec.argv,
   ];
   return spec.netnsPath ? ['nsenter', `--net=${spec.netnsPath}`, '--', ...unshare] : unshare;
 }

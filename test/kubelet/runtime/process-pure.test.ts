@@ -18,10 +18,10 @@ describe('process runtime, pure parts', () => {
   });
 
   it('builds the launch chain: shim → cgroup join → nsenter net → unshare → init', () => {
-    const argv = containerArgv({ argv: ['sleep', '1'], hostname: 'web', isolated: true, mounts: [{ hostPath: '/data', containerPath: '/d', readOnly: true }], netnsPath: '/var/run/netns/skiff-abc', rootfs: '/img/rootfs', workingDir: '/w' });
+    const argv = containerArgv({ argv: ['sleep', '1'], hostname: 'web', isolated: true, mounts: [{ hostPath: '/data', containerPath: '/d', readOnly: true }], netnsPath: '/var/run/netns/skiff-abc', rootfs: '/img/rootfs', writableDir: '/state/fs', workingDir: '/w' });
     expect(argv.slice(0, 3)).toEqual(['nsenter', '--net=/var/run/netns/skiff-abc', '--']);
     expect(argv).toContain('--kill-child');
-    expect(argv.slice(-10)).toEqual(['/img/rootfs', '/w', 'web', '1', '/data', '/d', 'ro', '--', 'sleep', '1']);
+    expect(argv.slice(-11)).toEqual(['/img/rootfs', '/state/fs', '/w', 'web', '1', '/data', '/d', 'ro', '--', 'sleep', '1']);
     const plain = containerArgv({ argv: ['sleep', '1'], hostname: 'x', isolated: false, mounts: [] });
     expect(plain.slice(-3)).toEqual(['/', 'sleep', '1']);
     const shim = shimArgv('/state', '/log', ['/cg/a/cgroup.procs', '/cg/b/cgroup.procs'], ['sleep', '1']);
