@@ -137,15 +137,25 @@ export class RevisionedStore {
   }
 }
 
+/**
+ * Rejects malformed ops before anything is applied: memory and the log must never diverge
+ * because a record could not be encoded after its revision was taken.
+ */
 function checkOps(ops: Op[]): void {
-  if (ops.length < 2) {
-    if (ops.length === 1 && !ops[0]!.key) throw badRequest('storage: empty key');
-    return;
-  }
+  for (const op of ops) checkOp(op);
+  if (ops.length < 2) return;
   const seen = new Set<string>();
   for (const op of ops) {
-    if (!op.key) throw badRequest('storage: empty key');
     if (seen.has(op.key)) throw badRequest(`storage: duplicate key ${JSON.stringify(op.key)} in one transaction`);
     seen.add(op.key);
+  }
+}
+
+function checkOp(op: Op): void {
+  if (typeof op.key !== 'string' || op.key.length === 0) throw badRequest('storage: key must be a non-empty string');
+  if (op.type === 'put') {
+    if (typeof op.value !== 'string') throw badRequest(`storage: value of ${JSON.stringify(op.key)} must be a string`);
+  } else if (op.type !== 'delete') {
+    throw badRequest(`storage: unknown op type ${JSON.stringify((op as { type: unknown }).type)}`);
   }
 }

@@ -15,8 +15,8 @@ import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
 import type { Storage } from '../../apiserver/storage/interface.js';
 import { fmt, report, summarize, type Figure } from './report.js';
 
-const PUTS = 20_000;
-const ROUNDS = 5;
+const PUTS = 15_000;
+const ROUNDS = 7;
 const KEYS = 10_000;
 const VALUE = JSON.stringify({ kind: 'Pod', pad: 'x'.repeat(1000) }).slice(0, 1024);
 
@@ -123,6 +123,12 @@ describe('storage benchmark', () => {
         value: fmt(m, 0),
         baseline: `${fmt(b, 0)} bare file`,
         goal: `≥ 50% (${fmt((m / b) * 100, 0)}%)`,
+      });
+      const ratios = storeRates.map((r, i) => r / bareRates[i]!);
+      figures.push({
+        measure: '  store/bare per round (median)',
+        value: `${fmt(median(ratios) * 100, 0)}%`,
+        baseline: ratios.map((r) => fmt(r * 100, 0) + '%').join(' '),
       });
       figures.push({
         measure: '  all rounds: store | bare',

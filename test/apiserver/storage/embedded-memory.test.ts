@@ -14,6 +14,20 @@ describe('embedded store, in memory', () => {
     await s.close();
   });
 
+  it('rejects malformed ops before taking a revision', async () => {
+    const s = await openEmbeddedStorage();
+    const bad = [
+      { type: 'put', key: '', value: 'x' },
+      { type: 'put', key: '/k', value: { not: 'a string' } },
+      { type: 'upsert', key: '/k', value: 'x' },
+      { type: 'put', key: 7, value: 'x' },
+    ];
+    for (const op of bad) await expect(s.txn([], [op as never])).rejects.toMatchObject({ code: 400 });
+    expect(s.revision).toBe(1);
+    expect((await put(s, '/k', 'ok')).revision).toBe(2);
+    await s.close();
+  });
+
   it('bounds history by historyRetention when nobody compacts', async () => {
     const s = await openEmbeddedStorage({ historyRetention: 100 });
     for (let i = 0; i < 2000; i++) await put(s, `/h/k${i % 10}`, String(i));
