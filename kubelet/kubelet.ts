@@ -86,6 +86,8 @@ export class Kubelet {
   private stopped = false;
   /** Sync errors, for logs and tests. */
   readonly errors: string[] = [];
+  /** Set while the runtime cannot be listed (the Node turns NotReady). */
+  runtimeError?: string;
 
   constructor(private readonly o: KubeletOptions) {
     this.nodeName = o.nodeName;
@@ -107,7 +109,13 @@ export class Kubelet {
     if (relistMs > 0) {
       const loop = async () => {
         if (this.stopped) return;
-        await this.relist().catch((err) => this.note(`relist: ${err}`));
+        try {
+          await this.relist();
+          this.runtimeError = undefined;
+        } catch (err) {
+          this.runtimeError = err instanceof Error ? err.message : String(err);
+          this.note(`relist: ${this.runtimeError}`);
+        }
         if (!this.stopped) this.relistTimer = setTimeout(loop, relistMs);
       };
       this.relistTimer = setTimeout(loop, relistMs);

@@ -150,7 +150,7 @@ export async function main(argv: string[]): Promise<void> {
   const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet }, Number(values.port));
   const recorder = new EventRecorder(client, { component: 'kubelet', host: nodeName });
   const machine = machineInfo();
-  const status = new NodeStatusManager({ client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000 });
+  const status = new NodeStatusManager({ client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000, runtimeError: () => kubelet?.runtimeError });
   const node = await registerWithRetry(status);
   for (const w of runtime.info().warnings) recorder.event(node, 'Warning', 'ContainerIsolation', w);
   const leases = new NodeLeases(client);

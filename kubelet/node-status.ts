@@ -54,6 +54,8 @@ export interface NodeStatusInput {
   prevConditions?: NodeCondition[];
   /** Heartbeat: bump lastHeartbeatTime (otherwise it is carried over, so an unchanged status compares equal). */
   heartbeat: boolean;
+  /** Why the container runtime is unusable right now (the last relist failed), if it is. */
+  runtimeError?: string;
 }
 
 function cond(prev: NodeCondition[] | undefined, type: string, status: 'True' | 'False', reason: string, message: string, input: NodeStatusInput): NodeCondition {
@@ -76,7 +78,9 @@ export function buildNodeStatus(input: NodeStatusInput): NonNullable<Node['statu
     cond(input.prevConditions, 'MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available', input),
     cond(input.prevConditions, 'DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure', input),
     cond(input.prevConditions, 'PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', input),
-    cond(input.prevConditions, 'Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', input),
+    input.runtimeError
+      ? cond(input.prevConditions, 'Ready', 'False', 'KubeletNotReady', `container runtime is down: ${input.runtimeError}`, input)
+      : cond(input.prevConditions, 'Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', input),
   ];
   if (input.runtime.name === 'process') {
     // Not a Kubernetes condition: says plainly whether containers are really isolated here.
@@ -130,6 +134,7 @@ export interface NodeStatusOptions {
   podCIDR?: string;
   /** Report status at least this often even when nothing changed (k8s: 5 min with leases). */
   reportMs: number;
+  runtimeError?: () => string | undefined;
 }
 
 /** Registers the Node and keeps its status current. */
@@ -148,6 +153,7 @@ export class NodeStatusManager {
       nowIso: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       prevConditions: prev?.status?.conditions,
       heartbeat,
+      runtimeError: this.o.runtimeError?.(),
     });
   }
 
