@@ -1,10 +1,12 @@
 // Reading and decoding request bodies: at most 3 MiB (413 beyond, like kube-apiserver's
 // limit), JSON or YAML by Content-Type (none means JSON — kubectl sends none for scale
-// PUTs), patch media types for PATCH, 415 for anything else, 400 for malformed input.
+// PUTs), the few protobuf bodies kubectl's clientset sends (./protobuf.ts), patch media
+// types for PATCH, 415 for anything else, 400 for malformed input.
 import type { IncomingMessage } from 'node:http';
 import yaml from 'js-yaml';
 import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '../api/errors.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from './registry/object-rules.js';
+import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -76,6 +78,7 @@ function parseYAML(text: string): unknown {
 
 /** Decode an object body (POST/PUT): JSON, YAML, or no Content-Type (JSON). */
 export function decodeObjectBody(contentType: string, raw: Buffer): unknown {
+  if (contentType === PROTOBUF_MEDIA_TYPE) return decodeProtobufBody(raw);
   const text = raw.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty; expected an object');
   switch (contentType) {
@@ -103,6 +106,6 @@ export function decodePatchBody(contentType: string, raw: Buffer): { type: Patch
 
 /** Optional DELETE body (DeleteOptions); an empty one is fine. */
 export function decodeOptionalBody(contentType: string, raw: Buffer): unknown {
-  if (raw.length === 0 || raw.toString('utf8').trim() === '') return undefined;
+  if (raw.length === 0 || (contentType !== PROTOBUF_MEDIA_TYPE && raw.toString('utf8').trim() === '')) return undefined;
   return decodeObjectBody(contentType, raw);
 }

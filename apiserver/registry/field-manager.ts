@@ -213,7 +213,9 @@ export function apply(kind: string, apiVersion: string, live: KubeObject, config
     for (const p of leaves((e.fieldsV1 ?? {}) as FieldSet)) {
       const k = pathKey(p);
       if (!appliedKeys.has(k)) continue;
-      if (deepEqual(valueAt(live, p), valueAt(config, p))) continue; // same value: shared ownership
+      // A list item's "." marker only says the item exists (its fields are leaves of their
+      // own): both sides having it is shared ownership, whatever defaults the live item has.
+      if (p[p.length - 1]?.startsWith('k:') ? valueAt(live, p) !== undefined && valueAt(config, p) !== undefined : deepEqual(valueAt(live, p), valueAt(config, p))) continue; // same value: shared ownership
       conflicts.push({ manager: e.subresource ? `${e.manager ?? ''}" with subresource "${e.subresource}` : (e.manager ?? ''), field: describePath(p) });
       taken.add(k);
     }

@@ -66,4 +66,15 @@ describe('apply', () => {
     const next = doApply(live, dep(1, 'nginx', { a: '1' }), 'me');
     expect(next.metadata.labels).toEqual({ a: '1' });
   });
+  it('a list item both apply (same key) is shared, even when the live item carries server defaults', () => {
+    const live = dep(1, 'nginx');
+    recordUpdate('Deployment', 'apps/v1', live, undefined, 'kubectl');
+    const c = (live.spec as any).template.spec.containers[0];
+    Object.assign(c, { imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log', ports: [{ containerPort: 80, protocol: 'TCP' }] });
+    const config = dep(3, 'nginx');
+    (config.spec as any).template.spec.containers[0].ports = [{ containerPort: 80 }];
+    let err: any;
+    try { doApply(live, config, 'other'); } catch (e) { err = e; }
+    expect(err?.status?.message).toBe('Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas');
+  });
 });

@@ -1,0 +1,126 @@
+// The few Kubernetes protobuf request bodies kubectl's typed clientset sends. client-go
+// (1.32) defaults built-in clients to Content-Type application/vnd.kubernetes.protobuf and
+// has no JSON fallback on 415, so `kubectl drain` (DELETE pods with DeleteOptions) and
+// `kubectl create namespace` (POST a Namespace) only work if the server reads them.
+// Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only and
+// rejects any other protobuf body with 415 rather than guess.
+//
+// Wire format (k8s.io/apimachinery/pkg/runtime/serializer/protobuf): the 4 bytes "k8s\0",
+// then a runtime.Unknown { typeMeta=1 {apiVersion=1, kind=2}, raw=2, contentEncoding=3,
+// contentType=4 } whose raw bytes are the object's own message (generated.proto).
+// Example: kubectl drain's DeleteOptions{} is
+//   6b 38 73 00 | 0a 13 (0a 02 "v1" 12 0d "DeleteOptions") 12 00 1a 00 22 00
+import { badRequest, unsupportedMediaType } from '../api/errors.js';
+
+export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
+
+type FieldType = 'string' | 'int' | 'bool' | 'skip' | MessageSpec | { map: true } | { repeated: 'string' };
+interface MessageSpec { [field: number]: [name: string, type: FieldType] }
+
+const TYPE_META: MessageSpec = { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] };
+const UNKNOWN: MessageSpec = { 1: ['typeMeta', TYPE_META], 2: ['raw', 'skip'], 3: ['contentEncoding', 'string'], 4: ['contentType', 'string'] };
+
+const PRECONDITIONS: MessageSpec = { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] };
+const DELETE_OPTIONS: MessageSpec = {
+  1: ['gracePeriodSeconds', 'int'], 2: ['preconditions', PRECONDITIONS], 3: ['orphanDependents', 'bool'],
+  4: ['propagationPolicy', 'string'], 5: ['dryRun', { repeated: 'string' }],
+  6: ['ignoreStoreReadErrorWithClusterBreakingPotential', 'bool'],
+};
+// ObjectMeta as a client writes it on create; server-owned fields (uid, resourceVersion,
+// timestamps, managedFields...) are skipped, the server sets them.
+const OBJECT_META: MessageSpec = {
+  1: ['name', 'string'], 2: ['generateName', 'string'], 3: ['namespace', 'string'], 4: ['selfLink', 'skip'],
+  5: ['uid', 'skip'], 6: ['resourceVersion', 'string'], 7: ['generation', 'skip'], 8: ['creationTimestamp', 'skip'],
+  9: ['deletionTimestamp', 'skip'], 10: ['deletionGracePeriodSeconds', 'skip'], 11: ['labels', { map: true }],
+  12: ['annotations', { map: true }], 14: ['finalizers', { repeated: 'string' }], 17: ['managedFields', 'skip'],
+};
+const NAMESPACE: MessageSpec = {
+  1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['finalizers', { repeated: 'string' }] }], 3: ['status', 'skip'],
+};
+
+/** Kinds whose protobuf bodies are understood, by "apiVersion/kind". */
+const KINDS: Record<string, MessageSpec> = {
+  'v1/DeleteOptions': DELETE_OPTIONS,
+  'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
+  'v1/Namespace': NAMESPACE,
+};
+
+class Reader {
+  pos = 0;
+  constructor(readonly buf: Buffer, readonly end = buf.length) {}
+  varint(): bigint {
+    let result = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      if (this.pos >= this.end || shift > 63n) throw badRequest('error decoding protobuf body: truncated varint');
+      const b = this.buf[this.pos++]!;
+      result |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return result;
+    }
+  }
+  bytes(): Buffer {
+    const n = Number(this.varint());
+    if (this.pos + n > this.end) throw badRequest('error decoding protobuf body: truncated field');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  skip(wireType: number): void {
+    if (wireType === 0) this.varint();
+    else if (wireType === 1) this.pos += 8;
+    else if (wireType === 2) this.bytes();
+    else if (wireType === 5) this.pos += 4;
+    else throw badRequest(`error decoding protobuf body: unsupported wire type ${wireType}`);
+  }
+}
+
+function decodeMessage(buf: Buffer, spec: MessageSpec, raw?: { bytes?: Buffer }): Record<string, unknown> {
+  const r = new Reader(buf);
+  const out: Record<string, unknown> = {};
+  while (r.pos < r.end) {
+    const key = Number(r.varint());
+    const field = key >>> 3;
+    const wireType = key & 7;
+    const entry = spec[field];
+    if (!entry) throw unsupportedField(field);
+    const [name, type] = entry;
+    if (raw && name === 'raw') {
+      raw.bytes = r.bytes();
+      continue;
+    }
+    if (type === 'skip') {
+      r.skip(wireType);
+    } else if (type === 'int') {
+      out[name] = Number(BigInt.asIntN(64, r.varint()));
+    } else if (type === 'bool') {
+      out[name] = r.varint() !== 0n;
+    } else if (type === 'string') {
+      out[name] = r.bytes().toString('utf8');
+    } else if ('repeated' in type) {
+      ((out[name] ??= []) as string[]).push(r.bytes().toString('utf8'));
+    } else if ('map' in type) {
+      const e = decodeMessage(r.bytes(), { 1: ['key', 'string'], 2: ['value', 'string'] });
+      ((out[name] ??= {}) as Record<string, string>)[String(e.key ?? '')] = String(e.value ?? '');
+    } else {
+      out[name] = decodeMessage(r.bytes(), type);
+    }
+  }
+  return out;
+}
+
+function unsupportedField(field: number): Error {
+  return unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (field ${field} is not understood; send JSON)`);
+}
+
+/** Decode a protobuf-encoded object body into its JSON form; 415 for kinds not listed above. */
+export function decodeProtobufBody(body: Buffer): Record<string, unknown> {
+  // Not a Kubernetes protobuf message at all (say, JSON mislabelled): as unsupported as any other.
+  if (body.length < 4 || body.readUInt32BE(0) !== 0x6b387300) throw unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (the body lacks the "k8s\\0" prefix)`);
+  const raw: { bytes?: Buffer } = {};
+  const unknown = decodeMessage(body.subarray(4), UNKNOWN, raw);
+  const typeMeta = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
+  const spec = KINDS[`${typeMeta.apiVersion}/${typeMeta.kind}`];
+  if (!spec) throw unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (for ${typeMeta.kind ?? 'an unknown kind'}; send JSON)`);
+  if (unknown.contentEncoding) throw unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (content encoding ${String(unknown.contentEncoding)})`);
+  const obj = decodeMessage(raw.bytes ?? Buffer.alloc(0), spec);
+  return { apiVersion: typeMeta.apiVersion, kind: typeMeta.kind, ...obj };
+}
