@@ -1,14 +1,19 @@
 // The embedded store and etcd (a private single-member etcd on loopback, Debian's
-// etcd-server) side by side in one run, on the same disk: write throughput, single-write
-// latency, and the time from a write to its watch event.
+// etcd-server) side by side in one run, on the same disk:
+//   - storage level: write throughput, single-write latency, write → watch event;
+//   - API level, through real `skiff apiserver` processes (one --data-dir, one --storage etcd):
+//     create latency and rate at 64 in flight, get latency, and watch fan-out.
 //
-//   npx vitest run --config vitest.bench.config.ts test/bench/storage-etcd.bench.ts
+//   npx tsc -p tsconfig.json && npx vitest run --config vitest.bench.config.ts test/bench/storage-etcd.bench.ts
 //
 // Both are durable (the embedded store with a data dir fsyncs before acknowledging, etcd
 // fsyncs its raft log). Prints figures only; never asserts on timing.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
 import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
 import { openEtcdStorage } from '../../apiserver/storage/etcd.js';
@@ -20,6 +25,12 @@ const PUTS = 5_000;
 const ROUNDS = 3;
 const SAMPLES = 500;
 const VALUE = JSON.stringify({ kind: 'Pod', pad: 'x'.repeat(1000) }).slice(0, 1024);
+
+const API_CREATES = 3_000;
+const API_GETS = 1_000;
+const WATCHERS = 200;
+const FANOUT_WRITES = 30;
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -156,4 +167,144 @@ describe('storage backends side by side: embedded vs etcd', () => {
     ];
     report(`storage: embedded (data dir) vs etcd ${etcdVersion} (1 member, loopback), 1 KB values`, figures);
   });
+
+  it('API over each backend: create and get latency, creates/s, watch fan-out', async () => {
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
+    const found = findEtcd();
+    const servers: { name: string; url: string }[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-api-embedded-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    servers.push({ name: 'embedded', url: await startApiserver(['--data-dir', dir]) });
+    if (found.bin) {
+      const etcdServer = await EtcdServer.start(found.bin);
+      cleanups.push(() => etcdServer.destroy());
+      servers.push({ name: 'etcd', url: await startApiserver(['--storage', 'etcd', '--etcd-servers', etcdServer.url]) });
+    } else {
+      console.log(`storage-etcd bench: etcd skipped: ${found.reason}`);
+    }
+    const results = new Map<string, { create: ReturnType<typeof summarize>; rate: number; get: ReturnType<typeof summarize>; fan: ReturnType<typeof summarize>; failures: number }>();
+    for (const { name, url } of servers) {
+      await timed(300, 64, (i) => request(url, 'POST', '/api/v1/namespaces/default/pods', podBody(`warm-${i}`)));
+      let failures = 0;
+      const created = await timed(API_CREATES, 64, async (i) => {
+        if ((await request(url, 'POST', '/api/v1/namespaces/default/pods', podBody(`p-${i}`))) !== 201) failures++;
+      });
+      const got = await timed(API_GETS, 1, async (i) => {
+        if ((await request(url, 'GET', `/api/v1/namespaces/default/pods/p-${i}`)) !== 200) failures++;
+      });
+      results.set(name, { create: summarize(created.samples), rate: API_CREATES / created.seconds, get: summarize(got.samples), fan: await fanOut(url), failures });
+    }
+    const e = results.get('embedded')!;
+    const t = results.get('etcd');
+    const pair = (x: { p50: number; p99: number }) => `${fmt(x.p50, 2)} / ${fmt(x.p99, 2)} ms`;
+    report('API over embedded (data dir) vs etcd: real skiff apiserver processes', [
+      { measure: `create p50/p99, ${API_CREATES} pods, 64 in flight`, value: t ? `etcd ${pair(t.create)}` : 'etcd skipped', baseline: `embedded ${pair(e.create)}` },
+      { measure: 'creates/s, 64 in flight', value: t ? `etcd ${fmt(t.rate, 0)}` : '-', baseline: `embedded ${fmt(e.rate, 0)}` },
+      { measure: `get p50/p99, one at a time`, value: t ? `etcd ${pair(t.get)}` : '-', baseline: `embedded ${pair(e.get)}` },
+      { measure: `watch fan-out: one write → ${WATCHERS} watches, p50/p99`, value: t ? `etcd ${pair(t.fan)}` : '-', baseline: `embedded ${pair(e.fan)}` },
+      { measure: 'failed requests', value: t ? `etcd ${t.failures}` : '-', baseline: `embedded ${e.failures}` },
+    ]);
+  });
 });
+
+function startApiserver(args: string[]): Promise<string> {
+  const proc = spawn(process.execPath, [join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) resolvePromise(m[1]!);
+    });
+    proc.on('exit', (c) => reject(new Error(`apiserver exited ${c}: ${out}`)));
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+cleanups.push(() => agent.destroy());
+
+function request(base: string, method: string, path: string, body?: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const headers: Record<string, string | number> = body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {};
+    const req = http.request(base + path, { method, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolvePromise(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function timed(n: number, concurrency: number, op: (i: number) => Promise<unknown>) {
+  const samples: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const s = performance.now();
+        await op(i);
+        samples.push(performance.now() - s);
+      }
+    }),
+  );
+  return { samples, seconds: (performance.now() - t0) / 1000 };
+}
+
+const podBody = (name: string, ns = 'default') =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels: { app: 'bench' } },
+    spec: { containers: [{ name: 'c', image: 'nginx:1.25', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+  });
+
+/** WATCHERS watches on one namespace; each write is timed from its POST to every watcher. */
+async function fanOut(url: string) {
+  await request(url, 'POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: 'fan' } }));
+  const watchAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const pending = new Map<string, { t0: number; left: number; done: () => void }>();
+  const samples: number[] = [];
+  const reqs: http.ClientRequest[] = [];
+  let opened = 0;
+  await new Promise<void>((resolvePromise, reject) => {
+    for (let w = 0; w < WATCHERS; w++) {
+      const req = http.get(`${url}/api/v1/namespaces/fan/pods?watch=true&resourceVersion=0`, { agent: watchAgent }, (res) => {
+        if (++opened === WATCHERS) resolvePromise();
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const t = performance.now();
+          buf += chunk;
+          let i: number;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            const m = /"name":"(f-\d+)"/.exec(buf.slice(0, i));
+            buf = buf.slice(i + 1);
+            const p = m && pending.get(m[1]!);
+            if (p) {
+              samples.push(t - p.t0);
+              if (--p.left === 0) p.done();
+            }
+          }
+        });
+      });
+      req.on('error', reject);
+      reqs.push(req);
+    }
+  });
+  for (let i = 0; i < FANOUT_WRITES; i++) {
+    const name = `f-${i}`;
+    await new Promise<void>((done) => {
+      pending.set(name, { t0: performance.now(), left: WATCHERS, done });
+      void request(url, 'POST', '/api/v1/namespaces/fan/pods', podBody(name, 'fan'));
+    });
+    pending.delete(name);
+  }
+  for (const r of reqs) r.destroy();
+  watchAgent.destroy();
+  return summarize(samples);
+}
