@@ -169,13 +169,33 @@ export class SchedulerCache implements Snapshot {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Nodes interleaved across zones (zone-a-1, zone-b-1, zone-a-2, ...), like kube-scheduler's
+   * node tree, so that a cycle that samples only part of the cluster still sees every zone.
+   */
   get nodes(): readonly NodeInfo[] {
     if (this.listDirty) {
-      this.list = [...this.infos.values()].filter((ni) => ni.node !== undefined);
+      const byZone = new Map<string, NodeInfo[]>();
+      for (const ni of this.infos.values()) {
+        if (!ni.node) continue;
+        const z = ni.zone ?? '';
+        let l = byZone.get(z);
+        if (!l) byZone.set(z, (l = []));
+        l.push(ni);
+      }
+      const zones = [...byZone.values()];
+      let total = 0;
+      for (const l of zones) total += l.length;
+      const out: NodeInfo[] = [];
+      for (let i = 0; out.length < total; i++) {
+        for (const l of zones) if (i < l.length) out.push(l[i]!);
+      }
+      this.list = out;
       this.listDirty = false;
     }
     return this.list;
   }
+
 
   get(name: string): NodeInfo | undefined {
     const ni = this.infos.get(name);
@@ -198,8 +218,10 @@ export class SchedulerCache implements Snapshot {
       ni = new NodeInfo(name);
       this.infos.set(name, ni);
     }
-    if (!ni.node) this.listDirty = true;
+    const zoneBefore = ni.zone;
+    const wasKnown = ni.node !== undefined;
     ni.setNode(node);
+    if (!wasKnown || ni.zone !== zoneBefore) this.listDirty = true;
   }
 
   updateNode(node: Node): void {

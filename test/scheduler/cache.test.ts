@@ -68,3 +68,14 @@ describe('SchedulerCache', () => {
     expect(cache.nodes.map((x) => x.name)).toEqual(['m']);
   });
 });
+
+describe('SchedulerCache node order', () => {
+  it('interleaves zones so a partial scan sees every zone', () => {
+    const cache = new SchedulerCache();
+    const z = (name: string, zone: string) => makeNode(name, { labels: { 'topology.kubernetes.io/zone': zone } });
+    for (const n of [z('a1', 'a'), z('a2', 'a'), z('a3', 'a'), z('b1', 'b'), z('c1', 'c'), z('c2', 'c')]) cache.addNode(n);
+    expect(cache.nodes.map((n) => n.name)).toEqual(['a1', 'b1', 'c1', 'a2', 'c2', 'a3']);
+    cache.updateNode(z('a1', 'b')); // moved zones
+    expect(cache.nodes.map((n) => n.name)).toEqual(['a1', 'a2', 'c1', 'b1', 'a3', 'c2']);
+  });
+});
