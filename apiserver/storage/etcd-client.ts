@@ -21,9 +21,11 @@ export const GrpcCode = {
   UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
   FAILED_PRECONDITION: 9,
   OUT_OF_RANGE: 11,
   UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
 } as const;
 
 /** A status etcd answered with (the request reached a server). */

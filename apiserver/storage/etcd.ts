@@ -45,6 +45,7 @@ const KV_COMPACT = '/etcdserverpb.KV/Compact';
 const WATCH = '/etcdserverpb.Watch/Watch';
 
 const COMPACTED = /required revision has been compacted/;
+const FATAL_WATCH_CODES = new Set<number>([GrpcCode.INVALID_ARGUMENT, GrpcCode.PERMISSION_DENIED, GrpcCode.FAILED_PRECONDITION, GrpcCode.UNAUTHENTICATED]);
 const FUTURE = /required revision is a future revision/;
 
 /** Opens the store: checks etcd answers and learns its revision and compaction point. */
@@ -324,9 +325,11 @@ class EtcdStorage implements Storage {
         key: this.rangeStart(prefix),
         rangeEnd: prefixRangeEnd(this.etcdKey(prefix)),
         startRevision,
-        // Progress notifications tell an idle watch how far it is in sync, so that a reconnect
-        // resumes from there rather than from a revision that may since have been compacted.
-        progressNotify: true,
+        // No progress notifications: etcd before 3.4.24/3.5.8 could send one ahead of events
+        // still queued for the watch (etcd issues #15220, #17507), so they cannot move the
+        // resume point. An idle watch that reconnects after its revision was compacted gets
+        // 410, and the watch cache relists — as a Kubernetes reflector does.
+        progressNotify: false,
         prevKv: true,
       }),
     );
@@ -445,11 +448,7 @@ class EtcdWatch implements WatchHandle {
       this.created = true;
       this.backoff = this.store.retryMs;
     }
-    if (res.events.length === 0) {
-      // A progress notification: every event up to the header revision has been sent.
-      if (!res.created && res.revision > this.delivered) this.delivered = res.revision;
-      return;
-    }
+    if (res.events.length === 0) return;
     const out: StoreEvent[] = [];
     for (const ev of res.events) {
       if (ev.kv.modRevision <= this.delivered) continue; // already delivered before a reconnect
@@ -466,6 +465,10 @@ class EtcdWatch implements WatchHandle {
     if (this.store.isClosed) return this.fail(new Error('storage: closed'));
     if (err instanceof GrpcError && COMPACTED.test(err.message)) {
       return this.fail(expired(`too old resource version: ${this.delivered}`));
+    }
+    // Errors that a retry cannot fix end the watch (the watch cache restarts from a list).
+    if (err instanceof GrpcError && FATAL_WATCH_CODES.has(err.code)) {
+      return this.fail(internalError(`storage: etcd refused the watch: ${err.message}`));
     }
     // A member that lost its leader ends watches with UNAVAILABLE: move to another member.
     if (err instanceof GrpcError && err.code === GrpcCode.UNAVAILABLE) this.store.rotateEndpoint();
