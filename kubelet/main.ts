@@ -147,7 +147,8 @@ export async function main(argv: string[]): Promise<void> {
   await runtime.init();
 
   let kubelet: Kubelet | undefined;
-  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet }, Number(values.port));
+  // No TLS and no authentication on this port, so it listens only on the node's own address.
+  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet }, Number(values.port), hostIP);
   const recorder = new EventRecorder(client, { component: 'kubelet', host: nodeName });
   const machine = machineInfo();
   const status = new NodeStatusManager({ client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000, runtimeError: () => kubelet?.runtimeError });
@@ -222,6 +223,7 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
       },
     },
     portFlag,
+    hostIP,
   );
   const recorder = new EventRecorder(client, { component: 'kubelet', host: `${prefix}*` });
   const machine = machineInfo();
