@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { WebSocketServer } from 'ws';
 import type { Storage } from './storage/interface.js';
+import { EmbeddedStorage } from './storage/embedded.js';
 import { badRequest } from '../api/errors.js';
 import { Registry } from './registry/index.js';
 import { RestHandler, notFoundPath, sendStatus, toStatus, type Query } from './rest-handler.js';
@@ -48,7 +49,12 @@ export interface ApiServer {
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const { storage } = opts;
-  const registry = new Registry(storage, { bookmarkIntervalMs: opts.bookmarkIntervalMs, capacity: opts.watchCacheCapacity, maxBacklogBytes: opts.watchMaxBacklogBytes });
+  const registry = new Registry(
+    storage,
+    { bookmarkIntervalMs: opts.bookmarkIntervalMs, capacity: opts.watchCacheCapacity, maxBacklogBytes: opts.watchMaxBacklogBytes },
+    // Only the embedded store delivers watch events in the commit's own tick.
+    storage instanceof EmbeddedStorage,
+  );
   const metrics = new Metrics();
   const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });
   const rest = new RestHandler({ registry, inFlight, metrics });

@@ -211,16 +211,15 @@ export class WatchCache {
 
   /** Current objects (the state at `revision`), in key order, matching a predicate. */
   list(pred: SelectionPredicate): { items: KubeObject[]; revision: number } {
-    let keys: string[];
-    if (pred.namespace !== undefined && this.info.namespaced) keys = [...(this.byNamespace.get(pred.namespace) ?? [])];
-    else keys = [...this.store.keys()];
-    keys.sort();
-    const items: KubeObject[] = [];
+    const keys: Iterable<string> = pred.namespace !== undefined && this.info.namespaced ? (this.byNamespace.get(pred.namespace) ?? []) : this.store.keys();
+    const matched: CacheEvent[] = [];
     for (const k of keys) {
       const ev = this.store.get(k)!;
-      if (pred.matches(ev.obj)) items.push(ev.obj);
+      if (pred.matches(ev.obj)) matched.push(ev);
     }
-    return { items, revision: this.revision };
+    // Key order, as a list from storage would be (only the matches are sorted).
+    matched.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { items: matched.map((ev) => ev.obj), revision: this.revision };
   }
 
   get(key: string): KubeObject | undefined {

@@ -29,7 +29,7 @@ export class Registry {
   private readonly stores = new Map<ResourceInfo, Store>();
   readonly caches: WatchCache[] = [];
 
-  constructor(readonly storage: Storage, cacheOptions: WatchCacheOptions = {}) {
+  constructor(readonly storage: Storage, cacheOptions: WatchCacheOptions = {}, consistentCache = false) {
     const nsInfo = RESOURCES.find((r) => r.kind === 'Namespace')!;
     // Like kube-apiserver's NamespaceLifecycle admission: ask the namespaces' watch cache
     // first (no read, no parse), and storage only for a namespace the cache has not seen yet.
@@ -45,7 +45,7 @@ export class Registry {
       const cache = new WatchCache(storage, info, cacheOptions);
       this.caches.push(cache);
       if (info === nsInfo) nsCache = cache;
-      this.stores.set(info, new Store(storage, info, STRATEGIES[info.kind] ?? {}, namespaceLookup, cache));
+      this.stores.set(info, new Store(storage, info, STRATEGIES[info.kind] ?? {}, namespaceLookup, cache, consistentCache));
     }
   }
 

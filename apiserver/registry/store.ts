@@ -73,6 +73,12 @@ export class Store {
     readonly strategy: Strategy,
     private readonly namespaceLookup: NamespaceLookup,
     readonly cache?: WatchCache,
+    /**
+     * The cache holds every committed event by the time any request runs (true of the
+     * embedded store, which hands events to watchers in the commit's own tick), so
+     * selector lists may be served from it (kube-apiserver's consistent list from cache).
+     */
+    private readonly consistentCache = false,
   ) {
     this.gr = groupResource(info);
     this.apiVersion = apiVersionOf(info);
@@ -119,6 +125,25 @@ export class Store {
     } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
       // NotOlderThan: the current state qualifies once storage has reached that revision.
       await this.waitForRevision(parseRV(opts.resourceVersion));
+    }
+
+    if (this.consistentCache && this.cache && revision === undefined && !pred.everything) {
+      // A filtered list (a kubelet's pods on its node, a controller's label selector) from
+      // storage would decode every object to test it; the cache has them decoded, with their
+      // field sets. Served whole, without a continue token, which clients accept.
+      await this.cache.ready;
+      const rv = Math.max(this.storage.revision, this.cache.revision);
+      const r = this.cache.list(pred);
+      if (!limit || r.items.length <= limit) return { items: r.items, resourceVersion: String(rv) };
+      // More than a page: the rest comes from storage at this same revision (continue token).
+      const page = r.items.slice(0, limit);
+      const last = page[page.length - 1]!;
+      const lastKey = this.key(last.metadata.namespace, last.metadata.name!);
+      return {
+        items: page,
+        resourceVersion: String(rv),
+        continue: encodeContinue({ v: 'meta.k8s.io/v1', rv, start: lastKey.slice(listPrefix.length) + '\u0000' }),
+      };
     }
 
     const items: KubeObject[] = [];
