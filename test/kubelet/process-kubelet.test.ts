@@ -400,9 +400,16 @@ describe('process runtime kubelet', () => {
     const id1 = p1.status!.containerStatuses![0]!.containerID;
     const pids = await waitFor('one process', () => (processesWith('sleep', `${marker}9`).length === 1 ? processesWith('sleep', `${marker}9`) : undefined));
 
+    // A second pod that is force-deleted while no kubelet runs: the next kubelet must clean it up.
+    await c.pods().create(podManifest('orphan', node, { containers: [{ name: 'o', image: 'host', command: ['sleep', `${marker}8`] }] }));
+    await waitPod('orphan', 'Running', running);
+
     await kubelet.stop('SIGKILL');
     expect(processesWith('sleep', `${marker}9`)).toEqual(pids); // the container outlived its kubelet
+    expect(processesWith('sleep', `${marker}8`)).toHaveLength(1);
+    await c.pods().delete('orphan', { namespace: 'default', gracePeriodSeconds: 0 });
     kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
+    await waitFor('orphan cleaned up', () => processesWith('sleep', `${marker}8`).length === 0);
 
     // Give the new kubelet time to sync (status is rewritten only on change), then check it adopted.
     await waitFor('new kubelet served logs', async () => (await readStream(await c.podLogs('default', 'survivor', {}))) === 'started\n');
