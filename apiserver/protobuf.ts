@@ -2,8 +2,15 @@
 // (1.32) defaults built-in clients to Content-Type application/vnd.kubernetes.protobuf and
 // has no JSON fallback on 415, so `kubectl drain` (DELETE pods with DeleteOptions) and
 // `kubectl create namespace` (POST a Namespace) only work if the server reads them.
-// Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only and
+// Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only
+// (DeleteOptions, Namespace, and the Deployment `kubectl create deployment` writes) and
 // rejects any other protobuf body with 415 rather than guess.
+//
+// Go's generated marshallers write every non-pointer field, zero or not (an empty
+// workingDir, stdin=false...). A zero value is what JSON leaves out, so a field this file
+// does not know is skipped when its value is zero; a non-zero unknown field is a 415 (the
+// client should send JSON) rather than silently dropped data. Known strings are left out
+// when empty, like JSON's omitempty.
 //
 // Wire format (k8s.io/apimachinery/pkg/runtime/serializer/protobuf): the 4 bytes "k8s\0",
 // then a runtime.Unknown { typeMeta=1 {apiVersion=1, kind=2}, raw=2, contentEncoding=3,
@@ -14,7 +21,8 @@ import { badRequest, unsupportedMediaType } from '../api/errors.js';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 
-type FieldType = 'string' | 'int' | 'bool' | 'skip' | MessageSpec | { map: true } | { repeated: 'string' };
+/** 'int'/'bool': pointer fields (zero is a value); 'int0'/'bool0': plain ones (zero is unset). */
+type FieldType = 'string' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | MessageSpec | { map: true } | { repeated: 'string' } | { repeated: MessageSpec };
 interface MessageSpec { [field: number]: [name: string, type: FieldType] }
 
 const TYPE_META: MessageSpec = { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] };
@@ -37,12 +45,37 @@ const OBJECT_META: MessageSpec = {
 const NAMESPACE: MessageSpec = {
   1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['finalizers', { repeated: 'string' }] }], 3: ['status', 'skip'],
 };
+// What `kubectl create deployment NAME --image=I [--replicas=N] [--port=P] [-- CMD ARGS]`
+// sets (k8s.io/api/{apps,core}/v1/generated.proto field numbers).
+const CONTAINER_PORT: MessageSpec = { 1: ['name', 'string'], 2: ['hostPort', 'int0'], 3: ['containerPort', 'int0'], 4: ['protocol', 'string'], 5: ['hostIP', 'string'] };
+const ENV_VAR: MessageSpec = { 1: ['name', 'string'], 2: ['value', 'string'] };
+const CONTAINER: MessageSpec = {
+  1: ['name', 'string'], 2: ['image', 'string'], 3: ['command', { repeated: 'string' }], 4: ['args', { repeated: 'string' }],
+  5: ['workingDir', 'string'], 6: ['ports', { repeated: CONTAINER_PORT }], 7: ['env', { repeated: ENV_VAR }],
+  13: ['terminationMessagePath', 'string'], 14: ['imagePullPolicy', 'string'], 20: ['terminationMessagePolicy', 'string'],
+};
+const POD_SPEC: MessageSpec = {
+  2: ['containers', { repeated: CONTAINER }], 3: ['restartPolicy', 'string'], 4: ['terminationGracePeriodSeconds', 'int'],
+  6: ['dnsPolicy', 'string'], 7: ['nodeSelector', { map: true }], 8: ['serviceAccountName', 'string'], 10: ['nodeName', 'string'],
+  19: ['schedulerName', 'string'],
+};
+const DEPLOYMENT: MessageSpec = {
+  1: ['metadata', OBJECT_META],
+  2: ['spec', {
+    1: ['replicas', 'int'], 2: ['selector', { 1: ['matchLabels', { map: true }] }],
+    3: ['template', { 1: ['metadata', OBJECT_META], 2: ['spec', POD_SPEC] }],
+    4: ['strategy', { 1: ['type', 'string'] }], 5: ['minReadySeconds', 'int0'], 6: ['revisionHistoryLimit', 'int'],
+    7: ['paused', 'bool0'], 9: ['progressDeadlineSeconds', 'int'],
+  }],
+  3: ['status', 'skip'],
+};
 
 /** Kinds whose protobuf bodies are understood, by "apiVersion/kind". */
 const KINDS: Record<string, MessageSpec> = {
   'v1/DeleteOptions': DELETE_OPTIONS,
   'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': NAMESPACE,
+  'apps/v1/Deployment': DEPLOYMENT,
 };
 
 class Reader {
@@ -81,7 +114,10 @@ function decodeMessage(buf: Buffer, spec: MessageSpec, raw?: { bytes?: Buffer })
     const field = key >>> 3;
     const wireType = key & 7;
     const entry = spec[field];
-    if (!entry) throw unsupportedField(field);
+    if (!entry) {
+      skipZero(r, wireType, field);
+      continue;
+    }
     const [name, type] = entry;
     if (raw && name === 'raw') {
       raw.bytes = r.bytes();
@@ -89,14 +125,18 @@ function decodeMessage(buf: Buffer, spec: MessageSpec, raw?: { bytes?: Buffer })
     }
     if (type === 'skip') {
       r.skip(wireType);
-    } else if (type === 'int') {
-      out[name] = Number(BigInt.asIntN(64, r.varint()));
-    } else if (type === 'bool') {
-      out[name] = r.varint() !== 0n;
+    } else if (type === 'int' || type === 'int0') {
+      const v = Number(BigInt.asIntN(64, r.varint()));
+      if (v !== 0 || type === 'int') out[name] = v;
+    } else if (type === 'bool' || type === 'bool0') {
+      const v = r.varint() !== 0n;
+      if (v || type === 'bool') out[name] = v;
     } else if (type === 'string') {
-      out[name] = r.bytes().toString('utf8');
+      const v = r.bytes().toString('utf8');
+      if (v !== '') out[name] = v;
     } else if ('repeated' in type) {
-      ((out[name] ??= []) as string[]).push(r.bytes().toString('utf8'));
+      const bytes = r.bytes();
+      ((out[name] ??= []) as unknown[]).push(type.repeated === 'string' ? bytes.toString('utf8') : decodeMessage(bytes, type.repeated));
     } else if ('map' in type) {
       const e = decodeMessage(r.bytes(), { 1: ['key', 'string'], 2: ['value', 'string'] });
       ((out[name] ??= {}) as Record<string, string>)[String(e.key ?? '')] = String(e.value ?? '');
@@ -105,6 +145,12 @@ function decodeMessage(buf: Buffer, spec: MessageSpec, raw?: { bytes?: Buffer })
     }
   }
   return out;
+}
+
+/** An unknown field: fine if it carries its zero value (what JSON would omit), else 415. */
+function skipZero(r: Reader, wireType: number, field: number): void {
+  const zero = wireType === 0 ? r.varint() === 0n : wireType === 2 ? r.bytes().length === 0 : false;
+  if (!zero) throw unsupportedField(field);
 }
 
 function unsupportedField(field: number): Error {

@@ -37,8 +37,24 @@ describe('protobuf request bodies', () => {
     expect(decodeObjectBody('application/vnd.kubernetes.protobuf', body)).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels: { env: 'prod' } }, spec: {} });
   });
 
-  it('refuses other kinds and malformed bodies', () => {
-    expect(() => decodeProtobufBody(envelope('apps/v1', 'Deployment', Buffer.alloc(0)))).toThrow(/send JSON/);
+  it('decodes the Deployment kubectl create deployment sends (bytes recorded from kubectl v1.32), zero-valued fields left out', () => {
+    // kubectl create deployment cd1 --image=img:1 --replicas=2
+    const recorded = Buffer.from('6b3873000a150a07617070732f7631120a4465706c6f796d656e7412a9010a1f0a0363643112001a0022002a003200380042005a0a0a03617070120363643112780802120c0a0a0a0361707012036364311a5e0a1c0a0012001a0022002a003200380042005a0a0a036170701203636431123e12200a03696d671205696d673a312a0042006a007200800100880100900100a201001a00320042004a0052005800600068008201008a01009a0100c2010022020a00280038001a0c0800100018002000280038001a002200', 'hex');
+    expect(decodeProtobufBody(recorded)).toEqual({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cd1', labels: { app: 'cd1' } },
+      spec: {
+        replicas: 2, selector: { matchLabels: { app: 'cd1' } }, strategy: {},
+        template: { metadata: { labels: { app: 'cd1' } }, spec: { containers: [{ name: 'img', image: 'img:1' }] } },
+      },
+    });
+    // replicas is a pointer: an explicit 0 stays.
+    const zero = envelope('apps/v1', 'Deployment', ld(2, Buffer.from([0x08, 0x00])));
+    expect(decodeProtobufBody(zero)).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 0 } });
+  });
+
+  it('refuses other kinds, unknown non-zero fields and malformed bodies', () => {
+    expect(() => decodeProtobufBody(envelope('apps/v1', 'Deployment', ld(2, ld(8, 'x'))))).toThrow(/field 8/);
+    expect(() => decodeProtobufBody(envelope('v1', 'Pod', Buffer.alloc(0)))).toThrow(/send JSON/);
     expect(() => decodeProtobufBody(Buffer.from('{"kind":"DeleteOptions"}'))).toThrow(/prefix/);
     expect(() => decodeProtobufBody(Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0x20, 0x0a])]))).toThrow(/truncated/);
   });
