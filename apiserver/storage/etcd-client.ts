@@ -128,7 +128,8 @@ export class EtcdConnection {
   private readonly endpoints: string[];
   private next = 0;
   private session: http2.ClientHttp2Session | undefined;
-  private sessionConnected = false;
+  /** Sessions whose connection was established: a request on one may have reached etcd. */
+  private readonly connectedSessions = new WeakSet<http2.ClientHttp2Session>();
   private closed = false;
   readonly requestTimeoutMs: number;
 
@@ -161,14 +162,13 @@ export class EtcdConnection {
   private getSession(): { session: http2.ClientHttp2Session; connected: boolean } {
     if (this.closed) throw new Error('storage: closed');
     const cur = this.session;
-    if (cur && !cur.closed && !cur.destroyed) return { session: cur, connected: this.sessionConnected };
+    if (cur && !cur.closed && !cur.destroyed) return { session: cur, connected: this.connectedSessions.has(cur) };
     const url = this.endpoints[this.next]!;
     this.next = (this.next + 1) % this.endpoints.length;
     const s = http2.connect(url, { settings: { initialWindowSize: WINDOW } });
     this.session = s;
-    this.sessionConnected = false;
     s.on('connect', () => {
-      if (this.session === s) this.sessionConnected = true;
+      this.connectedSessions.add(s);
       try {
         s.setLocalWindowSize(WINDOW);
       } catch {
@@ -263,14 +263,14 @@ export class EtcdConnection {
       req.on('error', (e: Error) => {
         // A stream error with no gRPC status: the connection failed under us. Whether a
         // request that was sent took effect is unknown, so only never-connected ones count as unsent.
-        const unsent = !connected && !this.sessionConnectedFor(session);
+        const unsent = !connected && !this.connectedSessions.has(session);
         this.dropSession(session);
         finish(new EtcdUnavailableError(`etcd ${this.endpoint}: ${e.message}`, unsent));
       });
       req.on('close', () => {
         if (status instanceof GrpcError) return finish(status);
         if (status !== 'ok') {
-          const unsent = !connected && !this.sessionConnectedFor(session);
+          const unsent = !connected && !this.connectedSessions.has(session);
           if (unsent) this.dropSession(session);
           return finish(new EtcdUnavailableError(`etcd: ${path}: stream closed without a status`, unsent));
         }
@@ -280,10 +280,6 @@ export class EtcdConnection {
       });
       req.end(frame(body));
     });
-  }
-
-  private sessionConnectedFor(s: http2.ClientHttp2Session): boolean {
-    return this.session === s ? this.sessionConnected : !s.connecting && !s.destroyed;
   }
 
   /**

@@ -37,6 +37,9 @@ export interface EtcdStorageOptions {
   requestTimeoutMs?: number;
   /** Pause before a broken watch reconnects, doubled up to 2 s (default 50 ms). */
   watchRetryMs?: number;
+  /** HTTP/2 ping interval (default 10 s) and the pong deadline (default 5 s) that detect a frozen member. */
+  keepaliveMs?: number;
+  keepaliveTimeoutMs?: number;
 }
 
 const KV_RANGE = '/etcdserverpb.KV/Range';
@@ -71,7 +74,12 @@ class EtcdStorage implements Storage {
   private readonly watches = new Set<EtcdWatch>();
 
   constructor(opts: EtcdStorageOptions) {
-    this.conn = new EtcdConnection({ endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs });
+    this.conn = new EtcdConnection({
+      endpoints: opts.endpoints,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      keepaliveMs: opts.keepaliveMs,
+      keepaliveTimeoutMs: opts.keepaliveTimeoutMs,
+    });
     this.prefix = Buffer.from(opts.prefix ?? '', 'utf8');
     this.prefixLen = this.prefix.length;
     this.watchRetryMs = opts.watchRetryMs ?? 50;

@@ -144,6 +144,14 @@ export class EtcdServer {
     clearTimeout(t);
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the member: its connections stay open but silent. */
+  pause(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+  resume(): void {
+    this.proc?.kill('SIGCONT');
+  }
+
   async destroy(): Promise<void> {
     await this.stop('SIGKILL');
     rmSync(this.dataDir, { recursive: true, force: true });

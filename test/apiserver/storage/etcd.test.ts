@@ -222,3 +222,49 @@ describe.skipIf(!etcd.bin)('etcd backend against a 3-member etcd cluster', () =>
     expect(b.kvs.map((kv) => [kv.key, kv.modRevision])).toEqual(a.kvs.map((kv) => [kv.key, kv.modRevision]));
   });
 });
+
+describe.skipIf(!etcd.bin)('etcd backend when a member freezes', () => {
+  let members: EtcdServer[] = [];
+  const opened: Storage[] = [];
+  beforeAll(async () => {
+    members = await EtcdServer.startCluster(etcd.bin!, 3);
+  });
+  afterAll(async () => {
+    for (const m of members) m.resume();
+    await Promise.all(opened.map((s) => s.close()));
+    await Promise.all(members.map((m) => m.destroy()));
+  });
+
+  it('keepalive pings move calls and watches off a frozen (SIGSTOP) member', async () => {
+    // Freeze a follower (freezing the leader would also fail writes in flight until a new
+    // election, which is etcd's business, not this client's).
+    const isLeader = async (m: EtcdServer) => {
+      const st = (await (await fetch(`${m.url}/v3/maintenance/status`, { method: 'POST', body: '{}' })).json()) as { leader: string; header: { member_id: string } };
+      return st.leader === st.header.member_id;
+    };
+    const followers: EtcdServer[] = [];
+    for (const m of members) if (!(await isLeader(m))) followers.push(m);
+    const frozen = followers[0]!;
+    const others = members.filter((m) => m !== frozen);
+    const fast = { keepaliveMs: 200, keepaliveTimeoutMs: 500, requestTimeoutMs: 10_000 };
+    const s = await openEtcdStorage({ endpoints: [frozen, ...others].map((m) => m.url), prefix: '/freeze', ...fast });
+    const writer = await openEtcdStorage({ endpoints: [others[0]!.url], prefix: '/freeze' });
+    opened.push(s, writer);
+    const w = collector(s, '/', s.revision);
+    await put(writer, '/a', 'before');
+    await w.until(() => w.events.length === 1, 'event before the freeze');
+    frozen.pause(); // s talks to its first endpoint
+    try {
+      const r = await put(writer, '/a', 'during'); // the other two members keep quorum
+      await w.until(() => w.events.some((e) => e.kv.modRevision === r.revision), 'event through another member');
+      // A read on s gets through too (its connection to the frozen member was dropped).
+      expect((await s.get('/a'))!.value).toBe('during');
+    } finally {
+      frozen.resume();
+    }
+    const last = await put(writer, '/a', 'after');
+    await w.until(() => w.events.at(-1)?.kv.modRevision === last.revision, 'event after the thaw');
+    expect(w.events.map((e) => e.kv.value)).toEqual(['before', 'during', 'after']);
+    expect(w.error).toBeUndefined();
+  });
+});
