@@ -152,6 +152,26 @@ describe('skiff scheduler against a real API server', () => {
     expect(done.status?.conditions?.find((c) => c.type === 'example.com/Gate')?.status).toBe('True');
   });
 
+  it('a pending pod is retried when its node becomes Ready or is uncordoned', async () => {
+    await addNode('sleepy', { cpu: '4', ready: 'False' });
+    await addNode('cordoned', { cpu: '4', unschedulable: true });
+    startScheduler();
+    await addPod('waiting', { cpu: '1' });
+    const ev = await waitFor(async () => (await eventsFor('waiting', 'FailedScheduling'))[0], 60_000, () => 'FailedScheduling');
+    expect(ev.message).toBe(
+      "0/2 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 1 node(s) were unschedulable. " +
+        'preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
+    );
+    await client.nodes().patch('sleepy', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } }, 'merge', {
+      subresource: 'status',
+    });
+    expect(await waitBound('waiting')).toBe('sleepy');
+    await addPod('big-waiting', { cpu: '4' }); // sleepy has 3 cpu left
+    await waitFor(async () => (await eventsFor('big-waiting', 'FailedScheduling'))[0], 60_000, () => 'FailedScheduling');
+    await client.nodes().patch('cordoned', { spec: { unschedulable: false } }, 'merge');
+    expect(await waitBound('big-waiting')).toBe('cordoned');
+  });
+
   it('a pending pod is retried when a bound pod leaves its node', async () => {
     await addNode('only', { cpu: '1' });
     startScheduler();
