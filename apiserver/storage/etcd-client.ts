@@ -135,7 +135,8 @@ export class EtcdConnection {
 
   constructor(opts: EtcdConnectionOptions) {
     if (opts.endpoints.length === 0) throw new Error('etcd: no endpoints');
-    this.endpoints = opts.endpoints.map((e) => e.replace(/\/+$/, ''));
+    // "127.0.0.1:2379" means http://127.0.0.1:2379, as etcdctl's --endpoints does.
+    this.endpoints = opts.endpoints.map((e) => (/^[a-z]+:\/\//i.test(e) ? e : `http://${e}`).replace(/\/+$/, ''));
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.maxInFlight = opts.maxInFlight ?? 256;
     this.keepaliveMs = opts.keepaliveMs ?? 10_000;

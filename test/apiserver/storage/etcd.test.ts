@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStatusError } from '../../../api/errors.js';
 import { openEtcdStorage } from '../../../apiserver/storage/etcd.js';
+import { FrameParser, frame } from '../../../apiserver/storage/etcd-client.js';
 import { ProtoReader, ProtoWriter, decodeKeyValue, prefixRangeEnd } from '../../../apiserver/storage/etcd-wire.js';
 import type { Storage } from '../../../apiserver/storage/interface.js';
 import { EtcdServer, findEtcd, freePort } from './etcd-server.js';
@@ -24,6 +25,19 @@ describe('etcd wire codec', () => {
     expect(decodeKeyValue(withUnknown).modRevision).toBe(300);
     const r = new ProtoReader(Buffer.from([0xac, 0x02]));
     expect(r.varint()).toBe(300);
+  });
+});
+
+describe('gRPC framing', () => {
+  it('splits messages however the bytes arrive', () => {
+    const msgs = [Buffer.from('a'), Buffer.alloc(0), Buffer.alloc(70_000, 7), Buffer.from('last')];
+    const stream = Buffer.concat(msgs.map(frame));
+    for (const chunk of [1, 3, 5, 4096, stream.length]) {
+      const got: Buffer[] = [];
+      const p = new FrameParser();
+      for (let i = 0; i < stream.length; i += chunk) p.push(stream.subarray(i, i + chunk), (m) => got.push(Buffer.from(m)));
+      expect(got.map((m) => m.toString('hex'))).toEqual(msgs.map((m) => m.toString('hex')));
+    }
   });
 });
 
