@@ -181,13 +181,19 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     async close() {
       stopCompaction?.();
+      // Stop accepting; end watches (clients re-watch elsewhere or after a restart); let
+      // requests in flight finish for up to 5 s; then drop whatever connections remain.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       registry.close();
       for (const ws of wss.clients) ws.terminate();
       for (const ws of execWss.clients) ws.terminate();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      server.closeIdleConnections();
+      const deadline = Date.now() + 5000;
+      while ((inFlight.current.mutating > 0 || inFlight.current.readonly > 0) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      server.closeAllConnections();
+      await closed;
     },
   };
 }
