@@ -34,13 +34,18 @@ export interface HostPort {
   port: number;
 }
 
-/** The host ports a pod asks for (containers' hostPort > 0); hostIP defaults to 0.0.0.0, protocol to TCP. */
+/**
+ * The host ports a pod asks for (containers' hostPort > 0; with hostNetwork every
+ * containerPort is a host port, as API defaulting makes it); hostIP defaults to 0.0.0.0,
+ * protocol to TCP.
+ */
 export function podHostPorts(pod: Pod): HostPort[] {
   const out: HostPort[] = [];
   const add = (ports: ContainerPort[] | undefined) => {
     for (const p of ports ?? []) {
-      if (!p.hostPort || p.hostPort <= 0) continue;
-      out.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol ?? 'TCP', port: p.hostPort });
+      const hostPort = p.hostPort ?? (pod.spec.hostNetwork ? p.containerPort : 0);
+      if (!hostPort || hostPort <= 0) continue;
+      out.push({ ip: p.hostIP || '0.0.0.0', protocol: p.protocol ?? 'TCP', port: hostPort });
     }
   };
   for (const c of pod.spec.containers ?? []) add(c.ports);

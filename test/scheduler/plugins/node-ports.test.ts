@@ -43,3 +43,16 @@ describe('NodeName', () => {
     expect(p.filter(s, makePod('p'), nodeInfo(makeNode('b')))).toBeNull();
   });
 });
+
+describe('NodePorts with hostNetwork', () => {
+  it('treats every containerPort of a hostNetwork pod as a host port', () => {
+    const plugin = new NodePorts();
+    const hostNet = makePod('existing', { containers: [{ name: 'c', ports: [{ containerPort: 9100 }] }] });
+    hostNet.spec.hostNetwork = true;
+    const ni = nodeInfo(makeNode('n'), [hostNet]);
+    const pod = makePod('p', { hostPorts: [{ port: 9100 }] });
+    const state = new CycleState();
+    plugin.preFilter(state, pod);
+    expect(plugin.filter(state, pod, ni)?.reasons).toEqual(["node(s) didn't have free ports for the requested pod ports"]);
+  });
+});
