@@ -30,7 +30,14 @@ export interface PersistenceOptions {
   snapshotEvery?: number;
   /** Log bytes between snapshots (default 128 MiB). */
   snapshotBytes?: number;
+  /**
+   * How long to wait for the process holding the data dir to go away (default 10 s): a
+   * restarted server may start while its killed predecessor is still exiting.
+   */
+  lockWaitMs?: number;
 }
+
+export const DEFAULT_LOCK_WAIT_MS = 10_000;
 
 export const DEFAULT_SNAPSHOT_EVERY = 50_000;
 export const DEFAULT_SNAPSHOT_BYTES = 128 * 1024 * 1024;
@@ -80,7 +87,7 @@ export class Persistence {
   /** Recovers `store` (which must be empty) from `dir` and opens the log for appending. */
   static async open(dir: string, store: RevisionedStore, opts: PersistenceOptions): Promise<Persistence> {
     mkdirSync(dir, { recursive: true });
-    const lockKey = lockDir(dir);
+    const lockKey = await lockDirWaiting(dir, opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
     try {
       const snap = readLatestSnapshot(dir);
       if (snap) store.restore(snap.revision, snap.kvs);
@@ -236,11 +243,25 @@ function lockDir(dir: string): string {
     }
     const [pid, start] = holder.split(' ');
     if (holderAlive(Number(pid), start)) {
-      throw new Error(`storage: data dir ${dir} is in use by process ${pid} (remove ${lock} if that is wrong)`);
+      throw new DataDirInUse(`storage: data dir ${dir} is in use by process ${pid} (remove ${lock} if that is wrong)`);
     }
     rmSync(lock, { force: true }); // stale: its process is gone
   }
   throw new Error(`storage: could not lock data dir ${dir}`);
+}
+
+class DataDirInUse extends Error {}
+
+async function lockDirWaiting(dir: string, waitMs: number): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return lockDir(dir);
+    } catch (err) {
+      if (!(err instanceof DataDirInUse) || Date.now() >= deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function unlockDir(dir: string, key: string): void {
@@ -256,17 +277,24 @@ function holderAlive(pid: number, start: string | undefined): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const now = processStartTime(pid);
-  return start === undefined || now === undefined || now === start;
+  const stat = procStat(pid);
+  if (stat === undefined) return true; // no /proc: trust kill(0)
+  if (stat.state === 'Z' || stat.state === 'X') return false; // exited, not yet reaped
+  return start === undefined || stat.startTime === start;
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
-function processStartTime(pid: number): string | undefined {
+/** State and start time (fields 3 and 22 of /proc/<pid>/stat); undefined off Linux. */
+function procStat(pid: number): { state: string; startTime: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may contain spaces: count after it.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, startTime: fields[19]! };
   } catch {
     return undefined;
   }
+}
+
+function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.startTime;
 }

@@ -269,17 +269,22 @@ describe('embedded store on a data dir', () => {
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
       const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
       writeFileSync(join(dir, 'LOCK'), `${child.pid} ${start}\n`);
-      await expect(openEmbeddedStorage({ dataDir: dir })).rejects.toThrow(`in use by process ${child.pid}`);
-      // Same pid, different start time: the pid was recycled, the holder is gone.
-      writeFileSync(join(dir, 'LOCK'), `${child.pid} 1\n`);
-      const s = await openStore({ dataDir: dir });
-      await s.close();
+      await expect(openEmbeddedStorage({ dataDir: dir, lockWaitMs: 200 })).rejects.toThrow(`in use by process ${child.pid}`);
+      // A holder that exits while we wait (a killed predecessor still dying) is waited out.
+      const opening = openEmbeddedStorage({ dataDir: dir });
+      setTimeout(() => child.kill('SIGKILL'), 300);
+      const waited = await opening;
+      await waited.close();
+      writeFileSync(join(dir, 'LOCK'), `${child.pid} ${start}\n`); // now a dead holder
+      const taken = await openEmbeddedStorage({ dataDir: dir, lockWaitMs: 0 });
+      await taken.close();
     } finally {
       child.kill('SIGKILL');
     }
-    await new Promise((r) => child.once('exit', r));
-    writeFileSync(join(dir, 'LOCK'), `${child.pid}\n`); // dead holder
-    await openStore({ dataDir: dir });
+    // Same pid as a live process but a different start time: a recycled pid, not the holder.
+    writeFileSync(join(dir, 'LOCK'), `${process.ppid} 1\n`);
+    const again = await openEmbeddedStorage({ dataDir: dir, lockWaitMs: 0 });
+    await again.close();
   });
 
   it('a data dir can be open only once', async () => {
