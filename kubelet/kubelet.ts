@@ -19,6 +19,7 @@ import { ProbeManager } from './prober.js';
 import {
   ImagePullError,
   LABEL_ATTEMPT,
+  LABEL_CONTAINER_HASH,
   LABEL_CONTAINER_NAME,
   LABEL_CONTAINER_TYPE,
   LABEL_NODE,
@@ -33,7 +34,7 @@ import {
   type SandboxStatus,
 } from './runtime/interface.js';
 import { computePodStatus, sameStatus } from './status.js';
-import { computePodActions, podFinished, type StartAction } from './sync-pod.js';
+import { computePodActions, containerHash, podFinished, type StartAction } from './sync-pod.js';
 
 export interface KubeletOptions {
   client: RestClient;
@@ -256,7 +257,7 @@ export class Kubelet {
     for (const k of actions.kill) {
       const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === k.name);
       const probeGrace = k.reason === 'Unhealthy' ? (spec?.livenessProbe?.terminationGracePeriodSeconds ?? spec?.startupProbe?.terminationGracePeriodSeconds) : undefined;
-      this.o.recorder.event(pod, 'Normal', 'Killing', k.reason === 'Unhealthy' ? k.message.replace(/^Container /, `Container ${k.name} `) : `Stopping container ${k.name}`);
+      this.o.recorder.event(pod, 'Normal', 'Killing', k.reason === 'Unhealthy' ? k.message.replace(/^Container /, `Container ${k.name} `) : k.reason === 'SpecChanged' ? k.message : `Stopping container ${k.name}`);
       this.prober.remove(k.id);
       await this.runtime.stopContainer(k.id, probeGrace ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
     }
@@ -426,6 +427,7 @@ export class Kubelet {
         [LABEL_CONTAINER_NAME]: spec.name,
         [LABEL_ATTEMPT]: String(a.attempt),
         [LABEL_CONTAINER_TYPE]: a.init ? 'init' : 'regular',
+        [LABEL_CONTAINER_HASH]: containerHash(spec),
         [LABEL_RESTART_POLICY]: pod.spec.restartPolicy ?? 'Always',
       },
       hostname: (pod.spec.hostname ?? pod.metadata.name ?? 'pod').slice(0, 63),

@@ -4,10 +4,11 @@
 // Worked example: restartPolicy Always, container "app" attempt 2 exited with code 1 at
 // t=100 s, backoff says 20 s remain → no start; waiting.app = CrashLoopBackOff
 // "back-off 20s restarting failed container=app …", and a resync at t=120 s.
+import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../api/core.js';
 import { formatDuration } from './backoff.js';
 import { attemptOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
-import type { ContainerStatus } from './runtime/interface.js';
+import { LABEL_CONTAINER_HASH, type ContainerStatus } from './runtime/interface.js';
 
 export interface StartAction {
   name: string;
@@ -45,6 +46,18 @@ export interface PlanInput {
   unhealthy(containerId: string): string | undefined;
 }
 
+/** The part of a container spec that, when changed, means the container must be recreated. */
+export function containerHash(c: Container): string {
+  const { name, image, command, args, workingDir, ports, env, resources, volumeMounts } = c;
+  return createHash('sha256').update(JSON.stringify({ name, image, command, args, workingDir, ports, env, resources, volumeMounts })).digest('hex').slice(0, 16);
+}
+
+/** The instance was created from an older version of the spec (only image is mutable in a pod). */
+function specChanged(spec: Container, c: ContainerStatus): boolean {
+  const h = c.labels[LABEL_CONTAINER_HASH];
+  return h !== undefined && h !== containerHash(spec);
+}
+
 export function backoffKey(pod: Pod, name: string): string {
   return `${pod.metadata.uid}/${name}`;
 }
@@ -70,7 +83,7 @@ export function podFinished(pod: Pod, byName: Map<string, ContainerStatus[]>): b
   if (initFailedForGood(pod, byName)) return true;
   return pod.spec.containers.every((c) => {
     const cur = byName.get(c.name)?.[0];
-    return cur?.state === 'exited' && !shouldRestart(policy, cur.exitCode);
+    return cur?.state === 'exited' && !shouldRestart(policy, cur.exitCode) && !specChanged(c, cur);
   });
 }
 
@@ -109,6 +122,10 @@ export function computePodActions(input: PlanInput): PodActions {
     }
     if (cur.state === 'running') {
       if (actions.createSandbox) return 'blocked';
+      if (!init && specChanged(spec, cur)) {
+        actions.kill.push({ id: cur.id, name: spec.name, reason: 'SpecChanged', message: `Container ${spec.name} definition changed, will be restarted` });
+        return 'blocked';
+      }
       const why = input.unhealthy(cur.id);
       if (why) actions.kill.push({ id: cur.id, name: spec.name, reason: 'Unhealthy', message: why });
       return init ? 'blocked' : 'running';
@@ -120,6 +137,11 @@ export function computePodActions(input: PlanInput): PodActions {
       return 'blocked';
     }
     // exited
+    if (!init && specChanged(spec, cur)) {
+      // Recreated with the new spec at once, whatever the restart policy (as Kubernetes does).
+      actions.start.push({ name: spec.name, init, attempt: attemptOf(cur) + 1 });
+      return 'blocked';
+    }
     if (init && cur.exitCode === 0) return 'done';
     if (!init && !shouldRestart(policy, cur.exitCode)) return 'done';
     if (init && policy === 'Never') return 'blocked'; // init failed: the pod fails

@@ -12,6 +12,8 @@ export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
 /** 0 for the first instance of a container in a pod, then 1, 2… (becomes restartCount). */
 export const LABEL_ATTEMPT = 'io.kubernetes.container.attempt';
+/** A hash of the container's spec: a running container whose spec changed (a new image) is restarted. */
+export const LABEL_CONTAINER_HASH = 'io.kubernetes.container.hash';
 /** 'init' or 'regular'. */
 export const LABEL_CONTAINER_TYPE = 'io.kubernetes.container.type';
 /** The pod's restartPolicy (the fake runtime completes containers of Never/OnFailure pods). */

@@ -365,6 +365,22 @@ describe('process runtime kubelet', () => {
     removeDir(data);
   });
 
+  it.skipIf(!isRoot)('restarts a container whose image was changed on the pod', async () => {
+    expect(hasBusybox).toBe(true);
+    await c.pods().create(podManifest('reimage', node, { containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'test -e /usr/bin/env && echo host-fs || echo image-fs; exec sleep 1000'] }] }));
+    const p = await waitPod('reimage', 'Running', running);
+    const id1 = p.status!.containerStatuses![0]!.containerID;
+    await c.pods().patch('reimage', { spec: { containers: [{ name: 'c', image: 'busybox' }] } }, 'strategic', { namespace: 'default' });
+    const p2 = await waitPod('reimage', 'restarted with the new image', (x) => {
+      const s = x.status?.containerStatuses?.[0];
+      return !!s?.state?.running && s.containerID !== id1 && s.image === 'busybox';
+    });
+    expect(p2.status?.containerStatuses?.[0]?.restartCount).toBe(1);
+    expect(await waitFor('new logs', async () => (await readStream(await c.podLogs('default', 'reimage', {}))) || undefined)).toBe('image-fs\n');
+    expect(await readStream(await c.podLogs('default', 'reimage', { previous: true }))).toBe('host-fs\n');
+    await deleteAndWaitGone('reimage');
+  });
+
   it('delete stops the whole process tree within the grace period and leaves nothing behind', async () => {
     const marker = `${10000 + Math.floor(Math.random() * 80000)}`;
     await c.pods().create(

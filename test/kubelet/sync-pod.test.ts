@@ -163,3 +163,18 @@ describe('computePodStatus', () => {
     expect(podPhase(pod, [], [{ name: 'a', ready: false, restartCount: 0, image: '', imageID: '', state: { waiting: { reason: 'ContainerCreating' } } }])).toBe('Pending');
   });
 });
+
+describe('spec changes', () => {
+  it('kills and recreates a container whose spec (image) changed, regardless of restart policy', async () => {
+    const { containerHash } = await import('../../kubelet/sync-pod.js');
+    const pod = mkPod({ restartPolicy: 'Never', containers: [{ name: 'app', image: 'v2' }] });
+    const old = containerHash({ name: 'app', image: 'v1' });
+    expect(old).not.toBe(containerHash(pod.spec.containers[0]!));
+    const runningOld = inst('app', 0, 'running', { labels: { 'io.kubernetes.container.name': 'app', 'io.kubernetes.container.attempt': '0', 'io.kubernetes.container.hash': old } });
+    expect(plan(pod, [runningOld]).kill).toMatchObject([{ id: 'app-0', reason: 'SpecChanged' }]);
+    const exitedOld = { ...runningOld, state: 'exited' as const, exitCode: 137, finishedAt: '2026-01-01T00:00:09Z' };
+    expect(plan(pod, [exitedOld]).start).toEqual([{ name: 'app', init: false, attempt: 1 }]);
+    const current = { ...runningOld, labels: { ...runningOld.labels, 'io.kubernetes.container.hash': containerHash(pod.spec.containers[0]!) } };
+    expect(plan(pod, [current]).kill).toEqual([]);
+  });
+});
