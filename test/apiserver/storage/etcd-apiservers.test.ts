@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../apiserver/main.js';
 import { call, eventually, pod, WatchReader } from '../harness.js';
 import { EtcdServer, findEtcd } from './etcd-server.js';
 
@@ -37,6 +38,14 @@ function startApiserver(etcdUrl: string, children: ChildProcess[]): Promise<stri
     });
   });
 }
+
+describe('skiff apiserver --storage flags', () => {
+  it('refuses an etcd backend without servers, a data dir with etcd, and unknown backends', async () => {
+    await expect(main(['--port', '0', '--storage', 'etcd'])).rejects.toThrow(/--etcd-servers/);
+    await expect(main(['--port', '0', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:1', '--data-dir', '/tmp/x'])).rejects.toThrow(/--data-dir/);
+    await expect(main(['--port', '0', '--storage', 'zookeeper'])).rejects.toThrow(/invalid --storage/);
+  });
+});
 
 describe.skipIf(!etcd.bin)('two API servers over one etcd', () => {
   let server: EtcdServer;
