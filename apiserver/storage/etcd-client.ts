@@ -243,7 +243,9 @@ export class EtcdConnection {
       let req: http2.ClientHttp2Stream;
       try {
         req = session.request(
-          { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' },
+          // hasleader: a member without a leader refuses at once ("no leader") rather than
+          // letting the call wait for etcd's request timeout; we then try another member.
+          { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', hasleader: 'true' },
           { endStream: false },
         );
       } catch (e) {
@@ -315,8 +317,8 @@ export class EtcdConnection {
         if (this.closed) throw new Error('storage: closed');
         const retryable =
           (e instanceof EtcdUnavailableError && (idempotent || e.unsent)) ||
-          // etcd answers "no leader"/"leader changed" with UNAVAILABLE before proposing anything.
-          (e instanceof GrpcError && e.code === GrpcCode.UNAVAILABLE && (idempotent || /no leader|leader changed/.test(e.message)));
+          // "no leader" (hasleader) is refused before anything is proposed: safe for any call.
+          (e instanceof GrpcError && e.code === GrpcCode.UNAVAILABLE && (idempotent || /no leader/.test(e.message)));
         if (!retryable || Date.now() + backoff > deadline) throw e;
         // A member without a leader cannot serve linearizable calls: try another one.
         if (e instanceof GrpcError) this.rotate();
