@@ -10,7 +10,7 @@ let k: Kubectl;
 
 /** A container running `node -e SCRIPT` on the host image. */
 function container(name: string, script: string): string[] {
-  return [`  - name: ${name}`, '    image: host', '    command: ["node", "-e", ' + JSON.stringify(script) + ']'];
+  return [`  - name: ${name}`, '    image: host', '    command: ["node", "-e", ' + JSON.stringify(script) + ']', '    env:', '    - name: WHO', `      value: container-${name}`];
 }
 
 function pod(name: string, containers: string[][], restartPolicy = 'Always', labels: Record<string, string> = { app: name }): string {
@@ -73,8 +73,12 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up: logs and exec (
     const first = await f.waitForLine(/^b tick \d+$/);
     const n = Number(first.split(' ')[2]);
     await f.waitForLine(new RegExp(`^b tick ${n + 3}$`));
-    // --tail=1 started from the last line: nothing older than it.
-    expect(f.lines()[0]).toBe(first);
+    // --tail=1 started from the last line written (at most the greeting before the ticks),
+    // then every new line in order.
+    const lines = f.lines();
+    const ticks = lines.filter((l) => l.startsWith('b tick '));
+    expect(lines.length - ticks.length).toBeLessThanOrEqual(1);
+    expect(ticks.map((l) => Number(l.split(' ')[2]))).toEqual(ticks.map((_, i) => n + i));
     expect(f.exitCode).toBeNull();
     await f.stop();
   });
@@ -119,8 +123,9 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up: logs and exec (
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('out:1\n');
     expect(r.stderr).toContain('to stderr');
-    // The command sees the container's environment and filesystem.
-    expect(await k.ok(['exec', 'two', '-c', 'b', '--', 'node', '-e', 'console.log(require("os").hostname())'])).toBe('two\n');
+    // The command runs in the named container, with its environment.
+    expect(await k.ok(['exec', 'two', '-c', 'b', '--', 'node', '-e', 'console.log(process.env.WHO)'])).toBe('container-b\n');
+    expect(await k.ok(['exec', 'two', '--', 'node', '-e', 'console.log(process.env.WHO)'])).toBe('container-a\n');
     const failed = await k.run(['exec', 'two', '-c', 'a', '--', 'node', '-e', 'process.exit(7)']);
     expect(failed.code).toBe(7);
     expect(failed.stderr).toContain('command terminated with exit code 7');

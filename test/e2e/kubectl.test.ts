@@ -123,6 +123,27 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect((await k.ok(['api-resources', '--api-group=apps', '-o', 'name'])).split('\n').filter(Boolean).sort()).toEqual(['deployments.apps', 'replicasets.apps']);
   });
 
+  it('discovery is aggregated (a cold cache costs /api and /apis only) and OpenAPI documents come from kubectl\'s cache once fetched', async () => {
+    /** Paths kubectl requested, from its -v=6 request log. */
+    const requested = (stderr: string) => [...stderr.matchAll(/round_trippers\.go:\d+\] (GET|POST|PATCH|PUT|DELETE) http:\/\/[^/]+(\/[^? ]*)/g)].map((m) => `${m[1]} ${m[2]}`);
+    const cold = await k.run(['get', 'pods', '-v=6']);
+    expect(cold.code).toBe(0);
+    expect(requested(cold.stderr)).toEqual(['GET /api', 'GET /apis', 'GET /api/v1/namespaces/default/pods']);
+    const warm = await k.run(['get', 'deployments', '-v=6']);
+    expect(requested(warm.stderr)).toEqual(['GET /apis/apps/v1/namespaces/default/deployments']);
+
+    const f = k.file('oa.yaml', deployment('oa', { replicas: 1 }));
+    const first = await k.run(['apply', '-f', f, '-v=8']);
+    expect(first.code).toBe(0);
+    expect(requested(first.stderr).filter((r) => r.includes('/openapi/'))).toEqual(['GET /openapi/v3', 'GET /openapi/v3/apis/apps/v1']);
+    k.file('oa.yaml', deployment('oa', { replicas: 2 }));
+    const second = await k.run(['apply', '-f', f, '-v=8']);
+    expect(second.code).toBe(0);
+    // Both documents answered from the HTTP cache (ETag revalidation for the root,
+    // an immutable hash URL for the group-version document).
+    expect(second.stderr.match(/X-From-Cache: 1/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('explain deployment.spec.strategy prints the field and its documented subfields', async () => {
     const out = await k.ok(['explain', 'deployment.spec.strategy']);
     expect(out).toMatch(/KIND:\s+Deployment/);
@@ -199,6 +220,9 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
   it('replace swaps the whole object (and refuses a stale resourceVersion)', async () => {
     const f = k.file('rep.yaml', deployment('rep', { replicas: 1, labels: { tier: 'a' } }));
     await k.ok(['create', '-f', f]);
+    // kubectl replace PUTs with the resourceVersion of a GET it makes just before: let the
+    // controller finish writing status first (on a real cluster that race is a 409 too).
+    await rolledOut('rep', 1);
     const live = await k.ok(['get', 'deployment', 'rep', '-o', 'yaml']);
     const stale = k.file('rep-stale.yaml', live.replace('replicas: 1', 'replicas: 2'));
     k.file('rep.yaml', deployment('rep', { replicas: 2, labels: { tier: 'b' } }));
@@ -410,7 +434,12 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     const [pod] = await livePods('desc');
     const rsName = pod.metadata.ownerReferences[0].name;
 
-    const d = await k.ok(['describe', 'deployment', 'desc']);
+    // Events are written asynchronously by their recorders: wait for the one each describe shows.
+    const describe = (args: string[], event: RegExp) => until(`describe ${args.join(' ')} showing ${event}`, async () => {
+      const out = await k.ok(['describe', ...args]);
+      return event.test(out) ? out : undefined;
+    });
+    const d = await describe(['deployment', 'desc'], /ScalingReplicaSet/);
     expect(d).toMatch(/^Name:\s+desc$/m);
     expect(d).toMatch(/^Selector:\s+app=desc$/m);
     expect(d).toMatch(/^Replicas:\s+1 desired \| 1 updated \| 1 total \| 1 available \| 0 unavailable$/m);
@@ -422,13 +451,13 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect(d).toMatch(new RegExp(`^NewReplicaSet:\\s+${rsName} \\(1/1 replicas created\\)$`, 'm'));
     expect(d).toMatch(new RegExp(`Normal\\s+ScalingReplicaSet\\s+\\S+\\s+\\S+\\s+Scaled up replica set ${rsName} from 0 to 1`));
 
-    const rs = await k.ok(['describe', 'rs', rsName]);
+    const rs = await describe(['rs', rsName], /SuccessfulCreate/);
     expect(rs).toMatch(/^Controlled By:\s+Deployment\/desc$/m);
     expect(rs).toMatch(/^Replicas:\s+1 current \/ 1 desired$/m);
     expect(rs).toMatch(/^Pods Status:\s+1 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
     expect(rs).toMatch(new RegExp(`Normal\\s+SuccessfulCreate\\s+\\S+\\s+\\S+\\s+Created pod: ${pod.metadata.name}`));
 
-    const p = await k.ok(['describe', 'pod', pod.metadata.name]);
+    const p = await describe(['pod', pod.metadata.name], /Scheduled/);
     expect(p).toMatch(/^Status:\s+Running$/m);
     expect(p).toMatch(new RegExp(`^Node:\\s+${pod.spec.nodeName}/\\d+\\.\\d+\\.\\d+\\.\\d+$`, 'm'));
     expect(p).toMatch(new RegExp(`^Controlled By:\\s+ReplicaSet/${rsName}$`, 'm'));
