@@ -94,6 +94,26 @@ describe('skiff up', () => {
   }, 60_000);
 });
 
+describe('skiff up supervision', () => {
+  it('restarts a crashed component with backoff and says so', async () => {
+    const recorded = () => JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number }[];
+    const before = recorded().find((c) => c.name === 'scheduler')!;
+    process.kill(before.pid, 'SIGKILL');
+    await until('the crash report and the restart', async () => cluster.output.includes('scheduler exited (SIGKILL); restarting in 1s') && cluster.output.includes('scheduler restarted (pid'), 60_000);
+    const after = recorded().find((c) => c.name === 'scheduler')!;
+    expect(after.pid).not.toBe(before.pid);
+    expect(alive(after.pid)).toBe(true);
+  }, 90_000);
+
+  it('the real kubectl works with no flags too (the merged ~/.kube/config)', async () => {
+    if (!fs.existsSync('/usr/bin/kubectl')) return;
+    const { run } = await import('./cluster.js');
+    const r = await run('/usr/bin/kubectl', ['get', 'nodes'], { env: cluster.env() });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/node-1\s+Ready/);
+  }, 60_000);
+});
+
 describe('kctl basics', () => {
   it('version, cluster-info, api-resources', async () => {
     expect(await ok(['version'])).toMatch(/Client Version: v[\d.]+-kctl\nServer Version: v1\.32/);
