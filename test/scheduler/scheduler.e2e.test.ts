@@ -152,6 +152,26 @@ describe('skiff scheduler against a real API server', () => {
     expect(done.status?.conditions?.find((c) => c.type === 'example.com/Gate')?.status).toBe('True');
   });
 
+  it('schedules higher spec.priority first and leaves pods of other schedulers alone', async () => {
+    await addNode('one', { cpu: '4' });
+    const mk = (name: string, priority: number, schedulerName?: string): Pod => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: { priority, schedulerName, containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '3' } } }] },
+    });
+    // All queued before the scheduler starts: the order is the queue's, not arrival's.
+    await client.pods().create(mk('low', 0), { namespace: 'default' });
+    await client.pods().create(mk('other-scheduler', 1000, 'my-scheduler'), { namespace: 'default' });
+    await client.pods().create(mk('high', 100), { namespace: 'default' });
+    startScheduler();
+    expect(await waitBound('high')).toBe('one');
+    await waitFor(async () => (await eventsFor('low', 'FailedScheduling'))[0], 60_000, () => 'FailedScheduling for low');
+    expect(await nodeOf('low')).toBeUndefined();
+    expect(await nodeOf('other-scheduler')).toBeUndefined();
+    expect(await eventsFor('other-scheduler', 'FailedScheduling')).toEqual([]);
+  });
+
   it('a pending pod is retried when its node becomes Ready or is uncordoned', async () => {
     await addNode('sleepy', { cpu: '4', ready: 'False' });
     await addNode('cordoned', { cpu: '4', unschedulable: true });
