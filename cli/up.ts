@@ -23,6 +23,8 @@ Flags:
   --runtime R        container runtime for the nodes: process (default), fake or docker
   --port N           API server port on 127.0.0.1 (default 6443)
   --data-dir DIR     where the cluster keeps its state (default ~/.skiff); reused to resume
+  --node-prefix P    node names are P1, P2, … (default node-); give two clusters on one
+                     machine different prefixes (node names also name each node's pod bridge)
   -h, --help         this help`;
 
 export const RUNTIMES = ['process', 'fake', 'docker'] as const;
@@ -32,6 +34,7 @@ export interface UpOptions {
   runtime: (typeof RUNTIMES)[number];
   port: number;
   dataDir: string;
+  nodePrefix: string;
 }
 
 /** Flags → options, with a plain message for anything wrong. Pure (apart from HOME). */
@@ -45,6 +48,7 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
         runtime: { type: 'string', default: 'process' },
         port: { type: 'string', default: '6443' },
         'data-dir': { type: 'string', default: '~/.skiff' },
+        'node-prefix': { type: 'string', default: 'node-' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -60,11 +64,13 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be a port number (1-65535), got "${values.port}"`);
   const runtime = String(values.runtime);
   if (!(RUNTIMES as readonly string[]).includes(runtime)) throw new Error(`--runtime must be one of ${RUNTIMES.join(', ')}, got "${runtime}"`);
-  return { nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env) };
+  const nodePrefix = String(values['node-prefix']);
+  if (!/^[a-z0-9]([a-z0-9-]{0,40})$/.test(nodePrefix)) throw new Error(`--node-prefix must be lowercase letters, digits and '-', got "${nodePrefix}"`);
+  return { nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env), nodePrefix };
 }
 
-export function nodeName(i: number): string {
-  return `node-${i}`;
+export function nodeName(prefix: string, i: number): string {
+  return `${prefix}${i}`;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -248,7 +254,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   // 4. Kubelets, one per node; wait until the nodes are Ready.
-  const names = Array.from({ length: opts.nodes }, (_, i) => nodeName(i + 1));
+  const names = Array.from({ length: opts.nodes }, (_, i) => nodeName(opts.nodePrefix, i + 1));
   const kubeletsStartedAt = Date.now();
   const nodeStep = progress.step(`${opts.nodes} node(s)`, 'starting kubelets');
   for (const n of names) {

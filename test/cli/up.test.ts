@@ -8,10 +8,13 @@ import net from 'node:net';
 
 describe('parseUpFlags', () => {
   it('defaults: 2 nodes, process runtime, port 6443, ~/.skiff', () => {
-    expect(parseUpFlags([], { HOME: '/home/u' })).toEqual({ nodes: 2, runtime: 'process', port: 6443, dataDir: '/home/u/.skiff' });
+    expect(parseUpFlags([], { HOME: '/home/u' })).toEqual({ nodes: 2, runtime: 'process', port: 6443, dataDir: '/home/u/.skiff', nodePrefix: 'node-' });
   });
   it('reads flags and refuses bad values plainly', () => {
-    expect(parseUpFlags(['--nodes', '3', '--runtime', 'fake', '--port', '7000', '--data-dir', '/tmp/x'], {})).toEqual({ nodes: 3, runtime: 'fake', port: 7000, dataDir: '/tmp/x' });
+    expect(parseUpFlags(['--nodes', '3', '--runtime', 'fake', '--port', '7000', '--data-dir', '/tmp/x', '--node-prefix', 'e2e-ab-'], {})).toEqual({
+      nodes: 3, runtime: 'fake', port: 7000, dataDir: '/tmp/x', nodePrefix: 'e2e-ab-',
+    });
+    expect(() => parseUpFlags(['--node-prefix', 'Bad_'], {})).toThrow(/--node-prefix must be/);
     expect(() => parseUpFlags(['--nodes', '0'], {})).toThrow('--nodes must be a whole number from 1 to 500, got "0"');
     expect(() => parseUpFlags(['--runtime', 'lxc'], {})).toThrow('--runtime must be one of process, fake, docker, got "lxc"');
     expect(() => parseUpFlags(['--port', '99999'], {})).toThrow(/--port must be a port number/);

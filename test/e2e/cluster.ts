@@ -56,7 +56,12 @@ export class Cluster {
   proc: ChildProcess | undefined;
   output = '';
 
+  /** Node names are `${nodePrefix}1…`: unique per test run, because a node's name also names its
+   *  pod bridge on the host, and other suites on this machine may run nodes called node-1. */
+  readonly nodePrefix: string;
+
   constructor(readonly opts: { nodes?: number; runtime?: 'process' | 'fake' | 'docker' } = {}) {
+    this.nodePrefix = `e2e${Math.random().toString(36).slice(2, 7)}-`;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-e2e-'));
     this.home = path.join(this.dir, 'home');
     this.dataDir = path.join(this.dir, 'data');
@@ -77,7 +82,7 @@ export class Cluster {
   async up(extraArgs: string[] = []): Promise<void> {
     if (!this.port) this.port = await freePort();
     this.output = '';
-    const args = [SKIFF, 'up', '--port', String(this.port), '--data-dir', this.dataDir, '--nodes', String(this.opts.nodes ?? 2), '--runtime', this.opts.runtime ?? 'process', ...extraArgs];
+    const args = [SKIFF, 'up', '--port', String(this.port), '--data-dir', this.dataDir, '--nodes', String(this.opts.nodes ?? 2), '--runtime', this.opts.runtime ?? 'process', '--node-prefix', this.nodePrefix, ...extraArgs];
     const proc = spawn(process.execPath, args, { env: this.env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));

@@ -14,6 +14,8 @@ const M = (f: string) => path.join(ROOT, 'manifests', f);
 
 const cluster = new Cluster({ nodes: 2, runtime: 'process' });
 const kctl = cluster.kctl.bind(cluster);
+const N1 = `${cluster.nodePrefix}1`;
+const N2 = `${cluster.nodePrefix}2`;
 const ok = cluster.ok.bind(cluster);
 
 async function readyReplicas(name: string, ns = 'default'): Promise<number> {
@@ -63,8 +65,8 @@ describe('skiff up', () => {
   it('has its nodes Ready (kctl get nodes with no flags)', async () => {
     const out = await ok(['get', 'nodes']);
     expect(out).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/);
-    expect(out).toMatch(/node-1\s+Ready/);
-    expect(out).toMatch(/node-2\s+Ready/);
+    expect(out).toMatch(new RegExp(`${N1}\\s+Ready`));
+    expect(out).toMatch(new RegExp(`${N2}\\s+Ready`));
   });
 
   it('refuses a second cluster on the same data dir, and a taken port, plainly', async () => {
@@ -110,7 +112,7 @@ describe('skiff up supervision', () => {
     const { run } = await import('./cluster.js');
     const r = await run('/usr/bin/kubectl', ['get', 'nodes'], { env: cluster.env() });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/node-1\s+Ready/);
+    expect(r.stdout).toMatch(new RegExp(`${N1}\\s+Ready`));
   }, 60_000);
 });
 
@@ -192,7 +194,7 @@ describe('the web Deployment, end to end', () => {
     expect(p).toMatch(/Controlled By:\s+ReplicaSet\/web-/);
     expect(p).toMatch(/Readiness:\s+http-get http:\/\/:8080\/ /);
     expect(p).toMatch(/Scheduled\s+\S+\s+\S+\s+Successfully assigned default\//);
-    expect(await ok(['describe', 'node', 'node-1'])).toMatch(/Name:\s+node-1[\s\S]*Conditions:[\s\S]*Ready\s+True/);
+    expect(await ok(['describe', 'node', N1])).toMatch(new RegExp(`Name:\\s+${N1}[\\s\\S]*Conditions:[\\s\\S]*Ready\\s+True`));
     expect(await ok(['describe', 'ns', 'default'])).toMatch(/Status:\s+Active/);
     expect(await ok(['describe', 'rs', '-l', 'app=web'])).toMatch(/Pods Status:\s+3 Running/);
   });
@@ -329,7 +331,7 @@ describe('the other manifests', () => {
   it('hello-pod runs once and its logs say hello', async () => {
     expect(await ok(['apply', '-f', M('hello-pod.yaml')])).toBe('pod/hello created\n');
     await until('hello Completed', async () => (await ok(['get', 'pod', 'hello'])).includes('Completed'), 90_000);
-    expect(await ok(['logs', 'hello'])).toMatch(/^Hello from hello on node-\d, Node\.js v/);
+    expect(await ok(['logs', 'hello'])).toMatch(new RegExp(`^Hello from hello on ${cluster.nodePrefix}\\d, Node\\.js v`));
   }, 120_000);
 
   it('crashloop restarts; describe shows the last state; logs --previous show the crash', async () => {
@@ -363,14 +365,14 @@ describe('the other manifests', () => {
 
 describe('nodes: cordon, uncordon, drain', () => {
   it('cordon marks a node unschedulable and uncordon undoes it', async () => {
-    expect(await ok(['cordon', 'node-2'])).toBe('node/node-2 cordoned\n');
-    expect(await ok(['cordon', 'node-2'])).toBe('node/node-2 already cordoned\n');
-    expect(await ok(['get', 'nodes'])).toMatch(/node-2\s+Ready,SchedulingDisabled/);
-    expect(await ok(['uncordon', 'node-2'])).toBe('node/node-2 uncordoned\n');
+    expect(await ok(['cordon', N2])).toBe(`node/${N2} cordoned\n`);
+    expect(await ok(['cordon', N2])).toBe(`node/${N2} already cordoned\n`);
+    expect(await ok(['get', 'nodes'])).toMatch(new RegExp(`${N2}\\s+Ready,SchedulingDisabled`));
+    expect(await ok(['uncordon', N2])).toBe(`node/${N2} uncordoned\n`);
   });
 
   it('drain refuses unmanaged pods without --force, then evicts and the controllers reschedule', async () => {
-    // Put an unmanaged running pod on node-1 (crashloop has no controller).
+    // Put an unmanaged running pod on a node (crashloop has no controller).
     const node = (await ok(['get', 'pod', 'crashloop', '-o', 'jsonpath={.spec.nodeName}'])).trim();
     const r = await kctl(['drain', node]);
     expect(r.code).toBe(1);
@@ -379,7 +381,7 @@ describe('nodes: cordon, uncordon, drain', () => {
     const out = await ok(['drain', node, '--force', '--timeout', '120s'], { timeoutMs: 150_000 });
     expect(out).toMatch(/evicting pod default\/crashloop\n/);
     expect(out.trimEnd().split('\n').pop()).toBe(`node/${node} drained`);
-    const other = node === 'node-1' ? 'node-2' : 'node-1';
+    const other = node === N1 ? N2 : N1;
     await until('web pods all on the other node', async () => {
       const pods = JSON.parse(await ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items as { spec: { nodeName: string }; status: { conditions?: { type: string; status: string }[] } }[];
       return pods.length === 3 && pods.every((p) => p.spec.nodeName === other && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
