@@ -3,7 +3,7 @@
 // log segments go.
 //
 // Data dir layout:
-//   LOCK                         pid of the process that has the store open
+//   LOCK                         pid (and start time) of the process that has the store open
 //   snap-<revision>.snap         the newest snapshot (older ones are deleted after a new one)
 //   wal-<first revision>.log     log segments; all but the newest are covered by the snapshot
 //                                until the snapshot that follows their rotation is written
