@@ -8,7 +8,7 @@ import { DeleteOptions as DeleteOptionsSchema } from '../api/meta.js';
 import type { Binding } from '../api/core.js';
 import { apiVersionOf, type ResourceInfo } from '../api/resources.js';
 import {
-  badRequest, internalError, methodNotAllowed, StatusError, successStatus, tooManyRequests,
+  badRequest, internalError, methodNotAllowed, staleConflict, StatusError, successStatus, tooManyRequests,
 } from '../api/errors.js';
 import { wantsTable, toTable, type IncludeObject } from './printers.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
@@ -205,7 +205,7 @@ export class RestHandler {
         const incoming = store.admit(undefined, body, name);
         const r = await store.guaranteedUpdate(undefined, name, (current) => {
           const rv = incoming.metadata.resourceVersion;
-          if (rv && rv !== current.metadata.resourceVersion) throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on namespaces "${name}": the object has been modified; please apply your changes to the latest version and try again` });
+          if (rv && rv !== current.metadata.resourceVersion) throw staleConflict('namespaces', name);
           return finalizeNamespace(current, incoming);
         }, dryRun);
         return this.sendObject(req, res, 200, info, r.obj, query);
