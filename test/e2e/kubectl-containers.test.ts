@@ -3,7 +3,7 @@
 // exit codes, -c). Image "host" runs the command on the node's own filesystem.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Cluster, until } from './cluster.js';
-import { hasKubectl, Kubectl } from './kubectl.js';
+import { hasKubectl, Kubectl, parseTable } from './kubectl.js';
 
 const cluster = new Cluster({ nodes: 1, runtime: 'process' });
 let k: Kubectl;
@@ -92,6 +92,13 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up: logs and exec (
     expect(p.status.containerStatuses[0].lastState.terminated.exitCode).toBe(3);
     const prev = await k.ok(['logs', 'crash', '--previous']);
     expect(prev).toMatch(/^run at \d+\n$/);
+    // The table counts restarts the way a real cluster prints them; describe shows the last exit.
+    const row = parseTable(await k.ok(['get', 'pod', 'crash'])).rows[0]!;
+    expect(row.STATUS).toMatch(/^(Running|Error|CrashLoopBackOff)$/);
+    expect(row.RESTARTS).toMatch(/^\d+ \(\d+[sm] ago\)$/);
+    const described = await k.ok(['describe', 'pod', 'crash']);
+    expect(described).toMatch(/^\s+Last State:\s+Terminated\n\s+Reason:\s+Error\n\s+Exit Code:\s+3$/m);
+    expect(described).toMatch(/^\s+Restart Count:\s+[1-9]\d*$/m);
     const r = await k.run(['logs', 'two', '-c', 'a', '--previous']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('previous terminated container "a" in pod "two" not found');

@@ -60,6 +60,11 @@ async function rolledOut(name: string, n: number): Promise<any> {
   }, 120_000);
 }
 
+/** Node names: `skiff up --node-prefix` (when the harness sets one) or the default node-. */
+const NODE_PREFIX = (cluster as { nodePrefix?: string }).nodePrefix ?? 'node-';
+const N1 = `${NODE_PREFIX}1`;
+const N2 = `${NODE_PREFIX}2`;
+
 describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
   beforeAll(async () => {
     await cluster.up();
@@ -293,7 +298,7 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     const wide = parseTable(await k.ok(['get', 'pods', '-l', 'app=g', '-o', 'wide']));
     expect(wide.headers).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
     for (const row of wide.rows) {
-      expect(row.NODE).toMatch(/^node-[12]$/);
+      expect([N1, N2]).toContain(row.NODE);
       expect(row.IP).not.toBe('<none>');
       expect(row['NOMINATED NODE']).toBe('<none>');
     }
@@ -341,13 +346,13 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
   it('get nodes, namespaces, events and leases with their columns', async () => {
     const nodes = parseTable(await k.ok(['get', 'nodes']));
     expect(nodes.headers).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
-    expect(nodes.rows.map((r) => r.NAME).sort()).toEqual(['node-1', 'node-2']);
+    expect(nodes.rows.map((r) => r.NAME).sort()).toEqual([N1, N2]);
     for (const r of nodes.rows) expect(r).toMatchObject({ STATUS: 'Ready', ROLES: '<none>', VERSION: expect.stringMatching(/^v1\.32\./) });
     const nwide = parseTable(await k.ok(['get', 'nodes', '-o', 'wide']));
     expect(nwide.headers).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME']);
     expect(nwide.rows[0]!['INTERNAL-IP']).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    expect((await k.ok(['get', 'nodes', '--show-labels'])).split('\n')[1]).toMatch(/kubernetes\.io\/hostname=node-/);
-    expect(await k.ok(['get', 'node', 'node-1', '-o', 'jsonpath={.status.nodeInfo.kubeletVersion}'])).toMatch(/^v1\.32\./);
+    expect((await k.ok(['get', 'nodes', '--show-labels'])).split('\n')[1]).toContain(`kubernetes.io/hostname=${N1}`);
+    expect(await k.ok(['get', 'node', N1, '-o', 'jsonpath={.status.nodeInfo.kubeletVersion}'])).toMatch(/^v1\.32\./);
 
     const ns = parseTable(await k.ok(['get', 'namespaces']));
     expect(ns.headers).toEqual(['NAME', 'STATUS', 'AGE']);
@@ -355,7 +360,7 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
 
     const leases = parseTable(await k.ok(['get', 'leases', '-n', 'kube-node-lease']));
     expect(leases.headers).toEqual(['NAME', 'HOLDER', 'AGE']);
-    expect(leases.rows.map((r) => [r.NAME, r.HOLDER]).sort()).toEqual([['node-1', 'node-1'], ['node-2', 'node-2']]);
+    expect(leases.rows.map((r) => [r.NAME, r.HOLDER]).sort()).toEqual([[N1, N1], [N2, N2]]);
     const allLeases = parseTable(await k.ok(['get', 'leases', '-A']));
     expect(allLeases.headers).toEqual(['NAMESPACE', 'NAME', 'HOLDER', 'AGE']);
     expect(allLeases.rows.some((r) => r.NAMESPACE === 'kube-system')).toBe(true);
@@ -588,29 +593,29 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
   });
 
   it('cordon, uncordon and drain', async () => {
-    expect((await k.ok(['cordon', 'node-2'])).trim()).toBe('node/node-2 cordoned');
+    expect((await k.ok(['cordon', N2])).trim()).toBe(`node/${N2} cordoned`);
     let nodes = parseTable(await k.ok(['get', 'nodes']));
-    expect(nodes.rows.find((r) => r.NAME === 'node-2')!.STATUS).toBe('Ready,SchedulingDisabled');
-    expect((await k.json(['get', 'node', 'node-2'])).spec.unschedulable).toBe(true);
+    expect(nodes.rows.find((r) => r.NAME === N2)!.STATUS).toBe('Ready,SchedulingDisabled');
+    expect((await k.json(['get', 'node', N2])).spec.unschedulable).toBe(true);
     // New pods avoid the cordoned node.
     await k.ok(['apply', '-f', k.file('dr.yaml', deployment('dr', { replicas: 3 }))]);
     await rolledOut('dr', 3);
-    expect((await livePods('dr')).every((p) => p.spec.nodeName === 'node-1')).toBe(true);
-    expect((await k.ok(['uncordon', 'node-2'])).trim()).toBe('node/node-2 uncordoned');
+    expect((await livePods('dr')).every((p) => p.spec.nodeName === N1)).toBe(true);
+    expect((await k.ok(['uncordon', N2])).trim()).toBe(`node/${N2} uncordoned`);
     nodes = parseTable(await k.ok(['get', 'nodes']));
-    expect(nodes.rows.find((r) => r.NAME === 'node-2')!.STATUS).toBe('Ready');
+    expect(nodes.rows.find((r) => r.NAME === N2)!.STATUS).toBe('Ready');
 
-    // drain node-1: cordons it and deletes its pods; the ReplicaSet recreates them on node-2.
-    const out = await k.ok(['drain', 'node-1', '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=120s'], { requestTimeout: false });
-    expect(out).toContain('node/node-1 cordoned');
-    expect(out).toContain('node/node-1 drained');
-    expect((await k.json(['get', 'node', 'node-1'])).spec.unschedulable).toBe(true);
+    // drain N1: cordons it and deletes its pods; the ReplicaSet recreates them on N2.
+    const out = await k.ok(['drain', N1, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=120s'], { requestTimeout: false });
+    expect(out).toContain(`node/${N1} cordoned`);
+    expect(out).toContain(`node/${N1} drained`);
+    expect((await k.json(['get', 'node', N1])).spec.unschedulable).toBe(true);
     await rolledOut('dr', 3);
-    await until('dr pods all on node-2', async () => {
+    await until('dr pods all on the other node', async () => {
       const pods = await livePods('dr');
-      return pods.length === 3 && pods.every((p) => p.spec.nodeName === 'node-2');
+      return pods.length === 3 && pods.every((p) => p.spec.nodeName === N2);
     });
-    expect((await k.ok(['get', 'pods', '-A', '--field-selector', 'spec.nodeName=node-1', '-o', 'name'])).trim()).toBe('');
-    expect((await k.ok(['uncordon', 'node-1'])).trim()).toBe('node/node-1 uncordoned');
+    expect((await k.ok(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${N1}`, '-o', 'name'])).trim()).toBe('');
+    expect((await k.ok(['uncordon', N1])).trim()).toBe(`node/${N1} uncordoned`);
   });
 });
