@@ -42,7 +42,7 @@ export class Processes {
     const proc = this.start(['apiserver', '--port', '0', '--data-dir', dir, ...extra]);
     const url = await waitFor(
       () => proc.output().match(/https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0):\d+/)?.[0],
-      30_000,
+      60_000,
       () => `apiserver did not print its URL:\n${proc.output()}`,
       proc,
     );
