@@ -27,8 +27,22 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawn a skiff subcommand and wait for a line on stdout matching `ready`. */
+/**
+ * Spawn a skiff subcommand and wait for a line on stdout matching `ready`. A process that
+ * exits before it is ready is retried twice (on a shared tree dist/ can be mid-rebuild).
+ */
 export async function startSkiff(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 60_000, wrap: string[] = []): Promise<{ proc: Proc; match: RegExpMatchArray }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startSkiffOnce(args, ready, env, timeoutMs, wrap);
+    } catch (err) {
+      if (attempt >= 2 || !/exited \(.*\) before it was ready/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function startSkiffOnce(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 60_000, wrap: string[] = []): Promise<{ proc: Proc; match: RegExpMatchArray }> {
   const argv = [...wrap, process.execPath, SKIFF, ...args];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
@@ -156,8 +170,8 @@ export function hostResources(rootDir: string, nodeName: string): { netns: strin
   };
 }
 
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A busybox root filesystem made offline from busybox-static (/bin/busybox + applet symlinks). */
