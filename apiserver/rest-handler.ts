@@ -270,6 +270,10 @@ export class RestHandler {
     const metadata: Record<string, unknown> = { resourceVersion: r.resourceVersion };
     if (r.continue) metadata.continue = r.continue;
     if (r.remainingItemCount !== undefined) metadata.remainingItemCount = r.remainingItemCount;
+    if (r.itemsJSON) {
+      // Items already serialized: assemble the list around them.
+      return sendJSON(res, 200, `{"kind":"${info.kind}List","apiVersion":"${apiVersionOf(info)}","metadata":${JSON.stringify(metadata)},"items":[${r.itemsJSON.join(',')}]}`);
+    }
     sendJSON(res, 200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items: r.items });
   }
 

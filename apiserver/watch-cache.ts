@@ -210,7 +210,7 @@ export class WatchCache {
   }
 
   /** Current objects (the state at `revision`), in key order, matching a predicate. */
-  list(pred: SelectionPredicate): { items: KubeObject[]; revision: number } {
+  list(pred: SelectionPredicate): { items: KubeObject[]; json: string[]; revision: number } {
     const keys: Iterable<string> = pred.namespace !== undefined && this.info.namespaced ? (this.byNamespace.get(pred.namespace) ?? []) : this.store.keys();
     const matched: CacheEvent[] = [];
     for (const k of keys) {
@@ -219,7 +219,7 @@ export class WatchCache {
     }
     // Key order, as a list from storage would be (only the matches are sorted).
     matched.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { items: matched.map((ev) => ev.obj), revision: this.revision };
+    return { items: matched.map((ev) => ev.obj), json: matched.map((ev) => ev.json), revision: this.revision };
   }
 
   get(key: string): KubeObject | undefined {

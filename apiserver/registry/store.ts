@@ -16,7 +16,7 @@ import { fromLabelSelector } from '../../api/labels.js';
 import { deepEqual } from '../../api/patch/merge.js';
 import type { KeyValue, Storage } from '../storage/interface.js';
 import type { WatchCache, WatchSink, Watcher } from '../watch-cache.js';
-import { decode, encode } from './codec.js';
+import { decode, encode, wireJSON } from './codec.js';
 import { applyDefaults, applyPatch, decodeObject, validateObject, type PatchType } from './object-rules.js';
 import { SelectionPredicate } from './predicate.js';
 import { apply as applyFields, fieldSetOf, recordUpdate } from './field-manager.js';
@@ -32,7 +32,10 @@ export interface ListOptions {
 }
 
 export interface ListResult {
-  items: KubeObject[];
+  /** The objects (decoded on first access when the list was read as wire JSON). */
+  readonly items: KubeObject[];
+  /** The items' wire JSON when they were read without decoding (no selector to test). */
+  itemsJSON?: string[];
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
@@ -117,7 +120,7 @@ export class Store {
       // "Any version": served from the watch cache, whole (like kube-apiserver, limit ignored).
       await this.cache.ready;
       const r = this.cache.list(pred);
-      return { items: r.items, resourceVersion: String(r.revision) };
+      return { items: r.items, itemsJSON: r.json, resourceVersion: String(r.revision) };
     } else if (opts.resourceVersion && opts.resourceVersionMatch === 'Exact') {
       revision = parseRV(opts.resourceVersion);
       await this.waitForRevision(revision);
@@ -134,19 +137,24 @@ export class Store {
       await this.cache.ready;
       const rv = Math.max(this.storage.revision, this.cache.revision);
       const r = this.cache.list(pred);
-      if (!limit || r.items.length <= limit) return { items: r.items, resourceVersion: String(rv) };
+      if (!limit || r.items.length <= limit) return { items: r.items, itemsJSON: r.json, resourceVersion: String(rv) };
       // More than a page: the rest comes from storage at this same revision (continue token).
       const page = r.items.slice(0, limit);
       const last = page[page.length - 1]!;
       const lastKey = this.key(last.metadata.namespace, last.metadata.name!);
       return {
         items: page,
+        itemsJSON: r.json.slice(0, limit),
         resourceVersion: String(rv),
         continue: encodeContinue({ v: 'meta.k8s.io/v1', rv, start: lastKey.slice(listPrefix.length) + '\u0000' }),
       };
     }
 
+    // Without a selector nothing needs decoding: items travel as their stored JSON with the
+    // resourceVersion spliced in (decoded only if someone asks for the objects, e.g. a Table).
+    const raw = pred.everything;
     const items: KubeObject[] = [];
+    const json: string[] = [];
     let more = false;
     let nextKey: string | undefined;
     let remaining: number | undefined;
@@ -163,12 +171,15 @@ export class Store {
       let i = 0;
       for (; i < r.kvs.length; i++) {
         const kv = r.kvs[i]!;
-        const obj = decode(kv);
-        if (!pred.matches(obj)) continue;
-        items.push(obj);
-        if (limit && items.length >= limit) { i++; break; }
+        if (raw) json.push(wireJSON(kv.value, kv.modRevision));
+        else {
+          const obj = decode(kv);
+          if (!pred.matches(obj)) continue;
+          items.push(obj);
+        }
+        if (limit && items.length + json.length >= limit) { i++; break; }
       }
-      if (limit && items.length >= limit) {
+      if (limit && items.length + json.length >= limit) {
         if (i < r.kvs.length || r.more) {
           more = true;
           nextKey = r.kvs[i - 1]!.key + '\u0000';
@@ -179,7 +190,10 @@ export class Store {
       if (!r.more || r.kvs.length === 0) break;
       startKey = r.kvs[r.kvs.length - 1]!.key + '\u0000';
     }
-    const out: ListResult = { items, resourceVersion: String(revision) };
+    let decoded: KubeObject[] | undefined;
+    const out: ListResult = raw
+      ? { get items() { return (decoded ??= json.map((j) => JSON.parse(j) as KubeObject)); }, itemsJSON: json, resourceVersion: String(revision) }
+      : { items, resourceVersion: String(revision) };
     if (more && nextKey !== undefined) {
       out.continue = encodeContinue({ v: 'meta.k8s.io/v1', rv: revision!, start: nextKey.slice(listPrefix.length) });
       if (remaining !== undefined && remaining > 0) out.remainingItemCount = remaining;
