@@ -86,9 +86,11 @@ export class FitError extends Error {
  *  preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod,
  *  2 Preemption is not helpful for scheduling."
  * Reasons are counted across nodes and sorted as strings, as kube-scheduler does. Skiff has
- * no preemption, so the preemption part states what preemption would find: nothing to evict
- * for nodes that fail only on resources/ports, and no help where eviction cannot fix the
- * node (taints, affinity, unschedulable...).
+ * no preemption; the preemption part is what kube-scheduler's DefaultPreemption reports when
+ * no lower-priority pod can be evicted: "No preemption victims found" for nodes that fail on
+ * resources or ports, "not helpful" where eviction cannot fix the node (taints, affinity,
+ * cordon). With lower-priority pods present kube-scheduler would try evicting them; Skiff
+ * does not (yet).
  */
 export function fitErrorMessage(numAllNodes: number, d: Diagnosis): string {
   if (numAllNodes === 0) return 'no nodes available to schedule pods';
