@@ -487,6 +487,20 @@ describe('list', () => {
     expect((await call(u, 'GET', `/api/v1/pods?labelSelector=${encodeURIComponent('a in (')}`)).status).toBe(400);
   });
 
+  it('selector lists (served from the watch cache) read their own writes', async () => {
+    await call(u, 'POST', '/api/v1/namespaces', { metadata: { name: 'ryw' } });
+    await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+      const c = await call(u, 'POST', '/api/v1/namespaces/ryw/pods', pod(`r${i}`, { n: String(i) }));
+      const rv = Number(c.body.metadata.resourceVersion);
+      const l = await call(u, 'GET', `/api/v1/namespaces/ryw/pods?labelSelector=n%3D${i}`);
+      expect(l.body.items.map((p: any) => p.metadata.name)).toEqual([`r${i}`]);
+      expect(Number(l.body.metadata.resourceVersion)).toBeGreaterThanOrEqual(rv);
+      await call(u, 'PATCH', `/api/v1/namespaces/ryw/pods/r${i}`, { metadata: { labels: { n: 'moved' } } }, { 'Content-Type': 'application/merge-patch+json' });
+      const gone = await call(u, 'GET', `/api/v1/namespaces/ryw/pods?labelSelector=n%3D${i}`);
+      expect(gone.body.items).toEqual([]);
+    }));
+  });
+
   it('resourceVersion=0 is served from the watch cache; Exact reads an old revision; Table on request', async () => {
     const r0 = await call(u, 'GET', '/api/v1/namespaces/paging/pods?resourceVersion=0');
     expect(r0.status).toBe(200);
