@@ -59,6 +59,7 @@ export async function main(argv: string[]): Promise<void> {
     if (values['data-dir']) throw new Error('--data-dir is for --storage embedded (etcd keeps the data)');
     storage = await openEtcdStorage({ endpoints });
   } else if (values.storage === 'embedded') {
+    if (!values['data-dir']) console.error('skiff apiserver: no --data-dir given: objects live in memory only and are lost when the process ends');
     storage = await openEmbeddedStorage({ dataDir: values['data-dir'] });
   } else {
     throw new Error(`invalid --storage ${values.storage} (embedded or etcd)`);
