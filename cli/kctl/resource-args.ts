@@ -67,7 +67,11 @@ export function parseResourceArgs(args: string[], verb = 'get'): ResourceSelecti
     throw new UsageError('there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. \'kctl get resource/<resource_name>\' instead of \'kctl get resource resource/<resource_name>\')');
   }
   const [kinds, ...names] = args;
-  const infos = kinds!.split(',').filter(Boolean).map(resolveKind);
+  // `all` is kubectl's category: every kind that lists it (pods, replicasets, deployments…).
+  const infos = kinds!
+    .split(',')
+    .filter(Boolean)
+    .flatMap((k) => (k.toLowerCase() === 'all' ? currentCatalog().filter((r) => r.categories.includes('all')) : [resolveKind(k)]));
   for (const info of infos) {
     out.push({ info, names: [...names] });
   }

@@ -348,7 +348,51 @@ describe('the other manifests', () => {
     expect(await ok(['scale', 'rs/ticker', '--replicas', '3'])).toBe('replicaset.apps/ticker scaled\n');
     await until('3 ticker pods ready', async () => (await ok(['get', 'rs', 'ticker', '-o', 'jsonpath={.status.readyReplicas}'])) === '3', 120_000);
     await until('a tick in the logs', async () => (await kctl(['logs', 'rs/ticker'])).stdout.includes('tick'), 60_000);
+    // logs -f keeps streaming new lines until interrupted.
+    const pod = (await ok(['get', 'pods', '-l', 'app=ticker', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    const f = spawn(process.execPath, [KCTL, 'logs', '-f', '--tail', '1', pod], { env: cluster.env() });
+    let streamed = '';
+    f.stdout.on('data', (d: Buffer) => (streamed += d));
+    try {
+      await until('three lines streamed by logs -f', async () => streamed.split('\n').filter((l) => l.includes('tick')).length >= 3, 60_000, 200);
+    } finally {
+      f.kill('SIGINT');
+    }
+    const ticks = streamed.split('\n').filter(Boolean).map((l) => Number(/tick (\d+)/.exec(l)?.[1]));
+    expect(ticks.slice(1)).toEqual(ticks.slice(1).map((_, i) => ticks[0]! + i + 1)); // consecutive: new lines as they come
   }, 180_000);
+
+  it('get all and get events', async () => {
+    const all = await ok(['get', 'all']);
+    expect(all).toMatch(/deployment\.apps\/web/);
+    expect(all).toMatch(/replicaset\.apps\/ticker/);
+    expect(all).toMatch(/pod\/ticker-/);
+    const ev = await ok(['get', 'events']);
+    expect(ev.split('\n')[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
+    expect(ev).toMatch(/Normal\s+ScalingReplicaSet\s+deployment\/web/);
+    expect(await ok(['events', '--for', 'deploy/web'])).toMatch(/ScalingReplicaSet/);
+  });
+
+  it('rollout status exits non-zero on ProgressDeadlineExceeded and on --timeout', async () => {
+    const stuck = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'stuck' },
+      spec: {
+        replicas: 1, progressDeadlineSeconds: 5, selector: { matchLabels: { app: 'stuck' } },
+        template: {
+          metadata: { labels: { app: 'stuck' } },
+          spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'host', command: ['sleep', '600'], readinessProbe: { tcpSocket: { port: 9 }, periodSeconds: 1 } }] },
+        },
+      },
+    };
+    expect(await ok(['apply', '-f', '-'], { input: JSON.stringify(stuck) })).toBe('deployment.apps/stuck created\n');
+    const t = await kctl(['rollout', 'status', 'deploy/stuck', '--timeout', '2s']);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/error: (timed out waiting for the condition|deployment "stuck" exceeded its progress deadline)\n$/);
+    const r = await kctl(['rollout', 'status', 'deploy/stuck', '--timeout', '120s'], { timeoutMs: 150_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: deployment "stuck" exceeded its progress deadline\n');
+    await ok(['delete', 'deploy', 'stuck']);
+  }, 200_000);
 
   it('app-namespace: a namespace and its app from one file; delete -f takes it all away', async () => {
     const out = await ok(['apply', '-f', M('app-namespace.yaml')]);
