@@ -135,8 +135,8 @@ export class RestHandler {
 
     switch (ri.verb) {
       case 'get': {
-        const obj = await store.get(ns, ri.name!);
-        return this.sendObject(req, res, 200, info, obj, query);
+        if (!wantsTable(req.headers.accept)) return sendJSON(res, 200, await store.getJSON(ns, ri.name!));
+        return this.sendObject(req, res, 200, info, await store.get(ns, ri.name!), query);
       }
       case 'list':
         return this.list(req, res, info, store, ns, query);

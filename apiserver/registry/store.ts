@@ -100,6 +100,13 @@ export class Store {
     return decode(kv);
   }
 
+  /** The object's wire JSON, straight from its stored bytes (no decode and re-encode). */
+  async getJSON(namespace: string | undefined, name: string): Promise<string> {
+    const kv = await this.storage.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.gr, name);
+    return wireJSON(kv.value, kv.modRevision);
+  }
+
   async list(namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult> {
     const pred = SelectionPredicate.parse(this.info.kind, this.info.namespaced ? namespace : undefined, opts.labelSelector, opts.fieldSelector);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
