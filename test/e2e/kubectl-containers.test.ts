@@ -2,7 +2,8 @@
 // real container: logs (-f, --tail, -c, --previous, deploy/NAME) and exec (non-interactive,
 // exit codes, -c). Image "host" runs the command on the node's own filesystem.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Cluster, until } from './cluster.js';
+import path from 'node:path';
+import { Cluster, ROOT, until } from './cluster.js';
 import { hasKubectl, Kubectl, parseTable } from './kubectl.js';
 
 const cluster = new Cluster({ nodes: 1, runtime: 'process' });
@@ -123,6 +124,38 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up: logs and exec (
     expect((await k.run(['logs', 'deployment/ld', '--tail=1'])).stdout).toBe(out);
     expect(podName).toMatch(/^ld-/);
     await k.ok(['delete', 'deployment', 'ld', '--wait=false']);
+  });
+
+  it('a rollout of manifests/web.yaml with real containers and readiness probes, driven only by kubectl', async () => {
+    const web = path.join(ROOT, 'manifests/web.yaml');
+    expect((await k.ok(['apply', '-f', web])).trim()).toBe('deployment.apps/web created');
+    // Two replicas keep the suite quick on a 2-core machine (each step waits for a probe).
+    expect((await k.ok(['scale', 'deployment/web', '--replicas=2'])).trim()).toBe('deployment.apps/web scaled');
+    const status = async () => {
+      const r = await k.run(['rollout', 'status', 'deployment/web', '--timeout=150s'], { requestTimeout: false, timeoutMs: 170_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('deployment "web" successfully rolled out');
+    };
+    await status();
+    // "host:latest" is another name for the node's own filesystem: a new template, a real rollout.
+    expect((await k.ok(['set', 'image', 'deployment/web', 'web=host:latest'])).trim()).toBe('deployment.apps/web image updated');
+    await status();
+    const revisions = async () => (await k.ok(['rollout', 'history', 'deployment/web'])).split('\n').slice(2).map((l) => l.split(/\s+/)[0]).filter(Boolean);
+    expect(await revisions()).toEqual(['1', '2']);
+    expect((await k.ok(['rollout', 'undo', 'deployment/web'])).trim()).toBe('deployment.apps/web rolled back');
+    await status();
+    expect(await k.ok(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).toBe('host');
+    expect(await revisions()).toEqual(['2', '3']);
+    // Every live pod is Ready on the first image, and serves its page.
+    const pods = (await k.json<{ items: any[] }>(['get', 'pods', '-l', 'app=web'])).items.filter((p) => !p.metadata.deletionTimestamp);
+    expect(pods).toHaveLength(2);
+    for (const p of pods) {
+      expect(p.spec.containers[0].image).toBe('host');
+      expect(p.status.conditions.find((c: any) => c.type === 'Ready').status).toBe('True');
+    }
+    const page = await k.ok(['exec', pods[0].metadata.name, '--', 'node', '-e', "fetch('http://127.0.0.1:8080').then(r => r.text()).then(t => process.stdout.write(t))"]);
+    expect(page).toBe(`Hello from ${pods[0].metadata.name}\n`);
+    await k.ok(['delete', '-f', web, '--wait=false']);
   });
 
   it('exec POD -- CMD runs a command in the container (stdout, stderr, exit code, -c)', async () => {
