@@ -193,6 +193,7 @@ export const PodSpec = z.object({
   tolerations: z.array(Toleration).optional(),
   priorityClassName: z.string().optional(),
   priority: z.number().int().optional(),
+  preemptionPolicy: z.enum(['PreemptLowerPriority', 'Never']).optional(),
   topologySpreadConstraints: z.array(TopologySpreadConstraint).optional(),
   securityContext: z.record(z.string(), z.unknown()).optional(),
   enableServiceLinks: z.boolean().optional(),
@@ -255,6 +256,7 @@ export const PodStatus = z.object({
   initContainerStatuses: z.array(ContainerStatus).optional(),
   containerStatuses: z.array(ContainerStatus).optional(),
   qosClass: z.enum(['Guaranteed', 'Burstable', 'BestEffort']).optional(),
+  nominatedNodeName: z.string().optional(),
 });
 export type PodStatus = z.infer<typeof PodStatus>;
 
