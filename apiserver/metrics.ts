@@ -11,6 +11,18 @@ export class Metrics {
   private readonly durations = new Map<string, Histogram>();
   readonly gauges = new Map<string, () => number>();
 
+  private readonly dispatch: Histogram = { counts: new Array(BUCKETS.length).fill(0), sum: 0, count: 0 };
+  private eventsDispatched = 0;
+
+  /** One watch-cache batch delivered to its watchers' sockets. */
+  observeDispatch(seconds: number, events: number, watchers: number): void {
+    const h = this.dispatch;
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]++;
+    h.sum += seconds;
+    h.count++;
+    this.eventsDispatched += events * watchers;
+  }
+
   observe(verb: string, resource: string, code: number, seconds: number): void {
     const k = `${verb}\u0000${resource}\u0000${code}`;
     this.requests.set(k, (this.requests.get(k) ?? 0) + 1);
@@ -41,6 +53,14 @@ export class Metrics {
       out.push(`apiserver_request_duration_seconds_sum{${l}} ${h.sum}`);
       out.push(`apiserver_request_duration_seconds_count{${l}} ${h.count}`);
     }
+    out.push('# HELP apiserver_watch_cache_dispatch_seconds Time from a storage batch arriving at a watch cache to its events being written to every watcher.');
+    out.push('# TYPE apiserver_watch_cache_dispatch_seconds histogram');
+    BUCKETS.forEach((b, i) => out.push(`apiserver_watch_cache_dispatch_seconds_bucket{le="${b}"} ${this.dispatch.counts[i]}`));
+    out.push(`apiserver_watch_cache_dispatch_seconds_bucket{le="+Inf"} ${this.dispatch.count}`);
+    out.push(`apiserver_watch_cache_dispatch_seconds_sum ${this.dispatch.sum}`);
+    out.push(`apiserver_watch_cache_dispatch_seconds_count ${this.dispatch.count}`);
+    out.push('# TYPE apiserver_watch_events_sent_total counter');
+    out.push(`apiserver_watch_events_sent_total ${this.eventsDispatched}`);
     for (const [name, fn] of this.gauges) {
       out.push(`# TYPE ${name} gauge`);
       out.push(`${name} ${fn()}`);

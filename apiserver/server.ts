@@ -49,13 +49,16 @@ export interface ApiServer {
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const { storage } = opts;
+  const metrics = new Metrics();
   const registry = new Registry(
     storage,
-    { bookmarkIntervalMs: opts.bookmarkIntervalMs, capacity: opts.watchCacheCapacity, maxBacklogBytes: opts.watchMaxBacklogBytes },
+    {
+      bookmarkIntervalMs: opts.bookmarkIntervalMs, capacity: opts.watchCacheCapacity, maxBacklogBytes: opts.watchMaxBacklogBytes,
+      onDispatch: (s, e, w) => metrics.observeDispatch(s, e, w),
+    },
     // Only the embedded store delivers watch events in the commit's own tick.
     storage instanceof EmbeddedStorage,
   );
-  const metrics = new Metrics();
   const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });
   const rest = new RestHandler({ registry, inFlight, metrics });
   metrics.gauges.set('apiserver_registered_watchers', () => registry.watcherCount);

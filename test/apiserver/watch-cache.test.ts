@@ -19,6 +19,7 @@ class CollectingSink implements WatchSink {
   end() { this.ended = true; }
   abort() { this.ended = true; }
   backlog() { return 0; }
+  flush() {}
 }
 
 let storage: Storage | undefined;

@@ -251,6 +251,9 @@ describe('slow watchers', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(await closedCount()).toBe(1);
+    const m = (await call(u, 'GET', '/metrics')).text;
+    expect(m).toMatch(/apiserver_watch_cache_dispatch_seconds_count [1-9]/);
+    expect(m).toMatch(/apiserver_watch_events_sent_total [1-9]/);
     await fast.until((e) => e.length >= n);
     expect(fast.events.map((e) => e.object.metadata.name)).toEqual(Array.from({ length: n }, (_, i) => `big-${i}`));
     expect(fast.ended).toBe(false);
