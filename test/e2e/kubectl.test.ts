@@ -592,6 +592,41 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect(history.rows.map((r) => r.REVISION)).toEqual(['2', '3', '4', '5', '6']);
   });
 
+  it('label, annotate, patch (strategic, merge, json) and wait', async () => {
+    await k.ok(['apply', '-f', k.file('lp.yaml', deployment('lp', { replicas: 1 }))]);
+    expect((await k.ok(['wait', '--for=condition=Available', 'deployment/lp', '--timeout=120s'], { requestTimeout: false })).trim()).toBe('deployment.apps/lp condition met');
+    expect((await k.ok(['label', 'deployment', 'lp', 'tier=web', 'team=a'])).trim()).toBe('deployment.apps/lp labeled');
+    expect((await k.fails(['label', 'deployment', 'lp', 'tier=db'])).stderr).toContain("'tier' already has a value (web), and --overwrite is false");
+    await k.ok(['label', 'deployment', 'lp', 'tier=db', '--overwrite']);
+    await k.ok(['label', 'deployment', 'lp', 'team-']);
+    expect((await k.ok(['annotate', 'deployment', 'lp', 'note=hello'])).trim()).toBe('deployment.apps/lp annotated');
+    let d = await k.json(['get', 'deployment', 'lp']);
+    expect(d.metadata.labels).toEqual({ app: 'lp', tier: 'db' });
+    expect(d.metadata.annotations.note).toBe('hello');
+    expect(parseTable(await k.ok(['get', 'deployment', '-l', 'tier=db'])).rows.map((r) => r.NAME)).toEqual(['lp']);
+
+    // strategic merge (the default): containers merge by name, env by name.
+    expect((await k.ok(['patch', 'deployment', 'lp', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"main","env":[{"name":"X","value":"1"}]}]}}}}'])).trim()).toBe('deployment.apps/lp patched');
+    d = await k.json(['get', 'deployment', 'lp']);
+    expect(d.spec.template.spec.containers).toHaveLength(1);
+    expect(d.spec.template.spec.containers[0]).toMatchObject({ name: 'main', image: 'registry.example/app:1', env: [{ name: 'X', value: '1' }] });
+    await k.ok(['patch', 'deployment', 'lp', '--type=merge', '-p', '{"metadata":{"annotations":{"note":null}},"spec":{"replicas":2}}']);
+    await k.ok(['patch', 'deployment', 'lp', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"registry.example/app:9"}]']);
+    d = await k.json(['get', 'deployment', 'lp']);
+    expect(d.metadata.annotations?.note).toBeUndefined();
+    expect(d.spec.replicas).toBe(2);
+    expect(d.spec.template.spec.containers[0].image).toBe('registry.example/app:9');
+    const bad = await k.run(['patch', 'deployment', 'lp', '--type=json', '-p', '[{"op":"test","path":"/spec/replicas","value":7}]']);
+    expect(bad.code).toBe(1);
+    await rolledOut('lp', 2);
+
+    // wait --for=delete returns once the object is gone.
+    const [pod] = await livePods('lp');
+    await k.ok(['delete', 'pod', pod.metadata.name, '--wait=false']);
+    await k.ok(['wait', '--for=delete', `pod/${pod.metadata.name}`, '--timeout=120s'], { requestTimeout: false });
+    expect((await k.run(['get', 'pod', pod.metadata.name])).code).toBe(1);
+  });
+
   it('cordon, uncordon and drain', async () => {
     expect((await k.ok(['cordon', N2])).trim()).toBe(`node/${N2} cordoned`);
     let nodes = parseTable(await k.ok(['get', 'nodes']));
