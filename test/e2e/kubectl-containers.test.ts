@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Cluster, ROOT, until } from './cluster.js';
 import { hasKubectl, Kubectl, parseTable } from './kubectl.js';
 
-const cluster = new Cluster({ nodes: 1, runtime: 'process' });
+// Constructed only when the suite runs (the constructor makes a temp dir that afterAll removes).
+const cluster = hasKubectl ? new Cluster({ nodes: 1, runtime: 'process' }) : (undefined as unknown as Cluster);
 let k: Kubectl;
 
 /** A container running `node -e SCRIPT` on the host image. */

@@ -42,7 +42,8 @@ function deployment(name: string, opts: { replicas?: number; image?: string; lab
   ].join('\n');
 }
 
-const cluster = new Cluster({ nodes: 2, runtime: 'fake' });
+// Constructed only when the suite runs (the constructor makes a temp dir that afterAll removes).
+const cluster = hasKubectl ? new Cluster({ nodes: 2, runtime: 'fake' }) : (undefined as unknown as Cluster);
 let k: Kubectl;
 
 /** The live (not terminating) pods of a Deployment, read with kubectl. */
@@ -61,7 +62,7 @@ async function rolledOut(name: string, n: number): Promise<any> {
 }
 
 /** Node names: `skiff up --node-prefix` (when the harness sets one) or the default node-. */
-const NODE_PREFIX = (cluster as { nodePrefix?: string }).nodePrefix ?? 'node-';
+const NODE_PREFIX = (cluster as { nodePrefix?: string } | undefined)?.nodePrefix ?? 'node-';
 const N1 = `${NODE_PREFIX}1`;
 const N2 = `${NODE_PREFIX}2`;
 
