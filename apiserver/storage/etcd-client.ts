@@ -1,4 +1,4 @@
-// A small gRPC client for etcd v3 over node:http2 — unary KV calls and bidirectional Watch
+// A small gRPC client for etcd v3 over node:http2: unary KV calls and bidirectional Watch
 // streams — with failover across the given endpoints.
 //
 // Why not the `etcd3` npm package or etcd's JSON gateway (measured on this machine first):
@@ -212,7 +212,11 @@ export class EtcdConnection {
 
   private dropSession(s: http2.ClientHttp2Session): void {
     if (this.session === s) this.session = undefined;
-    if (!s.destroyed) s.destroy();
+    // Destroyed on a later turn: destroying a session from inside one of its streams' event
+    // handlers hung node 20's http2 (seen when a watch ended with "no leader").
+    setImmediate(() => {
+      if (!s.destroyed) s.destroy();
+    });
   }
 
   /** One unary call attempt. */
@@ -393,10 +397,13 @@ export class EtcdConnection {
     };
   }
 
-  close(): void {
+  /** Ends every call and stream; resolves once the connection is gone. */
+  async close(): Promise<void> {
     this.closed = true;
     const s = this.session;
     this.session = undefined;
+    // On a later turn, for the same reason as dropSession().
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (s && !s.destroyed) s.destroy();
   }
 }

@@ -7,7 +7,7 @@
 // Transport: our own gRPC over node:http2 (etcd-client.ts, etcd-wire.ts) — see etcd-client.ts
 // for why not the etcd3 package or the JSON gateway.
 //
-//   const s = await openEtcdStorage({ endpoints: ['http://127.0.0.1:2379'] });
+//   const s = await openEtcdStorage({ endpoints: ["http://127.0.0.1:2379"] });   // skiff apiserver --storage etcd --etcd-servers URL
 import { StatusError, badRequest, expired, internalError, requestEntityTooLarge, serviceUnavailable, timeoutError } from '../../api/errors.js';
 import { EtcdConnection, EtcdUnavailableError, GrpcCode, GrpcError, type GrpcStream } from './etcd-client.js';
 import {
@@ -396,7 +396,7 @@ class EtcdStorage implements Storage {
     const err = new Error('storage: closed');
     for (const w of [...this.watches]) w.fail(err);
     this.watches.clear();
-    this.conn.close();
+    await this.conn.close();
   }
 }
 

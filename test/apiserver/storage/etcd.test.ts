@@ -282,3 +282,45 @@ describe.skipIf(!etcd.bin)('etcd backend when a member freezes', () => {
     expect(w.error).toBeUndefined();
   });
 });
+
+describe.skipIf(!etcd.bin)('etcd backend on a member that lost quorum', () => {
+  let members: EtcdServer[] = [];
+  const opened: Storage[] = [];
+  beforeAll(async () => {
+    members = await EtcdServer.startCluster(etcd.bin!, 3);
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+    await Promise.all(members.map((m) => m.destroy()));
+  });
+
+  it('answers 503 "no leader" instead of waiting, and recovers with quorum', async () => {
+    const s = await openEtcdStorage({ endpoints: [members[0]!.url], prefix: '/quorum', requestTimeoutMs: 3000 });
+    opened.push(s);
+    await put(s, '/a', '1');
+    const w = collector(s, '/', s.revision);
+    await Promise.all([members[1]!.stop('SIGKILL'), members[2]!.stop('SIGKILL')]);
+    // Once the survivor notices it has no leader, it refuses calls (hasleader) with UNAVAILABLE.
+    let err: any;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      err = await s.get('/a').then(() => undefined, (e) => e);
+      if (err && /no leader/.test(err.message)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(err?.code).toBe(503);
+    expect(err.message).toMatch(/no leader/);
+    await Promise.all([members[1]!.start(), members[2]!.start()]);
+    const r = await (async () => {
+      for (;;) {
+        try {
+          return await put(s, '/a', '2');
+        } catch {
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      }
+    })();
+    await w.until(() => w.events.some((e) => e.kv.modRevision === r.revision), 'the watch resumed after quorum came back');
+    expect(w.events.map((e) => e.kv.value)).toEqual(['2']);
+  });
+});
