@@ -269,8 +269,11 @@ export class EtcdConnection {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('error', (e: Error) => {
         // A stream error with no gRPC status: the connection failed under us. Whether a
-        // request that was sent took effect is unknown, so only never-connected ones count as unsent.
-        const unsent = !connected && !this.connectedSessions.has(session);
+        // request that was sent took effect is unknown, so only never-connected ones count as
+        // unsent — and streams the server refused (REFUSED_STREAM: a member going away answers
+        // GOAWAY, and HTTP/2 guarantees those streams were not processed).
+        const refused = /REFUSED_STREAM/.test(e.message) || (req.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM);
+        const unsent = refused || (!connected && !this.connectedSessions.has(session));
         this.dropSession(session);
         finish(new EtcdUnavailableError(`etcd ${this.endpoint}: ${e.message}`, unsent));
       });
