@@ -96,6 +96,26 @@ export class NodeInfo {
     this.generation++;
   }
 
+  /** A copy to simulate on (preemption, nominated pods); the Node object is shared. */
+  clone(): NodeInfo {
+    const c = new NodeInfo(this.name);
+    c.node = this.node;
+    c.allocatable = this.allocatable;
+    c.requested = { ...this.requested, scalar: this.requested.scalar ? new Map(this.requested.scalar) : undefined };
+    c.nonZeroMilliCPU = this.nonZeroMilliCPU;
+    c.nonZeroMemory = this.nonZeroMemory;
+    for (const [k, v] of this.pods) c.pods.set(k, v);
+    for (const [k, v] of this.usedPorts) c.usedPorts.set(k, new Map(v));
+    for (const [k, v] of this.ownerCounts) c.ownerCounts.set(k, v);
+    c.labels = this.labels;
+    c.zone = this.zone;
+    c.taints = this.taints;
+    c.unschedulable = this.unschedulable;
+    c.ready = this.ready;
+    c.generation = this.generation;
+    return c;
+  }
+
   addPod(pod: Pod): void {
     const key = podKey(pod);
     if (this.pods.has(key)) this.removePod(key);

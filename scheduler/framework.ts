@@ -68,6 +68,11 @@ export interface Diagnosis {
   unschedulablePlugins: Set<string>;
   /** Set when a preFilter rejected the pod outright. */
   preFilterMsg?: string;
+  /**
+   * What preemption found ("preemption: 0/3 nodes are available: ..."); '' when it made room
+   * (then the message has no preemption part); undefined: not run, the no-victims wording.
+   */
+  postFilterMsg?: string;
 }
 
 /** No node fits. The message is kube-scheduler's FailedScheduling text. */
@@ -85,17 +90,16 @@ export class FitError extends Error {
  * "0/3 nodes are available: 1 node(s) had untolerated taint {key: value}, 2 Insufficient cpu.
  *  preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod,
  *  2 Preemption is not helpful for scheduling."
- * Reasons are counted across nodes and sorted as strings, as kube-scheduler does. Skiff has
- * no preemption; the preemption part is what kube-scheduler's DefaultPreemption reports when
- * no lower-priority pod can be evicted: "No preemption victims found" for nodes that fail on
- * resources or ports, "not helpful" where eviction cannot fix the node (taints, affinity,
- * cordon). With lower-priority pods present kube-scheduler would try evicting them; Skiff
- * does not (yet).
+ * Reasons are counted across nodes and sorted as strings, as kube-scheduler does. The
+ * preemption part comes from preemption.ts (d.postFilterMsg); when preemption did not run,
+ * it is what DefaultPreemption reports when no lower-priority pod can be evicted: "No
+ * preemption victims found" for nodes that fail on resources or ports, "not helpful" where
+ * eviction cannot fix the node (taints, affinity, cordon).
  */
 export function fitErrorMessage(numAllNodes: number, d: Diagnosis): string {
   if (numAllNodes === 0) return 'no nodes available to schedule pods';
   let msg = `0/${numAllNodes} nodes are available:`;
-  if (d.preFilterMsg) return `${msg} ${d.preFilterMsg}.`;
+  if (d.preFilterMsg) return `${msg} ${d.preFilterMsg}.${d.postFilterMsg ? ` ${d.postFilterMsg}` : ''}`;
   const histogram = new Map<string, number>();
   const preemption = new Map<string, number>();
   for (const st of d.nodeToStatus.values()) {
@@ -104,10 +108,15 @@ export function fitErrorMessage(numAllNodes: number, d: Diagnosis): string {
       st.code === 'Unschedulable' ? 'No preemption victims found for incoming pod' : 'Preemption is not helpful for scheduling';
     preemption.set(p, (preemption.get(p) ?? 0) + 1);
   }
-  const sorted = (h: Map<string, number>) => [...h].map(([r, n]) => `${n} ${r}`).sort();
-  msg += ` ${sorted(histogram).join(', ')}.`;
-  msg += ` preemption: 0/${numAllNodes} nodes are available: ${sorted(preemption).join(', ')}.`;
+  msg += ` ${sortedHistogram(histogram).join(', ')}.`;
+  if (d.postFilterMsg !== undefined) return d.postFilterMsg ? `${msg} ${d.postFilterMsg}` : msg;
+  msg += ` preemption: 0/${numAllNodes} nodes are available: ${sortedHistogram(preemption).join(', ')}.`;
   return msg;
+}
+
+/** "2 Insufficient cpu", "1 node(s) were unschedulable", ... sorted as strings (kube-scheduler's order). */
+export function sortedHistogram(h: Map<string, number>): string[] {
+  return [...h].map(([r, n]) => `${n} ${r}`).sort();
 }
 
 // percentageOfNodesToScore, adaptive as in kube-scheduler: 50% at 100 nodes falling by 1% per
@@ -129,7 +138,18 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentageOfNodesToS
   return Math.max(n, MIN_FEASIBLE_NODES_TO_FIND);
 }
 
+/**
+ * Pods that preempted others and wait for the room they made (status.nominatedNodeName).
+ * Filtering counts them on their node for every pod of lower or equal priority, so the
+ * freed room is not taken by someone else first.
+ */
+export interface Nominator {
+  readonly size: number;
+  podsOn(nodeName: string): readonly Pod[] | undefined;
+}
+
 export interface FrameworkOptions {
+  nominator?: Nominator;
   percentageOfNodesToScore?: number;
   /** For tie-breaking among top-scoring nodes; injectable for tests. */
   random?: () => number;
@@ -153,17 +173,11 @@ export class Framework {
     const diagnosis: Diagnosis = { nodeToStatus: new Map(), unschedulablePlugins: new Set() };
     if (all.length === 0) throw new FitError(0, diagnosis);
 
-    const state = new CycleState();
-    const filters: FilterPlugin[] = [];
-    for (const p of this.filterPlugins) {
-      const st = p.preFilter?.(state, pod);
-      if (st === 'skip') continue;
-      if (st) {
-        diagnosis.preFilterMsg = st.reasons.join(', ');
-        diagnosis.unschedulablePlugins.add(p.name);
-        throw new FitError(all.length, diagnosis);
-      }
-      filters.push(p);
+    const { state, filters, status } = this.runPreFilters(pod);
+    if (status) {
+      diagnosis.preFilterMsg = status.reasons.join(', ');
+      diagnosis.unschedulablePlugins.add(status.plugin);
+      throw new FitError(all.length, diagnosis);
     }
 
     const feasible = this.findNodesThatPassFilters(state, pod, all, diagnosis, filters);
@@ -174,6 +188,43 @@ export class Framework {
     }
     const totals = this.prioritizeNodes(state, pod, feasible);
     return { suggestedHost: this.selectHost(feasible, totals), evaluatedNodes, feasibleNodes: feasible.length };
+  }
+
+  /** PreFilter: per-pod state, and the filters that have something to check for this pod. */
+  runPreFilters(pod: Pod): { state: CycleState; filters: FilterPlugin[]; status?: Status } {
+    const state = new CycleState();
+    const filters: FilterPlugin[] = [];
+    for (const p of this.filterPlugins) {
+      const st = p.preFilter?.(state, pod);
+      if (st === 'skip') continue;
+      if (st) return { state, filters, status: st };
+      filters.push(p);
+    }
+    return { state, filters };
+  }
+
+  /** Runs the filters on one node; the first rejection wins. */
+  static runFilters(filters: readonly FilterPlugin[], state: CycleState, pod: Pod, ni: NodeInfo): Status | null {
+    for (let f = 0; f < filters.length; f++) {
+      const st = filters[f]!.filter(state, pod, ni);
+      if (st) return st;
+    }
+    return null;
+  }
+
+  /** The node as this pod must see it: with nominated pods of at least its priority added. */
+  private withNominatedPods(pod: Pod, ni: NodeInfo): NodeInfo {
+    const nominated = this.opts.nominator?.podsOn(ni.name);
+    if (!nominated || nominated.length === 0) return ni;
+    const prio = pod.spec.priority ?? 0;
+    const uid = pod.metadata.uid;
+    let view: NodeInfo | undefined;
+    for (const np of nominated) {
+      if ((np.spec.priority ?? 0) < prio || np.metadata.uid === uid) continue;
+      view ??= ni.clone();
+      view.addPod({ ...np, spec: { ...np.spec, nodeName: ni.name } });
+    }
+    return view ?? ni;
   }
 
   /** Filters from the rotating start index until enough feasible nodes are found. */
@@ -189,14 +240,11 @@ export class Framework {
     const feasible: NodeInfo[] = [];
     const start = this.nextStartNodeIndex % n;
     let processed = 0;
+    const nominations = (this.opts.nominator?.size ?? 0) > 0;
     for (let i = 0; i < n && feasible.length < want; i++) {
       const ni = all[(start + i) % n]!;
       processed++;
-      let failed: Status | null = null;
-      for (let f = 0; f < filters.length; f++) {
-        failed = filters[f]!.filter(state, pod, ni);
-        if (failed) break;
-      }
+      const failed = Framework.runFilters(filters, state, pod, nominations ? this.withNominatedPods(pod, ni) : ni);
       if (failed) {
         diagnosis.nodeToStatus.set(ni.name, failed);
         diagnosis.unschedulablePlugins.add(failed.plugin);

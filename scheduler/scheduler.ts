@@ -11,7 +11,8 @@ import type { RestClient } from '../client/rest.js';
 import { Binder } from './binder.js';
 import { SchedulerCache } from './cache.js';
 import { DEFAULT_SCHEDULER_NAME, newDefaultFramework } from './default-profile.js';
-import { FitError, type Framework } from './framework.js';
+import { FitError, fitErrorMessage, type Framework } from './framework.js';
+import { PodNominator, preempt, type Candidate } from './preemption.js';
 import { podKey, SchedulingQueue, type QueuedPodInfo } from './queue.js';
 
 export interface SchedulerOptions {
@@ -61,6 +62,7 @@ export function podScheduledConditionPatch(pod: Pod, cond: PodCondition): unknow
 export class Scheduler {
   readonly cache = new SchedulerCache();
   readonly queue = new SchedulingQueue();
+  readonly nominator = new PodNominator();
   readonly framework: Framework;
   readonly binder: Binder;
   readonly podInformer: Informer<Pod>;
@@ -77,7 +79,10 @@ export class Scheduler {
     this.client = opts.client;
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.log = opts.log ?? ((m) => console.error(m));
-    this.framework = newDefaultFramework(() => this.cache.nodes, { percentageOfNodesToScore: opts.percentageOfNodesToScore });
+    this.framework = newDefaultFramework(() => this.cache.nodes, {
+      percentageOfNodesToScore: opts.percentageOfNodesToScore,
+      nominator: this.nominator,
+    });
     this.binder = new Binder(
       (r) => this.client.bind(r.namespace, r.name, r.nodeName, r.uid),
       opts.maxInFlightBindings ?? 256,
@@ -112,7 +117,10 @@ export class Scheduler {
       onUpdate: (oldPod, newPod) => {
         if (isAssigned(newPod)) {
           // Bound (by us: this confirms the assumption; or by someone else): no longer queued.
-          if (!isAssigned(oldPod)) this.queue.delete(oldPod);
+          if (!isAssigned(oldPod)) {
+            this.queue.delete(oldPod);
+            this.nominator.remove(podKey(newPod));
+          }
           this.cache.updatePod(oldPod, newPod);
           return;
         }
@@ -123,6 +131,7 @@ export class Scheduler {
         else this.queue.update(oldPod, newPod);
       },
       onDelete: (pod) => {
+        this.nominator.remove(podKey(pod));
         if (isAssigned(pod)) {
           this.cache.removePod(pod);
           this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
@@ -214,12 +223,22 @@ export class Scheduler {
     } catch (e) {
       if (!(e instanceof FitError)) throw e;
       this.stats.unschedulable++;
-      qp.unschedulablePlugins = e.diagnosis.unschedulablePlugins;
+      const d = e.diagnosis;
+      let candidate: Candidate | undefined;
+      if (e.numAllNodes > 0 && !d.preFilterMsg) {
+        const outcome = preempt(this.framework, pod, this.cache.snapshot(), d, this.nominator.nodeOf(key) ?? pod.status?.nominatedNodeName);
+        d.postFilterMsg = outcome.message;
+        candidate = outcome.candidate;
+      }
+      const message = fitErrorMessage(e.numAllNodes, d);
+      qp.unschedulablePlugins = d.unschedulablePlugins;
+      if (candidate) this.prepareCandidate(pod, candidate);
       this.queue.addUnschedulableIfNotPresent(qp, cycle);
-      this.recorder.event(pod, 'Warning', 'FailedScheduling', e.message);
-      this.setUnschedulableCondition(pod, e.message);
+      this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+      this.setUnschedulableCondition(pod, message);
       return;
     }
+    this.nominator.remove(key);
     const assumed: Pod = { ...pod, spec: { ...pod.spec, nodeName: host } };
     SchedulerCache.carryOverRequest(pod, assumed);
     this.cache.assumePod(assumed);
@@ -234,6 +253,32 @@ export class Scheduler {
       },
       (err: unknown) => this.handleBindingFailure(qp, host, err),
     );
+  }
+
+  /**
+   * Preemption's writes: nominate the node for the pod (kept in memory at once, so the next
+   * cycles leave the room to it, and in status.nominatedNodeName), then delete the victims.
+   * The pod is retried when they are gone (an assigned pod's deletion wakes it).
+   */
+  private prepareCandidate(pod: Pod, c: Candidate): void {
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name!;
+    this.nominator.add(pod, c.nodeName);
+    this.client
+      .pods()
+      .patch(name, { status: { nominatedNodeName: c.nodeName } }, 'merge', { namespace: ns, subresource: 'status' })
+      .catch((e) => this.log(`setting nominatedNodeName of ${ns}/${name}: ${(e as Error).message}`));
+    for (const v of c.victims) {
+      const vns = v.metadata.namespace ?? 'default';
+      this.recorder.event(v, 'Normal', 'Preempted', `Preempted by ${ns}/${name} on node ${c.nodeName}`);
+      this.client
+        .pods()
+        .delete(v.metadata.name!, { namespace: vns, preconditions: v.metadata.uid ? { uid: v.metadata.uid } : undefined })
+        .catch((e) => {
+          if (!isStatusError(e, 'NotFound') && !isStatusError(e, 'Conflict')) this.log(`preempting ${vns}/${v.metadata.name}: ${(e as Error).message}`);
+        });
+    }
+    this.log(`preempting ${c.victims.length} pod(s) on ${c.nodeName} for ${ns}/${name}`);
   }
 
   private handleBindingFailure(qp: QueuedPodInfo, host: string, err: unknown): void {

@@ -172,6 +172,41 @@ describe('skiff scheduler against a real API server', () => {
     expect(await eventsFor('other-scheduler', 'FailedScheduling')).toEqual([]);
   });
 
+  it('preempts the fewest lower-priority pods for a higher-priority pod and nominates the node', async () => {
+    await addNode('full', { cpu: '2' });
+    startScheduler();
+    const mk = (name: string, priority: number): Pod => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: { priority, containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '1' } } }] },
+    });
+    for (const n of ['low-1', 'low-2']) {
+      await client.pods().create(mk(n, 0), { namespace: 'default' });
+      await waitBound(n);
+    }
+    await client.pods().create(mk('vip', 100), { namespace: 'default' });
+    // Kubelet stand-in: confirm the deletion of whatever the scheduler evicts.
+    const victim = await waitFor(
+      async () => {
+        const list = await client.pods().list({ namespace: 'default' });
+        return list.items.find((p) => p.metadata.name?.startsWith('low-') && p.metadata.deletionTimestamp);
+      },
+      60_000,
+      () => 'a low-priority pod to be preempted',
+    );
+    const nominated = await waitFor(async () => (await client.pods().get('vip', 'default')).status?.nominatedNodeName, 60_000, () => 'nominatedNodeName');
+    expect(nominated).toBe('full');
+    const ev = await waitFor(async () => (await eventsFor(victim.metadata.name!, 'Preempted'))[0], 60_000, () => 'Preempted event');
+    expect(ev.message).toBe('Preempted by default/vip on node full');
+    await client.pods().delete(victim.metadata.name!, { namespace: 'default', gracePeriodSeconds: 0 });
+    expect(await waitBound('vip')).toBe('full');
+    const survivor = victim.metadata.name === 'low-1' ? 'low-2' : 'low-1';
+    const s = await client.pods().get(survivor, 'default');
+    expect(s.metadata.deletionTimestamp).toBeFalsy();
+    expect(s.spec.nodeName).toBe('full');
+  });
+
   it('a pending pod is retried when its node becomes Ready or is uncordoned', async () => {
     await addNode('sleepy', { cpu: '4', ready: 'False' });
     await addNode('cordoned', { cpu: '4', unschedulable: true });
