@@ -34,7 +34,8 @@ export function moreImportantFirst(a: Pod, b: Pod): number {
 
 export function selectVictimsOnNode(fw: Framework, pod: Pod, ni: NodeInfo): { victims: Pod[] } | { status: Status } {
   const prio = priorityOf(pod);
-  const lower = [...ni.pods.values()].filter((p) => priorityOf(p) < prio);
+  const lower: Pod[] = [];
+  for (const p of ni.pods.values()) if (priorityOf(p) < prio) lower.push(p);
   if (lower.length === 0) return { status: unresolvable(NAME, NO_VICTIMS) };
   const sim = ni.clone();
   for (const v of lower) sim.removePod(podKey(v));
