@@ -57,7 +57,7 @@ export class EtcdServer {
       for (let i = 0; i < n; i++) specs.push({ name: `m${i}`, client: await freePort(), peer: await freePort() });
       const cluster = specs.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
       const members = specs.map(
-        (m) => new EtcdServer(bin, mkdtempSync(join(tmpdir(), 'skiff-etcd-')), m.client, m.peer, m.name, cluster, { heartbeat: 50, election: 500 }),
+        (m) => new EtcdServer(bin, mkdtempSync(join(tmpdir(), 'skiff-etcd-')), m.client, m.peer, m.name, cluster, { heartbeat: 100, election: 1000 }),
       );
       try {
         await Promise.all(members.map((m) => m.start()));
