@@ -201,9 +201,16 @@ class Converter {
         const required: string[] = [];
         const descs = isRoot ? OPENAPI_DESCRIPTIONS[owner] ?? {} : {};
         const pm = isRoot ? this.patchMeta.get(owner) ?? {} : {};
+        // A kind's top level is published as Kubernetes does: apiVersion/kind plain strings
+        // (our schemas pin them with literals), and type meta, metadata and spec not required
+        // (`kubectl explain deployment` shows no enum and no "-required-" there).
+        const literal = (f: string) => d.shape?.[f] !== undefined && defOf(unwrap(d.shape[f]!).schema).type === 'literal';
+        const isKind = isRoot && literal('apiVersion') && literal('kind');
         for (const [k, fs] of Object.entries(d.shape ?? {})) {
-          const { optional } = unwrap(fs);
-          let p = this.convert(fs, owner);
+          const { optional: declaredOptional } = unwrap(fs);
+          const typeMeta = isKind && (k === 'apiVersion' || k === 'kind');
+          const optional = declaredOptional || (isKind && (typeMeta || k === 'metadata' || k === 'spec'));
+          let p = typeMeta ? { type: 'string' } : this.convert(fs, owner);
           const desc = descs[k] ?? COMMON_FIELD_DESCRIPTIONS[k];
           const fieldPm = pm[k];
           const ext: JSONSchema = {};

@@ -74,6 +74,17 @@ describe('OpenAPI v3', () => {
     expect(apps.components.schemas['io.k8s.api.apps.v1.DeploymentSpec'].required).toEqual(['selector', 'template']);
   });
 
+  it('publishes a kind\'s apiVersion/kind as plain strings and nothing at its top level as required', () => {
+    const deployment = apps.components.schemas['io.k8s.api.apps.v1.Deployment'];
+    expect(deployment.properties.apiVersion).toMatchObject({ type: 'string' });
+    expect(deployment.properties.apiVersion.enum).toBeUndefined();
+    expect(deployment.properties.kind.enum).toBeUndefined();
+    expect(deployment.properties.apiVersion.description).toContain('APIVersion defines');
+    expect(deployment.required ?? []).toEqual([]);
+    // Other objects keep what they require (an owner reference needs its apiVersion and kind).
+    expect(core.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference'].required).toEqual(expect.arrayContaining(['apiVersion', 'kind', 'name', 'uid']));
+  });
+
   it('carries patch strategies and merge keys', () => {
     const podSpec = core.components.schemas['io.k8s.api.core.v1.PodSpec'].properties;
     expect(podSpec.containers).toMatchObject({ type: 'array', 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge' });

@@ -161,6 +161,10 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     const deeper = await k.ok(['explain', 'deployment.spec.strategy.rollingUpdate.maxSurge']);
     expect(deeper).toMatch(/FIELD:\s+maxSurge\s+<\w+>/);
     expect(deeper).toMatch(/The maximum number of pods that can be scheduled above the desired number/);
+    const top = await k.ok(['explain', 'deployment']);
+    expect(top).toMatch(/^ {2}metadata\t<ObjectMeta>$/m);
+    expect(top).toMatch(/^ {2}spec\t<DeploymentSpec>$/m);
+    expect(top).not.toContain('enum: apps/v1');
     const r = await k.run(['explain', 'deployment.spec.nosuchfield']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/nosuchfield/);
