@@ -114,9 +114,14 @@ export class Watcher {
     this.detach(this);
   }
 
+  /** Events at or below this revision are already reflected in what the client has. */
+  fromRevision = 0;
+
   /** Deliver one event through this watcher's filter, like the kube watch cache. */
   consider(ev: CacheEvent): void {
-    if (this.stopped) return;
+    // A cache behind the client's resourceVersion (another API server's list over shared etcd)
+    // must not replay what the client already has.
+    if (this.stopped || ev.revision <= this.fromRevision) return;
     const nowMatches = this.pred.matches(ev.obj);
     let type: EventType | undefined;
     if (ev.type === 'ADDED') type = nowMatches ? 'ADDED' : undefined;
@@ -246,12 +251,14 @@ export class WatchCache {
         sink.send('ADDED', ev);
       }
       w.lastRevision = this.revision;
+      w.fromRevision = this.revision;
       this.attach(w);
       return w;
     }
     const from = Number(resourceVersion);
     if (!Number.isSafeInteger(from) || from < 0) throw new StatusError({ ...expired().status, code: 400, reason: 'BadRequest', message: `invalid resourceVersion "${resourceVersion}"` });
     w.lastRevision = from;
+    w.fromRevision = from;
     if (from >= this.startRevision) {
       for (let i = 0; i < this.ringSize; i++) {
         const ev = this.ring[(this.ringHead + i) % this.ring.length]!;

@@ -224,7 +224,15 @@ export class Store {
    */
   private async waitForRevision(rv: number): Promise<void> {
     const deadline = Date.now() + 3000;
+    let refreshed = 0;
     while (this.storage.revision < rv) {
+      // A shared store (etcd) may have moved on without this server noticing: a tiny read
+      // brings its view of the current revision up to date.
+      if (Date.now() - refreshed > 250) {
+        refreshed = Date.now();
+        await this.storage.range(this.prefix, { limit: 1, countOnly: true }).catch(() => undefined);
+        if (this.storage.revision >= rv) break;
+      }
       if (Date.now() > deadline) {
         throw new StatusError({
           kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 504, reason: 'Timeout',

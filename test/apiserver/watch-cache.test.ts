@@ -75,4 +75,18 @@ describe('WatchCache', () => {
     await until(() => old.got.length >= 9);
     expect(old.got).toEqual(revs.slice(3).map((r, i) => `ADDED:p${i + 3}@${r}`));
   });
+
+  it('a watch from a resourceVersion the cache has not reached yet skips what came before it', async () => {
+    // Over shared etcd a client may list through another API server, ahead of this cache.
+    storage = await openEmbeddedStorage({});
+    cache = new WatchCache(storage, podInfo);
+    await cache.start();
+    const ahead = storage.revision + 3;
+    const sink = new CollectingSink();
+    cache.watch(SelectionPredicate.parse('Pod', undefined), String(ahead), sink, false);
+    const revs: number[] = [];
+    for (let i = 0; i < 5; i++) revs.push((await put(`q${i}`, {})).revision);
+    await until(() => cache!.revision === revs[4]);
+    expect(sink.got).toEqual(revs.filter((r) => r > ahead).map((r) => `ADDED:q${revs.indexOf(r)}@${r}`));
+  });
 });
