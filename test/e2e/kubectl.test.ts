@@ -433,9 +433,22 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     });
     // Columns appear once: every later line is a row.
     expect(pods.lines().filter((l) => l.startsWith('NAME '))).toHaveLength(1);
+
+    // Scaling down: with --output-watch-events each row names its event, ending in DELETED.
+    const events = k.spawn(['get', 'pods', '-l', 'app=w', '--watch-only', '--output-watch-events']);
+    await until('the watch-only stream to be established', async () => {
+      // --watch-only prints nothing until something changes: touch a pod until a row arrives.
+      await k.ok(['label', 'pods', '-l', 'app=w', `ping=${Date.now()}`, '--overwrite']);
+      return events.lines().some((l) => /^MODIFIED\s+w-/.test(l));
+    }, 60_000, 1000);
+    await k.ok(['scale', 'deployment', 'w', '--replicas=1']);
+    await deploys.waitForLine(/^w\s+1\/1\s+1\s+1\s/);
+    await until('two DELETED events', async () => events.lines().filter((l) => /^DELETED\s+w-/.test(l)).length === 2);
+    expect(events.lines()[0]).toMatch(/^EVENT\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
     expect(deploys.exitCode).toBeNull();
     await deploys.stop();
     await pods.stop();
+    await events.stop();
   });
 
   it('describe pod, deployment, replicaset and node, with events and defaults filled', async () => {
