@@ -93,7 +93,7 @@ export async function startKubelet(server: string, nodeName: string, rootDir: st
   const { proc, match } = await startSkiff(
     ['kubelet', '--server', server, '--node-name', nodeName, '--port', '0', '--root-dir', rootDir, ...extra],
     /ready.*port (\d+)/,
-    { SKIFF_KUBELET_BACKOFF_BASE_MS: '1000', ...env },
+    { SKIFF_KUBELET_BACKOFF_BASE_MS: '1000', SKIFF_KUBELET_DEBUG: '1', ...env },
     60_000,
     wrap,
   );

@@ -1,10 +1,10 @@
 // The process runtime end to end: the real API server and `skiff kubelet` processes, pods
 // created with spec.nodeName set. As root (CI) with namespaces, cgroups and pod networking.
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../api/core.js';
 import type { RestClient } from '../../client/rest.js';
 import {
@@ -81,6 +81,11 @@ beforeAll(async () => {
     hasBusybox = true;
   }
   kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
+});
+
+afterEach((ctx) => {
+  // On failure, show what the kubelet said (sync errors are logged with SKIFF_KUBELET_DEBUG=1).
+  if (ctx.task.result?.state === 'fail') console.error(`kubelet output (tail):\n${kubelet?.output().slice(-4000)}`);
 });
 
 afterAll(async () => {
@@ -407,6 +412,32 @@ describe('process runtime kubelet', () => {
     expect(after.veths).toEqual([]);
     expect(after.cgroups).toEqual([]);
     for (const ns of before.netns) expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(ns);
+  });
+
+  it.skipIf(!isRoot)('recovers after a simulated reboot: containers and netns gone, pod runs again in a new sandbox', async () => {
+    const marker = `${10000 + Math.floor(Math.random() * 80000)}`;
+    await c.pods().create(podManifest('reboot', node, { containers: [{ name: 'r', image: 'host', command: ['sleep', `${marker}7`] }] }));
+    const p1 = await waitPod('reboot', 'Running', running);
+    await kubelet.stop('SIGKILL');
+    // "Reboot": every process of the pod and its network namespace disappear.
+    const sandboxes = hostResources(rootDir, node);
+    for (const id of sandboxes.containers) {
+      const rec = JSON.parse(readFileSync(join(rootDir, 'containers', id, 'container.json'), 'utf8')) as { shimPid?: number };
+      if (rec.shimPid) process.kill(rec.shimPid, 'SIGKILL');
+    }
+    for (const pid of processesWith('sleep', `${marker}7`)) process.kill(pid, 'SIGKILL');
+    for (const ns of sandboxes.netns) execFileSync('ip', ['netns', 'del', ns]);
+    await waitFor('processes gone', () => processesWith('sleep', `${marker}7`).length === 0);
+    kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
+    const p2 = await waitPod('reboot', 'running again', (x) => {
+      const s = x.status?.containerStatuses?.[0];
+      return !!s?.state?.running && s.containerID !== p1.status!.containerStatuses![0]!.containerID;
+    });
+    expect(p2.status?.podIP).toMatch(/^10\.244\./);
+    await waitFor('the pod\'s process again', () => processesWith('sleep', `${marker}7`).length === 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await c.pods().get('reboot', 'default')).status?.containerStatuses?.[0]?.state?.running).toBeDefined();
+    await deleteAndWaitGone('reboot');
   });
 
   it('adopts running containers after kill -9 of the kubelet instead of starting duplicates', async () => {
