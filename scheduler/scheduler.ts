@@ -112,7 +112,11 @@ export class Scheduler {
     this.podInformer.addEventHandler({
       onAdd: (pod) => {
         if (isAssigned(pod)) this.cache.addPod(pod);
-        else if (this.responsibleFor(pod) && !isTerminal(pod)) this.queue.add(pod);
+        else if (this.responsibleFor(pod) && !isTerminal(pod)) {
+          // Nominated by an earlier scheduler (before a restart): keep its room reserved.
+          if (pod.status?.nominatedNodeName) this.nominator.add(pod, pod.status.nominatedNodeName);
+          this.queue.add(pod);
+        }
       },
       onUpdate: (oldPod, newPod) => {
         if (isAssigned(newPod)) {
