@@ -136,6 +136,15 @@ describe.skipIf(!etcd.bin)('etcd backend against a real etcd', () => {
     w.handle.cancel();
   });
 
+  it('a watch from the future waits for its revision', async () => {
+    const s = await open({ prefix: '/future' });
+    const w = collector(s, '/f/', s.revision + 2);
+    for (let i = 0; i < 4; i++) await put(s, '/f/k', String(i));
+    await w.until(() => w.events.length === 2);
+    expect(w.events.map((e) => e.kv.value)).toEqual(['2', '3']);
+    w.handle.cancel();
+  });
+
   it('fails over to the next endpoint when the first one is down', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     const s = await open({ endpoints: [dead, server.url], prefix: '/failover' });
