@@ -7,11 +7,17 @@
 //   watch from a compacted revision surfaces only as "Watcher canceled" (no compact revision),
 //   while its watch manager throws from a stream handler on an unknown watch id.
 // - The JSON gateway (/v3/kv/…, base64) reports compact_revision and needs nothing, but costs
-//   a JSON hop inside etcd and one HTTP/1.1 request per call: ≈ 2.4k puts/s here vs ≈ 4k+ over
-//   gRPC.
+//   a JSON hop inside etcd and one HTTP/1.1 request per call (≈ 2.4k puts/s at 64 in flight
+//   here, where etcd3 did ≈ 1.5–4k on the same loaded machine).
 // gRPC itself is simple framing over HTTP/2 (5-byte prefix: compressed flag + length), and the
-// few messages we need are encoded in etcd-wire.ts. So: zero dependencies, binary speed, one
-// multiplexed connection, and full control of watch resumption and error mapping.
+// few messages we need are encoded in etcd-wire.ts. So: zero dependencies, one multiplexed
+// connection, full control of watch resumption and error mapping, and speed: CAS creates at
+// 64 in flight, alternating rounds on one etcd, ran 1.4–2x etcd3's rate (e.g. 2.6k vs 1.9k/s).
+//
+// Failure handling in one place: calls move to the next endpoint when a connection fails or a
+// member says "no leader"; reads and compaction retry until the deadline, a txn only when it
+// certainly never reached etcd (its outcome is otherwise unknown: the caller gets a 503).
+// HTTP/2 pings detect a frozen member; watches reconnect by themselves (see etcd.ts).
 import http2 from 'node:http2';
 
 /** gRPC status codes etcd uses. */
