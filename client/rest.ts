@@ -357,13 +357,15 @@ export class RestClient {
         if (!(e instanceof ConnectionError)) throw e;
         if (opts.signal?.aborted) throw abortError();
         const canRetry = !e.maybeSent || (retrySafe && (e.code !== 'ETIMEDOUT' || method.toUpperCase() === 'GET'));
-        if (!canRetry || attempt >= retries) throw e;
         if (!e.maybeSent && this.servers.length > 1) {
-          // Fail over: try the next URL; remember it if it answers.
+          // Fail over: try the next URL; remember it if it answers. The request never reached
+          // a server, so this is a first try elsewhere, not a retry: it happens even with
+          // retries 0 (leader election), else such a caller would stay on a dead server forever.
           this.current = (idx + 1) % this.servers.length;
           triedThisRound++;
           if (triedThisRound < this.servers.length) continue;
         }
+        if (!canRetry || attempt >= retries) throw e;
         wait = backoffDelay(attempt, this.baseBackoffMs, this.maxBackoffMs);
       }
       triedThisRound = 0;

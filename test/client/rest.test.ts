@@ -249,6 +249,16 @@ describe('RestClient over HTTP', () => {
     expect(seen.map((s) => s.url)).toEqual(['/a', '/b']);
   });
 
+  it('fails over even with retries 0 (leader election): a refused connection is not a retry', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const { url } = await fake((_req, res) => json(res, 200, { from: 'live' }));
+    const c = client([dead, url]);
+    expect(await c.request('GET', '/a', { retries: 0 })).toEqual({ from: 'live' });
+    expect(c.server).toBe(url);
+    const none = client([`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`]);
+    expect(await none.request('GET', '/x', { retries: 0 }).catch((e) => e)).toBeInstanceOf(ConnectionError);
+  });
+
   it('throws ConnectionError when every server refuses and retries run out', async () => {
     const c = client([`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`], { retries: 2 });
     const err = await c.request('GET', '/x').catch((e) => e);
