@@ -3,7 +3,6 @@
 // loading the full REST client and the zod object model (which together cost more start-up
 // time than the request itself); every other command uses client/rest.ts.
 import http from 'node:http';
-import https from 'node:https';
 import { asStatus, StatusError } from '../../api/errors.js';
 import { KCTL_VERSION } from './version.js';
 
@@ -35,16 +34,27 @@ export function errorFromBody(code: number, body: string): StatusError {
 }
 
 export class ApiHttp {
-  private readonly agent: http.Agent;
-  private readonly mod: typeof http | typeof https;
+  private agent: http.Agent | undefined;
+  private mod: Pick<typeof http, 'get'> | undefined;
 
   constructor(
     readonly server: string,
     private readonly timeoutMs = 30_000,
-  ) {
-    const isHttps = server.startsWith('https:');
-    this.mod = isHttps ? https : http;
-    this.agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  ) {}
+
+  /** node:https (TLS) is loaded only for an https server: it costs start-up time. */
+  private async transport(): Promise<{ mod: Pick<typeof http, 'get'>; agent: http.Agent }> {
+    if (!this.mod || !this.agent) {
+      if (this.server.startsWith('https:')) {
+        const https = await import('node:https');
+        this.mod = https;
+        this.agent = new https.Agent({ keepAlive: true });
+      } else {
+        this.mod = http;
+        this.agent = new http.Agent({ keepAlive: true });
+      }
+    }
+    return { mod: this.mod, agent: this.agent };
   }
 
   private url(path: string, query?: Query): URL {
@@ -54,10 +64,11 @@ export class ApiHttp {
   }
 
   /** GET a response whose body is streamed (watch); rejects with StatusError on non-2xx. */
-  open(path: string, query: Query | undefined, accept: string, signal?: AbortSignal, timeout = true): Promise<http.IncomingMessage> {
+  async open(path: string, query: Query | undefined, accept: string, signal?: AbortSignal, timeout = true): Promise<http.IncomingMessage> {
     const url = this.url(path, query);
+    const { mod, agent } = await this.transport();
     return new Promise((resolve, reject) => {
-      const req = this.mod.get(url, { agent: this.agent, signal, headers: { Accept: accept, 'User-Agent': `kctl/v${KCTL_VERSION}` } }, (res) => {
+      const req = mod.get(url, { agent, signal, headers: { Accept: accept, 'User-Agent': `kctl/v${KCTL_VERSION}` } }, (res) => {
         if (timer) clearTimeout(timer);
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);
@@ -106,6 +117,6 @@ export class ApiHttp {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 }
