@@ -226,8 +226,10 @@ export class RestClient {
     this.baseBackoffMs = opts.baseBackoffMs ?? 200;
     this.maxBackoffMs = opts.maxBackoffMs ?? 10_000;
     const maxSockets = opts.maxSockets ?? 128;
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: 32 });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: 32 });
+    // Keep every socket we may open: with fewer idle slots than maxSockets, a burst of
+    // concurrent requests (a scheduler binding 256 pods) closes and reopens connections.
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
   /** The server URL requests currently go to. */
