@@ -366,6 +366,9 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     const leases = parseTable(await k.ok(['get', 'leases', '-n', 'kube-node-lease']));
     expect(leases.headers).toEqual(['NAME', 'HOLDER', 'AGE']);
     expect(leases.rows.map((r) => [r.NAME, r.HOLDER]).sort()).toEqual([[N1, N1], [N2, N2]]);
+    expect(await k.ok(['get', 'lease', N1, '-n', 'kube-node-lease', '-o', 'yaml'])).toContain(`holderIdentity: ${N1}`);
+    expect(await k.ok(['get', 'namespace', 'default', '-o', 'jsonpath={.status.phase}'])).toBe('Active');
+    expect((await k.ok(['get', 'nodes', '-o', 'name'])).trim().split('\n').sort()).toEqual([`node/${N1}`, `node/${N2}`]);
     const allLeases = parseTable(await k.ok(['get', 'leases', '-A']));
     expect(allLeases.headers).toEqual(['NAMESPACE', 'NAME', 'HOLDER', 'AGE']);
     expect(allLeases.rows.some((r) => r.NAMESPACE === 'kube-system')).toBe(true);
@@ -380,6 +383,11 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect(events.headers).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
     expect(events.rows[0]).toMatchObject({ TYPE: 'Normal', REASON: 'ScalingReplicaSet', OBJECT: 'deployment/ev' });
     expect(events.rows[0]!.MESSAGE).toMatch(/^Scaled up replica set ev-[a-z0-9]+ from 0 to 1$/);
+    const evWide = parseTable(await k.ok(['get', 'events', '-o', 'wide', '--field-selector', 'involvedObject.name=ev']));
+    expect(evWide.headers).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME']);
+    expect(evWide.rows[0]!.COUNT).toBe('1');
+    expect(evWide.rows[0]!.SOURCE).toMatch(/^controller-manager\b/);
+    expect(evWide.rows[0]!.NAME).toMatch(/^ev\./);
     const evAll = parseTable(await k.ok(['get', 'ev', '-A', '--field-selector', 'reason=Scheduled']));
     expect(evAll.headers[0]).toBe('NAMESPACE');
     expect(evAll.rows.some((r) => r.OBJECT.startsWith('pod/ev-'))).toBe(true);
