@@ -40,13 +40,18 @@ export class NodeLifecycleController {
     this.leaseInformer = informers.forKind<Lease>('Lease');
     this.podInformer = informers.pods();
     this.nodeInformer.addEventHandler({
-      onAdd: (n) => this.queue.add(n.metadata.name!),
+      onAdd: (n) => {
+        this.trackReady(n);
+        this.queue.add(n.metadata.name!);
+      },
       onUpdate: (o, n) => {
+        this.trackReady(n);
         this.queue.add(n.metadata.name!);
         // Whether ANY node is Ready decides full disruption for all of them.
         if (readyStatus(o) !== readyStatus(n)) this.enqueueAllNodes();
       },
       onDelete: (n) => {
+        this.readyNodes.delete(n.metadata.name!);
         this.probes.delete(n.metadata.name!);
         this.written.forget('Node', n);
         this.enqueueAllNodes();
@@ -60,6 +65,14 @@ export class NodeLifecycleController {
       if (node && (node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) this.queue.add(p.spec.nodeName!);
     };
     this.podInformer.addEventHandler({ onAdd: onPod, onUpdate: (_o, p) => onPod(p) });
+  }
+
+  /** Names of the nodes whose cached Ready is True: "is any other node Ready?" in O(1) per sync. */
+  private readonly readyNodes = new Set<string>();
+
+  private trackReady(n: Node): void {
+    if (readyStatus(n) === 'True') this.readyNodes.add(n.metadata.name!);
+    else this.readyNodes.delete(n.metadata.name!);
   }
 
   private enqueueAllNodes(): void {
@@ -84,7 +97,7 @@ export class NodeLifecycleController {
       lease: this.leaseInformer.store.get(`${NODE_LEASE_NAMESPACE}/${name}`),
       pods: this.podInformer.store.byIndex('nodeName', name),
       probe: this.probes.get(name),
-      anyOtherNodeReady: this.nodeInformer.store.list().some((n) => n.metadata.name !== name && readyStatus(n) === 'True'),
+      anyOtherNodeReady: this.readyNodes.size > (this.readyNodes.has(name) ? 1 : 0),
       nowMs,
       gracePeriodMs: this.gracePeriodMs,
     });
