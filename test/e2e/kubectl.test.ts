@@ -575,6 +575,26 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect((await livePods('ro')).every((p) => p.spec.containers[0].image === 'registry.example/ro:1')).toBe(true);
   });
 
+  it('rollout status fails on a deployment past its progress deadline; describe shows why the pod waits', async () => {
+    const stuck = deployment('stuck', { replicas: 1 })
+      .replace('  replicas: 1\n', '  replicas: 1\n  progressDeadlineSeconds: 3\n')
+      .replace('      containers:\n', '      nodeSelector:\n        no-such-label: "true"\n      containers:\n');
+    await k.ok(['apply', '-f', k.file('stuck.yaml', stuck)]);
+    const r = await k.run(['rollout', 'status', 'deployment/stuck', '--timeout=120s'], { requestTimeout: false });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: deployment "stuck" exceeded its progress deadline');
+    const d = await k.ok(['describe', 'deployment', 'stuck']);
+    expect(d).toMatch(/^\s+Progressing\s+False\s+ProgressDeadlineExceeded$/m);
+    const pod = parseTable(await k.ok(['get', 'pods', '-l', 'app=stuck'])).rows[0]!;
+    expect(pod.STATUS).toBe('Pending');
+    const described = await until('a FailedScheduling event on the stuck pod', async () => {
+      const out = await k.ok(['describe', 'pod', pod.NAME]);
+      return /Warning\s+FailedScheduling\s+\S+\s+default-scheduler\s+0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector/.test(out) ? out : undefined;
+    });
+    expect(described).toMatch(/^Node-Selectors:\s+no-such-label=true$/m);
+    await k.ok(['delete', 'deployment', 'stuck']);
+  });
+
   it('rollout undo --to-revision, pause, resume and restart', async () => {
     await k.ok(['apply', '-f', k.file('rr.yaml', deployment('rr', { replicas: 2, image: 'registry.example/rr:1' }))]);
     await rolledOut('rr', 2);
