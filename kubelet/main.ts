@@ -87,7 +87,10 @@ async function choosePodCidr(flag: string | undefined, rootDir: string, client: 
   } catch (err) {
     if (!isStatusError(err, 'NotFound')) throw err;
   }
-  cidr ??= pickFreePodCidr();
+  if (!cidr) {
+    const nodes = await client.nodes().listAll();
+    cidr = pickFreePodCidr(nodes.items.flatMap((n) => n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])));
+  }
   writeFileSync(file, cidr);
   return cidr;
 }

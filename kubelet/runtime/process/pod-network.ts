@@ -47,10 +47,20 @@ export function allocateIp(c: Cidr, used: Set<string>): string {
   throw new Error(`pod CIDR ${intToIp(c.base)}/${c.prefix} is exhausted`);
 }
 
-/** Pick 10.244.N.0/24 whose gateway no interface on this machine already holds. */
-export function pickFreePodCidr(): string {
+/**
+ * Pick 10.244.N.0/24 whose gateway no interface on this machine already holds and that no
+ * other Node has been given (`inUse`: the podCIDRs of the cluster's Nodes).
+ */
+export function pickFreePodCidr(inUse: Iterable<string> = []): string {
   const taken = new Set<string>();
   for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) taken.add(a.address);
+  for (const cidr of inUse) {
+    try {
+      taken.add(gatewayOf(parseCidr(cidr)));
+    } catch {
+      /* not IPv4 */
+    }
+  }
   const start = 1 + Math.floor(Math.random() * 250);
   for (let k = 0; k < 250; k++) {
     const n = ((start + k) % 250) + 1;

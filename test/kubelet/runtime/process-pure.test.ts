@@ -1,8 +1,9 @@
+import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { cpuQuotaMicros, parseOomKills } from '../../../kubelet/runtime/process/cgroups.js';
 import { tailLines } from '../../../kubelet/runtime/process/container-logs.js';
 import { imageDirName, normalizeImageName, pullHint } from '../../../kubelet/runtime/process/image-store.js';
-import { allocateIp, gatewayOf, parseCidr } from '../../../kubelet/runtime/process/pod-network.js';
+import { allocateIp, gatewayOf, parseCidr, pickFreePodCidr } from '../../../kubelet/runtime/process/pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv } from '../../../kubelet/runtime/process/shim.js';
 
 describe('process runtime, pure parts', () => {
@@ -50,6 +51,13 @@ describe('process runtime, pure parts', () => {
     expect(allocateIp(tiny, new Set())).toBe('10.9.9.10');
     expect(() => allocateIp(tiny, new Set(['10.9.9.10']))).toThrow(/exhausted/);
     expect(() => parseCidr('10.0.0.0')).toThrow();
+  });
+
+  it('picks a pod CIDR no other node uses', () => {
+    const local = new Set(Object.values(networkInterfaces()).flatMap((a) => (a ?? []).map((x) => x.address)));
+    const free = Array.from({ length: 250 }, (_, i) => i + 1).find((n) => !local.has(`10.244.${n}.1`))!;
+    const used = Array.from({ length: 250 }, (_, i) => `10.244.${i + 1}.0/24`).filter((c) => c !== `10.244.${free}.0/24`);
+    expect(pickFreePodCidr(used)).toBe(`10.244.${free}.0/24`);
   });
 
   it('names images like docker does and tells how to import a missing one', () => {
