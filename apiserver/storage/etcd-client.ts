@@ -172,7 +172,13 @@ export class EtcdConnection {
     if (cur && !cur.closed && !cur.destroyed) return { session: cur, connected: this.connectedSessions.has(cur) };
     const url = this.endpoints[this.next]!;
     this.next = (this.next + 1) % this.endpoints.length;
-    const s = http2.connect(url, { settings: { initialWindowSize: WINDOW } });
+    const s = http2.connect(url, {
+      settings: { initialWindowSize: WINDOW },
+      // Defensive: node assumes 100 concurrent streams until etcd's SETTINGS arrive (etcd allows
+      // far more), and big lists need more than the default 10 MB session memory.
+      peerMaxConcurrentStreams: 10_000,
+      maxSessionMemory: 256,
+    });
     this.session = s;
     s.on('connect', () => {
       this.connectedSessions.add(s);

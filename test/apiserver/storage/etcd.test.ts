@@ -145,6 +145,19 @@ describe.skipIf(!etcd.bin)('etcd backend against a real etcd', () => {
     w.handle.cancel();
   });
 
+  it('serves a burst of 1,000 concurrent calls, also on a fresh connection, and 300 concurrent watches', async () => {
+    const s = await open({ prefix: '/burst' });
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => s.txn([{ key: `/k${i}`, modRevision: 0 }], [{ type: 'put', key: `/k${i}`, value: String(i) }])));
+    (s as unknown as { rotateEndpoint(): void }).rotateEndpoint(); // drop the connection: the burst opens a new one
+    const got = await Promise.all(Array.from({ length: 1000 }, (_, i) => s.get(`/k${i}`)));
+    expect(got.map((kv) => kv!.value)).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)));
+    const from = s.revision;
+    const ws = Array.from({ length: 300 }, () => collector(s, '/', from));
+    await put(s, '/last', 'x');
+    for (const w of ws) await w.until(() => w.events.length === 1);
+    for (const w of ws) w.handle.cancel();
+  });
+
   it('fails over to the next endpoint when the first one is down', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     const s = await open({ endpoints: [dead, server.url], prefix: '/failover' });
