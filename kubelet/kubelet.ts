@@ -1,5 +1,5 @@
-// The kubelet for one node: pod workers (one serialized sync loop per pod), the PLEG-style
-// relist that notices containers changing, probes, graceful termination and status.
+// The kubelet for one node: the pod sync (run by pod-workers.ts, one serialized loop per pod),
+// the PLEG-style relist that notices containers changing, probes, graceful termination and status.
 //
 // Every sync is level-triggered: read the pod (informer) and what the runtime reports
 // (labels), plan with computePodActions, act, then compute and write the status if it
@@ -15,6 +15,7 @@ import type { RestClient } from '../client/rest.js';
 import { CrashLoopBackoff } from './backoff.js';
 import { resolveCommand, resolveEnv } from './container-env.js';
 import { buildView, containerNameOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
+import { PodWorkers } from './pod-workers.js';
 import { ProbeManager } from './prober.js';
 import {
   ImagePullError,
@@ -55,10 +56,6 @@ interface PodEntry {
   pod: Pod;
   /** Gone from the API (force-deleted, or deleted while we were away). */
   removed: boolean;
-  syncing: boolean;
-  again: boolean;
-  retryTimer?: NodeJS.Timeout;
-  retryAtMs?: number;
   /** Waiting reasons from failed pulls / creates, kept until the container starts. */
   errors: Record<string, { reason: string; message: string; retryAtMs: number }>;
   terminating?: Promise<void>;
@@ -82,6 +79,7 @@ export class Kubelet {
   private readonly backoff: CrashLoopBackoff;
   private readonly pullBackoff: CrashLoopBackoff;
   private readonly prober: ProbeManager;
+  private readonly workers: PodWorkers;
   private relistTimer?: NodeJS.Timeout;
   private readonly signatures = new Map<string, string>();
   private stopped = false;
@@ -95,6 +93,13 @@ export class Kubelet {
     this.runtime = o.runtime;
     this.backoff = new CrashLoopBackoff(o.backoffBaseMs ?? 10_000, o.backoffMaxMs ?? 300_000);
     this.pullBackoff = new CrashLoopBackoff(o.backoffBaseMs ?? 10_000, o.backoffMaxMs ?? 300_000);
+    this.workers = new PodWorkers(
+      async (uid) => {
+        const e = this.pods.get(uid);
+        if (e) await this.syncPod(e);
+      },
+      (uid, err) => this.note(`sync ${uid}: ${err instanceof Error ? err.stack ?? err.message : err}`),
+    );
     this.prober = new ProbeManager(o.runtime, {
       onChange: (uid) => this.trigger(uid),
       onFailure: (uid, container, _kind, message) => {
@@ -126,7 +131,7 @@ export class Kubelet {
   stop(): void {
     this.stopped = true;
     if (this.relistTimer) clearTimeout(this.relistTimer);
-    for (const e of this.pods.values()) if (e.retryTimer) clearTimeout(e.retryTimer);
+    this.workers.stop();
     this.prober.stop();
   }
 
@@ -143,7 +148,7 @@ export class Kubelet {
     if (!uid || pod.spec.nodeName !== this.nodeName) return;
     const e = this.pods.get(uid);
     if (e) e.pod = pod;
-    else this.pods.set(uid, { uid, pod, removed: false, syncing: false, again: false, errors: {} });
+    else this.pods.set(uid, { uid, pod, removed: false, errors: {} });
     this.trigger(uid);
   }
 
@@ -166,36 +171,11 @@ export class Kubelet {
   }
 
   trigger(uid: string): void {
-    const e = this.pods.get(uid);
-    if (!e || this.stopped) return;
-    if (e.syncing) {
-      e.again = true;
-      return;
-    }
-    e.syncing = true;
-    void (async () => {
-      do {
-        e.again = false;
-        try {
-          await this.syncPod(e);
-        } catch (err) {
-          this.note(`sync ${podKey(e.pod)}: ${err instanceof Error ? err.stack ?? err.message : err}`);
-          this.retryAt(e, Date.now() + 1000);
-        }
-      } while (e.again && !this.stopped && this.pods.has(uid));
-      e.syncing = false;
-    })();
+    if (this.pods.has(uid)) this.workers.trigger(uid);
   }
 
   private retryAt(e: PodEntry, atMs: number): void {
-    if (e.retryTimer && e.retryAtMs !== undefined && e.retryAtMs <= atMs) return;
-    if (e.retryTimer) clearTimeout(e.retryTimer);
-    e.retryAtMs = atMs;
-    e.retryTimer = setTimeout(() => {
-      e.retryTimer = undefined;
-      e.retryAtMs = undefined;
-      this.trigger(e.uid);
-    }, Math.max(0, atMs - Date.now()));
+    this.workers.retryAt(e.uid, atMs);
   }
 
   /** PLEG: relist the runtime and wake the workers of pods whose containers changed. */
@@ -496,7 +476,7 @@ export class Kubelet {
   }
 
   private async forgetPod(e: PodEntry, graceSeconds: number): Promise<void> {
-    if (e.retryTimer) clearTimeout(e.retryTimer);
+    this.workers.forget(e.uid);
     this.prober.removePod(e.uid);
     await this.removePodResources(e.uid, graceSeconds);
     this.backoff.forgetPrefix(`${e.uid}/`);
