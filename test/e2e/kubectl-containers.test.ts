@@ -60,7 +60,11 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up: logs and exec (
     await until('all five lines of a', async () => (await k.ok(['logs', 'two', '-c', 'a'])).includes('a line 5'));
     expect(await k.ok(['logs', 'two', '-c', 'a'])).toBe('a line 1\na line 2\na line 3\na line 4\na line 5\n');
     expect(await k.ok(['logs', 'two', '-c', 'a', '--tail=2'])).toBe('a line 4\na line 5\n');
-    expect(await k.ok(['logs', 'pod/two', '--container=b', '--tail=-1'])).toMatch(/^b says hello\nb tick 1\n/);
+    const b = await until('b ticking', async () => {
+      const out = await k.ok(['logs', 'pod/two', '--container=b', '--tail=-1']);
+      return out.includes('b tick 1\n') ? out : undefined;
+    });
+    expect(b).toMatch(/^b says hello\nb tick 1\n/);
     const r = await k.run(['logs', 'two', '--tail=1']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('a line 5\n');
