@@ -388,9 +388,12 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect(evWide.rows[0]!.COUNT).toBe('1');
     expect(evWide.rows[0]!.SOURCE).toMatch(/^controller-manager\b/);
     expect(evWide.rows[0]!.NAME).toMatch(/^ev\./);
-    const evAll = parseTable(await k.ok(['get', 'ev', '-A', '--field-selector', 'reason=Scheduled']));
+    const evAll = await until('the scheduler\'s event for the ev pod', async () => {
+      const t = parseTable(await k.ok(['get', 'ev', '-A', '--field-selector', 'reason=Scheduled']));
+      return t.rows.some((r) => r.OBJECT.startsWith('pod/ev-')) ? t : undefined;
+    });
     expect(evAll.headers[0]).toBe('NAMESPACE');
-    expect(evAll.rows.some((r) => r.OBJECT.startsWith('pod/ev-'))).toBe(true);
+    expect(evAll.rows.find((r) => r.OBJECT.startsWith('pod/ev-'))!.NAMESPACE).toBe('default');
   });
 
   it('get of a missing object says NotFound and exits 1', async () => {
