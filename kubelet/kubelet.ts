@@ -72,6 +72,13 @@ export function gracePeriodSeconds(pod: Pod): number {
   return pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
 }
 
+/** When activeDeadlineSeconds runs out (counted from status.startTime), if the pod has one. */
+export function activeDeadline(pod: Pod): number | undefined {
+  const d = pod.spec.activeDeadlineSeconds;
+  const start = pod.status?.startTime;
+  return d === undefined || !start ? undefined : Date.parse(start) + d * 1000;
+}
+
 export class Kubelet {
   readonly nodeName: string;
   readonly runtime: Runtime;
@@ -224,6 +231,11 @@ export class Kubelet {
     }
 
     const now = Date.now();
+    const deadlineMs = activeDeadline(pod);
+    if (deadlineMs !== undefined) {
+      if (now >= deadlineMs) return this.failPod(e, view, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+      this.retryAt(e, deadlineMs);
+    }
     const actions = computePodActions({
       pod,
       view,
@@ -273,6 +285,18 @@ export class Kubelet {
     for (const [n, w] of Object.entries(e.errors)) waiting[n] = { reason: w.reason, message: w.message };
     for (const [n, w] of Object.entries(actions.waiting)) waiting[n] = { reason: w.reason, message: w.message };
     await this.writeStatus(e, view, waiting);
+  }
+
+  /** The kubelet ends the pod itself: stop everything, phase Failed with a reason. */
+  private async failPod(e: PodEntry, view: PodRuntimeView, reason: string, message: string): Promise<void> {
+    const pod = e.pod;
+    const running = view.containers.filter((c) => c.state === 'running');
+    for (const c of running) this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${containerNameOf(c)}`);
+    this.o.recorder.event(pod, 'Warning', reason, message);
+    this.prober.removePod(e.uid);
+    await Promise.all(running.map((c) => this.runtime.stopContainer(c.id, gracePeriodSeconds(pod))));
+    if (view.sandbox?.state === 'ready') await this.runtime.stopPodSandbox(view.sandbox.id);
+    await this.writeStatus(e, await this.view(e.uid), {}, { reason, message });
   }
 
   private async createSandbox(pod: Pod): Promise<SandboxStatus> {
@@ -414,9 +438,15 @@ export class Kubelet {
     };
   }
 
-  private async writeStatus(e: PodEntry, view: PodRuntimeView, waiting: Record<string, { reason: string; message: string }> = {}): Promise<void> {
+  private async writeStatus(
+    e: PodEntry,
+    view: PodRuntimeView,
+    waiting: Record<string, { reason: string; message: string }> = {},
+    failed?: { reason: string; message: string },
+  ): Promise<void> {
     const pod = e.pod;
     const status = computePodStatus({
+      failed,
       pod,
       view,
       hostIP: this.o.hostIP,
@@ -437,6 +467,7 @@ export class Kubelet {
       if (fresh.metadata.uid !== e.uid) return;
       e.pod = fresh;
       const again = computePodStatus({
+        failed,
         pod: fresh,
         view,
         hostIP: this.o.hostIP,

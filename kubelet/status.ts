@@ -18,6 +18,8 @@ export interface StatusInput {
   /** "skiff" or "docker": the scheme of containerID. */
   runtimeName: string;
   nowIso: string;
+  /** The kubelet failed the pod itself (activeDeadlineSeconds): phase Failed with this reason. */
+  failed?: { reason: string; message: string };
 }
 
 function terminatedOf(c: ContainerStatus, runtimeName: string): ContainerState {
@@ -133,7 +135,8 @@ export function computePodStatus(input: StatusInput): PodStatus {
 
   let phase = podPhase(pod, initStatuses, statuses);
   // Terminal phases are final (a Succeeded pod never runs again).
-  if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
+  if (input.failed) phase = 'Failed';
+  else if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
   else if ((phase === 'Succeeded' || phase === 'Failed') && !podFinished(pod, byName)) phase = 'Running';
 
   const terminal = phase === 'Succeeded' || phase === 'Failed';
@@ -151,8 +154,10 @@ export function computePodStatus(input: StatusInput): PodStatus {
   ];
 
   const podIP = view.sandbox?.ip ?? (view.sandbox ? input.hostIP : old.podIP);
+  const reason = input.failed ?? (terminal && old.reason ? { reason: old.reason, message: old.message ?? '' } : undefined);
   const status: PodStatus = {
     phase,
+    ...(reason ? { reason: reason.reason, message: reason.message } : {}),
     conditions,
     hostIP: input.hostIP,
     hostIPs: [{ ip: input.hostIP }],

@@ -71,6 +71,17 @@ describe('fake runtime, many nodes in one process', () => {
     });
   });
 
+  it('fails a pod that outlives activeDeadlineSeconds (DeadlineExceeded)', async () => {
+    await c.pods().create(podManifest('deadline', `${prefix}3`, { activeDeadlineSeconds: 2, containers: [{ name: 'c', image: 'x' }] }));
+    const p = await waitFor('Failed', async () => {
+      const x = await get('deadline');
+      return x.status?.phase === 'Failed' ? x : undefined;
+    });
+    expect(p.status).toMatchObject({ reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+    expect(p.status?.containerStatuses?.[0]?.state?.terminated).toBeDefined();
+    await c.pods().delete('deadline', { namespace: 'default' });
+  });
+
   it('ignores pods bound to nodes it does not simulate', async () => {
     await c.pods().create(podManifest('elsewhere', 'some-other-node', { containers: [{ name: 'c', image: 'x' }] }));
     await new Promise((r) => setTimeout(r, 1500));

@@ -157,6 +157,13 @@ describe('computePodStatus', () => {
     expect(second).toEqual(first);
   });
 
+  it('reports a pod the kubelet failed (activeDeadlineSeconds) and keeps the reason once terminal', () => {
+    const failed = computePodStatus({ ...base, failed: { reason: 'DeadlineExceeded', message: 'too long' }, pod: mkPod(), view: buildView([sandbox], [inst('app', 0, 'exited', { exitCode: 137 })]) });
+    expect(failed).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'too long' });
+    const later = computePodStatus({ ...base, pod: { ...mkPod(), status: failed }, view: buildView([sandbox], [inst('app', 0, 'exited', { exitCode: 137 })]) });
+    expect(later).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
+  });
+
   it('getPhase counts waiting-after-termination as stopped', () => {
     const pod = mkPod({ restartPolicy: 'Always' });
     expect(podPhase(pod, [], [{ name: 'a', ready: false, restartCount: 1, image: '', imageID: '', state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1 } } }])).toBe('Running');
