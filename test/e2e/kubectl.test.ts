@@ -189,6 +189,17 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect(d.spec.replicas).toBe(2);
     expect(d.spec.template.spec.containers[0].env).toEqual([{ name: 'B', value: '3' }]);
     expect((await k.ok(['apply', '-f', f])).trim()).toBe('deployment.apps/capply unchanged');
+
+    // A container added, then removed from the file: kubectl patches it away by its name.
+    const sidecar = '      - name: sidecar\n        image: registry.example/sidecar:1\n';
+    k.file('capply.yaml', deployment('capply', { replicas: 2, env: { B: '3' } }).replace('      containers:\n', `      containers:\n${sidecar}`));
+    expect((await k.ok(['apply', '-f', f])).trim()).toBe('deployment.apps/capply configured');
+    expect((await k.json(['get', 'deployment', 'capply'])).spec.template.spec.containers.map((c: any) => c.name)).toEqual(['sidecar', 'main']);
+    k.file('capply.yaml', deployment('capply', { replicas: 2, env: { B: '3' } }));
+    expect((await k.ok(['apply', '-f', f])).trim()).toBe('deployment.apps/capply configured');
+    d = await k.json(['get', 'deployment', 'capply']);
+    expect(d.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['main']);
+    expect(d.spec.template.spec.containers[0].env).toEqual([{ name: 'B', value: '3' }]);
     await rolledOut('capply', 2);
   });
 
