@@ -222,6 +222,14 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     const owner = (m: string) => d.metadata.managedFields.find((x: any) => x.manager === m && x.operation === 'Apply');
     expect(owner('other').fieldsV1['f:spec']['f:replicas']).toBeDefined();
     expect(owner('kubectl').fieldsV1['f:spec']['f:replicas']).toBeUndefined();
+
+    // A field the manager stops applying (and nobody else owns) is removed.
+    await k.ok(['apply', '--server-side', '-f', k.file('ssa.yaml', deployment('ssa', { replicas: 1, labels: { tier: 'web' } }).replace(/ {2}replicas: 1\n/, ''))]);
+    expect((await k.json(['get', 'deployment', 'ssa'])).metadata.labels).toEqual({ app: 'ssa', tier: 'web' });
+    await k.ok(['apply', '--server-side', '-f', k.file('ssa.yaml', deployment('ssa', { replicas: 1 }).replace(/ {2}replicas: 1\n/, ''))]);
+    d = await k.json(['get', 'deployment', 'ssa']);
+    expect(d.metadata.labels).toEqual({ app: 'ssa' });
+    expect(d.spec.replicas).toBe(3);
     await rolledOut('ssa', 3);
   });
 
