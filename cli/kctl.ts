@@ -28,7 +28,7 @@ const COMMANDS: Record<string, Loader> = {
   'api-resources': async () => (await import('./kctl/cluster-info.js')).apiResources,
 };
 
-const DISCOVERY_COMMANDS = new Set(['get', 'events']);
+const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info']);
 
 const USAGE = `kctl controls a Skiff (or any Kubernetes-API) cluster, like kubectl.
 
@@ -99,8 +99,8 @@ async function run(): Promise<number> {
     import('./kctl/resource-args.js'),
   ]);
   // get/events resolve kinds through the server's discovery (and start faster for it);
-  // every other command uses the built-in resource table.
-  if (!DISCOVERY_COMMANDS.has(name)) await resourceArgs.useBuiltInCatalog();
+  // version/cluster-info name no kinds; every other command uses the built-in resource table.
+  if (!NO_BUILTIN_CATALOG.has(name)) await resourceArgs.useBuiltInCatalog();
   let server: string | undefined;
   try {
     const flags = parseFlags(rest, command.options);
