@@ -1,6 +1,5 @@
 // `kctl cluster-info`, `kctl version` (client and server, from GET /version) and
 // `kctl api-resources` (the resource table: names, short names, scope, kind).
-import { RESOURCES, apiVersionOf } from '../../api/resources.js';
 import type { Command } from './command.js';
 import { connect, KCTL_VERSION } from './connection.js';
 import { UsageError } from './errors.js';
@@ -68,6 +67,7 @@ export const apiResources: Command = {
     output: { type: 'string', short: 'o', help: 'name: only the resource names' },
   },
   async run(flags, io) {
+    const { RESOURCES, apiVersionOf } = await import('../../api/resources.js');
     const ns = flags.string('namespaced');
     const rows = RESOURCES.filter((r) => ns === undefined || String(r.namespaced) === ns);
     if (flags.string('output') === 'name') {
