@@ -4,10 +4,12 @@
 // cluster expects, and the rules live in one place.
 import type { ResourceInfo } from '../api/resources.js';
 import { apiVersionOf } from '../api/resources.js';
-import type { KubeObject, LabelSelector } from '../api/meta.js';
+import type { KubeObject } from '../api/meta.js';
 import type { Pod, Node, Event, Namespace, ContainerStatus } from '../api/core.js';
 import type { Deployment, ReplicaSet } from '../api/apps.js';
 import type { Lease } from '../api/coordination.js';
+import { age, humanDuration } from '../api/duration.js';
+import { formatLabelSelector } from '../api/labels.js';
 
 export interface TableColumnDefinition {
   name: string;
@@ -60,49 +62,6 @@ const nameColumn = col<KubeObject>('Name', (o) => o.metadata.name ?? '', {
 const ageColumn = col<KubeObject>('Age', (o, now) => age(o.metadata.creationTimestamp, now), {
   description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
 });
-
-/** Kubernetes' duration.HumanDuration: "45s", "2m3s", "15m", "5h10m", "3d4h", "2y30d". */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const days = Math.floor(hours / 24) % 365;
-    return days === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${days}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
-}
-
-function age(timestamp: string | null | undefined, now: number): string {
-  if (!timestamp) return '<unknown>';
-  return humanDuration(now - Date.parse(timestamp));
-}
-
-/** metav1.FormatLabelSelector: "app=web,tier in (a,b)", "<none>" for empty. */
-export function formatLabelSelector(sel: LabelSelector | undefined): string {
-  if (!sel) return '<none>';
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) parts.push(`${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    switch (e.operator) {
-      case 'In': parts.push(`${e.key} in (${values})`); break;
-      case 'NotIn': parts.push(`${e.key} notin (${values})`); break;
-      case 'Exists': parts.push(e.key); break;
-      case 'DoesNotExist': parts.push(`!${e.key}`); break;
-    }
-  }
-  return parts.length ? parts.join(',') : '<none>';
-}
 
 // ---- pods ----
 

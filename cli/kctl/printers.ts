@@ -4,6 +4,7 @@
 // The columns themselves live on the server (one place); kctl only lays them out.
 import yaml from 'js-yaml';
 import type { KubeObject } from '../../api/meta.js';
+import { age, humanDuration } from '../../api/duration.js';
 import { evaluateTemplate } from './jsonpath.js';
 import { UsageError } from './errors.js';
 import { apiVersionOfInfo, kindName, type ResourceInfo } from './resource-args.js';
@@ -101,33 +102,6 @@ export function renderTable(table: Table, opts: TablePrintOptions = {}, widths: 
   return formatColumns(opts.noHeaders ? rows : [header, ...rows], widths);
 }
 
-/** kubectl's duration.HumanDuration: 45s, 3m20s, 12m, 5h3m, 2d4h, 400d, 2y10d. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.floor(hours / 24) % 365;
-    return dy === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${dy}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
-}
-
-/** Age of a timestamp as kubectl prints it; `<unknown>` without one. */
-export function age(timestamp: string | null | undefined, nowMs = Date.now()): string {
-  if (!timestamp) return '<unknown>';
-  const t = Date.parse(timestamp);
-  return Number.isNaN(t) ? '<unknown>' : humanDuration(nowMs - t);
-}
 
 /** A NAME/AGE Table built client-side, for a server that answered plain JSON. */
 export function tableFromObjects(objects: KubeObject[], nowMs = Date.now()): Table {
@@ -228,3 +202,5 @@ export function tabwrite(text: string, padding = 2): string {
   format(0, lines.length, 0);
   return lines.map((cells, li) => cells.map((c, ci) => (ci < cells.length - 1 ? c.padEnd(widths[li]![ci]!) : c)).join('').trimEnd()).join('\n');
 }
+
+export { age, humanDuration };

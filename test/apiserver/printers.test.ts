@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { columnsFor, formatLabelSelector, humanDuration, podStatusReason, toTable, wantsTable } from '../../apiserver/printers.js';
+import { columnsFor, podStatusReason, toTable, wantsTable } from '../../apiserver/printers.js';
+import { humanDuration } from '../../api/duration.js';
+import { formatLabelSelector } from '../../api/labels.js';
 import { resourceByKind } from '../../api/resources.js';
 import type { Pod } from '../../api/core.js';
 
