@@ -246,13 +246,15 @@ export class Kubelet {
     });
 
     for (const s of view.staleSandboxes) await this.runtime.removePodSandbox(s.id);
-    for (const k of actions.kill) {
-      const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === k.name);
-      const probeGrace = k.reason === 'Unhealthy' ? (spec?.livenessProbe?.terminationGracePeriodSeconds ?? spec?.startupProbe?.terminationGracePeriodSeconds) : undefined;
-      this.o.recorder.event(pod, 'Normal', 'Killing', k.reason === 'Unhealthy' ? k.message.replace(/^Container /, `Container ${k.name} `) : k.reason === 'SpecChanged' ? k.message : `Stopping container ${k.name}`);
-      this.prober.remove(k.id);
-      await this.runtime.stopContainer(k.id, probeGrace ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
-    }
+    await Promise.all(
+      actions.kill.map((k) => {
+        const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === k.name);
+        const probeGrace = k.reason === 'Unhealthy' ? (spec?.livenessProbe?.terminationGracePeriodSeconds ?? spec?.startupProbe?.terminationGracePeriodSeconds) : undefined;
+        this.o.recorder.event(pod, 'Normal', 'Killing', k.reason === 'Unhealthy' ? k.message.replace(/^Container /, `Container ${k.name} `) : k.reason === 'SpecChanged' ? k.message : `Stopping container ${k.name}`);
+        this.prober.remove(k.id);
+        return this.runtime.stopContainer(k.id, probeGrace ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
+      }),
+    );
     for (const id of actions.remove) await this.runtime.removeContainer(id);
 
     let sandbox = view.sandbox;

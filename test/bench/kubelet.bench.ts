@@ -58,7 +58,7 @@ describe('kubelet', () => {
         const p = ev.object as Pod;
         const name = p.metadata.name!;
         if (p.status?.phase === 'Running' && created.has(name) && !latency.has(name)) latency.set(name, performance.now() - created.get(name)!);
-        if (latency.size === PODS) break;
+        if (latency.size === PODS + 20) break;
       }
     })();
     for (let i = 0; i < PODS; i++) {
@@ -68,14 +68,27 @@ describe('kubelet', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     await waitFor('all pods Running', () => latency.size === PODS, 300_000, 50);
+    // Then one at a time (each created once the previous one runs): the path without queueing.
+    const SEQ = 20;
+    const seq: number[] = [];
+    for (let i = 0; i < SEQ; i++) {
+      const name = `s-${i}`;
+      created.set(name, performance.now());
+      await c.pods().create(podManifest(name, node, { containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'exec sleep 1000'] }] }));
+      await waitFor(`${name} Running`, () => latency.has(name), 60_000, 5);
+      seq.push(latency.get(name)!);
+    }
     watch.close();
     await watching.catch(() => undefined);
+    const sq = summarize(seq);
     const raw = summarize(await rawSpawnMs(PODS));
-    const s = summarize([...latency.values()]);
+    const s = summarize([...latency.entries()].filter(([n]) => n.startsWith('b-')).map(([, v]) => v));
     report(`kubelet pod startup (${PODS} pods, process runtime${process.getuid?.() === 0 ? ', namespaces + cgroups + pod netns' : ', plain processes'}, 20 creates/s, load avg ${loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} cores)`, [
       { measure: 'create → Running via watch, p50 (ms)', value: fmt(s.p50), baseline: `${fmt(raw.p50)} (raw spawn p50)`, goal: '≤ 100' },
       { measure: 'create → Running via watch, p99 (ms)', value: fmt(s.p99), baseline: `${fmt(raw.p99)} (raw spawn p99)`, goal: '≤ 500 (k8s SLO 5000)' },
       { measure: 'max (ms)', value: fmt(s.max), baseline: fmt(raw.max) },
+      { measure: 'one at a time, p50 (ms)', value: fmt(sq.p50), baseline: `${fmt(raw.p50)} (raw spawn p50)`, goal: '≤ 100' },
+      { measure: 'one at a time, max of 20 (ms)', value: fmt(sq.max) },
     ]);
     await c.pods().deleteCollection({ namespace: 'default' }).catch(() => undefined);
     c.close();
