@@ -15,6 +15,18 @@ export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true);
 }
 
+/**
+ * The cache key of the owner an object's controllerRef names, if that owner (of `kind`, in
+ * the object's namespace) is in the cache with the same uid — a recreated owner of the same
+ * name is not the owner (resolveControllerRef in Kubernetes' controllers).
+ */
+export function resolveControllerRef(obj: KubeObject, kind: string, lookup: (key: string) => KubeObject | undefined): string | undefined {
+  const ref = controllerRefOf(obj);
+  if (!ref || ref.kind !== kind) return undefined;
+  const key = `${obj.metadata.namespace}/${ref.name}`;
+  return lookup(key)?.metadata.uid === ref.uid ? key : undefined;
+}
+
 /** The controller ownerReference a controller sets on what it creates or adopts. */
 export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
   return {

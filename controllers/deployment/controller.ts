@@ -8,7 +8,7 @@ import type { Deployment, ReplicaSet } from '../../api/apps.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
-import { controllerRefOf, newControllerRef, planClaims, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import { controllerRefOf, newControllerRef, resolveControllerRef, planClaims, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
 import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
@@ -48,11 +48,7 @@ export class DeploymentController {
   }
 
   private ownerKey(rs: ReplicaSet): string | undefined {
-    const ref = controllerRefOf(rs);
-    if (!ref || ref.kind !== 'Deployment') return undefined;
-    const key = `${rs.metadata.namespace}/${ref.name}`;
-    const d = this.dInformer.store.get(key);
-    return d && d.metadata.uid === ref.uid ? key : undefined;
+    return resolveControllerRef(rs, 'Deployment', (key) => this.dInformer.store.get(key));
   }
 
   private enqueueForReplicaSet(rs: ReplicaSet): void {

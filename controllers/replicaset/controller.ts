@@ -6,7 +6,7 @@ import type { ReplicaSet } from '../../api/apps.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
-import { controllerRefOf, newControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import { controllerRefOf, newControllerRef, resolveControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
 import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
@@ -37,11 +37,7 @@ export class ReplicaSetController {
 
   /** The ReplicaSet a controllerRef names, if it is in our cache with that uid. */
   private ownerKey(pod: Pod): string | undefined {
-    const ref = controllerRefOf(pod);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const key = `${pod.metadata.namespace}/${ref.name}`;
-    const rs = this.rsInformer.store.get(key);
-    return rs && rs.metadata.uid === ref.uid ? key : undefined;
+    return resolveControllerRef(pod, 'ReplicaSet', (key) => this.rsInformer.store.get(key));
   }
 
   /** An orphan may be adopted by any ReplicaSet whose selector matches it. */
