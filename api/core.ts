@@ -1,4 +1,4 @@
-// core/v1: Namespace, Pod, Node, Event, Binding.
+// core/v1: Namespace, Pod, Node, Event, Binding, Service.
 import { z } from 'zod';
 import {
   conditionSchema,
@@ -365,3 +365,60 @@ export const Event = z.object({
   reportingInstance: z.string().optional(),
 });
 export type Event = z.infer<typeof Event>;
+
+// ---- Service ----
+// A stable virtual IP (spec.clusterIP, allocated by the API server) and ports in front of
+// the pods its selector matches. Skiff stores and allocates Services as kube-apiserver does;
+// it has no service proxy yet, so nothing routes traffic to a ClusterIP or NodePort.
+
+export const ServicePort = z.object({
+  name: z.string().optional(),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+  appProtocol: z.string().optional(),
+  port: z.number().int(),
+  targetPort: IntOrString.optional(),
+  nodePort: z.number().int().optional(),
+});
+export type ServicePort = z.infer<typeof ServicePort>;
+
+export const ServiceSpec = z.object({
+  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']).optional(),
+  selector: StringMap.optional(),
+  ports: z.array(ServicePort).optional(),
+  clusterIP: z.string().optional(),
+  clusterIPs: z.array(z.string()).optional(),
+  sessionAffinity: z.enum(['None', 'ClientIP']).optional(),
+  sessionAffinityConfig: z.object({ clientIP: z.object({ timeoutSeconds: z.number().int().optional() }).optional() }).optional(),
+  externalName: z.string().optional(),
+  externalIPs: z.array(z.string()).optional(),
+  externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+  internalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+  ipFamilies: z.array(z.enum(['IPv4', 'IPv6'])).optional(),
+  ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
+  loadBalancerIP: z.string().optional(),
+  loadBalancerSourceRanges: z.array(z.string()).optional(),
+  allocateLoadBalancerNodePorts: z.boolean().optional(),
+  healthCheckNodePort: z.number().int().optional(),
+  publishNotReadyAddresses: z.boolean().optional(),
+});
+export type ServiceSpec = z.infer<typeof ServiceSpec>;
+
+export const LoadBalancerIngress = z.object({
+  ip: z.string().optional(),
+  hostname: z.string().optional(),
+  ipMode: z.string().optional(),
+  ports: z.array(z.object({ port: z.number().int(), protocol: z.string().optional(), error: z.string().optional() })).optional(),
+});
+
+export const ServiceStatus = z.object({
+  loadBalancer: z.object({ ingress: z.array(LoadBalancerIngress).optional() }).optional(),
+  conditions: z.array(conditionSchema(z.string())).optional(),
+});
+
+export const Service = z.object({
+  ...typeMeta('v1', 'Service'),
+  metadata: ObjectMeta,
+  spec: ServiceSpec.optional(),
+  status: ServiceStatus.optional(),
+});
+export type Service = z.infer<typeof Service>;

@@ -38,10 +38,46 @@ export function applyDefaults<T>(kind: string, obj: T): T {
     case 'Event':
       defaultEvent(o);
       break;
+    case 'Service':
+      defaultService(o);
+      break;
     case 'Lease':
       break;
   }
   return obj;
+}
+
+// ---- Service ----
+
+/**
+ * SetDefaults_Service plus what the registry fills before allocation: type ClusterIP,
+ * sessionAffinity None, each port TCP with targetPort = port, single-stack IPv4 and
+ * internalTrafficPolicy Cluster (not for ExternalName, which has no IPs), and
+ * externalTrafficPolicy Cluster for the types that have node ports.
+ */
+function defaultService(svc: Obj): void {
+  if (!isObj(svc.spec)) svc.spec = {};
+  const spec = svc.spec;
+  setIfAbsent(spec, 'type', 'ClusterIP');
+  setIfAbsent(spec, 'sessionAffinity', 'None');
+  if (Array.isArray(spec.ports)) {
+    for (const p of spec.ports) {
+      if (!isObj(p)) continue;
+      setIfAbsent(p, 'protocol', 'TCP');
+      if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+    }
+  }
+  if (spec.type !== 'ExternalName') {
+    setIfAbsent(spec, 'internalTrafficPolicy', 'Cluster');
+    // A headless service without a selector has no family to infer; kube-apiserver still
+    // records IPv4 on a single-stack IPv4 cluster.
+    if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) spec.ipFamilies = ['IPv4'];
+    setIfAbsent(spec, 'ipFamilyPolicy', 'SingleStack');
+  }
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') setIfAbsent(spec, 'externalTrafficPolicy', 'Cluster');
+  if (spec.type === 'LoadBalancer') setIfAbsent(spec, 'allocateLoadBalancerNodePorts', true);
+  if (spec.clusterIP && !Array.isArray(spec.clusterIPs)) spec.clusterIPs = [spec.clusterIP];
+  if (!isObj(svc.status)) svc.status = { loadBalancer: {} };
 }
 
 // ---- Pod ----

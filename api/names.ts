@@ -36,6 +36,19 @@ export function isDNS1123Label(value: string): string[] {
   return errs;
 }
 
+const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const dns1035LabelRe = new RegExp(`^${DNS1035_LABEL_FMT}$`);
+
+/** RFC 1035 label (starts with a letter): Service names, which become DNS names. */
+export function isDNS1035Label(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (!dns1035LabelRe.test(value)) {
+    errs.push(regexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character", DNS1035_LABEL_FMT, 'my-name', 'abc-123'));
+  }
+  return errs;
+}
+
 /** RFC 1123 subdomain: most object names. */
 export function isDNS1123Subdomain(value: string): string[] {
   const errs: string[] = [];

@@ -2,7 +2,7 @@
 // the API server routes and advertises in discovery, the client builds paths from, and kctl
 // resolves short names against. One row per resource; nothing else hard-codes these facts.
 import type { z } from 'zod';
-import { Binding, Event, Namespace, Node, Pod } from './core.js';
+import { Binding, Event, Namespace, Node, Pod, Service } from './core.js';
 import { Deployment, ReplicaSet } from './apps.js';
 import { Lease } from './coordination.js';
 
@@ -42,6 +42,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   {
     group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event',
     namespaced: true, shortNames: ['ev'], categories: [], subresources: [], hasStatus: false, schema: Event,
+  },
+  {
+    group: '', version: 'v1', kind: 'Service', plural: 'services', singular: 'service',
+    namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], hasStatus: true, schema: Service,
   },
   {
     group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset',

@@ -10,7 +10,7 @@
 import type { z } from 'zod';
 import { badRequest, type FieldError, type StatusError } from './errors.js';
 import { fromLabelSelector, LabelSelectorParseError } from './labels.js';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 import { compareQuantities, parseQuantity, QuantityParseError } from './quantity.js';
 import { resourceByKind } from './resources.js';
 import { deepEqual } from './patch/merge.js';
@@ -138,6 +138,7 @@ export type NameValidator = (name: string, prefix: boolean) => string[];
 export const validateSubdomainName: NameValidator = (name, prefix) => isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
 /** DNS-1123 label names (namespaces). */
 export const validateLabelName: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
+export const validateServiceName: NameValidator = (name, prefix) => isDNS1035Label(prefix ? maskTrailingDash(name) : name);
 
 function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? name.slice(0, -2) + 'a' : name;
@@ -608,6 +609,91 @@ function validateReplicaSetSpec(spec: unknown, field = 'spec'): FieldError[] {
   return errs;
 }
 
+// ---- Service ----
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** A dotted-quad IPv4 address without leading zeros (Skiff's service network is IPv4 only). */
+export function isIPv4(s: unknown): s is string {
+  return typeof s === 'string' && IPV4_RE.test(s);
+}
+
+/**
+ * ValidateService's spec rules: ports 1–65535 with unique names (required once there are
+ * several) and unique port+protocol, a targetPort that is a port number or an IANA name,
+ * nodePorts only where the type has them, ExternalName with a DNS name and no cluster IP,
+ * a clusterIP that is "None", empty or an IPv4 address (headless only for ClusterIP).
+ * The node-port range and whether an IP is free are the allocator's to check.
+ */
+export function validateServiceSpec(spec: unknown, field = 'spec'): FieldError[] {
+  if (!isObj(spec)) return [fieldErr.required(field)];
+  const errs: FieldError[] = [];
+  const type = spec.type ?? 'ClusterIP';
+  const ports: unknown[] = Array.isArray(spec.ports) ? spec.ports : [];
+  const headless = spec.clusterIP === 'None';
+  if (ports.length === 0 && type !== 'ExternalName' && !headless) errs.push(fieldErr.required(`${field}.ports`));
+  const names = new Set<string>();
+  const keys = new Set<string>();
+  ports.forEach((p, i) => {
+    const pf = `${field}.ports[${i}]`;
+    if (!isObj(p)) return;
+    if (ports.length > 1 && !p.name) errs.push(fieldErr.required(`${pf}.name`));
+    if (typeof p.name === 'string' && p.name) {
+      for (const m of isDNS1123Label(p.name)) errs.push(fieldErr.invalid(`${pf}.name`, p.name, m));
+      if (names.has(p.name)) errs.push(fieldErr.duplicate(`${pf}.name`, p.name));
+      names.add(p.name);
+    }
+    if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535)) errs.push(fieldErr.invalid(`${pf}.port`, p.port, 'must be between 1 and 65535, inclusive'));
+    const key = `${p.port}/${p.protocol ?? 'TCP'}`;
+    if (keys.has(key)) errs.push(fieldErr.duplicate(pf, { port: p.port, protocol: p.protocol ?? 'TCP' }));
+    keys.add(key);
+    const tp = p.targetPort;
+    if (typeof tp === 'number' && (tp < 1 || tp > 65535)) errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, 'must be between 1 and 65535, inclusive'));
+    if (typeof tp === 'string' && !/^\d+$/.test(tp) && (tp.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(tp) || !/[a-z]/.test(tp) || tp.includes('--'))) {
+      errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), at least one letter, no more than 15 characters'));
+    }
+    if (p.nodePort !== undefined && p.nodePort !== 0) {
+      if (type !== 'NodePort' && type !== 'LoadBalancer') errs.push(fieldErr.forbidden(`${pf}.nodePort`, 'may not be used when `type` is \'' + type + '\''));
+      else if (typeof p.nodePort === 'number' && (p.nodePort < 1 || p.nodePort > 65535)) errs.push(fieldErr.invalid(`${pf}.nodePort`, p.nodePort, 'must be between 1 and 65535, inclusive'));
+    }
+  });
+  const ip = spec.clusterIP;
+  if (type === 'ExternalName') {
+    if (ip) errs.push(fieldErr.forbidden(`${field}.clusterIP`, 'may not be set for ExternalName services'));
+    if (!spec.externalName) errs.push(fieldErr.required(`${field}.externalName`));
+    else for (const m of isDNS1123Subdomain(String(spec.externalName).replace(/\.$/, ''))) errs.push(fieldErr.invalid(`${field}.externalName`, spec.externalName, m));
+  } else {
+    if (spec.externalName) errs.push(fieldErr.forbidden(`${field}.externalName`, `may only be set when \`type\` is 'ExternalName'`));
+    if (ip !== undefined && ip !== '' && ip !== 'None' && !isIPv4(ip)) errs.push(fieldErr.invalid(`${field}.clusterIP`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+    if (headless && type !== 'ClusterIP') errs.push(fieldErr.invalid(`${field}.clusterIP`, ip, `may not be set to 'None' for ${type} services`));
+    if (Array.isArray(spec.clusterIPs) && ip && spec.clusterIPs.length && spec.clusterIPs[0] !== ip) {
+      errs.push(fieldErr.invalid(`${field}.clusterIPs`, spec.clusterIPs, 'must match `clusterIP` when set'));
+    }
+  }
+  if (isObj(spec.selector)) {
+    for (const [k, v] of Object.entries(spec.selector)) {
+      for (const m of isQualifiedName(k)) errs.push(fieldErr.invalid(`${field}.selector`, k, m));
+      if (typeof v === 'string') for (const m of isValidLabelValue(v)) errs.push(fieldErr.invalid(`${field}.selector`, v, m));
+    }
+  }
+  return errs;
+}
+
+/**
+ * ValidateServiceUpdate: a cluster IP, once allocated, stays — except that a service moving
+ * to or from ExternalName gains or drops it, and "None" (headless) never changes.
+ */
+export function validateServiceSpecUpdate(spec: Obj, old: Obj, field = 'spec'): FieldError[] {
+  const errs: FieldError[] = [];
+  const toExternal = spec.type === 'ExternalName';
+  const fromExternal = old.type === 'ExternalName';
+  if (toExternal || fromExternal) return errs;
+  const oldIP = old.clusterIP ?? '';
+  const newIP = spec.clusterIP ?? '';
+  if (oldIP !== newIP && !(newIP === '' && oldIP !== 'None')) errs.push(fieldErr.invalid(`${field}.clusterIP`, newIP, 'field is immutable'));
+  return errs;
+}
+
 // ---- the entry point ----
 
 /** Is `kind` cluster-scoped or namespaced (from the resource table; Scale and unknowns: namespaced)? */
@@ -624,7 +710,7 @@ export function validate(kind: string, obj: unknown, old?: unknown): FieldError[
   const info = resourceByKind(kind);
   const typeErrs = info ? schemaErrors(info.schema, obj) : [];
   const errs: FieldError[] = [];
-  const nameFn = kind === 'Namespace' ? validateLabelName : validateSubdomainName;
+  const nameFn = kind === 'Namespace' ? validateLabelName : kind === 'Service' ? validateServiceName : validateSubdomainName;
   errs.push(...validateObjectMeta(obj.metadata, { namespaced: isNamespaced(kind), nameFn }));
   switch (kind) {
     case 'Pod':
@@ -682,6 +768,9 @@ export function validate(kind: string, obj: unknown, old?: unknown): FieldError[
     case 'Scale':
       if (isObj(obj.spec)) nonNegative(errs, 'spec.replicas', obj.spec.replicas);
       break;
+    case 'Service':
+      errs.push(...validateServiceSpec(obj.spec));
+      break;
   }
   if (isObj(old)) errs.push(...validateUpdate(kind, obj, old));
   // A field with a type error gets that one error, not also the semantic ones after it.
@@ -702,6 +791,9 @@ function validateUpdate(kind: string, obj: Obj, old: Obj): FieldError[] {
       if (isObj(obj.spec) && isObj(old.spec) && !deepEqual(obj.spec.selector, old.spec.selector)) {
         errs.push(fieldErr.invalid('spec.selector', obj.spec.selector ?? null, 'field is immutable'));
       }
+      break;
+    case 'Service':
+      if (isObj(obj.spec) && isObj(old.spec)) errs.push(...validateServiceSpecUpdate(obj.spec, old.spec));
       break;
   }
   return errs;

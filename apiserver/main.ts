@@ -21,7 +21,9 @@ Flags:
   --default-not-ready-toleration-seconds N    tolerationSeconds of the not-ready:NoExecute toleration
                                               added to every pod on create (default 300)
   --default-unreachable-toleration-seconds N  likewise for unreachable:NoExecute (default 300): how
-                                              long pods stay on a lost node before eviction`;
+                                              long pods stay on a lost node before eviction
+  --service-cluster-ip-range CIDR  IPv4 range Service cluster IPs come from (default 10.96.0.0/12)
+  --service-node-port-range A-B    ports NodePort Services get (default 30000-32767)`;
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -37,6 +39,8 @@ export async function main(argv: string[]): Promise<void> {
       'max-mutating-requests-inflight': { type: 'string', default: '400' },
       'default-not-ready-toleration-seconds': { type: 'string', default: '300' },
       'default-unreachable-toleration-seconds': { type: 'string', default: '300' },
+      'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12' },
+      'service-node-port-range': { type: 'string', default: '30000-32767' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -69,6 +73,8 @@ export async function main(argv: string[]): Promise<void> {
     compactionIntervalMs: Number(values['compaction-interval']) * 1000,
     maxReadonlyInFlight: Number(values['max-requests-inflight']),
     maxMutatingInFlight: Number(values['max-mutating-requests-inflight']),
+    serviceClusterIPRange: values['service-cluster-ip-range'],
+    serviceNodePortRange: values['service-node-port-range'],
   });
   const { url } = await server.listen(port, values['bind-address']);
   console.log(`skiff apiserver listening on ${url}`);

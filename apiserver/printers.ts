@@ -5,7 +5,7 @@
 import type { ResourceInfo } from '../api/resources.js';
 import { apiVersionOf } from '../api/resources.js';
 import type { KubeObject } from '../api/meta.js';
-import type { Pod, Node, Event, Namespace, ContainerStatus } from '../api/core.js';
+import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core.js';
 import type { Deployment, ReplicaSet } from '../api/apps.js';
 import type { Lease } from '../api/coordination.js';
 import { age, humanDuration } from '../api/duration.js';
@@ -233,7 +233,48 @@ const leaseColumns: Column<Lease>[] = [
   ageColumn as Column<Lease>,
 ];
 
+// ---- services (kubectl's printService) ----
+
+/** EXTERNAL-IP: externalIPs, a LoadBalancer's ingress (or <pending>), an ExternalName's name. */
+export function serviceExternalIP(svc: Service): string {
+  const spec = svc.spec ?? {};
+  const external = spec.externalIPs ?? [];
+  switch (spec.type ?? 'ClusterIP') {
+    case 'ExternalName':
+      return spec.externalName ?? '<none>';
+    case 'LoadBalancer': {
+      const ingress = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter(Boolean);
+      const all = [...ingress, ...external];
+      return all.length ? all.join(',') : '<pending>';
+    }
+    default:
+      return external.length ? external.join(',') : '<none>';
+  }
+}
+
+/** PORT(S): `80/TCP`, `443:30080/TCP`, comma-joined; `<none>` without ports. */
+export function servicePorts(svc: Service): string {
+  const ports = svc.spec?.ports ?? [];
+  if (!ports.length) return '<none>';
+  return ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`)).join(',');
+}
+
+const serviceColumns: Column<Service>[] = [
+  nameColumn as Column<Service>,
+  col<Service>('Type', (s) => s.spec?.type ?? 'ClusterIP', { description: 'The type of the service.' }),
+  col<Service>('Cluster-IP', (s) => s.spec?.clusterIP || '<none>', { description: 'The cluster IP of the service.' }),
+  col<Service>('External-IP', serviceExternalIP, { description: 'The external IPs of the service.' }),
+  col<Service>('Port(s)', servicePorts, { description: 'The ports of the service.' }),
+  ageColumn as Column<Service>,
+  col<Service>('Selector', (s) => {
+    const sel = s.spec?.selector ?? {};
+    const keys = Object.keys(sel).sort();
+    return keys.length ? keys.map((k) => `${k}=${sel[k]}`).join(',') : '<none>';
+  }, { ...wide, description: 'Route service traffic to pods with label keys and values matching this selector.' }),
+];
+
 const COLUMNS: Record<string, Column<never>[]> = {
+  Service: serviceColumns,
   Pod: podColumns,
   Deployment: deploymentColumns,
   ReplicaSet: replicaSetColumns,

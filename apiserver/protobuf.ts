@@ -3,7 +3,8 @@
 // has no JSON fallback on 415, so `kubectl drain` (DELETE pods with DeleteOptions) and
 // `kubectl create namespace` (POST a Namespace) only work if the server reads them.
 // Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only
-// (DeleteOptions, Namespace, and the Deployment `kubectl create deployment` writes) and
+// (DeleteOptions, Namespace, the Deployment `kubectl create deployment` writes and the
+// Service `kubectl create service` writes) and
 // rejects any other protobuf body with 415 rather than guess.
 //
 // Go's generated marshallers write every non-pointer field, zero or not (an empty
@@ -22,7 +23,7 @@ import { badRequest, unsupportedMediaType } from '../api/errors.js';
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 
 /** 'int'/'bool': pointer fields (zero is a value); 'int0'/'bool0': plain ones (zero is unset). */
-type FieldType = 'string' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | MessageSpec | { map: true } | { repeated: 'string' } | { repeated: MessageSpec };
+type FieldType = 'string' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | 'intOrString' | MessageSpec | { map: true } | { repeated: 'string' } | { repeated: MessageSpec };
 interface MessageSpec { [field: number]: [name: string, type: FieldType] }
 
 const TYPE_META: MessageSpec = { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] };
@@ -70,12 +71,32 @@ const DEPLOYMENT: MessageSpec = {
   3: ['status', 'skip'],
 };
 
+// What `kubectl create service clusterip|nodeport|loadbalancer|externalname` writes
+// (k8s.io/api/core/v1/generated.proto: Service, ServiceSpec, ServicePort).
+const SERVICE_PORT: MessageSpec = {
+  1: ['name', 'string'], 2: ['protocol', 'string'], 3: ['port', 'int0'], 4: ['targetPort', 'intOrString'],
+  5: ['nodePort', 'int0'], 6: ['appProtocol', 'string'],
+};
+const SERVICE: MessageSpec = {
+  1: ['metadata', OBJECT_META],
+  2: ['spec', {
+    1: ['ports', { repeated: SERVICE_PORT }], 2: ['selector', { map: true }], 3: ['clusterIP', 'string'], 4: ['type', 'string'],
+    5: ['externalIPs', { repeated: 'string' }], 7: ['sessionAffinity', 'string'], 8: ['loadBalancerIP', 'string'],
+    9: ['loadBalancerSourceRanges', { repeated: 'string' }], 10: ['externalName', 'string'], 11: ['externalTrafficPolicy', 'string'],
+    12: ['healthCheckNodePort', 'int0'], 13: ['publishNotReadyAddresses', 'bool0'], 17: ['ipFamilyPolicy', 'string'],
+    18: ['clusterIPs', { repeated: 'string' }], 19: ['ipFamilies', { repeated: 'string' }], 20: ['allocateLoadBalancerNodePorts', 'bool'],
+    22: ['internalTrafficPolicy', 'string'],
+  }],
+  3: ['status', 'skip'],
+};
+
 /** Kinds whose protobuf bodies are understood, by "apiVersion/kind". */
 const KINDS: Record<string, MessageSpec> = {
   'v1/DeleteOptions': DELETE_OPTIONS,
   'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': NAMESPACE,
   'apps/v1/Deployment': DEPLOYMENT,
+  'v1/Service': SERVICE,
 };
 
 class Reader {
@@ -131,6 +152,11 @@ function decodeMessage(buf: Buffer, spec: MessageSpec, raw?: { bytes?: Buffer })
     } else if (type === 'bool' || type === 'bool0') {
       const v = r.varint() !== 0n;
       if (v || type === 'bool') out[name] = v;
+    } else if (type === 'intOrString') {
+      // intstr.IntOrString { type=1 (0 int, 1 string), intVal=2, strVal=3 }; zero = unset.
+      const v = decodeMessage(r.bytes(), { 1: ['type', 'int'], 2: ['intVal', 'int'], 3: ['strVal', 'string'] });
+      if (v.type === 1) { if (v.strVal) out[name] = v.strVal; }
+      else if (v.intVal) out[name] = v.intVal;
     } else if (type === 'string') {
       const v = r.bytes().toString('utf8');
       if (v !== '') out[name] = v;

@@ -34,6 +34,10 @@ export interface ApiServerOptions {
   watchCacheCapacity?: number;
   /** Unwritten bytes after which a watcher is closed as hopelessly slow (default 64 MiB). */
   watchMaxBacklogBytes?: number;
+  /** The service CIDR cluster IPs come from (default 10.96.0.0/12). */
+  serviceClusterIPRange?: string;
+  /** Node ports for NodePort services (default 30000-32767). */
+  serviceNodePortRange?: string;
 }
 
 export interface ApiServer {
@@ -58,6 +62,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     // Only the embedded store delivers watch events in the commit's own tick.
     storage instanceof EmbeddedStorage,
+    { serviceClusterIPRange: opts.serviceClusterIPRange, serviceNodePortRange: opts.serviceNodePortRange },
   );
   const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });
   const rest = new RestHandler({ registry, inFlight, metrics });
@@ -179,6 +184,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         });
       });
       const addr = server.address() as AddressInfo;
+      await registry.ensureKubernetesService(addr.port);
       const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       return { port: addr.port, url: `http://${h}:${addr.port}` };
     },

@@ -90,6 +90,8 @@ export const PATCH_META: Record<string, PatchMeta> = {
   }),
   Namespace: struct({ metadata: OBJECT_META, status: struct({ conditions: CONDITIONS }) }),
   Event: struct({ metadata: OBJECT_META }),
+  // patchMergeKey "port" as in core/v1 types.go (server-side apply keys by port+protocol).
+  Service: struct({ metadata: OBJECT_META, spec: struct({ ports: listByKey('port') }), status: struct({ conditions: CONDITIONS }) }),
   Lease: struct({ metadata: OBJECT_META }),
   Scale: struct({ metadata: OBJECT_META }),
   PodTemplateSpec: POD_TEMPLATE,

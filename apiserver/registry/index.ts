@@ -14,6 +14,7 @@ import { eventStrategy } from './events.js';
 import { replicaSetStrategy } from './replicasets.js';
 import { deploymentStrategy } from './deployments.js';
 import { leaseStrategy } from './leases.js';
+import { createServiceStrategy, kubernetesService, type ServiceAllocationOptions } from './services.js';
 
 const STRATEGIES: Record<string, Strategy> = {
   Pod: podStrategy,
@@ -29,7 +30,11 @@ export class Registry {
   private readonly stores = new Map<ResourceInfo, Store>();
   readonly caches: WatchCache[] = [];
 
-  constructor(readonly storage: Storage, cacheOptions: WatchCacheOptions = {}, consistentCache = false) {
+  private readonly services: ReturnType<typeof createServiceStrategy>;
+
+  constructor(readonly storage: Storage, cacheOptions: WatchCacheOptions = {}, consistentCache = false, serviceOptions: ServiceAllocationOptions = {}) {
+    this.services = createServiceStrategy(serviceOptions);
+    const strategies: Record<string, Strategy> = { ...STRATEGIES, Service: this.services };
     const nsInfo = RESOURCES.find((r) => r.kind === 'Namespace')!;
     // Like kube-apiserver's NamespaceLifecycle admission: ask the namespaces' watch cache
     // first (no read, no parse), and storage only for a namespace the cache has not seen yet.
@@ -45,7 +50,7 @@ export class Registry {
       const cache = new WatchCache(storage, info, cacheOptions);
       this.caches.push(cache);
       if (info === nsInfo) nsCache = cache;
-      this.stores.set(info, new Store(storage, info, STRATEGIES[info.kind] ?? {}, namespaceLookup, cache, consistentCache));
+      this.stores.set(info, new Store(storage, info, strategies[info.kind] ?? {}, namespaceLookup, cache, consistentCache));
     }
   }
 
@@ -66,6 +71,33 @@ export class Registry {
     for (const name of BUILTIN_NAMESPACES) {
       try {
         await namespaces.create(undefined, { metadata: { name } });
+      } catch (e) {
+        if (!isStatusError(e, 'AlreadyExists')) throw e;
+      }
+    }
+  }
+
+  /**
+   * The `kubernetes` Service in `default`, pointing at this API server's port (kube-apiserver's
+   * bootstrap controller): created if missing, its port updated if the server moved.
+   */
+  async ensureKubernetesService(apiServerPort: number): Promise<void> {
+    const services = this.byKind('Service');
+    const want = kubernetesService(this.services.range, apiServerPort);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const cur = await services.get('default', 'kubernetes') as unknown as typeof want;
+        const port = cur.spec?.ports?.find((p) => p.name === 'https');
+        if (port?.targetPort === apiServerPort && port.port === 443) return;
+        await services.update('default', 'kubernetes', { ...cur, spec: { ...cur.spec, ports: want.spec!.ports } });
+        return;
+      } catch (e) {
+        if (isStatusError(e, 'Conflict')) continue;
+        if (!isStatusError(e, 'NotFound')) throw e;
+      }
+      try {
+        await services.create('default', want);
+        return;
       } catch (e) {
         if (!isStatusError(e, 'AlreadyExists')) throw e;
       }

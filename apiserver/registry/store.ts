@@ -263,6 +263,7 @@ export class Store {
     this.validate(obj, [...validateObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
     if (opts.fieldManager) recordUpdate(this.info.kind, this.apiVersion, obj, undefined, opts.fieldManager);
     if (this.info.namespaced) await this.checkNamespace(namespace!);
+    if (this.strategy.allocate) return this.createWithClaims(namespace, obj, !(body as KubeObject).metadata?.name && !!meta.generateName, opts);
     if (opts.dryRun) return obj;
     for (let attempt = 0; ; attempt++) {
       const key = this.key(namespace, meta.name!);
@@ -275,6 +276,38 @@ export class Store {
       if (body && (body as KubeObject).metadata?.name || !meta.generateName || attempt >= 8) throw alreadyExists(this.gr, meta.name!);
       meta.name = meta.generateName + generateSuffix();
     }
+  }
+
+  /**
+   * Create for kinds whose objects hold other keys (Services: cluster IP, node ports): each
+   * attempt allocates on a fresh copy, then one transaction puts the object and its claims,
+   * every key guarded by "does not exist". A claim lost to a concurrent create is avoided
+   * on the next attempt (a value the client asked for is then a 422 from allocate).
+   */
+  private async createWithClaims(namespace: string | undefined, obj: KubeObject, generatedName: boolean, opts: WriteOptions): Promise<KubeObject> {
+    const taken = new Set<string>();
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const next = clone(obj);
+      await this.strategy.allocate!(next, undefined, this.storage, taken);
+      if (opts.dryRun) return next;
+      const key = this.key(namespace, next.metadata.name!);
+      const claims = this.strategy.claims?.(next) ?? [];
+      const r = await this.storage.txn(
+        [{ key, modRevision: 0 }, ...claims.map((c) => ({ key: c.key, modRevision: 0 }))],
+        [{ type: 'put', key, value: encode(next) }, ...claims.map((c) => ({ type: 'put' as const, key: c.key, value: c.value }))],
+      );
+      if (r.succeeded) {
+        next.metadata.resourceVersion = String(r.results[0]!.modRevision);
+        return next;
+      }
+      if (r.current[0]) {
+        // A generated name that collided gets another suffix; a chosen one is a 409.
+        if (!generatedName || attempt >= 8) throw alreadyExists(this.gr, next.metadata.name!);
+        obj.metadata.name = obj.metadata.generateName + generateSuffix();
+      }
+      claims.forEach((c, i) => { if (r.current[i + 1]) taken.add(c.key); });
+    }
+    throw conflict(this.gr, obj.metadata.name!, 'too many concurrent writes; please try again');
   }
 
   private async checkNamespace(namespace: string): Promise<void> {
@@ -340,22 +373,34 @@ export class Store {
   ): Promise<{ obj: KubeObject; deleted: boolean }> {
     const key = this.key(namespace, name);
     let kv: KeyValue | undefined = await this.storage.get(key);
+    const taken = new Set<string>();
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
       if (!kv) throw notFound(this.gr, name);
       const current = decode(kv);
       const next = tryUpdate(current);
+      const remove = this.shouldDeleteOnUpdate(next);
+      if (this.strategy.allocate && !remove) await this.strategy.allocate(next, current, this.storage, taken);
       const value = encode(next);
       if (value === kv.value) return { obj: current, deleted: false };
-      const remove = this.shouldDeleteOnUpdate(next);
       if (opts.dryRun) return { obj: next, deleted: remove };
+      // Claims (Service IPs, node ports) the new state takes or lets go, in the same transaction.
+      const had = this.strategy.claims?.(current) ?? [];
+      const has = remove ? [] : this.strategy.claims?.(next) ?? [];
+      const added = has.filter((c) => !had.some((h) => h.key === c.key));
+      const released = had.filter((h) => !has.some((c) => c.key === h.key));
       const r = await this.storage.txn(
-        [{ key, modRevision: kv.modRevision }],
-        remove ? [{ type: 'delete', key }] : [{ type: 'put', key, value }],
+        [{ key, modRevision: kv.modRevision }, ...added.map((c) => ({ key: c.key, modRevision: 0 }))],
+        [
+          remove ? { type: 'delete', key } : { type: 'put', key, value },
+          ...added.map((c) => ({ type: 'put' as const, key: c.key, value: c.value })),
+          ...released.map((c) => ({ type: 'delete' as const, key: c.key })),
+        ],
       );
       if (r.succeeded) {
         next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
         return { obj: next, deleted: remove };
       }
+      added.forEach((c, i) => { if (r.current[i + 1]) taken.add(c.key); });
       kv = r.current[0];
     }
     throw conflict(this.gr, name, 'too many concurrent writes; please try again');
@@ -606,7 +651,9 @@ export class Store {
         continue;
       }
       if (opts.dryRun) return { obj: this.deletedAnswer(current), deleted: true };
-      const r = await this.storage.txn([{ key, modRevision: kv.modRevision }], [{ type: 'delete', key }]);
+      // The object's claims (a Service's cluster IP and node ports) go with it.
+      const released = (this.strategy.claims?.(current) ?? []).map((c) => ({ type: 'delete' as const, key: c.key }));
+      const r = await this.storage.txn([{ key, modRevision: kv.modRevision }], [{ type: 'delete', key }, ...released]);
       if (r.succeeded) {
         current.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
         return { obj: this.deletedAnswer(current), deleted: true };
