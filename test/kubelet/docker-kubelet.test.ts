@@ -69,17 +69,22 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await kubelet?.stop();
-  c?.close();
-  await api?.proc.stop();
-  if (dockerd) {
+  let leftovers: unknown[] = [];
+  try {
+    if (kubelet && (kubelet.child.exitCode !== null || kubelet.child.signalCode !== null) && api && dockerd) {
+      kubelet = await startKubelet(api.url, node, rootDir, ['--runtime', 'docker', '--docker-socket', dockerd.socket, '--stop-pods-on-exit']).catch(() => kubelet);
+    }
+    await kubelet?.stop();
     // Nothing of ours may be left in the daemon once the kubelet stopped its pods.
-    const all = JSON.parse((await dockerRequest(dockerd.socket, 'GET', '/containers/json?all=1')).body) as unknown[];
-    await dockerd.stop();
-    expect(all).toEqual([]);
+    if (dockerd) leftovers = JSON.parse((await dockerRequest(dockerd.socket, 'GET', '/containers/json?all=1')).body) as unknown[];
+  } finally {
+    c?.close();
+    await api?.proc.stop();
+    await dockerd?.stop();
+    removeDir(rootDir);
+    removeDir(api?.dir);
   }
-  removeDir(rootDir);
-  removeDir(api?.dir);
+  expect(leftovers).toEqual([]);
 });
 
 describe.skipIf(!!skip)('docker runtime kubelet', () => {

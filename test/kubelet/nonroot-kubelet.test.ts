@@ -36,11 +36,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await kubelet?.stop();
-  c?.close();
-  await api?.proc.stop();
-  removeDir(rootDir);
-  removeDir(api?.dir);
+  try {
+    await kubelet?.stop();
+  } finally {
+    c?.close();
+    await api?.proc.stop();
+    removeDir(rootDir);
+    removeDir(api?.dir);
+  }
 });
 
 const get = (name: string) => c.pods().get(name, 'default');

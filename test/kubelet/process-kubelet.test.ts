@@ -1,7 +1,7 @@
 // The process runtime end to end: the real API server and `skiff kubelet` processes, pods
 // created with spec.nodeName set. As root (CI) with namespaces, cgroups and pod networking.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -89,17 +89,24 @@ afterEach((ctx) => {
 });
 
 afterAll(async () => {
-  await kubelet?.stop('SIGTERM'); // --stop-pods-on-exit: pods, netns, bridge and cgroups go
-  if (isRoot && rootDir) {
-    const left = hostResources(rootDir, node);
-    expect(left.netns).toEqual([]);
-    expect(left.veths).toEqual([]);
-    expect(left.cgroups).toEqual([]);
+  try {
+    // A test that failed mid-way may have left the kubelet dead: a fresh one adopts and stops everything.
+    if (kubelet && (kubelet.child.exitCode !== null || kubelet.child.signalCode !== null) && api) {
+      kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']).catch(() => kubelet);
+    }
+    await kubelet?.stop('SIGTERM'); // --stop-pods-on-exit: pods, netns, bridge and cgroups go
+    if (isRoot && rootDir) {
+      const left = hostResources(rootDir, node);
+      expect(left.netns).toEqual([]);
+      expect(left.veths).toEqual([]);
+      expect(left.cgroups).toEqual([]);
+    }
+  } finally {
+    c?.close();
+    await api?.proc.stop();
+    removeDir(rootDir);
+    removeDir(api?.dir);
   }
-  c?.close();
-  await api?.proc.stop();
-  removeDir(rootDir);
-  removeDir(api?.dir);
 });
 
 describe('process runtime kubelet', () => {
@@ -421,12 +428,20 @@ describe('process runtime kubelet', () => {
     await kubelet.stop('SIGKILL');
     // "Reboot": every process of the pod and its network namespace disappear.
     const sandboxes = hostResources(rootDir, node);
+    const kill = (pid: number) => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
     for (const id of sandboxes.containers) {
-      const rec = JSON.parse(readFileSync(join(rootDir, 'containers', id, 'container.json'), 'utf8')) as { shimPid?: number };
-      if (rec.shimPid) process.kill(rec.shimPid, 'SIGKILL');
+      const rec = JSON.parse(readFileSync(join(rootDir, 'containers', id, 'container.json'), 'utf8')) as { shimPid?: number; finished?: unknown; config: { labels: Record<string, string> } };
+      if (rec.shimPid && !rec.finished && rec.config.labels['io.kubernetes.pod.name'] === 'reboot') kill(rec.shimPid);
     }
-    for (const pid of processesWith('sleep', `${marker}7`)) process.kill(pid, 'SIGKILL');
-    for (const ns of sandboxes.netns) execFileSync('ip', ['netns', 'del', ns]);
+    for (const pid of processesWith('sleep', `${marker}7`)) kill(pid);
+    const rebootSandbox = readdirSync(join(rootDir, 'sandboxes')).find((id) => readFileSync(join(rootDir, 'sandboxes', id, 'sandbox.json'), 'utf8').includes('"reboot"'));
+    if (rebootSandbox) execFileSync('ip', ['netns', 'del', `skiff-${rebootSandbox.slice(0, 12)}`]);
     await waitFor('processes gone', () => processesWith('sleep', `${marker}7`).length === 0);
     kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
     const p2 = await waitPod('reboot', 'running again', (x) => {
