@@ -2,7 +2,7 @@
 // pods run instantly, no processes), one test per command of issue 7: apply (client-side and
 // server-side), create, replace, delete with --cascade, edit, get in all its output forms,
 // get -w, describe, scale, rollout, set image, cordon/uncordon/drain, explain,
-// api-resources, version, cluster-info, get --raw, and the error cases. Assertions are on
+// api-resources, version, cluster-info, services, get --raw, and the error cases. Assertions are on
 // exit codes, on the printed tables and on the cluster state read back afterwards. Each test
 // uses its own Kubectl (own kubeconfig and --cache-dir: a cold discovery cache) and its own
 // object names; the cluster is shared by the file.
@@ -99,15 +99,67 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect(r.stderr).toMatch(/NotFound|not found/i);
   });
 
-  // KNOWN GAP: kubectl cluster-info lists Services (label kubernetes.io/cluster-service=true)
-  // and Skiff serves no `services` resource yet, so kubectl prints only its debugging hint
-  // and fails with `the server doesn't have a resource type "services"`. it.fails keeps this
-  // in view: the day Services exist this test starts failing and should become a plain it().
-  it.fails('cluster-info names the control plane', async () => {
+  // kubectl cluster-info prints the server it talks to, then lists the Services in
+  // kube-system labelled kubernetes.io/cluster-service=true (Skiff runs none), so the
+  // control-plane line and the debugging hint are all it says.
+  it('cluster-info names the control plane', async () => {
     const r = await k.run(['cluster-info']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Kubernetes control plane is running at ${cluster.server}`);
+    const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
+    expect(lines[0]).toBe(`Kubernetes control plane is running at ${cluster.server}`);
+    expect(lines.slice(1)).toEqual(["To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'."]);
+  });
+
+  // Services are stored and allocated (cluster IPs from 10.96.0.0/12, node ports from
+  // 30000-32767) but Skiff has no service proxy: nothing here sends traffic to them.
+  it('services: the kubernetes Service, create service, expose, columns, and delete releasing the cluster IP', async () => {
+    const inServiceCIDR = (ip: string) => { const [a, b] = ip.split('.').map(Number); return a === 10 && b! >= 96 && b! <= 111; };
+    const t = parseTable(await k.ok(['get', 'svc']));
+    expect(t.headers).toEqual(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
+    expect(t.rows.find((r) => r.NAME === 'kubernetes')).toMatchObject({ TYPE: 'ClusterIP', 'CLUSTER-IP': '10.96.0.1', 'EXTERNAL-IP': '<none>', 'PORT(S)': '443/TCP' });
+    const all = parseTable(await k.ok(['get', 'svc', '-A']));
+    expect(all.headers).toEqual(['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
+    expect(all.rows.find((r) => r.NAME === 'kubernetes')).toMatchObject({ NAMESPACE: 'default', 'CLUSTER-IP': '10.96.0.1' });
+    const kube = await k.json(['get', 'service', 'kubernetes']);
+    expect(kube.metadata.labels).toEqual({ component: 'apiserver', provider: 'kubernetes' });
+    expect(kube.spec.ports).toEqual([{ name: 'https', protocol: 'TCP', port: 443, targetPort: Number(new URL(cluster.server).port) }]);
+
+    expect((await k.ok(['create', 'service', 'clusterip', 'svc-x', '--tcp=80:8080'])).trim()).toBe('service/svc-x created');
+    const x = await k.json(['get', 'svc', 'svc-x']);
+    expect(x.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster', selector: { app: 'svc-x' } });
+    expect(x.spec.ports).toEqual([{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }]);
+    expect(inServiceCIDR(x.spec.clusterIP)).toBe(true);
+    expect(x.spec.clusterIPs).toEqual([x.spec.clusterIP]);
+
+    expect((await k.ok(['create', 'service', 'nodeport', 'svc-np', '--tcp=443:8443'])).trim()).toBe('service/svc-np created');
+    expect((await k.ok(['create', 'deployment', 'svc-web', '--image=registry.example/web:1', '--port=80'])).trim()).toBe('deployment.apps/svc-web created');
+    expect((await k.ok(['expose', 'deployment', 'svc-web', '--port', '80'])).trim()).toBe('service/svc-web exposed');
+    const wide = parseTable(await k.ok(['get', 'svc', '-o', 'wide']));
+    expect(wide.headers).toEqual(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']);
+    const row = (n: string) => wide.rows.find((r) => r.NAME === n)!;
+    expect(row('svc-x')).toMatchObject({ TYPE: 'ClusterIP', 'CLUSTER-IP': x.spec.clusterIP, 'EXTERNAL-IP': '<none>', 'PORT(S)': '80/TCP', SELECTOR: 'app=svc-x' });
+    expect(row('svc-np').TYPE).toBe('NodePort');
+    expect(row('svc-np')['PORT(S)']).toMatch(/^443:(3[0-2]\d{3})\/TCP$/);
+    const np = Number(/^443:(\d+)/.exec(row('svc-np')['PORT(S)']!)![1]);
+    expect(np).toBeGreaterThanOrEqual(30000);
+    expect(np).toBeLessThanOrEqual(32767);
+    expect(row('svc-web')).toMatchObject({ TYPE: 'ClusterIP', 'PORT(S)': '80/TCP', SELECTOR: 'app=svc-web' });
+    const ips = ['svc-x', 'svc-np', 'svc-web', 'kubernetes'].map((n) => row(n)['CLUSTER-IP']);
+    expect(new Set(ips).size).toBe(4);
+
+    // An IP another Service holds is refused, naming the field; once that Service is deleted
+    // the same IP can be had.
+    const want = k.file('svc-y.yaml', ['apiVersion: v1', 'kind: Service', 'metadata: { name: svc-y }', 'spec:', `  clusterIP: ${x.spec.clusterIP}`, '  selector: { app: svc-y }', '  ports: [{ port: 81 }]', ''].join('\n'));
+    const taken = await k.fails(['create', '-f', want]);
+    expect(taken.stderr).toContain(`spec.clusterIPs: Invalid value: ["${x.spec.clusterIP}"]: failed to allocate IP ${x.spec.clusterIP}: provided IP is already allocated`);
+    expect((await k.ok(['delete', 'svc', 'svc-x'])).trim()).toBe('service "svc-x" deleted');
+    expect((await k.ok(['create', '-f', want])).trim()).toBe('service/svc-y created');
+    expect((await k.json(['get', 'svc', 'svc-y'])).spec.clusterIP).toBe(x.spec.clusterIP);
+    const missing = await k.fails(['get', 'svc', 'svc-x']);
+    expect(missing.stderr).toContain('services "svc-x" not found');
+    await k.ok(['delete', 'svc', 'svc-y', 'svc-np', 'svc-web']);
+    await k.ok(['delete', 'deployment', 'svc-web']);
   });
 
   it('api-resources lists every resource with short names, versions, scope and kind', async () => {
