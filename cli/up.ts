@@ -1,33 +1,58 @@
-// `skiff up [--nodes 2] [--runtime process|fake|docker] [--port 6443] [--data-dir ~/.skiff]`:
-// a whole local cluster from one command. Starts the API server, controller-manager,
-// scheduler and one kubelet per node as supervised child processes (`skiff <component>`),
-// waits until the API answers and the nodes are Ready, writes kubeconfigs, then supervises:
-// a crashed component is reported and restarted with backoff; Ctrl-C / SIGTERM stops the
-// kubelets first (they stop their pods), then the controllers, then the API server.
-// State lives in the data dir, so the next `skiff up` on it resumes the cluster.
+// `skiff up [--nodes 2] [--runtime process|fake|docker] [--port 6443] [--data-dir ~/.skiff]
+//           [--storage embedded|etcd] [--apiservers N] [--ha]`:
+// a whole local cluster from one command. Starts (with --storage etcd) a private etcd, the
+// API server(s), controller-manager(s), scheduler(s) and one kubelet per node as supervised
+// child processes, waits until the API answers and the nodes are Ready, writes kubeconfigs,
+// then supervises: a crashed component is reported and restarted with backoff; Ctrl-C /
+// SIGTERM stops the kubelets first (they stop their pods), then the controllers, then the
+// API servers, then etcd. State lives in the data dir, so the next `skiff up` on it resumes.
+// Which processes run with which flags is decided by the pure planCluster (up/plan.ts).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { expandHome, freePort, layout, lockDataDir, portFree, prepare, reapLeftovers, recordComponents, unlockDataDir, type Layout } from './up/data-dir.js';
+import {
+  expandHome, freePort, hasState, layout, lockDataDir, portFree, prepare, readEtcdPorts, reapLeftovers, recordComponents, unlockDataDir, writeEtcdPorts, type Layout,
+} from './up/data-dir.js';
 import { CONTEXT_NAME, writeKubeconfigs } from './up/kubeconfig.js';
+import { chooseApiserverPorts, chooseEtcdPorts, planCluster, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
 import { Progress } from './up/progress.js';
 import { Component, signalGroup, type SupervisorEvents } from './up/supervisor.js';
 
+export { nodeName } from './up/plan.js';
+
 const USAGE = `Usage: skiff up [flags]
 
-Start a local Skiff cluster: API server, controller-manager, scheduler and N kubelets.
+Start a local Skiff cluster: API server, controller-manager, scheduler and N kubelets
+(and, with --storage etcd, a private etcd), supervised until Ctrl-C.
 
 Flags:
   --nodes N          number of nodes (kubelets) (default 2)
   --runtime R        container runtime for the nodes: process (default), fake or docker
-  --port N           API server port on 127.0.0.1 (default 6443)
+  --port N           (first) API server port on 127.0.0.1 (default 6443)
   --data-dir DIR     where the cluster keeps its state (default ~/.skiff); reused to resume
   --node-prefix P    node names are P1, P2, … (default node-); give two clusters on one
                      machine different prefixes (node names also name each node's pod bridge)
-  -h, --help         this help`;
+  --storage S        embedded (default): the API server's own store in DIR/apiserver;
+                     etcd: a private etcd (Debian's etcd-server, /usr/bin/etcd or $ETCD_BIN)
+                     with its data in DIR/etcd
+  --apiservers N     API servers to run (default 1); more than 1 needs --storage etcd. They
+                     listen on --port, --port+1, … (or a free port when one is taken), and
+                     every component is given all of them (--server URL1,URL2) to fail over
+  --ha               two controller-managers and two schedulers; leader election picks the
+                     active one and a standby takes over when it dies
+  --leader-elect-lease-duration D   controller-manager lease timings, e.g. 15s (default 15s),
+  --leader-elect-renew-deadline D   10s and 2s; shorter ones hand over faster under --ha
+  --leader-elect-retry-period D
+  -h, --help         this help
+
+Examples:
+  skiff up                                         one API server on the embedded store
+  skiff up --storage etcd --apiservers 2 --ha      etcd, two API servers, standby controllers`;
 
 export const RUNTIMES = ['process', 'fake', 'docker'] as const;
+export const DEFAULT_ETCD_BIN = '/usr/bin/etcd';
 
 export interface UpOptions {
   nodes: number;
@@ -35,7 +60,15 @@ export interface UpOptions {
   port: number;
   dataDir: string;
   nodePrefix: string;
+  storage: StorageKind;
+  apiservers: number;
+  ha: boolean;
+  /** Extra controller-manager flags (its leader-election timings), as given. */
+  controllerManagerArgs: string[];
+  etcdBin: string;
 }
+
+const LEASE_FLAGS = ['leader-elect-lease-duration', 'leader-elect-renew-deadline', 'leader-elect-retry-period'] as const;
 
 /** Flags → options, with a plain message for anything wrong. Pure (apart from HOME). */
 export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): UpOptions | 'help' {
@@ -49,6 +82,12 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
         port: { type: 'string', default: '6443' },
         'data-dir': { type: 'string', default: '~/.skiff' },
         'node-prefix': { type: 'string', default: 'node-' },
+        storage: { type: 'string', default: 'embedded' },
+        apiservers: { type: 'string', default: '1' },
+        ha: { type: 'boolean', default: false },
+        'leader-elect-lease-duration': { type: 'string' },
+        'leader-elect-renew-deadline': { type: 'string' },
+        'leader-elect-retry-period': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -66,11 +105,41 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!(RUNTIMES as readonly string[]).includes(runtime)) throw new Error(`--runtime must be one of ${RUNTIMES.join(', ')}, got "${runtime}"`);
   const nodePrefix = String(values['node-prefix']);
   if (!/^[a-z0-9]([a-z0-9-]{0,40})$/.test(nodePrefix)) throw new Error(`--node-prefix must be lowercase letters, digits and '-', got "${nodePrefix}"`);
-  return { nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env), nodePrefix };
+  const storage = String(values.storage);
+  if (!(STORAGES as readonly string[]).includes(storage)) throw new Error(`--storage must be embedded or etcd, got "${storage}"`);
+  const apiservers = Number(values.apiservers);
+  if (!Number.isInteger(apiservers) || apiservers < 1 || apiservers > 9) throw new Error(`--apiservers must be a whole number from 1 to 9, got "${values.apiservers}"`);
+  if (storage === 'embedded' && apiservers > 1) {
+    throw new Error(
+      `--apiservers ${apiservers} needs --storage etcd: the embedded store allows one API server per data dir. Run: skiff up --storage etcd --apiservers ${apiservers}`,
+    );
+  }
+  const controllerManagerArgs: string[] = [];
+  for (const flag of LEASE_FLAGS) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    if (!/^\d+(\.\d+)?(ms|s|m)$/.test(String(v))) throw new Error(`--${flag} must be a duration like 15s, 500ms or 1m, got "${v}"`);
+    controllerManagerArgs.push(`--${flag}`, String(v));
+  }
+  return {
+    nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env), nodePrefix,
+    storage: storage as StorageKind, apiservers, ha: !!values.ha, controllerManagerArgs, etcdBin: env.ETCD_BIN || DEFAULT_ETCD_BIN,
+  };
 }
 
-export function nodeName(prefix: string, i: number): string {
-  return `${prefix}${i}`;
+/** One line naming the topology, e.g. "etcd storage, 2 API servers, HA controllers". Pure. */
+export function describeTopology(o: Pick<UpOptions, 'storage' | 'apiservers' | 'ha'>): string {
+  return [
+    o.storage === 'etcd' ? 'etcd storage' : 'embedded storage',
+    o.apiservers === 1 ? '1 API server' : `${o.apiservers} API servers`,
+    o.ha ? 'HA controllers (2 controller-managers, 2 schedulers)' : '1 controller-manager, 1 scheduler',
+  ].join(', ');
+}
+
+/** The value of `--identity` in a component's arguments. Pure. */
+export function identityOf(args: string[]): string | undefined {
+  const i = args.indexOf('--identity');
+  return i >= 0 ? args[i + 1] : undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -144,23 +213,44 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const opts = parsed;
+  if (opts.storage === 'etcd' && !isExecutable(opts.etcdBin)) {
+    throw new Error(
+      `--storage etcd runs etcd from ${opts.etcdBin}, which is not there. Install it with: sudo apt-get install etcd-server` +
+        (opts.etcdBin === DEFAULT_ETCD_BIN ? ' (or point ETCD_BIN at an etcd binary)' : ''),
+    );
+  }
   const out = (s: string) => void process.stdout.write(s);
   const progress = new Progress(out, !!process.stdout.isTTY);
   const l: Layout = layout(opts.dataDir);
-  const resuming = fs.existsSync(l.apiserver) && fs.readdirSync(l.apiserver).length > 0;
+  const resuming = hasState(l, opts.storage);
+  const otherStorage: StorageKind = opts.storage === 'etcd' ? 'embedded' : 'etcd';
+  const strandedState = !resuming && hasState(l, otherStorage);
   prepare(l);
   lockDataDir(l);
   const reaped = reapLeftovers(l);
   if (!(await portFree(opts.port))) {
     unlockDataDir(l);
     throw new Error(
-      `port ${opts.port} on 127.0.0.1 is already in use (another skiff up or Kubernetes API server?). Stop it, or choose another port: skiff up --port ${opts.port + 1}`,
+      `port ${opts.port} on 127.0.0.1 is already in use (another skiff up or Kubernetes API server?). Stop it, or choose another port: skiff up --port ${opts.port + (opts.apiservers > 1 ? opts.apiservers : 1)}`,
     );
   }
-  const server = `http://127.0.0.1:${opts.port}`;
+  const apiserverPorts = await chooseApiserverPorts(opts.port, opts.apiservers, (p) => portFree(p), () => freePort());
+  let etcd: { bin: string; clientPort: number; peerPort: number; reused: boolean } | undefined;
+  if (opts.storage === 'etcd') {
+    const ports = await chooseEtcdPorts(readEtcdPorts(l), apiserverPorts, (p) => portFree(p), () => freePort());
+    writeEtcdPorts(l, ports);
+    etcd = { bin: opts.etcdBin, ...ports };
+  }
+  const plan = planCluster({
+    storage: opts.storage, nodes: opts.nodes, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
+    dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes }, controllerManagerArgs: opts.controllerManagerArgs,
+  });
+  const servers = plan.servers;
+  const server = servers[0]!;
   const skiffBin = fileURLToPath(new URL('./skiff.js', import.meta.url));
   const comps: Component[] = [];
-  const record = () => recordComponents(l, comps.map((c) => ({ name: c.spec.name, pid: c.pid })));
+  const roles = new Map<Component, Role>();
+  const record = () => recordComponents(l, comps.map((c) => ({ name: c.spec.name, pid: c.pid, identity: identityOf(c.args) })));
   let up = false;
   const events: SupervisorEvents = {
     onCrash: (name, code, signal, delay) =>
@@ -169,13 +259,18 @@ export async function main(argv: string[]): Promise<void> {
       if (up) progress.note('↻', `${name} restarted (pid ${pid})`);
     },
   };
-  const component = (name: string, args: () => Promise<string[]>) => {
-    const c = new Component({ name, args, logFile: path.join(l.logs, `${name}.log`) }, skiffBin, events, record);
+  const component = (spec: ProcessSpec) => {
+    const args = async () =>
+      // A fresh identity at every start: a restarted leader must win the election anew.
+      spec.identityPrefix ? [...spec.args, '--identity', `${spec.identityPrefix}_${crypto.randomBytes(3).toString('hex')}`] : spec.args;
+    const c = new Component({ name: spec.name, args, logFile: path.join(l.logs, `${spec.name}.log`), executable: spec.executable }, skiffBin, events, record);
     comps.push(c);
+    roles.set(c, spec.role);
     return c;
   };
+  const specsOf = (role: Role) => plan.processes.filter((p) => p.role === role);
 
-  // Shutdown: kubelets (and their pods) first, then controllers, then the API server.
+  // Shutdown: kubelets (and their pods) first, then controllers, then the API servers, then etcd.
   let stopping = false;
   const shutdown = async (why: string, code: number) => {
     if (stopping) {
@@ -186,17 +281,17 @@ export async function main(argv: string[]): Promise<void> {
     }
     stopping = true;
     out(`\n${why}: stopping the cluster (Ctrl-C again to force)…\n`);
-    const kubelets = comps.filter((c) => c.spec.name.startsWith('kubelet-'));
-    const controllers = comps.filter((c) => c.spec.name === 'controller-manager' || c.spec.name === 'scheduler');
-    const api = comps.filter((c) => c.spec.name === 'apiserver');
-    await Promise.all(kubelets.map((c) => c.stop(45_000)));
-    if (kubelets.length) progress.note('✓', `${kubelets.length} node(s) stopped (their pods too)`);
-    await Promise.all(controllers.map((c) => c.stop(10_000)));
-    await Promise.all(api.map((c) => c.stop(15_000)));
-    progress.note('✓', 'control plane stopped');
+    for (const stage of SHUTDOWN_ORDER) {
+      const group = comps.filter((c) => stage.roles.includes(roles.get(c)!));
+      await Promise.all(group.map((c) => c.stop(stage.graceMs)));
+      if (stage.roles.includes('kubelet') && group.length) progress.note('✓', `${group.length} node(s) stopped (their pods too)`);
+      if (stage.roles.includes('apiserver') && group.length) progress.note('✓', 'control plane stopped');
+      if (stage.roles.includes('etcd') && group.length) progress.note('✓', 'etcd stopped');
+    }
     recordComponents(l, []);
     unlockDataDir(l);
-    out(`State is kept in ${l.root}; run skiff up${opts.dataDir === expandHome('~/.skiff') ? '' : ` --data-dir ${l.root}`} to resume.\n`);
+    const again = ['skiff up', ...(opts.dataDir === expandHome('~/.skiff') ? [] : ['--data-dir', l.root]), ...(opts.storage === 'etcd' ? ['--storage etcd'] : [])].join(' ');
+    out(`State is kept in ${l.root}; run ${again} to resume.\n`);
     process.exit(code);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -208,25 +303,53 @@ export async function main(argv: string[]): Promise<void> {
   };
 
   out(
-    `${resuming ? 'Resuming' : 'Starting'} a Skiff cluster: ${opts.nodes} node(s), ${opts.runtime} runtime, state in ${l.root}` +
+    `${resuming ? 'Resuming' : 'Starting'} a Skiff cluster: ${opts.nodes} node(s), ${opts.runtime} runtime, ${describeTopology(opts)}, state in ${l.root}` +
       (reaped ? ` (stopped ${reaped} leftover process(es) of an earlier run)` : '') +
       '\n',
   );
-
-  // 1. API server.
-  const apiStep = progress.step('API server', 'starting');
-  const api = component('apiserver', async () => ['apiserver', '--port', String(opts.port), '--data-dir', l.apiserver]);
-  await api.start();
-  const apiReady = await waitFor(async () => (await getJson(`${server}/version`)).status === 200, [api], 60_000);
-  if (apiReady !== 'ready') {
-    apiStep.fail(apiReady === 'died' ? 'exited while starting' : 'did not answer within 60s');
-    const t = tail(api.spec.logFile);
-    if (t) out(`${t}\n`);
-    return fail(`the API server did not come up — log: ${api.spec.logFile}`);
+  if (strandedState) {
+    progress.note(
+      '!',
+      opts.storage === 'etcd'
+        ? `this data dir holds objects of an embedded-store cluster (${l.apiserver}); etcd starts empty — run without --storage etcd to get them back`
+        : `this data dir holds objects of an etcd cluster (${l.etcd}); the embedded store starts empty — run with --storage etcd to get them back`,
+    );
   }
-  apiStep.done(`${server}`);
 
-  // 2. Kubeconfigs.
+  // 1. etcd (storage etcd): started first, stopped last.
+  for (const spec of specsOf('etcd')) {
+    const step = progress.step('etcd', 'starting');
+    const c = component(spec);
+    await c.start();
+    const ready = await waitFor(async () => {
+      const r = await getJson(`${spec.url}/health`);
+      return (r.body as { health?: string } | undefined)?.health === 'true';
+    }, [c], 60_000);
+    if (ready !== 'ready') {
+      step.fail(ready === 'died' ? 'exited while starting' : 'not healthy within 60s');
+      const t = tail(c.spec.logFile);
+      if (t) out(`${t}\n`);
+      return fail(`etcd did not come up — log: ${c.spec.logFile}`);
+    }
+    step.done(`${spec.url} (data in ${l.etcd}${etcd?.reused === false && resuming ? '; earlier ports were taken, new ones chosen' : ''})`);
+  }
+
+  // 2. API server(s), all at once; each must answer.
+  const apiStep = progress.step(servers.length > 1 ? `${servers.length} API servers` : 'API server', 'starting');
+  const apis = specsOf('apiserver').map((spec) => ({ spec, c: component(spec) }));
+  for (const { c } of apis) await c.start();
+  for (const { spec, c } of apis) {
+    const ready = await waitFor(async () => (await getJson(`${spec.url}/version`)).status === 200, [c], 60_000);
+    if (ready !== 'ready') {
+      apiStep.fail(`${spec.name} ${ready === 'died' ? 'exited while starting' : 'did not answer within 60s'}`);
+      const t = tail(c.spec.logFile);
+      if (t) out(`${t}\n`);
+      return fail(`the API server ${spec.url} did not come up — log: ${c.spec.logFile}`);
+    }
+  }
+  apiStep.done(`${servers.join(', ')}${opts.storage === 'etcd' ? ' (on etcd)' : ''}`);
+
+  // 3. Kubeconfigs (they name the first API server).
   const kcStep = progress.step('kubeconfig');
   let kubeconfigs: { own: string; user: string };
   try {
@@ -237,10 +360,10 @@ export async function main(argv: string[]): Promise<void> {
     return fail('kubeconfig');
   }
 
-  // 3. Controllers and scheduler.
-  for (const name of ['controller-manager', 'scheduler'] as const) {
-    const step = progress.step(name, 'starting');
-    const c = component(name, async () => [name, '--server', server]);
+  // 4. Controllers and schedulers.
+  for (const spec of [...specsOf('controller-manager'), ...specsOf('scheduler')]) {
+    const step = progress.step(spec.name, 'starting');
+    const c = component(spec);
     const pid = await c.start();
     // Give it a moment to fail fast on bad flags; it is supervised from here on.
     const early = await waitFor(async () => false, [c], 500);
@@ -249,30 +372,28 @@ export async function main(argv: string[]): Promise<void> {
       const t = tail(c.spec.logFile);
       if (t) out(`${t}\n`);
     } else {
-      step.done(`running (pid ${pid})`);
+      step.done(`running (pid ${pid}${opts.ha ? `, identity ${identityOf(c.args)}` : ''})`);
     }
   }
 
-  // 4. Kubelets, one per node; wait until the nodes are Ready.
-  const names = Array.from({ length: opts.nodes }, (_, i) => nodeName(opts.nodePrefix, i + 1));
+  // 5. Kubelets, one per node; wait until the nodes are Ready.
+  const kubeletSpecs = specsOf('kubelet');
+  const names = kubeletSpecs.map((s) => s.args[s.args.indexOf('--node-name') + 1]!);
   const kubeletsStartedAt = Date.now();
   const nodeStep = progress.step(`${opts.nodes} node(s)`, 'starting kubelets');
-  for (const n of names) {
-    const root = path.join(l.nodes, n);
-    fs.mkdirSync(root, { recursive: true });
-    const c = component(`kubelet-${n}`, async () => [
-      'kubelet', '--server', server, '--node-name', n, '--runtime', opts.runtime, '--port', String(await freePort()), '--root-dir', root, '--stop-pods-on-exit',
-    ]);
-    await c.start();
+  for (const spec of kubeletSpecs) {
+    fs.mkdirSync(spec.args[spec.args.indexOf('--root-dir') + 1]!, { recursive: true });
+    await component(spec).start();
   }
   let readyNames: string[] = [];
-  const kubelets = comps.filter((c) => c.spec.name.startsWith('kubelet-'));
+  const kubelets = comps.filter((c) => roles.get(c) === 'kubelet');
   const deadline = Date.now() + 90_000;
+  let ask = 0;
   while (Date.now() < deadline) {
     try {
-      const res = await getJson(`${server}/api/v1/nodes`);
-      const list = res.body as NodeList;
-      readyNames = freshlyReadyNodes(list, names, kubeletsStartedAt);
+      // Any API server will do; rotate so one that is restarting does not stall us.
+      const res = await getJson(`${servers[ask++ % servers.length]}/api/v1/nodes`);
+      readyNames = freshlyReadyNodes(res.body as NodeList, names, kubeletsStartedAt);
     } catch {
       // the API server may be restarting; keep waiting
     }
@@ -292,8 +413,13 @@ export async function main(argv: string[]): Promise<void> {
   out(
     [
       '',
-      `Skiff is up. API server: ${server}`,
-      `  kubeconfig   ${kubeconfigs.own}   (context "${CONTEXT_NAME}" is current in ${kubeconfigs.user})`,
+      servers.length === 1 ? `Skiff is up. API server: ${server}` : `Skiff is up. API servers: ${servers.join(', ')}`,
+      `  topology     ${describeTopology(opts)}`,
+      ...(plan.etcdUrl ? [`  etcd         ${plan.etcdUrl}   (data in ${l.etcd})`] : []),
+      `  kubeconfig   ${kubeconfigs.own}   (context "${CONTEXT_NAME}" is current in ${kubeconfigs.user}; it names ${server})`,
+      ...(servers.length > 1 ? [`  any API server works too: npx kctl --server ${servers[1]} get nodes`] : []),
+      ...(opts.ha ? ['  leaders      npx kctl get lease -n kube-system   (skiff-controller-manager, skiff-scheduler)'] : []),
+      `  processes    ${l.componentsFile}`,
       `  logs         ${l.logs}/`,
       '',
       'Talk to it (in another terminal):',
@@ -308,4 +434,13 @@ export async function main(argv: string[]): Promise<void> {
   // From here on the supervisor's exit handlers and the signal handlers do the work.
   setInterval(() => undefined, 1 << 30);
   await new Promise<never>(() => undefined);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

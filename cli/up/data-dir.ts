@@ -1,10 +1,13 @@
 // The data dir of a local cluster and what lives in it:
-//   <data-dir>/apiserver/          the API server's store (objects survive restarts)
+//   <data-dir>/apiserver/          the API server's embedded store (objects survive restarts)
+//   <data-dir>/etcd/               the private etcd's data dir (--storage etcd)
+//   <data-dir>/etcd.json           etcd's client and peer ports, reused by the next run when free
 //   <data-dir>/nodes/<node>/       each kubelet's root dir (pod state, logs)
 //   <data-dir>/logs/<component>.log
 //   <data-dir>/kubeconfig          a kubeconfig for this cluster alone
 //   <data-dir>/skiff-up.pid        the running `skiff up` (one per data dir)
-//   <data-dir>/components.json     pids of its children, so a crashed run's leftovers are found
+//   <data-dir>/components.json     pids (and leader-election identities) of its children, so a
+//                                  crashed run's leftovers are found and a leader can be told apart
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,6 +17,8 @@ import { isSkiffProcess, signalGroup } from './supervisor.js';
 export interface Layout {
   root: string;
   apiserver: string;
+  etcd: string;
+  etcdState: string;
   nodes: string;
   logs: string;
   kubeconfig: string;
@@ -32,6 +37,8 @@ export function layout(root: string): Layout {
   return {
     root,
     apiserver: path.join(root, 'apiserver'),
+    etcd: path.join(root, 'etcd'),
+    etcdState: path.join(root, 'etcd.json'),
     nodes: path.join(root, 'nodes'),
     logs: path.join(root, 'logs'),
     kubeconfig: path.join(root, 'kubeconfig'),
@@ -82,8 +89,15 @@ export function reapLeftovers(l: Layout): number {
   return reaped;
 }
 
-export function recordComponents(l: Layout, comps: { name: string; pid: number | undefined }[]): void {
-  const list = comps.filter((c) => c.pid).map((c) => ({ name: c.name, pid: c.pid }));
+export interface RecordedComponent {
+  name: string;
+  pid: number;
+  /** Leader-elected components: the identity they hold Leases under. */
+  identity?: string;
+}
+
+export function recordComponents(l: Layout, comps: { name: string; pid: number | undefined; identity?: string }[]): void {
+  const list: RecordedComponent[] = comps.filter((c) => c.pid).map((c) => ({ name: c.name, pid: c.pid!, ...(c.identity ? { identity: c.identity } : {}) }));
   try {
     fs.writeFileSync(l.componentsFile, JSON.stringify(list) + '\n');
   } catch {
@@ -110,4 +124,29 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** The etcd ports of the last run, if any were remembered. */
+export function readEtcdPorts(l: Layout): { clientPort: number; peerPort: number } | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(l.etcdState, 'utf8')) as { clientPort?: unknown; peerPort?: unknown };
+    const ok = (p: unknown): p is number => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
+    return ok(v.clientPort) && ok(v.peerPort) ? { clientPort: v.clientPort, peerPort: v.peerPort } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeEtcdPorts(l: Layout, ports: { clientPort: number; peerPort: number }): void {
+  fs.writeFileSync(l.etcdState, JSON.stringify({ clientPort: ports.clientPort, peerPort: ports.peerPort }) + '\n');
+}
+
+/** Does the data dir already hold cluster state for this storage (a resume rather than a first start)? */
+export function hasState(l: Layout, storage: 'embedded' | 'etcd'): boolean {
+  const dir = storage === 'etcd' ? path.join(l.etcd, 'member') : l.apiserver;
+  try {
+    return fs.readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
 }

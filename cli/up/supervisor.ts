@@ -20,6 +20,8 @@ export interface ComponentSpec {
   /** Built at every (re)start: a kubelet gets a fresh free port each time. */
   args: () => Promise<string[]>;
   logFile: string;
+  /** Run this executable with `args` (etcd); absent: `node skiff.js args…`. */
+  executable?: string;
 }
 
 export interface SupervisorEvents {
@@ -29,6 +31,8 @@ export interface SupervisorEvents {
 
 export class Component {
   child: ChildProcess | undefined;
+  /** The arguments of the current process (what `ps` shows; identities live here). */
+  args: string[] = [];
   private restarts = 0;
   private startedAt = 0;
   private stopping = false;
@@ -52,9 +56,11 @@ export class Component {
 
   async start(): Promise<number> {
     const args = await this.spec.args();
+    this.args = args;
     const log = fs.openSync(this.spec.logFile, 'a');
-    fs.writeSync(log, `\n--- ${new Date().toISOString()} starting: skiff ${args.join(' ')}\n`);
-    const child = spawn(process.execPath, [this.command, ...args], {
+    fs.writeSync(log, `\n--- ${new Date().toISOString()} starting: ${this.spec.executable ?? 'skiff'} ${args.join(' ')}\n`);
+    const [file, argv] = this.spec.executable ? [this.spec.executable, args] : [process.execPath, [this.command, ...args]];
+    const child = spawn(file, argv, {
       detached: true, // own process group: terminal signals reach `skiff up` only
       stdio: ['ignore', log, log],
       env: process.env,

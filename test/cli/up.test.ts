@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { freshlyReadyNodes, parseUpFlags } from '../../cli/up.js';
+import { describeTopology, freshlyReadyNodes, identityOf, parseUpFlags } from '../../cli/up.js';
+import { chooseApiserverPorts, chooseEtcdPorts, etcdArgs, planCluster, SHUTDOWN_ORDER, type PlanInput } from '../../cli/up/plan.js';
 import { userKubeconfigPath } from '../../cli/up/kubeconfig.js';
 import { Progress } from '../../cli/up/progress.js';
 import { restartDelayMs } from '../../cli/up/supervisor.js';
@@ -8,10 +9,13 @@ import net from 'node:net';
 
 describe('parseUpFlags', () => {
   it('defaults: 2 nodes, process runtime, port 6443, ~/.skiff', () => {
-    expect(parseUpFlags([], { HOME: '/home/u' })).toEqual({ nodes: 2, runtime: 'process', port: 6443, dataDir: '/home/u/.skiff', nodePrefix: 'node-' });
+    expect(parseUpFlags([], { HOME: '/home/u' })).toEqual({
+      nodes: 2, runtime: 'process', port: 6443, dataDir: '/home/u/.skiff', nodePrefix: 'node-',
+      storage: 'embedded', apiservers: 1, ha: false, controllerManagerArgs: [], etcdBin: '/usr/bin/etcd',
+    });
   });
   it('reads flags and refuses bad values plainly', () => {
-    expect(parseUpFlags(['--nodes', '3', '--runtime', 'fake', '--port', '7000', '--data-dir', '/tmp/x', '--node-prefix', 'e2e-ab-'], {})).toEqual({
+    expect(parseUpFlags(['--nodes', '3', '--runtime', 'fake', '--port', '7000', '--data-dir', '/tmp/x', '--node-prefix', 'e2e-ab-'], {})).toMatchObject({
       nodes: 3, runtime: 'fake', port: 7000, dataDir: '/tmp/x', nodePrefix: 'e2e-ab-',
     });
     expect(() => parseUpFlags(['--node-prefix', 'Bad_'], {})).toThrow(/--node-prefix must be/);
@@ -20,6 +24,127 @@ describe('parseUpFlags', () => {
     expect(() => parseUpFlags(['--port', '99999'], {})).toThrow(/--port must be a port number/);
     expect(() => parseUpFlags(['--bogus'], {})).toThrow(/Unknown option '--bogus'/);
     expect(parseUpFlags(['--help'], {})).toBe('help');
+  });
+});
+
+describe('parseUpFlags: storage, API servers, HA', () => {
+  it('reads --storage etcd --apiservers 2 --ha and the lease timings', () => {
+    expect(
+      parseUpFlags(['--storage', 'etcd', '--apiservers', '2', '--ha', '--leader-elect-lease-duration', '4s', '--leader-elect-retry-period', '500ms'], { HOME: '/h', ETCD_BIN: '/opt/etcd' }),
+    ).toMatchObject({
+      storage: 'etcd', apiservers: 2, ha: true, etcdBin: '/opt/etcd',
+      controllerManagerArgs: ['--leader-elect-lease-duration', '4s', '--leader-elect-retry-period', '500ms'],
+    });
+  });
+  it('refuses several API servers on the embedded store, plainly', () => {
+    expect(() => parseUpFlags(['--apiservers', '2'], {})).toThrow(
+      '--apiservers 2 needs --storage etcd: the embedded store allows one API server per data dir. Run: skiff up --storage etcd --apiservers 2',
+    );
+    expect(() => parseUpFlags(['--storage', 'embedded', '--apiservers', '3'], {})).toThrow(/embedded store allows one API server per data dir/);
+    // --ha alone is fine on the embedded store: controllers elect over the one API server.
+    expect(parseUpFlags(['--ha'], {})).toMatchObject({ storage: 'embedded', apiservers: 1, ha: true });
+  });
+  it('refuses bad values', () => {
+    expect(() => parseUpFlags(['--storage', 'sqlite'], {})).toThrow('--storage must be embedded or etcd, got "sqlite"');
+    expect(() => parseUpFlags(['--storage', 'etcd', '--apiservers', '0'], {})).toThrow('--apiservers must be a whole number from 1 to 9, got "0"');
+    expect(() => parseUpFlags(['--storage', 'etcd', '--apiservers', 'two'], {})).toThrow(/--apiservers must be/);
+    expect(() => parseUpFlags(['--leader-elect-lease-duration', '15'], {})).toThrow('--leader-elect-lease-duration must be a duration like 15s, 500ms or 1m, got "15"');
+  });
+  it('describes the topology in one line', () => {
+    expect(describeTopology({ storage: 'embedded', apiservers: 1, ha: false })).toBe('embedded storage, 1 API server, 1 controller-manager, 1 scheduler');
+    expect(describeTopology({ storage: 'etcd', apiservers: 2, ha: true })).toBe('etcd storage, 2 API servers, HA controllers (2 controller-managers, 2 schedulers)');
+  });
+});
+
+describe('planCluster', () => {
+  const base: PlanInput = {
+    storage: 'embedded', nodes: 2, runtime: 'fake', nodePrefix: 'node-', ha: false, apiserverPorts: [6443],
+    dirs: { root: '/d', apiserver: '/d/apiserver', etcd: '/d/etcd', nodes: '/d/nodes' },
+  };
+  const brief = (p: ReturnType<typeof planCluster>) => p.processes.map((x) => `${x.role}:${x.name}`);
+
+  it('default: one API server on the embedded store, one of each controller, a kubelet per node', () => {
+    const plan = planCluster(base);
+    expect(brief(plan)).toEqual([
+      'apiserver:apiserver', 'controller-manager:controller-manager', 'scheduler:scheduler', 'kubelet:kubelet-node-1', 'kubelet:kubelet-node-2',
+    ]);
+    expect(plan.servers).toEqual(['http://127.0.0.1:6443']);
+    expect(plan.processes[0]!.args).toEqual(['apiserver', '--port', '6443', '--data-dir', '/d/apiserver']);
+    expect(plan.processes[0]!.executable).toBeUndefined();
+    expect(plan.processes[1]!.args).toEqual(['controller-manager', '--server', 'http://127.0.0.1:6443']);
+    expect(plan.processes[1]!.identityPrefix).toBe('controller-manager');
+    expect(plan.processes[3]!.args).toEqual([
+      'kubelet', '--server', 'http://127.0.0.1:6443', '--node-name', 'node-1', '--runtime', 'fake', '--port', '0', '--root-dir', '/d/nodes/node-1', '--stop-pods-on-exit',
+    ]);
+    expect(plan.etcdUrl).toBeUndefined();
+  });
+
+  it('etcd, two API servers, HA: etcd first, every component given both API servers', () => {
+    const plan = planCluster({ ...base, storage: 'etcd', ha: true, nodes: 1, apiserverPorts: [6443, 6444], etcd: { bin: '/usr/bin/etcd', clientPort: 40001, peerPort: 40002 } });
+    expect(brief(plan)).toEqual([
+      'etcd:etcd', 'apiserver:apiserver', 'apiserver:apiserver-2',
+      'controller-manager:controller-manager', 'controller-manager:controller-manager-2', 'scheduler:scheduler', 'scheduler:scheduler-2',
+      'kubelet:kubelet-node-1',
+    ]);
+    const [etcd, api1, api2] = plan.processes;
+    expect(etcd!.executable).toBe('/usr/bin/etcd');
+    expect(etcd!.args).toEqual(etcdArgs('/d/etcd', 40001, 40002));
+    expect(etcd!.args.join(' ')).toContain('--data-dir /d/etcd --listen-client-urls http://127.0.0.1:40001');
+    expect(etcd!.args.join(' ')).toContain('--initial-cluster skiff-etcd=http://127.0.0.1:40002');
+    expect(plan.etcdUrl).toBe('http://127.0.0.1:40001');
+    expect(api1!.args).toEqual(['apiserver', '--port', '6443', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:40001']);
+    expect(api2!.args).toEqual(['apiserver', '--port', '6444', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:40001']);
+    expect(plan.servers).toEqual(['http://127.0.0.1:6443', 'http://127.0.0.1:6444']);
+    for (const p of plan.processes.filter((x) => x.role !== 'etcd' && x.role !== 'apiserver')) {
+      expect(p.args.slice(1, 3)).toEqual(['--server', 'http://127.0.0.1:6443,http://127.0.0.1:6444']);
+    }
+    const prefixes = plan.processes.map((p) => p.identityPrefix).filter(Boolean);
+    expect(prefixes).toEqual(['controller-manager', 'controller-manager-2', 'scheduler', 'scheduler-2']);
+  });
+
+  it('passes the lease timings to the controller-managers only', () => {
+    const plan = planCluster({ ...base, ha: true, controllerManagerArgs: ['--leader-elect-lease-duration', '4s'] });
+    for (const p of plan.processes) {
+      expect(p.args.includes('--leader-elect-lease-duration')).toBe(p.role === 'controller-manager');
+    }
+  });
+
+  it('refuses an impossible plan', () => {
+    expect(() => planCluster({ ...base, apiserverPorts: [6443, 6444] })).toThrow(/one API server per data dir/);
+    expect(() => planCluster({ ...base, storage: 'etcd' })).toThrow(/etcd ports/);
+  });
+
+  it('shuts down kubelets first and etcd last', () => {
+    expect(SHUTDOWN_ORDER.map((s) => s.roles.join('+'))).toEqual(['kubelet', 'controller-manager+scheduler', 'apiserver', 'etcd']);
+  });
+
+  it('finds the identity in a component\'s arguments', () => {
+    expect(identityOf(['scheduler', '--server', 'u', '--identity', 'scheduler-2_ab12cd'])).toBe('scheduler-2_ab12cd');
+    expect(identityOf(['kubelet'])).toBeUndefined();
+  });
+});
+
+describe('choosing ports', () => {
+  const freeExcept = (taken: number[]) => async (p: number) => !taken.includes(p);
+  const sequence = (ports: number[]) => {
+    let i = 0;
+    return async () => ports[i++]!;
+  };
+
+  it('API servers: --port, then consecutive ports, else free ones', async () => {
+    expect(await chooseApiserverPorts(6443, 1, freeExcept([]), sequence([]))).toEqual([6443]);
+    expect(await chooseApiserverPorts(6443, 3, freeExcept([]), sequence([]))).toEqual([6443, 6444, 6445]);
+    expect(await chooseApiserverPorts(6443, 3, freeExcept([6444]), sequence([50000]))).toEqual([6443, 50000, 6445]);
+    // A "free" port the OS hands back twice is not given to two servers.
+    expect(await chooseApiserverPorts(6443, 3, freeExcept([6444, 6445]), sequence([50000, 50000, 50001]))).toEqual([6443, 50000, 50001]);
+  });
+
+  it('etcd: the remembered ports when still free, else new ones clear of the API servers', async () => {
+    const remembered = { clientPort: 40001, peerPort: 40002 };
+    expect(await chooseEtcdPorts(remembered, [6443], freeExcept([]), sequence([]))).toEqual({ ...remembered, reused: true });
+    expect(await chooseEtcdPorts(remembered, [6443], freeExcept([40002]), sequence([41000, 41001]))).toEqual({ clientPort: 41000, peerPort: 41001, reused: false });
+    expect(await chooseEtcdPorts(remembered, [40001], freeExcept([]), sequence([41000, 41001]))).toEqual({ clientPort: 41000, peerPort: 41001, reused: false });
+    expect(await chooseEtcdPorts(undefined, [6443], freeExcept([]), sequence([6443, 41000, 41000, 41001]))).toEqual({ clientPort: 41000, peerPort: 41001, reused: false });
   });
 });
 
