@@ -382,6 +382,7 @@ describe('process runtime kubelet', () => {
     await c.pods().create(podManifest('reimage', node, { containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'test -e /usr/bin/env && echo host-fs || echo image-fs; exec sleep 1000'] }] }));
     const p = await waitPod('reimage', 'Running', running);
     const id1 = p.status!.containerStatuses![0]!.containerID;
+    await waitFor('first instance logged', async () => (await readStream(await c.podLogs('default', 'reimage', {}))) === 'host-fs\n');
     await c.pods().patch('reimage', { spec: { containers: [{ name: 'c', image: 'busybox' }] } }, 'strategic', { namespace: 'default' });
     const p2 = await waitPod('reimage', 'restarted with the new image', (x) => {
       const s = x.status?.containerStatuses?.[0];
