@@ -1,0 +1,68 @@
+// core/v1 Service: the defaults kube-apiserver fills and the validation it applies.
+import { describe, expect, it } from 'vitest';
+import { applyDefaults } from '../../api/defaults.js';
+import { validate } from '../../api/validation.js';
+
+const svc = (spec: Record<string, unknown>, name = 'web'): any => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec });
+const fields = (obj: unknown, old?: unknown) => validate('Service', applyDefaults('Service', obj), old).map((e) => `${e.field}: ${e.message}`);
+
+describe('Service defaults', () => {
+  it('fills type, sessionAffinity, protocol, targetPort, IP families and traffic policy', () => {
+    const s = applyDefaults('Service', svc({ selector: { app: 'web' }, ports: [{ port: 80 }, { name: 'b', port: 53, protocol: 'UDP', targetPort: 'dns' }] }));
+    expect(s.spec).toEqual({
+      type: 'ClusterIP', sessionAffinity: 'None', selector: { app: 'web' },
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }, { name: 'b', port: 53, protocol: 'UDP', targetPort: 'dns' }],
+      ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster',
+    });
+    expect(s.status).toEqual({ loadBalancer: {} });
+  });
+  it('NodePort gets externalTrafficPolicy; ExternalName no IP families', () => {
+    expect(applyDefaults('Service', svc({ type: 'NodePort', ports: [{ port: 80 }] })).spec.externalTrafficPolicy).toBe('Cluster');
+    const ext = applyDefaults('Service', svc({ type: 'ExternalName', externalName: 'example.com' }));
+    expect(ext.spec.ipFamilies).toBeUndefined();
+    expect(ext.spec.internalTrafficPolicy).toBeUndefined();
+  });
+  it('a requested clusterIP becomes clusterIPs', () => {
+    expect(applyDefaults('Service', svc({ clusterIP: '10.96.0.9', ports: [{ port: 80 }] })).spec.clusterIPs).toEqual(['10.96.0.9']);
+  });
+});
+
+describe('Service validation', () => {
+  it('accepts a plain ClusterIP service, a headless one without ports, and an ExternalName', () => {
+    expect(fields(svc({ ports: [{ port: 80 }] }))).toEqual([]);
+    expect(fields(svc({ clusterIP: 'None', selector: { app: 'db' } }))).toEqual([]);
+    expect(fields(svc({ type: 'ExternalName', externalName: 'db.example.com' }))).toEqual([]);
+  });
+  it('names must be DNS-1035 labels (no leading digit, no dots)', () => {
+    expect(fields(svc({ ports: [{ port: 80 }] }, '1web')).join()).toMatch(/metadata.name: Invalid value: "1web": a DNS-1035 label/);
+    expect(fields(svc({ ports: [{ port: 80 }] }, 'a.b')).join()).toMatch(/metadata.name: Invalid value: "a.b"/);
+  });
+  it('ports: range, names required and unique when several, unique port/protocol', () => {
+    expect(fields(svc({ ports: [{ port: 0 }] }))).toContain('spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive');
+    expect(fields(svc({ ports: [{ port: 70000 }] }))).toContain('spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive');
+    expect(fields(svc({ ports: [{ port: 80 }, { name: 'b', port: 81 }] }))).toContain('spec.ports[0].name: Required value');
+    expect(fields(svc({ ports: [{ name: 'a', port: 80 }, { name: 'a', port: 81 }] }))).toContain('spec.ports[1].name: Duplicate value: "a"');
+    expect(fields(svc({ ports: [{ name: 'a', port: 80 }, { name: 'b', port: 80 }] })).join()).toMatch(/spec.ports\[1\]: Duplicate value/);
+    expect(fields(svc({ ports: [{ name: 'a', port: 53 }, { name: 'b', port: 53, protocol: 'UDP' }] }))).toEqual([]);
+    expect(fields(svc({}))).toContain('spec.ports: Required value');
+    expect(fields(svc({ ports: [{ port: 80, targetPort: 'Not_A_Name' }] })).join()).toMatch(/spec.ports\[0\].targetPort/);
+  });
+  it('type rules: nodePort only with NodePort/LoadBalancer, ExternalName needs a name and no IP, headless only ClusterIP', () => {
+    expect(fields(svc({ ports: [{ port: 80, nodePort: 30080 }] }))).toContain("spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'");
+    expect(fields(svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }))).toEqual([]);
+    expect(fields(svc({ type: 'ExternalName' }))).toContain('spec.externalName: Required value');
+    expect(fields(svc({ type: 'ExternalName', externalName: 'x.example', clusterIP: '10.96.0.3' }))).toContain('spec.clusterIP: Forbidden: may not be set for ExternalName services');
+    expect(fields(svc({ type: 'NodePort', clusterIP: 'None', ports: [{ port: 80 }] }))).toContain("spec.clusterIP: Invalid value: \"None\": may not be set to 'None' for NodePort services");
+    expect(fields(svc({ clusterIP: '10.96.0.300', ports: [{ port: 80 }] })).join()).toMatch(/spec.clusterIP: Invalid value: "10.96.0.300": must be a valid IP address/);
+    expect(fields(svc({ type: 'Bogus', ports: [{ port: 80 }] })).join()).toMatch(/spec.type: Unsupported value: "Bogus"/);
+  });
+  it('clusterIP is immutable on update (ExternalName transitions aside)', () => {
+    const old = applyDefaults('Service', svc({ clusterIP: '10.96.0.5', ports: [{ port: 80 }] }));
+    expect(fields(svc({ clusterIP: '10.96.0.6', ports: [{ port: 80 }] }), old)).toContain('spec.clusterIP: Invalid value: "10.96.0.6": field is immutable');
+    expect(fields(svc({ clusterIP: 'None', ports: [{ port: 80 }] }), old)).toContain('spec.clusterIP: Invalid value: "None": field is immutable');
+    expect(fields(svc({ clusterIP: '10.96.0.5', ports: [{ port: 8080 }] }), old)).toEqual([]);
+    const headless = applyDefaults('Service', svc({ clusterIP: 'None', ports: [{ port: 80 }] }));
+    expect(fields(svc({ clusterIP: '10.96.0.7', ports: [{ port: 80 }] }), headless)).toContain('spec.clusterIP: Invalid value: "10.96.0.7": field is immutable');
+    expect(fields(svc({ type: 'ExternalName', externalName: 'x.example' }), old)).toEqual([]);
+  });
+});

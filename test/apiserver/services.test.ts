@@ -1,0 +1,206 @@
+// Services in the API server: cluster IP and node port allocation through storage (unique
+// under concurrent creates and across restarts, released on delete), requested values
+// checked, the `kubernetes` Service at boot, and the table columns kubectl prints.
+// (Skiff has no service proxy: these are API objects only.)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
+import {
+  NODE_PORT_PREFIX, parseCIDR, pickFree, SERVICE_IP_PREFIX, serviceClaims,
+} from '../../apiserver/registry/services.js';
+import { toTable } from '../../apiserver/printers.js';
+import { resourceByKind } from '../../api/resources.js';
+import { call, startTestServer, type TestServer } from './harness.js';
+
+const SVCS = '/api/v1/namespaces/default/services';
+const svc = (name: string, spec: Record<string, unknown> = {}): any => ({
+  apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec },
+});
+const ipNumber = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+
+const servers: TestServer[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+async function server(opts: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const s = await startTestServer(opts);
+  servers.push(s);
+  return s;
+}
+async function claimKeys(s: TestServer, prefix: string): Promise<string[]> {
+  return (await s.storage.range(prefix)).kvs.map((kv) => kv.key.slice(prefix.length));
+}
+
+describe('allocation helpers', () => {
+  it('parseCIDR normalizes the network address and rejects bad ranges', () => {
+    expect(parseCIDR('10.96.0.0/12')).toEqual({ cidr: '10.96.0.0/12', base: ipNumber('10.96.0.0'), size: 2 ** 20 });
+    expect(parseCIDR('192.168.7.9/24').cidr).toBe('192.168.7.0/24');
+    expect(() => parseCIDR('10.96.0.0')).toThrow();
+    expect(() => parseCIDR('fd00::/108')).toThrow();
+    expect(() => parseCIDR('10.0.0.0/31')).toThrow();
+  });
+  it('pickFree walks forward from the start, wrapping, and reports a full range', () => {
+    expect(pickFree(10, (o) => o !== 3 && o !== 4, 3)).toBe(5);
+    expect(pickFree(10, (o) => o === 1, 7)).toBe(1);
+    expect(pickFree(10, () => false, 0)).toBeUndefined();
+  });
+  it('a service claims its cluster IP and each node port once; headless and ExternalName claim no IP', () => {
+    const meta = { name: 'a', namespace: 'default', uid: 'u1' };
+    const keys = (spec: any) => serviceClaims({ metadata: meta, spec } as any).map((c) => c.key);
+    expect(keys({ type: 'NodePort', clusterIP: '10.96.0.9', ports: [{ port: 53, protocol: 'TCP', nodePort: 30053 }, { port: 53, protocol: 'UDP', nodePort: 30053 }] }))
+      .toEqual([SERVICE_IP_PREFIX + '10.96.0.9', NODE_PORT_PREFIX + '30053']);
+    expect(keys({ type: 'ClusterIP', clusterIP: 'None' })).toEqual([]);
+    expect(keys({ type: 'ExternalName', externalName: 'x.example' })).toEqual([]);
+    expect(JSON.parse(serviceClaims({ metadata: meta, spec: { clusterIP: '10.96.0.9' } } as any)[0]!.value)).toEqual({ kind: 'Service', namespace: 'default', name: 'a', uid: 'u1' });
+  });
+});
+
+describe('Services over HTTP', () => {
+  it('the kubernetes Service exists at boot: first IP of the range, 443 → the server port, labels', async () => {
+    const s = await server();
+    const r = await call(s.url, 'GET', `${SVCS}/kubernetes`);
+    expect(r.status).toBe(200);
+    expect(r.body.metadata.labels).toEqual({ component: 'apiserver', provider: 'kubernetes' });
+    expect(r.body.spec).toMatchObject({ type: 'ClusterIP', clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'] });
+    expect(r.body.spec.ports).toEqual([{ name: 'https', protocol: 'TCP', port: 443, targetPort: Number(new URL(s.url).port) }]);
+    expect(await claimKeys(s, SERVICE_IP_PREFIX)).toEqual(['10.96.0.1']);
+  });
+
+  it('40 concurrent creates get 40 distinct IPs in the range, each held by one claim key', async () => {
+    const s = await server({ serviceClusterIPRange: '10.0.0.0/16' });
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => call(s.url, 'POST', SVCS, svc(`s${i}`))));
+    expect(rs.map((r) => r.status)).toEqual(Array(40).fill(201));
+    const ips = rs.map((r) => r.body.spec.clusterIP as string);
+    expect(new Set(ips).size).toBe(40);
+    for (const ip of ips) {
+      expect(ipNumber(ip)).toBeGreaterThan(ipNumber('10.0.0.1'));
+      expect(ipNumber(ip)).toBeLessThan(ipNumber('10.0.255.255'));
+    }
+    expect((await claimKeys(s, SERVICE_IP_PREFIX)).sort()).toEqual([...ips, '10.0.0.1'].sort());
+  });
+
+  it('a tiny range under concurrent creates: every free IP is handed out once, the rest are refused', async () => {
+    // 10.1.0.0/29: .1 is the kubernetes Service's, .2–.6 are free (.0 and .7 are not usable).
+    const s = await server({ serviceClusterIPRange: '10.1.0.0/29' });
+    const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => call(s.url, 'POST', SVCS, svc(`t${i}`))));
+    const ok = rs.filter((r) => r.status === 201);
+    expect(ok.map((r) => r.body.spec.clusterIP).sort()).toEqual(['10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.5', '10.1.0.6']);
+    const refused = rs.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(3);
+    for (const r of refused) {
+      expect(r.status).toBe(422);
+      expect(r.body.message).toContain('range is full');
+    }
+    // A delete frees one; the next create gets exactly it.
+    const gone = ok[0]!.body;
+    expect((await call(s.url, 'DELETE', `${SVCS}/${gone.metadata.name}`)).status).toBe(200);
+    const again = await call(s.url, 'POST', SVCS, svc('again'));
+    expect(again.status).toBe(201);
+    expect(again.body.spec.clusterIP).toBe(gone.spec.clusterIP);
+  });
+
+  it('requested IPs: in range and free is granted, taken or outside is 422, None is headless; delete releases', async () => {
+    const s = await server();
+    const a = await call(s.url, 'POST', SVCS, svc('a', { clusterIP: '10.96.5.5' }));
+    expect(a.status).toBe(201);
+    expect(a.body.spec.clusterIPs).toEqual(['10.96.5.5']);
+    const taken = await call(s.url, 'POST', SVCS, svc('b', { clusterIP: '10.96.5.5' }));
+    expect(taken.status).toBe(422);
+    expect(taken.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: 'Invalid value: ["10.96.5.5"]: failed to allocate IP 10.96.5.5: provided IP is already allocated' }]);
+    const kubeIP = await call(s.url, 'POST', SVCS, svc('c', { clusterIP: '10.96.0.1' }));
+    expect(kubeIP.status).toBe(422);
+    const outside = await call(s.url, 'POST', SVCS, svc('d', { clusterIP: '10.200.0.1' }));
+    expect(outside.status).toBe(422);
+    expect(outside.body.message).toContain('the provided IP (10.200.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12');
+    const headless = await call(s.url, 'POST', SVCS, svc('h', { clusterIP: 'None' }));
+    expect(headless.status).toBe(201);
+    expect(headless.body.spec.clusterIPs).toEqual(['None']);
+    expect((await claimKeys(s, SERVICE_IP_PREFIX)).sort()).toEqual(['10.96.0.1', '10.96.5.5']);
+    // Immutable, and kept when an update leaves it out (a replace of the original manifest).
+    const cur = (await call(s.url, 'GET', `${SVCS}/a`)).body;
+    const moved = await call(s.url, 'PUT', `${SVCS}/a`, { ...cur, spec: { ...cur.spec, clusterIP: '10.96.5.6', clusterIPs: ['10.96.5.6'] } });
+    expect(moved.status).toBe(422);
+    expect(moved.body.message).toContain('spec.clusterIP: Invalid value: "10.96.5.6": field is immutable');
+    const { clusterIP: _ip, clusterIPs: _ips, ...rest } = cur.spec;
+    const replaced = await call(s.url, 'PUT', `${SVCS}/a`, { ...cur, spec: { ...rest, ports: [{ port: 8080 }] } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.spec.clusterIP).toBe('10.96.5.5');
+    expect((await call(s.url, 'DELETE', `${SVCS}/a`)).status).toBe(200);
+    expect(await claimKeys(s, SERVICE_IP_PREFIX)).toEqual(['10.96.0.1']);
+    expect((await call(s.url, 'POST', SVCS, svc('b', { clusterIP: '10.96.5.5' }))).status).toBe(201);
+  });
+
+  it('node ports: allocated in range for NodePort, requested ones checked, released when the type drops them', async () => {
+    const s = await server({ serviceNodePortRange: '31000-31009' });
+    const np = await call(s.url, 'POST', SVCS, svc('np', { type: 'NodePort', ports: [{ name: 'a', port: 80 }, { name: 'b', port: 443, nodePort: 31005 }] }));
+    expect(np.status).toBe(201);
+    const [p0, p1] = np.body.spec.ports;
+    expect(p0.nodePort).toBeGreaterThanOrEqual(31000);
+    expect(p0.nodePort).toBeLessThanOrEqual(31009);
+    expect(p0.nodePort).not.toBe(31005);
+    expect(p1.nodePort).toBe(31005);
+    const clash = await call(s.url, 'POST', SVCS, svc('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: 31005 }] }));
+    expect(clash.status).toBe(422);
+    expect(clash.body.message).toContain('spec.ports[0].nodePort: Invalid value: 31005: provided port is already allocated');
+    const outside = await call(s.url, 'POST', SVCS, svc('np3', { type: 'NodePort', ports: [{ port: 80, nodePort: 30000 }] }));
+    expect(outside.status).toBe(422);
+    expect(outside.body.message).toContain('provided port is not in the valid range. The range of valid ports is 31000-31009');
+    expect((await claimKeys(s, NODE_PORT_PREFIX)).sort()).toEqual([String(p0.nodePort), '31005'].sort());
+    // NodePort → ClusterIP: the node ports go (released in the same write), the IP stays.
+    const patched = await call(s.url, 'PATCH', `${SVCS}/np`, { spec: { type: 'ClusterIP', ports: [{ name: 'a', port: 80 }, { name: 'b', port: 443 }] } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(patched.status).toBe(200);
+    expect(patched.body.spec.ports.map((p: any) => p.nodePort)).toEqual([undefined, undefined]);
+    expect(patched.body.spec.clusterIP).toBe(np.body.spec.clusterIP);
+    expect(await claimKeys(s, NODE_PORT_PREFIX)).toEqual([]);
+    // And back: new node ports are allocated by the update.
+    const back = await call(s.url, 'PATCH', `${SVCS}/np`, { spec: { type: 'NodePort' } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(back.status).toBe(200);
+    expect(back.body.spec.ports.every((p: any) => p.nodePort >= 31000 && p.nodePort <= 31009)).toBe(true);
+    expect(await claimKeys(s, NODE_PORT_PREFIX)).toHaveLength(2);
+  });
+
+  it('allocations survive a restart: the claims are in the store with the services', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-svc-'));
+    dirs.push(dir);
+    const range = '10.2.0.0/28'; // .2–.14 free: 13 IPs
+    let s = await server({ storage: await openEmbeddedStorage({ dataDir: dir }), serviceClusterIPRange: range });
+    const first = await Promise.all(Array.from({ length: 6 }, (_, i) => call(s.url, 'POST', SVCS, svc(`r${i}`))));
+    await call(s.url, 'DELETE', `${SVCS}/r0`);
+    servers.splice(servers.indexOf(s), 1);
+    await s.close();
+    s = await server({ storage: await openEmbeddedStorage({ dataDir: dir }), serviceClusterIPRange: range });
+    const second = await Promise.all(Array.from({ length: 8 }, (_, i) => call(s.url, 'POST', SVCS, svc(`q${i}`))));
+    expect(second.map((r) => r.status)).toEqual(Array(8).fill(201));
+    const live = [...first.slice(1), ...second].map((r) => r.body.spec.clusterIP);
+    expect(new Set(live).size).toBe(13);
+    expect((await call(s.url, 'POST', SVCS, svc('full'))).status).toBe(422);
+    expect((await call(s.url, 'GET', `${SVCS}/kubernetes`)).body.spec.ports[0].targetPort).toBe(Number(new URL(s.url).port));
+  });
+});
+
+describe('service table', () => {
+  const info = resourceByKind('Service')!;
+  it('NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, wide SELECTOR', () => {
+    const t = toTable(info, [
+      { metadata: { name: 'kubernetes', creationTimestamp: '2026-01-01T11:00:00Z' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ port: 443, protocol: 'TCP' }] } },
+      { metadata: { name: 'np', creationTimestamp: '2026-01-01T11:59:00Z' }, spec: { type: 'NodePort', clusterIP: '10.96.3.4', selector: { b: '2', a: '1' }, ports: [{ port: 443, protocol: 'TCP', nodePort: 30080 }, { port: 53, protocol: 'UDP' }] } },
+      { metadata: { name: 'lb', creationTimestamp: '2026-01-01T11:59:00Z' }, spec: { type: 'LoadBalancer', clusterIP: '10.96.3.5', ports: [{ port: 80, nodePort: 31000 }] }, status: { loadBalancer: {} } },
+      { metadata: { name: 'ext', creationTimestamp: '2026-01-01T11:59:00Z' }, spec: { type: 'ExternalName', externalName: 'db.example.com' } },
+      { metadata: { name: 'h', creationTimestamp: '2026-01-01T11:59:00Z' }, spec: { type: 'ClusterIP', clusterIP: 'None' } },
+    ] as any, { now: Date.parse('2026-01-01T12:00:00Z') });
+    expect(t.columnDefinitions.map((c) => [c.name, c.priority])).toEqual([
+      ['Name', 0], ['Type', 0], ['Cluster-IP', 0], ['External-IP', 0], ['Port(s)', 0], ['Age', 0], ['Selector', 1],
+    ]);
+    expect(t.rows.map((r) => r.cells)).toEqual([
+      ['kubernetes', 'ClusterIP', '10.96.0.1', '<none>', '443/TCP', '60m', '<none>'],
+      ['np', 'NodePort', '10.96.3.4', '<none>', '443:30080/TCP,53/UDP', '60s', 'a=1,b=2'],
+      ['lb', 'LoadBalancer', '10.96.3.5', '<pending>', '80:31000/TCP', '60s', '<none>'],
+      ['ext', 'ExternalName', '<none>', 'db.example.com', '<none>', '60s', '<none>'],
+      ['h', 'ClusterIP', 'None', '<none>', '<none>', '60s', '<none>'],
+    ]);
+  });
+});
