@@ -116,6 +116,11 @@ export class SkiffProcesses {
   }
 }
 
+/** For waitFor's giveUpIf: why waiting on `proc` is pointless now (it exited; with its output), or undefined while it runs. */
+export function exitReason(proc: SkiffProcess | undefined): string | undefined {
+  return proc && proc.child.exitCode !== null ? `process exited (${proc.child.exitCode}): ${proc.output()}` : undefined;
+}
+
 /** Wait for a line matching `re` on any child's stdout (its stderr only goes into the error). */
 export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
   let out = '';
