@@ -91,6 +91,8 @@ function buildRegistry(): Map<z.ZodType, string> {
     ContainerState: core.ContainerState, ContainerStatus: core.ContainerStatus, PodCondition: core.PodCondition,
     ObjectReference: core.ObjectReference, Binding: core.Binding, Taint: core.Taint, NodeCondition: core.NodeCondition,
     NodeAddress: core.NodeAddress, NodeSpec: core.NodeSpec, NodeStatus: core.NodeStatus, Node: core.Node, Event: core.Event,
+    Service: core.Service, ServiceSpec: core.ServiceSpec, ServicePort: core.ServicePort, ServiceStatus: core.ServiceStatus,
+    LoadBalancerIngress: core.LoadBalancerIngress,
   })) add(s, `${CORE_PKG}.${name}`);
   add(field(core.EnvVar, 'valueFrom'), `${CORE_PKG}.EnvVarSource`);
   add(field(core.Volume, 'emptyDir'), `${CORE_PKG}.EmptyDirVolumeSource`);

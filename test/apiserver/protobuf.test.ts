@@ -58,4 +58,24 @@ describe('protobuf request bodies', () => {
     expect(() => decodeProtobufBody(Buffer.from('{"kind":"DeleteOptions"}'))).toThrow(/prefix/);
     expect(() => decodeProtobufBody(Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0x20, 0x0a])]))).toThrow(/truncated/);
   });
+
+  it('decodes the Services kubectl create service clusterip|nodeport sends (bytes recorded from kubectl v1.32), targetPort as IntOrString', () => {
+    const clusterIP = Buffer.from('6b3873000a0d0a02763112075365727669636512660a1d0a02706212001a0022002a003200380042005a090a036170701202706212410a1b0a0738302d38303830120354435018502207080010903f1a00280012090a03617070120270621a002209436c757374657249503a00420052005a00600068001a020a001a002200', 'hex');
+    expect(decodeProtobufBody(clusterIP)).toEqual({
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'pb', labels: { app: 'pb' } },
+      spec: { ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }], selector: { app: 'pb' }, type: 'ClusterIP' },
+    });
+    const nodePort = Buffer.from('6b3873000a0d0a027631120753657276696365126d0a1f0a0370626e12001a0022002a003200380042005a0a0a03617070120370626e12460a200a09353637382d38303830120354435018ae2c2207080010903f1a00289feb01120a0a03617070120370626e1a0022084e6f6465506f72743a00420052005a00600068001a020a001a002200', 'hex');
+    expect(decodeProtobufBody(nodePort)).toEqual({
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'pbn', labels: { app: 'pbn' } },
+      spec: { ports: [{ name: '5678-8080', protocol: 'TCP', port: 5678, targetPort: 8080, nodePort: 30111 }], selector: { app: 'pbn' }, type: 'NodePort' },
+    });
+  });
+
+  it('a named targetPort decodes to its string', () => {
+    const intstr = Buffer.concat([Buffer.from([0x08, 1, 0x10, 0]), ld(3, 'http')]);
+    const port = Buffer.concat([Buffer.from([0x18, 80]), ld(4, intstr)]);
+    const body = envelope('v1', 'Service', Buffer.concat([ld(1, ld(1, 'web')), ld(2, ld(1, port))]));
+    expect(decodeProtobufBody(body)).toEqual({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 80, targetPort: 'http' }] } });
+  });
 });
