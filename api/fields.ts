@@ -128,6 +128,11 @@ const FIELDS: Record<string, Record<string, FieldFn>> = {
   },
   Deployment: {},
   Lease: {},
+  // kube-apiserver 1.32's service registry (ServiceSelectableFields).
+  Service: {
+    'spec.clusterIP': (o) => o?.spec?.clusterIP,
+    'spec.type': (o) => o?.spec?.type,
+  },
 };
 
 /** The field labels a kind supports (metadata.name and metadata.namespace for every kind). */

@@ -66,3 +66,13 @@ describe('Service validation', () => {
     expect(fields(svc({ type: 'ExternalName', externalName: 'x.example' }), old)).toEqual([]);
   });
 });
+
+describe('Service field labels', () => {
+  it('spec.clusterIP and spec.type select, like kube-apiserver 1.32', async () => {
+    const { fieldsOf, parseFieldSelectorFor } = await import('../../api/fields.js');
+    const f = fieldsOf('Service', svc({ type: 'NodePort', clusterIP: '10.96.0.9', ports: [{ port: 80 }] }));
+    expect(f).toMatchObject({ 'metadata.name': 'web', 'metadata.namespace': 'default', 'spec.clusterIP': '10.96.0.9', 'spec.type': 'NodePort' });
+    expect(parseFieldSelectorFor('Service', 'spec.type=NodePort').matches(f)).toBe(true);
+    expect(() => parseFieldSelectorFor('Service', 'spec.selector=x')).toThrow(/field label not supported/);
+  });
+});
