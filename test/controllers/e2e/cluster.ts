@@ -2,55 +2,36 @@
 // random port with a temp data dir, `skiff controller-manager` processes against it, and a
 // kubelet stand-in (in this process) that marks pods Running/Ready through pods/status as
 // they appear and finishes graceful deletions. stopAll() ends everything and removes the dirs.
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Pod } from '../../../api/core.js';
 import type { Deployment } from '../../../api/apps.js';
 import { isStatusError } from '../../../api/errors.js';
 import { Informer, RestClient } from '../../../client/index.js';
+import { exitReason, SkiffProcesses, type SkiffProcess } from '../../support/processes.js';
+import { TempDirs } from '../../support/temp.js';
+import { waitFor as poll } from '../../support/wait.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SKIFF = path.join(ROOT, 'dist/cli/skiff.js');
+export { SKIFF } from '../../support/processes.js';
 
-export interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+export type Proc = SkiffProcess;
 
 export class Cluster {
-  private procs: Proc[] = [];
-  private dirs: string[] = [];
+  private procs = new SkiffProcesses();
+  private temp = new TempDirs();
   private closers: (() => void)[] = [];
   url = '';
   client!: RestClient;
 
   start(args: string[]): Proc {
-    const child = spawn(process.execPath, [SKIFF, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const p: Proc = { child, output: () => out, exited };
-    this.procs.push(p);
-    return p;
+    return this.procs.start(args);
   }
 
   /** A temp dir removed by stopAll(). */
   tempDir(prefix = 'skiff-ctrl-'): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    this.dirs.push(dir);
-    return dir;
+    return this.temp.make(prefix);
   }
 
   async apiserver(extra: string[] = []): Promise<string> {
-    const dir = this.tempDir();
-    const proc = this.start(['apiserver', '--port', '0', '--data-dir', dir, ...extra]);
-    const url = await waitFor(() => proc.output().match(/https?:\/\/[\d.]+:\d+/)?.[0], 30_000, () => `apiserver URL:\n${proc.output()}`, proc);
-    this.url = url.replace('0.0.0.0', '127.0.0.1');
+    ({ url: this.url } = await this.procs.apiserver(this.tempDir(), extra));
     this.client = new RestClient({ server: this.url, userAgent: 'controllers-test' });
     return this.url;
   }
@@ -111,28 +92,19 @@ export class Cluster {
     return inf;
   }
 
-  async kill9(p: Proc): Promise<void> {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-    p.child.kill('SIGKILL');
-    await p.exited;
+  kill9(p: Proc): Promise<void> {
+    return this.procs.kill9(p);
   }
 
-  async stop(p: Proc, graceMs = 10_000): Promise<number | null> {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return p.child.exitCode;
-    p.child.kill('SIGTERM');
-    const t = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
-    const code = await p.exited;
-    clearTimeout(t);
-    return code;
+  stop(p: Proc, graceMs = 10_000): Promise<number | null> {
+    return this.procs.stop(p, graceMs);
   }
 
   async stopAll(): Promise<void> {
     for (const c of this.closers.splice(0)) c();
     this.client?.close();
-    await Promise.all(this.procs.map((p) => this.stop(p)));
-    this.procs = [];
-    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
-    this.dirs = [];
+    await this.procs.stopAll();
+    this.temp.removeAll();
   }
 }
 
@@ -157,24 +129,12 @@ export function webDeployment(name: string, replicas: number, image: string, ext
   };
 }
 
-/** Polls fn until it returns a truthy value (generous deadlines; never a timing assertion). */
-export async function waitFor<T>(
+/** Polls fn until it returns a truthy value (generous deadlines; never a timing assertion); gives up early if `proc` exits. */
+export function waitFor<T>(
   fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   timeoutMs = 90_000,
   describe: () => string = () => 'condition',
   proc?: Proc,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      lastErr = e;
-    }
-    if (proc && proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}): ${proc.output()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${describe()}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return poll(describe, fn, timeoutMs, { giveUpIf: () => exitReason(proc) });
 }
