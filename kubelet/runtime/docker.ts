@@ -103,6 +103,8 @@ export class DockerRuntime implements Runtime {
   private readonly finished = new Map<string, ContainerStatus>();
   /** startedAt etc. of running containers, from their first inspect. */
   private readonly inspected = new Map<string, { status: ContainerStatus; state: string }>();
+  /** Sandbox IPs (fixed for a sandbox's life), so listing sandboxes is one request. */
+  private readonly sandboxIps = new Map<string, string | undefined>();
   private eventStream?: IncomingMessage;
   private closed = false;
 
@@ -275,6 +277,7 @@ export class DockerRuntime implements Runtime {
     await this.call('DELETE', `/containers/${id}?force=1&v=1`).catch((err) => {
       if (!(err instanceof DockerApiError) || err.statusCode !== 404) throw err;
     });
+    this.sandboxIps.delete(id);
   }
 
   async listPodSandboxes(): Promise<SandboxStatus[]> {
@@ -285,10 +288,14 @@ export class DockerRuntime implements Runtime {
       delete labels[LABEL_TYPE];
       let ip: string | undefined;
       if (s.State === 'running') {
-        try {
-          ip = sandboxIp(await this.call<DockerInspect>('GET', `/containers/${s.Id}/json`));
-        } catch {
-          /* gone meanwhile */
+        if (this.sandboxIps.has(s.Id)) ip = this.sandboxIps.get(s.Id);
+        else {
+          try {
+            ip = sandboxIp(await this.call<DockerInspect>('GET', `/containers/${s.Id}/json`));
+            this.sandboxIps.set(s.Id, ip);
+          } catch {
+            /* gone meanwhile */
+          }
         }
       }
       out.push({ id: s.Id, labels, state: s.State === 'running' ? 'ready' : 'notready', ip, createdAt: new Date(s.Created * 1000).toISOString() });
