@@ -1,53 +1,33 @@
 // Durability through the real process: `skiff apiserver` (compiled dist/) takes writes with
 // 50 in flight, is killed with SIGKILL mid-stream, restarts on the same data dir, and every
 // acknowledged write is there, with revisions continuing upward.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, pod } from './harness.js';
+import { ROOT, SKIFF, SkiffProcesses } from '../support/processes.js';
+import { TempDirs } from '../support/temp.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'dist/cli/skiff.js');
-const children: ChildProcess[] = [];
+const procs = new SkiffProcesses();
+const temp = new TempDirs();
 let dataDir: string;
 
 beforeAll(() => {
   // Compile (other folders' type errors do not stop tsc from emitting ours).
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
-  expect(fs.existsSync(bin)).toBe(true);
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-apiserver-durability-'));
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+  expect(fs.existsSync(SKIFF)).toBe(true);
+  dataDir = temp.make('skiff-apiserver-durability-');
 });
 
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+afterAll(async () => {
+  await procs.stopAll();
+  temp.removeAll();
 });
 
-/** Start `skiff apiserver --port 0` and resolve with the URL it prints. */
-function startApiserver(): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [bin, 'apiserver', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`apiserver did not start: ${out}${err}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1]! });
-      }
-    });
-    proc.stderr!.on('data', (d) => (err += d));
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`apiserver exited with ${code}: ${out}${err}`));
-    });
-  });
+/** Start `skiff apiserver --port 0` on the one data dir and resolve with the URL it prints. */
+async function startApiserver(): Promise<{ proc: ChildProcess; url: string }> {
+  const { proc, url } = await procs.apiserver(dataDir);
+  return { proc: proc.child, url };
 }
 
 function exited(proc: ChildProcess): Promise<void> {

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
 import { createApiServer, type ApiServer, type ApiServerOptions } from '../../apiserver/server.js';
 import type { Storage } from '../../apiserver/storage/interface.js';
+import { waitFor } from '../support/wait.js';
 
 export interface TestServer {
   url: string;
@@ -105,11 +106,7 @@ export class WatchReader {
   }
 
   async until(pred: (events: any[]) => boolean, timeoutMs = 30_000): Promise<any[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pred(this.events)) {
-      if (Date.now() > deadline) throw new Error(`watch condition not met; got ${this.events.length} events: ${JSON.stringify(this.events.slice(-3)).slice(0, 500)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(() => `watch condition; got ${this.events.length} events: ${JSON.stringify(this.events.slice(-3)).slice(0, 500)}`, () => pred(this.events), timeoutMs, { everyMs: 10 });
     return this.events;
   }
 
@@ -118,12 +115,6 @@ export class WatchReader {
   }
 }
 
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  return waitFor('condition', fn, timeoutMs, { everyMs: 20 });
 }

@@ -2,41 +2,20 @@
 // each serves what the other wrote, watches on one see writes through the other, optimistic
 // concurrency holds across them, and periodic compaction (--compaction-interval) turns old
 // resourceVersions into 410 Expired.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../apiserver/main.js';
 import { call, eventually, pod, WatchReader } from '../harness.js';
+import { APISERVER_READY, ROOT, SKIFF, SkiffProcesses } from '../../support/processes.js';
 import { EtcdServer, findEtcd } from './etcd-server.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = path.join(root, 'dist/cli/skiff.js');
 const etcd = findEtcd();
 if (!etcd.bin) console.warn(`SKIPPING two API servers over etcd: ${etcd.reason}`);
 
-function startApiserver(etcdUrl: string, children: ChildProcess[]): Promise<string> {
-  const args = [bin, 'apiserver', '--port', '0', '--storage', 'etcd', '--etcd-servers', etcdUrl, '--compaction-interval', '1'];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`apiserver did not start: ${out}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.stderr!.on('data', (d) => (out += d));
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`apiserver exited with ${code}: ${out}`));
-    });
-  });
+async function startApiserver(etcdUrl: string, procs: SkiffProcesses): Promise<string> {
+  const { match } = await procs.startReady(['apiserver', '--port', '0', '--storage', 'etcd', '--etcd-servers', etcdUrl, '--compaction-interval', '1'], APISERVER_READY);
+  return match[1]!;
 }
 
 describe('skiff apiserver --storage flags', () => {
@@ -49,20 +28,20 @@ describe('skiff apiserver --storage flags', () => {
 
 describe.skipIf(!etcd.bin)('two API servers over one etcd', () => {
   let server: EtcdServer;
-  const children: ChildProcess[] = [];
+  const procs = new SkiffProcesses();
   const watches: WatchReader[] = [];
   let a: string;
   let b: string;
 
   beforeAll(async () => {
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
-    expect(fs.existsSync(bin)).toBe(true);
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+    expect(fs.existsSync(SKIFF)).toBe(true);
     server = await EtcdServer.start(etcd.bin!);
-    [a, b] = await Promise.all([startApiserver(server.url, children), startApiserver(server.url, children)]);
+    [a, b] = await Promise.all([startApiserver(server.url, procs), startApiserver(server.url, procs)]);
   });
   afterAll(async () => {
     for (const w of watches) w.close();
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await procs.stopAll();
     await server?.destroy();
   });
 
