@@ -290,7 +290,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     recordComponents(l, []);
     unlockDataDir(l);
-    const again = ['skiff up', ...(opts.dataDir === expandHome('~/.skiff') ? [] : ['--data-dir', l.root]), ...(opts.storage === 'etcd' ? ['--storage etcd'] : [])].join(' ');
+    const again = ['skiff up', ...(opts.dataDir === expandHome('~/.skiff') ? [] : ['--data-dir', l.root]), ...(opts.storage === 'etcd' ? ['--storage etcd'] : []), ...(opts.apiservers > 1 ? [`--apiservers ${opts.apiservers}`] : []), ...(opts.ha ? ['--ha'] : [])].join(' ');
     out(`State is kept in ${l.root}; run ${again} to resume.\n`);
     process.exit(code);
   };

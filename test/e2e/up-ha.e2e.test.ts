@@ -146,6 +146,7 @@ describe.skipIf(!!etcdMissing)('skiff up --storage etcd --apiservers 2 --ha', ()
     // The new leader is a live process skiff up runs (the standby, or the restarted one under a fresh identity).
     const nextProc = await until('the new leader recorded', async () => components().find((p) => p.identity === next), 30_000);
     expect(alive(nextProc.pid)).toBe(true);
+    console.log(`controller-manager leader ${leader} (pid ${proc!.pid}) killed; ${next} (${nextProc.name}, pid ${nextProc.pid}) took over`);
 
     await cluster.ok(['--server', servers[1]!, 'scale', `deployment/${NAME}`, '--replicas', '4']);
     await until('4 available replicas under the new leader', async () => (await available(c, 4)) && (await runningPods(c)) === 4, 120_000);
