@@ -21,6 +21,9 @@ import { openapiRouter } from './openapi.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
 import { EXEC_PROTOCOLS, serveExecWebSocket } from './pod-proxy.js';
 
+/** How often the `kubernetes` Service is recreated if someone deleted it (kube-apiserver: 10 s). */
+const KUBERNETES_SERVICE_INTERVAL_MS = 10_000;
+
 export interface ApiServerOptions {
   storage: Storage;
   /** Compact every interval to the revision seen one interval earlier (0 disables). */
@@ -38,6 +41,8 @@ export interface ApiServerOptions {
   serviceClusterIPRange?: string;
   /** Node ports for NodePort services (default 30000-32767). */
   serviceNodePortRange?: string;
+  /** How often a deleted `kubernetes` Service is recreated (default 10 s). */
+  kubernetesServiceIntervalMs?: number;
 }
 
 export interface ApiServer {
@@ -164,6 +169,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   });
 
   let stopCompaction: (() => void) | undefined;
+  let kubernetesServiceTimer: NodeJS.Timeout | undefined;
   let started: Promise<void> | undefined;
 
   return {
@@ -185,11 +191,17 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       });
       const addr = server.address() as AddressInfo;
       await registry.ensureKubernetesService(addr.port);
+      // Like kube-apiserver's bootstrap controller: a deleted `kubernetes` Service comes back.
+      kubernetesServiceTimer ??= setInterval(() => {
+        registry.ensureKubernetesService(addr.port, false).catch((e: unknown) => console.error('skiff apiserver: kubernetes Service:', e));
+      }, opts.kubernetesServiceIntervalMs ?? KUBERNETES_SERVICE_INTERVAL_MS);
+      kubernetesServiceTimer.unref();
       const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       return { port: addr.port, url: `http://${h}:${addr.port}` };
     },
     async close() {
       stopCompaction?.();
+      clearInterval(kubernetesServiceTimer);
       // Stop accepting; end watches (clients re-watch elsewhere or after a restart); let
       // requests in flight finish for up to 5 s; then drop whatever connections remain.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -79,16 +79,18 @@ export class Registry {
 
   /**
    * The `kubernetes` Service in `default`, pointing at this API server's port (kube-apiserver's
-   * bootstrap controller): created if missing, its port updated if the server moved.
+   * bootstrap controller): created if missing; with `repoint`, its port is updated if this
+   * server listens elsewhere than it says (done at boot only: API servers of one HA cluster
+   * listening on different ports would otherwise take turns rewriting it).
    */
-  async ensureKubernetesService(apiServerPort: number): Promise<void> {
+  async ensureKubernetesService(apiServerPort: number, repoint = true): Promise<void> {
     const services = this.byKind('Service');
     const want = kubernetesService(this.services.range, apiServerPort);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         const cur = await services.get('default', 'kubernetes') as unknown as typeof want;
         const port = cur.spec?.ports?.find((p) => p.name === 'https');
-        if (port?.targetPort === apiServerPort && port.port === 443) return;
+        if (!repoint || (port?.targetPort === apiServerPort && port.port === 443)) return;
         await services.update('default', 'kubernetes', { ...cur, spec: { ...cur.spec, ports: want.spec!.ports } });
         return;
       } catch (e) {

@@ -70,6 +70,20 @@ describe('Services over HTTP', () => {
     expect(await claimKeys(s, SERVICE_IP_PREFIX)).toEqual(['10.96.0.1']);
   });
 
+  it('a deleted kubernetes Service comes back (bootstrap controller), with the first IP again', async () => {
+    const s = await server({ kubernetesServiceIntervalMs: 100 });
+    expect((await call(s.url, 'DELETE', `${SVCS}/kubernetes`)).status).toBe(200);
+    expect(await claimKeys(s, SERVICE_IP_PREFIX)).toEqual([]);
+    const deadline = Date.now() + 30_000;
+    let r = await call(s.url, 'GET', `${SVCS}/kubernetes`);
+    while (r.status !== 200 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 50));
+      r = await call(s.url, 'GET', `${SVCS}/kubernetes`);
+    }
+    expect(r.status).toBe(200);
+    expect(r.body.spec.clusterIP).toBe('10.96.0.1');
+  });
+
   it('40 concurrent creates get 40 distinct IPs in the range, each held by one claim key', async () => {
     const s = await server({ serviceClusterIPRange: '10.0.0.0/16' });
     const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => call(s.url, 'POST', SVCS, svc(`s${i}`))));
