@@ -437,6 +437,8 @@ export class Kubelet {
         [LABEL_RESTART_POLICY]: pod.spec.restartPolicy ?? 'Always',
       },
       hostname: (pod.spec.hostname ?? pod.metadata.name ?? 'pod').slice(0, 63),
+      hostPID: !!pod.spec.hostPID,
+      hostIPC: !!pod.spec.hostIPC,
     };
   }
 

@@ -317,7 +317,8 @@ export class DockerRuntime implements Runtime {
       Labels: labels,
       HostConfig: {
         NetworkMode: hostNet ? 'host' : `container:${sandboxId}`,
-        IpcMode: `container:${sandboxId}`,
+        IpcMode: config.hostIPC ? 'host' : `container:${sandboxId}`,
+        ...(config.hostPID ? { PidMode: 'host' } : {}),
         Init: true,
         Binds: config.mounts.map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`),
         ...(config.limits.memoryBytes ? { Memory: config.limits.memoryBytes, MemorySwap: config.limits.memoryBytes } : {}),

@@ -75,6 +75,9 @@ export interface ContainerConfig {
   limits: ResourceLimits;
   labels: Labels;
   hostname: string;
+  /** Share the node's PID / IPC namespace (pod.spec.hostPID / hostIPC). */
+  hostPID?: boolean;
+  hostIPC?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';

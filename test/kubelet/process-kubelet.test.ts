@@ -394,6 +394,19 @@ describe('process runtime kubelet', () => {
     await deleteAndWaitGone('reimage');
   });
 
+  it.skipIf(!isRoot)('hostPID pods see the node\'s processes', async () => {
+    const marker = `${10000 + Math.floor(Math.random() * 80000)}`;
+    await c.pods().create(podManifest('hostpid', node, { hostPID: true, containers: [{ name: 'h', image: 'host', command: ['sleep', `${marker}6`] }] }));
+    await waitPod('hostpid', 'Running', running);
+    await waitFor('process', () => processesWith('sleep', `${marker}6`).length === 1);
+    const pid = processesWith('sleep', `${marker}6`)[0]!;
+    // the same pid inside and out: it shares the node's PID namespace (and exec joins it)
+    const r = await c.podExec('default', 'hostpid', ['/bin/sh', '-c', `cat /proc/${pid}/cmdline | tr "\\0" " "`]);
+    expect(r.stdout.trim()).toBe(`sleep ${marker}6`);
+    await deleteAndWaitGone('hostpid');
+    expect(processesWith('sleep', `${marker}6`)).toEqual([]);
+  });
+
   it('delete stops the whole process tree within the grace period and leaves nothing behind', async () => {
     const marker = `${10000 + Math.floor(Math.random() * 80000)}`;
     await c.pods().create(

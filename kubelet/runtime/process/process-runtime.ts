@@ -307,6 +307,8 @@ export class ProcessRuntime implements Runtime {
         mounts: rec.config.mounts,
         netnsPath: rec.netns ? netnsPath(rec.netns) : undefined,
         isolated: rec.isolated,
+        hostPID: rec.config.hostPID,
+        hostIPC: rec.config.hostIPC,
       }),
     );
     const env = { PATH: DEFAULT_PATH, ...rec.config.env };
@@ -475,7 +477,7 @@ export class ProcessRuntime implements Runtime {
     let cwd = '/';
     if (rec.isolated) {
       const pid = await this.containerPid(rec);
-      const init = pid === undefined ? undefined : await this.namespaceInit(pid);
+      const init = pid === undefined ? undefined : await this.namespaceInit(pid, !rec.config.hostPID);
       if (init === undefined) throw new Error(`container ${id} is not running`);
       argv = execArgv(init, this.cgroups.procsFiles(id), command, { netns: !!rec.netns, chroot: !!rec.rootfs });
     } else {
@@ -486,7 +488,8 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** The container's PID 1: the child unshare forked (the container pid is unshare itself). */
-  private async namespaceInit(pid: number): Promise<number | undefined> {
+  private async namespaceInit(pid: number, forked = true): Promise<number | undefined> {
+    if (!forked) return pid; // hostPID: unshare execs the init script itself, no fork
     for (let i = 0; i < 200; i++) {
       try {
         const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);

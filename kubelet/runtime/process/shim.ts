@@ -76,6 +76,8 @@ export interface LaunchSpec {
   netnsPath?: string;
   /** Namespaces and chroot (root) or a plain child process. */
   isolated: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
 }
 
 /** The argv the shim runs as the container (see the diagram above). */
@@ -83,7 +85,7 @@ export function containerArgv(spec: LaunchSpec): string[] {
   if (!spec.isolated) return ['/bin/sh', '-c', PLAIN_SCRIPT, 'skiff-init', spec.workingDir || '/', ...spec.argv];
   const mounts = spec.mounts.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
   const unshare = [
-    'unshare', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', '--',
+    'unshare', ...(spec.hostPID ? [] : ['--pid', '--fork', '--kill-child']), '--mount', '--uts', ...(spec.hostIPC ? [] : ['--ipc']), '--propagation', 'private', '--',
     '/bin/sh', '-c', INIT_SCRIPT, 'skiff-init',
     spec.rootfs ?? '', spec.writableDir ?? '', spec.workingDir ?? '', spec.hostname, String(spec.mounts.length), ...mounts, '--', ...spec.argv,
   ];
@@ -97,6 +99,7 @@ export function shimArgv(stateDir: string, logPath: string, cgroupProcs: string[
 
 /** argv for `exec` inside a running isolated container whose namespace init is `initPid`. */
 export function execArgv(initPid: number, cgroupProcs: string[], command: string[], opts: { netns: boolean; chroot: boolean }): string[] {
+  // (entering the host's own pid/ipc namespace, for hostPID/hostIPC pods, is harmless)
   const nsenter = ['nsenter', `--target=${initPid}`, '--mount', '--uts', '--ipc', '--pid'];
   if (opts.netns) nsenter.push('--net');
   if (opts.chroot) nsenter.push('--root', '--wd');

@@ -23,6 +23,10 @@ describe('process runtime, pure parts', () => {
     expect(argv.slice(0, 3)).toEqual(['nsenter', '--net=/var/run/netns/skiff-abc', '--']);
     expect(argv).toContain('--kill-child');
     expect(argv.slice(-11)).toEqual(['/img/rootfs', '/state/fs', '/w', 'web', '1', '/data', '/d', 'ro', '--', 'sleep', '1']);
+    const hostPid = containerArgv({ argv: ['x'], hostname: 'h', isolated: true, mounts: [], hostPID: true, hostIPC: true });
+    expect(hostPid).not.toContain('--pid');
+    expect(hostPid).not.toContain('--ipc');
+    expect(hostPid.slice(0, 3)).toEqual(['unshare', '--mount', '--uts']);
     const plain = containerArgv({ argv: ['sleep', '1'], hostname: 'x', isolated: false, mounts: [] });
     expect(plain.slice(-3)).toEqual(['/', 'sleep', '1']);
     const shim = shimArgv('/state', '/log', ['/cg/a/cgroup.procs', '/cg/b/cgroup.procs'], ['sleep', '1']);
