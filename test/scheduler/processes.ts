@@ -1,11 +1,11 @@
 // Real processes for the scheduler's integration tests and benchmark: an API server on a
 // random port with its own temp data dir, and `skiff scheduler` processes against it.
 // Everything started here is stopped (and the dirs removed) by stopAll().
-import { exitReason, SkiffProcesses, type SkiffProcess } from '../support/processes.js';
+import { SkiffProcesses, type SkiffProcess } from '../support/processes.js';
 import { TempDirs } from '../support/temp.js';
-import { waitFor as poll } from '../support/wait.js';
 
-export { SKIFF } from '../support/processes.js';
+/** Polls fn until it returns a truthy value (60 s by default; never a timing assertion); gives up early if `proc` exits. */
+export { SKIFF, waitWhileRunning as waitFor } from '../support/processes.js';
 
 export type Proc = SkiffProcess;
 
@@ -35,14 +35,4 @@ export class Processes {
     await this.procs.stopAll();
     this.temp.removeAll();
   }
-}
-
-/** Polls fn until it returns a truthy value (generous deadlines; never a timing assertion); gives up early if `proc` exits. */
-export function waitFor<T>(
-  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  timeoutMs = 60_000,
-  describe: () => string = () => 'condition',
-  proc?: Proc,
-): Promise<T> {
-  return poll(describe, fn, timeoutMs, { giveUpIf: () => exitReason(proc) });
 }

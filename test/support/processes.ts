@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { waitFor, type Poll } from './wait.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SKIFF = path.join(ROOT, 'dist/cli/skiff.js');
@@ -116,9 +117,13 @@ export class SkiffProcesses {
   }
 }
 
-/** For waitFor's giveUpIf: why waiting on `proc` is pointless now (it exited; with its output), or undefined while it runs. */
-export function exitReason(proc: SkiffProcess | undefined): string | undefined {
-  return proc && proc.child.exitCode !== null ? `process exited (${proc.child.exitCode}): ${proc.output()}` : undefined;
+/**
+ * waitFor in the process harnesses' argument order (condition first), giving up at once,
+ * with its output, when `proc` exits: no use waiting out the deadline for a dead process.
+ */
+export function waitWhileRunning<T>(fn: Poll<T>, timeoutMs = 60_000, describe: () => string = () => 'condition', proc?: SkiffProcess): Promise<T> {
+  const giveUpIf = () => (proc && proc.child.exitCode !== null ? `process exited (${proc.child.exitCode}): ${proc.output()}` : undefined);
+  return waitFor(describe, fn, timeoutMs, { giveUpIf });
 }
 
 /** Wait for a line matching `re` on any child's stdout (its stderr only goes into the error). */

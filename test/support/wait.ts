@@ -2,6 +2,8 @@
 // that says what was awaited and the last error seen. Never a timing assertion.
 
 export type Falsy = undefined | null | false | 0 | '';
+/** A condition to poll: a truthy value (sync or async) ends the wait. */
+export type Poll<T> = () => T | Falsy | Promise<T | Falsy>;
 
 export interface WaitOptions {
   /** Pause between polls (default 100 ms). */
@@ -22,7 +24,7 @@ export interface WaitOptions {
  */
 export async function waitFor<T>(
   what: string | (() => string),
-  fn: () => T | Falsy | Promise<T | Falsy>,
+  fn: Poll<T>,
   timeoutMs = 60_000,
   opts: WaitOptions = {},
 ): Promise<T> {

@@ -6,9 +6,9 @@ import type { Pod } from '../../../api/core.js';
 import type { Deployment } from '../../../api/apps.js';
 import { isStatusError } from '../../../api/errors.js';
 import { Informer, RestClient } from '../../../client/index.js';
-import { exitReason, SkiffProcesses, type SkiffProcess } from '../../support/processes.js';
+import { SkiffProcesses, waitWhileRunning, type SkiffProcess } from '../../support/processes.js';
 import { TempDirs } from '../../support/temp.js';
-import { waitFor as poll } from '../../support/wait.js';
+import type { Poll } from '../../support/wait.js';
 
 export { SKIFF } from '../../support/processes.js';
 
@@ -130,11 +130,6 @@ export function webDeployment(name: string, replicas: number, image: string, ext
 }
 
 /** Polls fn until it returns a truthy value (generous deadlines; never a timing assertion); gives up early if `proc` exits. */
-export function waitFor<T>(
-  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  timeoutMs = 90_000,
-  describe: () => string = () => 'condition',
-  proc?: Proc,
-): Promise<T> {
-  return poll(describe, fn, timeoutMs, { giveUpIf: () => exitReason(proc) });
+export function waitFor<T>(fn: Poll<T>, timeoutMs = 90_000, describe?: () => string, proc?: Proc): Promise<T> {
+  return waitWhileRunning(fn, timeoutMs, describe, proc);
 }
