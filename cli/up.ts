@@ -16,7 +16,7 @@ import {
   expandHome, freePort, hasState, layout, lockDataDir, portFree, prepare, readEtcdPorts, reapLeftovers, recordComponents, unlockDataDir, writeEtcdPorts, type Layout,
 } from './up/data-dir.js';
 import { CONTEXT_NAME, writeKubeconfigs } from './up/kubeconfig.js';
-import { chooseApiserverPorts, chooseEtcdPorts, planCluster, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
+import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
 import { Progress } from './up/progress.js';
 import { Component, signalGroup, type SupervisorEvents } from './up/supervisor.js';
 
@@ -37,6 +37,8 @@ Flags:
   --storage S        embedded (default): the API server's own store in DIR/apiserver;
                      etcd: a private etcd (Debian's etcd-server, /usr/bin/etcd or $ETCD_BIN)
                      with its data in DIR/etcd
+  --etcd-members N   etcd members for --storage etcd: 1 (default), 3 or 5, on loopback
+                     (data in DIR/etcd, DIR/etcd-2, …); an existing cluster keeps its size
   --apiservers N     API servers to run (default 1); more than 1 needs --storage etcd. They
                      listen on --port, --port+1, … (or a free port when one is taken), and
                      every component is given all of them (--server URL1,URL2) to fail over
@@ -62,6 +64,7 @@ export interface UpOptions {
   nodePrefix: string;
   storage: StorageKind;
   apiservers: number;
+  etcdMembers: number;
   ha: boolean;
   /** Extra controller-manager flags (its leader-election timings), as given. */
   controllerManagerArgs: string[];
@@ -84,6 +87,7 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
         'node-prefix': { type: 'string', default: 'node-' },
         storage: { type: 'string', default: 'embedded' },
         apiservers: { type: 'string', default: '1' },
+        'etcd-members': { type: 'string' },
         ha: { type: 'boolean', default: false },
         'leader-elect-lease-duration': { type: 'string' },
         'leader-elect-renew-deadline': { type: 'string' },
@@ -114,6 +118,9 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
       `--apiservers ${apiservers} needs --storage etcd: the embedded store allows one API server per data dir. Run: skiff up --storage etcd --apiservers ${apiservers}`,
     );
   }
+  const etcdMembers = Number(values['etcd-members'] ?? 1);
+  if (values['etcd-members'] !== undefined && storage !== 'etcd') throw new Error('--etcd-members needs --storage etcd');
+  if (![1, 3, 5].includes(etcdMembers)) throw new Error(`--etcd-members must be 1, 3 or 5 (an odd number keeps a majority), got "${values['etcd-members']}"`);
   const controllerManagerArgs: string[] = [];
   for (const flag of LEASE_FLAGS) {
     const v = values[flag];
@@ -123,14 +130,14 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   return {
     nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env), nodePrefix,
-    storage: storage as StorageKind, apiservers, ha: !!values.ha, controllerManagerArgs, etcdBin: env.ETCD_BIN || DEFAULT_ETCD_BIN,
+    storage: storage as StorageKind, apiservers, etcdMembers, ha: !!values.ha, controllerManagerArgs, etcdBin: env.ETCD_BIN || DEFAULT_ETCD_BIN,
   };
 }
 
 /** One line naming the topology, e.g. "etcd storage, 2 API servers, HA controllers". Pure. */
-export function describeTopology(o: Pick<UpOptions, 'storage' | 'apiservers' | 'ha'>): string {
+export function describeTopology(o: Pick<UpOptions, 'storage' | 'apiservers' | 'ha'> & { etcdMembers?: number }): string {
   return [
-    o.storage === 'etcd' ? 'etcd storage' : 'embedded storage',
+    o.storage === 'etcd' ? ((o.etcdMembers ?? 1) > 1 ? `etcd storage (${o.etcdMembers} members)` : 'etcd storage') : 'embedded storage',
     o.apiservers === 1 ? '1 API server' : `${o.apiservers} API servers`,
     o.ha ? 'HA controllers (2 controller-managers, 2 schedulers)' : '1 controller-manager, 1 scheduler',
   ].join(', ');
@@ -235,11 +242,15 @@ export async function main(argv: string[]): Promise<void> {
     );
   }
   const apiserverPorts = await chooseApiserverPorts(opts.port, opts.apiservers, (p) => portFree(p), () => freePort());
-  let etcd: { bin: string; clientPort: number; peerPort: number; reused: boolean } | undefined;
+  let etcd: { bin: string; members: { clientPort: number; peerPort: number }[]; reused: boolean } | undefined;
   if (opts.storage === 'etcd') {
-    const ports = await chooseEtcdPorts(readEtcdPorts(l), apiserverPorts, (p) => portFree(p), () => freePort());
-    writeEtcdPorts(l, ports);
-    etcd = { bin: opts.etcdBin, ...ports };
+    const chosen = await chooseEtcdPorts(readEtcdPorts(l), opts.etcdMembers, resuming, apiserverPorts, (p) => portFree(p), () => freePort());
+    if ('error' in chosen) {
+      unlockDataDir(l);
+      throw new Error(chosen.error);
+    }
+    writeEtcdPorts(l, chosen.members);
+    etcd = { bin: opts.etcdBin, ...chosen };
   }
   const plan = planCluster({
     storage: opts.storage, nodes: opts.nodes, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
@@ -290,7 +301,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     recordComponents(l, []);
     unlockDataDir(l);
-    const again = ['skiff up', ...(opts.dataDir === expandHome('~/.skiff') ? [] : ['--data-dir', l.root]), ...(opts.storage === 'etcd' ? ['--storage etcd'] : []), ...(opts.apiservers > 1 ? [`--apiservers ${opts.apiservers}`] : []), ...(opts.ha ? ['--ha'] : [])].join(' ');
+    const again = ['skiff up', ...(opts.dataDir === expandHome('~/.skiff') ? [] : ['--data-dir', l.root]), ...(opts.storage === 'etcd' ? ['--storage etcd'] : []), ...(opts.etcdMembers > 1 ? [`--etcd-members ${opts.etcdMembers}`] : []), ...(opts.apiservers > 1 ? [`--apiservers ${opts.apiservers}`] : []), ...(opts.ha ? ['--ha'] : [])].join(' ');
     out(`State is kept in ${l.root}; run ${again} to resume.\n`);
     process.exit(code);
   };
@@ -316,22 +327,26 @@ export async function main(argv: string[]): Promise<void> {
     );
   }
 
-  // 1. etcd (storage etcd): started first, stopped last.
-  for (const spec of specsOf('etcd')) {
-    const step = progress.step('etcd', 'starting');
-    const c = component(spec);
-    await c.start();
-    const ready = await waitFor(async () => {
-      const r = await getJson(`${spec.url}/health`);
-      return (r.body as { health?: string } | undefined)?.health === 'true';
-    }, [c], 60_000);
-    if (ready !== 'ready') {
-      step.fail(ready === 'died' ? 'exited while starting' : 'not healthy within 60s');
-      const t = tail(c.spec.logFile);
-      if (t) out(`${t}\n`);
-      return fail(`etcd did not come up — log: ${c.spec.logFile}`);
+  // 1. etcd (storage etcd): started first (all members at once: each waits for a majority), stopped last.
+  const etcdSpecs = specsOf('etcd');
+  if (etcdSpecs.length) {
+    const step = progress.step(etcdSpecs.length > 1 ? `etcd (${etcdSpecs.length} members)` : 'etcd', 'starting');
+    const members = etcdSpecs.map((spec) => ({ spec, c: component(spec) }));
+    for (const { c } of members) await c.start();
+    for (const { spec, c } of members) {
+      const ready = await waitFor(async () => {
+        const r = await getJson(`${spec.url}/health`);
+        return (r.body as { health?: string } | undefined)?.health === 'true';
+      }, [c], 60_000);
+      if (ready !== 'ready') {
+        step.fail(`${spec.name} ${ready === 'died' ? 'exited while starting' : 'not healthy within 60s'}`);
+        const t = tail(c.spec.logFile);
+        if (t) out(`${t}\n`);
+        return fail(`etcd did not come up — log: ${c.spec.logFile}`);
+      }
     }
-    step.done(`${spec.url} (data in ${l.etcd}${etcd?.reused === false && resuming ? '; earlier ports were taken, new ones chosen' : ''})`);
+    const dirs = [l.etcd, ...etcdSpecs.slice(1).map((_, i) => path.basename(etcdDataDir(l.etcd, i + 1)))].join(', ');
+    step.done(`${plan.etcdUrls.join(', ')} (data in ${dirs}${etcd?.reused === false && resuming ? '; earlier client ports were taken, new ones chosen' : ''})`);
   }
 
   // 2. API server(s), all at once; each must answer.
@@ -415,7 +430,7 @@ export async function main(argv: string[]): Promise<void> {
       '',
       servers.length === 1 ? `Skiff is up. API server: ${server}` : `Skiff is up. API servers: ${servers.join(', ')}`,
       `  topology     ${describeTopology(opts)}`,
-      ...(plan.etcdUrl ? [`  etcd         ${plan.etcdUrl}   (data in ${l.etcd})`] : []),
+      ...(plan.etcdUrls.length ? [`  etcd         ${plan.etcdUrls.join(', ')}   (data in ${l.etcd}${plan.etcdUrls.length > 1 ? `, ${path.basename(l.etcd)}-2, …` : ''})`] : []),
       `  kubeconfig   ${kubeconfigs.own}   (context "${CONTEXT_NAME}" is current in ${kubeconfigs.user}; it names ${server})`,
       ...(servers.length > 1 ? [`  any API server works too: npx kctl --server ${servers[1]} get nodes`] : []),
       ...(opts.ha ? ['  leaders      npx kctl get lease -n kube-system   (skiff-controller-manager, skiff-scheduler)'] : []),

@@ -1,7 +1,8 @@
 // The data dir of a local cluster and what lives in it:
 //   <data-dir>/apiserver/          the API server's embedded store (objects survive restarts)
-//   <data-dir>/etcd/               the private etcd's data dir (--storage etcd)
-//   <data-dir>/etcd.json           etcd's client and peer ports, reused by the next run when free
+//   <data-dir>/etcd/               the private etcd's data dir (--storage etcd); with
+//                                  --etcd-members 3 also etcd-2/ and etcd-3/
+//   <data-dir>/etcd.json           the members' client and peer ports, reused by the next run
 //   <data-dir>/nodes/<node>/       each kubelet's root dir (pod state, logs)
 //   <data-dir>/logs/<component>.log
 //   <data-dir>/kubeconfig          a kubeconfig for this cluster alone
@@ -126,19 +127,21 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** The etcd ports of the last run, if any were remembered. */
-export function readEtcdPorts(l: Layout): { clientPort: number; peerPort: number } | undefined {
+/** The etcd members' ports of the last run, if remembered: { members: [{ clientPort, peerPort }, …] }. */
+export function readEtcdPorts(l: Layout): { clientPort: number; peerPort: number }[] | undefined {
   try {
-    const v = JSON.parse(fs.readFileSync(l.etcdState, 'utf8')) as { clientPort?: unknown; peerPort?: unknown };
+    const v = JSON.parse(fs.readFileSync(l.etcdState, 'utf8')) as { members?: { clientPort?: unknown; peerPort?: unknown }[] };
     const ok = (p: unknown): p is number => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
-    return ok(v.clientPort) && ok(v.peerPort) ? { clientPort: v.clientPort, peerPort: v.peerPort } : undefined;
+    const members = v.members ?? [];
+    if (members.length === 0 || !members.every((m) => ok(m.clientPort) && ok(m.peerPort))) return undefined;
+    return members.map((m) => ({ clientPort: m.clientPort as number, peerPort: m.peerPort as number }));
   } catch {
     return undefined;
   }
 }
 
-export function writeEtcdPorts(l: Layout, ports: { clientPort: number; peerPort: number }): void {
-  fs.writeFileSync(l.etcdState, JSON.stringify({ clientPort: ports.clientPort, peerPort: ports.peerPort }) + '\n');
+export function writeEtcdPorts(l: Layout, members: { clientPort: number; peerPort: number }[]): void {
+  fs.writeFileSync(l.etcdState, JSON.stringify({ members: members.map((m) => ({ clientPort: m.clientPort, peerPort: m.peerPort })) }) + '\n');
 }
 
 /** Does the data dir already hold cluster state for this storage (a resume rather than a first start)? */

@@ -11,6 +11,8 @@
 //   controller-manager-2  likewise
 //   scheduler, scheduler-2
 //   kubelet-node-1        skiff kubelet --server …6443,…6444 --node-name node-1 --runtime … --port 0 --root-dir D/nodes/node-1 --stop-pods-on-exit
+// With --etcd-members 3 there are three members (etcd, etcd-2, etcd-3 in D/etcd, D/etcd-2,
+// D/etcd-3) and each API server lists all of them, starting at a different one.
 // Start order is the order of the list (etcd, API servers, controllers, kubelets); shutdown
 // goes the other way by role: kubelets (and their pods) first, etcd last.
 import path from 'node:path';
@@ -45,8 +47,9 @@ export interface PlanInput {
   ha: boolean;
   /** Ports of the API servers, the first being --port. */
   apiserverPorts: number[];
-  /** etcd's ports (storage etcd only). */
-  etcd?: { bin: string; clientPort: number; peerPort: number };
+  /** etcd's members' ports (storage etcd only); one member unless asked for more. */
+  etcd?: { bin: string; members: EtcdPorts[] };
+  /** `etcd` is the first member's data dir; member i (from 0) uses etcdDataDir(dirs.etcd, i). */
   dirs: { root: string; apiserver: string; etcd: string; nodes: string };
   /** Extra controller-manager flags (leader-election timings). */
   controllerManagerArgs?: string[];
@@ -56,10 +59,26 @@ export interface Plan {
   processes: ProcessSpec[];
   /** Every API server URL, in the order components try them. */
   servers: string[];
-  etcdUrl?: string;
+  /** Every etcd member's client URL. */
+  etcdUrls: string[];
+}
+
+export interface EtcdPorts {
+  clientPort: number;
+  peerPort: number;
 }
 
 export const ETCD_MEMBER_NAME = 'skiff-etcd';
+
+/** Member i (from 0): 'skiff-etcd', 'skiff-etcd-2', … */
+export function etcdMemberName(i: number): string {
+  return numbered(ETCD_MEMBER_NAME, i);
+}
+
+/** Member i's data dir: <data-dir>/etcd, <data-dir>/etcd-2, … (one member keeps the plain name). */
+export function etcdDataDir(first: string, i: number): string {
+  return numbered(first, i);
+}
 
 export function nodeName(prefix: string, i: number): string {
   return `${prefix}${i}`;
@@ -67,26 +86,32 @@ export function nodeName(prefix: string, i: number): string {
 
 const loopback = (port: number) => `http://127.0.0.1:${port}`;
 
-/** etcd's flags for a private single-member cluster on loopback (see shared/reference/etcd-notes.md). */
-export function etcdArgs(dataDir: string, clientPort: number, peerPort: number): string[] {
-  const client = loopback(clientPort);
-  const peer = loopback(peerPort);
+/**
+ * etcd's flags for member `i` of a private cluster on loopback (see
+ * shared/reference/etcd-notes.md). The --initial-* flags only matter on a member's first
+ * start; later starts read the membership from the data dir.
+ */
+export function etcdArgs(dataDirOfFirst: string, members: EtcdPorts[], i: number): string[] {
+  const client = loopback(members[i]!.clientPort);
+  const peer = loopback(members[i]!.peerPort);
+  const initialCluster = members.map((m, j) => `${etcdMemberName(j)}=${loopback(m.peerPort)}`).join(',');
+  // One member has no peer to wait for: short raft timings. Several share a (possibly loaded)
+  // machine: roomier ones, or elections flap.
+  const [heartbeat, election] = members.length === 1 ? [50, 500] : [100, 1000];
   return [
-    '--name', ETCD_MEMBER_NAME,
-    '--data-dir', dataDir,
+    '--name', etcdMemberName(i),
+    '--data-dir', etcdDataDir(dataDirOfFirst, i),
     '--listen-client-urls', client,
     '--advertise-client-urls', client,
     '--listen-peer-urls', peer,
     '--initial-advertise-peer-urls', peer,
-    // Ignored once the data dir holds a member: a restart on other ports keeps the data.
-    '--initial-cluster', `${ETCD_MEMBER_NAME}=${peer}`,
+    '--initial-cluster', initialCluster,
     '--initial-cluster-state', 'new',
     '--initial-cluster-token', 'skiff-up',
     '--logger', 'zap',
     '--log-outputs', 'stderr',
-    // One member on loopback: no peer to wait for, so short raft timings are safe.
-    '--heartbeat-interval', '50',
-    '--election-timeout', '500',
+    '--heartbeat-interval', String(heartbeat),
+    '--election-timeout', String(election),
   ];
 }
 
@@ -94,16 +119,19 @@ export function planCluster(p: PlanInput): Plan {
   if (p.storage === 'embedded' && p.apiserverPorts.length !== 1) {
     throw new Error('the embedded store serves one API server per data dir');
   }
-  if (p.storage === 'etcd' && !p.etcd) throw new Error('storage etcd needs etcd ports');
+  if (p.storage === 'etcd' && !p.etcd?.members.length) throw new Error('storage etcd needs etcd ports');
   const processes: ProcessSpec[] = [];
-  let etcdUrl: string | undefined;
-  if (p.storage === 'etcd' && p.etcd) {
-    etcdUrl = loopback(p.etcd.clientPort);
-    processes.push({ name: 'etcd', role: 'etcd', executable: p.etcd.bin, args: etcdArgs(p.dirs.etcd, p.etcd.clientPort, p.etcd.peerPort), url: etcdUrl });
-  }
+  const members = p.storage === 'etcd' ? p.etcd!.members : [];
+  const etcdUrls = members.map((m) => loopback(m.clientPort));
+  members.forEach((_, i) => {
+    processes.push({ name: numbered('etcd', i), role: 'etcd', executable: p.etcd!.bin, args: etcdArgs(p.dirs.etcd, members, i), url: etcdUrls[i] });
+  });
   const servers = p.apiserverPorts.map(loopback);
   p.apiserverPorts.forEach((port, i) => {
-    const storageArgs = p.storage === 'etcd' ? ['--storage', 'etcd', '--etcd-servers', etcdUrl!] : ['--data-dir', p.dirs.apiserver];
+    // Each API server starts at a different member, so the load spreads and no single
+    // member's loss sends every API server to its second choice at once.
+    const rotated = etcdUrls.map((_, j) => etcdUrls[(i + j) % etcdUrls.length]!);
+    const storageArgs = p.storage === 'etcd' ? ['--storage', 'etcd', '--etcd-servers', rotated.join(',')] : ['--data-dir', p.dirs.apiserver];
     processes.push({ name: numbered('apiserver', i), role: 'apiserver', args: ['apiserver', '--port', String(port), ...storageArgs], url: servers[i] });
   });
   const serverFlag = ['--server', servers.join(',')];
@@ -125,7 +153,7 @@ export function planCluster(p: PlanInput): Plan {
       args: ['kubelet', ...serverFlag, '--node-name', n, '--runtime', p.runtime, '--port', '0', '--root-dir', path.join(p.dirs.nodes, n), '--stop-pods-on-exit'],
     });
   }
-  return { processes, servers, etcdUrl };
+  return { processes, servers, etcdUrls };
 }
 
 /** 'apiserver', 'apiserver-2', 'apiserver-3' … (the first keeps the plain name, as before). */
@@ -158,36 +186,55 @@ export async function chooseApiserverPorts(
 }
 
 /**
- * etcd's ports: the ones remembered from the last run when both are still free (a member's
- * data dir keeps its peer URL; with one member nobody dials it, so new ports are safe too),
- * else fresh ones. `avoid` are ports already promised to the API servers.
+ * Ports for `count` etcd members. The ones remembered from the last run are reused when
+ * free. A member's data dir keeps its peer URL in the cluster's membership: with one member
+ * nobody dials it, so new ports are safe; with several, the peers dial each other at the
+ * remembered peer URLs, so an existing cluster must get its peer ports back (client ports
+ * may still move). `avoid` are ports already promised to the API servers.
+ * Returns the ports, or a plain reason they cannot be had.
  */
 export async function chooseEtcdPorts(
-  remembered: { clientPort: number; peerPort: number } | undefined,
+  remembered: EtcdPorts[] | undefined,
+  count: number,
+  hasData: boolean,
   avoid: number[],
   isFree: (port: number) => Promise<boolean>,
   anyFree: () => Promise<number>,
-): Promise<{ clientPort: number; peerPort: number; reused: boolean }> {
-  if (
-    remembered &&
-    remembered.clientPort !== remembered.peerPort &&
-    !avoid.includes(remembered.clientPort) &&
-    !avoid.includes(remembered.peerPort) &&
-    (await isFree(remembered.clientPort)) &&
-    (await isFree(remembered.peerPort))
-  ) {
-    return { ...remembered, reused: true };
+): Promise<{ members: EtcdPorts[]; reused: boolean } | { error: string }> {
+  if (hasData && remembered && remembered.length !== count) {
+    return { error: `this data dir's etcd has ${remembered.length} member(s); run with --etcd-members ${remembered.length} (skiff up does not change the size of an existing etcd cluster)` };
   }
   const taken = new Set(avoid);
+  const usable = async (p: number) => !taken.has(p) && (await isFree(p));
+  if (remembered && remembered.length === count) {
+    const all = remembered.flatMap((m) => [m.clientPort, m.peerPort]);
+    let ok = new Set(all).size === all.length;
+    for (const p of all) ok = ok && (await usable(p));
+    if (ok) return { members: remembered.map((m) => ({ ...m })), reused: true };
+  }
   const pick = async () => {
     let p = await anyFree();
     while (taken.has(p)) p = await anyFree();
     taken.add(p);
     return p;
   };
-  const clientPort = await pick();
-  const peerPort = await pick();
-  return { clientPort, peerPort, reused: false };
+  if (hasData && count > 1 && !remembered) {
+    return { error: `this data dir holds a ${count}-member etcd but not its ports (etcd.json); its members cannot find each other on new ones` };
+  }
+  if (hasData && count > 1 && remembered) {
+    for (const m of remembered) {
+      if (!(await usable(m.peerPort))) {
+        return { error: `etcd peer port ${m.peerPort} (remembered in the data dir) is in use; a ${count}-member etcd needs its peer ports back — free it and run skiff up again` };
+      }
+      taken.add(m.peerPort);
+    }
+    const members: EtcdPorts[] = [];
+    for (const m of remembered) members.push({ clientPort: (await usable(m.clientPort)) ? (taken.add(m.clientPort), m.clientPort) : await pick(), peerPort: m.peerPort });
+    return { members, reused: false };
+  }
+  const members: EtcdPorts[] = [];
+  for (let i = 0; i < count; i++) members.push({ clientPort: await pick(), peerPort: await pick() });
+  return { members, reused: false };
 }
 
 /** Where shutdown stops each role: kubelets (and their pods) first, etcd last. */

@@ -11,7 +11,7 @@ describe('parseUpFlags', () => {
   it('defaults: 2 nodes, process runtime, port 6443, ~/.skiff', () => {
     expect(parseUpFlags([], { HOME: '/home/u' })).toEqual({
       nodes: 2, runtime: 'process', port: 6443, dataDir: '/home/u/.skiff', nodePrefix: 'node-',
-      storage: 'embedded', apiservers: 1, ha: false, controllerManagerArgs: [], etcdBin: '/usr/bin/etcd',
+      storage: 'embedded', apiservers: 1, etcdMembers: 1, ha: false, controllerManagerArgs: [], etcdBin: '/usr/bin/etcd',
     });
   });
   it('reads flags and refuses bad values plainly', () => {
@@ -48,11 +48,15 @@ describe('parseUpFlags: storage, API servers, HA', () => {
     expect(() => parseUpFlags(['--storage', 'sqlite'], {})).toThrow('--storage must be embedded or etcd, got "sqlite"');
     expect(() => parseUpFlags(['--storage', 'etcd', '--apiservers', '0'], {})).toThrow('--apiservers must be a whole number from 1 to 9, got "0"');
     expect(() => parseUpFlags(['--storage', 'etcd', '--apiservers', 'two'], {})).toThrow(/--apiservers must be/);
+    expect(() => parseUpFlags(['--etcd-members', '3'], {})).toThrow('--etcd-members needs --storage etcd');
+    expect(() => parseUpFlags(['--storage', 'etcd', '--etcd-members', '2'], {})).toThrow(/--etcd-members must be 1, 3 or 5/);
+    expect(parseUpFlags(['--storage', 'etcd', '--etcd-members', '3'], {})).toMatchObject({ etcdMembers: 3 });
     expect(() => parseUpFlags(['--leader-elect-lease-duration', '15'], {})).toThrow('--leader-elect-lease-duration must be a duration like 15s, 500ms or 1m, got "15"');
   });
   it('describes the topology in one line', () => {
     expect(describeTopology({ storage: 'embedded', apiservers: 1, ha: false })).toBe('embedded storage, 1 API server, 1 controller-manager, 1 scheduler');
     expect(describeTopology({ storage: 'etcd', apiservers: 2, ha: true })).toBe('etcd storage, 2 API servers, HA controllers (2 controller-managers, 2 schedulers)');
+    expect(describeTopology({ storage: 'etcd', etcdMembers: 3, apiservers: 2, ha: false })).toBe('etcd storage (3 members), 2 API servers, 1 controller-manager, 1 scheduler');
   });
 });
 
@@ -76,11 +80,11 @@ describe('planCluster', () => {
     expect(plan.processes[3]!.args).toEqual([
       'kubelet', '--server', 'http://127.0.0.1:6443', '--node-name', 'node-1', '--runtime', 'fake', '--port', '0', '--root-dir', '/d/nodes/node-1', '--stop-pods-on-exit',
     ]);
-    expect(plan.etcdUrl).toBeUndefined();
+    expect(plan.etcdUrls).toEqual([]);
   });
 
   it('etcd, two API servers, HA: etcd first, every component given both API servers', () => {
-    const plan = planCluster({ ...base, storage: 'etcd', ha: true, nodes: 1, apiserverPorts: [6443, 6444], etcd: { bin: '/usr/bin/etcd', clientPort: 40001, peerPort: 40002 } });
+    const plan = planCluster({ ...base, storage: 'etcd', ha: true, nodes: 1, apiserverPorts: [6443, 6444], etcd: { bin: '/usr/bin/etcd', members: [{ clientPort: 40001, peerPort: 40002 }] } });
     expect(brief(plan)).toEqual([
       'etcd:etcd', 'apiserver:apiserver', 'apiserver:apiserver-2',
       'controller-manager:controller-manager', 'controller-manager:controller-manager-2', 'scheduler:scheduler', 'scheduler:scheduler-2',
@@ -88,10 +92,10 @@ describe('planCluster', () => {
     ]);
     const [etcd, api1, api2] = plan.processes;
     expect(etcd!.executable).toBe('/usr/bin/etcd');
-    expect(etcd!.args).toEqual(etcdArgs('/d/etcd', 40001, 40002));
+    expect(etcd!.args).toEqual(etcdArgs('/d/etcd', [{ clientPort: 40001, peerPort: 40002 }], 0));
     expect(etcd!.args.join(' ')).toContain('--data-dir /d/etcd --listen-client-urls http://127.0.0.1:40001');
     expect(etcd!.args.join(' ')).toContain('--initial-cluster skiff-etcd=http://127.0.0.1:40002');
-    expect(plan.etcdUrl).toBe('http://127.0.0.1:40001');
+    expect(plan.etcdUrls).toEqual(['http://127.0.0.1:40001']);
     expect(api1!.args).toEqual(['apiserver', '--port', '6443', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:40001']);
     expect(api2!.args).toEqual(['apiserver', '--port', '6444', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:40001']);
     expect(plan.servers).toEqual(['http://127.0.0.1:6443', 'http://127.0.0.1:6444']);
@@ -100,6 +104,26 @@ describe('planCluster', () => {
     }
     const prefixes = plan.processes.map((p) => p.identityPrefix).filter(Boolean);
     expect(prefixes).toEqual(['controller-manager', 'controller-manager-2', 'scheduler', 'scheduler-2']);
+  });
+
+  it('three etcd members: each its own name, data dir and ports; each API server starts at a different member', () => {
+    const members = [{ clientPort: 1, peerPort: 2 }, { clientPort: 3, peerPort: 4 }, { clientPort: 5, peerPort: 6 }];
+    const plan = planCluster({ ...base, storage: 'etcd', apiserverPorts: [6443, 6444], etcd: { bin: 'etcd', members } });
+    const etcds = plan.processes.filter((p) => p.role === 'etcd');
+    expect(etcds.map((p) => p.name)).toEqual(['etcd', 'etcd-2', 'etcd-3']);
+    const flag = (args: string[], f: string) => args[args.indexOf(f) + 1];
+    expect(etcds.map((p) => flag(p.args, '--name'))).toEqual(['skiff-etcd', 'skiff-etcd-2', 'skiff-etcd-3']);
+    expect(etcds.map((p) => flag(p.args, '--data-dir'))).toEqual(['/d/etcd', '/d/etcd-2', '/d/etcd-3']);
+    expect(etcds.map((p) => flag(p.args, '--listen-client-urls'))).toEqual(['http://127.0.0.1:1', 'http://127.0.0.1:3', 'http://127.0.0.1:5']);
+    for (const p of etcds) {
+      expect(flag(p.args, '--initial-cluster')).toBe('skiff-etcd=http://127.0.0.1:2,skiff-etcd-2=http://127.0.0.1:4,skiff-etcd-3=http://127.0.0.1:6');
+      expect(flag(p.args, '--election-timeout')).toBe('1000');
+    }
+    const apis = plan.processes.filter((p) => p.role === 'apiserver');
+    expect(apis.map((p) => flag(p.args, '--etcd-servers'))).toEqual([
+      'http://127.0.0.1:1,http://127.0.0.1:3,http://127.0.0.1:5',
+      'http://127.0.0.1:3,http://127.0.0.1:5,http://127.0.0.1:1',
+    ]);
   });
 
   it('passes the lease timings to the controller-managers only', () => {
@@ -139,12 +163,27 @@ describe('choosing ports', () => {
     expect(await chooseApiserverPorts(6443, 3, freeExcept([6444, 6445]), sequence([50000, 50000, 50001]))).toEqual([6443, 50000, 50001]);
   });
 
-  it('etcd: the remembered ports when still free, else new ones clear of the API servers', async () => {
-    const remembered = { clientPort: 40001, peerPort: 40002 };
-    expect(await chooseEtcdPorts(remembered, [6443], freeExcept([]), sequence([]))).toEqual({ ...remembered, reused: true });
-    expect(await chooseEtcdPorts(remembered, [6443], freeExcept([40002]), sequence([41000, 41001]))).toEqual({ clientPort: 41000, peerPort: 41001, reused: false });
-    expect(await chooseEtcdPorts(remembered, [40001], freeExcept([]), sequence([41000, 41001]))).toEqual({ clientPort: 41000, peerPort: 41001, reused: false });
-    expect(await chooseEtcdPorts(undefined, [6443], freeExcept([]), sequence([6443, 41000, 41000, 41001]))).toEqual({ clientPort: 41000, peerPort: 41001, reused: false });
+  it('etcd, one member: the remembered ports when still free, else new ones clear of the API servers', async () => {
+    const remembered = [{ clientPort: 40001, peerPort: 40002 }];
+    expect(await chooseEtcdPorts(remembered, 1, true, [6443], freeExcept([]), sequence([]))).toEqual({ members: remembered, reused: true });
+    expect(await chooseEtcdPorts(remembered, 1, true, [6443], freeExcept([40002]), sequence([41000, 41001]))).toEqual({ members: [{ clientPort: 41000, peerPort: 41001 }], reused: false });
+    expect(await chooseEtcdPorts(remembered, 1, true, [40001], freeExcept([]), sequence([41000, 41001]))).toEqual({ members: [{ clientPort: 41000, peerPort: 41001 }], reused: false });
+    expect(await chooseEtcdPorts(undefined, 1, false, [6443], freeExcept([]), sequence([6443, 41000, 41000, 41001]))).toEqual({ members: [{ clientPort: 41000, peerPort: 41001 }], reused: false });
+  });
+
+  it('etcd, three members: an existing cluster gets its peer ports back or a plain refusal', async () => {
+    const remembered = [{ clientPort: 1001, peerPort: 1002 }, { clientPort: 1003, peerPort: 1004 }, { clientPort: 1005, peerPort: 1006 }];
+    expect(await chooseEtcdPorts(remembered, 3, true, [], freeExcept([]), sequence([]))).toEqual({ members: remembered, reused: true });
+    // A client port taken: only that one moves.
+    expect(await chooseEtcdPorts(remembered, 3, true, [], freeExcept([1003]), sequence([2000]))).toEqual({
+      members: [{ clientPort: 1001, peerPort: 1002 }, { clientPort: 2000, peerPort: 1004 }, { clientPort: 1005, peerPort: 1006 }], reused: false,
+    });
+    expect(await chooseEtcdPorts(remembered, 3, true, [], freeExcept([1004]), sequence([2000]))).toEqual({ error: expect.stringMatching(/peer port 1004 .* is in use/) });
+    // No data yet: fresh ports are fine.
+    expect(await chooseEtcdPorts(remembered, 3, false, [], freeExcept([1004]), sequence([11, 12, 13, 14, 15, 16]))).toMatchObject({ members: [{ clientPort: 11, peerPort: 12 }, { clientPort: 13, peerPort: 14 }, { clientPort: 15, peerPort: 16 }] });
+    // An existing cluster does not change size.
+    expect(await chooseEtcdPorts(remembered.slice(0, 1), 3, true, [], freeExcept([]), sequence([]))).toEqual({ error: expect.stringMatching(/has 1 member\(s\); run with --etcd-members 1/) });
+    expect(await chooseEtcdPorts(undefined, 3, true, [], freeExcept([]), sequence([]))).toEqual({ error: expect.stringMatching(/not its ports/) });
   });
 });
 
