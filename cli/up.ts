@@ -294,7 +294,8 @@ export async function main(argv: string[]): Promise<void> {
     out(`\n${why}: stopping the cluster (Ctrl-C again to force)…\n`);
     for (const stage of SHUTDOWN_ORDER) {
       const group = comps.filter((c) => stage.roles.includes(roles.get(c)!));
-      await Promise.all(group.map((c) => c.stop(stage.graceMs)));
+      if (stage.oneAtATime) for (const c of group) await c.stop(stage.graceMs);
+      else await Promise.all(group.map((c) => c.stop(stage.graceMs)));
       if (stage.roles.includes('kubelet') && group.length) progress.note('✓', `${group.length} node(s) stopped (their pods too)`);
       if (stage.roles.includes('apiserver') && group.length) progress.note('✓', 'control plane stopped');
       if (stage.roles.includes('etcd') && group.length) progress.note('✓', 'etcd stopped');

@@ -237,10 +237,14 @@ export async function chooseEtcdPorts(
   return { members, reused: false };
 }
 
-/** Where shutdown stops each role: kubelets (and their pods) first, etcd last. */
-export const SHUTDOWN_ORDER: { roles: Role[]; graceMs: number }[] = [
+/**
+ * Where shutdown stops each role: kubelets (and their pods) first, etcd last. etcd members go
+ * one at a time: a stopping leader hands leadership to a live peer first, and when every peer
+ * is stopping at once that hand-over waits out its whole timeout (≈7 s) instead.
+ */
+export const SHUTDOWN_ORDER: { roles: Role[]; graceMs: number; oneAtATime?: boolean }[] = [
   { roles: ['kubelet'], graceMs: 45_000 },
   { roles: ['controller-manager', 'scheduler'], graceMs: 10_000 },
   { roles: ['apiserver'], graceMs: 15_000 },
-  { roles: ['etcd'], graceMs: 15_000 },
+  { roles: ['etcd'], graceMs: 15_000, oneAtATime: true },
 ];
