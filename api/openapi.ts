@@ -222,7 +222,7 @@ class Converter {
           if (fieldPm?.mergeKey) {
             ext['x-kubernetes-patch-merge-key'] = fieldPm.mergeKey;
             ext['x-kubernetes-list-type'] = 'map';
-            ext['x-kubernetes-list-map-keys'] = [fieldPm.mergeKey];
+            ext['x-kubernetes-list-map-keys'] = fieldPm.listMapKeys ?? [fieldPm.mergeKey];
           }
           if (p.$ref && (desc || Object.keys(ext).length)) {
             // Kubernetes wraps a $ref with siblings in allOf.

@@ -19,7 +19,7 @@ import { StatusError } from '../errors.js';
 import type { ManagedFieldsEntry } from '../meta.js';
 import { resourceByKind } from '../resources.js';
 import { deepCopy, deepEqual, isPlainObject } from './merge.js';
-import { patchMetaFor, type PatchMeta } from './strategic.js';
+import { listElementKey, patchMetaFor, type PatchMeta } from './strategic.js';
 
 type Obj = Record<string, unknown>;
 /** A field path as FieldsV1 tokens: ['f:spec', 'f:containers', 'k:{"name":"nginx"}', 'f:image']. */
@@ -155,7 +155,7 @@ function walk(v: unknown, path: FieldPath, shape: Shape, set: FieldSet): void {
     if (pm?.strategy === 'merge' && pm.mergeKey && v.every((e) => isPlainObject(e) && e[pm.mergeKey!] !== undefined)) {
       const el = elementShape(shape);
       for (const e of v as Obj[]) {
-        const p = [...path, keyToken(pm.mergeKey, e[pm.mergeKey])];
+        const p = [...path, `k:${JSON.stringify(listElementKey(pm, e))}`];
         set.add(p);
         for (const [k, x] of Object.entries(e)) if (x !== undefined) walk(x, [...p, `f:${k}`], childShape(el, k), set);
       }
@@ -260,14 +260,14 @@ function mergeApplied(live: unknown, config: unknown, shape: Shape): unknown {
   if (Array.isArray(config)) {
     const pm = shape.pm;
     if (pm?.strategy === 'merge' && pm.mergeKey && Array.isArray(live)) {
-      const mk = pm.mergeKey;
+      const id = (x: Obj) => listElementKey(pm, x);
       const el = elementShape(shape);
       const out: unknown[] = [];
       for (const c of config) {
-        const l = isPlainObject(c) ? live.find((x) => isPlainObject(x) && deepEqual(x[mk], c[mk])) : undefined;
+        const l = isPlainObject(c) ? live.find((x) => isPlainObject(x) && deepEqual(id(x), id(c))) : undefined;
         out.push(mergeApplied(l, c, el));
       }
-      for (const l of live) if (!(isPlainObject(l) && out.some((o) => isPlainObject(o) && deepEqual(o[mk], l[mk])))) out.push(deepCopy(l));
+      for (const l of live) if (!(isPlainObject(l) && out.some((o) => isPlainObject(o) && deepEqual(id(o), id(l))))) out.push(deepCopy(l));
       return out;
     }
     if (pm?.strategy === 'merge' && !pm.mergeKey && Array.isArray(live)) {

@@ -31,8 +31,25 @@ export interface PatchMeta {
   /** Maps/lists whose unspecified keys are dropped when the patch says `$retainKeys`. */
   retainKeys?: boolean;
   mergeKey?: string;
+  /**
+   * Server-side apply's element identity (x-kubernetes-list-map-keys) where it is more than
+   * the strategic merge key, and defaults for key fields a configuration may leave out:
+   * Service ports merge by `port` but are owned by port+protocol (protocol defaulting to TCP).
+   */
+  listMapKeys?: string[];
+  keyDefaults?: Record<string, unknown>;
   /** Fields of this map, or of each element of this list. */
   fields?: Record<string, PatchMeta>;
+}
+
+/** A keyed list element's server-side apply identity: its key fields (sorted, defaults filled). */
+export function listElementKey(meta: PatchMeta, elem: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of [...(meta.listMapKeys ?? [meta.mergeKey!])].sort()) {
+    const v = elem[k] ?? meta.keyDefaults?.[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 const listByKey = (mergeKey: string, fields?: Record<string, PatchMeta>, retainKeys?: boolean): PatchMeta => ({ strategy: 'merge', mergeKey, ...(fields ? { fields } : {}), ...(retainKeys ? { retainKeys } : {}) });
@@ -91,7 +108,11 @@ export const PATCH_META: Record<string, PatchMeta> = {
   Namespace: struct({ metadata: OBJECT_META, status: struct({ conditions: CONDITIONS }) }),
   Event: struct({ metadata: OBJECT_META }),
   // patchMergeKey "port" as in core/v1 types.go (server-side apply keys by port+protocol).
-  Service: struct({ metadata: OBJECT_META, spec: struct({ ports: listByKey('port') }), status: struct({ conditions: CONDITIONS }) }),
+  Service: struct({
+    metadata: OBJECT_META,
+    spec: struct({ ports: { ...listByKey('port'), listMapKeys: ['port', 'protocol'], keyDefaults: { protocol: 'TCP' } } }),
+    status: struct({ conditions: CONDITIONS }),
+  }),
   Lease: struct({ metadata: OBJECT_META }),
   Scale: struct({ metadata: OBJECT_META }),
   PodTemplateSpec: POD_TEMPLATE,
@@ -233,6 +254,42 @@ function keyOf(elem: unknown, mergeKey: string): unknown {
   return elem[mergeKey];
 }
 
+/**
+ * Is `elem` the one a patch element addresses? Same merge key, and the same value for each
+ * other list-map key the patch element names (a Service port patch naming `protocol: UDP`
+ * leaves the TCP port of the same number alone; one without protocol matches by port, as
+ * kubectl's client-side patches expect).
+ */
+function sameElement(meta: PatchMeta, elem: unknown, patchElem: Obj): boolean {
+  const mk = meta.mergeKey!;
+  if (!isPlainObject(elem) || !deepEqual(elem[mk], patchElem[mk])) return false;
+  for (const k of meta.listMapKeys ?? []) {
+    if (k === mk || patchElem[k] === undefined) continue;
+    if (!deepEqual(elem[k] ?? meta.keyDefaults?.[k], patchElem[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Fill the defaults of list-map key fields an apply configuration left out (a Service port's
+ * protocol: TCP), so that server-side apply addresses elements by their full identity.
+ */
+export function fillListKeyDefaults(kind: string, obj: unknown): void {
+  const visit = (v: unknown, meta: PatchMeta | undefined): void => {
+    if (!meta) return;
+    if (Array.isArray(v)) {
+      for (const e of v) {
+        if (!isPlainObject(e)) continue;
+        for (const [k, d] of Object.entries(meta.keyDefaults ?? {})) if (e[k] === undefined) e[k] = d;
+        if (meta.fields) for (const [k, m] of Object.entries(meta.fields)) visit(e[k], m);
+      }
+    } else if (isPlainObject(v) && meta.fields) {
+      for (const [k, m] of Object.entries(meta.fields)) visit(v[k], m);
+    }
+  };
+  visit(obj, PATCH_META[kind]);
+}
+
 function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta): unknown[] {
   const mergeKey = meta.mergeKey;
   const elemMeta: PatchMeta | undefined = meta.fields ? { fields: meta.fields, ...(meta.retainKeys ? { retainKeys: true } : {}) } : undefined;
@@ -253,8 +310,8 @@ function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta): unkn
       if (isPlainObject(e) && DIRECTIVE in e) {
         const d = e[DIRECTIVE];
         if (d === 'delete') {
-          const key = keyOf(e, mergeKey);
-          orig = orig.filter((o) => !(isPlainObject(o) && deepEqual(o[mergeKey], key)));
+          keyOf(e, mergeKey);
+          orig = orig.filter((o) => !sameElement(meta, o, e));
         } else if (d === 'replace') {
           replace = true;
         } else if (d === 'merge') {
@@ -267,8 +324,8 @@ function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta): unkn
     if (replace) return plain.map((e) => (isPlainObject(e) ? mergeMap({}, e, elemMeta) : e));
     merged = [...orig];
     for (const e of plain) {
-      const key = keyOf(e, mergeKey);
-      const i = merged.findIndex((o) => isPlainObject(o) && deepEqual(o[mergeKey], key));
+      keyOf(e, mergeKey);
+      const i = merged.findIndex((o) => sameElement(meta, o, e as Obj));
       if (i >= 0) merged[i] = mergeMap(merged[i] as Obj, e as Obj, elemMeta);
       else merged.push(mergeMap({}, e as Obj, elemMeta));
     }

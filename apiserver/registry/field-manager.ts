@@ -17,7 +17,7 @@ import type { KubeObject, ManagedFieldsEntry } from '../../api/meta.js';
 import { now } from '../../api/meta.js';
 import { StatusError } from '../../api/errors.js';
 import { deepEqual, isPlainObject } from '../../api/patch/merge.js';
-import { patchMetaFor, type PatchMeta } from '../../api/patch/strategic.js';
+import { listElementKey, patchMetaFor, type PatchMeta } from '../../api/patch/strategic.js';
 
 export type FieldSet = { [token: string]: FieldSet };
 
@@ -55,7 +55,7 @@ function valueSet(v: unknown, meta: PatchMeta | undefined): FieldSet {
     if (meta.mergeKey) {
       for (const e of v) {
         if (!isPlainObject(e) || e[meta.mergeKey] === undefined) return {};
-        out[`k:${JSON.stringify({ [meta.mergeKey]: e[meta.mergeKey] })}`] = { '.': {}, ...valueSet(e, meta) };
+        out[`k:${JSON.stringify(listElementKey(meta, e))}`] = { '.': {}, ...valueSet(e, meta) };
       }
     } else {
       for (const e of v) out[`v:${JSON.stringify(e)}`] = {};
@@ -106,6 +106,14 @@ function valueAt(obj: unknown, path: string[]): unknown {
     } else return undefined;
   }
   return cur;
+}
+
+/** Is this path a key field of a keyed list element (`…k:{"name":"x"}, f:name`)? */
+function isKeyFieldOf(p: string[]): boolean {
+  const last = p[p.length - 1];
+  const parent = p[p.length - 2];
+  if (!last?.startsWith('f:') || !parent?.startsWith('k:')) return false;
+  return Object.prototype.hasOwnProperty.call(JSON.parse(parent.slice(2)), last.slice(2));
 }
 
 /** Remove the field at a path from obj (in place). */
@@ -230,7 +238,8 @@ export function apply(kind: string, apiVersion: string, live: KubeObject, config
     for (const e of entries) if (!sameOwner(e, manager, 'Apply')) for (const p of leaves((e.fieldsV1 ?? {}) as FieldSet)) others.add(pathKey(p));
     const dropped = leaves((mineBefore.fieldsV1 ?? {}) as FieldSet).filter((p) => !appliedKeys.has(pathKey(p)) && !others.has(pathKey(p)));
     // Deepest first, so removing a list element does not shift a sibling's path.
-    for (const p of dropped.sort((a, b) => b.length - a.length)) removeAt(merged, p);
+    // An element's key fields go only with the element (removed first, it could not be found).
+    for (const p of dropped.sort((a, b) => b.length - a.length)) if (!isKeyFieldOf(p)) removeAt(merged, p);
   }
   const entry: ManagedFieldsEntry = { manager, operation: 'Apply', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: applied };
   const i = entries.findIndex((e) => sameOwner(e, manager, 'Apply'));

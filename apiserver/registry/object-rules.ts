@@ -9,6 +9,7 @@ import { invalid, StatusError, type FieldError } from '../../api/errors.js';
 import { validate, unknownFieldsOf } from '../../api/validation.js';
 import { applyDefaults as defaultsFor } from '../../api/defaults.js';
 import { applyPatch as patchWith } from '../../api/patch/index.js';
+export { fillListKeyDefaults } from '../../api/patch/strategic.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 

@@ -17,7 +17,7 @@ import { deepEqual } from '../../api/patch/merge.js';
 import type { KeyValue, Storage } from '../storage/interface.js';
 import type { WatchCache, WatchSink, Watcher } from '../watch-cache.js';
 import { decode, encode, wireJSON } from './codec.js';
-import { applyDefaults, applyPatch, decodeObject, validateObject, type PatchType } from './object-rules.js';
+import { applyDefaults, applyPatch, decodeObject, fillListKeyDefaults, validateObject, type PatchType } from './object-rules.js';
 import { SelectionPredicate } from './predicate.js';
 import { apply as applyFields, fieldSetOf, recordUpdate } from './field-manager.js';
 import type { Strategy } from './strategy.js';
@@ -518,6 +518,8 @@ export class Store {
     if (cfg.metadata.name !== undefined && cfg.metadata.name !== name) throw badRequest(`the name of the object (${cfg.metadata.name}) does not match the name on the URL (${name})`);
     if (this.info.namespaced && cfg.metadata.namespace && cfg.metadata.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     delete cfg.metadata.managedFields;
+    // List elements are addressed by their full key (a Service port: port + protocol, TCP if unsaid).
+    fillListKeyDefaults(this.info.kind, cfg);
     const { status: _ignored, ...config_ } = cfg;
     try {
       const r = await this.guaranteedUpdate(namespace, name, (current) => {

@@ -76,3 +76,22 @@ describe('Service field labels', () => {
     expect(() => parseFieldSelectorFor('Service', 'spec.selector=x')).toThrow(/field label not supported/);
   });
 });
+
+describe('Service ports in patches', () => {
+  const live = () => svc({ ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }] });
+  it('strategic merge: a patch element naming protocol addresses that port only; without protocol, by port like kubectl expects', async () => {
+    const { applyPatch } = await import('../../api/patch/index.js');
+    const udp = applyPatch('strategic', live(), { spec: { ports: [{ port: 53, protocol: 'UDP', targetPort: 5353 }] } }, 'Service') as any;
+    expect(udp.spec.ports.map((p: any) => `${p.protocol}:${p.targetPort}`)).toEqual(['UDP:5353', 'TCP:53']);
+    const tcp = applyPatch('strategic', live(), { spec: { ports: [{ port: 53, protocol: 'TCP', $patch: 'delete' }] } }, 'Service') as any;
+    expect(tcp.spec.ports.map((p: any) => p.name)).toEqual(['dns']);
+    const byPort = applyPatch('strategic', svc({ ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] }), { spec: { ports: [{ port: 80, targetPort: 8080 }] } }, 'Service') as any;
+    expect(byPort.spec.ports).toEqual([{ port: 80, protocol: 'TCP', targetPort: 8080 }]);
+  });
+  it('fillListKeyDefaults gives apply configurations the TCP protocol they leave out', async () => {
+    const { fillListKeyDefaults } = await import('../../api/patch/strategic.js');
+    const cfg = svc({ ports: [{ port: 80 }, { port: 53, protocol: 'UDP' }] });
+    fillListKeyDefaults('Service', cfg);
+    expect(cfg.spec.ports).toEqual([{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }]);
+  });
+});

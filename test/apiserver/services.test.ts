@@ -177,6 +177,23 @@ describe('Services over HTTP', () => {
     expect(await claimKeys(s, NODE_PORT_PREFIX)).toHaveLength(2);
   });
 
+  it('server-side apply owns ports by port+protocol: the UDP and TCP ports of one number are separate elements', async () => {
+    const s = await server();
+    const apply = (ports: unknown[]) => call(s.url, 'PATCH', `${SVCS}/dns?fieldManager=me`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dns' }, spec: { selector: { app: 'dns' }, ports } }, { 'Content-Type': 'application/apply-patch+yaml' });
+    const both = await apply([{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }]);
+    expect(both.status).toBe(201);
+    const fields = both.body.metadata.managedFields[0].fieldsV1['f:spec']['f:ports'];
+    expect(Object.keys(fields).sort()).toEqual(['k:{"port":53,"protocol":"TCP"}', 'k:{"port":53,"protocol":"UDP"}']);
+    // Dropping the UDP port removes exactly it; the TCP one takes the new targetPort.
+    const tcp = await apply([{ name: 'dns-tcp', port: 53, targetPort: 5353 }]);
+    expect(tcp.status).toBe(200);
+    expect(tcp.body.spec.ports).toEqual([{ name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 5353 }]);
+    // A strategic merge patch naming protocol UDP adds a UDP port beside the TCP one.
+    const smp = await call(s.url, 'PATCH', `${SVCS}/dns`, { spec: { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
+    expect(smp.status).toBe(200);
+    expect(smp.body.spec.ports.map((p: any) => `${p.name}:${p.port}/${p.protocol}`).sort()).toEqual(['dns-tcp:53/TCP', 'dns:53/UDP']);
+  });
+
   it('allocations survive a restart: the claims are in the store with the services', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-svc-'));
     dirs.push(dir);
