@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
+import { openEtcdStorage } from '../../apiserver/storage/etcd.js';
+import { EtcdServer, findEtcd } from './storage/etcd-server.js';
 import {
   NODE_PORT_PREFIX, parseCIDR, pickFree, SERVICE_IP_PREFIX, serviceClaims,
 } from '../../apiserver/registry/services.js';
@@ -211,6 +213,29 @@ describe('Services over HTTP', () => {
     expect((await call(s.url, 'POST', SVCS, svc('full'))).status).toBe(422);
     expect((await call(s.url, 'GET', `${SVCS}/kubernetes`)).body.spec.ports[0].targetPort).toBe(Number(new URL(s.url).port));
   });
+});
+
+const etcd = findEtcd();
+describe.skipIf(!etcd.bin)('Services on two API servers over one etcd', () => {
+  let etcdServer: EtcdServer | undefined;
+  afterEach(async () => {
+    // The API servers first (the outer hook runs after this one), then their etcd.
+    for (const s of servers.splice(0)) await s.close();
+    await etcdServer?.destroy();
+    etcdServer = undefined;
+  });
+  it('concurrent creates through both servers never share a cluster IP (the etcd transaction decides)', async () => {
+    etcdServer = await EtcdServer.start(etcd.bin!);
+    const range = '10.3.0.0/27'; // .2–.30 free: 29 IPs
+    const a = await server({ storage: await openEtcdStorage({ endpoints: [etcdServer.url] }), serviceClusterIPRange: range });
+    const b = await server({ storage: await openEtcdStorage({ endpoints: [etcdServer.url] }), serviceClusterIPRange: range });
+    const rs = await Promise.all(Array.from({ length: 32 }, (_, i) => call(i % 2 ? a.url : b.url, 'POST', SVCS, svc(`e${i}`))));
+    const ok = rs.filter((r) => r.status === 201).map((r) => r.body.spec.clusterIP);
+    expect(ok).toHaveLength(29);
+    expect(new Set(ok).size).toBe(29);
+    expect(rs.filter((r) => r.status === 422)).toHaveLength(3);
+    expect((await claimKeys(a, SERVICE_IP_PREFIX)).sort()).toEqual([...ok, '10.3.0.1'].sort());
+  }, 60_000);
 });
 
 describe('service table', () => {
