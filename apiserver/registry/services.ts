@@ -154,6 +154,11 @@ export function createServiceStrategy(opts: ServiceAllocationOptions = {}): Stra
         svc.spec.clusterIP = prev.spec.clusterIP;
         svc.spec.clusterIPs = prev.spec.clusterIPs ?? [prev.spec.clusterIP];
       }
+      // A patch of clusterIP alone leaves the old clusterIPs behind: follow it, so the one
+      // error is "field is immutable" rather than also a clusterIPs mismatch.
+      if (svc.spec.clusterIP && svc.spec.clusterIP !== prev.spec.clusterIP && JSON.stringify(svc.spec.clusterIPs) === JSON.stringify(prev.spec.clusterIPs)) {
+        svc.spec.clusterIPs = [svc.spec.clusterIP];
+      }
       if (hasNodePorts(svc) && hasNodePorts(prev)) {
         for (const p of svc.spec.ports ?? []) {
           if (p.nodePort) continue;

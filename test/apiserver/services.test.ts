@@ -141,6 +141,9 @@ describe('Services over HTTP', () => {
     const moved = await call(s.url, 'PUT', `${SVCS}/a`, { ...cur, spec: { ...cur.spec, clusterIP: '10.96.5.6', clusterIPs: ['10.96.5.6'] } });
     expect(moved.status).toBe(422);
     expect(moved.body.message).toContain('spec.clusterIP: Invalid value: "10.96.5.6": field is immutable');
+    const patched = await call(s.url, 'PATCH', `${SVCS}/a`, { spec: { clusterIP: '10.96.5.7' } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(patched.status).toBe(422);
+    expect(patched.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.clusterIP', message: 'Invalid value: "10.96.5.7": field is immutable' }]);
     const { clusterIP: _ip, clusterIPs: _ips, ...rest } = cur.spec;
     const replaced = await call(s.url, 'PUT', `${SVCS}/a`, { ...cur, spec: { ...rest, ports: [{ port: 8080 }] } });
     expect(replaced.status).toBe(200);
