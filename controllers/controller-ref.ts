@@ -10,6 +10,7 @@
 //   p4 labels app=web, controllerRef V (other) → ignored: someone else's
 import type { KubeObject, LabelSelector, OwnerReference } from '../api/meta.js';
 import { fromLabelSelector } from '../api/labels.js';
+import { isStatusError } from '../api/errors.js';
 
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true);
@@ -25,6 +26,21 @@ export function resolveControllerRef(obj: KubeObject, kind: string, lookup: (key
   if (!ref || ref.kind !== kind) return undefined;
   const key = `${obj.metadata.namespace}/${ref.name}`;
   return lookup(key)?.metadata.uid === ref.uid ? key : undefined;
+}
+
+/**
+ * Before adopting, re-read the owner live: a cached owner may already be gone or being
+ * deleted, and adopting into it would hand its new children to the garbage collector
+ * (RecheckDeletionTimestamp in Kubernetes' controller_ref_manager.go).
+ */
+export async function canAdopt(owner: KubeObject, getLive: () => Promise<KubeObject>): Promise<boolean> {
+  try {
+    const fresh = await getLive();
+    return fresh.metadata.uid === owner.metadata.uid && !fresh.metadata.deletionTimestamp;
+  } catch (e) {
+    if (isStatusError(e, 'NotFound')) return false;
+    throw e;
+  }
 }
 
 /** The controller ownerReference a controller sets on what it creates or adopts. */

@@ -8,7 +8,7 @@ import type { Deployment, ReplicaSet } from '../../api/apps.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
-import { controllerRefOf, newControllerRef, resolveControllerRef, planClaims, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, planClaims, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
 import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
@@ -83,7 +83,7 @@ export class DeploymentController {
     const candidates = this.rsInformer.store.byIndex('namespace', namespace ?? '');
     const claims = planClaims(cached, cached.spec.selector, candidates);
     const owned: ReplicaSet[] = claims.claimed.filter((rs) => !claims.adopt.includes(rs));
-    if (claims.adopt.length > 0 && (await this.canAdopt(cached))) {
+    if (claims.adopt.length > 0 && (await canAdopt(cached, () => this.client.deployments().get(cached.metadata.name!, cached.metadata.namespace)))) {
       const ref = newControllerRef(cached, 'apps/v1', 'Deployment');
       for (const rs of claims.adopt) {
         const updated = await ignoreNotFound(rsClient.update(withControllerRef(structuredClone(rs), ref)));
@@ -175,15 +175,6 @@ export class DeploymentController {
     }
   }
 
-  private async canAdopt(d: Deployment): Promise<boolean> {
-    try {
-      const fresh = await this.client.deployments().get(d.metadata.name!, d.metadata.namespace);
-      return fresh.metadata.uid === d.metadata.uid && !fresh.metadata.deletionTimestamp;
-    } catch (e) {
-      if (isStatusError(e, 'NotFound')) return false;
-      throw e;
-    }
-  }
 }
 
 async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {

@@ -6,7 +6,7 @@ import type { ReplicaSet } from '../../api/apps.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
-import { controllerRefOf, newControllerRef, resolveControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
 import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
@@ -92,7 +92,7 @@ export class ReplicaSetController {
     const plan = planReplicaSet({ rs, pods, expectationsSatisfied: this.expectations.satisfied(key), now: new Date() });
     const podClient = this.client.pods();
 
-    if (plan.adopt.length > 0 && (await this.canAdopt(rs))) {
+    if (plan.adopt.length > 0 && (await canAdopt(rs, () => this.client.replicaSets().get(rs.metadata.name!, rs.metadata.namespace)))) {
       const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
       for (const pod of plan.adopt) await ignoreNotFound(podClient.update(withControllerRef(structuredClone(pod), ref)));
     }
@@ -155,17 +155,6 @@ export class ReplicaSetController {
     }
     if (firstError) throw firstError;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
-  }
-
-  /** Recheck with a live read that the ReplicaSet is still the one we saw and is not being deleted. */
-  private async canAdopt(rs: ReplicaSet): Promise<boolean> {
-    try {
-      const fresh = await this.client.replicaSets().get(rs.metadata.name!, rs.metadata.namespace);
-      return fresh.metadata.uid === rs.metadata.uid && !fresh.metadata.deletionTimestamp;
-    } catch (e) {
-      if (isStatusError(e, 'NotFound')) return false;
-      throw e;
-    }
   }
 
   private async writeStatus(rs: ReplicaSet, status: NonNullable<ReplicaSet['status']>): Promise<void> {

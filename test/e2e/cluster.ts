@@ -2,6 +2,7 @@
 // temp data dir and temp HOME on a free port, driven with the compiled kctl as a user would,
 // and stopped with SIGTERM (then SIGKILL for anything left, including components recorded
 // in the data dir) so no process, port or directory outlives the test.
+import { signalGroup } from '../../cli/up/supervisor.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -152,17 +153,8 @@ export class Cluster {
   }
 }
 
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // gone
-    }
-  }
-}
+/** Signal a process group (falling back to the process): the supervisor's own helper. */
+export const killGroup = signalGroup;
 
 export function alive(pid: number): boolean {
   try {
