@@ -12,8 +12,10 @@ async function until(cond: () => boolean, what: string, deadlineMs = 30_000): Pr
   }
 }
 
-const pod = (name: string, extra: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): Pod =>
-  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', ...meta }, spec: { containers: [], ...extra } }) as Pod;
+/** A Pod whose name is known: what the fake API server's put() needs to key it. */
+type NamedPod = Pod & { metadata: { name: string } };
+const pod = (name: string, extra: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): NamedPod =>
+  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', ...meta }, spec: { containers: [], ...extra } }) as NamedPod;
 
 describe('keyOf', () => {
   it('is namespace/name or name', () => {

@@ -189,8 +189,8 @@ describe('RestClient over HTTP', () => {
     const { url } = await fake((_req, res) => { res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('404 page not found'); });
     const err = await client(url).request('GET', '/nope').catch((e) => e);
     expect(err).toBeInstanceOf(StatusError);
-    expect(err.reason).toBe('NotFound');
-    expect(err.message).toBe('404 page not found');
+    expect((err as StatusError).reason).toBe('NotFound');
+    expect((err as StatusError).message).toBe('404 page not found');
   });
 
   it('retries 429 honouring Retry-After / retryAfterSeconds, then succeeds', async () => {
@@ -219,14 +219,14 @@ describe('RestClient over HTTP', () => {
     failFirst = true;
     const err = await client(url).request('POST', '/x', { body: { metadata: { generateName: 'a-' } } }).catch((e) => e);
     expect(isStatusError(err)).toBe(true);
-    expect(err.code).toBe(500);
+    expect((err as StatusError).code).toBe(500);
     expect(seen).toHaveLength(5);
   });
 
   it('gives up after the configured retries', async () => {
     const { url, seen } = await fake((_req, res) => json(res, 503, status(503, 'ServiceUnavailable')));
     const err = await client(url, { retries: 2 }).request('GET', '/x').catch((e) => e);
-    expect(err.code).toBe(503);
+    expect((err as StatusError).code).toBe(503);
     expect(seen).toHaveLength(3);
   });
 
@@ -263,7 +263,7 @@ describe('RestClient over HTTP', () => {
     const c = client([`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`], { retries: 2 });
     const err = await c.request('GET', '/x').catch((e) => e);
     expect(err).toBeInstanceOf(ConnectionError);
-    expect(err.code).toBe('ECONNREFUSED');
+    expect((err as ConnectionError).code).toBe('ECONNREFUSED');
   });
 
   it('does not resend a generateName POST whose connection reset after sending; does resend a named one', async () => {
@@ -276,7 +276,7 @@ describe('RestClient over HTTP', () => {
     resets = 1;
     const err = await c.request('POST', '/api/v1/namespaces/d/pods', { body: { metadata: { generateName: 'g-' } } }).catch((e) => e);
     expect(err).toBeInstanceOf(ConnectionError);
-    expect(err.maybeSent).toBe(true);
+    expect((err as ConnectionError).maybeSent).toBe(true);
     expect(seen).toHaveLength(1);
     resets = 1;
     const ok = await c.request<{ metadata: { name: string } }>('POST', '/api/v1/namespaces/d/pods', { body: { metadata: { name: 'n' } } });
@@ -302,7 +302,7 @@ describe('RestClient over HTTP', () => {
     const { url } = await fake(() => { /* never answers */ });
     const err = await client(url, { retries: 0 }).request('GET', '/slow', { timeoutMs: 100 }).catch((e) => e);
     expect(err).toBeInstanceOf(ConnectionError);
-    expect(err.code).toBe('ETIMEDOUT');
+    expect((err as ConnectionError).code).toBe('ETIMEDOUT');
   });
 
   it('podExec repeats command in the query; podLogs streams text', async () => {

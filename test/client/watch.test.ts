@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -158,7 +159,6 @@ describe('HttpWatchStream over HTTP', () => {
 
 describe('HttpWatchStream and long-lived signals', () => {
   it('does not leave abort listeners behind on the outer signal', async () => {
-    const { getEventListeners } = await import('node:events');
     const { Readable } = await import('node:stream');
     const ac = new AbortController();
     for (let i = 0; i < 30; i++) {

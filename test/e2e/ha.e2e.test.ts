@@ -258,10 +258,10 @@ describe.skipIf(!!etcdMissing)('HA: 3 etcd members, 2 API servers, 2 controller-
       return pods.length === REPLICAS && pods.every((p) => p.spec.containers[0]!.image === 'web:v2');
     }, 240_000, () => `rollout of web:v2 complete:\n${[...cms.values(), ...schedulers.values()].map((p) => p.output().slice(-1500)).join('\n---\n')}`);
     const rss = (await client.replicaSets().list({ namespace: NS })).items as ReplicaSet[];
-    const old = rss.filter((rs) => rs.spec.template.spec.containers[0]!.image === 'web:v1');
+    const old = rss.filter((rs) => rs.spec.template!.spec.containers[0]!.image === 'web:v1');
     expect(old.length).toBe(1);
     expect(old[0]!.spec.replicas).toBe(0);
-    expect(rss.filter((rs) => rs.spec.template.spec.containers[0]!.image === 'web:v2').map((rs) => rs.spec.replicas)).toEqual([REPLICAS]);
+    expect(rss.filter((rs) => rs.spec.template!.spec.containers[0]!.image === 'web:v2').map((rs) => rs.spec.replicas)).toEqual([REPLICAS]);
 
     // A few more acknowledged writes after the kills, then stop the writer and check them all.
     const afterKills = acked.size;

@@ -3,6 +3,7 @@
 // killed the other takes over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../../api/core.js';
+import type { Informer } from '../../../client/index.js';
 import type { Lease } from '../../../api/coordination.js';
 import { Cluster, isActive, isReady, waitFor, webDeployment, type Proc } from './cluster.js';
 
@@ -11,7 +12,7 @@ const FAST_ELECTION = ['--leader-elect-lease-duration=6s', '--leader-elect-renew
 
 describe('controller-manager restarts and leader election', () => {
   const c = new Cluster();
-  let pods: ReturnType<Cluster['informer']>;
+  let pods: Informer<Pod>;
 
   beforeAll(async () => {
     await c.apiserver();

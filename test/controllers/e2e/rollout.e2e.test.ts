@@ -3,6 +3,7 @@
 // checked on every pod watch event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../../api/core.js';
+import type { Informer } from '../../../client/index.js';
 import type { Deployment, ReplicaSet } from '../../../api/apps.js';
 import { Cluster, isActive, isReady, waitFor, webDeployment, type Proc } from './cluster.js';
 
@@ -31,7 +32,7 @@ class BoundsMonitor {
 describe('controller-manager against a real API server', () => {
   const c = new Cluster();
   let cm: Proc;
-  let podInformer: ReturnType<Cluster['informer']>;
+  let podInformer: Informer<Pod>;
 
   beforeAll(async () => {
     await c.apiserver();
