@@ -4,6 +4,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { discoveryRouter } from '../../apiserver/discovery.js';
 
+// Responses are arbitrary JSON documents the tests take apart.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
+
 let server: Server;
 let base: string;
 
@@ -20,14 +24,14 @@ const KUBECTL_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupD
 
 describe('discovery', () => {
   it('reports minor version 32 so the kubectl dispatcher picks kubectl 1.32', async () => {
-    const v = await (await fetch(`${base}/version`)).json();
+    const v = await json(fetch(`${base}/version`));
     expect(v).toMatchObject({ major: '1', minor: '32' });
     expect(v.gitVersion).toMatch(/^v1\.32\./);
   });
 
   it('serves plain APIVersions and APIGroupList', async () => {
-    expect(await (await fetch(`${base}/api`)).json()).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
-    const groups = await (await fetch(`${base}/apis`)).json();
+    expect(await json(fetch(`${base}/api`))).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    const groups = await json(fetch(`${base}/apis`));
     expect(groups.kind).toBe('APIGroupList');
     expect(groups.groups.map((g: { name: string }) => g.name).sort()).toEqual(['apps', 'coordination.k8s.io']);
   });
@@ -35,21 +39,21 @@ describe('discovery', () => {
   it('serves aggregated discovery v2 when kubectl asks for it', async () => {
     const res = await fetch(`${base}/apis`, { headers: { accept: KUBECTL_ACCEPT } });
     expect(res.headers.get('content-type')).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-    const body = await res.json();
+    const body = await json(res);
     expect(body.kind).toBe('APIGroupDiscoveryList');
     const apps = body.items.find((i: { metadata: { name: string } }) => i.metadata.name === 'apps');
     const deploy = apps.versions[0].resources.find((r: { resource: string }) => r.resource === 'deployments');
     expect(deploy).toMatchObject({ scope: 'Namespaced', shortNames: ['deploy'], responseKind: { group: 'apps', version: 'v1', kind: 'Deployment' } });
     expect(deploy.subresources.find((s: { subresource: string }) => s.subresource === 'scale').responseKind).toEqual({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
-    const core = await (await fetch(`${base}/api`, { headers: { accept: KUBECTL_ACCEPT } })).json();
+    const core = await json(fetch(`${base}/api`, { headers: { accept: KUBECTL_ACCEPT } }));
     expect(core.items[0].metadata.name).toBe('');
   });
 
   it('lists resources and subresources per group-version', async () => {
-    const v1 = await (await fetch(`${base}/api/v1`)).json();
+    const v1 = await json(fetch(`${base}/api/v1`));
     const names = v1.resources.map((r: { name: string }) => r.name);
     expect(names).toEqual(expect.arrayContaining(['pods', 'pods/status', 'pods/binding', 'pods/log', 'nodes', 'namespaces', 'events', 'bindings']));
-    const apps = await (await fetch(`${base}/apis/apps/v1`)).json();
+    const apps = await json(fetch(`${base}/apis/apps/v1`));
     expect(apps.groupVersion).toBe('apps/v1');
     expect(apps.resources.find((r: { name: string }) => r.name === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
   });

@@ -4,6 +4,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openapiRouter } from '../../apiserver/openapi.js';
 
+// Responses are arbitrary JSON documents the tests take apart.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
+
 let server: Server;
 let base: string;
 
@@ -18,14 +22,14 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 describe('OpenAPI v3', () => {
   it('lists every group-version kubectl may apply, under hash-qualified URLs', async () => {
-    const root = await (await fetch(`${base}/openapi/v3`)).json();
+    const root = await json(fetch(`${base}/openapi/v3`));
     expect(Object.keys(root.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1']);
     expect(root.paths['apis/apps/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]+$/);
   });
 
   it('serves a document whose PATCH operations carry the GVK and fieldValidation (what kubectl apply checks)', async () => {
-    const root = await (await fetch(`${base}/openapi/v3`)).json();
-    const doc = await (await fetch(base + root.paths['apis/apps/v1'].serverRelativeURL)).json();
+    const root = await json(fetch(`${base}/openapi/v3`));
+    const doc = await json(fetch(base + root.paths['apis/apps/v1'].serverRelativeURL));
     const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
     expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: 'apps', version: 'v1', kind: 'Deployment' });
     expect(patch.parameters.map((p: { name: string }) => p.name)).toContain('fieldValidation');
@@ -33,7 +37,7 @@ describe('OpenAPI v3', () => {
   });
 
   it('answers 304 to a matching If-None-Match and marks hashed URLs immutable', async () => {
-    const root = await (await fetch(`${base}/openapi/v3`)).json();
+    const root = await json(fetch(`${base}/openapi/v3`));
     const url = base + root.paths['api/v1'].serverRelativeURL;
     const first = await fetch(url);
     expect(first.headers.get('cache-control')).toContain('immutable');
@@ -46,7 +50,7 @@ describe('OpenAPI v3', () => {
   it('answers 404 with a Status for an unknown group-version and for v2', async () => {
     const res = await fetch(`${base}/openapi/v3/apis/batch/v1`);
     expect(res.status).toBe(404);
-    expect((await res.json()).kind).toBe('Status');
+    expect((await json(res)).kind).toBe('Status');
     expect((await fetch(`${base}/openapi/v2`)).status).toBe(404);
   });
 });
