@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two files at a time even on a 2-core machine (vitest's default there is one): most
+    // tests wait on real processes, and every test uses its own ports, names and temp dirs.
+    maxWorkers: 2,
   },
 });
