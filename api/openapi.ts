@@ -17,41 +17,9 @@ import * as coordination from './coordination.js';
 import { RESOURCES, type ResourceInfo } from './resources.js';
 import { PATCH_META, type PatchMeta } from './patch/strategic.js';
 import { OPENAPI_DESCRIPTIONS } from './openapi-descriptions.js';
+import { defOf, unwrap } from './zod-introspection.js';
 
 export type JSONSchema = Record<string, unknown>;
-
-interface ZodDef {
-  type: string;
-  innerType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  valueType?: z.ZodType;
-  options?: z.ZodType[];
-  entries?: Record<string, string | number>;
-  values?: unknown[];
-  in?: z.ZodType;
-  getter?: () => z.ZodType;
-}
-
-function defOf(s: z.ZodType): ZodDef {
-  return (s as unknown as { _zod: { def: ZodDef } })._zod.def;
-}
-
-const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional']);
-
-function unwrap(s: z.ZodType): { schema: z.ZodType; optional: boolean } {
-  let optional = false;
-  let cur = s;
-  for (;;) {
-    const d = defOf(cur);
-    if (WRAPPERS.has(d.type) && d.innerType) {
-      if (d.type === 'optional' || d.type === 'default' || d.type === 'prefault') optional = true;
-      cur = d.innerType;
-    } else if (d.type === 'pipe' && d.in) cur = d.in;
-    else if (d.type === 'lazy' && d.getter) cur = d.getter();
-    else return { schema: cur, optional };
-  }
-}
 
 const META_PKG = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const CORE_PKG = 'io.k8s.api.core.v1';

@@ -14,6 +14,7 @@ import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, is
 import { compareQuantities, parseQuantity, QuantityParseError } from './quantity.js';
 import { resourceByKind } from './resources.js';
 import { deepEqual } from './patch/merge.js';
+import { defOf, unwrap } from './zod-introspection.js';
 
 type Obj = Record<string, any>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -811,41 +812,14 @@ function dedupe(errs: FieldError[]): FieldError[] {
 
 // ---- strict field validation ----
 
-interface ZodDef {
-  type: string;
-  innerType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  valueType?: z.ZodType;
-  options?: z.ZodType[];
-  in?: z.ZodType;
-  getter?: () => z.ZodType;
-  catchall?: z.ZodType;
-}
-
-function defOf(schema: z.ZodType): ZodDef {
-  return (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
-}
-
 /**
  * Every field in `value` that `schema` does not declare, as a path like
  * `spec.template.spec.containers[0].foo`, in document order. Used for `fieldValidation=Strict`.
  */
 export function findUnknownFields(schema: z.ZodType, value: unknown, path: readonly PropertyKey[] = []): string[] {
-  const def = defOf(schema);
+  // A null or absent value has no fields, known or not; every case below yields [] for it.
+  const def = defOf(unwrap(schema).schema);
   switch (def.type) {
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-    case 'catch':
-    case 'nonoptional':
-      return value === undefined || value === null ? [] : findUnknownFields(def.innerType!, value, path);
-    case 'pipe':
-      return findUnknownFields(def.in!, value, path);
-    case 'lazy':
-      return findUnknownFields(def.getter!(), value, path);
     case 'object': {
       if (!isObj(value)) return [];
       const out: string[] = [];
