@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
 import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
-import { fmt, report, summarize } from './report.js';
+import { fmt, measureConcurrent, report, summarize } from './report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CREATES = Number(process.env.SKIFF_BENCH_CREATES ?? 5000);
@@ -67,21 +67,6 @@ function post(url: string, body: string, contentType = 'application/json'): Prom
 }
 
 /** Run `n` operations with `concurrency` in flight; returns each one's latency in ms. */
-async function measure(n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<{ samples: number[]; seconds: number }> {
-  const samples: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      const s = performance.now();
-      await op(i);
-      samples.push(performance.now() - s);
-    }
-  }));
-  return { samples, seconds: (performance.now() - t0) / 1000 };
-}
-
 /** The watch cache's dispatch histogram sum and count, from /metrics. */
 async function dispatchTotals(url: string): Promise<{ sum: number; count: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -116,26 +101,26 @@ describe('apiserver', () => {
 
     // Baseline 1: a bare node:http server in its own process.
     const bare = await startProcess(['-e', BARE_SERVER]);
-    await measure(500, IN_FLIGHT, () => post(`${bare}/`, podBody('warm')));
-    const bareRun = await measure(CREATES, IN_FLIGHT, (i) => post(`${bare}/`, podBody(`b-${i}`)));
+    await measureConcurrent(500, IN_FLIGHT, () => post(`${bare}/`, podBody('warm')));
+    const bareRun = await measureConcurrent(CREATES, IN_FLIGHT, (i) => post(`${bare}/`, podBody(`b-${i}`)));
 
     // Baseline 2: the embedded store's durable txn at 64 in flight, same disk.
     const storage = await openEmbeddedStorage({ dataDir: tmp() });
-    const storeRun = await measure(CREATES, IN_FLIGHT, (i) =>
+    const storeRun = await measureConcurrent(CREATES, IN_FLIGHT, (i) =>
       storage.txn([{ key: `/registry/pods/default/s-${i}`, modRevision: 0 }], [{ type: 'put', key: `/registry/pods/default/s-${i}`, value: podBody(`s-${i}`) }]));
     await storage.close();
 
     // Skiff: POST pods to a real apiserver process with a durable data dir.
     const url = await startProcess([path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--data-dir', tmp()]);
-    await measure(500, IN_FLIGHT, (i) => post(`${url}/api/v1/namespaces/default/pods`, podBody(`warm-${i}`)));
+    await measureConcurrent(500, IN_FLIGHT, (i) => post(`${url}/api/v1/namespaces/default/pods`, podBody(`warm-${i}`)));
     let failures = 0;
-    const apiRun = await measure(CREATES, IN_FLIGHT, async (i) => {
+    const apiRun = await measureConcurrent(CREATES, IN_FLIGHT, async (i) => {
       const code = await post(`${url}/api/v1/namespaces/default/pods`, podBody(`p-${i}`));
       if (code !== 201) failures++;
     });
 
     // Bindings (what the scheduler sends): pods/binding for every created pod.
-    const bindRun = await measure(CREATES, IN_FLIGHT, (i) => post(`${url}/api/v1/namespaces/default/pods/p-${i}/binding`,
+    const bindRun = await measureConcurrent(CREATES, IN_FLIGHT, (i) => post(`${url}/api/v1/namespaces/default/pods/p-${i}/binding`,
       JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: `p-${i}` }, target: { kind: 'Node', name: `node-${i % 100}` } })));
     const bindS = summarize(bindRun.samples);
 

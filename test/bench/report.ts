@@ -30,3 +30,24 @@ export function report(title: string, figures: Figure[]): void {
 }
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/**
+ * Run `op` n times with `concurrency` calls in flight; each call's latency in ms and the
+ * whole run's wall time in seconds (so throughput = n / seconds).
+ */
+export async function measureConcurrent(n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<{ samples: number[]; seconds: number }> {
+  const samples: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const s = performance.now();
+        await op(i);
+        samples.push(performance.now() - s);
+      }
+    }),
+  );
+  return { samples, seconds: (performance.now() - t0) / 1000 };
+}

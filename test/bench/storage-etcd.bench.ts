@@ -19,7 +19,7 @@ import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
 import { openEtcdStorage } from '../../apiserver/storage/etcd.js';
 import type { Storage } from '../../apiserver/storage/interface.js';
 import { EtcdServer, findEtcd } from '../apiserver/storage/etcd-server.js';
-import { fmt, report, summarize, type Figure } from './report.js';
+import { fmt, measureConcurrent, report, summarize, type Figure } from './report.js';
 
 const PUTS = 5_000;
 const ROUNDS = 3;
@@ -184,12 +184,12 @@ describe('storage backends side by side: embedded vs etcd', () => {
     }
     const results = new Map<string, { create: ReturnType<typeof summarize>; rate: number; get: ReturnType<typeof summarize>; fan: ReturnType<typeof summarize>; failures: number }>();
     for (const { name, url } of servers) {
-      await timed(300, 64, (i) => request(url, 'POST', '/api/v1/namespaces/default/pods', podBody(`warm-${i}`)));
+      await measureConcurrent(300, 64, (i) => request(url, 'POST', '/api/v1/namespaces/default/pods', podBody(`warm-${i}`)));
       let failures = 0;
-      const created = await timed(API_CREATES, 64, async (i) => {
+      const created = await measureConcurrent(API_CREATES, 64, async (i) => {
         if ((await request(url, 'POST', '/api/v1/namespaces/default/pods', podBody(`p-${i}`))) !== 201) failures++;
       });
-      const got = await timed(API_GETS, 1, async (i) => {
+      const got = await measureConcurrent(API_GETS, 1, async (i) => {
         if ((await request(url, 'GET', `/api/v1/namespaces/default/pods/p-${i}`)) !== 200) failures++;
       });
       results.set(name, { create: summarize(created.samples), rate: API_CREATES / created.seconds, get: summarize(got.samples), fan: await fanOut(url), failures });
@@ -236,23 +236,6 @@ function request(base: string, method: string, path: string, body?: string): Pro
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function timed(n: number, concurrency: number, op: (i: number) => Promise<unknown>) {
-  const samples: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const i = next++;
-        const s = performance.now();
-        await op(i);
-        samples.push(performance.now() - s);
-      }
-    }),
-  );
-  return { samples, seconds: (performance.now() - t0) / 1000 };
 }
 
 const podBody = (name: string, ns = 'default') =>
