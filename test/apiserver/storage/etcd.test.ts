@@ -202,21 +202,30 @@ describe.skipIf(!etcd.bin)('etcd backend against a real etcd', () => {
   });
 });
 
-describe.skipIf(!etcd.bin)('etcd backend against a 3-member etcd cluster', () => {
-  let members: EtcdServer[] = [];
-  const opened: Storage[] = [];
+/**
+ * An etcd cluster of `size` members for one describe block; stores the tests open (push them
+ * on `opened`) are closed, then the members destroyed, after the block.
+ */
+function etcdClusterFixture(size: number, beforeTeardown?: (members: EtcdServer[]) => void) {
+  const cluster = { members: [] as EtcdServer[], opened: [] as Storage[] };
   beforeAll(async () => {
-    members = await EtcdServer.startCluster(etcd.bin!, 3);
+    cluster.members = await EtcdServer.startCluster(etcd.bin!, size);
   });
   afterAll(async () => {
-    await Promise.all(opened.map((s) => s.close()));
-    await Promise.all(members.map((m) => m.destroy()));
+    beforeTeardown?.(cluster.members);
+    await Promise.all(cluster.opened.map((s) => s.close()));
+    await Promise.all(cluster.members.map((m) => m.destroy()));
   });
+  return cluster;
+}
+
+describe.skipIf(!etcd.bin)('etcd backend against a 3-member etcd cluster', () => {
+  const cluster = etcdClusterFixture(3);
 
   it('writes and watches carry on, without gaps or repeats, while members are killed -9 one at a time', async () => {
-    const s = await openEtcdStorage({ endpoints: members.map((m) => m.url), prefix: '/ha' });
-    const other = await openEtcdStorage({ endpoints: [...members].reverse().map((m) => m.url), prefix: '/ha' });
-    opened.push(s, other);
+    const s = await openEtcdStorage({ endpoints: cluster.members.map((m) => m.url), prefix: '/ha' });
+    const other = await openEtcdStorage({ endpoints: [...cluster.members].reverse().map((m) => m.url), prefix: '/ha' });
+    cluster.opened.push(s, other);
     const from = s.revision;
     const w = collector(s, '/', from);
     const w2 = collector(other, '/', from);
@@ -236,7 +245,7 @@ describe.skipIf(!etcd.bin)('etcd backend against a 3-member etcd cluster', () =>
       }
     };
     await writeSome(20);
-    for (const victim of members) {
+    for (const victim of cluster.members) {
       await victim.stop('SIGKILL');
       await writeSome(20);
       await victim.start();
@@ -260,16 +269,7 @@ describe.skipIf(!etcd.bin)('etcd backend against a 3-member etcd cluster', () =>
 });
 
 describe.skipIf(!etcd.bin)('etcd backend when a member freezes', () => {
-  let members: EtcdServer[] = [];
-  const opened: Storage[] = [];
-  beforeAll(async () => {
-    members = await EtcdServer.startCluster(etcd.bin!, 3);
-  });
-  afterAll(async () => {
-    for (const m of members) m.resume();
-    await Promise.all(opened.map((s) => s.close()));
-    await Promise.all(members.map((m) => m.destroy()));
-  });
+  const cluster = etcdClusterFixture(3, (members) => { for (const m of members) m.resume(); }); // a frozen member must be able to die
 
   it('keepalive pings move calls and watches off a frozen (SIGSTOP) member', async () => {
     // Freeze a follower (freezing the leader would also fail writes in flight until a new
@@ -279,13 +279,13 @@ describe.skipIf(!etcd.bin)('etcd backend when a member freezes', () => {
       return st.leader === st.header.member_id;
     };
     const followers: EtcdServer[] = [];
-    for (const m of members) if (!(await isLeader(m))) followers.push(m);
+    for (const m of cluster.members) if (!(await isLeader(m))) followers.push(m);
     const frozen = followers[0]!;
-    const others = members.filter((m) => m !== frozen);
+    const others = cluster.members.filter((m) => m !== frozen);
     const fast = { keepaliveMs: 200, keepaliveTimeoutMs: 500, requestTimeoutMs: 10_000 };
     const s = await openEtcdStorage({ endpoints: [frozen, ...others].map((m) => m.url), prefix: '/freeze', ...fast });
     const writer = await openEtcdStorage({ endpoints: [others[0]!.url], prefix: '/freeze' });
-    opened.push(s, writer);
+    cluster.opened.push(s, writer);
     const w = collector(s, '/', s.revision);
     // On a loaded machine a write may meet an election (503): retry it; a retried write can
     // land twice, so the values are compared without repeats.
@@ -318,22 +318,14 @@ describe.skipIf(!etcd.bin)('etcd backend when a member freezes', () => {
 });
 
 describe.skipIf(!etcd.bin)('etcd backend on a member that lost quorum', () => {
-  let members: EtcdServer[] = [];
-  const opened: Storage[] = [];
-  beforeAll(async () => {
-    members = await EtcdServer.startCluster(etcd.bin!, 3);
-  });
-  afterAll(async () => {
-    await Promise.all(opened.map((s) => s.close()));
-    await Promise.all(members.map((m) => m.destroy()));
-  });
+  const cluster = etcdClusterFixture(3);
 
   it('answers 503 "no leader" instead of waiting, and recovers with quorum', async () => {
-    const s = await openEtcdStorage({ endpoints: [members[0]!.url], prefix: '/quorum', requestTimeoutMs: 3000 });
-    opened.push(s);
+    const s = await openEtcdStorage({ endpoints: [cluster.members[0]!.url], prefix: '/quorum', requestTimeoutMs: 3000 });
+    cluster.opened.push(s);
     await put(s, '/a', '1');
     const w = collector(s, '/', s.revision);
-    await Promise.all([members[1]!.stop('SIGKILL'), members[2]!.stop('SIGKILL')]);
+    await Promise.all([cluster.members[1]!.stop('SIGKILL'), cluster.members[2]!.stop('SIGKILL')]);
     // Once the survivor notices it has no leader, it refuses calls (hasleader) with UNAVAILABLE.
     let err: any;
     const deadline = Date.now() + 30_000;
@@ -344,7 +336,7 @@ describe.skipIf(!etcd.bin)('etcd backend on a member that lost quorum', () => {
     }
     expect(err?.code).toBe(503);
     expect(err.message).toMatch(/no leader/);
-    await Promise.all([members[1]!.start(), members[2]!.start()]);
+    await Promise.all([cluster.members[1]!.start(), cluster.members[2]!.start()]);
     const r = await (async () => {
       for (;;) {
         try {
