@@ -152,18 +152,12 @@ export class DeploymentController {
         case 'deleteReplicaSet':
           await ignoreNotFound(rsClient.delete(a.replicaSet.metadata.name!, { namespace: ns, preconditions: { uid: a.replicaSet.metadata.uid } }));
           break;
-        case 'updateDeployment': {
-          const next = structuredClone(a.deployment);
-          next.metadata.resourceVersion = dVersion;
-          latestD = await dClient.update(next);
-          dVersion = latestD.metadata.resourceVersion;
-          this.written.wrote('Deployment', latestD);
-          break;
-        }
+        case 'updateDeployment':
         case 'updateDeploymentStatus': {
+          // Each write carries the resourceVersion of our previous one, so a sync's writes chain.
           const next = structuredClone(a.deployment);
           next.metadata.resourceVersion = dVersion;
-          latestD = await dClient.updateStatus(next);
+          latestD = a.type === 'updateDeployment' ? await dClient.update(next) : await dClient.updateStatus(next);
           dVersion = latestD.metadata.resourceVersion;
           this.written.wrote('Deployment', latestD);
           break;
