@@ -101,7 +101,12 @@ export class Registry {
         await services.create('default', want);
         return;
       } catch (e) {
-        if (!isStatusError(e, 'AlreadyExists')) throw e;
+        // Several API servers boot together on one etcd: another may have created it between our
+        // read and create. Its IP claim then fails ours (422 "already allocated", as in
+        // kube-apiserver) before the AlreadyExists check, so re-read and carry on with theirs.
+        if (isStatusError(e, 'AlreadyExists')) continue;
+        const theirs = await services.get('default', 'kubernetes').then(() => true, () => false);
+        if (!theirs) throw e;
       }
     }
   }

@@ -15,6 +15,7 @@ import {
 import { toTable } from '../../apiserver/printers.js';
 import { resourceByKind } from '../../api/resources.js';
 import { call, startTestServer, type TestServer } from './harness.js';
+import { createApiServer } from '../../apiserver/server.js';
 
 const SVCS = '/api/v1/namespaces/default/services';
 const svc = (name: string, spec: Record<string, unknown> = {}): any => ({
@@ -261,5 +262,33 @@ describe('service table', () => {
       ['ext', 'ExternalName', '<none>', 'db.example.com', '<none>', '60s', '<none>'],
       ['h', 'ClusterIP', 'None', '<none>', '<none>', '60s', '<none>'],
     ]);
+  });
+});
+
+describe.skipIf(!etcd.bin)('the kubernetes Service with several API servers on one etcd', () => {
+  let etcdServer: EtcdServer | undefined;
+  afterEach(async () => {
+    await etcdServer?.destroy();
+    etcdServer = undefined;
+  });
+
+  it('two API servers booting at once both come up, with one kubernetes Service', async () => {
+    // Both read "not found" and both create; the loser's cluster-IP claim fails before the
+    // AlreadyExists check, and its bootstrap must carry on with the winner's Service.
+    for (let round = 0; round < 5; round++) {
+      etcdServer = await EtcdServer.start(etcd.bin!);
+      const stores = [await openEtcdStorage({ endpoints: [etcdServer.url] }), await openEtcdStorage({ endpoints: [etcdServer.url] })];
+      const apis = stores.map((storage) => createApiServer({ compactionIntervalMs: 0, storage }));
+      try {
+        await Promise.all(apis.map((a) => a.listen(0, '127.0.0.1')));
+        const keys = (await stores[0]!.range('/registry/services/')).kvs.map((kv) => kv.key);
+        expect(keys).toEqual(['/registry/services/default/kubernetes']);
+      } finally {
+        await Promise.allSettled(apis.map((a) => a.close()));
+        await Promise.allSettled(stores.map((s) => s.close()));
+        await etcdServer.destroy();
+        etcdServer = undefined;
+      }
+    }
   });
 });
