@@ -2,6 +2,7 @@
 // Only =, == and != exist; each kind supports a fixed set of fields (its "field labels"),
 // and asking for another one is a 400 `field label not supported: X`, like kube-apiserver.
 import { badRequest } from './errors.js';
+import { kindRules, type SelectableField } from './resources.js';
 
 export interface FieldRequirement {
   field: string;
@@ -83,68 +84,27 @@ export function parseFieldSelector(input: string): FieldSelector {
   return new FieldSelector(reqs);
 }
 
-type FieldFn = (obj: any) => string | undefined;
-
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 
-const META: Record<string, FieldFn> = {
+const META: Record<string, SelectableField> = {
   'metadata.name': (o) => o?.metadata?.name,
   'metadata.namespace': (o) => o?.metadata?.namespace,
 };
 
-/** The field labels each kind supports, as in each Kubernetes registry's GetAttrs. */
-const FIELDS: Record<string, Record<string, FieldFn>> = {
-  Pod: {
-    'spec.nodeName': (o) => o?.spec?.nodeName,
-    'spec.restartPolicy': (o) => o?.spec?.restartPolicy,
-    'spec.schedulerName': (o) => o?.spec?.schedulerName,
-    'spec.serviceAccountName': (o) => o?.spec?.serviceAccountName,
-    'spec.hostNetwork': (o) => String(Boolean(o?.spec?.hostNetwork)),
-    'status.phase': (o) => o?.status?.phase,
-    'status.podIP': (o) => o?.status?.podIP,
-    'status.nominatedNodeName': (o) => o?.status?.nominatedNodeName,
-  },
-  Node: {
-    'spec.unschedulable': (o) => String(Boolean(o?.spec?.unschedulable)),
-  },
-  Namespace: {
-    'status.phase': (o) => o?.status?.phase,
-  },
-  Event: {
-    'involvedObject.kind': (o) => o?.involvedObject?.kind,
-    'involvedObject.namespace': (o) => o?.involvedObject?.namespace,
-    'involvedObject.name': (o) => o?.involvedObject?.name,
-    'involvedObject.uid': (o) => o?.involvedObject?.uid,
-    'involvedObject.apiVersion': (o) => o?.involvedObject?.apiVersion,
-    'involvedObject.resourceVersion': (o) => o?.involvedObject?.resourceVersion,
-    'involvedObject.fieldPath': (o) => o?.involvedObject?.fieldPath,
-    reason: (o) => o?.reason,
-    reportingComponent: (o) => o?.reportingComponent,
-    source: (o) => o?.source?.component,
-    type: (o) => o?.type,
-  },
-  ReplicaSet: {
-    'status.replicas': (o) => str(o?.status?.replicas ?? 0),
-  },
-  Deployment: {},
-  Lease: {},
-  // kube-apiserver 1.32's service registry (ServiceSelectableFields).
-  Service: {
-    'spec.clusterIP': (o) => o?.spec?.clusterIP,
-    'spec.type': (o) => o?.spec?.type,
-  },
-};
+/** The field labels each kind supports, as its API group declares them (each registry's GetAttrs). */
+function fieldsFor(kind: string): Record<string, SelectableField> {
+  return { ...META, ...(kindRules(kind)?.selectableFields ?? {}) };
+}
 
 /** The field labels a kind supports (metadata.name and metadata.namespace for every kind). */
 export function supportedFields(kind: string): string[] {
-  return [...Object.keys(META), ...Object.keys(FIELDS[kind] ?? {})];
+  return Object.keys(fieldsFor(kind));
 }
 
 /** The field set of an object: every supported field label → its value as a string. */
 export function fieldsOf(kind: string, obj: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  const table = { ...META, ...(FIELDS[kind] ?? {}) };
-  for (const [k, fn] of Object.entries(table)) out[k] = str(fn(obj));
+  for (const [k, fn] of Object.entries(fieldsFor(kind))) out[k] = str(fn(obj));
   return out;
 }
 

@@ -1,7 +1,8 @@
 // The object model, re-exported for components that want one import.
 export * from './meta.js';
-export * from './core.js';
-export * from './apps.js';
-export * from './coordination.js';
+export * from './core/index.js';
+export * from './apps/index.js';
+export * from './autoscaling/index.js';
+export * from './coordination/index.js';
 export * from './resources.js';
 export * from './errors.js';

@@ -3,6 +3,12 @@
 // the API server validates with them and the OpenAPI documents are generated from them.
 import { z } from 'zod';
 
+/** TypeMeta as zod literals: optional on input, since clients may omit apiVersion and kind. */
+export const typeMeta = <V extends string, K extends string>(apiVersion: V, kind: K) => ({
+  apiVersion: z.literal(apiVersion).optional(),
+  kind: z.literal(kind).optional(),
+});
+
 /** RFC 3339 timestamp as Kubernetes writes it (second precision, UTC, trailing Z). */
 export const Time = z.string();
 export type Time = z.infer<typeof Time>;

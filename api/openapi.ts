@@ -11,11 +11,10 @@
 //   - descriptions for the fields people ask `kubectl explain` about.
 import type { z } from 'zod';
 import * as meta from './meta.js';
-import * as core from './core.js';
-import * as apps from './apps.js';
-import * as coordination from './coordination.js';
-import { RESOURCES, type ResourceInfo } from './resources.js';
-import { PATCH_META, type PatchMeta } from './patch/strategic.js';
+import { Binding } from './core/pod.js';
+import { Scale } from './autoscaling/scale.js';
+import { GROUP_VERSIONS, RESOURCES, type ResourceInfo } from './resources.js';
+import type { PatchMeta } from './patch/patch-meta.js';
 import { OPENAPI_DESCRIPTIONS } from './openapi-descriptions.js';
 import { defOf, unwrap } from './zod-introspection.js';
 
@@ -23,8 +22,6 @@ export type JSONSchema = Record<string, unknown>;
 
 const META_PKG = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const CORE_PKG = 'io.k8s.api.core.v1';
-const APPS_PKG = 'io.k8s.api.apps.v1';
-const COORD_PKG = 'io.k8s.api.coordination.v1';
 
 /** Opaque string-ish types, as Kubernetes publishes them. */
 const PRIMITIVE_COMPONENTS: Record<string, JSONSchema> = {
@@ -37,10 +34,7 @@ const PRIMITIVE_COMPONENTS: Record<string, JSONSchema> = {
 /** The named schemas: zod object identity → component name. */
 function buildRegistry(): Map<z.ZodType, string> {
   const r = new Map<z.ZodType, string>();
-  const add = (s: z.ZodType | undefined, name: string) => {
-    if (s) r.set(unwrap(s).schema, name);
-  };
-  const field = (s: z.ZodType, key: string): z.ZodType | undefined => defOf(unwrap(s).schema).shape?.[key];
+  const add = (s: z.ZodType, name: string) => r.set(unwrap(s).schema, name);
   add(meta.QuantityValue, 'io.k8s.apimachinery.pkg.api.resource.Quantity');
   add(meta.IntOrString, 'io.k8s.apimachinery.pkg.util.intstr.IntOrString');
   for (const [name, s] of Object.entries({
@@ -49,37 +43,9 @@ function buildRegistry(): Map<z.ZodType, string> {
     LabelSelectorRequirement: meta.LabelSelectorRequirement, Status: meta.Status, StatusDetails: meta.StatusDetails,
     StatusCause: meta.StatusCause, DeleteOptions: meta.DeleteOptions,
   })) add(s, `${META_PKG}.${name}`);
-  for (const [name, s] of Object.entries({
-    Namespace: core.Namespace, Pod: core.Pod, PodSpec: core.PodSpec, PodStatus: core.PodStatus, PodTemplateSpec: core.PodTemplateSpec,
-    Container: core.Container, ContainerPort: core.ContainerPort, EnvVar: core.EnvVar, ObjectFieldSelector: core.ObjectFieldSelector,
-    Probe: core.Probe, ExecAction: core.ExecAction, HTTPGetAction: core.HTTPGetAction, TCPSocketAction: core.TCPSocketAction,
-    VolumeMount: core.VolumeMount, ResourceRequirements: core.ResourceRequirements, Volume: core.Volume,
-    NodeSelectorRequirement: core.NodeSelectorRequirement, NodeSelectorTerm: core.NodeSelectorTerm, NodeAffinity: core.NodeAffinity,
-    Affinity: core.Affinity, Toleration: core.Toleration, TopologySpreadConstraint: core.TopologySpreadConstraint,
-    ContainerState: core.ContainerState, ContainerStatus: core.ContainerStatus, PodCondition: core.PodCondition,
-    ObjectReference: core.ObjectReference, Binding: core.Binding, Taint: core.Taint, NodeCondition: core.NodeCondition,
-    NodeAddress: core.NodeAddress, NodeSpec: core.NodeSpec, NodeStatus: core.NodeStatus, Node: core.Node, Event: core.Event,
-    Service: core.Service, ServiceSpec: core.ServiceSpec, ServicePort: core.ServicePort, ServiceStatus: core.ServiceStatus,
-    LoadBalancerIngress: core.LoadBalancerIngress,
-  })) add(s, `${CORE_PKG}.${name}`);
-  add(field(core.EnvVar, 'valueFrom'), `${CORE_PKG}.EnvVarSource`);
-  add(field(core.Volume, 'emptyDir'), `${CORE_PKG}.EmptyDirVolumeSource`);
-  add(field(core.Volume, 'hostPath'), `${CORE_PKG}.HostPathVolumeSource`);
-  add(field(core.Event, 'source'), `${CORE_PKG}.EventSource`);
-  add(field(core.Namespace, 'spec'), `${CORE_PKG}.NamespaceSpec`);
-  add(field(core.Namespace, 'status'), `${CORE_PKG}.NamespaceStatus`);
-  add(field(core.NodeStatus, 'nodeInfo'), `${CORE_PKG}.NodeSystemInfo`);
-  for (const [name, s] of Object.entries({
-    ReplicaSet: apps.ReplicaSet, ReplicaSetSpec: apps.ReplicaSetSpec, ReplicaSetStatus: apps.ReplicaSetStatus, ReplicaSetCondition: apps.ReplicaSetCondition,
-    Deployment: apps.Deployment, DeploymentSpec: apps.DeploymentSpec, DeploymentStrategy: apps.DeploymentStrategy,
-    DeploymentStatus: apps.DeploymentStatus, DeploymentCondition: apps.DeploymentCondition,
-  })) add(s, `${APPS_PKG}.${name}`);
-  add(field(apps.DeploymentStrategy, 'rollingUpdate'), `${APPS_PKG}.RollingUpdateDeployment`);
-  add(apps.Scale, 'io.k8s.api.autoscaling.v1.Scale');
-  add(field(apps.Scale, 'spec'), 'io.k8s.api.autoscaling.v1.ScaleSpec');
-  add(field(apps.Scale, 'status'), 'io.k8s.api.autoscaling.v1.ScaleStatus');
-  add(coordination.Lease, `${COORD_PKG}.Lease`);
-  add(coordination.LeaseSpec, `${COORD_PKG}.LeaseSpec`);
+  for (const gv of GROUP_VERSIONS) {
+    for (const [name, s] of Object.entries(gv.components)) add(s, componentName(gv.group, gv.version, name));
+  }
   return r;
 }
 
@@ -97,7 +63,7 @@ export function componentName(group: string, version: string, kind: string): str
 
 const ref = (name: string) => `#/components/schemas/${name}`;
 
-/** Patch metadata for a component's fields, found by walking PATCH_META from each kind's root. */
+/** Patch metadata for a component's fields, found by walking each kind's patch metadata from its root. */
 function patchMetaByComponent(): Map<string, Record<string, PatchMeta>> {
   const out = new Map<string, Record<string, PatchMeta>>();
   const reg = registry();
@@ -114,7 +80,7 @@ function patchMetaByComponent(): Map<string, Record<string, PatchMeta>> {
       if (fs) visit(fs, sub);
     }
   };
-  for (const r of RESOURCES) visit(r.schema, PATCH_META[r.kind]);
+  for (const r of RESOURCES) visit(r.schema, r.patchMeta);
   return out;
 }
 
@@ -252,10 +218,10 @@ export function openAPIComponents(group: string, version: string): Record<string
       'x-kubernetes-group-version-kind': [{ group: r.group, kind: `${r.kind}List`, version: r.version }],
     };
     if (r.subresources.includes('scale')) {
-      c.define('io.k8s.api.autoscaling.v1.Scale', apps.Scale, { 'x-kubernetes-group-version-kind': [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] });
+      c.define('io.k8s.api.autoscaling.v1.Scale', Scale, { 'x-kubernetes-group-version-kind': [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] });
     }
     if (r.subresources.includes('binding')) {
-      c.define(`${CORE_PKG}.Binding`, core.Binding, { 'x-kubernetes-group-version-kind': [{ group: '', kind: 'Binding', version: 'v1' }] });
+      c.define(`${CORE_PKG}.Binding`, Binding, { 'x-kubernetes-group-version-kind': [{ group: '', kind: 'Binding', version: 'v1' }] });
     }
   }
   c.define(`${META_PKG}.Status`, meta.Status);

@@ -1,65 +1,28 @@
 // The resource table: every kind Skiff serves, with the names, scope and subresources that
 // the API server routes and advertises in discovery, the client builds paths from, and kctl
-// resolves short names against. One row per resource; nothing else hard-codes these facts.
-import type { z } from 'zod';
-import { Binding, Event, Namespace, Node, Pod, Service } from './core.js';
-import { Deployment, ReplicaSet } from './apps.js';
-import { Lease } from './coordination.js';
+// resolves short names against — assembled from what each API group declares (api/<group>/
+// register.ts), so adding a kind touches its group only.
+import { coreV1 } from './core/register.js';
+import { appsV1 } from './apps/register.js';
+import { autoscalingV1 } from './autoscaling/register.js';
+import { coordinationV1 } from './coordination/register.js';
+import { Binding } from './core/pod.js';
+import { apiVersionOf, type APIGroupVersion, type KindRules, type ResourceInfo } from './resource-definition.js';
 
-export interface ResourceInfo {
-  group: string; // '' for the core group
-  version: string;
-  kind: string;
-  plural: string; // the path segment: 'pods', 'deployments'
-  singular: string;
-  namespaced: boolean;
-  shortNames: string[];
-  categories: string[];
-  subresources: string[]; // 'status', 'scale', 'binding', 'log', 'exec'
-  /** Does a write to the main resource leave status alone (true when a status subresource exists)? */
-  hasStatus: boolean;
-  schema: z.ZodType;
+export { apiVersionOf, type APIGroupVersion, type KindRules, type ResourceInfo, type SelectableField } from './resource-definition.js';
+
+/** Every group-version Skiff serves, in discovery order. */
+export const GROUP_VERSIONS: readonly APIGroupVersion[] = [coreV1, appsV1, autoscalingV1, coordinationV1];
+
+export const RESOURCES: readonly ResourceInfo[] = GROUP_VERSIONS.flatMap((gv) => gv.resources);
+
+const KINDS = new Map<string, KindRules>();
+for (const gv of GROUP_VERSIONS) for (const k of [...gv.resources, ...(gv.kinds ?? [])]) KINDS.set(k.kind, k);
+
+/** A kind's rules, whether it is served as a resource or only through a subresource (Scale). */
+export function kindRules(kind: string): KindRules | undefined {
+  return KINDS.get(kind);
 }
-
-export function apiVersionOf(r: Pick<ResourceInfo, 'group' | 'version'>): string {
-  return r.group ? `${r.group}/${r.version}` : r.version;
-}
-
-export const RESOURCES: readonly ResourceInfo[] = [
-  {
-    group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', singular: 'namespace',
-    namespaced: false, shortNames: ['ns'], categories: [], subresources: ['status'], hasStatus: true, schema: Namespace,
-  },
-  {
-    group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod',
-    namespaced: true, shortNames: ['po'], categories: ['all'],
-    subresources: ['status', 'binding', 'log', 'exec'], hasStatus: true, schema: Pod,
-  },
-  {
-    group: '', version: 'v1', kind: 'Node', plural: 'nodes', singular: 'node',
-    namespaced: false, shortNames: ['no'], categories: [], subresources: ['status'], hasStatus: true, schema: Node,
-  },
-  {
-    group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event',
-    namespaced: true, shortNames: ['ev'], categories: [], subresources: [], hasStatus: false, schema: Event,
-  },
-  {
-    group: '', version: 'v1', kind: 'Service', plural: 'services', singular: 'service',
-    namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], hasStatus: true, schema: Service,
-  },
-  {
-    group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset',
-    namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true, schema: ReplicaSet,
-  },
-  {
-    group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', singular: 'deployment',
-    namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true, schema: Deployment,
-  },
-  {
-    group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', singular: 'lease',
-    namespaced: true, shortNames: [], categories: [], subresources: [], hasStatus: false, schema: Lease,
-  },
-];
 
 /** Binding is accepted only as the pods/binding subresource (and POST /bindings). */
 export const BindingSchema = Binding;

@@ -1,7 +1,7 @@
-// A narrow, typed view of zod 4's schema internals (`schema._zod.def`), for the two places
-// that walk schemas rather than parse with them: the OpenAPI generator (api/openapi.ts) and
-// strict unknown-field detection (api/validation.ts). Kept in one place so a zod upgrade that
-// moves these internals is mended once.
+// A narrow, typed view of zod 4's schema internals (`schema._zod.def`), for the places that
+// walk schemas rather than parse with them: the OpenAPI generator (api/openapi.ts), strict
+// unknown-field detection (api/schema-errors.ts) and server-side apply (api/patch/apply.ts).
+// Kept in one place so a zod upgrade that moves these internals is mended once.
 import type { z } from 'zod';
 
 export interface ZodDef {

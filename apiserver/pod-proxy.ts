@@ -4,7 +4,7 @@
 // kubelet's JSON {stdout, stderr, exitCode}.
 import http from 'node:http';
 import type { ServerResponse } from 'node:http';
-import type { Pod, Node } from '../api/core.js';
+import type { Pod, Node } from '../api/core/index.js';
 import { badRequest, internalError, serviceUnavailable, StatusError } from '../api/errors.js';
 import type { Registry } from './registry/index.js';
 

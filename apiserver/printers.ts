@@ -5,9 +5,9 @@
 import type { ResourceInfo } from '../api/resources.js';
 import { apiVersionOf } from '../api/resources.js';
 import type { KubeObject } from '../api/meta.js';
-import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core.js';
-import type { Deployment, ReplicaSet } from '../api/apps.js';
-import type { Lease } from '../api/coordination.js';
+import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core/index.js';
+import type { Deployment, ReplicaSet } from '../api/apps/index.js';
+import type { Lease } from '../api/coordination/index.js';
 import { age, humanDuration } from '../api/duration.js';
 import { formatLabelSelector } from '../api/labels.js';
 

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions, KubeObject, Status } from '../api/meta.js';
 import { DeleteOptions as DeleteOptionsSchema } from '../api/meta.js';
-import type { Binding } from '../api/core.js';
+import type { Binding } from '../api/core/index.js';
 import { apiVersionOf, type ResourceInfo } from '../api/resources.js';
 import {
   badRequest, internalError, methodNotAllowed, staleConflict, StatusError, successStatus, tooManyRequests,

@@ -13,7 +13,7 @@
 // The same three in one burst → POST count 1 (already sending), then one PATCH count 3.
 import type { KubeObject } from '../api/meta.js';
 import { now as nowTime } from '../api/meta.js';
-import type { Event, ObjectReference } from '../api/core.js';
+import type { Event, ObjectReference } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import type { RestClient } from './rest.js';
 

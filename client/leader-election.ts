@@ -10,8 +10,8 @@
 // A leader that cannot renew for renewDeadline stops leading (its signal aborts) before
 // the Lease expires for others (renewDeadline < leaseDuration), so two never act at once.
 // stop() releases the Lease (holderIdentity cleared) so a successor takes over at once.
-import type { Lease } from '../api/coordination.js';
-import { microNow } from '../api/coordination.js';
+import type { Lease } from '../api/coordination/index.js';
+import { microNow } from '../api/coordination/index.js';
 import { isStatusError } from '../api/errors.js';
 import { collectionPath, objectPath, type RestClient } from './rest.js';
 

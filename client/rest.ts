@@ -24,9 +24,10 @@ import type { Readable } from 'node:stream';
 import { apiVersionOf, resourceByKind, resolveResource, type ResourceInfo } from '../api/resources.js';
 import { asStatus, StatusError } from '../api/errors.js';
 import type { KubeList, KubeObject, Status, DeleteOptions } from '../api/meta.js';
-import type { Event, Namespace, Node, Pod, Binding } from '../api/core.js';
-import type { Deployment, ReplicaSet, Scale } from '../api/apps.js';
-import type { Lease } from '../api/coordination.js';
+import type { Event, Namespace, Node, Pod, Binding } from '../api/core/index.js';
+import type { Deployment, ReplicaSet } from '../api/apps/index.js';
+import type { Scale } from '../api/autoscaling/index.js';
+import type { Lease } from '../api/coordination/index.js';
 import { HttpWatchStream, type WatchStream } from './watch.js';
 
 export interface ClientOptions {

@@ -2,8 +2,8 @@
 // whole controller-manager, however many controllers read it. Controllers add handlers;
 // the factory starts them all and waits for their first lists.
 import type { KubeObject } from '../api/meta.js';
-import type { Deployment, ReplicaSet } from '../api/apps.js';
-import type { Namespace, Pod } from '../api/core.js';
+import type { Deployment, ReplicaSet } from '../api/apps/index.js';
+import type { Namespace, Pod } from '../api/core/index.js';
 import { Informer, type RestClient } from '../client/index.js';
 
 export class SharedInformerFactory {

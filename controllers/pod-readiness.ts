@@ -1,7 +1,7 @@
 // Pod readiness as controllers read it (k8s.io/kubernetes/pkg/api/v1/pod/util.go):
 // Ready is the pod's Ready condition; Available is Ready for at least minReadySeconds;
 // active is neither finished nor being deleted.
-import type { Pod } from '../api/core.js';
+import type { Pod } from '../api/core/index.js';
 
 export function readyCondition(pod: Pod) {
   return (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');

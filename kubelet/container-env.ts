@@ -1,6 +1,6 @@
 // What a container is started with: its argv and environment, resolved from the pod spec.
 // Pure: the pod (and its IPs) in, strings out.
-import type { Container, Pod } from '../api/core.js';
+import type { Container, Pod } from '../api/core/index.js';
 
 export interface EnvContext {
   podIP?: string;

@@ -7,7 +7,7 @@
 // adopts what is running. Only the crash-loop backoff and probe results start over.
 import { mkdirSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Container, Pod } from '../api/core.js';
+import type { Container, Pod } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { milliValue, value as quantityValue } from '../api/quantity.js';
 import type { EventRecorder } from '../client/events.js';

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Node, Pod } from '../api/core.js';
+import type { Node, Pod } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';

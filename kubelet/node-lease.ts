@@ -2,8 +2,8 @@
 // One NodeLeases instance can carry thousands of nodes (the fake runtime's hollow nodes):
 // renewals are staggered over the period and run through a bounded number of in-flight
 // requests, and the last written Lease is kept so a renewal is a single PUT.
-import type { Lease } from '../api/coordination.js';
-import { microNow } from '../api/coordination.js';
+import type { Lease } from '../api/coordination/index.js';
+import { microNow } from '../api/coordination/index.js';
 import { isStatusError } from '../api/errors.js';
 import type { RestClient } from '../client/rest.js';
 

@@ -2,7 +2,7 @@
 // nodeInfo, daemonEndpoints). buildNodeStatus is pure; NodeStatusManager writes it.
 import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
-import type { Node, NodeCondition } from '../api/core.js';
+import type { Node, NodeCondition } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import type { RestClient } from '../client/rest.js';
 import type { RuntimeInfo } from './runtime/interface.js';

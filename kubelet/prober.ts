@@ -1,6 +1,6 @@
 // The probe workers: one timer chain per (running container, probe kind), folding outcomes
 // through the pure state machine in probes.ts and telling the pod worker when a result flips.
-import type { Container, Probe } from '../api/core.js';
+import type { Container, Probe } from '../api/core/index.js';
 import { initialProbeState, nextProbeAt, nextProbeState, probeTiming, runProbe, type ProbeKind, type ProbeState } from './probes.js';
 import type { Runtime } from './runtime/interface.js';
 

@@ -7,7 +7,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import type { Container, Probe } from '../api/core.js';
+import type { Container, Probe } from '../api/core/index.js';
 import type { Runtime } from './runtime/interface.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';

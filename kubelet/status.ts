@@ -2,7 +2,7 @@
 // runtime view and probe results in, PodStatus out. Timestamps that did not change
 // (startTime, lastTransitionTime) are carried over from the previous status, so an
 // unchanged pod produces an identical status and no write.
-import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from '../api/core.js';
+import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from '../api/core/index.js';
 import { attemptOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
 import { initDone, podFinished } from './sync-pod.js';
 import type { ContainerStatus } from './runtime/interface.js';

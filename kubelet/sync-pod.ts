@@ -5,7 +5,7 @@
 // t=100 s, backoff says 20 s remain → no start; waiting.app = CrashLoopBackOff
 // "back-off 20s restarting failed container=app …", and a resync at t=120 s.
 import { createHash } from 'node:crypto';
-import type { Container, Pod } from '../api/core.js';
+import type { Container, Pod } from '../api/core/index.js';
 import { formatDuration } from './backoff.js';
 import { attemptOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
 import { LABEL_CONTAINER_HASH, type ContainerStatus } from './runtime/interface.js';

@@ -12,7 +12,7 @@
 // informers run on other goroutines. Here a scheduling cycle (filter, score, assume) runs
 // synchronously, with no await, so no informer event can interleave with it: the snapshot
 // is the live NodeInfo list, rebuilt only when the set of nodes changes.
-import type { ContainerPort, Node, Pod, Taint } from '../api/core.js';
+import type { ContainerPort, Node, Pod, Taint } from '../api/core/index.js';
 import { podKey } from './queue.js';
 import { computePodResourceRequest, emptyResource, nodeAllocatable, type PodResourceRequest, type Resource } from './resources.js';
 

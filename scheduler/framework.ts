@@ -5,7 +5,7 @@
 //  - plugins do their per-pod parsing once in preFilter/preScore and keep it in CycleState;
 //  - filtering stops once enough feasible nodes are found (percentageOfNodesToScore), and
 //    the next cycle starts where this one stopped, so every node gets its turn.
-import type { Pod } from '../api/core.js';
+import type { Pod } from '../api/core/index.js';
 import type { NodeInfo, Snapshot } from './cache.js';
 
 export type Code = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error';

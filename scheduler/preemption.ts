@@ -10,7 +10,7 @@
 //      rest are the victims.
 // Among candidate nodes: lowest highest-victim priority, then lowest sum of victim
 // priorities, then fewest victims.
-import type { Pod } from '../api/core.js';
+import type { Pod } from '../api/core/index.js';
 import type { NodeInfo, Snapshot } from './cache.js';
 import { Framework, sortedHistogram, unresolvable, type Diagnosis, type Nominator, type Status } from './framework.js';
 import { podKey } from './queue.js';

@@ -7,7 +7,7 @@
 //                  flush after 60 s.
 // A pod is in at most one of them, or "in flight" (popped, being scheduled) — never twice.
 // Time is injected so the retry rules are unit-tested without sleeping.
-import type { Pod } from '../api/core.js';
+import type { Pod } from '../api/core/index.js';
 import { Heap } from './heap.js';
 
 export interface QueuedPodInfo {

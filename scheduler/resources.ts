@@ -2,7 +2,7 @@
 // queued, a node's allocatable when the node changes — never per node per pod.
 //   cpu → millicores, memory / ephemeral-storage → bytes, pods → count, everything else
 //   (extended resources such as example.com/gpu, hugepages-*) → integer value.
-import type { Container, Node, Pod, ResourceList } from '../api/core.js';
+import type { Container, Node, Pod, ResourceList } from '../api/core/index.js';
 import type { QuantityValue } from '../api/meta.js';
 import { milliValue, value } from '../api/quantity.js';
 

@@ -2,7 +2,7 @@
 // for this scheduler); the loop pops a pod, runs the framework synchronously against the
 // cache, assumes the pod on the chosen node and hands the binding to the binder. Failures
 // become a FailedScheduling Event and a PodScheduled=False/Unschedulable condition.
-import type { Node, Pod, PodCondition } from '../api/core.js';
+import type { Node, Pod, PodCondition } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { now as nowTime } from '../api/meta.js';
 import { EventRecorder } from '../client/events.js';

@@ -18,8 +18,10 @@ import type { z } from 'zod';
 import { StatusError } from '../errors.js';
 import type { ManagedFieldsEntry } from '../meta.js';
 import { resourceByKind } from '../resources.js';
+import { defOf, unwrap } from '../zod-introspection.js';
 import { deepCopy, deepEqual, isPlainObject } from './merge.js';
-import { listElementKey, patchMetaFor, type PatchMeta } from './strategic.js';
+import { listElementKey, type PatchMeta } from './patch-meta.js';
+import { patchMetaFor } from './strategic.js';
 
 type Obj = Record<string, unknown>;
 /** A field path as FieldsV1 tokens: ['f:spec', 'f:containers', 'k:{"name":"nginx"}', 'f:image']. */
@@ -70,19 +72,8 @@ export class FieldSet {
 
 // ---- schema knowledge: keyed lists (from the patch table) and maps (zod records) ----
 
-interface ZodDef { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType; in?: z.ZodType }
-const defOf = (s: z.ZodType): ZodDef => (s as unknown as { _zod: { def: ZodDef } })._zod.def;
-
-function unwrapZod(s: z.ZodType | undefined): z.ZodType | undefined {
-  let cur = s;
-  while (cur) {
-    const d = defOf(cur);
-    if (d.innerType && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional'].includes(d.type)) cur = d.innerType;
-    else if (d.type === 'pipe' && d.in) cur = d.in;
-    else return cur;
-  }
-  return undefined;
-}
+/** The schema under its optional/nullable/… wrappers, or undefined when there is none. */
+const unwrapZod = (s: z.ZodType | undefined): z.ZodType | undefined => (s ? unwrap(s).schema : undefined);
 
 interface Shape { pm?: PatchMeta; zod?: z.ZodType }
 

@@ -21,107 +21,16 @@
 //                   {"$patch":"delete","name":"sidecar"}]}}}}
 import { badRequest, StatusError } from '../errors.js';
 import { deepCopy, deepEqual, isPlainObject } from './merge.js';
+import { METADATA_ONLY, type PatchMeta } from './patch-meta.js';
+import { kindRules } from '../resources.js';
 
-// ---- patch metadata: which lists merge, by which key ----
+// ---- patch metadata: each kind's, as its API group declares it ----
 
-/** The patch metadata of one field and the shape below it. */
-export interface PatchMeta {
-  /** 'merge' lists merge by element (by mergeKey for lists of maps); absent = replace. */
-  strategy?: 'merge';
-  /** Maps/lists whose unspecified keys are dropped when the patch says `$retainKeys`. */
-  retainKeys?: boolean;
-  mergeKey?: string;
-  /**
-   * Server-side apply's element identity (x-kubernetes-list-map-keys) where it is more than
-   * the strategic merge key, and defaults for key fields a configuration may leave out:
-   * Service ports merge by `port` but are owned by port+protocol (protocol defaulting to TCP).
-   */
-  listMapKeys?: string[];
-  keyDefaults?: Record<string, unknown>;
-  /** Fields of this map, or of each element of this list. */
-  fields?: Record<string, PatchMeta>;
-}
-
-/** A keyed list element's server-side apply identity: its key fields (sorted, defaults filled). */
-export function listElementKey(meta: PatchMeta, elem: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of [...(meta.listMapKeys ?? [meta.mergeKey!])].sort()) {
-    const v = elem[k] ?? meta.keyDefaults?.[k];
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
-const listByKey = (mergeKey: string, fields?: Record<string, PatchMeta>, retainKeys?: boolean): PatchMeta => ({ strategy: 'merge', mergeKey, ...(fields ? { fields } : {}), ...(retainKeys ? { retainKeys } : {}) });
-const mergePrimitiveList: PatchMeta = { strategy: 'merge' };
-const struct = (fields: Record<string, PatchMeta>): PatchMeta => ({ fields });
-
-const OBJECT_META = struct({
-  finalizers: mergePrimitiveList,
-  ownerReferences: listByKey('uid'),
-});
-
-const CONTAINER: Record<string, PatchMeta> = {
-  ports: listByKey('containerPort'),
-  env: listByKey('name'),
-  volumeMounts: listByKey('mountPath'),
-  volumeDevices: listByKey('devicePath'),
-  resizePolicy: listByKey('resourceName'),
-};
-
-const POD_SPEC = struct({
-  containers: listByKey('name', CONTAINER),
-  initContainers: listByKey('name', CONTAINER),
-  ephemeralContainers: listByKey('name', CONTAINER),
-  // Volumes are `merge,retainKeys`: switching a volume's source drops the old one.
-  volumes: listByKey('name', undefined, true),
-  imagePullSecrets: listByKey('name'),
-  hostAliases: listByKey('ip'),
-  topologySpreadConstraints: listByKey('topologyKey'),
-  resourceClaims: listByKey('name', undefined, true),
-  schedulingGates: listByKey('name'),
-});
-
-const POD_TEMPLATE = struct({ metadata: OBJECT_META, spec: POD_SPEC });
-
-const CONDITIONS = listByKey('type');
-
-/** The patch metadata for each kind's whole object. Unknown kinds: metadata only. */
-export const PATCH_META: Record<string, PatchMeta> = {
-  Pod: struct({
-    metadata: OBJECT_META,
-    spec: POD_SPEC,
-    status: struct({ conditions: CONDITIONS, podIPs: listByKey('ip'), hostIPs: listByKey('ip') }),
-  }),
-  Deployment: struct({
-    metadata: OBJECT_META,
-    // strategy is `retainKeys`: RollingUpdate → Recreate must drop rollingUpdate.
-    spec: struct({ template: POD_TEMPLATE, strategy: { retainKeys: true } }),
-    status: struct({ conditions: CONDITIONS }),
-  }),
-  ReplicaSet: struct({ metadata: OBJECT_META, spec: struct({ template: POD_TEMPLATE }), status: struct({ conditions: CONDITIONS }) }),
-  Node: struct({
-    metadata: OBJECT_META,
-    spec: struct({ podCIDRs: mergePrimitiveList }),
-    status: struct({ conditions: CONDITIONS, addresses: listByKey('type'), volumesAttached: listByKey('name') }),
-  }),
-  Namespace: struct({ metadata: OBJECT_META, status: struct({ conditions: CONDITIONS }) }),
-  Event: struct({ metadata: OBJECT_META }),
-  // patchMergeKey "port" as in core/v1 types.go (server-side apply keys by port+protocol).
-  Service: struct({
-    metadata: OBJECT_META,
-    spec: struct({ ports: { ...listByKey('port'), listMapKeys: ['port', 'protocol'], keyDefaults: { protocol: 'TCP' } } }),
-    status: struct({ conditions: CONDITIONS }),
-  }),
-  Lease: struct({ metadata: OBJECT_META }),
-  Scale: struct({ metadata: OBJECT_META }),
-  PodTemplateSpec: POD_TEMPLATE,
-  PodSpec: POD_SPEC,
-  ObjectMeta: OBJECT_META,
-};
+export type { PatchMeta } from './patch-meta.js';
+export { listElementKey } from './patch-meta.js';
 
 export function patchMetaFor(kind: string | undefined): PatchMeta {
-  return (kind && PATCH_META[kind]) || struct({ metadata: OBJECT_META });
+  return (kind && kindRules(kind)?.patchMeta) || METADATA_ONLY;
 }
 
 /** Patch metadata at a field path like ['spec', 'template', 'spec', 'containers'] (indices omitted). */
@@ -287,7 +196,7 @@ export function fillListKeyDefaults(kind: string, obj: unknown): void {
       for (const [k, m] of Object.entries(meta.fields)) visit(v[k], m);
     }
   };
-  visit(obj, PATCH_META[kind]);
+  visit(obj, kindRules(kind)?.patchMeta);
 }
 
 function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta): unknown[] {

@@ -2,7 +2,7 @@
 // Terminating (deletionTimestamp set) and keeps it until the namespace controller has
 // emptied it and cleared spec.finalizers through the /finalize subresource. The built-in
 // namespaces cannot be deleted.
-import type { Namespace } from '../../api/core.js';
+import type { Namespace } from '../../api/core/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import { forbidden } from '../../api/errors.js';
 import type { Strategy } from './strategy.js';

@@ -4,8 +4,8 @@
 // subresource assigns a node exactly once.
 import type { DeleteOptions, KubeObject } from '../../api/meta.js';
 import { now } from '../../api/meta.js';
-import type { Pod, Binding } from '../../api/core.js';
-import { addDefaultTolerations, podQOSClass } from '../../api/defaults.js';
+import type { Pod, Binding } from '../../api/core/index.js';
+import { addDefaultTolerations, podQOSClass } from '../../api/core/pod-defaults.js';
 import { badRequest, conflict } from '../../api/errors.js';
 import type { Strategy } from './strategy.js';
 import type { Store } from './store.js';

@@ -23,7 +23,7 @@
 // a release is a plain delete in the Service's own delete transaction.
 import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../../api/meta.js';
-import type { Service, ServicePort } from '../../api/core.js';
+import type { Service, ServicePort } from '../../api/core/index.js';
 import { invalid, type FieldError } from '../../api/errors.js';
 import type { Storage } from '../storage/interface.js';
 import type { Claim, Strategy } from './strategy.js';

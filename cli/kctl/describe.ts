@@ -3,8 +3,8 @@
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
 // Nodes and Namespaces have their own layout; other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
-import type { Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace } from '../../api/core.js';
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace } from '../../api/core/index.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import type { Command } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { formatError, isNotFound, ReportedFailure } from './errors.js';
@@ -383,36 +383,29 @@ async function eventsFor(conn: Connection, o: KubeObject, info: ResourceInfo): P
   }
 }
 
+/** kubectl's describers: the kinds with a page of their own (others get the generic one). */
+const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<string>> = {
+  Pod: async (_conn, o) => describePod(o as unknown as Pod),
+  Deployment: async (conn, o) => {
+    const d = o as unknown as Deployment;
+    const rss = await conn.client.replicaSets().list({ namespace: o.metadata.namespace, labelSelector: selectorText(d.spec.selector) === '<none>' ? undefined : selectorText(d.spec.selector) });
+    return describeDeployment(d, rss.items ?? []);
+  },
+  ReplicaSet: async (conn, o) => {
+    const rs = o as unknown as ReplicaSet;
+    const pods = await conn.client.pods().list({ namespace: o.metadata.namespace, labelSelector: selectorText(rs.spec.selector) === '<none>' ? undefined : selectorText(rs.spec.selector) });
+    return describeReplicaSet(rs, pods.items ?? []);
+  },
+  Node: async (conn, o) => {
+    const pods = await conn.client.pods().list({ fieldSelector: `spec.nodeName=${o.metadata.name}` });
+    return describeNode(o as unknown as Node, pods.items ?? []);
+  },
+  Namespace: async (_conn, o) => describeNamespace(o as unknown as Namespace),
+};
+
 async function describeOne(conn: Connection, info: ResourceInfo, o: KubeObject, showEvents: boolean): Promise<string> {
-  let text: string;
-  const ns = o.metadata.namespace;
-  switch (info.kind) {
-    case 'Pod':
-      text = describePod(o as unknown as Pod);
-      break;
-    case 'Deployment': {
-      const d = o as unknown as Deployment;
-      const rss = await conn.client.replicaSets().list({ namespace: ns, labelSelector: selectorText(d.spec.selector) === '<none>' ? undefined : selectorText(d.spec.selector) });
-      text = describeDeployment(d, rss.items ?? []);
-      break;
-    }
-    case 'ReplicaSet': {
-      const rs = o as unknown as ReplicaSet;
-      const pods = await conn.client.pods().list({ namespace: ns, labelSelector: selectorText(rs.spec.selector) === '<none>' ? undefined : selectorText(rs.spec.selector) });
-      text = describeReplicaSet(rs, pods.items ?? []);
-      break;
-    }
-    case 'Node': {
-      const pods = await conn.client.pods().list({ fieldSelector: `spec.nodeName=${o.metadata.name}` });
-      text = describeNode(o as unknown as Node, pods.items ?? []);
-      break;
-    }
-    case 'Namespace':
-      text = describeNamespace(o as unknown as Namespace);
-      break;
-    default:
-      text = describeGeneric(o, info);
-  }
+  const describer = DESCRIBERS[info.kind];
+  let text = describer ? await describer(conn, o) : describeGeneric(o, info);
   if (showEvents && info.kind !== 'Event') text += eventsBlock(await eventsFor(conn, o, info));
   return text;
 }

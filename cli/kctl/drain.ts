@@ -2,7 +2,7 @@
 // delete the node's pods and wait until they are gone. As kubectl, drain refuses pods no
 // controller would recreate unless --force, DaemonSet pods unless --ignore-daemonsets, and
 // pods with emptyDir data unless --delete-emptydir-data; mirror pods are skipped.
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { formatError, isNotFound, ReportedFailure, UsageError } from './errors.js';

@@ -3,7 +3,7 @@
 // its selector and one is picked the way kubectl picks (running and ready first, then the
 // oldest), with `Found N pods, using pod/X` on stderr.
 import type { KubeObject, LabelSelector } from '../../api/meta.js';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { UsageError } from './errors.js';

@@ -2,8 +2,8 @@
 // when a Deployment's rollout is done (DeploymentStatusViewer), what its history is
 // (ReplicaSets it controls, by `deployment.kubernetes.io/revision`), and what `undo` sends
 // (the chosen ReplicaSet's template, minus pod-template-hash, as a JSON patch).
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
-import type { PodTemplateSpec } from '../../api/core.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { PodTemplateSpec } from '../../api/core/index.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';

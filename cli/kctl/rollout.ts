@@ -2,7 +2,7 @@
 // status lists the Deployment by name, then watches it from the list's resourceVersion and
 // judges each version with deploymentRolloutStatus (kubectl's rule); on a terminal it keeps
 // one live line with updated/ready/available figures, otherwise it prints a line per change.
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { UsageError } from './errors.js';

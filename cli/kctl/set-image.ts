@@ -4,7 +4,7 @@
 // `kctl rolling-update NAME --image=IMAGE` is the classic command as a friendly alias:
 // set image on the Deployment, then wait like `rollout status`; `--rollback` = `rollout undo`.
 import type { KubeObject } from '../../api/meta.js';
-import type { Container, EnvVar } from '../../api/core.js';
+import type { Container, EnvVar } from '../../api/core/index.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { formatError, ReportedFailure, UsageError } from './errors.js';

@@ -6,7 +6,7 @@
 //                                              reads it to size each RS's share)
 //   kubernetes.io/change-cause                 copied from the Deployment onto its new RS,
 //                                              shown by `rollout history`
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';

@@ -3,8 +3,8 @@
 // with planDeployment and performs the planned writes in order. A write that conflicts
 // (409: our cache was behind) aborts the sync and requeues it; the next sync plans again
 // from fresher caches — level-triggered, so a restart at any point is harmless.
-import type { Pod } from '../../api/core.js';
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Pod } from '../../api/core/index.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';

@@ -4,7 +4,7 @@
 // and never drops more than asked. If both resolve to 0, maxUnavailable becomes 1.
 // Example: replicas 10, 25%/25% → surge ceil(2.5)=3, unavailable floor(2.5)=2.
 // Example: replicas 1, 25%/25% → surge 1, unavailable 0.
-import type { Deployment } from '../../api/apps.js';
+import type { Deployment } from '../../api/apps/index.js';
 import type { IntOrString } from '../../api/meta.js';
 
 export const DEFAULT_MAX_SURGE = '25%';

@@ -7,7 +7,7 @@
 // character mapped into "bcdfghjklmnpqrstvwxz2456789", no vowels, no look-alikes). We do the
 // same over the template's canonical JSON (sorted keys, empty values dropped), so the hash
 // is stable across processes and restarts. Example: "web" → RS "web-5d78c9b6f4".
-import type { PodTemplateSpec } from '../../api/core.js';
+import type { PodTemplateSpec } from '../../api/core/index.js';
 
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 

@@ -12,7 +12,7 @@
 // The deadline counts from the Progressing condition's lastUpdateTime, which every step of
 // progress refreshes. Example: deadline 600 s, last progress 12:00:00, nothing moves →
 // at 12:10:00 the condition turns False/ProgressDeadlineExceeded (checked by a requeue).
-import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from '../../api/apps.js';
+import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from '../../api/apps/index.js';
 import { maxUnavailable, replicasOf } from './fenceposts.js';
 import { actualReplicas, availableReplicas, readyReplicas, specReplicas } from './replica-sets.js';
 import type { SyncContext } from './sync-context.js';

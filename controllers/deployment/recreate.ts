@@ -1,7 +1,7 @@
 // The Recreate strategy (recreate.go): scale every old RS to 0, wait until none of their
 // pods is left running, then create/scale up the new RS to full size in one go. There is
 // downtime by design; there are never two versions running at once.
-import type { ReplicaSet } from '../../api/apps.js';
+import type { ReplicaSet } from '../../api/apps/index.js';
 import { replicasOf } from './fenceposts.js';
 import { deploymentComplete, syncRolloutStatus } from './progress.js';
 import { activeReplicaSets, actualReplicas } from './replica-sets.js';

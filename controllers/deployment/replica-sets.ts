@@ -1,7 +1,7 @@
 // How a Deployment sees its ReplicaSets: which one is new (its template equals the
 // Deployment's, ignoring pod-template-hash), which are old, their counts, and the orders
 // the rollout walks them in (deployment_util.go and controller_utils.go).
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import { revisionOf } from './annotations.js';
 import { equalIgnoreHash } from './pod-template-hash.js';
 

@@ -8,7 +8,7 @@
 // the template of that revision (0 = the previous one) into the Deployment itself and clears
 // the annotation. Example: revisions 1 (nginx:1) and 2 (nginx:2) → rollback.to "1" → the
 // Deployment's template becomes nginx:1, and the next sync reuses RS revision 1 as revision 3.
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import { lastRevision, revisionOf, ROLLBACK_TO_ANNOTATION, setDeploymentAnnotationsTo } from './annotations.js';
 import { equalIgnoreHash, withoutHashLabel } from './pod-template-hash.js';
 import type { SyncContext } from './sync-context.js';

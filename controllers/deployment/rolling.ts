@@ -6,7 +6,7 @@
 //   old 10 / new 0  → new to 3 (13 pods, the surge bound)
 //   new 3 available → maxScaledDown = 13 − 8 − 0 = 5 → old to 5
 //   old 5 / new 3   → new to 8 … and so on until old 0 / new 10.
-import type { ReplicaSet } from '../../api/apps.js';
+import type { ReplicaSet } from '../../api/apps/index.js';
 import { maxUnavailable, replicasOf } from './fenceposts.js';
 import { deploymentComplete, syncRolloutStatus } from './progress.js';
 import { activeReplicaSets, byCreationTimestamp, replicasOfRS, specReplicas } from './replica-sets.js';

@@ -3,8 +3,8 @@
 // this in-memory copy exactly as Kubernetes' controller reads and changes the objects it
 // just wrote, and append the corresponding write to `actions`; the controller loop then
 // performs them in order. Nothing here does I/O, so a whole rollout can be stepped in a test.
-import type { Pod } from '../../api/core.js';
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Pod } from '../../api/core/index.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 
 export type DeploymentAction =
   | { type: 'createReplicaSet'; replicaSet: ReplicaSet }

@@ -1,6 +1,6 @@
 // Finding or creating the new ReplicaSet, revisions, scaling (proportional mid-rollout),
 // and history cleanup (sync.go in k8s.io/kubernetes/pkg/controller/deployment).
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import { newControllerRef } from '../controller-ref.js';
 import {
   desiredReplicasAnnotation, maxReplicasAnnotation, maxRevision, revisionOf,

@@ -1,7 +1,7 @@
 // The namespace controller loop: a namespace with a deletionTimestamp is marked Terminating,
 // emptied resource by resource, and finalized through PUT /api/v1/namespaces/NAME/finalize
 // once nothing is left (then the API server removes it).
-import type { Namespace } from '../../api/core.js';
+import type { Namespace } from '../../api/core/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { RESOURCES } from '../../api/resources.js';
 import { RestClient, WorkQueue } from '../../client/index.js';

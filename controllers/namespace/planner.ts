@@ -3,7 +3,7 @@
 // nothing is left its `kubernetes` finalizer is removed so the API server can delete it.
 // Example: ns "team" deleted holding 3 pods and 1 deployment → phase Terminating, delete
 // collections of every namespaced resource; next pass finds 0 objects → finalize.
-import type { Namespace } from '../../api/core.js';
+import type { Namespace } from '../../api/core/index.js';
 
 export const KUBERNETES_FINALIZER = 'kubernetes';
 

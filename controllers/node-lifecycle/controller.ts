@@ -5,8 +5,8 @@
 // evictions as a DisruptionTarget condition (reason DeletionByTaintManager) then a DELETE.
 // The probe times live only in this process: a new leader starts every node's grace period
 // afresh, exactly as kube-controller-manager does.
-import type { Node, Pod, PodCondition } from '../../api/core.js';
-import type { Lease } from '../../api/coordination.js';
+import type { Node, Pod, PodCondition } from '../../api/core/index.js';
+import type { Lease } from '../../api/coordination/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { EventRecorder, RestClient, WorkQueue, type Informer } from '../../client/index.js';
 import { WrittenVersions } from '../cache-freshness.js';

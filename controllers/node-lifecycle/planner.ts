@@ -30,8 +30,8 @@
 // n1 dies at t=0 just after renewing. At t=40 s the plan sets Ready=Unknown and adds
 // unreachable:NoSchedule and unreachable:NoExecute (timeAdded t=40 s); the pods are evicted
 // at t=340 s. If n1's kubelet posts Ready=True at t=100 s, both taints go and nothing is evicted.
-import type { Node, NodeCondition, Pod, Taint, Toleration } from '../../api/core.js';
-import type { Lease } from '../../api/coordination.js';
+import type { Node, NodeCondition, Pod, Taint, Toleration } from '../../api/core/index.js';
+import type { Lease } from '../../api/coordination/index.js';
 
 export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';

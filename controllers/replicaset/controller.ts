@@ -1,8 +1,8 @@
 // The ReplicaSet controller loop: informers on ReplicaSets and pods feed a work queue keyed
 // by ReplicaSet; each sync reads the caches, asks planReplicaSet what to do, and writes
 // through the API. Expectations bridge the gap between our writes and our watch.
-import type { Pod } from '../../api/core.js';
-import type { ReplicaSet } from '../../api/apps.js';
+import type { Pod } from '../../api/core/index.js';
+import type { ReplicaSet } from '../../api/apps/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';

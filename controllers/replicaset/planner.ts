@@ -7,8 +7,8 @@
 //   create 3 pods in slow-start batches [1, 2]; status.replicas 2.
 // Example: replicas 1, three pods (one Pending unscheduled, two Running+Ready) →
 //   delete the Pending one and the newer of the Running ones.
-import type { Pod, PodTemplateSpec } from '../../api/core.js';
-import type { ReplicaSet, ReplicaSetStatus } from '../../api/apps.js';
+import type { Pod, PodTemplateSpec } from '../../api/core/index.js';
+import type { ReplicaSet, ReplicaSetStatus } from '../../api/apps/index.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { newControllerRef, planClaims } from '../controller-ref.js';
 import { isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from '../pod-readiness.js';

@@ -8,7 +8,7 @@
 //   6. newer (later creationTimestamp) before older
 // Example: [running+ready old, pending unscheduled, running not-ready] is deleted in the
 // order pending unscheduled, running not-ready, running+ready old.
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { isPodReady, readyCondition, restartCount } from '../pod-readiness.js';
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };

@@ -1,7 +1,7 @@
 // NodeResourcesBalancedAllocation: prefer nodes where cpu and memory would be used in the
 // same proportion after placing the pod. Score = (1 − std(fractions)) × 100; for two
 // resources std = |cpu% − mem%| / 2. Example: cpu 50%, mem 10% → std 0.2 → score 80.
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { podRequest, type NodeInfo } from '../cache.js';
 import { MAX_NODE_SCORE, type CycleState, type ScorePlugin } from '../framework.js';
 import type { Resource } from '../resources.js';

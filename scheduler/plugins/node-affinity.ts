@@ -2,7 +2,7 @@
 // one term must match; within a term every expression must), compiled once per pod.
 // Operators In, NotIn, Exists, DoesNotExist, Gt, Lt on labels; matchFields on metadata.name.
 // Preferred terms score the sum of the weights of the terms a node matches.
-import type { NodeSelectorRequirement, NodeSelectorTerm, Pod } from '../../api/core.js';
+import type { NodeSelectorRequirement, NodeSelectorTerm, Pod } from '../../api/core/index.js';
 import { newRequirement, Selector, type Operator } from '../../api/labels.js';
 import type { NodeInfo } from '../cache.js';
 import {

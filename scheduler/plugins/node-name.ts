@@ -1,5 +1,5 @@
 // NodeName: a pod that names its node (spec.nodeName) fits only there.
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import type { NodeInfo } from '../cache.js';
 import { unresolvable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
 

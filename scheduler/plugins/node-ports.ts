@@ -1,6 +1,6 @@
 // NodePorts: two pods cannot hold the same hostPort and protocol on a node, unless they bind
 // different specific host IPs (0.0.0.0 conflicts with every IP).
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { podHostPorts, type HostPort, type NodeInfo } from '../cache.js';
 import { unschedulable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
 

@@ -3,7 +3,7 @@
 // (node.kubernetes.io/not-ready or node.kubernetes.io/unreachable, NoSchedule) — so a pod
 // that tolerates that taint may still go there, and the message names the taint.
 // A node that reports no Ready condition at all is not judged here.
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import type { NodeInfo } from '../cache.js';
 import { unresolvable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
 import { tolerated, untoleratedTaintReason } from './taint-toleration.js';

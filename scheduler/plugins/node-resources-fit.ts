@@ -1,7 +1,7 @@
 // NodeResourcesFit: the pod's requests must fit in the node's allocatable minus what bound
 // and assumed pods already request (cpu, memory, ephemeral-storage, extended resources, and
 // one more pod under allocatable.pods). Its score is LeastAllocated: the emptier node wins.
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { podRequest, type NodeInfo } from '../cache.js';
 import { unschedulable, MAX_NODE_SCORE, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
 import type { PodResourceRequest } from '../resources.js';

@@ -1,6 +1,6 @@
 // NodeUnschedulable: a cordoned node (spec.unschedulable) takes no new pods, unless the pod
 // tolerates the node.kubernetes.io/unschedulable:NoSchedule taint cordoning implies.
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import type { NodeInfo } from '../cache.js';
 import { unresolvable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
 import { tolerated } from './taint-toleration.js';

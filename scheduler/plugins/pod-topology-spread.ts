@@ -16,7 +16,7 @@
 //
 // raw score(node) = Σ_constraints count(domain of node) × log(#domains + 2) + (maxSkew − 1)
 // normalized      = 100 × (max + min − raw) / max   (fewer matching pods → higher score)
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { fromLabelSelector, type Selector } from '../../api/labels.js';
 import { controllerUID, type NodeInfo } from '../cache.js';
 import {

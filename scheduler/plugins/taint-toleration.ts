@@ -1,6 +1,6 @@
 // TaintToleration: a node's NoSchedule and NoExecute taints keep off every pod that does not
 // tolerate them; PreferNoSchedule taints only lower the node's score.
-import type { Pod, Taint, Toleration } from '../../api/core.js';
+import type { Pod, Taint, Toleration } from '../../api/core/index.js';
 import type { NodeInfo } from '../cache.js';
 import { defaultNormalizeScore, MAX_NODE_SCORE, unresolvable, type CycleState, type FilterPlugin, type ScorePlugin, type Status } from '../framework.js';
 

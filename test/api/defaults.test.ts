@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults, defaultImagePullPolicy, podQOSClass } from '../../api/defaults.js';
+import { applyDefaults } from '../../api/defaults.js';
+import { defaultImagePullPolicy, podQOSClass } from '../../api/core/pod-defaults.js';
 
 describe('applyDefaults', () => {
   it('Pod', () => {
@@ -84,7 +85,7 @@ describe('applyDefaults', () => {
 });
 
 describe('addDefaultTolerations', async () => {
-  const { addDefaultTolerations } = await import('../../api/defaults.js');
+  const { addDefaultTolerations } = await import('../../api/core/pod-defaults.js');
   it('adds not-ready and unreachable for 300s unless already tolerated', () => {
     const p = addDefaultTolerations({ metadata: {}, spec: { containers: [], tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 }] } }) as any;
     expect(p.spec.tolerations).toEqual([

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { applyDefaults } from '../../api/defaults.js';
 import { invalid } from '../../api/errors.js';
-import { findUnknownFields, POD_UPDATE_FORBIDDEN_MESSAGE, strictDecodingError, unknownFieldsOf, validate } from '../../api/validation.js';
+import { unknownFieldsOf, validate } from '../../api/validation.js';
+import { findUnknownFields, strictDecodingError } from '../../api/schema-errors.js';
+import { POD_UPDATE_FORBIDDEN_MESSAGE } from '../../api/core/pod-validation.js';
 
 const deployment = (): any => applyDefaults('Deployment', {
   apiVersion: 'apps/v1', kind: 'Deployment',

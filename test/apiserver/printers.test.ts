@@ -3,7 +3,7 @@ import { columnsFor, podStatusReason, toTable, wantsTable } from '../../apiserve
 import { humanDuration } from '../../api/duration.js';
 import { formatLabelSelector } from '../../api/labels.js';
 import { resourceByKind } from '../../api/resources.js';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 
 const podInfo = resourceByKind('Pod')!;
 const deployInfo = resourceByKind('Deployment')!;

@@ -3,7 +3,7 @@
 // in the same run: the same 1,000 pods POSTed straight to the API server. Prints figures;
 // never asserts on timing.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { Cluster, isActive, isReady, waitFor, webDeployment } from '../controllers/e2e/cluster.js';
 import { fmt, report } from './report.js';
 

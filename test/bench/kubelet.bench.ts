@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { afterAll, describe, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { client, podManifest, removeDir, startApiServer, startKubelet, startSkiff, suffix, tempDir, waitFor, type Proc } from '../kubelet/harness.js';
 import { fmt, report, summarize } from './report.js';
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { afterAll, describe, it } from 'vitest';
-import type { Node, Pod } from '../../api/core.js';
+import type { Node, Pod } from '../../api/core/index.js';
 import { RestClient } from '../../client/rest.js';
 import { SchedulerCache } from '../../scheduler/cache.js';
 import { newDefaultFramework } from '../../scheduler/default-profile.js';

@@ -1,7 +1,7 @@
 // The pure decisions inside commands: set image / set env patches, scale's precondition,
 // drain's choice of pods, delete's --cascade, logs' choice of pod.
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { resolveResource } from '../../api/resources.js';
 import { parseCascade } from '../../cli/kctl/delete.js';
 import { planDrain } from '../../cli/kctl/drain.js';

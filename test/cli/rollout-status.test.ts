@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import { deploymentRolloutStatus, planUndo, progressFigures, rolloutHistory } from '../../cli/kctl/rollout-status.js';
 
 function deploy(over: { generation?: number; replicas?: number; status?: Deployment['status']; paused?: boolean; image?: string } = {}): Deployment {

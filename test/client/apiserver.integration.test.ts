@@ -9,9 +9,9 @@ import { Informer, keyOf } from '../../client/informer.js';
 import { LeaderElector } from '../../client/leader-election.js';
 import { EventRecorder } from '../../client/events.js';
 import { isStatusError } from '../../api/errors.js';
-import type { Pod, Event } from '../../api/core.js';
-import type { Deployment } from '../../api/apps.js';
-import type { Lease } from '../../api/coordination.js';
+import type { Pod, Event } from '../../api/core/index.js';
+import type { Deployment } from '../../api/apps/index.js';
+import type { Lease } from '../../api/coordination/index.js';
 import { CuttableProxy, distBuilt, RealApiServer, until, waitForLine } from './real-apiserver.js';
 
 const pod = (name: string, labels: Record<string, string> = {}): Pod => ({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheIndexer, diffRelist, Informer, informerBackoffMs, keyOf, splitKey } from '../../client/informer.js';
 import { RestClient } from '../../client/rest.js';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { FakeApiServer } from './fake-apiserver.js';
 
 async function until(cond: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {

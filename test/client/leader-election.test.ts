@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decideLease, LeaderElector, leaseHeld } from '../../client/leader-election.js';
 import { RestClient } from '../../client/rest.js';
-import type { Lease } from '../../api/coordination.js';
+import type { Lease } from '../../api/coordination/index.js';
 import { FakeApiServer } from './fake-apiserver.js';
 
 async function until(cond: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {

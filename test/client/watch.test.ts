@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpWatchStream, LineDecoder, parseWatchLine } from '../../client/watch.js';
 import { RestClient } from '../../client/rest.js';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 
 describe('LineDecoder', () => {
   it('joins lines split across chunks and splits chunks carrying many lines', () => {

@@ -14,9 +14,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deployment, ReplicaSet } from '../../api/apps.js';
-import type { Node, Pod } from '../../api/core.js';
-import type { Lease } from '../../api/coordination.js';
+import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { Node, Pod } from '../../api/core/index.js';
+import type { Lease } from '../../api/coordination/index.js';
 import { Informer, RestClient } from '../../client/index.js';
 import { Cluster, isActive, waitFor, type Proc } from '../controllers/e2e/cluster.js';
 

@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deployment } from '../../api/apps.js';
-import type { Node, Pod } from '../../api/core.js';
+import type { Deployment } from '../../api/apps/index.js';
+import type { Node, Pod } from '../../api/core/index.js';
 import { Cluster, isActive, isReady, waitFor, type Proc } from '../controllers/e2e/cluster.js';
 
 const MARK = `skiff-node-loss-${process.pid}-${Date.now()}`;

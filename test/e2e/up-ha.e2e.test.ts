@@ -13,8 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deployment } from '../../api/apps.js';
-import type { Lease } from '../../api/coordination.js';
+import type { Deployment } from '../../api/apps/index.js';
+import type { Lease } from '../../api/coordination/index.js';
 import { RestClient } from '../../client/index.js';
 import { alive, Cluster, killGroup, until } from './cluster.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { expandVars, resolveCommand, resolveEnv } from '../../kubelet/container-env.js';
 
 const pod: Pod = {

@@ -2,7 +2,7 @@
 // image imported offline, the real API server and `skiff kubelet --runtime docker`.
 // Skipped (with the reason) only when dockerd cannot start on this machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
 import {
   client,

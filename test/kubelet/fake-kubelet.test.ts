@@ -1,7 +1,7 @@
 // The fake runtime: many hollow nodes in one kubelet process, pods that go through their
 // lifecycle instantly (Always → Running; Never/OnFailure → Succeeded), leases for every node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
 import { client, podManifest, removeDir, startApiServer, startSkiff, suffix, waitFor, type Proc } from './harness.js';
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { RestClient } from '../../client/rest.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

@@ -1,7 +1,7 @@
 // NodeLeases against an in-memory stand-in for the leases API: creation, renewal by update,
 // recovery from a conflict, and the bound on requests in flight.
 import { describe, expect, it } from 'vitest';
-import type { Lease } from '../../api/coordination.js';
+import type { Lease } from '../../api/coordination/index.js';
 import { StatusError } from '../../api/errors.js';
 import type { RestClient } from '../../client/rest.js';
 import { NodeLeases } from '../../kubelet/node-lease.js';

@@ -4,7 +4,7 @@
 // (the API server drops the write when nothing changed); an optimisation that skips those writes
 // must compare with the Node as the API server has it, or this test fails.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Node } from '../../api/core.js';
+import type { Node } from '../../api/core/index.js';
 import { client, removeDir, startApiServer, startKubelet, suffix, tempDir, waitFor, type Proc } from './harness.js';
 
 let api: { proc: Proc; url: string; dir: string } | undefined;

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
 import { client, isRoot, podManifest, SKIFF, processesWith, readStream, removeDir, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
 

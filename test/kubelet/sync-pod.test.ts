@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { buildView } from '../../kubelet/pod-runtime-view.js';
 import type { ContainerStatus, SandboxStatus } from '../../kubelet/runtime/interface.js';
 import { computePodStatus, podPhase } from '../../kubelet/status.js';

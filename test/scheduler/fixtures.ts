@@ -1,5 +1,5 @@
 // Builders for Nodes and Pods in scheduler tests.
-import type { Container, Node, Pod, Taint, Toleration } from '../../api/core.js';
+import type { Container, Node, Pod, Taint, Toleration } from '../../api/core/index.js';
 import { NodeInfo, SchedulerCache } from '../../scheduler/cache.js';
 
 export function makeNode(

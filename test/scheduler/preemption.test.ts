@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core.js';
+import type { Pod } from '../../api/core/index.js';
 import { newDefaultFramework } from '../../scheduler/default-profile.js';
 import { FitError, fitErrorMessage } from '../../scheduler/framework.js';
 import {

@@ -1,8 +1,8 @@
 // The real `skiff scheduler` against a real API server process. Nodes are plain API objects
 // (no kubelets): created, then given allocatable and a Ready condition via nodes/status.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Event, Node, Pod, Taint, Toleration } from '../../api/core.js';
-import type { ReplicaSet } from '../../api/apps.js';
+import type { Event, Node, Pod, Taint, Toleration } from '../../api/core/index.js';
+import type { ReplicaSet } from '../../api/apps/index.js';
 import { RestClient } from '../../client/rest.js';
 import { Processes, waitFor } from './processes.js';
 

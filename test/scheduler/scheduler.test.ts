@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PodCondition } from '../../api/core.js';
+import type { PodCondition } from '../../api/core/index.js';
 import { nodeSchedulingPropertiesChanged, podScheduledConditionPatch } from '../../scheduler/scheduler.js';
 import { makeNode, makePod } from './fixtures.js';
 

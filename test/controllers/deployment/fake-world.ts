@@ -1,7 +1,7 @@
 // A fake world for stepping the Deployment planner without I/O: ReplicaSets and the pods
 // their (simulated) ReplicaSet controller keeps, with pods becoming available after a
 // configurable number of ticks.
-import type { Deployment, ReplicaSet } from '../../../api/apps.js';
+import type { Deployment, ReplicaSet } from '../../../api/apps/index.js';
 import { planDeployment, type DeploymentAction } from '../../../controllers/deployment/planner.js';
 
 export interface FakePod { rs: string; age: number }

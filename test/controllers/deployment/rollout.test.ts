@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplicaSet } from '../../../api/apps.js';
+import type { ReplicaSet } from '../../../api/apps/index.js';
 import { planDeployment } from '../../../controllers/deployment/planner.js';
 import { maxSurge, maxUnavailable, resolveFenceposts } from '../../../controllers/deployment/fenceposts.js';
 import { computeHash, equalIgnoreHash, safeEncodeString } from '../../../controllers/deployment/pod-template-hash.js';

@@ -2,8 +2,8 @@
 // random port with a temp data dir, `skiff controller-manager` processes against it, and a
 // kubelet stand-in (in this process) that marks pods Running/Ready through pods/status as
 // they appear and finishes graceful deletions. stopAll() ends everything and removes the dirs.
-import type { Pod } from '../../../api/core.js';
-import type { Deployment } from '../../../api/apps.js';
+import type { Pod } from '../../../api/core/index.js';
+import type { Deployment } from '../../../api/apps/index.js';
 import { isStatusError } from '../../../api/errors.js';
 import { Informer, RestClient } from '../../../client/index.js';
 import { SkiffProcesses, waitWhileRunning, type SkiffProcess } from '../../support/processes.js';

@@ -2,8 +2,8 @@
 // Foreground (dependents gone before the owner), Orphan (dependents kept, unowned), and a
 // namespace deleted with everything in it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../../api/core.js';
-import type { Deployment, ReplicaSet } from '../../../api/apps.js';
+import type { Pod } from '../../../api/core/index.js';
+import type { Deployment, ReplicaSet } from '../../../api/apps/index.js';
 import { isStatusError } from '../../../api/errors.js';
 import { Cluster, isReady, waitFor, webDeployment } from './cluster.js';
 

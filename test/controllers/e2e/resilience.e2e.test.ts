@@ -2,9 +2,9 @@
 // rollout with no extra pods; two controller-managers elect one leader, and when it is
 // killed the other takes over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../../api/core.js';
+import type { Pod } from '../../../api/core/index.js';
 import type { Informer } from '../../../client/index.js';
-import type { Lease } from '../../../api/coordination.js';
+import type { Lease } from '../../../api/coordination/index.js';
 import { Cluster, isActive, isReady, waitFor, webDeployment, type Proc } from './cluster.js';
 
 const LEASE = ['kube-system', 'skiff-controller-manager'] as const;

@@ -2,9 +2,9 @@
 // undo, scale and survive a controller-manager kill -9, with the surge/availability bounds
 // checked on every pod watch event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../../api/core.js';
+import type { Pod } from '../../../api/core/index.js';
 import type { Informer } from '../../../client/index.js';
-import type { Deployment, ReplicaSet } from '../../../api/apps.js';
+import type { Deployment, ReplicaSet } from '../../../api/apps/index.js';
 import { Cluster, isActive, isReady, waitFor, webDeployment, type Proc } from './cluster.js';
 
 const REV = 'deployment.kubernetes.io/revision';

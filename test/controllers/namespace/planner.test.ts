@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Namespace } from '../../../api/core.js';
+import type { Namespace } from '../../../api/core/index.js';
 import { planNamespace } from '../../../controllers/namespace/planner.js';
 
 const ns = (extra: Partial<Namespace> = {}): Namespace => ({ metadata: { name: 'team', deletionTimestamp: '2026-01-01T00:00:00Z' }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' }, ...extra });

@@ -3,8 +3,8 @@
 // kubelet: the test plays the kubelets by writing Nodes and renewing their Leases itself, so
 // it decides exactly which node goes silent and when.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Node, Pod, Toleration } from '../../../api/core.js';
-import { microNow, type Lease } from '../../../api/coordination.js';
+import type { Node, Pod, Toleration } from '../../../api/core/index.js';
+import { microNow, type Lease } from '../../../api/coordination/index.js';
 import { ControllerManager } from '../../../controllers/controller-manager.js';
 import { Cluster, waitFor } from '../e2e/cluster.js';
 

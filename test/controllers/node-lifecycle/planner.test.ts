@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Node, Pod, Taint, Toleration } from '../../../api/core.js';
-import type { Lease } from '../../../api/coordination.js';
+import type { Node, Pod, Taint, Toleration } from '../../../api/core/index.js';
+import type { Lease } from '../../../api/coordination/index.js';
 import {
   evictionTimeMs, planNodeLifecycle, toleratesTaint, type NodeLifecycleInput, type NodeProbe,
   TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE,

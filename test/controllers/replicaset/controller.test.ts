@@ -1,8 +1,8 @@
 // The ReplicaSet loop with an in-memory client and informers: a watch that lags behind our
 // creations never makes the controller create twice, and slow start stops at the first error.
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../../api/core.js';
-import type { ReplicaSet } from '../../../api/apps.js';
+import type { Pod } from '../../../api/core/index.js';
+import type { ReplicaSet } from '../../../api/apps/index.js';
 import type { KubeObject } from '../../../api/meta.js';
 import { StatusError } from '../../../api/errors.js';
 import { CacheIndexer, type EventHandlers } from '../../../client/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../../api/core.js';
-import type { ReplicaSet } from '../../../api/apps.js';
+import type { Pod } from '../../../api/core/index.js';
+import type { ReplicaSet } from '../../../api/apps/index.js';
 import { ControllerExpectations } from '../../../controllers/replicaset/expectations.js';
 import { compareForDeletion, podsToDelete } from '../../../controllers/replicaset/pod-ranking.js';
 import { BURST_REPLICAS, planReplicaSet, podFromTemplate, slowStartBatches } from '../../../controllers/replicaset/planner.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeSelectorTerm } from '../../../api/core.js';
+import type { NodeSelectorTerm } from '../../../api/core/index.js';
 import { CycleState } from '../../../scheduler/framework.js';
 import { NodeAffinity, REASON_POD } from '../../../scheduler/plugins/node-affinity.js';
 import { makeNode, makePod, nodeInfo } from '../fixtures.js';

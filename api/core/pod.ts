@@ -1,53 +1,28 @@
-// core/v1: Namespace, Pod, Node, Event, Binding, Service.
+// core/v1 Pod: the spec (containers, volumes, scheduling constraints), the status the kubelet
+// reports, the PodTemplateSpec workloads embed, and Binding (the pods/binding subresource).
 import { z } from 'zod';
-import {
-  conditionSchema,
-  IntOrString,
-  LabelSelector,
-  ObjectMeta,
-  QuantityValue,
-  StringMap,
-  Time,
-} from './meta.js';
-
-const typeMeta = <V extends string, K extends string>(apiVersion: V, kind: K) => ({
-  apiVersion: z.literal(apiVersion).optional(),
-  kind: z.literal(kind).optional(),
-});
+import { conditionSchema, IntOrString, LabelSelector, ObjectMeta, QuantityValue, StringMap, Time, typeMeta } from '../meta.js';
+import { ObjectReference } from './object-reference.js';
+import { CONDITIONS, listByKey, OBJECT_META, struct, type PatchMeta } from '../patch/patch-meta.js';
 
 export const ResourceList = z.record(z.string(), QuantityValue);
 export type ResourceList = z.infer<typeof ResourceList>;
-
-// ---- Namespace ----
-
-export const Namespace = z.object({
-  ...typeMeta('v1', 'Namespace'),
-  metadata: ObjectMeta,
-  spec: z.object({ finalizers: z.array(z.string()).optional() }).optional(),
-  status: z
-    .object({
-      phase: z.enum(['Active', 'Terminating']).optional(),
-      conditions: z.array(conditionSchema(z.string())).optional(),
-    })
-    .optional(),
-});
-export type Namespace = z.infer<typeof Namespace>;
 
 // ---- Pod ----
 
 export const ObjectFieldSelector = z.object({ apiVersion: z.string().optional(), fieldPath: z.string() });
 
+export const EnvVarSource = z.object({
+  fieldRef: ObjectFieldSelector.optional(),
+  resourceFieldRef: z
+    .object({ containerName: z.string().optional(), resource: z.string(), divisor: QuantityValue.optional() })
+    .optional(),
+});
+
 export const EnvVar = z.object({
   name: z.string(),
   value: z.string().optional(),
-  valueFrom: z
-    .object({
-      fieldRef: ObjectFieldSelector.optional(),
-      resourceFieldRef: z
-        .object({ containerName: z.string().optional(), resource: z.string(), divisor: QuantityValue.optional() })
-        .optional(),
-    })
-    .optional(),
+  valueFrom: EnvVarSource.optional(),
 });
 export type EnvVar = z.infer<typeof EnvVar>;
 
@@ -120,10 +95,13 @@ export const Container = z.object({
 });
 export type Container = z.infer<typeof Container>;
 
+export const EmptyDirVolumeSource = z.object({ medium: z.string().optional(), sizeLimit: QuantityValue.optional() });
+export const HostPathVolumeSource = z.object({ path: z.string(), type: z.string().optional() });
+
 export const Volume = z.object({
   name: z.string(),
-  emptyDir: z.object({ medium: z.string().optional(), sizeLimit: QuantityValue.optional() }).optional(),
-  hostPath: z.object({ path: z.string(), type: z.string().optional() }).optional(),
+  emptyDir: EmptyDirVolumeSource.optional(),
+  hostPath: HostPathVolumeSource.optional(),
 });
 export type Volume = z.infer<typeof Volume>;
 
@@ -270,17 +248,6 @@ export type Pod = z.infer<typeof Pod>;
 
 // ---- Binding (pods/binding) ----
 
-export const ObjectReference = z.object({
-  kind: z.string().optional(),
-  namespace: z.string().optional(),
-  name: z.string().optional(),
-  uid: z.string().optional(),
-  apiVersion: z.string().optional(),
-  resourceVersion: z.string().optional(),
-  fieldPath: z.string().optional(),
-});
-export type ObjectReference = z.infer<typeof ObjectReference>;
-
 export const Binding = z.object({
   ...typeMeta('v1', 'Binding'),
   metadata: ObjectMeta,
@@ -288,137 +255,35 @@ export const Binding = z.object({
 });
 export type Binding = z.infer<typeof Binding>;
 
-// ---- Node ----
 
-export const Taint = z.object({
-  key: z.string(),
-  value: z.string().optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
-  timeAdded: Time.nullable().optional(),
-});
-export type Taint = z.infer<typeof Taint>;
+// ---- patch metadata (patchStrategy/patchMergeKey in core/v1 types.go) ----
 
-export const NodeCondition = conditionSchema(z.string());
-export type NodeCondition = z.infer<typeof NodeCondition>;
+const CONTAINER_PATCH: Record<string, PatchMeta> = {
+  ports: listByKey('containerPort'),
+  env: listByKey('name'),
+  volumeMounts: listByKey('mountPath'),
+  volumeDevices: listByKey('devicePath'),
+  resizePolicy: listByKey('resourceName'),
+};
 
-export const NodeAddress = z.object({
-  type: z.enum(['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS']),
-  address: z.string(),
-});
-
-export const NodeSpec = z.object({
-  podCIDR: z.string().optional(),
-  podCIDRs: z.array(z.string()).optional(),
-  providerID: z.string().optional(),
-  unschedulable: z.boolean().optional(),
-  taints: z.array(Taint).optional(),
+export const PodSpecPatchMeta = struct({
+  containers: listByKey('name', CONTAINER_PATCH),
+  initContainers: listByKey('name', CONTAINER_PATCH),
+  ephemeralContainers: listByKey('name', CONTAINER_PATCH),
+  // Volumes are `merge,retainKeys`: switching a volume's source drops the old one.
+  volumes: listByKey('name', undefined, true),
+  imagePullSecrets: listByKey('name'),
+  hostAliases: listByKey('ip'),
+  topologySpreadConstraints: listByKey('topologyKey'),
+  resourceClaims: listByKey('name', undefined, true),
+  schedulingGates: listByKey('name'),
 });
 
-export const NodeStatus = z.object({
-  capacity: ResourceList.optional(),
-  allocatable: ResourceList.optional(),
-  phase: z.string().optional(),
-  conditions: z.array(NodeCondition).optional(),
-  addresses: z.array(NodeAddress).optional(),
-  daemonEndpoints: z.object({ kubeletEndpoint: z.object({ Port: z.number().int() }).optional() }).optional(),
-  nodeInfo: z
-    .object({
-      machineID: z.string().optional(),
-      systemUUID: z.string().optional(),
-      bootID: z.string().optional(),
-      kernelVersion: z.string().optional(),
-      osImage: z.string().optional(),
-      containerRuntimeVersion: z.string().optional(),
-      kubeletVersion: z.string().optional(),
-      kubeProxyVersion: z.string().optional(),
-      operatingSystem: z.string().optional(),
-      architecture: z.string().optional(),
-    })
-    .optional(),
-  images: z.array(z.object({ names: z.array(z.string()).optional(), sizeBytes: z.number().optional() })).optional(),
+/** A workload's `spec.template` merges like a Pod. */
+export const PodTemplatePatchMeta = struct({ metadata: OBJECT_META, spec: PodSpecPatchMeta });
+
+export const PodPatchMeta = struct({
+  metadata: OBJECT_META,
+  spec: PodSpecPatchMeta,
+  status: struct({ conditions: CONDITIONS, podIPs: listByKey('ip'), hostIPs: listByKey('ip') }),
 });
-
-export const Node = z.object({
-  ...typeMeta('v1', 'Node'),
-  metadata: ObjectMeta,
-  spec: NodeSpec.optional(),
-  status: NodeStatus.optional(),
-});
-export type Node = z.infer<typeof Node>;
-
-// ---- Event ----
-
-export const Event = z.object({
-  ...typeMeta('v1', 'Event'),
-  metadata: ObjectMeta,
-  involvedObject: ObjectReference,
-  reason: z.string().optional(),
-  message: z.string().optional(),
-  source: z.object({ component: z.string().optional(), host: z.string().optional() }).optional(),
-  firstTimestamp: Time.nullable().optional(),
-  lastTimestamp: Time.nullable().optional(),
-  count: z.number().int().optional(),
-  type: z.string().optional(),
-  eventTime: z.string().nullable().optional(),
-  action: z.string().optional(),
-  reportingComponent: z.string().optional(),
-  reportingInstance: z.string().optional(),
-});
-export type Event = z.infer<typeof Event>;
-
-// ---- Service ----
-// A stable virtual IP (spec.clusterIP, allocated by the API server) and ports in front of
-// the pods its selector matches. Skiff stores and allocates Services as kube-apiserver does;
-// it has no service proxy yet, so nothing routes traffic to a ClusterIP or NodePort.
-
-export const ServicePort = z.object({
-  name: z.string().optional(),
-  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
-  appProtocol: z.string().optional(),
-  port: z.number().int(),
-  targetPort: IntOrString.optional(),
-  nodePort: z.number().int().optional(),
-});
-export type ServicePort = z.infer<typeof ServicePort>;
-
-export const ServiceSpec = z.object({
-  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']).optional(),
-  selector: StringMap.optional(),
-  ports: z.array(ServicePort).optional(),
-  clusterIP: z.string().optional(),
-  clusterIPs: z.array(z.string()).optional(),
-  sessionAffinity: z.enum(['None', 'ClientIP']).optional(),
-  sessionAffinityConfig: z.object({ clientIP: z.object({ timeoutSeconds: z.number().int().optional() }).optional() }).optional(),
-  externalName: z.string().optional(),
-  externalIPs: z.array(z.string()).optional(),
-  externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
-  internalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
-  ipFamilies: z.array(z.enum(['IPv4', 'IPv6'])).optional(),
-  ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
-  loadBalancerIP: z.string().optional(),
-  loadBalancerSourceRanges: z.array(z.string()).optional(),
-  allocateLoadBalancerNodePorts: z.boolean().optional(),
-  healthCheckNodePort: z.number().int().optional(),
-  publishNotReadyAddresses: z.boolean().optional(),
-});
-export type ServiceSpec = z.infer<typeof ServiceSpec>;
-
-export const LoadBalancerIngress = z.object({
-  ip: z.string().optional(),
-  hostname: z.string().optional(),
-  ipMode: z.string().optional(),
-  ports: z.array(z.object({ port: z.number().int(), protocol: z.string().optional(), error: z.string().optional() })).optional(),
-});
-
-export const ServiceStatus = z.object({
-  loadBalancer: z.object({ ingress: z.array(LoadBalancerIngress).optional() }).optional(),
-  conditions: z.array(conditionSchema(z.string())).optional(),
-});
-
-export const Service = z.object({
-  ...typeMeta('v1', 'Service'),
-  metadata: ObjectMeta,
-  spec: ServiceSpec.optional(),
-  status: ServiceStatus.optional(),
-});
-export type Service = z.infer<typeof Service>;

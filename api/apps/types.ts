@@ -1,7 +1,7 @@
-// apps/v1: ReplicaSet and Deployment; autoscaling/v1 Scale (their scale subresource).
+// apps/v1: ReplicaSet and Deployment.
 import { z } from 'zod';
-import { conditionSchema, IntOrString, LabelSelector, ObjectMeta } from './meta.js';
-import { PodTemplateSpec } from './core.js';
+import { conditionSchema, IntOrString, LabelSelector, ObjectMeta } from '../meta.js';
+import { PodTemplateSpec } from '../core/pod.js';
 
 export const ReplicaSetSpec = z.object({
   replicas: z.number().int().optional(),
@@ -32,11 +32,11 @@ export const ReplicaSet = z.object({
 });
 export type ReplicaSet = z.infer<typeof ReplicaSet>;
 
+export const RollingUpdateDeployment = z.object({ maxUnavailable: IntOrString.optional(), maxSurge: IntOrString.optional() });
+
 export const DeploymentStrategy = z.object({
   type: z.enum(['RollingUpdate', 'Recreate']).optional(),
-  rollingUpdate: z
-    .object({ maxUnavailable: IntOrString.optional(), maxSurge: IntOrString.optional() })
-    .optional(),
+  rollingUpdate: RollingUpdateDeployment.optional(),
 });
 export type DeploymentStrategy = z.infer<typeof DeploymentStrategy>;
 
@@ -75,13 +75,3 @@ export const Deployment = z.object({
   status: DeploymentStatus.optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;
-
-/** autoscaling/v1 Scale: what GET/PUT/PATCH on deployments/scale and replicasets/scale speak. */
-export const Scale = z.object({
-  apiVersion: z.literal('autoscaling/v1').optional(),
-  kind: z.literal('Scale').optional(),
-  metadata: ObjectMeta,
-  spec: z.object({ replicas: z.number().int().optional() }).optional(),
-  status: z.object({ replicas: z.number().int(), selector: z.string().optional() }).optional(),
-});
-export type Scale = z.infer<typeof Scale>;

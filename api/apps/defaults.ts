@@ -1,0 +1,27 @@
+// apps/v1 defaulting: one replica, a 25%/25% rolling update, ten revisions of history, a
+// 600 s progress deadline, and the pod template's own defaults.
+import { isObj, setIfAbsent, type Obj } from '../json-object.js';
+import { defaultPodTemplate } from '../core/pod-defaults.js';
+
+export function defaultDeployment(d: Obj): void {
+  if (!isObj(d.spec)) return;
+  const spec = d.spec;
+  setIfAbsent(spec, 'replicas', 1);
+  if (!isObj(spec.strategy)) spec.strategy = {};
+  const strategy = spec.strategy;
+  if (!strategy.type) strategy.type = 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    if (!isObj(strategy.rollingUpdate)) strategy.rollingUpdate = {};
+    setIfAbsent(strategy.rollingUpdate, 'maxUnavailable', '25%');
+    setIfAbsent(strategy.rollingUpdate, 'maxSurge', '25%');
+  }
+  setIfAbsent(spec, 'revisionHistoryLimit', 10);
+  setIfAbsent(spec, 'progressDeadlineSeconds', 600);
+  defaultPodTemplate(spec.template);
+}
+
+export function defaultReplicaSet(rs: Obj): void {
+  if (!isObj(rs.spec)) return;
+  setIfAbsent(rs.spec, 'replicas', 1);
+  defaultPodTemplate(rs.spec.template);
+}

@@ -1,0 +1,3 @@
+// apps/v1's types, for components that want one import.
+export * from './types.js';
+export * from './defaults.js';

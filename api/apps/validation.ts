@@ -1,0 +1,129 @@
+// apps/v1 validation: selectors that match their template, rolling-update bounds, and the
+// immutable selector on update.
+import type { FieldError } from '../errors.js';
+import { fieldErr, nonNegative } from '../field-errors.js';
+import { isObj, type Obj } from '../json-object.js';
+import { fromLabelSelector, LabelSelectorParseError } from '../labels.js';
+import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
+import { deepEqual } from '../patch/merge.js';
+import { validatePodSpec } from '../core/pod-validation.js';
+
+const PERCENT_RE = /^[0-9]+%$/;
+
+function intOrPercentValue(v: unknown): { value: number; percent: boolean } | undefined {
+  if (typeof v === 'number') return { value: v, percent: false };
+  if (typeof v === 'string' && PERCENT_RE.test(v)) return { value: Number(v.slice(0, -1)), percent: true };
+  return undefined;
+}
+
+function validatePositiveIntOrPercent(v: unknown, field: string): FieldError[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'string') {
+    if (!PERCENT_RE.test(v)) return [fieldErr.invalid(field, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
+    return [];
+  }
+  if (typeof v === 'number' && v < 0) return [fieldErr.invalid(field, v, 'must be greater than or equal to 0')];
+  return [];
+}
+
+function validateDeploymentStrategy(strategy: unknown, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!isObj(strategy)) return errs;
+  if (strategy.type === 'Recreate' && strategy.rollingUpdate !== undefined && strategy.rollingUpdate !== null) {
+    errs.push(fieldErr.forbidden(`${field}.rollingUpdate`, "may not be specified when strategy `type` is 'Recreate'"));
+  }
+  if (strategy.type === 'RollingUpdate' || strategy.type === undefined) {
+    const ru = strategy.rollingUpdate;
+    if (isObj(ru)) {
+      const rf = `${field}.rollingUpdate`;
+      errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, `${rf}.maxUnavailable`));
+      errs.push(...validatePositiveIntOrPercent(ru.maxSurge, `${rf}.maxSurge`));
+      const mu = intOrPercentValue(ru.maxUnavailable);
+      const ms = intOrPercentValue(ru.maxSurge);
+      if (mu?.percent && mu.value > 100) errs.push(fieldErr.invalid(`${rf}.maxUnavailable`, ru.maxUnavailable, 'must not be greater than 100%'));
+      if (mu && ms && mu.value === 0 && ms.value === 0) {
+        errs.push(fieldErr.invalid(`${rf}.maxUnavailable`, ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+      }
+    }
+  }
+  return errs;
+}
+
+/** Selector present, non-empty, valid, and matching the template's labels. */
+export function validateSelectorAndTemplate(spec: Obj, field: string, kindWord: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const sel = spec.selector;
+  if (!isObj(sel)) {
+    errs.push(fieldErr.required(`${field}.selector`));
+  } else if (!isObj(sel.matchLabels) || Object.keys(sel.matchLabels).length === 0) {
+    if (!Array.isArray(sel.matchExpressions) || sel.matchExpressions.length === 0) {
+      errs.push(fieldErr.invalid(`${field}.selector`, sel, `empty selector is invalid for ${kindWord}`));
+    }
+  }
+  if (isObj(sel)) errs.push(...validateLabelSelector(sel, `${field}.selector`));
+  const template = spec.template;
+  if (!isObj(template)) {
+    errs.push(fieldErr.required(`${field}.template`));
+    return errs;
+  }
+  const tf = `${field}.template`;
+  const labels = isObj(template.metadata) ? template.metadata.labels : undefined;
+  if (isObj(sel) && errs.length === 0) {
+    try {
+      const s = fromLabelSelector(sel as never);
+      if (!s.empty() && !s.matches(labels ?? {})) {
+        errs.push(fieldErr.invalid(`${tf}.metadata.labels`, labels ?? {}, '`selector` does not match template `labels`'));
+      }
+    } catch (e) {
+      if (e instanceof LabelSelectorParseError) errs.push(fieldErr.invalid(`${field}.selector`, sel, e.message));
+      else throw e;
+    }
+  }
+  if (isObj(template.metadata)) {
+    errs.push(...validateLabels(template.metadata.labels, `${tf}.metadata.labels`));
+    errs.push(...validateAnnotations(template.metadata.annotations, `${tf}.metadata.annotations`));
+  }
+  errs.push(...validatePodSpec(template.spec, `${tf}.spec`));
+  if (isObj(template.spec)) {
+    const rp = template.spec.restartPolicy;
+    if (rp !== undefined && rp !== 'Always') errs.push(fieldErr.notSupported(`${tf}.spec.restartPolicy`, rp, ['Always']));
+    if (template.spec.activeDeadlineSeconds !== undefined && template.spec.activeDeadlineSeconds !== null) {
+      errs.push(fieldErr.forbidden(`${tf}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${kindWord === 'deployment' ? 'Deployment' : 'ReplicaSet'} is not Supported`));
+    }
+  }
+  return errs;
+}
+
+export function validateDeploymentSpec(spec: unknown, field = 'spec'): FieldError[] {
+  if (!isObj(spec)) return [fieldErr.required(field)];
+  const errs: FieldError[] = [];
+  nonNegative(errs, `${field}.replicas`, spec.replicas);
+  errs.push(...validateSelectorAndTemplate(spec, field, 'deployment'));
+  errs.push(...validateDeploymentStrategy(spec.strategy, `${field}.strategy`));
+  nonNegative(errs, `${field}.minReadySeconds`, spec.minReadySeconds);
+  nonNegative(errs, `${field}.revisionHistoryLimit`, spec.revisionHistoryLimit);
+  if (typeof spec.progressDeadlineSeconds === 'number') {
+    nonNegative(errs, `${field}.progressDeadlineSeconds`, spec.progressDeadlineSeconds);
+    if (spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
+      errs.push(fieldErr.invalid(`${field}.progressDeadlineSeconds`, spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
+    }
+  }
+  return errs;
+}
+
+export function validateReplicaSetSpec(spec: unknown, field = 'spec'): FieldError[] {
+  if (!isObj(spec)) return [fieldErr.required(field)];
+  const errs: FieldError[] = [];
+  nonNegative(errs, `${field}.replicas`, spec.replicas);
+  nonNegative(errs, `${field}.minReadySeconds`, spec.minReadySeconds);
+  errs.push(...validateSelectorAndTemplate(spec, field, 'replicaset'));
+  return errs;
+}
+
+/** apps/v1 selectors are immutable. */
+export function validateSelectorUpdate(obj: Obj, old: Obj): FieldError[] {
+  if (isObj(obj.spec) && isObj(old.spec) && !deepEqual(obj.spec.selector, old.spec.selector)) {
+    return [fieldErr.invalid('spec.selector', obj.spec.selector ?? null, 'field is immutable')];
+  }
+  return [];
+}

@@ -1,0 +1,2 @@
+// autoscaling's types, for components that want one import.
+export * from './scale.js';

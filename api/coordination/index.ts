@@ -1,0 +1,2 @@
+// coordination.k8s.io's types, for components that want one import.
+export * from './lease.js';

@@ -1,0 +1,8 @@
+// core/v1's types, for components that want one import.
+export * from './object-reference.js';
+export * from './namespace.js';
+export * from './pod.js';
+export * from './pod-defaults.js';
+export * from './node.js';
+export * from './event.js';
+export * from './service.js';

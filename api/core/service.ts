@@ -1,0 +1,177 @@
+// core/v1 Service: a stable virtual IP (spec.clusterIP, allocated by the API server) and
+// ports in front of the pods its selector matches — schema, defaults and validation.
+// Skiff stores and allocates Services as kube-apiserver does; it has no service proxy yet,
+// so nothing routes traffic to a ClusterIP or NodePort.
+import { z } from 'zod';
+import type { FieldError } from '../errors.js';
+import { fieldErr } from '../field-errors.js';
+import { isObj, setIfAbsent, type Obj } from '../json-object.js';
+import { conditionSchema, IntOrString, ObjectMeta, StringMap, typeMeta } from '../meta.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../names.js';
+
+export const ServicePort = z.object({
+  name: z.string().optional(),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+  appProtocol: z.string().optional(),
+  port: z.number().int(),
+  targetPort: IntOrString.optional(),
+  nodePort: z.number().int().optional(),
+});
+export type ServicePort = z.infer<typeof ServicePort>;
+
+export const ServiceSpec = z.object({
+  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']).optional(),
+  selector: StringMap.optional(),
+  ports: z.array(ServicePort).optional(),
+  clusterIP: z.string().optional(),
+  clusterIPs: z.array(z.string()).optional(),
+  sessionAffinity: z.enum(['None', 'ClientIP']).optional(),
+  sessionAffinityConfig: z.object({ clientIP: z.object({ timeoutSeconds: z.number().int().optional() }).optional() }).optional(),
+  externalName: z.string().optional(),
+  externalIPs: z.array(z.string()).optional(),
+  externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+  internalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+  ipFamilies: z.array(z.enum(['IPv4', 'IPv6'])).optional(),
+  ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
+  loadBalancerIP: z.string().optional(),
+  loadBalancerSourceRanges: z.array(z.string()).optional(),
+  allocateLoadBalancerNodePorts: z.boolean().optional(),
+  healthCheckNodePort: z.number().int().optional(),
+  publishNotReadyAddresses: z.boolean().optional(),
+});
+export type ServiceSpec = z.infer<typeof ServiceSpec>;
+
+export const LoadBalancerIngress = z.object({
+  ip: z.string().optional(),
+  hostname: z.string().optional(),
+  ipMode: z.string().optional(),
+  ports: z.array(z.object({ port: z.number().int(), protocol: z.string().optional(), error: z.string().optional() })).optional(),
+});
+
+export const ServiceStatus = z.object({
+  loadBalancer: z.object({ ingress: z.array(LoadBalancerIngress).optional() }).optional(),
+  conditions: z.array(conditionSchema(z.string())).optional(),
+});
+
+export const Service = z.object({
+  ...typeMeta('v1', 'Service'),
+  metadata: ObjectMeta,
+  spec: ServiceSpec.optional(),
+  status: ServiceStatus.optional(),
+});
+export type Service = z.infer<typeof Service>;
+
+/**
+ * SetDefaults_Service plus what the registry fills before allocation: type ClusterIP,
+ * sessionAffinity None, each port TCP with targetPort = port, single-stack IPv4 and
+ * internalTrafficPolicy Cluster (not for ExternalName, which has no IPs), and
+ * externalTrafficPolicy Cluster for the types that have node ports.
+ */
+export function defaultService(svc: Obj): void {
+  if (!isObj(svc.spec)) svc.spec = {};
+  const spec = svc.spec;
+  setIfAbsent(spec, 'type', 'ClusterIP');
+  setIfAbsent(spec, 'sessionAffinity', 'None');
+  if (Array.isArray(spec.ports)) {
+    for (const p of spec.ports) {
+      if (!isObj(p)) continue;
+      setIfAbsent(p, 'protocol', 'TCP');
+      if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+    }
+  }
+  if (spec.type !== 'ExternalName') {
+    setIfAbsent(spec, 'internalTrafficPolicy', 'Cluster');
+    // A headless service without a selector has no family to infer; kube-apiserver still
+    // records IPv4 on a single-stack IPv4 cluster.
+    if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) spec.ipFamilies = ['IPv4'];
+    setIfAbsent(spec, 'ipFamilyPolicy', 'SingleStack');
+  }
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') setIfAbsent(spec, 'externalTrafficPolicy', 'Cluster');
+  if (spec.type === 'LoadBalancer') setIfAbsent(spec, 'allocateLoadBalancerNodePorts', true);
+  if (spec.clusterIP && !Array.isArray(spec.clusterIPs)) spec.clusterIPs = [spec.clusterIP];
+  if (!isObj(svc.status)) svc.status = { loadBalancer: {} };
+}
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** A dotted-quad IPv4 address without leading zeros (Skiff's service network is IPv4 only). */
+export function isIPv4(s: unknown): s is string {
+  return typeof s === 'string' && IPV4_RE.test(s);
+}
+
+/**
+ * ValidateService's spec rules: ports 1–65535 with unique names (required once there are
+ * several) and unique port+protocol, a targetPort that is a port number or an IANA name,
+ * nodePorts only where the type has them, ExternalName with a DNS name and no cluster IP,
+ * a clusterIP that is "None", empty or an IPv4 address (headless only for ClusterIP).
+ * The node-port range and whether an IP is free are the allocator's to check.
+ */
+export function validateServiceSpec(spec: unknown, field = 'spec'): FieldError[] {
+  if (!isObj(spec)) return [fieldErr.required(field)];
+  const errs: FieldError[] = [];
+  const type = spec.type ?? 'ClusterIP';
+  const ports: unknown[] = Array.isArray(spec.ports) ? spec.ports : [];
+  const headless = spec.clusterIP === 'None';
+  if (ports.length === 0 && type !== 'ExternalName' && !headless) errs.push(fieldErr.required(`${field}.ports`));
+  const names = new Set<string>();
+  const keys = new Set<string>();
+  ports.forEach((p, i) => {
+    const pf = `${field}.ports[${i}]`;
+    if (!isObj(p)) return;
+    if (ports.length > 1 && !p.name) errs.push(fieldErr.required(`${pf}.name`));
+    if (typeof p.name === 'string' && p.name) {
+      for (const m of isDNS1123Label(p.name)) errs.push(fieldErr.invalid(`${pf}.name`, p.name, m));
+      if (names.has(p.name)) errs.push(fieldErr.duplicate(`${pf}.name`, p.name));
+      names.add(p.name);
+    }
+    if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535)) errs.push(fieldErr.invalid(`${pf}.port`, p.port, 'must be between 1 and 65535, inclusive'));
+    const key = `${p.port}/${p.protocol ?? 'TCP'}`;
+    if (keys.has(key)) errs.push(fieldErr.duplicate(pf, { port: p.port, protocol: p.protocol ?? 'TCP' }));
+    keys.add(key);
+    const tp = p.targetPort;
+    if (typeof tp === 'number' && (tp < 1 || tp > 65535)) errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, 'must be between 1 and 65535, inclusive'));
+    if (typeof tp === 'string' && !/^\d+$/.test(tp) && (tp.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(tp) || !/[a-z]/.test(tp) || tp.includes('--'))) {
+      errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), at least one letter, no more than 15 characters'));
+    }
+    if (p.nodePort !== undefined && p.nodePort !== 0) {
+      if (type !== 'NodePort' && type !== 'LoadBalancer') errs.push(fieldErr.forbidden(`${pf}.nodePort`, 'may not be used when `type` is \'' + type + '\''));
+      else if (typeof p.nodePort === 'number' && (p.nodePort < 1 || p.nodePort > 65535)) errs.push(fieldErr.invalid(`${pf}.nodePort`, p.nodePort, 'must be between 1 and 65535, inclusive'));
+    }
+  });
+  const ip = spec.clusterIP;
+  if (type === 'ExternalName') {
+    if (ip) errs.push(fieldErr.forbidden(`${field}.clusterIP`, 'may not be set for ExternalName services'));
+    if (!spec.externalName) errs.push(fieldErr.required(`${field}.externalName`));
+    else for (const m of isDNS1123Subdomain(String(spec.externalName).replace(/\.$/, ''))) errs.push(fieldErr.invalid(`${field}.externalName`, spec.externalName, m));
+  } else {
+    if (spec.externalName) errs.push(fieldErr.forbidden(`${field}.externalName`, `may only be set when \`type\` is 'ExternalName'`));
+    if (ip !== undefined && ip !== '' && ip !== 'None' && !isIPv4(ip)) errs.push(fieldErr.invalid(`${field}.clusterIP`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+    if (headless && type !== 'ClusterIP') errs.push(fieldErr.invalid(`${field}.clusterIP`, ip, `may not be set to 'None' for ${type} services`));
+    if (Array.isArray(spec.clusterIPs) && ip && spec.clusterIPs.length && spec.clusterIPs[0] !== ip) {
+      errs.push(fieldErr.invalid(`${field}.clusterIPs`, spec.clusterIPs, 'must match `clusterIP` when set'));
+    }
+  }
+  if (isObj(spec.selector)) {
+    for (const [k, v] of Object.entries(spec.selector)) {
+      for (const m of isQualifiedName(k)) errs.push(fieldErr.invalid(`${field}.selector`, k, m));
+      if (typeof v === 'string') for (const m of isValidLabelValue(v)) errs.push(fieldErr.invalid(`${field}.selector`, v, m));
+    }
+  }
+  return errs;
+}
+
+/**
+ * ValidateServiceUpdate: a cluster IP, once allocated, stays — except that a service moving
+ * to or from ExternalName gains or drops it, and "None" (headless) never changes.
+ */
+export function validateServiceSpecUpdate(spec: Obj, old: Obj, field = 'spec'): FieldError[] {
+  const errs: FieldError[] = [];
+  const toExternal = spec.type === 'ExternalName';
+  const fromExternal = old.type === 'ExternalName';
+  if (toExternal || fromExternal) return errs;
+  const oldIP = old.clusterIP ?? '';
+  const newIP = spec.clusterIP ?? '';
+  if (oldIP !== newIP && !(newIP === '' && oldIP !== 'None')) errs.push(fieldErr.invalid(`${field}.clusterIP`, newIP, 'field is immutable'));
+  return errs;
+}
+
