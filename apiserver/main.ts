@@ -1,6 +1,7 @@
 // `skiff apiserver --port N --data-dir DIR [--bind-address 127.0.0.1]`: the API server
-// process. Prints the URL once it listens (tests and `skiff up` read that line); on SIGTERM
-// or SIGINT it stops accepting, ends watches and closes the store (the log is flushed).
+// process. Prints the URL once it listens (tests and `skiff up` read that line); on SIGTERM,
+// SIGINT or SIGHUP (its supervisor is gone: cli/up/liveness-pipe.ts) it stops accepting, ends
+// watches and closes the store (the log is flushed).
 import { parseArgs } from 'node:util';
 import { openEmbeddedStorage } from './storage/embedded.js';
 import { openEtcdStorage } from './storage/etcd.js';
@@ -95,4 +96,5 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `skiff <component>`: one binary, one subcommand per component. Each component owns its
 // own `main.ts` (flags and process wiring); this file only dispatches, loading the chosen
-// component alone so a process starts with nothing it does not run.
+// component alone so a process starts with nothing it does not run. A component started by
+// a supervisor watches the supervisor's liveness from here (up/liveness-pipe.ts), before it loads.
+import { watchSupervisor } from './up/liveness-pipe.js';
+
 const COMPONENTS: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   apiserver: () => import('../apiserver/main.js'),
   'controller-manager': () => import('../controllers/main.js'),
@@ -32,6 +35,7 @@ async function run(): Promise<void> {
     console.error(`skiff: unknown command "${command}"\n\n${USAGE}`);
     process.exit(1);
   }
+  watchSupervisor(command);
   const component = await load();
   await component.main(rest);
 }

@@ -6,6 +6,8 @@
 // then supervises: a crashed component is reported and restarted with backoff; Ctrl-C /
 // SIGTERM stops the kubelets first (they stop their pods), then the controllers, then the
 // API servers, then etcd. State lives in the data dir, so the next `skiff up` on it resumes.
+// If `skiff up` itself is killed, its components stop on their own (up/liveness-pipe.ts; the
+// nodes' containers keep running), and the next `skiff up` stops any that did not (up/recovery.ts).
 // Which processes run with which flags is decided by the pure planCluster (up/plan.ts).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -13,11 +15,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  expandHome, freePort, hasState, layout, lockDataDir, portFree, prepare, readEtcdPorts, reapLeftovers, recordComponents, unlockDataDir, writeEtcdPorts, type Layout,
+  expandHome, freePort, hasState, layout, lockDataDir, portFree, prepare, readEtcdPorts, recordComponents, unlockDataDir, writeEtcdPorts, type Layout,
 } from './up/data-dir.js';
 import { CONTEXT_NAME, writeKubeconfigs } from './up/kubeconfig.js';
 import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
 import { Progress } from './up/progress.js';
+import { recoverPreviousRun } from './up/recovery.js';
 import { Component, signalGroup, type SupervisorEvents } from './up/supervisor.js';
 
 export { nodeName } from './up/plan.js';
@@ -233,8 +236,8 @@ export async function main(argv: string[]): Promise<void> {
   const otherStorage: StorageKind = opts.storage === 'etcd' ? 'embedded' : 'etcd';
   const strandedState = !resuming && hasState(l, otherStorage);
   prepare(l);
-  lockDataDir(l);
-  const reaped = reapLeftovers(l);
+  const previousSupervisor = lockDataDir(l);
+  await recoverPreviousRun(l, previousSupervisor, (line) => progress.note('!', line));
   if (!(await portFree(opts.port))) {
     unlockDataDir(l);
     throw new Error(
@@ -261,7 +264,8 @@ export async function main(argv: string[]): Promise<void> {
   const skiffBin = fileURLToPath(new URL('./skiff.js', import.meta.url));
   const comps: Component[] = [];
   const roles = new Map<Component, Role>();
-  const record = () => recordComponents(l, comps.map((c) => ({ name: c.spec.name, pid: c.pid, identity: identityOf(c.args) })));
+  const record = () =>
+    recordComponents(l, comps.map((c) => ({ name: c.spec.name, role: roles.get(c), pid: c.pid, startTime: c.startTime, identity: identityOf(c.args) })));
   let up = false;
   const events: SupervisorEvents = {
     onCrash: (name, code, signal, delay) =>
@@ -315,9 +319,7 @@ export async function main(argv: string[]): Promise<void> {
   };
 
   out(
-    `${resuming ? 'Resuming' : 'Starting'} a Skiff cluster: ${opts.nodes} node(s), ${opts.runtime} runtime, ${describeTopology(opts)}, state in ${l.root}` +
-      (reaped ? ` (stopped ${reaped} leftover process(es) of an earlier run)` : '') +
-      '\n',
+    `${resuming ? 'Resuming' : 'Starting'} a Skiff cluster: ${opts.nodes} node(s), ${opts.runtime} runtime, ${describeTopology(opts)}, state in ${l.root}\n`,
   );
   if (strandedState) {
     progress.note(

@@ -74,5 +74,6 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => shutdown('SIGHUP')); // the supervisor is gone (cli/up/liveness-pipe.ts)
   await cm.run();
 }

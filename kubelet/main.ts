@@ -8,7 +8,9 @@
 // Shutdown: a plain SIGTERM/SIGINT stops the kubelet and LEAVES CONTAINERS RUNNING, as the
 // Kubernetes kubelet does, so the next kubelet on the same --root-dir adopts them.
 // With --stop-pods-on-exit (what `skiff up` uses) it first stops every pod it runs and
-// removes the node's network bridge and cgroups.
+// removes the node's network bridge and cgroups. SIGHUP — its supervisor died without stopping
+// it (cli/up/liveness-pipe.ts) — always stops it the plain way: the containers keep running
+// for the kubelet the next `skiff up` starts to adopt.
 //
 // Environment: SKIFF_KUBELET_BACKOFF_BASE_MS (crash-loop/pull backoff start, default 10000;
 // tests shorten it), SKIFF_KUBELET_DEBUG=1 (log sync errors to stderr).
@@ -179,14 +181,14 @@ export async function main(argv: string[]): Promise<void> {
 
   await new Promise<void>((done) => {
     let stopping = false;
-    const stop = async () => {
+    const stop = async (stopPods: boolean) => {
       if (stopping) return;
       stopping = true;
       clearInterval(statusTimer);
       informer.stop();
       leases.stop();
       kubelet!.stop();
-      if (values['stop-pods-on-exit']) {
+      if (stopPods) {
         await kubelet!.stopAllPods(10);
         await (runtime as { tearDownNode?: () => Promise<void> }).tearDownNode?.();
       }
@@ -196,8 +198,9 @@ export async function main(argv: string[]): Promise<void> {
       client.close();
       done();
     };
-    process.once('SIGTERM', () => void stop());
-    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop(!!values['stop-pods-on-exit']));
+    process.once('SIGINT', () => void stop(!!values['stop-pods-on-exit']));
+    process.once('SIGHUP', () => void stop(false));
   });
   process.exit(0);
 }
@@ -285,6 +288,7 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    process.once('SIGHUP', stop);
   });
   process.exit(0);
 }

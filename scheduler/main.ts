@@ -1,7 +1,8 @@
 // `skiff scheduler --server URL[,URL2] [--leader-elect=true] [--identity X]`
 // Informers start at once on every instance; only the holder of the Lease
 // kube-system/skiff-scheduler runs the scheduling loop. Losing the lease ends the process
-// (as kube-scheduler does) so a supervisor restarts it clean; SIGTERM/SIGINT shut down
+// (as kube-scheduler does) so a supervisor restarts it clean; SIGTERM/SIGINT (and SIGHUP: the
+// supervisor is gone, cli/up/liveness-pipe.ts) shut down
 // gracefully: stop popping, let in-flight bindings finish, release the lease.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -68,6 +69,7 @@ export async function main(argv: string[]): Promise<void> {
   const onSignal = () => shutdown.abort();
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  process.once('SIGHUP', onSignal);
 
   const lead = async (signal: AbortSignal) => {
     console.error(`skiff scheduler ${identity}: leading, scheduling pods`);

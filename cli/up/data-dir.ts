@@ -7,13 +7,16 @@
 //   <data-dir>/logs/<component>.log
 //   <data-dir>/kubeconfig          a kubeconfig for this cluster alone
 //   <data-dir>/skiff-up.pid        the running `skiff up` (one per data dir)
-//   <data-dir>/components.json     pids (and leader-election identities) of its children, so a
-//                                  crashed run's leftovers are found and a leader can be told apart
+//   <data-dir>/components.json     its children: name, role, pid and start time (and leader-election
+//                                  identities), so a killed run's leftovers are found (up/recovery.ts)
+//                                  and a leader can be told apart
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { isSkiffProcess, signalGroup } from './supervisor.js';
+import { z } from 'zod';
+import { ROLES } from './plan.js';
+import { isSkiffProcess } from './supervisor.js';
 
 export interface Layout {
   root: string;
@@ -52,17 +55,23 @@ export function prepare(l: Layout): void {
   for (const d of [l.root, l.apiserver, l.nodes, l.logs]) fs.mkdirSync(d, { recursive: true });
 }
 
-/** Take the data dir for this process; throws a plain message if a live `skiff up` holds it. */
-export function lockDataDir(l: Layout): void {
+/**
+ * Take the data dir for this process; throws a plain message if a live `skiff up` holds it.
+ * Returns the pid of a previous `skiff up` that died holding it (it never unlocked), if any.
+ */
+export function lockDataDir(l: Layout): number | undefined {
+  let previous: number | undefined;
   try {
     const pid = Number(fs.readFileSync(l.pidFile, 'utf8').trim());
     if (pid && pid !== process.pid && isSkiffProcess(pid)) {
       throw new Error(`a cluster is already running from ${l.root} (skiff up, pid ${pid}); stop it first (Ctrl-C in its terminal, or kill ${pid})`);
     }
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) previous = pid;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   fs.writeFileSync(l.pidFile, `${process.pid}\n`);
+  return previous;
 }
 
 export function unlockDataDir(l: Layout): void {
@@ -73,34 +82,44 @@ export function unlockDataDir(l: Layout): void {
   }
 }
 
-/** Stop components a previous `skiff up` left running when it was killed without cleanup. */
-export function reapLeftovers(l: Layout): number {
-  let reaped = 0;
-  try {
-    const recorded = JSON.parse(fs.readFileSync(l.componentsFile, 'utf8')) as { name: string; pid: number }[];
-    for (const { pid } of recorded) {
-      if (pid && isSkiffProcess(pid)) {
-        signalGroup(pid, 'SIGKILL');
-        reaped++;
-      }
-    }
-  } catch {
-    // none recorded
-  }
-  return reaped;
-}
-
-export interface RecordedComponent {
-  name: string;
-  pid: number;
+/** One line of components.json. */
+export const RecordedComponentSchema = z.object({
+  name: z.string(),
+  /** Absent in files of older versions: then told by the name (recovery.roleOf). */
+  role: z.enum(ROLES).optional(),
+  pid: z.number().int().positive(),
+  /** processStartTime(pid) when it started: a live pid with another start time is someone else. */
+  startTime: z.string().optional(),
   /** Leader-elected components: the identity they hold Leases under. */
-  identity?: string;
+  identity: z.string().optional(),
+});
+export type RecordedComponent = z.infer<typeof RecordedComponentSchema>;
+
+/** What the last `skiff up` on this data dir recorded: [] after a clean stop, or when unreadable. */
+export function readComponents(l: Layout): RecordedComponent[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(l.componentsFile, 'utf8');
+  } catch {
+    return [];
+  }
+  try {
+    const parsed = z.array(RecordedComponentSchema).safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return []; // torn by a kill mid-write: nothing to go on
+  }
 }
 
-export function recordComponents(l: Layout, comps: { name: string; pid: number | undefined; identity?: string }[]): void {
-  const list: RecordedComponent[] = comps.filter((c) => c.pid).map((c) => ({ name: c.name, pid: c.pid!, ...(c.identity ? { identity: c.identity } : {}) }));
+export function recordComponents(l: Layout, comps: (Omit<RecordedComponent, 'pid'> & { pid: number | undefined })[]): void {
+  const list: RecordedComponent[] = comps
+    .filter((c) => c.pid)
+    .map((c) => ({ name: c.name, ...(c.role ? { role: c.role } : {}), pid: c.pid!, ...(c.startTime ? { startTime: c.startTime } : {}), ...(c.identity ? { identity: c.identity } : {}) }));
   try {
-    fs.writeFileSync(l.componentsFile, JSON.stringify(list) + '\n');
+    // Write and rename: a supervisor killed mid-write leaves the previous list, not half of one.
+    const tmp = `${l.componentsFile}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(list) + '\n');
+    fs.renameSync(tmp, l.componentsFile);
   } catch {
     // the data dir went away (tests cleaning up): nothing to record
   }

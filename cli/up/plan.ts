@@ -20,7 +20,8 @@ import path from 'node:path';
 export const STORAGES = ['embedded', 'etcd'] as const;
 export type StorageKind = (typeof STORAGES)[number];
 
-export type Role = 'etcd' | 'apiserver' | 'controller-manager' | 'scheduler' | 'kubelet';
+export const ROLES = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface ProcessSpec {
   /** Unique in the cluster; names the log file (<data-dir>/logs/<name>.log). */

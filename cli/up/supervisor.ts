@@ -1,9 +1,11 @@
 // Supervising the cluster's components as child processes: each runs in its own process
 // group (so Ctrl-C reaches `skiff up` alone and shutdown can go in order: kubelets, then
 // controllers, then the API server), writes to <data-dir>/logs/<name>.log, and is restarted
-// with exponential backoff when it exits without being asked to.
+// with exponential backoff when it exits without being asked to. Each child watches the
+// supervisor's liveness (up/liveness-pipe.ts) and stops itself if the supervisor dies.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { parentDeathCommand, supervisedStdio } from './liveness-pipe.js';
 
 /**
  * Delay before restart number `restarts` (0-based): 1s, 2s, 4s … capped at 30s; a component
@@ -33,6 +35,8 @@ export class Component {
   child: ChildProcess | undefined;
   /** The arguments of the current process (what `ps` shows; identities live here). */
   args: string[] = [];
+  /** The current process's start time (processStartTime), recorded to tell it from a recycled pid. */
+  startTime: string | undefined;
   private restarts = 0;
   private startedAt = 0;
   private stopping = false;
@@ -59,14 +63,14 @@ export class Component {
     this.args = args;
     const log = fs.openSync(this.spec.logFile, 'a');
     fs.writeSync(log, `\n--- ${new Date().toISOString()} starting: ${this.spec.executable ?? 'skiff'} ${args.join(' ')}\n`);
-    const [file, argv] = this.spec.executable ? [this.spec.executable, args] : [process.execPath, [this.command, ...args]];
+    const [file, argv] = this.spec.executable ? parentDeathCommand(this.spec.executable, args) : [process.execPath, [this.command, ...args]];
     const child = spawn(file, argv, {
       detached: true, // own process group: terminal signals reach `skiff up` only
-      stdio: ['ignore', log, log],
-      env: process.env,
+      ...(this.spec.executable ? { stdio: ['ignore', log, log], env: process.env } : supervisedStdio(log)),
     });
     fs.closeSync(log);
     this.child = child;
+    this.startTime = child.pid ? processStartTime(child.pid) : undefined;
     this.startedAt = Date.now();
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
@@ -123,6 +127,24 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
       // already gone
     }
   }
+}
+
+/**
+ * The process's start time (clock ticks after boot, /proc/<pid>/stat field 22) while it runs;
+ * undefined once it has exited (a zombie counts as exited) or on a system without /proc.
+ * A pid with the start time recorded earlier is the same process, not a recycled pid.
+ */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return fields[19];
 }
 
 /** Is this pid alive and a skiff process (not a recycled pid of something else)? */
