@@ -56,6 +56,8 @@ export class Cluster {
   port = 0;
   proc: ChildProcess | undefined;
   output = '';
+  /** Added to the environment of the next `skiff up` (and of kctl). */
+  extraEnv: NodeJS.ProcessEnv = {};
 
   /** Node names are `${nodePrefix}1…`: unique per test run, because a node's name also names its
    *  pod bridge on the host, and other suites on this machine may run nodes called node-1. */
@@ -74,13 +76,15 @@ export class Cluster {
   }
 
   env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: this.home };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.extraEnv, HOME: this.home };
     delete env.KUBECONFIG;
     return env;
   }
 
   /** Start `skiff up` and wait for "Skiff is up."; throws with its output if it exits first. */
   async up(extraArgs: string[] = []): Promise<void> {
+    // Losing track of a running one would leak it (and everything it started) past destroy().
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) throw new Error('skiff up is already running in this test cluster');
     if (!this.port) this.port = await freePort();
     this.output = '';
     const args = [SKIFF, 'up', '--port', String(this.port), '--data-dir', this.dataDir, '--nodes', String(this.opts.nodes ?? 2), '--runtime', this.opts.runtime ?? 'process', '--node-prefix', this.nodePrefix, ...extraArgs];
@@ -124,6 +128,17 @@ export class Cluster {
     if (proc?.pid) killGroup(proc.pid, 'SIGKILL');
     for (const pid of this.recordedPids()) killGroup(pid, 'SIGKILL');
     return code;
+  }
+
+  /** kill -9 `skiff up` alone (not what it started), as the OOM killer would; returns its pid. */
+  async killSupervisor(): Promise<number> {
+    const proc = this.proc;
+    if (!proc?.pid) throw new Error('skiff up is not running');
+    this.proc = undefined;
+    const exited = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+    process.kill(proc.pid, 'SIGKILL');
+    await exited;
+    return proc.pid;
   }
 
   /** Pids of components `skiff up` recorded in the data dir (empty after a clean stop). */
