@@ -43,12 +43,13 @@ export function planRecovery(input: { previousSupervisor?: number; recorded: Rec
   if (recorded.length === 0) return { steps: [] }; // a clean stop (or a first start) records nothing
   const who = `a previous skiff up${input.previousSupervisor ? ` (pid ${input.previousSupervisor})` : ''}`;
   if (running.length === 0) {
-    return { line: `${who} ended without stopping its cluster; its ${recorded.length} processes had stopped on their own`, steps: [] };
+    const its = recorded.length === 1 ? 'its one process' : `its ${recorded.length} processes`;
+    return { line: `${who} ended without stopping its cluster; ${its} had stopped on their own`, steps: [] };
   }
   const steps: RecoveryStep[] = [];
   const placed = new Set<RecordedComponent>();
   for (const stage of SHUTDOWN_ORDER) {
-    const components = running.filter((c) => stage.roles.includes(roleOf(c)!));
+    const components = running.filter((c) => stage.roles.some((r) => r === roleOf(c)));
     components.forEach((c) => placed.add(c));
     if (components.length === 0) continue;
     const kubelets = stage.roles.includes('kubelet');
