@@ -12,8 +12,8 @@
 // adopt, as across any kubelet restart. (A component without a SIGHUP handler still ends:
 // SIGHUP's default action is to terminate.)
 //
-// Executables that are not `skiff` (etcd) cannot watch a pipe; on Linux they are started
-// through setpriv(1) with a parent-death signal instead (see parentDeathCommand).
+// Executables that are not `skiff` (etcd) do not watch a pipe; a small shell guard does it
+// for them (see guardedCommand).
 import fs from 'node:fs';
 import net from 'node:net';
 
@@ -29,11 +29,13 @@ export const IGNORE_SUPERVISOR_EXIT_ENV = 'SKIFF_TEST_IGNORE_SUPERVISOR_EXIT';
 const PIPE_FD = 3;
 
 /**
- * A clean stop takes the API server down last, after its clients have released their Leases
- * and reported their last status through it. With no supervisor left to order them, it waits
- * this long before stopping (the others stop at once).
+ * A clean stop takes the API server down after its clients (they release their Leases and
+ * report their last status through it), and etcd after the API server. With no supervisor
+ * left to order them, these wait this long before stopping; the others stop at once.
  */
 const STOP_DELAY_MS: Record<string, number> = { apiserver: 1500 };
+/** The foreign executable skiff up runs is its storage, etcd: it stops last. */
+const FOREIGN_STOP_DELAY_MS = 3000;
 
 /** Supervisor side: spawn() stdio and env for a child that watches the pipe. */
 export function supervisedStdio(log: number): { stdio: ['ignore', number, number, 'pipe']; env: NodeJS.ProcessEnv } {
@@ -79,10 +81,20 @@ export function watchSupervisor(component: string, env: NodeJS.ProcessEnv = proc
 const SETPRIV = '/usr/bin/setpriv';
 
 /**
- * [file, argv] running `executable args` so that it gets SIGTERM when its parent (the
- * supervisor) dies: setpriv sets PR_SET_PDEATHSIG and execs it, so the pid stays the same.
- * Without setpriv (not Linux, or no util-linux) it runs as is, and the next start stops it.
+ * The guard a foreign executable runs under: before exec'ing it (so its pid is the one spawned),
+ * the shell starts a watcher of the pipe on fd 3 that, at end-of-file, waits a moment and sends
+ * it SIGTERM. The watcher runs under setpriv's parent-death signal, so it dies with the
+ * executable and can never signal a recycled pid.
  */
-export function parentDeathCommand(executable: string, args: string[], hasSetpriv = fs.existsSync(SETPRIV)): [string, string[]] {
-  return hasSetpriv ? [SETPRIV, ['--pdeathsig', 'TERM', '--', executable, ...args]] : [executable, args];
+const GUARD = `${SETPRIV} --pdeathsig KILL -- /bin/sh -c 'read _ <&3; sleep ${FOREIGN_STOP_DELAY_MS / 1000}; kill -TERM "$1"' skiff-supervisor-watch $$ &
+exec "$@"`;
+
+/**
+ * [file, argv] for spawn() (with supervisedStdio) running a foreign `executable args` (etcd)
+ * so that it stops shortly after its supervisor dies. Without setpriv (not Linux, or no
+ * util-linux) it runs as is, and the next start stops it (up/recovery.ts).
+ */
+export function guardedCommand(executable: string, args: string[], hasSetpriv = fs.existsSync(SETPRIV), env: NodeJS.ProcessEnv = process.env): [string, string[]] {
+  const guard = hasSetpriv && !env[IGNORE_SUPERVISOR_EXIT_ENV];
+  return guard ? ['/bin/sh', ['-c', GUARD, 'skiff-guard', executable, ...args]] : [executable, args];
 }

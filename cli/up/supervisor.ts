@@ -2,10 +2,11 @@
 // group (so Ctrl-C reaches `skiff up` alone and shutdown can go in order: kubelets, then
 // controllers, then the API server), writes to <data-dir>/logs/<name>.log, and is restarted
 // with exponential backoff when it exits without being asked to. Each child watches the
-// supervisor's liveness (up/liveness-pipe.ts) and stops itself if the supervisor dies.
+// supervisor's liveness (up/liveness-pipe.ts; etcd through a guard) and stops itself if the
+// supervisor dies.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { parentDeathCommand, supervisedStdio } from './liveness-pipe.js';
+import { guardedCommand, supervisedStdio } from './liveness-pipe.js';
 
 /**
  * Delay before restart number `restarts` (0-based): 1s, 2s, 4s … capped at 30s; a component
@@ -63,10 +64,10 @@ export class Component {
     this.args = args;
     const log = fs.openSync(this.spec.logFile, 'a');
     fs.writeSync(log, `\n--- ${new Date().toISOString()} starting: ${this.spec.executable ?? 'skiff'} ${args.join(' ')}\n`);
-    const [file, argv] = this.spec.executable ? parentDeathCommand(this.spec.executable, args) : [process.execPath, [this.command, ...args]];
+    const [file, argv] = this.spec.executable ? guardedCommand(this.spec.executable, args) : [process.execPath, [this.command, ...args]];
     const child = spawn(file, argv, {
       detached: true, // own process group: terminal signals reach `skiff up` only
-      ...(this.spec.executable ? { stdio: ['ignore', log, log], env: process.env } : supervisedStdio(log)),
+      ...supervisedStdio(log),
     });
     fs.closeSync(log);
     this.child = child;

@@ -1,14 +1,14 @@
 // The pieces behind "skiff up killed hard leaves no orphans": the recovery planner (pure), the
 // components.json record, process identity by start time, and the liveness pipe between a
 // supervisor and a real child process.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { layout, readComponents, recordComponents, type RecordedComponent } from '../../cli/up/data-dir.js';
-import { IGNORE_SUPERVISOR_EXIT_ENV, parentDeathCommand, supervisedStdio, SUPERVISOR_FD_ENV } from '../../cli/up/liveness-pipe.js';
+import { guardedCommand, IGNORE_SUPERVISOR_EXIT_ENV, supervisedStdio, SUPERVISOR_FD_ENV } from '../../cli/up/liveness-pipe.js';
 import { planRecovery, roleOf, stillRunning } from '../../cli/up/recovery.js';
-import { processStartTime } from '../../cli/up/supervisor.js';
+import { processStartTime, signalGroup as killGroup } from '../../cli/up/supervisor.js';
 import { TempDirs } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';
 
@@ -125,10 +125,49 @@ describe('process identity', () => {
   });
 });
 
-describe('parentDeathCommand', () => {
-  it('runs a foreign executable under setpriv --pdeathsig TERM when there is one, else as is', () => {
-    expect(parentDeathCommand('/usr/bin/etcd', ['--name', 'x'], true)).toEqual(['/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', '/usr/bin/etcd', '--name', 'x']]);
-    expect(parentDeathCommand('/usr/bin/etcd', ['--name', 'x'], false)).toEqual(['/usr/bin/etcd', ['--name', 'x']]);
+describe('guardedCommand (a foreign executable: etcd)', () => {
+  it('runs it as is without setpriv, or with the test hook set', () => {
+    expect(guardedCommand('/usr/bin/etcd', ['--name', 'x'], false)).toEqual(['/usr/bin/etcd', ['--name', 'x']]);
+    expect(guardedCommand('/usr/bin/etcd', ['--name', 'x'], true, { [IGNORE_SUPERVISOR_EXIT_ENV]: '1' })).toEqual(['/usr/bin/etcd', ['--name', 'x']]);
+  });
+
+  const children = (pid: number) =>
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean).map(Number);
+  const exited = (pid: number) => processStartTime(pid) === undefined;
+
+  function startGuarded() {
+    const log = fs.openSync(path.join(temp.make('skiff-guard-'), 'out.log'), 'a');
+    const { stdio, env } = supervisedStdio(log);
+    const [file, argv] = guardedCommand('/bin/sleep', ['600'], true, {});
+    const child = spawn(file, argv, { stdio, env, detached: true });
+    fs.closeSync(log);
+    const result = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
+    return { child, result };
+  }
+
+  it.skipIf(!fs.existsSync('/usr/bin/setpriv'))('the executable keeps its pid and gets SIGTERM once the supervisor end closes', async () => {
+    const { child, result } = startGuarded();
+    try {
+      const pid = child.pid!;
+      await waitFor('sleep exec\'d under the guard, with its watcher', () => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('/bin/sleep') && children(pid).length === 1, 10_000);
+      child.stdio[3]!.destroy(); // what the kernel does when the supervisor dies
+      expect(await result).toBe('SIGTERM');
+    } finally {
+      killGroup(child.pid!, 'SIGKILL');
+    }
+  });
+
+  it.skipIf(!fs.existsSync('/usr/bin/setpriv'))('killed itself, it takes its watcher along (the watcher can never signal a recycled pid)', async () => {
+    const { child, result } = startGuarded();
+    try {
+      const pid = child.pid!;
+      const watcher = await waitFor('the watcher', () => children(pid)[0], 10_000);
+      process.kill(pid, 'SIGKILL');
+      expect(await result).toBe('SIGKILL');
+      await waitFor('the watcher gone', () => exited(watcher), 10_000);
+    } finally {
+      killGroup(child.pid!, 'SIGKILL');
+    }
   });
 });
 
