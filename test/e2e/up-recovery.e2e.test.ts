@@ -6,6 +6,7 @@
 // watch of the supervisor disabled by the test hook, as with an older version): it stops them
 // and comes up. The fake runtime: the same, with objects and pods back.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IGNORE_SUPERVISOR_EXIT_ENV } from '../../cli/up/liveness-pipe.js';
@@ -215,9 +216,20 @@ describe('skiff up killed with SIGKILL, fake runtime', () => {
     const tookMs = await allGone(comps);
     console.log(`fake runtime: the last component of the killed skiff up exited ${tookMs} ms after the kill`);
 
+    // A port taken by something that is not this data dir's cluster still gets the plain message.
+    const foreign = net.createServer();
+    await new Promise<void>((r) => foreign.listen(cluster.port, '127.0.0.1', r));
+    try {
+      const failed = await cluster.up().then(() => 'came up', (e: Error) => e.message);
+      expect(failed).toContain(`! a previous skiff up (pid ${killed}) ended without stopping its cluster; its 5 processes had stopped on their own`);
+      expect(failed).toContain(`port ${cluster.port} on 127.0.0.1 is already in use (another skiff up or Kubernetes API server?). Stop it, or choose another port`);
+    } finally {
+      await new Promise((r) => foreign.close(r));
+    }
+
     await cluster.up();
     seen.push(...recorded(cluster));
-    expect(cluster.output).toContain(`! a previous skiff up (pid ${killed}) ended without stopping its cluster; its 5 processes had stopped on their own`);
+    expect(cluster.output).toContain('! a previous skiff up ended without stopping its cluster; its 5 processes had stopped on their own');
     const after = await twoReady(cluster);
     expect(after.map((p) => p.uid).sort()).toEqual(before.map((p) => p.uid).sort());
     expect(await cluster.ok(['get', 'namespace', 'kept', '-o', 'jsonpath={.metadata.labels.written}'])).toBe('before-the-kill');
