@@ -105,44 +105,67 @@ function containerPids(cluster: Cluster): number[] {
   return pids.sort((a, b) => a - b);
 }
 
-/** Wait until none of `comps` runs; returns how long it took (printed: the figure the issue asks for). */
-async function allGone(comps: Recorded[]): Promise<number> {
-  const t0 = Date.now();
-  await until(`no component left (${comps.map((c) => c.name).join(', ')})`, async () => !comps.some(running), 30_000, 100);
-  return Date.now() - t0;
-}
-
-describe('skiff up killed with SIGKILL, process runtime', () => {
-  const cluster = new Cluster({ nodes: 1, runtime: 'process' });
+/**
+ * A test cluster started in beforeAll and, in afterAll, stopped cleanly (the pods, their network
+ * namespaces and cgroups too) before anything an earlier, failed step left behind is killed.
+ */
+function killableCluster(opts: { nodes: number; runtime: 'process' | 'fake' }, upArgs: string[] = []) {
+  const cluster = new Cluster(opts);
   const seen: Recorded[] = [];
-  let before: PodView[] = [];
-  let containers: number[] = [];
-
-  beforeAll(async () => {
-    await cluster.up();
-  }, 180_000);
-
+  /** Container pids a test saw (process runtime), for the cleanup. */
+  const containers = new Set<number>();
+  beforeAll(() => cluster.up(upArgs), 180_000);
   afterAll(async () => {
-    // A clean stop first (it stops the pods and removes their network namespaces and cgroups);
-    // then whatever an earlier, failed step left behind.
     await cluster.destroy();
     for (const c of seen) if (running(c)) killGroup(c.pid, 'SIGKILL');
     for (const pid of containers) if (alive(pid)) killGroup(pid, 'SIGKILL');
   }, 180_000);
+  /** The components skiff up records now (kept for the cleanup). */
+  const components = () => {
+    const list = recorded(cluster);
+    seen.push(...list);
+    return list;
+  };
+  return { cluster, components, containers };
+}
+
+/** kill -9 skiff up and wait until none of `comps` runs; prints how long that took (the issue's figure). */
+async function killAndWaitGone(cluster: Cluster, comps: Recorded[], label: string): Promise<number> {
+  const killed = await cluster.killSupervisor();
+  const t0 = Date.now();
+  await until(`no component left (${comps.map((c) => c.name).join(', ')})`, async () => !comps.some(running), 30_000, 100);
+  console.log(`${label}: the last component of the killed skiff up exited ${Date.now() - t0} ms after the kill`);
+  return killed;
+}
+
+/** After the restart: the same pods (no duplicates) and the objects written before the kill. */
+async function expectSamePodsAndObjects(cluster: Cluster, before: PodView[]): Promise<PodView[]> {
+  const after = await twoReady(cluster);
+  expect(after.map((p) => p.uid).sort()).toEqual(before.map((p) => p.uid).sort());
+  expect(await cluster.ok(['get', 'namespace', 'kept', '-o', 'jsonpath={.metadata.labels.written}'])).toBe('before-the-kill');
+  return after;
+}
+
+describe('skiff up killed with SIGKILL, process runtime', () => {
+  const { cluster, components, containers: seenContainers } = killableCluster({ nodes: 1, runtime: 'process' });
+  let before: PodView[] = [];
+  let containers: number[] = [];
+  const containersNow = () => {
+    const pids = containerPids(cluster);
+    for (const pid of pids) seenContainers.add(pid);
+    return pids;
+  };
 
   it('its components stop on their own; the containers keep running', async () => {
     await cluster.ok(['apply', '-f', '-'], { input: MANIFEST });
     before = await twoReady(cluster);
-    containers = containerPids(cluster);
+    containers = containersNow();
     expect(containers).toHaveLength(2);
-    const comps = recorded(cluster);
-    seen.push(...comps);
+    const comps = components();
     expect(comps.map((c) => c.name).sort()).toEqual(['apiserver', 'controller-manager', `kubelet-${cluster.nodePrefix}1`, 'scheduler']);
     expect(comps.every(running)).toBe(true);
 
-    await cluster.killSupervisor();
-    const tookMs = await allGone(comps);
-    console.log(`process runtime: the last component of the killed skiff up exited ${tookMs} ms after the kill`);
+    await killAndWaitGone(cluster, comps, 'process runtime');
     expect(containers.filter(alive)).toEqual(containers);
     // The kubelet stopped the plain way, as across a kubelet restart (not stopping the pods).
     const kubeletLog = fs.readFileSync(path.join(cluster.dataDir, 'logs', `kubelet-${cluster.nodePrefix}1.log`), 'utf8');
@@ -153,14 +176,12 @@ describe('skiff up killed with SIGKILL, process runtime', () => {
     await cluster.up();
     expect(cluster.output).toMatch(/^ {2}! a previous skiff up \(pid \d+\) ended without stopping its cluster; its 4 processes had stopped on their own$/m);
     expect(cluster.output).toMatch(/^Resuming a Skiff cluster/m);
-    seen.push(...recorded(cluster));
-    const after = await twoReady(cluster);
-    expect(after.map((p) => p.uid).sort()).toEqual(before.map((p) => p.uid).sort());
+    components();
+    const after = await expectSamePodsAndObjects(cluster, before);
     expect(after.map((p) => p.containerID).sort()).toEqual(before.map((p) => p.containerID).sort());
     expect(after.every((p) => p.restartCount === 0)).toBe(true);
-    expect(containerPids(cluster)).toEqual(containers);
+    expect(containersNow()).toEqual(containers);
     expect(containers.filter(alive)).toEqual(containers);
-    expect(await cluster.ok(['get', 'namespace', 'kept', '-o', 'jsonpath={.metadata.labels.written}'])).toBe('before-the-kill');
   }, 300_000);
 
   it('components still running (their watch disabled) are stopped by the next skiff up, which comes up and adopts the containers', async () => {
@@ -170,10 +191,9 @@ describe('skiff up killed with SIGKILL, process runtime', () => {
     await cluster.up();
     cluster.extraEnv = {};
     before = await twoReady(cluster);
-    containers = containerPids(cluster);
+    containers = containersNow();
     expect(containers).toHaveLength(2);
-    const comps = recorded(cluster);
-    seen.push(...comps);
+    const comps = components();
 
     const killed = await cluster.killSupervisor();
     // They would stop within moments if they watched; they do not, and stay.
@@ -183,38 +203,24 @@ describe('skiff up killed with SIGKILL, process runtime', () => {
     await cluster.up();
     expect(cluster.output).toContain(`! found a cluster left running by a previous skiff up (pid ${killed}): 4 processes (apiserver, controller-manager, scheduler, kubelet-${cluster.nodePrefix}1); stopping them and starting afresh (the nodes' containers keep running for the new kubelets to adopt)`);
     expect(comps.filter(running)).toEqual([]);
-    seen.push(...recorded(cluster));
-    const after = await twoReady(cluster);
-    expect(after.map((p) => p.uid).sort()).toEqual(before.map((p) => p.uid).sort());
+    components();
+    const after = await expectSamePodsAndObjects(cluster, before);
     expect(after.map((p) => p.containerID).sort()).toEqual(before.map((p) => p.containerID).sort());
-    expect(containerPids(cluster)).toEqual(containers);
+    expect(containersNow()).toEqual(containers);
     expect(containers.filter(alive)).toEqual(containers);
   }, 300_000);
 });
 
 describe('skiff up killed with SIGKILL, fake runtime', () => {
-  const cluster = new Cluster({ nodes: 2, runtime: 'fake' });
-  const seen: Recorded[] = [];
-
-  beforeAll(async () => {
-    await cluster.up();
-  }, 180_000);
-
-  afterAll(async () => {
-    await cluster.destroy();
-    for (const c of seen) if (running(c)) killGroup(c.pid, 'SIGKILL');
-  }, 180_000);
+  const { cluster, components } = killableCluster({ nodes: 2, runtime: 'fake' });
 
   it('no component is left, and the next skiff up comes up with the objects and the same pods', async () => {
     await cluster.ok(['apply', '-f', '-'], { input: MANIFEST });
     const before = await twoReady(cluster);
-    const comps = recorded(cluster);
-    seen.push(...comps);
+    const comps = components();
     expect(comps).toHaveLength(5);
 
-    const killed = await cluster.killSupervisor();
-    const tookMs = await allGone(comps);
-    console.log(`fake runtime: the last component of the killed skiff up exited ${tookMs} ms after the kill`);
+    const killed = await killAndWaitGone(cluster, comps, 'fake runtime');
 
     // A port taken by something that is not this data dir's cluster still gets the plain message.
     const foreign = net.createServer();
@@ -228,11 +234,9 @@ describe('skiff up killed with SIGKILL, fake runtime', () => {
     }
 
     await cluster.up();
-    seen.push(...recorded(cluster));
+    components();
     expect(cluster.output).toContain('! a previous skiff up ended without stopping its cluster; its 5 processes had stopped on their own');
-    const after = await twoReady(cluster);
-    expect(after.map((p) => p.uid).sort()).toEqual(before.map((p) => p.uid).sort());
-    expect(await cluster.ok(['get', 'namespace', 'kept', '-o', 'jsonpath={.metadata.labels.written}'])).toBe('before-the-kill');
+    await expectSamePodsAndObjects(cluster, before);
     expect(await cluster.ok(['get', 'nodes', '-o', 'name'])).toBe(`node/${cluster.nodePrefix}1\nnode/${cluster.nodePrefix}2\n`);
   }, 300_000);
 });
@@ -240,37 +244,22 @@ describe('skiff up killed with SIGKILL, fake runtime', () => {
 const ETCD = process.env.ETCD_BIN || '/usr/bin/etcd';
 
 describe.skipIf(!fs.existsSync(ETCD))('skiff up --storage etcd killed with SIGKILL, fake runtime', () => {
-  const cluster = new Cluster({ nodes: 1, runtime: 'fake' });
-  const seen: Recorded[] = [];
-
-  beforeAll(async () => {
-    await cluster.up(['--storage', 'etcd']);
-  }, 180_000);
-
-  afterAll(async () => {
-    await cluster.destroy();
-    for (const c of seen) if (running(c)) killGroup(c.pid, 'SIGKILL');
-  }, 180_000);
+  const { cluster, components } = killableCluster({ nodes: 1, runtime: 'fake' }, ['--storage', 'etcd']);
 
   it('etcd stops too (after the API server), and the next skiff up comes up with the objects', async () => {
     await cluster.ok(['apply', '-f', '-'], { input: MANIFEST });
     const before = await twoReady(cluster);
-    const comps = recorded(cluster);
-    seen.push(...comps);
+    const comps = components();
     expect(comps.map((c) => c.name)).toContain('etcd');
 
-    const killed = await cluster.killSupervisor();
-    const tookMs = await allGone(comps);
-    console.log(`etcd storage: the last component of the killed skiff up exited ${tookMs} ms after the kill`);
+    const killed = await killAndWaitGone(cluster, comps, 'etcd storage');
     // Asked to stop (by its guard), as in a clean stop; the API server stopped on its own.
     expect(fs.readFileSync(path.join(cluster.dataDir, 'logs', 'etcd.log'), 'utf8')).toMatch(/received signal; shutting down.*"signal":"terminated"/);
     expect(fs.readFileSync(path.join(cluster.dataDir, 'logs', 'apiserver.log'), 'utf8')).toContain('skiff apiserver: SIGHUP, shutting down');
 
     await cluster.up(['--storage', 'etcd']);
-    seen.push(...recorded(cluster));
+    components();
     expect(cluster.output).toContain(`! a previous skiff up (pid ${killed}) ended without stopping its cluster; its 5 processes had stopped on their own`);
-    const after = await twoReady(cluster);
-    expect(after.map((p) => p.uid).sort()).toEqual(before.map((p) => p.uid).sort());
-    expect(await cluster.ok(['get', 'namespace', 'kept', '-o', 'jsonpath={.metadata.labels.written}'])).toBe('before-the-kill');
+    await expectSamePodsAndObjects(cluster, before);
   }, 300_000);
 });
