@@ -12,8 +12,9 @@
 // adopt, as across any kubelet restart. (A component without a SIGHUP handler still ends:
 // SIGHUP's default action is to terminate.)
 //
-// Executables that are not `skiff` (etcd) do not watch a pipe; a small shell guard does it
-// for them (see guardedCommand).
+// Without a supervisor to order the stop, the order comes from delays: the API server's
+// clients stop at once, the API server after 1.5 s, etcd (which does not watch a pipe itself;
+// a small shell guard does it for it, see guardedCommand) after 3 s.
 import fs from 'node:fs';
 import net from 'node:net';
 

@@ -10,7 +10,7 @@
 // planRecovery is pure (what was recorded and what still runs in, a line and steps out);
 // recoverPreviousRun reads the data dir, sends the signals and waits.
 import type { Layout, RecordedComponent } from './data-dir.js';
-import { readComponents } from './data-dir.js';
+import { readComponents, recordComponents } from './data-dir.js';
 import { ROLES, SHUTDOWN_ORDER, type Role } from './plan.js';
 import { isSkiffProcess, processStartTime, signalGroup } from './supervisor.js';
 
@@ -120,5 +120,8 @@ export async function recoverPreviousRun(l: Layout, previousSupervisor: number |
     if (step.oneAtATime) for (const c of step.components) await stopLeftovers([c], step.signal, step.graceMs);
     else await stopLeftovers(step.components, step.signal, step.graceMs);
   }
+  // Dealt with: a start that fails from here on (a taken port) leaves nothing to report again.
+  // Anything that would not die even of SIGKILL stays on the list.
+  if (recorded.length) recordComponents(l, recorded.filter(stillRunning));
   return plan;
 }

@@ -233,9 +233,10 @@ describe('skiff up killed with SIGKILL, fake runtime', () => {
       await new Promise((r) => foreign.close(r));
     }
 
+    // The failed start dealt with the leftovers already: nothing to report this time.
     await cluster.up();
     components();
-    expect(cluster.output).toContain('! a previous skiff up ended without stopping its cluster; its 5 processes had stopped on their own');
+    expect(cluster.output).not.toContain('previous skiff up');
     await expectSamePodsAndObjects(cluster, before);
     expect(await cluster.ok(['get', 'nodes', '-o', 'name'])).toBe(`node/${cluster.nodePrefix}1\nnode/${cluster.nodePrefix}2\n`);
   }, 300_000);
