@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { Pod, Node } from '../api/core/index.js';
 import { badRequest, internalError, serviceUnavailable, StatusError } from '../api/errors.js';
 import type { Registry } from './registry/index.js';
+import { queryBool, queryInt, queryList } from './query-params.js';
 
 export interface KubeletTarget { host: string; port: number; container: string; pod: Pod }
 
@@ -37,14 +38,19 @@ export async function kubeletTarget(registry: Registry, namespace: string, podNa
   return { host, port, container: name!, pod };
 }
 
-const LOG_PARAMS = ['follow', 'tailLines', 'sinceSeconds', 'sinceTime', 'previous', 'timestamps', 'limitBytes'];
+// PodLogOptions' query parameters, converted as kube-apiserver converts them before it calls
+// the kubelet: booleans and integers normalized (a bad integer is a 400 here, not upstream).
+const LOG_PARAMS: [string, 'bool' | 'int' | 'string'][] = [
+  ['follow', 'bool'], ['tailLines', 'int'], ['sinceSeconds', 'int'], ['sinceTime', 'string'],
+  ['previous', 'bool'], ['timestamps', 'bool'], ['limitBytes', 'int'],
+];
 
 /** GET pods/NAME/log → GET http://kubelet/containerLogs/NS/POD/CONTAINER?…, streamed. */
 export async function proxyLogs(registry: Registry, namespace: string, podName: string, query: Record<string, unknown>, res: ServerResponse, onClientGone: (cb: () => void) => void): Promise<void> {
   const t = await kubeletTarget(registry, namespace, podName, str(query.container));
   const qs = new URLSearchParams();
-  for (const p of LOG_PARAMS) {
-    const v = str(query[p]);
+  for (const [p, type] of LOG_PARAMS) {
+    const v = type === 'bool' ? (queryBool(query, p) ? 'true' : undefined) : type === 'int' ? queryInt(query, p)?.toString() : str(query[p]);
     if (v !== undefined) qs.set(p, v);
   }
   const path = `/containerLogs/${enc(namespace)}/${enc(podName)}/${enc(t.container)}${qs.size ? `?${qs}` : ''}`;
@@ -70,8 +76,7 @@ export async function proxyLogs(registry: Registry, namespace: string, podName: 
 /** POST pods/NAME/exec?command=…&container=… → POST http://kubelet/exec/NS/POD/CONTAINER?command=…, JSON back. */
 export async function execInPod(registry: Registry, namespace: string, podName: string, query: Record<string, unknown>): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const t = await kubeletTarget(registry, namespace, podName, str(query.container));
-  const raw = query.command;
-  const command = Array.isArray(raw) ? raw.map(String) : raw !== undefined ? [String(raw)] : [];
+  const command = queryList(query, 'command');
   if (command.length === 0) throw badRequest('you must specify at least 1 command');
   const qs = new URLSearchParams();
   for (const c of command) qs.append('command', c);
@@ -115,8 +120,9 @@ function collect(s: NodeJS.ReadableStream): Promise<string> {
 }
 
 const enc = encodeURIComponent;
+/** A parameter's first value (as the parameter codec reads it), empty counting as absent. */
 function str(v: unknown): string | undefined {
-  if (Array.isArray(v)) v = v[v.length - 1];
+  if (Array.isArray(v)) v = v[0];
   return v === undefined || v === null || v === '' ? undefined : String(v);
 }
 
@@ -150,9 +156,9 @@ export async function serveExecWebSocket(ws: ChannelSocket, registry: Registry, 
   ws.on('message', () => undefined);
   try {
     const r = await execInPod(registry, namespace, podName, query);
-    if (r.stdout && query.stdout !== 'false') ws.send(frame(STDOUT, r.stdout), { binary: true });
-    if (r.stderr && query.stderr !== 'false') ws.send(frame(STDERR, r.stderr), { binary: true });
-    const cmd = Array.isArray(query.command) ? query.command.map(String) : [String(query.command ?? '')];
+    if (r.stdout && (query.stdout === undefined || queryBool(query, 'stdout'))) ws.send(frame(STDOUT, r.stdout), { binary: true });
+    if (r.stderr && (query.stderr === undefined || queryBool(query, 'stderr'))) ws.send(frame(STDERR, r.stderr), { binary: true });
+    const cmd = queryList(query, 'command');
     const status = r.exitCode === 0
       ? { metadata: {}, status: 'Success' }
       : {

@@ -4,6 +4,7 @@
 //   /api/v1/namespaces/web/finalize              → namespaces, name web, sub finalize
 import type { ResourceInfo } from '../api/resources.js';
 import { resourceByPlural, RESOURCES } from '../api/resources.js';
+import { queryBool, type Query } from './query-params.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'proxy';
 
@@ -25,7 +26,7 @@ export interface RequestInfo {
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 /** Parse a request path (no query) and method. Returns undefined for non-resource paths. */
-export function parseRequestInfo(method: string, path: string, query: { watch?: unknown }): RequestInfo | undefined {
+export function parseRequestInfo(method: string, path: string, query: Query): RequestInfo | undefined {
   const parts = path.split('/').filter((p) => p !== '').map(safeDecode);
   let group: string;
   let version: string;
@@ -64,7 +65,7 @@ export function parseRequestInfo(method: string, path: string, query: { watch?: 
   }
   const info = resourceByPlural(group, version, resource);
   const method_ = method.toUpperCase();
-  const watchParam = query.watch === 'true' || query.watch === '1';
+  const watchParam = queryBool(query, 'watch');
   let verb: Verb;
   switch (method_) {
     case 'GET':

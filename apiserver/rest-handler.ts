@@ -21,10 +21,10 @@ import { applyPatch, findUnknownFields } from './registry/object-rules.js';
 import { managerFromUserAgent } from './registry/field-manager.js';
 import { HttpWatchSink, serveWatch, type EventEncoder } from './watch-server.js';
 import { execInPod, proxyLogs } from './pod-proxy.js';
+import { queryBool, queryInt, queryList, queryString, type Query } from './query-params.js';
 import type { MaxInFlight } from './max-in-flight.js';
 import type { Metrics } from './metrics.js';
 
-export type Query = Record<string, unknown>;
 
 const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
 
@@ -58,24 +58,6 @@ export function toStatus(e: unknown): Status {
   return internalError(err?.message ?? String(e)).status;
 }
 
-function q1(v: unknown): string | undefined {
-  if (Array.isArray(v)) v = v[v.length - 1];
-  return v === undefined || v === null ? undefined : String(v);
-}
-
-function qInt(query: Query, name: string): number | undefined {
-  const v = q1(query[name]);
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return n;
-}
-
-function qBool(query: Query, name: string): boolean {
-  const v = q1(query[name]);
-  return v === 'true' || v === '1';
-}
-
 const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 export interface RestHandlerOptions {
@@ -92,7 +74,7 @@ export class RestHandler {
     const ri = parseRequestInfo(req.method ?? 'GET', path, query);
     if (!ri) return false;
     const started = process.hrtime.bigint();
-    const longRunning = ri.verb === 'watch' || ri.subresource === 'exec' || (ri.subresource === 'log' && qBool(query, 'follow'));
+    const longRunning = ri.verb === 'watch' || ri.subresource === 'exec' || (ri.subresource === 'log' && queryBool(query, 'follow'));
     let release: (() => void) | undefined;
     let code = 200;
     res.on('finish', () => {
@@ -158,7 +140,7 @@ export class RestHandler {
       case 'patch': {
         const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
         if (type === 'apply') {
-          if (!q1(query.fieldManager)) throw badRequest('PATCH requests with apply content type (application/apply-patch+yaml) must specify a fieldManager');
+          if (!queryString(query, 'fieldManager')) throw badRequest('PATCH requests with apply content type (application/apply-patch+yaml) must specify a fieldManager');
           const r = await store.apply(ns, ri.name!, patch, this.writeOptions(query, req));
           return this.sendObject(req, res, r.created ? 201 : 200, info, r.obj, query);
         }
@@ -251,12 +233,12 @@ export class RestHandler {
 
   private listOptions(query: Query): ListOptions {
     return {
-      labelSelector: q1(query.labelSelector),
-      fieldSelector: q1(query.fieldSelector),
-      limit: qInt(query, 'limit'),
-      continue: q1(query.continue) || undefined,
-      resourceVersion: q1(query.resourceVersion),
-      resourceVersionMatch: q1(query.resourceVersionMatch),
+      labelSelector: queryString(query, 'labelSelector'),
+      fieldSelector: queryString(query, 'fieldSelector'),
+      limit: queryInt(query, 'limit'),
+      continue: queryString(query, 'continue') || undefined,
+      resourceVersion: queryString(query, 'resourceVersion'),
+      resourceVersionMatch: queryString(query, 'resourceVersionMatch'),
     };
   }
 
@@ -283,7 +265,7 @@ export class RestHandler {
     const sink = new HttpWatchSink(res, info, this.tableEncoder(req, info, query));
     let gone: (() => void) | undefined;
     res.on('close', () => gone?.());
-    await serveWatch(store, ns, { ...opts, allowWatchBookmarks: qBool(query, 'allowWatchBookmarks'), timeoutSeconds: qInt(query, 'timeoutSeconds') }, sink, (cb) => { gone = cb; });
+    await serveWatch(store, ns, { ...opts, allowWatchBookmarks: queryBool(query, 'allowWatchBookmarks'), timeoutSeconds: queryInt(query, 'timeoutSeconds') }, sink, (cb) => { gone = cb; });
   }
 
   /** kubectl get -w: each event's object is a one-row Table; column definitions only in the first. */
@@ -299,7 +281,7 @@ export class RestHandler {
   }
 
   private includeObject(query: Query): IncludeObject | undefined {
-    const v = q1(query.includeObject);
+    const v = queryString(query, 'includeObject');
     return v === 'None' || v === 'Metadata' || v === 'Object' ? v : undefined;
   }
 
@@ -315,21 +297,20 @@ export class RestHandler {
   }
 
   private writeOptions(query: Query, req?: IncomingMessage): { dryRun: boolean; fieldManager?: string; force: boolean } {
-    const fieldManager = q1(query.fieldManager) || managerFromUserAgent(req?.headers['user-agent']);
+    const fieldManager = queryString(query, 'fieldManager') || managerFromUserAgent(req?.headers['user-agent']);
     if (fieldManager && fieldManager.length > 128) throw badRequest('fieldManager must be at most 128 characters');
-    return { dryRun: this.dryRun(query), fieldManager, force: qBool(query, 'force') };
+    return { dryRun: this.dryRun(query), fieldManager, force: queryBool(query, 'force') };
   }
 
   private dryRun(query: Query): boolean {
-    const v = query.dryRun;
-    const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
+    const all = queryList(query, 'dryRun');
     for (const x of all) if (x !== 'All') throw badRequest(`Invalid dryRun value: ${String(x)}; supported: All`);
     return all.length > 0;
   }
 
   /** fieldValidation=Strict: unknown fields are a 400 naming each one. */
   private strictFields(info: ResourceInfo, body: unknown, query: Query): void {
-    if (q1(query.fieldValidation) !== 'Strict') return;
+    if (queryString(query, 'fieldValidation') !== 'Strict') return;
     const unknown = findUnknownFields(info, body);
     if (unknown.length) throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
   }
@@ -337,12 +318,12 @@ export class RestHandler {
   private async deleteOptions(req: IncomingMessage, query: Query): Promise<DeleteOptions> {
     const raw = decodeOptionalBody(mediaType(req), await readBody(req));
     const fromQuery: Record<string, unknown> = {};
-    const g = qInt(query, 'gracePeriodSeconds');
+    const g = queryInt(query, 'gracePeriodSeconds');
     if (g !== undefined) fromQuery.gracePeriodSeconds = g;
-    const p = q1(query.propagationPolicy);
+    const p = queryString(query, 'propagationPolicy');
     if (p !== undefined) fromQuery.propagationPolicy = p;
-    const o = q1(query.orphanDependents);
-    if (o !== undefined) fromQuery.orphanDependents = o === 'true';
+    const o = queryString(query, 'orphanDependents');
+    if (o !== undefined) fromQuery.orphanDependents = queryBool(query, 'orphanDependents');
     const merged = { ...((raw && typeof raw === 'object') ? raw as object : {}), ...fromQuery };
     const r = DeleteOptionsSchema.safeParse(merged);
     if (!r.success) throw badRequest(`invalid DeleteOptions: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

@@ -11,7 +11,8 @@ import type { Storage } from './storage/interface.js';
 import { EmbeddedStorage } from './storage/embedded.js';
 import { badRequest } from '../api/errors.js';
 import { Registry } from './registry/index.js';
-import { RestHandler, notFoundPath, sendStatus, toStatus, type Query } from './rest-handler.js';
+import { RestHandler, notFoundPath, sendStatus, toStatus } from './rest-handler.js';
+import { queryBool, queryInt, queryList, queryString, type Query } from './query-params.js';
 import { parseRequestInfo } from './request-info.js';
 import { MaxInFlight } from './max-in-flight.js';
 import { Metrics } from './metrics.js';
@@ -133,12 +134,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const query = Object.fromEntries(url.searchParams) as Query;
+    const query = querystring.parse(url.search.slice(1)) as Query;
     const ri = parseRequestInfo('GET', url.pathname, query);
     if (ri?.info?.kind === 'Pod' && ri.subresource === 'exec' && ri.namespace && ri.name) {
       // kubectl exec: a WebSocket upgrade with the channel.k8s.io subprotocols.
-      const command = url.searchParams.getAll('command');
-      const q: Query = { ...query, command };
+      const q: Query = { ...query, command: queryList(query, 'command') };
       execWss.handleUpgrade(req, socket, head, (ws) => {
         void serveExecWebSocket(ws, registry, ri.namespace!, ri.name!, q);
       });
@@ -151,14 +151,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const store = registry.store(ri.info!);
       const sink = new WebSocketWatchSink(ws, ri.info!, rest.tableEncoder(req, ri.info!, query));
-      const fieldSelector = ri.name ? [query.fieldSelector, `metadata.name=${ri.name}`].filter(Boolean).join(',') : (query.fieldSelector as string | undefined);
-      serveWatch(store, ri.namespace, {
-        labelSelector: query.labelSelector as string | undefined,
+      const fieldSelector = ri.name ? [queryString(query, 'fieldSelector'), `metadata.name=${ri.name}`].filter(Boolean).join(',') : queryString(query, 'fieldSelector');
+      Promise.resolve().then(() => serveWatch(store, ri.namespace, {
+        labelSelector: queryString(query, 'labelSelector'),
         fieldSelector,
-        resourceVersion: query.resourceVersion as string | undefined,
-        allowWatchBookmarks: query.allowWatchBookmarks === 'true' || query.allowWatchBookmarks === '1',
-        timeoutSeconds: query.timeoutSeconds ? Number(query.timeoutSeconds) : undefined,
-      }, sink, (cb) => ws.on('close', cb)).catch((e: unknown) => {
+        resourceVersion: queryString(query, 'resourceVersion'),
+        allowWatchBookmarks: queryBool(query, 'allowWatchBookmarks'),
+        timeoutSeconds: queryInt(query, 'timeoutSeconds'),
+      }, sink, (cb) => ws.on('close', cb))).catch((e: unknown) => {
         const status = toStatus(e);
         if (ws.readyState === ws.OPEN) {
           ws.send(JSON.stringify({ type: 'ERROR', object: status }));
