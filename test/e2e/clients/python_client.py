@@ -1,0 +1,132 @@
+"""Drives a Skiff cluster with the official Python client (Debian's python3-kubernetes) the
+way its users do; every check raises with a clear message, so a non-zero exit is a failure.
+Usage: python3 python_client.py KUBECONFIG NAMESPACE"""
+import json
+import sys
+import time
+
+from kubernetes import client, config, watch
+from kubernetes.client.rest import ApiException
+
+kubeconfig, ns = sys.argv[1], sys.argv[2]
+config.load_kube_config(config_file=kubeconfig)
+core, apps = client.CoreV1Api(), client.AppsV1Api()
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print("ok:", what, flush=True)
+
+
+def api_error(fn):
+    try:
+        fn()
+    except ApiException as e:
+        return e
+    raise AssertionError("expected an ApiException")
+
+
+core.create_namespace({"metadata": {"name": ns}})
+labels = {"app": "web"}
+deployment = {
+    "metadata": {"name": "web", "labels": labels},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "web", "image": "host", "command": ["sleep", "3600"]}]}},
+    },
+}
+apps.create_namespaced_deployment(ns, deployment)
+
+# A watch loop waiting for the Deployment's pods to be Running (watch=True on the wire).
+running = set()
+w = watch.Watch()
+for event in w.stream(core.list_namespaced_pod, ns, label_selector="app=web", timeout_seconds=90):
+    pod = event["object"]
+    if pod.status.phase == "Running":
+        running.add(pod.metadata.name)
+    if len(running) >= 2:
+        w.stop()
+check(len(running) == 2, "watch.Watch().stream saw both pods of deployment/web Running")
+
+# Watch from a resourceVersion: only what happens after it.
+pods = core.list_namespaced_pod(ns)
+start_rv = pods.metadata.resource_version
+core.create_namespaced_pod(ns, {"metadata": {"name": "solo", "labels": {"app": "solo"}}, "spec": {"containers": [{"name": "c", "image": "host", "command": ["sleep", "3600"]}]}})
+seen = []
+for event in watch.Watch().stream(core.list_namespaced_pod, ns, resource_version=start_rv, timeout_seconds=30):
+    seen.append((event["type"], event["object"].metadata.name))
+    if ("ADDED", "solo") in seen:
+        break
+check(("ADDED", "solo") in seen and not any(t == "ADDED" and n.startswith("web-") for t, n in seen),
+      "a watch from a resourceVersion delivers the pod created after it, not the ones before")
+
+# Errors as the client raises them.
+e = api_error(lambda: core.read_namespaced_pod("ghost", ns))
+check(e.status == 404 and json.loads(e.body)["reason"] == "NotFound", "404 NotFound for a missing pod")
+e = api_error(lambda: core.create_namespaced_pod(ns, {"metadata": {"name": "Bad_Name"}, "spec": {"containers": [{"name": "c", "image": "host"}]}}))
+body = json.loads(e.body)
+check(e.status == 422 and body["reason"] == "Invalid" and any(c["field"] == "metadata.name" for c in body["details"]["causes"]),
+      "422 Invalid with a cause naming metadata.name")
+e = api_error(lambda: core.create_namespaced_pod(ns, {"metadata": {"name": "solo"}, "spec": {"containers": [{"name": "c", "image": "host"}]}}))
+check(e.status == 409 and json.loads(e.body)["reason"] == "AlreadyExists", "409 AlreadyExists on a second create")
+
+# Optimistic concurrency: a replace with a stale resourceVersion is a 409 Conflict.
+d = apps.read_namespaced_deployment("web", ns)
+stale = d.metadata.resource_version
+d.metadata.labels["tier"] = "front"
+apps.replace_namespaced_deployment("web", ns, d)
+d.metadata.resource_version = stale
+d.metadata.labels["tier"] = "back"
+e = api_error(lambda: apps.replace_namespaced_deployment("web", ns, d))
+check(e.status == 409 and json.loads(e.body)["reason"] == "Conflict", "409 Conflict on a replace with a stale resourceVersion")
+
+# Patches through the client's helpers: a dict body (strategic merge), a JSON patch (a list),
+# and server-side apply (client 22 has no apply helper: its raw call_api, the body a JSON
+# document — valid YAML — since its REST layer only serializes dicts for JSON content types).
+apps.patch_namespaced_deployment("web", ns, {"metadata": {"annotations": {"owner": "py"}}})
+apps.patch_namespaced_deployment("web", ns, [{"op": "add", "path": "/metadata/labels/patched", "value": "json"}])
+client.ApiClient().call_api(
+    f"/apis/apps/v1/namespaces/{ns}/deployments/web", "PATCH",
+    query_params=[("fieldManager", "py-apply")],
+    header_params={"Content-Type": "application/apply-patch+yaml", "Accept": "application/json"},
+    body=json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"applied": "yes"}}}),
+    response_type="object", auth_settings=["BearerToken"], _return_http_data_only=True)
+d = apps.read_namespaced_deployment("web", ns)
+check(d.metadata.annotations.get("owner") == "py" and d.metadata.labels.get("patched") == "json" and d.metadata.labels.get("applied") == "yes",
+      "strategic-merge, JSON and server-side-apply patches all landed")
+check(any(m.manager == "py-apply" and m.operation == "Apply" for m in d.metadata.managed_fields), "managedFields records the apply's manager")
+
+# The scale subresource.
+apps.patch_namespaced_deployment_scale("web", ns, {"spec": {"replicas": 3}})
+check(apps.read_namespaced_deployment_scale("web", ns).spec.replicas == 3, "scale subresource read and patched")
+
+# Paging with limit/continue, and selectors.
+first = core.list_namespaced_pod(ns, limit=1)
+check(len(first.items) == 1 and first.metadata._continue, "a page of one pod with a continue token")
+rest = core.list_namespaced_pod(ns, limit=100, _continue=first.metadata._continue)
+names = {p.metadata.name for p in first.items + rest.items}
+check("solo" in names and len(names) == len(first.items) + len(rest.items), "the next page carries on without repeats")
+check([p.metadata.name for p in core.list_namespaced_pod(ns, field_selector="metadata.name=solo").items] == ["solo"], "field selector")
+check(all(p.metadata.labels["app"] == "web" for p in core.list_namespaced_pod(ns, label_selector="app=web").items), "label selector")
+
+# Deletion: orphan keeps the ReplicaSet; foreground removes the Deployment after its dependents.
+def eventually(fn, what, seconds=60):
+    deadline = time.time() + seconds
+    while not fn():
+        if time.time() > deadline:
+            raise AssertionError("timed out: " + what)
+        time.sleep(0.2)
+    print("ok:", what, flush=True)
+
+
+# The garbage collector does the orphaning and the foreground wait, so both take a moment.
+apps.delete_namespaced_deployment("web", ns, body=client.V1DeleteOptions(propagation_policy="Orphan"))
+eventually(lambda: not apps.list_namespaced_deployment(ns).items, "the Deployment is gone after an orphan delete")
+rs = apps.list_namespaced_replica_set(ns).items
+check(len(rs) == 1 and not rs[0].metadata.owner_references, "orphan deletion left the ReplicaSet without its owner")
+apps.delete_namespaced_replica_set(rs[0].metadata.name, ns, body=client.V1DeleteOptions(propagation_policy="Foreground"))
+eventually(lambda: not apps.list_namespaced_replica_set(ns).items and not core.list_namespaced_pod(ns, label_selector="app=web").items,
+           "a foreground delete removes the ReplicaSet after its pods")
+print("done", flush=True)
