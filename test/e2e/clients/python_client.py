@@ -73,13 +73,14 @@ e = api_error(lambda: core.create_namespaced_pod(ns, {"metadata": {"name": "solo
 check(e.status == 409 and json.loads(e.body)["reason"] == "AlreadyExists", "409 AlreadyExists on a second create")
 
 # Optimistic concurrency: a replace with a stale resourceVersion is a 409 Conflict.
-d = apps.read_namespaced_deployment("web", ns)
-stale = d.metadata.resource_version
-d.metadata.labels["tier"] = "front"
-apps.replace_namespaced_deployment("web", ns, d)
-d.metadata.resource_version = stale
-d.metadata.labels["tier"] = "back"
-e = api_error(lambda: apps.replace_namespaced_deployment("web", ns, d))
+# (A Service: no controller writes it, so only our own replace makes the resourceVersion stale.)
+svc = core.create_namespaced_service(ns, {"metadata": {"name": "occ"}, "spec": {"ports": [{"port": 80}]}})
+stale = svc.metadata.resource_version
+svc.metadata.labels = {"tier": "front"}
+core.replace_namespaced_service("occ", ns, svc)
+svc.metadata.resource_version = stale
+svc.metadata.labels = {"tier": "back"}
+e = api_error(lambda: core.replace_namespaced_service("occ", ns, svc))
 check(e.status == 409 and json.loads(e.body)["reason"] == "Conflict", "409 Conflict on a replace with a stale resourceVersion")
 
 # Patches through the client's helpers: a dict body (strategic merge), a JSON patch (a list),
