@@ -21,6 +21,8 @@ export interface KindRules {
   validate?: (obj: Obj) => FieldError[];
   /** The update rules (immutable fields), given the stored object. */
   validateUpdate?: (obj: Obj, old: Obj) => FieldError[];
+  /** The rules for a write to the status subresource, given the stored object. */
+  validateStatusUpdate?: (obj: Obj, old: Obj) => FieldError[];
   /** How names of this kind are validated (DNS-1123 subdomain unless said otherwise). */
   nameValidator?: NameValidator;
   /** Field labels beyond metadata.name and metadata.namespace (each registry's GetAttrs). */

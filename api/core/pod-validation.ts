@@ -244,3 +244,37 @@ export function validatePodSpecUpdate(spec: Obj, old: Obj, field = 'spec'): Fiel
   return errs;
 }
 
+
+const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
+
+/**
+ * ValidatePodStatusUpdate's history rules: a container that terminated stays terminated unless
+ * the pod's restartPolicy restarts it (ValidateContainerStateTransition), and — Skiff's own,
+ * as the kubelet's status manager guarantees in Kubernetes — a pod that reached Succeeded or
+ * Failed never goes back to a non-terminal phase, whoever writes its status.
+ */
+export function validatePodStatusUpdate(pod: Obj, old: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  const oldPhase = old.status?.phase;
+  const newPhase = pod.status?.phase;
+  if (TERMINAL_PHASES.has(oldPhase) && newPhase !== oldPhase) {
+    errs.push(fieldErr.forbidden('status.phase', `may not be transitioned from the terminal phase ${oldPhase} to ${newPhase ? newPhase : 'no phase'}`));
+  }
+  const restartPolicy = old.spec?.restartPolicy ?? 'Always';
+  if (restartPolicy === 'Always') return errs;
+  const transitions = (list: string, field: string) => {
+    const olds: Obj[] = Array.isArray(old.status?.[list]) ? old.status[list] : [];
+    const news: Obj[] = Array.isArray(pod.status?.[list]) ? pod.status[list] : [];
+    olds.forEach((o, i) => {
+      const term = o?.state?.terminated;
+      if (!isObj(term)) return;
+      if (term.exitCode !== 0 && restartPolicy === 'OnFailure') return;
+      if (news.some((n) => n?.name === o.name && !isObj(n?.state?.terminated))) {
+        errs.push(fieldErr.forbidden(`status.${field}[${i}].state`, 'may not be transitioned to non-terminated state'));
+      }
+    });
+  };
+  transitions('containerStatuses', 'containerStatuses');
+  transitions('initContainerStatuses', 'initContainerStatuses');
+  return errs;
+}

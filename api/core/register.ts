@@ -10,7 +10,7 @@ import { defaultNode, Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, No
 import { ObjectReference } from './object-reference.js';
 import * as pod from './pod.js';
 import { defaultPod } from './pod-defaults.js';
-import { validatePodSpec, validatePodSpecUpdate } from './pod-validation.js';
+import { validatePodSpec, validatePodSpecUpdate, validatePodStatusUpdate } from './pod-validation.js';
 import * as svc from './service.js';
 
 const bool = (v: unknown) => String(Boolean(v));
@@ -32,6 +32,7 @@ const pods: ResourceInfo = {
   defaults: defaultPod,
   validate: (p) => validatePodSpec(p.spec, 'spec'),
   validateUpdate: (p, old) => validatePodSpecUpdate(p.spec, old.spec),
+  validateStatusUpdate: validatePodStatusUpdate,
   selectableFields: {
     'spec.nodeName': (o) => o?.spec?.nodeName,
     'spec.restartPolicy': (o) => o?.spec?.restartPolicy,

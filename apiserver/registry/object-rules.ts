@@ -63,6 +63,11 @@ export function validateObject(info: ResourceInfo, obj: KubeObject, old?: KubeOb
   return validate(info.kind, obj, old);
 }
 
+/** Field errors for a write to the status subresource (a terminal pod's history is final). */
+export function validateStatusUpdate(info: ResourceInfo, obj: KubeObject, old: KubeObject): FieldError[] {
+  return info.validateStatusUpdate?.(obj, old) ?? [];
+}
+
 /** Field paths of an object's fields its schema does not know (for fieldValidation=Strict). */
 export function findUnknownFields(info: ResourceInfo, body: unknown): string[] {
   return unknownFieldsOf(info.kind, body);

@@ -17,7 +17,7 @@ import { deepEqual } from '../../api/patch/merge.js';
 import type { KeyValue, Storage } from '../storage/interface.js';
 import type { WatchCache, WatchSink, Watcher } from '../watch-cache.js';
 import { decode, encode, wireJSON } from './codec.js';
-import { applyDefaults, applyPatch, decodeObject, fillListKeyDefaults, validateObject, type PatchType } from './object-rules.js';
+import { applyDefaults, applyPatch, decodeObject, fillListKeyDefaults, validateObject, validateStatusUpdate, type PatchType } from './object-rules.js';
 import { SelectionPredicate } from './predicate.js';
 import { apply as applyFields, fieldSetOf, recordUpdate } from './field-manager.js';
 import type { Strategy } from './strategy.js';
@@ -446,6 +446,7 @@ export class Store {
       next = clone(current);
       if (incoming.status === undefined) delete next.status;
       else next.status = incoming.status;
+      this.validate(next, validateStatusUpdate(this.info, next, current));
     } else {
       next = incoming;
       const m = next.metadata;
