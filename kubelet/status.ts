@@ -124,14 +124,40 @@ function condition(prev: PodCondition[] | undefined, type: string, ok: boolean, 
   return c;
 }
 
+/**
+ * The status manager's rule that a restart never rewrites history: what the runtime no longer
+ * knows (a kubelet restart after a reboot, containers gone) does not erase what was reported.
+ * A container that terminated and will not run again (the pod is finished, or its restart
+ * policy does not restart it) keeps its terminated state — exit code, reason, times, ID;
+ * restartCount never decreases; a lastState once reported stays until a newer one replaces it.
+ */
+export function keepHistory(computed: ApiContainerStatus[], reported: ApiContainerStatus[] | undefined, pod: Pod, podTerminal: boolean): ApiContainerStatus[] {
+  if (!reported?.length) return computed;
+  const policy = pod.spec.restartPolicy ?? 'Always';
+  return computed.map((s) => {
+    const was = reported.find((r) => r.name === s.name);
+    if (!was) return s;
+    const term = was.state?.terminated;
+    const final = !!term && (podTerminal || policy === 'Never' || (policy === 'OnFailure' && term.exitCode === 0));
+    // The runtime has no instance of it (no containerID): the reported end stands.
+    if (final && !s.containerID) return { ...was, ready: false, started: false };
+    return {
+      ...s,
+      restartCount: Math.max(s.restartCount, was.restartCount ?? 0),
+      ...(!s.lastState && was.lastState ? { lastState: was.lastState } : {}),
+    };
+  });
+}
+
 export function computePodStatus(input: StatusInput): PodStatus {
   const { pod, view } = input;
   const old = pod.status ?? {};
   const byName = instancesByName(view.containers);
   const inits = pod.spec.initContainers ?? [];
   const initDoneNow = initDone(pod, byName);
-  const initStatuses = inits.map((c) => containerStatusFor(c, byName.get(c.name) ?? [], input, 'PodInitializing'));
-  const statuses = pod.spec.containers.map((c) => containerStatusFor(c, byName.get(c.name) ?? [], input, initDoneNow ? 'ContainerCreating' : 'PodInitializing'));
+  const oldTerminal = old.phase === 'Succeeded' || old.phase === 'Failed';
+  const initStatuses = keepHistory(inits.map((c) => containerStatusFor(c, byName.get(c.name) ?? [], input, 'PodInitializing')), old.initContainerStatuses, pod, oldTerminal);
+  const statuses = keepHistory(pod.spec.containers.map((c) => containerStatusFor(c, byName.get(c.name) ?? [], input, initDoneNow ? 'ContainerCreating' : 'PodInitializing')), old.containerStatuses, pod, oldTerminal);
 
   let phase = podPhase(pod, initStatuses, statuses);
   // Terminal phases are final (a Succeeded pod never runs again).

@@ -95,6 +95,31 @@ describe('computePodActions', () => {
 describe('computePodStatus', () => {
   const base = { hostIP: '127.0.0.1', waiting: {}, ready: () => true, started: () => true, runtimeName: 'skiff', nowIso: '2026-01-01T00:01:00.000Z' };
 
+  it('a finished pod whose containers the runtime lost (reboot, kubelet restart) keeps its terminated state', () => {
+    const terminated = { exitCode: 0, reason: 'Completed', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z', containerID: 'skiff://app-0' };
+    const pod: Pod = {
+      ...mkPod({ restartPolicy: 'Never' }),
+      status: { phase: 'Succeeded', containerStatuses: [{ name: 'app', image: 'img', imageID: 'sha256:1', restartCount: 0, ready: false, containerID: 'skiff://app-0', state: { terminated } }] },
+    };
+    const s = computePodStatus({ ...base, pod, view: buildView([], []) });
+    expect(s.phase).toBe('Succeeded');
+    expect(s.containerStatuses![0]).toMatchObject({ name: 'app', containerID: 'skiff://app-0', ready: false, state: { terminated } });
+    expect(s.containerStatuses![0]!.state!.waiting).toBeUndefined();
+  });
+
+  it('a running pod the runtime lost keeps its restartCount and lastState while it starts again', () => {
+    const lastState = { terminated: { exitCode: 1, reason: 'Error', containerID: 'skiff://app-2' } };
+    const pod: Pod = {
+      ...mkPod(),
+      status: { phase: 'Running', containerStatuses: [{ name: 'app', image: 'img', imageID: 'sha256:1', restartCount: 3, ready: true, containerID: 'skiff://app-3', state: { running: {} }, lastState }] },
+    };
+    const s = computePodStatus({ ...base, pod, view: buildView([], []) });
+    expect(s.containerStatuses![0]).toMatchObject({ restartCount: 3, lastState, state: { waiting: { reason: 'ContainerCreating' } } });
+    // Once the runtime reports a new instance, the count still never goes down.
+    const again = computePodStatus({ ...base, pod, view: buildView([sandbox], [inst('app', 0, 'running')]) });
+    expect(again.containerStatuses![0]).toMatchObject({ restartCount: 3, state: { running: {} } });
+  });
+
   it('reports a running, ready pod with IPs, conditions and container state', () => {
     const pod = mkPod();
     const s = computePodStatus({ ...base, pod, view: buildView([sandbox], [inst('app', 0, 'running')]) });
