@@ -6,3 +6,4 @@ export * from './pod-defaults.js';
 export * from './node.js';
 export * from './event.js';
 export * from './service.js';
+export * from './endpoints.js';

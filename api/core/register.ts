@@ -4,6 +4,7 @@
 import type { APIGroupVersion, ResourceInfo } from '../resource-definition.js';
 import { validateLabelName, validateServiceName } from '../meta-validation.js';
 import { CONDITIONS, OBJECT_META, mergePrimitiveList, listByKey, struct } from '../patch/patch-meta.js';
+import { EndpointAddress, Endpoints, EndpointsPort, EndpointSubset, validateEndpoints } from './endpoints.js';
 import { Event, EventSource, validateEvent } from './event.js';
 import { defaultNamespace, Namespace, NamespaceSpec, NamespaceStatus, validateNamespace } from './namespace.js';
 import { defaultNode, Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint, validateNode } from './node.js';
@@ -95,9 +96,16 @@ const services: ResourceInfo = {
   }),
 };
 
+const endpoints: ResourceInfo = {
+  group: '', version: 'v1', kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints',
+  namespaced: true, shortNames: ['ep'], categories: [], subresources: [], hasStatus: false, schema: Endpoints,
+  validate: validateEndpoints,
+  nameValidator: validateServiceName,
+};
+
 export const coreV1: APIGroupVersion = {
   group: '', version: 'v1',
-  resources: [namespaces, pods, nodes, events, services],
+  resources: [namespaces, pods, nodes, events, services, endpoints],
   kinds: [{ kind: 'Binding', schema: pod.Binding }],
   components: {
     Namespace, NamespaceSpec, NamespaceStatus,
@@ -114,5 +122,6 @@ export const coreV1: APIGroupVersion = {
     Event, EventSource,
     Service: svc.Service, ServiceSpec: svc.ServiceSpec, ServicePort: svc.ServicePort, ServiceStatus: svc.ServiceStatus,
     LoadBalancerIngress: svc.LoadBalancerIngress,
+    Endpoints, EndpointSubset, EndpointAddress, EndpointPort: EndpointsPort,
   },
 };

@@ -1,0 +1,2 @@
+// discovery.k8s.io's types, for components that want one import.
+export * from './endpointslice.js';
