@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { EventRecorder, LeaderElector, RestClient } from '../client/index.js';
 import { DeploymentController } from './deployment/controller.js';
+import { EndpointsController } from './endpoints/controller.js';
 import { EndpointSliceController } from './endpointslice/controller.js';
 import { GarbageCollector } from './garbage-collector/controller.js';
 import { SharedInformerFactory } from './informer-factory.js';
@@ -41,6 +42,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   garbagecollector: (c, i) => new GarbageCollector(c, i),
   namespace: (c, i) => new NamespaceController(c, i),
   endpointslice: (c, i) => new EndpointSliceController(c, i),
+  endpoints: (c, i) => new EndpointsController(c, i),
   nodelifecycle: (c, i, r, o) => new NodeLifecycleController(c, i, r, o.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),
 };
 

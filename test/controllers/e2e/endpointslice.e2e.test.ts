@@ -1,7 +1,7 @@
 // The EndpointSlice controller over a real API server and controller-manager: a Service's
 // slice follows its pods' IPs and readiness, and goes when the Service goes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod, Service } from '../../../api/core/index.js';
+import type { Endpoints, Pod, Service } from '../../../api/core/index.js';
 import type { EndpointSlice } from '../../../api/discovery/index.js';
 import { Cluster, waitFor } from './cluster.js';
 
@@ -39,6 +39,12 @@ describe('EndpointSlice controller', () => {
 
     await c.client.resource<Pod>('Pod').patch('echo-b', { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'merge', { namespace: 'default', subresource: 'status' });
     await waitFor(async () => summary(await slicesOf('echo')).join() === '10.244.0.10:8080:true,10.244.0.11:8080:true', 60_000, () => 'echo-b ready in the slice');
+
+    const ep = await waitFor(async () => {
+      const e = await c.client.resource<Endpoints>('Endpoints').get('echo', 'default').catch(() => undefined);
+      return e?.subsets?.[0]?.addresses?.length === 2 ? e : undefined;
+    }, 60_000, () => 'legacy Endpoints mirror both ready pods');
+    expect(ep.subsets![0]!.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
 
     await c.client.resource<Service>('Service').delete('echo', { namespace: 'default' });
     await waitFor(async () => (await slicesOf('echo')).length === 0, 60_000, () => 'slices gone with the Service');
