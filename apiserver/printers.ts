@@ -8,6 +8,8 @@ import type { KubeObject } from '../api/meta.js';
 import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core/index.js';
 import type { Deployment, ReplicaSet } from '../api/apps/index.js';
 import type { Lease } from '../api/coordination/index.js';
+import type { Endpoints } from '../api/core/index.js';
+import type { EndpointSlice } from '../api/discovery/index.js';
 import { age, humanDuration } from '../api/duration.js';
 import { formatLabelSelector } from '../api/labels.js';
 
@@ -273,7 +275,36 @@ const serviceColumns: Column<Service>[] = [
   }, { ...wide, description: 'Route service traffic to pods with label keys and values matching this selector.' }),
 ];
 
+// ---- endpoints (kubectl's printEndpoints / printEndpointSlice) ----
+
+/** At most three entries, then "+ N more...", as kubectl formats endpoint lists. */
+function firstThree(items: string[]): string {
+  if (!items.length) return '<none>';
+  return items.length > 3 ? `${items.slice(0, 3).join(',')} + ${items.length - 3} more...` : items.join(',');
+}
+
+/** ENDPOINTS of v1 Endpoints: ready ip:port pairs. */
+export function formatEndpoints(e: Endpoints): string {
+  return firstThree((e.subsets ?? []).flatMap((s) => (s.addresses ?? []).flatMap((a) => (s.ports?.length ? s.ports.map((p) => `${a.ip}:${p.port}`) : [a.ip]))));
+}
+
+const endpointsColumns: Column<Endpoints>[] = [
+  nameColumn as Column<Endpoints>,
+  col<Endpoints>('Endpoints', formatEndpoints, { description: 'Endpoints of the service.' }),
+  ageColumn as Column<Endpoints>,
+];
+
+const endpointSliceColumns: Column<EndpointSlice>[] = [
+  nameColumn as Column<EndpointSlice>,
+  col<EndpointSlice>('AddressType', (s) => s.addressType, { description: 'The type of addresses in this slice.' }),
+  col<EndpointSlice>('Ports', (s) => (s.ports?.length ? s.ports.map((p) => String(p.port ?? '<unset>')).join(',') : '<unset>'), { description: 'The ports of the endpoints.' }),
+  col<EndpointSlice>('Endpoints', (s) => firstThree((s.endpoints ?? []).flatMap((e) => e.addresses)), { description: 'The addresses in this slice.' }),
+  ageColumn as Column<EndpointSlice>,
+];
+
 const COLUMNS: Record<string, Column<never>[]> = {
+  Endpoints: endpointsColumns,
+  EndpointSlice: endpointSliceColumns,
   Service: serviceColumns,
   Pod: podColumns,
   Deployment: deploymentColumns,

@@ -3,7 +3,8 @@
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
 // Nodes and Namespaces have their own layout; other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
-import type { Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace } from '../../api/core/index.js';
+import type { Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Service } from '../../api/core/index.js';
+import type { EndpointSlice } from '../../api/discovery/index.js';
 import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import type { Command } from './command.js';
 import { connect, type Connection } from './connection.js';
@@ -327,6 +328,37 @@ function describeNamespace(ns: Namespace): string {
   return w.toString() + '\nNo resource quota.\n\nNo LimitRange resource.\n';
 }
 
+/** kubectl's service describer: ports with their targets and, per port, the ready endpoints from the Service's slices. */
+function describeService(svc: Service, slices: EndpointSlice[]): string {
+  const w = new Writer();
+  meta(w, svc, true);
+  w.map(0, 'Labels:', svc.metadata.labels);
+  w.map(0, 'Annotations:', svc.metadata.annotations, ': ');
+  const sel = svc.spec?.selector ?? {};
+  w.line(0, 'Selector:', Object.keys(sel).length ? Object.keys(sel).sort().map((k) => `${k}=${sel[k]}`).join(',') : '<none>');
+  w.line(0, 'Type:', svc.spec?.type ?? 'ClusterIP');
+  w.line(0, 'IP Family Policy:', svc.spec?.ipFamilyPolicy ?? 'SingleStack');
+  w.line(0, 'IP Families:', (svc.spec?.ipFamilies ?? ['IPv4']).join(','));
+  w.line(0, 'IP:', svc.spec?.clusterIP ?? '<none>');
+  w.line(0, 'IPs:', (svc.spec?.clusterIPs ?? []).join(',') || '<none>');
+  for (const p of svc.spec?.ports ?? []) {
+    const name = p.name || '<unset>';
+    w.line(0, 'Port:', `${name}  ${p.port}/${p.protocol ?? 'TCP'}`);
+    w.line(0, 'TargetPort:', `${p.targetPort ?? p.port}/${p.protocol ?? 'TCP'}`);
+    if (p.nodePort) w.line(0, 'NodePort:', `${name}  ${p.nodePort}/${p.protocol ?? 'TCP'}`);
+    const eps = slices.flatMap((s) => {
+      const sp = (s.ports ?? []).find((x) => (x.name ?? '') === (p.name ?? ''));
+      if (!sp) return [];
+      return (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).map((e) => `${e.addresses[0]}:${sp.port}`);
+    });
+    w.line(0, 'Endpoints:', eps.length ? eps.join(',') : '<none>');
+  }
+  w.line(0, 'Session Affinity:', svc.spec?.sessionAffinity ?? 'None');
+  if (svc.spec?.externalTrafficPolicy) w.line(0, 'External Traffic Policy:', svc.spec.externalTrafficPolicy);
+  w.line(0, 'Internal Traffic Policy:', svc.spec?.internalTrafficPolicy ?? 'Cluster');
+  return w.toString();
+}
+
 function describeGeneric(o: KubeObject, info: ResourceInfo): string {
   const w = new Writer();
   meta(w, o, info.namespaced);
@@ -401,6 +433,10 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
     return describeNode(o as unknown as Node, pods.items ?? []);
   },
   Namespace: async (_conn, o) => describeNamespace(o as unknown as Namespace),
+  Service: async (conn, o) => {
+    const slices = await conn.client.resource<EndpointSlice>('EndpointSlice').list({ namespace: o.metadata.namespace, labelSelector: `kubernetes.io/service-name=${o.metadata.name}` });
+    return describeService(o as unknown as Service, slices.items ?? []);
+  },
 };
 
 async function describeOne(conn: Connection, info: ResourceInfo, o: KubeObject, showEvents: boolean): Promise<string> {

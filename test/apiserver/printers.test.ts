@@ -79,3 +79,18 @@ describe('content negotiation and selectors', () => {
     expect(formatLabelSelector({})).toBe('<none>');
   });
 });
+
+describe('endpoints columns (kubectl get endpoints / endpointslices)', () => {
+  const meta = { name: 'web', namespace: 'default', creationTimestamp: '2026-01-01T11:55:00Z' };
+  it('lists ready ip:port pairs, at most three then "+ N more..."', () => {
+    const ep = { metadata: meta, subsets: [{ addresses: ['1', '2', '3', '4'].map((n) => ({ ip: `10.0.0.${n}` })), notReadyAddresses: [{ ip: '10.0.0.9' }], ports: [{ port: 8080 }] }] };
+    const t = toTable(resourceByKind('Endpoints')!, [ep], { now: NOW });
+    expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Endpoints', 'Age']);
+    expect(t.rows[0]!.cells).toEqual(['web', '10.0.0.1:8080,10.0.0.2:8080,10.0.0.3:8080 + 1 more...', '5m']);
+  });
+  it('shows a slice\'s address type, ports and addresses', () => {
+    const slice = { metadata: meta, addressType: 'IPv4', ports: [{ name: 'http', port: 8080 }], endpoints: [{ addresses: ['10.0.0.1'] }] };
+    const t = toTable(resourceByKind('EndpointSlice')!, [slice], { now: NOW });
+    expect(t.rows[0]!.cells).toEqual(['web', 'IPv4', '8080', '10.0.0.1', '5m']);
+  });
+});
