@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Loader> = {
   logs: async () => (await import('./kctl/logs.js')).logs,
   exec: async () => (await import('./kctl/exec.js')).exec,
   scale: async () => (await import('./kctl/scale.js')).scale,
+  expose: async () => (await import('./kctl/expose.js')).expose,
   rollout: async () => (await import('./kctl/rollout.js')).rollout,
   set: async () => (await import('./kctl/set-image.js')).set,
   'rolling-update': async () => (await import('./kctl/set-image.js')).rollingUpdate,
@@ -44,6 +45,7 @@ Basic commands:
 Deploy commands:
   rollout        Manage a rollout: status, history, undo, pause, resume, restart
   scale          Set a new size for a deployment or replica set
+  expose         Make a Service for a deployment (--port, --target-port, --type NodePort)
   set image      Update the image of containers
   rolling-update Set a deployment's image and wait for the rollout (or --rollback)
 
