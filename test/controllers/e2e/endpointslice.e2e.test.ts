@@ -3,7 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Pod, Service } from '../../../api/core/index.js';
 import type { EndpointSlice } from '../../../api/discovery/index.js';
-import { Cluster, waitFor } from './cluster.js';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type { Deployment } from '../../../api/apps/index.js';
+import { ROOT } from '../../support/processes.js';
+import { Cluster, waitFor, webDeployment } from './cluster.js';
 
 describe('EndpointSlice controller', () => {
   const c = new Cluster();
@@ -48,5 +52,22 @@ describe('EndpointSlice controller', () => {
 
     await c.client.resource<Service>('Service').delete('echo', { namespace: 'default' });
     await waitFor(async () => (await slicesOf('echo')).length === 0, 60_000, () => 'slices gone with the Service');
+  });
+
+  it('kctl expose makes the Service; kctl get endpoints and describe svc show its endpoints', async () => {
+    const kctl = (...args: string[]) => execFileSync(process.execPath, [path.join(ROOT, 'dist/cli/kctl.js'), '--server', c.url, ...args], { encoding: 'utf8' });
+    const d: Deployment = webDeployment('shop', 0, 'img:A');
+    d.spec.template.spec!.containers[0]!.ports = [{ name: 'http', containerPort: 8080 }];
+    await c.client.resource<Deployment>('Deployment').create(d);
+    expect(kctl('expose', 'deployment/shop', '--port', '80', '--target-port', 'http', '--type', 'NodePort')).toBe('service/shop exposed\n');
+    const svc = await c.client.resource<Service>('Service').get('shop', 'default');
+    expect(svc.spec).toMatchObject({ type: 'NodePort', selector: { app: 'shop' }, ports: [{ port: 80, targetPort: 'http' }] });
+    const pods = c.client.resource<Pod>('Pod');
+    await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shop-a', namespace: 'default', labels: { app: 'shop' } },
+      spec: { containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 8080 }] }] } });
+    await pods.patch('shop-a', { status: { phase: 'Running', podIP: '10.244.0.20', conditions: [{ type: 'Ready', status: 'True' }] } }, 'merge', { namespace: 'default', subresource: 'status' });
+    await waitFor(async () => /shop\s+10\.244\.0\.20:8080/.test(kctl('get', 'endpoints', 'shop')), 60_000, () => 'kctl get endpoints shows the pod');
+    expect(kctl('get', 'endpointslices')).toMatch(/shop-\w+\s+IPv4\s+8080\s+10\.244\.0\.20/);
+    expect(kctl('describe', 'svc', 'shop')).toMatch(/Endpoints:\s+10\.244\.0\.20:8080/);
   });
 });
