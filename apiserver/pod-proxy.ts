@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { Pod, Node } from '../api/core/index.js';
 import { badRequest, internalError, serviceUnavailable, StatusError } from '../api/errors.js';
 import type { Registry } from './registry/index.js';
-import { queryBool, queryInt, queryList } from './query-params.js';
+import { queryBool, queryInt, queryList, queryString } from './query-params.js';
 
 export interface KubeletTarget { host: string; port: number; container: string; pod: Pod }
 
@@ -47,10 +47,10 @@ const LOG_PARAMS: [string, 'bool' | 'int' | 'string'][] = [
 
 /** GET pods/NAME/log → GET http://kubelet/containerLogs/NS/POD/CONTAINER?…, streamed. */
 export async function proxyLogs(registry: Registry, namespace: string, podName: string, query: Record<string, unknown>, res: ServerResponse, onClientGone: (cb: () => void) => void): Promise<void> {
-  const t = await kubeletTarget(registry, namespace, podName, str(query.container));
+  const t = await kubeletTarget(registry, namespace, podName, queryString(query, 'container') || undefined);
   const qs = new URLSearchParams();
   for (const [p, type] of LOG_PARAMS) {
-    const v = type === 'bool' ? (queryBool(query, p) ? 'true' : undefined) : type === 'int' ? queryInt(query, p)?.toString() : str(query[p]);
+    const v = type === 'bool' ? (queryBool(query, p) ? 'true' : undefined) : type === 'int' ? queryInt(query, p)?.toString() : queryString(query, p) || undefined;
     if (v !== undefined) qs.set(p, v);
   }
   const path = `/containerLogs/${enc(namespace)}/${enc(podName)}/${enc(t.container)}${qs.size ? `?${qs}` : ''}`;
@@ -75,7 +75,7 @@ export async function proxyLogs(registry: Registry, namespace: string, podName: 
 
 /** POST pods/NAME/exec?command=…&container=… → POST http://kubelet/exec/NS/POD/CONTAINER?command=…, JSON back. */
 export async function execInPod(registry: Registry, namespace: string, podName: string, query: Record<string, unknown>): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const t = await kubeletTarget(registry, namespace, podName, str(query.container));
+  const t = await kubeletTarget(registry, namespace, podName, queryString(query, 'container') || undefined);
   const command = queryList(query, 'command');
   if (command.length === 0) throw badRequest('you must specify at least 1 command');
   const qs = new URLSearchParams();
@@ -120,11 +120,6 @@ function collect(s: NodeJS.ReadableStream): Promise<string> {
 }
 
 const enc = encodeURIComponent;
-/** A parameter's first value (as the parameter codec reads it), empty counting as absent. */
-function str(v: unknown): string | undefined {
-  if (Array.isArray(v)) v = v[0];
-  return v === undefined || v === null || v === '' ? undefined : String(v);
-}
 
 // ---- exec over WebSocket (what kubectl exec speaks: the channel.k8s.io subprotocols) ----
 

@@ -3,6 +3,7 @@
 // ready/serving/terminating state, and each Service port's target resolved on a pod — by
 // number, or by the name of one of its containers' ports.
 import type { ContainerPort, Pod, Service, ServicePort } from '../api/core/index.js';
+import type { Informer } from '../client/index.js';
 import { isPodReady } from './pod-readiness.js';
 
 /** The port an endpoint serves a Service port on: name and protocol from the Service, number from the pod. */
@@ -97,4 +98,15 @@ export function podEndpoints(svc: Service, pods: readonly Pod[], includeTerminat
 /** A stable key for a set of resolved ports: endpoints with the same key share a slice (or subset). */
 export function portsKey(ports: readonly ResolvedPort[]): string {
   return ports.map((p) => `${p.name}/${p.protocol}/${p.port}`).sort().join(',');
+}
+
+/**
+ * Feed a Service-keyed controller from pod events: each pod added, changed (its old and new
+ * labels both) or deleted enqueues every Service in its namespace that selects it.
+ */
+export function enqueueSelectingServices(pods: Informer<Pod>, services: Informer<Service>, enqueue: (svc: Service) => void): void {
+  const onPod = (p: Pod) => {
+    for (const s of services.store.byIndex('namespace', p.metadata.namespace ?? '')) if (selects(s, p)) enqueue(s);
+  };
+  pods.addEventHandler({ onAdd: onPod, onUpdate: (o, p) => { onPod(o); onPod(p); }, onDelete: onPod });
 }

@@ -1,10 +1,10 @@
 // The Endpoints controller loop: Services, pods and Endpoints feed a work queue keyed by
 // Service; each sync asks planEndpoints and writes the legacy Endpoints object.
-import type { Endpoints, Pod, Service } from '../../api/core/index.js';
+import type { Endpoints, Service } from '../../api/core/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
-import { selects } from '../service-pods.js';
+import { enqueueSelectingServices } from '../service-pods.js';
 import { runWorkers } from '../worker.js';
 import { planEndpoints } from './planner.js';
 
@@ -21,10 +21,7 @@ export class EndpointsController {
     const add = (o: Service | Endpoints) => this.queue.add(keyOf(o));
     this.services.addEventHandler({ onAdd: add, onUpdate: (_o, s) => add(s), onDelete: add });
     this.endpoints.addEventHandler({ onUpdate: (_o, e) => add(e), onDelete: add });
-    const onPod = (p: Pod) => {
-      for (const s of this.services.store.byIndex('namespace', p.metadata.namespace ?? '')) if (selects(s, p)) add(s);
-    };
-    this.pods.addEventHandler({ onAdd: onPod, onUpdate: (o, p) => { onPod(o); onPod(p); }, onDelete: onPod });
+    enqueueSelectingServices(this.pods, this.services, add);
   }
 
   run(workers: number): Promise<void> {

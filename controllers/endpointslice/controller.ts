@@ -1,11 +1,11 @@
 // The EndpointSlice controller loop: Services, pods and slices feed a work queue keyed by
 // Service; each sync reads the caches, asks planEndpointSlices, and writes the slices.
-import type { Pod, Service } from '../../api/core/index.js';
+import type { Service } from '../../api/core/index.js';
 import { LABEL_SERVICE_NAME, type EndpointSlice } from '../../api/discovery/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
-import { selects } from '../service-pods.js';
+import { enqueueSelectingServices } from '../service-pods.js';
 import { runWorkers } from '../worker.js';
 import { planEndpointSlices } from './planner.js';
 
@@ -21,10 +21,7 @@ export class EndpointSliceController {
     this.slices = informers.forKind<EndpointSlice>('EndpointSlice');
     const svcKey = (s: Service) => this.queue.add(keyOf(s));
     this.services.addEventHandler({ onAdd: svcKey, onUpdate: (_o, s) => svcKey(s), onDelete: svcKey });
-    const onPod = (p: Pod) => {
-      for (const s of this.services.store.byIndex('namespace', p.metadata.namespace ?? '')) if (selects(s, p)) svcKey(s);
-    };
-    this.pods.addEventHandler({ onAdd: onPod, onUpdate: (o, p) => { onPod(o); onPod(p); }, onDelete: onPod });
+    enqueueSelectingServices(this.pods, this.services, svcKey);
     const onSlice = (s: EndpointSlice) => {
       const name = s.metadata.labels?.[LABEL_SERVICE_NAME];
       if (name) this.queue.add(`${s.metadata.namespace}/${name}`);
