@@ -1,0 +1,4 @@
+export * from './keys.js';
+export * from './certificates.js';
+export * from './csr.js';
+export * from './files.js';
