@@ -6,3 +6,4 @@ export * from './workqueue.js';
 export * from './leader-election.js';
 export * from './events.js';
 export * from './kubeconfig.js';
+export * from './credentials.js';

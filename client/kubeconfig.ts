@@ -1,11 +1,14 @@
 // kubeconfig: which server, namespace and context a CLI talks to, read the way kubectl reads
 // it — --kubeconfig, else $KUBECONFIG (a ':'-separated list merged so that the first file
 // defining a cluster/context/user/current-context wins), else ~/.kube/config — and the
-// writer `skiff up` uses to add its own context, like kind does.
+// writer `skiff up` uses to add its own context, like kind does. Credentials (the cluster's
+// CA, the user's client certificate and key, a bearer token) come inline (`*-data`, base64)
+// or as files, relative paths resolved against the kubeconfig that names them (kubectl's rule).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import type { ClientCredentials } from './credentials.js';
 
 interface Named<T> {
   name: string;
@@ -32,6 +35,8 @@ export interface LoadedKubeconfig {
   contextName: string;
   clusterName: string;
   userName: string;
+  /** TLS trust and the user's certificate or token, read into bytes. */
+  credentials: ClientCredentials;
   /** The files read, in precedence order. */
   files: string[];
 }
@@ -97,14 +102,68 @@ export function resolveKubeconfig(cfg: KubeconfigFile, opts: { context?: string 
   const cluster = cfg.clusters?.find((c) => c.name === clusterName)?.cluster;
   if (!cluster) throw new KubeconfigError(`context "${contextName}" refers to cluster "${clusterName}", which does not exist${where}`);
   if (!cluster.server) throw new KubeconfigError(`cluster "${clusterName}" has no server${where}`);
+  const userName = ctx.user ?? '';
+  const user = userName ? cfg.users?.find((u) => u.name === userName)?.user : undefined;
+  if (userName && !user) throw new KubeconfigError(`context "${contextName}" refers to user "${userName}", which does not exist${where}`);
   return {
     server: cluster.server,
     namespace: ctx.namespace || 'default',
     contextName,
     clusterName,
-    userName: ctx.user ?? '',
+    userName,
+    credentials: credentialsOf(cluster, user ?? {}, `cluster "${clusterName}"`, `user "${userName}"`),
     files,
   };
+}
+
+/** Inline `*-data` (base64) wins over the file, as in kubectl. */
+function dataOrFile(entry: Record<string, unknown>, dataKey: string, fileKey: string, what: string): Buffer | undefined {
+  const data = entry[dataKey];
+  if (typeof data === 'string' && data !== '') return Buffer.from(data, 'base64');
+  const file = entry[fileKey];
+  if (typeof file !== 'string' || file === '') return undefined;
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new KubeconfigError(`${what}: cannot read ${fileKey} ${file}: ${(e as Error).message}`);
+  }
+}
+
+function credentialsOf(cluster: Record<string, unknown>, user: Record<string, unknown>, clusterWhat: string, userWhat: string): ClientCredentials {
+  for (const unsupported of ['exec', 'auth-provider', 'username']) {
+    if (user[unsupported] !== undefined) throw new KubeconfigError(`${userWhat}: "${unsupported}" credentials are not supported; use a client certificate or a token`);
+  }
+  const c: ClientCredentials = {};
+  const ca = dataOrFile(cluster, 'certificate-authority-data', 'certificate-authority', clusterWhat);
+  if (ca) c.caData = ca;
+  if (cluster['insecure-skip-tls-verify'] === true) c.insecureSkipTLSVerify = true;
+  if (typeof cluster['tls-server-name'] === 'string' && cluster['tls-server-name']) c.tlsServerName = cluster['tls-server-name'];
+  const cert = dataOrFile(user, 'client-certificate-data', 'client-certificate', userWhat);
+  const key = dataOrFile(user, 'client-key-data', 'client-key', userWhat);
+  if (!!cert !== !!key) throw new KubeconfigError(`${userWhat}: a client certificate needs its key and a key its certificate`);
+  if (cert && key) {
+    c.certData = cert;
+    c.keyData = key;
+  }
+  if (typeof user.token === 'string' && user.token) c.token = user.token;
+  else if (typeof user.tokenFile === 'string' && user.tokenFile) c.tokenFile = user.tokenFile;
+  return c;
+}
+
+const PATH_KEYS = { clusters: ['certificate-authority'], users: ['client-certificate', 'client-key', 'tokenFile'] } as const;
+
+/** Make the file paths a kubeconfig names absolute, relative to the file's own directory (kubectl's ResolvePaths). Pure. */
+export function resolvePaths(cfg: KubeconfigFile, file: string): KubeconfigFile {
+  const dir = path.dirname(path.resolve(file));
+  const fix = <T extends Named<Record<string, unknown>>>(list: T[] | undefined, field: 'cluster' | 'user', keys: readonly string[]): T[] | undefined =>
+    list?.map((e) => {
+      const inner = e?.[field] as Record<string, unknown> | undefined;
+      if (!inner || typeof inner !== 'object') return e;
+      const out = { ...inner };
+      for (const k of keys) if (typeof out[k] === 'string' && out[k] !== '') out[k] = path.resolve(dir, out[k] as string);
+      return { ...e, [field]: out };
+    });
+  return { ...cfg, clusters: fix(cfg.clusters, 'cluster', PATH_KEYS.clusters), users: fix(cfg.users, 'user', PATH_KEYS.users) };
 }
 
 /** Read the kubeconfig(s) and pick the context: --kubeconfig, $KUBECONFIG, ~/.kube/config. */
@@ -125,7 +184,7 @@ export function loadKubeconfig(
       if (code === 'ENOENT' && !opts.kubeconfig) continue;
       throw new KubeconfigError(code === 'ENOENT' ? `kubeconfig ${p} does not exist` : `cannot read kubeconfig ${p}: ${(e as Error).message}`);
     }
-    configs.push(parseKubeconfig(text, p));
+    configs.push(resolvePaths(parseKubeconfig(text, p), p));
     read.push(p);
   }
   if (configs.length === 0) {
@@ -140,16 +199,43 @@ function upsert<T extends { name: string }>(list: T[] | undefined, entry: T): T[
   return out;
 }
 
+/** A context to write: the server, the CA to trust and the user's client certificate, inline (PEM). */
+export interface ContextEntry {
+  name: string;
+  server: string;
+  namespace?: string;
+  caPem?: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+  token?: string;
+}
+
+const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+
+/** The kubeconfig `cluster` and `user` entries for a context. Pure. */
+export function contextEntries(entry: ContextEntry): { cluster: { server: string; [k: string]: unknown }; user: Record<string, unknown> } {
+  return {
+    cluster: { server: entry.server, ...(entry.caPem ? { 'certificate-authority-data': b64(entry.caPem) } : {}) },
+    user: {
+      ...(entry.clientCertPem ? { 'client-certificate-data': b64(entry.clientCertPem) } : {}),
+      ...(entry.clientKeyPem ? { 'client-key-data': b64(entry.clientKeyPem) } : {}),
+      ...(entry.token ? { token: entry.token } : {}),
+    },
+  };
+}
+
 /** Add or replace a cluster+user+context named `name` in a parsed config and make it current. Pure. */
-export function withContext(cfg: KubeconfigFile, entry: { name: string; server: string; namespace?: string }): KubeconfigFile {
+export function withContext(cfg: KubeconfigFile, entry: ContextEntry): KubeconfigFile {
   const prevUser = cfg.users?.find((u) => u.name === entry.name)?.user;
+  const { cluster, user } = contextEntries(entry);
   return {
     ...cfg,
     apiVersion: cfg.apiVersion ?? 'v1',
     kind: cfg.kind ?? 'Config',
     preferences: cfg.preferences ?? {},
-    clusters: upsert(cfg.clusters, { name: entry.name, cluster: { server: entry.server } }),
-    users: upsert(cfg.users, { name: entry.name, user: prevUser ?? {} }),
+    clusters: upsert(cfg.clusters, { name: entry.name, cluster }),
+    // New credentials replace the old; a context written without any keeps what the user had.
+    users: upsert(cfg.users, { name: entry.name, user: Object.keys(user).length ? user : (prevUser ?? {}) }),
     contexts: upsert(cfg.contexts, {
       name: entry.name,
       context: { cluster: entry.name, user: entry.name, ...(entry.namespace ? { namespace: entry.namespace } : {}) },
@@ -191,7 +277,7 @@ function writeConfigFile(file: string, cfg: KubeconfigFile): void {
  * What `skiff up` calls: add or replace the cluster, user and context `name` (e.g. 'skiff')
  * pointing at server, set current-context to it, keep everything else. Creates the file.
  */
-export function mergeKubeconfigContext(file: string, entry: { name: string; server: string; namespace?: string }): void {
+export function mergeKubeconfigContext(file: string, entry: ContextEntry): void {
   writeConfigFile(file, withContext(readConfigFile(file), entry));
 }
 
@@ -199,4 +285,19 @@ export function mergeKubeconfigContext(file: string, entry: { name: string; serv
 export function removeKubeconfigContext(file: string, name: string): void {
   if (!fs.existsSync(file)) return;
   writeConfigFile(file, withoutContext(readConfigFile(file), name));
+}
+
+/**
+ * A component's connection from its flags, as client-go's BuildConfigFromFlags: the
+ * kubeconfig's server and credentials, its server replaced by --server when given (a list,
+ * for fail-over across API servers).
+ */
+export function buildConfigFromFlags(flags: { kubeconfig?: string; server?: string }): { server: string[]; credentials?: ClientCredentials } {
+  const servers = (flags.server ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!flags.kubeconfig) {
+    if (servers.length === 0) throw new KubeconfigError('--kubeconfig FILE (or --server URL) is required');
+    return { server: servers };
+  }
+  const kc = loadKubeconfig({ kubeconfig: flags.kubeconfig }, {});
+  return { server: servers.length ? servers : [kc.server], credentials: kc.credentials };
 }

@@ -29,6 +29,7 @@ import type { Deployment, ReplicaSet } from '../api/apps/index.js';
 import type { Scale } from '../api/autoscaling/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import { HttpWatchStream, type WatchStream } from './watch.js';
+import { BearerToken, tlsAgentOptions, type ClientCredentials } from './credentials.js';
 
 export interface ClientOptions {
   /** Base URL(s) like http://127.0.0.1:6443; on connection errors the next one is tried. */
@@ -44,6 +45,8 @@ export interface ClientOptions {
   maxBackoffMs?: number;
   /** Keep-alive sockets per server (default 128). */
   maxSockets?: number;
+  /** TLS trust, client certificate, bearer token (from a kubeconfig: client/kubeconfig.ts). */
+  credentials?: ClientCredentials;
 }
 
 export type QueryValue = string | number | boolean | undefined;
@@ -94,6 +97,11 @@ export class ConnectionError extends Error {
     this.code = code;
     this.maybeSent = maybeSent;
   }
+}
+
+/** The server's certificate did not verify (or ours was refused): retrying cannot help. */
+export function isTlsVerificationError(code: string): boolean {
+  return /^(UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT|ERR_SSL_)/.test(code);
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOENT']);
@@ -212,13 +220,14 @@ export class RestClient {
   private readonly maxBackoffMs: number;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  private readonly token: BearerToken;
   /** Index of the server that last answered; requests start there. */
   private current = 0;
 
   constructor(opts: ClientOptions) {
     const servers = (Array.isArray(opts.server) ? opts.server : [opts.server]).map((s) => s.replace(/\/+$/, ''));
     if (servers.length === 0 || servers.some((s) => !/^https?:\/\//.test(s))) {
-      throw new Error(`invalid server URL(s): ${JSON.stringify(opts.server)} (want http://host:port)`);
+      throw new Error(`invalid server URL(s): ${JSON.stringify(opts.server)} (want https://host:port)`);
     }
     this.servers = servers;
     this.userAgent = opts.userAgent ?? 'skiff-client';
@@ -230,7 +239,8 @@ export class RestClient {
     // Keep every socket we may open: with fewer idle slots than maxSockets, a burst of
     // concurrent requests (a scheduler binding 256 pods) closes and reopens connections.
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, ...tlsAgentOptions(opts.credentials) });
+    this.token = new BearerToken(opts.credentials);
   }
 
   /** The server URL requests currently go to. */
@@ -359,6 +369,7 @@ export class RestClient {
       } catch (e) {
         if (!(e instanceof ConnectionError)) throw e;
         if (opts.signal?.aborted) throw abortError();
+        if (isTlsVerificationError(e.code)) throw e;
         const canRetry = !e.maybeSent || (retrySafe && (e.code !== 'ETIMEDOUT' || method.toUpperCase() === 'GET'));
         if (!e.maybeSent && this.servers.length > 1) {
           // Fail over: try the next URL; remember it if it answers. The request never reached
@@ -392,6 +403,8 @@ export class RestClient {
         headers['Content-Type'] = contentType ?? 'application/json';
         headers['Content-Length'] = Buffer.byteLength(body);
       }
+      const token = this.token.get();
+      if (token) headers.Authorization = `Bearer ${token}`;
       const req = (isHttps ? https : http).request(url, {
         method: method.toUpperCase(), headers, agent: isHttps ? this.httpsAgent : this.httpAgent,
       });
@@ -438,7 +451,7 @@ export class RestClient {
         const code = err.code ?? 'ECONNRESET';
         // A reset on a reused keep-alive socket means the server closed it while idle,
         // before this request was read: safe to send again (node's documented pattern).
-        const notSent = NOT_SENT_CODES.has(code) || (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'));
+        const notSent = NOT_SENT_CODES.has(code) || isTlsVerificationError(code) || (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'));
         reject(new ConnectionError(`${method} ${base}${pathQuery}: ${err.message}`, code, !notSent));
       });
       req.end(body);
