@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // fail a run for being slow on a loaded machine.
 export default defineConfig({
   test: {
+    // One test PKI (CA, serving and client certificates) for the whole run: test/support/tls.ts.
+    globalSetup: ['test/support/global-setup.ts'],
     include: ['test/bench/**/*.bench.ts'],
     testTimeout: 900_000,
     hookTimeout: 300_000,

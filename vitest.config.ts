@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // One test PKI (CA, serving and client certificates) for the whole run: test/support/tls.ts.
+    globalSetup: ['test/support/global-setup.ts'],
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**', 'dist/**'],
     // Integration and e2e tests start real processes; generous per-test ceilings keep a

@@ -294,6 +294,14 @@ function pathsFor(r: ResourceInfo): Record<string, JSONSchema> {
   const nsParams = r.namespaced ? [P.namespace] : [];
   const write = [P.dryRun, P.fieldManager, P.fieldValidation];
   const paths: Record<string, JSONSchema> = {};
+  if (r.verbs && !r.verbs.includes('list')) {
+    // A review: POST only.
+    paths[coll] = {
+      parameters: [...nsParams, P.pretty],
+      post: operation({ id: `create${idPart}${scope}${r.kind}`, action: 'post', gvk, tag, description: `create a ${r.kind}`, response: name, params: write, body: { types: JSON_TYPES, schema: name } }),
+    };
+    return paths;
+  }
   paths[coll] = {
     parameters: [...nsParams, P.pretty],
     get: operation({ id: `list${idPart}${scope}${r.kind}`, action: 'list', gvk, tag, description: `list or watch objects of kind ${r.kind}`, response: `${name}List`,

@@ -42,6 +42,11 @@ export interface ResourceInfo extends KindRules {
   subresources: string[]; // 'status', 'scale', 'binding', 'log', 'exec'
   /** Does a write to the main resource leave status alone (true when a status subresource exists)? */
   hasStatus: boolean;
+  /**
+   * The verbs served, when not every verb of a stored resource: a review (SelfSubjectReview)
+   * is only created and answered, never stored, listed or watched.
+   */
+  verbs?: readonly string[];
 }
 
 /** One API group-version as k8s.io/api cuts it: its resources, and the named types OpenAPI publishes. */

@@ -66,7 +66,7 @@ export function apiResourceList(group: string, version: string) {
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: ALL_VERBS,
+      verbs: r.verbs ?? ALL_VERBS,
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length ? { categories: r.categories } : {}),
     });
@@ -116,7 +116,7 @@ function groupDiscovery(group: string) {
         responseKind: { group: r.group, version: r.version, kind: r.kind },
         scope: r.namespaced ? 'Namespaced' : 'Cluster',
         singularResource: r.singular,
-        verbs: ALL_VERBS,
+        verbs: r.verbs ?? ALL_VERBS,
         ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
         ...(r.categories.length ? { categories: r.categories } : {}),
         ...(r.subresources.length

@@ -1,12 +1,19 @@
-// `skiff apiserver --port N --data-dir DIR [--bind-address 127.0.0.1]`: the API server
-// process. Prints the URL once it listens (tests and `skiff up` read that line); on SIGTERM,
+// `skiff apiserver --port N --data-dir DIR [--bind-address 127.0.0.1] [--tls-cert-file F
+// --tls-private-key-file F] [--client-ca-file F] [--token-auth-file F]`: the API server
+// process, HTTPS by default (a self-signed certificate in --cert-dir when none is given, as
+// kube-apiserver does); plain HTTP only with --insecure-http, on loopback, with a warning.
+// Prints the URL once it listens (tests and `skiff up` read that line); on SIGTERM,
 // SIGINT or SIGHUP (its supervisor is gone: cli/up/liveness-pipe.ts) it stops accepting, ends
 // watches and closes the store (the log is flushed).
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openEmbeddedStorage } from './storage/embedded.js';
 import { openEtcdStorage } from './storage/etcd.js';
-import { createApiServer } from './server.js';
+import { createApiServer, type ApiServerOptions } from './server.js';
 import { defaultTolerationSeconds } from './registry/pods.js';
+import { TokenFileAuthenticator } from './authn/token-file.js';
+import { selfSignedServingCert } from './serving-certs.js';
 
 const USAGE = `Usage: skiff apiserver [flags]
 
@@ -24,7 +31,23 @@ Flags:
   --default-unreachable-toleration-seconds N  likewise for unreachable:NoExecute (default 300): how
                                               long pods stay on a lost node before eviction
   --service-cluster-ip-range CIDR  IPv4 range Service cluster IPs come from (default 10.96.0.0/12)
-  --service-node-port-range A-B    ports NodePort Services get (default 30000-32767)`;
+  --service-node-port-range A-B    ports NodePort Services get (default 30000-32767)
+
+Serving and authentication (as kube-apiserver):
+  --tls-cert-file FILE         the serving certificate (PEM; may include intermediates)
+  --tls-private-key-file FILE  its key
+  --cert-dir DIR               without --tls-cert-file: where a self-signed certificate and its
+                               CA (apiserver-ca.crt, for clients to trust) are made and kept
+                               (default DATA_DIR/pki; in memory when there is no data dir)
+  --client-ca-file FILE        verify client certificates against these CAs: CN is the user,
+                               each O a group
+  --token-auth-file FILE       static bearer tokens, CSV: token,user,uid[,"group1,group2"]
+  --kubelet-client-certificate FILE, --kubelet-client-key FILE
+                               the client certificate presented to kubelets (logs, exec)
+  --kubelet-certificate-authority FILE
+                               verify kubelets' serving certificates against it (default: not verified)
+  --insecure-http              DEVELOPMENT ONLY: plain HTTP, no authentication, every caller a
+                               superuser; refused unless --bind-address is a loopback address`;
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -42,6 +65,15 @@ export async function main(argv: string[]): Promise<void> {
       'default-unreachable-toleration-seconds': { type: 'string', default: '300' },
       'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12' },
       'service-node-port-range': { type: 'string', default: '30000-32767' },
+      'tls-cert-file': { type: 'string' },
+      'tls-private-key-file': { type: 'string' },
+      'cert-dir': { type: 'string' },
+      'client-ca-file': { type: 'string' },
+      'token-auth-file': { type: 'string' },
+      'insecure-http': { type: 'boolean', default: false },
+      'kubelet-client-certificate': { type: 'string' },
+      'kubelet-client-key': { type: 'string' },
+      'kubelet-certificate-authority': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -57,6 +89,7 @@ export async function main(argv: string[]): Promise<void> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`invalid --${flag} ${values[flag]}`);
     defaultTolerationSeconds[field] = n;
   }
+  const serving = await servingOptions(values);
   let storage;
   if (values.storage === 'etcd') {
     const endpoints = (values['etcd-servers'] ?? '').split(',').map((u) => u.trim()).filter(Boolean);
@@ -76,6 +109,7 @@ export async function main(argv: string[]): Promise<void> {
     maxMutatingInFlight: Number(values['max-mutating-requests-inflight']),
     serviceClusterIPRange: values['service-cluster-ip-range'],
     serviceNodePortRange: values['service-node-port-range'],
+    ...serving,
   });
   const { url } = await server.listen(port, values['bind-address']);
   console.log(`skiff apiserver listening on ${url}`);
@@ -97,4 +131,70 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
+}
+
+const readFile = (flag: string, file: string) => {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`--${flag} ${file}: ${(e as Error).message}`);
+  }
+};
+
+/** TLS and authentication from the flags (see USAGE). */
+async function servingOptions(values: Record<string, string | boolean | undefined>): Promise<Pick<ApiServerOptions, 'tls' | 'tokenAuthenticators' | 'kubeletClientTLS'>> {
+  const bind = String(values['bind-address']);
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const kcCert = str('kubelet-client-certificate');
+  const kcKey = str('kubelet-client-key');
+  if (!!kcCert !== !!kcKey) throw new Error('--kubelet-client-certificate and --kubelet-client-key go together');
+  const kubeletCA = str('kubelet-certificate-authority');
+  const kubeletClientTLS = {
+    ...(kcCert && kcKey ? { cert: readFile('kubelet-client-certificate', kcCert), key: readFile('kubelet-client-key', kcKey) } : {}),
+    ...(kubeletCA ? { ca: readFile('kubelet-certificate-authority', kubeletCA) } : {}),
+  };
+  if (values['insecure-http']) {
+    if (!isLoopback(bind)) throw new Error(`--insecure-http serves without authentication and is allowed only on a loopback --bind-address (127.0.0.1 or ::1), not ${bind}`);
+    for (const f of ['tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'token-auth-file']) {
+      if (str(f)) throw new Error(`--${f} has no effect with --insecure-http (plain HTTP has no authentication)`);
+    }
+    console.error('skiff apiserver: WARNING: --insecure-http: plain HTTP with NO authentication — every caller is a superuser. For development on this machine only.');
+    return { kubeletClientTLS };
+  }
+  const certFile = str('tls-cert-file');
+  const keyFile = str('tls-private-key-file');
+  if (!!certFile !== !!keyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+  let cert: Buffer | string;
+  let key: Buffer | string;
+  if (certFile && keyFile) {
+    cert = readFile('tls-cert-file', certFile);
+    key = readFile('tls-private-key-file', keyFile);
+  } else {
+    const dataDir = str('data-dir');
+    const certDir = str('cert-dir') ?? (dataDir ? path.join(dataDir, 'pki') : undefined);
+    const generated = await selfSignedServingCert(certDir, bind, firstServiceIP(String(values['service-cluster-ip-range'])));
+    cert = generated.cert;
+    key = generated.key;
+    console.error(generated.caFile
+      ? `skiff apiserver: no --tls-cert-file: serving a self-signed certificate; clients trust it with certificate-authority: ${generated.caFile}`
+      : 'skiff apiserver: no --tls-cert-file and no --cert-dir or --data-dir: serving a self-signed certificate made in memory (clients cannot verify it)');
+  }
+  const clientCA = str('client-ca-file');
+  const tokenFile = str('token-auth-file');
+  return {
+    tls: { cert, key, ...(clientCA ? { clientCA: readFile('client-ca-file', clientCA) } : {}) },
+    ...(tokenFile ? { tokenAuthenticators: [TokenFileAuthenticator.fromFile(tokenFile)] } : {}),
+    kubeletClientTLS,
+  };
+}
+
+function isLoopback(addr: string): boolean {
+  return addr === '::1' || addr === 'localhost' || /^127\./.test(addr);
+}
+
+/** 10.96.0.0/12 → 10.96.0.1: the `kubernetes` Service's address, which the certificate should cover. */
+function firstServiceIP(cidr: string): string | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(cidr);
+  if (!m) return undefined;
+  return `${m[1]}.${m[2]}.${m[3]}.${Number(m[4]) + 1}`;
 }

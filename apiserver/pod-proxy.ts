@@ -1,8 +1,11 @@
 // pods/log and pods/exec: the API server finds the pod's node and proxies to that node's
 // kubelet (status.addresses InternalIP + status.daemonEndpoints.kubeletEndpoint.Port), as
 // kube-apiserver does. Logs stream back as text/plain; exec (plain POST) answers the
-// kubelet's JSON {stdout, stderr, exitCode}.
-import http from 'node:http';
+// kubelet's JSON {stdout, stderr, exitCode}. Kubelets serve HTTPS: the API server presents
+// its client certificate (--kubelet-client-certificate/--kubelet-client-key) and verifies the
+// kubelet's against --kubelet-certificate-authority when given (without it, like
+// kube-apiserver, it does not verify the kubelet's certificate).
+import https from 'node:https';
 import type { ServerResponse } from 'node:http';
 import type { Pod, Node } from '../api/core/index.js';
 import { badRequest, internalError, serviceUnavailable, StatusError } from '../api/errors.js';
@@ -10,6 +13,31 @@ import type { Registry } from './registry/index.js';
 import { queryBool, queryInt, queryList, queryString } from './query-params.js';
 
 export interface KubeletTarget { host: string; port: number; container: string; pod: Pod }
+
+/** How the API server reaches kubelets: the registry (to find a pod's node) and one keep-alive TLS agent. */
+export interface KubeletClient {
+  registry: Registry;
+  agent: https.Agent;
+}
+
+export interface KubeletClientTLS {
+  /** The API server's client certificate and key towards kubelets (PEM). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** The CA kubelets' serving certificates must chain to; absent: not verified. */
+  ca?: string | Buffer;
+}
+
+export function kubeletClient(registry: Registry, tls: KubeletClientTLS = {}): KubeletClient {
+  return {
+    registry,
+    agent: new https.Agent({
+      keepAlive: true,
+      ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+      ...(tls.ca ? { ca: tls.ca } : { rejectUnauthorized: false }),
+    }),
+  };
+}
 
 /** Resolve pod → container → kubelet address, with kube-apiserver's error messages. */
 export async function kubeletTarget(registry: Registry, namespace: string, podName: string, container: string | undefined): Promise<KubeletTarget> {
@@ -46,8 +74,8 @@ const LOG_PARAMS: [string, 'bool' | 'int' | 'string'][] = [
 ];
 
 /** GET pods/NAME/log → GET http://kubelet/containerLogs/NS/POD/CONTAINER?…, streamed. */
-export async function proxyLogs(registry: Registry, namespace: string, podName: string, query: Record<string, unknown>, res: ServerResponse, onClientGone: (cb: () => void) => void): Promise<void> {
-  const t = await kubeletTarget(registry, namespace, podName, queryString(query, 'container') || undefined);
+export async function proxyLogs(kc: KubeletClient, namespace: string, podName: string, query: Record<string, unknown>, res: ServerResponse, onClientGone: (cb: () => void) => void): Promise<void> {
+  const t = await kubeletTarget(kc.registry, namespace, podName, queryString(query, 'container') || undefined);
   const qs = new URLSearchParams();
   for (const [p, type] of LOG_PARAMS) {
     const v = type === 'bool' ? (queryBool(query, p) ? 'true' : undefined) : type === 'int' ? queryInt(query, p)?.toString() : queryString(query, p) || undefined;
@@ -55,7 +83,7 @@ export async function proxyLogs(registry: Registry, namespace: string, podName: 
   }
   const path = `/containerLogs/${enc(namespace)}/${enc(podName)}/${enc(t.container)}${qs.size ? `?${qs}` : ''}`;
   await new Promise<void>((resolve, reject) => {
-    const up = http.request({ host: t.host, port: t.port, path, method: 'GET' }, (kres) => {
+    const up = https.request({ host: t.host, port: t.port, path, method: 'GET', agent: kc.agent }, (kres) => {
       const code = kres.statusCode ?? 502;
       if (code >= 400) {
         collect(kres).then((body) => reject(upstreamError(code, body)), reject);
@@ -74,15 +102,15 @@ export async function proxyLogs(registry: Registry, namespace: string, podName: 
 }
 
 /** POST pods/NAME/exec?command=…&container=… → POST http://kubelet/exec/NS/POD/CONTAINER?command=…, JSON back. */
-export async function execInPod(registry: Registry, namespace: string, podName: string, query: Record<string, unknown>): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const t = await kubeletTarget(registry, namespace, podName, queryString(query, 'container') || undefined);
+export async function execInPod(kc: KubeletClient, namespace: string, podName: string, query: Record<string, unknown>): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const t = await kubeletTarget(kc.registry, namespace, podName, queryString(query, 'container') || undefined);
   const command = queryList(query, 'command');
   if (command.length === 0) throw badRequest('you must specify at least 1 command');
   const qs = new URLSearchParams();
   for (const c of command) qs.append('command', c);
   const path = `/exec/${enc(namespace)}/${enc(podName)}/${enc(t.container)}?${qs}`;
   return new Promise((resolve, reject) => {
-    const up = http.request({ host: t.host, port: t.port, path, method: 'POST' }, (kres) => {
+    const up = https.request({ host: t.host, port: t.port, path, method: 'POST', agent: kc.agent }, (kres) => {
       collect(kres).then((body) => {
         const code = kres.statusCode ?? 502;
         if (code >= 400) return reject(upstreamError(code, body));
@@ -147,10 +175,10 @@ function frame(channel: number, data: Buffer | string): Buffer {
  * or NonZeroExitCode with the exit code as a cause, which kubectl turns into its own exit
  * code), then close. Stdin (channel 0) and v5's close signal (255) are read and ignored.
  */
-export async function serveExecWebSocket(ws: ChannelSocket, registry: Registry, namespace: string, podName: string, query: Record<string, unknown>): Promise<void> {
+export async function serveExecWebSocket(ws: ChannelSocket, kc: KubeletClient, namespace: string, podName: string, query: Record<string, unknown>): Promise<void> {
   ws.on('message', () => undefined);
   try {
-    const r = await execInPod(registry, namespace, podName, query);
+    const r = await execInPod(kc, namespace, podName, query);
     if (r.stdout && (query.stdout === undefined || queryBool(query, 'stdout'))) ws.send(frame(STDOUT, r.stdout), { binary: true });
     if (r.stderr && (query.stderr === undefined || queryBool(query, 'stderr'))) ws.send(frame(STDERR, r.stderr), { binary: true });
     const cmd = queryList(query, 'command');

@@ -20,9 +20,11 @@ import { finalizeNamespace } from './registry/namespaces.js';
 import { applyPatch, findUnknownFields } from './registry/object-rules.js';
 import { managerFromUserAgent } from './registry/field-manager.js';
 import { HttpWatchSink, serveWatch, type EventEncoder } from './watch-server.js';
-import { execInPod, proxyLogs } from './pod-proxy.js';
+import { execInPod, proxyLogs, type KubeletClient } from './pod-proxy.js';
 import { queryBool, queryInt, queryList, queryString, type Query } from './query-params.js';
 import type { MaxInFlight } from './max-in-flight.js';
+import { userOf } from './authn/context.js';
+import { selfSubjectReview } from './registry/selfsubjectreviews.js';
 import type { Metrics } from './metrics.js';
 
 
@@ -64,14 +66,15 @@ export interface RestHandlerOptions {
   registry: Registry;
   inFlight: MaxInFlight;
   metrics: Metrics;
+  kubelets: KubeletClient;
 }
 
 export class RestHandler {
   constructor(private readonly o: RestHandlerOptions) {}
 
   /** Handle an /api or /apis resource request; false when the path is not one (discovery etc.). */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: Query): Promise<boolean> {
-    const ri = parseRequestInfo(req.method ?? 'GET', path, query);
+  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: Query, parsed?: RequestInfo): Promise<boolean> {
+    const ri = parsed ?? parseRequestInfo(req.method ?? 'GET', path, query);
     if (!ri) return false;
     const started = process.hrtime.bigint();
     const longRunning = ri.verb === 'watch' || ri.subresource === 'exec' || (ri.subresource === 'log' && queryBool(query, 'follow'));
@@ -110,6 +113,7 @@ export class RestHandler {
     }
     const info = ri.info;
     if (!info) throw notFoundPath();
+    if (info.verbs) return this.review(req, res, ri, info);
     const store = this.o.registry.store(info);
     if (info.namespaced && !ri.namespace && !(ri.verb === 'list' || ri.verb === 'watch')) throw notFoundPath();
     const ns = ri.namespace;
@@ -211,12 +215,12 @@ export class RestHandler {
       case 'log:get': {
         let gone: (() => void) | undefined;
         res.on('close', () => gone?.());
-        await proxyLogs(this.o.registry, ns!, name, query, res, (cb) => { gone = cb; });
+        await proxyLogs(this.o.kubelets, ns!, name, query, res, (cb) => { gone = cb; });
         return;
       }
       case 'exec:create':
       case 'exec:get': {
-        const r = await execInPod(this.o.registry, ns!, name, query);
+        const r = await execInPod(this.o.kubelets, ns!, name, query);
         return sendJSON(res, 200, r);
       }
       default:
@@ -290,6 +294,18 @@ export class RestHandler {
       return sendJSON(res, code, toTable(info, [obj], { resourceVersion: obj.metadata.resourceVersion, includeObject: this.includeObject(query) }));
     }
     sendJSON(res, code, obj);
+  }
+
+  /** A resource that is a question, not an object (SelfSubjectReview): created and answered, never stored. */
+  private async review(req: IncomingMessage, res: ServerResponse, ri: RequestInfo, info: ResourceInfo): Promise<void> {
+    if (ri.name || ri.subresource || !info.verbs?.includes(ri.verb)) throw methodNotAllowed('the server does not allow this method on the requested resource');
+    // The review asks nothing the request's credentials do not already say: read (the size
+    // limit holds), do not decode — kubectl may send it as protobuf.
+    await readBody(req);
+    const user = userOf(req);
+    if (!user) throw internalError('no authenticated user on the request');
+    if (info.kind === 'SelfSubjectReview') return sendJSON(res, 201, selfSubjectReview(user));
+    throw notFoundPath();
   }
 
   private async objectBody(req: IncomingMessage): Promise<unknown> {

@@ -1,8 +1,12 @@
 // The API server assembled: express 5 with health and metrics endpoints, discovery and
 // OpenAPI (when present), the REST handler for every resource, WebSocket watches, the
 // max-in-flight filter and periodic compaction. `listen` fills the watch caches and creates
-// the built-in namespaces before it accepts requests.
+// the built-in namespaces before it accepts requests. Every request is authenticated
+// (apiserver/authn/) and authorized (apiserver/authz/) before anything else runs: HTTPS with
+// client certificates and bearer tokens, or — only when no certificate is given, which
+// main.ts allows on loopback alone — plain HTTP where every caller is a superuser.
 import http from 'node:http';
+import https from 'node:https';
 import querystring from 'node:querystring';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
@@ -20,7 +24,12 @@ import { startCompaction, DEFAULT_COMPACTION_INTERVAL_MS } from './compaction.js
 import { discoveryRouter } from './discovery.js';
 import { openapiRouter } from './openapi.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
-import { EXEC_PROTOCOLS, serveExecWebSocket } from './pod-proxy.js';
+import { EXEC_PROTOCOLS, kubeletClient, serveExecWebSocket, type KubeletClientTLS } from './pod-proxy.js';
+import { AuthenticationChain, insecureAuthenticator, setUser, unauthorizedStatus, type Authenticator, type TokenAuthenticator } from './authn/index.js';
+import { forbiddenStatus, nonResourceAttributes, placeholderAuthorizer, resourceAttributes, type Attributes, type Authorizer } from './authz/index.js';
+import type { UserInfo } from './authn/user.js';
+import type { RequestInfo } from './request-info.js';
+import type { Status } from '../api/meta.js';
 
 /** How often the `kubernetes` Service is recreated if someone deleted it (kube-apiserver: 10 s). */
 const KUBERNETES_SERVICE_INTERVAL_MS = 10_000;
@@ -44,6 +53,26 @@ export interface ApiServerOptions {
   serviceNodePortRange?: string;
   /** How often a deleted `kubernetes` Service is recreated (default 10 s). */
   kubernetesServiceIntervalMs?: number;
+  /**
+   * Serve HTTPS with this certificate and key (PEM); `clientCA` verifies client certificates
+   * (--client-ca-file). Absent: plain HTTP with no authentication, every caller a superuser —
+   * the development mode main.ts allows only on loopback.
+   */
+  tls?: ServingTLS;
+  /** Bearer token sources (--token-auth-file; ServiceAccount and bootstrap tokens later). */
+  tokenAuthenticators?: TokenAuthenticator[];
+  /** Replaces the default authentication chain (authn/chain.ts). */
+  authenticator?: Authenticator;
+  /** Default: the placeholder (authz/placeholder.ts) until RBAC. */
+  authorizer?: Authorizer;
+  /** TLS towards kubelets (logs, exec): the API server's client certificate, the kubelets' CA. */
+  kubeletClientTLS?: KubeletClientTLS;
+}
+
+export interface ServingTLS {
+  cert: string | Buffer;
+  key: string | Buffer;
+  clientCA?: string | Buffer;
 }
 
 export interface ApiServer {
@@ -71,7 +100,23 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     { serviceClusterIPRange: opts.serviceClusterIPRange, serviceNodePortRange: opts.serviceNodePortRange },
   );
   const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });
-  const rest = new RestHandler({ registry, inFlight, metrics });
+  const kubelets = kubeletClient(registry, opts.kubeletClientTLS);
+  const rest = new RestHandler({ registry, inFlight, metrics, kubelets });
+  const authenticator = opts.authenticator ?? (opts.tls
+    ? new AuthenticationChain({ clientCertificates: !!opts.tls.clientCA, tokens: opts.tokenAuthenticators })
+    : insecureAuthenticator);
+  const authorizer = opts.authorizer ?? placeholderAuthorizer;
+  /** Authenticate and authorize; the user and the request info, or the Status to refuse with (401, 403). */
+  const admitRequest = async (req: http.IncomingMessage, path: string, query: Query): Promise<{ user: UserInfo; ri?: RequestInfo } | { refuse: Status }> => {
+    const a = await authenticator.authenticate(req, path);
+    if ('unauthorized' in a) return { refuse: unauthorizedStatus() };
+    setUser(req, a.user);
+    const ri = path.startsWith('/api/') || path.startsWith('/apis/') ? parseRequestInfo(req.method ?? 'GET', path, query) : undefined;
+    const attrs: Attributes = ri ? resourceAttributes(a.user, ri, path) : nonResourceAttributes(a.user, req.method ?? 'GET', path);
+    const d = await authorizer.authorize(attrs);
+    if (d.decision !== 'Allow') return { refuse: forbiddenStatus(attrs, d.reason) };
+    return { user: a.user, ri };
+  };
   metrics.gauges.set('apiserver_registered_watchers', () => registry.watcherCount);
   metrics.gauges.set('apiserver_storage_revision', () => storage.revision);
   metrics.gauges.set('apiserver_watch_cache_slow_watchers_closed', () => registry.caches.reduce((n, c) => n + c.slowWatchersClosed, 0));
@@ -112,19 +157,30 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   // Resource requests skip express's router (the hot path: every create, binding, status
   // write and watch); everything else (discovery, OpenAPI, health, metrics) goes through it.
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = req.url ?? '/';
-    if (url.startsWith('/api/') || url.startsWith('/apis/')) {
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      const query = (q < 0 ? {} : querystring.parse(url.slice(q + 1))) as Query;
-      rest.handle(req, res, path, query).then((handled) => {
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = (q < 0 ? {} : querystring.parse(url.slice(q + 1))) as Query;
+    admitRequest(req, path, query).then((admitted) => {
+      if ('refuse' in admitted) {
+        req.resume();
+        return sendStatus(res, admitted.refuse);
+      }
+      if (!admitted.ri) return app(req, res);
+      return rest.handle(req, res, path, query, admitted.ri).then((handled) => {
         if (!handled) app(req, res);
-      }, (e: unknown) => sendStatus(res, toStatus(e)));
-      return;
-    }
-    app(req, res);
-  });
+      });
+    }).catch((e: unknown) => sendStatus(res, toStatus(e)));
+  };
+  const server = opts.tls
+    ? https.createServer({
+      cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2',
+      // Ask for a client certificate but let the handshake finish without one (or with a bad
+      // one): the authenticator answers 401 with a Status instead of a bare TLS alert.
+      ...(opts.tls.clientCA ? { ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+    }, onRequest)
+    : http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;
   // WebSocket watches: the same stream as ?watch=true, one message per event.
   const wss = new WebSocketServer({ noServer: true });
@@ -132,15 +188,25 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     noServer: true,
     handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
-  server.on('upgrade', (req, socket, head) => {
+  server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = querystring.parse(url.search.slice(1)) as Query;
+    admitRequest(req, url.pathname, query).then((admitted) => {
+      if ('refuse' in admitted) {
+        const s = admitted.refuse;
+        socket.end(`HTTP/1.1 ${s.code} ${s.reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(s)}`);
+        return;
+      }
+      upgrade(req, socket, head, url, query);
+    }, () => socket.destroy());
+  });
+  const upgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, url: URL, query: Query) => {
     const ri = parseRequestInfo('GET', url.pathname, query);
     if (ri?.info?.kind === 'Pod' && ri.subresource === 'exec' && ri.namespace && ri.name) {
       // kubectl exec: a WebSocket upgrade with the channel.k8s.io subprotocols.
       const q: Query = { ...query, command: queryList(query, 'command') };
       execWss.handleUpgrade(req, socket, head, (ws) => {
-        void serveExecWebSocket(ws, registry, ri.namespace!, ri.name!, q);
+        void serveExecWebSocket(ws, kubelets, ri.namespace!, ri.name!, q);
       });
       return;
     }
@@ -166,7 +232,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         }
       });
     });
-  });
+  };
 
   let stopCompaction: (() => void) | undefined;
   let kubernetesServiceTimer: NodeJS.Timeout | undefined;
@@ -197,7 +263,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       }, opts.kubernetesServiceIntervalMs ?? KUBERNETES_SERVICE_INTERVAL_MS);
       kubernetesServiceTimer.unref();
       const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      return { port: addr.port, url: `http://${h}:${addr.port}` };
+      return { port: addr.port, url: `${opts.tls ? 'https' : 'http'}://${h}:${addr.port}` };
     },
     async close() {
       stopCompaction?.();
@@ -214,6 +280,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         await new Promise((r) => setTimeout(r, 10));
       }
       server.closeAllConnections();
+      kubelets.agent.destroy();
       await closed;
     },
   };

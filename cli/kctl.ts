@@ -62,7 +62,8 @@ Cluster management:
   drain          Cordon a node and evict its pods
 
 Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),
-              --request-timeout DURATION
+              --request-timeout DURATION, --token T, --certificate-authority FILE,
+              --client-certificate FILE, --client-key FILE, --insecure-skip-tls-verify
 Use "kctl <command> --help" for more information about a command.
 `;
 
@@ -77,7 +78,7 @@ async function run(): Promise<number> {
   const argv = process.argv.slice(2);
   // Global flags may come before the command (`kctl -n x get pods`): find the command word.
   let i = 0;
-  const takesValue = new Set(['--kubeconfig', '--context', '--server', '-s', '--namespace', '-n', '--request-timeout']);
+  const takesValue = new Set(['--kubeconfig', '--context', '--server', '-s', '--namespace', '-n', '--request-timeout', '--token', '--certificate-authority', '--client-certificate', '--client-key']);
   while (i < argv.length && argv[i]!.startsWith('-')) {
     if (takesValue.has(argv[i]!)) i += 2;
     else i += 1;

@@ -9,6 +9,8 @@
 // If `skiff up` itself is killed, its components stop on their own (up/liveness-pipe.ts; the
 // nodes' containers keep running), and the next `skiff up` stops any that did not (up/recovery.ts).
 // Which processes run with which flags is decided by the pure planCluster (up/plan.ts).
+// Every connection is TLS with a certificate per component, made (or reused) in the data dir
+// before anything starts (up/certificates.ts).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import {
   expandHome, freePort, hasState, layout, lockDataDir, portFree, prepare, readEtcdPorts, recordComponents, unlockDataDir, writeEtcdPorts, type Layout,
 } from './up/data-dir.js';
 import { CONTEXT_NAME, writeKubeconfigs } from './up/kubeconfig.js';
+import { ensureClusterCertificates } from './up/certificates.js';
 import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
 import { Progress } from './up/progress.js';
 import { recoverPreviousRun } from './up/recovery.js';
@@ -162,10 +165,13 @@ function tail(file: string, lines = 15): string {
   }
 }
 
+/** TLS for `skiff up`'s own requests (readiness): the cluster CA and the admin's certificate. */
+let agent: import('node:https').Agent | undefined;
+
 async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  const http = await import('node:http');
+  const mod = url.startsWith('https:') ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 2000, headers: { Accept: 'application/json', 'User-Agent': 'skiff-up' } }, (res) => {
+    const req = mod.get(url, { timeout: 2000, agent: url.startsWith('https:') ? agent : undefined, headers: { Accept: 'application/json', 'User-Agent': 'skiff-up' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -257,7 +263,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const plan = planCluster({
     storage: opts.storage, nodes: opts.nodes, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
-    dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes }, controllerManagerArgs: opts.controllerManagerArgs,
+    dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes, pki: l.pki, kubeconfigs: l.kubeconfigs }, controllerManagerArgs: opts.controllerManagerArgs,
   });
   const servers = plan.servers;
   const server = servers[0]!;
@@ -352,7 +358,21 @@ export async function main(argv: string[]): Promise<void> {
     step.done(`${plan.etcdUrls.join(', ')} (data in ${dirs}${etcd?.reused === false && resuming ? '; earlier client ports were taken, new ones chosen' : ''})`);
   }
 
-  // 2. API server(s), all at once; each must answer.
+  // 2. Certificates (the CA, each component's) and the components' kubeconfigs.
+  const certStep = progress.step('certificates', 'checking');
+  let certs: Awaited<ReturnType<typeof ensureClusterCertificates>>;
+  try {
+    const nodeNames = specsOf('kubelet').map((s) => s.args[s.args.indexOf('--node-name') + 1]!);
+    certs = await ensureClusterCertificates(l.pki, l.kubeconfigs, nodeNames, server);
+    const https = await import('node:https');
+    agent = new https.Agent({ keepAlive: true, ca: certs.caPem, cert: certs.admin.certPem, key: certs.admin.keyPem });
+    certStep.done(`${certs.createdCA ? 'new cluster CA' : 'cluster CA reused'}; ${certs.issued.length ? `issued ${certs.issued.join(', ')}` : 'all certificates reused'} (in ${l.pki})`);
+  } catch (e) {
+    certStep.fail(`could not make the certificates: ${(e as Error).message}`);
+    return fail('certificates');
+  }
+
+  // 3. API server(s), all at once; each must answer.
   const apiStep = progress.step(servers.length > 1 ? `${servers.length} API servers` : 'API server', 'starting');
   const apis = specsOf('apiserver').map((spec) => ({ spec, c: component(spec) }));
   for (const { c } of apis) await c.start();
@@ -367,18 +387,18 @@ export async function main(argv: string[]): Promise<void> {
   }
   apiStep.done(`${servers.join(', ')}${opts.storage === 'etcd' ? ' (on etcd)' : ''}`);
 
-  // 3. Kubeconfigs (they name the first API server).
+  // 4. Kubeconfigs (they name the first API server; the admin's certificate).
   const kcStep = progress.step('kubeconfig');
   let kubeconfigs: { own: string; user: string };
   try {
-    kubeconfigs = writeKubeconfigs(l.kubeconfig, server);
+    kubeconfigs = writeKubeconfigs(l.kubeconfig, { server, caPem: certs.caPem, clientCertPem: certs.admin.certPem, clientKeyPem: certs.admin.keyPem });
     kcStep.done(`${l.kubeconfig}; context "${CONTEXT_NAME}" set in ${kubeconfigs.user}`);
   } catch (e) {
     kcStep.fail(`could not write a kubeconfig: ${(e as Error).message}`);
     return fail('kubeconfig');
   }
 
-  // 4. Controllers and schedulers.
+  // 5. Controllers and schedulers.
   for (const spec of [...specsOf('controller-manager'), ...specsOf('scheduler')]) {
     const step = progress.step(spec.name, 'starting');
     const c = component(spec);
@@ -394,7 +414,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
 
-  // 5. Kubelets, one per node; wait until the nodes are Ready.
+  // 6. Kubelets, one per node; wait until the nodes are Ready.
   const kubeletSpecs = specsOf('kubelet');
   const names = kubeletSpecs.map((s) => s.args[s.args.indexOf('--node-name') + 1]!);
   const kubeletsStartedAt = Date.now();

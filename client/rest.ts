@@ -32,7 +32,7 @@ import { HttpWatchStream, type WatchStream } from './watch.js';
 import { BearerToken, tlsAgentOptions, type ClientCredentials } from './credentials.js';
 
 export interface ClientOptions {
-  /** Base URL(s) like http://127.0.0.1:6443; on connection errors the next one is tried. */
+  /** Base URL(s) like https://127.0.0.1:6443; on connection errors the next one is tried. */
   server: string | string[];
   /** Per request (default 30 s); streams (watch, logs -f) time only their connect. */
   timeoutMs?: number;

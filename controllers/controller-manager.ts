@@ -3,7 +3,7 @@
 // replicas can run and only one acts. Level-triggered throughout: a restart (or a new
 // leader) lists everything again and carries on from what it finds.
 import { hostname } from 'node:os';
-import { EventRecorder, LeaderElector, RestClient } from '../client/index.js';
+import { EventRecorder, LeaderElector, RestClient, type ClientCredentials } from '../client/index.js';
 import { DeploymentController } from './deployment/controller.js';
 import { EndpointsController } from './endpoints/controller.js';
 import { EndpointSliceController } from './endpointslice/controller.js';
@@ -15,6 +15,8 @@ import { ReplicaSetController } from './replicaset/controller.js';
 
 export interface ControllerManagerOptions {
   server: string | string[];
+  /** Its identity (system:kube-controller-manager's client certificate) and the CA to trust. */
+  credentials?: ClientCredentials;
   leaderElect?: boolean;
   identity?: string;
   workers?: number;
@@ -58,7 +60,7 @@ export class ControllerManager {
   private readonly log: (msg: string) => void;
 
   constructor(private readonly opts: ControllerManagerOptions) {
-    this.client = new RestClient({ server: opts.server, userAgent: 'skiff-controller-manager' });
+    this.client = new RestClient({ server: opts.server, credentials: opts.credentials, userAgent: 'skiff-controller-manager' });
     this.identity = opts.identity ?? `${hostname()}_${process.pid}`;
     this.log = opts.log ?? ((m) => console.log(`controller-manager: ${m}`));
     for (const n of opts.controllers ?? []) {

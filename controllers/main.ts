@@ -1,13 +1,15 @@
-// `skiff controller-manager --server URL[,URL2] [--leader-elect=true] [--identity X]`
+// `skiff controller-manager --kubeconfig FILE [--server URL[,URL2]] [--leader-elect=true] [--identity X]`
 import { parseArgs } from 'node:util';
 import { ControllerManager, CONTROLLERS } from './controller-manager.js';
+import { buildConfigFromFlags } from '../client/kubeconfig.js';
 
-const HELP = `Usage: skiff controller-manager --server URL[,URL2] [flags]
+const HELP = `Usage: skiff controller-manager --kubeconfig FILE [flags]
 
 Runs the ReplicaSet, Deployment, garbage-collector, namespace and node lifecycle controllers.
 
 Flags:
-  --server URL[,URL]                 API server(s), tried in order
+  --kubeconfig FILE                  the API server, the CA and this component's client certificate
+  --server URL[,URL]                 API server(s) in place of the kubeconfig's, tried in order
   --leader-elect=true|false          elect a leader on Lease kube-system/skiff-controller-manager (default true)
   --identity NAME                    this candidate's identity (default hostname_pid)
   --workers N                        concurrent syncs per controller (default 5)
@@ -37,6 +39,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       server: { type: 'string' },
+      kubeconfig: { type: 'string' },
       'leader-elect': { type: 'string' },
       identity: { type: 'string' },
       workers: { type: 'string' },
@@ -53,10 +56,11 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.server) throw new Error(`--server is required\n\n${HELP}`);
+  if (!values.server && !values.kubeconfig) throw new Error(`--kubeconfig (or --server) is required\n\n${HELP}`);
+  const connection = buildConfigFromFlags({ kubeconfig: values.kubeconfig, server: values.server });
   const leaderElect = values['leader-elect'] === undefined ? true : !['false', '0', 'no'].includes(values['leader-elect'].toLowerCase());
   const cm = new ControllerManager({
-    server: values.server.split(',').map((s) => s.trim()).filter(Boolean),
+    ...connection,
     leaderElect,
     ...(values.identity ? { identity: values.identity } : {}),
     ...(values.workers ? { workers: Number(values.workers) } : {}),

@@ -1,6 +1,7 @@
 // `skiff kubelet`: flags and process wiring for one node (or many hollow nodes with the fake runtime).
 //
-//   skiff kubelet --server URL[,URL2] --node-name NAME [--runtime process|docker|fake] [--port N]
+//   skiff kubelet --kubeconfig FILE [--server URL[,URL2]] --node-name NAME [--runtime process|docker|fake] [--port N]
+//                 [--tls-cert-file F --tls-private-key-file F] [--client-ca-file F] [--cert-dir DIR]
 //                 [--root-dir DIR] [--image-dir DIR] [--pod-cidr CIDR] [--address IP]
 //                 [--nodes N --node-name-prefix P] [--docker-socket PATH] [--stop-pods-on-exit]
 //   skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]
@@ -23,6 +24,8 @@ import { isStatusError } from '../api/errors.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestClient } from '../client/rest.js';
+import { buildConfigFromFlags } from '../client/kubeconfig.js';
+import { kubeletServingTLS } from './serving-certs.js';
 import { Kubelet } from './kubelet.js';
 import { NodeLeases } from './node-lease.js';
 import { machineInfo, NodeStatusManager } from './node-status.js';
@@ -31,13 +34,14 @@ import type { Runtime } from './runtime/interface.js';
 import { ImageStore } from './runtime/process/image-store.js';
 import { pickFreePodCidr } from './runtime/process/pod-network.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
-import { startKubeletServer } from './server.js';
+import { startKubeletServer, type KubeletServingTLS } from './server.js';
 
-const USAGE = `Usage: skiff kubelet --server URL[,URL2] --node-name NAME [flags]
+const USAGE = `Usage: skiff kubelet --kubeconfig FILE --node-name NAME [flags]
        skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]
 
 Flags:
-  --server URL[,URL]        API server(s)
+  --kubeconfig FILE         the API server and this node's credentials (its client certificate)
+  --server URL[,URL]        API server(s), in place of the kubeconfig's (fail-over across several)
   --node-name NAME          this node's name (default: the hostname)
   --runtime KIND            process (default) | docker | fake
   --port N                  kubelet HTTP port for logs/exec (default 10250; 0 = any free port)
@@ -49,6 +53,10 @@ Flags:
   --nodes N                 fake runtime: simulate N nodes in this process
   --node-name-prefix P      fake runtime: node names P0 … P(N-1) (default hollow-)
   --stop-pods-on-exit       on SIGTERM stop every pod (default: leave them running for the next kubelet to adopt)
+  --tls-cert-file FILE      the certificate this kubelet serves logs/exec with (HTTPS)
+  --tls-private-key-file FILE  its key
+  --cert-dir DIR            without --tls-cert-file: where a self-signed one is made and kept (default ROOT/pki)
+  --client-ca-file FILE     callers (the API server) must present a client certificate signed by it
 `;
 
 function defaultRootDir(node: string): string {
@@ -70,10 +78,6 @@ async function importImage(argv: string[]): Promise<void> {
   console.log(`imported ${name} into ${dir} (${id})`);
 }
 
-function parseServerList(s: string | undefined): string[] {
-  const list = (s ?? process.env.SKIFF_SERVER ?? 'http://127.0.0.1:6443').split(',').map((x) => x.trim()).filter(Boolean);
-  return list;
-}
 
 /** The process runtime's pod CIDR: flag, else what this node used before, else the Node's, else a free one. */
 async function choosePodCidr(flag: string | undefined, rootDir: string, client: RestClient, node: string): Promise<string> {
@@ -114,6 +118,11 @@ export async function main(argv: string[]): Promise<void> {
       nodes: { type: 'string' },
       'node-name-prefix': { type: 'string', default: 'hollow-' },
       'stop-pods-on-exit': { type: 'boolean', default: false },
+      kubeconfig: { type: 'string' },
+      'tls-cert-file': { type: 'string' },
+      'tls-private-key-file': { type: 'string' },
+      'cert-dir': { type: 'string' },
+      'client-ca-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -121,7 +130,8 @@ export async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const client = new RestClient({ server: parseServerList(values.server), userAgent: 'skiff-kubelet' });
+  const connection = buildConfigFromFlags({ kubeconfig: values.kubeconfig, server: values.server });
+  const client = new RestClient({ ...connection, userAgent: 'skiff-kubelet' });
   const backoffBaseMs = Number(process.env.SKIFF_KUBELET_BACKOFF_BASE_MS ?? 10_000);
   const hostIP = values.address!;
   const kind = values.runtime!;
@@ -129,9 +139,14 @@ export async function main(argv: string[]): Promise<void> {
 
   if (values.nodes !== undefined) {
     if (kind !== 'fake') throw new Error('--nodes needs --runtime fake');
-    const hollowClient = new RestClient({ server: parseServerList(values.server), userAgent: 'skiff-kubelet', maxSockets: 256 });
+    const hollowClient = new RestClient({ ...connection, userAgent: 'skiff-kubelet', maxSockets: 256 });
     client.close();
-    return runHollowNodes(hollowClient, Number(values.nodes), values['node-name-prefix']!, Number(values.port), hostIP, backoffBaseMs);
+    const prefix = values['node-name-prefix']!;
+    const tls = await kubeletServingTLS({
+      certFile: values['tls-cert-file'], keyFile: values['tls-private-key-file'], clientCAFile: values['client-ca-file'],
+      certDir: resolve(values['cert-dir'] ?? join(values['root-dir'] ?? join('/tmp', 'skiff-hollow'), 'pki')), nodeName: `${prefix}nodes`, address: hostIP,
+    });
+    return runHollowNodes(hollowClient, Number(values.nodes), prefix, tls, Number(values.port), hostIP, backoffBaseMs);
   }
 
   const nodeName = values['node-name'] ?? (await import('node:os')).hostname();
@@ -152,8 +167,11 @@ export async function main(argv: string[]): Promise<void> {
   await runtime.init();
 
   let kubelet: Kubelet | undefined;
-  // No TLS and no authentication on this port, so it listens only on the node's own address.
-  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet }, Number(values.port), hostIP);
+  const tls = await kubeletServingTLS({
+    certFile: values['tls-cert-file'], keyFile: values['tls-private-key-file'], clientCAFile: values['client-ca-file'],
+    certDir: resolve(values['cert-dir'] ?? join(rootDir, 'pki')), nodeName, address: hostIP,
+  });
+  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet }, tls, Number(values.port), hostIP);
   const recorder = new EventRecorder(client, { component: 'kubelet', host: nodeName });
   const machine = machineInfo();
   const status = new NodeStatusManager({ client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000, runtimeError: () => kubelet?.runtimeError });
@@ -218,7 +236,7 @@ async function registerWithRetry(status: NodeStatusManager): Promise<Node> {
 }
 
 /** Many simulated nodes in one process: one pod informer, one lease heartbeater, one server. */
-async function runHollowNodes(client: RestClient, count: number, prefix: string, portFlag: number, hostIP: string, backoffBaseMs: number): Promise<void> {
+async function runHollowNodes(client: RestClient, count: number, prefix: string, tls: KubeletServingTLS, portFlag: number, hostIP: string, backoffBaseMs: number): Promise<void> {
   if (!Number.isInteger(count) || count < 1) throw new Error('--nodes must be a positive integer');
   const kubelets = new Map<string, Kubelet>();
   const { server, port } = await startKubeletServer(
@@ -228,6 +246,7 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
         return undefined;
       },
     },
+    tls,
     portFlag,
     hostIP,
   );

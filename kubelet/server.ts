@@ -1,16 +1,39 @@
-// The kubelet's own HTTP server (plain HTTP): container logs and exec for pods on this node.
-// The API server proxies pods/log and pods/exec here, so logs never leave the node.
+// The kubelet's own HTTPS server: container logs and exec for pods on this node. The API
+// server proxies pods/log and pods/exec here, so logs never leave the node. Callers
+// authenticate with a client certificate verified against --client-ca-file (the API server's
+// --kubelet-client-certificate); /healthz is open. Authorization is a placeholder until the
+// RBAC work delegates it to the API server (SubjectAccessReview, as the kubelet's Webhook
+// mode does): only system:masters — the API server's kubelet client certificate — may proceed.
 //   GET  /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&sinceSeconds=&previous=&timestamps=
 //   POST /exec/NS/POD/CONTAINER?command=a&command=b   → {"stdout","stderr","exitCode"}
 //   GET  /healthz
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Kubelet } from './kubelet.js';
 
 export interface KubeletServerOptions {
   /** The kubelet that runs pod NS/NAME (one per process, or one of many hollow nodes). */
   kubeletFor(namespace: string, name: string): Kubelet | undefined;
   execTimeoutMs?: number;
+}
+
+export interface KubeletServingTLS {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** Client certificates must chain to this CA; absent: nobody can authenticate (401 but /healthz). */
+  clientCA?: string | Buffer;
+}
+
+/** 401 without a verified client certificate, 403 unless it is a system:masters one (see the header). */
+export function authorizeCaller(req: IncomingMessage): { code: 401 | 403; message: string } | undefined {
+  const sock = req.socket as TLSSocket;
+  if (!sock.authorized) return { code: 401, message: 'Unauthorized' };
+  const subject = sock.getPeerCertificate().subject ?? {};
+  const groups = ([] as string[]).concat(subject.O ?? []);
+  if (!groups.includes('system:masters')) return { code: 403, message: `Forbidden (user=${String(subject.CN)}, verb=${req.method?.toLowerCase()}, resource=nodes, subresource=proxy)` };
+  return undefined;
 }
 
 const truthy = (v: string | null) => v !== null && v !== 'false' && v !== '0';
@@ -22,7 +45,7 @@ function fail(res: ServerResponse, code: number, message: string): void {
   }
   res.writeHead(code, { 'Content-Type': 'application/json' });
   res.end(
-    JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: code === 404 ? 'NotFound' : code === 400 ? 'BadRequest' : 'InternalError', code }),
+    JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: ({ 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound' } as Record<number, string>)[code] ?? 'InternalError', code }),
   );
 }
 
@@ -41,6 +64,8 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
     res.end('ok');
     return;
   }
+  const refused = authorizeCaller(req);
+  if (refused) return fail(res, refused.code, refused.message);
   const logs = parseLogPath(url.pathname, '/containerLogs/');
   const exec = parseLogPath(url.pathname, '/exec/');
   const target = logs ?? exec;
@@ -90,8 +115,11 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
   }
 }
 
-export async function startKubeletServer(o: KubeletServerOptions, port: number, host = '0.0.0.0'): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
+export async function startKubeletServer(o: KubeletServerOptions, tls: KubeletServingTLS, port: number, host = '0.0.0.0'): Promise<{ server: Server; port: number }> {
+  const server = createServer({
+    cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2',
+    ...(tls.clientCA ? { ca: tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+  }, (req, res) => {
     handle(o, req, res).catch((err) => fail(res, 500, err instanceof Error ? err.message : String(err)));
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-// `skiff scheduler --server URL[,URL2] [--leader-elect=true] [--identity X]`
+// `skiff scheduler --kubeconfig FILE [--server URL[,URL2]] [--leader-elect=true] [--identity X]`
 // Informers start at once on every instance; only the holder of the Lease
 // kube-system/skiff-scheduler runs the scheduling loop. Losing the lease ends the process
 // (as kube-scheduler does) so a supervisor restarts it clean; SIGTERM/SIGINT (and SIGHUP: the
@@ -8,9 +8,10 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { LeaderElector } from '../client/leader-election.js';
 import { RestClient } from '../client/rest.js';
+import { buildConfigFromFlags } from '../client/kubeconfig.js';
 import { Scheduler } from './scheduler.js';
 
-const USAGE = `usage: skiff scheduler --server URL[,URL2] [--leader-elect=true|false] [--identity NAME]
+const USAGE = `usage: skiff scheduler --kubeconfig FILE [--server URL[,URL2]] [--leader-elect=true|false] [--identity NAME]
                        [--scheduler-name default-scheduler] [--percentage-of-nodes-to-score N]
                        [--max-in-flight-bindings 256]`;
 
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       server: { type: 'string' },
+      kubeconfig: { type: 'string' },
       'leader-elect': { type: 'string', default: 'true' },
       identity: { type: 'string' },
       'scheduler-name': { type: 'string', default: 'default-scheduler' },
@@ -36,7 +38,7 @@ export async function main(argv: string[]): Promise<void> {
     },
     allowPositionals: false,
   });
-  if (values.help || !values.server) {
+  if (values.help || (!values.server && !values.kubeconfig)) {
     console.error(USAGE);
     if (!values.help) process.exitCode = 2;
     return;
@@ -51,7 +53,7 @@ export async function main(argv: string[]): Promise<void> {
     return usageError('--percentage-of-nodes-to-score must be an integer from 0 (adaptive) to 100');
   }
   const client = new RestClient({
-    server: values.server.split(',').map((s) => s.trim()).filter(Boolean),
+    ...buildConfigFromFlags({ kubeconfig: values.kubeconfig, server: values.server }),
     userAgent: 'skiff-scheduler',
     maxSockets: Math.max(16, maxInFlight + 16),
   });

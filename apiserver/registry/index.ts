@@ -47,6 +47,7 @@ export class Registry {
       return kv ? decode(kv) : undefined;
     };
     for (const info of RESOURCES) {
+      if (info.verbs) continue; // not stored: answered by its own handler (rest-handler.ts)
       const cache = new WatchCache(storage, info, cacheOptions);
       this.caches.push(cache);
       if (info === nsInfo) nsCache = cache;

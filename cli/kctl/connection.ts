@@ -1,7 +1,9 @@
 // Where kctl talks to and in which namespace: --server / --kubeconfig / --context / -n,
 // resolved as kubectl resolves them (flag, then $KUBECONFIG, then ~/.kube/config). The one
 // place kctl builds a RestClient, so every command shares the same wiring.
+import fs from 'node:fs';
 import type { RestClient } from '../../client/rest.js';
+import type { ClientCredentials } from '../../client/credentials.js';
 import type { Flags } from './flags.js';
 import { connectionState, UsageError } from './errors.js';
 
@@ -16,6 +18,8 @@ export interface Target {
   namespaceExplicit: boolean;
   contextName: string;
   requestTimeoutMs: number | undefined;
+  /** The kubeconfig user's credentials and the cluster's CA, with the command line's flags on top. */
+  credentials: ClientCredentials;
 }
 
 export interface Connection extends Target {
@@ -28,24 +32,26 @@ export async function resolveTarget(flags: Flags): Promise<Target> {
   let server = flags.string('server');
   let namespace = 'default';
   let contextName = '';
+  let credentials: ClientCredentials = {};
   const { loadKubeconfig } = await import('../../client/kubeconfig.js');
   try {
     const kc = loadKubeconfig({ kubeconfig: flags.string('kubeconfig'), context: flags.string('context') });
     server ??= kc.server;
     namespace = kc.namespace || 'default';
     contextName = kc.contextName;
+    credentials = kc.credentials;
   } catch (e) {
     // With --server no kubeconfig is needed (as kubectl); without it, say what is missing.
     if (!server) {
       const why = e instanceof Error ? e.message : String(e);
       throw new UsageError(
         `no server to talk to: ${why}`,
-        "Start a cluster with 'skiff up' (it writes ~/.kube/config), or pass --server=http://127.0.0.1:6443 or --kubeconfig=FILE.",
+        "Start a cluster with 'skiff up' (it writes ~/.kube/config), or pass --server=https://127.0.0.1:6443 or --kubeconfig=FILE.",
       );
     }
   }
   if (!server) throw new UsageError('no server found in the kubeconfig; pass --server');
-  if (!/^https?:\/\//.test(server)) server = `http://${server}`;
+  if (!/^https?:\/\//.test(server)) server = `https://${server}`;
   server = server.replace(/\/+$/, '');
   connectionState.server = server;
   return {
@@ -54,7 +60,38 @@ export async function resolveTarget(flags: Flags): Promise<Target> {
     namespaceExplicit: explicitNs !== undefined,
     contextName,
     requestTimeoutMs: flags.durationMs('request-timeout'),
+    credentials: withCredentialFlags(credentials, flags),
   };
+}
+
+/** kubectl's credential flags override the kubeconfig's. */
+function withCredentialFlags(c: ClientCredentials, flags: Flags): ClientCredentials {
+  const read = (flag: string) => {
+    const file = flags.string(flag);
+    if (!file) return undefined;
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new UsageError(`--${flag} ${file}: ${(e as Error).message}`);
+    }
+  };
+  const out = { ...c };
+  const token = flags.string('token');
+  if (token) {
+    out.token = token;
+    delete out.tokenFile;
+  }
+  const ca = read('certificate-authority');
+  if (ca) out.caData = ca;
+  const cert = read('client-certificate');
+  const key = read('client-key');
+  if (!!cert !== !!key) throw new UsageError('--client-certificate and --client-key go together');
+  if (cert && key) {
+    out.certData = cert;
+    out.keyData = key;
+  }
+  if (flags.bool('insecure-skip-tls-verify')) out.insecureSkipTLSVerify = true;
+  return out;
 }
 
 export async function connect(flags: Flags): Promise<Connection> {
@@ -65,6 +102,7 @@ export async function connect(flags: Flags): Promise<Connection> {
     userAgent: `kctl/v${KCTL_VERSION}`,
     // A CLI should fail fast on a dead server (kubectl does not retry a refused connection).
     retries: 1,
+    credentials: target.credentials,
     ...(target.requestTimeoutMs ? { timeoutMs: target.requestTimeoutMs } : {}),
   });
   return { ...target, client };

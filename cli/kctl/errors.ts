@@ -55,6 +55,27 @@ function networkCode(e: unknown): string | undefined {
   return undefined;
 }
 
+const TLS_WORDS: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'x509: certificate signed by unknown authority',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'x509: certificate signed by unknown authority',
+  SELF_SIGNED_CERT_IN_CHAIN: 'x509: certificate signed by unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'x509: certificate signed by unknown authority',
+  CERT_HAS_EXPIRED: 'x509: certificate has expired or is not yet valid',
+  CERT_NOT_YET_VALID: 'x509: certificate has expired or is not yet valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: "x509: certificate is not valid for the server's name",
+};
+
+/** The TLS verification code (UNABLE_TO_VERIFY_LEAF_SIGNATURE…) anywhere in the cause chain. */
+function tlsCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && (code in TLS_WORDS || /^(CERT_|ERR_TLS_CERT|UNABLE_TO_)/.test(code))) return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /**
  * One error as kubectl would print it. `server` is the API server URL, for the
  * connection-refused message; `context` prefixes server messages the way kubectl does for
@@ -66,6 +87,8 @@ export function formatError(e: unknown, server?: string, context?: string): stri
     const reason = status.reason || 'Unknown';
     const message = status.message ?? reason;
     const ctx = context ? `${context}: ` : '';
+    // client-go words every 401 this way, whatever the Status says.
+    if (status.code === 401) return 'error: You must be logged in to the server (the server has asked for the client to provide credentials)';
     if (reason === 'Invalid' && !context) {
       // kubectl: `The Deployment "web" is invalid: spec.replicas: Invalid value: …`
       const m = /^(\S+) "([^"]*)" is invalid: (.*)$/s.exec(message);
@@ -79,6 +102,8 @@ export function formatError(e: unknown, server?: string, context?: string): stri
     const hostPort = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
     return `The connection to the server ${hostPort} was refused - did you specify the right host or port?`;
   }
+  const tls = tlsCode(e);
+  if (tls) return `Unable to connect to the server: tls: failed to verify certificate: ${TLS_WORDS[tls] ?? tls}`;
   if (code === 'ENOTFOUND' && server) return `Unable to connect to the server: dial tcp: lookup ${server}: no such host`;
   if (code && server) return `Unable to connect to the server: ${code} (${server})`;
   const msg = e instanceof Error ? e.message : String(e);

@@ -20,6 +20,11 @@ export const GLOBAL_OPTIONS: OptionDefs = {
   server: { type: 'string', short: 's', help: 'the address of the API server (overrides the kubeconfig)' },
   namespace: { type: 'string', short: 'n', help: 'the namespace scope for this request' },
   'request-timeout': { type: 'string', help: 'how long to wait for a single request (e.g. 10s); 0 = no limit' },
+  token: { type: 'string', help: 'bearer token for authentication to the API server' },
+  'certificate-authority': { type: 'string', help: 'path to a cert file for the certificate authority' },
+  'client-certificate': { type: 'string', help: 'path to a client certificate file for TLS' },
+  'client-key': { type: 'string', help: 'path to a client key file for TLS' },
+  'insecure-skip-tls-verify': { type: 'boolean', help: "do not check the server's certificate (insecure)" },
   help: { type: 'boolean', short: 'h', help: 'help for this command' },
 };
 

@@ -137,7 +137,7 @@ export async function runGet(flags: Flags, io: Output, positionals: string[]): P
   const format = parseOutputFormat(flags.string('output'));
   if (positionals.length === 0) parseResourceArgs(positionals, 'get'); // the usage error, before any request
   const target = await resolveTarget(flags);
-  const conn: Connection = { ...target, api: new ApiHttp(target.server, target.requestTimeoutMs || 30_000) };
+  const conn: Connection = { ...target, api: new ApiHttp(target.server, target.requestTimeoutMs || 30_000, target.credentials) };
   useCatalog(await discoverResources(conn.api));
   const selections = parseResourceArgs(positionals, 'get');
   const watch = flags.bool('watch') || flags.bool('watch-only');

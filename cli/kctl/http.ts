@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { asStatus, StatusError } from '../../api/errors.js';
 import { KCTL_VERSION } from './version.js';
+import { BearerToken, tlsAgentOptions, type ClientCredentials } from '../../client/credentials.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -37,10 +38,15 @@ export class ApiHttp {
   private agent: http.Agent | undefined;
   private mod: Pick<typeof http, 'get'> | undefined;
 
+  private readonly token: BearerToken;
+
   constructor(
     readonly server: string,
     private readonly timeoutMs = 30_000,
-  ) {}
+    private readonly credentials: ClientCredentials = {},
+  ) {
+    this.token = new BearerToken(credentials);
+  }
 
   /** node:https (TLS) is loaded only for an https server: it costs start-up time. */
   private async transport(): Promise<{ mod: Pick<typeof http, 'get'>; agent: http.Agent }> {
@@ -48,7 +54,7 @@ export class ApiHttp {
       if (this.server.startsWith('https:')) {
         const https = await import('node:https');
         this.mod = https;
-        this.agent = new https.Agent({ keepAlive: true });
+        this.agent = new https.Agent({ keepAlive: true, ...tlsAgentOptions(this.credentials) });
       } else {
         this.mod = http;
         this.agent = new http.Agent({ keepAlive: true });
@@ -68,7 +74,9 @@ export class ApiHttp {
     const url = this.url(path, query);
     const { mod, agent } = await this.transport();
     return new Promise((resolve, reject) => {
-      const req = mod.get(url, { agent, signal, headers: { Accept: accept, 'User-Agent': `kctl/v${KCTL_VERSION}` } }, (res) => {
+      const token = this.token.get();
+      const headers: Record<string, string> = { Accept: accept, 'User-Agent': `kctl/v${KCTL_VERSION}`, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+      const req = mod.get(url, { agent, signal, headers }, (res) => {
         if (timer) clearTimeout(timer);
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);

@@ -5,7 +5,9 @@
 //   <data-dir>/etcd.json           the members' client and peer ports, reused by the next run
 //   <data-dir>/nodes/<node>/       each kubelet's root dir (pod state, logs)
 //   <data-dir>/logs/<component>.log
-//   <data-dir>/kubeconfig          a kubeconfig for this cluster alone
+//   <data-dir>/kubeconfig          a kubeconfig for this cluster alone (the admin's certificate)
+//   <data-dir>/pki/                the cluster CA and every certificate (keys 0600): up/certificates.ts
+//   <data-dir>/kubeconfigs/        each component's kubeconfig with its own certificate
 //   <data-dir>/skiff-up.pid        the running `skiff up` (one per data dir)
 //   <data-dir>/components.json     its children: name, role, pid and start time (and leader-election
 //                                  identities), so a killed run's leftovers are found (up/recovery.ts)
@@ -26,6 +28,8 @@ export interface Layout {
   nodes: string;
   logs: string;
   kubeconfig: string;
+  pki: string;
+  kubeconfigs: string;
   pidFile: string;
   componentsFile: string;
 }
@@ -46,6 +50,8 @@ export function layout(root: string): Layout {
     nodes: path.join(root, 'nodes'),
     logs: path.join(root, 'logs'),
     kubeconfig: path.join(root, 'kubeconfig'),
+    pki: path.join(root, 'pki'),
+    kubeconfigs: path.join(root, 'kubeconfigs'),
     pidFile: path.join(root, 'skiff-up.pid'),
     componentsFile: path.join(root, 'components.json'),
   };

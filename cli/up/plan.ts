@@ -6,16 +6,22 @@
 //   etcd                  /usr/bin/etcd --name skiff-etcd --data-dir D/etcd
 //                           --listen-client-urls http://127.0.0.1:40001 … --initial-cluster skiff-etcd=http://127.0.0.1:40002
 //   apiserver             skiff apiserver --port 6443 --storage etcd --etcd-servers http://127.0.0.1:40001
-//   apiserver-2           skiff apiserver --port 6444 --storage etcd --etcd-servers http://127.0.0.1:40001
-//   controller-manager    skiff controller-manager --server http://127.0.0.1:6443,http://127.0.0.1:6444   (+ --identity at each start)
+//                           --tls-cert-file D/pki/apiserver.crt … --client-ca-file D/pki/ca.crt --kubelet-client-certificate …
+//   apiserver-2           skiff apiserver --port 6444 --storage etcd --etcd-servers http://127.0.0.1:40001 (same certificates)
+//   controller-manager    skiff controller-manager --server https://127.0.0.1:6443,https://127.0.0.1:6444
+//                           --kubeconfig D/kubeconfigs/controller-manager.conf   (+ --identity at each start)
 //   controller-manager-2  likewise
 //   scheduler, scheduler-2
-//   kubelet-node-1        skiff kubelet --server …6443,…6444 --node-name node-1 --runtime … --port 0 --root-dir D/nodes/node-1 --stop-pods-on-exit
+//   kubelet-node-1        skiff kubelet --server …6443,…6444 --kubeconfig D/kubeconfigs/kubelet-node-1.conf --node-name node-1
+//                           --runtime … --port 0 --root-dir D/nodes/node-1 --stop-pods-on-exit
+//                           --tls-cert-file D/pki/kubelet-node-1-serving.crt … --client-ca-file D/pki/ca.crt
+// Certificates and kubeconfigs: up/certificates.ts.
 // With --etcd-members 3 there are three members (etcd, etcd-2, etcd-3 in D/etcd, D/etcd-2,
 // D/etcd-3) and each API server lists all of them, starting at a different one.
 // Start order is the order of the list (etcd, API servers, controllers, kubelets); shutdown
 // goes the other way by role: kubelets (and their pods) first, etcd last.
 import path from 'node:path';
+import { APISERVER_CERT, APISERVER_KUBELET_CLIENT_CERT, componentKubeconfig, kubeletServingCert } from './certificates.js';
 
 export const STORAGES = ['embedded', 'etcd'] as const;
 export type StorageKind = (typeof STORAGES)[number];
@@ -51,7 +57,7 @@ export interface PlanInput {
   /** etcd's members' ports (storage etcd only); one member unless asked for more. */
   etcd?: { bin: string; members: EtcdPorts[] };
   /** `etcd` is the first member's data dir; member i (from 0) uses etcdDataDir(dirs.etcd, i). */
-  dirs: { root: string; apiserver: string; etcd: string; nodes: string };
+  dirs: { root: string; apiserver: string; etcd: string; nodes: string; pki: string; kubeconfigs: string };
   /** Extra controller-manager flags (leader-election timings). */
   controllerManagerArgs?: string[];
 }
@@ -86,6 +92,7 @@ export function nodeName(prefix: string, i: number): string {
 }
 
 const loopback = (port: number) => `http://127.0.0.1:${port}`;
+const secureLoopback = (port: number) => `https://127.0.0.1:${port}`;
 
 /**
  * etcd's flags for member `i` of a private cluster on loopback (see
@@ -127,23 +134,31 @@ export function planCluster(p: PlanInput): Plan {
   members.forEach((_, i) => {
     processes.push({ name: numbered('etcd', i), role: 'etcd', executable: p.etcd!.bin, args: etcdArgs(p.dirs.etcd, members, i), url: etcdUrls[i] });
   });
-  const servers = p.apiserverPorts.map(loopback);
+  const servers = p.apiserverPorts.map(secureLoopback);
+  const file = (name: string, ext: 'crt' | 'key') => path.join(p.dirs.pki, `${name}.${ext}`);
+  const caFile = path.join(p.dirs.pki, 'ca.crt');
+  const apiserverTLS = [
+    '--tls-cert-file', file(APISERVER_CERT, 'crt'), '--tls-private-key-file', file(APISERVER_CERT, 'key'), '--client-ca-file', caFile,
+    '--kubelet-client-certificate', file(APISERVER_KUBELET_CLIENT_CERT, 'crt'), '--kubelet-client-key', file(APISERVER_KUBELET_CLIENT_CERT, 'key'),
+    '--kubelet-certificate-authority', caFile,
+  ];
+  const kubeconfig = (component: string) => ['--kubeconfig', componentKubeconfig(p.dirs.kubeconfigs, component)];
   p.apiserverPorts.forEach((port, i) => {
     // Each API server starts at a different member, so the load spreads and no single
     // member's loss sends every API server to its second choice at once.
     const rotated = etcdUrls.map((_, j) => etcdUrls[(i + j) % etcdUrls.length]!);
     const storageArgs = p.storage === 'etcd' ? ['--storage', 'etcd', '--etcd-servers', rotated.join(',')] : ['--data-dir', p.dirs.apiserver];
-    processes.push({ name: numbered('apiserver', i), role: 'apiserver', args: ['apiserver', '--port', String(port), ...storageArgs], url: servers[i] });
+    processes.push({ name: numbered('apiserver', i), role: 'apiserver', args: ['apiserver', '--port', String(port), ...storageArgs, ...apiserverTLS], url: servers[i] });
   });
   const serverFlag = ['--server', servers.join(',')];
   const replicas = p.ha ? 2 : 1;
   for (let i = 0; i < replicas; i++) {
     const name = numbered('controller-manager', i);
-    processes.push({ name, role: 'controller-manager', args: ['controller-manager', ...serverFlag, ...(p.controllerManagerArgs ?? [])], identityPrefix: name });
+    processes.push({ name, role: 'controller-manager', args: ['controller-manager', ...serverFlag, ...kubeconfig('controller-manager'), ...(p.controllerManagerArgs ?? [])], identityPrefix: name });
   }
   for (let i = 0; i < replicas; i++) {
     const name = numbered('scheduler', i);
-    processes.push({ name, role: 'scheduler', args: ['scheduler', ...serverFlag], identityPrefix: name });
+    processes.push({ name, role: 'scheduler', args: ['scheduler', ...serverFlag, ...kubeconfig('scheduler')], identityPrefix: name });
   }
   for (let i = 1; i <= p.nodes; i++) {
     const n = nodeName(p.nodePrefix, i);
@@ -151,7 +166,10 @@ export function planCluster(p: PlanInput): Plan {
       name: `kubelet-${n}`,
       role: 'kubelet',
       // --port 0: the kubelet takes a free port at every start and reports it on its Node.
-      args: ['kubelet', ...serverFlag, '--node-name', n, '--runtime', p.runtime, '--port', '0', '--root-dir', path.join(p.dirs.nodes, n), '--stop-pods-on-exit'],
+      args: [
+        'kubelet', ...serverFlag, ...kubeconfig(`kubelet-${n}`), '--node-name', n, '--runtime', p.runtime, '--port', '0', '--root-dir', path.join(p.dirs.nodes, n), '--stop-pods-on-exit',
+        '--tls-cert-file', file(kubeletServingCert(n), 'crt'), '--tls-private-key-file', file(kubeletServingCert(n), 'key'), '--client-ca-file', caFile,
+      ],
     });
   }
   return { processes, servers, etcdUrls };

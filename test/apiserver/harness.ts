@@ -1,10 +1,12 @@
 // An in-process API server over the in-memory embedded store on a random loopback port,
-// plus small HTTP helpers the API server tests share.
-import http from 'node:http';
+// serving HTTPS with the test PKI (test/support/tls.ts) and verifying client certificates,
+// plus small HTTPS helpers the API server tests share (they present the test admin's certificate).
+import https from 'node:https';
 import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
 import { createApiServer, type ApiServer, type ApiServerOptions } from '../../apiserver/server.js';
 import type { Storage } from '../../apiserver/storage/interface.js';
 import { waitFor } from '../support/wait.js';
+import { testPki } from '../support/tls.js';
 
 export interface TestServer {
   url: string;
@@ -15,7 +17,8 @@ export interface TestServer {
 
 export async function startTestServer(opts: Partial<ApiServerOptions> = {}): Promise<TestServer> {
   const storage = opts.storage ?? (await openEmbeddedStorage({}));
-  const server = createApiServer({ compactionIntervalMs: 0, ...opts, storage });
+  const pki = testPki();
+  const server = createApiServer({ compactionIntervalMs: 0, tls: { cert: pki.serving.certPem, key: pki.serving.keyPem, clientCA: pki.caPem }, ...opts, storage });
   const { url } = await server.listen(0, '127.0.0.1');
   return {
     url,
@@ -42,7 +45,7 @@ export async function call<T = any>(base: string, method: string, path: string, 
     payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
   }
-  const res = await fetch(base + path, { method, headers: h, body: payload });
+  const res = await testPki().fetch(base + path, { method, headers: h, body: payload });
   const text = await res.text();
   let parsed: any = text;
   try {
@@ -78,7 +81,7 @@ export class WatchReader {
   events: any[] = [];
   status = 0;
   ended = false;
-  private req: http.ClientRequest;
+  private req: import('node:http').ClientRequest;
   private buf = '';
   readonly ready: Promise<void>;
 
@@ -86,7 +89,7 @@ export class WatchReader {
     let resolveReady!: () => void;
     let rejectReady!: (e: Error) => void;
     this.ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
-    this.req = http.get(url, { headers }, (res) => {
+    this.req = https.get(url, { headers, agent: testPki().agent }, (res) => {
       this.status = res.statusCode ?? 0;
       resolveReady();
       res.setEncoding('utf8');

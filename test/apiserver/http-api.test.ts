@@ -1,13 +1,15 @@
 // The HTTP surface over real HTTP: CRUD, conflicts, errors as metav1.Status, patches,
 // subresources, deletion semantics, paging and selectors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import http from 'node:http';
+import type http from 'node:http';
+import https from 'node:https';
 import { call, deployment, eventually, pod, startTestServer, WatchReader, type TestServer } from './harness.js';
+import { testPki } from '../support/tls.js';
 
 /** A request with exactly the given headers (fetch would add a text/plain Content-Type). */
 function rawRequest(base: string, method: string, path: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(base + path, { method, headers: { 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+    const req = https.request(base + path, { agent: testPki().agent, method, headers: { 'Content-Length': Buffer.byteLength(body) } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (text += c));
@@ -573,7 +575,7 @@ describe('limits and metrics', () => {
     try {
       // Two creates whose bodies never finish hold both mutating slots.
       const answers = [0, 1].map(() => new Promise<number>((resolve) => {
-        const req = http.request(`${s.url}${P}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' } }, (res) => resolve(res.statusCode ?? 0));
+        const req = https.request(`${s.url}${P}`, { agent: testPki().agent, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' } }, (res) => resolve(res.statusCode ?? 0));
         req.on('error', () => resolve(-1));
         req.write('{"metadata":');
         held.push(req);

@@ -1,22 +1,30 @@
 // pods/log and pods/exec are proxied to the pod's kubelet, found through its Node's
-// InternalIP and daemonEndpoints.kubeletEndpoint.Port. A stand-in kubelet HTTP server
-// records what it was asked.
+// InternalIP and daemonEndpoints.kubeletEndpoint.Port, over HTTPS with the API server's
+// kubelet client certificate. A stand-in kubelet HTTPS server (the test PKI's serving
+// certificate) records what it was asked, and by whom.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, pod, startTestServer, type TestServer } from './harness.js';
+import { testPki } from '../support/tls.js';
 
 let t: TestServer;
 let kubelet: http.Server;
 const asked: string[] = [];
+const callers = new Set<string>();
 
 beforeAll(async () => {
-  kubelet = http.createServer((req, res) => {
+  const pki = testPki();
+  kubelet = https.createServer({ cert: pki.serving.certPem, key: pki.serving.keyPem, ca: pki.caPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    const sock = req.socket as TLSSocket;
+    callers.add(sock.authorized ? String(sock.getPeerCertificate().subject.CN) : `unverified: ${String(sock.authorizationError)}`);
     asked.push(`${req.method} ${req.url}`);
     const url = new URL(req.url!, 'http://x');
     if (req.method === 'GET' && url.pathname.startsWith('/containerLogs/')) {
@@ -38,7 +46,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => kubelet.listen(0, '127.0.0.1', r));
   const port = (kubelet.address() as AddressInfo).port;
-  t = await startTestServer();
+  t = await startTestServer({ kubeletClientTLS: { cert: pki.kubeletClient.certPem, key: pki.kubeletClient.keyPem, ca: pki.caPem } });
   await call(t.url, 'POST', '/api/v1/nodes', {
     metadata: { name: 'k1' },
     status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } },
@@ -57,12 +65,14 @@ afterAll(async () => {
 
 describe('pods/log', () => {
   it('streams the kubelet\'s log as text/plain, passing the options through', async () => {
-    const r = await fetch(`${t.url}/api/v1/namespaces/default/pods/solo/log?tailLines=5&timestamps=true`);
+    const r = await testPki().fetch(`${t.url}/api/v1/namespaces/default/pods/solo/log?tailLines=5&timestamps=true`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('text/plain');
     expect(await r.text()).toBe('line 1\nline 2\n');
     expect(asked).toContain('GET /containerLogs/default/solo/c?tailLines=5&timestamps=true');
-    const f = await fetch(`${t.url}/api/v1/namespaces/default/pods/solo/log?follow=true`);
+    // The API server presented its kubelet client certificate, which the kubelet verified.
+    expect([...callers]).toEqual(['kube-apiserver-kubelet-client']);
+    const f = await testPki().fetch(`${t.url}/api/v1/namespaces/default/pods/solo/log?follow=true`);
     expect(await f.text()).toBe('line 1\nline 2\n');
   });
 
@@ -70,7 +80,7 @@ describe('pods/log', () => {
     const r = await call(t.url, 'GET', '/api/v1/namespaces/default/pods/duo/log');
     expect(r.status).toBe(400);
     expect(r.body.message).toBe('a container name must be specified for pod duo, choose one of: [c side]');
-    const ok = await fetch(`${t.url}/api/v1/namespaces/default/pods/duo/log?container=side`);
+    const ok = await testPki().fetch(`${t.url}/api/v1/namespaces/default/pods/duo/log?container=side`);
     expect(ok.status).toBe(200);
     expect(asked).toContain('GET /containerLogs/default/duo/side');
     expect((await call(t.url, 'GET', '/api/v1/namespaces/default/pods/duo/log?container=nope')).status).toBe(400);
@@ -98,7 +108,7 @@ describe('pods/exec', () => {
 
 describe('pods/exec over WebSocket (v5.channel.k8s.io)', () => {
   function execWS(query: string): Promise<{ protocol: string; frames: Buffer[] }> {
-    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/v1/namespaces/default/pods/solo/exec?${query}`, ['v5.channel.k8s.io']);
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/v1/namespaces/default/pods/solo/exec?${query}`, ['v5.channel.k8s.io'], { ca: testPki().caPem, cert: testPki().admin.certPem, key: testPki().admin.keyPem });
     const frames: Buffer[] = [];
     ws.on('message', (d) => frames.push(Buffer.from(d as Buffer)));
     return new Promise((resolve, reject) => {
@@ -130,9 +140,9 @@ describe('pods/exec over WebSocket (v5.channel.k8s.io)', () => {
       const kubeconfig = path.join(dir, 'config');
       fs.writeFileSync(kubeconfig, [
         'apiVersion: v1', 'kind: Config', 'current-context: t',
-        'clusters: [{name: t, cluster: {server: "' + t.url + '"}}]',
+        `clusters: [{name: t, cluster: {server: "${t.url}", certificate-authority: "${testPki().caFile}"}}]`,
         'contexts: [{name: t, context: {cluster: t, user: u, namespace: default}}]',
-        'users: [{name: u, user: {}}]',
+        `users: [{name: u, user: {client-certificate: "${testPki().admin.certFile}", client-key: "${testPki().admin.keyFile}"}}]`,
       ].join('\n'));
       // Asynchronously: the API server answering kubectl runs in this process.
       const run = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {

@@ -2,9 +2,10 @@
 // resourceVersion (from the watch cache's ring buffer and from storage history beyond it),
 // selector transitions, the pods-by-node trigger index, bookmarks, timeouts and 410.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import http from 'node:http';
+import https from 'node:https';
 import { WebSocket } from 'ws';
 import { call, pod, startTestServer, WatchReader, type TestServer } from './harness.js';
+import { testPki } from '../support/tls.js';
 
 const JSONH = { 'Content-Type': 'application/merge-patch+json' };
 
@@ -159,7 +160,7 @@ describe('watch', () => {
   it('the same stream over WebSocket', async () => {
     await call(u, 'POST', '/api/v1/namespaces', { metadata: { name: 'ws' } });
     await call(u, 'POST', '/api/v1/namespaces/ws/pods', pod('first'));
-    const ws = new WebSocket(`${u.replace('http', 'ws')}/api/v1/namespaces/ws/pods?watch=true`);
+    const ws = new WebSocket(`${u.replace('http', 'ws')}/api/v1/namespaces/ws/pods?watch=true`, { ca: testPki().caPem, cert: testPki().admin.certPem, key: testPki().admin.keyPem });
     const got: any[] = [];
     ws.on('message', (m) => got.push(JSON.parse(String(m))));
     await new Promise((res, rej) => { ws.on('open', res); ws.on('error', rej); });
@@ -233,7 +234,7 @@ describe('slow watchers', () => {
     const closedCount = async () => Number(/apiserver_watch_cache_slow_watchers_closed (\d+)/.exec((await call(u, 'GET', '/metrics')).text)?.[1] ?? 0);
     await call(u, 'POST', '/api/v1/namespaces', { metadata: { name: 'slow' } });
     const fast = new WatchReader(`${u}/api/v1/namespaces/slow/pods?watch=true`);
-    const slowReq = http.get(`${u}/api/v1/namespaces/slow/pods?watch=true`, (res) => {
+    const slowReq = https.get(`${u}/api/v1/namespaces/slow/pods?watch=true`, { agent: testPki().agent }, (res) => {
       res.pause(); // never reads
       res.on('error', () => undefined);
     });

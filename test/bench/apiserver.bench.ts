@@ -110,8 +110,10 @@ describe('apiserver', () => {
       storage.txn([{ key: `/registry/pods/default/s-${i}`, modRevision: 0 }], [{ type: 'put', key: `/registry/pods/default/s-${i}`, value: podBody(`s-${i}`) }]));
     await storage.close();
 
-    // Skiff: POST pods to a real apiserver process with a durable data dir.
-    const url = await startProcess([path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--data-dir', tmp()]);
+    // Skiff: POST pods to a real apiserver process with a durable data dir, over plain HTTP
+    // (the loopback development flag) like the bare baseline: this measures the API
+    // machinery; HTTPS with client certificates is measured in apiserver-tls.bench.ts.
+    const url = await startProcess([path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--insecure-http', '--data-dir', tmp()]);
     await measureConcurrent(500, IN_FLIGHT, (i) => post(`${url}/api/v1/namespaces/default/pods`, podBody(`warm-${i}`)));
     let failures = 0;
     const apiRun = await measureConcurrent(CREATES, IN_FLIGHT, async (i) => {

@@ -13,6 +13,7 @@ import { SchedulerCache } from '../../scheduler/cache.js';
 import { newDefaultFramework } from '../../scheduler/default-profile.js';
 import { Processes, waitFor } from '../scheduler/processes.js';
 import { fmt, report } from './report.js';
+import { testPki } from '../support/tls.js';
 
 const NODES = Number(process.env.SKIFF_BENCH_NODES ?? 5000);
 const PODS = Number(process.env.SKIFF_BENCH_PODS ?? 10000);
@@ -89,7 +90,7 @@ afterAll(() => procs.stopAll());
 describe('scheduler throughput', () => {
   it(`${NODES} nodes, ${PODS} pending pods`, async () => {
     const { url, proc: apiserver } = await procs.apiserver();
-    const client = new RestClient({ server: url, userAgent: 'scheduler-bench', maxSockets: 300, timeoutMs: 120_000 });
+    const client = new RestClient({ server: url, credentials: testPki().credentials, userAgent: 'scheduler-bench', maxSockets: 300, timeoutMs: 120_000 });
     for (const ns of ['bench', 'baseline']) {
       await client.namespaces().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch(() => {});
     }

@@ -208,7 +208,9 @@ describe('storage backends side by side: embedded vs etcd', () => {
 });
 
 function startApiserver(args: string[]): Promise<string> {
-  const proc = spawn(process.execPath, [join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Plain HTTP (the loopback development flag): this compares storage backends; TLS costs
+  // are measured in apiserver-tls.bench.ts.
+  const proc = spawn(process.execPath, [join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--insecure-http', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   cleanups.push(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   });

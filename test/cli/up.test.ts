@@ -63,7 +63,7 @@ describe('parseUpFlags: storage, API servers, HA', () => {
 describe('planCluster', () => {
   const base: PlanInput = {
     storage: 'embedded', nodes: 2, runtime: 'fake', nodePrefix: 'node-', ha: false, apiserverPorts: [6443],
-    dirs: { root: '/d', apiserver: '/d/apiserver', etcd: '/d/etcd', nodes: '/d/nodes' },
+    dirs: { root: '/d', apiserver: '/d/apiserver', etcd: '/d/etcd', nodes: '/d/nodes', pki: '/d/pki', kubeconfigs: '/d/kubeconfigs' },
   };
   const brief = (p: ReturnType<typeof planCluster>) => p.processes.map((x) => `${x.role}:${x.name}`);
 
@@ -72,13 +72,22 @@ describe('planCluster', () => {
     expect(brief(plan)).toEqual([
       'apiserver:apiserver', 'controller-manager:controller-manager', 'scheduler:scheduler', 'kubelet:kubelet-node-1', 'kubelet:kubelet-node-2',
     ]);
-    expect(plan.servers).toEqual(['http://127.0.0.1:6443']);
-    expect(plan.processes[0]!.args).toEqual(['apiserver', '--port', '6443', '--data-dir', '/d/apiserver']);
+    expect(plan.servers).toEqual(['https://127.0.0.1:6443']);
+    expect(plan.processes[0]!.args).toEqual([
+      'apiserver', '--port', '6443', '--data-dir', '/d/apiserver',
+      '--tls-cert-file', '/d/pki/apiserver.crt', '--tls-private-key-file', '/d/pki/apiserver.key', '--client-ca-file', '/d/pki/ca.crt',
+      '--kubelet-client-certificate', '/d/pki/apiserver-kubelet-client.crt', '--kubelet-client-key', '/d/pki/apiserver-kubelet-client.key',
+      '--kubelet-certificate-authority', '/d/pki/ca.crt',
+    ]);
     expect(plan.processes[0]!.executable).toBeUndefined();
-    expect(plan.processes[1]!.args).toEqual(['controller-manager', '--server', 'http://127.0.0.1:6443']);
+    // Each component its own identity: its own kubeconfig (up/certificates.ts writes them).
+    expect(plan.processes[1]!.args).toEqual(['controller-manager', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/controller-manager.conf']);
     expect(plan.processes[1]!.identityPrefix).toBe('controller-manager');
+    expect(plan.processes[2]!.args).toEqual(['scheduler', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/scheduler.conf']);
     expect(plan.processes[3]!.args).toEqual([
-      'kubelet', '--server', 'http://127.0.0.1:6443', '--node-name', 'node-1', '--runtime', 'fake', '--port', '0', '--root-dir', '/d/nodes/node-1', '--stop-pods-on-exit',
+      'kubelet', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/kubelet-node-1.conf', '--node-name', 'node-1', '--runtime', 'fake',
+      '--port', '0', '--root-dir', '/d/nodes/node-1', '--stop-pods-on-exit',
+      '--tls-cert-file', '/d/pki/kubelet-node-1-serving.crt', '--tls-private-key-file', '/d/pki/kubelet-node-1-serving.key', '--client-ca-file', '/d/pki/ca.crt',
     ]);
     expect(plan.etcdUrls).toEqual([]);
   });
@@ -96,11 +105,12 @@ describe('planCluster', () => {
     expect(etcd!.args.join(' ')).toContain('--data-dir /d/etcd --listen-client-urls http://127.0.0.1:40001');
     expect(etcd!.args.join(' ')).toContain('--initial-cluster skiff-etcd=http://127.0.0.1:40002');
     expect(plan.etcdUrls).toEqual(['http://127.0.0.1:40001']);
-    expect(api1!.args).toEqual(['apiserver', '--port', '6443', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:40001']);
-    expect(api2!.args).toEqual(['apiserver', '--port', '6444', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:40001']);
-    expect(plan.servers).toEqual(['http://127.0.0.1:6443', 'http://127.0.0.1:6444']);
+    expect(api1!.args.slice(0, 7)).toEqual(['apiserver', '--port', '6443', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:40001']);
+    expect(api2!.args.slice(0, 7)).toEqual(['apiserver', '--port', '6444', '--storage', 'etcd', '--etcd-servers', 'http://127.0.0.1:40001']);
+    expect(api2!.args.slice(7)).toEqual(api1!.args.slice(7)); // the same serving certificate
+    expect(plan.servers).toEqual(['https://127.0.0.1:6443', 'https://127.0.0.1:6444']);
     for (const p of plan.processes.filter((x) => x.role !== 'etcd' && x.role !== 'apiserver')) {
-      expect(p.args.slice(1, 3)).toEqual(['--server', 'http://127.0.0.1:6443,http://127.0.0.1:6444']);
+      expect(p.args.slice(1, 3)).toEqual(['--server', 'https://127.0.0.1:6443,https://127.0.0.1:6444']);
     }
     const prefixes = plan.processes.map((p) => p.identityPrefix).filter(Boolean);
     expect(prefixes).toEqual(['controller-manager', 'controller-manager-2', 'scheduler', 'scheduler-2']);

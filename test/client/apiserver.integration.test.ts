@@ -13,6 +13,7 @@ import type { Pod, Event } from '../../api/core/index.js';
 import type { Deployment } from '../../api/apps/index.js';
 import type { Lease } from '../../api/coordination/index.js';
 import { CuttableProxy, distBuilt, RealApiServer, until, waitForLine } from './real-apiserver.js';
+import { testPki } from '../support/tls.js';
 
 const pod = (name: string, labels: Record<string, string> = {}): Pod => ({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels },
@@ -36,7 +37,7 @@ async function server(extra: string[] = []): Promise<RealApiServer> {
   return s.start();
 }
 function client(url: string, extra: object = {}): RestClient {
-  const c = new RestClient({ server: url, baseBackoffMs: 20, maxBackoffMs: 200, ...extra });
+  const c = new RestClient({ server: url, credentials: testPki().credentials, baseBackoffMs: 20, maxBackoffMs: 200, ...extra });
   cleanups.push(() => c.close());
   return c;
 }
@@ -47,7 +48,7 @@ describe('RestClient against skiff apiserver', () => {
   beforeAll(async () => {
     srv = new RealApiServer();
     await srv.start();
-    c = new RestClient({ server: srv.url });
+    c = new RestClient({ server: srv.url, credentials: testPki().credentials });
   });
   afterAll(async () => {
     c?.close();
@@ -287,7 +288,7 @@ describe('LeaderElector against skiff apiserver', () => {
   it('a leader killed with -9 (no release) is replaced after the lease duration', async () => {
     const srv = await server();
     const fixture = path.join(import.meta.dirname, 'fixtures', 'elector.mjs');
-    const child: ChildProcess = spawn(process.execPath, [fixture, srv.url, 'proc-a', String(timing.leaseDurationMs), String(timing.renewDeadlineMs), String(timing.retryPeriodMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [fixture, srv.url, testPki().kubeconfig, 'proc-a', String(timing.leaseDurationMs), String(timing.renewDeadlineMs), String(timing.retryPeriodMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
     cleanups.push(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
     await waitForLine(child, /LEADING proc-a/);
     child.stdout!.resume();

@@ -102,3 +102,70 @@ describe('mergeKubeconfigContext', () => {
     expect(after['current-context']).toBe('');
   });
 });
+
+describe('credentials', () => {
+  const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${Buffer.from(body).toString('base64')}\n-----END ${label}-----\n`;
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  it('reads inline data, files relative to the kubeconfig, tokens and the TLS switches', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kc-creds-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'certs'));
+      fs.writeFileSync(path.join(dir, 'certs', 'ca.crt'), pem('CERTIFICATE', 'ca'));
+      fs.writeFileSync(path.join(dir, 'certs', 'me.crt'), pem('CERTIFICATE', 'me'));
+      fs.writeFileSync(path.join(dir, 'certs', 'me.key'), pem('PRIVATE KEY', 'key'));
+      const file = path.join(dir, 'config');
+      fs.writeFileSync(file, yaml.dump({
+        apiVersion: 'v1', kind: 'Config', 'current-context': 'files',
+        clusters: [
+          { name: 'files', cluster: { server: 'https://a:6443', 'certificate-authority': 'certs/ca.crt', 'tls-server-name': 'kubernetes' } },
+          { name: 'inline', cluster: { server: 'https://b:6443', 'certificate-authority-data': b64('inline-ca'), 'insecure-skip-tls-verify': true } },
+        ],
+        users: [
+          { name: 'me', user: { 'client-certificate': 'certs/me.crt', 'client-key': 'certs/me.key' } },
+          { name: 'tok', user: { token: 'abc', 'client-certificate-data': b64('c'), 'client-key-data': b64('k') } },
+          { name: 'tokfile', user: { tokenFile: 'certs/token' } },
+          { name: 'half', user: { 'client-certificate': 'certs/me.crt' } },
+          { name: 'exec', user: { exec: { command: 'aws' } } },
+        ],
+        contexts: [
+          { name: 'files', context: { cluster: 'files', user: 'me' } },
+          { name: 'inline', context: { cluster: 'inline', user: 'tok' } },
+          { name: 'tokfile', context: { cluster: 'files', user: 'tokfile' } },
+          { name: 'half', context: { cluster: 'files', user: 'half' } },
+          { name: 'exec', context: { cluster: 'files', user: 'exec' } },
+          { name: 'ghost', context: { cluster: 'files', user: 'nobody' } },
+        ],
+      }));
+      const files = loadKubeconfig({ kubeconfig: file }, {});
+      expect(String(files.credentials.caData)).toBe(pem('CERTIFICATE', 'ca'));
+      expect(String(files.credentials.certData)).toBe(pem('CERTIFICATE', 'me'));
+      expect(String(files.credentials.keyData)).toBe(pem('PRIVATE KEY', 'key'));
+      expect(files.credentials.tlsServerName).toBe('kubernetes');
+      const inline = loadKubeconfig({ kubeconfig: file, context: 'inline' }, {});
+      expect(String(inline.credentials.caData)).toBe('inline-ca');
+      expect(inline.credentials).toMatchObject({ token: 'abc', insecureSkipTLSVerify: true });
+      expect(String(inline.credentials.certData)).toBe('c');
+      expect(loadKubeconfig({ kubeconfig: file, context: 'tokfile' }, {}).credentials.tokenFile).toBe(path.join(dir, 'certs', 'token'));
+      expect(() => loadKubeconfig({ kubeconfig: file, context: 'half' }, {})).toThrow('user "half": a client certificate needs its key and a key its certificate');
+      expect(() => loadKubeconfig({ kubeconfig: file, context: 'exec' }, {})).toThrow('user "exec": "exec" credentials are not supported');
+      expect(() => loadKubeconfig({ kubeconfig: file, context: 'ghost' }, {})).toThrow('refers to user "nobody", which does not exist');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('skiff up writes the CA and the client certificate inline, replacing older credentials', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kc-creds-'));
+    try {
+      const p = path.join(dir, 'config');
+      mergeKubeconfigContext(p, { name: 'skiff', server: 'https://127.0.0.1:6443', caPem: 'CA1', clientCertPem: 'C1', clientKeyPem: 'K1' });
+      mergeKubeconfigContext(p, { name: 'skiff', server: 'https://127.0.0.1:6443', caPem: 'CA2', clientCertPem: 'C2', clientKeyPem: 'K2' });
+      expect(fs.statSync(p).mode & 0o777).toBe(0o600);
+      const kc = loadKubeconfig({ kubeconfig: p }, {});
+      expect([String(kc.credentials.caData), String(kc.credentials.certData), String(kc.credentials.keyData)]).toEqual(['CA2', 'C2', 'K2']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

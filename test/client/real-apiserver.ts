@@ -18,7 +18,7 @@ export class RealApiServer {
     this.dataDir = this.temp.make('skiff-client-it-');
   }
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `https://127.0.0.1:${this.port}`;
   }
   /** Starts on a random port the first time, then on the same port again (a restart). */
   async start(): Promise<this> {
@@ -46,8 +46,9 @@ export class CuttableProxy {
   private server: net.Server | undefined;
   private sockets = new Set<net.Socket>();
   constructor(private readonly targetPort: () => number) {}
+  /** The proxied server speaks TLS; the proxy passes bytes. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `https://127.0.0.1:${this.port}`;
   }
   async open(): Promise<this> {
     const srv = net.createServer((c) => {

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { loadKubeconfig } from '../../client/kubeconfig.js';
+import type { ClientCredentials } from '../../client/credentials.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SKIFF = path.join(ROOT, 'dist/cli/skiff.js');
@@ -72,7 +74,17 @@ export class Cluster {
   }
 
   get server(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `https://127.0.0.1:${this.port}`;
+  }
+
+  /** The kubeconfig `skiff up` wrote: the cluster CA and the admin's client certificate. */
+  get kubeconfig(): string {
+    return path.join(this.dataDir, 'kubeconfig');
+  }
+
+  /** The admin's credentials from that kubeconfig, for a RestClient. */
+  credentials(): ClientCredentials {
+    return loadKubeconfig({ kubeconfig: this.kubeconfig }, {}).credentials;
   }
 
   env(): NodeJS.ProcessEnv {

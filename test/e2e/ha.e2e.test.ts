@@ -19,6 +19,7 @@ import type { Node, Pod } from '../../api/core/index.js';
 import type { Lease } from '../../api/coordination/index.js';
 import { Informer, RestClient } from '../../client/index.js';
 import { Cluster, isActive, waitFor, type Proc } from '../controllers/e2e/cluster.js';
+import { testPki } from '../support/tls.js';
 
 const ETCD = process.env.ETCD_BIN ?? 'etcd';
 const etcdCheck = spawnSync(ETCD, ['--version'], { encoding: 'utf8' });
@@ -130,7 +131,7 @@ describe.skipIf(!!etcdMissing)('HA: 3 etcd members, 2 API servers, 2 controller-
     apiservers.push(await apiserver([urls[1]!, urls[2]!, urls[0]!]));
     // Every component prefers the API server that will die, so all of them must fail over.
     const servers = apiservers.map((a) => a.url).join(',');
-    client = new RestClient({ server: apiservers.map((a) => a.url), userAgent: 'ha-e2e' });
+    client = new RestClient({ server: apiservers.map((a) => a.url), credentials: testPki().credentials, userAgent: 'ha-e2e' });
     for (const id of ['cm-0', 'cm-1']) {
       cms.set(id, cluster.start(['controller-manager', '--server', servers, '--identity', id,
         '--leader-elect-lease-duration', '6s', '--leader-elect-renew-deadline', '4s', '--leader-elect-retry-period', '1s']));

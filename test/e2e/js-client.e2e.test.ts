@@ -31,11 +31,8 @@ describe('the official JavaScript client against skiff up', () => {
   let apps: k8s.AppsV1Api;
   beforeAll(async () => {
     await cluster.up();
+    // The kubeconfig skiff up merged, as it is: the cluster CA and the admin's client certificate.
     kc.loadFromFile(path.join(cluster.home, '.kube', 'config'));
-    // client-node refuses an http:// server unless skipTLSVerify is set (it means nothing over
-    // plain HTTP). Skiff's API server speaks plain HTTP until TLS lands (issue 12); then this
-    // line goes and the generated kubeconfig is used as it is.
-    kc.loadFromOptions({ clusters: kc.clusters.map((c) => ({ ...c, skipTLSVerify: true })), users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
     core = kc.makeApiClient(k8s.CoreV1Api);
     apps = kc.makeApiClient(k8s.AppsV1Api);
     await core.createNamespace({ body: { metadata: { name: NS } } });

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, Cluster, KCTL, ROOT, sleep, until } from './cluster.js';
 import { spawn } from 'node:child_process';
+import { describeCertificate, isSignedBy } from '../../pki/index.js';
+import { loadKubeconfig } from '../../client/kubeconfig.js';
 
 const WEB = path.join(ROOT, 'manifests/web.yaml');
 const M = (f: string) => path.join(ROOT, 'manifests', f);
@@ -60,6 +62,28 @@ describe('skiff up', () => {
     const user = fs.readFileSync(path.join(cluster.home, '.kube', 'config'), 'utf8');
     expect(user).toContain('current-context: skiff');
     expect(fs.existsSync(path.join(cluster.dataDir, 'logs', 'apiserver.log'))).toBe(true);
+  });
+
+  it('made a cluster CA and a certificate per component, private keys 0600, each component its own identity', () => {
+    const pki = path.join(cluster.dataDir, 'pki');
+    const keys = fs.readdirSync(pki).filter((f) => f.endsWith('.key'));
+    expect(keys.sort()).toEqual(['admin.key', 'apiserver-kubelet-client.key', 'apiserver.key', 'ca.key', 'controller-manager.key',
+      `kubelet-${N1}-serving.key`, `kubelet-${N1}.key`, `kubelet-${N2}-serving.key`, `kubelet-${N2}.key`, 'scheduler.key'].sort());
+    for (const k of keys) expect(fs.statSync(path.join(pki, k)).mode & 0o777, k).toBe(0o600);
+    for (const f of ['kubeconfig', path.join('kubeconfigs', 'scheduler.conf'), path.join(cluster.home, '.kube', 'config')]) {
+      expect(fs.statSync(path.resolve(cluster.dataDir, f)).mode & 0o777, f).toBe(0o600);
+    }
+    const ca = fs.readFileSync(path.join(pki, 'ca.crt'), 'utf8');
+    const subjectOf = (file: string) => {
+      const kc = loadKubeconfig({ kubeconfig: file }, {});
+      expect(isSignedBy(kc.credentials.certData!, ca)).toBe(true);
+      return describeCertificate(kc.credentials.certData!).subject;
+    };
+    expect(subjectOf(cluster.kubeconfig)).toEqual({ commonName: 'kubernetes-admin', organizations: ['system:masters'] });
+    expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', 'controller-manager.conf'))).toEqual({ commonName: 'system:kube-controller-manager', organizations: [] });
+    expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', 'scheduler.conf'))).toEqual({ commonName: 'system:kube-scheduler', organizations: [] });
+    expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', `kubelet-${N1}.conf`))).toEqual({ commonName: `system:node:${N1}`, organizations: ['system:nodes'] });
+    expect(describeCertificate(fs.readFileSync(path.join(pki, 'apiserver.crt'))).ipAddresses).toContain('127.0.0.1');
   });
 
   it('has its nodes Ready (kctl get nodes with no flags)', async () => {

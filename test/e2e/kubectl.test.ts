@@ -92,6 +92,12 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect(v.serverVersion.minor).toBe('32');
   });
 
+  it('auth whoami: the generated kubeconfig is the admin, over TLS verified against the cluster CA', async () => {
+    const out = await k.ok(['auth', 'whoami']);
+    expect(out).toMatch(/Username\s+kubernetes-admin/);
+    expect(out).toMatch(/Groups\s+\[system:masters system:authenticated\]/);
+  });
+
   it('get --raw /healthz answers ok', async () => {
     expect((await k.ok(['get', '--raw', '/healthz'])).trim()).toBe('ok');
     const r = await k.run(['get', '--raw', '/no/such/path']);
@@ -195,7 +201,7 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
 
   it('discovery is aggregated (a cold cache costs /api and /apis only) and OpenAPI documents come from kubectl\'s cache once fetched', async () => {
     /** Paths kubectl requested, from its -v=6 request log. */
-    const requested = (stderr: string) => [...stderr.matchAll(/round_trippers\.go:\d+\] (GET|POST|PATCH|PUT|DELETE) http:\/\/[^/]+(\/[^? ]*)/g)].map((m) => `${m[1]} ${m[2]}`);
+    const requested = (stderr: string) => [...stderr.matchAll(/round_trippers\.go:\d+\] (GET|POST|PATCH|PUT|DELETE) https:\/\/[^/]+(\/[^? ]*)/g)].map((m) => `${m[1]} ${m[2]}`);
     const cold = await k.run(['get', 'pods', '-v=6']);
     expect(cold.code).toBe(0);
     expect(requested(cold.stderr)).toEqual(['GET /api', 'GET /apis', 'GET /api/v1/namespaces/default/pods']);

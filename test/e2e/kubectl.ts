@@ -1,12 +1,14 @@
 // The real kubectl (/usr/bin/kubectl, a dispatcher that runs the v1.32 binary matching the
-// server's /version) driven as a subprocess against a `skiff up` cluster from ./cluster.ts.
-// Each Kubectl has its own kubeconfig and --cache-dir, so every test starts with a cold
+// server's /version) driven as a subprocess against a `skiff up` cluster from ./cluster.ts,
+// with the kubeconfig `skiff up` generated (its CA and admin certificate; the namespace set
+// per Kubectl). Each Kubectl has its own copy of it and --cache-dir, so every test starts with a cold
 // discovery/OpenAPI cache exactly like a fresh user; streaming commands (get -w, logs -f)
 // are spawned in their own process group and killed by stopAll().
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { killGroup, run, until, type Cluster, type RunResult } from './cluster.js';
+import yaml from 'js-yaml';
 
 export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 export const hasKubectl = fs.existsSync(KUBECTL);
@@ -57,17 +59,19 @@ export class Kubectl {
   readonly cacheDir: string;
   private readonly streams = new Set<KubectlStream>();
 
-  constructor(readonly cluster: Cluster, opts: { namespace?: string } = {}) {
+  constructor(readonly cluster: Cluster, private readonly opts: { namespace?: string } = {}) {
     this.dir = path.join(cluster.dir, `kubectl-${process.pid}-${++seq}`);
     this.kubeconfig = path.join(this.dir, 'config');
     this.cacheDir = path.join(this.dir, 'cache');
     fs.mkdirSync(this.cacheDir, { recursive: true });
-    fs.writeFileSync(this.kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: skiff', 'preferences: {}',
-      'clusters:', '- name: skiff', `  cluster: { server: "${cluster.server}" }`,
-      'contexts:', '- name: skiff', `  context: { cluster: skiff, user: skiff, namespace: ${opts.namespace ?? 'default'} }`,
-      'users:', '- name: skiff', '  user: {}', '',
-    ].join('\n'));
+  }
+
+  /** This kubectl's copy of the generated kubeconfig (made at first use: the cluster must be up). */
+  private ensureKubeconfig(): void {
+    if (fs.existsSync(this.kubeconfig)) return;
+    const cfg = yaml.load(fs.readFileSync(this.cluster.kubeconfig, 'utf8')) as { contexts: { name: string; context: Record<string, unknown> }[] };
+    for (const c of cfg.contexts) c.context.namespace = this.opts.namespace ?? 'default';
+    fs.writeFileSync(this.kubeconfig, yaml.dump(cfg), { mode: 0o600 });
   }
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -78,6 +82,7 @@ export class Kubectl {
   }
 
   args(args: string[], requestTimeout: string | false = '30s'): string[] {
+    this.ensureKubeconfig();
     return ['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir, ...(requestTimeout ? [`--request-timeout=${requestTimeout}`] : []), ...args];
   }
 

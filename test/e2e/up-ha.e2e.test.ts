@@ -66,7 +66,7 @@ describe.skipIf(!!etcdMissing)('skiff up --storage etcd --apiservers 2 --ha', ()
     }
   };
   const client = (server: string) => {
-    const c = new RestClient({ server, userAgent: 'up-ha-e2e', retries: 0, timeoutMs: 5000 });
+    const c = new RestClient({ server, credentials: cluster.credentials(), userAgent: 'up-ha-e2e', retries: 0, timeoutMs: 5000 });
     clients.push(c);
     return c;
   };
@@ -226,7 +226,7 @@ describe.skipIf(!!etcdMissing)('skiff up --storage etcd --etcd-members 3 --apise
   it('survives kill -9 of an etcd member, stops cleanly and resumes', async () => {
     expect(cluster.output).toContain('etcd storage (3 members)');
     expect(components().filter((c) => c.name.startsWith('etcd')).map((c) => c.name)).toEqual(['etcd', 'etcd-2', 'etcd-3']);
-    const one = new RestClient({ server: cluster.server, userAgent: 'up-ha-e2e', timeoutMs: 10_000 });
+    const one = new RestClient({ server: cluster.server, credentials: cluster.credentials(), userAgent: 'up-ha-e2e', timeoutMs: 10_000 });
     clients.push(one);
     const first = components().find((c) => c.name === 'etcd')!;
     process.kill(first.pid, 'SIGKILL');
@@ -253,7 +253,7 @@ describe.skipIf(!!etcdMissing)('skiff up --storage etcd --etcd-members 3 --apise
     await cluster.up(args);
     expect(cluster.output).toMatch(/^Resuming a Skiff cluster/m);
     components();
-    const again = new RestClient({ server: cluster.server, userAgent: 'up-ha-e2e', timeoutMs: 10_000 });
+    const again = new RestClient({ server: cluster.server, credentials: cluster.credentials(), userAgent: 'up-ha-e2e', timeoutMs: 10_000 });
     clients.push(again);
     const names = (await again.namespaces().list()).items.map((n) => n.metadata.name);
     expect(names).toEqual(expect.arrayContaining(['after-kill-1', 'after-kill-2']));

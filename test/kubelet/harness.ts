@@ -10,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import type { Pod } from '../../api/core/index.js';
 import { RestClient } from '../../client/rest.js';
+import { withTestCredentials } from '../support/processes.js';
+import { testPki } from '../support/tls.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SKIFF = join(ROOT, 'dist', 'cli', 'skiff.js');
@@ -43,7 +45,7 @@ export async function startSkiff(args: string[], ready: RegExp, env: Record<stri
 }
 
 async function startSkiffOnce(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 60_000, wrap: string[] = []): Promise<{ proc: Proc; match: RegExpMatchArray }> {
-  const argv = [...wrap, process.execPath, SKIFF, ...args];
+  const argv = [...wrap, process.execPath, SKIFF, ...withTestCredentials(args)];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -81,7 +83,7 @@ async function startSkiffOnce(args: string[], ready: RegExp, env: Record<string,
 
 export async function startApiServer(): Promise<{ proc: Proc; url: string; dir: string }> {
   const dir = tempDir('api');
-  const { proc, match } = await startSkiff(['apiserver', '--port', '0', '--data-dir', dir], /listening on (http:\/\/\S+)/);
+  const { proc, match } = await startSkiff(['apiserver', '--port', '0', '--data-dir', dir], /listening on (https?:\/\/\S+)/);
   return { proc, url: match[1]!, dir };
 }
 
@@ -116,7 +118,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 export function client(url: string): RestClient {
-  return new RestClient({ server: url, userAgent: 'kubelet-test', retries: 2 });
+  return new RestClient({ server: url, credentials: testPki().credentials, userAgent: 'kubelet-test', retries: 2 });
 }
 
 export function podManifest(name: string, nodeName: string, spec: Partial<Pod['spec']>, extraMeta: Partial<Pod['metadata']> = {}): Pod {

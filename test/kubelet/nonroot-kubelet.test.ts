@@ -6,6 +6,7 @@ import { chownSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
+import { testPki } from '../support/tls.js';
 import { client, isRoot, podManifest, SKIFF, processesWith, readStream, removeDir, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
 
 const NOBODY = 65534;
@@ -32,7 +33,9 @@ beforeAll(async () => {
   rootDir = tempDir(node);
   if (isRoot) chownSync(rootDir, NOBODY, NOBODY);
   const wrap = isRoot ? DROP : [];
-  kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit'], { HOME: rootDir }, wrap);
+  // The test PKI's dir is root's: a kubelet run as nobody gets its own copies of its files.
+  const creds = isRoot ? testPki().kubeletFilesFor(rootDir, NOBODY, NOBODY) : [];
+  kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit', ...creds], { HOME: rootDir }, wrap);
 });
 
 afterAll(async () => {

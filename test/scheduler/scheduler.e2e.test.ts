@@ -5,6 +5,7 @@ import type { Event, Node, Pod, Taint, Toleration } from '../../api/core/index.j
 import type { ReplicaSet } from '../../api/apps/index.js';
 import { RestClient } from '../../client/rest.js';
 import { Processes, waitFor } from './processes.js';
+import { testPki } from '../support/tls.js';
 
 let procs: Processes;
 let client: RestClient;
@@ -13,7 +14,7 @@ let url: string;
 beforeEach(async () => {
   procs = new Processes();
   ({ url } = await procs.apiserver());
-  client = new RestClient({ server: url, userAgent: 'scheduler-e2e' });
+  client = new RestClient({ server: url, credentials: testPki().credentials, userAgent: 'scheduler-e2e' });
 });
 
 afterEach(async () => {

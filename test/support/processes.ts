@@ -1,7 +1,10 @@
 // Real skiff components for integration tests: `node dist/cli/skiff.js <component> ...` as a
 // child process in its own process group, with its output kept, a wait for its ready line
 // (generous deadline; the error carries the process's recent output), and a registry that
-// stops every group it started (SIGTERM, then SIGKILL) from afterAll/afterEach.
+// stops every group it started (SIGTERM, then SIGKILL) from afterAll/afterEach. Everything
+// speaks TLS with the run's test PKI (./tls.ts): API servers serve its certificate and verify
+// clients against its CA; components given `--server` and no `--kubeconfig` get the test
+// admin's kubeconfig; kubelets serve its certificate and accept the API server's.
 //
 //   const procs = new SkiffProcesses();
 //   afterAll(() => procs.stopAll());
@@ -11,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { waitFor, type Poll } from './wait.js';
+import { testPki } from './tls.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SKIFF = path.join(ROOT, 'dist/cli/skiff.js');
@@ -52,8 +56,9 @@ process.once('exit', () => {
 export class SkiffProcesses {
   private procs = new Set<SkiffProcess>();
 
-  /** Start `skiff <args>`; it is stopped by stopAll(). */
+  /** Start `skiff <args>` (with the test PKI's credentials: withTestCredentials); it is stopped by stopAll(). */
   start(args: string[], opts: StartOptions = {}): SkiffProcess {
+    args = withTestCredentials(args);
     const child = spawn(process.execPath, [SKIFF, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, ...opts.env },
@@ -86,7 +91,7 @@ export class SkiffProcesses {
     return { proc, match };
   }
 
-  /** `skiff apiserver --port PORT --data-dir DIR ...extra`; resolves with its URL once it listens. */
+  /** `skiff apiserver --port PORT --data-dir DIR ...extra` serving HTTPS with the test PKI; resolves with its URL once it listens. */
   async apiserver(dataDir: string, extra: string[] = [], port = 0): Promise<{ proc: SkiffProcess; url: string }> {
     const { proc, match } = await this.startReady(['apiserver', '--port', String(port), '--data-dir', dataDir, ...extra], APISERVER_READY);
     return { proc, url: match[1]!.replace('0.0.0.0', '127.0.0.1') };
@@ -115,6 +120,30 @@ export class SkiffProcesses {
     this.procs.clear();
     await Promise.all(all.map((p) => this.stop(p, graceMs)));
   }
+}
+
+const CLIENT_COMPONENTS = new Set(['controller-manager', 'scheduler', 'kubelet']);
+
+/**
+ * The test PKI's flags for a component that has none of its own: an API server serves the
+ * test certificate and verifies clients against the test CA (unless --insecure-http,
+ * --tls-cert-file or --cert-dir is given); a controller-manager, scheduler or kubelet given --server
+ * connects with the test admin's kubeconfig; a kubelet also serves the test certificate and
+ * accepts the API server's client certificate.
+ */
+export function withTestCredentials(args: string[]): string[] {
+  const [command] = args;
+  const pki = testPki();
+  const has = (f: string) => args.includes(f);
+  if (command === 'apiserver') {
+    if (has('--insecure-http') || has('--tls-cert-file') || has('--cert-dir') || has('--help')) return args;
+    return [...args, ...pki.apiserverFlags, '--kubelet-client-certificate', pki.kubeletClient.certFile, '--kubelet-client-key', pki.kubeletClient.keyFile, '--kubelet-certificate-authority', pki.caFile];
+  }
+  if (!command || !CLIENT_COMPONENTS.has(command) || args[1] === 'import-image') return args;
+  const out = [...args];
+  if (has('--server') && !has('--kubeconfig')) out.push(...pki.clientFlags);
+  if (command === 'kubelet' && !has('--tls-cert-file')) out.push(...pki.kubeletServingFlags);
+  return out;
 }
 
 /**

@@ -9,6 +9,7 @@ import { Informer, RestClient } from '../../../client/index.js';
 import { SkiffProcesses, waitWhileRunning, type SkiffProcess } from '../../support/processes.js';
 import { TempDirs } from '../../support/temp.js';
 import type { Poll } from '../../support/wait.js';
+import { testPki } from '../../support/tls.js';
 
 export { SKIFF } from '../../support/processes.js';
 
@@ -32,7 +33,7 @@ export class Cluster {
 
   async apiserver(extra: string[] = []): Promise<string> {
     ({ url: this.url } = await this.procs.apiserver(this.tempDir(), extra));
-    this.client = new RestClient({ server: this.url, userAgent: 'controllers-test' });
+    this.client = new RestClient({ server: this.url, credentials: testPki().credentials, userAgent: 'controllers-test' });
     return this.url;
   }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Deployment } from '../../../api/apps/index.js';
 import { ROOT } from '../../support/processes.js';
 import { Cluster, waitFor, webDeployment } from './cluster.js';
+import { testPki } from '../../support/tls.js';
 
 describe('EndpointSlice controller', () => {
   const c = new Cluster();
@@ -55,7 +56,7 @@ describe('EndpointSlice controller', () => {
   });
 
   it('kctl expose makes the Service; kctl get endpoints and describe svc show its endpoints', async () => {
-    const kctl = (...args: string[]) => execFileSync(process.execPath, [path.join(ROOT, 'dist/cli/kctl.js'), '--server', c.url, ...args], { encoding: 'utf8' });
+    const kctl = (...args: string[]) => execFileSync(process.execPath, [path.join(ROOT, 'dist/cli/kctl.js'), '--server', c.url, '--kubeconfig', testPki().kubeconfig, ...args], { encoding: 'utf8' });
     const d: Deployment = webDeployment('shop', 0, 'img:A');
     d.spec.template.spec!.containers[0]!.ports = [{ name: 'http', containerPort: 8080 }];
     await c.client.resource<Deployment>('Deployment').create(d);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, waitFor, webDeployment } from './cluster.js';
+import { testPki } from '../../support/tls.js';
 
 const run = promisify(execFile);
 /** kubectl on PATH (or $KUBECTL): the test is skipped on machines without it. */
@@ -23,13 +24,7 @@ describe.skipIf(!hasKubectl)('kubectl rollout against Skiff', () => {
     c.kubeletStandIn();
     c.controllerManager(['--leader-elect=false']);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kubectl-'));
-    kubeconfig = path.join(dir, 'config');
-    fs.writeFileSync(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: skiff',
-      'clusters:', `- name: skiff`, `  cluster: { server: "${c.url}" }`,
-      'contexts:', '- name: skiff', '  context: { cluster: skiff, user: skiff, namespace: default }',
-      'users:', '- name: skiff', '  user: {}', '',
-    ].join('\n'));
+    kubeconfig = testPki().writeKubeconfig(path.join(dir, 'config'), c.url, 'default');
   });
   afterAll(async () => {
     await c.stopAll();

@@ -7,6 +7,7 @@ import type { Node, Pod, Toleration } from '../../../api/core/index.js';
 import { microNow, type Lease } from '../../../api/coordination/index.js';
 import { ControllerManager } from '../../../controllers/controller-manager.js';
 import { Cluster, waitFor } from '../e2e/cluster.js';
+import { testPki } from '../../support/tls.js';
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const cluster = new Cluster();
@@ -64,7 +65,7 @@ describe('node lifecycle controller (real API server, controller in process)', (
           .catch(() => {});
       }
     }, 500);
-    cm = new ControllerManager({ server: cluster.url, leaderElect: false, controllers: ['nodelifecycle'], nodeMonitorGracePeriodMs: 4000, log: () => {} });
+    cm = new ControllerManager({ server: cluster.url, credentials: testPki().credentials, leaderElect: false, controllers: ['nodelifecycle'], nodeMonitorGracePeriodMs: 4000, log: () => {} });
     cmRun = cm.run();
   }, 60_000);
 

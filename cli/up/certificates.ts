@@ -1,0 +1,100 @@
+// The certificates and kubeconfigs of a local cluster, in kubeadm's layout:
+//   <data-dir>/pki/ca.crt, ca.key                 the cluster CA: signs everything below
+//   pki/apiserver.crt/.key                        serving: localhost, kubernetes[.default[.svc…]], the
+//                                                 host name, 127.0.0.1, ::1, the kubernetes Service IP
+//   pki/apiserver-kubelet-client.crt/.key         the API server towards kubelets (O=system:masters)
+//   pki/admin.crt/.key                            kubernetes-admin, O=system:masters (the user's kubeconfig)
+//   pki/controller-manager.crt/.key               system:kube-controller-manager
+//   pki/scheduler.crt/.key                        system:kube-scheduler
+//   pki/kubelet-<node>.crt/.key                   system:node:<node>, O=system:nodes (the node's identity)
+//   pki/kubelet-<node>-serving.crt/.key           the kubelet's HTTPS (logs, exec): <node>, localhost, 127.0.0.1
+//   <data-dir>/kubeconfigs/<component>.conf       each component's kubeconfig (0600), its certificate inline
+// Kubernetes' separate front-proxy CA exists for the aggregation layer's request-header
+// authentication, which Skiff does not have, so there is none. Kubelet serving certificates
+// are signed by the cluster CA (as the kubernetes.io/kubelet-serving signer does), so the API
+// server verifies them (--kubelet-certificate-authority). Existing files are reused on resume
+// while they still fit (pki/files.ts: ensureCertificate).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { IssueRequest } from '../../pki/certificates.js';
+
+export interface WantedCertificate {
+  /** File stem in the pki dir: `<name>.crt`, `<name>.key`. */
+  name: string;
+  want: IssueRequest;
+}
+
+const SERVER: IssueRequest['usages'] = ['digital signature', 'key encipherment', 'server auth'];
+const CLIENT: IssueRequest['usages'] = ['digital signature', 'key encipherment', 'client auth'];
+
+/** The kubernetes Service's cluster IP (first of the default 10.96.0.0/12), which in-cluster clients dial. */
+export const KUBERNETES_SERVICE_IP = '10.96.0.1';
+
+export const ADMIN_CERT = 'admin';
+export const APISERVER_CERT = 'apiserver';
+export const APISERVER_KUBELET_CLIENT_CERT = 'apiserver-kubelet-client';
+export const kubeletClientCert = (node: string) => `kubelet-${node}`;
+export const kubeletServingCert = (node: string) => `kubelet-${node}-serving`;
+
+/** Every certificate a cluster with these nodes needs. Pure. */
+export function clusterCertificates(nodes: string[], hostname = os.hostname()): WantedCertificate[] {
+  return [
+    {
+      name: APISERVER_CERT,
+      want: {
+        subject: { commonName: 'kube-apiserver' }, usages: SERVER,
+        dnsNames: [...new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', hostname])],
+        ipAddresses: ['127.0.0.1', '::1', KUBERNETES_SERVICE_IP],
+      },
+    },
+    { name: APISERVER_KUBELET_CLIENT_CERT, want: { subject: { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] }, usages: CLIENT } },
+    { name: ADMIN_CERT, want: { subject: { commonName: 'kubernetes-admin', organizations: ['system:masters'] }, usages: CLIENT } },
+    { name: 'controller-manager', want: { subject: { commonName: 'system:kube-controller-manager' }, usages: CLIENT } },
+    { name: 'scheduler', want: { subject: { commonName: 'system:kube-scheduler' }, usages: CLIENT } },
+    ...nodes.flatMap((n) => [
+      { name: kubeletClientCert(n), want: { subject: { commonName: `system:node:${n}`, organizations: ['system:nodes'] }, usages: CLIENT } },
+      { name: kubeletServingCert(n), want: { subject: { commonName: n }, usages: SERVER, dnsNames: [n, 'localhost'], ipAddresses: ['127.0.0.1'] } },
+    ]),
+  ];
+}
+
+/** Where a component's kubeconfig lives. */
+export function componentKubeconfig(kubeconfigsDir: string, component: string): string {
+  return path.join(kubeconfigsDir, `${component}.conf`);
+}
+
+/** Which certificate each component's kubeconfig carries. Pure. */
+export function componentIdentities(nodes: string[]): { component: string; cert: string }[] {
+  return [
+    { component: 'controller-manager', cert: 'controller-manager' },
+    { component: 'scheduler', cert: 'scheduler' },
+    ...nodes.map((n) => ({ component: `kubelet-${n}`, cert: kubeletClientCert(n) })),
+  ];
+}
+
+/**
+ * Make (or reuse) the CA and every certificate, and write each component's kubeconfig
+ * naming `server`. Returns the CA and the admin's certificate for the user's kubeconfig, and
+ * what was issued anew (for the progress line).
+ */
+export async function ensureClusterCertificates(pkiDir: string, kubeconfigsDir: string, nodes: string[], server: string): Promise<{
+  caPem: string; admin: { certPem: string; keyPem: string }; createdCA: boolean; issued: string[];
+}> {
+  const pki = await import('../../pki/index.js');
+  const { mergeKubeconfigContext } = await import('../../client/kubeconfig.js');
+  const { ca, created } = await pki.ensureCertificateAuthority(pki.pairPaths(pkiDir, 'ca'), 'skiff-ca');
+  const issued: string[] = [];
+  for (const c of clusterCertificates(nodes)) {
+    const r = await pki.ensureCertificate(pki.pairPaths(pkiDir, c.name), ca, c.want);
+    if (r.issued) issued.push(c.name);
+  }
+  fs.mkdirSync(kubeconfigsDir, { recursive: true, mode: 0o700 });
+  for (const { component, cert } of componentIdentities(nodes)) {
+    const pair = pki.readCertKeyFiles(pki.pairPaths(pkiDir, cert))!;
+    mergeKubeconfigContext(componentKubeconfig(kubeconfigsDir, component), {
+      name: 'skiff', server, caPem: ca.certPem, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem,
+    });
+  }
+  return { caPem: ca.certPem, admin: pki.readCertKeyFiles(pki.pairPaths(pkiDir, ADMIN_CERT))!, createdCA: created, issued };
+}

@@ -1,0 +1,32 @@
+// The kubelet's serving certificate: --tls-cert-file/--tls-private-key-file, or — like the
+// Kubernetes kubelet — a self-signed one generated into --cert-dir (default ROOT/pki) and
+// reused while it still covers the node's names and address. pki/ is loaded only here.
+import fs from 'node:fs';
+import type { KubeletServingTLS } from './server.js';
+
+export async function kubeletServingTLS(flags: {
+  certFile?: string; keyFile?: string; clientCAFile?: string; certDir: string; nodeName: string; address: string;
+}): Promise<KubeletServingTLS> {
+  const read = (flag: string, file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new Error(`--${flag} ${file}: ${(e as Error).message}`);
+    }
+  };
+  if (!!flags.certFile !== !!flags.keyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+  const clientCA = flags.clientCAFile ? read('client-ca-file', flags.clientCAFile) : undefined;
+  if (flags.certFile && flags.keyFile) {
+    return { cert: read('tls-cert-file', flags.certFile), key: read('tls-private-key-file', flags.keyFile), clientCA };
+  }
+  const pki = await import('../pki/index.js');
+  const { ca } = await pki.ensureCertificateAuthority(pki.pairPaths(flags.certDir, 'kubelet-ca'), `${flags.nodeName}-ca@${Math.floor(Date.now() / 1000)}`);
+  const paths = pki.pairPaths(flags.certDir, 'kubelet');
+  const ips = [...new Set([flags.address, '127.0.0.1'])].filter((a) => a !== '0.0.0.0');
+  await pki.ensureCertificate(paths, ca, {
+    subject: { commonName: flags.nodeName }, usages: ['digital signature', 'key encipherment', 'server auth'],
+    dnsNames: [...new Set([flags.nodeName, 'localhost'])], ipAddresses: ips,
+  });
+  const pair = pki.readCertKeyFiles(paths)!;
+  return { cert: pair.certPem, key: pair.keyPem, clientCA };
+}
