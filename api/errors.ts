@@ -115,6 +115,13 @@ export function forbidden(message: string): StatusError {
   return failure(403, 'Forbidden', message);
 }
 
+/** `pods "web" is forbidden: WHY` (no name: `pods is forbidden: WHY`), as Kubernetes' NewForbidden. */
+export function forbiddenObject(groupResource: string, name: string, why: string): StatusError {
+  const [kind, ...group] = groupResource.split('.');
+  const what = name ? `${groupResource} "${name}"` : groupResource;
+  return failure(403, 'Forbidden', `${what} is forbidden: ${why}`, { ...(name ? { name } : {}), group: group.join('.') || undefined, kind });
+}
+
 export function internalError(message: string): StatusError {
   return failure(500, 'InternalError', `Internal error occurred: ${message}`);
 }

@@ -12,6 +12,11 @@ export const validateSubdomainName: NameValidator = (name, prefix) => isDNS1123S
 /** DNS-1123 label names (namespaces). */
 export const validateLabelName: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
 export const validateServiceName: NameValidator = (name, prefix) => isDNS1035Label(prefix ? maskTrailingDash(name) : name);
+/** Path segment names (RBAC roles and bindings: `system:node` is fine), as path.IsValidPathSegmentName. */
+export const validatePathSegmentName: NameValidator = (name, prefix) => {
+  if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+};
 
 function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? name.slice(0, -2) + 'a' : name;

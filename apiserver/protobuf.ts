@@ -90,6 +90,18 @@ const SERVICE: MessageSpec = {
   3: ['status', 'skip'],
 };
 
+// What `kubectl auth can-i` sends (k8s.io/api/authorization/v1/generated.proto); the
+// field and label selector attributes (8, 9) are not evaluated by RBAC and are skipped.
+const RESOURCE_ATTRIBUTES: MessageSpec = {
+  1: ['namespace', 'string'], 2: ['verb', 'string'], 3: ['group', 'string'], 4: ['version', 'string'],
+  5: ['resource', 'string'], 6: ['subresource', 'string'], 7: ['name', 'string'], 8: ['fieldSelector', 'skip'], 9: ['labelSelector', 'skip'],
+};
+const NON_RESOURCE_ATTRIBUTES: MessageSpec = { 1: ['path', 'string'], 2: ['verb', 'string'] };
+const SELF_SUBJECT_ACCESS_REVIEW: MessageSpec = {
+  1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['resourceAttributes', RESOURCE_ATTRIBUTES], 2: ['nonResourceAttributes', NON_RESOURCE_ATTRIBUTES] }], 3: ['status', 'skip'],
+};
+const SELF_SUBJECT_RULES_REVIEW: MessageSpec = { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['namespace', 'string'] }], 3: ['status', 'skip'] };
+
 /** Kinds whose protobuf bodies are understood, by "apiVersion/kind". */
 const KINDS: Record<string, MessageSpec> = {
   'v1/DeleteOptions': DELETE_OPTIONS,
@@ -97,6 +109,8 @@ const KINDS: Record<string, MessageSpec> = {
   'v1/Namespace': NAMESPACE,
   'apps/v1/Deployment': DEPLOYMENT,
   'v1/Service': SERVICE,
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': SELF_SUBJECT_ACCESS_REVIEW,
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': SELF_SUBJECT_RULES_REVIEW,
 };
 
 class Reader {

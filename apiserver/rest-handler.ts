@@ -25,6 +25,9 @@ import { queryBool, queryInt, queryList, queryString, type Query } from './query
 import type { MaxInFlight } from './max-in-flight.js';
 import { userOf } from './authn/context.js';
 import { selfSubjectReview } from './registry/selfsubjectreviews.js';
+import { answerReview, type AccessReviewer } from './registry/accessreviews.js';
+import { admitFor, type ValidatingAdmission } from './admission.js';
+import type { WriteOptions } from './registry/store.js';
 import type { Metrics } from './metrics.js';
 
 
@@ -67,6 +70,10 @@ export interface RestHandlerOptions {
   inFlight: MaxInFlight;
   metrics: Metrics;
   kubelets: KubeletClient;
+  /** Validating admission run on every write (NodeRestriction, RBAC escalation checks). */
+  admission?: ValidatingAdmission;
+  /** Answers the authorization.k8s.io reviews. */
+  reviewer?: AccessReviewer;
 }
 
 export class RestHandler {
@@ -132,34 +139,34 @@ export class RestHandler {
         if (ri.name) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
         const body = await this.objectBody(req);
         this.strictFields(info, body, query);
-        const obj = await store.create(ns, body, this.writeOptions(query, req));
+        const obj = await store.create(ns, body, this.writeOptions(query, req, ri));
         return this.sendObject(req, res, 201, info, obj, query);
       }
       case 'update': {
         const body = await this.objectBody(req);
         this.strictFields(info, body, query);
-        const r = await store.update(ns, ri.name!, body, undefined, this.writeOptions(query, req));
+        const r = await store.update(ns, ri.name!, body, undefined, this.writeOptions(query, req, ri));
         return this.sendObject(req, res, r.created ? 201 : 200, info, r.obj, query);
       }
       case 'patch': {
         const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
         if (type === 'apply') {
           if (!queryString(query, 'fieldManager')) throw badRequest('PATCH requests with apply content type (application/apply-patch+yaml) must specify a fieldManager');
-          const r = await store.apply(ns, ri.name!, patch, this.writeOptions(query, req));
+          const r = await store.apply(ns, ri.name!, patch, this.writeOptions(query, req, ri));
           return this.sendObject(req, res, r.created ? 201 : 200, info, r.obj, query);
         }
-        const obj = await store.patch(ns, ri.name!, type, patch, undefined, this.writeOptions(query, req));
+        const obj = await store.patch(ns, ri.name!, type, patch, undefined, this.writeOptions(query, req, ri));
         return this.sendObject(req, res, 200, info, obj, query);
       }
       case 'delete': {
         const options = await this.deleteOptions(req, query);
-        const r = await store.delete(ns, ri.name!, options, { dryRun: this.dryRun(query) });
+        const r = await store.delete(ns, ri.name!, options, { dryRun: this.dryRun(query), admit: this.admit(req, ri) });
         if ((r.obj as Status).kind === 'Status') return sendJSON(res, 200, r.obj);
         return this.sendObject(req, res, 200, info, r.obj as KubeObject, query);
       }
       case 'deletecollection': {
         const options = await this.deleteOptions(req, query);
-        const r = await store.deleteCollection(ns, this.listOptions(query), options, { dryRun: this.dryRun(query) });
+        const r = await store.deleteCollection(ns, this.listOptions(query), options, { dryRun: this.dryRun(query), admit: this.admit(req, ri) });
         return sendJSON(res, 200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: r.resourceVersion }, items: r.items });
       }
       default:
@@ -171,7 +178,7 @@ export class RestHandler {
     const ns = ri.namespace;
     const name = ri.name!;
     const sub = ri.subresource!;
-    const dryRun = { dryRun: this.dryRun(query) };
+    const dryRun = { dryRun: this.dryRun(query), admit: this.admit(req, ri) };
     const known = info.subresources.includes(sub) || (info.kind === 'Namespace' && sub === 'finalize');
     if (!known) throw notFoundPath();
     switch (`${sub}:${ri.verb}`) {
@@ -200,11 +207,11 @@ export class RestHandler {
         return sendJSON(res, 200, await store.getScale(ns, name));
       case 'scale:update': {
         const body = await this.objectBody(req);
-        return sendJSON(res, 200, await store.updateScale(ns, name, () => body, this.writeOptions(query, req)));
+        return sendJSON(res, 200, await store.updateScale(ns, name, () => body, this.writeOptions(query, req, ri)));
       }
       case 'scale:patch': {
         const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
-        return sendJSON(res, 200, await store.updateScale(ns, name, (current) => applyPatch(type, store.toScale(current), patch, undefined), this.writeOptions(query, req)));
+        return sendJSON(res, 200, await store.updateScale(ns, name, (current) => applyPatch(type, store.toScale(current), patch, undefined), this.writeOptions(query, req, ri)));
       }
       case 'binding:create': {
         const body = await this.objectBody(req) as Binding;
@@ -299,23 +306,33 @@ export class RestHandler {
   /** A resource that is a question, not an object (SelfSubjectReview): created and answered, never stored. */
   private async review(req: IncomingMessage, res: ServerResponse, ri: RequestInfo, info: ResourceInfo): Promise<void> {
     if (ri.name || ri.subresource || !info.verbs?.includes(ri.verb)) throw methodNotAllowed('the server does not allow this method on the requested resource');
-    // The review asks nothing the request's credentials do not already say: read (the size
-    // limit holds), do not decode — kubectl may send it as protobuf.
-    await readBody(req);
     const user = userOf(req);
     if (!user) throw internalError('no authenticated user on the request');
-    if (info.kind === 'SelfSubjectReview') return sendJSON(res, 201, selfSubjectReview(user));
-    throw notFoundPath();
+    if (info.kind === 'SelfSubjectReview') {
+      // It asks nothing the request's credentials do not already say: read (the size limit
+      // holds), do not decode — kubectl sends it as protobuf.
+      await readBody(req);
+      return sendJSON(res, 201, selfSubjectReview(user));
+    }
+    if (!this.o.reviewer) throw notFoundPath();
+    return sendJSON(res, 201, await answerReview(info, await this.objectBody(req), user, ri.namespace, this.o.reviewer));
   }
 
   private async objectBody(req: IncomingMessage): Promise<unknown> {
     return decodeObjectBody(mediaType(req), await readBody(req));
   }
 
-  private writeOptions(query: Query, req?: IncomingMessage): { dryRun: boolean; fieldManager?: string; force: boolean } {
-    const fieldManager = queryString(query, 'fieldManager') || managerFromUserAgent(req?.headers['user-agent']);
+  private writeOptions(query: Query, req: IncomingMessage, ri: RequestInfo): WriteOptions {
+    const fieldManager = queryString(query, 'fieldManager') || managerFromUserAgent(req.headers['user-agent']);
     if (fieldManager && fieldManager.length > 128) throw badRequest('fieldManager must be at most 128 characters');
-    return { dryRun: this.dryRun(query), fieldManager, force: queryBool(query, 'force') };
+    return { dryRun: this.dryRun(query), fieldManager, force: queryBool(query, 'force'), admit: this.admit(req, ri) };
+  }
+
+  /** The store's admission hook for this request's user, resource and subresource. */
+  private admit(req: IncomingMessage, ri: RequestInfo): WriteOptions['admit'] {
+    const user = userOf(req);
+    if (!this.o.admission || !user || !ri.info) return undefined;
+    return admitFor(this.o.admission, user, ri.info, ri.subresource ?? '');
   }
 
   private dryRun(query: Query): boolean {

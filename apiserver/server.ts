@@ -26,7 +26,12 @@ import { openapiRouter } from './openapi.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
 import { EXEC_PROTOCOLS, kubeletClient, serveExecWebSocket, type KubeletClientTLS } from './pod-proxy.js';
 import { AuthenticationChain, insecureAuthenticator, setUser, unauthorizedStatus, type Authenticator, type TokenAuthenticator } from './authn/index.js';
-import { forbiddenStatus, nonResourceAttributes, placeholderAuthorizer, resourceAttributes, type Attributes, type Authorizer } from './authz/index.js';
+import {
+  ensureBootstrapPolicy, followPolicy, forbiddenStatus, NodeAuthorizer, NodeGraph, nodeRestriction, nonResourceAttributes, PolicyIndex,
+  privilegedGroupAuthorizer, rbacEscalationCheck, RBACAuthorizer, resourceAttributes, unionAuthorizer, type Attributes, type Authorizer,
+} from './authz/index.js';
+import { admissionChain } from './admission.js';
+import type { Watcher } from './watch-cache.js';
 import type { UserInfo } from './authn/user.js';
 import type { RequestInfo } from './request-info.js';
 import type { Status } from '../api/meta.js';
@@ -63,7 +68,7 @@ export interface ApiServerOptions {
   tokenAuthenticators?: TokenAuthenticator[];
   /** Replaces the default authentication chain (authn/chain.ts). */
   authenticator?: Authenticator;
-  /** Default: the placeholder (authz/placeholder.ts) until RBAC. */
+  /** Replaces the default authorization: system:masters, then the Node authorizer, then RBAC. */
   authorizer?: Authorizer;
   /** TLS towards kubelets (logs, exec): the API server's client certificate, the kubelets' CA. */
   kubeletClientTLS?: KubeletClientTLS;
@@ -101,11 +106,16 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   );
   const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });
   const kubelets = kubeletClient(registry, opts.kubeletClientTLS);
-  const rest = new RestHandler({ registry, inFlight, metrics, kubelets });
+  // Authorization as kube-apiserver --authorization-mode=Node,RBAC: the RBAC policy and the
+  // Node authorizer's graph are in-memory indexes fed from this server's watch caches.
+  const policy = new PolicyIndex();
+  const nodeGraph = new NodeGraph();
+  const authorizer = opts.authorizer ?? unionAuthorizer(privilegedGroupAuthorizer, new NodeAuthorizer(nodeGraph), new RBACAuthorizer(policy));
+  const admission = admissionChain([nodeRestriction, rbacEscalationCheck(policy, authorizer)]);
+  const rest = new RestHandler({ registry, inFlight, metrics, kubelets, admission, reviewer: { authorizer, policy } });
   const authenticator = opts.authenticator ?? (opts.tls
     ? new AuthenticationChain({ clientCertificates: !!opts.tls.clientCA, tokens: opts.tokenAuthenticators })
     : insecureAuthenticator);
-  const authorizer = opts.authorizer ?? placeholderAuthorizer;
   /** Authenticate and authorize; the user and the request info, or the Status to refuse with (401, 403). */
   const admitRequest = async (req: http.IncomingMessage, path: string, query: Query): Promise<{ user: UserInfo; ri?: RequestInfo } | { refuse: Status }> => {
     const a = await authenticator.authenticate(req, path);
@@ -237,6 +247,15 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   let stopCompaction: (() => void) | undefined;
   let kubernetesServiceTimer: NodeJS.Timeout | undefined;
   let started: Promise<void> | undefined;
+  let followers: Watcher[] = [];
+  const start = async () => {
+    await registry.start();
+    followers = [
+      ...await followPolicy(registry, policy),
+      await registry.follow('Pod', (type, pod) => (type === 'DELETED' ? nodeGraph.deletePod(`${pod.metadata.namespace}/${pod.metadata.name}`) : nodeGraph.setPod(pod))),
+    ];
+    await ensureBootstrapPolicy(registry);
+  };
 
   return {
     app,
@@ -244,7 +263,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     metrics,
     inFlight,
     async listen(port: number, host = '127.0.0.1') {
-      started ??= registry.start();
+      started ??= start();
       await started;
       const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
       if (interval > 0 && !stopCompaction) stopCompaction = startCompaction(storage, interval);
@@ -268,6 +287,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     async close() {
       stopCompaction?.();
       clearInterval(kubernetesServiceTimer);
+      for (const w of followers) w.stop();
       // Stop accepting; end watches (clients re-watch elsewhere or after a restart); let
       // requests in flight finish for up to 5 s; then drop whatever connections remain.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

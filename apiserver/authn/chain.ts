@@ -13,11 +13,11 @@ import { BearerTokenAuthenticator } from './bearer-token.js';
 import { X509Authenticator } from './x509.js';
 import { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, INSECURE_USER, type UserInfo } from './user.js';
 
-/** Paths anonymous requests may reach (and their subpaths: /healthz/etcd, /readyz/ping). */
+/** Paths anonymous requests may reach — exactly these, as Kubernetes' anonymous conditions match paths. */
 export const ANONYMOUS_PATHS = ['/healthz', '/livez', '/readyz', '/version'];
 
 export function anonymousAllowed(path: string, allowed: readonly string[] = ANONYMOUS_PATHS): boolean {
-  return allowed.some((p) => path === p || path.startsWith(`${p}/`));
+  return allowed.includes(path);
 }
 
 export type Authentication = { user: UserInfo } | { unauthorized: string };

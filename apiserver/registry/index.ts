@@ -3,7 +3,8 @@
 import { RESOURCES, storageKey, type ResourceInfo } from '../../api/resources.js';
 import { isStatusError } from '../../api/errors.js';
 import type { Storage } from '../storage/interface.js';
-import { WatchCache, type WatchCacheOptions } from '../watch-cache.js';
+import { WatchCache, type EventType, type WatchCacheOptions, type Watcher, type WatchSink } from '../watch-cache.js';
+import type { KubeObject } from '../../api/meta.js';
 import { decode } from './codec.js';
 import { Store } from './store.js';
 import type { Strategy } from './strategy.js';
@@ -63,6 +64,19 @@ export class Registry {
 
   byKind(kind: string): Store {
     return this.store(RESOURCES.find((r) => r.kind === kind)!);
+  }
+
+  /**
+   * Follow every object of a kind from this server's watch cache: synthetic ADDED events for
+   * what is there now (delivered before this resolves), then each change — for in-process
+   * indexes such as the authorizers' (no storage read per decision). stop() on the watcher ends it.
+   */
+  follow(kind: string, onEvent: (type: EventType, obj: KubeObject) => void): Promise<Watcher> {
+    const sink: WatchSink = {
+      send: (type, ev) => onEvent(type, ev.obj),
+      bookmark: () => {}, error: () => {}, end: () => {}, abort: () => {}, backlog: () => 0, flush: () => {},
+    };
+    return this.byKind(kind).watch(undefined, {}, sink);
   }
 
   /** Fill the watch caches and create the built-in namespaces. */

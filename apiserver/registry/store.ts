@@ -47,7 +47,15 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Server-side apply: take over conflicting fields. */
   force?: boolean;
+  /**
+   * Validating admission (apiserver/admission.ts): sees the object about to be written (and
+   * the stored one) after defaults and validation, and throws to refuse. The REST handler
+   * binds it to the request's user, resource and subresource.
+   */
+  admit?: AdmitWrite;
 }
+
+export type AdmitWrite = (operation: 'CREATE' | 'UPDATE' | 'DELETE', obj: KubeObject | undefined, old: KubeObject | undefined) => void | Promise<void>;
 
 /** Where the store asks whether a namespace exists and accepts new content. */
 export type NamespaceLookup = (name: string) => Promise<KubeObject | undefined>;
@@ -262,6 +270,7 @@ export class Store {
     this.strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
     if (opts.fieldManager) recordUpdate(this.info.kind, this.apiVersion, obj, undefined, opts.fieldManager);
+    await opts.admit?.('CREATE', obj, undefined);
     if (this.info.namespaced) await this.checkNamespace(namespace!);
     if (this.strategy.allocate) return this.createWithClaims(namespace, obj, !(body as KubeObject).metadata?.name && !!meta.generateName, opts);
     if (opts.dryRun) return obj;
@@ -378,6 +387,7 @@ export class Store {
       if (!kv) throw notFound(this.gr, name);
       const current = decode(kv);
       const next = tryUpdate(current);
+      await opts.admit?.('UPDATE', next, current);
       const remove = this.shouldDeleteOnUpdate(next);
       if (this.strategy.allocate && !remove) await this.strategy.allocate(next, current, this.storage, taken);
       const value = encode(next);
@@ -610,6 +620,7 @@ export class Store {
         throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
       }
       this.strategy.checkDelete?.(current);
+      await opts.admit?.('DELETE', undefined, current);
       const next = clone(current);
       const m = next.metadata;
       const policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);

@@ -28,7 +28,8 @@ export class NamespaceController {
   async sync(name: string): Promise<SyncResult | void> {
     const ns = this.nsInformer.store.get(name);
     if (!ns || !ns.metadata.deletionTimestamp) return;
-    const namespaced = RESOURCES.filter((r) => r.namespaced);
+    // Only stored resources: a review (LocalSubjectAccessReview) is never listed or deleted.
+    const namespaced = RESOURCES.filter((r) => r.namespaced && !r.verbs);
     const remaining: Record<string, number> = {};
     for (const r of namespaced) {
       const list = await this.client.resource(r).list({ namespace: name, limit: 1 });
