@@ -31,6 +31,7 @@ import {
   privilegedGroupAuthorizer, rbacEscalationCheck, RBACAuthorizer, resourceAttributes, unionAuthorizer, type Attributes, type Authorizer,
 } from './authz/index.js';
 import { admissionChain } from './admission.js';
+import { impersonate } from './authn/impersonation.js';
 import type { Watcher } from './watch-cache.js';
 import type { UserInfo } from './authn/user.js';
 import type { RequestInfo } from './request-info.js';
@@ -118,8 +119,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     : insecureAuthenticator);
   /** Authenticate and authorize; the user and the request info, or the Status to refuse with (401, 403). */
   const admitRequest = async (req: http.IncomingMessage, path: string, query: Query): Promise<{ user: UserInfo; ri?: RequestInfo } | { refuse: Status }> => {
-    const a = await authenticator.authenticate(req, path);
-    if ('unauthorized' in a) return { refuse: unauthorizedStatus() };
+    const authn = await authenticator.authenticate(req, path);
+    if ('unauthorized' in authn) return { refuse: unauthorizedStatus() };
+    const a = await impersonate(req, authn.user, authorizer);
+    if ('refuse' in a) return a;
     setUser(req, a.user);
     const ri = path.startsWith('/api/') || path.startsWith('/apis/') ? parseRequestInfo(req.method ?? 'GET', path, query) : undefined;
     const attrs: Attributes = ri ? resourceAttributes(a.user, ri, path) : nonResourceAttributes(a.user, req.method ?? 'GET', path);

@@ -27,6 +27,7 @@ const COMMANDS: Record<string, Loader> = {
   'cluster-info': async () => (await import('./kctl/cluster-info.js')).clusterInfo,
   version: async () => (await import('./kctl/cluster-info.js')).version,
   'api-resources': async () => (await import('./kctl/cluster-info.js')).apiResources,
+  auth: async () => (await import('./kctl/auth.js')).auth,
 };
 
 const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info']);
@@ -60,10 +61,12 @@ Cluster management:
   cordon         Mark a node unschedulable
   uncordon       Mark a node schedulable
   drain          Cordon a node and evict its pods
+  auth           can-i VERB RESOURCE (--list, --as USER) and whoami
 
 Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),
               --request-timeout DURATION, --token T, --certificate-authority FILE,
-              --client-certificate FILE, --client-key FILE, --insecure-skip-tls-verify
+              --client-certificate FILE, --client-key FILE, --insecure-skip-tls-verify,
+              --as USER, --as-group GROUP, --as-uid UID (impersonation)
 Use "kctl <command> --help" for more information about a command.
 `;
 

@@ -20,6 +20,25 @@ export interface ClientCredentials {
   insecureSkipTLSVerify?: boolean;
   /** The name the server's certificate must carry, when not the URL's host (tls-server-name). */
   tlsServerName?: string;
+  /** Act as another user (kubeconfig's as/as-groups/as-uid, kubectl --as): Impersonate-* headers. */
+  impersonate?: Impersonation;
+}
+
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+  uid?: string;
+}
+
+/** The Impersonate-* request headers for these credentials (none without impersonation). */
+export function impersonationHeaders(c: ClientCredentials | undefined): Record<string, string | string[]> {
+  const i = c?.impersonate;
+  if (!i) return {};
+  return {
+    'Impersonate-User': i.user,
+    ...(i.groups?.length ? { 'Impersonate-Group': i.groups } : {}),
+    ...(i.uid ? { 'Impersonate-Uid': i.uid } : {}),
+  };
 }
 
 /** https.Agent options for these credentials (TLS part only). */

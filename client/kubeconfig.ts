@@ -147,6 +147,10 @@ function credentialsOf(cluster: Record<string, unknown>, user: Record<string, un
   }
   if (typeof user.token === 'string' && user.token) c.token = user.token;
   else if (typeof user.tokenFile === 'string' && user.tokenFile) c.tokenFile = user.tokenFile;
+  if (typeof user.as === 'string' && user.as) {
+    const groups = Array.isArray(user['as-groups']) ? user['as-groups'].map(String) : [];
+    c.impersonate = { user: user.as, ...(groups.length ? { groups } : {}), ...(typeof user['as-uid'] === 'string' && user['as-uid'] ? { uid: user['as-uid'] } : {}) };
+  }
   return c;
 }
 

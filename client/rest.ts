@@ -29,7 +29,7 @@ import type { Deployment, ReplicaSet } from '../api/apps/index.js';
 import type { Scale } from '../api/autoscaling/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import { HttpWatchStream, type WatchStream } from './watch.js';
-import { BearerToken, tlsAgentOptions, type ClientCredentials } from './credentials.js';
+import { BearerToken, impersonationHeaders, tlsAgentOptions, type ClientCredentials } from './credentials.js';
 
 export interface ClientOptions {
   /** Base URL(s) like https://127.0.0.1:6443; on connection errors the next one is tried. */
@@ -221,6 +221,7 @@ export class RestClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly token: BearerToken;
+  private readonly impersonation: Record<string, string | string[]>;
   /** Index of the server that last answered; requests start there. */
   private current = 0;
 
@@ -241,6 +242,7 @@ export class RestClient {
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, ...tlsAgentOptions(opts.credentials) });
     this.token = new BearerToken(opts.credentials);
+    this.impersonation = impersonationHeaders(opts.credentials);
   }
 
   /** The server URL requests currently go to. */
@@ -395,9 +397,10 @@ export class RestClient {
     return new Promise<RawResponse>((resolve, reject) => {
       const url = new URL(base + pathQuery);
       const isHttps = url.protocol === 'https:';
-      const headers: Record<string, string | number> = {
+      const headers: Record<string, string | number | string[]> = {
         'User-Agent': this.userAgent,
         Accept: accept ?? 'application/json',
+        ...this.impersonation,
       };
       if (body !== undefined) {
         headers['Content-Type'] = contentType ?? 'application/json';

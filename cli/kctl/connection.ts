@@ -91,6 +91,10 @@ function withCredentialFlags(c: ClientCredentials, flags: Flags): ClientCredenti
     out.keyData = key;
   }
   if (flags.bool('insecure-skip-tls-verify')) out.insecureSkipTLSVerify = true;
+  const as = flags.string('as');
+  const asGroups = flags.strings('as-group');
+  if (!as && asGroups.length) throw new UsageError('--as-group requires --as: impersonating groups needs a user to impersonate');
+  if (as) out.impersonate = { user: as, ...(asGroups.length ? { groups: asGroups } : {}), ...(flags.string('as-uid') ? { uid: flags.string('as-uid')! } : {}) };
   return out;
 }
 

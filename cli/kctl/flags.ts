@@ -25,6 +25,9 @@ export const GLOBAL_OPTIONS: OptionDefs = {
   'client-certificate': { type: 'string', help: 'path to a client certificate file for TLS' },
   'client-key': { type: 'string', help: 'path to a client key file for TLS' },
   'insecure-skip-tls-verify': { type: 'boolean', help: "do not check the server's certificate (insecure)" },
+  as: { type: 'string', help: 'act as this user (impersonation; needs the impersonate verb)' },
+  'as-group': { type: 'string', multiple: true, help: 'act as this group (repeatable; needs --as)' },
+  'as-uid': { type: 'string', help: 'act with this UID (needs --as)' },
   help: { type: 'boolean', short: 'h', help: 'help for this command' },
 };
 

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { asStatus, StatusError } from '../../api/errors.js';
 import { KCTL_VERSION } from './version.js';
-import { BearerToken, tlsAgentOptions, type ClientCredentials } from '../../client/credentials.js';
+import { BearerToken, impersonationHeaders, tlsAgentOptions, type ClientCredentials } from '../../client/credentials.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -75,7 +75,7 @@ export class ApiHttp {
     const { mod, agent } = await this.transport();
     return new Promise((resolve, reject) => {
       const token = this.token.get();
-      const headers: Record<string, string> = { Accept: accept, 'User-Agent': `kctl/v${KCTL_VERSION}`, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+      const headers: Record<string, string | string[]> = { Accept: accept, 'User-Agent': `kctl/v${KCTL_VERSION}`, ...impersonationHeaders(this.credentials), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
       const req = mod.get(url, { agent, signal, headers }, (res) => {
         if (timer) clearTimeout(timer);
         const code = res.statusCode ?? 0;

@@ -14,6 +14,9 @@ import { StatusError } from '../../../api/errors.js';
 import { call, eventually, pod, startTestServer, type TestServer } from '../harness.js';
 import { testPki } from '../../support/tls.js';
 import { KUBECTL } from '../../e2e/kubectl.js';
+import { SKIFF } from '../../support/processes.js';
+
+const KCTL = path.join(path.dirname(SKIFF), 'kctl.js');
 
 let t: TestServer;
 let dir: string;
@@ -48,8 +51,14 @@ async function identity(user: string, groups: string[] = []): Promise<{ client: 
 }
 
 async function kubectl(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(KUBECTL, ['--kubeconfig', kubeconfig, ...args]);
+}
+async function kctl(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, [KCTL, '--kubeconfig', kubeconfig, ...args]);
+}
+async function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await promisify(execFile)(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 });
+    const r = await promisify(execFile)(cmd, args, { timeout: 30_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -87,6 +96,29 @@ describe('RBAC', () => {
     expect(list.stdout).toMatch(/selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);
     const who = await kubectl(jane.kubeconfig, 'auth', 'whoami', '-o', 'json');
     expect(JSON.parse(who.stdout).status.userInfo).toEqual({ username: 'jane', groups: ['dev', 'system:authenticated'] });
+    // kctl says the same.
+    expect(await kctl(jane.kubeconfig, 'auth', 'can-i', 'list', 'pods')).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect(await kctl(jane.kubeconfig, 'auth', 'can-i', 'delete', 'pod/web')).toMatchObject({ code: 1, stdout: 'no\n' });
+    expect(await kctl(jane.kubeconfig, 'auth', 'can-i', 'get', 'deployments.apps', '-A')).toMatchObject({ code: 1, stdout: 'no\n' });
+    expect((await kctl(jane.kubeconfig, 'auth', 'can-i', '--list')).stdout).toMatch(/^pods\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    expect((await kctl(jane.kubeconfig, 'auth', 'whoami')).stdout).toBe('ATTRIBUTE   VALUE\nUsername    jane\nGroups      [dev system:authenticated]\n');
+    expect(await kctl(jane.kubeconfig, 'auth', 'can-i', 'list')).toMatchObject({ code: 1, stderr: expect.stringContaining('you must specify two arguments') });
+  });
+
+  it('impersonation: an admin acts as jane (--as), jane may not act as anyone', async () => {
+    const admin = testPki().writeKubeconfig(path.join(dir, 'admin.kubeconfig'), t.url);
+    expect(await kubectl(admin, 'auth', 'can-i', 'delete', 'pods', '--as', 'jane', '--as-group', 'dev')).toMatchObject({ code: 1, stdout: 'no\n' });
+    expect(await kubectl(admin, 'auth', 'can-i', 'list', 'pods', '--as', 'jane', '--as-group', 'dev')).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect(await kctl(admin, 'auth', 'can-i', 'list', 'pods', '--as', 'jane', '--as-group', 'dev')).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect((await kctl(admin, 'auth', 'whoami', '--as', 'jane')).stdout).toContain('Groups      [system:authenticated]');
+    const got = await kubectl(admin, 'get', 'pods', '--as', 'jane', '-o', 'name');
+    expect(got).toMatchObject({ code: 1, stderr: expect.stringContaining('pods is forbidden: User "jane" cannot list resource "pods"') });
+    const jane = await identity('jane', ['dev']);
+    const tried = await kubectl(jane.kubeconfig, 'get', 'pods', '--as', 'admin');
+    expect(tried.code).toBe(1);
+    expect(tried.stderr).toContain('users "admin" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope');
+    const groupsOnly = await call(t.url, 'GET', '/api/v1/namespaces', undefined, { 'Impersonate-Group': 'system:masters' });
+    expect(groupsOnly.status).toBe(400);
   });
 
   it('SubjectAccessReview and LocalSubjectAccessReview answer for another user; a malformed one is a 422', async () => {
