@@ -16,6 +16,8 @@ export function formatValue(v: unknown): string {
 export const fieldErr = {
   required: (field: string, detail = ''): FieldError => ({ type: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' }),
   invalid: (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, message: `Invalid value: ${formatValue(value)}${detail ? `: ${detail}` : ''}` }),
+  /** field.Invalid with field.OmitValue: the value is left out of the message (secret or huge). */
+  invalidOmitValue: (field: string, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, message: `Invalid value${detail ? `: ${detail}` : ''}` }),
   notSupported: (field: string, value: unknown, valid: string[]): FieldError => ({
     type: 'FieldValueNotSupported', field, message: `Unsupported value: ${formatValue(value)}${valid.length ? `: supported values: ${valid.map((v) => JSON.stringify(v)).join(', ')}` : ''}`,
   }),

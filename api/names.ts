@@ -94,3 +94,23 @@ export function isValidLabelValue(value: string): string[] {
   }
   return errs;
 }
+
+const CONFIG_MAP_KEY_FMT = '[-._a-zA-Z0-9]+';
+const configMapKeyRe = new RegExp(`^${CONFIG_MAP_KEY_FMT}$`);
+
+/**
+ * IsConfigMapKey: a key of a ConfigMap's or Secret's data. Keys become file names in
+ * configMap/secret volumes, so besides the character set they may not walk out of the
+ * volume's directory ('.', '..', a '..' prefix — the kubelet's `..data` symlink lives there).
+ */
+export function isConfigMapKey(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (!configMapKeyRe.test(value)) {
+    errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", CONFIG_MAP_KEY_FMT, 'key.name', 'KEY_NAME', 'key-name'));
+  }
+  if (value === '.') errs.push("must not be '.'");
+  else if (value === '..') errs.push("must not be '..'");
+  else if (value.startsWith('..')) errs.push("must not start with '..'");
+  return errs;
+}

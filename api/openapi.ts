@@ -112,7 +112,8 @@ class Converter {
     const d = defOf(schema);
     switch (d.type) {
       case 'string':
-        return { type: 'string' };
+        // []byte fields (Secret.data, ConfigMap.binaryData) are published as Kubernetes does.
+        return d.format === 'base64' ? { type: 'string', format: 'byte' } : { type: 'string' };
       case 'number':
         return (schema as unknown as { isInt?: boolean }).isInt ? { type: 'integer', format: 'int32' } : { type: 'number', format: 'double' };
       case 'int':

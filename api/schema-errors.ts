@@ -17,6 +17,7 @@ interface ZodIssueLike {
   minimum?: number | bigint;
   maximum?: number | bigint;
   keys?: string[];
+  format?: string;
 }
 
 const TYPE_NAMES: Record<string, string> = { int: 'integer', number: 'number', string: 'string', boolean: 'boolean', object: 'object', array: 'array', record: 'object' };
@@ -38,11 +39,46 @@ function schemaAt(schema: z.ZodType | undefined, path: readonly PropertyKey[]): 
   return undefined;
 }
 
+/**
+ * A zod path as a Kubernetes field path, with map keys subscripted as Go's field.Path.Key
+ * writes them (`data[username]`, not `data.username`) when the schema says the step is a map.
+ */
+function issueFieldPath(schema: z.ZodType | undefined, prefix: readonly PropertyKey[], path: readonly PropertyKey[]): string {
+  let out = fieldPath(prefix);
+  let s = schema;
+  for (const p of path) {
+    const def = s ? defOf(unwrap(s).schema) : undefined;
+    const isKey = def?.type === 'record';
+    if (isKey || typeof p === 'number' || !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(String(p))) out += `[${String(p)}]`;
+    else out += (out ? '.' : '') + String(p);
+    s = def?.type === 'object' ? def.shape?.[String(p)] : def?.type === 'array' ? def.element : def?.type === 'record' ? def.valueType : undefined;
+  }
+  return out;
+}
+
+const BASE64_ALPHABET = /[A-Za-z0-9+/]/;
+
+/**
+ * Where Go's base64.StdEncoding gives up on `s` (its CorruptInputError offset): the first byte
+ * outside the alphabet that is not the padding of the last quantum, else the start of an
+ * incomplete last quantum.
+ */
+export function corruptBase64Offset(s: string): number {
+  const whole = s.length % 4 === 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (BASE64_ALPHABET.test(c)) continue;
+    const padding = c === '=' && whole && i >= s.length - 2 && i % 4 >= 2 && s.slice(i).split('').every((x) => x === '=');
+    if (!padding) return i;
+  }
+  return whole ? 0 : s.length - (s.length % 4);
+}
+
 /** Map zod issues to FieldErrors with readable, Kubernetes-like messages. */
 export function zodIssuesToFieldErrors(issues: readonly ZodIssueLike[], prefix: readonly PropertyKey[] = [], schema?: z.ZodType): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of issues) {
-    const field = fieldPath([...prefix, ...issue.path]) || '<root>';
+    const field = issueFieldPath(schema, prefix, issue.path) || '<root>';
     const input = issue.input;
     switch (issue.code) {
       case 'invalid_type':
@@ -66,6 +102,15 @@ export function zodIssuesToFieldErrors(issues: readonly ZodIssueLike[], prefix: 
         break;
       case 'unrecognized_keys':
         for (const k of issue.keys ?? []) out.push(fieldErr.forbidden(fieldPath([...prefix, ...issue.path, k]), 'unknown field'));
+        break;
+      case 'invalid_format':
+        // Bytes (Secret data, ConfigMap binaryData) are never echoed back: they may be secret,
+        // and may be a megabyte long. The detail is what Go's JSON decoder says of them.
+        if (issue.format === 'base64') {
+          out.push(fieldErr.invalidOmitValue(field, `illegal base64 data at input byte ${corruptBase64Offset(typeof input === 'string' ? input : '')}`));
+          break;
+        }
+        out.push(fieldErr.invalid(field, input, issue.message));
         break;
       default:
         out.push(fieldErr.invalid(field, input, issue.message));

@@ -16,6 +16,8 @@ export interface ZodDef {
   in?: z.ZodType;
   getter?: () => z.ZodType;
   catchall?: z.ZodType;
+  /** A string format (z.base64(): 'base64'). */
+  format?: string;
 }
 
 export function defOf(schema: z.ZodType): ZodDef {

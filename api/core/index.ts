@@ -7,3 +7,5 @@ export * from './node.js';
 export * from './event.js';
 export * from './service.js';
 export * from './endpoints.js';
+export * from './configmap.js';
+export * from './secret.js';

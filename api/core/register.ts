@@ -4,6 +4,7 @@
 import type { APIGroupVersion, ResourceInfo } from '../resource-definition.js';
 import { validateLabelName, validateServiceName } from '../meta-validation.js';
 import { CONDITIONS, OBJECT_META, mergePrimitiveList, listByKey, struct } from '../patch/patch-meta.js';
+import { ConfigMap, validateConfigMap, validateConfigMapUpdate } from './configmap.js';
 import { EndpointAddress, Endpoints, EndpointsPort, EndpointSubset, validateEndpoints } from './endpoints.js';
 import { Event, EventSource, validateEvent } from './event.js';
 import { defaultNamespace, Namespace, NamespaceSpec, NamespaceStatus, validateNamespace } from './namespace.js';
@@ -12,6 +13,7 @@ import { ObjectReference } from './object-reference.js';
 import * as pod from './pod.js';
 import { defaultPod } from './pod-defaults.js';
 import { validatePodSpec, validatePodSpecUpdate, validatePodStatusUpdate } from './pod-validation.js';
+import { defaultSecret, Secret, validateSecret, validateSecretUpdate } from './secret.js';
 import * as svc from './service.js';
 
 const bool = (v: unknown) => String(Boolean(v));
@@ -103,9 +105,27 @@ const endpoints: ResourceInfo = {
   nameValidator: validateServiceName,
 };
 
+const configMaps: ResourceInfo = {
+  group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap',
+  namespaced: true, shortNames: ['cm'], categories: [], subresources: [], hasStatus: false, schema: ConfigMap,
+  validate: validateConfigMap,
+  validateUpdate: validateConfigMapUpdate,
+};
+
+const secrets: ResourceInfo = {
+  group: '', version: 'v1', kind: 'Secret', plural: 'secrets', singular: 'secret',
+  namespaced: true, shortNames: [], categories: [], subresources: [], hasStatus: false, schema: Secret,
+  // stringData is folded into data here, before validation, on every write (see mergeStringData).
+  defaults: defaultSecret,
+  validate: validateSecret,
+  validateUpdate: validateSecretUpdate,
+  // kube-apiserver's secret registry (SelectableFields): `kubectl get secrets --field-selector type=…`.
+  selectableFields: { type: (o) => o?.type },
+};
+
 export const coreV1: APIGroupVersion = {
   group: '', version: 'v1',
-  resources: [namespaces, pods, nodes, events, services, endpoints],
+  resources: [namespaces, pods, nodes, events, services, endpoints, configMaps, secrets],
   kinds: [{ kind: 'Binding', schema: pod.Binding }],
   components: {
     Namespace, NamespaceSpec, NamespaceStatus,
@@ -123,5 +143,6 @@ export const coreV1: APIGroupVersion = {
     Service: svc.Service, ServiceSpec: svc.ServiceSpec, ServicePort: svc.ServicePort, ServiceStatus: svc.ServiceStatus,
     LoadBalancerIngress: svc.LoadBalancerIngress,
     Endpoints, EndpointSubset, EndpointAddress, EndpointPort: EndpointsPort,
+    ConfigMap, Secret,
   },
 };
