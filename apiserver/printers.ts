@@ -8,7 +8,7 @@ import type { KubeObject } from '../api/meta.js';
 import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core/index.js';
 import type { Deployment, ReplicaSet } from '../api/apps/index.js';
 import type { Lease } from '../api/coordination/index.js';
-import type { Endpoints } from '../api/core/index.js';
+import type { ConfigMap, Endpoints, Secret } from '../api/core/index.js';
 import type { EndpointSlice } from '../api/discovery/index.js';
 import { age, humanDuration } from '../api/duration.js';
 import { formatLabelSelector } from '../api/labels.js';
@@ -302,7 +302,26 @@ const endpointSliceColumns: Column<EndpointSlice>[] = [
   ageColumn as Column<EndpointSlice>,
 ];
 
+// ---- configmaps, secrets (kubectl's printConfigMap / printSecret) ----
+
+const count = (m: Record<string, unknown> | undefined) => Object.keys(m ?? {}).length;
+
+const configMapColumns: Column<ConfigMap>[] = [
+  nameColumn as Column<ConfigMap>,
+  col<ConfigMap>('Data', (c) => count(c.data) + count(c.binaryData), { description: 'Data contains the configuration data.' }),
+  ageColumn as Column<ConfigMap>,
+];
+
+const secretColumns: Column<Secret>[] = [
+  nameColumn as Column<Secret>,
+  col<Secret>('Type', (s) => s.type ?? '', { description: 'Used to facilitate programmatic handling of secret data.' }),
+  col<Secret>('Data', (s) => count(s.data), { description: 'Data contains the secret data.' }),
+  ageColumn as Column<Secret>,
+];
+
 const COLUMNS: Record<string, Column<never>[]> = {
+  ConfigMap: configMapColumns,
+  Secret: secretColumns,
   Endpoints: endpointsColumns,
   EndpointSlice: endpointSliceColumns,
   Service: serviceColumns,
