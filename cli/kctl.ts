@@ -38,7 +38,7 @@ Basic commands:
   get            Display one or many resources (-o wide|yaml|json|name|jsonpath=…, -w, -l, -A)
   describe       Show details of a resource, with its events
   apply          Apply a configuration from files or stdin (-f FILE|DIR|-, -R)
-  create         Create resources from files (-f)
+  create         Create resources from files (-f), or a namespace, deployment, configmap or secret generic
   replace        Replace resources from files (-f)
   delete         Delete resources by file or by kind and name
   events         List events

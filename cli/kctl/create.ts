@@ -1,10 +1,13 @@
 // `kctl create -f` (POST each object; an existing one is an AlreadyExists error),
 // `kctl create namespace NAME`, `kctl create deployment NAME --image=I [--replicas=N] [-- CMD…]`,
-// and `kctl replace -f` (PUT each object whole, at the live resourceVersion unless the
+// `kctl create configmap NAME` and `kctl create secret generic NAME [--type=T]` from
+// `--from-literal`/`--from-file`/`--from-env-file` (data-sources.ts), and `kctl replace -f` (PUT each object whole, at the live resourceVersion unless the
 // file pins one).
+import type { ConfigMap, Secret } from '../../api/core/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
+import { isUTF8, readDataSources, type DataEntry } from './data-sources.js';
 import { formatError, ReportedFailure, UsageError } from './errors.js';
 import type { Flags, OptionDefs } from './flags.js';
 import { readManifests } from './manifests.js';
@@ -49,6 +52,10 @@ const FILE_OPTIONS: OptionDefs = {
   image: { type: 'string', help: 'create deployment: the container image' },
   replicas: { type: 'string', short: 'r', help: 'create deployment: the number of replicas' },
   port: { type: 'string', help: 'create deployment: the containerPort' },
+  'from-literal': { type: 'string', multiple: true, help: 'create configmap|secret: KEY=VALUE (repeatable)' },
+  'from-file': { type: 'string', multiple: true, help: 'create configmap|secret: [KEY=]FILE or a directory (repeatable)' },
+  'from-env-file': { type: 'string', multiple: true, help: 'create configmap|secret: a file of KEY=VALUE lines (repeatable)' },
+  type: { type: 'string', help: 'create secret generic: the Secret type (default Opaque)' },
   save: { type: 'boolean', help: 'accepted for compatibility; ignored' },
   validate: { type: 'string', help: 'accepted for kubectl compatibility (the server validates)' },
 };
@@ -80,17 +87,50 @@ export function deploymentFor(name: string, image: string, replicas: number, com
   };
 }
 
+/** The ConfigMap `kubectl create configmap` makes: UTF-8 values in data, other bytes in binaryData. Pure. */
+export function configMapFor(name: string, entries: DataEntry[]): ConfigMap {
+  const data: Record<string, string> = {};
+  const binaryData: Record<string, string> = {};
+  for (const { key, value } of entries) {
+    if (isUTF8(value)) data[key] = value.toString('utf8');
+    else binaryData[key] = value.toString('base64');
+  }
+  return {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name },
+    ...(Object.keys(data).length ? { data } : {}),
+    ...(Object.keys(binaryData).length ? { binaryData } : {}),
+  };
+}
+
+/** The Secret `kubectl create secret generic` makes: every value base64 in data; the type only when given. Pure. */
+export function secretFor(name: string, entries: DataEntry[], type?: string): Secret {
+  const data: Record<string, string> = {};
+  for (const { key, value } of entries) data[key] = value.toString('base64');
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, ...(type ? { type } : {}), ...(entries.length ? { data } : {}) };
+}
+
 export const create: Command = {
-  usage: 'kctl create -f FILE|DIR|- [-R] | create namespace NAME | create deployment NAME --image=IMAGE [--replicas=N] [-- COMMAND…]',
+  usage: 'kctl create -f FILE|DIR|- [-R] | create namespace NAME | create deployment NAME --image=IMAGE [--replicas=N] [-- COMMAND…]\n'
+    + '       | create configmap NAME [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]\n'
+    + '       | create secret generic NAME [--type=TYPE] [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]',
   summary: 'Create resources from files or stdin (an existing object is an error; see apply).',
   options: FILE_OPTIONS,
   async run(flags, io) {
-    const [what, name] = flags.positionals;
+    const [what] = flags.positionals;
     if (what && flags.strings('filename').length === 0) {
-      if (!name) throw new UsageError(`NAME is required for create ${what}`);
       const kind = resolveKind(what);
+      // `create secret generic NAME`: the Secret's generators are subcommands (kctl has `generic`).
+      const generator = kind.kind === 'Secret' ? flags.positionals[1] : undefined;
+      if (kind.kind === 'Secret' && generator !== 'generic') {
+        throw new UsageError(generator ? `kctl create secret ${generator} is not supported; use create secret generic (with --type) or create -f` : 'create secret needs a type: generic');
+      }
+      const name = flags.positionals[generator ? 2 : 1];
+      if (!name) throw new UsageError(`NAME is required for create ${generator ? `${what} ${generator}` : what}`);
+      const sources = { literals: flags.strings('from-literal'), files: flags.strings('from-file'), envFiles: flags.strings('from-env-file') };
       let obj: KubeObject;
       if (kind.kind === 'Namespace') obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+      else if (kind.kind === 'ConfigMap') obj = configMapFor(name, readDataSources(sources, 'ConfigMap', name));
+      else if (kind.kind === 'Secret') obj = secretFor(name, readDataSources(sources, 'Secret', name), flags.string('type'));
       else if (kind.kind === 'Deployment') {
         const image = flags.string('image');
         if (!image) throw new UsageError('required flag(s) "image" not set');
@@ -98,7 +138,7 @@ export const create: Command = {
       } else throw new UsageError(`kctl create ${what} NAME is not supported; write a manifest and use create -f`);
       const conn = await connect(flags);
       await conn.client.resource<KubeObject>(kind.kind).create(obj, { namespace: kind.namespaced ? conn.namespace : undefined });
-      io.out(`${kindName(kind)}/${name} created\n`);
+      io.out(flags.string('output') === 'name' ? `${kindName(kind)}/${name}\n` : `${kindName(kind)}/${name} created\n`);
       return;
     }
     await forEachManifest(flags, io, 'create', async (conn, t) => {
