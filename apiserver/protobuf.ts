@@ -3,8 +3,9 @@
 // has no JSON fallback on 415, so `kubectl drain` (DELETE pods with DeleteOptions) and
 // `kubectl create namespace` (POST a Namespace) only work if the server reads them.
 // Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only
-// (DeleteOptions, Namespace, the Deployment `kubectl create deployment` writes and the
-// Service `kubectl create service` writes) and
+// (DeleteOptions, Namespace, the Deployment `kubectl create deployment` writes, the
+// Service `kubectl create service` writes, and the ConfigMap and Secret of `kubectl create
+// configmap|secret`) and
 // rejects any other protobuf body with 415 rather than guess.
 //
 // Go's generated marshallers write every non-pointer field, zero or not (an empty
@@ -23,7 +24,8 @@ import { badRequest, unsupportedMediaType } from '../api/errors.js';
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 
 /** 'int'/'bool': pointer fields (zero is a value); 'int0'/'bool0': plain ones (zero is unset). */
-type FieldType = 'string' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | 'intOrString' | MessageSpec | { map: true } | { repeated: 'string' } | { repeated: MessageSpec };
+/** 'bytes': a []byte, written as JSON writes it (base64). `{ map: 'bytes' }`: map<string, bytes>. */
+type FieldType = 'string' | 'bytes' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | 'intOrString' | MessageSpec | { map: true | 'bytes' } | { repeated: 'string' } | { repeated: MessageSpec };
 interface MessageSpec { [field: number]: [name: string, type: FieldType] }
 
 const TYPE_META: MessageSpec = { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] };
@@ -101,6 +103,13 @@ const SELF_SUBJECT_ACCESS_REVIEW: MessageSpec = {
   1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['resourceAttributes', RESOURCE_ATTRIBUTES], 2: ['nonResourceAttributes', NON_RESOURCE_ATTRIBUTES] }], 3: ['status', 'skip'],
 };
 const SELF_SUBJECT_RULES_REVIEW: MessageSpec = { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['namespace', 'string'] }], 3: ['status', 'skip'] };
+// `kubectl create configmap|secret` (core/v1 generated.proto: ConfigMap, Secret).
+const CONFIG_MAP: MessageSpec = {
+  1: ['metadata', OBJECT_META], 2: ['data', { map: true }], 3: ['binaryData', { map: 'bytes' }], 4: ['immutable', 'bool'],
+};
+const SECRET: MessageSpec = {
+  1: ['metadata', OBJECT_META], 2: ['data', { map: 'bytes' }], 3: ['type', 'string'], 4: ['stringData', { map: true }], 5: ['immutable', 'bool'],
+};
 
 /** Kinds whose protobuf bodies are understood, by "apiVersion/kind". */
 const KINDS: Record<string, MessageSpec> = {
@@ -111,6 +120,8 @@ const KINDS: Record<string, MessageSpec> = {
   'v1/Service': SERVICE,
   'authorization.k8s.io/v1/SelfSubjectAccessReview': SELF_SUBJECT_ACCESS_REVIEW,
   'authorization.k8s.io/v1/SelfSubjectRulesReview': SELF_SUBJECT_RULES_REVIEW,
+  'v1/ConfigMap': CONFIG_MAP,
+  'v1/Secret': SECRET,
 };
 
 class Reader {
@@ -174,11 +185,14 @@ function decodeMessage(buf: Buffer, spec: MessageSpec, raw?: { bytes?: Buffer })
     } else if (type === 'string') {
       const v = r.bytes().toString('utf8');
       if (v !== '') out[name] = v;
+    } else if (type === 'bytes') {
+      out[name] = r.bytes().toString('base64');
     } else if ('repeated' in type) {
       const bytes = r.bytes();
       ((out[name] ??= []) as unknown[]).push(type.repeated === 'string' ? bytes.toString('utf8') : decodeMessage(bytes, type.repeated));
     } else if ('map' in type) {
-      const e = decodeMessage(r.bytes(), { 1: ['key', 'string'], 2: ['value', 'string'] });
+      // An empty value is a value here (`--from-literal=k=`): missing means "".
+      const e = decodeMessage(r.bytes(), { 1: ['key', 'string'], 2: ['value', type.map === 'bytes' ? 'bytes' : 'string'] });
       ((out[name] ??= {}) as Record<string, string>)[String(e.key ?? '')] = String(e.value ?? '');
     } else {
       out[name] = decodeMessage(r.bytes(), type);

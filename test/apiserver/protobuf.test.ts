@@ -78,4 +78,15 @@ describe('protobuf request bodies', () => {
     const body = envelope('v1', 'Service', Buffer.concat([ld(1, ld(1, 'web')), ld(2, ld(1, port))]));
     expect(decodeProtobufBody(body)).toEqual({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 80, targetPort: 'http' }] } });
   });
+
+  it('decodes the ConfigMap and Secret kubectl create configmap|secret sends: bytes maps as base64, empty values kept', () => {
+    const entry = (k: string, v: Buffer | string) => Buffer.concat([ld(1, k), ld(2, v)]);
+    const cm = envelope('v1', 'ConfigMap', Buffer.concat([ld(1, ld(1, 'app')), ld(2, entry('mode', 'dev')), ld(2, entry('empty', '')), ld(3, entry('logo', Buffer.from([0xff, 0x00])))]));
+    expect(decodeProtobufBody(cm)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' }, data: { mode: 'dev', empty: '' }, binaryData: { logo: '/wA=' } });
+    const secret = envelope('v1', 'Secret', Buffer.concat([ld(1, ld(1, 'db')), ld(2, entry('password', 'hunter2')), ld(3, 'kubernetes.io/basic-auth'), ld(4, entry('user', 'admin')), Buffer.from([0x28, 1])]));
+    expect(decodeProtobufBody(secret)).toEqual({
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { password: Buffer.from('hunter2').toString('base64') },
+      type: 'kubernetes.io/basic-auth', stringData: { user: 'admin' }, immutable: true,
+    });
+  });
 });
