@@ -1,9 +1,10 @@
 // `kctl describe KIND NAME…` (or KIND -l SEL): a human summary of one object and the
 // events about it (`events?fieldSelector=involvedObject.name=…,…uid=…`), laid out like
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
-// Nodes and Namespaces have their own layout; other kinds show their fields.
+// Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret shows
+// each key's size, never its value); other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
-import type { Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Service } from '../../api/core/index.js';
+import type { ConfigMap, Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Secret, Service } from '../../api/core/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
 import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import type { Command } from './command.js';
@@ -359,6 +360,39 @@ function describeService(svc: Service, slices: EndpointSlice[]): string {
   return w.toString();
 }
 
+const sortedKeys = (m: Record<string, string> | undefined) => Object.keys(m ?? {}).sort();
+
+/**
+ * kubectl's configmap describer: each data value printed whole under its key (after the
+ * aligned header, so tabs in a value stay as written), binaryData as sizes.
+ */
+function describeConfigMap(cm: ConfigMap): string {
+  const w = new Writer();
+  meta(w, cm, true);
+  w.map(0, 'Labels:', cm.metadata.labels);
+  w.map(0, 'Annotations:', cm.metadata.annotations, ': ');
+  let text = w.toString() + '\nData\n====\n';
+  for (const k of sortedKeys(cm.data)) text += `${k}:\n----\n${cm.data![k]}\n\n`;
+  text += '\nBinaryData\n====\n';
+  for (const k of sortedKeys(cm.binaryData)) text += `${k}: ${Buffer.byteLength(cm.binaryData![k]!, 'base64')} bytes\n`;
+  return text + '\n';
+}
+
+/** kubectl's secret describer: the type and each key's size in bytes — never a value. */
+function describeSecret(secret: Secret): string {
+  const w = new Writer();
+  meta(w, secret, true);
+  w.map(0, 'Labels:', secret.metadata.labels);
+  w.map(0, 'Annotations:', secret.metadata.annotations, ': ');
+  w.raw('');
+  w.line(0, 'Type:', secret.type ?? 'Opaque');
+  let text = w.toString() + '\nData\n====\n';
+  const sizes = new Writer();
+  for (const k of sortedKeys(secret.data)) sizes.line(0, `${k}:`, `${Buffer.byteLength(secret.data![k]!, 'base64')} bytes`);
+  if (secret.data && Object.keys(secret.data).length) text += sizes.toString();
+  return text;
+}
+
 function describeGeneric(o: KubeObject, info: ResourceInfo): string {
   const w = new Writer();
   meta(w, o, info.namespaced);
@@ -433,6 +467,8 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
     return describeNode(o as unknown as Node, pods.items ?? []);
   },
   Namespace: async (_conn, o) => describeNamespace(o as unknown as Namespace),
+  ConfigMap: async (_conn, o) => describeConfigMap(o as unknown as ConfigMap),
+  Secret: async (_conn, o) => describeSecret(o as unknown as Secret),
   Service: async (conn, o) => {
     const slices = await conn.client.resource<EndpointSlice>('EndpointSlice').list({ namespace: o.metadata.namespace, labelSelector: `kubernetes.io/service-name=${o.metadata.name}` });
     return describeService(o as unknown as Service, slices.items ?? []);

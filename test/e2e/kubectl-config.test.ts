@@ -63,6 +63,21 @@ describe.skipIf(!hasKubectl)('ConfigMaps and Secrets with kubectl and kctl', () 
     expect(byType.rows.map((r) => r.NAME)).toEqual(['web-tls']);
   });
 
+  it('describe shows ConfigMap values and Secret sizes (never Secret values), with kubectl and kctl alike', async () => {
+    for (const out of [await k.ok(['describe', 'secret', 'db']), await cluster.ok(['describe', 'secret', 'db'])]) {
+      expect(out).toMatch(/^Type:\s+Opaque$/m);
+      expect(out).toMatch(/^Data\n====\n/m);
+      expect(out).toMatch(/^password:\s+7 bytes$/m);
+      expect(out).toMatch(/^user:\s+5 bytes$/m);
+      expect(out).not.toContain('hunter2');
+      expect(out).not.toContain(b64('hunter2'));
+    }
+    for (const out of [await k.ok(['describe', 'configmap', 'app']), await cluster.ok(['describe', 'configmap', 'app'])]) {
+      expect(out).toContain('greeting:\n----\nhello\n');
+      expect(out).toMatch(/^BinaryData\n====\nlogo: 5 bytes$/m);
+    }
+  });
+
   it('stringData is merged into data by kubectl apply and never comes back', async () => {
     const manifest = k.file('sd.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: sd\nstringData:\n  token: abc\n');
     await k.ok(['apply', '-f', manifest]);
