@@ -33,6 +33,10 @@ describe('ValidateConfigMap', () => {
     ]);
   });
 
+  it('reports a value of the wrong type at its map key, as Go writes map keys', () => {
+    expect(errs(cm({ data: { count: 3, 'a.b': true } }))).toEqual(['data[count]: Invalid value: 3: must be of type string', 'data[a.b]: Invalid value: true: must be of type string']);
+  });
+
   it('refuses a key in both data and binaryData', () => {
     expect(errs(cm({ data: { k: 'x' }, binaryData: { k: b64('y') } }))).toEqual(['data[k]: Invalid value: "k": duplicate of key present in binaryData']);
   });
