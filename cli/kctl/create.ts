@@ -1,8 +1,8 @@
 // `kctl create -f` (POST each object; an existing one is an AlreadyExists error),
 // `kctl create namespace NAME`, `kctl create deployment NAME --image=I [--replicas=N] [-- CMD…]`,
 // `kctl create configmap NAME` and `kctl create secret generic NAME [--type=T]` from
-// `--from-literal`/`--from-file`/`--from-env-file` (data-sources.ts), and `kctl replace -f` (PUT each object whole, at the live resourceVersion unless the
-// file pins one).
+// `--from-literal`/`--from-file`/`--from-env-file` (data-sources.ts), and `kctl replace -f`
+// (PUT each object whole, at the live resourceVersion unless the file pins one).
 import type { ConfigMap, Secret } from '../../api/core/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
