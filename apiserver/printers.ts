@@ -7,6 +7,7 @@ import { apiVersionOf } from '../api/resources.js';
 import type { KubeObject } from '../api/meta.js';
 import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core/index.js';
 import type { Deployment, ReplicaSet } from '../api/apps/index.js';
+import type { Job } from '../api/batch/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import type { ConfigMap, Endpoints, Secret } from '../api/core/index.js';
 import type { EndpointSlice } from '../api/discovery/index.js';
@@ -319,6 +320,47 @@ const secretColumns: Column<Secret>[] = [
   ageColumn as Column<Secret>,
 ];
 
+// ---- jobs ----
+
+const jobHas = (j: Job, type: string) => (j.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+
+/** The STATUS column: a finished Job's outcome first, then what holds it back, else Running. */
+function jobStatus(j: Job): string {
+  if (jobHas(j, 'Complete')) return 'Complete';
+  if (jobHas(j, 'Failed')) return 'Failed';
+  if (j.metadata.deletionTimestamp) return 'Terminating';
+  if (jobHas(j, 'Suspended')) return 'Suspended';
+  if (jobHas(j, 'FailureTarget')) return 'FailureTarget';
+  return 'Running';
+}
+
+/** COMPLETIONS: `succeeded/completions`; a Job without completions finishes on its first success. */
+function jobCompletions(j: Job): string {
+  const succeeded = j.status?.succeeded ?? 0;
+  if (j.spec.completions !== undefined && j.spec.completions !== null) return `${succeeded}/${j.spec.completions}`;
+  const parallelism = j.spec.parallelism ?? 0;
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+/** DURATION: start to completion, or start to now while it runs; blank before it starts. */
+function jobDuration(j: Job, now: number): string {
+  const start = j.status?.startTime;
+  if (!start) return '';
+  const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : now;
+  return humanDuration(end - Date.parse(start));
+}
+
+const jobColumns: Column<Job>[] = [
+  nameColumn as Column<Job>,
+  col<Job>('Status', jobStatus, { description: 'Status of the job.' }),
+  col<Job>('Completions', jobCompletions, { description: 'The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.' }),
+  col<Job>('Duration', jobDuration, { description: 'Time required to complete the job.' }),
+  ageColumn as Column<Job>,
+  col<Job>('Containers', (j) => containerNames(j.spec.template), { ...wide, description: 'Names of each container in the template.' }),
+  col<Job>('Images', (j) => containerImages(j.spec.template), { ...wide, description: 'Images referenced by each container in the template.' }),
+  col<Job>('Selector', (j) => formatLabelSelector(j.spec.selector), { ...wide, description: 'Selector is a label query over pods that should match the pod count.' }),
+];
+
 const COLUMNS: Record<string, Column<never>[]> = {
   ConfigMap: configMapColumns,
   Secret: secretColumns,
@@ -328,6 +370,7 @@ const COLUMNS: Record<string, Column<never>[]> = {
   Pod: podColumns,
   Deployment: deploymentColumns,
   ReplicaSet: replicaSetColumns,
+  Job: jobColumns,
   Node: nodeColumns,
   Namespace: namespaceColumns,
   Event: eventColumns,

@@ -14,6 +14,7 @@ import { namespaceStrategy, BUILTIN_NAMESPACES } from './namespaces.js';
 import { eventStrategy } from './events.js';
 import { replicaSetStrategy } from './replicasets.js';
 import { deploymentStrategy } from './deployments.js';
+import { jobStrategy } from './jobs.js';
 import { leaseStrategy } from './leases.js';
 import { createServiceStrategy, kubernetesService, type ServiceAllocationOptions } from './services.js';
 
@@ -24,6 +25,7 @@ const STRATEGIES: Record<string, Strategy> = {
   Event: eventStrategy,
   ReplicaSet: replicaSetStrategy,
   Deployment: deploymentStrategy,
+  Job: jobStrategy,
   Lease: leaseStrategy,
 };
 

@@ -1,0 +1,3 @@
+// batch/v1's types, for components that want one import.
+export * from './job.js';
+export * from './job-defaults.js';
