@@ -9,6 +9,7 @@ import { ClusterRoleAggregationController } from './clusterrole-aggregation/cont
 import { EndpointsController } from './endpoints/controller.js';
 import { EndpointSliceController } from './endpointslice/controller.js';
 import { GarbageCollector } from './garbage-collector/controller.js';
+import { JobController } from './job/controller.js';
 import { SharedInformerFactory } from './informer-factory.js';
 import { NamespaceController } from './namespace/controller.js';
 import { NodeLifecycleController } from './node-lifecycle/controller.js';
@@ -26,6 +27,8 @@ export interface ControllerManagerOptions {
   retryPeriodMs?: number;
   /** Node lifecycle: how long a node may go without renewing its Lease (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** Job controller: the first back-off delay after a failed pod (default 10 s). */
+  jobBackoffBaseMs?: number;
   /** Which controllers to run (default all); names as in CONTROLLERS. */
   controllers?: string[];
   log?: (msg: string) => void;
@@ -42,6 +45,7 @@ type ControllerFactory = (client: RestClient, informers: SharedInformerFactory, 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: (c, i, r) => new ReplicaSetController(c, i, r),
   deployment: (c, i, r) => new DeploymentController(c, i, r),
+  job: (c, i, r, o) => new JobController(c, i, r, o.jobBackoffBaseMs !== undefined ? { backoffBaseMs: o.jobBackoffBaseMs } : {}),
   garbagecollector: (c, i) => new GarbageCollector(c, i),
   namespace: (c, i) => new NamespaceController(c, i),
   endpointslice: (c, i) => new EndpointSliceController(c, i),

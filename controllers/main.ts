@@ -5,7 +5,10 @@ import { buildConfigFromFlags } from '../client/kubeconfig.js';
 
 const HELP = `Usage: skiff controller-manager --kubeconfig FILE [flags]
 
-Runs the ReplicaSet, Deployment, garbage-collector, namespace and node lifecycle controllers.
+Runs the ReplicaSet, Deployment, Job, garbage-collector, namespace and node lifecycle controllers.
+
+Environment: SKIFF_JOB_BACKOFF_BASE_MS (the Job controller's first delay before replacing a
+failed pod, doubling per failure; default 10000 — tests lower it).
 
 Flags:
   --kubeconfig FILE                  the API server, the CA and this component's client certificate
@@ -69,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
     renewDeadlineMs: parseDuration(values['leader-elect-renew-deadline']),
     retryPeriodMs: parseDuration(values['leader-elect-retry-period']),
     nodeMonitorGracePeriodMs: parseDuration(values['node-monitor-grace-period']),
+    ...(process.env.SKIFF_JOB_BACKOFF_BASE_MS ? { jobBackoffBaseMs: Number(process.env.SKIFF_JOB_BACKOFF_BASE_MS) } : {}),
   });
   let signals = 0;
   const shutdown = (sig: string) => {

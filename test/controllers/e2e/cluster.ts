@@ -1,7 +1,8 @@
 // Real processes for the controllers' integration tests and benchmark: `skiff apiserver` on a
 // random port with a temp data dir, `skiff controller-manager` processes against it, and a
 // kubelet stand-in (in this process) that marks pods Running/Ready through pods/status as
-// they appear and finishes graceful deletions. stopAll() ends everything and removes the dirs.
+// they appear (or, for an image tagged `exit-N`, runs them to completion with exit code N:
+// Succeeded for 0, Failed otherwise) and finishes graceful deletions. stopAll() ends everything and removes the dirs.
 import type { Pod } from '../../../api/core/index.js';
 import type { Deployment } from '../../../api/apps/index.js';
 import { isStatusError } from '../../../api/errors.js';
@@ -22,8 +23,8 @@ export class Cluster {
   url = '';
   client!: RestClient;
 
-  start(args: string[]): Proc {
-    return this.procs.start(args);
+  start(args: string[], env?: NodeJS.ProcessEnv): Proc {
+    return this.procs.start(args, env ? { env } : {});
   }
 
   /** A temp dir removed by stopAll(). */
@@ -46,11 +47,16 @@ export class Cluster {
     }, 60_000, () => `scale ${name} to ${replicas}`);
   }
 
-  controllerManager(extra: string[] = []): Proc {
-    return this.start(['controller-manager', '--server', this.url, ...extra]);
+  controllerManager(extra: string[] = [], env?: NodeJS.ProcessEnv): Proc {
+    return this.start(['controller-manager', '--server', this.url, ...extra], env);
   }
 
-  /** Mark every pod Running and Ready as it appears; delete gracefully-deleted pods for good. */
+  /**
+   * Mark every pod Running and Ready as it appears; delete gracefully-deleted pods for good.
+   * A pod whose containers' images are tagged `exit-N` (`busybox:exit-0`, `busybox:exit-1`)
+   * instead terminates at once with exit code N: phase Succeeded when every code is 0, else
+   * Failed — what a Job's pods need.
+   */
   kubeletStandIn(namespace?: string, readyDelayMs = 0): Informer<Pod> {
     const pods = this.client.pods();
     const inf = new Informer<Pod>(pods, namespace ? { namespace } : {});
@@ -62,9 +68,27 @@ export class Cluster {
         return;
       }
       if ((pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')) return;
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
       // An image named "…:broken" never becomes ready (a rollout that cannot progress).
       if (pod.spec.containers.some((c) => c.image?.endsWith(':broken'))) return;
       const t = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const exitCodes = pod.spec.containers.map((c) => /:exit-(\d+)$/.exec(c.image ?? '')?.[1]);
+      if (exitCodes.every((code) => code !== undefined)) {
+        const failed = exitCodes.some((code) => code !== '0');
+        const terminal = {
+          phase: failed ? 'Failed' : 'Succeeded', startTime: t,
+          conditions: ['PodScheduled', 'Initialized'].map((type) => ({ type, status: 'True', lastTransitionTime: t }))
+            .concat(['ContainersReady', 'Ready'].map((type) => ({ type, status: 'False', lastTransitionTime: t, reason: 'PodCompleted' } as never))),
+          containerStatuses: pod.spec.containers.map((c, i) => ({
+            name: c.name, ready: false, restartCount: 0, image: c.image ?? '', imageID: '', started: false,
+            state: { terminated: { exitCode: Number(exitCodes[i]), reason: exitCodes[i] === '0' ? 'Completed' : 'Error', startedAt: t, finishedAt: t } },
+          })),
+        };
+        void pods.patch(name, { status: terminal }, 'merge', { namespace: ns, subresource: 'status' }).catch((e) => {
+          if (!isStatusError(e, 'NotFound')) console.error(`stand-in: ${(e as Error).message}`);
+        });
+        return;
+      }
       const status = {
         phase: 'Running', startTime: t,
         conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: t })),

@@ -1,0 +1,223 @@
+// The Job controller loop: informers on Jobs and pods feed a work queue keyed by Job; each
+// sync reads the caches, asks planJob what to do, and writes through the API in the order
+// that keeps counting crash-safe — status first (it records finished pods as uncounted),
+// then the pods' tracking finalizers, then creations and deletions. Expectations bridge the
+// gap between our pod writes and our watch.
+//
+// A pod that still holds the tracking finalizer but whose Job is gone (deleted with
+// propagation Background: the GC deletes the pods after the Job) would be stuck
+// Terminating; such pods are queued under `orphan-pod/<ns>/<name>` and let go.
+import type { Pod } from '../../api/core/index.js';
+import type { Job, JobStatus } from '../../api/batch/index.js';
+import { JOB_TRACKING_FINALIZER } from '../../api/batch/index.js';
+import { isStatusError } from '../../api/errors.js';
+import { fromLabelSelector } from '../../api/labels.js';
+import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue, type ResourceClient } from '../../client/index.js';
+import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import { WrittenVersions } from '../cache-freshness.js';
+import type { SharedInformerFactory } from '../informer-factory.js';
+import { ControllerExpectations } from '../replicaset/expectations.js';
+import { slowStartBatches } from '../replicaset/planner.js';
+import { runWorkers, type SyncResult } from '../worker.js';
+import { DEFAULT_BACKOFF_BASE_MS } from './backoff.js';
+import { planJob } from './planner.js';
+
+const ORPHAN_POD = 'orphan-pod/';
+
+export interface JobControllerOptions {
+  /** The first back-off delay after a failed pod (default 10 s; SKIFF_JOB_BACKOFF_BASE_MS). */
+  backoffBaseMs?: number;
+}
+
+export class JobController {
+  readonly queue = new WorkQueue<string>({ name: 'job' });
+  readonly expectations = new ControllerExpectations();
+  private readonly written = new WrittenVersions();
+  private readonly jobInformer;
+  private readonly podInformer;
+  private readonly jobs: ResourceClient<Job>;
+
+  constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder, private readonly opts: JobControllerOptions = {}) {
+    this.jobs = client.resource<Job>('Job');
+    this.jobInformer = informers.jobs();
+    this.podInformer = informers.pods();
+    this.jobInformer.addEventHandler({
+      onAdd: (job) => this.queue.add(keyOf(job)),
+      onUpdate: (_o, job) => this.queue.add(keyOf(job)),
+      onDelete: (job) => { this.expectations.delete(keyOf(job)); this.written.forget('Job', job); this.queue.add(keyOf(job)); },
+    });
+    this.podInformer.addEventHandler({
+      onAdd: (pod) => this.onPodAdd(pod),
+      onUpdate: (oldPod, pod) => this.onPodUpdate(oldPod, pod),
+      onDelete: (pod) => this.onPodDelete(pod),
+    });
+  }
+
+  private ownerKey(pod: Pod): string | undefined {
+    return resolveControllerRef(pod, 'Job', (key) => this.jobInformer.store.get(key));
+  }
+
+  /** Our finalizer on a pod whose Job is not (or no longer) there. */
+  private checkOrphan(pod: Pod): void {
+    const ref = controllerRefOf(pod);
+    if (ref?.kind === 'Job' && (pod.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER) && !this.ownerKey(pod)) {
+      this.queue.add(ORPHAN_POD + keyOf(pod));
+    }
+  }
+
+  private enqueueMatching(pod: Pod): void {
+    for (const job of this.jobInformer.store.byIndex('namespace', pod.metadata.namespace ?? '')) {
+      if (job.spec.selector && fromLabelSelector(job.spec.selector).matches(pod.metadata.labels ?? {})) this.queue.add(keyOf(job));
+    }
+  }
+
+  private onPodAdd(pod: Pod): void {
+    if (pod.metadata.deletionTimestamp) this.onPodDelete(pod);
+    const key = this.ownerKey(pod);
+    if (key) {
+      this.expectations.creationObserved(key);
+      this.queue.add(key);
+    } else if (!controllerRefOf(pod)) this.enqueueMatching(pod);
+    else this.checkOrphan(pod);
+  }
+
+  private onPodUpdate(oldPod: Pod, pod: Pod): void {
+    if (oldPod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+    if (pod.metadata.deletionTimestamp && !oldPod.metadata.deletionTimestamp) this.onPodDelete(pod);
+    const oldKey = this.ownerKey(oldPod);
+    const key = this.ownerKey(pod);
+    if (oldKey && oldKey !== key) this.queue.add(oldKey);
+    if (key) this.queue.add(key);
+    else if (!controllerRefOf(pod)) this.enqueueMatching(pod);
+    else this.checkOrphan(pod);
+  }
+
+  private onPodDelete(pod: Pod): void {
+    const key = this.ownerKey(pod);
+    if (!key) return;
+    this.expectations.deletionObserved(key, keyOf(pod));
+    this.queue.add(key);
+  }
+
+  run(workers: number): Promise<void> {
+    return runWorkers('job-controller', this.queue, workers, (key) => this.sync(key));
+  }
+
+  async sync(key: string): Promise<SyncResult | void> {
+    if (key.startsWith(ORPHAN_POD)) return this.releaseOrphan(key.slice(ORPHAN_POD.length));
+    const job = this.jobInformer.store.get(key);
+    if (!job) {
+      this.expectations.delete(key);
+      return;
+    }
+    if (this.written.isStale('Job', job)) return { requeueAfterMs: 1000 };
+    const { namespace } = splitKey(key);
+    const pods = this.podInformer.store.byIndex('namespace', namespace ?? '');
+    const plan = planJob({
+      job, pods, expectationsSatisfied: this.expectations.satisfied(key), now: new Date(),
+      backoffBaseMs: this.opts.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS,
+    });
+    const podClient = this.client.pods();
+
+    if (plan.adopt.length > 0 && (await canAdopt(job, () => this.jobs.get(job.metadata.name!, job.metadata.namespace)))) {
+      const ref = newControllerRef(job, 'batch/v1', 'Job');
+      for (const pod of plan.adopt) await ignoreNotFound(podClient.update(withControllerRef(structuredClone(pod), ref)));
+    }
+    for (const pod of plan.release) {
+      await ignoreNotFound(podClient.update(withoutOwnerRefs(structuredClone(pod), new Set([job.metadata.uid!]))));
+    }
+
+    // Status before finalizers: a pod may lose its finalizer only once status names it.
+    if (plan.status) {
+      const written = await this.writeStatus(job, plan.status);
+      if (!written) return; // the Job is gone or changed under us: the next sync replans
+    }
+    await Promise.all(plan.removeFinalizers.map((pod) => this.removeFinalizer(pod)));
+
+    let firstError: unknown;
+    if (plan.create.length > 0) {
+      this.expectations.expectCreations(key, plan.create.length);
+      let next = 0;
+      for (const batch of slowStartBatches(plan.create.length)) {
+        const chunk = plan.create.slice(next, next + batch);
+        next += batch;
+        const results = await Promise.allSettled(chunk.map((pod) => podClient.create(pod, { namespace })));
+        let failed = 0;
+        for (const r of results) {
+          if (r.status === 'fulfilled') this.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+          else {
+            failed++;
+            firstError ??= r.reason;
+            this.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${(r.reason as Error).message}`);
+          }
+        }
+        if (failed > 0) {
+          // No watch event will come for these, nor for the batches skipped.
+          this.expectations.lowerCreations(key, failed + plan.create.length - next);
+          break;
+        }
+      }
+    }
+    if (plan.delete.length > 0) {
+      this.expectations.expectDeletions(key, plan.delete.map(keyOf));
+      const results = await Promise.allSettled(plan.delete.map((pod) =>
+        podClient.delete(pod.metadata.name!, { namespace, preconditions: { uid: pod.metadata.uid } })));
+      results.forEach((r, i) => {
+        const pod = plan.delete[i]!;
+        if (r.status === 'fulfilled') this.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+        else {
+          this.expectations.deletionObserved(key, keyOf(pod));
+          if (!isStatusError(r.reason, 'NotFound')) {
+            firstError ??= r.reason;
+            this.recorder.event(job, 'Warning', 'FailedDelete', `Error deleting: ${(r.reason as Error).message}`);
+          }
+        }
+      });
+    }
+    for (const e of plan.events) this.recorder.event(job, e.type, e.reason, e.message);
+    if (firstError) throw firstError;
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  /** Write status; false when the Job is gone or was replaced (a new uid). A conflict is thrown: the retry replans on fresher data. */
+  private async writeStatus(job: Job, status: JobStatus): Promise<boolean> {
+    try {
+      this.written.wrote('Job', await this.jobs.updateStatus({ ...structuredClone(job), status }));
+      return true;
+    } catch (e) {
+      if (isStatusError(e, 'NotFound')) return false;
+      throw e;
+    }
+  }
+
+  /** Drop our finalizer alone (a strategic-merge delete from the list, so others' finalizers stay). */
+  private async removeFinalizer(pod: Pod): Promise<void> {
+    await ignoreNotFound(this.client.pods().patch(pod.metadata.name!, {
+      metadata: { [`$deleteFromPrimitiveList/finalizers`]: [JOB_TRACKING_FINALIZER] },
+    }, 'strategic', { namespace: pod.metadata.namespace }));
+  }
+
+  /** A pod of a Job that no longer exists: nothing will count it, so let it go. */
+  private async releaseOrphan(podKey: string): Promise<void> {
+    const pod = this.podInformer.store.get(podKey);
+    if (!pod || !(pod.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER)) return;
+    const ref = controllerRefOf(pod);
+    if (!ref || ref.kind !== 'Job') return;
+    // The cache may merely be behind: ask the API server before letting go.
+    const live = await ignoreNotFound(this.jobs.get(ref.name, pod.metadata.namespace));
+    if (live && live.metadata.uid === ref.uid) {
+      this.queue.add(keyOf(live));
+      return;
+    }
+    await this.removeFinalizer(pod);
+  }
+}
+
+async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isStatusError(e, 'NotFound')) return undefined;
+    throw e;
+  }
+}
