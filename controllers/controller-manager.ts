@@ -14,6 +14,7 @@ import { SharedInformerFactory } from './informer-factory.js';
 import { NamespaceController } from './namespace/controller.js';
 import { NodeLifecycleController } from './node-lifecycle/controller.js';
 import { ReplicaSetController } from './replicaset/controller.js';
+import { TTLAfterFinishedController } from './ttl-after-finished/controller.js';
 
 export interface ControllerManagerOptions {
   server: string | string[];
@@ -46,6 +47,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: (c, i, r) => new ReplicaSetController(c, i, r),
   deployment: (c, i, r) => new DeploymentController(c, i, r),
   job: (c, i, r, o) => new JobController(c, i, r, o.jobBackoffBaseMs !== undefined ? { backoffBaseMs: o.jobBackoffBaseMs } : {}),
+  'ttl-after-finished': (c, i) => new TTLAfterFinishedController(c, i),
   garbagecollector: (c, i) => new GarbageCollector(c, i),
   namespace: (c, i) => new NamespaceController(c, i),
   endpointslice: (c, i) => new EndpointSliceController(c, i),

@@ -5,7 +5,8 @@ import { buildConfigFromFlags } from '../client/kubeconfig.js';
 
 const HELP = `Usage: skiff controller-manager --kubeconfig FILE [flags]
 
-Runs the ReplicaSet, Deployment, Job, garbage-collector, namespace and node lifecycle controllers.
+Runs the ReplicaSet, Deployment, Job, TTL-after-finished, garbage-collector, namespace and node
+lifecycle controllers (and the EndpointSlice and Endpoints controllers).
 
 Environment: SKIFF_JOB_BACKOFF_BASE_MS (the Job controller's first delay before replacing a
 failed pod, doubling per failure; default 10000 — tests lower it).

@@ -3,12 +3,13 @@
 // tagged `exit-N` to completion. A Job runs to Complete with the right counts, a failing one
 // reaches Failed after its back-off limit, an Indexed one completes every index, an active
 // deadline fails a Job that runs too long, every pod's tracking finalizer is let go, a
-// controller-manager killed with SIGKILL mid-way never double-counts, and deleting a Job
-// removes its pods.
+// controller-manager killed with SIGKILL mid-way never double-counts, a finished Job with
+// ttlSecondsAfterFinished is deleted, and deleting a Job removes its pods.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../../api/core/index.js';
 import type { Job } from '../../../api/batch/index.js';
 import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from '../../../api/batch/index.js';
+import { isStatusError } from '../../../api/errors.js';
 import type { ResourceClient } from '../../../client/index.js';
 import { Cluster, waitFor, type Proc } from './cluster.js';
 
@@ -100,6 +101,20 @@ describe('Job controller', () => {
     expect(j.status!.succeeded).toBe(12);
     // Never more successful pods than completions (a lost count would have made extra ones).
     expect((await podsOf('crash')).filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(12);
+  });
+
+  it('ttlSecondsAfterFinished: a finished Job is deleted with its pods once the TTL is up', async () => {
+    await jobs.create(job('ttl', 'busybox:exit-0', { ttlSecondsAfterFinished: 1 }));
+    await waitFor(async () => {
+      try {
+        await jobs.get('ttl', 'default');
+        return false;
+      } catch (e) {
+        if (isStatusError(e, 'NotFound')) return true;
+        throw e;
+      }
+    }, 60_000, () => 'job ttl deleted', cm);
+    await waitFor(async () => (await podsOf('ttl')).length === 0, 60_000, () => 'ttl pods gone', cm);
   });
 
   it('deleting a Job removes its pods (the garbage collector; tracking finalizers let go)', async () => {
