@@ -1,10 +1,11 @@
 // Jobs on a real `skiff up` with the process runtime: real kubelets run real `sh` pods. A
 // Job whose pods exit 0 reaches Complete with its completions; one whose pods exit 1 with
 // backoffLimit 1 reaches Failed (BackoffLimitExceeded) after two failed pods; `kctl get jobs`
-// and the real kubectl print kubectl's columns. The Job back-off base is lowered through
+// and the real kubectl print kubectl's columns; manifests/pi-job.yaml computes π. The Job back-off base is lowered through
 // SKIFF_JOB_BACKOFF_BASE_MS (inherited by the controller-manager `skiff up` starts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, until } from './cluster.js';
+import path from 'node:path';
+import { Cluster, ROOT, until } from './cluster.js';
 import { hasKubectl, Kubectl, parseTable } from './kubectl.js';
 
 interface JobView {
@@ -58,6 +59,13 @@ describe('Jobs with real kubelets (process runtime)', () => {
     const pods = await cluster.ok(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=bad']);
     expect(pods.match(/Error/g)).toHaveLength(2);
     expect(await cluster.ok(['get', 'jobs', 'bad'])).toMatch(/^bad\s+Failed\s+0\/1\s+/m);
+  });
+
+  it('manifests/pi-job.yaml: five pods, two at a time, each printing π', async () => {
+    await cluster.ok(['apply', '-f', path.join(ROOT, 'manifests/pi-job.yaml')]);
+    const j = await until('job pi Complete', async () => { const v = await job('pi'); return has(v, 'Complete') ? v : undefined; }, 120_000);
+    expect(j.status?.succeeded).toBe(5);
+    expect(await cluster.ok(['logs', 'job/pi'])).toMatch(/^3\.14159265358979323846264338327950288419716939937510/);
   });
 
   it.runIf(hasKubectl)('the real kubectl prints the jobs with its own columns', async () => {
