@@ -1,6 +1,6 @@
 // Indexed Jobs (KEP-2214): each pod carries a completion index in [0, completions), the Job
 // is done when every index has a succeeded pod, and status.completedIndexes records them as
-// intervals ("1,3-5,7"), so the status stays small however many indexes complete.
+// intervals ("1,3-5,7,8"), so the status stays small however many indexes complete.
 import type { Pod } from '../../api/core/index.js';
 import { JOB_COMPLETION_INDEX_ANNOTATION } from '../../api/batch/index.js';
 
@@ -24,14 +24,16 @@ export function parseIndexes(s: string | undefined, completions: number): Set<nu
   return out;
 }
 
-/** {1,3,4,5} → "1,3-5": consecutive runs of two or more become intervals. */
+/** {1,3,4,5,7,8} → "1,3-5,7,8": runs of three or more become intervals (as Kubernetes writes them). */
 export function formatIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    if (j === i) parts.push(String(sorted[i]));
+    else if (j === i + 1) parts.push(String(sorted[i]), String(sorted[j]));
+    else parts.push(`${sorted[i]}-${sorted[j]}`);
     i = j + 1;
   }
   return parts.join(',');

@@ -234,7 +234,7 @@ describe('planJob: Indexed', () => {
     const a = pod('Succeeded', { index: 3 });
     const b = pod('Succeeded', { index: 3 });
     let p = plan(indexed({ startTime: T, completedIndexes: '0-1', succeeded: 2 }), [a, b]);
-    expect(p.status).toMatchObject({ completedIndexes: '0-1,3', succeeded: 3, uncountedTerminatedPods: {} });
+    expect(p.status).toMatchObject({ completedIndexes: '0,1,3', succeeded: 3, uncountedTerminatedPods: {} });
     expect(p.removeFinalizers).toEqual([a, b]);
     expect(p.create.map((c) => c.metadata.generateName)).toEqual(['pi-2-', 'pi-4-']);
     p = plan(indexed({ startTime: T, completedIndexes: '0-3', succeeded: 4 }), [pod('Succeeded', { index: 4, finalizer: false }), pod('Succeeded', { index: 4 })]);
@@ -252,7 +252,8 @@ describe('planJob: Indexed', () => {
   });
 
   it('completedIndexes intervals', () => {
-    expect(formatIndexes([5, 1, 3, 4, 7, 8])).toBe('1,3-5,7-8');
+    expect(formatIndexes([5, 1, 3, 4, 7, 8])).toBe('1,3-5,7,8');
+    expect(formatIndexes([0, 1, 2])).toBe('0-2');
     expect([...parseIndexes('1,3-5,7-8', 8)].sort()).toEqual([1, 3, 4, 5, 7]);
     expect(formatIndexes([])).toBe('');
   });
