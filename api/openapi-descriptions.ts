@@ -6,6 +6,7 @@
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const CORE = 'io.k8s.api.core.v1';
 const APPS = 'io.k8s.api.apps.v1';
+const BATCH = 'io.k8s.api.batch.v1';
 
 const STANDARD_METADATA = "Standard object's metadata: name, namespace, labels, annotations, owner references and the fields the server maintains.";
 
@@ -280,5 +281,38 @@ export const OPENAPI_DESCRIPTIONS: Record<string, Record<string, string>> = {
     acquireTime: 'acquireTime is a time when the current lease was acquired.',
     renewTime: 'renewTime is a time when the current holder of a lease has last updated the lease.',
     leaseTransitions: 'leaseTransitions is the number of transitions of a lease between holders.',
+  },
+  [`${BATCH}.Job`]: {
+    '': 'Job represents the configuration of a single job.',
+    metadata: STANDARD_METADATA,
+    spec: 'Specification of the desired behavior of a job.',
+    status: 'Current status of a job.',
+  },
+  [`${BATCH}.JobSpec`]: {
+    '': 'JobSpec describes how the job execution will look like.',
+    parallelism: 'Specifies the maximum desired number of pods the job should run at any given time. The actual number of pods running in steady state will be less than this number when ((.spec.completions - .status.successful) < .spec.parallelism), i.e. when the work left to do is less than max parallelism. Defaults to 1.',
+    completions: 'Specifies the desired number of successfully finished pods the job should be run with. Setting to null means that the success of any pod signals the success of all pods, and allows parallelism to have any positive value. Setting to 1 means that parallelism is limited to 1 and the success of that pod signals the success of the job.',
+    activeDeadlineSeconds: 'Specifies the duration in seconds relative to the startTime that the job may be continuously active before the system tries to terminate it; value must be a positive integer. Once reached, all running Pods of the Job are terminated and the job status becomes type Failed with reason DeadlineExceeded.',
+    backoffLimit: 'Specifies the number of retries before marking this job failed. Defaults to 6.',
+    selector: 'A label query over pods that should match the pod count. Normally, the system sets this field for you.',
+    manualSelector: 'manualSelector controls generation of pod labels and pod selectors. Leave it unset unless you are certain what you are doing. When false or unset, the system picks labels unique to this job and appends those labels to the pod template. When true, the user is responsible for picking unique labels and specifying the selector.',
+    template: 'Describes the pod that will be created when executing a job. The only allowed template.spec.restartPolicy values are "Never" or "OnFailure".',
+    ttlSecondsAfterFinished: 'ttlSecondsAfterFinished limits the lifetime of a Job that has finished execution (either Complete or Failed). If this field is set, ttlSecondsAfterFinished after the Job finishes, it is eligible to be automatically deleted. If this field is unset, the Job won\'t be automatically deleted. If this field is set to zero, the Job becomes eligible to be deleted immediately after it finishes.',
+    completionMode: 'completionMode specifies how Pod completions are tracked. It can be `NonIndexed` (default) or `Indexed`. `NonIndexed` means that the Job is considered complete when there have been .spec.completions successfully completed Pods. `Indexed` means that the Pods of a Job get an associated completion index from 0 to (.spec.completions - 1), available in the annotation batch.kubernetes.io/job-completion-index, and the Job is considered complete when there is one successfully completed Pod for each index.',
+    suspend: 'suspend specifies whether the Job controller should create Pods or not. If a Job is created with suspend set to true, no Pods are created by the Job controller. If a Job is suspended after creation, the Job controller deletes all active Pods associated with this Job. Defaults to false.',
+    podReplacementPolicy: 'podReplacementPolicy specifies when to create replacement Pods. TerminatingOrFailed means that we recreate pods when they are terminating (has a metadata.deletionTimestamp) or failed; Failed means to wait until a previously created Pod is fully terminated before creating a replacement Pod.',
+  },
+  [`${BATCH}.JobStatus`]: {
+    '': 'JobStatus represents the current state of a Job.',
+    conditions: 'The latest available observations of an object\'s current state. When a Job fails, one of the conditions will have type "Failed" and status true. When a Job is suspended, one of the conditions will have type "Suspended" and status true; when the Job is resumed, the status of this condition will become false. When a Job is completed, one of the conditions will have type "Complete" and status true.',
+    startTime: 'Represents time when the job controller started processing a job. When a Job is created in the suspended state, this field is not set until the first time it is resumed. This field is reset every time a Job is resumed from suspension.',
+    completionTime: 'Represents time when the job was completed. It is not guaranteed to be set in happens-before order across separate operations. The completion time is set when the job finishes successfully, and only then.',
+    active: 'The number of pending and running pods which are not terminating (without a deletionTimestamp).',
+    succeeded: 'The number of pods which reached phase Succeeded.',
+    failed: 'The number of pods which reached phase Failed.',
+    terminating: 'The number of pods which are terminating (in phase Pending or Running and have a deletionTimestamp).',
+    ready: 'The number of active pods which have a Ready condition and are not terminating (without a deletionTimestamp).',
+    completedIndexes: 'completedIndexes holds the completed indexes when .spec.completionMode = "Indexed" in a text format. The indexes are represented as decimal integers separated by commas. The numbers are listed in increasing order. Three or more consecutive numbers are compressed and represented by the first and last element of the series, separated by a hyphen.',
+    uncountedTerminatedPods: 'uncountedTerminatedPods holds the UIDs of Pods that have terminated but the job controller hasn\'t yet accounted for in the status counters. The job controller creates pods with a finalizer. When a pod terminates (succeeded or failed), the controller does three steps to account for it in the job status: (1) Add the pod UID to the arrays in this field. (2) Remove the pod finalizer. (3) Remove the pod UID from the arrays while increasing the corresponding counter.',
   },
 };
