@@ -1,17 +1,18 @@
 // `kctl describe KIND NAME…` (or KIND -l SEL): a human summary of one object and the
 // events about it (`events?fieldSelector=involvedObject.name=…,…uid=…`), laid out like
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
-// Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret shows
-// each key's size, never its value); other kinds show their fields.
+// Jobs, Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret
+// shows each key's size, never its value); other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
 import type { ConfigMap, Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Secret, Service } from '../../api/core/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
 import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { Job } from '../../api/batch/index.js';
 import type { Command } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { formatError, isNotFound, ReportedFailure } from './errors.js';
 import type { OptionDefs } from './flags.js';
-import { age, tabwrite, toYaml } from './printers.js';
+import { age, humanDuration, tabwrite, toYaml } from './printers.js';
 import { parseResourceArgs, type ResourceInfo } from './resource-args.js';
 
 /** `Mon, 02 Jan 2006 15:04:05 +0000`, as kubectl prints times in describe. */
@@ -271,6 +272,34 @@ function describeReplicaSet(rs: ReplicaSet, pods: Pod[]): string {
   return w.toString();
 }
 
+/** kubectl's describeJob: the spec's knobs, the run's times and the pod counts as status has them. */
+export function describeJob(j: Job): string {
+  const w = new Writer();
+  meta(w, j, true);
+  w.line(0, 'Selector:', selectorText(j.spec.selector));
+  w.map(0, 'Labels:', j.metadata.labels);
+  w.map(0, 'Annotations:', j.metadata.annotations, ': ');
+  const ctl = controllerOf(j.metadata);
+  if (ctl) w.line(0, 'Controlled By:', `${ctl.kind}/${ctl.name}`);
+  const spec = j.spec;
+  const s = j.status ?? {};
+  if (spec.parallelism !== undefined) w.line(0, 'Parallelism:', spec.parallelism);
+  w.line(0, 'Completions:', spec.completions ?? '<unset>');
+  if (spec.completionMode) w.line(0, 'Completion Mode:', spec.completionMode);
+  if (spec.suspend !== undefined) w.line(0, 'Suspend:', spec.suspend);
+  if (spec.backoffLimit !== undefined) w.line(0, 'Backoff Limit:', spec.backoffLimit);
+  if (spec.ttlSecondsAfterFinished !== undefined) w.line(0, 'TTL Seconds After Finished:', spec.ttlSecondsAfterFinished);
+  if (s.startTime) w.line(0, 'Start Time:', describeTime(s.startTime));
+  if (s.completionTime) w.line(0, 'Completed At:', describeTime(s.completionTime));
+  if (s.startTime && s.completionTime) w.line(0, 'Duration:', humanDuration(Date.parse(s.completionTime) - Date.parse(s.startTime)));
+  if (spec.activeDeadlineSeconds !== undefined) w.line(0, 'Active Deadline Seconds:', `${spec.activeDeadlineSeconds}s`);
+  const ready = s.ready === undefined ? '' : ` (${s.ready} Ready)`;
+  w.line(0, 'Pods Statuses:', `${s.active ?? 0} Active${ready} / ${s.succeeded ?? 0} Succeeded / ${s.failed ?? 0} Failed`);
+  if (spec.completionMode === 'Indexed') w.line(0, 'Completed Indexes:', s.completedIndexes || '<none>');
+  podTemplate(w, spec.template);
+  return w.toString();
+}
+
 function describeNode(n: Node, pods: Pod[]): string {
   const w = new Writer();
   meta(w, n, false);
@@ -462,6 +491,7 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
     const pods = await conn.client.pods().list({ namespace: o.metadata.namespace, labelSelector: selectorText(rs.spec.selector) === '<none>' ? undefined : selectorText(rs.spec.selector) });
     return describeReplicaSet(rs, pods.items ?? []);
   },
+  Job: async (_conn, o) => describeJob(o as unknown as Job),
   Node: async (conn, o) => {
     const pods = await conn.client.pods().list({ fieldSelector: `spec.nodeName=${o.metadata.name}` });
     return describeNode(o as unknown as Node, pods.items ?? []);

@@ -49,6 +49,10 @@ describe('Jobs with real kubelets (process runtime)', () => {
     const pods = await cluster.ok(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=ok']);
     expect(pods.match(/Completed/g)).toHaveLength(3);
     expect(await cluster.ok(['logs', pods.split('\n')[1]!.split(/\s+/)[0]!])).toBe('done\n');
+    const described = await cluster.ok(['describe', 'job', 'ok']);
+    expect(described).toMatch(/^Pods Statuses:\s+0 Active \(0 Ready\) \/ 3 Succeeded \/ 0 Failed$/m);
+    expect(described).toMatch(/^\s+Normal\s+SuccessfulCreate\s+.*Created pod: ok-/m);
+    expect(described).toMatch(/^\s+Normal\s+Completed\s+.*Job completed$/m);
   });
 
   it('a Job running `exit 1` with backoffLimit 1 fails with BackoffLimitExceeded after two pods', async () => {
