@@ -20,6 +20,7 @@
 import type { Pod } from '../../api/core/index.js';
 import type { Job, JobCondition, JobStatus } from '../../api/batch/index.js';
 import { DEFAULT_BACKOFF_LIMIT, JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from '../../api/batch/index.js';
+import { deepEqual } from '../../api/patch/merge.js';
 import { newControllerRef, planClaims } from '../controller-ref.js';
 import { isPodActive, isPodReady } from '../pod-readiness.js';
 import { podsToDelete } from '../replicaset/pod-ranking.js';
@@ -150,9 +151,9 @@ export function podForJob(job: Job, index?: number): Pod {
   return pod;
 }
 
-/** Status in a canonical form, for "did anything change". */
+/** Did anything change? Structurally: a status another client wrote may order its keys differently. */
 function sameStatus(a: JobStatus | undefined, b: JobStatus): boolean {
-  return JSON.stringify(a ?? {}) === JSON.stringify(b);
+  return deepEqual(a ?? {}, b);
 }
 
 export function planJob(input: JobPlanInput): JobPlan {

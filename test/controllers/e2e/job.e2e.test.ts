@@ -56,6 +56,10 @@ describe('Job controller', () => {
     const pods = await podsOf('ok');
     expect(pods).toHaveLength(4);
     expect(pods.every((p) => p.status?.phase === 'Succeeded' && !(p.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER))).toBe(true);
+    // Finished and settled: no more status writes (a sync that finds nothing new writes nothing).
+    const settled = (await jobs.get('ok', 'default')).metadata.resourceVersion;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await jobs.get('ok', 'default')).metadata.resourceVersion).toBe(settled);
     const events = (await c.client.events().list({ namespace: 'default', fieldSelector: 'involvedObject.name=ok' })).items;
     expect(events.filter((e) => e.reason === 'SuccessfulCreate')).toHaveLength(4);
     expect(events.some((e) => e.reason === 'Completed' && e.message === 'Job completed')).toBe(true);
