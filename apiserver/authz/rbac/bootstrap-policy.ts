@@ -175,6 +175,13 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     rule(READ, ['coordination.k8s.io'], ['leases']),
     ...EVENTS,
   ]),
+  clusterRole('system:controller:job-controller', [
+    rule(['get', 'list', 'watch', 'update', 'patch'], ['batch'], ['jobs']),
+    rule(['update'], ['batch'], ['jobs/status', 'jobs/finalizers']),
+    rule(['list', 'watch', 'create', 'delete', 'patch'], [''], ['pods']),
+    ...EVENTS,
+  ]),
+  clusterRole('system:controller:ttl-after-finished-controller', [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs']), ...EVENTS]),
   clusterRole('system:controller:clusterrole-aggregation-controller', [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], [RBAC_GROUP], ['clusterroles'])]),
 ];
 
