@@ -14,6 +14,8 @@ import { createApiServer, type ApiServerOptions } from './server.js';
 import { defaultTolerationSeconds } from './registry/pods.js';
 import { TokenFileAuthenticator } from './authn/token-file.js';
 import { selfSignedServingCert } from './serving-certs.js';
+import { serviceAccountKeys } from './authn/serviceaccount/tokens.js';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './authn/serviceaccount/claims.js';
 
 const USAGE = `Usage: skiff apiserver [flags]
 
@@ -46,6 +48,16 @@ Serving and authentication (as kube-apiserver):
                                the client certificate presented to kubelets (logs, exec)
   --kubelet-certificate-authority FILE
                                verify kubelets' serving certificates against it (default: not verified)
+  --service-account-signing-key-file FILE
+                               the private key ServiceAccount tokens are signed with (default:
+                               sa.key in the cert dir, made once; in memory without one)
+  --service-account-key-file FILE
+                               more keys (public or private PEM) tokens may be verified with
+                               (repeatable: tokens of a rotated-out key stay valid)
+  --service-account-issuer URL the tokens' iss (default https://kubernetes.default.svc.cluster.local)
+  --api-audiences A,B          audiences a token must name (default: the issuer)
+  --service-account-max-token-expiration SECONDS
+                               TokenRequests asking for longer get this long (default: no cap)
   --insecure-http              DEVELOPMENT ONLY: plain HTTP, no authentication, every caller a
                                superuser; refused unless --bind-address is a loopback address`;
 
@@ -74,6 +86,11 @@ export async function main(argv: string[]): Promise<void> {
       'kubelet-client-certificate': { type: 'string' },
       'kubelet-client-key': { type: 'string' },
       'kubelet-certificate-authority': { type: 'string' },
+      'service-account-signing-key-file': { type: 'string' },
+      'service-account-key-file': { type: 'string', multiple: true },
+      'service-account-issuer': { type: 'string', default: DEFAULT_SERVICE_ACCOUNT_ISSUER },
+      'api-audiences': { type: 'string' },
+      'service-account-max-token-expiration': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -110,6 +127,7 @@ export async function main(argv: string[]): Promise<void> {
     serviceClusterIPRange: values['service-cluster-ip-range'],
     serviceNodePortRange: values['service-node-port-range'],
     ...serving,
+    serviceAccountTokens: await serviceAccountOptions(values),
   });
   const { url } = await server.listen(port, values['bind-address']);
   console.log(`skiff apiserver listening on ${url}`);
@@ -142,7 +160,28 @@ const readFile = (flag: string, file: string) => {
 };
 
 /** TLS and authentication from the flags (see USAGE). */
-async function servingOptions(values: Record<string, string | boolean | undefined>): Promise<Pick<ApiServerOptions, 'tls' | 'tokenAuthenticators' | 'kubeletClientTLS'>> {
+async function serviceAccountOptions(values: Record<string, string | boolean | string[] | undefined>): Promise<ApiServerOptions['serviceAccountTokens']> {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const issuer = str('service-account-issuer')!;
+  const audiences = str('api-audiences')?.split(',').map((a) => a.trim()).filter(Boolean) ?? [issuer];
+  const maxRaw = str('service-account-max-token-expiration');
+  const maxExpirationSeconds = maxRaw === undefined ? undefined : Number(maxRaw);
+  if (maxExpirationSeconds !== undefined && (!Number.isInteger(maxExpirationSeconds) || maxExpirationSeconds < 600)) {
+    throw new Error(`--service-account-max-token-expiration must be a whole number of seconds, at least 600; got "${maxRaw}"`);
+  }
+  let signingPem = str('service-account-signing-key-file') ? readFile('service-account-signing-key-file', str('service-account-signing-key-file')!) : undefined;
+  if (!signingPem) {
+    const dataDir = str('data-dir');
+    const certDir = str('cert-dir') ?? (dataDir ? path.join(dataDir, 'pki') : undefined);
+    if (!certDir) return undefined; // createApiServer makes one in memory
+    const { ensurePrivateKeyFile, SERVICE_ACCOUNT_KEY_FILE } = await import('../pki/files.js');
+    signingPem = Buffer.from(ensurePrivateKeyFile(path.join(certDir, SERVICE_ACCOUNT_KEY_FILE)));
+  }
+  const verify = ((values['service-account-key-file'] as string[] | undefined) ?? []).map((f) => readFile('service-account-key-file', f));
+  return { keys: serviceAccountKeys(signingPem, verify), issuer, audiences, ...(maxExpirationSeconds ? { maxExpirationSeconds } : {}) };
+}
+
+async function servingOptions(values: Record<string, string | boolean | string[] | undefined>): Promise<Pick<ApiServerOptions, 'tls' | 'tokenAuthenticators' | 'kubeletClientTLS'>> {
   const bind = String(values['bind-address']);
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const kcCert = str('kubelet-client-certificate');

@@ -26,6 +26,8 @@ import type { MaxInFlight } from './max-in-flight.js';
 import { userOf } from './authn/context.js';
 import { selfSubjectReview } from './registry/selfsubjectreviews.js';
 import { answerReview, type AccessReviewer } from './registry/accessreviews.js';
+import { createToken, reviewToken, type ServiceAccountTokenOptions } from './registry/tokenrequests.js';
+import type { TokenAuthenticator } from './authn/authenticator.js';
 import { admitFor, type ValidatingAdmission } from './admission.js';
 import type { WriteOptions } from './registry/store.js';
 import type { Metrics } from './metrics.js';
@@ -74,6 +76,8 @@ export interface RestHandlerOptions {
   admission?: ValidatingAdmission;
   /** Answers the authorization.k8s.io reviews. */
   reviewer?: AccessReviewer;
+  /** Issues ServiceAccount tokens (serviceaccounts/token) and answers TokenReviews. */
+  serviceAccountTokens?: ServiceAccountTokenOptions & { authenticators: readonly TokenAuthenticator[] };
 }
 
 export class RestHandler {
@@ -213,6 +217,12 @@ export class RestHandler {
         const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
         return sendJSON(res, 200, await store.updateScale(ns, name, (current) => applyPatch(type, store.toScale(current), patch, undefined), this.writeOptions(query, req, ri)));
       }
+      case 'token:create': {
+        const sat = this.o.serviceAccountTokens;
+        const user = userOf(req);
+        if (!sat || !user) throw notFoundPath();
+        return sendJSON(res, 201, await createToken(this.o.registry, sat, user, ns!, name, await this.objectBody(req)));
+      }
       case 'binding:create': {
         const body = await this.objectBody(req) as Binding;
         if (body?.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
@@ -313,6 +323,10 @@ export class RestHandler {
       // holds), do not decode — kubectl sends it as protobuf.
       await readBody(req);
       return sendJSON(res, 201, selfSubjectReview(user));
+    }
+    if (info.kind === 'TokenReview') {
+      if (!this.o.serviceAccountTokens) throw notFoundPath();
+      return sendJSON(res, 201, await reviewToken(await this.objectBody(req), this.o.serviceAccountTokens.authenticators, this.o.serviceAccountTokens.audiences));
     }
     if (!this.o.reviewer) throw notFoundPath();
     return sendJSON(res, 201, await answerReview(info, await this.objectBody(req), user, ri.namespace, this.o.reviewer));

@@ -32,6 +32,9 @@ import {
 } from './authz/index.js';
 import { admissionChain } from './admission.js';
 import { impersonate } from './authn/impersonation.js';
+import { ephemeralServiceAccountKeys, ServiceAccountTokenAuthenticator } from './authn/serviceaccount/tokens.js';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './authn/serviceaccount/claims.js';
+import { registryLookups, type ServiceAccountTokenOptions } from './registry/tokenrequests.js';
 import type { Watcher } from './watch-cache.js';
 import type { UserInfo } from './authn/user.js';
 import type { RequestInfo } from './request-info.js';
@@ -65,8 +68,10 @@ export interface ApiServerOptions {
    * the development mode main.ts allows only on loopback.
    */
   tls?: ServingTLS;
-  /** Bearer token sources (--token-auth-file; ServiceAccount and bootstrap tokens later). */
+  /** Bearer token sources besides ServiceAccount tokens (--token-auth-file; bootstrap tokens later). */
   tokenAuthenticators?: TokenAuthenticator[];
+  /** ServiceAccount token keys, issuer and audiences (--service-account-*); default: an in-memory key. */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
   /** Replaces the default authentication chain (authn/chain.ts). */
   authenticator?: Authenticator;
   /** Replaces the default authorization: system:masters, then the Node authorizer, then RBAC. */
@@ -113,9 +118,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const nodeGraph = new NodeGraph();
   const authorizer = opts.authorizer ?? unionAuthorizer(privilegedGroupAuthorizer, new NodeAuthorizer(nodeGraph), new RBACAuthorizer(policy));
   const admission = admissionChain([nodeRestriction, rbacEscalationCheck(policy, authorizer)]);
-  const rest = new RestHandler({ registry, inFlight, metrics, kubelets, admission, reviewer: { authorizer, policy } });
+  // ServiceAccount tokens: signed with --service-account-signing-key-file, or with a key made
+  // in memory (tokens then die with the process; main.ts keeps one in the cert dir).
+  const sa = opts.serviceAccountTokens ?? { keys: ephemeralServiceAccountKeys(), issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER, audiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER] };
+  const saAuthenticator = new ServiceAccountTokenAuthenticator({ keys: sa.keys, issuer: sa.issuer, audiences: sa.audiences, lookups: registryLookups(registry) });
+  const tokens: TokenAuthenticator[] = [...(opts.tokenAuthenticators ?? []), saAuthenticator];
+  const rest = new RestHandler({ registry, inFlight, metrics, kubelets, admission, reviewer: { authorizer, policy }, serviceAccountTokens: { ...sa, authenticators: tokens } });
   const authenticator = opts.authenticator ?? (opts.tls
-    ? new AuthenticationChain({ clientCertificates: !!opts.tls.clientCA, tokens: opts.tokenAuthenticators })
+    ? new AuthenticationChain({ clientCertificates: !!opts.tls.clientCA, tokens })
     : insecureAuthenticator);
   /** Authenticate and authorize; the user and the request info, or the Status to refuse with (401, 403). */
   const admitRequest = async (req: http.IncomingMessage, path: string, query: Query): Promise<{ user: UserInfo; ri?: RequestInfo } | { refuse: Status }> => {

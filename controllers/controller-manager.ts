@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { EventRecorder, LeaderElector, RestClient, type ClientCredentials } from '../client/index.js';
 import { DeploymentController } from './deployment/controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/controller.js';
+import { ServiceAccountsController } from './serviceaccounts/controller.js';
 import { EndpointsController } from './endpoints/controller.js';
 import { EndpointSliceController } from './endpointslice/controller.js';
 import { GarbageCollector } from './garbage-collector/controller.js';
@@ -52,6 +53,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   namespace: (c, i) => new NamespaceController(c, i),
   endpointslice: (c, i) => new EndpointSliceController(c, i),
   endpoints: (c, i) => new EndpointsController(c, i),
+  serviceaccount: (c, i) => new ServiceAccountsController(c, i),
   clusterroleaggregation: (c, i) => new ClusterRoleAggregationController(c, i),
   nodelifecycle: (c, i, r, o) => new NodeLifecycleController(c, i, r, o.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),
 };

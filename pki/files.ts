@@ -1,7 +1,7 @@
 // Certificates and keys on disk: PEM files, private keys mode 0600 (certificates 0644), each
 // written to a temporary file and renamed so a crash never leaves half a key; and the
 // "reuse what is there if it still fits, else issue anew" rule `skiff up` applies on resume.
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -111,3 +111,34 @@ export async function ensureCertificate(paths: CertKeyPaths, ca: CertificateAuth
   writeCertKeyFiles(paths, await issueCertificate(ca, want));
   return { issued: true, reason };
 }
+
+/**
+ * A private key file made once and reused (P-256, PKCS#8 PEM, mode 0600) — the ServiceAccount
+ * signing key `sa.key`, as kubeadm keeps it beside the CA. Two processes making it at once
+ * both end up with the first one's key; a crash never leaves half of one.
+ */
+export function ensurePrivateKeyFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  // Whole or not at all: written aside, then linked into place (link fails if it exists).
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, pem, { mode: 0o600 });
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8');
+    throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  return pem;
+}
+
+/** The file name kubeadm gives the ServiceAccount signing key in the PKI dir. */
+export const SERVICE_ACCOUNT_KEY_FILE = 'sa.key';

@@ -1,12 +1,24 @@
-// authentication.k8s.io/v1: SelfSubjectReview, create-only (a question, not a stored object).
-import type { APIGroupVersion } from '../resource-definition.js';
-import { SelfSubjectReview, SelfSubjectReviewStatus, UserInfo } from './types.js';
+// authentication.k8s.io/v1: SelfSubjectReview and TokenReview, create-only (questions, not
+// stored objects); TokenRequest is spoken only through serviceaccounts/token.
+import type { APIGroupVersion, ResourceInfo } from '../resource-definition.js';
+import {
+  BoundObjectReference, SelfSubjectReview, SelfSubjectReviewStatus, TokenRequest, TokenRequestSpec, TokenRequestStatus,
+  TokenReview, TokenReviewSpec, TokenReviewStatus, UserInfo,
+} from './types.js';
+
+const common = {
+  group: 'authentication.k8s.io', version: 'v1', namespaced: false, shortNames: [], categories: [], subresources: [], hasStatus: false, verbs: ['create'],
+} satisfies Partial<ResourceInfo>;
 
 export const authenticationV1: APIGroupVersion = {
   group: 'authentication.k8s.io', version: 'v1',
-  resources: [{
-    group: 'authentication.k8s.io', version: 'v1', kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', singular: 'selfsubjectreview',
-    namespaced: false, shortNames: [], categories: [], subresources: [], hasStatus: false, schema: SelfSubjectReview, verbs: ['create'],
-  }],
-  components: { SelfSubjectReview, SelfSubjectReviewStatus, UserInfo },
+  resources: [
+    { ...common, kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', singular: 'selfsubjectreview', schema: SelfSubjectReview },
+    { ...common, kind: 'TokenReview', plural: 'tokenreviews', singular: 'tokenreview', schema: TokenReview },
+  ],
+  kinds: [{ kind: 'TokenRequest', schema: TokenRequest }],
+  components: {
+    SelfSubjectReview, SelfSubjectReviewStatus, UserInfo, TokenRequest, TokenRequestSpec, TokenRequestStatus, BoundObjectReference,
+    TokenReview, TokenReviewSpec, TokenReviewStatus,
+  },
 };

@@ -9,3 +9,4 @@ export * from './service.js';
 export * from './endpoints.js';
 export * from './configmap.js';
 export * from './secret.js';
+export * from './service-account.js';

@@ -14,6 +14,7 @@ import * as pod from './pod.js';
 import { defaultPod } from './pod-defaults.js';
 import { validatePodSpec, validatePodSpecUpdate, validatePodStatusUpdate } from './pod-validation.js';
 import { defaultSecret, Secret, validateSecret, validateSecretUpdate } from './secret.js';
+import { LocalObjectReference, ServiceAccount } from './service-account.js';
 import * as svc from './service.js';
 
 const bool = (v: unknown) => String(Boolean(v));
@@ -123,9 +124,15 @@ const secrets: ResourceInfo = {
   selectableFields: { type: (o) => o?.type },
 };
 
+const serviceAccounts: ResourceInfo = {
+  group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount',
+  // token: POST a TokenRequest (authentication.k8s.io/v1), answered with a signed JWT, never stored.
+  namespaced: true, shortNames: ['sa'], categories: [], subresources: ['token'], hasStatus: false, schema: ServiceAccount,
+};
+
 export const coreV1: APIGroupVersion = {
   group: '', version: 'v1',
-  resources: [namespaces, pods, nodes, events, services, endpoints, configMaps, secrets],
+  resources: [namespaces, pods, nodes, events, services, endpoints, configMaps, secrets, serviceAccounts],
   kinds: [{ kind: 'Binding', schema: pod.Binding }],
   components: {
     Namespace, NamespaceSpec, NamespaceStatus,
@@ -143,6 +150,6 @@ export const coreV1: APIGroupVersion = {
     Service: svc.Service, ServiceSpec: svc.ServiceSpec, ServicePort: svc.ServicePort, ServiceStatus: svc.ServiceStatus,
     LoadBalancerIngress: svc.LoadBalancerIngress,
     Endpoints, EndpointSubset, EndpointAddress, EndpointPort: EndpointsPort,
-    ConfigMap, Secret,
+    ConfigMap, Secret, ServiceAccount, LocalObjectReference,
   },
 };

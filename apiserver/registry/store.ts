@@ -109,6 +109,19 @@ export class Store {
     return decode(kv);
   }
 
+  /**
+   * The object as this server's watch cache has it, else as storage has it; undefined when
+   * neither does. For in-process lookups on every request (a ServiceAccount token's bound
+   * objects): a cache hit costs no storage read.
+   */
+  async lookup(namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const key = this.key(namespace, name);
+    const cached = this.cache?.get(key);
+    if (cached) return cached;
+    const kv = await this.storage.get(key);
+    return kv ? decode(kv) : undefined;
+  }
+
   /** The object's wire JSON, straight from its stored bytes (no decode and re-encode). */
   async getJSON(namespace: string | undefined, name: string): Promise<string> {
     const kv = await this.storage.get(this.key(namespace, name));

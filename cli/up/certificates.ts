@@ -8,6 +8,7 @@
 //   pki/scheduler.crt/.key                        system:kube-scheduler
 //   pki/kubelet-<node>.crt/.key                   system:node:<node>, O=system:nodes (the node's identity)
 //   pki/kubelet-<node>-serving.crt/.key           the kubelet's HTTPS (logs, exec): <node>, localhost, 127.0.0.1
+//   pki/sa.key                                    the ServiceAccount token signing key (every API server gets it)
 //   <data-dir>/kubeconfigs/<component>.conf       each component's kubeconfig (0600), its certificate inline
 // Kubernetes' separate front-proxy CA exists for the aggregation layer's request-header
 // authentication, which Skiff does not have, so there is none. Kubelet serving certificates
@@ -89,6 +90,8 @@ export async function ensureClusterCertificates(pkiDir: string, kubeconfigsDir: 
     const r = await pki.ensureCertificate(pki.pairPaths(pkiDir, c.name), ca, c.want);
     if (r.issued) issued.push(c.name);
   }
+  // The ServiceAccount signing key every API server is given (--service-account-signing-key-file).
+  pki.ensurePrivateKeyFile(path.join(pkiDir, pki.SERVICE_ACCOUNT_KEY_FILE));
   fs.mkdirSync(kubeconfigsDir, { recursive: true, mode: 0o700 });
   for (const { component, cert } of componentIdentities(nodes)) {
     const pair = pki.readCertKeyFiles(pki.pairPaths(pkiDir, cert))!;

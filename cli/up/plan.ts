@@ -141,6 +141,8 @@ export function planCluster(p: PlanInput): Plan {
     '--tls-cert-file', file(APISERVER_CERT, 'crt'), '--tls-private-key-file', file(APISERVER_CERT, 'key'), '--client-ca-file', caFile,
     '--kubelet-client-certificate', file(APISERVER_KUBELET_CLIENT_CERT, 'crt'), '--kubelet-client-key', file(APISERVER_KUBELET_CLIENT_CERT, 'key'),
     '--kubelet-certificate-authority', caFile,
+    // One ServiceAccount signing key for every API server (made by the first, kept in the PKI dir).
+    '--service-account-signing-key-file', path.join(p.dirs.pki, 'sa.key'),
   ];
   const kubeconfig = (component: string) => ['--kubeconfig', componentKubeconfig(p.dirs.kubeconfigs, component)];
   p.apiserverPorts.forEach((port, i) => {

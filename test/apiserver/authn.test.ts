@@ -149,7 +149,10 @@ describe('SelfSubjectReview', () => {
     expect((await ask(SSR, { cert: admin })).status).toBe(405);
     expect((await ask(`${SSR}/x`, { cert: admin })).status).toBe(405);
     const d = await ask('/apis/authentication.k8s.io/v1', { cert: admin });
-    expect(d.body.resources).toEqual([{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }]);
+    expect(d.body.resources).toEqual([
+      { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] },
+      { name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] },
+    ]);
   });
 });
 

@@ -77,7 +77,7 @@ describe('planCluster', () => {
       'apiserver', '--port', '6443', '--data-dir', '/d/apiserver',
       '--tls-cert-file', '/d/pki/apiserver.crt', '--tls-private-key-file', '/d/pki/apiserver.key', '--client-ca-file', '/d/pki/ca.crt',
       '--kubelet-client-certificate', '/d/pki/apiserver-kubelet-client.crt', '--kubelet-client-key', '/d/pki/apiserver-kubelet-client.key',
-      '--kubelet-certificate-authority', '/d/pki/ca.crt',
+      '--kubelet-certificate-authority', '/d/pki/ca.crt', '--service-account-signing-key-file', '/d/pki/sa.key',
     ]);
     expect(plan.processes[0]!.executable).toBeUndefined();
     // Each component its own identity: its own kubeconfig (up/certificates.ts writes them).

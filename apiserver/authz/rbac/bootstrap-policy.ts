@@ -182,6 +182,7 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     ...EVENTS,
   ]),
   clusterRole('system:controller:ttl-after-finished-controller', [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs']), ...EVENTS]),
+  clusterRole('system:controller:service-account-controller', [rule(['create'], [''], ['serviceaccounts']), ...EVENTS]),
   clusterRole('system:controller:clusterrole-aggregation-controller', [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], [RBAC_GROUP], ['clusterroles'])]),
 ];
 
