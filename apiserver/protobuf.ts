@@ -24,8 +24,8 @@ import { badRequest, unsupportedMediaType } from '../api/errors.js';
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 
 /** 'int'/'bool': pointer fields (zero is a value); 'int0'/'bool0': plain ones (zero is unset). */
-/** 'bytes': a []byte, written as JSON writes it (base64). `{ map: 'bytes' }`: map<string, bytes>. */
-type FieldType = 'string' | 'bytes' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | 'intOrString' | MessageSpec | { map: true | 'bytes' } | { repeated: 'string' } | { repeated: MessageSpec };
+/** 'bytes': a []byte, written as JSON writes it (base64). `{ map: 'bytes' }`: map<string, bytes>. 'time': a metav1.Time (RFC 3339). */
+type FieldType = 'string' | 'bytes' | 'time' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | 'intOrString' | MessageSpec | { map: true | 'bytes' } | { repeated: 'string' } | { repeated: MessageSpec };
 interface MessageSpec { [field: number]: [name: string, type: FieldType] }
 
 const TYPE_META: MessageSpec = { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] };
@@ -111,6 +111,37 @@ const SECRET: MessageSpec = {
   1: ['metadata', OBJECT_META], 2: ['data', { map: 'bytes' }], 3: ['type', 'string'], 4: ['stringData', { map: true }], 5: ['immutable', 'bool'],
 };
 
+// What `kubectl certificate approve|deny` PUTs to certificatesigningrequests/NAME/approval
+// (k8s.io/api/certificates/v1/generated.proto); the approval takes only status.conditions.
+const CSR_CONDITION: MessageSpec = {
+  1: ['type', 'string'], 2: ['reason', 'string'], 3: ['message', 'string'], 4: ['lastUpdateTime', 'time'], 5: ['lastTransitionTime', 'time'], 6: ['status', 'string'],
+};
+const CERTIFICATE_SIGNING_REQUEST: MessageSpec = {
+  1: ['metadata', OBJECT_META],
+  2: ['spec', {
+    1: ['request', 'bytes'], 2: ['username', 'string'], 3: ['uid', 'string'], 4: ['groups', { repeated: 'string' }], 5: ['usages', { repeated: 'string' }],
+    6: ['extra', 'skip'], 7: ['signerName', 'string'], 8: ['expirationSeconds', 'int'],
+  }],
+  3: ['status', { 1: ['conditions', { repeated: CSR_CONDITION }], 2: ['certificate', 'bytes'] }],
+};
+
+// What `kubectl create role|clusterrole|rolebinding|clusterrolebinding` sends
+// (k8s.io/api/rbac/v1/generated.proto).
+const POLICY_RULE: MessageSpec = {
+  1: ['verbs', { repeated: 'string' }], 2: ['apiGroups', { repeated: 'string' }], 3: ['resources', { repeated: 'string' }],
+  4: ['resourceNames', { repeated: 'string' }], 5: ['nonResourceURLs', { repeated: 'string' }],
+};
+const LABEL_SELECTOR: MessageSpec = {
+  1: ['matchLabels', { map: true }], 2: ['matchExpressions', { repeated: { 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', { repeated: 'string' }] } }],
+};
+const ROLE: MessageSpec = { 1: ['metadata', OBJECT_META], 2: ['rules', { repeated: POLICY_RULE }] };
+const CLUSTER_ROLE: MessageSpec = { ...ROLE, 3: ['aggregationRule', { 1: ['clusterRoleSelectors', { repeated: LABEL_SELECTOR }] }] };
+const ROLE_BINDING: MessageSpec = {
+  1: ['metadata', OBJECT_META],
+  2: ['subjects', { repeated: { 1: ['kind', 'string'], 2: ['apiGroup', 'string'], 3: ['name', 'string'], 4: ['namespace', 'string'] } }],
+  3: ['roleRef', { 1: ['apiGroup', 'string'], 2: ['kind', 'string'], 3: ['name', 'string'] }],
+};
+
 /** Kinds whose protobuf bodies are understood, by "apiVersion/kind". */
 const KINDS: Record<string, MessageSpec> = {
   'v1/DeleteOptions': DELETE_OPTIONS,
@@ -121,6 +152,11 @@ const KINDS: Record<string, MessageSpec> = {
   'authorization.k8s.io/v1/SelfSubjectAccessReview': SELF_SUBJECT_ACCESS_REVIEW,
   'authorization.k8s.io/v1/SelfSubjectRulesReview': SELF_SUBJECT_RULES_REVIEW,
   'v1/ConfigMap': CONFIG_MAP,
+  'rbac.authorization.k8s.io/v1/Role': ROLE,
+  'rbac.authorization.k8s.io/v1/ClusterRole': CLUSTER_ROLE,
+  'rbac.authorization.k8s.io/v1/RoleBinding': ROLE_BINDING,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ROLE_BINDING,
+  'certificates.k8s.io/v1/CertificateSigningRequest': CERTIFICATE_SIGNING_REQUEST,
   'v1/Secret': SECRET,
 };
 
@@ -187,6 +223,10 @@ function decodeMessage(buf: Buffer, spec: MessageSpec, raw?: { bytes?: Buffer })
       if (v !== '') out[name] = v;
     } else if (type === 'bytes') {
       out[name] = r.bytes().toString('base64');
+    } else if (type === 'time') {
+      // metav1.Time { seconds=1, nanos=2 }; the zero time is unset.
+      const t = decodeMessage(r.bytes(), { 1: ['seconds', 'int0'], 2: ['nanos', 'int0'] });
+      if (t.seconds) out[name] = new Date(Number(t.seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     } else if ('repeated' in type) {
       const bytes = r.bytes();
       ((out[name] ??= []) as unknown[]).push(type.repeated === 'string' ? bytes.toString('utf8') : decodeMessage(bytes, type.repeated));

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions, KubeObject, Status } from '../api/meta.js';
 import { DeleteOptions as DeleteOptionsSchema } from '../api/meta.js';
 import type { Binding } from '../api/core/index.js';
-import { apiVersionOf, type ResourceInfo } from '../api/resources.js';
+import { apiVersionOf, groupResource, type ResourceInfo } from '../api/resources.js';
 import {
   badRequest, internalError, methodNotAllowed, staleConflict, StatusError, successStatus, tooManyRequests,
 } from '../api/errors.js';
@@ -196,6 +196,20 @@ export class RestHandler {
       case 'status:patch': {
         const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
         return this.sendObject(req, res, 200, info, await store.patch(ns, name, type, patch, 'status', dryRun), query);
+      }
+      case 'approval:update': {
+        // A CSR's approval: only its conditions change (the certificate is the signer's, via status).
+        const body = await this.objectBody(req);
+        const r = await store.guaranteedUpdate(ns, name, (current) => {
+          const incoming = store.admit(ns, body, name);
+          const rv = incoming.metadata.resourceVersion;
+          if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(groupResource(info), name);
+          const certificate = (current.status as { certificate?: string } | undefined)?.certificate;
+          const status = { ...((incoming.status as object) ?? {}), ...(certificate ? { certificate } : {}) } as Record<string, unknown>;
+          if (!certificate) delete status.certificate;
+          return store.nextFrom(current, { ...incoming, status }, 'status');
+        }, dryRun);
+        return this.sendObject(req, res, 200, info, r.obj, query);
       }
       case 'finalize:update': {
         const body = await this.objectBody(req);

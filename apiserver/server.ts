@@ -31,6 +31,7 @@ import {
   privilegedGroupAuthorizer, rbacEscalationCheck, RBACAuthorizer, resourceAttributes, unionAuthorizer, type Attributes, type Authorizer,
 } from './authz/index.js';
 import { admissionChain } from './admission.js';
+import { certificateSigningRequestAdmission } from './registry/certificatesigningrequests.js';
 import { impersonate } from './authn/impersonation.js';
 import { ephemeralServiceAccountKeys, ServiceAccountTokenAuthenticator } from './authn/serviceaccount/tokens.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './authn/serviceaccount/claims.js';
@@ -117,7 +118,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const policy = new PolicyIndex();
   const nodeGraph = new NodeGraph();
   const authorizer = opts.authorizer ?? unionAuthorizer(privilegedGroupAuthorizer, new NodeAuthorizer(nodeGraph), new RBACAuthorizer(policy));
-  const admission = admissionChain([nodeRestriction, rbacEscalationCheck(policy, authorizer)]);
+  const admission = admissionChain([nodeRestriction, rbacEscalationCheck(policy, authorizer), certificateSigningRequestAdmission(authorizer)]);
   // ServiceAccount tokens: signed with --service-account-signing-key-file, or with a key made
   // in memory (tokens then die with the process; main.ts keeps one in the cert dir).
   const sa = opts.serviceAccountTokens ?? { keys: ephemeralServiceAccountKeys(), issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER, audiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER] };

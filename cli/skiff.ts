@@ -11,6 +11,7 @@ const COMPONENTS: Record<string, () => Promise<{ main(argv: string[]): Promise<v
   scheduler: () => import('../scheduler/main.js'),
   kubelet: () => import('../kubelet/main.js'),
   up: () => import('./up.js'),
+  kubeconfig: () => import('./kubeconfig/create.js'),
 };
 
 const USAGE = `Usage: skiff <command> [flags]
@@ -21,6 +22,7 @@ Commands:
   controller-manager   run the controllers
   scheduler            run the scheduler
   kubelet              run a node agent
+  kubeconfig create    issue a user a client certificate (through a CSR) and print their kubeconfig
 
 Run 'skiff <command> --help' for a command's flags.`;
 

@@ -7,6 +7,8 @@ import { EventRecorder, LeaderElector, RestClient, type ClientCredentials } from
 import { DeploymentController } from './deployment/controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/controller.js';
 import { ServiceAccountsController } from './serviceaccounts/controller.js';
+import { CertificateController } from './certificates/controller.js';
+import type { CertificateAuthority } from '../pki/certificates.js';
 import { EndpointsController } from './endpoints/controller.js';
 import { EndpointSliceController } from './endpointslice/controller.js';
 import { GarbageCollector } from './garbage-collector/controller.js';
@@ -31,6 +33,10 @@ export interface ControllerManagerOptions {
   nodeMonitorGracePeriodMs?: number;
   /** Job controller: the first back-off delay after a failed pod (default 10 s). */
   jobBackoffBaseMs?: number;
+  /** The CA that signs approved CertificateSigningRequests (--cluster-signing-cert-file/-key-file). */
+  clusterSigningCA?: CertificateAuthority;
+  /** The longest certificate it issues (default 1 year). */
+  clusterSigningDurationMs?: number;
   /** Which controllers to run (default all); names as in CONTROLLERS. */
   controllers?: string[];
   log?: (msg: string) => void;
@@ -53,6 +59,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   namespace: (c, i) => new NamespaceController(c, i),
   endpointslice: (c, i) => new EndpointSliceController(c, i),
   endpoints: (c, i) => new EndpointsController(c, i),
+  certificates: (c, i, _r, o) => new CertificateController(c, i, { ...(o.clusterSigningCA ? { ca: o.clusterSigningCA } : {}), ...(o.clusterSigningDurationMs ? { maxDurationMs: o.clusterSigningDurationMs } : {}) }),
   serviceaccount: (c, i) => new ServiceAccountsController(c, i),
   clusterroleaggregation: (c, i) => new ClusterRoleAggregationController(c, i),
   nodelifecycle: (c, i, r, o) => new NodeLifecycleController(c, i, r, o.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),

@@ -21,6 +21,10 @@ Flags:
   --leader-elect-lease-duration D    e.g. 15s (default 15s)
   --leader-elect-renew-deadline D    e.g. 10s (default 10s)
   --leader-elect-retry-period D      e.g. 2s (default 2s)
+  --cluster-signing-cert-file F, --cluster-signing-key-file F
+                                     the CA that signs approved CSRs for kubernetes.io/kube-apiserver-client
+                                     and kubernetes.io/kube-apiserver-client-kubelet (without: approve only)
+  --cluster-signing-duration D       longest certificate it issues, e.g. 8760h… as seconds/m (default 1 year)
   --node-monitor-grace-period D      a node whose Lease is not renewed (and status not posted) for this
                                      long turns Ready=Unknown and is tainted unreachable (default 40s)
 
@@ -52,6 +56,9 @@ export async function main(argv: string[]): Promise<void> {
       'leader-elect-renew-deadline': { type: 'string' },
       'leader-elect-retry-period': { type: 'string' },
       'node-monitor-grace-period': { type: 'string' },
+      'cluster-signing-cert-file': { type: 'string' },
+      'cluster-signing-key-file': { type: 'string' },
+      'cluster-signing-duration': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -63,6 +70,10 @@ export async function main(argv: string[]): Promise<void> {
   if (!values.server && !values.kubeconfig) throw new Error(`--kubeconfig (or --server) is required\n\n${HELP}`);
   const connection = buildConfigFromFlags({ kubeconfig: values.kubeconfig, server: values.server });
   const leaderElect = values['leader-elect'] === undefined ? true : !['false', '0', 'no'].includes(values['leader-elect'].toLowerCase());
+  if (!!values['cluster-signing-cert-file'] !== !!values['cluster-signing-key-file']) throw new Error('--cluster-signing-cert-file and --cluster-signing-key-file go together');
+  const signingCA = values['cluster-signing-cert-file']
+    ? await (await import('../pki/files.js')).loadCertificateAuthority({ cert: values['cluster-signing-cert-file'], key: values['cluster-signing-key-file']! })
+    : undefined;
   const cm = new ControllerManager({
     ...connection,
     leaderElect,
@@ -73,6 +84,8 @@ export async function main(argv: string[]): Promise<void> {
     renewDeadlineMs: parseDuration(values['leader-elect-renew-deadline']),
     retryPeriodMs: parseDuration(values['leader-elect-retry-period']),
     nodeMonitorGracePeriodMs: parseDuration(values['node-monitor-grace-period']),
+    ...(signingCA ? { clusterSigningCA: signingCA } : {}),
+    clusterSigningDurationMs: parseDuration(values['cluster-signing-duration']),
     ...(process.env.SKIFF_JOB_BACKOFF_BASE_MS ? { jobBackoffBaseMs: Number(process.env.SKIFF_JOB_BACKOFF_BASE_MS) } : {}),
   });
   let signals = 0;

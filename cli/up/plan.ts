@@ -10,6 +10,7 @@
 //   apiserver-2           skiff apiserver --port 6444 --storage etcd --etcd-servers http://127.0.0.1:40001 (same certificates)
 //   controller-manager    skiff controller-manager --server https://127.0.0.1:6443,https://127.0.0.1:6444
 //                           --kubeconfig D/kubeconfigs/controller-manager.conf   (+ --identity at each start)
+//                           --cluster-signing-cert-file D/pki/ca.crt --cluster-signing-key-file D/pki/ca.key
 //   controller-manager-2  likewise
 //   scheduler, scheduler-2
 //   kubelet-node-1        skiff kubelet --server …6443,…6444 --kubeconfig D/kubeconfigs/kubelet-node-1.conf --node-name node-1
@@ -156,7 +157,9 @@ export function planCluster(p: PlanInput): Plan {
   const replicas = p.ha ? 2 : 1;
   for (let i = 0; i < replicas; i++) {
     const name = numbered('controller-manager', i);
-    processes.push({ name, role: 'controller-manager', args: ['controller-manager', ...serverFlag, ...kubeconfig('controller-manager'), ...(p.controllerManagerArgs ?? [])], identityPrefix: name });
+    // The cluster CA signs approved CSRs (skiff join, skiff kubeconfig create).
+    const signing = ['--cluster-signing-cert-file', caFile, '--cluster-signing-key-file', path.join(p.dirs.pki, 'ca.key')];
+    processes.push({ name, role: 'controller-manager', args: ['controller-manager', ...serverFlag, ...kubeconfig('controller-manager'), ...signing, ...(p.controllerManagerArgs ?? [])], identityPrefix: name });
   }
   for (let i = 0; i < replicas; i++) {
     const name = numbered('scheduler', i);

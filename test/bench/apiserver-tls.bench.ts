@@ -1,7 +1,8 @@
-// What TLS and authentication cost: API creates/s and latency at 64 in flight against two
-// real `skiff apiserver` processes in the same run, each with a durable data dir —
-//   - HTTPS, the client authenticated by its certificate (--client-ca-file), then authorized
-//     (the placeholder until RBAC), over keep-alive connections as every Skiff client uses;
+// What TLS, authentication and RBAC cost: API creates/s and latency at 64 in flight against
+// two real `skiff apiserver` processes in the same run, each with a durable data dir —
+//   - HTTPS, the client authenticated by its certificate (--client-ca-file) as an ordinary
+//     user (not system:masters, so every request is decided by RBAC, among 10,000 other
+//     RoleBindings), over keep-alive connections as every Skiff client uses;
 //   - the same server over plain HTTP (--insecure-http: no authentication, no authorization).
 // The two alternate in rounds so machine load drifts over both alike. Goal (issue 12):
 // HTTPS throughput ≥ 80% of plain.
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
 import { fmt, measureConcurrent, report, summarize } from './report.js';
 import { testPki } from '../support/tls.js';
+import { issueCertificate, loadCertificateAuthority } from '../../pki/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CREATES = Number(process.env.SKIFF_BENCH_CREATES ?? 4000);
@@ -60,17 +62,38 @@ function poster(url: string, agent: http.Agent): (path: string, body: string) =>
   });
 }
 
+const OTHER_BINDINGS = 10_000;
+
+/** RoleBindings for 10,000 other users, and one granting the bench's user edit rights in default. */
+async function grant(post: (path: string, body: string) => Promise<number>): Promise<void> {
+  const binding = (name: string, namespace: string, user: string, role: string) => JSON.stringify({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+  });
+  await measureConcurrent(OTHER_BINDINGS, IN_FLIGHT, async (i) => {
+    const code = await post('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', binding(`other-${i}`, 'default', `user-${i}`, 'system:aggregate-to-view'));
+    if (code !== 201) throw new Error(`RoleBinding other-${i}: ${code}`);
+  });
+  const code = await post('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', binding('bench-writer', 'default', 'bench-writer', 'system:aggregate-to-edit'));
+  if (code !== 201) throw new Error(`RoleBinding bench-writer: ${code}`);
+}
+
 const podBody = (name: string) => JSON.stringify({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: 'bench' } },
   spec: { containers: [{ name: 'c', image: 'nginx:1.25', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
 });
 
 describe('apiserver over TLS', () => {
-  it('creates/s and p99 at 64 in flight: HTTPS with client-certificate authentication beside plain HTTP', async () => {
+  it('creates/s and p99 at 64 in flight: HTTPS with client-certificate authentication and RBAC beside plain HTTP', async () => {
     const pki = testPki();
     const tlsUrl = await apiserver([...pki.apiserverFlags]);
     const plainUrl = await apiserver(['--insecure-http']);
-    const tlsAgent = new https.Agent({ keepAlive: true, maxSockets: IN_FLIGHT, ca: pki.caPem, cert: pki.admin.certPem, key: pki.admin.keyPem });
+    const adminAgent = new https.Agent({ keepAlive: true, maxSockets: IN_FLIGHT, ca: pki.caPem, cert: pki.admin.certPem, key: pki.admin.keyPem });
+    await grant(poster(tlsUrl, adminAgent));
+    adminAgent.destroy();
+    const ca = await loadCertificateAuthority({ cert: pki.caFile, key: pki.caFile.replace(/\.crt$/, '.key') });
+    const writer = await issueCertificate(ca, { subject: { commonName: 'bench-writer' }, usages: ['digital signature', 'client auth'] });
+    const tlsAgent = new https.Agent({ keepAlive: true, maxSockets: IN_FLIGHT, ca: pki.caPem, cert: writer.certPem, key: writer.keyPem });
     const plainAgent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
     const sides = { tls: { post: poster(tlsUrl, tlsAgent), samples: [] as number[], seconds: 0, failures: 0 }, plain: { post: poster(plainUrl, plainAgent), samples: [] as number[], seconds: 0, failures: 0 } };
     for (const s of Object.values(sides)) await measureConcurrent(500, IN_FLIGHT, (i) => s.post('/api/v1/namespaces/default/pods', podBody(`warm-${i}`)));
@@ -88,9 +111,9 @@ describe('apiserver over TLS', () => {
     const p = summarize(sides.plain.samples);
     const tRate = sides.tls.samples.length / sides.tls.seconds;
     const pRate = sides.plain.samples.length / sides.plain.seconds;
-    report(`API creates over HTTPS with client-certificate authentication, ${per * ROUNDS} pods each, ${IN_FLIGHT} in flight`, [
+    report(`API creates over HTTPS with client-certificate authentication and RBAC (${OTHER_BINDINGS.toLocaleString('en')} other RoleBindings), ${per * ROUNDS} pods each, ${IN_FLIGHT} in flight`, [
       { measure: 'creates/s', value: fmt(tRate, 0), baseline: `plain HTTP ${fmt(pRate, 0)}` },
-      { measure: 'HTTPS / plain throughput', value: `${fmt((100 * tRate) / pRate, 0)}%`, goal: '≥ 80%' },
+      { measure: 'HTTPS+RBAC / plain throughput', value: `${fmt((100 * tRate) / pRate, 0)}%`, goal: '≥ 80%' },
       { measure: 'create p50 (ms)', value: fmt(t.p50, 2), baseline: `plain HTTP ${fmt(p.p50, 2)}` },
       { measure: 'create p99 (ms)', value: fmt(t.p99, 2), baseline: `plain HTTP ${fmt(p.p99, 2)}` },
       { measure: 'non-201 answers', value: String(sides.tls.failures), baseline: `plain HTTP ${sides.plain.failures}` },

@@ -49,6 +49,8 @@ export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 export const SCHEDULER_USER = 'system:kube-scheduler';
 export const NODES_GROUP = 'system:nodes';
 export const NODE_USER_PREFIX = 'system:node:';
+/** Bootstrap tokens' users are in it (system:bootstrap:<token id>). */
+export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
 
 /** What a kubelet may do, before the Node authorizer and NodeRestriction narrow it to its own objects. */
 export const NODE_RULES: PolicyRule[] = [
@@ -183,6 +185,19 @@ export const CLUSTER_ROLES: ClusterRole[] = [
   ]),
   clusterRole('system:controller:ttl-after-finished-controller', [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs']), ...EVENTS]),
   clusterRole('system:controller:service-account-controller', [rule(['create'], [''], ['serviceaccounts']), ...EVENTS]),
+  clusterRole('system:controller:certificate-controller', [
+    rule(['get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+    rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
+    rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+    rule(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet']),
+    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+    ...EVENTS,
+  ]),
+  // Joining nodes: a bootstrap token's user may ask for a kubelet certificate (and have it
+  // approved automatically); a node may renew its own.
+  clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
+  clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient'])]),
+  clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'])]),
   clusterRole('system:controller:clusterrole-aggregation-controller', [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], [RBAC_GROUP], ['clusterroles'])]),
 ];
 
@@ -197,4 +212,7 @@ export const CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   binding('system:kube-scheduler', 'system:kube-scheduler', [user(SCHEDULER_USER)]),
   binding('system:kube-controller-manager', 'system:kube-controller-manager', [user(CONTROLLER_MANAGER_USER)]),
   ...CONTROLLER_ROLES.map((r) => binding(r, r, [user(CONTROLLER_MANAGER_USER)])),
+  binding('system:node-bootstrapper', 'system:node-bootstrapper', [group(BOOTSTRAPPERS_GROUP)]),
+  binding('system:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', [group(BOOTSTRAPPERS_GROUP)]),
+  binding('system:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [group(NODES_GROUP)]),
 ];

@@ -1,0 +1,2 @@
+// certificates.k8s.io's types, for components that want one import.
+export * from './types.js';

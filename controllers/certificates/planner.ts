@@ -1,0 +1,59 @@
+// The certificate controllers' decisions, as Kubernetes' csrsigning and csrapproving:
+//   - signing: an approved CSR for a signer we run, not yet issued or failed, gets a
+//     certificate if the request obeys the signer's rules (kube-apiserver-client: client
+//     auth only; kube-apiserver-client-kubelet: CN system:node:NAME, O exactly system:nodes,
+//     no SANs), else a Failed condition saying why; its lifetime is the shorter of what it
+//     asked (spec.expirationSeconds) and --cluster-signing-duration;
+//   - approving: an undecided kubelet client CSR is approved when the requester may create
+//     certificatesigningrequests/nodeclient (a bootstrap token's user) or, for its own node's
+//     renewal, /selfnodeclient — the SubjectAccessReview the loop asks.
+// Pure: the request is parsed by the loop.
+import type { CertificateSigningRequest } from '../../api/certificates/index.js';
+import { csrCondition, KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER } from '../../api/certificates/index.js';
+
+export interface ParsedRequest {
+  commonName: string;
+  organizations: string[];
+  dnsNames: string[];
+  ipAddresses: string[];
+}
+
+export const SIGNERS = [KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER];
+const CLIENT_USAGES = new Set(['digital signature', 'key encipherment', 'client auth']);
+const MIN_DURATION_MS = 600_000;
+
+export type SigningDecision =
+  | { type: 'sign'; usages: string[]; validityMs: number }
+  | { type: 'fail'; reason: string; message: string };
+
+/** Why this request breaks its signer's rules, or undefined when it keeps them. */
+export function signerRuleViolation(csr: CertificateSigningRequest, req: ParsedRequest): string | undefined {
+  const usages = csr.spec.usages ?? [];
+  const bad = usages.filter((u) => !CLIENT_USAGES.has(u));
+  if (bad.length) return `invalid usage for client certificate: ${bad.join(', ')}`;
+  if (!usages.includes('client auth')) return 'missing required usage for client certificate: client auth';
+  if (csr.spec.signerName === KUBELET_CLIENT_SIGNER) {
+    if (!req.commonName.startsWith('system:node:') || req.commonName.length === 'system:node:'.length) return `subject common name must begin with "system:node:", got "${req.commonName}"`;
+    if (req.organizations.length !== 1 || req.organizations[0] !== 'system:nodes') return `subject organization must be exactly ["system:nodes"], got ${JSON.stringify(req.organizations)}`;
+    if (req.dnsNames.length || req.ipAddresses.length) return 'kubelet client certificates may not have DNS or IP subject alternative names';
+  }
+  return undefined;
+}
+
+export function planSigning(csr: CertificateSigningRequest, parsed: ParsedRequest | Error, maxDurationMs: number): SigningDecision | undefined {
+  if (!SIGNERS.includes(csr.spec.signerName)) return undefined;
+  if (!csrCondition(csr, 'Approved') || csrCondition(csr, 'Denied') || csrCondition(csr, 'Failed') || csr.status?.certificate) return undefined;
+  if (parsed instanceof Error) return { type: 'fail', reason: 'SignerValidationFailure', message: parsed.message };
+  const violation = signerRuleViolation(csr, parsed);
+  if (violation) return { type: 'fail', reason: 'SignerValidationFailure', message: violation };
+  const asked = csr.spec.expirationSeconds ? csr.spec.expirationSeconds * 1000 : maxDurationMs;
+  return { type: 'sign', usages: csr.spec.usages ?? [], validityMs: Math.max(MIN_DURATION_MS, Math.min(asked, maxDurationMs)) };
+}
+
+/** Which permission the requester needs for auto-approval, or undefined when this CSR is not ours to approve. */
+export function planApproval(csr: CertificateSigningRequest, parsed: ParsedRequest | Error): 'nodeclient' | 'selfnodeclient' | undefined {
+  if (csr.spec.signerName !== KUBELET_CLIENT_SIGNER) return undefined;
+  if (csrCondition(csr, 'Approved') || csrCondition(csr, 'Denied')) return undefined;
+  if (parsed instanceof Error || signerRuleViolation(csr, parsed)) return undefined;
+  return csr.spec.username === parsed.commonName ? 'selfnodeclient' : 'nodeclient';
+}
