@@ -68,7 +68,7 @@ describe('skiff up', () => {
     const pki = path.join(cluster.dataDir, 'pki');
     const keys = fs.readdirSync(pki).filter((f) => f.endsWith('.key'));
     expect(keys.sort()).toEqual(['admin.key', 'apiserver-kubelet-client.key', 'apiserver.key', 'ca.key', 'controller-manager.key',
-      `kubelet-${N1}-serving.key`, `kubelet-${N1}.key`, `kubelet-${N2}-serving.key`, `kubelet-${N2}.key`, 'scheduler.key'].sort());
+      `kubelet-${N1}-serving.key`, `kubelet-${N1}.key`, `kubelet-${N2}-serving.key`, `kubelet-${N2}.key`, 'sa.key', 'scheduler.key'].sort());
     for (const k of keys) expect(fs.statSync(path.join(pki, k)).mode & 0o777, k).toBe(0o600);
     for (const f of ['kubeconfig', path.join('kubeconfigs', 'scheduler.conf'), path.join(cluster.home, '.kube', 'config')]) {
       expect(fs.statSync(path.resolve(cluster.dataDir, f)).mode & 0o777, f).toBe(0o600);
