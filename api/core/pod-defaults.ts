@@ -51,6 +51,33 @@ function defaultVolume(v: Obj): void {
   if (isObj(v.emptyDir) && v.emptyDir.sizeLimit !== undefined && isQuantity(v.emptyDir.sizeLimit)) {
     v.emptyDir.sizeLimit = canonicalQuantity(v.emptyDir.sizeLimit);
   }
+  // SetDefaults_{ConfigMap,Secret,DownwardAPI,Projected}VolumeSource: files are 0644 unless told.
+  for (const s of ['configMap', 'secret', 'downwardAPI', 'projected']) if (isObj(v[s])) setIfAbsent(v[s], 'defaultMode', DEFAULT_FILE_MODE);
+  if (isObj(v.downwardAPI)) defaultDownwardAPIItems(v.downwardAPI.items);
+  if (isObj(v.projected) && Array.isArray(v.projected.sources)) {
+    for (const src of v.projected.sources) {
+      if (!isObj(src)) continue;
+      if (isObj(src.downwardAPI)) defaultDownwardAPIItems(src.downwardAPI.items);
+      if (isObj(src.serviceAccountToken)) setIfAbsent(src.serviceAccountToken, 'expirationSeconds', 3600);
+    }
+  }
+}
+
+/** 0644: the mode Kubernetes gives projected files when the volume sets none. */
+export const DEFAULT_FILE_MODE = 0o644;
+
+function defaultDownwardAPIItems(items: unknown): void {
+  if (!Array.isArray(items)) return;
+  for (const it of items) {
+    if (!isObj(it)) continue;
+    if (isObj(it.fieldRef)) setIfAbsent(it.fieldRef, 'apiVersion', 'v1');
+    if (isObj(it.resourceFieldRef)) defaultDivisor(it.resourceFieldRef);
+  }
+}
+
+function defaultDivisor(rf: Obj): void {
+  if (rf.divisor === undefined) rf.divisor = '0';
+  else if (isQuantity(rf.divisor)) rf.divisor = canonicalQuantity(rf.divisor);
 }
 
 /** `Always` for `:latest` or an untagged image, `IfNotPresent` otherwise (digests included). */
@@ -80,9 +107,7 @@ function defaultContainer(c: Obj, hostNetwork: boolean): void {
     for (const e of c.env) {
       if (isObj(e) && isObj(e.valueFrom) && isObj(e.valueFrom.fieldRef)) setIfAbsent(e.valueFrom.fieldRef, 'apiVersion', 'v1');
       if (isObj(e) && isObj(e.valueFrom) && isObj(e.valueFrom.resourceFieldRef)) {
-        const rf = e.valueFrom.resourceFieldRef;
-        if (rf.divisor === undefined) rf.divisor = '0';
-        else if (isQuantity(rf.divisor)) rf.divisor = canonicalQuantity(rf.divisor);
+        defaultDivisor(e.valueFrom.resourceFieldRef);
       }
     }
   }

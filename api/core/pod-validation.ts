@@ -8,6 +8,7 @@ import { validateLabels, validateLabelSelector } from '../meta-validation.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../names.js';
 import { compareQuantities } from '../quantity.js';
 import { deepEqual } from '../patch/merge.js';
+import { validateEnvFrom, validateEnvVarValueFrom, validateLocalDescendingPath, validateVolumeSource } from './pod-source-validation.js';
 
 const PORT_MAX = 65535;
 const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
@@ -110,9 +111,10 @@ function validateContainer(c: Obj, field: string, volumeNames: Set<string>, isIn
       const ef = `${field}.env[${i}]`;
       if (!e?.name) errs.push(fieldErr.required(`${ef}.name`));
       else if (!ENV_VAR_NAME.test(e.name)) errs.push(fieldErr.invalid(`${ef}.name`, e.name, "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"));
-      if (e?.value !== undefined && e?.value !== '' && isObj(e?.valueFrom)) errs.push(fieldErr.invalid(`${ef}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+      if (isObj(e)) errs.push(...validateEnvVarValueFrom(e, `${ef}.valueFrom`));
     });
   }
+  errs.push(...validateEnvFrom(c.envFrom, `${field}.envFrom`));
   if (Array.isArray(c.volumeMounts)) {
     const paths = new Set<string>();
     c.volumeMounts.forEach((m: Obj, i: number) => {
@@ -124,6 +126,7 @@ function validateContainer(c: Obj, field: string, volumeNames: Set<string>, isIn
         if (paths.has(m.mountPath)) errs.push(fieldErr.invalid(`${mf}.mountPath`, m.mountPath, 'must be unique'));
         paths.add(m.mountPath);
       }
+      if (typeof m?.subPath === 'string' && m.subPath !== '') errs.push(...validateLocalDescendingPath(m.subPath, `${mf}.subPath`));
     });
   }
   errs.push(...validateResources(c.resources, `${field}.resources`));
@@ -152,6 +155,7 @@ export function validatePodSpec(spec: unknown, field: string): FieldError[] {
         if (volumeNames.has(v.name)) errs.push(fieldErr.duplicate(`${vf}.name`, v.name));
         volumeNames.add(v.name);
       }
+      if (isObj(v)) errs.push(...validateVolumeSource(v, vf));
       if (isObj(v?.hostPath) && !v.hostPath.path) errs.push(fieldErr.required(`${vf}.hostPath.path`));
       if (isObj(v?.emptyDir) && v.emptyDir.sizeLimit !== undefined) validateQuantityField(errs, `${vf}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit);
     });

@@ -12,11 +12,23 @@ export type ResourceList = z.infer<typeof ResourceList>;
 
 export const ObjectFieldSelector = z.object({ apiVersion: z.string().optional(), fieldPath: z.string() });
 
+export const ResourceFieldSelector = z.object({
+  containerName: z.string().optional(),
+  resource: z.string(),
+  divisor: QuantityValue.optional(),
+});
+export type ResourceFieldSelector = z.infer<typeof ResourceFieldSelector>;
+
+/** One key of a ConfigMap (`configMapKeyRef`) or a Secret (`secretKeyRef`); `optional`: a missing object or key leaves the variable unset. */
+export const ConfigMapKeySelector = z.object({ name: z.string().optional(), key: z.string(), optional: z.boolean().optional() });
+export const SecretKeySelector = z.object({ name: z.string().optional(), key: z.string(), optional: z.boolean().optional() });
+export type KeySelector = z.infer<typeof ConfigMapKeySelector>;
+
 export const EnvVarSource = z.object({
   fieldRef: ObjectFieldSelector.optional(),
-  resourceFieldRef: z
-    .object({ containerName: z.string().optional(), resource: z.string(), divisor: QuantityValue.optional() })
-    .optional(),
+  resourceFieldRef: ResourceFieldSelector.optional(),
+  configMapKeyRef: ConfigMapKeySelector.optional(),
+  secretKeyRef: SecretKeySelector.optional(),
 });
 
 export const EnvVar = z.object({
@@ -25,6 +37,16 @@ export const EnvVar = z.object({
   valueFrom: EnvVarSource.optional(),
 });
 export type EnvVar = z.infer<typeof EnvVar>;
+
+/** A whole ConfigMap or Secret as environment variables (`envFrom`). */
+export const ConfigMapEnvSource = z.object({ name: z.string().optional(), optional: z.boolean().optional() });
+export const SecretEnvSource = z.object({ name: z.string().optional(), optional: z.boolean().optional() });
+export const EnvFromSource = z.object({
+  prefix: z.string().optional(),
+  configMapRef: ConfigMapEnvSource.optional(),
+  secretRef: SecretEnvSource.optional(),
+});
+export type EnvFromSource = z.infer<typeof EnvFromSource>;
 
 export const ContainerPort = z.object({
   name: z.string().optional(),
@@ -80,6 +102,7 @@ export const Container = z.object({
   workingDir: z.string().optional(),
   ports: z.array(ContainerPort).optional(),
   env: z.array(EnvVar).optional(),
+  envFrom: z.array(EnvFromSource).optional(),
   resources: ResourceRequirements.optional(),
   volumeMounts: z.array(VolumeMount).optional(),
   livenessProbe: Probe.optional(),
@@ -98,10 +121,73 @@ export type Container = z.infer<typeof Container>;
 export const EmptyDirVolumeSource = z.object({ medium: z.string().optional(), sizeLimit: QuantityValue.optional() });
 export const HostPathVolumeSource = z.object({ path: z.string(), type: z.string().optional() });
 
+/** One key projected to a file: `path` relative to the volume, `mode` overriding the volume's defaultMode. */
+export const KeyToPath = z.object({ key: z.string(), path: z.string(), mode: z.number().int().optional() });
+export type KeyToPath = z.infer<typeof KeyToPath>;
+
+export const ConfigMapVolumeSource = z.object({
+  name: z.string().optional(),
+  items: z.array(KeyToPath).optional(),
+  defaultMode: z.number().int().optional(),
+  optional: z.boolean().optional(),
+});
+export type ConfigMapVolumeSource = z.infer<typeof ConfigMapVolumeSource>;
+
+export const SecretVolumeSource = z.object({
+  secretName: z.string().optional(),
+  items: z.array(KeyToPath).optional(),
+  defaultMode: z.number().int().optional(),
+  optional: z.boolean().optional(),
+});
+export type SecretVolumeSource = z.infer<typeof SecretVolumeSource>;
+
+export const DownwardAPIVolumeFile = z.object({
+  path: z.string(),
+  fieldRef: ObjectFieldSelector.optional(),
+  resourceFieldRef: ResourceFieldSelector.optional(),
+  mode: z.number().int().optional(),
+});
+export type DownwardAPIVolumeFile = z.infer<typeof DownwardAPIVolumeFile>;
+
+export const DownwardAPIVolumeSource = z.object({
+  items: z.array(DownwardAPIVolumeFile).optional(),
+  defaultMode: z.number().int().optional(),
+});
+export type DownwardAPIVolumeSource = z.infer<typeof DownwardAPIVolumeSource>;
+
+/** In the schema so pods that use it validate; its content (a bound token) belongs to the ServiceAccount work. */
+export const ServiceAccountTokenProjection = z.object({
+  audience: z.string().optional(),
+  expirationSeconds: z.number().int().optional(),
+  path: z.string(),
+});
+
+export const ConfigMapProjection = z.object({ name: z.string().optional(), items: z.array(KeyToPath).optional(), optional: z.boolean().optional() });
+export const SecretProjection = z.object({ name: z.string().optional(), items: z.array(KeyToPath).optional(), optional: z.boolean().optional() });
+export const DownwardAPIProjection = z.object({ items: z.array(DownwardAPIVolumeFile).optional() });
+
+export const VolumeProjection = z.object({
+  configMap: ConfigMapProjection.optional(),
+  secret: SecretProjection.optional(),
+  downwardAPI: DownwardAPIProjection.optional(),
+  serviceAccountToken: ServiceAccountTokenProjection.optional(),
+});
+export type VolumeProjection = z.infer<typeof VolumeProjection>;
+
+export const ProjectedVolumeSource = z.object({
+  sources: z.array(VolumeProjection).optional(),
+  defaultMode: z.number().int().optional(),
+});
+export type ProjectedVolumeSource = z.infer<typeof ProjectedVolumeSource>;
+
 export const Volume = z.object({
   name: z.string(),
   emptyDir: EmptyDirVolumeSource.optional(),
   hostPath: HostPathVolumeSource.optional(),
+  configMap: ConfigMapVolumeSource.optional(),
+  secret: SecretVolumeSource.optional(),
+  downwardAPI: DownwardAPIVolumeSource.optional(),
+  projected: ProjectedVolumeSource.optional(),
 });
 export type Volume = z.infer<typeof Volume>;
 
