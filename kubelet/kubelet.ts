@@ -5,15 +5,15 @@
 // (labels), plan with computePodActions, act, then compute and write the status if it
 // changed. Nothing about running containers lives only in memory, so a restarted kubelet
 // adopts what is running. Only the crash-loop backoff and probe results start over.
-import { mkdirSync, rmSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Container, Pod } from '../api/core/index.js';
+import { mkdirSync, rmSync, existsSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import type { ConfigMap, Container, Pod, ResourceList, Secret } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { milliValue, value as quantityValue } from '../api/quantity.js';
 import type { EventRecorder } from '../client/events.js';
 import type { RestClient } from '../client/rest.js';
 import { CrashLoopBackoff } from './backoff.js';
-import { resolveCommand, resolveEnv } from './container-env.js';
+import { ContainerConfigError, makeEnvironment, resolveCommand, type EnvContext } from './container-env.js';
 import { buildView, containerNameOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
 import { PodWorkers } from './pod-workers.js';
 import { ProbeManager } from './prober.js';
@@ -36,6 +36,9 @@ import {
 } from './runtime/interface.js';
 import { computePodStatus, sameStatus } from './status.js';
 import { computePodActions, containerHash, podFinished, type StartAction } from './sync-pod.js';
+import { isProjectedVolume } from './volumes/projection.js';
+import { VolumeManager, type MemoryMedium } from './volumes/volume-manager.js';
+import { newConfigMapManager, newSecretManager, type WatchBasedManager } from './watch-based-manager.js';
 
 export interface KubeletOptions {
   client: RestClient;
@@ -49,7 +52,14 @@ export interface KubeletOptions {
   relistMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Node allocatable: what a resourceFieldRef to an unset limit reports. */
+  allocatable?: ResourceList;
+  /** Where secret and projected volumes live (default: a tmpfs mount per volume as root, /dev/shm otherwise). */
+  memoryMedium?: MemoryMedium;
 }
+
+/** A volume that could not be written keeps a pod that has not started yet in ContainerCreating; retried on every change of what it reads, and at least this often. */
+const VOLUME_RETRY_MS = 10_000;
 
 interface PodEntry {
   uid: string;
@@ -59,6 +69,8 @@ interface PodEntry {
   /** Waiting reasons from failed pulls / creates, kept until the container starts. */
   errors: Record<string, { reason: string; message: string; retryAtMs: number }>;
   terminating?: Promise<void>;
+  /** The last FailedMount messages, so a retry does not repeat the same event. */
+  mountErrors?: string;
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -94,6 +106,10 @@ export class Kubelet {
   readonly errors: string[] = [];
   /** Set while the runtime cannot be listed (the Node turns NotReady). */
   runtimeError?: string;
+  /** The configmap and secret managers: one watch per referenced object, shared by the pods using it. */
+  readonly configMaps: WatchBasedManager<ConfigMap>;
+  readonly secrets: WatchBasedManager<Secret>;
+  readonly volumes: VolumeManager;
 
   constructor(private readonly o: KubeletOptions) {
     this.nodeName = o.nodeName;
@@ -107,6 +123,11 @@ export class Kubelet {
       },
       (uid, err) => this.note(`sync ${uid}: ${err instanceof Error ? err.stack ?? err.message : err}`),
     );
+    const wake = (uids: string[]) => uids.forEach((u) => this.trigger(u));
+    this.configMaps = newConfigMapManager(o.client, wake);
+    this.secrets = newSecretManager(o.client, wake);
+    const root = process.getuid?.() === 0 && process.platform === 'linux';
+    this.volumes = new VolumeManager({ podsDir: o.podsDir, medium: o.memoryMedium ?? (root ? 'tmpfs' : 'shm') });
     this.prober = new ProbeManager(o.runtime, {
       onChange: (uid) => this.trigger(uid),
       onFailure: (uid, container, _kind, message) => {
@@ -140,6 +161,8 @@ export class Kubelet {
     if (this.relistTimer) clearTimeout(this.relistTimer);
     this.workers.stop();
     this.prober.stop();
+    this.configMaps.stop();
+    this.secrets.stop();
   }
 
   private note(msg: string): void {
@@ -156,6 +179,10 @@ export class Kubelet {
     const e = this.pods.get(uid);
     if (e) e.pod = pod;
     else this.pods.set(uid, { uid, pod, removed: false, errors: {} });
+    if (!pod.metadata.deletionTimestamp) {
+      this.configMaps.registerPod(pod);
+      this.secrets.registerPod(pod);
+    }
     this.trigger(uid);
   }
 
@@ -174,6 +201,8 @@ export class Kubelet {
     const uids = new Set<string>();
     for (const s of await this.runtime.listPodSandboxes()) if (s.labels[LABEL_POD_UID]) uids.add(s.labels[LABEL_POD_UID]!);
     for (const c of await this.runtime.listContainers()) if (c.labels[LABEL_POD_UID]) uids.add(c.labels[LABEL_POD_UID]!);
+    // Volumes of pods that never got a container (or whose containers are gone) too: no tmpfs left behind.
+    for (const uid of this.volumes.podUidsOnDisk()) uids.add(uid);
     for (const uid of uids) if (!known.has(uid)) await this.removePodResources(uid, 2).catch((err) => this.note(`orphan ${uid}: ${err}`));
   }
 
@@ -236,6 +265,19 @@ export class Kubelet {
       if (now >= deadlineMs) return this.failPod(e, view, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
       this.retryAt(e, deadlineMs);
     }
+    // Volumes first, as the Kubernetes kubelet waits for them before it starts anything;
+    // rewritten on every sync, so edits reach running pods (the AtomicWriter skips no-ops).
+    await Promise.all([this.configMaps.waitForPod(e.uid), this.secrets.waitForPod(e.uid)]);
+    const volumeErrors = this.volumes.setUpPod(pod, this.envContext(pod, view.sandbox?.ip));
+    const mountErrors = volumeErrors.map((v) => `MountVolume.SetUp failed for volume "${v.volume}" : ${v.message}`);
+    if (mountErrors.join('\n') !== (e.mountErrors ?? '')) for (const m of mountErrors) this.o.recorder.event(pod, 'Warning', 'FailedMount', m);
+    e.mountErrors = mountErrors.join('\n');
+    if (volumeErrors.length && view.containers.length === 0) {
+      // Nothing started yet: wait in ContainerCreating (a running pod keeps its last good files).
+      this.retryAt(e, now + VOLUME_RETRY_MS);
+      return this.writeStatus(e, view);
+    }
+
     const actions = computePodActions({
       pod,
       view,
@@ -308,7 +350,7 @@ export class Kubelet {
       for (const p of c.ports ?? []) if (p.hostPort) portMappings.push({ containerPort: p.containerPort, hostPort: p.hostPort, hostIP: p.hostIP, protocol: p.protocol ?? 'TCP' });
     }
     // emptyDir volumes live as long as the pod.
-    for (const v of pod.spec.volumes ?? []) if (v.emptyDir || (!v.hostPath && !v.emptyDir)) mkdirSync(this.emptyDirPath(uid, v.name), { recursive: true });
+    for (const v of pod.spec.volumes ?? []) if (v.emptyDir || (!v.hostPath && !isProjectedVolume(v))) mkdirSync(this.emptyDirPath(uid, v.name), { recursive: true });
     return this.runtime.runPodSandbox({
       podUid: uid,
       namespace: pod.metadata.namespace ?? 'default',
@@ -340,7 +382,19 @@ export class Kubelet {
       const v = pod.spec.volumes?.find((x) => x.name === m.name);
       if (!v) throw new Error(`volumeMount "${m.name}" names no volume of the pod`);
       let hostPath: string;
-      if (v.hostPath) {
+      if (isProjectedVolume(v)) {
+        // Written by the volume manager before any container starts. A subPath binds one file
+        // of the current version, resolved through the ..data link: it never sees updates.
+        hostPath = this.volumes.volumeDir(pod.metadata.uid!, v.name);
+        if (m.subPath) {
+          const dir = realpathSync(hostPath);
+          const target = realpathSync(join(hostPath, m.subPath));
+          if (target !== dir && !target.startsWith(dir + sep)) throw new Error(`subPath "${m.subPath}" of volume "${v.name}" resolves outside the volume`);
+          hostPath = target;
+        }
+        out.push({ hostPath, containerPath: m.mountPath, readOnly: !!m.readOnly });
+        continue;
+      } else if (v.hostPath) {
         hostPath = v.hostPath.path;
         const type = v.hostPath.type ?? '';
         if (type === 'DirectoryOrCreate') mkdirSync(hostPath, { recursive: true });
@@ -385,10 +439,20 @@ export class Kubelet {
       if (!(err instanceof ImagePullError)) this.note(`pull ${image}: ${msg}`);
       return now + delay;
     }
+    let cfg: ContainerConfig;
+    try {
+      cfg = this.containerConfig(pod, spec, sandbox, a);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      // CreateContainerConfigError: no back-off — the configmap/secret manager wakes this pod
+      // the moment the object it waits for changes; the timer is only a safety net.
+      e.errors[a.name] = { reason: 'CreateContainerConfigError', message: err.message, retryAtMs: 0 };
+      this.o.recorder.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
+      return now + VOLUME_RETRY_MS;
+    }
     if (a.restartOf) this.backoff.next(a.restartOf.backoffKey, a.restartOf.finishedMs);
     let id: string;
     try {
-      const cfg = this.containerConfig(pod, spec, sandbox, a);
       id = await this.runtime.createContainer(sandbox.id, cfg);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
@@ -412,8 +476,32 @@ export class Kubelet {
     return undefined;
   }
 
+  /** The downward API and the configmap/secret caches, as env and volumes read them. */
+  envContext(pod: Pod, podIP: string | undefined): EnvContext {
+    const ns = pod.metadata.namespace ?? 'default';
+    const lookup = <T,>(get: () => T): T => {
+      try {
+        return get();
+      } catch (err) {
+        // not registered / cache not synced yet: a config error to retry, not a crash of the sync
+        throw new ContainerConfigError(err instanceof Error ? err.message : String(err));
+      }
+    };
+    return {
+      podIP: podIP ?? this.o.hostIP,
+      hostIP: this.o.hostIP,
+      allocatable: this.o.allocatable,
+      configMap: (name) => lookup(() => this.configMaps.get(ns, name)),
+      secret: (name) => lookup(() => this.secrets.get(ns, name)),
+    };
+  }
+
   containerConfig(pod: Pod, spec: Container, sandbox: SandboxStatus, a: StartAction): ContainerConfig {
-    const env = resolveEnv(pod, spec, { podIP: sandbox.ip ?? this.o.hostIP, hostIP: this.o.hostIP });
+    const { env, warnings } = makeEnvironment(pod, spec, this.envContext(pod, sandbox.ip));
+    for (const w of warnings.invalidKeys) {
+      const what = w.kind === 'configMap' ? 'configMap' : 'secret';
+      this.o.recorder.event(pod, 'Warning', 'InvalidEnvironmentVariableNames', `Keys [${w.keys.join(', ')}] from the EnvFrom ${what} ${w.source} were skipped since they are considered invalid environment variable names.`);
+    }
     const { command, args } = resolveCommand(spec, env);
     const limits = spec.resources?.limits ?? {};
     return {
@@ -513,6 +601,8 @@ export class Kubelet {
   private async forgetPod(e: PodEntry, graceSeconds: number): Promise<void> {
     this.workers.forget(e.uid);
     this.prober.removePod(e.uid);
+    this.configMaps.unregisterPod(e.uid);
+    this.secrets.unregisterPod(e.uid);
     await this.removePodResources(e.uid, graceSeconds);
     this.backoff.forgetPrefix(`${e.uid}/`);
     this.pullBackoff.forgetPrefix(`${e.uid}/`);
@@ -524,6 +614,8 @@ export class Kubelet {
     await Promise.all(view.containers.filter((c) => c.state === 'running').map((c) => this.runtime.stopContainer(c.id, graceSeconds)));
     for (const s of [view.sandbox, ...view.staleSandboxes]) if (s) await this.runtime.removePodSandbox(s.id);
     for (const c of await this.runtime.listContainers({ podUid: uid })) await this.runtime.removeContainer(c.id);
+    // Unmount first: a recursive remove would empty a still-mounted tmpfs and then fail on it.
+    this.volumes.tearDownPod(uid);
     rmSync(join(this.o.podsDir, uid), { recursive: true, force: true });
   }
 
@@ -532,6 +624,7 @@ export class Kubelet {
     const uids = new Set<string>();
     for (const s of await this.runtime.listPodSandboxes()) if (s.labels[LABEL_POD_UID]) uids.add(s.labels[LABEL_POD_UID]!);
     for (const c of await this.runtime.listContainers()) if (c.labels[LABEL_POD_UID]) uids.add(c.labels[LABEL_POD_UID]!);
+    for (const uid of this.volumes.podUidsOnDisk()) uids.add(uid);
     await Promise.all([...uids].map((uid) => this.removePodResources(uid, graceSeconds).catch((err) => this.note(`stop ${uid}: ${err}`))));
   }
 

@@ -181,7 +181,7 @@ export async function main(argv: string[]): Promise<void> {
   leases.add(nodeName, node.metadata.uid);
   leases.start();
 
-  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), backoffBaseMs });
+  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), backoffBaseMs, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
   kubelet.start();
   const informer = new Informer<Pod>(client.pods(), { fieldSelector: `spec.nodeName=${nodeName}` });
   informer.addEventHandler({
@@ -267,7 +267,7 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
       const node = await registerWithRetry(status);
       statuses.push(status);
       leases.add(nodeName, node.metadata.uid);
-      const k = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join('/tmp', 'skiff-hollow', nodeName), relistMs: 0, backoffBaseMs });
+      const k = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join('/tmp', 'skiff-hollow', nodeName), relistMs: 0, backoffBaseMs, memoryMedium: 'shm' });
       k.start();
       kubelets.set(nodeName, k);
     }
