@@ -179,9 +179,14 @@ export class Kubelet {
     const e = this.pods.get(uid);
     if (e) e.pod = pod;
     else this.pods.set(uid, { uid, pod, removed: false, errors: {} });
-    if (!pod.metadata.deletionTimestamp) {
+    // A finished or terminating pod starts nothing and writes no more files: stop watching for it.
+    const phase = pod.status?.phase;
+    if (!pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') {
       this.configMaps.registerPod(pod);
       this.secrets.registerPod(pod);
+    } else {
+      this.configMaps.unregisterPod(uid);
+      this.secrets.unregisterPod(uid);
     }
     this.trigger(uid);
   }
