@@ -2,7 +2,7 @@
 // image imported offline, the real API server and `skiff kubelet --runtime docker`.
 // Skipped (with the reason) only when dockerd cannot start on this machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core/index.js';
+import type { ConfigMap, Pod, Secret } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
 import {
   client,
@@ -118,6 +118,30 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
     const r = await c.podExec('default', 'dweb', ['/bin/sh', '-c', 'echo out; echo err >&2; hostname; exit 4']);
     expect(r).toEqual({ stdout: 'out\ndweb\n', stderr: 'err\n', exitCode: 4 });
     await deleteAndWaitGone('dweb');
+    expect(await dockerContainers(p.metadata.uid!)).toEqual([]);
+  });
+
+  it('mounts configMap and secret volumes as bind mounts (secret on a tmpfs) and an edit reaches the container', async () => {
+    const cms = c.resource<ConfigMap>('ConfigMap');
+    await cms.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dcfg', namespace: 'default' }, data: { greeting: 'hello' } });
+    await c.resource<Secret>('Secret').create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'dsec', namespace: 'default' }, data: { token: Buffer.from('t0k3n').toString('base64') } });
+    await c.pods().create(podManifest('dvol', node, {
+      containers: [{
+        name: 'main', image: 'busybox', command: ['/bin/sh', '-c', 'echo "env $GREETING"; while true; do sleep 1; done'],
+        env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'dcfg', key: 'greeting' } } }],
+        volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }, { name: 'sec', mountPath: '/etc/sec', readOnly: true }],
+      }],
+      volumes: [{ name: 'cfg', configMap: { name: 'dcfg' } }, { name: 'sec', secret: { secretName: 'dsec', defaultMode: 0o400 } }],
+    }));
+    const p = await waitPod('dvol', 'Running', running);
+    await waitFor('started', async () => (await readStream(await c.podLogs('default', 'dvol', {}))).includes('env hello'));
+    const sh = async (cmd: string) => (await c.podExec('default', 'dvol', ['/bin/sh', '-c', cmd])).stdout;
+    expect(await sh('cat /etc/cfg/greeting /etc/sec/token; stat -L -c %a /etc/sec/token')).toBe('hellot0k3n400\n');
+    expect(await sh('grep " /etc/sec " /proc/mounts | cut -d" " -f3')).toBe('tmpfs\n');
+    const cm = await cms.get('dcfg', 'default');
+    await cms.update({ ...cm, data: { greeting: 'howdy' } });
+    await waitFor('edit visible in the container', async () => (await sh('cat /etc/cfg/greeting')) === 'howdy', 10_000, 100);
+    await deleteAndWaitGone('dvol');
     expect(await dockerContainers(p.metadata.uid!)).toEqual([]);
   });
 
