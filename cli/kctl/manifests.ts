@@ -15,6 +15,24 @@ export interface Manifest {
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
+/**
+ * kubectl reads YAML 1.1 integers (go-yaml v2): `defaultMode: 0400` is octal 256, the mode a
+ * user means. js-yaml speaks YAML 1.2, where it would be decimal 400 — mode 0620. One int type
+ * that reads a leading-zero octal first and defers to js-yaml's own for everything else.
+ */
+const LEGACY_OCTAL = /^[-+]?0[0-7]+$/;
+// js-yaml exports its built-in types at runtime; @types/js-yaml does not declare them.
+const yamlInt = (yaml as unknown as { types: { int: yaml.Type } }).types.int;
+const YAML11_INT = new yaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string) => (data !== null && LEGACY_OCTAL.test(data)) || yamlInt.resolve(data),
+  construct: (data: string) => (LEGACY_OCTAL.test(data) ? parseInt(data, 8) : yamlInt.construct(data)),
+  predicate: yamlInt.predicate ?? undefined,
+  represent: yamlInt.represent ?? undefined,
+  defaultStyle: yamlInt.defaultStyle ?? undefined,
+});
+const MANIFEST_SCHEMA = yaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_INT] });
+
 /** Expand -f arguments into files: a directory lists its manifests (recursing with -R), sorted. */
 export function expandFilenames(filenames: string[], recursive: boolean): string[] {
   const files: string[] = [];
@@ -59,14 +77,14 @@ export function parseManifests(text: string, source: string): Manifest[] {
     } catch (e) {
       // Fall back to YAML (JSON with trailing commas, comments… or a YAML flow map).
       try {
-        docs = yaml.loadAll(text, undefined, { filename: source });
+        docs = yaml.loadAll(text, undefined, { filename: source, schema: MANIFEST_SCHEMA });
       } catch {
         throw new UsageError(`error parsing ${source}: ${jsonErrorWithLine(text, e)}`);
       }
     }
   } else {
     try {
-      docs = yaml.loadAll(text, undefined, { filename: source });
+      docs = yaml.loadAll(text, undefined, { filename: source, schema: MANIFEST_SCHEMA });
     } catch (e) {
       throw new UsageError(`error parsing ${source}: ${yamlErrorMessage(e)}`);
     }

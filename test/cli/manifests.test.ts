@@ -62,3 +62,12 @@ describe('readManifests / expandFilenames', () => {
     expect(() => readManifests([join(dir, 'empty.yaml')], false, 'create')).toThrow('no objects passed to create');
   });
 });
+
+describe('YAML integers as kubectl reads them', () => {
+  it('a leading-zero number is octal (YAML 1.1: defaultMode: 0400 is 256), others as before', () => {
+    const [m] = parseManifests('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: s, secret: {secretName: s, defaultMode: 0400}}], n: [0, 10, -0644, 0x1f, 0o17, "0400", 09]}\n', 'p.yaml');
+    const spec = (m!.object as any).spec;
+    expect(spec.volumes[0].secret.defaultMode).toBe(0o400);
+    expect(spec.n).toEqual([0, 10, -0o644, 31, 15, '0400', 9]);
+  });
+});
