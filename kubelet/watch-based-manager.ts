@@ -5,11 +5,10 @@
 // pods that use it and stopped when the last of them is unregistered. Reads come from that
 // cache, never a GET per sync, and every change of a watched object wakes the pods using it
 // (env retries after CreateContainerConfigError, volumes rewritten within a second or so).
-import type { ConfigMap, Secret } from '../api/core/index.js';
+import type { ConfigMap, Pod, Secret } from '../api/core/index.js';
 import type { KubeObject } from '../api/meta.js';
 import { Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
-import type { Pod } from '../api/core/index.js';
 import { podConfigMapNames, podSecretNames } from './pod-references.js';
 
 /** How long a read waits for a new reflector's first list, as GetObject's poll does. */
@@ -98,6 +97,9 @@ export class WatchBasedManager<T extends KubeObject> implements ObjectGetter<T> 
       const changed = () => this.onChange([...it.pods]);
       informer.addEventHandler({ onAdd: changed, onUpdate: (a, b) => a !== b && changed(), onDelete: changed });
       informer.start();
+      // An object that does not exist lists empty and fires no event: its first sync must
+      // still wake the pods that gave up waiting for this cache.
+      informer.waitForSync().then(changed, () => undefined);
       item = it;
       this.items.set(key, item);
     }

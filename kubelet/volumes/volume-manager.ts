@@ -43,7 +43,9 @@ export function parseMountPoints(mountinfo: string): Set<string> {
 
 export function isMountPoint(dir: string): boolean {
   try {
-    return parseMountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).has(resolve(dir));
+    // mountinfo lists real paths: a root dir reached through a symlink must not look unmounted
+    // (a second tmpfs stacked on the first would hide the files running containers see).
+    return parseMountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).has(realpathSync(dir));
   } catch {
     return false;
   }
