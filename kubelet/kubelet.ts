@@ -392,9 +392,15 @@ export class Kubelet {
         // of the current version, resolved through the ..data link: it never sees updates.
         hostPath = this.volumes.volumeDir(pod.metadata.uid!, v.name);
         if (m.subPath) {
+          const failed = `failed to prepare subPath for volumeMount "${m.name}" of container "${c.name}"`;
           const dir = realpathSync(hostPath);
-          const target = realpathSync(join(hostPath, m.subPath));
-          if (target !== dir && !target.startsWith(dir + sep)) throw new Error(`subPath "${m.subPath}" of volume "${v.name}" resolves outside the volume`);
+          let target: string;
+          try {
+            target = realpathSync(join(hostPath, m.subPath));
+          } catch {
+            throw new Error(`${failed}: ${m.subPath} does not exist in the volume`);
+          }
+          if (target !== dir && !target.startsWith(dir + sep)) throw new Error(`${failed}: ${m.subPath} resolves outside the volume`);
           hostPath = target;
         }
         out.push({ hostPath, containerPath: m.mountPath, readOnly: !!m.readOnly });
@@ -501,6 +507,15 @@ export class Kubelet {
     };
   }
 
+  /** makeMounts: a mount that cannot be prepared (a missing subPath, hostPath) is a config error, as in Kubernetes. */
+  private containerMounts(pod: Pod, spec: Container): Mount[] {
+    try {
+      return this.mountsFor(pod, spec);
+    } catch (err) {
+      throw new ContainerConfigError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
   containerConfig(pod: Pod, spec: Container, sandbox: SandboxStatus, a: StartAction): ContainerConfig {
     const { env, warnings } = makeEnvironment(pod, spec, this.envContext(pod, sandbox.ip));
     for (const w of warnings.invalidKeys) {
@@ -516,7 +531,7 @@ export class Kubelet {
       args,
       env,
       workingDir: spec.workingDir,
-      mounts: this.mountsFor(pod, spec),
+      mounts: this.containerMounts(pod, spec),
       limits: {
         memoryBytes: limits.memory !== undefined ? Math.floor(quantityValue(limits.memory)) : undefined,
         cpuMillis: limits.cpu !== undefined ? milliValue(limits.cpu) : undefined,

@@ -143,6 +143,17 @@ describe('pods consuming ConfigMaps and Secrets', () => {
     await deleteAndWaitGone('late');
   });
 
+  it('a subPath naming no file of the volume is a CreateContainerConfigError, as makeMounts fails in Kubernetes', async () => {
+    await configMaps().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sub-config', namespace: 'default' }, data: { present: 'yes' } });
+    await c.pods().create(podManifest('badsub', node, {
+      containers: [{ name: 'main', image, command: ['/bin/sh', '-c', 'sleep 1000'], volumeMounts: [{ name: 'cfg', mountPath: '/etc/x', subPath: 'absent' }] }],
+      volumes: [{ name: 'cfg', configMap: { name: 'sub-config' } }],
+    }));
+    const p = await waitPod('badsub', 'CreateContainerConfigError', (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError');
+    expect(p.status?.containerStatuses?.[0]?.state?.waiting?.message).toBe('failed to prepare subPath for volumeMount "cfg" of container "main": absent does not exist in the volume');
+    await deleteAndWaitGone('badsub');
+  });
+
   it('a missing ConfigMap volume keeps the pod in ContainerCreating with a FailedMount event until it exists', async () => {
     await c.pods().create(podManifest('vol-late', node, {
       containers: [{ name: 'main', image, command: ['/bin/sh', '-c', 'echo up; while true; do sleep 1; done'], volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }] }],
