@@ -5,7 +5,7 @@
 // down — unmounting every tmpfs — when the pod goes. emptyDir and hostPath stay in kubelet.ts.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Pod } from '../../api/core/index.js';
 import type { EnvContext } from '../container-env.js';
@@ -96,6 +96,11 @@ export class VolumeManager {
       }
     }
     rmSync(join(this.shmDir, uid), { recursive: true, force: true });
+    try {
+      rmdirSync(this.shmDir); // the node's own /dev/shm directory, once no pod uses it
+    } catch {
+      /* absent, or other pods still there */
+    }
   }
 
   /** Pod directories on disk (for cleaning up after pods deleted while the kubelet was away). */

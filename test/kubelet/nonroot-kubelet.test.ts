@@ -2,9 +2,10 @@
 // chroot images are refused with a clear message, and the Node says so. As root (CI) the
 // kubelet is started with its privileges dropped (setpriv to nobody) to exercise this path.
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../api/core/index.js';
+import type { Pod, Secret } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
 import { testPki } from '../support/tls.js';
 import { client, isRoot, podManifest, SKIFF, processesWith, readStream, removeDir, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
@@ -107,5 +108,24 @@ describe.skipIf(!canDrop)('process runtime without root', () => {
     const w = p.status!.containerStatuses![0]!.state!.waiting!;
     if (w.reason === 'ErrImagePull') expect(w.message).toMatch(/needs root|--runtime docker/);
     await c.pods().delete('needsroot', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
+  it('keeps secret volumes in /dev/shm (no mounts without root), never in the root dir, and removes them with the pod', async () => {
+    await c.resource<Secret>('Secret').create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain-secret', namespace: 'default' }, data: { pw: Buffer.from('s3cret').toString('base64') } });
+    await c.pods().create(podManifest('shm', node, {
+      containers: [{ name: 'x', image: 'host', command: ['/bin/sh', '-c', 'echo "pw=$PW"; sleep 1000'], env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'plain-secret', key: 'pw' } } }] }],
+      volumes: [{ name: 'sec', secret: { secretName: 'plain-secret' } }],
+    }));
+    const p = await waitPod('shm', 'Running', (x) => x.status?.phase === 'Running');
+    await waitFor('env from the secret', async () => (await readStream(await c.podLogs('default', 'shm', {}))).includes('pw=s3cret'));
+    const vol = join(rootDir, 'pods', p.metadata.uid!, 'volumes', 'sec');
+    expect(lstatSync(vol).isSymbolicLink()).toBe(true);
+    const real = realpathSync(vol);
+    expect(real.startsWith('/dev/shm/')).toBe(true);
+    expect(readFileSync(join(vol, 'pw'), 'utf8')).toBe('s3cret');
+    await c.pods().delete('shm', { namespace: 'default' });
+    await waitFor('shm gone', async () => get('shm').then(() => false, () => true));
+    expect(existsSync(real)).toBe(false);
+    expect(existsSync(join(real, '../..'))).toBe(false); // the node's /dev/shm directory too, once empty
   });
 });

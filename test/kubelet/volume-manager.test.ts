@@ -52,6 +52,7 @@ describe('VolumeManager', () => {
     expect(vm.podUidsOnDisk()).toEqual(['uid-1']);
     vm.tearDownPod('uid-1');
     expect(existsSync(join(shmDir, 'uid-1'))).toBe(false);
+    expect(existsSync(shmDir)).toBe(false); // removed once empty
   });
 
   it.skipIf(!isRoot)('tmpfs medium (root): one tmpfs per secret volume, mounted once, unmounted on teardown', () => {
