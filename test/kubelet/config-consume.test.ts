@@ -122,6 +122,12 @@ describe('pods consuming ConfigMaps and Secrets', () => {
     expect(Date.now() - edited).toBeLessThan(5000);
     if (isRoot) expect(await sh('consumer', 'cat /etc/frozen.conf')).toBe('color=blue\n'); // subPath: as in Kubernetes, no updates
 
+    // downwardAPI files follow the pod's own metadata.
+    const cur = await c.pods().get('consumer', 'default');
+    await c.pods().update({ ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, tier: 'web' } } });
+    const labels = join(rootDir, 'pods', uid, 'volumes', 'info', 'labels');
+    await waitFor('labels file updated', () => readFileSync(labels, 'utf8') === 'app="consumer"\ntier="web"', 10_000, 50);
+
     await deleteAndWaitGone('consumer');
     expect(mountsUnder(join(rootDir, 'pods', uid))).toEqual([]);
     expect(existsSync(join(rootDir, 'pods', uid))).toBe(false);
