@@ -4,7 +4,7 @@
 // Jobs, Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret
 // shows each key's size, never its value); other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
-import type { ConfigMap, Container, ContainerState, ContainerStatus, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Secret, Service } from '../../api/core/index.js';
+import type { ConfigMap, Container, ContainerState, ContainerStatus, EnvVar, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Secret, Service, Volume } from '../../api/core/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
 import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import type { Job } from '../../api/batch/index.js';
@@ -130,17 +130,81 @@ function containers(w: Writer, level: number, list: Container[], statuses: Conta
     if (c.livenessProbe) w.line(l, 'Liveness:', probeText(c.livenessProbe));
     if (c.readinessProbe) w.line(l, 'Readiness:', probeText(c.readinessProbe));
     if (c.startupProbe) w.line(l, 'Startup:', probeText(c.startupProbe));
+    if (c.envFrom?.length) {
+      // kubectl: "Environment Variables from:" then NAME  KIND[ with prefix 'P']  Optional: B
+      w.line(l, 'Environment Variables from:');
+      for (const f of c.envFrom) {
+        const ref = f.configMapRef ?? f.secretRef;
+        const kind = f.configMapRef ? 'ConfigMap' : 'Secret';
+        w.line(l + 1, ref?.name ?? '', `${kind}${f.prefix ? ` with prefix '${f.prefix}'` : ''}\tOptional: ${!!ref?.optional}`);
+      }
+    }
     if (c.env?.length) {
       w.line(l, 'Environment:');
-      for (const e of c.env) {
-        const v = e.value ?? (e.valueFrom?.fieldRef ? ` (${e.valueFrom.fieldRef.apiVersion ?? 'v1'}:${e.valueFrom.fieldRef.fieldPath})` : '');
-        w.line(l + 1, `${e.name}:`, v);
-      }
+      for (const e of c.env) w.line(l + 1, `${e.name}:`, envValueText(e));
     } else {
       w.line(l, 'Environment:', '<none>');
     }
     w.line(l, 'Mounts:', (c.volumeMounts ?? []).length ? '' : '<none>');
-    for (const m of c.volumeMounts ?? []) w.line(l + 1, `${m.mountPath} from ${m.name} (${m.readOnly ? 'ro' : 'rw'})`);
+    for (const m of c.volumeMounts ?? []) w.line(l + 1, `${m.mountPath} from ${m.name} (${m.readOnly ? 'ro' : 'rw'}${m.subPath ? `,path="${m.subPath}"` : ''})`);
+  }
+}
+
+/** An env var's value as kubectl describe shows it: never a Secret's value, only where it comes from. */
+function envValueText(e: EnvVar): string {
+  const vf = e.valueFrom;
+  if (!vf) return e.value ?? '';
+  if (vf.fieldRef) return ` (${vf.fieldRef.apiVersion ?? 'v1'}:${vf.fieldRef.fieldPath})`;
+  if (vf.resourceFieldRef) return ` (${vf.resourceFieldRef.resource})`;
+  if (vf.configMapKeyRef) return `<set to the key '${vf.configMapKeyRef.key}' of config map '${vf.configMapKeyRef.name ?? ''}'>\tOptional: ${!!vf.configMapKeyRef.optional}`;
+  if (vf.secretKeyRef) return `<set to the key '${vf.secretKeyRef.key}' in secret '${vf.secretKeyRef.name ?? ''}'>\tOptional: ${!!vf.secretKeyRef.optional}`;
+  return '';
+}
+
+/** One volume under `Volumes:`, in kubectl's words for each type. */
+function volumeLines(w: Writer, l: number, v: Volume): void {
+  w.line(l, `${v.name}:`);
+  const items = (list: { key?: string; path: string; fieldRef?: { fieldPath: string }; resourceFieldRef?: { resource: string } }[] | undefined, level: number) => {
+    if (!list?.length) return;
+    w.line(level, 'Items:');
+    for (const it of list) w.line(level + 1, `${it.key ?? it.fieldRef?.fieldPath ?? it.resourceFieldRef?.resource ?? ''} -> ${it.path}`);
+  };
+  if (v.emptyDir) {
+    w.line(l + 1, 'Type:', 'EmptyDir (a temporary directory that shares a pod\'s lifetime)');
+    w.line(l + 1, 'Medium:', v.emptyDir.medium ?? '');
+    w.line(l + 1, 'SizeLimit:', v.emptyDir.sizeLimit !== undefined ? String(v.emptyDir.sizeLimit) : '<unset>');
+  } else if (v.hostPath) {
+    w.line(l + 1, 'Type:', 'HostPath (bare host directory volume)');
+    w.line(l + 1, 'Path:', v.hostPath.path);
+    w.line(l + 1, 'HostPathType:', v.hostPath.type ?? '');
+  } else if (v.configMap) {
+    w.line(l + 1, 'Type:', 'ConfigMap (a volume populated by a ConfigMap)');
+    w.line(l + 1, 'Name:', v.configMap.name ?? '');
+    w.line(l + 1, 'Optional:', String(!!v.configMap.optional));
+    items(v.configMap.items, l + 1);
+  } else if (v.secret) {
+    w.line(l + 1, 'Type:', 'Secret (a volume populated by a Secret)');
+    w.line(l + 1, 'SecretName:', v.secret.secretName ?? '');
+    w.line(l + 1, 'Optional:', String(!!v.secret.optional));
+    items(v.secret.items, l + 1);
+  } else if (v.downwardAPI) {
+    w.line(l + 1, 'Type:', 'DownwardAPI (a volume populated by information about the pod)');
+    items(v.downwardAPI.items, l + 1);
+  } else if (v.projected) {
+    w.line(l + 1, 'Type:', 'Projected (a volume that contains injected data from multiple sources)');
+    for (const src of v.projected.sources ?? []) {
+      if (src.configMap) {
+        w.line(l + 1, 'ConfigMapName:', src.configMap.name ?? '');
+        w.line(l + 1, 'ConfigMapOptional:', src.configMap.optional === undefined ? '<nil>' : String(src.configMap.optional));
+      } else if (src.secret) {
+        w.line(l + 1, 'SecretName:', src.secret.name ?? '');
+        w.line(l + 1, 'SecretOptionalName:', src.secret.optional === undefined ? '<nil>' : String(src.secret.optional));
+      } else if (src.downwardAPI) {
+        w.line(l + 1, 'DownwardAPI:', 'true');
+      } else if (src.serviceAccountToken) {
+        w.line(l + 1, 'TokenExpirationSeconds:', src.serviceAccountToken.expirationSeconds ?? 3600);
+      }
+    }
   }
 }
 
@@ -151,7 +215,7 @@ function podTemplate(w: Writer, t: PodTemplateSpec | undefined): void {
   if (t.metadata?.annotations && Object.keys(t.metadata.annotations).length) w.map(1, 'Annotations:', t.metadata.annotations, ': ');
   containers(w, 1, t.spec.containers, undefined);
   w.line(1, 'Volumes:', (t.spec.volumes ?? []).length ? '' : '<none>');
-  for (const v of t.spec.volumes ?? []) w.line(2, `${v.name}:`, v.emptyDir ? 'EmptyDir' : v.hostPath ? `HostPath ${v.hostPath.path}` : '');
+  for (const v of t.spec.volumes ?? []) volumeLines(w, 2, v);
 }
 
 function meta(w: Writer, o: KubeObject, namespaced: boolean): void {
@@ -184,7 +248,7 @@ function describePod(p: Pod): string {
     for (const c of p.status.conditions) w.line(1, c.type, c.status);
   }
   w.line(0, 'Volumes:', (p.spec.volumes ?? []).length ? '' : '<none>');
-  for (const v of p.spec.volumes ?? []) w.line(1, `${v.name}:`, v.emptyDir ? 'EmptyDir' : v.hostPath ? `HostPath ${v.hostPath.path}` : '');
+  for (const v of p.spec.volumes ?? []) volumeLines(w, 1, v);
   w.line(0, 'QoS Class:', p.status?.qosClass ?? 'BestEffort');
   w.map(0, 'Node-Selectors:', p.spec.nodeSelector);
   const tol = (p.spec.tolerations ?? []).map(

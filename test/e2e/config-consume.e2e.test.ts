@@ -89,6 +89,14 @@ describe.skipIf(!isRoot)('pods consuming ConfigMaps and Secrets over skiff up', 
     await until('consumer started', async () => (await ok(['logs', 'consumer']).catch(() => '')).includes('started'), 120_000);
     expect(await ok(['exec', 'consumer', '--', 'sh', '-c', 'echo "$MODE $DB_PASSWORD"; cat /etc/app/app.conf; echo; cat /etc/db/password; echo; stat -L -c %a /etc/db/password'])).toBe('prod s3cret\ncolor=blue\ns3cret\n400\n');
 
+    // kctl describe says where env and files come from, in kubectl's words, never a value.
+    const described = await ok(['describe', 'pod', 'consumer']);
+    expect(described).toMatch(/Environment Variables from:\n\s+app-config\s+ConfigMap\s+Optional: false/);
+    expect(described).toMatch(/DB_PASSWORD:\s+<set to the key 'password' in secret 'db'>\s+Optional: false/);
+    expect(described).toMatch(/config:\n\s+Type:\s+ConfigMap \(a volume populated by a ConfigMap\)\n\s+Name:\s+app-config\n\s+Optional:\s+false/);
+    expect(described).toMatch(/secret:\n\s+Type:\s+Secret \(a volume populated by a Secret\)\n\s+SecretName:\s+db/);
+    expect(described).not.toContain('s3cret');
+
     await ok(['apply', '-f', '-'], { input: CONFIG('green') });
     const t0 = Date.now();
     await until('the edit in the running container', async () => (await ok(['exec', 'consumer', '--', 'cat', '/etc/app/app.conf'])) === 'color=green', 20_000, 200);
