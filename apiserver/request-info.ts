@@ -4,7 +4,7 @@
 //   /api/v1/namespaces/web/finalize              → namespaces, name web, sub finalize
 import type { ResourceInfo } from '../api/resources.js';
 import { resourceByPlural, RESOURCES } from '../api/resources.js';
-import { queryBool, type Query } from './query-params.js';
+import { queryBool, queryString, type Query } from './query-params.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'proxy';
 
@@ -86,6 +86,13 @@ export function parseRequestInfo(method: string, path: string, query: Query): Re
       break;
     default:
       verb = 'proxy';
+  }
+  // A list or watch of one name (fieldSelector metadata.name=NAME) is about that object, as
+  // Kubernetes' RequestInfoFactory reads it: authorizers (the Node authorizer's graph, RBAC's
+  // resourceNames) see the name.
+  if (!n && (verb === 'list' || verb === 'watch')) {
+    const selected = /(?:^|,)\s*metadata\.name\s*==?\s*([^,\s]+)\s*(?:,|$)/.exec(queryString(query, 'fieldSelector') ?? '');
+    if (selected) n = selected[1];
   }
   return {
     isResourceRequest: true,
