@@ -1,7 +1,9 @@
-// Validating admission: checks that need the object and the user together, run after
-// defaults and validation and before the write (kube-apiserver's validating admission
-// phase). Each plugin throws a StatusError to refuse. The REST handler binds the request's
-// user, resource and subresource into the store's WriteOptions.admit (registry/store.ts).
+// Admission: plugins that need the object and the user together. Validating plugins run
+// after defaults and validation, before the write, and throw a StatusError to refuse
+// (NodeRestriction, RBAC escalation, CSR rules); mutating plugins run on create before
+// validation and may change the object (the ServiceAccount plugin) — kube-apiserver's two
+// admission phases. The REST handler binds the request's user, resource and subresource into
+// the store's WriteOptions.admit / .mutate (registry/store.ts).
 import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/meta.js';
 import type { UserInfo } from './authn/user.js';
@@ -20,17 +22,18 @@ export interface AdmissionAttributes {
   oldObject?: KubeObject;
 }
 
-export type ValidatingAdmission = (a: AdmissionAttributes) => void | Promise<void>;
+/** A validating plugin throws to refuse; a mutating one (create only) may change a.object. */
+export type AdmissionPlugin = (a: AdmissionAttributes) => void | Promise<void>;
 
 /** Every plugin in turn; the first refusal wins. */
-export function admissionChain(plugins: readonly ValidatingAdmission[]): ValidatingAdmission {
+export function admissionChain(plugins: readonly AdmissionPlugin[]): AdmissionPlugin {
   return async (a) => {
     for (const p of plugins) await p(a);
   };
 }
 
 /** The store's admit hook for one request (names come from the objects: a collection delete has none on the URL). */
-export function admitFor(admission: ValidatingAdmission, user: UserInfo, info: ResourceInfo, subresource: string): AdmitWrite {
+export function admitFor(admission: AdmissionPlugin, user: UserInfo, info: ResourceInfo, subresource: string): AdmitWrite {
   return (operation, object, oldObject) => {
     const meta = (object ?? oldObject)?.metadata ?? {};
     return admission({ user, operation, info, subresource, namespace: meta.namespace ?? '', name: meta.name ?? '', object, oldObject });

@@ -28,7 +28,7 @@ import { selfSubjectReview } from './registry/selfsubjectreviews.js';
 import { answerReview, type AccessReviewer } from './registry/accessreviews.js';
 import { createToken, reviewToken, type ServiceAccountTokenOptions } from './registry/tokenrequests.js';
 import type { TokenAuthenticator } from './authn/authenticator.js';
-import { admitFor, type ValidatingAdmission } from './admission.js';
+import { admitFor, type AdmissionPlugin } from './admission.js';
 import type { WriteOptions } from './registry/store.js';
 import type { Metrics } from './metrics.js';
 
@@ -73,7 +73,9 @@ export interface RestHandlerOptions {
   metrics: Metrics;
   kubelets: KubeletClient;
   /** Validating admission run on every write (NodeRestriction, RBAC escalation checks). */
-  admission?: ValidatingAdmission;
+  admission?: AdmissionPlugin;
+  /** Mutating admission run on creates (the ServiceAccount plugin). */
+  mutatingAdmission?: AdmissionPlugin;
   /** Answers the authorization.k8s.io reviews. */
   reviewer?: AccessReviewer;
   /** Issues ServiceAccount tokens (serviceaccounts/token) and answers TokenReviews. */
@@ -143,7 +145,9 @@ export class RestHandler {
         if (ri.name) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
         const body = await this.objectBody(req);
         this.strictFields(info, body, query);
-        const obj = await store.create(ns, body, this.writeOptions(query, req, ri));
+        const user = userOf(req);
+        const mutate = this.o.mutatingAdmission && user ? admitFor(this.o.mutatingAdmission, user, info, '') : undefined;
+        const obj = await store.create(ns, body, { ...this.writeOptions(query, req, ri), ...(mutate ? { mutate } : {}) });
         return this.sendObject(req, res, 201, info, obj, query);
       }
       case 'update': {

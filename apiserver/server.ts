@@ -32,6 +32,7 @@ import {
 } from './authz/index.js';
 import { admissionChain } from './admission.js';
 import { certificateSigningRequestAdmission } from './registry/certificatesigningrequests.js';
+import { serviceAccountAdmission } from './registry/serviceaccount-admission.js';
 import { impersonate } from './authn/impersonation.js';
 import { ephemeralServiceAccountKeys, ServiceAccountTokenAuthenticator } from './authn/serviceaccount/tokens.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './authn/serviceaccount/claims.js';
@@ -124,7 +125,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const sa = opts.serviceAccountTokens ?? { keys: ephemeralServiceAccountKeys(), issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER, audiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER] };
   const saAuthenticator = new ServiceAccountTokenAuthenticator({ keys: sa.keys, issuer: sa.issuer, audiences: sa.audiences, lookups: registryLookups(registry) });
   const tokens: TokenAuthenticator[] = [...(opts.tokenAuthenticators ?? []), saAuthenticator];
-  const rest = new RestHandler({ registry, inFlight, metrics, kubelets, admission, reviewer: { authorizer, policy }, serviceAccountTokens: { ...sa, authenticators: tokens } });
+  const rest = new RestHandler({
+    registry, inFlight, metrics, kubelets, admission, mutatingAdmission: serviceAccountAdmission(registry),
+    reviewer: { authorizer, policy }, serviceAccountTokens: { ...sa, authenticators: tokens },
+  });
   const authenticator = opts.authenticator ?? (opts.tls
     ? new AuthenticationChain({ clientCertificates: !!opts.tls.clientCA, tokens })
     : insecureAuthenticator);

@@ -8,6 +8,7 @@ import { DeploymentController } from './deployment/controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/controller.js';
 import { ServiceAccountsController } from './serviceaccounts/controller.js';
 import { CertificateController } from './certificates/controller.js';
+import { RootCAPublisher } from './root-ca-publisher/controller.js';
 import type { CertificateAuthority } from '../pki/certificates.js';
 import { EndpointsController } from './endpoints/controller.js';
 import { EndpointSliceController } from './endpointslice/controller.js';
@@ -37,6 +38,8 @@ export interface ControllerManagerOptions {
   clusterSigningCA?: CertificateAuthority;
   /** The longest certificate it issues (default 1 year). */
   clusterSigningDurationMs?: number;
+  /** The cluster CA (PEM) published to every namespace as kube-root-ca.crt (--root-ca-file). */
+  rootCAPem?: string;
   /** Which controllers to run (default all); names as in CONTROLLERS. */
   controllers?: string[];
   log?: (msg: string) => void;
@@ -45,6 +48,13 @@ export interface ControllerManagerOptions {
 interface RunningController {
   queue: { shutDown(): void; shutDownWithDrain(): Promise<void> };
   run(workers: number): Promise<void>;
+}
+
+/** A controller with nothing to do in this configuration (the root CA publisher without --root-ca-file). */
+function idle(): RunningController {
+  let stop = () => {};
+  const stopped = new Promise<void>((r) => { stop = r; });
+  return { queue: { shutDown: () => stop(), shutDownWithDrain: async () => stop() }, run: () => stopped };
 }
 
 type ControllerFactory = (client: RestClient, informers: SharedInformerFactory, recorder: EventRecorder, opts: ControllerManagerOptions) => RunningController;
@@ -60,6 +70,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   endpointslice: (c, i) => new EndpointSliceController(c, i),
   endpoints: (c, i) => new EndpointsController(c, i),
   certificates: (c, i, _r, o) => new CertificateController(c, i, { ...(o.clusterSigningCA ? { ca: o.clusterSigningCA } : {}), ...(o.clusterSigningDurationMs ? { maxDurationMs: o.clusterSigningDurationMs } : {}) }),
+  'root-ca-cert-publisher': (c, i, _r, o) => (o.rootCAPem ? new RootCAPublisher(c, i, o.rootCAPem) : idle()),
   serviceaccount: (c, i) => new ServiceAccountsController(c, i),
   clusterroleaggregation: (c, i) => new ClusterRoleAggregationController(c, i),
   nodelifecycle: (c, i, r, o) => new NodeLifecycleController(c, i, r, o.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),

@@ -1,4 +1,5 @@
 // `skiff controller-manager --kubeconfig FILE [--server URL[,URL2]] [--leader-elect=true] [--identity X]`
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ControllerManager, CONTROLLERS } from './controller-manager.js';
 import { buildConfigFromFlags } from '../client/kubeconfig.js';
@@ -25,6 +26,8 @@ Flags:
                                      the CA that signs approved CSRs for kubernetes.io/kube-apiserver-client
                                      and kubernetes.io/kube-apiserver-client-kubelet (without: approve only)
   --cluster-signing-duration D       longest certificate it issues, e.g. 8760h… as seconds/m (default 1 year)
+  --root-ca-file F                   the CA published to every namespace as ConfigMap kube-root-ca.crt
+                                     (what pods' ServiceAccount volumes hold as ca.crt)
   --node-monitor-grace-period D      a node whose Lease is not renewed (and status not posted) for this
                                      long turns Ready=Unknown and is tainted unreachable (default 40s)
 
@@ -59,6 +62,7 @@ export async function main(argv: string[]): Promise<void> {
       'cluster-signing-cert-file': { type: 'string' },
       'cluster-signing-key-file': { type: 'string' },
       'cluster-signing-duration': { type: 'string' },
+      'root-ca-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -85,6 +89,7 @@ export async function main(argv: string[]): Promise<void> {
     retryPeriodMs: parseDuration(values['leader-elect-retry-period']),
     nodeMonitorGracePeriodMs: parseDuration(values['node-monitor-grace-period']),
     ...(signingCA ? { clusterSigningCA: signingCA } : {}),
+    ...(values['root-ca-file'] ? { rootCAPem: fs.readFileSync(values['root-ca-file'], 'utf8') } : {}),
     clusterSigningDurationMs: parseDuration(values['cluster-signing-duration']),
     ...(process.env.SKIFF_JOB_BACKOFF_BASE_MS ? { jobBackoffBaseMs: Number(process.env.SKIFF_JOB_BACKOFF_BASE_MS) } : {}),
   });

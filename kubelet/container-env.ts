@@ -12,6 +12,8 @@ export interface EnvContext {
   configMap?: (name: string) => ConfigMap | undefined;
   /** A Secret of the pod's namespace from the secret manager; undefined = it does not exist. */
   secret?: (name: string) => Secret | undefined;
+  /** The pod's bound ServiceAccount token for a projected source (the token manager's cache). */
+  serviceAccountToken?: (audience: string | undefined, expirationSeconds: number) => string | undefined;
   /** Node allocatable: what limits.cpu/limits.memory mean for a container without limits. */
   allocatable?: ResourceList;
 }

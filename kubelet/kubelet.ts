@@ -13,6 +13,7 @@ import { milliValue, value as quantityValue } from '../api/quantity.js';
 import type { EventRecorder } from '../client/events.js';
 import type { RestClient } from '../client/rest.js';
 import { CrashLoopBackoff } from './backoff.js';
+import { TokenManager } from './token-manager.js';
 import { ContainerConfigError, makeEnvironment, resolveCommand, type EnvContext } from './container-env.js';
 import { buildView, containerNameOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
 import { PodWorkers } from './pod-workers.js';
@@ -109,6 +110,8 @@ export class Kubelet {
   /** The configmap and secret managers: one watch per referenced object, shared by the pods using it. */
   readonly configMaps: WatchBasedManager<ConfigMap>;
   readonly secrets: WatchBasedManager<Secret>;
+  /** Bound ServiceAccount tokens for projected volumes. */
+  private readonly tokens: TokenManager;
   readonly volumes: VolumeManager;
 
   constructor(private readonly o: KubeletOptions) {
@@ -126,6 +129,7 @@ export class Kubelet {
     const wake = (uids: string[]) => uids.forEach((u) => this.trigger(u));
     this.configMaps = newConfigMapManager(o.client, wake);
     this.secrets = newSecretManager(o.client, wake);
+    this.tokens = new TokenManager(o.client);
     const root = process.getuid?.() === 0 && process.platform === 'linux';
     this.volumes = new VolumeManager({ podsDir: o.podsDir, medium: o.memoryMedium ?? (root ? 'tmpfs' : 'shm') });
     this.prober = new ProbeManager(o.runtime, {
@@ -273,7 +277,13 @@ export class Kubelet {
     // Volumes first, as the Kubernetes kubelet waits for them before it starts anything;
     // rewritten on every sync, so edits reach running pods (the AtomicWriter skips no-ops).
     await Promise.all([this.configMaps.waitForPod(e.uid), this.secrets.waitForPod(e.uid)]);
+    const tokenError = await this.tokens.prefetch(pod).then((renewAt) => {
+      // Sync again when a token is due for renewal, so it is replaced before it expires.
+      if (renewAt !== undefined) this.retryAt(e, renewAt);
+      return undefined;
+    }, (err: unknown) => (err instanceof Error ? err.message : String(err)));
     const volumeErrors = this.volumes.setUpPod(pod, this.envContext(pod, view.sandbox?.ip));
+    if (tokenError) this.note(`pod ${pod.metadata.namespace}/${pod.metadata.name}: service account token: ${tokenError}`);
     const mountErrors = volumeErrors.map((v) => `MountVolume.SetUp failed for volume "${v.volume}" : ${v.message}`);
     if (mountErrors.join('\n') !== (e.mountErrors ?? '')) for (const m of mountErrors) this.o.recorder.event(pod, 'Warning', 'FailedMount', m);
     e.mountErrors = mountErrors.join('\n');
@@ -504,6 +514,7 @@ export class Kubelet {
       allocatable: this.o.allocatable,
       configMap: (name) => lookup(() => this.configMaps.get(ns, name)),
       secret: (name) => lookup(() => this.secrets.get(ns, name)),
+      serviceAccountToken: (audience, expirationSeconds) => this.tokens.get(pod, audience, expirationSeconds),
     };
   }
 
@@ -623,6 +634,7 @@ export class Kubelet {
     this.prober.removePod(e.uid);
     this.configMaps.unregisterPod(e.uid);
     this.secrets.unregisterPod(e.uid);
+    this.tokens.forgetPod(e.uid);
     await this.removePodResources(e.uid, graceSeconds);
     this.backoff.forgetPrefix(`${e.uid}/`);
     this.pullBackoff.forgetPrefix(`${e.uid}/`);

@@ -246,6 +246,8 @@ export const PodSpec = z.object({
   dnsPolicy: z.string().optional(),
   nodeSelector: StringMap.optional(),
   serviceAccountName: z.string().optional(),
+  /** false: no ServiceAccount token volume is mounted (overrides the ServiceAccount's setting). */
+  automountServiceAccountToken: z.boolean().optional(),
   nodeName: z.string().optional(),
   hostNetwork: z.boolean().optional(),
   hostPID: z.boolean().optional(),

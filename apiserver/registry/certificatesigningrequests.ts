@@ -7,7 +7,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { forbiddenObject } from '../../api/errors.js';
 import { groupResource } from '../../api/resources.js';
 import { CSR_GROUP, csrCondition, type CertificateSigningRequest } from '../../api/certificates/index.js';
-import type { AdmissionAttributes, ValidatingAdmission } from '../admission.js';
+import type { AdmissionAttributes, AdmissionPlugin } from '../admission.js';
 import type { Authorizer } from '../authz/authorizer.js';
 
 async function allowedOnSigner(authorizer: Authorizer, a: AdmissionAttributes, verb: 'approve' | 'sign', signerName: string): Promise<boolean> {
@@ -21,7 +21,7 @@ async function allowedOnSigner(authorizer: Authorizer, a: AdmissionAttributes, v
   return false;
 }
 
-export function certificateSigningRequestAdmission(authorizer: Authorizer): ValidatingAdmission {
+export function certificateSigningRequestAdmission(authorizer: Authorizer): AdmissionPlugin {
   return async (a) => {
     if (a.info.kind !== 'CertificateSigningRequest' || !a.object) return;
     const csr = a.object as unknown as CertificateSigningRequest & KubeObject;

@@ -53,6 +53,11 @@ export interface WriteOptions {
    * binds it to the request's user, resource and subresource.
    */
   admit?: AdmitWrite;
+  /**
+   * Mutating admission on create (the ServiceAccount plugin): may change the new object after
+   * defaulting and before validation, as kube-apiserver's mutating phase does.
+   */
+  mutate?: AdmitWrite;
 }
 
 export type AdmitWrite = (operation: 'CREATE' | 'UPDATE' | 'DELETE', obj: KubeObject | undefined, old: KubeObject | undefined) => void | Promise<void>;
@@ -281,6 +286,10 @@ export class Store {
     else delete meta.generation;
     applyDefaults(this.info, obj);
     this.strategy.prepareForCreate?.(obj);
+    if (opts.mutate) {
+      await opts.mutate('CREATE', obj, undefined);
+      applyDefaults(this.info, obj); // what the mutation added gets its defaults too
+    }
     this.validate(obj, [...validateObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
     if (opts.fieldManager) recordUpdate(this.info.kind, this.apiVersion, obj, undefined, opts.fieldManager);
     await opts.admit?.('CREATE', obj, undefined);

@@ -158,7 +158,7 @@ export function planCluster(p: PlanInput): Plan {
   for (let i = 0; i < replicas; i++) {
     const name = numbered('controller-manager', i);
     // The cluster CA signs approved CSRs (skiff join, skiff kubeconfig create).
-    const signing = ['--cluster-signing-cert-file', caFile, '--cluster-signing-key-file', path.join(p.dirs.pki, 'ca.key')];
+    const signing = ['--cluster-signing-cert-file', caFile, '--cluster-signing-key-file', path.join(p.dirs.pki, 'ca.key'), '--root-ca-file', caFile];
     processes.push({ name, role: 'controller-manager', args: ['controller-manager', ...serverFlag, ...kubeconfig('controller-manager'), ...signing, ...(p.controllerManagerArgs ?? [])], identityPrefix: name });
   }
   for (let i = 0; i < replicas; i++) {

@@ -91,7 +91,12 @@ export function volumePayload(pod: Pod, v: Volume, ctx: EnvContext): Payload | u
       if (src.configMap) configMapPayload(src.configMap.name ?? '', src.configMap.items, !!src.configMap.optional, mode, ctx.configMap?.(src.configMap.name ?? ''), payload);
       else if (src.secret) secretPayload(src.secret.name ?? '', src.secret.items, !!src.secret.optional, mode, ctx.secret?.(src.secret.name ?? ''), payload);
       else if (src.downwardAPI) downwardAPIPayload(pod, src.downwardAPI.items, mode, ctx, payload);
-      // serviceAccountToken: its content (a bound token) comes with the ServiceAccount work.
+      else if (src.serviceAccountToken) {
+        const t = src.serviceAccountToken;
+        const token = ctx.serviceAccountToken?.(t.audience || undefined, t.expirationSeconds ?? 3600);
+        if (token === undefined) throw new Error(`failed to fetch token: the token of service account ${pod.spec.serviceAccountName || 'default'} is not available yet`);
+        payload.set(t.path, { data: Buffer.from(token, 'utf8'), mode });
+      }
     }
     return payload;
   }

@@ -81,7 +81,7 @@ describe('planCluster', () => {
     ]);
     expect(plan.processes[0]!.executable).toBeUndefined();
     // Each component its own identity: its own kubeconfig (up/certificates.ts writes them).
-    expect(plan.processes[1]!.args).toEqual(['controller-manager', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/controller-manager.conf', '--cluster-signing-cert-file', '/d/pki/ca.crt', '--cluster-signing-key-file', '/d/pki/ca.key']);
+    expect(plan.processes[1]!.args).toEqual(['controller-manager', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/controller-manager.conf', '--cluster-signing-cert-file', '/d/pki/ca.crt', '--cluster-signing-key-file', '/d/pki/ca.key', '--root-ca-file', '/d/pki/ca.crt']);
     expect(plan.processes[1]!.identityPrefix).toBe('controller-manager');
     expect(plan.processes[2]!.args).toEqual(['scheduler', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/scheduler.conf']);
     expect(plan.processes[3]!.args).toEqual([

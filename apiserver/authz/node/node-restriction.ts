@@ -5,12 +5,12 @@
 import type { KubeObject } from '../../../api/meta.js';
 import { forbiddenObject } from '../../../api/errors.js';
 import { groupResource } from '../../../api/resources.js';
-import type { AdmissionAttributes, ValidatingAdmission } from '../../admission.js';
+import type { AdmissionAttributes, AdmissionPlugin } from '../../admission.js';
 import { nodeNameOf } from './node-authorizer.js';
 
 const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
-export const nodeRestriction: ValidatingAdmission = (a: AdmissionAttributes) => {
+export const nodeRestriction: AdmissionPlugin = (a: AdmissionAttributes) => {
   const node = nodeNameOf(a.user);
   if (node === undefined) return;
   const refuse = (why: string) => { throw forbiddenObject(groupResource(a.info), a.name, `node ${JSON.stringify(node)} ${why}`); };

@@ -185,6 +185,7 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     ...EVENTS,
   ]),
   clusterRole('system:controller:ttl-after-finished-controller', [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs']), ...EVENTS]),
+  clusterRole('system:controller:root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps']), ...EVENTS]),
   clusterRole('system:controller:service-account-controller', [rule(['create'], [''], ['serviceaccounts']), ...EVENTS]),
   clusterRole('system:controller:certificate-controller', [
     rule(['get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),

@@ -9,7 +9,7 @@ import { RBAC_GROUP } from '../../../api/rbac/index.js';
 import { forbiddenObject, notFound } from '../../../api/errors.js';
 import { groupResource } from '../../../api/resources.js';
 import { SYSTEM_PRIVILEGED_GROUP, type UserInfo } from '../../authn/user.js';
-import type { AdmissionAttributes, ValidatingAdmission } from '../../admission.js';
+import type { AdmissionAttributes, AdmissionPlugin } from '../../admission.js';
 import type { Authorizer } from '../authorizer.js';
 import type { PolicyIndex } from './policy-index.js';
 
@@ -79,7 +79,7 @@ export function escalationMessage(user: UserInfo, missing: PolicyRule[]): string
   return `user ${JSON.stringify(user.name)} (groups=${q(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${compact(missing).map(compactString).join('\n')}`;
 }
 
-export function rbacEscalationCheck(policy: PolicyIndex, authorizer: Authorizer): ValidatingAdmission {
+export function rbacEscalationCheck(policy: PolicyIndex, authorizer: Authorizer): AdmissionPlugin {
   const allowedVerb = async (a: AdmissionAttributes, verb: string, resource: string, namespace: string, name: string) =>
     (await authorizer.authorize({
       user: a.user, verb, resourceRequest: true, path: '', apiGroup: RBAC_GROUP, apiVersion: 'v1', resource, subresource: '', namespace, name,
