@@ -28,3 +28,10 @@ export function age(timestamp: string | null | undefined, nowMs = Date.now()): s
   const t = Date.parse(timestamp);
   return Number.isNaN(t) ? '<unknown>' : humanDuration(nowMs - t);
 }
+
+/** A duration as people type it on a command line — "90s", "30m", "12h", "7d" or bare seconds — in ms. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+)(s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new Error(`invalid duration "${v}": use e.g. 30m, 12h or 7d`);
+  return Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 } as const)[(m[2] ?? 's') as 's'] * 1000;
+}

@@ -34,6 +34,7 @@ import { admissionChain } from './admission.js';
 import { certificateSigningRequestAdmission } from './registry/certificatesigningrequests.js';
 import { serviceAccountAdmission } from './registry/serviceaccount-admission.js';
 import { impersonate } from './authn/impersonation.js';
+import { BootstrapTokenAuthenticator } from './authn/bootstrap-token.js';
 import { ephemeralServiceAccountKeys, ServiceAccountTokenAuthenticator } from './authn/serviceaccount/tokens.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './authn/serviceaccount/claims.js';
 import { registryLookups, type ServiceAccountTokenOptions } from './registry/tokenrequests.js';
@@ -124,7 +125,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   // in memory (tokens then die with the process; main.ts keeps one in the cert dir).
   const sa = opts.serviceAccountTokens ?? { keys: ephemeralServiceAccountKeys(), issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER, audiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER] };
   const saAuthenticator = new ServiceAccountTokenAuthenticator({ keys: sa.keys, issuer: sa.issuer, audiences: sa.audiences, lookups: registryLookups(registry) });
-  const tokens: TokenAuthenticator[] = [...(opts.tokenAuthenticators ?? []), saAuthenticator];
+  const bootstrapTokens = new BootstrapTokenAuthenticator(async (name) => {
+    const s = await registry.byKind('Secret').lookup('kube-system', name) as { type?: string; data?: Record<string, string>; metadata: { deletionTimestamp?: string } } | undefined;
+    return s ? { type: s.type, data: s.data, deleting: !!s.metadata.deletionTimestamp } : undefined;
+  });
+  const tokens: TokenAuthenticator[] = [...(opts.tokenAuthenticators ?? []), bootstrapTokens, saAuthenticator];
   const rest = new RestHandler({
     registry, inFlight, metrics, kubelets, admission, mutatingAdmission: serviceAccountAdmission(registry),
     reviewer: { authorizer, policy }, serviceAccountTokens: { ...sa, authenticators: tokens },

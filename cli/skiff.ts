@@ -12,6 +12,7 @@ const COMPONENTS: Record<string, () => Promise<{ main(argv: string[]): Promise<v
   kubelet: () => import('../kubelet/main.js'),
   up: () => import('./up.js'),
   kubeconfig: () => import('./kubeconfig/create.js'),
+  token: () => import('./token/token.js'),
 };
 
 const USAGE = `Usage: skiff <command> [flags]
@@ -23,6 +24,7 @@ Commands:
   scheduler            run the scheduler
   kubelet              run a node agent
   kubeconfig create    issue a user a client certificate (through a CSR) and print their kubeconfig
+  token create|list|delete   join tokens (bootstrap tokens) and the skiff join command that uses them
 
 Run 'skiff <command> --help' for a command's flags.`;
 

@@ -12,6 +12,7 @@ import { RestClient } from '../../client/rest.js';
 import type { CertificateSigningRequest } from '../../api/certificates/index.js';
 import { csrCondition, KUBE_APISERVER_CLIENT_SIGNER } from '../../api/certificates/index.js';
 import { createCertificateRequest, generateKeyPair, privateKeyToPem } from '../../pki/index.js';
+import { parseDuration } from '../../api/duration.js';
 
 const USAGE = `Usage: skiff kubeconfig create USER [--group GROUP]… [--ttl DURATION] [--kubeconfig FILE] [--context NAME] [--output FILE]
 
@@ -22,11 +23,9 @@ for it (or writes it to --output, mode 0600). Grant rights with RBAC, e.g.
 
   --ttl DURATION   how long the certificate is valid: 30m, 12h, 7d (default 24h; at least 10m)`;
 
-/** "30m", "12h", "7d", "3600s" or seconds → seconds. */
+/** --ttl in seconds: at least the 10 minutes a CSR may ask for. */
 export function parseTTL(v: string): number {
-  const m = /^(\d+)(s|m|h|d)?$/.exec(v.trim());
-  if (!m) throw new Error(`invalid --ttl "${v}": use e.g. 30m, 12h or 7d`);
-  const n = Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 } as const)[(m[2] ?? 's') as 's'];
+  const n = parseDuration(v) / 1000;
   if (n < 600) throw new Error(`--ttl ${v} is too short: at least 10m`);
   return n;
 }

@@ -8,6 +8,7 @@
 // system:kube-controller-manager.
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from '../../../api/rbac/index.js';
 import { RBAC_GROUP } from '../../../api/rbac/index.js';
+import { BOOTSTRAPPERS_GROUP } from '../../authn/bootstrap-token.js';
 
 export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
 export const BOOTSTRAP_LABEL = 'kubernetes.io/bootstrapping';
@@ -49,8 +50,6 @@ export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 export const SCHEDULER_USER = 'system:kube-scheduler';
 export const NODES_GROUP = 'system:nodes';
 export const NODE_USER_PREFIX = 'system:node:';
-/** Bootstrap tokens' users are in it (system:bootstrap:<token id>). */
-export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
 
 /** What a kubelet may do, before the Node authorizer and NodeRestriction narrow it to its own objects. */
 export const NODE_RULES: PolicyRule[] = [

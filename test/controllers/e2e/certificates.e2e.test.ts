@@ -21,9 +21,7 @@ let dir: string;
 let admin: string;
 beforeAll(async () => {
   dir = c.tempDir('skiff-csr-');
-  const tokens = path.join(dir, 'tokens.csv');
-  fs.writeFileSync(tokens, 'bootstrap-token-0123456789,system:bootstrap:abcdef,,system:bootstrappers\n');
-  await c.apiserver(['--token-auth-file', tokens]);
+  await c.apiserver();
   const pki = testPki();
   c.controllerManager(['--leader-elect=false', '--cluster-signing-cert-file', pki.caFile, '--cluster-signing-key-file', pki.caFile.replace(/\.crt$/, '.key')]);
   admin = pki.writeKubeconfig(path.join(dir, 'admin.kubeconfig'), c.url);
@@ -72,15 +70,25 @@ describe('CertificateSigningRequests', () => {
     expect(approve.stderr).toContain('user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client"');
   });
 
-  it('a bootstrap user\'s kubelet request is approved automatically and signed; one breaking the signer\'s rules fails', async () => {
+  it('a join token (skiff token create) authenticates a bootstrap user whose kubelet request is approved and signed; a bad one fails; a deleted token is refused', async () => {
     const pki = testPki();
-    const bootstrap = new RestClient({ server: c.url, credentials: { caData: pki.caPem, token: 'bootstrap-token-0123456789' }, retries: 0 });
+    const made = await run(process.execPath, [SKIFF, 'token', 'create', '--ttl', '1h', '--description', 'for n9', '--kubeconfig', admin]);
+    expect(made.code).toBe(0);
+    const m = /^skiff join (\S+) --token ([a-z0-9]{6})\.([a-z0-9]{16}) --ca-cert-hash (sha256:[0-9a-f]{64})\n$/.exec(made.stdout)!;
+    expect(m[1]).toBe(c.url);
+    const token = `${m[2]}.${m[3]}`;
+    const listed = await run(process.execPath, [SKIFF, 'token', 'list', '--kubeconfig', admin]);
+    expect(listed.stdout).toMatch(new RegExp(`^${m[2]}\\.<secret>\\s+(59m|1h)\\S*\\s+\\S+Z\\s+authentication,signing\\s+for n9\\s+system:bootstrappers:skiff:default-node-token$`, 'm'));
+    expect(listed.stdout).not.toContain(m[3]);
+    const bootstrap = new RestClient({ server: c.url, credentials: { caData: pki.caPem, token }, retries: 0 });
     try {
       const csrs = bootstrap.resource<CertificateSigningRequest>('CertificateSigningRequest');
       const keys = await generateKeyPair();
       await csrs.create(csrBody('node-n9', await createCertificateRequest(keys, { commonName: 'system:node:n9', organizations: ['system:nodes'] }), 'kubernetes.io/kube-apiserver-client-kubelet') as never);
       const signed = await waitFor(async () => { const x = await csrs.get('node-n9'); return x.status?.certificate ? x : undefined; }, 30_000, () => 'node-n9 signed');
-      expect(signed.spec.username).toBe('system:bootstrap:abcdef');
+      expect(signed.spec.username).toBe(`system:bootstrap:${m[2]}`);
+      expect(signed.spec.groups).toEqual(['system:bootstrappers', 'system:bootstrappers:skiff:default-node-token', 'system:authenticated']);
+      expect(await bootstrap.pods().list({ namespace: 'default' }).catch((e: { status: { code: number } }) => e.status.code)).toBe(403);
       expect(signed.status!.conditions).toEqual([expect.objectContaining({ type: 'Approved', reason: 'AutoApproved' })]);
       const cert = describeCertificate(Buffer.from(signed.status!.certificate!, 'base64').toString('utf8'));
       expect(cert.subject).toMatchObject({ commonName: 'system:node:n9', organizations: ['system:nodes'] });
@@ -90,6 +98,8 @@ describe('CertificateSigningRequests', () => {
       const failed = await waitFor(async () => { const x = await csrs.get('node-evil'); return x.status?.conditions?.find((k) => k.type === 'Failed'); }, 30_000, () => 'node-evil failed');
       expect(failed.message).toContain('exactly ["system:nodes"]');
       expect((await csrs.get('node-evil')).status?.certificate).toBeUndefined();
+      expect((await run(process.execPath, [SKIFF, 'token', 'delete', token, '--kubeconfig', admin])).stdout).toBe(`bootstrap token "${m[2]}" deleted\n`);
+      await waitFor(async () => (await csrs.list().catch((e: { status: { code: number } }) => e.status.code)) === 401, 30_000, () => 'the deleted token refused');
     } finally {
       bootstrap.close();
     }
