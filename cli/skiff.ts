@@ -23,6 +23,7 @@ Commands:
   controller-manager   run the controllers
   scheduler            run the scheduler
   kubelet              run a node agent
+  join                 join this machine to a cluster as a node (skiff up prints the command)
   kubeconfig create    issue a user a client certificate (through a CSR) and print their kubeconfig
   token create|list|delete   join tokens (bootstrap tokens) and the skiff join command that uses them
 
@@ -34,6 +35,7 @@ async function run(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (command === 'join') return join(rest);
   const load = COMPONENTS[command];
   if (!load) {
     console.error(`skiff: unknown command "${command}"\n\n${USAGE}`);
@@ -42,6 +44,12 @@ async function run(): Promise<void> {
   watchSupervisor(command);
   const component = await load();
   await component.main(rest);
+}
+
+/** `skiff join`: bootstrap this node's credentials, then be its kubelet (loaded here, as every component is). */
+async function join(argv: string[]): Promise<void> {
+  const kubeletArgv = await (await import('./join.js')).bootstrap(argv);
+  await (await COMPONENTS.kubelet!()).main(kubeletArgv);
 }
 
 run().catch((err: unknown) => {

@@ -448,6 +448,25 @@ export async function main(argv: string[]): Promise<void> {
   up = true;
   record();
 
+  // What another machine needs to join: cluster-info in kube-public, and a join token (24 h).
+  let join = '';
+  try {
+    const { RestClient } = await import('../client/rest.js');
+    const { publishClusterInfo, joinCommand } = await import('./up/cluster-info.js');
+    const { newBootstrapToken } = await import('./token/token.js');
+    const admin = new RestClient({ server: servers, credentials: { caData: certs.caPem, certData: certs.admin.certPem, keyData: certs.admin.keyPem }, userAgent: 'skiff-up', retries: 3 });
+    try {
+      await publishClusterInfo(admin, server, certs.caPem);
+      const { token, secret } = newBootstrapToken(24 * 3600_000, 'made by skiff up');
+      await admin.resource('Secret').create(secret, { namespace: 'kube-system' });
+      join = joinCommand(server, token, certs.caPem);
+    } finally {
+      admin.close();
+    }
+  } catch (e) {
+    out(`(could not prepare joining: ${(e as Error).message})`);
+  }
+
   out(
     [
       '',
@@ -464,6 +483,7 @@ export async function main(argv: string[]): Promise<void> {
       '  npx kctl get nodes',
       '  kubectl get nodes',
       '  npx kctl apply -f manifests/web.yaml && npx kctl get pods -w',
+      ...(join ? ['', 'Add a machine as a node (the token lasts 24 h; skiff token create makes more):', `  ${join}`] : []),
       '',
       `Ctrl-C stops the cluster (pods too); skiff up again resumes it.`,
       '',

@@ -70,7 +70,11 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   endpointslice: (c, i) => new EndpointSliceController(c, i),
   endpoints: (c, i) => new EndpointsController(c, i),
   certificates: (c, i, _r, o) => new CertificateController(c, i, { ...(o.clusterSigningCA ? { ca: o.clusterSigningCA } : {}), ...(o.clusterSigningDurationMs ? { maxDurationMs: o.clusterSigningDurationMs } : {}) }),
-  'root-ca-cert-publisher': (c, i, _r, o) => (o.rootCAPem ? new RootCAPublisher(c, i, o.rootCAPem) : idle()),
+  // Without --root-ca-file, the CA its own kubeconfig trusts (as kube-controller-manager falls back).
+  'root-ca-cert-publisher': (c, i, _r, o) => {
+    const ca = o.rootCAPem ?? o.credentials?.caData?.toString();
+    return ca ? new RootCAPublisher(c, i, ca) : idle();
+  },
   serviceaccount: (c, i) => new ServiceAccountsController(c, i),
   clusterroleaggregation: (c, i) => new ClusterRoleAggregationController(c, i),
   nodelifecycle: (c, i, r, o) => new NodeLifecycleController(c, i, r, o.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),

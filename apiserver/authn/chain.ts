@@ -13,8 +13,14 @@ import { BearerTokenAuthenticator } from './bearer-token.js';
 import { X509Authenticator } from './x509.js';
 import { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, INSECURE_USER, type UserInfo } from './user.js';
 
-/** Paths anonymous requests may reach — exactly these, as Kubernetes' anonymous conditions match paths. */
-export const ANONYMOUS_PATHS = ['/healthz', '/livez', '/readyz', '/version'];
+/**
+ * Paths anonymous requests may reach — exactly these, as Kubernetes' anonymous conditions
+ * match paths: health, version, and kube-public's cluster-info, which `skiff join` reads to
+ * learn the cluster CA it then checks against --ca-cert-hash (RBAC still decides: skiff up
+ * grants system:anonymous `get` on that one ConfigMap, as kubeadm does).
+ */
+export const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
+export const ANONYMOUS_PATHS = ['/healthz', '/livez', '/readyz', '/version', CLUSTER_INFO_PATH];
 
 export function anonymousAllowed(path: string, allowed: readonly string[] = ANONYMOUS_PATHS): boolean {
   return allowed.includes(path);

@@ -8,7 +8,7 @@ import { forbidden } from '../../api/errors.js';
 import type { Strategy } from './strategy.js';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
-export const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-node-lease'];
+export const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const UNDELETABLE = new Set(['default', 'kube-system', 'kube-public']);
 
 export const namespaceStrategy: Strategy = {

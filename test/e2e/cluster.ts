@@ -5,6 +5,7 @@
 import { signalGroup } from '../../cli/up/supervisor.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { removeDir } from '../support/temp.js';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,7 +165,7 @@ export class Cluster {
 
   async destroy(): Promise<void> {
     await this.down();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    removeDir(this.dir);
   }
 
   /** Run kctl as the user would (HOME has the kubeconfig `skiff up` merged). */

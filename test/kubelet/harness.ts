@@ -172,9 +172,7 @@ export function hostResources(rootDir: string, nodeName: string): { netns: strin
   };
 }
 
-export function removeDir(dir: string | undefined): void {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}
+export { removeDir } from '../support/temp.js';
 
 /** A busybox root filesystem made offline from busybox-static (/bin/busybox + applet symlinks). */
 export function makeBusyboxRootfs(dir: string): string | undefined {

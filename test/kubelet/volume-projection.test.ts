@@ -53,7 +53,7 @@ describe('volume payloads', () => {
     expect(text(p)).toEqual({ name: ['web', '644'], labels: ['app="shop"\ntier="web"', '644'], annotations: ['note="say \\"hi\\""', '600'], mem: ['64', '644'] });
   });
 
-  it('projected: sources merged under one defaultMode; serviceAccountToken left to its own work', () => {
+  it('projected: sources merged under one defaultMode, the ServiceAccount token from the token manager', () => {
     const p = volumePayload(pod, {
       name: 'v',
       projected: {
@@ -62,11 +62,13 @@ describe('volume payloads', () => {
           { configMap: { name: 'app-config', items: [{ key: 'mode', path: 'mode' }] } },
           { secret: { name: 'creds', items: [{ key: 'password', path: 'db/password', mode: 0o400 }] } },
           { downwardAPI: { items: [{ path: 'pod', fieldRef: { fieldPath: 'metadata.name' } }] } },
-          { serviceAccountToken: { path: 'token' } },
+          { serviceAccountToken: { path: 'token', audience: 'vault', expirationSeconds: 600 } },
         ],
       },
-    }, ctx);
-    expect(text(p)).toEqual({ mode: ['prod', '440'], 'db/password': ['s3cret', '400'], pod: ['web', '440'] });
+    }, { ...ctx, serviceAccountToken: (aud, exp) => (aud === 'vault' && exp === 600 ? 'jwt' : undefined) });
+    expect(text(p)).toEqual({ mode: ['prod', '440'], 'db/password': ['s3cret', '400'], pod: ['web', '440'], token: ['jwt', '440'] });
+    // No token yet (the TokenRequest has not come back): the volume cannot be written.
+    expect(() => volumePayload(pod, { name: 'v', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }, ctx)).toThrow('failed to fetch token');
     expect(volumePayload(pod, { name: 'v', emptyDir: {} }, ctx)).toBeUndefined();
   });
 });

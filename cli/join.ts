@@ -1,0 +1,146 @@
+// `skiff join https://HOST:PORT --token ID.SECRET --ca-cert-hash sha256:HASH [kubelet flags]`:
+// make this machine a node, the way `kubeadm join` does —
+//   1. read kube-public/cluster-info anonymously (the API server's certificate not yet
+//      trusted), take the cluster CA from it and refuse unless its public key hashes to
+//      --ca-cert-hash: the token is never sent to a server we cannot trust;
+//   2. with the CA now trusted and the bootstrap token as credential, submit a
+//      CertificateSigningRequest for system:node:NAME (signer kube-apiserver-client-kubelet),
+//      which the controller-manager approves (a bootstrap user may ask) and signs;
+//   3. write the key (0600), the certificate and a kubeconfig under the root dir, and hand
+//      back the kubelet's arguments — cli/skiff.ts then runs the kubelet with them.
+// A node that joined before (its kubeconfig still there and its certificate not near expiry)
+// skips straight to 3.
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import type { CertificateSigningRequest } from '../api/certificates/index.js';
+import { csrCondition, KUBELET_CLIENT_SIGNER } from '../api/certificates/index.js';
+import { RestClient } from '../client/rest.js';
+import { caCertHash, createCertificateRequest, describeCertificate, generateKeyPair, privateKeyToPem } from '../pki/index.js';
+import { userKubeconfig } from './kubeconfig/create.js';
+import { dump } from 'js-yaml';
+
+const USAGE = `Usage: skiff join https://HOST:PORT --token ID.SECRET --ca-cert-hash sha256:HASH [--node-name N] [--root-dir D] [kubelet flags…]
+
+Joins this machine to a cluster as a node (get the command from skiff up's output or
+\`skiff token create\`), then runs its kubelet. Other flags go to the kubelet (--runtime,
+--address, --port, --pod-cidr …; see skiff kubelet --help).`;
+
+const CLUSTER_INFO = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
+
+/** GET without trusting the server yet (the CA pin decides whether what it says counts). */
+function getUntrusted(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { rejectUnauthorized: false, agent: false, timeout: 15_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+/** The cluster CA from cluster-info's kubeconfig, checked against the pin. Throws before any credential is sent. */
+export async function discoverClusterCA(server: string, pin: string): Promise<string> {
+  let r: { status: number; body: string };
+  try {
+    r = await getUntrusted(`${server}${CLUSTER_INFO}`);
+  } catch (e) {
+    throw new Error(`cannot reach ${server}: ${(e as Error).message}`);
+  }
+  if (r.status !== 200) throw new Error(`${server} did not give out kube-public/cluster-info (HTTP ${r.status}): is it a skiff (or kubeadm) cluster that published it?`);
+  const cm = JSON.parse(r.body) as { data?: { kubeconfig?: string } };
+  const kc = load(cm.data?.kubeconfig ?? '') as { clusters?: { cluster?: { 'certificate-authority-data'?: string } }[] } | undefined;
+  const b64 = kc?.clusters?.[0]?.cluster?.['certificate-authority-data'];
+  if (!b64) throw new Error('cluster-info holds no certificate authority');
+  const caPem = Buffer.from(b64, 'base64').toString('utf8');
+  const got = caCertHash(caPem);
+  if (got !== pin.toLowerCase()) throw new Error(`refusing to join: the cluster CA's public key hash is ${got}, not --ca-cert-hash ${pin} (the token was not sent)`);
+  return caPem;
+}
+
+const OWN_FLAGS = new Set(['token', 'ca-cert-hash', 'node-name', 'root-dir']);
+
+/** join's own flags (--flag V or --flag=V), the server, and everything else for the kubelet. Pure. */
+export function splitJoinArgs(argv: string[]): { server: string; own: Record<string, string>; rest: string[] } {
+  const own: Record<string, string> = {};
+  const rest: string[] = [];
+  let server = '';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    if (a === '-h' || a === '--help') own.help = '';
+    else if (m && OWN_FLAGS.has(m[1]!)) own[m[1]!] = m[2] ?? argv[++i] ?? '';
+    else if (!server && !a.startsWith('-')) server = a.replace(/\/+$/, '');
+    else rest.push(a);
+  }
+  return { server, own, rest };
+}
+
+/** Bootstrap this node's credentials and return the kubelet's argv. */
+export async function bootstrap(argv: string[]): Promise<string[]> {
+  const { server, own, rest } = splitJoinArgs(argv);
+  if (own.help !== undefined) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!/^https:\/\//.test(server)) throw new Error(`the API server to join, https://HOST:PORT, comes first\n\n${USAGE}`);
+  const token = own.token;
+  const pin = own['ca-cert-hash'];
+  if (!token || !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) throw new Error('--token ID.SECRET is required (6 and 16 lowercase letters or digits)');
+  if (!pin || !/^sha256:[0-9a-fA-F]{64}$/.test(pin)) throw new Error('--ca-cert-hash sha256:<64 hex digits> is required (it pins the cluster CA)');
+  const os = await import('node:os');
+  const nodeName = own['node-name'] ?? os.hostname();
+  const rootDir = path.resolve(own['root-dir'] ?? path.join(process.getuid?.() === 0 ? '/var/lib/skiff/kubelet' : path.join(os.homedir(), '.skiff', 'kubelet'), nodeName));
+  const kubeconfig = path.join(rootDir, 'kubelet.kubeconfig');
+  const passThrough = rest;
+  const caFile = path.join(rootDir, 'ca.crt');
+  // The kubelet's own server accepts the API server's client certificate, signed by the cluster CA.
+  const kubeletArgv = ['--kubeconfig', kubeconfig, '--node-name', nodeName, '--root-dir', rootDir, ...(passThrough.includes('--client-ca-file') ? [] : ['--client-ca-file', caFile]), ...passThrough];
+
+  if (fs.existsSync(kubeconfig)) {
+    const kc = load(fs.readFileSync(kubeconfig, 'utf8')) as { users?: { user?: Record<string, string> }[] };
+    const cert = kc.users?.[0]?.user?.['client-certificate-data'];
+    if (cert && describeCertificate(Buffer.from(cert, 'base64').toString('utf8')).notAfter.getTime() > Date.now() + 24 * 3600_000) {
+      console.error(`skiff join: ${nodeName} already joined (${kubeconfig}); starting its kubelet`);
+      return kubeletArgv;
+    }
+  }
+
+  const caPem = await discoverClusterCA(server, pin);
+  console.error(`skiff join: the cluster CA at ${server} matches ${pin}`);
+  const client = new RestClient({ server, credentials: { caData: caPem, token }, userAgent: 'skiff-join', retries: 2 });
+  try {
+    const keys = await generateKeyPair();
+    const request = await createCertificateRequest(keys, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] });
+    const csrs = client.resource<CertificateSigningRequest>('CertificateSigningRequest');
+    const created = await csrs.create({
+      apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { generateName: 'node-csr-' },
+      spec: { request: Buffer.from(request).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: ['digital signature', 'client auth'] },
+    });
+    const name = created.metadata.name!;
+    console.error(`skiff join: certificatesigningrequest ${name} submitted for system:node:${nodeName}`);
+    const deadline = Date.now() + 120_000;
+    let certPem: string | undefined;
+    while (!certPem) {
+      const csr = await csrs.get(name);
+      const refused = csrCondition(csr, 'Denied') ?? csrCondition(csr, 'Failed');
+      if (refused) throw new Error(`the cluster refused ${name}: ${refused.type}: ${refused.message ?? refused.reason}`);
+      if (csr.status?.certificate) certPem = Buffer.from(csr.status.certificate, 'base64').toString('utf8');
+      else if (Date.now() > deadline) throw new Error(`${name} was not signed within 2 minutes: is the controller-manager running with --cluster-signing-cert-file?`);
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+    fs.mkdirSync(rootDir, { recursive: true, mode: 0o700 });
+    const text = dump(userKubeconfig({ user: `system:node:${nodeName}`, server, caPem, certPem, keyPem: await privateKeyToPem(keys.privateKey) }), { lineWidth: -1 });
+    fs.writeFileSync(caFile, caPem, { mode: 0o644 });
+    fs.writeFileSync(`${kubeconfig}.tmp`, text, { mode: 0o600 });
+    fs.renameSync(`${kubeconfig}.tmp`, kubeconfig);
+    console.error(`skiff join: ${nodeName} has its certificate (${kubeconfig}); starting its kubelet`);
+  } finally {
+    client.close();
+  }
+  return kubeletArgv;
+}

@@ -1,0 +1,67 @@
+// Joining a node: skiff up prints a join command; `skiff join` with a wrong CA hash refuses
+// before sending its token; with the printed one it gets a kubelet certificate through a CSR
+// (approved and signed by the controller-manager), its kubelet registers as
+// system:node:NAME, the node becomes Ready and runs a pod; the node's credentials cannot
+// touch another node.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, killGroup, run, SKIFF, until } from './cluster.js';
+import { load } from 'js-yaml';
+import { RestClient } from '../../client/rest.js';
+
+const cluster = new Cluster({ nodes: 1, runtime: 'process' });
+let joined: ChildProcess | undefined;
+let joinedOut = '';
+beforeAll(() => cluster.up(), 180_000);
+afterAll(async () => {
+  if (joined && joined.exitCode === null) {
+    killGroup(joined.pid!, 'SIGTERM');
+    await new Promise((r) => joined!.once('exit', r));
+  }
+  await cluster.destroy();
+});
+
+describe('skiff join', () => {
+  it('joins with the printed command, registers as its own node, runs a pod; a wrong CA hash is refused first', async () => {
+    const m = /skiff join (\S+) --token (\S+) --ca-cert-hash (\S+)/.exec(cluster.output)!;
+    expect(m).toBeTruthy();
+    const [, server, token, hash] = m as unknown as [string, string, string, string];
+    const name = `${cluster.nodePrefix}joined`;
+    const root = path.join(cluster.dir, 'joined');
+
+    const wrong = await run(process.execPath, [SKIFF, 'join', server, '--token', token, '--ca-cert-hash', `sha256:${'0'.repeat(64)}`, '--node-name', name, '--root-dir', root]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('refusing to join: the cluster CA\'s public key hash is');
+    expect(wrong.stderr).toContain('(the token was not sent)');
+    expect(fs.existsSync(path.join(root, 'kubelet.kubeconfig'))).toBe(false);
+
+    joined = spawn(process.execPath, [SKIFF, 'join', server, '--token', token, '--ca-cert-hash', hash, '--node-name', name, '--root-dir', root, '--runtime', 'process', '--port', '0', '--stop-pods-on-exit'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    joined.stdout!.on('data', (d) => (joinedOut += d));
+    joined.stderr!.on('data', (d) => (joinedOut += d));
+    await until(`${name} Ready (join output: ${joinedOut.slice(-1500)})`, async () => {
+      const r = await cluster.kctl(['get', 'node', name, '-o', 'json']);
+      if (r.code !== 0) return undefined;
+      return (JSON.parse(r.stdout) as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    }, 120_000, 1000);
+    expect(joinedOut).toContain(`has its certificate`);
+    const csrs = JSON.parse(await cluster.ok(['get', 'csr', '-o', 'json'])) as { items: { spec: { username: string }; status: { conditions: { type: string; reason: string }[] } }[] };
+    expect(csrs.items.find((c) => c.spec.username.startsWith('system:bootstrap:'))?.status.conditions[0]).toMatchObject({ type: 'Approved', reason: 'AutoApproved' });
+    expect(fs.statSync(path.join(root, 'kubelet.kubeconfig')).mode & 0o777).toBe(0o600);
+
+    await cluster.ok(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-joined' }, spec: { nodeName: name, restartPolicy: 'Never', containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'echo joined-ok'] }] } }) });
+    await until('on-joined succeeded', async () => (await cluster.ok(['get', 'pod', 'on-joined', '-o', 'jsonpath={.status.phase}'])) === 'Succeeded', 60_000, 500);
+
+    // The joined node's identity: its own Node, not another's.
+    const kc = load(fs.readFileSync(path.join(root, 'kubelet.kubeconfig'), 'utf8')) as { users: { user: Record<string, string> }[] };
+    const asNode = new RestClient({ server, credentials: { caData: fs.readFileSync(path.join(root, 'ca.crt')), certData: Buffer.from(kc.users[0]!.user['client-certificate-data']!, 'base64'), keyData: Buffer.from(kc.users[0]!.user['client-key-data']!, 'base64') }, retries: 0 });
+    try {
+      const other = `${cluster.nodePrefix}1`;
+      const e = await asNode.nodes().patch(other, { metadata: { labels: { pwned: 'yes' } } }, 'merge').catch((x: { status: unknown }) => x.status);
+      expect(e).toMatchObject({ code: 403, message: `nodes "${other}" is forbidden: node "${name}" is not allowed to modify node "${other}"` });
+    } finally {
+      asNode.close();
+    }
+  });
+});
