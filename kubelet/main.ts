@@ -35,6 +35,7 @@ import { ImageStore } from './runtime/process/image-store.js';
 import { pickFreePodCidr } from './runtime/process/pod-network.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import { startKubeletServer, type KubeletServingTLS } from './server.js';
+import { webhookAuthorizer } from './webhook-authorizer.js';
 
 const USAGE = `Usage: skiff kubelet --kubeconfig FILE --node-name NAME [flags]
        skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]
@@ -171,7 +172,7 @@ export async function main(argv: string[]): Promise<void> {
     certFile: values['tls-cert-file'], keyFile: values['tls-private-key-file'], clientCAFile: values['client-ca-file'],
     certDir: resolve(values['cert-dir'] ?? join(rootDir, 'pki')), nodeName, address: hostIP,
   });
-  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet }, tls, Number(values.port), hostIP);
+  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet, authorize: webhookAuthorizer(client, nodeName) }, tls, Number(values.port), hostIP);
   const recorder = new EventRecorder(client, { component: 'kubelet', host: nodeName });
   const machine = machineInfo();
   const status = new NodeStatusManager({ client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000, runtimeError: () => kubelet?.runtimeError });

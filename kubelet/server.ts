@@ -1,9 +1,9 @@
 // The kubelet's own HTTPS server: container logs and exec for pods on this node. The API
 // server proxies pods/log and pods/exec here, so logs never leave the node. Callers
 // authenticate with a client certificate verified against --client-ca-file (the API server's
-// --kubelet-client-certificate); /healthz is open. Authorization is a placeholder until the
-// RBAC work delegates it to the API server (SubjectAccessReview, as the kubelet's Webhook
-// mode does): only system:masters — the API server's kubelet client certificate — may proceed.
+// --kubelet-client-certificate); /healthz is open. Authorization is the API server's: a
+// SubjectAccessReview on nodes/NODE (webhook-authorizer.ts, the kubelet's Webhook mode); a
+// kubelet started without one (hollow nodes) admits only system:masters.
 //   GET  /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&sinceSeconds=&previous=&timestamps=
 //   POST /exec/NS/POD/CONTAINER?command=a&command=b   → {"stdout","stderr","exitCode"}
 //   GET  /healthz
@@ -12,11 +12,14 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Kubelet } from './kubelet.js';
+import { kubeletAttributes, type KubeletAuthorizer } from './webhook-authorizer.js';
 
 export interface KubeletServerOptions {
   /** The kubelet that runs pod NS/NAME (one per process, or one of many hollow nodes). */
   kubeletFor(namespace: string, name: string): Kubelet | undefined;
   execTimeoutMs?: number;
+  /** Who may call (webhook-authorizer.ts); absent: system:masters only. */
+  authorize?: KubeletAuthorizer;
 }
 
 export interface KubeletServingTLS {
@@ -26,14 +29,16 @@ export interface KubeletServingTLS {
   clientCA?: string | Buffer;
 }
 
-/** 401 without a verified client certificate, 403 unless it is a system:masters one (see the header). */
-export function authorizeCaller(req: IncomingMessage): { code: 401 | 403; message: string } | undefined {
+/** 401 without a verified client certificate; 403 unless the authorizer (or, without one, system:masters) allows it. */
+export async function authorizeCaller(req: IncomingMessage, path: string, authorize?: KubeletAuthorizer): Promise<{ code: 401 | 403; message: string } | undefined> {
   const sock = req.socket as TLSSocket;
   if (!sock.authorized) return { code: 401, message: 'Unauthorized' };
   const subject = sock.getPeerCertificate().subject ?? {};
-  const groups = ([] as string[]).concat(subject.O ?? []);
-  if (!groups.includes('system:masters')) return { code: 403, message: `Forbidden (user=${String(subject.CN)}, verb=${req.method?.toLowerCase()}, resource=nodes, subresource=proxy)` };
-  return undefined;
+  const caller = { name: String(subject.CN ?? ''), groups: ([] as string[]).concat(subject.O ?? []) };
+  const decision = authorize ? await authorize(caller, req.method ?? 'GET', path) : { allowed: caller.groups.includes('system:masters') };
+  if (decision.allowed) return undefined;
+  const { verb, subresource } = kubeletAttributes(req.method ?? 'GET', path);
+  return { code: 403, message: `Forbidden (user=${caller.name}, verb=${verb}, resource=nodes, subresource=${subresource})` };
 }
 
 const truthy = (v: string | null) => v !== null && v !== 'false' && v !== '0';
@@ -64,7 +69,7 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
     res.end('ok');
     return;
   }
-  const refused = authorizeCaller(req);
+  const refused = await authorizeCaller(req, url.pathname, o.authorize);
   if (refused) return fail(res, refused.code, refused.message);
   const logs = parseLogPath(url.pathname, '/containerLogs/');
   const exec = parseLogPath(url.pathname, '/exec/');

@@ -4,12 +4,14 @@
 // until a RoleBinding grants it) and dies with the pod. automountServiceAccountToken: false
 // mounts nothing; a missing ServiceAccount is refused.
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../api/core/index.js';
 import { RestClient } from '../../client/rest.js';
 import { client, podManifest, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
 import { testPki } from '../support/tls.js';
+import { issueCertificate, loadCertificateAuthority } from '../../pki/index.js';
 
 const node = `sa-${suffix()}`;
 let api: { proc: Proc; url: string; dir: string };
@@ -34,6 +36,31 @@ afterAll(async () => {
 });
 
 const sleeper = (name: string, spec: Partial<Pod['spec']> = {}) => podManifest(name, node, { containers: [{ name: 'main', image: 'host', command: ['/bin/sh', '-c', 'sleep 1000'] }], ...spec });
+
+describe('the kubelet\'s own API', () => {
+  it('asks the API server who may read logs or exec (SubjectAccessReview on nodes/proxy)', async () => {
+    const pki = testPki();
+    const ca = await loadCertificateAuthority({ cert: pki.caFile, key: pki.caFile.replace(/\.crt$/, '.key') });
+    const call = async (cn: string) => {
+      const cert = await issueCertificate(ca, { subject: { commonName: cn }, usages: ['digital signature', 'client auth'] });
+      return new Promise<{ status: number; body: string }>((resolve, reject) => {
+        https.get(`https://127.0.0.1:${kubelet.port}/containerLogs/default/nobody/c`, { ca: pki.caPem, cert: cert.certPem, key: cert.keyPem, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    };
+    const jane = await call('jane');
+    expect(jane.status).toBe(403);
+    expect(JSON.parse(jane.body).message).toBe('Forbidden (user=jane, verb=get, resource=nodes, subresource=proxy)');
+    await c.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      body: { metadata: { name: 'ops-kubelet' }, roleRef: { kind: 'ClusterRole', name: 'system:kubelet-api-admin' }, subjects: [{ kind: 'User', name: 'ops' }] },
+    });
+    // Past authorization: the kubelet answers for the (missing) pod itself.
+    await waitFor('ops allowed', async () => (await call('ops')).status === 404, 10_000);
+  });
+});
 
 describe('ServiceAccount tokens in pods', () => {
   it('mounts a bound token, the CA and the namespace; the token is the ServiceAccount and dies with the pod', async () => {

@@ -117,6 +117,8 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     rule(READ, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
   ], { labels: { [AGGREGATE_TO('view')]: 'true' } }),
   clusterRole('system:node', NODE_RULES),
+  // Who may use kubelets' own API (logs, exec, stats, metrics): the kubelet asks with a SubjectAccessReview.
+  clusterRole('system:kubelet-api-admin', [rule(['get', 'list', 'watch'], [''], ['nodes']), rule(['proxy'], [''], ['nodes']), rule(['*'], [''], ['nodes/log', 'nodes/metrics', 'nodes/proxy', 'nodes/stats'])]),
   clusterRole('system:kube-scheduler', [
     ...EVENTS,
     rule(['create'], ['coordination.k8s.io'], ['leases']),
