@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../api/core/index.js';
 import { RestClient } from '../../client/rest.js';
-import { client, podManifest, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
+import { client, podManifest, removeDir, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
 import { testPki } from '../support/tls.js';
 import { issueCertificate, loadCertificateAuthority } from '../../pki/index.js';
 
@@ -30,9 +30,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await kubelet?.stop();
-  await api?.proc.stop();
-  c?.close();
+  try {
+    await kubelet?.stop('SIGTERM'); // --stop-pods-on-exit: pods stopped, their volumes unmounted
+  } finally {
+    c?.close();
+    await api?.proc.stop();
+    removeDir(rootDir);
+    removeDir(api?.dir);
+  }
 });
 
 const sleeper = (name: string, spec: Partial<Pod['spec']> = {}) => podManifest(name, node, { containers: [{ name: 'main', image: 'host', command: ['/bin/sh', '-c', 'sleep 1000'] }], ...spec });
