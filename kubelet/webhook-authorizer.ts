@@ -34,6 +34,8 @@ export function webhookAuthorizer(client: RestClient, nodeName: string, now: () 
     });
     const allowed = review.status?.allowed === true;
     const answer = { allowed, ...(review.status?.reason ? { reason: review.status.reason } : {}), until: now() + (allowed ? ALLOWED_TTL_MS : DENIED_TTL_MS) };
+    // Expired answers go as new ones come, so callers that never return do not pile up.
+    for (const [k, v] of cache) if (v.until <= now()) cache.delete(k);
     cache.set(key, answer);
     return answer;
   };

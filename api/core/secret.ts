@@ -149,3 +149,9 @@ export function validateSecretUpdate(secret: Obj, old: Obj): FieldError[] {
   }
   return errs;
 }
+
+/** One key of a Secret's data, decoded from base64 as text; undefined when absent. */
+export function secretString(secret: { data?: Record<string, string> | null }, key: string): string | undefined {
+  const v = secret.data?.[key];
+  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+}

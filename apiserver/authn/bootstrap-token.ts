@@ -6,6 +6,7 @@
 // must themselves be system:bootstrappers:…) — what `skiff join` authenticates as until its
 // kubelet certificate is issued. The check itself is pure; the Secret comes from a lookup.
 import { timingSafeEqual } from 'node:crypto';
+import { secretString } from '../../api/core/secret.js';
 import type { TokenAuthenticator } from './authenticator.js';
 import type { UserInfo } from './user.js';
 
@@ -20,7 +21,7 @@ export interface BootstrapSecret {
   deleting?: boolean;
 }
 
-const field = (s: BootstrapSecret, k: string) => (s.data?.[k] !== undefined ? Buffer.from(s.data[k]!, 'base64').toString('utf8') : undefined);
+const field = secretString;
 
 /** The user a bootstrap token stands for, given its Secret; undefined when it does not authenticate. Pure. */
 export function bootstrapTokenUser(token: string, secret: BootstrapSecret | undefined, nowMs: number): UserInfo | undefined {

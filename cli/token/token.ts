@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadKubeconfig } from '../../client/kubeconfig.js';
 import { RestClient } from '../../client/rest.js';
-import type { Secret } from '../../api/core/index.js';
+import { secretString, type Secret } from '../../api/core/index.js';
 import { caCertHash } from '../../pki/index.js';
 import { humanDuration, parseDuration } from '../../api/duration.js';
 
@@ -44,7 +44,7 @@ export function newBootstrapToken(ttlMs: number, description: string | undefined
   };
 }
 
-const field = (s: Secret, k: string) => (s.data?.[k] !== undefined ? Buffer.from(s.data[k]!, 'base64').toString('utf8') : undefined);
+const field = secretString;
 
 /** kubeadm token list's table. Pure. */
 export function tokenTable(secrets: Secret[], now = Date.now()): string {
