@@ -70,6 +70,9 @@ function cond(prev: NodeCondition[] | undefined, type: string, status: 'True' | 
   } as NodeCondition;
 }
 
+/** Conditions only the kubelet sets (ContainerIsolation only with the process runtime). */
+const KUBELET_CONDITIONS = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready', 'ContainerIsolation']);
+
 export function buildNodeStatus(input: NodeStatusInput): NonNullable<Node['status']> {
   const m = input.machine;
   const resources = { cpu: String(m.cpu), memory: `${Math.floor(m.memoryBytes / 1024)}Ki`, pods: String(MAX_PODS), 'ephemeral-storage': '0' };
@@ -89,6 +92,10 @@ export function buildNodeStatus(input: NodeStatusInput): NonNullable<Node['statu
       cond(input.prevConditions, 'ContainerIsolation', isolated ? 'True' : 'False', isolated ? 'NamespacesAndCgroups' : 'PlainProcesses', isolated ? 'containers run in their own namespaces and cgroups' : input.runtime.warnings.join('; '), input),
     );
   }
+  // Conditions other components report on the Node (skiff proxy's ServiceProxy, a node problem
+  // detector's) are theirs: kept as they are, as the kubelet keeps them.
+  const own = new Set(conditions.map((c) => c.type));
+  for (const c of input.prevConditions ?? []) if (!own.has(c.type) && !KUBELET_CONDITIONS.has(c.type)) conditions.push(c);
   return {
     capacity: { ...resources },
     allocatable: { ...resources },

@@ -48,6 +48,7 @@ function binding(name: string, role: string, subjects: Subject[]): ClusterRoleBi
 
 export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 export const SCHEDULER_USER = 'system:kube-scheduler';
+export const PROXY_USER = 'system:kube-proxy';
 export const NODES_GROUP = 'system:nodes';
 export const NODE_USER_PREFIX = 'system:node:';
 
@@ -119,6 +120,15 @@ export const CLUSTER_ROLES: ClusterRole[] = [
   clusterRole('system:node', NODE_RULES),
   // Who may use kubelets' own API (logs, exec, stats, metrics): the kubelet asks with a SubjectAccessReview.
   clusterRole('system:kubelet-api-admin', [rule(['get', 'list', 'watch'], [''], ['nodes']), rule(['proxy'], [''], ['nodes']), rule(['*'], [''], ['nodes/log', 'nodes/metrics', 'nodes/proxy', 'nodes/stats'])]),
+  // The node proxy (skiff proxy): kube-proxy's role, plus patching its Nodes' status to report
+  // its ServiceProxy condition (kube-proxy reports nothing there).
+  clusterRole('system:node-proxier', [
+    rule(['list', 'watch'], [''], ['services', 'endpoints']),
+    rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    rule(['get', 'list', 'watch'], [''], ['nodes']),
+    rule(['patch'], [''], ['nodes/status']),
+    ...EVENTS,
+  ]),
   clusterRole('system:kube-scheduler', [
     ...EVENTS,
     rule(['create'], ['coordination.k8s.io'], ['leases']),
@@ -213,6 +223,7 @@ export const CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   binding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
   binding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
   binding('system:kube-scheduler', 'system:kube-scheduler', [user(SCHEDULER_USER)]),
+  binding('system:node-proxier', 'system:node-proxier', [user(PROXY_USER)]),
   binding('system:kube-controller-manager', 'system:kube-controller-manager', [user(CONTROLLER_MANAGER_USER)]),
   ...CONTROLLER_ROLES.map((r) => binding(r, r, [user(CONTROLLER_MANAGER_USER)])),
   binding('system:node-bootstrapper', 'system:node-bootstrapper', [group(BOOTSTRAPPERS_GROUP)]),
