@@ -12,6 +12,7 @@
 // Every connection is TLS with a certificate per component, made (or reused) in the data dir
 // before anything starts (up/certificates.ts).
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ import {
 } from './up/data-dir.js';
 import { CONTEXT_NAME, writeKubeconfigs } from './up/kubeconfig.js';
 import { ensureClusterCertificates } from './up/certificates.js';
-import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
+import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, proxyTableName, serviceIP, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
 import { Progress } from './up/progress.js';
 import { recoverPreviousRun } from './up/recovery.js';
 import { Component, signalGroup, type SupervisorEvents } from './up/supervisor.js';
@@ -53,6 +54,8 @@ Flags:
   --leader-elect-lease-duration D   controller-manager lease timings, e.g. 15s (default 15s),
   --leader-elect-renew-deadline D   10s and 2s; shorter ones hand over faster under --ha
   --leader-elect-retry-period D
+  --service-cidr CIDR        Service cluster IPs (default 10.96.0.0/12; DNS is its 10th address)
+  --service-node-port-range A-B   NodePorts (default 30000-32767)
   -h, --help         this help
 
 Examples:
@@ -75,6 +78,8 @@ export interface UpOptions {
   /** Extra controller-manager flags (its leader-election timings), as given. */
   controllerManagerArgs: string[];
   etcdBin: string;
+  serviceCidr: string;
+  nodePortRange: string;
 }
 
 const LEASE_FLAGS = ['leader-elect-lease-duration', 'leader-elect-renew-deadline', 'leader-elect-retry-period'] as const;
@@ -98,6 +103,8 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
         'leader-elect-lease-duration': { type: 'string' },
         'leader-elect-renew-deadline': { type: 'string' },
         'leader-elect-retry-period': { type: 'string' },
+        'service-cidr': { type: 'string', default: '10.96.0.0/12' },
+        'service-node-port-range': { type: 'string', default: '30000-32767' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -134,9 +141,20 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (!/^\d+(\.\d+)?(ms|s|m)$/.test(String(v))) throw new Error(`--${flag} must be a duration like 15s, 500ms or 1m, got "${v}"`);
     controllerManagerArgs.push(`--${flag}`, String(v));
   }
+  const serviceCidr = String(values['service-cidr']);
+  const cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(serviceCidr);
+  if (!cidr || cidr.slice(1, 5).some((o) => Number(o) > 255) || Number(cidr[5]) < 8 || Number(cidr[5]) > 27) {
+    throw new Error(`--service-cidr must be an IPv4 CIDR from /8 to /27 like 10.96.0.0/12, got "${serviceCidr}"`);
+  }
+  const nodePortRange = String(values['service-node-port-range']);
+  const range = /^(\d+)-(\d+)$/.exec(nodePortRange);
+  if (!range || Number(range[1]) < 1 || Number(range[2]) > 65535 || Number(range[1]) > Number(range[2])) {
+    throw new Error(`--service-node-port-range must be like 30000-32767, got "${nodePortRange}"`);
+  }
   return {
     nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env), nodePrefix,
     storage: storage as StorageKind, apiservers, etcdMembers, ha: !!values.ha, controllerManagerArgs, etcdBin: env.ETCD_BIN || DEFAULT_ETCD_BIN,
+    serviceCidr, nodePortRange,
   };
 }
 
@@ -264,6 +282,7 @@ export async function main(argv: string[]): Promise<void> {
   const plan = planCluster({
     storage: opts.storage, nodes: opts.nodes, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
     dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes, pki: l.pki, kubeconfigs: l.kubeconfigs }, controllerManagerArgs: opts.controllerManagerArgs,
+    serviceCidr: opts.serviceCidr, nodePortRange: opts.nodePortRange, proxyTable: proxyTableName(l.root),
   });
   const servers = plan.servers;
   const server = servers[0]!;
@@ -307,6 +326,7 @@ export async function main(argv: string[]): Promise<void> {
       if (stage.oneAtATime) for (const c of group) await c.stop(stage.graceMs);
       else await Promise.all(group.map((c) => c.stop(stage.graceMs)));
       if (stage.roles.includes('kubelet') && group.length) progress.note('✓', `${group.length} node(s) stopped (their pods too)`);
+      if (stage.roles.includes('proxy') && group.some((c) => roles.get(c) === 'proxy')) removeProxyRules();
       if (stage.roles.includes('apiserver') && group.length) progress.note('✓', 'control plane stopped');
       if (stage.roles.includes('etcd') && group.length) progress.note('✓', 'etcd stopped');
     }
@@ -319,6 +339,14 @@ export async function main(argv: string[]): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => void shutdown(sig === 'SIGINT' ? 'Interrupted' : `Got ${sig}`, 0));
   }
+  // The proxy leaves its rules serving when it stops (a restart swaps them in one step); a clean
+  // stop of the whole cluster takes them out of the kernel.
+  const removeProxyRules = () => {
+    const table = plan.processes.find((p) => p.role === 'proxy')!.args;
+    const r = spawnSync(process.execPath, [skiffBin, 'proxy', '--cleanup', '--nft-table', table[table.indexOf('--nft-table') + 1]!], { encoding: 'utf8' });
+    if (r.status === 0) progress.note('✓', 'Service rules removed from the kernel');
+    else if (process.getuid?.() === 0) progress.note('!', `could not remove the Service rules: ${r.stderr.trim()}`);
+  };
   const fail = async (message: string) => {
     progress.note('✗', message);
     await shutdown('Start-up failed', 1);
@@ -363,7 +391,7 @@ export async function main(argv: string[]): Promise<void> {
   let certs: Awaited<ReturnType<typeof ensureClusterCertificates>>;
   try {
     const nodeNames = specsOf('kubelet').map((s) => s.args[s.args.indexOf('--node-name') + 1]!);
-    certs = await ensureClusterCertificates(l.pki, l.kubeconfigs, nodeNames, server);
+    certs = await ensureClusterCertificates(l.pki, l.kubeconfigs, nodeNames, server, serviceIP(opts.serviceCidr, 1));
     const https = await import('node:https');
     agent = new https.Agent({ keepAlive: true, ca: certs.caPem, cert: certs.admin.certPem, key: certs.admin.keyPem });
     certStep.done(`${certs.createdCA ? 'new cluster CA' : 'cluster CA reused'}; ${certs.issued.length ? `issued ${certs.issued.join(', ')}` : 'all certificates reused'} (in ${l.pki})`);
@@ -398,8 +426,8 @@ export async function main(argv: string[]): Promise<void> {
     return fail('kubeconfig');
   }
 
-  // 5. Controllers and schedulers.
-  for (const spec of [...specsOf('controller-manager'), ...specsOf('scheduler')]) {
+  // 5. Controllers, schedulers and the node proxy.
+  for (const spec of [...specsOf('controller-manager'), ...specsOf('scheduler'), ...specsOf('proxy')]) {
     const step = progress.step(spec.name, 'starting');
     const c = component(spec);
     const pid = await c.start();

@@ -1,7 +1,6 @@
 // core/v1 Service: a stable virtual IP (spec.clusterIP, allocated by the API server) and
 // ports in front of the pods its selector matches — schema, defaults and validation.
-// Skiff stores and allocates Services as kube-apiserver does; it has no service proxy yet,
-// so nothing routes traffic to a ClusterIP or NodePort.
+// The API server allocates cluster IPs and node ports; the node proxy (proxy/) routes them.
 import { z } from 'zod';
 import type { FieldError } from '../errors.js';
 import { fieldErr } from '../field-errors.js';

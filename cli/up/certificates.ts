@@ -6,6 +6,7 @@
 //   pki/admin.crt/.key                            kubernetes-admin, O=system:masters (the user's kubeconfig)
 //   pki/controller-manager.crt/.key               system:kube-controller-manager
 //   pki/scheduler.crt/.key                        system:kube-scheduler
+//   pki/proxy.crt/.key                            system:kube-proxy (the node proxy)
 //   pki/kubelet-<node>.crt/.key                   system:node:<node>, O=system:nodes (the node's identity)
 //   pki/kubelet-<node>-serving.crt/.key           the kubelet's HTTPS (logs, exec): <node>, localhost, 127.0.0.1
 //   pki/sa.key                                    the ServiceAccount token signing key (every API server gets it)
@@ -29,9 +30,6 @@ export interface WantedCertificate {
 const SERVER: IssueRequest['usages'] = ['digital signature', 'key encipherment', 'server auth'];
 const CLIENT: IssueRequest['usages'] = ['digital signature', 'key encipherment', 'client auth'];
 
-/** The kubernetes Service's cluster IP (first of the default 10.96.0.0/12), which in-cluster clients dial. */
-export const KUBERNETES_SERVICE_IP = '10.96.0.1';
-
 export const ADMIN_CERT = 'admin';
 export const APISERVER_CERT = 'apiserver';
 export const APISERVER_KUBELET_CLIENT_CERT = 'apiserver-kubelet-client';
@@ -39,20 +37,22 @@ export const kubeletClientCert = (node: string) => `kubelet-${node}`;
 export const kubeletServingCert = (node: string) => `kubelet-${node}-serving`;
 
 /** Every certificate a cluster with these nodes needs. Pure. */
-export function clusterCertificates(nodes: string[], hostname = os.hostname()): WantedCertificate[] {
+/** `kubernetesServiceIP`: the kubernetes Service's cluster IP (the first of the Service CIDR), which in-cluster clients dial. */
+export function clusterCertificates(nodes: string[], kubernetesServiceIP: string, hostname = os.hostname()): WantedCertificate[] {
   return [
     {
       name: APISERVER_CERT,
       want: {
         subject: { commonName: 'kube-apiserver' }, usages: SERVER,
         dnsNames: [...new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', hostname])],
-        ipAddresses: ['127.0.0.1', '::1', KUBERNETES_SERVICE_IP],
+        ipAddresses: ['127.0.0.1', '::1', kubernetesServiceIP],
       },
     },
     { name: APISERVER_KUBELET_CLIENT_CERT, want: { subject: { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] }, usages: CLIENT } },
     { name: ADMIN_CERT, want: { subject: { commonName: 'kubernetes-admin', organizations: ['system:masters'] }, usages: CLIENT } },
     { name: 'controller-manager', want: { subject: { commonName: 'system:kube-controller-manager' }, usages: CLIENT } },
     { name: 'scheduler', want: { subject: { commonName: 'system:kube-scheduler' }, usages: CLIENT } },
+    { name: 'proxy', want: { subject: { commonName: 'system:kube-proxy' }, usages: CLIENT } },
     ...nodes.flatMap((n) => [
       { name: kubeletClientCert(n), want: { subject: { commonName: `system:node:${n}`, organizations: ['system:nodes'] }, usages: CLIENT } },
       { name: kubeletServingCert(n), want: { subject: { commonName: n }, usages: SERVER, dnsNames: [n, 'localhost'], ipAddresses: ['127.0.0.1'] } },
@@ -70,6 +70,7 @@ export function componentIdentities(nodes: string[]): { component: string; cert:
   return [
     { component: 'controller-manager', cert: 'controller-manager' },
     { component: 'scheduler', cert: 'scheduler' },
+    { component: 'proxy', cert: 'proxy' },
     ...nodes.map((n) => ({ component: `kubelet-${n}`, cert: kubeletClientCert(n) })),
   ];
 }
@@ -79,14 +80,14 @@ export function componentIdentities(nodes: string[]): { component: string; cert:
  * naming `server`. Returns the CA and the admin's certificate for the user's kubeconfig, and
  * what was issued anew (for the progress line).
  */
-export async function ensureClusterCertificates(pkiDir: string, kubeconfigsDir: string, nodes: string[], server: string): Promise<{
+export async function ensureClusterCertificates(pkiDir: string, kubeconfigsDir: string, nodes: string[], server: string, kubernetesServiceIP: string): Promise<{
   caPem: string; admin: { certPem: string; keyPem: string }; createdCA: boolean; issued: string[];
 }> {
   const pki = await import('../../pki/index.js');
   const { mergeKubeconfigContext } = await import('../../client/kubeconfig.js');
   const { ca, created } = await pki.ensureCertificateAuthority(pki.pairPaths(pkiDir, 'ca'), 'skiff-ca');
   const issued: string[] = [];
-  for (const c of clusterCertificates(nodes)) {
+  for (const c of clusterCertificates(nodes, kubernetesServiceIP)) {
     const r = await pki.ensureCertificate(pki.pairPaths(pkiDir, c.name), ca, c.want);
     if (r.issued) issued.push(c.name);
   }

@@ -27,7 +27,7 @@ import { APISERVER_CERT, APISERVER_KUBELET_CLIENT_CERT, componentKubeconfig, kub
 export const STORAGES = ['embedded', 'etcd'] as const;
 export type StorageKind = (typeof STORAGES)[number];
 
-export const ROLES = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet'] as const;
+export const ROLES = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'proxy'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ProcessSpec {
@@ -61,6 +61,11 @@ export interface PlanInput {
   dirs: { root: string; apiserver: string; etcd: string; nodes: string; pki: string; kubeconfigs: string };
   /** Extra controller-manager flags (leader-election timings). */
   controllerManagerArgs?: string[];
+  /** Where Service cluster IPs come from, and the NodePort range (the API server's flags). */
+  serviceCidr: string;
+  nodePortRange: string;
+  /** The nftables table the node proxy owns (one per data dir, so clusters on one host never share). */
+  proxyTable: string;
 }
 
 export interface Plan {
@@ -144,6 +149,7 @@ export function planCluster(p: PlanInput): Plan {
     '--kubelet-certificate-authority', caFile,
     // One ServiceAccount signing key for every API server (made by the first, kept in the PKI dir).
     '--service-account-signing-key-file', path.join(p.dirs.pki, 'sa.key'),
+    '--service-cluster-ip-range', p.serviceCidr, '--service-node-port-range', p.nodePortRange,
   ];
   const kubeconfig = (component: string) => ['--kubeconfig', componentKubeconfig(p.dirs.kubeconfigs, component)];
   p.apiserverPorts.forEach((port, i) => {
@@ -177,7 +183,33 @@ export function planCluster(p: PlanInput): Plan {
       ],
     });
   }
+  // One node proxy for the host (all of this cluster's nodes run here): Services in the kernel.
+  const nodes = Array.from({ length: p.nodes }, (_, i) => nodeName(p.nodePrefix, i + 1));
+  processes.push({
+    name: 'proxy',
+    role: 'proxy',
+    args: ['proxy', ...serverFlag, ...kubeconfig('proxy'), '--hostname-override', nodes.join(','), '--nft-table', p.proxyTable, '--cluster-cidr', POD_NETWORK],
+  });
   return { processes, servers, etcdUrls };
+}
+
+/** Every node's pod CIDR (10.244.N.0/24, kubelet/runtime/process/pod-network.ts) lies in this range. */
+export const POD_NETWORK = '10.244.0.0/16';
+
+/** The proxy's nftables table for a data dir: `skiff-` and a short hash of the path. Pure. */
+export function proxyTableName(dataDir: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of dataDir) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return `skiff-${h.toString(16).padStart(8, '0')}`;
+}
+
+/** The n-th address of a Service CIDR (1: the kubernetes Service, 10: cluster DNS). Pure. */
+export function serviceIP(cidr: string, n: number): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) throw new Error(`invalid Service CIDR ${JSON.stringify(cidr)}`);
+  const base = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  const v = (base + n) >>> 0;
+  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
 }
 
 /** 'apiserver', 'apiserver-2', 'apiserver-3' … (the first keeps the plain name, as before). */
@@ -268,7 +300,7 @@ export async function chooseEtcdPorts(
  */
 export const SHUTDOWN_ORDER: { roles: Role[]; graceMs: number; oneAtATime?: boolean }[] = [
   { roles: ['kubelet'], graceMs: 45_000 },
-  { roles: ['controller-manager', 'scheduler'], graceMs: 10_000 },
+  { roles: ['controller-manager', 'scheduler', 'proxy'], graceMs: 10_000 },
   { roles: ['apiserver'], graceMs: 15_000 },
   { roles: ['etcd'], graceMs: 15_000, oneAtATime: true },
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeTopology, freshlyReadyNodes, identityOf, parseUpFlags } from '../../cli/up.js';
-import { chooseApiserverPorts, chooseEtcdPorts, etcdArgs, planCluster, SHUTDOWN_ORDER, type PlanInput } from '../../cli/up/plan.js';
+import { chooseApiserverPorts, chooseEtcdPorts, etcdArgs, planCluster, proxyTableName, serviceIP, SHUTDOWN_ORDER, type PlanInput } from '../../cli/up/plan.js';
 import { userKubeconfigPath } from '../../cli/up/kubeconfig.js';
 import { Progress } from '../../cli/up/progress.js';
 import { restartDelayMs } from '../../cli/up/supervisor.js';
@@ -12,7 +12,10 @@ describe('parseUpFlags', () => {
     expect(parseUpFlags([], { HOME: '/home/u' })).toEqual({
       nodes: 2, runtime: 'process', port: 6443, dataDir: '/home/u/.skiff', nodePrefix: 'node-',
       storage: 'embedded', apiservers: 1, etcdMembers: 1, ha: false, controllerManagerArgs: [], etcdBin: '/usr/bin/etcd',
+      serviceCidr: '10.96.0.0/12', nodePortRange: '30000-32767',
     });
+    expect(() => parseUpFlags(['--service-cidr', '10.96.0.0'], {})).toThrow('--service-cidr must be an IPv4 CIDR from /8 to /27 like 10.96.0.0/12, got "10.96.0.0"');
+    expect(() => parseUpFlags(['--service-node-port-range', '32000-31000'], {})).toThrow(/--service-node-port-range must be like 30000-32767/);
   });
   it('reads flags and refuses bad values plainly', () => {
     expect(parseUpFlags(['--nodes', '3', '--runtime', 'fake', '--port', '7000', '--data-dir', '/tmp/x', '--node-prefix', 'e2e-ab-'], {})).toMatchObject({
@@ -64,13 +67,14 @@ describe('planCluster', () => {
   const base: PlanInput = {
     storage: 'embedded', nodes: 2, runtime: 'fake', nodePrefix: 'node-', ha: false, apiserverPorts: [6443],
     dirs: { root: '/d', apiserver: '/d/apiserver', etcd: '/d/etcd', nodes: '/d/nodes', pki: '/d/pki', kubeconfigs: '/d/kubeconfigs' },
+    serviceCidr: '10.96.0.0/12', nodePortRange: '30000-32767', proxyTable: 'skiff-0123abcd',
   };
   const brief = (p: ReturnType<typeof planCluster>) => p.processes.map((x) => `${x.role}:${x.name}`);
 
-  it('default: one API server on the embedded store, one of each controller, a kubelet per node', () => {
+  it('default: one API server on the embedded store, one of each controller, a kubelet per node, the node proxy', () => {
     const plan = planCluster(base);
     expect(brief(plan)).toEqual([
-      'apiserver:apiserver', 'controller-manager:controller-manager', 'scheduler:scheduler', 'kubelet:kubelet-node-1', 'kubelet:kubelet-node-2',
+      'apiserver:apiserver', 'controller-manager:controller-manager', 'scheduler:scheduler', 'kubelet:kubelet-node-1', 'kubelet:kubelet-node-2', 'proxy:proxy',
     ]);
     expect(plan.servers).toEqual(['https://127.0.0.1:6443']);
     expect(plan.processes[0]!.args).toEqual([
@@ -78,6 +82,7 @@ describe('planCluster', () => {
       '--tls-cert-file', '/d/pki/apiserver.crt', '--tls-private-key-file', '/d/pki/apiserver.key', '--client-ca-file', '/d/pki/ca.crt',
       '--kubelet-client-certificate', '/d/pki/apiserver-kubelet-client.crt', '--kubelet-client-key', '/d/pki/apiserver-kubelet-client.key',
       '--kubelet-certificate-authority', '/d/pki/ca.crt', '--service-account-signing-key-file', '/d/pki/sa.key',
+      '--service-cluster-ip-range', '10.96.0.0/12', '--service-node-port-range', '30000-32767',
     ]);
     expect(plan.processes[0]!.executable).toBeUndefined();
     // Each component its own identity: its own kubeconfig (up/certificates.ts writes them).
@@ -89,7 +94,18 @@ describe('planCluster', () => {
       '--port', '0', '--root-dir', '/d/nodes/node-1', '--stop-pods-on-exit',
       '--tls-cert-file', '/d/pki/kubelet-node-1-serving.crt', '--tls-private-key-file', '/d/pki/kubelet-node-1-serving.key', '--client-ca-file', '/d/pki/ca.crt',
     ]);
+    expect(plan.processes[5]!.args).toEqual([
+      'proxy', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/proxy.conf', '--hostname-override', 'node-1,node-2', '--nft-table', 'skiff-0123abcd', '--cluster-cidr', '10.244.0.0/16',
+    ]);
     expect(plan.etcdUrls).toEqual([]);
+  });
+
+  it('names the proxy\'s table after the data dir, and numbers Service IPs from the CIDR', () => {
+    expect(proxyTableName('/root/.skiff')).toMatch(/^skiff-[0-9a-f]{8}$/);
+    expect(proxyTableName('/root/.skiff')).not.toBe(proxyTableName('/tmp/other'));
+    expect(serviceIP('10.96.0.0/12', 1)).toBe('10.96.0.1');
+    expect(serviceIP('10.96.0.0/12', 10)).toBe('10.96.0.10');
+    expect(serviceIP('10.100.7.0/24', 10)).toBe('10.100.7.10');
   });
 
   it('etcd, two API servers, HA: etcd first, every component given both API servers', () => {
@@ -97,7 +113,7 @@ describe('planCluster', () => {
     expect(brief(plan)).toEqual([
       'etcd:etcd', 'apiserver:apiserver', 'apiserver:apiserver-2',
       'controller-manager:controller-manager', 'controller-manager:controller-manager-2', 'scheduler:scheduler', 'scheduler:scheduler-2',
-      'kubelet:kubelet-node-1',
+      'kubelet:kubelet-node-1', 'proxy:proxy',
     ]);
     const [etcd, api1, api2] = plan.processes;
     expect(etcd!.executable).toBe('/usr/bin/etcd');
@@ -149,7 +165,7 @@ describe('planCluster', () => {
   });
 
   it('shuts down kubelets first and etcd last', () => {
-    expect(SHUTDOWN_ORDER.map((s) => s.roles.join('+'))).toEqual(['kubelet', 'controller-manager+scheduler', 'apiserver', 'etcd']);
+    expect(SHUTDOWN_ORDER.map((s) => s.roles.join('+'))).toEqual(['kubelet', 'controller-manager+scheduler+proxy', 'apiserver', 'etcd']);
   });
 
   it('finds the identity in a component\'s arguments', () => {

@@ -3,6 +3,7 @@
 // and stopped with SIGTERM (then SIGKILL for anything left, including components recorded
 // in the data dir) so no process, port or directory outlives the test.
 import { signalGroup } from '../../cli/up/supervisor.js';
+import { proxyTableName } from '../../cli/up/plan.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { removeDir } from '../support/temp.js';
@@ -165,6 +166,8 @@ export class Cluster {
 
   async destroy(): Promise<void> {
     await this.down();
+    // A clean stop removes the proxy's nftables table; after a kill it is still there.
+    if (process.getuid?.() === 0) await run(process.execPath, [SKIFF, 'proxy', '--cleanup', '--nft-table', proxyTableName(this.dataDir)]);
     removeDir(this.dir);
   }
 
@@ -179,6 +182,17 @@ export class Cluster {
     if (r.code !== 0) throw new Error(`kctl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return r.stdout;
   }
+}
+
+/**
+ * `skiff up` flags giving a cluster a Service CIDR and NodePort range of its own, for tests that
+ * send traffic through Services: clusters side by side on this host share its kernel, so two
+ * with the same cluster IPs or NodePorts would each catch the other's connections.
+ */
+export function isolatedServiceNetwork(): string[] {
+  const r = (n: number) => Math.floor(Math.random() * n);
+  const first = 30000 + 100 * r(27);
+  return ['--service-cidr', `10.${112 + r(100)}.${r(256)}.0/24`, '--service-node-port-range', `${first}-${first + 99}`];
 }
 
 /** Signal a process group (falling back to the process): the supervisor's own helper. */
