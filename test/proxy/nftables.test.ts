@@ -3,7 +3,6 @@
 //                                                   10.77.X.2 and 10.77.X.3, an HTTP server on each :8080
 // An in-process Proxier follows a real API server (Services and EndpointSlices created through
 // it) and writes its table into C with nft; clients in C connect to ClusterIPs and NodePorts.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestClient } from '../../client/index.js';
 import type { Service } from '../../api/core/index.js';
@@ -14,75 +13,39 @@ import { startTestServer, type TestServer } from '../apiserver/harness.js';
 import { testPki } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
 import { service, slice, type Ep } from './fixtures.js';
+import { canProgramKernel, NetnsPair } from './netns.js';
 
-const isRoot = process.getuid?.() === 0;
-const hasNft = (() => {
-  try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-const id = Math.random().toString(36).slice(2, 8);
-const NS_C = `skp-c-${id}`;
-const NS_S = `skp-s-${id}`;
-const X = 100 + Math.floor(Math.random() * 150);
-const NODE_IP = `10.77.${X}.1`;
-const POD_A = `10.77.${X}.2`;
-const POD_B = `10.77.${X}.3`;
-const TABLE = `skiff-test-${id}`;
-
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-const inC = (args: string[]) => sh('ip', ['netns', 'exec', NS_C, ...args]);
-
-// A one-shot HTTP client for inside a namespace: prints the body, or the error's code (ECONNREFUSED…).
-const HTTP_GET = `require('node:http').get(process.argv[1], { timeout: 3000 }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(b)); })
-  .on('timeout', function () { console.log('error: ETIMEDOUT'); this.destroy(); }).on('error', (e) => console.log('error: ' + (e.code || e.message)));`;
-
-/** One HTTP GET from inside ns C: the body, or "error: ECONNREFUSED" and the like. */
-function getFromC(url: string): string {
-  return inC([process.execPath, '-e', HTTP_GET, url]).trim();
-}
-
-describe.skipIf(!isRoot || !hasNft)('proxy: nftables rules in the kernel', () => {
+describe.skipIf(!canProgramKernel)('proxy: nftables rules in the kernel', () => {
   let api: TestServer;
   let client: RestClient;
   let proxier: Proxier;
   let plane: NftablesDataPlane;
-  let servers: ChildProcess | undefined;
   const syncs: SyncResult[] = [];
 
+  let net: NetnsPair;
+  let POD_A: string;
+  let POD_B: string;
+  const TABLE = `skiff-test-${Math.random().toString(36).slice(2, 8)}`;
+  const getFromC = (url: string) => net.get(url);
+
   beforeAll(async () => {
-    sh('ip', ['netns', 'add', NS_C]);
-    sh('ip', ['netns', 'add', NS_S]);
-    sh('ip', ['link', 'add', `vc${id}`, 'netns', NS_C, 'type', 'veth', 'peer', 'name', `vs${id}`, 'netns', NS_S]);
-    for (const [ns, cmds] of [
-      [NS_C, [`addr add ${NODE_IP}/24 dev vc${id}`, `link set vc${id} up`, 'link set lo up', `route add 10.96.0.0/12 dev vc${id}`]],
-      [NS_S, [`addr add ${POD_A}/24 dev vs${id}`, `addr add ${POD_B}/24 dev vs${id}`, `link set vs${id} up`, 'link set lo up']],
-    ] as const) for (const c of cmds) sh('ip', ['-n', ns, ...c.split(' ')]);
-    inC(['sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1']);
-    // Each server answers with the address it was reached on, so a test sees which endpoint served.
-    servers = spawn('ip', ['netns', 'exec', NS_S, process.execPath, '-e', `
-      const http = require('node:http');
-      for (const ip of ['${POD_A}', '${POD_B}']) http.createServer((q, s) => s.end(ip + ' from ' + q.socket.remoteAddress)).listen(8080, ip);
-      setInterval(() => {}, 1e6);`], { stdio: 'ignore' });
+    net = new NetnsPair(2);
+    [POD_A, POD_B] = net.podIPs as [string, string];
+    net.serveHttp();
     await waitFor('servers listening', () => getFromC(`http://${POD_B}:8080/`).startsWith(POD_B));
 
     api = await startTestServer();
     client = new RestClient({ server: api.url, credentials: testPki().credentials, userAgent: 'proxy-test' });
-    plane = new NftablesDataPlane(new Nft(NS_C), { table: TABLE, clusterCIDR: `10.77.${X}.0/24`, masqueradeAll: false, isLocal: (n) => n === 'node-1' });
+    plane = new NftablesDataPlane(new Nft(net.client), { table: TABLE, clusterCIDR: net.subnet, masqueradeAll: false, isLocal: (n) => n === 'node-1' });
     proxier = new Proxier({ client, dataPlane: plane, fullSyncPeriodMs: 0, onSync: (r) => syncs.push(r) });
     await proxier.start();
   });
 
   afterAll(async () => {
     proxier?.stop();
-    servers?.kill('SIGKILL');
     client?.close();
     await api?.close();
-    for (const ns of [NS_C, NS_S]) try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
+    net?.destroy();
   });
 
   let svc: Service;
@@ -110,9 +73,9 @@ describe.skipIf(!isRoot || !hasNft)('proxy: nftables rules in the kernel', () =>
 
   it('the NodePort answers on the node\'s own address and on 127.0.0.1', async () => {
     const nodePort = svc.spec!.ports![0]!.nodePort!;
-    expect(getFromC(`http://${NODE_IP}:${nodePort}/`)).toMatch(/^10\.77\.\d+\.[23] from /);
+    expect(getFromC(`http://${net.nodeIP}:${nodePort}/`)).toMatch(/^10\.77\.\d+\.[23] from /);
     // From 127.0.0.1 the connection is masqueraded: the pod sees the node's address.
-    expect(getFromC(`http://127.0.0.1:${nodePort}/`)).toMatch(new RegExp(`^10\\.77\\.\\d+\\.[23] from ${NODE_IP.replaceAll('.', '\\.')}$`));
+    expect(getFromC(`http://127.0.0.1:${nodePort}/`)).toMatch(new RegExp(`^10\\.77\\.\\d+\\.[23] from ${net.nodeIP.replaceAll('.', '\\.')}$`));
   });
 
   it('an endpoint that stops being ready gets no more traffic; the rules change in place', async () => {
@@ -128,9 +91,9 @@ describe.skipIf(!isRoot || !hasNft)('proxy: nftables rules in the kernel', () =>
   });
 
   it('the Service deleted: no rule of it is left in the table', async () => {
-    await client.resource<Service>('Service').delete('web', 'default');
-    await waitFor('rules gone', async () => !(await new Nft(NS_C).list(TABLE)).includes('default/web/'));
-    const table = await new Nft(NS_C).list(TABLE);
+    await client.resource<Service>('Service').delete('web', { namespace: 'default' });
+    await waitFor('rules gone', async () => !(await new Nft(net.client).list(TABLE)).includes('default/web/'));
+    const table = await new Nft(net.client).list(TABLE);
     expect(table).not.toContain(svc.spec!.clusterIP!);
     expect(table).not.toContain(POD_A);
   });
@@ -138,6 +101,6 @@ describe.skipIf(!isRoot || !hasNft)('proxy: nftables rules in the kernel', () =>
   it('cleanup removes the whole table', async () => {
     proxier.stop();
     await plane.cleanup();
-    expect(inC(['nft', 'list', 'tables'])).not.toContain(TABLE);
+    expect(net.inClient(['nft', 'list', 'tables'])).not.toContain(TABLE);
   });
 });
