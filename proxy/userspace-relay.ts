@@ -21,8 +21,8 @@ export class UserspaceRelay implements DataPlane {
     let changes = 0;
     for (const [port, l] of this.listeners) {
       if (want.has(port)) continue;
-      l.server.close();
       this.listeners.delete(port);
+      await new Promise((r) => l.server.close(r));
       changes++;
     }
     for (const [port, targets] of want) {
@@ -32,9 +32,15 @@ export class UserspaceRelay implements DataPlane {
         continue;
       }
       const entry = { server: net.createServer((c) => this.relay(c, entry.targets)), targets };
-      entry.server.on('error', (e) => this.log(`userspace relay: NodePort ${port}: ${e.message}`));
-      entry.server.listen(port, this.bindAddress);
       this.listeners.set(port, entry);
+      await new Promise<void>((resolve) => {
+        entry.server.once('listening', resolve);
+        entry.server.on('error', (e) => {
+          this.log(`userspace relay: NodePort ${port}: ${e.message}`);
+          resolve();
+        });
+        entry.server.listen(port, this.bindAddress);
+      });
       changes++;
     }
     return changes;
