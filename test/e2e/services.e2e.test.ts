@@ -1,0 +1,179 @@
+// Services that carry traffic, end to end over a real `skiff up` with the process runtime as
+// root: pods in their own network namespaces, the node proxy's nftables rules in the host's
+// kernel, cluster DNS. The cluster gets a Service CIDR and NodePort range of its own
+// (isolatedServiceNetwork) so it cannot catch another test cluster's traffic.
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, isolatedServiceNetwork, ROOT, until } from './cluster.js';
+import { proxyTableName } from '../../cli/up/plan.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasNft = (() => {
+  try {
+    execFileSync('nft', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** GET from this host: the body, or "error: CODE". */
+function hostGet(url: string, agent?: http.Agent): Promise<string> {
+  return new Promise((resolve) => {
+    http.get(url, { timeout: 5000, agent: agent ?? false }, (r) => {
+      let b = '';
+      r.on('data', (d) => (b += d));
+      r.on('end', () => resolve(b.trim()));
+    }).on('timeout', function (this: http.ClientRequest) { this.destroy(new Error('ETIMEDOUT')); })
+      .on('error', (e: NodeJS.ErrnoException) => resolve(`error: ${e.code ?? e.message}`));
+  });
+}
+
+// Run inside a client pod: GET each URL N times, print one line per answer ("error: CODE" on failure).
+const FETCH = `const [n, ...urls] = process.argv.slice(1);
+(async () => { for (const u of urls) for (let i = 0; i < Number(n); i++) {
+  const line = await new Promise((res) => require('node:http').get(u, { agent: false, timeout: 5000 }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => res(b.trim())); })
+    .on('timeout', function () { this.destroy(new Error('ETIMEDOUT')); }).on('error', (e) => res('error: ' + (e.code || e.message))));
+  console.log(line);
+} })();`;
+
+const clientPod = (name: string, node: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  nodeName: ${node}
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: host
+      command: ["sleep", "3600"]
+`;
+
+describe.skipIf(!isRoot || !hasNft)('Services over skiff up: kernel rules, DNS, NodePorts', () => {
+  const cluster = new Cluster({ nodes: 2, runtime: 'process' });
+  const node = (i: number) => `${cluster.nodePrefix}${i}`;
+  let clusterIP = '';
+
+  beforeAll(async () => {
+    await cluster.up(isolatedServiceNetwork());
+    await cluster.ok(['apply', '-f', path.join(ROOT, 'manifests/web.yaml')]);
+    await cluster.ok(['expose', 'deployment/web', '--port', '80', '--target-port', '8080', '--type', 'NodePort']);
+    await cluster.ok(['apply', '-f', '-'], { input: clientPod('client-1', node(1)) + '---\n' + clientPod('client-2', node(2)) });
+    await until('web and the clients running', async () => {
+      const out = await cluster.ok(['get', 'pods', '--no-headers']);
+      return out.split('\n').filter((l) => /\s1\/1\s+Running\s/.test(l)).length >= 5;
+    }, 120_000);
+    clusterIP = JSON.parse(await cluster.ok(['get', 'svc', 'web', '-o', 'json'])).spec.clusterIP;
+  }, 240_000);
+  afterAll(() => cluster.destroy(), 120_000);
+
+  /** GET `urls` n times each from inside pod `pod`; one answer per line. */
+  async function fromPod(pod: string, n: number, ...urls: string[]): Promise<string[]> {
+    const out = await cluster.ok(['exec', pod, '--', 'node', '-e', FETCH, String(n), ...urls]);
+    return out.trim().split('\n');
+  }
+  const servedBy = (lines: string[]) => new Set(lines.map((l) => /from (\S+)$/.exec(l)?.[1] ?? l));
+
+  it('a pod on each node reaches the Service by name (svc, svc.ns, FQDN) and by ClusterIP; requests spread over the pods', async () => {
+    for (const client of ['client-1', 'client-2']) {
+      const lines = await until(`${client} reaches web`, async () => {
+        const l = await fromPod(client, 4, 'http://web/', 'http://web.default/', 'http://web.default.svc.cluster.local/', `http://${clusterIP}/`);
+        return l.every((x) => x.startsWith('Hello from web-')) && l;
+      }, 60_000);
+      expect(lines).toHaveLength(16);
+    }
+    const spread = servedBy(await fromPod('client-1', 30, `http://${clusterIP}/`));
+    expect(spread.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the NodePort answers on the host, and the ClusterIP from the host', async () => {
+    const svc = JSON.parse(await cluster.ok(['get', 'svc', 'web', '-o', 'json']));
+    const nodePort = svc.spec.ports[0].nodePort;
+    expect(await hostGet(`http://127.0.0.1:${nodePort}/`)).toMatch(/^Hello from web-/);
+    expect(await hostGet(`http://${clusterIP}/`)).toMatch(/^Hello from web-/);
+  });
+
+  it('a pod that is not ready gets no traffic', async () => {
+    await cluster.ok(['apply', '-f', '-'], {
+      input: `apiVersion: v1
+kind: Pod
+metadata:
+  name: web-unready
+  labels: {app: web}
+spec:
+  nodeName: ${node(1)}
+  containers:
+    - name: web
+      image: host
+      command: [node, -e, "require('node:http').createServer((q, s) => s.end('Hello from web-unready')).listen(8080)"]
+      readinessProbe:
+        exec: {command: ["false"]}
+        periodSeconds: 1
+`,
+    });
+    await until('web-unready running', async () => /\s0\/1\s+Running\s/.test(await cluster.ok(['get', 'pod', 'web-unready', '--no-headers'])), 60_000);
+    const slices = await cluster.ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'json']);
+    const unready = JSON.parse(slices).items.flatMap((s: { endpoints?: { targetRef?: { name: string }; conditions?: { ready?: boolean } }[] }) => s.endpoints ?? []).find((e: { targetRef?: { name: string } }) => e.targetRef?.name === 'web-unready');
+    expect(unready?.conditions?.ready).toBe(false);
+    const served = servedBy(await fromPod('client-2', 30, `http://${clusterIP}/`));
+    expect(served.has('web-unready')).toBe(false);
+  });
+
+  it('a headless Service resolves to every ready pod\'s address', async () => {
+    await cluster.ok(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Service\nmetadata: {name: web-headless}\nspec:\n  clusterIP: None\n  selector: {app: web}\n  ports: [{port: 8080}]\n' });
+    const want = JSON.parse(await cluster.ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items
+      .filter((p: { metadata: { name: string } }) => p.metadata.name !== 'web-unready')
+      .map((p: { status: { podIP: string } }) => p.status.podIP)
+      .sort();
+    const resolve = `require('node:dns').lookup('web-headless', { all: true }, (e, a) => console.log(e ? 'error: ' + e.code : a.map((x) => x.address).sort().join(',')))`;
+    await until('headless answers', async () => (await cluster.ok(['exec', 'client-1', '--', 'node', '-e', resolve])).trim() === want.join(','), 60_000);
+  });
+
+  it('scaled to 0 the Service refuses connections; scaled back it answers again', async () => {
+    await cluster.ok(['scale', 'deployment/web', '--replicas', '0']);
+    await until('refused', async () => (await fromPod('client-1', 1, `http://${clusterIP}/`))[0] === 'error: ECONNREFUSED', 60_000);
+    await cluster.ok(['scale', 'deployment/web', '--replicas', '2']);
+    await until('answers again', async () => (await fromPod('client-1', 1, `http://${clusterIP}/`))[0]!.startsWith('Hello from web-'), 90_000);
+  });
+
+  it('the proxy killed with SIGKILL: an open connection keeps working, and the restarted proxy takes over', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    expect(await hostGet(`http://${clusterIP}/`, agent)).toMatch(/^Hello from web-/);
+    const socketsBefore = Object.values(agent.sockets).flat().length + Object.values(agent.freeSockets).flat().length;
+    expect(socketsBefore).toBe(1);
+    const proxyPid = (JSON.parse(readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number }[]).find((c) => c.name === 'proxy')!.pid;
+    process.kill(proxyPid, 'SIGKILL');
+    expect(await hostGet(`http://${clusterIP}/`, agent)).toMatch(/^Hello from web-/);
+    await until('proxy restarted', async () => {
+      const pid = (JSON.parse(readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number }[]).find((c) => c.name === 'proxy')?.pid;
+      return pid && pid !== proxyPid;
+    }, 60_000);
+    // The same keep-alive connection, and new ones, through the restarted proxy's rules.
+    expect(await hostGet(`http://${clusterIP}/`, agent)).toMatch(/^Hello from web-/);
+    expect(await hostGet(`http://${clusterIP}/`)).toMatch(/^Hello from web-/);
+    agent.destroy();
+  });
+
+  it('the two-tier example counts visits through redis, by name, on its NodePort', async () => {
+    // The example pins NodePort 30080; this cluster has a range of its own, so let it choose.
+    const manifest = readFileSync(path.join(ROOT, 'manifests/counter.yaml'), 'utf8').replace(/\n\s+nodePort: 30080/, '');
+    await cluster.ok(['apply', '-f', '-'], { input: manifest });
+    const np = JSON.parse(await cluster.ok(['get', 'svc', 'counter', '-o', 'json'])).spec.ports[0].nodePort;
+    const first = await until('the counter answers', async () => {
+      const r = await hostGet(`http://127.0.0.1:${np}/`);
+      return /^visit \d+, served by counter-/.test(r) && r;
+    }, 120_000);
+    const n = Number(/^visit (\d+)/.exec(first)![1]);
+    const next = [await hostGet(`http://127.0.0.1:${np}/`), await hostGet(`http://127.0.0.1:${np}/`)];
+    expect(next.map((r) => Number(/^visit (\d+)/.exec(r)?.[1]))).toEqual([n + 1, n + 2]);
+  });
+
+  it('a clean stop takes the proxy\'s rules out of the kernel', async () => {
+    await cluster.down();
+    expect(execFileSync('nft', ['list', 'tables']).toString()).not.toContain(proxyTableName(cluster.dataDir));
+  });
+});
