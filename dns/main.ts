@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  const resolver: Resolver = { zone: records, zoneConfig: () => ({ domain, ttl: DEFAULT_TTL, serial: records.serial() }) };
+  const resolver: Resolver = { zone: records, zoneConfig: () => ({ domain, ttl: DEFAULT_TTL, serial: records.serial() }), generation: () => records.generation() };
   const server = new DnsServer({ bindAddress, port, resolver });
   const listening = await server.listen();
   const upstreams = chooseUpstreams({ flag: values.upstream, self: { addresses: [bindAddress, advertise, serviceIP], port: listening.port } });

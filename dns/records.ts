@@ -23,6 +23,8 @@ export class ClusterRecords implements ZoneData {
   readonly sliceInformer: Informer<EndpointSlice>;
   /** Seconds since the epoch of the last change seen: the zone's SOA serial, as CoreDNS's. */
   private lastChange: number;
+  /** Counts every change: answers computed before a change are stale after it. */
+  private changes = 0;
 
   constructor(client: RestClient, now: () => number = Date.now) {
     this.lastChange = Math.floor(now() / 1000);
@@ -36,7 +38,10 @@ export class ClusterRecords implements ZoneData {
         },
       },
     });
-    const touch = () => { this.lastChange = Math.floor(now() / 1000); };
+    const touch = () => {
+      this.lastChange = Math.floor(now() / 1000);
+      this.changes++;
+    };
     for (const inf of [this.serviceInformer, this.sliceInformer] as Informer<KubeObject>[]) {
       inf.addEventHandler({ onAdd: touch, onUpdate: (a, b) => { if (a !== b) touch(); }, onDelete: touch });
     }
@@ -62,6 +67,10 @@ export class ClusterRecords implements ZoneData {
 
   serial(): number {
     return this.lastChange;
+  }
+
+  generation(): number {
+    return this.changes;
   }
 
   service(namespace: string, name: string): Service | undefined {

@@ -31,6 +31,36 @@ export interface Resolver {
   zoneConfig: () => ZoneConfig;
   /** Absent: names outside the zone get SERVFAIL. */
   forwarder?: Forwarder;
+  /** Changes whenever the zone's data does; with it, zone replies are reused until it changes. */
+  generation?: () => number;
+}
+
+/**
+ * Encoded zone replies by the query's bytes after its id (and the transport, which decides
+ * truncation): a resolver asks the same few names again and again, and between two changes of
+ * the zone the answer is the same message but for the id. Forwarded answers are not kept here
+ * (their TTLs count down: forwarder.ts has their cache).
+ */
+export class ReplyCache {
+  private readonly entries = new Map<string, Buffer>();
+  private generation = -1;
+
+  constructor(private readonly capacity = 10_000) {}
+
+  get(key: string, generation: number): Buffer | undefined {
+    if (generation !== this.generation) {
+      this.entries.clear();
+      this.generation = generation;
+      return undefined;
+    }
+    return this.entries.get(key);
+  }
+
+  set(key: string, generation: number, reply: Buffer): void {
+    if (generation !== this.generation) return;
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, reply);
+  }
 }
 
 export interface HandlerStats {
@@ -42,12 +72,22 @@ export interface HandlerStats {
 /**
  * One message in, one message out (undefined: drop). `transport` decides truncation.
  */
-export async function handleMessage(msg: Buffer, transport: 'udp' | 'tcp', r: Resolver, stats?: HandlerStats): Promise<Buffer | undefined> {
+export async function handleMessage(msg: Buffer, transport: 'udp' | 'tcp', r: Resolver, stats?: HandlerStats, cache?: ReplyCache): Promise<Buffer | undefined> {
   if (msg.length < 12) return undefined;
   const flags = msg.readUInt16BE(2);
   if (flags & QR_BIT) return undefined;
   if (stats) stats.queries++;
   const id = msg.readUInt16BE(0);
+  const generation = cache && r.generation ? r.generation() : undefined;
+  const cacheKey = generation !== undefined ? transport + msg.toString('latin1', 2) : '';
+  if (generation !== undefined) {
+    const hit = cache!.get(cacheKey, generation);
+    if (hit) {
+      const out = Buffer.from(hit);
+      out.writeUInt16BE(id, 0);
+      return out;
+    }
+  }
   const rd = flags & dnsPacket.RECURSION_DESIRED;
   let query: DecodedPacket;
   try {
@@ -65,12 +105,16 @@ export async function handleMessage(msg: Buffer, transport: 'udp' | 'tcp', r: Re
 
   let result: ZoneAnswer | Forwarded;
   let authoritative = false;
+  // A zone answer that followed a CNAME out of the zone holds forwarded records: not reusable.
+  let forwardedPart = false;
   try {
     const q = questions[0]!;
     const cfg = r.zoneConfig();
     if (inZone(q.name, cfg.domain)) {
       authoritative = true;
-      result = await chaseCnames(answerQuestion(q, r.zone, cfg), q.type, r, cfg);
+      const own = answerQuestion(q, r.zone, cfg);
+      result = await chaseCnames(own, q.type, r, cfg);
+      forwardedPart = result.answers.length !== own.answers.length && result.answers.some((a) => !inZone(a.name, cfg.domain));
     } else if (r.forwarder && r.forwarder.upstreams.length > 0) {
       result = await r.forwarder.resolve(q);
     } else {
@@ -85,7 +129,10 @@ export async function handleMessage(msg: Buffer, transport: 'udp' | 'tcp', r: Re
   const reply: Packet = { id, flags: header, questions, answers: result.answers, authorities: result.authorities, additionals: [...result.additionals, ...ourOpt] };
   try {
     const out = dnsPacket.encode({ ...reply, type: 'response' });
-    if (out.length <= limit) return out;
+    if (out.length <= limit) {
+      if (generation !== undefined && authoritative && !forwardedPart) cache!.set(cacheKey, generation, out);
+      return out;
+    }
   } catch (e) {
     if (stats) stats.errors++;
     console.error(`skiff dns: encoding the answer for ${JSON.stringify(questions[0]?.name)}: ${(e as Error).message}`);
@@ -138,6 +185,7 @@ export interface DnsServerOptions {
 /** UDP + TCP on one address and port. Port 0: a free port both can have. */
 export class DnsServer {
   readonly stats: HandlerStats = { queries: 0, malformed: 0, errors: 0 };
+  private readonly replies = new ReplyCache();
   private udp: dgram.Socket | undefined;
   private tcp: net.Server | undefined;
   private readonly connections = new Set<net.Socket>();
@@ -168,7 +216,7 @@ export class DnsServer {
         socket.off('error', reject);
         socket.on('error', (e) => console.error(`skiff dns: udp: ${e.message}`));
         socket.on('message', (msg, rinfo) => {
-          void handleMessage(msg, 'udp', this.opts.resolver, this.stats).then((out) => {
+          void handleMessage(msg, 'udp', this.opts.resolver, this.stats, this.replies).then((out) => {
             if (out) socket.send(out, rinfo.port, rinfo.address);
           }).catch((e) => console.error(`skiff dns: udp query: ${(e as Error).message}`));
         });
@@ -204,7 +252,7 @@ export class DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        const answer = handleMessage(msg, 'tcp', this.opts.resolver, this.stats);
+        const answer = handleMessage(msg, 'tcp', this.opts.resolver, this.stats, this.replies);
         chain = chain.then(async () => {
           const out = await answer;
           if (out && !conn.destroyed) conn.write(Buffer.concat([lengthPrefix(out.length), out]));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
-import { handleMessage, type Resolver } from '../../dns/server.js';
+import { ReplyCache, handleMessage, type Resolver } from '../../dns/server.js';
 import { ResponseCache, chooseUpstreams, resolvConfNameservers, type Forwarded } from '../../dns/forwarder.js';
 import { encodeQuery } from '../../dns/transport.js';
 import { service, slice, zoneData } from './fixtures.js';
@@ -73,6 +73,21 @@ describe('DNS message handling', () => {
   it('follows an ExternalName CNAME inside the zone for A questions', async () => {
     const r = decode(await handleMessage(encodeQuery('alias.default.svc.cluster.local', 'A', 11), 'udp', resolver));
     expect(r.answers?.map((a) => `${a.type} ${(a as { data: string }).data}`)).toEqual(['CNAME web.default.svc.cluster.local', 'A 10.96.0.20']);
+  });
+
+  it('reuses an encoded zone reply under a new id until the zone changes', async () => {
+    const services = [service('default', 'web', { clusterIP: '10.96.0.20', ports: [{ port: 80 }] })];
+    let generation = 1;
+    const r: Resolver = { zone: zoneData(services, []), zoneConfig: () => ({ domain: 'cluster.local', ttl: 5, serial: generation }), generation: () => generation };
+    const cache = new ReplyCache();
+    const ask = async (id: number) => decode(await handleMessage(encodeQuery('web.default.svc.cluster.local', 'A', id), 'udp', r, undefined, cache));
+    expect(await ask(1)).toMatchObject({ id: 1 });
+    services[0]!.spec!.clusterIP = '10.96.0.21'; // changed without a new generation: the cached reply stands
+    const stale = await ask(2);
+    expect(stale.id).toBe(2);
+    expect(stale.answers?.map((a) => (a as { data: string }).data)).toEqual(['10.96.0.20']);
+    generation++;
+    expect((await ask(3)).answers?.map((a) => (a as { data: string }).data)).toEqual(['10.96.0.21']);
   });
 
   it('answers SERVFAIL for names outside the zone when there is no upstream', async () => {
