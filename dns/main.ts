@@ -20,6 +20,7 @@ const USAGE = `usage: skiff dns --kubeconfig FILE [--server URL[,URL2]] [--port 
                  [--cluster-domain cluster.local] [--service-ip 10.96.0.10] [--advertise-address IP]
                  [--upstream IP[:PORT][,...]] [--identity NAME] [--register=true|false]`;
 
+const SYNC_WAIT_MS = 5_000;
 /** How often the registration is checked again (someone may delete the slice or the Service). */
 const REREGISTER_MS = 30_000;
 
@@ -85,15 +86,20 @@ export async function main(argv: string[]): Promise<void> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   process.once('SIGHUP', onSignal);
-  try {
-    await records.waitForSync(shutdown.signal);
-  } catch {
+  // Like CoreDNS: wait a few seconds for the first lists, then serve anyway (forwarding works,
+  // cluster names get SERVFAIL until the caches fill) rather than not listen at all.
+  const synced = await Promise.race([
+    records.waitForSync(shutdown.signal).then(() => true, () => false),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), SYNC_WAIT_MS).unref()),
+  ]);
+  if (shutdown.signal.aborted) {
     records.stop();
     client.close();
     return;
   }
+  if (!synced) console.error(`skiff dns: Services and EndpointSlices not listed after ${SYNC_WAIT_MS / 1000} s; serving, with SERVFAIL for cluster names until they are`);
 
-  const resolver: Resolver = { zone: records, zoneConfig: () => ({ domain, ttl: DEFAULT_TTL, serial: records.serial() }), generation: () => records.generation() };
+  const resolver: Resolver = { zone: records, zoneConfig: () => ({ domain, ttl: DEFAULT_TTL, serial: records.serial() }), generation: () => records.generation(), synced: () => records.hasSynced() };
   const server = new DnsServer({ bindAddress, port, resolver });
   const listening = await server.listen();
   const upstreams = chooseUpstreams({ flag: values.upstream, self: { addresses: [bindAddress, advertise, serviceIP], port: listening.port } });

@@ -33,6 +33,8 @@ export interface Resolver {
   forwarder?: Forwarder;
   /** Changes whenever the zone's data does; with it, zone replies are reused until it changes. */
   generation?: () => number;
+  /** False until the caches have their first lists: the zone answers SERVFAIL, not NXDOMAIN, meanwhile (as CoreDNS). */
+  synced?: () => boolean;
 }
 
 /**
@@ -110,7 +112,9 @@ export async function handleMessage(msg: Buffer, transport: 'udp' | 'tcp', r: Re
   try {
     const q = questions[0]!;
     const cfg = r.zoneConfig();
-    if (inZone(q.name, cfg.domain)) {
+    if (inZone(q.name, cfg.domain) && r.synced && !r.synced()) {
+      result = { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [] };
+    } else if (inZone(q.name, cfg.domain)) {
       authoritative = true;
       const own = answerQuestion(q, r.zone, cfg);
       result = await chaseCnames(own, q.type, r, cfg);

@@ -90,6 +90,14 @@ describe('DNS message handling', () => {
     expect((await ask(3)).answers?.map((a) => (a as { data: string }).data)).toEqual(['10.96.0.21']);
   });
 
+  it('answers SERVFAIL for cluster names until the caches have synced', async () => {
+    let synced = false;
+    const r: Resolver = { ...resolver, synced: () => synced };
+    expect(decode(await handleMessage(encodeQuery('web.default.svc.cluster.local', 'A', 13), 'udp', r)).rcode).toBe('SERVFAIL');
+    synced = true;
+    expect(decode(await handleMessage(encodeQuery('web.default.svc.cluster.local', 'A', 14), 'udp', r)).rcode).toBe('NOERROR');
+  });
+
   it('answers SERVFAIL for names outside the zone when there is no upstream', async () => {
     expect(decode(await handleMessage(encodeQuery('example.com', 'A', 12), 'udp', resolver))).toMatchObject({ rcode: 'SERVFAIL', flag_aa: false });
   });
