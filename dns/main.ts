@@ -21,6 +21,7 @@ const USAGE = `usage: skiff dns --kubeconfig FILE [--server URL[,URL2]] [--port 
                  [--upstream IP[:PORT][,...]] [--identity NAME] [--register=true|false]`;
 
 const SYNC_WAIT_MS = 5_000;
+const DEREGISTER_WAIT_MS = 5_000;
 /** How often the registration is checked again (someone may delete the slice or the Service). */
 const REREGISTER_MS = 30_000;
 
@@ -131,7 +132,12 @@ export async function main(argv: string[]): Promise<void> {
   await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
   if (regTimer) clearInterval(regTimer);
   if (values.register === 'true') {
-    await deregister(client, reg).catch((e) => console.error(`skiff dns: removing its EndpointSlice: ${(e as Error).message}`));
+    // Bounded: with the API server gone the client would retry for a long time; a stale slice
+    // is corrected by the next start's registration anyway.
+    await Promise.race([
+      deregister(client, reg).catch((e) => console.error(`skiff dns: removing its EndpointSlice: ${(e as Error).message}`)),
+      new Promise((resolve) => setTimeout(resolve, DEREGISTER_WAIT_MS).unref()),
+    ]);
   }
   await server.close();
   records.stop();

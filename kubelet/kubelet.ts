@@ -85,6 +85,17 @@ interface PodEntry {
 
 const DEFAULT_GRACE_SECONDS = 30;
 
+/**
+ * Rewrite a file in place only when its content changes: running containers of the pod have it
+ * bind-mounted (the same inode, so no rename), and an unchanged file is never seen half-written.
+ */
+function writeIfChanged(file: string, content: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === content) return;
+  } catch { /* not there yet */ }
+  writeFileSync(file, content);
+}
+
 export function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 }
@@ -550,13 +561,13 @@ export class Kubelet {
       }
       this.dnsWarned.set(pod.metadata.uid!, warned);
       const file = join(dir, 'resolv.conf');
-      writeFileSync(file, formatResolvConf(config));
+      writeIfChanged(file, formatResolvConf(config));
       out.push({ hostPath: file, containerPath: '/etc/resolv.conf', readOnly: false });
     }
     if (!pod.spec.hostNetwork && !own.has('/etc/hosts')) {
       const file = join(dir, 'etc-hosts');
       const ips = sandbox.ip ? [sandbox.ip] : [];
-      writeFileSync(file, podHostsFile(pod, ips, this.clusterDomain));
+      writeIfChanged(file, podHostsFile(pod, ips, this.clusterDomain));
       out.push({ hostPath: file, containerPath: '/etc/hosts', readOnly: false });
     }
     return out;

@@ -164,6 +164,19 @@ describe('skiff dns (process) against a real API server', () => {
     expect((await udp('web.default.svc.cluster.local')).rcode).toBe('NOERROR');
   });
 
+  it('refuses bad flags with a message and exit code 2', async () => {
+    for (const [args, msg] of [
+      [['--port', 'x'], '--port must be a port number'],
+      [['--service-ip', '10.96.0'], '--service-ip must be an IPv4 address'],
+      [['--cluster-domain', 'bad_domain'], '--cluster-domain must be a DNS name'],
+      [['--bind-address', 'localhost'], '--bind-address must be an IP address'],
+    ] as const) {
+      const p = procs.start(['dns', '--server', 'https://127.0.0.1:1', ...args]);
+      expect(await p.exited).toBe(2);
+      expect(p.output()).toContain(msg);
+    }
+  });
+
   it('removes its EndpointSlice on SIGTERM and exits 0, leaving the Service', async () => {
     const code = await procs.stop(dns);
     expect(code).toBe(0);
