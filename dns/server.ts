@@ -84,11 +84,7 @@ export async function handleMessage(msg: Buffer, transport: 'udp' | 'tcp', r: Re
   const cacheKey = generation !== undefined ? transport + msg.toString('latin1', 2) : '';
   if (generation !== undefined) {
     const hit = cache!.get(cacheKey, generation);
-    if (hit) {
-      const out = Buffer.from(hit);
-      out.writeUInt16BE(id, 0);
-      return out;
-    }
+    if (hit) return withId(hit, id);
   }
   const rd = flags & dnsPacket.RECURSION_DESIRED;
   let query: DecodedPacket;
@@ -144,6 +140,22 @@ export async function handleMessage(msg: Buffer, transport: 'udp' | 'tcp', r: Re
   }
   // Too large for this UDP client: the question alone with TC, so it retries over TCP.
   return encodeReply({ id, flags: header | dnsPacket.TRUNCATED_RESPONSE, questions, additionals: ourOpt });
+}
+
+function withId(reply: Buffer, id: number): Buffer {
+  const out = Buffer.from(reply);
+  out.writeUInt16BE(id, 0);
+  return out;
+}
+
+/**
+ * The reused reply for a query, if there is one — synchronously, so the UDP path answers the
+ * common case without a promise (what handleMessage would return for it, too).
+ */
+export function cachedReply(msg: Buffer, transport: 'udp' | 'tcp', r: Resolver, cache: ReplyCache): Buffer | undefined {
+  if (msg.length < 12 || !r.generation || msg.readUInt16BE(2) & QR_BIT) return undefined;
+  const hit = cache.get(transport + msg.toString('latin1', 2), r.generation());
+  return hit && withId(hit, msg.readUInt16BE(0));
 }
 
 /** A reply with no records; if even the echoed question will not encode, without it. */
@@ -220,6 +232,12 @@ export class DnsServer {
         socket.off('error', reject);
         socket.on('error', (e) => console.error(`skiff dns: udp: ${e.message}`));
         socket.on('message', (msg, rinfo) => {
+          const hit = cachedReply(msg, 'udp', this.opts.resolver, this.replies);
+          if (hit) {
+            this.stats.queries++;
+            socket.send(hit, rinfo.port, rinfo.address);
+            return;
+          }
           void handleMessage(msg, 'udp', this.opts.resolver, this.stats, this.replies).then((out) => {
             if (out) socket.send(out, rinfo.port, rinfo.address);
           }).catch((e) => console.error(`skiff dns: udp query: ${(e as Error).message}`));
