@@ -9,6 +9,7 @@ const COMPONENTS: Record<string, () => Promise<{ main(argv: string[]): Promise<v
   apiserver: () => import('../apiserver/main.js'),
   'controller-manager': () => import('../controllers/main.js'),
   scheduler: () => import('../scheduler/main.js'),
+  dns: () => import('../dns/main.js'),
   kubelet: () => import('../kubelet/main.js'),
   proxy: () => import('../proxy/main.js'),
   up: () => import('./up.js'),
@@ -25,6 +26,7 @@ Commands:
   scheduler            run the scheduler
   kubelet              run a node agent
   proxy                run the node proxy (Services in the kernel, with nftables)
+  dns                  run the cluster DNS server (registers as kube-system/kube-dns)
   join                 join this machine to a cluster as a node (skiff up prints the command)
   kubeconfig create    issue a user a client certificate (through a CSR) and print their kubeconfig
   token create|list|delete   join tokens (bootstrap tokens) and the skiff join command that uses them

@@ -5,7 +5,7 @@
 // (labels), plan with computePodActions, act, then compute and write the status if it
 // changed. Nothing about running containers lives only in memory, so a restarted kubelet
 // adopts what is running. Only the crash-loop backoff and probe results start over.
-import { mkdirSync, rmSync, existsSync, realpathSync } from 'node:fs';
+import { mkdirSync, rmSync, existsSync, realpathSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ConfigMap, Container, Pod, ResourceList, Secret } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
@@ -37,6 +37,7 @@ import {
 } from './runtime/interface.js';
 import { computePodStatus, sameStatus } from './status.js';
 import { computePodActions, containerHash, podFinished, type StartAction } from './sync-pod.js';
+import { formatResolvConf, parseResolvConf, podDnsConfig, podHostsFile, type DnsConfig } from './pod-dns.js';
 import { isProjectedVolume } from './volumes/projection.js';
 import { VolumeManager, type MemoryMedium } from './volumes/volume-manager.js';
 import { newConfigMapManager, newSecretManager, type WatchBasedManager } from './watch-based-manager.js';
@@ -57,6 +58,14 @@ export interface KubeletOptions {
   allocatable?: ResourceList;
   /** Where secret and projected volumes live (default: a tmpfs mount per volume as root, /dev/shm otherwise). */
   memoryMedium?: MemoryMedium;
+  /** --cluster-dns: the name servers of ClusterFirst pods (none: they get the host's, with a warning). */
+  clusterDNS?: string[];
+  /** --cluster-domain (default cluster.local). */
+  clusterDomain?: string;
+  /** --resolv-conf: the host resolv.conf Default pods get and ClusterFirst pods take searches from ("" = none). */
+  resolvConf?: string;
+  /** false: no resolv.conf or hosts files (hollow nodes: their containers read no files). */
+  podDnsFiles?: boolean;
 }
 
 /** A volume that could not be written keeps a pod that has not started yet in ContainerCreating; retried on every change of what it reads, and at least this often. */
@@ -75,6 +84,17 @@ interface PodEntry {
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
+
+/**
+ * Rewrite a file in place only when its content changes: running containers of the pod have it
+ * bind-mounted (the same inode, so no rename), and an unchanged file is never seen half-written.
+ */
+function writeIfChanged(file: string, content: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === content) return;
+  } catch { /* not there yet */ }
+  writeFileSync(file, content);
+}
 
 export function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
@@ -96,6 +116,8 @@ export class Kubelet {
   readonly nodeName: string;
   readonly runtime: Runtime;
   private readonly pods = new Map<string, PodEntry>();
+  /** DNS warnings already given per pod uid (MissingClusterDNS, limits), so each is said once. */
+  private readonly dnsWarned = new Map<string, Set<string>>();
   private readonly backoff: CrashLoopBackoff;
   private readonly pullBackoff: CrashLoopBackoff;
   private readonly prober: ProbeManager;
@@ -518,6 +540,54 @@ export class Kubelet {
     };
   }
 
+  /**
+   * The pod's resolv.conf and (unless it shares the host's network) its managed /etc/hosts,
+   * written into the pod's directory and bound at /etc/resolv.conf and /etc/hosts of each
+   * container — not where the container mounts something there itself, as the kubelet.
+   */
+  private dnsMounts(pod: Pod, spec: Container, sandbox: SandboxStatus): Mount[] {
+    if (this.o.podDnsFiles === false) return [];
+    const dir = join(this.o.podsDir, pod.metadata.uid!);
+    mkdirSync(dir, { recursive: true });
+    const own = new Set((spec.volumeMounts ?? []).map((m) => m.mountPath.replace(/\/+$/, '')));
+    const out: Mount[] = [];
+    if (!own.has('/etc/resolv.conf')) {
+      const { config, warnings } = podDnsConfig(pod, { clusterDNS: this.o.clusterDNS ?? [], clusterDomain: this.clusterDomain, host: this.hostDns() });
+      const warned = this.dnsWarned.get(pod.metadata.uid!) ?? new Set<string>();
+      for (const [reason, message] of warnings) {
+        if (warned.has(message)) continue;
+        warned.add(message);
+        this.o.recorder.event(pod, 'Warning', reason, message);
+      }
+      this.dnsWarned.set(pod.metadata.uid!, warned);
+      const file = join(dir, 'resolv.conf');
+      writeIfChanged(file, formatResolvConf(config));
+      out.push({ hostPath: file, containerPath: '/etc/resolv.conf', readOnly: false });
+    }
+    if (!pod.spec.hostNetwork && !own.has('/etc/hosts')) {
+      const file = join(dir, 'etc-hosts');
+      const ips = sandbox.ip ? [sandbox.ip] : [];
+      writeIfChanged(file, podHostsFile(pod, ips, this.clusterDomain));
+      out.push({ hostPath: file, containerPath: '/etc/hosts', readOnly: false });
+    }
+    return out;
+  }
+
+  private get clusterDomain(): string {
+    return this.o.clusterDomain ?? 'cluster.local';
+  }
+
+  /** The host's resolv.conf, read when a container starts (it may change under us, as with DHCP). */
+  private hostDns(): DnsConfig {
+    const file = this.o.resolvConf ?? '/etc/resolv.conf';
+    if (!file) return { nameservers: [], searches: [], options: [] };
+    try {
+      return parseResolvConf(readFileSync(file, 'utf8'));
+    } catch {
+      return { nameservers: [], searches: [], options: [] };
+    }
+  }
+
   /** makeMounts: a mount that cannot be prepared (a missing subPath, hostPath) is a config error, as in Kubernetes. */
   private containerMounts(pod: Pod, spec: Container): Mount[] {
     try {
@@ -542,7 +612,7 @@ export class Kubelet {
       args,
       env,
       workingDir: spec.workingDir,
-      mounts: this.containerMounts(pod, spec),
+      mounts: [...this.containerMounts(pod, spec), ...this.dnsMounts(pod, spec, sandbox)],
       limits: {
         memoryBytes: limits.memory !== undefined ? Math.floor(quantityValue(limits.memory)) : undefined,
         cpuMillis: limits.cpu !== undefined ? milliValue(limits.cpu) : undefined,
@@ -639,6 +709,7 @@ export class Kubelet {
     this.backoff.forgetPrefix(`${e.uid}/`);
     this.pullBackoff.forgetPrefix(`${e.uid}/`);
     this.pods.delete(e.uid);
+    this.dnsWarned.delete(e.uid);
   }
 
   private async removePodResources(uid: string, graceSeconds: number): Promise<void> {

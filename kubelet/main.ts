@@ -16,6 +16,7 @@
 // Environment: SKIFF_KUBELET_BACKOFF_BASE_MS (crash-loop/pull backoff start, default 10000;
 // tests shorten it), SKIFF_KUBELET_DEBUG=1 (log sync errors to stderr).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -58,6 +59,9 @@ Flags:
   --tls-private-key-file FILE  its key
   --cert-dir DIR            without --tls-cert-file: where a self-signed one is made and kept (default ROOT/pki)
   --client-ca-file FILE     callers (the API server) must present a client certificate signed by it
+  --cluster-dns IP[,IP]     the cluster DNS server(s) written into ClusterFirst pods' /etc/resolv.conf
+  --cluster-domain DOMAIN   the cluster's DNS domain, for pods' search paths and /etc/hosts (default cluster.local)
+  --resolv-conf FILE        the host resolver config Default pods get (default /etc/resolv.conf; "" = none)
 `;
 
 function defaultRootDir(node: string): string {
@@ -124,6 +128,9 @@ export async function main(argv: string[]): Promise<void> {
       'tls-private-key-file': { type: 'string' },
       'cert-dir': { type: 'string' },
       'client-ca-file': { type: 'string' },
+      'cluster-dns': { type: 'string' },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
+      'resolv-conf': { type: 'string', default: '/etc/resolv.conf' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -131,6 +138,11 @@ export async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const clusterDNS = (values['cluster-dns'] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  for (const ip of clusterDNS) if (!isIP(ip)) throw new Error(`--cluster-dns: ${JSON.stringify(ip)} is not an IP address`);
+  const clusterDomain = values['cluster-domain']!.toLowerCase().replace(/\.$/, '');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) throw new Error(`--cluster-domain: ${JSON.stringify(values['cluster-domain'])} is not a DNS name`);
+  const podDns = { clusterDNS, clusterDomain, resolvConf: values['resolv-conf']! };
   const connection = buildConfigFromFlags({ kubeconfig: values.kubeconfig, server: values.server });
   const client = new RestClient({ ...connection, userAgent: 'skiff-kubelet' });
   const backoffBaseMs = Number(process.env.SKIFF_KUBELET_BACKOFF_BASE_MS ?? 10_000);
@@ -182,7 +194,7 @@ export async function main(argv: string[]): Promise<void> {
   leases.add(nodeName, node.metadata.uid);
   leases.start();
 
-  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), backoffBaseMs, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
+  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), backoffBaseMs, ...podDns, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
   kubelet.start();
   const informer = new Informer<Pod>(client.pods(), { fieldSelector: `spec.nodeName=${nodeName}` });
   informer.addEventHandler({
@@ -268,7 +280,7 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
       const node = await registerWithRetry(status);
       statuses.push(status);
       leases.add(nodeName, node.metadata.uid);
-      const k = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join('/tmp', 'skiff-hollow', nodeName), relistMs: 0, backoffBaseMs, memoryMedium: 'shm' });
+      const k = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join('/tmp', 'skiff-hollow', nodeName), relistMs: 0, backoffBaseMs, memoryMedium: 'shm', podDnsFiles: false });
       k.start();
       kubelets.set(nodeName, k);
     }

@@ -15,6 +15,56 @@ const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 
+const MAX_DNS_NAMESERVERS = 3;
+const MAX_DNS_SEARCH_PATHS = 32;
+const MAX_DNS_SEARCH_LIST_CHARS = 2048;
+
+/** An IPv4 dotted quad or an IPv6 address (the WHATWG URL parser is the IPv6 grammar). */
+function isIP(s: unknown): boolean {
+  if (typeof s !== 'string') return false;
+  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s)) return true;
+  if (!s.includes(':')) return false;
+  try {
+    return new URL(`http://[${s}]/`).hostname.startsWith('[');
+  } catch {
+    return false;
+  }
+}
+
+/** validatePodDNSConfig: None needs a nameserver; at most 3 nameservers, 32 searches, 2048 characters of them. */
+function validatePodDNSConfig(cfg: unknown, policy: unknown, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (policy === 'None' && !isObj(cfg)) return [fieldErr.required(field, 'must provide `dnsConfig` when `dnsPolicy` is None')];
+  if (!isObj(cfg)) return errs;
+  const ns: unknown[] = Array.isArray(cfg.nameservers) ? cfg.nameservers : [];
+  if (policy === 'None' && ns.length === 0) errs.push(fieldErr.required(`${field}.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
+  if (ns.length > MAX_DNS_NAMESERVERS) errs.push(fieldErr.invalid(`${field}.nameservers`, ns, `must not have more than ${MAX_DNS_NAMESERVERS} nameservers`));
+  ns.forEach((n, i) => { if (!isIP(n)) errs.push(fieldErr.invalid(`${field}.nameservers[${i}]`, n, 'must be valid IP address')); });
+  const searches: unknown[] = Array.isArray(cfg.searches) ? cfg.searches : [];
+  if (searches.length > MAX_DNS_SEARCH_PATHS) errs.push(fieldErr.invalid(`${field}.searches`, searches, `must not have more than ${MAX_DNS_SEARCH_PATHS} search paths`));
+  if (searches.join(' ').length > MAX_DNS_SEARCH_LIST_CHARS) errs.push(fieldErr.invalid(`${field}.searches`, searches, `must not have more than ${MAX_DNS_SEARCH_LIST_CHARS} characters (including spaces) in the search list`));
+  searches.forEach((s, i) => {
+    if (typeof s !== 'string') return;
+    for (const m of isDNS1123Subdomain(s.replace(/\.$/, ''))) errs.push(fieldErr.invalid(`${field}.searches[${i}]`, s, m));
+  });
+  const options: unknown[] = Array.isArray(cfg.options) ? cfg.options : [];
+  options.forEach((o, i) => { if (isObj(o) && !o.name) errs.push(fieldErr.required(`${field}.options[${i}]`, 'Option.Name must not be empty')); });
+  return errs;
+}
+
+function validateHostAliases(aliases: unknown, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!Array.isArray(aliases)) return errs;
+  aliases.forEach((a, i) => {
+    if (!isObj(a)) return;
+    if (!isIP(a.ip)) errs.push(fieldErr.invalid(`${field}[${i}].ip`, a.ip, 'must be valid IP address'));
+    (Array.isArray(a.hostnames) ? a.hostnames : []).forEach((h: unknown, j: number) => {
+      if (typeof h === 'string') for (const m of isDNS1123Subdomain(h)) errs.push(fieldErr.invalid(`${field}[${i}].hostnames[${j}]`, h, m));
+    });
+  });
+  return errs;
+}
+
 function portRangeErr(field: string, v: unknown): FieldError | undefined {
   if (typeof v !== 'number') return undefined;
   if (v < 1 || v > PORT_MAX) return fieldErr.invalid(field, v, `must be between 1 and ${PORT_MAX}, inclusive`);
@@ -178,6 +228,7 @@ export function validatePodSpec(spec: unknown, field: string): FieldError[] {
   checkList(spec.initContainers, 'initContainers', true);
   checkList(spec.containers, 'containers', false);
   if (spec.dnsPolicy !== undefined && !DNS_POLICIES.includes(spec.dnsPolicy)) errs.push(fieldErr.notSupported(`${field}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
+  errs.push(...validatePodDNSConfig(spec.dnsConfig, spec.dnsPolicy, `${field}.dnsConfig`), ...validateHostAliases(spec.hostAliases, `${field}.hostAliases`));
   nonNegative(errs, `${field}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds);
   if (typeof spec.activeDeadlineSeconds === 'number' && spec.activeDeadlineSeconds < 1) {
     errs.push(fieldErr.invalid(`${field}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));

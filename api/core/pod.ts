@@ -244,6 +244,14 @@ export const PodSpec = z.object({
   terminationGracePeriodSeconds: z.number().int().optional(),
   activeDeadlineSeconds: z.number().int().optional(),
   dnsPolicy: z.string().optional(),
+  /** Added to (dnsPolicy None: all of) what the kubelet writes into the pod's /etc/resolv.conf. */
+  dnsConfig: z.object({
+    nameservers: z.array(z.string()).optional(),
+    searches: z.array(z.string()).optional(),
+    options: z.array(z.object({ name: z.string().optional(), value: z.string().optional() })).optional(),
+  }).optional(),
+  /** Extra lines of the kubelet-managed /etc/hosts. */
+  hostAliases: z.array(z.object({ ip: z.string(), hostnames: z.array(z.string()).optional() })).optional(),
   nodeSelector: StringMap.optional(),
   serviceAccountName: z.string().optional(),
   /** false: no ServiceAccount token volume is mounted (overrides the ServiceAccount's setting). */

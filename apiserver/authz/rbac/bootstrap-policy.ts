@@ -49,6 +49,7 @@ function binding(name: string, role: string, subjects: Subject[]): ClusterRoleBi
 export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 export const SCHEDULER_USER = 'system:kube-scheduler';
 export const PROXY_USER = 'system:kube-proxy';
+export const DNS_USER = 'system:kube-dns';
 export const NODES_GROUP = 'system:nodes';
 export const NODE_USER_PREFIX = 'system:node:';
 
@@ -208,6 +209,13 @@ export const CLUSTER_ROLES: ClusterRole[] = [
   ]),
   // Joining nodes: a bootstrap token's user may ask for a kubelet certificate (and have it
   // approved automatically); a node may renew its own.
+  // skiff dns: reads Services and EndpointSlices; registers kube-system/kube-dns and its own slice.
+  clusterRole('system:kube-dns', [
+    rule(['list', 'watch'], [''], ['services']),
+    rule(['get'], [''], ['services'], ['kube-dns']),
+    rule(['create'], [''], ['services']),
+    rule(['list', 'watch', 'get', 'create', 'update', 'delete'], ['discovery.k8s.io'], ['endpointslices']),
+  ]),
   clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
   clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient'])]),
   clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'])]),
@@ -224,6 +232,7 @@ export const CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   binding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
   binding('system:kube-scheduler', 'system:kube-scheduler', [user(SCHEDULER_USER)]),
   binding('system:node-proxier', 'system:node-proxier', [user(PROXY_USER)]),
+  binding('system:kube-dns', 'system:kube-dns', [user(DNS_USER), { kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }]),
   binding('system:kube-controller-manager', 'system:kube-controller-manager', [user(CONTROLLER_MANAGER_USER)]),
   ...CONTROLLER_ROLES.map((r) => binding(r, r, [user(CONTROLLER_MANAGER_USER)])),
   binding('system:node-bootstrapper', 'system:node-bootstrapper', [group(BOOTSTRAPPERS_GROUP)]),
