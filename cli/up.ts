@@ -426,8 +426,8 @@ export async function main(argv: string[]): Promise<void> {
     return fail('kubeconfig');
   }
 
-  // 5. Controllers, schedulers and the node proxy.
-  for (const spec of [...specsOf('controller-manager'), ...specsOf('scheduler'), ...specsOf('proxy')]) {
+  // 5. Controllers, schedulers, the node proxy and cluster DNS.
+  for (const spec of [...specsOf('controller-manager'), ...specsOf('scheduler'), ...specsOf('proxy'), ...specsOf('dns')]) {
     const step = progress.step(spec.name, 'starting');
     const c = component(spec);
     const pid = await c.start();

@@ -30,9 +30,13 @@ function usageError(msg: string): void {
   process.exitCode = 2;
 }
 
-/** The host's primary address: the first non-internal IPv4 address of any interface. */
+/**
+ * The host's primary address: the first non-internal IPv4 address of an interface that is not
+ * one of Skiff's own pod bridges (sk<hash>, which come and go with their nodes).
+ */
 export function primaryIPv4(): string | undefined {
-  for (const addrs of Object.values(os.networkInterfaces())) {
+  for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
+    if (/^sk[0-9a-f]{10}$/.test(name)) continue;
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return undefined;

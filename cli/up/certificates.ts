@@ -7,6 +7,7 @@
 //   pki/controller-manager.crt/.key               system:kube-controller-manager
 //   pki/scheduler.crt/.key                        system:kube-scheduler
 //   pki/proxy.crt/.key                            system:kube-proxy (the node proxy)
+//   pki/dns.crt/.key                              system:kube-dns (cluster DNS)
 //   pki/kubelet-<node>.crt/.key                   system:node:<node>, O=system:nodes (the node's identity)
 //   pki/kubelet-<node>-serving.crt/.key           the kubelet's HTTPS (logs, exec): <node>, localhost, 127.0.0.1
 //   pki/sa.key                                    the ServiceAccount token signing key (every API server gets it)
@@ -53,6 +54,7 @@ export function clusterCertificates(nodes: string[], kubernetesServiceIP: string
     { name: 'controller-manager', want: { subject: { commonName: 'system:kube-controller-manager' }, usages: CLIENT } },
     { name: 'scheduler', want: { subject: { commonName: 'system:kube-scheduler' }, usages: CLIENT } },
     { name: 'proxy', want: { subject: { commonName: 'system:kube-proxy' }, usages: CLIENT } },
+    { name: 'dns', want: { subject: { commonName: 'system:kube-dns' }, usages: CLIENT } },
     ...nodes.flatMap((n) => [
       { name: kubeletClientCert(n), want: { subject: { commonName: `system:node:${n}`, organizations: ['system:nodes'] }, usages: CLIENT } },
       { name: kubeletServingCert(n), want: { subject: { commonName: n }, usages: SERVER, dnsNames: [n, 'localhost'], ipAddresses: ['127.0.0.1'] } },
@@ -71,6 +73,7 @@ export function componentIdentities(nodes: string[]): { component: string; cert:
     { component: 'controller-manager', cert: 'controller-manager' },
     { component: 'scheduler', cert: 'scheduler' },
     { component: 'proxy', cert: 'proxy' },
+    { component: 'dns', cert: 'dns' },
     ...nodes.map((n) => ({ component: `kubelet-${n}`, cert: kubeletClientCert(n) })),
   ];
 }

@@ -27,7 +27,7 @@ import { APISERVER_CERT, APISERVER_KUBELET_CLIENT_CERT, componentKubeconfig, kub
 export const STORAGES = ['embedded', 'etcd'] as const;
 export type StorageKind = (typeof STORAGES)[number];
 
-export const ROLES = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'proxy'] as const;
+export const ROLES = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'proxy', 'dns'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ProcessSpec {
@@ -179,6 +179,7 @@ export function planCluster(p: PlanInput): Plan {
       // --port 0: the kubelet takes a free port at every start and reports it on its Node.
       args: [
         'kubelet', ...serverFlag, ...kubeconfig(`kubelet-${n}`), '--node-name', n, '--runtime', p.runtime, '--port', '0', '--root-dir', path.join(p.dirs.nodes, n), '--stop-pods-on-exit',
+        '--cluster-dns', serviceIP(p.serviceCidr, DNS_SERVICE_IP_INDEX),
         '--tls-cert-file', file(kubeletServingCert(n), 'crt'), '--tls-private-key-file', file(kubeletServingCert(n), 'key'), '--client-ca-file', caFile,
       ],
     });
@@ -190,8 +191,18 @@ export function planCluster(p: PlanInput): Plan {
     role: 'proxy',
     args: ['proxy', ...serverFlag, ...kubeconfig('proxy'), '--hostname-override', nodes.join(','), '--nft-table', p.proxyTable, '--cluster-cidr', POD_NETWORK],
   });
+  // Cluster DNS on a free port of this host, registered as kube-system/kube-dns at the Service
+  // CIDR's 10th address (10.96.0.10 by default), which the proxy routes to it.
+  processes.push({
+    name: 'dns',
+    role: 'dns',
+    args: ['dns', ...serverFlag, ...kubeconfig('dns'), '--port', '0', '--service-ip', serviceIP(p.serviceCidr, DNS_SERVICE_IP_INDEX)],
+  });
   return { processes, servers, etcdUrls };
 }
+
+/** Cluster DNS is the Service CIDR's 10th address, as kubeadm's 10.96.0.10. */
+export const DNS_SERVICE_IP_INDEX = 10;
 
 /** Every node's pod CIDR (10.244.N.0/24, kubelet/runtime/process/pod-network.ts) lies in this range. */
 export const POD_NETWORK = '10.244.0.0/16';
@@ -300,7 +311,7 @@ export async function chooseEtcdPorts(
  */
 export const SHUTDOWN_ORDER: { roles: Role[]; graceMs: number; oneAtATime?: boolean }[] = [
   { roles: ['kubelet'], graceMs: 45_000 },
-  { roles: ['controller-manager', 'scheduler', 'proxy'], graceMs: 10_000 },
+  { roles: ['controller-manager', 'scheduler', 'proxy', 'dns'], graceMs: 10_000 },
   { roles: ['apiserver'], graceMs: 15_000 },
   { roles: ['etcd'], graceMs: 15_000, oneAtATime: true },
 ];

@@ -74,7 +74,7 @@ describe('planCluster', () => {
   it('default: one API server on the embedded store, one of each controller, a kubelet per node, the node proxy', () => {
     const plan = planCluster(base);
     expect(brief(plan)).toEqual([
-      'apiserver:apiserver', 'controller-manager:controller-manager', 'scheduler:scheduler', 'kubelet:kubelet-node-1', 'kubelet:kubelet-node-2', 'proxy:proxy',
+      'apiserver:apiserver', 'controller-manager:controller-manager', 'scheduler:scheduler', 'kubelet:kubelet-node-1', 'kubelet:kubelet-node-2', 'proxy:proxy', 'dns:dns',
     ]);
     expect(plan.servers).toEqual(['https://127.0.0.1:6443']);
     expect(plan.processes[0]!.args).toEqual([
@@ -92,11 +92,13 @@ describe('planCluster', () => {
     expect(plan.processes[3]!.args).toEqual([
       'kubelet', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/kubelet-node-1.conf', '--node-name', 'node-1', '--runtime', 'fake',
       '--port', '0', '--root-dir', '/d/nodes/node-1', '--stop-pods-on-exit',
+      '--cluster-dns', '10.96.0.10',
       '--tls-cert-file', '/d/pki/kubelet-node-1-serving.crt', '--tls-private-key-file', '/d/pki/kubelet-node-1-serving.key', '--client-ca-file', '/d/pki/ca.crt',
     ]);
     expect(plan.processes[5]!.args).toEqual([
       'proxy', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/proxy.conf', '--hostname-override', 'node-1,node-2', '--nft-table', 'skiff-0123abcd', '--cluster-cidr', '10.244.0.0/16',
     ]);
+    expect(plan.processes[6]!.args).toEqual(['dns', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/dns.conf', '--port', '0', '--service-ip', '10.96.0.10']);
     expect(plan.etcdUrls).toEqual([]);
   });
 
@@ -113,7 +115,7 @@ describe('planCluster', () => {
     expect(brief(plan)).toEqual([
       'etcd:etcd', 'apiserver:apiserver', 'apiserver:apiserver-2',
       'controller-manager:controller-manager', 'controller-manager:controller-manager-2', 'scheduler:scheduler', 'scheduler:scheduler-2',
-      'kubelet:kubelet-node-1', 'proxy:proxy',
+      'kubelet:kubelet-node-1', 'proxy:proxy', 'dns:dns',
     ]);
     const [etcd, api1, api2] = plan.processes;
     expect(etcd!.executable).toBe('/usr/bin/etcd');
@@ -165,7 +167,7 @@ describe('planCluster', () => {
   });
 
   it('shuts down kubelets first and etcd last', () => {
-    expect(SHUTDOWN_ORDER.map((s) => s.roles.join('+'))).toEqual(['kubelet', 'controller-manager+scheduler+proxy', 'apiserver', 'etcd']);
+    expect(SHUTDOWN_ORDER.map((s) => s.roles.join('+'))).toEqual(['kubelet', 'controller-manager+scheduler+proxy+dns', 'apiserver', 'etcd']);
   });
 
   it('finds the identity in a component\'s arguments', () => {

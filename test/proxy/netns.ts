@@ -42,6 +42,9 @@ export class NetnsPair {
     batch(this.pods, [...this.podIPs.map((ip) => `addr add ${ip}/24 dev vs${this.id}`), `link set vs${this.id} up`, 'link set lo up', `route add unreachable ${serviceCidr}`]);
     execFileSync('ip', ['netns', 'exec', this.pods, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     this.inClient(['sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1']);
+    // Refusals and "unreachable" are ICMP, which the kernel rate-limits per peer (1/s): a client
+    // retrying faster would see silence and wait for a SYN retransmit instead.
+    for (const ns of [this.client, this.pods]) execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
   }
 
   inClient(args: string[], input?: string): string {
