@@ -1,4 +1,4 @@
-// `skiff dns --kubeconfig FILE [--server URL] [--port 53] [--bind-address 0.0.0.0]
+// `skiff dns --kubeconfig FILE [--server URL] [--port 53] [--bind-address IP]
 //   [--cluster-domain cluster.local] [--service-ip 10.96.0.10] [--advertise-address IP]
 //   [--upstream IP[:PORT],...] [--identity NAME] [--register=true|false]`
 // The cluster's DNS server (CoreDNS's role): waits for its Service and EndpointSlice caches,
@@ -16,7 +16,7 @@ import { deregister, ensureRegistered, type Registration } from './registration.
 import { DnsServer, type Resolver } from './server.js';
 import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_TTL } from './zone.js';
 
-const USAGE = `usage: skiff dns --kubeconfig FILE [--server URL[,URL2]] [--port 53] [--bind-address 0.0.0.0]
+const USAGE = `usage: skiff dns --kubeconfig FILE [--server URL[,URL2]] [--port 53] [--bind-address IP]
                  [--cluster-domain cluster.local] [--service-ip 10.96.0.10] [--advertise-address IP]
                  [--upstream IP[:PORT][,...]] [--identity NAME] [--register=true|false]`;
 
@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<void> {
         server: { type: 'string' },
         kubeconfig: { type: 'string' },
         port: { type: 'string', default: '53' },
-        'bind-address': { type: 'string', default: '0.0.0.0' },
+        'bind-address': { type: 'string' },
         'cluster-domain': { type: 'string', default: DEFAULT_CLUSTER_DOMAIN },
         'service-ip': { type: 'string', default: '10.96.0.10' },
         'advertise-address': { type: 'string' },
@@ -72,7 +72,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(`--port must be a port number (0 = any free port), got ${JSON.stringify(values.port)}`);
-  const bindAddress = values['bind-address']!;
+  // Bind to the one address pods are sent to, not the wildcard: a UDP answer from a wildcard
+  // socket leaves from whichever address routes to the pod (its bridge's gateway), which does
+  // not match the node proxy's DNAT, so the pod's resolver (a connected socket) never sees it.
+  const bindAddress = values['bind-address'] ?? values['advertise-address'] ?? primaryIPv4() ?? '127.0.0.1';
   if (!net.isIP(bindAddress)) return usageError(`--bind-address must be an IP address, got ${JSON.stringify(bindAddress)}`);
   const domain = values['cluster-domain']!.toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(domain)) return usageError(`--cluster-domain must be a DNS name, got ${JSON.stringify(values['cluster-domain'])}`);
