@@ -12,6 +12,7 @@ import { validateLabelSelector } from '../meta-validation.js';
 import { isDNS1123Subdomain } from '../names.js';
 import { deepEqual } from '../patch/merge.js';
 import { compareQuantities } from '../quantity.js';
+import { newRequirement, Selector } from '../labels.js';
 import { ObjectReference } from './object-reference.js';
 import { HostPathVolumeSource, NodeSelectorTerm } from './pod.js';
 
@@ -277,4 +278,32 @@ export function claimClass(pvc: PersistentVolumeClaim): string {
 /** The directory a PV's data lives in on its node (hostPath or local). */
 export function volumePath(pv: PersistentVolume): string | undefined {
   return pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
+}
+
+const NODE_SELECTOR_OPS = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!', Gt: 'gt', Lt: 'lt' } as const;
+
+/**
+ * Does a volume's required node affinity admit this node? Any term may match; within a term
+ * every expression (labels) and field (metadata.name) must. No affinity admits every node;
+ * a malformed term matches nothing, as in Kubernetes. Pure.
+ */
+export function volumeNodeAffinityMatches(pv: PersistentVolume, node: { metadata: { name?: string; labels?: Record<string, string> | null } }): boolean {
+  const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms;
+  if (!terms) return true;
+  const labels = node.metadata.labels ?? {};
+  return terms.some((t) => {
+    const exprs = t.matchExpressions ?? [];
+    const fields = t.matchFields ?? [];
+    if (exprs.length === 0 && fields.length === 0) return false;
+    try {
+      if (!new Selector(exprs.map((e) => newRequirement(e.key, NODE_SELECTOR_OPS[e.operator], e.values ?? []))).matches(labels)) return false;
+    } catch {
+      return false;
+    }
+    return fields.every((f) => {
+      if (f.key !== 'metadata.name') return false;
+      const has = (f.values ?? []).includes(node.metadata.name ?? '');
+      return f.operator === 'In' ? has : f.operator === 'NotIn' ? !has : false;
+    });
+  });
 }
