@@ -6,15 +6,11 @@
 // node affinity to that node and a claimRef to the claim, which the binder then completes.
 // The node's root is what its kubelet publishes in the skiff.dev/local-path-root annotation.
 // Pure: claim, class and node in, the volume to create (or why not) out.
-import { posix } from 'node:path';
 import type { Node, PersistentVolume, PersistentVolumeClaim } from '../../api/core/index.js';
 import { claimClass, PVAnnotation } from '../../api/core/index.js';
-import { IS_DEFAULT_CLASS_ANNOTATION, type StorageClass } from '../../api/storage/index.js';
+import { IS_DEFAULT_CLASS_ANNOTATION, LOCAL_PATH_CLASS, LOCAL_PATH_PROVISIONER, LOCAL_PATH_ROOT_ANNOTATION, localPathDir, type StorageClass } from '../../api/storage/index.js';
 
-export const LOCAL_PATH_PROVISIONER = 'skiff.dev/local-path';
-export const LOCAL_PATH_CLASS = 'local-path';
-/** On a Node: the directory under which its kubelet keeps local-path volumes. */
-export const LOCAL_PATH_ROOT_ANNOTATION = 'skiff.dev/local-path-root';
+export { LOCAL_PATH_CLASS, LOCAL_PATH_PROVISIONER, LOCAL_PATH_ROOT_ANNOTATION };
 
 /** The default StorageClass the controller-manager makes at start if missing (k3s ships the same one). */
 export function localPathStorageClass(): StorageClass {
@@ -34,7 +30,7 @@ export function volumeNameFor(c: PersistentVolumeClaim): string {
 
 /** The directory of a claim's volume under a node's root: pvc-<uid>_<namespace>_<name>. */
 export function volumeDirFor(root: string, c: PersistentVolumeClaim): string {
-  return posix.join(root, `pvc-${c.metadata.uid}_${c.metadata.namespace}_${c.metadata.name}`);
+  return localPathDir(root, { uid: c.metadata.uid!, namespace: c.metadata.namespace ?? 'default', name: c.metadata.name! });
 }
 
 export type ProvisionDecision =
