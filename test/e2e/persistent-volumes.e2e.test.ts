@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, makeBusyboxRootfs, removeDir, SKIFF, tempDir } from '../kubelet/harness.js';
-import { Cluster, until } from './cluster.js';
+import { Cluster, ROOT, until } from './cluster.js';
 import { hasKubectl, Kubectl } from './kubectl.js';
 
 const cluster = new Cluster({ nodes: 2, runtime: 'process' });
@@ -55,8 +55,17 @@ beforeAll(async () => {
   await cluster.up();
 }, 180_000);
 
+// The `host` image shares the host's filesystem, so the counter's mount point is made there.
+const MOUNT_POINT = '/var/lib/visit-counter';
+const mountPointExisted = fs.existsSync(MOUNT_POINT);
+
 afterAll(async () => {
   await cluster.destroy();
+  if (!mountPointExisted) {
+    try {
+      fs.rmdirSync(MOUNT_POINT); // empty once the pods are gone; rmdir refuses anything else
+    } catch { /* never made (not root), or not empty: not ours to remove */ }
+  }
 }, 180_000);
 
 describe.skipIf(!isRoot)('PersistentVolumes with the local-path provisioner over skiff up', () => {
@@ -131,4 +140,26 @@ spec:
     await until('manual gone', async () => gone('pv', 'manual'), 60_000);
     expect(fs.existsSync(path.join(hostDir, 'f'))).toBe(true); // Retain: the data is the admin's
   }, 240_000);
+
+  it('manifests/visit-counter.yaml: the count survives its pod', async () => {
+    const visit = async () => (await ok(['exec', 'deploy/visits', '--', 'node', '-e', "fetch('http://127.0.0.1:8080').then(r => r.text()).then(t => process.stdout.write(t))"])).replace(/ \(served by .*\)\n$/, '');
+    await ok(['apply', '-f', path.join(ROOT, 'manifests', 'visit-counter.yaml')]);
+    await until('visits ready', async () => (await ok(['get', 'deploy', 'visits', '-o', 'jsonpath={.status.readyReplicas}'])) === '1', 120_000);
+    await until('serving', async () => (await ok(['logs', 'deploy/visits']).catch(() => '')).includes('counting visits'), 60_000);
+    expect(await visit()).toBe('visit 1');
+    expect(await visit()).toBe('visit 2');
+    const first = await ok(['get', 'pods', '-l', 'app=visits', '-o', 'jsonpath={.items[0].metadata.name}']);
+    await ok(['delete', 'pod', first]);
+    await until('a new visits pod serving', async () => {
+      const pods = await ok(['get', 'pods', '-l', 'app=visits', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.phase} {end}']);
+      const fresh = pods.trim().split(' ').find((p) => p && !p.startsWith(`${first}=`) && p.endsWith('=Running'));
+      return fresh && (await ok(['logs', fresh.split('=')[0]!]).catch(() => '')).includes('2 so far');
+    }, 120_000);
+    expect(await visit()).toBe('visit 3');
+    const volume = await jsonpath('pvc', 'visits-data', '{.spec.volumeName}');
+    const dir = await jsonpath('pv', volume, '{.spec.hostPath.path}');
+    expect(fs.readFileSync(path.join(dir, 'count'), 'utf8')).toBe('3');
+    await ok(['delete', '-f', path.join(ROOT, 'manifests', 'visit-counter.yaml')]);
+    await until('the directory goes with the claim (reclaim Delete)', async () => !fs.existsSync(dir), 120_000);
+  }, 300_000);
 });
