@@ -141,7 +141,7 @@ spec:
     expect(fs.existsSync(path.join(hostDir, 'f'))).toBe(true); // Retain: the data is the admin's
   }, 240_000);
 
-  it('manifests/visit-counter.yaml: the count survives its pod', async () => {
+  it('manifests/visit-counter.yaml: the count survives its pod and a whole-cluster restart', async () => {
     const visit = async () => (await ok(['exec', 'deploy/visits', '--', 'node', '-e', "fetch('http://127.0.0.1:8080').then(r => r.text()).then(t => process.stdout.write(t))"])).replace(/ \(served by .*\)\n$/, '');
     await ok(['apply', '-f', path.join(ROOT, 'manifests', 'visit-counter.yaml')]);
     await until('visits ready', async () => (await ok(['get', 'deploy', 'visits', '-o', 'jsonpath={.status.readyReplicas}'])) === '1', 120_000);
@@ -156,10 +156,14 @@ spec:
       return fresh && (await ok(['logs', fresh.split('=')[0]!]).catch(() => '')).includes('2 so far');
     }, 120_000);
     expect(await visit()).toBe('visit 3');
+    // A whole-cluster restart: the claim, its volume and the directory are all still there.
+    await cluster.down();
+    await cluster.up();
+    expect(await until('serving again after the restart', () => visit().catch(() => undefined), 180_000, 1000)).toBe('visit 4');
     const volume = await jsonpath('pvc', 'visits-data', '{.spec.volumeName}');
     const dir = await jsonpath('pv', volume, '{.spec.hostPath.path}');
-    expect(fs.readFileSync(path.join(dir, 'count'), 'utf8')).toBe('3');
+    expect(fs.readFileSync(path.join(dir, 'count'), 'utf8')).toBe('4');
     await ok(['delete', '-f', path.join(ROOT, 'manifests', 'visit-counter.yaml')]);
     await until('the directory goes with the claim (reclaim Delete)', async () => !fs.existsSync(dir), 120_000);
-  }, 300_000);
+  }, 480_000);
 });
