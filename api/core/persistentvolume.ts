@@ -245,6 +245,10 @@ export function validatePersistentVolumeClaimUpdate(pvc: Obj, old: Obj): FieldEr
   const oldStorage = was.resources?.requests?.storage;
   const requestChanged = storage !== undefined && oldStorage !== undefined && safeCompare(storage, oldStorage) !== 0;
   const bound = old.status?.phase === 'Bound';
+  // One quantity spelt two ways (1Gi, 1024Mi) is no change.
+  if (storage !== undefined && oldStorage !== undefined && !requestChanged) {
+    spec.resources = { ...spec.resources, requests: { ...spec.resources.requests, storage: oldStorage } };
+  }
   if (requestChanged && bound) {
     if (safeCompare(storage, oldStorage) < 0) errs.push(fieldErr.forbidden('spec.resources.requests.storage', 'field can not be less than previous value'));
     else errs.push(fieldErr.forbidden('spec.resources.requests.storage', PVC_EXPANSION_UNSUPPORTED));
