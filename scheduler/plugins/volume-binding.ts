@@ -5,7 +5,8 @@
 // - A bound claim's volume admits only the nodes its nodeAffinity selects (a local-path
 //   volume on node-2: only node-2).
 // - An unbound WaitForFirstConsumer claim fits a node if a dynamic provisioner can make the
-//   volume there, or an Available volume satisfying it is reachable from that node.
+//   volume there (local-path: the node's kubelet published its root), or an Available volume
+//   satisfying it is reachable from that node.
 // PreBind (claimsToAnnotate): the WaitForFirstConsumer claims of the chosen node get
 // volume.kubernetes.io/selected-node before the pod is bound; the binder (static volumes) or
 // the provisioner then binds them, and the kubelet waits for that before it mounts.
@@ -16,7 +17,7 @@ import type { PersistentVolume, PersistentVolumeClaim, Pod } from '../../api/cor
 import { claimClass, PVAnnotation, volumeNodeAffinityMatches } from '../../api/core/index.js';
 import { labelsMatch } from '../../api/labels.js';
 import { compareQuantities } from '../../api/quantity.js';
-import { NO_PROVISIONER, type StorageClass } from '../../api/storage/index.js';
+import { LOCAL_PATH_PROVISIONER, LOCAL_PATH_ROOT_ANNOTATION, NO_PROVISIONER, type StorageClass } from '../../api/storage/index.js';
 import type { NodeInfo } from '../cache.js';
 import { unresolvable, type CycleState, type FilterPlugin, type Status } from '../framework.js';
 
@@ -24,6 +25,7 @@ export const NAME = 'VolumeBinding';
 export const REASON_NODE_CONFLICT = 'node(s) had volume node affinity conflict';
 export const REASON_BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind";
 export const REASON_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
+export const REASON_NO_LOCAL_PATH = 'node(s) did not have a local-path root';
 
 /** What the plugin reads: the scheduler's informer caches. */
 export interface VolumeListers {
@@ -35,8 +37,8 @@ export interface VolumeListers {
 
 interface PodVolumes {
   bound: PersistentVolume[];
-  /** Unbound WaitForFirstConsumer claims, with whether their class can provision. */
-  delayed: Array<{ claim: PersistentVolumeClaim; provisions: boolean }>;
+  /** Unbound WaitForFirstConsumer claims, with their class's provisioner (undefined: none). */
+  delayed: Array<{ claim: PersistentVolumeClaim; provisioner: string | undefined }>;
 }
 
 const KEY = `${NAME}/state`;
@@ -78,7 +80,7 @@ export class VolumeBinding implements FilterPlugin {
       }
       const cls = this.listers.storageClass(claimClass(claim));
       if (cls?.volumeBindingMode !== 'WaitForFirstConsumer') return unresolvable(NAME, REASON_UNBOUND_IMMEDIATE);
-      out.delayed.push({ claim, provisions: cls.provisioner !== NO_PROVISIONER });
+      out.delayed.push({ claim, provisioner: cls.provisioner !== NO_PROVISIONER ? cls.provisioner : undefined });
     }
     return out;
   }
@@ -101,7 +103,9 @@ export class VolumeBinding implements FilterPlugin {
     const n = { metadata: { name: node.name, labels: node.labels } };
     for (const pv of s.bound) if (!volumeNodeAffinityMatches(pv, n)) return unresolvable(NAME, REASON_NODE_CONFLICT);
     for (const d of s.delayed) {
-      if (d.provisions) continue;
+      // local-path volumes can only be made on nodes whose kubelet published a root for them.
+      if (d.provisioner === LOCAL_PATH_PROVISIONER && !node.node?.metadata.annotations?.[LOCAL_PATH_ROOT_ANNOTATION]) return unresolvable(NAME, REASON_NO_LOCAL_PATH);
+      if (d.provisioner) continue;
       if (!this.listers.volumes().some((v) => satisfies(v, d.claim) && volumeNodeAffinityMatches(v, n))) return unresolvable(NAME, REASON_BIND_CONFLICT);
     }
     return null;

@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from '../../../api/core/index.js';
 import type { StorageClass } from '../../../api/storage/index.js';
 import { CycleState } from '../../../scheduler/framework.js';
-import { REASON_BIND_CONFLICT, REASON_NODE_CONFLICT, REASON_UNBOUND_IMMEDIATE, VolumeBinding } from '../../../scheduler/plugins/volume-binding.js';
+import { REASON_BIND_CONFLICT, REASON_NODE_CONFLICT, REASON_NO_LOCAL_PATH, REASON_UNBOUND_IMMEDIATE, VolumeBinding } from '../../../scheduler/plugins/volume-binding.js';
 import { makeNode, makePod, nodeInfo } from '../fixtures.js';
 
-const nodes = { '1': nodeInfo(makeNode('node-1')), '2': nodeInfo(makeNode('node-2')), '3': nodeInfo(makeNode('node-3')) };
+const withRoot = (name: string) => {
+  const n = makeNode(name);
+  n.metadata.annotations = { 'skiff.dev/local-path-root': `/var/lib/skiff/kubelet/${name}/local-path` };
+  return n;
+};
+const nodes = { '1': nodeInfo(withRoot('node-1')), '2': nodeInfo(withRoot('node-2')), '3': nodeInfo(withRoot('node-3')), '4': nodeInfo(makeNode('node-4')) };
 const onNode = (n: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In' as const, values: [n] }] }] } });
 
 const claims: Record<string, PersistentVolumeClaim> = {
@@ -61,6 +66,7 @@ describe('VolumeBinding', () => {
     expect(place(podWith('bound'))).toBe('2');
     // node-2 for one, node-3 for the other: nowhere
     expect(place(podWith('bound', 'static'))).toBe(`${REASON_NODE_CONFLICT},${REASON_BIND_CONFLICT}`);
+    expect(place(podWith('lazy', 'bound'))).toBe('2');
   });
 
   it('a missing, deleting or unbound Immediate claim rejects the pod everywhere', () => {
@@ -70,7 +76,11 @@ describe('VolumeBinding', () => {
   });
 
   it('WaitForFirstConsumer: anywhere a provisioner can make the volume; only where a static one is reachable otherwise', () => {
-    expect(place(podWith('lazy'))).toBe('123');
+    expect(place(podWith('lazy'))).toBe('123'); // node-4's kubelet published no local-path root
+    expect(place(podWith('lazy', 'static'))).toBe('3');
+    const state = new CycleState();
+    expect(plugin.preFilter(state, podWith('lazy'))).toBeNull();
+    expect(plugin.filter(state, podWith('lazy'), nodes['4'])?.reasons).toEqual([REASON_NO_LOCAL_PATH]);
     expect(place(podWith('static'))).toBe('3');
     claims.big = { ...claims.static!, metadata: { name: 'big', namespace: 'default' }, spec: { ...claims.static!.spec, resources: { requests: { storage: '50Gi' } } } };
     expect(place(podWith('big'))).toBe(REASON_BIND_CONFLICT);
