@@ -43,7 +43,7 @@ export class LocalPathCleaner {
     try {
       let entries: string[];
       try {
-        entries = readdirSync(this.o.root);
+        entries = readdirSync(this.o.root).sort(); // a fixed order: each sweep visits them alike
       } catch {
         return removed; // no root yet: nothing provisioned here
       }
