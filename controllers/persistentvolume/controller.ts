@@ -69,6 +69,7 @@ export class PersistentVolumeBinder {
       classes: new Map(this.scInformer.store.list().map((c) => [c.metadata.name!, c])),
       nodes: new Map(this.nodeInformer.store.list().map((n) => [n.metadata.name!, n])),
       deleters: new Set([LOCAL_PATH_PROVISIONER]),
+      now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     };
   }
 

@@ -17,6 +17,8 @@ export interface BinderState {
   nodes: ReadonlyMap<string, Node>;
   /** Provisioners whose volumes this controller-manager can delete (reclaim Delete). */
   deleters: ReadonlySet<string>;
+  /** Now (RFC 3339), for a volume's status.lastPhaseTransitionTime. */
+  now?: string;
 }
 
 export type BinderWrite =
@@ -118,7 +120,7 @@ function withPhase<T extends PersistentVolume | PersistentVolumeClaim>(o: T, sta
 }
 
 /** The four writes of a binding, each only if not already done. */
-export function bindWrites(v: PersistentVolume, c: PersistentVolumeClaim): BinderWrite[] {
+export function bindWrites(v: PersistentVolume, c: PersistentVolumeClaim, now?: string): BinderWrite[] {
   const writes: BinderWrite[] = [];
   const ref = v.spec?.claimRef;
   if (!ref || ref.uid !== c.metadata.uid || ref.name !== c.metadata.name || ref.namespace !== c.metadata.namespace) {
@@ -128,7 +130,7 @@ export function bindWrites(v: PersistentVolume, c: PersistentVolumeClaim): Binde
     if (!ref) nv.metadata.annotations = { ...(nv.metadata.annotations ?? {}), [PVAnnotation.boundByController]: YES };
     writes.push({ kind: 'volume', object: nv });
   }
-  if (v.status?.phase !== 'Bound') writes.push({ kind: 'volumeStatus', object: withPhase(v, { phase: 'Bound', message: undefined, reason: undefined }) });
+  if (v.status?.phase !== 'Bound') writes.push({ kind: 'volumeStatus', object: withPhase(v, { phase: 'Bound', message: undefined, reason: undefined, ...(now ? { lastPhaseTransitionTime: now } : {}) }) });
   const ann = c.metadata.annotations ?? {};
   if (c.spec?.volumeName !== v.metadata.name || ann[PVAnnotation.bindCompleted] !== YES) {
     const nc = clone(c);
@@ -155,7 +157,7 @@ export function planClaim(c: PersistentVolumeClaim, s: BinderState): BinderPlan 
   const volumeName = c.spec?.volumeName;
   if (!volumeName) {
     const v = findMatchingVolume(c, s);
-    if (v) return { writes: bindWrites(v, c), events };
+    if (v) return { writes: bindWrites(v, c, s.now), events };
     const writes = claimPhase(c, 'Pending');
     const className = claimClass(c);
     const cls = s.classes.get(className);
@@ -193,7 +195,7 @@ export function planClaim(c: PersistentVolumeClaim, s: BinderState): BinderPlan 
       events.push({ on: 'claim', type: 'Warning', reason: 'VolumeMismatch', message: `Cannot bind to requested volume "${volumeName}": it does not satisfy the claim (class, access modes, size or volume mode)` });
       return { writes: claimPhase(c, 'Pending'), events };
     }
-    return { writes: bindWrites(v, c), events };
+    return { writes: bindWrites(v, c, s.now), events };
   }
   events.push({ on: 'claim', type: 'Warning', reason: 'FailedBinding', message: `volume "${volumeName}" already bound to a different claim.` });
   return { writes: claimPhase(c, 'Pending'), events };
@@ -209,7 +211,7 @@ export function planVolume(v: PersistentVolume, claim: PersistentVolumeClaim | u
   const events: BinderEvent[] = [];
   const phase = v.status?.phase;
   const setPhase = (p: NonNullable<PersistentVolume['status']>['phase'], extra: Record<string, unknown> = {}) => {
-    if (phase !== p) writes.push({ kind: 'volumeStatus', object: withPhase(v, { phase: p, message: undefined, reason: undefined, ...extra }) });
+    if (phase !== p) writes.push({ kind: 'volumeStatus', object: withPhase(v, { phase: p, message: undefined, reason: undefined, ...(s.now ? { lastPhaseTransitionTime: s.now } : {}), ...extra }) });
   };
   const ref = v.spec?.claimRef;
   if (!ref || !ref.uid) {
@@ -229,7 +231,7 @@ export function planVolume(v: PersistentVolume, claim: PersistentVolumeClaim | u
       nv.spec = { ...(nv.spec ?? {}), claimRef: null };
       delete nv.metadata.annotations![PVAnnotation.boundByController];
       writes.push({ kind: 'volume', object: nv });
-      writes.push({ kind: 'volumeStatus', object: withPhase(v, { phase: 'Available' }) });
+      writes.push({ kind: 'volumeStatus', object: withPhase(v, { phase: 'Available', ...(s.now ? { lastPhaseTransitionTime: s.now } : {}) }) });
       return { writes, events };
     }
   }

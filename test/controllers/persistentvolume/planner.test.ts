@@ -39,7 +39,7 @@ const sc = (name: string, mode: 'Immediate' | 'WaitForFirstConsumer', provisione
 const node = (name: string, annotations: Record<string, string> = {}): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name }, annotations } } as Node);
 
 function state(volumes: PersistentVolume[], classes: StorageClass[] = [sc('manual', 'Immediate')], nodes: Node[] = []): BinderState {
-  return { volumes, classes: new Map(classes.map((c) => [c.metadata.name!, c])), nodes: new Map(nodes.map((n) => [n.metadata.name!, n])), deleters: new Set([LOCAL_PATH_PROVISIONER]) };
+  return { volumes, classes: new Map(classes.map((c) => [c.metadata.name!, c])), nodes: new Map(nodes.map((n) => [n.metadata.name!, n])), deleters: new Set([LOCAL_PATH_PROVISIONER]), now: '2026-12-05T12:00:00Z' };
 }
 
 describe('binding', () => {
@@ -52,6 +52,7 @@ describe('binding', () => {
     expect(vol.spec!.claimRef).toMatchObject({ kind: 'PersistentVolumeClaim', namespace: 'default', name: 'data', uid: 'uid-data' });
     expect(vol.metadata.annotations!['pv.kubernetes.io/bound-by-controller']).toBe('yes');
     expect(volStatus.status!.phase).toBe('Bound');
+    expect(volStatus.status!.lastPhaseTransitionTime).toBe('2026-12-05T12:00:00Z');
     expect(claim.spec!.volumeName).toBe('small');
     expect(claim.metadata.annotations!['pv.kubernetes.io/bind-completed']).toBe('yes');
     expect(claimStatus.status).toMatchObject({ phase: 'Bound', capacity: { storage: '2Gi' }, accessModes: ['ReadWriteOnce'] });
