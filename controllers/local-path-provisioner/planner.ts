@@ -61,8 +61,7 @@ export function planProvision(
     apiVersion: 'v1', kind: 'PersistentVolume',
     metadata: {
       name: volumeNameFor(c),
-      annotations: { [PVAnnotation.provisionedBy]: LOCAL_PATH_PROVISIONER, [PVAnnotation.selectedNode]: nodeName },
-      labels: {},
+      annotations: { [PVAnnotation.provisionedBy]: LOCAL_PATH_PROVISIONER },
     },
     spec: {
       capacity: { storage: String(c.spec?.resources?.requests?.storage ?? '0') },

@@ -42,7 +42,6 @@ export interface BinderPlan {
 
 const YES = 'yes';
 const clone = <T>(o: T): T => structuredClone(o);
-const claimKey = (c: PersistentVolumeClaim) => `${c.metadata.namespace}/${c.metadata.name}`;
 
 function storageRequest(c: PersistentVolumeClaim): string {
   return String(c.spec?.resources?.requests?.storage ?? '0');
@@ -254,4 +253,3 @@ export function planVolume(v: PersistentVolume, claim: PersistentVolumeClaim | u
   return { writes, events };
 }
 
-export { claimKey };
