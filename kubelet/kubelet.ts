@@ -7,7 +7,7 @@
 // adopts what is running. Only the crash-loop backoff and probe results start over.
 import { chmodSync, mkdirSync, rmSync, existsSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { ConfigMap, Container, PersistentVolume, Pod, ResourceList, Secret } from '../api/core/index.js';
+import type { ConfigMap, Container, Node, PersistentVolume, Pod, ResourceList, Secret } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { milliValue, value as quantityValue } from '../api/quantity.js';
 import type { EventRecorder } from '../client/events.js';
@@ -61,6 +61,8 @@ export interface KubeletOptions {
   memoryMedium?: MemoryMedium;
   /** This node's local-path root: the directories of local-path volumes, swept for released ones. */
   localPathRoot?: string;
+  /** This Node as registered (its labels decide which volumes' node affinity admits it). */
+  node?: () => Node | undefined;
 }
 
 /** How often the local-path root is swept for directories of deleted volumes. */
@@ -143,7 +145,7 @@ export class Kubelet {
     this.tokens = new TokenManager(o.client);
     const root = process.getuid?.() === 0 && process.platform === 'linux';
     this.volumes = new VolumeManager({ podsDir: o.podsDir, medium: o.memoryMedium ?? (root ? 'tmpfs' : 'shm') });
-    this.claims = new ClaimVolumes(o.client);
+    this.claims = new ClaimVolumes(o.client, o.node);
     this.localPath = o.localPathRoot === undefined ? undefined : new LocalPathCleaner({
       root: o.localPathRoot,
       getVolume: (name) => o.client.resource<PersistentVolume>('PersistentVolume').get(name).catch((e) => {

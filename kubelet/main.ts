@@ -191,7 +191,7 @@ export async function main(argv: string[]): Promise<void> {
   leases.add(nodeName, node.metadata.uid);
   leases.start();
 
-  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), localPathRoot, backoffBaseMs, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
+  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), localPathRoot, node: () => status.node, backoffBaseMs, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
   kubelet.start();
   const informer = new Informer<Pod>(client.pods(), { fieldSelector: `spec.nodeName=${nodeName}` });
   informer.addEventHandler({

@@ -5,7 +5,7 @@
 // claims its pods use) and remembers each pod's resolution for the pod's life, as a binding
 // never changes and a running pod must keep its data even once its claim is being deleted.
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from '../../api/core/index.js';
-import { volumePath } from '../../api/core/index.js';
+import { volumeNodeAffinityMatches, volumePath } from '../../api/core/index.js';
 import { isStatusError } from '../../api/errors.js';
 import type { RestClient } from '../../client/index.js';
 
@@ -18,7 +18,13 @@ export interface ResolvedClaim {
 }
 
 /** The directory a claim's volume gives the pod, or why not (yet). Pure. */
-export function resolveClaim(namespace: string, claimName: string, pvc: PersistentVolumeClaim | undefined, pv: PersistentVolume | undefined): { path: string; type: string } | { error: string } {
+export function resolveClaim(
+  namespace: string,
+  claimName: string,
+  pvc: PersistentVolumeClaim | undefined,
+  pv: PersistentVolume | undefined,
+  node?: { metadata: { name?: string; labels?: Record<string, string> | null } },
+): { path: string; type: string } | { error: string } {
   const id = `${namespace}/${claimName}`;
   if (!pvc) return { error: `persistentvolumeclaim "${claimName}" not found` };
   if (pvc.metadata.deletionTimestamp) return { error: `error processing PVC ${id}: PVC is being deleted` };
@@ -29,6 +35,8 @@ export function resolveClaim(namespace: string, claimName: string, pvc: Persiste
   if (!ref || ref.name !== claimName || ref.namespace !== namespace || (ref.uid && ref.uid !== pvc.metadata.uid)) {
     return { error: `error processing PVC ${id}: volume "${volumeName}" is bound to another claim` };
   }
+  // A volume that lives on another node must never be mounted here (a hostPath would be an empty directory).
+  if (node && !volumeNodeAffinityMatches(pv, node)) return { error: `volume node affinity conflict: persistentvolume "${volumeName}" is not reachable from node "${node.metadata.name}"` };
   const path = volumePath(pv);
   if (!path) return { error: `persistentvolume "${volumeName}" has no hostPath or local source` };
   if ((pv.spec?.volumeMode ?? 'Filesystem') !== 'Filesystem') return { error: `persistentvolume "${volumeName}": volumeMode Block is not supported` };
@@ -38,7 +46,8 @@ export function resolveClaim(namespace: string, claimName: string, pvc: Persiste
 export class ClaimVolumes {
   private readonly byPod = new Map<string, Map<string, ResolvedClaim>>();
 
-  constructor(private readonly client: RestClient) {}
+  /** node: this node as the API knows it (labels), for the volumes' node affinity. */
+  constructor(private readonly client: RestClient, private readonly node?: () => { metadata: { name?: string; labels?: Record<string, string> | null } } | undefined) {}
 
   /** Every claim resolved for pods this kubelet still has. */
   all(): ResolvedClaim[] {
@@ -56,7 +65,7 @@ export class ClaimVolumes {
       try {
         const pvc = await this.fetch<PersistentVolumeClaim>('PersistentVolumeClaim', src.claimName, ns);
         const pv = pvc?.spec?.volumeName ? await this.fetch<PersistentVolume>('PersistentVolume', pvc.spec.volumeName) : undefined;
-        const r = resolveClaim(ns, src.claimName, pvc, pv);
+        const r = resolveClaim(ns, src.claimName, pvc, pv, this.node?.());
         if ('error' in r) {
           errors.push({ volume: v.name, message: r.error });
           continue;

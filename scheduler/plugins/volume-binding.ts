@@ -103,6 +103,9 @@ export class VolumeBinding implements FilterPlugin {
     const n = { metadata: { name: node.name, labels: node.labels } };
     for (const pv of s.bound) if (!volumeNodeAffinityMatches(pv, n)) return unresolvable(NAME, REASON_NODE_CONFLICT);
     for (const d of s.delayed) {
+      // Already promised to another node (an earlier pod's): only that node can have its volume.
+      const selected = d.claim.metadata.annotations?.[PVAnnotation.selectedNode];
+      if (selected && selected !== node.name) return unresolvable(NAME, REASON_BIND_CONFLICT);
       // local-path volumes can only be made on nodes whose kubelet published a root for them.
       if (d.provisioner === LOCAL_PATH_PROVISIONER && !node.node?.metadata.annotations?.[LOCAL_PATH_ROOT_ANNOTATION]) return unresolvable(NAME, REASON_NO_LOCAL_PATH);
       if (d.provisioner) continue;

@@ -30,6 +30,9 @@ describe('resolveClaim', () => {
     expect(resolveClaim('default', 'data', claim({ deletionTimestamp: '2026-01-01T00:00:00Z' }), volume('/d'))).toEqual({ error: 'error processing PVC default/data: PVC is being deleted' });
     expect(resolveClaim('default', 'data', claim(), undefined)).toEqual({ error: 'persistentvolume "pv-1" not found' });
     expect(resolveClaim('default', 'data', claim({ uid: 'other' }), volume('/d'))).toMatchObject({ error: expect.stringContaining('bound to another claim') });
+    const onNode2 = volume('/d', { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-2'] }] }] } } });
+    expect(resolveClaim('default', 'data', claim(), onNode2, { metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1' } } })).toEqual({ error: 'volume node affinity conflict: persistentvolume "pv-1" is not reachable from node "node-1"' });
+    expect(resolveClaim('default', 'data', claim(), onNode2, { metadata: { name: 'node-2', labels: { 'kubernetes.io/hostname': 'node-2' } } })).toEqual({ path: '/d', type: 'DirectoryOrCreate' });
   });
 });
 

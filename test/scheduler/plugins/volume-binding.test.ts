@@ -90,5 +90,7 @@ describe('VolumeBinding', () => {
     expect(plugin.claimsToAnnotate(podWith('bound', 'lazy', 'static'), 'node-3')).toEqual([{ namespace: 'default', name: 'lazy' }, { namespace: 'default', name: 'static' }]);
     claims.lazy!.metadata.annotations = { 'volume.kubernetes.io/selected-node': 'node-3' };
     expect(plugin.claimsToAnnotate(podWith('lazy'), 'node-3')).toEqual([]);
+    // A second pod of a claim already promised to node-3 goes there too, never elsewhere.
+    expect(place(podWith('lazy'))).toBe('3');
   });
 });
