@@ -88,6 +88,11 @@ describe.skipIf(!isRoot)('PersistentVolumes with the local-path provisioner over
     const dir = path.join(cluster.dataDir, 'nodes', N2, 'local-path', `pvc-${uid}_default_data`);
     expect(await jsonpath('pv', `pvc-${uid}`, '{.spec.hostPath.path}')).toBe(dir);
     expect(fs.readFileSync(path.join(dir, 'greeting'), 'utf8')).toBe('hello\n');
+    const pvText = await ok(['describe', 'pv', `pvc-${uid}`]);
+    expect(pvText).toMatch(new RegExp(`Node Affinity:\\s*\\n\\s+Required Terms:\\s*\\n\\s+Term 0:\\s+kubernetes\\.io/hostname in \\[${N2}\\]`));
+    expect(pvText).toMatch(/Source:\s*\n\s+Type:\s+HostPath \(bare host directory volume\)/);
+    expect(await ok(['describe', 'pvc', 'data'])).toMatch(/Used By:\s+writer/);
+    expect(await ok(['describe', 'sc', 'local-path'])).toMatch(/IsDefaultClass:\s+Yes\nAnnotations:\s+storageclass\.kubernetes\.io\/is-default-class=true\nProvisioner:\s+skiff\.dev\/local-path/);
     if (hasKubectl) expect(await new Kubectl(cluster).ok(['get', 'pvc'])).toMatch(/NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+VOLUMEATTRIBUTESCLASS\s+AGE\ndata\s+Bound\s+pvc-/);
 
     // The pod goes; the data stays; the next pod (no nodeSelector) is placed on node 2 by the volume.
