@@ -11,6 +11,8 @@ import type { Job } from '../api/batch/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import type { ConfigMap, Endpoints, Secret } from '../api/core/index.js';
 import type { EndpointSlice } from '../api/discovery/index.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../api/core/index.js';
+import { isDefaultClass, type StorageClass } from '../api/storage/index.js';
 import { age, humanDuration } from '../api/duration.js';
 import { formatLabelSelector } from '../api/labels.js';
 
@@ -320,6 +322,52 @@ const secretColumns: Column<Secret>[] = [
   ageColumn as Column<Secret>,
 ];
 
+// ---- persistentvolumes, persistentvolumeclaims, storageclasses (kubectl 1.32's printPersistentVolume / Claim / StorageClass) ----
+
+const ACCESS_MODE_SHORT: Array<[string, string]> = [['ReadWriteOnce', 'RWO'], ['ReadOnlyMany', 'ROX'], ['ReadWriteMany', 'RWX'], ['ReadWriteOncePod', 'RWOP']];
+/** GetAccessModesAsString: the short forms, each once, in a fixed order. */
+export function accessModesString(modes: readonly string[] | undefined): string {
+  return ACCESS_MODE_SHORT.filter(([m]) => (modes ?? []).includes(m)).map(([, s]) => s).join(',');
+}
+const storageOf = (m: Record<string, unknown> | undefined) => (m?.storage === undefined ? '' : String(m.storage));
+const pvcClass = (c: PersistentVolumeClaim) => c.spec?.storageClassName ?? c.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '';
+
+const persistentVolumeColumns: Column<PersistentVolume>[] = [
+  nameColumn as Column<PersistentVolume>,
+  col<PersistentVolume>('Capacity', (v) => storageOf(v.spec?.capacity), { description: 'capacity is the description of the persistent volume\'s resources and capacity.' }),
+  col<PersistentVolume>('Access Modes', (v) => accessModesString(v.spec?.accessModes), { description: 'accessModes contains all ways the volume can be mounted.' }),
+  col<PersistentVolume>('Reclaim Policy', (v) => v.spec?.persistentVolumeReclaimPolicy ?? '', { description: 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.' }),
+  col<PersistentVolume>('Status', (v) => (v.metadata.deletionTimestamp ? 'Terminating' : v.status?.phase ?? ''), { description: 'phase indicates if a volume is available, bound to a claim, or released by a claim.' }),
+  col<PersistentVolume>('Claim', (v) => (v.spec?.claimRef ? `${v.spec.claimRef.namespace}/${v.spec.claimRef.name}` : ''), { description: 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.' }),
+  col<PersistentVolume>('StorageClass', (v) => v.spec?.storageClassName ?? '', { description: 'storageClassName is the name of StorageClass to which this persistent volume belongs.' }),
+  col<PersistentVolume>('VolumeAttributesClass', (v) => v.spec?.volumeAttributesClassName || '<unset>', { description: 'Name of VolumeAttributesClass to which this persistent volume belongs.' }),
+  col<PersistentVolume>('Reason', (v) => v.status?.reason ?? '', { description: 'reason is a brief CamelCase string that describes any failure.' }),
+  ageColumn as Column<PersistentVolume>,
+  col<PersistentVolume>('VolumeMode', (v) => v.spec?.volumeMode ?? 'Filesystem', { ...wide, description: 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.' }),
+];
+
+const persistentVolumeClaimColumns: Column<PersistentVolumeClaim>[] = [
+  nameColumn as Column<PersistentVolumeClaim>,
+  col<PersistentVolumeClaim>('Status', (c) => (c.metadata.deletionTimestamp ? 'Terminating' : c.status?.phase ?? ''), { description: 'phase represents the current phase of PersistentVolumeClaim.' }),
+  col<PersistentVolumeClaim>('Volume', (c) => c.spec?.volumeName ?? '', { description: 'volumeName is the binding reference to the PersistentVolume backing this claim.' }),
+  // Only a claim with a volume shows what it got (kubectl reads status, not the request).
+  col<PersistentVolumeClaim>('Capacity', (c) => (c.spec?.volumeName ? storageOf(c.status?.capacity) : ''), { description: 'capacity represents the actual resources of the underlying volume.' }),
+  col<PersistentVolumeClaim>('Access Modes', (c) => (c.spec?.volumeName ? accessModesString(c.status?.accessModes) : ''), { description: 'accessModes contains the actual access modes the volume backing the PVC has.' }),
+  col<PersistentVolumeClaim>('StorageClass', pvcClass, { description: 'storageClassName is the name of the StorageClass required by the claim.' }),
+  col<PersistentVolumeClaim>('VolumeAttributesClass', (c) => c.spec?.volumeAttributesClassName || '<unset>', { description: 'volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.' }),
+  ageColumn as Column<PersistentVolumeClaim>,
+  col<PersistentVolumeClaim>('VolumeMode', (c) => c.spec?.volumeMode ?? 'Filesystem', { ...wide, description: 'volumeMode defines what type of volume is required by the claim.' }),
+];
+
+const storageClassColumns: Column<StorageClass>[] = [
+  col<StorageClass>('Name', (c) => (isDefaultClass(c) ? `${c.metadata.name} (default)` : c.metadata.name), { format: 'name', description: nameColumn.def.description }),
+  col<StorageClass>('Provisioner', (c) => c.provisioner, { description: 'provisioner indicates the type of the provisioner.' }),
+  col<StorageClass>('ReclaimPolicy', (c) => c.reclaimPolicy ?? 'Delete', { description: 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.' }),
+  col<StorageClass>('VolumeBindingMode', (c) => c.volumeBindingMode ?? 'Immediate', { description: 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.' }),
+  col<StorageClass>('AllowVolumeExpansion', (c) => c.allowVolumeExpansion ?? false, { description: 'allowVolumeExpansion shows whether the storage class allow volume expand.' }),
+  ageColumn as Column<StorageClass>,
+];
+
 // ---- jobs ----
 
 const jobHas = (j: Job, type: string) => (j.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
@@ -375,6 +423,9 @@ const COLUMNS: Record<string, Column<never>[]> = {
   Namespace: namespaceColumns,
   Event: eventColumns,
   Lease: leaseColumns,
+  PersistentVolume: persistentVolumeColumns,
+  PersistentVolumeClaim: persistentVolumeClaimColumns,
+  StorageClass: storageClassColumns,
 } as Record<string, Column<never>[]>;
 
 const DEFAULT_COLUMNS = [nameColumn, ageColumn] as Column<never>[];

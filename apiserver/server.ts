@@ -33,6 +33,7 @@ import {
 import { admissionChain } from './admission.js';
 import { certificateSigningRequestAdmission } from './registry/certificatesigningrequests.js';
 import { serviceAccountAdmission } from './registry/serviceaccount-admission.js';
+import { storageAdmission } from './registry/storage-admission.js';
 import { impersonate } from './authn/impersonation.js';
 import { BootstrapTokenAuthenticator } from './authn/bootstrap-token.js';
 import { ephemeralServiceAccountKeys, ServiceAccountTokenAuthenticator } from './authn/serviceaccount/tokens.js';
@@ -131,7 +132,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   });
   const tokens: TokenAuthenticator[] = [...(opts.tokenAuthenticators ?? []), bootstrapTokens, saAuthenticator];
   const rest = new RestHandler({
-    registry, inFlight, metrics, kubelets, admission, mutatingAdmission: serviceAccountAdmission(registry),
+    registry, inFlight, metrics, kubelets, admission, mutatingAdmission: admissionChain([serviceAccountAdmission(registry), storageAdmission(registry)]),
     reviewer: { authorizer, policy }, serviceAccountTokens: { ...sa, authenticators: tokens },
   });
   const authenticator = opts.authenticator ?? (opts.tls

@@ -19,6 +19,9 @@ import { NamespaceController } from './namespace/controller.js';
 import { NodeLifecycleController } from './node-lifecycle/controller.js';
 import { ReplicaSetController } from './replicaset/controller.js';
 import { TTLAfterFinishedController } from './ttl-after-finished/controller.js';
+import { PersistentVolumeBinder } from './persistentvolume/controller.js';
+import { LocalPathProvisioner } from './local-path-provisioner/controller.js';
+import { PVCProtectionController, PVProtectionController } from './volume-protection/controller.js';
 
 export interface ControllerManagerOptions {
   server: string | string[];
@@ -77,6 +80,10 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   },
   serviceaccount: (c, i) => new ServiceAccountsController(c, i),
   clusterroleaggregation: (c, i) => new ClusterRoleAggregationController(c, i),
+  'persistentvolume-binder': (c, i, r) => new PersistentVolumeBinder(c, i, r),
+  'local-path-provisioner': (c, i, r) => new LocalPathProvisioner(c, i, r),
+  'pvc-protection': (c, i) => new PVCProtectionController(c, i),
+  'pv-protection': (c, i) => new PVProtectionController(c, i),
   nodelifecycle: (c, i, r, o) => new NodeLifecycleController(c, i, r, o.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),
 };
 

@@ -5,9 +5,9 @@
 // (labels), plan with computePodActions, act, then compute and write the status if it
 // changed. Nothing about running containers lives only in memory, so a restarted kubelet
 // adopts what is running. Only the crash-loop backoff and probe results start over.
-import { mkdirSync, rmSync, existsSync, realpathSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, existsSync, realpathSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { ConfigMap, Container, Pod, ResourceList, Secret } from '../api/core/index.js';
+import type { ConfigMap, Container, Node, PersistentVolume, Pod, ResourceList, Secret } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { milliValue, value as quantityValue } from '../api/quantity.js';
 import type { EventRecorder } from '../client/events.js';
@@ -39,6 +39,8 @@ import { computePodStatus, sameStatus } from './status.js';
 import { computePodActions, containerHash, podFinished, type StartAction } from './sync-pod.js';
 import { formatResolvConf, parseResolvConf, podDnsConfig, podHostsFile, type DnsConfig } from './pod-dns.js';
 import { isProjectedVolume } from './volumes/projection.js';
+import { ClaimVolumes } from './volumes/claims.js';
+import { LocalPathCleaner } from './volumes/local-path-cleaner.js';
 import { VolumeManager, type MemoryMedium } from './volumes/volume-manager.js';
 import { newConfigMapManager, newSecretManager, type WatchBasedManager } from './watch-based-manager.js';
 
@@ -66,7 +68,14 @@ export interface KubeletOptions {
   resolvConf?: string;
   /** false: no resolv.conf or hosts files (hollow nodes: their containers read no files). */
   podDnsFiles?: boolean;
+  /** This node's local-path root: the directories of local-path volumes, swept for released ones. */
+  localPathRoot?: string;
+  /** This Node as registered (its labels decide which volumes' node affinity admits it). */
+  node?: () => Node | undefined;
 }
+
+/** How often the local-path root is swept for directories of deleted volumes. */
+const LOCAL_PATH_SWEEP_MS = 10_000;
 
 /** A volume that could not be written keeps a pod that has not started yet in ContainerCreating; retried on every change of what it reads, and at least this often. */
 const VOLUME_RETRY_MS = 10_000;
@@ -135,6 +144,10 @@ export class Kubelet {
   /** Bound ServiceAccount tokens for projected volumes. */
   private readonly tokens: TokenManager;
   readonly volumes: VolumeManager;
+  /** persistentVolumeClaim volumes, resolved to their volumes' directories. */
+  readonly claims: ClaimVolumes;
+  readonly localPath: LocalPathCleaner | undefined;
+  private sweepTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: KubeletOptions) {
     this.nodeName = o.nodeName;
@@ -154,6 +167,16 @@ export class Kubelet {
     this.tokens = new TokenManager(o.client);
     const root = process.getuid?.() === 0 && process.platform === 'linux';
     this.volumes = new VolumeManager({ podsDir: o.podsDir, medium: o.memoryMedium ?? (root ? 'tmpfs' : 'shm') });
+    this.claims = new ClaimVolumes(o.client, o.node);
+    this.localPath = o.localPathRoot === undefined ? undefined : new LocalPathCleaner({
+      root: o.localPathRoot,
+      getVolume: (name) => o.client.resource<PersistentVolume>('PersistentVolume').get(name).catch((e) => {
+        if (isStatusError(e, 'NotFound')) return undefined;
+        throw e;
+      }),
+      claimInUse: (ns, name) => [...this.pods.values()].some((e) => (e.pod.metadata.namespace ?? 'default') === ns && (e.pod.spec.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === name)),
+      log: (m) => this.note(m),
+    });
     this.prober = new ProbeManager(o.runtime, {
       onChange: (uid) => this.trigger(uid),
       onFailure: (uid, container, _kind, message) => {
@@ -180,11 +203,17 @@ export class Kubelet {
       };
       this.relistTimer = setTimeout(loop, relistMs);
     }
+    if (this.localPath) {
+      const sweep = () => void this.localPath!.sweep().catch((err) => this.note(`local-path sweep: ${err}`));
+      this.sweepTimer = setInterval(sweep, LOCAL_PATH_SWEEP_MS);
+      this.sweepTimer.unref();
+    }
   }
 
   stop(): void {
     this.stopped = true;
     if (this.relistTimer) clearTimeout(this.relistTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.workers.stop();
     this.prober.stop();
     this.configMaps.stop();
@@ -304,7 +333,8 @@ export class Kubelet {
       if (renewAt !== undefined) this.retryAt(e, renewAt);
       return undefined;
     }, (err: unknown) => (err instanceof Error ? err.message : String(err)));
-    const volumeErrors = this.volumes.setUpPod(pod, this.envContext(pod, view.sandbox?.ip));
+    // Claims first: a pod whose claim is not bound yet waits in ContainerCreating, saying so.
+    const volumeErrors = [...await this.claims.setUpPod(pod), ...this.volumes.setUpPod(pod, this.envContext(pod, view.sandbox?.ip))];
     if (tokenError) this.note(`pod ${pod.metadata.namespace}/${pod.metadata.name}: service account token: ${tokenError}`);
     const mountErrors = volumeErrors.map((v) => `MountVolume.SetUp failed for volume "${v.volume}" : ${v.message}`);
     if (mountErrors.join('\n') !== (e.mountErrors ?? '')) for (const m of mountErrors) this.o.recorder.event(pod, 'Warning', 'FailedMount', m);
@@ -387,7 +417,7 @@ export class Kubelet {
       for (const p of c.ports ?? []) if (p.hostPort) portMappings.push({ containerPort: p.containerPort, hostPort: p.hostPort, hostIP: p.hostIP, protocol: p.protocol ?? 'TCP' });
     }
     // emptyDir volumes live as long as the pod.
-    for (const v of pod.spec.volumes ?? []) if (v.emptyDir || (!v.hostPath && !isProjectedVolume(v))) mkdirSync(this.emptyDirPath(uid, v.name), { recursive: true });
+    for (const v of pod.spec.volumes ?? []) if (v.emptyDir || (!v.hostPath && !v.persistentVolumeClaim && !isProjectedVolume(v))) mkdirSync(this.emptyDirPath(uid, v.name), { recursive: true });
     return this.runtime.runPodSandbox({
       podUid: uid,
       namespace: pod.metadata.namespace ?? 'default',
@@ -437,6 +467,15 @@ export class Kubelet {
         }
         out.push({ hostPath, containerPath: m.mountPath, readOnly: !!m.readOnly });
         continue;
+      } else if (v.persistentVolumeClaim) {
+        const claim = this.claims.resolved(pod.metadata.uid!, v.name);
+        if (!claim) throw new Error(`volume "${v.name}": claim "${v.persistentVolumeClaim.claimName}" is not resolved yet`);
+        hostPath = claim.path;
+        if (claim.type === 'DirectoryOrCreate' && !existsSync(hostPath)) {
+          // A local-path volume's first mount makes its directory, writable by any user as k3s's is.
+          mkdirSync(hostPath, { recursive: true });
+          chmodSync(hostPath, 0o777);
+        } else if (!existsSync(hostPath)) throw new Error(`volume "${v.name}": ${hostPath} does not exist`);
       } else if (v.hostPath) {
         hostPath = v.hostPath.path;
         const type = v.hostPath.type ?? '';
@@ -450,7 +489,7 @@ export class Kubelet {
         hostPath = join(hostPath, m.subPath);
         if (!existsSync(hostPath)) mkdirSync(hostPath, { recursive: true });
       }
-      out.push({ hostPath, containerPath: m.mountPath, readOnly: !!m.readOnly });
+      out.push({ hostPath, containerPath: m.mountPath, readOnly: !!m.readOnly || !!v.persistentVolumeClaim?.readOnly });
     }
     return out;
   }
@@ -706,6 +745,7 @@ export class Kubelet {
     this.secrets.unregisterPod(e.uid);
     this.tokens.forgetPod(e.uid);
     await this.removePodResources(e.uid, graceSeconds);
+    this.claims.forgetPod(e.uid);
     this.backoff.forgetPrefix(`${e.uid}/`);
     this.pullBackoff.forgetPrefix(`${e.uid}/`);
     this.pods.delete(e.uid);

@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Node, Pod } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
+import { LOCAL_PATH_ROOT_ANNOTATION } from '../api/storage/index.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestClient } from '../client/rest.js';
@@ -49,6 +50,7 @@ Flags:
   --port N                  kubelet HTTP port for logs/exec (default 10250; 0 = any free port)
   --address IP              the node's InternalIP (default 127.0.0.1)
   --root-dir DIR            state, logs and volumes (default /var/lib/skiff/kubelet/NODE as root, else ~/.skiff/kubelet/NODE)
+  --local-path-root DIR     where local-path PersistentVolumes of this node live (default ROOT/local-path)
   --image-dir DIR           process-runtime image store (default ROOT/images)
   --pod-cidr CIDR           pod addresses for this node (default: the Node's spec.podCIDR, else a free 10.244.N.0/24)
   --docker-socket PATH      docker runtime: the Engine API socket (default /var/run/docker.sock)
@@ -117,6 +119,7 @@ export async function main(argv: string[]): Promise<void> {
       port: { type: 'string', default: '10250' },
       address: { type: 'string', default: '127.0.0.1' },
       'root-dir': { type: 'string' },
+      'local-path-root': { type: 'string' },
       'image-dir': { type: 'string' },
       'pod-cidr': { type: 'string' },
       'docker-socket': { type: 'string' },
@@ -187,14 +190,20 @@ export async function main(argv: string[]): Promise<void> {
   const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet, authorize: webhookAuthorizer(client, nodeName) }, tls, Number(values.port), hostIP);
   const recorder = new EventRecorder(client, { component: 'kubelet', host: nodeName });
   const machine = machineInfo();
-  const status = new NodeStatusManager({ client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000, runtimeError: () => kubelet?.runtimeError });
+  // local-path volumes live under the kubelet's root unless --local-path-root says otherwise;
+  // published on the Node so the provisioner knows where this node keeps them.
+  const localPathRoot = resolve(values['local-path-root'] ?? join(rootDir, 'local-path'));
+  const status = new NodeStatusManager({
+    client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000, runtimeError: () => kubelet?.runtimeError,
+    annotations: { [LOCAL_PATH_ROOT_ANNOTATION]: localPathRoot },
+  });
   const node = await registerWithRetry(status);
   for (const w of runtime.info().warnings) recorder.event(node, 'Warning', 'ContainerIsolation', w);
   const leases = new NodeLeases(client);
   leases.add(nodeName, node.metadata.uid);
   leases.start();
 
-  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), backoffBaseMs, ...podDns, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
+  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), localPathRoot, node: () => status.node, backoffBaseMs, ...podDns, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
   kubelet.start();
   const informer = new Informer<Pod>(client.pods(), { fieldSelector: `spec.nodeName=${nodeName}` });
   informer.addEventHandler({

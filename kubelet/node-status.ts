@@ -142,6 +142,8 @@ export interface NodeStatusOptions {
   /** Report status at least this often even when nothing changed (k8s: 5 min with leases). */
   reportMs: number;
   runtimeError?: () => string | undefined;
+  /** Annotations this kubelet owns on its Node (the local-path root), set at registration. */
+  annotations?: Record<string, string>;
 }
 
 /** Registers the Node and keeps its status current. */
@@ -172,7 +174,7 @@ export class NodeStatusManager {
       const created = await nodes.create({
         apiVersion: 'v1',
         kind: 'Node',
-        metadata: { name: this.o.nodeName, labels },
+        metadata: { name: this.o.nodeName, labels, ...(this.o.annotations ? { annotations: this.o.annotations } : {}) },
         spec: this.o.podCIDR ? { podCIDR: this.o.podCIDR, podCIDRs: [this.o.podCIDR] } : {},
       } as Node);
       this.node = await nodes.updateStatus({ ...created, status: this.status(undefined, true) });
@@ -181,10 +183,11 @@ export class NodeStatusManager {
       let existing = await nodes.get(this.o.nodeName);
       const wantLabels = { ...(existing.metadata.labels ?? {}), ...labels };
       const needCidr = this.o.podCIDR && !existing.spec?.podCIDR;
-      if (needCidr || JSON.stringify(wantLabels) !== JSON.stringify(existing.metadata.labels ?? {})) {
+      const wantAnnotations = { ...(existing.metadata.annotations ?? {}), ...(this.o.annotations ?? {}) };
+      if (needCidr || JSON.stringify(wantLabels) !== JSON.stringify(existing.metadata.labels ?? {}) || JSON.stringify(wantAnnotations) !== JSON.stringify(existing.metadata.annotations ?? {})) {
         existing = await nodes.update({
           ...existing,
-          metadata: { ...existing.metadata, labels: wantLabels },
+          metadata: { ...existing.metadata, labels: wantLabels, annotations: wantAnnotations },
           spec: { ...(existing.spec ?? {}), ...(needCidr ? { podCIDR: this.o.podCIDR, podCIDRs: [this.o.podCIDR!] } : {}) },
         });
       }

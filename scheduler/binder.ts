@@ -7,6 +7,8 @@ export interface BindRequest {
   name: string;
   uid?: string;
   nodeName: string;
+  /** WaitForFirstConsumer claims to annotate with the node before binding (VolumeBinding's PreBind). */
+  selectedNodeClaims?: Array<{ namespace: string; name: string }>;
 }
 
 export class Binder {

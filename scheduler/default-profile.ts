@@ -12,16 +12,18 @@ import { NodeResourcesFit } from './plugins/node-resources-fit.js';
 import { NodeUnschedulable } from './plugins/node-unschedulable.js';
 import { PodTopologySpread } from './plugins/pod-topology-spread.js';
 import { TaintToleration } from './plugins/taint-toleration.js';
+import { VolumeBinding } from './plugins/volume-binding.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
-export function newDefaultFramework(allNodes: () => readonly NodeInfo[], opts: FrameworkOptions = {}): Framework {
+/** volumeBinding: given when the scheduler follows claims and volumes (kube-scheduler's filter order puts it after NodeResourcesFit). */
+export function newDefaultFramework(allNodes: () => readonly NodeInfo[], opts: FrameworkOptions = {}, volumeBinding?: VolumeBinding): Framework {
   const taints = new TaintToleration();
   const affinity = new NodeAffinity();
   const fit = new NodeResourcesFit();
   const spread = new PodTopologySpread(allNodes);
   return new Framework(
-    [new NodeUnschedulable(), new NodeName(), new NodeReady(), taints, affinity, new NodePorts(), fit, spread],
+    [new NodeUnschedulable(), new NodeName(), new NodeReady(), taints, affinity, new NodePorts(), fit, ...(volumeBinding ? [volumeBinding] : []), spread],
     [
       { plugin: taints, weight: 3 },
       { plugin: affinity, weight: 2 },

@@ -25,7 +25,7 @@ export interface QueuedPodInfo {
 }
 
 /** Cluster changes that may make an unschedulable pod schedulable. */
-export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'AssignedPodDelete' | 'UnschedulableTimeout';
+export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'AssignedPodDelete' | 'UnschedulableTimeout' | 'StorageChange';
 
 /**
  * Which rejections a cluster event can undo. Node events can change anything about a node,
@@ -35,6 +35,8 @@ export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'AssignedPodDelete' | 'Uns
 export function eventCanHelp(event: ClusterEvent, rejectedBy: Set<string>): boolean {
   if (event === 'NodeAdd' || event === 'NodeUpdate' || event === 'UnschedulableTimeout') return true;
   if (rejectedBy.size === 0) return true;
+  // A claim, volume or class added or changed: only what VolumeBinding refused can change.
+  if (event === 'StorageChange') return rejectedBy.has('VolumeBinding');
   for (const p of rejectedBy) if (p === 'NodeResourcesFit' || p === 'NodePorts' || p === 'PodTopologySpread') return true;
   return false;
 }

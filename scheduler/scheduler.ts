@@ -2,7 +2,9 @@
 // for this scheduler); the loop pops a pod, runs the framework synchronously against the
 // cache, assumes the pod on the chosen node and hands the binding to the binder. Failures
 // become a FailedScheduling Event and a PodScheduled=False/Unschedulable condition.
-import type { Node, Pod, PodCondition } from '../api/core/index.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition } from '../api/core/index.js';
+import { PVAnnotation } from '../api/core/index.js';
+import type { StorageClass } from '../api/storage/index.js';
 import { isStatusError } from '../api/errors.js';
 import { now as nowTime } from '../api/meta.js';
 import { EventRecorder } from '../client/events.js';
@@ -14,6 +16,7 @@ import { DEFAULT_SCHEDULER_NAME, newDefaultFramework } from './default-profile.j
 import { FitError, fitErrorMessage, type Framework } from './framework.js';
 import { PodNominator, preempt, type Candidate } from './preemption.js';
 import { podKey, SchedulingQueue, type QueuedPodInfo } from './queue.js';
+import { VolumeBinding } from './plugins/volume-binding.js';
 
 export interface SchedulerOptions {
   client: RestClient;
@@ -67,6 +70,9 @@ export class Scheduler {
   readonly binder: Binder;
   readonly podInformer: Informer<Pod>;
   readonly nodeInformer: Informer<Node>;
+  /** Claims, volumes and classes, for VolumeBinding. */
+  readonly storageInformers: { claims: Informer<PersistentVolumeClaim>; volumes: Informer<PersistentVolume>; classes: Informer<StorageClass> };
+  readonly volumeBinding: VolumeBinding;
   readonly recorder: EventRecorder;
   private readonly client: RestClient;
   private readonly schedulerName: string;
@@ -79,12 +85,31 @@ export class Scheduler {
     this.client = opts.client;
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.log = opts.log ?? ((m) => console.error(m));
+    this.storageInformers = {
+      claims: new Informer<PersistentVolumeClaim>(this.client.resource<PersistentVolumeClaim>('PersistentVolumeClaim')),
+      volumes: new Informer<PersistentVolume>(this.client.resource<PersistentVolume>('PersistentVolume')),
+      classes: new Informer<StorageClass>(this.client.resource<StorageClass>('StorageClass')),
+    };
+    const si = this.storageInformers;
+    this.volumeBinding = new VolumeBinding({
+      claim: (ns, name) => si.claims.store.get(`${ns}/${name}`),
+      volume: (name) => si.volumes.store.get(name),
+      volumes: () => si.volumes.store.list(),
+      storageClass: (name) => si.classes.store.get(name),
+    });
     this.framework = newDefaultFramework(() => this.cache.nodes, {
       percentageOfNodesToScore: opts.percentageOfNodesToScore,
       nominator: this.nominator,
-    });
+    }, this.volumeBinding);
     this.binder = new Binder(
-      (r) => this.client.bind(r.namespace, r.name, r.nodeName, r.uid),
+      async (r) => {
+        // VolumeBinding's PreBind: the chosen node goes on each WaitForFirstConsumer claim first.
+        for (const c of r.selectedNodeClaims ?? []) {
+          await this.client.resource<PersistentVolumeClaim>('PersistentVolumeClaim')
+            .patch(c.name, { metadata: { annotations: { [PVAnnotation.selectedNode]: r.nodeName } } }, 'merge', { namespace: c.namespace });
+        }
+        await this.client.bind(r.namespace, r.name, r.nodeName, r.uid);
+      },
       opts.maxInFlightBindings ?? 256,
     );
     this.recorder = new EventRecorder(this.client, { component: this.schedulerName });
@@ -109,6 +134,11 @@ export class Scheduler {
       },
       onDelete: (node) => this.cache.removeNode(node),
     });
+    // A claim bound, a volume made Available, a class created: pods VolumeBinding refused may fit now.
+    const storageChanged = { onAdd: () => this.queue.moveAllToActiveOrBackoffQueue('StorageChange'), onUpdate: () => this.queue.moveAllToActiveOrBackoffQueue('StorageChange') };
+    this.storageInformers.claims.addEventHandler(storageChanged);
+    this.storageInformers.volumes.addEventHandler(storageChanged);
+    this.storageInformers.classes.addEventHandler(storageChanged);
     this.podInformer.addEventHandler({
       onAdd: (pod) => {
         if (isAssigned(pod)) this.cache.addPod(pod);
@@ -151,10 +181,11 @@ export class Scheduler {
   start(): void {
     this.nodeInformer.start();
     this.podInformer.start();
+    for (const inf of Object.values(this.storageInformers)) inf.start();
   }
 
   async waitForCacheSync(signal?: AbortSignal): Promise<void> {
-    await Promise.all([this.nodeInformer.waitForSync(signal), this.podInformer.waitForSync(signal)]);
+    await Promise.all([this.nodeInformer.waitForSync(signal), this.podInformer.waitForSync(signal), ...Object.values(this.storageInformers).map((i) => i.waitForSync(signal))]);
   }
 
   /** The scheduling loop; returns when signal aborts (leadership lost or shutdown). */
@@ -209,6 +240,7 @@ export class Scheduler {
     await Promise.race([this.binder.waitIdle(), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.nodeInformer.stop();
     this.podInformer.stop();
+    for (const inf of Object.values(this.storageInformers)) inf.stop();
     await Promise.race([this.recorder.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
@@ -249,7 +281,8 @@ export class Scheduler {
     this.queue.done(key);
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name!;
-    this.binder.bind({ namespace: ns, name, uid: pod.metadata.uid, nodeName: host }).then(
+    const selectedNodeClaims = this.volumeBinding.claimsToAnnotate(pod, host);
+    this.binder.bind({ namespace: ns, name, uid: pod.metadata.uid, nodeName: host, ...(selectedNodeClaims.length ? { selectedNodeClaims } : {}) }).then(
       () => {
         this.stats.scheduled++;
         this.cache.finishBinding(key);

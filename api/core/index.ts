@@ -10,3 +10,4 @@ export * from './endpoints.js';
 export * from './configmap.js';
 export * from './secret.js';
 export * from './service-account.js';
+export * from './persistentvolume.js';

@@ -262,6 +262,7 @@ export function validateVolumeSource(v: Obj, field: string): FieldError[] {
     validMode(errs, `${f}.defaultMode`, v.downwardAPI.defaultMode);
     if (Array.isArray(v.downwardAPI.items)) for (const file of v.downwardAPI.items) if (isObj(file)) errs.push(...validateDownwardAPIVolumeFile(file, f));
   }
+  if (isObj(v.persistentVolumeClaim) && !v.persistentVolumeClaim.claimName) errs.push(fieldErr.required(`${field}.persistentVolumeClaim.claimName`));
   if (isObj(v.projected)) {
     const f = `${field}.projected`;
     validMode(errs, `${f}.defaultMode`, v.projected.defaultMode);

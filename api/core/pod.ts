@@ -120,6 +120,8 @@ export type Container = z.infer<typeof Container>;
 
 export const EmptyDirVolumeSource = z.object({ medium: z.string().optional(), sizeLimit: QuantityValue.optional() });
 export const HostPathVolumeSource = z.object({ path: z.string(), type: z.string().optional() });
+/** A pod's use of a claim (the PersistentVolume bound to it is mounted like a hostPath). */
+export const PersistentVolumeClaimVolumeSource = z.object({ claimName: z.string(), readOnly: z.boolean().optional() });
 
 /** One key projected to a file: `path` relative to the volume, `mode` overriding the volume's defaultMode. */
 export const KeyToPath = z.object({ key: z.string(), path: z.string(), mode: z.number().int().optional() });
@@ -188,6 +190,7 @@ export const Volume = z.object({
   secret: SecretVolumeSource.optional(),
   downwardAPI: DownwardAPIVolumeSource.optional(),
   projected: ProjectedVolumeSource.optional(),
+  persistentVolumeClaim: PersistentVolumeClaimVolumeSource.optional(),
 });
 export type Volume = z.infer<typeof Volume>;
 

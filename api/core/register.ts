@@ -16,6 +16,7 @@ import { validatePodSpec, validatePodSpecUpdate, validatePodStatusUpdate } from 
 import { defaultSecret, Secret, validateSecret, validateSecretUpdate } from './secret.js';
 import { LocalObjectReference, ServiceAccount } from './service-account.js';
 import * as svc from './service.js';
+import * as pv from './persistentvolume.js';
 
 const bool = (v: unknown) => String(Boolean(v));
 
@@ -130,9 +131,29 @@ const serviceAccounts: ResourceInfo = {
   namespaced: true, shortNames: ['sa'], categories: [], subresources: ['token'], hasStatus: false, schema: ServiceAccount,
 };
 
+// PersistentVolumes are cluster-wide; claims live in a namespace. Both finalizers
+// (pv-protection, pvc-protection) are added by admission (apiserver/registry/storage-admission.ts).
+const persistentVolumes: ResourceInfo = {
+  group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', singular: 'persistentvolume',
+  namespaced: false, shortNames: ['pv'], categories: [], subresources: ['status'], hasStatus: true, schema: pv.PersistentVolume,
+  defaults: pv.defaultPersistentVolume,
+  validate: pv.validatePersistentVolume,
+  validateUpdate: pv.validatePersistentVolumeUpdate,
+  patchMeta: struct({ metadata: OBJECT_META }),
+};
+
+const persistentVolumeClaims: ResourceInfo = {
+  group: '', version: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim',
+  namespaced: true, shortNames: ['pvc'], categories: [], subresources: ['status'], hasStatus: true, schema: pv.PersistentVolumeClaim,
+  defaults: pv.defaultPersistentVolumeClaim,
+  validate: pv.validatePersistentVolumeClaim,
+  validateUpdate: pv.validatePersistentVolumeClaimUpdate,
+  patchMeta: struct({ metadata: OBJECT_META, status: struct({ conditions: CONDITIONS }) }),
+};
+
 export const coreV1: APIGroupVersion = {
   group: '', version: 'v1',
-  resources: [namespaces, pods, nodes, events, services, endpoints, configMaps, secrets, serviceAccounts],
+  resources: [namespaces, pods, nodes, events, services, endpoints, configMaps, secrets, serviceAccounts, persistentVolumes, persistentVolumeClaims],
   kinds: [{ kind: 'Binding', schema: pod.Binding }],
   components: {
     Namespace, NamespaceSpec, NamespaceStatus,
@@ -157,5 +178,9 @@ export const coreV1: APIGroupVersion = {
     LoadBalancerIngress: svc.LoadBalancerIngress,
     Endpoints, EndpointSubset, EndpointAddress, EndpointPort: EndpointsPort,
     ConfigMap, Secret, ServiceAccount, LocalObjectReference,
+    PersistentVolume: pv.PersistentVolume, PersistentVolumeSpec: pv.PersistentVolumeSpec, PersistentVolumeStatus: pv.PersistentVolumeStatus,
+    PersistentVolumeClaim: pv.PersistentVolumeClaim, PersistentVolumeClaimSpec: pv.PersistentVolumeClaimSpec,
+    PersistentVolumeClaimStatus: pv.PersistentVolumeClaimStatus, PersistentVolumeClaimVolumeSource: pod.PersistentVolumeClaimVolumeSource,
+    LocalVolumeSource: pv.LocalVolumeSource, VolumeNodeAffinity: pv.VolumeNodeAffinity, VolumeResourceRequirements: pv.VolumeResourceRequirements,
   },
 };

@@ -16,6 +16,7 @@ import { replicaSetStrategy } from './replicasets.js';
 import { deploymentStrategy } from './deployments.js';
 import { jobStrategy } from './jobs.js';
 import { leaseStrategy } from './leases.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './persistentvolumes.js';
 import { createServiceStrategy, kubernetesService, type ServiceAllocationOptions } from './services.js';
 
 const STRATEGIES: Record<string, Strategy> = {
@@ -27,6 +28,8 @@ const STRATEGIES: Record<string, Strategy> = {
   Deployment: deploymentStrategy,
   Job: jobStrategy,
   Lease: leaseStrategy,
+  PersistentVolume: persistentVolumeStrategy,
+  PersistentVolumeClaim: persistentVolumeClaimStrategy,
 };
 
 export class Registry {

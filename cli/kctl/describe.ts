@@ -1,10 +1,13 @@
 // `kctl describe KIND NAME…` (or KIND -l SEL): a human summary of one object and the
 // events about it (`events?fieldSelector=involvedObject.name=…,…uid=…`), laid out like
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
-// Jobs, Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret
+// Jobs, Nodes, Namespaces, Services, ConfigMaps, Secrets, PersistentVolumes, PersistentVolumeClaims
+// and StorageClasses have their own layout (a Secret
 // shows each key's size, never its value); other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
 import type { ConfigMap, Container, ContainerState, ContainerStatus, EnvVar, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Secret, Service, Volume } from '../../api/core/index.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../api/core/index.js';
+import { isDefaultClass, type StorageClass } from '../../api/storage/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
 import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 import type { Job } from '../../api/batch/index.js';
@@ -190,6 +193,10 @@ function volumeLines(w: Writer, l: number, v: Volume): void {
   } else if (v.downwardAPI) {
     w.line(l + 1, 'Type:', 'DownwardAPI (a volume populated by information about the pod)');
     items(v.downwardAPI.items, l + 1);
+  } else if (v.persistentVolumeClaim) {
+    w.line(l + 1, 'Type:', 'PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)');
+    w.line(l + 1, 'ClaimName:', v.persistentVolumeClaim.claimName);
+    w.line(l + 1, 'ReadOnly:', String(!!v.persistentVolumeClaim.readOnly));
   } else if (v.projected) {
     w.line(l + 1, 'Type:', 'Projected (a volume that contains injected data from multiple sources)');
     for (const src of v.projected.sources ?? []) {
@@ -486,6 +493,79 @@ function describeSecret(secret: Secret): string {
   return text;
 }
 
+// ---- storage (kubectl's PersistentVolume / PersistentVolumeClaim / StorageClass describers) ----
+
+const ACCESS_SHORT: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
+const accessModes = (m: string[] | undefined) => (m ?? []).map((x) => ACCESS_SHORT[x] ?? x).join(',');
+const finalizers = (o: KubeObject) => `[${(o.metadata.finalizers ?? []).join(' ')}]`;
+
+function describePersistentVolume(pv: PersistentVolume): string {
+  const w = new Writer();
+  meta(w, pv, false);
+  w.map(0, 'Labels:', pv.metadata.labels);
+  w.map(0, 'Annotations:', pv.metadata.annotations, ': ');
+  w.line(0, 'Finalizers:', finalizers(pv));
+  w.line(0, 'StorageClass:', pv.spec?.storageClassName ?? '');
+  w.line(0, 'Status:', pv.metadata.deletionTimestamp ? `Terminating (lasts ${age(pv.metadata.deletionTimestamp, Date.now())})` : pv.status?.phase ?? '');
+  const ref = pv.spec?.claimRef;
+  w.line(0, 'Claim:', ref ? `${ref.namespace}/${ref.name}` : '');
+  w.line(0, 'Reclaim Policy:', pv.spec?.persistentVolumeReclaimPolicy ?? '');
+  w.line(0, 'Access Modes:', accessModes(pv.spec?.accessModes));
+  w.line(0, 'VolumeMode:', pv.spec?.volumeMode ?? 'Filesystem');
+  w.line(0, 'Capacity:', String(pv.spec?.capacity?.storage ?? ''));
+  const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms;
+  if (!terms) w.line(0, 'Node Affinity:', '<none>');
+  else {
+    w.line(0, 'Node Affinity:');
+    w.line(1, 'Required Terms:');
+    terms.forEach((t, i) => {
+      const exprs = [...(t.matchExpressions ?? []), ...(t.matchFields ?? [])].map((e) => `${e.key} ${e.operator.toLowerCase()} [${(e.values ?? []).join(' ')}]`);
+      w.line(2, `Term ${i}:`, exprs.join(', ') || '<none>');
+    });
+  }
+  w.line(0, 'Message:', pv.status?.message ?? '');
+  w.line(0, 'Source:');
+  if (pv.spec?.hostPath) {
+    w.line(1, 'Type:', 'HostPath (bare host directory volume)');
+    w.line(1, 'Path:', pv.spec.hostPath.path);
+    w.line(1, 'HostPathType:', pv.spec.hostPath.type ?? '');
+  } else if (pv.spec?.local) {
+    w.line(1, 'Type:', 'LocalVolume (a persistent volume backed by local storage on a node)');
+    w.line(1, 'Path:', pv.spec.local.path);
+  }
+  return w.toString();
+}
+
+function describePersistentVolumeClaim(pvc: PersistentVolumeClaim, usedBy: string[]): string {
+  const w = new Writer();
+  meta(w, pvc, true);
+  w.line(0, 'StorageClass:', pvc.spec?.storageClassName ?? '');
+  w.line(0, 'Status:', pvc.metadata.deletionTimestamp ? `Terminating (lasts ${age(pvc.metadata.deletionTimestamp, Date.now())})` : pvc.status?.phase ?? '');
+  w.line(0, 'Volume:', pvc.spec?.volumeName ?? '');
+  w.map(0, 'Labels:', pvc.metadata.labels);
+  w.map(0, 'Annotations:', pvc.metadata.annotations, ': ');
+  w.line(0, 'Finalizers:', finalizers(pvc));
+  w.line(0, 'Capacity:', pvc.spec?.volumeName ? String(pvc.status?.capacity?.storage ?? '') : '');
+  w.line(0, 'Access Modes:', pvc.spec?.volumeName ? accessModes(pvc.status?.accessModes) : '');
+  w.line(0, 'VolumeMode:', pvc.spec?.volumeMode ?? 'Filesystem');
+  w.line(0, 'Used By:', usedBy.length ? usedBy.join('\n') : '<none>');
+  return w.toString();
+}
+
+function describeStorageClass(sc: StorageClass): string {
+  const w = new Writer();
+  meta(w, sc, false);
+  w.line(0, 'IsDefaultClass:', isDefaultClass(sc) ? 'Yes' : 'No');
+  w.map(0, 'Annotations:', sc.metadata.annotations);
+  w.line(0, 'Provisioner:', sc.provisioner);
+  w.map(0, 'Parameters:', sc.parameters);
+  w.line(0, 'AllowVolumeExpansion:', sc.allowVolumeExpansion === undefined ? '<unset>' : sc.allowVolumeExpansion ? 'True' : 'False');
+  w.line(0, 'MountOptions:', sc.mountOptions?.length ? sc.mountOptions.join(', ') : '<none>');
+  w.line(0, 'ReclaimPolicy:', sc.reclaimPolicy ?? 'Delete');
+  w.line(0, 'VolumeBindingMode:', sc.volumeBindingMode ?? 'Immediate');
+  return w.toString();
+}
+
 function describeGeneric(o: KubeObject, info: ResourceInfo): string {
   const w = new Writer();
   meta(w, o, info.namespaced);
@@ -563,6 +643,13 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
   Namespace: async (_conn, o) => describeNamespace(o as unknown as Namespace),
   ConfigMap: async (_conn, o) => describeConfigMap(o as unknown as ConfigMap),
   Secret: async (_conn, o) => describeSecret(o as unknown as Secret),
+  PersistentVolume: async (_conn, o) => describePersistentVolume(o as unknown as PersistentVolume),
+  PersistentVolumeClaim: async (conn, o) => {
+    const pods = await conn.client.pods().list({ namespace: o.metadata.namespace });
+    const usedBy = (pods.items ?? []).filter((p) => (p.spec.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === o.metadata.name)).map((p) => p.metadata.name!);
+    return describePersistentVolumeClaim(o as unknown as PersistentVolumeClaim, usedBy);
+  },
+  StorageClass: async (_conn, o) => describeStorageClass(o as unknown as StorageClass),
   Service: async (conn, o) => {
     const slices = await conn.client.resource<EndpointSlice>('EndpointSlice').list({ namespace: o.metadata.namespace, labelSelector: `kubernetes.io/service-name=${o.metadata.name}` });
     return describeService(o as unknown as Service, slices.items ?? []);

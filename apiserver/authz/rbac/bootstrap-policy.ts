@@ -135,6 +135,9 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     rule(['create'], ['coordination.k8s.io'], ['leases']),
     rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['skiff-scheduler']),
     rule(READ, [''], ['nodes', 'namespaces', 'services', 'replicationcontrollers', 'persistentvolumeclaims', 'persistentvolumes']),
+    // VolumeBinding: a WaitForFirstConsumer claim is annotated with the node chosen for its pod.
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims', 'persistentvolumes']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
     rule(['delete', ...READ], [''], ['pods']),
     rule(['create'], [''], ['bindings', 'pods/binding']),
     rule(['patch', 'update'], [''], ['pods/status']),
@@ -220,6 +223,27 @@ export const CLUSTER_ROLES: ClusterRole[] = [
   clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient'])]),
   clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'])]),
   clusterRole('system:controller:clusterrole-aggregation-controller', [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], [RBAC_GROUP], ['clusterroles'])]),
+  clusterRole('system:controller:persistent-volume-binder', [
+    rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['patch', 'update'], [''], ['persistentvolumes/status']),
+    rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch'], [''], ['pods', 'nodes']),
+    rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+    ...EVENTS,
+  ]),
+  clusterRole('system:controller:local-path-provisioner', [
+    rule(['create', 'get', 'list', 'watch'], [''], ['persistentvolumes']),
+    rule(['get', 'list', 'watch'], [''], ['persistentvolumeclaims', 'nodes']),
+    rule(['create', 'get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+    ...EVENTS,
+  ]),
+  clusterRole('system:controller:pvc-protection-controller', [
+    rule(['get', 'list', 'watch', 'update', 'patch'], [''], ['persistentvolumeclaims']),
+    rule(['get', 'list', 'watch'], [''], ['pods']),
+    ...EVENTS,
+  ]),
+  clusterRole('system:controller:pv-protection-controller', [rule(['get', 'list', 'watch', 'update', 'patch'], [''], ['persistentvolumes']), ...EVENTS]),
 ];
 
 /** The controller roles, bound to the controller-manager's own identity. */
