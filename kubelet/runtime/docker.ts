@@ -7,8 +7,9 @@
 // what docker is running for it.
 import { EventEmitter } from 'node:events';
 import { Agent, request, type IncomingMessage } from 'node:http';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Duplex } from 'node:stream';
 import {
+  dialTcp,
   ImagePullError,
   LABEL_NODE,
   LABEL_POD_UID,
@@ -418,6 +419,12 @@ export class DockerRuntime implements Runtime {
     res.on('error', () => out.end());
     out.on('close', () => res.destroy());
     return out;
+  }
+
+  /** The sandbox container's bridge IP; host-network sandboxes (no IP of their own) on loopback. */
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    const ins = await this.call<DockerInspect>('GET', `/containers/${sandboxId}/json`);
+    return dialTcp(sandboxIp(ins) ?? '127.0.0.1', port);
   }
 
   async exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
