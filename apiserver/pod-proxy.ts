@@ -215,7 +215,10 @@ export async function serveExecWebSocket(ws: ChannelSocket, kc: KubeletClient, n
  * error) and then the raw bytes both ways.
  */
 export async function proxyPortForward(kc: KubeletClient, req: IncomingMessage, client: Duplex, head: Buffer, namespace: string, podName: string, query: Record<string, unknown>): Promise<void> {
-  const ports = parsePortList(queryList(query, 'ports'));
+  // Ports are optional here, as in kube-apiserver: SPDY clients name them per stream; the
+  // kubelet requires them of a WebSocket. Given ones must be ports.
+  const given = queryList(query, 'ports');
+  const ports = given.length ? parsePortList(given) : [];
   if ('error' in ports) throw badRequest(ports.error.replace('"port"', '"ports"'));
   const pod = (await kc.registry.byKind('Pod').get(namespace, podName)) as unknown as Pod;
   const { host, port } = await kubeletAddress(kc.registry, pod);
@@ -227,7 +230,7 @@ export async function proxyPortForward(kc: KubeletClient, req: IncomingMessage, 
     if (v !== undefined) headers[h] = Array.isArray(v) ? v.join(', ') : v;
   }
   await new Promise<void>((resolve, reject) => {
-    const up = https.request({ host, port, path: `/portForward/${enc(namespace)}/${enc(podName)}?${qs}`, method: req.method, headers, agent: kc.agent });
+    const up = https.request({ host, port, path: `/portForward/${enc(namespace)}/${enc(podName)}${qs.size ? `?${qs}` : ''}`, method: req.method, headers, agent: kc.agent });
     up.on('upgrade', (kres, upstream, upHead) => {
       const lines = [`HTTP/1.1 ${kres.statusCode ?? 101} ${kres.statusMessage ?? 'Switching Protocols'}`];
       for (let i = 0; i < kres.rawHeaders.length; i += 2) lines.push(`${kres.rawHeaders[i]}: ${kres.rawHeaders[i + 1]}`);
