@@ -7,7 +7,7 @@ import type { FieldError } from '../errors.js';
 import { fieldErr } from '../field-errors.js';
 import { isObj, setIfAbsent, type Obj } from '../json-object.js';
 import { conditionSchema, IntOrString, ObjectMeta, StringMap, typeMeta } from '../meta.js';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPortName } from '../names.js';
 
 export const ServicePort = z.object({
   name: z.string().optional(),
@@ -130,9 +130,8 @@ export function validateServiceSpec(spec: unknown, field = 'spec'): FieldError[]
     keys.add(key);
     const tp = p.targetPort;
     if (typeof tp === 'number' && (tp < 1 || tp > 65535)) errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, 'must be between 1 and 65535, inclusive'));
-    if (typeof tp === 'string' && !/^\d+$/.test(tp) && (tp.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(tp) || !/[a-z]/.test(tp) || tp.includes('--'))) {
-      errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), at least one letter, no more than 15 characters'));
-    }
+    // A string is always a name, as in Kubernetes' IntOrString: "8080" in quotes is refused.
+    if (typeof tp === 'string') for (const m of isValidPortName(tp)) errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, m));
     if (p.nodePort !== undefined && p.nodePort !== 0) {
       if (type !== 'NodePort' && type !== 'LoadBalancer') errs.push(fieldErr.forbidden(`${pf}.nodePort`, 'may not be used when `type` is \'' + type + '\''));
       else if (typeof p.nodePort === 'number' && (p.nodePort < 1 || p.nodePort > 65535)) errs.push(fieldErr.invalid(`${pf}.nodePort`, p.nodePort, 'must be between 1 and 65535, inclusive'));

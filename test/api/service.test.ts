@@ -47,6 +47,19 @@ describe('Service validation', () => {
     expect(fields(svc({}))).toContain('spec.ports: Required value');
     expect(fields(svc({ ports: [{ port: 80, targetPort: 'Not_A_Name' }] })).join()).toMatch(/spec.ports\[0\].targetPort/);
   });
+  it('a targetPort name is an IANA_SVC_NAME, with apimachinery\'s message for each broken rule', () => {
+    const tp = (targetPort: unknown) => fields(svc({ ports: [{ port: 80, targetPort }] })).filter((f) => f.startsWith('spec.ports[0].targetPort'));
+    expect(tp('http')).toEqual([]);
+    expect(tp('web-2')).toEqual([]);
+    expect(tp('Not_A_Name')).toEqual(['spec.ports[0].targetPort: Invalid value: "Not_A_Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)']);
+    expect(tp('averyveryverylongname')).toEqual(['spec.ports[0].targetPort: Invalid value: "averyveryverylongname": must be no more than 15 characters']);
+    expect(tp('a--b')).toEqual(['spec.ports[0].targetPort: Invalid value: "a--b": must not contain consecutive hyphens']);
+    expect(tp('-web')).toEqual(['spec.ports[0].targetPort: Invalid value: "-web": must not begin or end with a hyphen']);
+    // A quoted number is a string, so a name, as in Kubernetes' IntOrString.
+    expect(tp('8080')).toEqual(['spec.ports[0].targetPort: Invalid value: "8080": must contain at least one letter (a-z)']);
+    expect(tp(0)).toEqual([]); // defaulted to the port
+    expect(tp(65536)).toEqual(['spec.ports[0].targetPort: Invalid value: 65536: must be between 1 and 65535, inclusive']);
+  });
   it('type rules: nodePort only with NodePort/LoadBalancer, ExternalName needs a name and no IP, headless only ClusterIP', () => {
     expect(fields(svc({ ports: [{ port: 80, nodePort: 30080 }] }))).toContain("spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'");
     expect(fields(svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }))).toEqual([]);
