@@ -19,6 +19,9 @@ export function refuse(socket: Duplex, code: number, message: string): void {
   socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/** Unsent bytes on the WebSocket past which reading from the pod pauses (backpressure). */
+const HIGH_WATER = 1 << 20;
+
 const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(PORT_FORWARD_PROTOCOL) ? PORT_FORWARD_PROTOCOL : false) });
 
 /** Serve one upgrade for pod NS/NAME on `kubelet`; the caller has authenticated and authorized it. */
@@ -42,8 +45,8 @@ export async function servePortForward(kubelet: Kubelet, req: IncomingMessage, s
 
 /** One TCP connection per port, relayed over the WebSocket's channels until either side closes. */
 function forward(kubelet: Kubelet, ws: WebSocket, sandboxId: string, podName: string, uid: string, ports: number[]): void {
-  const send = (channel: number, data: Buffer | string) => {
-    if (ws.readyState === ws.OPEN) ws.send(encodeFrame(channel, data), { binary: true });
+  const send = (channel: number, data: Buffer | string, sent?: () => void) => {
+    if (ws.readyState === ws.OPEN) ws.send(encodeFrame(channel, data), { binary: true }, sent);
   };
   let open = ports.length;
   const finished = () => {
@@ -60,7 +63,13 @@ function forward(kubelet: Kubelet, ws: WebSocket, sandboxId: string, podName: st
       conns[i] = conn;
       for (const b of pending[i]!) conn.write(b);
       pending[i] = [];
-      conn.on('data', (d: Buffer) => send(dataChannel(i), d));
+      // Backpressure both ways: a slow client pauses the pod's socket, a slow pod the WebSocket.
+      const resume = () => { if (conn.isPaused() && ws.bufferedAmount < HIGH_WATER / 2) conn.resume(); };
+      conn.on('data', (d: Buffer) => {
+        send(dataChannel(i), d, resume);
+        if (ws.bufferedAmount >= HIGH_WATER) conn.pause();
+      });
+      conn.on('drain', () => ws.resume());
       conn.on('error', (e) => send(errorChannel(i), `error forwarding port ${port} to pod ${podName}, uid ${uid}: ${e.message}`));
       conn.on('close', finished);
     }, (e: Error) => {
@@ -73,8 +82,8 @@ function forward(kubelet: Kubelet, ws: WebSocket, sandboxId: string, podName: st
     if (!f || f.channel % 2 !== 0 || f.channel / 2 >= ports.length || f.data.length === 0) return;
     const i = f.channel / 2;
     const conn = conns[i];
-    if (conn) conn.write(f.data);
-    else pending[i]!.push(Buffer.from(f.data));
+    if (!conn) pending[i]!.push(Buffer.from(f.data));
+    else if (!conn.write(f.data)) ws.pause();
   });
   ws.on('close', () => {
     for (const c of conns) c?.destroy();

@@ -125,6 +125,9 @@ function listen(host: string, port: number, onConn: (s: net.Socket) => void): Pr
   });
 }
 
+/** Unsent bytes on the WebSocket past which reading the local connection pauses. */
+const HIGH_WATER = 1 << 20;
+
 /** Carry one local connection to the pod's port over its own WebSocket. */
 function carry(conn: Connection, io: Output, pod: Pod, local: number, remote: number, sock: net.Socket): void {
   io.out(`Handling connection for ${local}\n`);
@@ -134,13 +137,18 @@ function carry(conn: Connection, io: Output, pod: Pod, local: number, remote: nu
     ws.on('message', (msg: Buffer) => {
       const f = demux.push(msg);
       if (!f) return;
-      if (f.channel === dataChannel(0)) sock.write(f.data);
+      // Backpressure both ways: a slow local reader pauses the WebSocket, a slow server the local socket.
+      if (f.channel === dataChannel(0)) { if (!sock.write(f.data)) ws.pause(); }
       else if (f.channel === errorChannel(0)) io.err(`E port-forward: an error occurred forwarding ${local} -> ${remote}: ${f.data.toString('utf8')}\n`);
     });
     ws.on('close', () => sock.end());
     ws.on('error', () => sock.destroy());
+    sock.on('drain', () => ws.resume());
+    const resume = () => { if (sock.isPaused() && ws.bufferedAmount < HIGH_WATER / 2) sock.resume(); };
     sock.on('data', (d: Buffer) => {
-      if (ws.readyState === ws.OPEN) ws.send(encodeFrame(dataChannel(0), d), { binary: true });
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(encodeFrame(dataChannel(0), d), { binary: true }, resume);
+      if (ws.bufferedAmount >= HIGH_WATER) sock.pause();
     });
     sock.on('close', () => ws.close(1000));
     sock.on('error', () => ws.close(1000));

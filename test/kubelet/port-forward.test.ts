@@ -22,11 +22,20 @@ let rootDir: string;
 let c: RestClient;
 const children: ChildProcess[] = [];
 
-/** A pod running a small HTTP server on `port` that names itself. */
+/** A small HTTP server that names itself; /big sends 16 MiB, a POST answers with the byte count it got. */
+const server = (name: string, port: number) => `
+  const big = Buffer.alloc(16 << 20, 'abcdefgh');
+  require('http').createServer((q, s) => {
+    if (q.url === '/big') return s.end(big);
+    let n = 0;
+    q.on('data', (d) => (n += d.length));
+    q.on('end', () => s.end(q.method === 'POST' ? String(n) : 'hello from ${name} ' + q.url));
+  }).listen(${port});`;
+
 const webPod = (name: string, port: number, extra: Partial<Pod['spec']> = {}) => podManifest(name, node, {
   containers: [{
     name: 'web', image: 'host', ports: [{ name: 'http', containerPort: port }],
-    command: [process.execPath, '-e', `require('http').createServer((q, s) => s.end('hello from ${name} ' + q.url)).listen(${port})`],
+    command: [process.execPath, '-e', server(name, port)],
   }],
   ...extra,
 }, { labels: { app: name } });
@@ -101,6 +110,16 @@ describe('kctl port-forward', () => {
     expect(pf.child.exitCode ?? 0).toBe(0);
   });
 
+  it('carries large bodies both ways intact', async () => {
+    const pf = await portForward('pod/web', ':8080');
+    const down = Buffer.from(await (await fetch(`http://127.0.0.1:${pf.port}/big`)).arrayBuffer());
+    expect(down.length).toBe(16 << 20);
+    expect(down.equals(Buffer.alloc(16 << 20, 'abcdefgh'))).toBe(true);
+    const up = await fetch(`http://127.0.0.1:${pf.port}/upload`, { method: 'POST', body: Buffer.alloc(16 << 20, 7) });
+    expect(await up.text()).toBe(String(16 << 20));
+    await stop(pf.child);
+  });
+
   it('forwards svc/NAME to a ready pod, mapping the service port to a named targetPort', async () => {
     await c.resource('Service').create({
       apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' },
@@ -109,6 +128,18 @@ describe('kctl port-forward', () => {
     const pf = await portForward('svc/web', '0:80');
     expect(pf.remote).toBe(8080);
     expect(await get(pf.port, '/svc')).toBe('hello from web /svc');
+    await stop(pf.child);
+  });
+
+  it('forwards deploy/NAME to a pod its selector matches', async () => {
+    // No controller-manager here: the Deployment is only the selector kctl resolves, as kubectl does.
+    await c.resource('Deployment').create({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'host' }] } } },
+    } as never, { namespace: 'default' });
+    const pf = await portForward('deploy/web', ':http');
+    expect(pf.remote).toBe(8080);
+    expect(await get(pf.port, '/deploy')).toBe('hello from web /deploy');
     await stop(pf.child);
   });
 
