@@ -10,7 +10,7 @@ import type { Pod, Service } from '../../api/core/index.js';
 import { dataChannel, encodeFrame, errorChannel, PortForwardDemuxer } from '../../api/core/port-forward.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
-import { UsageError } from './errors.js';
+import { isNotFound, UsageError } from './errors.js';
 import type { OptionDefs } from './flags.js';
 import { byLogging, podFor, selectorString } from './logs.js';
 import { resolveKind } from './resource-args.js';
@@ -159,6 +159,33 @@ function carry(conn: Connection, io: Output, pod: Pod, local: number, remote: nu
   });
 }
 
+/** Resolves 'gone' once the pod is deleted or has finished (a watch on it, resumed when it ends). */
+async function podGone(conn: Connection, pod: Pod, signal: AbortSignal): Promise<'gone'> {
+  const namespace = pod.metadata.namespace ?? conn.namespace;
+  let resourceVersion = pod.metadata.resourceVersion;
+  while (!signal.aborted) {
+    try {
+      if (resourceVersion === undefined) {
+        // After an expired watch: where the pod stands now (gone while we were not looking?).
+        const now = await conn.client.pods().get(pod.metadata.name!, namespace).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+        if (!now || now.metadata.uid !== pod.metadata.uid) return 'gone';
+        resourceVersion = now.metadata.resourceVersion;
+      }
+      for await (const ev of conn.client.pods().watch({ namespace, fieldSelector: `metadata.name=${pod.metadata.name}`, resourceVersion, signal })) {
+        if (ev.type === 'ERROR') { resourceVersion = undefined; break; }
+        const p = ev.object as Pod;
+        if (p.metadata.uid !== pod.metadata.uid) continue;
+        resourceVersion = p.metadata.resourceVersion;
+        if (ev.type === 'DELETED' || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return 'gone';
+      }
+    } catch {
+      /* the API server went away for a moment: watch again */
+    }
+    if (!signal.aborted) await new Promise((r) => setTimeout(r, 1000));
+  }
+  return new Promise<'gone'>(() => undefined);
+}
+
 export const portForward: Command = {
   usage: 'kctl port-forward (POD | TYPE/NAME) [LOCAL_PORT:]REMOTE_PORT [...] [--address ADDR]',
   summary: 'Forward local ports to a pod (pod/NAME, svc/NAME, deploy/NAME); runs until Ctrl-C.',
@@ -198,11 +225,21 @@ export const portForward: Command = {
       stop();
       throw e;
     }
-    await new Promise<void>((resolve) => {
-      const done = () => { stop(); resolve(); };
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
-    conn.client.close();
+    const watching = new AbortController();
+    try {
+      const outcome = await Promise.race([
+        new Promise<'stopped'>((resolve) => {
+          process.once('SIGINT', () => resolve('stopped'));
+          process.once('SIGTERM', () => resolve('stopped'));
+        }),
+        podGone(conn, pod, watching.signal),
+      ]);
+      // kubectl ends when its connection to the pod does: the pod is gone, so is every forward.
+      if (outcome === 'gone') throw new UsageError('lost connection to pod');
+    } finally {
+      watching.abort();
+      stop();
+      conn.client.close();
+    }
   },
 };

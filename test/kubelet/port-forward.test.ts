@@ -173,6 +173,17 @@ describe('kctl port-forward', () => {
     await stop(pf.child);
   });
 
+  it('ends with "lost connection to pod" when the pod is deleted', async () => {
+    await c.pods().create(webPod('brief', 8080));
+    await running('brief');
+    const pf = await portForward('pod/brief', ':8080');
+    expect(await get(pf.port)).toBe('hello from brief /');
+    const exited = new Promise<number | null>((r) => pf.child.once('exit', (code) => r(code)));
+    await c.pods().delete('brief', { namespace: 'default' });
+    expect(await exited).toBe(1);
+    expect(pf.out()).toContain('error: lost connection to pod');
+  });
+
   it('fails clearly: pod not running, no pods behind a service, unknown service port, port in use', async () => {
     await c.pods().create(podManifest('pending', 'no-such-node', { containers: [{ name: 'c', image: 'host', command: ['sleep', '100'] }] }));
     const notRunning = await kctlRun('port-forward', 'pod/pending', '8080');
