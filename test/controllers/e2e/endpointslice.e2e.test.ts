@@ -64,6 +64,9 @@ describe('EndpointSlice controller', () => {
     expect(kctl('expose', 'deployment/shop', '--port', '80', '--target-port', 'http', '--type', 'NodePort')).toBe('service/shop exposed\n');
     const svc = await c.client.resource<Service>('Service').get('shop', 'default');
     expect(svc.spec).toMatchObject({ type: 'NodePort', selector: { app: 'shop' }, ports: [{ port: 80, targetPort: 'http' }] });
+    // Without --port, the template's container port, as kubectl expose introspects it.
+    expect(kctl('expose', 'deployment/shop', '--name', 'shop-auto')).toBe('service/shop-auto exposed\n');
+    expect((await c.client.resource<Service>('Service').get('shop-auto', 'default')).spec?.ports).toEqual([{ port: 8080, targetPort: 8080, protocol: 'TCP' }]);
     const pods = c.client.resource<Pod>('Pod');
     await pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shop-a', namespace: 'default', labels: { app: 'shop' } },
       spec: { containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 8080 }] }] } });
