@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { PassThrough, Readable, type Duplex } from 'node:stream';
+import { dialInNetns } from './netns-dial.js';
 import {
   dialTcp,
   ImagePullError,
@@ -39,7 +40,8 @@ interface DockerInspect {
   Created: string;
   Image: string;
   Config: { Labels: Record<string, string> | null; Image: string };
-  State: { Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean; StartedAt: string; FinishedAt: string; Error?: string };
+  State: { Status: string; Running: boolean; Pid?: number; ExitCode: number; OOMKilled: boolean; StartedAt: string; FinishedAt: string; Error?: string };
+  HostConfig?: { NetworkMode?: string };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
 }
 
@@ -421,10 +423,17 @@ export class DockerRuntime implements Runtime {
     return out;
   }
 
-  /** The sandbox container's bridge IP; host-network sandboxes (no IP of their own) on loopback. */
+  /**
+   * The sandbox container's bridge IP; a host-network sandbox on the node's loopback; one with
+   * a network namespace but no routable IP (`--bridge=none`) through a relay inside it.
+   */
   async portForward(sandboxId: string, port: number): Promise<Duplex> {
     const ins = await this.call<DockerInspect>('GET', `/containers/${sandboxId}/json`);
-    return dialTcp(sandboxIp(ins) ?? '127.0.0.1', port);
+    if (!ins.State.Running) throw new Error(`pod sandbox ${sandboxId.slice(0, 12)} is not running`);
+    const ip = sandboxIp(ins);
+    if (ip) return dialTcp(ip, port);
+    if (ins.HostConfig?.NetworkMode === 'host') return dialTcp('127.0.0.1', port);
+    return dialInNetns(`/proc/${ins.State.Pid}/ns/net`, port);
   }
 
   async exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
