@@ -69,6 +69,25 @@ describe('Service validation', () => {
     expect(fields(svc({ clusterIP: '10.96.0.300', ports: [{ port: 80 }] })).join()).toMatch(/spec.clusterIP: Invalid value: "10.96.0.300": must be a valid IP address/);
     expect(fields(svc({ type: 'Bogus', ports: [{ port: 80 }] })).join()).toMatch(/spec.type: Unsupported value: "Bogus"/);
   });
+  it('node ports: one number once per protocol', () => {
+    expect(fields(svc({ type: 'NodePort', ports: [{ name: 'a', port: 80, nodePort: 30080 }, { name: 'b', port: 81, nodePort: 30080 }] }))).toContain('spec.ports[1].nodePort: Duplicate value: 30080');
+    expect(fields(svc({ type: 'NodePort', ports: [{ name: 'a', port: 53, nodePort: 30053 }, { name: 'b', port: 53, protocol: 'UDP', nodePort: 30053 }] }))).toEqual([]);
+  });
+  it('ClientIP affinity defaults to 3 hours and is checked; a config without ClientIP is refused', () => {
+    const d = applyDefaults('Service', svc({ sessionAffinity: 'ClientIP', ports: [{ port: 80 }] }));
+    expect(d.spec.sessionAffinityConfig).toEqual({ clientIP: { timeoutSeconds: 10800 } });
+    expect(fields(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } }, ports: [{ port: 80 }] })))
+      .toContain('spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 0: must be greater than 0 and less than 86400');
+    expect(fields(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86400 } }, ports: [{ port: 80 }] }))).toEqual([]);
+    expect(fields(svc({ sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ port: 80 }] })))
+      .toContain('spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None');
+  });
+  it('externalTrafficPolicy only for externally-accessible Services', () => {
+    expect(fields(svc({ externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }))).toContain('spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services');
+    expect(fields(svc({ type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }))).toEqual([]);
+    expect(fields(svc({ externalIPs: ['192.0.2.1'], externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }))).toEqual([]);
+    expect(applyDefaults('Service', svc({ externalIPs: ['192.0.2.1'], ports: [{ port: 80 }] })).spec.externalTrafficPolicy).toBe('Cluster');
+  });
   it('clusterIP is immutable on update (ExternalName transitions aside)', () => {
     const old = applyDefaults('Service', svc({ clusterIP: '10.96.0.5', ports: [{ port: 80 }] }));
     expect(fields(svc({ clusterIP: '10.96.0.6', ports: [{ port: 80 }] }), old)).toContain('spec.clusterIP: Invalid value: "10.96.0.6": field is immutable');

@@ -204,6 +204,12 @@ describe('Services over HTTP', () => {
     expect(patched.status).toBe(200);
     expect(patched.body.spec.ports.map((p: any) => p.nodePort)).toEqual([undefined, undefined]);
     expect(patched.body.spec.clusterIP).toBe(np.body.spec.clusterIP);
+    // …and the externalTrafficPolicy it no longer needs (dropTypeDependentFields).
+    expect(np.body.spec.externalTrafficPolicy).toBe('Cluster');
+    expect(patched.body.spec.externalTrafficPolicy).toBeUndefined();
+    const local = await call(s.url, 'PATCH', `${SVCS}/np`, { spec: { externalTrafficPolicy: 'Local' } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(local.status).toBe(422);
+    expect(local.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.externalTrafficPolicy', message: 'Invalid value: "Local": may only be set for externally-accessible services' }]);
     expect(await claimKeys(s, NODE_PORT_PREFIX)).toEqual([]);
     // And back: new node ports are allocated by the update.
     const back = await call(s.url, 'PATCH', `${SVCS}/np`, { spec: { type: 'NodePort' } }, { 'Content-Type': 'application/merge-patch+json' });
