@@ -346,11 +346,15 @@ export class RestClient {
     if (token) headers.Authorization = `Bearer ${token}`;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, [PORT_FORWARD_PROTOCOL], { headers, agent: isHttps ? this.httpsAgent : this.httpAgent, handshakeTimeout: this.timeoutMs });
-      ws.once('open', () => resolve(ws));
-      ws.once('unexpected-response', (_req, res) => {
-        readAll(res).then((body) => reject(statusErrorFrom(res.statusCode ?? 500, body)), reject);
+      const failed = (e: Error) => reject(e);
+      ws.on('error', failed);
+      ws.once('open', () => {
+        ws.off('error', failed); // the caller's from here on
+        resolve(ws);
       });
-      ws.once('error', reject);
+      ws.once('unexpected-response', (req, res) => {
+        readAll(res).then((body) => reject(statusErrorFrom(res.statusCode ?? 500, body)), reject).finally(() => req.destroy());
+      });
     });
   }
 

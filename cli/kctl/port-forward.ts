@@ -131,6 +131,7 @@ const HIGH_WATER = 1 << 20;
 /** Carry one local connection to the pod's port over its own WebSocket. */
 function carry(conn: Connection, io: Output, pod: Pod, local: number, remote: number, sock: net.Socket): void {
   io.out(`Handling connection for ${local}\n`);
+  sock.on('error', () => sock.destroy()); // a reset by the local client must not end kctl
   sock.pause();
   conn.client.podPortForward(pod.metadata.namespace ?? conn.namespace, pod.metadata.name!, [remote]).then((ws) => {
     const demux = new PortForwardDemuxer();
@@ -151,8 +152,8 @@ function carry(conn: Connection, io: Output, pod: Pod, local: number, remote: nu
       if (ws.bufferedAmount >= HIGH_WATER) sock.pause();
     });
     sock.on('close', () => ws.close(1000));
-    sock.on('error', () => ws.close(1000));
-    sock.resume();
+    if (sock.destroyed) ws.close(1000);
+    else sock.resume();
   }, (e: Error) => {
     io.err(`E port-forward: error creating stream for ${local} -> ${remote}: ${e.message}\n`);
     sock.destroy();
