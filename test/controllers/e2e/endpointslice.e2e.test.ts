@@ -56,6 +56,24 @@ describe('EndpointSlice controller', () => {
     await waitFor(async () => (await slicesOf('echo')).length === 0, 60_000, () => 'slices gone with the Service');
   });
 
+  it('mirrors the hand-written Endpoints of a Service without a selector into a slice, and drops it with the Service', async () => {
+    await c.client.resource<Service>('Service').create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'extdb', namespace: 'default' }, spec: { ports: [{ name: 'pg', port: 5432 }] } });
+    await c.client.resource<Endpoints>('Endpoints').create({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'extdb', namespace: 'default' },
+      subsets: [{ addresses: [{ ip: '192.0.2.10' }], notReadyAddresses: [{ ip: '192.0.2.11' }], ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] }] });
+    const mirrored = await waitFor(async () => {
+      const [s] = await slicesOf('extdb');
+      return s?.endpoints?.length === 2 ? s : undefined;
+    }, 60_000, () => 'the mirrored slice');
+    expect(mirrored.metadata.labels!['endpointslice.kubernetes.io/managed-by']).toBe('endpointslicemirroring-controller.k8s.io');
+    expect(mirrored.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Endpoints', name: 'extdb', controller: true });
+    expect(mirrored.endpoints!.map((e) => [e.addresses[0], e.conditions?.ready])).toEqual([['192.0.2.10', true], ['192.0.2.11', false]]);
+    expect(mirrored.ports).toEqual([{ name: 'pg', port: 5432, protocol: 'TCP' }]);
+    // The Endpoints stay the user's: the endpoints controller leaves a selector-less Service's alone.
+    expect((await c.client.resource<Endpoints>('Endpoints').get('extdb', 'default')).subsets?.[0]?.addresses).toEqual([{ ip: '192.0.2.10' }]);
+    await c.client.resource<Service>('Service').delete('extdb', { namespace: 'default' });
+    await waitFor(async () => (await slicesOf('extdb')).length === 0, 60_000, () => 'mirrored slice gone with the Service');
+  });
+
   it('kctl expose makes the Service; kctl get endpoints and describe svc show its endpoints', async () => {
     const kctl = (...args: string[]) => execFileSync(process.execPath, [path.join(ROOT, 'dist/cli/kctl.js'), '--server', c.url, '--kubeconfig', testPki().kubeconfig, ...args], { encoding: 'utf8' });
     const d: Deployment = webDeployment('shop', 0, 'img:A');
