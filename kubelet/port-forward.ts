@@ -90,8 +90,3 @@ function forward(kubelet: Kubelet, ws: WebSocket, sandboxId: string, podName: st
   });
   ws.on('error', () => ws.terminate());
 }
-
-/** Open port-forward WebSockets, for shutdown. */
-export function portForwardClients(): Set<WebSocket> {
-  return wss.clients;
-}
