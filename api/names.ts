@@ -36,6 +36,20 @@ export function isDNS1123Label(value: string): string[] {
   return errs;
 }
 
+/**
+ * An IANA_SVC_NAME (RFC 6335): a named port, as a Service's targetPort or a probe's port —
+ * apimachinery's IsValidPortName, one message per broken rule.
+ */
+export function isValidPortName(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 15) errs.push(maxLenError(15));
+  if (!/^[-a-z0-9]+$/.test(value)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/[a-z]/.test(value)) errs.push('must contain at least one letter (a-z)');
+  if (value.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (value.startsWith('-') || value.endsWith('-')) errs.push('must not begin or end with a hyphen');
+  return errs;
+}
+
 const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
 const dns1035LabelRe = new RegExp(`^${DNS1035_LABEL_FMT}$`);
 

@@ -6,7 +6,9 @@
 // kubelet's against --kubelet-certificate-authority when given (without it, like
 // kube-apiserver, it does not verify the kubelet's certificate).
 import https from 'node:https';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { parsePortList } from '../api/core/port-forward.js';
 import type { Pod, Node } from '../api/core/index.js';
 import { badRequest, internalError, serviceUnavailable, StatusError } from '../api/errors.js';
 import type { Registry } from './registry/index.js';
@@ -51,6 +53,12 @@ export async function kubeletTarget(registry: Registry, namespace: string, podNa
   } else if (!names.includes(name) && !initNames.includes(name)) {
     throw badRequest(`container ${name} is not valid for pod ${podName}`);
   }
+  return { ...await kubeletAddress(registry, pod), container: name!, pod };
+}
+
+/** The kubelet serving this pod's node: its InternalIP and kubelet port. */
+async function kubeletAddress(registry: Registry, pod: Pod): Promise<{ host: string; port: number }> {
+  const podName = pod.metadata.name;
   const nodeName = pod.spec.nodeName;
   if (!nodeName) throw badRequest(`pod ${podName} does not have a host assigned`);
   let node: Node;
@@ -63,7 +71,7 @@ export async function kubeletTarget(registry: Registry, namespace: string, podNa
   const host = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
   if (!host || !port) throw serviceUnavailable(`no kubelet endpoint known for node "${nodeName}"`);
-  return { host, port, container: name!, pod };
+  return { host, port };
 }
 
 // PodLogOptions' query parameters, converted as kube-apiserver converts them before it calls
@@ -195,4 +203,52 @@ export async function serveExecWebSocket(ws: ChannelSocket, kc: KubeletClient, n
     ws.send(frame(ERROR, JSON.stringify(s)), { binary: true });
   }
   ws.close(1000);
+}
+
+// ---- port-forward: the upgrade proxied to the kubelet, bytes untouched ----
+
+/**
+ * pods/NAME/portforward?ports=80&ports=443 (a WebSocket upgrade) → the kubelet's
+ * /portForward/NS/POD?port=80&port=443 over TLS with the API server's client certificate.
+ * Like kube-apiserver's upgrade-aware proxy, the API server does not speak the stream
+ * protocol: it relays the kubelet's answer to the upgrade (101 and its headers, or the
+ * error) and then the raw bytes both ways.
+ */
+export async function proxyPortForward(kc: KubeletClient, req: IncomingMessage, client: Duplex, head: Buffer, namespace: string, podName: string, query: Record<string, unknown>): Promise<void> {
+  // Ports are optional here, as in kube-apiserver: SPDY clients name them per stream; the
+  // kubelet requires them of a WebSocket. Given ones must be ports.
+  const given = queryList(query, 'ports');
+  const ports = given.length ? parsePortList(given) : [];
+  if ('error' in ports) throw badRequest(ports.error.replace('"port"', '"ports"'));
+  const pod = (await kc.registry.byKind('Pod').get(namespace, podName)) as unknown as Pod;
+  const { host, port } = await kubeletAddress(kc.registry, pod);
+  const qs = new URLSearchParams();
+  for (const p of ports) qs.append('port', String(p));
+  const headers: Record<string, string> = {};
+  for (const h of ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version']) {
+    const v = req.headers[h];
+    if (v !== undefined) headers[h] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const up = https.request({ host, port, path: `/portForward/${enc(namespace)}/${enc(podName)}${qs.size ? `?${qs}` : ''}`, method: req.method, headers, agent: kc.agent });
+    up.on('upgrade', (kres, upstream, upHead) => {
+      const lines = [`HTTP/1.1 ${kres.statusCode ?? 101} ${kres.statusMessage ?? 'Switching Protocols'}`];
+      for (let i = 0; i < kres.rawHeaders.length; i += 2) lines.push(`${kres.rawHeaders[i]}: ${kres.rawHeaders[i + 1]}`);
+      client.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (upHead.length) client.write(upHead);
+      if (head.length) upstream.write(head);
+      upstream.pipe(client).pipe(upstream);
+      const close = () => { upstream.destroy(); client.destroy(); };
+      upstream.on('error', close).on('close', close);
+      client.on('error', close).on('close', close);
+      resolve();
+    });
+    up.on('response', (kres) => {
+      // The kubelet refused the upgrade (pod gone, bad port, protocol): its Status goes back as is.
+      collect(kres).then((body) => reject(upstreamError(kres.statusCode ?? 502, body)), reject);
+    });
+    up.on('error', (e) => reject(serviceUnavailable(`error dialing kubelet at ${host}:${port}: ${e.message}`)));
+    client.on('close', () => up.destroy());
+    up.end();
+  });
 }

@@ -258,6 +258,10 @@ export class RestHandler {
         const r = await execInPod(this.o.kubelets, ns!, name, query);
         return sendJSON(res, 200, r);
       }
+      case 'portforward:create':
+      case 'portforward:get':
+        // Only the upgrade (server.ts) forwards ports; a plain request has nothing to carry them.
+        throw badRequest('Upgrade request required');
       default:
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
     }

@@ -24,7 +24,7 @@ import { startCompaction, DEFAULT_COMPACTION_INTERVAL_MS } from './compaction.js
 import { discoveryRouter } from './discovery.js';
 import { openapiRouter } from './openapi.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
-import { EXEC_PROTOCOLS, kubeletClient, serveExecWebSocket, type KubeletClientTLS } from './pod-proxy.js';
+import { EXEC_PROTOCOLS, kubeletClient, proxyPortForward, serveExecWebSocket, type KubeletClientTLS } from './pod-proxy.js';
 import { AuthenticationChain, insecureAuthenticator, setUser, unauthorizedStatus, type Authenticator, type TokenAuthenticator } from './authn/index.js';
 import {
   ensureBootstrapPolicy, followPolicy, forbiddenStatus, NodeAuthorizer, NodeGraph, nodeRestriction, nonResourceAttributes, PolicyIndex,
@@ -231,11 +231,31 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         socket.end(`HTTP/1.1 ${s.code} ${s.reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(s)}`);
         return;
       }
-      upgrade(req, socket, head, url, query);
+      upgrade(req, socket, head, url, query, admitted.user);
     }, () => socket.destroy());
   });
-  const upgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, url: URL, query: Query) => {
+  /** Port-forward connections (raw sockets once upgraded), ended by close(). */
+  const tunnels = new Set<import('node:stream').Duplex>();
+  const refuseUpgrade = (socket: import('node:stream').Duplex, s: Status) => {
+    socket.end(`HTTP/1.1 ${s.code} ${s.reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(s)}`);
+  };
+  const upgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, url: URL, query: Query, user: UserInfo) => {
     const ri = parseRequestInfo('GET', url.pathname, query);
+    if (ri?.info?.kind === 'Pod' && ri.subresource === 'portforward' && ri.namespace && ri.name) {
+      // A WebSocket handshake is a GET, authorized above as `get`; forwarding ports is a
+      // create (as SPDY's POST always was), so it must be allowed too — kube-apiserver's
+      // AuthorizePodWebsocketUpgradeCreatePermission check.
+      const attrs: Attributes = { ...resourceAttributes(user, ri, url.pathname), verb: 'create' };
+      Promise.resolve(req.method === 'GET' ? authorizer.authorize(attrs) : { decision: 'Allow' as const, reason: '' })
+        .then((d) => {
+          if (d.decision !== 'Allow') return refuseUpgrade(socket, forbiddenStatus(attrs, d.reason));
+          tunnels.add(socket);
+          socket.on('close', () => tunnels.delete(socket));
+          return proxyPortForward(kubelets, req, socket, head, ri.namespace!, ri.name!, query);
+        })
+        .catch((e: unknown) => refuseUpgrade(socket, toStatus(e)));
+      return;
+    }
     if (ri?.info?.kind === 'Pod' && ri.subresource === 'exec' && ri.namespace && ri.name) {
       // kubectl exec: a WebSocket upgrade with the channel.k8s.io subprotocols.
       const q: Query = { ...query, command: queryList(query, 'command') };
@@ -318,6 +338,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       registry.close();
       for (const ws of wss.clients) ws.terminate();
       for (const ws of execWss.clients) ws.terminate();
+      for (const t of tunnels) t.destroy();
       server.closeIdleConnections();
       const deadline = Date.now() + 5000;
       while ((inFlight.current.mutating > 0 || inFlight.current.readonly > 0) && Date.now() < deadline) {

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Loader> = {
   delete: async () => (await import('./kctl/delete.js')).del,
   logs: async () => (await import('./kctl/logs.js')).logs,
   exec: async () => (await import('./kctl/exec.js')).exec,
+  'port-forward': async () => (await import('./kctl/port-forward.js')).portForward,
   scale: async () => (await import('./kctl/scale.js')).scale,
   expose: async () => (await import('./kctl/expose.js')).expose,
   rollout: async () => (await import('./kctl/rollout.js')).rollout,
@@ -53,6 +54,7 @@ Deploy commands:
 Troubleshooting:
   logs           Print the logs of a container (-f, --tail, --previous, deploy/NAME)
   exec           Run a command in a container (kctl exec POD -- CMD …)
+  port-forward   Forward local ports to a pod (pod/NAME, svc/NAME, deploy/NAME  [LOCAL:]REMOTE)
 
 Cluster management:
   cluster-info   Display the API server address

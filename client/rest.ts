@@ -29,6 +29,8 @@ import type { Deployment, ReplicaSet } from '../api/apps/index.js';
 import type { Scale } from '../api/autoscaling/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import { HttpWatchStream, type WatchStream } from './watch.js';
+import WebSocket from 'ws';
+import { PORT_FORWARD_PROTOCOL } from '../api/core/port-forward.js';
 import { BearerToken, impersonationHeaders, tlsAgentOptions, type ClientCredentials } from './credentials.js';
 
 export interface ClientOptions {
@@ -326,6 +328,33 @@ export class RestClient {
     const info = this.resource('Pod').info;
     return this.requestQ('POST', objectPath(info, namespace, name, 'exec'), {
       query: { command, container, stdout: true, stderr: true }, timeoutMs: Math.max(this.timeoutMs, 300_000),
+    });
+  }
+
+  /**
+   * Open pods/NAME/portforward?ports=… as a WebSocket (client/port-forward.ts has the framing);
+   * resolves once it is open, rejects with the server's Status when it refuses to upgrade.
+   * One WebSocket carries one connection per port; not retried (the caller dials again).
+   */
+  podPortForward(namespace: string, name: string, ports: number[]): Promise<WebSocket> {
+    const info = this.resource('Pod').info;
+    const url = new URL(this.server + objectPath(info, namespace, name, 'portforward') + encodeQuery({ ports: ports.map(String) }));
+    const isHttps = url.protocol === 'https:';
+    url.protocol = isHttps ? 'wss:' : 'ws:';
+    const headers: Record<string, string | string[]> = { 'User-Agent': this.userAgent, ...this.impersonation };
+    const token = this.token.get();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, [PORT_FORWARD_PROTOCOL], { headers, agent: isHttps ? this.httpsAgent : this.httpAgent, handshakeTimeout: this.timeoutMs });
+      const failed = (e: Error) => reject(e);
+      ws.on('error', failed);
+      ws.once('open', () => {
+        ws.off('error', failed); // the caller's from here on
+        resolve(ws);
+      });
+      ws.once('unexpected-response', (req, res) => {
+        readAll(res).then((body) => reject(statusErrorFrom(res.statusCode ?? 500, body)), reject).finally(() => req.destroy());
+      });
     });
   }
 

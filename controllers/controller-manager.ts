@@ -12,6 +12,7 @@ import { RootCAPublisher } from './root-ca-publisher/controller.js';
 import type { CertificateAuthority } from '../pki/certificates.js';
 import { EndpointsController } from './endpoints/controller.js';
 import { EndpointSliceController } from './endpointslice/controller.js';
+import { EndpointSliceMirroringController } from './endpointslicemirroring/controller.js';
 import { GarbageCollector } from './garbage-collector/controller.js';
 import { JobController } from './job/controller.js';
 import { SharedInformerFactory } from './informer-factory.js';
@@ -72,6 +73,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   namespace: (c, i) => new NamespaceController(c, i),
   endpointslice: (c, i) => new EndpointSliceController(c, i),
   endpoints: (c, i) => new EndpointsController(c, i),
+  endpointslicemirroring: (c, i) => new EndpointSliceMirroringController(c, i),
   certificates: (c, i, _r, o) => new CertificateController(c, i, { ...(o.clusterSigningCA ? { ca: o.clusterSigningCA } : {}), ...(o.clusterSigningDurationMs ? { maxDurationMs: o.clusterSigningDurationMs } : {}) }),
   // Without --root-ca-file, the CA its own kubeconfig trusts (as kube-controller-manager falls back).
   'root-ca-cert-publisher': (c, i, _r, o) => {

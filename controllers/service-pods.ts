@@ -11,6 +11,8 @@ export interface ResolvedPort {
   name: string;
   protocol: 'TCP' | 'UDP' | 'SCTP';
   port: number;
+  /** The Service port's appProtocol, copied to the endpoint port as Kubernetes does. */
+  appProtocol?: string;
 }
 
 export interface PodEndpoint {
@@ -18,7 +20,7 @@ export interface PodEndpoint {
   ip: string;
   /** Ready: serving and not terminating (or the Service publishes not-ready addresses). */
   ready: boolean;
-  /** Serving: the pod's Ready condition, whether or not it is terminating. */
+  /** Serving: the pod's Ready condition, whether or not it is terminating (publishNotReadyAddresses aside). */
   serving: boolean;
   terminating: boolean;
   /** Set when the pod's hostname/subdomain names it under this Service (headless DNS records). */
@@ -80,11 +82,12 @@ export function podEndpoints(svc: Service, pods: readonly Pod[], includeTerminat
     const ports: ResolvedPort[] = [];
     for (const sp of svc.spec?.ports ?? []) {
       const port = findPort(pod, sp);
-      if (port !== undefined) ports.push({ name: sp.name ?? '', protocol: sp.protocol ?? 'TCP', port });
+      if (port !== undefined) ports.push({ name: sp.name ?? '', protocol: sp.protocol ?? 'TCP', port, ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
     }
     const ep: PodEndpoint = {
       pod, ip: pod.status!.podIP!, ports, terminating,
-      serving: serving || publishNotReady,
+      // Serving is the pod's own readiness; publishNotReadyAddresses overrides only ready (podToEndpoint).
+      serving,
       ready: publishNotReady || (serving && !terminating),
     };
     // A pod's DNS name under a headless Service: spec.hostname when spec.subdomain names the Service.
@@ -97,7 +100,7 @@ export function podEndpoints(svc: Service, pods: readonly Pod[], includeTerminat
 
 /** A stable key for a set of resolved ports: endpoints with the same key share a slice (or subset). */
 export function portsKey(ports: readonly ResolvedPort[]): string {
-  return ports.map((p) => `${p.name}/${p.protocol}/${p.port}`).sort().join(',');
+  return ports.map((p) => `${p.name}/${p.protocol}/${p.port}/${p.appProtocol ?? ''}`).sort().join(',');
 }
 
 /**

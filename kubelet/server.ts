@@ -6,6 +6,7 @@
 // kubelet started without one (hollow nodes) admits only system:masters.
 //   GET  /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&sinceSeconds=&previous=&timestamps=
 //   POST /exec/NS/POD/CONTAINER?command=a&command=b   → {"stdout","stderr","exitCode"}
+//   GET  /portForward/NS/POD?port=80   WebSocket upgrade, portforward.k8s.io (port-forward.ts)
 //   GET  /healthz
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -13,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Kubelet } from './kubelet.js';
 import { kubeletAttributes, type KubeletAuthorizer } from './webhook-authorizer.js';
+import { refuse, servePortForward } from './port-forward.js';
 
 export interface KubeletServerOptions {
   /** The kubelet that runs pod NS/NAME (one per process, or one of many hollow nodes). */
@@ -126,6 +128,18 @@ export async function startKubeletServer(o: KubeletServerOptions, tls: KubeletSe
     ...(tls.clientCA ? { ca: tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
   }, (req, res) => {
     handle(o, req, res).catch((err) => fail(res, 500, err instanceof Error ? err.message : String(err)));
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    authorizeCaller(req, url.pathname, o.authorize).then(async (refused) => {
+      if (refused) return refuse(socket, refused.code, refused.message);
+      const target = parseLogPath(url.pathname, '/portForward/');
+      if (!target) return refuse(socket, 404, `no handler for ${url.pathname}`);
+      const kubelet = o.kubeletFor(target.namespace, target.pod);
+      if (!kubelet) return refuse(socket, 404, `pod not found ("${target.pod}_${target.namespace}")`);
+      return servePortForward(kubelet, req, socket, head, target.namespace, target.pod, url.searchParams);
+    }).catch((err: unknown) => refuse(socket, 500, err instanceof Error ? err.message : String(err)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

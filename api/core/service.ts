@@ -6,7 +6,7 @@ import type { FieldError } from '../errors.js';
 import { fieldErr } from '../field-errors.js';
 import { isObj, setIfAbsent, type Obj } from '../json-object.js';
 import { conditionSchema, IntOrString, ObjectMeta, StringMap, typeMeta } from '../meta.js';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPortName } from '../names.js';
 
 export const ServicePort = z.object({
   name: z.string().optional(),
@@ -85,10 +85,25 @@ export function defaultService(svc: Obj): void {
     if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) spec.ipFamilies = ['IPv4'];
     setIfAbsent(spec, 'ipFamilyPolicy', 'SingleStack');
   }
-  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') setIfAbsent(spec, 'externalTrafficPolicy', 'Cluster');
+  if (externallyAccessible(spec)) setIfAbsent(spec, 'externalTrafficPolicy', 'Cluster');
+  // ClientIP affinity lasts 3 hours unless said otherwise (DefaultClientIPServiceAffinitySeconds).
+  if (spec.sessionAffinity === 'ClientIP') {
+    if (!isObj(spec.sessionAffinityConfig)) spec.sessionAffinityConfig = {};
+    if (!isObj(spec.sessionAffinityConfig.clientIP)) spec.sessionAffinityConfig.clientIP = {};
+    setIfAbsent(spec.sessionAffinityConfig.clientIP, 'timeoutSeconds', DEFAULT_CLIENT_IP_AFFINITY_SECONDS);
+  }
   if (spec.type === 'LoadBalancer') setIfAbsent(spec, 'allocateLoadBalancerNodePorts', true);
   if (spec.clusterIP && !Array.isArray(spec.clusterIPs)) spec.clusterIPs = [spec.clusterIP];
   if (!isObj(svc.status)) svc.status = { loadBalancer: {} };
+}
+
+export const DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800;
+const MAX_CLIENT_IP_AFFINITY_SECONDS = 86400;
+
+/** apiservice.ExternallyAccessible: reachable from outside the cluster, so externalTrafficPolicy applies. */
+export function externallyAccessible(spec: Obj): boolean {
+  return spec.type === 'NodePort' || spec.type === 'LoadBalancer'
+    || ((spec.type ?? 'ClusterIP') === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
 }
 
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -114,6 +129,7 @@ export function validateServiceSpec(spec: unknown, field = 'spec'): FieldError[]
   if (ports.length === 0 && type !== 'ExternalName' && !headless) errs.push(fieldErr.required(`${field}.ports`));
   const names = new Set<string>();
   const keys = new Set<string>();
+  const nodePorts = new Set<string>();
   ports.forEach((p, i) => {
     const pf = `${field}.ports[${i}]`;
     if (!isObj(p)) return;
@@ -129,12 +145,15 @@ export function validateServiceSpec(spec: unknown, field = 'spec'): FieldError[]
     keys.add(key);
     const tp = p.targetPort;
     if (typeof tp === 'number' && (tp < 1 || tp > 65535)) errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, 'must be between 1 and 65535, inclusive'));
-    if (typeof tp === 'string' && !/^\d+$/.test(tp) && (tp.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(tp) || !/[a-z]/.test(tp) || tp.includes('--'))) {
-      errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), at least one letter, no more than 15 characters'));
-    }
+    // A string is always a name, as in Kubernetes' IntOrString: "8080" in quotes is refused.
+    if (typeof tp === 'string') for (const m of isValidPortName(tp)) errs.push(fieldErr.invalid(`${pf}.targetPort`, tp, m));
     if (p.nodePort !== undefined && p.nodePort !== 0) {
       if (type !== 'NodePort' && type !== 'LoadBalancer') errs.push(fieldErr.forbidden(`${pf}.nodePort`, 'may not be used when `type` is \'' + type + '\''));
       else if (typeof p.nodePort === 'number' && (p.nodePort < 1 || p.nodePort > 65535)) errs.push(fieldErr.invalid(`${pf}.nodePort`, p.nodePort, 'must be between 1 and 65535, inclusive'));
+      // One node port serves one protocol once (TCP and UDP of one number may share it).
+      const np = `${p.nodePort}/${p.protocol ?? 'TCP'}`;
+      if (nodePorts.has(np)) errs.push(fieldErr.duplicate(`${pf}.nodePort`, p.nodePort));
+      nodePorts.add(np);
     }
   });
   const ip = spec.clusterIP;
@@ -149,6 +168,21 @@ export function validateServiceSpec(spec: unknown, field = 'spec'): FieldError[]
     if (Array.isArray(spec.clusterIPs) && ip && spec.clusterIPs.length && spec.clusterIPs[0] !== ip) {
       errs.push(fieldErr.invalid(`${field}.clusterIPs`, spec.clusterIPs, 'must match `clusterIP` when set'));
     }
+  }
+  // Session affinity: a config only with ClientIP, its timeout within (0, 86400].
+  const affinityConfig = spec.sessionAffinityConfig;
+  if (spec.sessionAffinity === 'ClientIP') {
+    const t = isObj(affinityConfig) && isObj(affinityConfig.clientIP) ? affinityConfig.clientIP.timeoutSeconds : undefined;
+    if (t === undefined || t === null) errs.push(fieldErr.required(`${field}.sessionAffinityConfig.clientIP.timeoutSeconds`));
+    else if (typeof t === 'number' && (t <= 0 || t > MAX_CLIENT_IP_AFFINITY_SECONDS)) {
+      errs.push(fieldErr.invalid(`${field}.sessionAffinityConfig.clientIP.timeoutSeconds`, t, `must be greater than 0 and less than ${MAX_CLIENT_IP_AFFINITY_SECONDS}`));
+    }
+  } else if (affinityConfig !== undefined && affinityConfig !== null) {
+    errs.push(fieldErr.forbidden(`${field}.sessionAffinityConfig`, `must not be set when session affinity is ${String(spec.sessionAffinity ?? 'None')}`));
+  }
+  // externalTrafficPolicy only where traffic comes from outside (NodePort, LoadBalancer, externalIPs).
+  if (!externallyAccessible(spec) && spec.externalTrafficPolicy) {
+    errs.push(fieldErr.invalid(`${field}.externalTrafficPolicy`, spec.externalTrafficPolicy, 'may only be set for externally-accessible services'));
   }
   if (isObj(spec.selector)) {
     for (const [k, v] of Object.entries(spec.selector)) {

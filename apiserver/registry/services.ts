@@ -23,7 +23,7 @@
 // a release is a plain delete in the Service's own delete transaction.
 import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../../api/meta.js';
-import type { Service, ServicePort } from '../../api/core/index.js';
+import { externallyAccessible, type Service, type ServicePort } from '../../api/core/index.js';
 import { invalid, type FieldError } from '../../api/errors.js';
 import type { Storage } from '../storage/interface.js';
 import type { Claim, Strategy } from './strategy.js';
@@ -165,6 +165,11 @@ export function createServiceStrategy(opts: ServiceAllocationOptions = {}): Stra
           const was = (prev.spec.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
           if (was?.nodePort) p.nodePort = was.nodePort;
         }
+      }
+      // dropTypeDependentFields: a type no longer reachable from outside drops an unchanged
+      // externalTrafficPolicy (a changed one is the user's and gets validated).
+      if (externallyAccessible(prev.spec) && !externallyAccessible(svc.spec) && svc.spec.externalTrafficPolicy === prev.spec.externalTrafficPolicy) {
+        delete svc.spec.externalTrafficPolicy;
       }
       // A type without node ports / cluster IP drops them (kube-apiserver clears them too).
       if (!hasNodePorts(svc)) for (const p of svc.spec.ports ?? []) delete p.nodePort;

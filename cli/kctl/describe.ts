@@ -429,6 +429,37 @@ function describeNamespace(ns: Namespace): string {
   return w.toString() + '\nNo resource quota.\n\nNo LimitRange resource.\n';
 }
 
+/**
+ * kubectl's formatEndpointSlices: the ready endpoints serving the port named `portName` (any
+ * port when undefined; a port-less slice of a headless Service gives bare addresses), the
+ * first 3 then "+ N more..."; "<none>" without any slice, "" with only empty ones. Pure.
+ */
+export function formatEndpointSlices(slices: EndpointSlice[], portName: string | undefined): string {
+  if (slices.length === 0) return '<none>';
+  const max = 3;
+  const list: string[] = [];
+  let more = false;
+  let count = 0;
+  const add = (addr: string | undefined, ready: boolean) => {
+    if (list.length === max) more = true;
+    if (!more && ready && addr) list.push(addr);
+    count++;
+  };
+  for (const s of slices) {
+    const ready = (e: NonNullable<EndpointSlice['endpoints']>[number]) => e.conditions?.ready !== false;
+    if ((s.ports ?? []).length === 0) {
+      for (const e of s.endpoints ?? []) add(e.addresses[0], ready(e));
+      continue;
+    }
+    for (const p of s.ports ?? []) {
+      if (portName !== undefined && (p.name ?? '') !== portName) continue;
+      for (const e of s.endpoints ?? []) add(p.port === undefined ? undefined : `${e.addresses[0]}:${p.port}`, ready(e));
+    }
+  }
+  const out = list.join(',');
+  return more ? `${out} + ${count - max} more...` : out;
+}
+
 /** kubectl's service describer: ports with their targets and, per port, the ready endpoints from the Service's slices. */
 function describeService(svc: Service, slices: EndpointSlice[]): string {
   const w = new Writer();
@@ -442,17 +473,13 @@ function describeService(svc: Service, slices: EndpointSlice[]): string {
   w.line(0, 'IP Families:', (svc.spec?.ipFamilies ?? ['IPv4']).join(','));
   w.line(0, 'IP:', svc.spec?.clusterIP ?? '<none>');
   w.line(0, 'IPs:', (svc.spec?.clusterIPs ?? []).join(',') || '<none>');
+  if ((svc.spec?.ports ?? []).length === 0) w.line(0, 'Endpoints:', formatEndpointSlices(slices, undefined));
   for (const p of svc.spec?.ports ?? []) {
     const name = p.name || '<unset>';
     w.line(0, 'Port:', `${name}  ${p.port}/${p.protocol ?? 'TCP'}`);
     w.line(0, 'TargetPort:', `${p.targetPort ?? p.port}/${p.protocol ?? 'TCP'}`);
     if (p.nodePort) w.line(0, 'NodePort:', `${name}  ${p.nodePort}/${p.protocol ?? 'TCP'}`);
-    const eps = slices.flatMap((s) => {
-      const sp = (s.ports ?? []).find((x) => (x.name ?? '') === (p.name ?? ''));
-      if (!sp) return [];
-      return (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).map((e) => `${e.addresses[0]}:${sp.port}`);
-    });
-    w.line(0, 'Endpoints:', eps.length ? eps.join(',') : '<none>');
+    w.line(0, 'Endpoints:', formatEndpointSlices(slices, p.name ?? ''));
   }
   w.line(0, 'Session Affinity:', svc.spec?.sessionAffinity ?? 'None');
   if (svc.spec?.externalTrafficPolicy) w.line(0, 'External Traffic Policy:', svc.spec.externalTrafficPolicy);

@@ -16,7 +16,7 @@ export function endpointSubsets(svc: Service, pods: readonly Pod[]): EndpointSub
     if (ep.ports.length === 0 && (svc.spec?.ports ?? []).length > 0) continue;
     const key = portsKey(ep.ports);
     let s = groups.get(key);
-    if (!s) groups.set(key, (s = { ports: ep.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })) }));
+    if (!s) groups.set(key, (s = { ports: ep.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })) }));
     const addr: EndpointAddress = { ip: ep.ip, targetRef: { kind: 'Pod', namespace: ep.pod.metadata.namespace!, name: ep.pod.metadata.name!, uid: ep.pod.metadata.uid! } };
     if (ep.hostname) addr.hostname = ep.hostname;
     if (ep.nodeName) addr.nodeName = ep.nodeName;

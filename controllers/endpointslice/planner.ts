@@ -52,7 +52,7 @@ function toEndpoint(ep: PodEndpoint): Endpoint {
 }
 
 function toEndpointPorts(ep: PodEndpoint | undefined): EndpointPort[] {
-  return (ep?.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port }));
+  return (ep?.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }));
 }
 
 /** An endpoint's identity across syncs: its pod (a pod's IP does not change while it lives). */
@@ -122,7 +122,7 @@ export function planEndpointSlices(input: SlicePlanInput): SliceAction[] {
 
   const actions: SliceAction[] = [];
   const unused = [...existing];
-  const byPorts = (ports: EndpointPort[]) => portsKey(ports.map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port ?? 0 })));
+  const byPorts = (ports: EndpointPort[]) => portsKey(ports.map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port ?? 0, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })));
 
   for (const [key, g] of groups) {
     // Existing slices of this port set keep the endpoints still wanted (refreshed), in place.

@@ -7,8 +7,10 @@
 // what docker is running for it.
 import { EventEmitter } from 'node:events';
 import { Agent, request, type IncomingMessage } from 'node:http';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Duplex } from 'node:stream';
+import { dialInNetns } from './netns-dial.js';
 import {
+  dialTcp,
   ImagePullError,
   LABEL_NODE,
   LABEL_POD_UID,
@@ -38,7 +40,8 @@ interface DockerInspect {
   Created: string;
   Image: string;
   Config: { Labels: Record<string, string> | null; Image: string };
-  State: { Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean; StartedAt: string; FinishedAt: string; Error?: string };
+  State: { Status: string; Running: boolean; Pid?: number; ExitCode: number; OOMKilled: boolean; StartedAt: string; FinishedAt: string; Error?: string };
+  HostConfig?: { NetworkMode?: string };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
 }
 
@@ -418,6 +421,19 @@ export class DockerRuntime implements Runtime {
     res.on('error', () => out.end());
     out.on('close', () => res.destroy());
     return out;
+  }
+
+  /**
+   * The sandbox container's bridge IP; a host-network sandbox on the node's loopback; one with
+   * a network namespace but no routable IP (`--bridge=none`) through a relay inside it.
+   */
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    const ins = await this.call<DockerInspect>('GET', `/containers/${sandboxId}/json`);
+    if (!ins.State.Running) throw new Error(`pod sandbox ${sandboxId.slice(0, 12)} is not running`);
+    const ip = sandboxIp(ins);
+    if (ip) return dialTcp(ip, port);
+    if (ins.HostConfig?.NetworkMode === 'host') return dialTcp('127.0.0.1', port);
+    return dialInNetns(`/proc/${ins.State.Pid}/ns/net`, port);
   }
 
   async exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {

@@ -7,7 +7,7 @@
 //   - every image is present; logs are empty; exec is refused.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import {
   LABEL_POD_UID,
   LABEL_RESTART_POLICY,
@@ -124,6 +124,10 @@ export class FakeRuntime implements Runtime {
 
   async exec(_id: string, _command: string[]): Promise<ExecResult> {
     throw new Error('the fake runtime runs no processes, so it cannot exec');
+  }
+
+  async portForward(_sandboxId: string, port: number): Promise<Duplex> {
+    throw new Error(`the fake runtime runs no processes, so nothing listens on port ${port}`);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,8 @@
 // inside it. Everything the kubelet needs to rebuild its picture of the node after a restart
 // is carried by the runtime itself, in labels on sandboxes and containers, so a restarted
 // kubelet ADOPTS what is running instead of starting duplicates.
-import type { Readable } from 'node:stream';
+import net from 'node:net';
+import type { Duplex, Readable } from 'node:stream';
 
 /** Label keys on sandboxes and containers (the same words dockershim used). */
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
@@ -153,8 +154,26 @@ export interface Runtime {
   /** Run a command inside a running container (non-interactive). */
   exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
 
+  /**
+   * A TCP connection to `port` in the sandbox's network (CRI's PortForward, without its
+   * streaming server: the kubelet relays the bytes). Rejects when nothing listens there.
+   */
+  portForward(sandboxId: string, port: number): Promise<Duplex>;
+
   /** Subscribe to "something about this pod's containers changed" hints (the PLEG also relists). */
   onChange(listener: (podUid: string) => void): void;
   /** Release kubelet-side resources. Containers keep running (a restarted kubelet adopts them). */
   close(): Promise<void>;
+}
+
+/** Connect to host:port; resolves once connected (the runtimes' portForward). */
+export function dialTcp(host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    sock.once('connect', () => {
+      sock.off('error', reject);
+      resolve(sock);
+    });
+    sock.once('error', reject);
+  });
 }

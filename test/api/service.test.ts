@@ -47,6 +47,19 @@ describe('Service validation', () => {
     expect(fields(svc({}))).toContain('spec.ports: Required value');
     expect(fields(svc({ ports: [{ port: 80, targetPort: 'Not_A_Name' }] })).join()).toMatch(/spec.ports\[0\].targetPort/);
   });
+  it('a targetPort name is an IANA_SVC_NAME, with apimachinery\'s message for each broken rule', () => {
+    const tp = (targetPort: unknown) => fields(svc({ ports: [{ port: 80, targetPort }] })).filter((f) => f.startsWith('spec.ports[0].targetPort'));
+    expect(tp('http')).toEqual([]);
+    expect(tp('web-2')).toEqual([]);
+    expect(tp('Not_A_Name')).toEqual(['spec.ports[0].targetPort: Invalid value: "Not_A_Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)']);
+    expect(tp('averyveryverylongname')).toEqual(['spec.ports[0].targetPort: Invalid value: "averyveryverylongname": must be no more than 15 characters']);
+    expect(tp('a--b')).toEqual(['spec.ports[0].targetPort: Invalid value: "a--b": must not contain consecutive hyphens']);
+    expect(tp('-web')).toEqual(['spec.ports[0].targetPort: Invalid value: "-web": must not begin or end with a hyphen']);
+    // A quoted number is a string, so a name, as in Kubernetes' IntOrString.
+    expect(tp('8080')).toEqual(['spec.ports[0].targetPort: Invalid value: "8080": must contain at least one letter (a-z)']);
+    expect(tp(0)).toEqual([]); // defaulted to the port
+    expect(tp(65536)).toEqual(['spec.ports[0].targetPort: Invalid value: 65536: must be between 1 and 65535, inclusive']);
+  });
   it('type rules: nodePort only with NodePort/LoadBalancer, ExternalName needs a name and no IP, headless only ClusterIP', () => {
     expect(fields(svc({ ports: [{ port: 80, nodePort: 30080 }] }))).toContain("spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'");
     expect(fields(svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }))).toEqual([]);
@@ -55,6 +68,25 @@ describe('Service validation', () => {
     expect(fields(svc({ type: 'NodePort', clusterIP: 'None', ports: [{ port: 80 }] }))).toContain("spec.clusterIP: Invalid value: \"None\": may not be set to 'None' for NodePort services");
     expect(fields(svc({ clusterIP: '10.96.0.300', ports: [{ port: 80 }] })).join()).toMatch(/spec.clusterIP: Invalid value: "10.96.0.300": must be a valid IP address/);
     expect(fields(svc({ type: 'Bogus', ports: [{ port: 80 }] })).join()).toMatch(/spec.type: Unsupported value: "Bogus"/);
+  });
+  it('node ports: one number once per protocol', () => {
+    expect(fields(svc({ type: 'NodePort', ports: [{ name: 'a', port: 80, nodePort: 30080 }, { name: 'b', port: 81, nodePort: 30080 }] }))).toContain('spec.ports[1].nodePort: Duplicate value: 30080');
+    expect(fields(svc({ type: 'NodePort', ports: [{ name: 'a', port: 53, nodePort: 30053 }, { name: 'b', port: 53, protocol: 'UDP', nodePort: 30053 }] }))).toEqual([]);
+  });
+  it('ClientIP affinity defaults to 3 hours and is checked; a config without ClientIP is refused', () => {
+    const d = applyDefaults('Service', svc({ sessionAffinity: 'ClientIP', ports: [{ port: 80 }] }));
+    expect(d.spec.sessionAffinityConfig).toEqual({ clientIP: { timeoutSeconds: 10800 } });
+    expect(fields(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } }, ports: [{ port: 80 }] })))
+      .toContain('spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 0: must be greater than 0 and less than 86400');
+    expect(fields(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86400 } }, ports: [{ port: 80 }] }))).toEqual([]);
+    expect(fields(svc({ sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ port: 80 }] })))
+      .toContain('spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None');
+  });
+  it('externalTrafficPolicy only for externally-accessible Services', () => {
+    expect(fields(svc({ externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }))).toContain('spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services');
+    expect(fields(svc({ type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }))).toEqual([]);
+    expect(fields(svc({ externalIPs: ['192.0.2.1'], externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }))).toEqual([]);
+    expect(applyDefaults('Service', svc({ externalIPs: ['192.0.2.1'], ports: [{ port: 80 }] })).spec.externalTrafficPolicy).toBe('Cluster');
   });
   it('clusterIP is immutable on update (ExternalName transitions aside)', () => {
     const old = applyDefaults('Service', svc({ clusterIP: '10.96.0.5', ports: [{ port: 80 }] }));

@@ -75,8 +75,11 @@ describe('Services over HTTP', () => {
 
   it('a deleted kubernetes Service comes back (bootstrap controller), with the first IP again', async () => {
     const s = await server({ kubernetesServiceIntervalMs: 100 });
+    const old = (await call(s.url, 'GET', `${SVCS}/kubernetes`)).body;
     expect((await call(s.url, 'DELETE', `${SVCS}/kubernetes`)).status).toBe(200);
-    expect(await claimKeys(s, SERVICE_IP_PREFIX)).toEqual([]);
+    // The delete released the old Service's claim (the bootstrap loop may already hold a new one).
+    const holders = (await s.storage.range(SERVICE_IP_PREFIX)).kvs.map((kv) => JSON.parse(kv.value).uid);
+    expect(holders).not.toContain(old.metadata.uid);
     const deadline = Date.now() + 30_000;
     let r = await call(s.url, 'GET', `${SVCS}/kubernetes`);
     while (r.status !== 200 && Date.now() < deadline) {
@@ -154,6 +157,32 @@ describe('Services over HTTP', () => {
     expect((await call(s.url, 'POST', SVCS, svc('b', { clusterIP: '10.96.5.5' }))).status).toBe(201);
   });
 
+  it('invalid specs are 422 Invalid with every field: port range, duplicate names, bad targetPort name, nodePort out of range', async () => {
+    const s = await server();
+    const bad = await call(s.url, 'POST', SVCS, svc('bad', {
+      type: 'NodePort',
+      ports: [
+        { name: 'a', port: 0 },
+        { name: 'a', port: 81, targetPort: 'Bad_Name' },
+        { name: 'c', port: 82, nodePort: 70000 },
+      ],
+    }));
+    expect(bad.status).toBe(422);
+    expect(bad.body.reason).toBe('Invalid');
+    expect(bad.body.details).toMatchObject({ name: 'bad', kind: 'Service' });
+    expect(bad.body.details.causes).toEqual([
+      { reason: 'FieldValueInvalid', field: 'spec.ports[0].port', message: 'Invalid value: 0: must be between 1 and 65535, inclusive' },
+      // The targetPort defaults to the port, so it is 0 too (kube-apiserver says both).
+      { reason: 'FieldValueInvalid', field: 'spec.ports[0].targetPort', message: 'Invalid value: 0: must be between 1 and 65535, inclusive' },
+      { reason: 'FieldValueDuplicate', field: 'spec.ports[1].name', message: 'Duplicate value: "a"' },
+      { reason: 'FieldValueInvalid', field: 'spec.ports[1].targetPort', message: 'Invalid value: "Bad_Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)' },
+      { reason: 'FieldValueInvalid', field: 'spec.ports[2].nodePort', message: 'Invalid value: 70000: must be between 1 and 65535, inclusive' },
+    ]);
+    const outside = await call(s.url, 'POST', SVCS, svc('np', { type: 'NodePort', ports: [{ port: 80, nodePort: 29999 }] }));
+    expect(outside.status).toBe(422);
+    expect(outside.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.ports[0].nodePort', message: 'Invalid value: 29999: provided port is not in the valid range. The range of valid ports is 30000-32767' }]);
+  });
+
   it('node ports: allocated in range for NodePort, requested ones checked, released when the type drops them', async () => {
     const s = await server({ serviceNodePortRange: '31000-31009' });
     const np = await call(s.url, 'POST', SVCS, svc('np', { type: 'NodePort', ports: [{ name: 'a', port: 80 }, { name: 'b', port: 443, nodePort: 31005 }] }));
@@ -175,6 +204,12 @@ describe('Services over HTTP', () => {
     expect(patched.status).toBe(200);
     expect(patched.body.spec.ports.map((p: any) => p.nodePort)).toEqual([undefined, undefined]);
     expect(patched.body.spec.clusterIP).toBe(np.body.spec.clusterIP);
+    // …and the externalTrafficPolicy it no longer needs (dropTypeDependentFields).
+    expect(np.body.spec.externalTrafficPolicy).toBe('Cluster');
+    expect(patched.body.spec.externalTrafficPolicy).toBeUndefined();
+    const local = await call(s.url, 'PATCH', `${SVCS}/np`, { spec: { externalTrafficPolicy: 'Local' } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(local.status).toBe(422);
+    expect(local.body.details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.externalTrafficPolicy', message: 'Invalid value: "Local": may only be set for externally-accessible services' }]);
     expect(await claimKeys(s, NODE_PORT_PREFIX)).toEqual([]);
     // And back: new node ports are allocated by the update.
     const back = await call(s.url, 'PATCH', `${SVCS}/np`, { spec: { type: 'NodePort' } }, { 'Content-Type': 'application/merge-patch+json' });

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigMap, Pod, Secret } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
+import { encodeFrame, PortForwardDemuxer } from '../../api/core/port-forward.js';
 import {
   client,
   dockerRequest,
@@ -119,6 +120,36 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
     expect(r).toEqual({ stdout: 'out\ndweb\n', stderr: 'err\n', exitCode: 4 });
     await deleteAndWaitGone('dweb');
     expect(await dockerContainers(p.metadata.uid!)).toEqual([]);
+  });
+
+  it('forwards a port into a sandbox with no routable IP (a relay in its network namespace)', async () => {
+    await c.pods().create(podManifest('dpf', node, {
+      containers: [{ name: 'main', image: 'busybox', command: ['/bin/sh', '-c', 'mkdir -p /www && echo forwarded > /www/index.html && exec httpd -f -p 8080 -h /www'] }],
+    }));
+    await waitPod('dpf', 'Running', running);
+    const fetchThrough = async (port: number) => {
+      const ws = await c.podPortForward('default', 'dpf', [port]);
+      const demux = new PortForwardDemuxer();
+      let body = '';
+      let error = '';
+      const closed = new Promise<void>((r) => ws.on('close', () => r()));
+      ws.on('message', (m: Buffer) => {
+        const f = demux.push(m);
+        if (f?.channel === 0) body += f.data.toString();
+        if (f?.channel === 1) error += f.data.toString();
+      });
+      ws.send(encodeFrame(0, 'GET / HTTP/1.0\r\n\r\n'));
+      await closed;
+      return { body, error };
+    };
+    const ok = await waitFor('httpd answering through the forward', async () => {
+      const r = await fetchThrough(8080);
+      return r.body.includes('forwarded') ? r : undefined;
+    }, 30_000);
+    expect(ok.body).toMatch(/^HTTP\/1\.[01] 200 OK/);
+    const refused = await fetchThrough(9);
+    expect(refused.error).toMatch(/^error forwarding port 9 to pod dpf, uid [0-9a-f-]+: connect ECONNREFUSED 127\.0\.0\.1:9$/);
+    await deleteAndWaitGone('dpf');
   });
 
   it('mounts configMap and secret volumes as bind mounts (secret on a tmpfs) and an edit reaches the container', async () => {

@@ -179,6 +179,12 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     rule(['create', 'delete', 'get', 'list', 'update'], ['discovery.k8s.io'], ['endpointslices']),
     ...EVENTS,
   ]),
+  clusterRole('system:controller:endpointslicemirroring-controller', [
+    rule(READ, [''], ['services', 'endpoints']),
+    rule(['update'], [''], ['endpoints/finalizers']),
+    rule(['create', 'delete', 'get', 'list', 'update'], ['discovery.k8s.io'], ['endpointslices']),
+    ...EVENTS,
+  ]),
   clusterRole('system:controller:endpoint-controller', [
     rule(READ, [''], ['services', 'pods']),
     rule(['create', 'delete', 'get', 'list', 'update'], [''], ['endpoints']),

@@ -14,8 +14,9 @@ import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import {
+  dialTcp,
   ImagePullError,
   LABEL_POD_UID,
   type ContainerConfig,
@@ -468,6 +469,13 @@ export class ProcessRuntime implements Runtime {
       signal: opts.signal,
       isDone: () => this.status(rec).state !== 'running',
     });
+  }
+
+  /** The pod's IP when it has a network namespace; else its processes share the node's network: loopback. */
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    const rec = this.sandboxes.get(sandboxId);
+    if (!rec || rec.state !== 'ready') throw new Error(`pod sandbox ${sandboxId} is not ready`);
+    return dialTcp(rec.ip ?? '127.0.0.1', port);
   }
 
   async exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {

@@ -28,6 +28,16 @@ describe('planEndpoints', () => {
     expect(planEndpoints(svc, 'web', [pod(10, true), pod(2, true), pod(3, false)], { ...ep, metadata: { ...ep.metadata, resourceVersion: '5' } })).toEqual({ type: 'none' });
   });
 
+  it('copies appProtocol; a headless Service without ports lists its pods with no ports', () => {
+    const withApp: Service = { ...svc, spec: { ...svc.spec, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' }] } };
+    const a = planEndpoints(withApp, 'web', [pod(2, true)], undefined) as { endpoints: Endpoints };
+    expect(a.endpoints.subsets![0]!.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' }]);
+    const headless: Service = { ...svc, spec: { selector: { app: 'web' }, clusterIP: 'None' } };
+    const h = planEndpoints(headless, 'web', [pod(2, true)], undefined) as { endpoints: Endpoints };
+    expect(h.endpoints.metadata.labels).toEqual({ 'service.kubernetes.io/headless': '' });
+    expect(h.endpoints.subsets).toEqual([{ addresses: [{ ip: '10.244.0.2', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-2', uid: 'u2' } }], ports: [] }]);
+  });
+
   it('leaves a selector-less Service\'s Endpoints to the user and deletes them with the Service', () => {
     const user: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web', namespace: 'default' }, subsets: [] };
     expect(planEndpoints({ ...svc, spec: { ...svc.spec, selector: undefined } }, 'web', [pod(1, true)], user)).toEqual({ type: 'none' });

@@ -53,6 +53,26 @@ describe('planEndpointSlices', () => {
     expect(slice!.endpoints!.map((e) => [e.targetRef!.name, e.conditions])).toEqual([['web-1', { ready: false, serving: true, terminating: true }]]);
   });
 
+  it('resolves numeric target ports, copies appProtocol, and leaves out finished pods', () => {
+    const service = svc({ ports: [{ name: 'web', port: 80, targetPort: 8081, protocol: 'TCP', appProtocol: 'http' }, { name: 'dns', port: 53, protocol: 'UDP', targetPort: 5353 }] });
+    const done = pod(3);
+    done.status!.phase = 'Succeeded';
+    const failed = pod(4);
+    failed.status!.phase = 'Failed';
+    const [slice, ...rest] = creates(planEndpointSlices({ service, serviceName: 'web', pods: [pod(1), done, failed], slices: [] }));
+    expect(rest).toEqual([]);
+    expect(slice!.ports).toEqual([{ name: 'web', protocol: 'TCP', port: 8081, appProtocol: 'http' }, { name: 'dns', protocol: 'UDP', port: 5353 }]);
+    expect(slice!.endpoints!.map((e) => e.targetRef!.name)).toEqual(['web-1']);
+  });
+
+  it('publishNotReadyAddresses makes every endpoint ready, terminating ones too; serving stays the pod\'s readiness', () => {
+    const [slice] = creates(planEndpointSlices({ service: svc({ publishNotReadyAddresses: true }), serviceName: 'web', pods: [pod(1, { ready: false }), pod(2, { deleting: true })], slices: [] }));
+    expect(slice!.endpoints!.map((e) => [e.targetRef!.name, e.conditions])).toEqual([
+      ['web-1', { ready: true, serving: false, terminating: false }],
+      ['web-2', { ready: true, serving: true, terminating: true }],
+    ]);
+  });
+
   it('splits pods whose named port resolves differently into separate slices', () => {
     const slices = creates(planEndpointSlices({ service: svc(), serviceName: 'web', pods: [pod(1), pod(2, { port: 9090 })], slices: [] }));
     expect(slices.map((s) => [s.ports![0]!.port, s.endpoints!.length]).sort()).toEqual([[8080, 1], [9090, 1]]);
