@@ -7,7 +7,7 @@ import { apiVersionOf } from '../api/resources.js';
 import type { KubeObject } from '../api/meta.js';
 import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core/index.js';
 import type { Deployment, ReplicaSet } from '../api/apps/index.js';
-import type { Job } from '../api/batch/index.js';
+import type { CronJob, Job } from '../api/batch/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import type { ConfigMap, Endpoints, Secret } from '../api/core/index.js';
 import type { EndpointSlice } from '../api/discovery/index.js';
@@ -361,6 +361,21 @@ const jobColumns: Column<Job>[] = [
   col<Job>('Selector', (j) => formatLabelSelector(j.spec.selector), { ...wide, description: 'Selector is a label query over pods that should match the pod count.' }),
 ];
 
+// ---- cronjobs ----
+
+const cronJobColumns: Column<CronJob>[] = [
+  nameColumn as Column<CronJob>,
+  col<CronJob>('Schedule', (c) => c.spec.schedule, { description: 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.' }),
+  col<CronJob>('Timezone', (c) => c.spec.timeZone ?? '<none>', { description: 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.' }),
+  col<CronJob>('Suspend', (c) => (c.spec.suspend === undefined ? '<unset>' : c.spec.suspend ? 'True' : 'False'), { type: 'boolean', description: 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.' }),
+  col<CronJob>('Active', (c) => (c.status?.active ?? []).length, { type: 'integer', description: 'A list of pointers to currently running jobs.' }),
+  col<CronJob>('Last Schedule', (c, now) => (c.status?.lastScheduleTime ? humanDuration(now - Date.parse(c.status.lastScheduleTime)) : '<none>'), { description: 'Information when was the last time the job was successfully scheduled.' }),
+  ageColumn as Column<CronJob>,
+  col<CronJob>('Containers', (c) => containerNames(c.spec.jobTemplate.spec?.template), { ...wide, description: 'Names of each container in the template.' }),
+  col<CronJob>('Images', (c) => containerImages(c.spec.jobTemplate.spec?.template), { ...wide, description: 'Images referenced by each container in the template.' }),
+  col<CronJob>('Selector', (c) => formatLabelSelector(c.spec.jobTemplate.spec?.selector), { ...wide, description: 'A label query over pods that should match the pod count.' }),
+];
+
 const COLUMNS: Record<string, Column<never>[]> = {
   ConfigMap: configMapColumns,
   Secret: secretColumns,
@@ -371,6 +386,7 @@ const COLUMNS: Record<string, Column<never>[]> = {
   Deployment: deploymentColumns,
   ReplicaSet: replicaSetColumns,
   Job: jobColumns,
+  CronJob: cronJobColumns,
   Node: nodeColumns,
   Namespace: namespaceColumns,
   Event: eventColumns,

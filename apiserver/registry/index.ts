@@ -15,6 +15,7 @@ import { eventStrategy } from './events.js';
 import { replicaSetStrategy } from './replicasets.js';
 import { deploymentStrategy } from './deployments.js';
 import { jobStrategy } from './jobs.js';
+import { cronJobStrategy } from './cronjobs.js';
 import { leaseStrategy } from './leases.js';
 import { createServiceStrategy, kubernetesService, type ServiceAllocationOptions } from './services.js';
 
@@ -26,6 +27,7 @@ const STRATEGIES: Record<string, Strategy> = {
   ReplicaSet: replicaSetStrategy,
   Deployment: deploymentStrategy,
   Job: jobStrategy,
+  CronJob: cronJobStrategy,
   Lease: leaseStrategy,
 };
 
