@@ -1,13 +1,13 @@
 // `kctl describe KIND NAME…` (or KIND -l SEL): a human summary of one object and the
 // events about it (`events?fieldSelector=involvedObject.name=…,…uid=…`), laid out like
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
-// Jobs, Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret
+// Jobs, CronJobs, Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret
 // shows each key's size, never its value); other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
 import type { ConfigMap, Container, ContainerState, ContainerStatus, EnvVar, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Secret, Service, Volume } from '../../api/core/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
 import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
-import type { Job } from '../../api/batch/index.js';
+import type { CronJob, Job } from '../../api/batch/index.js';
 import type { Command } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { formatError, isNotFound, ReportedFailure } from './errors.js';
@@ -364,6 +364,33 @@ export function describeJob(j: Job): string {
   return w.toString();
 }
 
+/** kubectl's describeCronJob: the schedule and its policies, the job template, the last run and the active Jobs. */
+export function describeCronJob(cj: CronJob): string {
+  const w = new Writer();
+  meta(w, cj, true);
+  w.map(0, 'Labels:', cj.metadata.labels);
+  w.map(0, 'Annotations:', cj.metadata.annotations, ': ');
+  const spec = cj.spec;
+  const orUnset = (v: unknown, suffix = '') => (v === undefined || v === null ? '<unset>' : `${v}${suffix}`);
+  w.line(0, 'Schedule:', spec.schedule);
+  if (spec.timeZone) w.line(0, 'Time Zone:', spec.timeZone);
+  w.line(0, 'Concurrency Policy:', spec.concurrencyPolicy ?? '');
+  w.line(0, 'Suspend:', spec.suspend === undefined ? '<unset>' : spec.suspend ? 'True' : 'False');
+  w.line(0, 'Successful Job History Limit:', orUnset(spec.successfulJobsHistoryLimit));
+  w.line(0, 'Failed Job History Limit:', orUnset(spec.failedJobsHistoryLimit));
+  w.line(0, 'Starting Deadline Seconds:', orUnset(spec.startingDeadlineSeconds, 's'));
+  const js = spec.jobTemplate.spec;
+  w.line(0, 'Selector:', js?.selector ? selectorText(js.selector) : '<unset>');
+  w.line(0, 'Parallelism:', orUnset(js?.parallelism));
+  w.line(0, 'Completions:', orUnset(js?.completions));
+  if (js?.activeDeadlineSeconds !== undefined) w.line(0, 'Active Deadline Seconds:', `${js.activeDeadlineSeconds}s`);
+  podTemplate(w, js?.template);
+  w.line(0, 'Last Schedule Time:', cj.status?.lastScheduleTime ? describeTime(cj.status.lastScheduleTime) : '<unset>');
+  const active = (cj.status?.active ?? []).map((r) => r.name).join(', ');
+  w.line(0, 'Active Jobs:', active || '<none>');
+  return w.toString();
+}
+
 function describeNode(n: Node, pods: Pod[]): string {
   const w = new Writer();
   meta(w, n, false);
@@ -556,6 +583,7 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
     return describeReplicaSet(rs, pods.items ?? []);
   },
   Job: async (_conn, o) => describeJob(o as unknown as Job),
+  CronJob: async (_conn, o) => describeCronJob(o as unknown as CronJob),
   Node: async (conn, o) => {
     const pods = await conn.client.pods().list({ fieldSelector: `spec.nodeName=${o.metadata.name}` });
     return describeNode(o as unknown as Node, pods.items ?? []);
