@@ -16,6 +16,7 @@ import { replicaSetStrategy } from './replicasets.js';
 import { deploymentStrategy } from './deployments.js';
 import { jobStrategy } from './jobs.js';
 import { cronJobStrategy } from './cronjobs.js';
+import { daemonSetStrategy } from './daemonsets.js';
 import { leaseStrategy } from './leases.js';
 import { createServiceStrategy, kubernetesService, type ServiceAllocationOptions } from './services.js';
 
@@ -28,6 +29,7 @@ const STRATEGIES: Record<string, Strategy> = {
   Deployment: deploymentStrategy,
   Job: jobStrategy,
   CronJob: cronJobStrategy,
+  DaemonSet: daemonSetStrategy,
   Lease: leaseStrategy,
 };
 

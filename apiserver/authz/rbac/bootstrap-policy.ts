@@ -185,6 +185,16 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     rule(['list', 'watch', 'create', 'delete', 'patch'], [''], ['pods']),
     ...EVENTS,
   ]),
+  clusterRole('system:controller:daemon-set-controller', [
+    rule(['get', 'list', 'watch'], ['apps', 'extensions'], ['daemonsets']),
+    rule(['update'], ['apps', 'extensions'], ['daemonsets/status']),
+    rule(['update'], ['apps', 'extensions'], ['daemonsets/finalizers']),
+    rule(['list', 'watch'], [''], ['nodes']),
+    rule(['list', 'watch', 'create', 'delete', 'patch', 'update'], [''], ['pods']),
+    rule(['create'], [''], ['pods/binding']),
+    rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['apps'], ['controllerrevisions']),
+    ...EVENTS,
+  ]),
   clusterRole('system:controller:cronjob-controller', [
     rule(['get', 'list', 'watch', 'update'], ['batch'], ['cronjobs']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], ['batch'], ['jobs']),
