@@ -1,12 +1,12 @@
 // `kctl describe KIND NAME…` (or KIND -l SEL): a human summary of one object and the
 // events about it (`events?fieldSelector=involvedObject.name=…,…uid=…`), laid out like
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
-// Jobs, CronJobs, Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret
+// DaemonSets, Jobs, CronJobs, Nodes, Namespaces, Services, ConfigMaps and Secrets have their own layout (a Secret
 // shows each key's size, never its value); other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
 import type { ConfigMap, Container, ContainerState, ContainerStatus, EnvVar, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Secret, Service, Volume } from '../../api/core/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
-import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { DaemonSet, Deployment, ReplicaSet } from '../../api/apps/index.js';
 import type { CronJob, Job } from '../../api/batch/index.js';
 import type { Command } from './command.js';
 import { connect, type Connection } from './connection.js';
@@ -364,6 +364,28 @@ export function describeJob(j: Job): string {
   return w.toString();
 }
 
+/** kubectl's describeDaemonSet: the selectors, the node counts from status, the pods by phase, the template. */
+export function describeDaemonSet(ds: DaemonSet, pods: Pod[]): string {
+  const w = new Writer();
+  meta(w, ds, true);
+  w.line(0, 'Selector:', selectorText(ds.spec.selector));
+  const ns = Object.entries(ds.spec.template.spec.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  w.line(0, 'Node-Selector:', ns || '<none>');
+  w.map(0, 'Labels:', ds.metadata.labels);
+  w.map(0, 'Annotations:', ds.metadata.annotations, ': ');
+  const s = ds.status;
+  w.line(0, 'Desired Number of Nodes Scheduled:', s?.desiredNumberScheduled ?? 0);
+  w.line(0, 'Current Number of Nodes Scheduled:', s?.currentNumberScheduled ?? 0);
+  w.line(0, 'Number of Nodes Scheduled with Up-to-date Pods:', s?.updatedNumberScheduled ?? 0);
+  w.line(0, 'Number of Nodes Scheduled with Available Pods:', s?.numberAvailable ?? 0);
+  w.line(0, 'Number of Nodes Misscheduled:', s?.numberMisscheduled ?? 0);
+  const owned = pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === ds.metadata.uid));
+  const count = (ph: string) => owned.filter((p) => (p.status?.phase ?? 'Pending') === ph).length;
+  w.line(0, 'Pods Status:', `${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed`);
+  podTemplate(w, ds.spec.template);
+  return w.toString();
+}
+
 /** kubectl's describeCronJob: the schedule and its policies, the job template, the last run and the active Jobs. */
 export function describeCronJob(cj: CronJob): string {
   const w = new Writer();
@@ -584,6 +606,11 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
   },
   Job: async (_conn, o) => describeJob(o as unknown as Job),
   CronJob: async (_conn, o) => describeCronJob(o as unknown as CronJob),
+  DaemonSet: async (conn, o) => {
+    const ds = o as unknown as DaemonSet;
+    const pods = await conn.client.pods().list({ namespace: o.metadata.namespace, labelSelector: selectorText(ds.spec.selector) === '<none>' ? undefined : selectorText(ds.spec.selector) });
+    return describeDaemonSet(ds, pods.items ?? []);
+  },
   Node: async (conn, o) => {
     const pods = await conn.client.pods().list({ fieldSelector: `spec.nodeName=${o.metadata.name}` });
     return describeNode(o as unknown as Node, pods.items ?? []);

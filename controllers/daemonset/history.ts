@@ -61,6 +61,8 @@ export function planHistory(ds: DaemonSet, revisions: readonly ControllerRevisio
       metadata: {
         name, namespace: ds.metadata.namespace,
         labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH_LABEL]: hash },
+        // The DaemonSet's annotations (kubernetes.io/change-cause among them) for `rollout history`.
+        ...(ds.metadata.annotations ? { annotations: { ...ds.metadata.annotations } } : {}),
         ownerReferences: [newControllerRef(ds, 'apps/v1', 'DaemonSet')],
       },
       data: revisionData(ds),
