@@ -68,5 +68,9 @@ describe('DaemonSets with real kubelets (process runtime)', () => {
     expect(revs.headers).toEqual(['NAME', 'CONTROLLER', 'REVISION', 'AGE']);
     expect(revs.rows.every((r) => r.CONTROLLER === 'daemonset.apps/node-agent')).toBe(true);
     expect(await k.ok(['rollout', 'status', 'ds/node-agent', '--timeout=60s'])).toMatch(/daemon set "node-agent" successfully rolled out/);
-  });
+    expect(await k.ok(['rollout', 'history', 'ds/node-agent'])).toMatch(/^REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>$/m);
+    // kubectl's rollback sends the revision's data as a strategic merge patch ($patch: replace).
+    expect(await k.ok(['rollout', 'undo', 'ds/node-agent'])).toMatch(/daemonset.apps\/node-agent rolled back/);
+    await until('INTERVAL=30 again', async () => { const p = await agents(); return p.length === 2 && p.every((x) => interval(x) === '30' && ready(x)); }, 120_000);
+  }, 300_000);
 });
