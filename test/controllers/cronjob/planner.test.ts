@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CronJob, CronJobStatus, Job } from '../../../api/batch/index.js';
 import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION } from '../../../api/batch/index.js';
 import { parseSchedule } from '../../../api/batch/cron-schedule.js';
-import { formatInZone, jobNameFor, mostRecentScheduleTime, planCronJob } from '../../../controllers/cronjob/planner.js';
+import { formatInZone, jobNameFor, mostRecentScheduleTime, NEXT_SCHEDULE_DELTA_MS, planCronJob } from '../../../controllers/cronjob/planner.js';
 
 const UID = 'cj-uid';
 const at = (iso: string) => new Date(iso);
@@ -215,11 +215,13 @@ describe('planCronJob', () => {
   it('walks 30 minutes of "* * * * *" on a fake clock: one Job per minute, each at its minute', () => {
     let cj = cronJob({ schedule: '* * * * *' }, undefined, '2026-01-01T00:00:00Z');
     const made: string[] = [];
+    const lateness: number[] = [];
     let now = at('2026-01-01T00:00:00Z');
     for (let i = 0; i < 200 && made.length < 30; i++) {
       const p = planCronJob({ cronJob: cj, jobs: [], now });
       if (p.create) {
         made.push(p.create.scheduledTime);
+        lateness.push(now.getTime() - Date.parse(p.create.scheduledTime));
         cj = { ...cj, status: { ...(p.status ?? cj.status), lastScheduleTime: p.create.scheduledTime } };
         const again = planCronJob({ cronJob: cj, jobs: [], now });
         expect(again.create).toBeUndefined();
@@ -227,5 +229,7 @@ describe('planCronJob', () => {
       now = new Date(now.getTime() + (p.requeueAfterMs ?? 1000));
     }
     expect(made).toEqual(Array.from({ length: 30 }, (_, i) => new Date(Date.parse('2026-01-01T00:01:00Z') + i * 60_000).toISOString().replace('.000Z', 'Z')));
+    // Each requeue lands just after its minute: the loop adds only its own queue latency to this.
+    expect(new Set(lateness)).toEqual(new Set([NEXT_SCHEDULE_DELTA_MS]));
   });
 });

@@ -3,8 +3,9 @@
 // (hollow nodes whose pods run at once). The pods are placed by the default scheduler through
 // their `matchFields metadata.name` affinity. One pod per node; a node added later gets one;
 // a removed node's pod goes; a rolling update replaces every pod with maxUnavailable 1 and
-// never puts two pods on one node; the history is two ControllerRevisions; deleting the
-// DaemonSet removes its pods and revisions.
+// never puts two pods on one node, even with the controller-manager killed with SIGKILL as a
+// rollout starts; the history is ControllerRevisions; deleting the DaemonSet removes its pods
+// and revisions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerRevision, DaemonSet } from '../../../api/apps/index.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../../api/apps/index.js';
@@ -93,6 +94,18 @@ describe('DaemonSet controller', () => {
     await waitFor(async () => { const d = await dss.get('agent', 'default'); return d.status?.updatedNumberScheduled === 2 && d.status.numberAvailable === 2 && d.status.observedGeneration === 2; }, 60_000, () => 'rolled-out status');
     const events = (await c.client.events().list({ namespace: 'default', fieldSelector: 'involvedObject.name=agent' })).items;
     expect(events.filter((e) => e.reason === 'SuccessfulDelete').length).toBeGreaterThanOrEqual(2);
+    expect(overlaps).toEqual([]);
+  });
+
+  it('a controller-manager killed with SIGKILL as a rollout starts: the next one finishes it, never two pods on a node', async () => {
+    const live = await dss.get('agent', 'default');
+    await dss.update({ ...live, spec: { ...live.spec, template: { ...live.spec.template, spec: { containers: [{ name: 'agent', image: 'agent:v3' }] } } } });
+    const revisions = async () => (await c.client.resource<ControllerRevision>('ControllerRevision').list({ namespace: 'default' })).items.sort((a, b) => a.revision - b.revision);
+    const revs = await waitFor(async () => { const r = await revisions(); return r.length === 3 ? r : undefined; }, 60_000, () => '3 revisions', cm);
+    await c.kill9(cm);
+    cm = c.controllerManager(['--leader-elect=false', '--controllers', 'daemonset,garbagecollector']);
+    const pods = await onePerNode(2, revs[2]!.metadata.labels![CONTROLLER_REVISION_HASH_LABEL]);
+    expect(pods.every((p) => p.spec.containers[0]!.image === 'agent:v3')).toBe(true);
     expect(overlaps).toEqual([]);
   });
 
