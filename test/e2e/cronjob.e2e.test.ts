@@ -61,5 +61,14 @@ describe('CronJobs with a real kubelet (process runtime)', () => {
     expect(t.headers).toEqual(['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
     expect(t.rows.find((r) => r.NAME === 'hello')).toMatchObject({ SCHEDULE: '* * * * *', TIMEZONE: '<none>', SUSPEND: 'False', CONTAINERS: 'hello', IMAGES: 'host' });
     expect(await k.ok(['get', 'cj', 'hello', '-o', 'jsonpath={.spec.concurrencyPolicy}'])).toBe('Forbid');
+    // kubectl sends these Jobs as protobuf: the owner reference and the CronJob's defaulted template included.
+    expect(await k.ok(['create', 'job', 'from-kubectl', '--from=cronjob/hello'])).toBe('job.batch/from-kubectl created\n');
+    expect(await k.ok(['create', 'job', 'plain', '--image=host', '--', 'sh', '-c', 'echo plain'])).toBe('job.batch/plain created\n');
+    for (const name of ['from-kubectl', 'plain']) {
+      await until(`${name} Complete`, async () => complete(JSON.parse(await cluster.ok(['get', 'job', name, '-o', 'json']))), 120_000);
+    }
+    const made = JSON.parse(await cluster.ok(['get', 'job', 'from-kubectl', '-o', 'json']));
+    expect(made.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'CronJob', name: 'hello', controller: true })]);
+    expect(made.metadata.annotations['cronjob.kubernetes.io/instantiate']).toBe('manual');
   });
 });
