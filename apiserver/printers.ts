@@ -6,8 +6,8 @@ import type { ResourceInfo } from '../api/resources.js';
 import { apiVersionOf } from '../api/resources.js';
 import type { KubeObject } from '../api/meta.js';
 import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core/index.js';
-import type { Deployment, ReplicaSet } from '../api/apps/index.js';
-import type { Job } from '../api/batch/index.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../api/apps/index.js';
+import type { CronJob, Job } from '../api/batch/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import type { ConfigMap, Endpoints, Secret } from '../api/core/index.js';
 import type { EndpointSlice } from '../api/discovery/index.js';
@@ -409,6 +409,54 @@ const jobColumns: Column<Job>[] = [
   col<Job>('Selector', (j) => formatLabelSelector(j.spec.selector), { ...wide, description: 'Selector is a label query over pods that should match the pod count.' }),
 ];
 
+// ---- cronjobs ----
+
+const cronJobColumns: Column<CronJob>[] = [
+  nameColumn as Column<CronJob>,
+  col<CronJob>('Schedule', (c) => c.spec.schedule, { description: 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.' }),
+  col<CronJob>('Timezone', (c) => c.spec.timeZone ?? '<none>', { description: 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.' }),
+  col<CronJob>('Suspend', (c) => (c.spec.suspend === undefined ? '<unset>' : c.spec.suspend ? 'True' : 'False'), { type: 'boolean', description: 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.' }),
+  col<CronJob>('Active', (c) => (c.status?.active ?? []).length, { type: 'integer', description: 'A list of pointers to currently running jobs.' }),
+  col<CronJob>('Last Schedule', (c, now) => (c.status?.lastScheduleTime ? humanDuration(now - Date.parse(c.status.lastScheduleTime)) : '<none>'), { description: 'Information when was the last time the job was successfully scheduled.' }),
+  ageColumn as Column<CronJob>,
+  col<CronJob>('Containers', (c) => containerNames(c.spec.jobTemplate.spec?.template), { ...wide, description: 'Names of each container in the template.' }),
+  col<CronJob>('Images', (c) => containerImages(c.spec.jobTemplate.spec?.template), { ...wide, description: 'Images referenced by each container in the template.' }),
+  col<CronJob>('Selector', (c) => formatLabelSelector(c.spec.jobTemplate.spec?.selector), { ...wide, description: 'A label query over pods that should match the pod count.' }),
+];
+
+// ---- daemonsets, controllerrevisions ----
+
+const formatLabels = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+
+const daemonSetColumns: Column<DaemonSet>[] = [
+  nameColumn as Column<DaemonSet>,
+  col<DaemonSet>('Desired', (d) => d.status?.desiredNumberScheduled ?? 0, { type: 'integer', description: 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).' }),
+  col<DaemonSet>('Current', (d) => d.status?.currentNumberScheduled ?? 0, { type: 'integer', description: 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.' }),
+  col<DaemonSet>('Ready', (d) => d.status?.numberReady ?? 0, { type: 'integer', description: 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.' }),
+  col<DaemonSet>('Up-to-date', (d) => d.status?.updatedNumberScheduled ?? 0, { type: 'integer', description: 'The total number of nodes that are running updated daemon pod' }),
+  col<DaemonSet>('Available', (d) => d.status?.numberAvailable ?? 0, { type: 'integer', description: 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)' }),
+  col<DaemonSet>('Node Selector', (d) => formatLabels(d.spec.template.spec.nodeSelector), { description: 'NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node\'s labels for the pod to be scheduled on that node.' }),
+  ageColumn as Column<DaemonSet>,
+  col<DaemonSet>('Containers', (d) => containerNames(d.spec.template), { ...wide, description: 'Names of each container in the template.' }),
+  col<DaemonSet>('Images', (d) => containerImages(d.spec.template), { ...wide, description: 'Images referenced by each container in the template.' }),
+  col<DaemonSet>('Selector', (d) => formatLabelSelector(d.spec.selector), { ...wide, description: 'A label query over pods that are managed by the daemon set.' }),
+];
+
+/** CONTROLLER: `daemonset.apps/NAME` from the controller ownerReference. */
+function revisionController(r: ControllerRevision): string {
+  const ref = (r.metadata.ownerReferences ?? []).find((o) => o.controller);
+  if (!ref) return '<none>';
+  const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : '';
+  return `${ref.kind.toLowerCase()}${group ? `.${group}` : ''}/${ref.name}`;
+}
+
+const controllerRevisionColumns: Column<ControllerRevision>[] = [
+  nameColumn as Column<ControllerRevision>,
+  col<ControllerRevision>('Controller', revisionController, { description: 'Controller of the object' }),
+  col<ControllerRevision>('Revision', (r) => r.revision, { type: 'integer', description: 'Revision indicates the revision of the state represented by Data.' }),
+  ageColumn as Column<ControllerRevision>,
+];
+
 const COLUMNS: Record<string, Column<never>[]> = {
   ConfigMap: configMapColumns,
   Secret: secretColumns,
@@ -419,6 +467,9 @@ const COLUMNS: Record<string, Column<never>[]> = {
   Deployment: deploymentColumns,
   ReplicaSet: replicaSetColumns,
   Job: jobColumns,
+  CronJob: cronJobColumns,
+  DaemonSet: daemonSetColumns,
+  ControllerRevision: controllerRevisionColumns,
   Node: nodeColumns,
   Namespace: namespaceColumns,
   Event: eventColumns,

@@ -3,7 +3,8 @@
 // has no JSON fallback on 415, so `kubectl drain` (DELETE pods with DeleteOptions) and
 // `kubectl create namespace` (POST a Namespace) only work if the server reads them.
 // Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only
-// (DeleteOptions, Namespace, the Deployment `kubectl create deployment` writes, the
+// (DeleteOptions, Namespace, the Deployment `kubectl create deployment` writes, the Job of
+// `kubectl create job [--from=cronjob/…]`, the
 // Service `kubectl create service` writes, and the ConfigMap and Secret of `kubectl create
 // configmap|secret`) and
 // rejects any other protobuf body with 415 rather than guess.
@@ -43,7 +44,9 @@ const OBJECT_META: MessageSpec = {
   1: ['name', 'string'], 2: ['generateName', 'string'], 3: ['namespace', 'string'], 4: ['selfLink', 'skip'],
   5: ['uid', 'skip'], 6: ['resourceVersion', 'string'], 7: ['generation', 'skip'], 8: ['creationTimestamp', 'skip'],
   9: ['deletionTimestamp', 'skip'], 10: ['deletionGracePeriodSeconds', 'skip'], 11: ['labels', { map: true }],
-  12: ['annotations', { map: true }], 14: ['finalizers', { repeated: 'string' }], 17: ['managedFields', 'skip'],
+  12: ['annotations', { map: true }],
+  13: ['ownerReferences', { repeated: { 1: ['kind', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'], 5: ['apiVersion', 'string'], 6: ['controller', 'bool'], 7: ['blockOwnerDeletion', 'bool'] } }],
+  14: ['finalizers', { repeated: 'string' }], 17: ['managedFields', 'skip'],
 };
 const NAMESPACE: MessageSpec = {
   1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['finalizers', { repeated: 'string' }] }], 3: ['status', 'skip'],
@@ -69,6 +72,18 @@ const DEPLOYMENT: MessageSpec = {
     3: ['template', { 1: ['metadata', OBJECT_META], 2: ['spec', POD_SPEC] }],
     4: ['strategy', { 1: ['type', 'string'] }], 5: ['minReadySeconds', 'int0'], 6: ['revisionHistoryLimit', 'int'],
     7: ['paused', 'bool0'], 9: ['progressDeadlineSeconds', 'int'],
+  }],
+  3: ['status', 'skip'],
+};
+
+// What `kubectl create job NAME --image=I` and `--from=cronjob/CJ` write (batch/v1
+// generated.proto: Job, JobSpec): the CronJob's template comes back with its defaults.
+const JOB: MessageSpec = {
+  1: ['metadata', OBJECT_META],
+  2: ['spec', {
+    1: ['parallelism', 'int'], 2: ['completions', 'int'], 3: ['activeDeadlineSeconds', 'int'], 4: ['selector', { 1: ['matchLabels', { map: true }] }],
+    5: ['manualSelector', 'bool'], 6: ['template', { 1: ['metadata', OBJECT_META], 2: ['spec', POD_SPEC] }], 7: ['backoffLimit', 'int'],
+    8: ['ttlSecondsAfterFinished', 'int'], 9: ['completionMode', 'string'], 10: ['suspend', 'bool'], 14: ['podReplacementPolicy', 'string'],
   }],
   3: ['status', 'skip'],
 };
@@ -148,6 +163,7 @@ const KINDS: Record<string, MessageSpec> = {
   'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': NAMESPACE,
   'apps/v1/Deployment': DEPLOYMENT,
+  'batch/v1/Job': JOB,
   'v1/Service': SERVICE,
   'authorization.k8s.io/v1/SelfSubjectAccessReview': SELF_SUBJECT_ACCESS_REVIEW,
   'authorization.k8s.io/v1/SelfSubjectRulesReview': SELF_SUBJECT_RULES_REVIEW,

@@ -15,6 +15,8 @@ import { EndpointSliceController } from './endpointslice/controller.js';
 import { EndpointSliceMirroringController } from './endpointslicemirroring/controller.js';
 import { GarbageCollector } from './garbage-collector/controller.js';
 import { JobController } from './job/controller.js';
+import { CronJobController } from './cronjob/controller.js';
+import { DaemonSetController } from './daemonset/controller.js';
 import { SharedInformerFactory } from './informer-factory.js';
 import { NamespaceController } from './namespace/controller.js';
 import { NodeLifecycleController } from './node-lifecycle/controller.js';
@@ -68,6 +70,8 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: (c, i, r) => new ReplicaSetController(c, i, r),
   deployment: (c, i, r) => new DeploymentController(c, i, r),
   job: (c, i, r, o) => new JobController(c, i, r, o.jobBackoffBaseMs !== undefined ? { backoffBaseMs: o.jobBackoffBaseMs } : {}),
+  cronjob: (c, i, r) => new CronJobController(c, i, r),
+  daemonset: (c, i, r) => new DaemonSetController(c, i, r),
   'ttl-after-finished': (c, i) => new TTLAfterFinishedController(c, i),
   garbagecollector: (c, i) => new GarbageCollector(c, i),
   namespace: (c, i) => new NamespaceController(c, i),

@@ -4,7 +4,7 @@
 import type { KubeObject } from '../api/meta.js';
 import type { Deployment, ReplicaSet } from '../api/apps/index.js';
 import type { Namespace, Pod } from '../api/core/index.js';
-import type { Job } from '../api/batch/index.js';
+import type { CronJob, Job } from '../api/batch/index.js';
 import { Informer, type RestClient } from '../client/index.js';
 
 export class SharedInformerFactory {
@@ -28,6 +28,7 @@ export class SharedInformerFactory {
   deployments(): Informer<Deployment> { return this.forKind<Deployment>('Deployment'); }
   namespaces(): Informer<Namespace> { return this.forKind<Namespace>('Namespace'); }
   jobs(): Informer<Job> { return this.forKind<Job>('Job'); }
+  cronJobs(): Informer<CronJob> { return this.forKind<CronJob>('CronJob'); }
 
   start(): void {
     this.started = true;

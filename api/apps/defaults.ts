@@ -25,3 +25,19 @@ export function defaultReplicaSet(rs: Obj): void {
   setIfAbsent(rs.spec, 'replicas', 1);
   defaultPodTemplate(rs.spec.template);
 }
+
+/** SetDefaults_DaemonSet: RollingUpdate one node at a time (maxUnavailable 1, maxSurge 0), ten revisions. */
+export function defaultDaemonSet(ds: Obj): void {
+  if (!isObj(ds.spec)) return;
+  const spec = ds.spec;
+  if (!isObj(spec.updateStrategy)) spec.updateStrategy = {};
+  const strategy = spec.updateStrategy;
+  if (!strategy.type) strategy.type = 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    if (!isObj(strategy.rollingUpdate)) strategy.rollingUpdate = {};
+    setIfAbsent(strategy.rollingUpdate, 'maxUnavailable', 1);
+    setIfAbsent(strategy.rollingUpdate, 'maxSurge', 0);
+  }
+  setIfAbsent(spec, 'revisionHistoryLimit', 10);
+  defaultPodTemplate(spec.template);
+}

@@ -1,3 +1,4 @@
 // apps/v1's types, for components that want one import.
 export * from './types.js';
+export * from './daemonset.js';
 export * from './defaults.js';

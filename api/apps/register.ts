@@ -4,8 +4,9 @@ import type { APIGroupVersion, ResourceInfo } from '../resource-definition.js';
 import { CONDITIONS, OBJECT_META, struct } from '../patch/patch-meta.js';
 import { PodTemplatePatchMeta } from '../core/pod.js';
 import * as apps from './types.js';
-import { defaultDeployment, defaultReplicaSet } from './defaults.js';
-import { validateDeploymentSpec, validateReplicaSetSpec, validateSelectorUpdate } from './validation.js';
+import * as ds from './daemonset.js';
+import { defaultDaemonSet, defaultDeployment, defaultReplicaSet } from './defaults.js';
+import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSetSpec, validateDeploymentSpec, validateReplicaSetSpec, validateSelectorUpdate } from './validation.js';
 
 const replicaSets: ResourceInfo = {
   group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset',
@@ -31,12 +32,34 @@ const deployments: ResourceInfo = {
   }),
 };
 
+const daemonSets: ResourceInfo = {
+  group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', singular: 'daemonset',
+  namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'], hasStatus: true, schema: ds.DaemonSet,
+  defaults: defaultDaemonSet,
+  validate: (d) => validateDaemonSetSpec(d.spec),
+  validateUpdate: validateSelectorUpdate,
+  patchMeta: struct({
+    metadata: OBJECT_META,
+    spec: struct({ template: PodTemplatePatchMeta, updateStrategy: { retainKeys: true } }),
+    status: struct({ conditions: CONDITIONS }),
+  }),
+};
+
+const controllerRevisions: ResourceInfo = {
+  group: 'apps', version: 'v1', kind: 'ControllerRevision', plural: 'controllerrevisions', singular: 'controllerrevision',
+  namespaced: true, shortNames: [], categories: [], subresources: [], hasStatus: false, schema: ds.ControllerRevision,
+  validate: validateControllerRevision,
+  validateUpdate: validateControllerRevisionUpdate,
+};
+
 export const appsV1: APIGroupVersion = {
   group: 'apps', version: 'v1',
-  resources: [replicaSets, deployments],
+  resources: [replicaSets, deployments, daemonSets, controllerRevisions],
   components: {
     ReplicaSet: apps.ReplicaSet, ReplicaSetSpec: apps.ReplicaSetSpec, ReplicaSetStatus: apps.ReplicaSetStatus, ReplicaSetCondition: apps.ReplicaSetCondition,
     Deployment: apps.Deployment, DeploymentSpec: apps.DeploymentSpec, DeploymentStrategy: apps.DeploymentStrategy,
     RollingUpdateDeployment: apps.RollingUpdateDeployment, DeploymentStatus: apps.DeploymentStatus, DeploymentCondition: apps.DeploymentCondition,
+    DaemonSet: ds.DaemonSet, DaemonSetSpec: ds.DaemonSetSpec, DaemonSetStatus: ds.DaemonSetStatus, DaemonSetCondition: ds.DaemonSetCondition,
+    DaemonSetUpdateStrategy: ds.DaemonSetUpdateStrategy, RollingUpdateDaemonSet: ds.RollingUpdateDaemonSet, ControllerRevision: ds.ControllerRevision,
   },
 };

@@ -88,7 +88,8 @@ export function validateSelectorAndTemplate(spec: Obj, field: string, kindWord: 
     const rp = template.spec.restartPolicy;
     if (rp !== undefined && rp !== 'Always') errs.push(fieldErr.notSupported(`${tf}.spec.restartPolicy`, rp, ['Always']));
     if (template.spec.activeDeadlineSeconds !== undefined && template.spec.activeDeadlineSeconds !== null) {
-      errs.push(fieldErr.forbidden(`${tf}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${kindWord === 'deployment' ? 'Deployment' : 'ReplicaSet'} is not Supported`));
+      const kind = ({ deployment: 'Deployment', daemonset: 'DaemonSet' } as Record<string, string>)[kindWord] ?? 'ReplicaSet';
+      errs.push(fieldErr.forbidden(`${tf}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${kind} is not Supported`));
     }
   }
   return errs;
@@ -126,4 +127,49 @@ export function validateSelectorUpdate(obj: Obj, old: Obj): FieldError[] {
     return [fieldErr.invalid('spec.selector', obj.spec.selector ?? null, 'field is immutable')];
   }
   return [];
+}
+
+/** ValidateDaemonSetSpec: selector and template, the update strategy, non-negative counts. */
+export function validateDaemonSetSpec(spec: unknown, field = 'spec'): FieldError[] {
+  if (!isObj(spec)) return [fieldErr.required(field)];
+  const errs: FieldError[] = [];
+  errs.push(...validateSelectorAndTemplate(spec, field, 'daemonset'));
+  nonNegative(errs, `${field}.minReadySeconds`, spec.minReadySeconds);
+  nonNegative(errs, `${field}.revisionHistoryLimit`, spec.revisionHistoryLimit);
+  const strategy = spec.updateStrategy;
+  const sf = `${field}.updateStrategy`;
+  if (!isObj(strategy)) return errs;
+  if (strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete') {
+    errs.push(strategy.type ? fieldErr.notSupported(`${sf}.type`, strategy.type, ['OnDelete', 'RollingUpdate']) : fieldErr.required(`${sf}.type`));
+  }
+  if (strategy.type === 'RollingUpdate') {
+    const ru = strategy.rollingUpdate;
+    if (!isObj(ru)) {
+      errs.push(fieldErr.required(`${sf}.rollingUpdate`));
+      return errs;
+    }
+    const rf = `${sf}.rollingUpdate`;
+    errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, `${rf}.maxUnavailable`));
+    errs.push(...validatePositiveIntOrPercent(ru.maxSurge, `${rf}.maxSurge`));
+    const mu = intOrPercentValue(ru.maxUnavailable);
+    const ms = intOrPercentValue(ru.maxSurge);
+    if (mu?.percent && mu.value > 100) errs.push(fieldErr.invalid(`${rf}.maxUnavailable`, ru.maxUnavailable, 'must not be greater than 100%'));
+    if (ms?.percent && ms.value > 100) errs.push(fieldErr.invalid(`${rf}.maxSurge`, ru.maxSurge, 'must not be greater than 100%'));
+    const hasUnavailable = (mu?.value ?? 0) !== 0;
+    const hasSurge = (ms?.value ?? 0) !== 0;
+    if (hasUnavailable && hasSurge) errs.push(fieldErr.invalid(`${rf}.maxSurge`, ru.maxSurge, 'may not be set when maxUnavailable is non-zero'));
+    if (!hasUnavailable && !hasSurge) errs.push(fieldErr.required(`${rf}.maxUnavailable`, 'cannot be 0 when maxSurge is 0'));
+  }
+  return errs;
+}
+
+/** ValidateControllerRevision: a non-negative revision; data and revision never change. */
+export function validateControllerRevision(cr: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  nonNegative(errs, 'revision', cr.revision);
+  return errs;
+}
+
+export function validateControllerRevisionUpdate(cr: Obj, old: Obj): FieldError[] {
+  return deepEqual(cr.data ?? null, old.data ?? null) ? [] : [fieldErr.invalid('data', '', 'field is immutable')];
 }

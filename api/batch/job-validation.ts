@@ -24,7 +24,7 @@ function selectorOf(sel: unknown): ReturnType<typeof fromLabelSelector> | undefi
   }
 }
 
-function validateJobSpecFields(spec: Obj, field: string): FieldError[] {
+export function validateJobSpecFields(spec: Obj, field: string): FieldError[] {
   const errs: FieldError[] = [];
   nonNegative(errs, `${field}.parallelism`, spec.parallelism);
   nonNegative(errs, `${field}.completions`, spec.completions);

@@ -15,6 +15,8 @@ import { eventStrategy } from './events.js';
 import { replicaSetStrategy } from './replicasets.js';
 import { deploymentStrategy } from './deployments.js';
 import { jobStrategy } from './jobs.js';
+import { cronJobStrategy } from './cronjobs.js';
+import { daemonSetStrategy } from './daemonsets.js';
 import { leaseStrategy } from './leases.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './persistentvolumes.js';
 import { createServiceStrategy, kubernetesService, type ServiceAllocationOptions } from './services.js';
@@ -27,6 +29,8 @@ const STRATEGIES: Record<string, Strategy> = {
   ReplicaSet: replicaSetStrategy,
   Deployment: deploymentStrategy,
   Job: jobStrategy,
+  CronJob: cronJobStrategy,
+  DaemonSet: daemonSetStrategy,
   Lease: leaseStrategy,
   PersistentVolume: persistentVolumeStrategy,
   PersistentVolumeClaim: persistentVolumeClaimStrategy,

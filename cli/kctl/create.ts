@@ -1,9 +1,12 @@
 // `kctl create -f` (POST each object; an existing one is an AlreadyExists error),
 // `kctl create namespace NAME`, `kctl create deployment NAME --image=I [--replicas=N] [-- CMD…]`,
-// `kctl create configmap NAME` and `kctl create secret generic NAME [--type=T]` from
+// `kctl create job NAME --image=I [-- CMD…]` or `--from=cronjob/NAME` (a Job from a CronJob's
+// template, as kubectl makes it), `kctl create configmap NAME` and
+// `kctl create secret generic NAME [--type=T]` from
 // `--from-literal`/`--from-file`/`--from-env-file` (data-sources.ts), and `kctl replace -f`
 // (PUT each object whole, at the live resourceVersion unless the file pins one).
 import type { ConfigMap, Secret } from '../../api/core/index.js';
+import type { CronJob, Job } from '../../api/batch/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
@@ -56,6 +59,7 @@ const FILE_OPTIONS: OptionDefs = {
   'from-file': { type: 'string', multiple: true, help: 'create configmap|secret: [KEY=]FILE or a directory (repeatable)' },
   'from-env-file': { type: 'string', multiple: true, help: 'create configmap|secret: a file of KEY=VALUE lines (repeatable)' },
   type: { type: 'string', help: 'create secret generic: the Secret type (default Opaque)' },
+  from: { type: 'string', help: 'create job: the resource to make it from (cronjob/NAME)' },
   save: { type: 'boolean', help: 'accepted for compatibility; ignored' },
   validate: { type: 'string', help: 'accepted for kubectl compatibility (the server validates)' },
 };
@@ -109,8 +113,45 @@ export function secretFor(name: string, entries: DataEntry[], type?: string): Se
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, ...(type ? { type } : {}), ...(entries.length ? { data } : {}) };
 }
 
+/** The Job `kubectl create job NAME --image=I [-- CMD…]` makes: one container, restartPolicy Never. Pure. */
+export function jobFor(name: string, image: string, command: string[] | undefined): Job {
+  return {
+    apiVersion: 'batch/v1', kind: 'Job', metadata: { name },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name, image, ...(command && command.length ? { command } : {}) }] } } },
+  };
+}
+
+/**
+ * The Job `kubectl create job NAME --from=cronjob/CJ` makes: the CronJob's job template, marked
+ * `cronjob.kubernetes.io/instantiate: manual`, the CronJob as controller (without
+ * blockOwnerDeletion, as kubectl: that would need the cronjobs/finalizers permission). Pure.
+ */
+export function jobFromCronJob(name: string, cj: CronJob): Job {
+  const tpl = cj.spec.jobTemplate;
+  return {
+    apiVersion: 'batch/v1', kind: 'Job',
+    metadata: {
+      name,
+      annotations: { 'cronjob.kubernetes.io/instantiate': 'manual', ...(tpl.metadata?.annotations ?? {}) },
+      ...(tpl.metadata?.labels ? { labels: tpl.metadata.labels } : {}),
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cj.metadata.name!, uid: cj.metadata.uid!, controller: true }],
+    },
+    spec: structuredClone(tpl.spec!) as Job['spec'],
+  };
+}
+
+/** `--from=cronjob/NAME` (kubectl accepts only CronJobs there). */
+async function jobFromFlag(conn: Connection, name: string, from: string): Promise<Job> {
+  const m = /^([^/]+)\/(.+)$/.exec(from);
+  const kind = m ? resolveKind(m[1]!) : undefined;
+  if (!m || kind?.kind !== 'CronJob') throw new UsageError(`from must be an existing cronjob: --from=cronjob/NAME, not ${JSON.stringify(from)}`);
+  const cj = await conn.client.resource<CronJob>('CronJob').get(m[2]!, conn.namespace);
+  return jobFromCronJob(name, cj);
+}
+
 export const create: Command = {
   usage: 'kctl create -f FILE|DIR|- [-R] | create namespace NAME | create deployment NAME --image=IMAGE [--replicas=N] [-- COMMAND…]\n'
+    + '       | create job NAME --image=IMAGE [-- COMMAND…] | create job NAME --from=cronjob/NAME\n'
     + '       | create configmap NAME [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]\n'
     + '       | create secret generic NAME [--type=TYPE] [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]',
   summary: 'Create resources from files or stdin (an existing object is an error; see apply).',
@@ -128,7 +169,15 @@ export const create: Command = {
       if (!name) throw new UsageError(`NAME is required for create ${generator ? `${what} ${generator}` : what}`);
       const sources = { literals: flags.strings('from-literal'), files: flags.strings('from-file'), envFiles: flags.strings('from-env-file') };
       let obj: KubeObject;
-      if (kind.kind === 'Namespace') obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+      let conn: Connection | undefined;
+      if (kind.kind === 'Job') {
+        const from = flags.string('from');
+        const image = flags.string('image');
+        if (from && image) throw new UsageError('either --image or --from must be specified, not both');
+        if (from) obj = await jobFromFlag((conn = await connect(flags)), name, from);
+        else if (image) obj = jobFor(name, image, flags.afterDash);
+        else throw new UsageError('either --image or --from must be specified');
+      } else if (kind.kind === 'Namespace') obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
       else if (kind.kind === 'ConfigMap') obj = configMapFor(name, readDataSources(sources, 'ConfigMap', name));
       else if (kind.kind === 'Secret') obj = secretFor(name, readDataSources(sources, 'Secret', name), flags.string('type'));
       else if (kind.kind === 'Deployment') {
@@ -136,7 +185,7 @@ export const create: Command = {
         if (!image) throw new UsageError('required flag(s) "image" not set');
         obj = deploymentFor(name, image, flags.int('replicas') ?? 1, flags.afterDash, flags.int('port'));
       } else throw new UsageError(`kctl create ${what} NAME is not supported; write a manifest and use create -f`);
-      const conn = await connect(flags);
+      conn ??= await connect(flags);
       await conn.client.resource<KubeObject>(kind.kind).create(obj, { namespace: kind.namespaced ? conn.namespace : undefined });
       io.out(flags.string('output') === 'name' ? `${kindName(kind)}/${name}\n` : `${kindName(kind)}/${name} created\n`);
       return;

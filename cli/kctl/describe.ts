@@ -1,16 +1,16 @@
 // `kctl describe KIND NAME…` (or KIND -l SEL): a human summary of one object and the
 // events about it (`events?fieldSelector=involvedObject.name=…,…uid=…`), laid out like
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
-// Jobs, Nodes, Namespaces, Services, ConfigMaps, Secrets, PersistentVolumes, PersistentVolumeClaims
-// and StorageClasses have their own layout (a Secret
+// DaemonSets, Jobs, CronJobs, Nodes, Namespaces, Services, ConfigMaps, Secrets, PersistentVolumes,
+// PersistentVolumeClaims and StorageClasses have their own layout (a Secret
 // shows each key's size, never its value); other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
 import type { ConfigMap, Container, ContainerState, ContainerStatus, EnvVar, Event, Node, Pod, PodTemplateSpec, Probe, Namespace, Secret, Service, Volume } from '../../api/core/index.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../api/core/index.js';
 import { isDefaultClass, type StorageClass } from '../../api/storage/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
-import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
-import type { Job } from '../../api/batch/index.js';
+import type { DaemonSet, Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { CronJob, Job } from '../../api/batch/index.js';
 import type { Command } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { formatError, isNotFound, ReportedFailure } from './errors.js';
@@ -371,6 +371,55 @@ export function describeJob(j: Job): string {
   return w.toString();
 }
 
+/** kubectl's describeDaemonSet: the selectors, the node counts from status, the pods by phase, the template. */
+export function describeDaemonSet(ds: DaemonSet, pods: Pod[]): string {
+  const w = new Writer();
+  meta(w, ds, true);
+  w.line(0, 'Selector:', selectorText(ds.spec.selector));
+  const ns = Object.entries(ds.spec.template.spec.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  w.line(0, 'Node-Selector:', ns || '<none>');
+  w.map(0, 'Labels:', ds.metadata.labels);
+  w.map(0, 'Annotations:', ds.metadata.annotations, ': ');
+  const s = ds.status;
+  w.line(0, 'Desired Number of Nodes Scheduled:', s?.desiredNumberScheduled ?? 0);
+  w.line(0, 'Current Number of Nodes Scheduled:', s?.currentNumberScheduled ?? 0);
+  w.line(0, 'Number of Nodes Scheduled with Up-to-date Pods:', s?.updatedNumberScheduled ?? 0);
+  w.line(0, 'Number of Nodes Scheduled with Available Pods:', s?.numberAvailable ?? 0);
+  w.line(0, 'Number of Nodes Misscheduled:', s?.numberMisscheduled ?? 0);
+  const owned = pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === ds.metadata.uid));
+  const count = (ph: string) => owned.filter((p) => (p.status?.phase ?? 'Pending') === ph).length;
+  w.line(0, 'Pods Status:', `${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed`);
+  podTemplate(w, ds.spec.template);
+  return w.toString();
+}
+
+/** kubectl's describeCronJob: the schedule and its policies, the job template, the last run and the active Jobs. */
+export function describeCronJob(cj: CronJob): string {
+  const w = new Writer();
+  meta(w, cj, true);
+  w.map(0, 'Labels:', cj.metadata.labels);
+  w.map(0, 'Annotations:', cj.metadata.annotations, ': ');
+  const spec = cj.spec;
+  const orUnset = (v: unknown, suffix = '') => (v === undefined || v === null ? '<unset>' : `${v}${suffix}`);
+  w.line(0, 'Schedule:', spec.schedule);
+  if (spec.timeZone) w.line(0, 'Time Zone:', spec.timeZone);
+  w.line(0, 'Concurrency Policy:', spec.concurrencyPolicy ?? '');
+  w.line(0, 'Suspend:', spec.suspend === undefined ? '<unset>' : spec.suspend ? 'True' : 'False');
+  w.line(0, 'Successful Job History Limit:', orUnset(spec.successfulJobsHistoryLimit));
+  w.line(0, 'Failed Job History Limit:', orUnset(spec.failedJobsHistoryLimit));
+  w.line(0, 'Starting Deadline Seconds:', orUnset(spec.startingDeadlineSeconds, 's'));
+  const js = spec.jobTemplate.spec;
+  w.line(0, 'Selector:', js?.selector ? selectorText(js.selector) : '<unset>');
+  w.line(0, 'Parallelism:', orUnset(js?.parallelism));
+  w.line(0, 'Completions:', orUnset(js?.completions));
+  if (js?.activeDeadlineSeconds !== undefined) w.line(0, 'Active Deadline Seconds:', `${js.activeDeadlineSeconds}s`);
+  podTemplate(w, js?.template);
+  w.line(0, 'Last Schedule Time:', cj.status?.lastScheduleTime ? describeTime(cj.status.lastScheduleTime) : '<unset>');
+  const active = (cj.status?.active ?? []).map((r) => r.name).join(', ');
+  w.line(0, 'Active Jobs:', active || '<none>');
+  return w.toString();
+}
+
 function describeNode(n: Node, pods: Pod[]): string {
   const w = new Writer();
   meta(w, n, false);
@@ -663,6 +712,12 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
     return describeReplicaSet(rs, pods.items ?? []);
   },
   Job: async (_conn, o) => describeJob(o as unknown as Job),
+  CronJob: async (_conn, o) => describeCronJob(o as unknown as CronJob),
+  DaemonSet: async (conn, o) => {
+    const ds = o as unknown as DaemonSet;
+    const pods = await conn.client.pods().list({ namespace: o.metadata.namespace, labelSelector: selectorText(ds.spec.selector) === '<none>' ? undefined : selectorText(ds.spec.selector) });
+    return describeDaemonSet(ds, pods.items ?? []);
+  },
   Node: async (conn, o) => {
     const pods = await conn.client.pods().list({ fieldSelector: `spec.nodeName=${o.metadata.name}` });
     return describeNode(o as unknown as Node, pods.items ?? []);

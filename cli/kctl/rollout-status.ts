@@ -2,7 +2,7 @@
 // when a Deployment's rollout is done (DeploymentStatusViewer), what its history is
 // (ReplicaSets it controls, by `deployment.kubernetes.io/revision`), and what `undo` sends
 // (the chosen ReplicaSet's template, minus pod-template-hash, as a JSON patch).
-import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/apps/index.js';
 import type { PodTemplateSpec } from '../../api/core/index.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -158,4 +158,66 @@ export function planUndo(d: Deployment, rss: ReplicaSet[], toRevision = 0): Undo
       { op: 'replace', path: '/metadata/annotations', value: annotations },
     ],
   };
+}
+
+// ---- DaemonSets (kubectl's DaemonSetStatusViewer, DaemonSetHistoryViewer, DaemonSetRollbacker) ----
+
+/**
+ *   updateStrategy OnDelete                                  → error: no rollout to follow
+ *   generation 3, observedGeneration 2                       → waiting for the spec update to be observed
+ *   desired 3, updated 1                                     → 1 out of 3 new pods have been updated
+ *   updated 3, available 2                                   → 2 of 3 updated pods are available
+ *   all 3                                                    → successfully rolled out
+ */
+export function daemonSetRolloutStatus(ds: DaemonSet): RolloutStatus {
+  const name = ds.metadata.name ?? '';
+  if ((ds.spec.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') {
+    const error = 'rollout status is only available for RollingUpdate strategy type';
+    return { done: false, message: error, error };
+  }
+  const s = ds.status;
+  if ((ds.metadata.generation ?? 0) <= (s?.observedGeneration ?? 0)) {
+    const desired = s?.desiredNumberScheduled ?? 0;
+    const updated = s?.updatedNumberScheduled ?? 0;
+    if (updated < desired) return { done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...` };
+    if ((s?.numberAvailable ?? 0) < desired) return { done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${s?.numberAvailable ?? 0} of ${desired} updated pods are available...` };
+    return { done: true, message: `daemon set "${name}" successfully rolled out` };
+  }
+  return { done: false, message: 'Waiting for daemon set spec update to be observed...' };
+}
+
+export function daemonSetProgressFigures(ds: DaemonSet): string {
+  const s = ds.status;
+  const want = s?.desiredNumberScheduled ?? 0;
+  return `updated ${s?.updatedNumberScheduled ?? 0}/${want}  ready ${s?.numberReady ?? 0}/${want}  available ${s?.numberAvailable ?? 0}/${want}`;
+}
+
+/** The ControllerRevisions a DaemonSet controls, oldest revision first. */
+export function daemonSetHistory(ds: DaemonSet, revisions: ControllerRevision[]): ControllerRevision[] {
+  return revisions.filter((r) => r.metadata.ownerReferences?.some((o) => o.controller && o.uid === ds.metadata.uid)).sort((a, b) => a.revision - b.revision);
+}
+
+/** The template a DaemonSet revision holds (its data without the `$patch: replace` directive). */
+export function daemonSetRevisionTemplate(r: ControllerRevision): PodTemplateSpec | undefined {
+  const t = (r.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template;
+  if (!t) return undefined;
+  const { $patch: _, ...template } = t;
+  return template as unknown as PodTemplateSpec;
+}
+
+/** What `rollout undo ds/NAME [--to-revision N]` does: the revision's template back into the DaemonSet. */
+export function planDaemonSetUndo(ds: DaemonSet, revisions: ControllerRevision[], toRevision: number): UndoPlan {
+  const history = daemonSetHistory(ds, revisions);
+  let target: ControllerRevision | undefined;
+  if (toRevision > 0) {
+    target = history.find((r) => r.revision === toRevision);
+    if (!target) return { kind: 'error', message: `unable to find specified revision ${toRevision} in history` };
+  } else {
+    if (history.length < 2) return { kind: 'error', message: 'no last revision to roll back to' };
+    target = history[history.length - 2];
+  }
+  const template = daemonSetRevisionTemplate(target!);
+  if (!template) return { kind: 'error', message: `revision ${target!.revision} holds no template` };
+  if (canonical(template) === canonical(ds.spec.template)) return { kind: 'skip', revision: target!.revision, message: `skipped rollback (current template already matches revision ${target!.revision})` };
+  return { kind: 'patch', revision: target!.revision, patch: [{ op: 'replace', path: '/spec/template', value: template }] };
 }

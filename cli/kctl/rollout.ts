@@ -1,15 +1,20 @@
-// `kctl rollout status|history|undo|pause|resume|restart deployment/NAME`.
+// `kctl rollout status|history|undo|pause|resume|restart deployment/NAME`, and
+// `status|history|undo|restart daemonset/NAME` (a DaemonSet's history is its ControllerRevisions).
 // status lists the Deployment by name, then watches it from the list's resourceVersion and
 // judges each version with deploymentRolloutStatus (kubectl's rule); on a terminal it keeps
 // one live line with updated/ready/available figures, otherwise it prints a line per change.
-import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { KubeObject } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { UsageError } from './errors.js';
 import type { Flags, OptionDefs } from './flags.js';
 import { tabwrite } from './printers.js';
 import { kindName, parseSingleRef } from './resource-args.js';
-import { deploymentRolloutStatus, planUndo, progressFigures, rolloutHistory } from './rollout-status.js';
+import {
+  daemonSetHistory, daemonSetProgressFigures, daemonSetRevisionTemplate, daemonSetRolloutStatus, deploymentRolloutStatus, planDaemonSetUndo, planUndo,
+  progressFigures, rolloutHistory, CHANGE_CAUSE_ANNOTATION, type RolloutStatus,
+} from './rollout-status.js';
 
 const OPTIONS: OptionDefs = {
   timeout: { type: 'string', help: 'status: give up after this long (e.g. 2m); default: wait until done' },
@@ -25,6 +30,21 @@ async function deploymentRef(flags: Flags, verb: string): Promise<{ conn: Connec
   return { conn: await connect(flags), name };
 }
 
+type Workload = 'Deployment' | 'DaemonSet';
+
+/** deployment/NAME or daemonset/NAME (for the verbs DaemonSets have). */
+async function workloadRef(flags: Flags, verb: string): Promise<{ conn: Connection; name: string; kind: Workload }> {
+  const { info, name } = parseSingleRef(flags.positionals.slice(1), `rollout ${verb}`);
+  if (info.kind !== 'Deployment' && info.kind !== 'DaemonSet') throw new UsageError(`no rollout ${verb} for ${kindName(info)} (only deployments and daemonsets have rollouts)`);
+  return { conn: await connect(flags), name, kind: info.kind };
+}
+
+/** How `rollout status` reads each kind (kubectl's StatusViewers). */
+const VIEWERS: Record<Workload, { noun: string; status: (o: KubeObject) => RolloutStatus; figures: (o: KubeObject) => string }> = {
+  Deployment: { noun: 'deployment', status: (o) => deploymentRolloutStatus(o as unknown as Deployment), figures: (o) => progressFigures(o as unknown as Deployment) },
+  DaemonSet: { noun: 'daemon set', status: (o) => daemonSetRolloutStatus(o as unknown as DaemonSet), figures: (o) => daemonSetProgressFigures(o as unknown as DaemonSet) },
+};
+
 async function listReplicaSets(conn: Connection, d: Deployment): Promise<ReplicaSet[]> {
   const labels = Object.entries(d.spec.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const list = await conn.client.replicaSets().list({ namespace: d.metadata.namespace ?? conn.namespace, ...(labels ? { labelSelector: labels } : {}) });
@@ -34,21 +54,23 @@ async function listReplicaSets(conn: Connection, d: Deployment): Promise<Replica
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function status(flags: Flags, io: Output): Promise<void> {
-  const { conn, name } = await deploymentRef(flags, 'status');
-  await rolloutStatus(conn, name, io, { timeoutMs: flags.durationMs('timeout'), watch: flags.bool('watch', true) });
+  const { conn, name, kind } = await workloadRef(flags, 'status');
+  await rolloutStatus(conn, name, io, { timeoutMs: flags.durationMs('timeout'), watch: flags.bool('watch', true), kind });
 }
 
 /** Wait for a Deployment's rollout as `kubectl rollout status` does; throws on failure or timeout. */
-export async function rolloutStatus(conn: Connection, name: string, io: Output, opts: { timeoutMs?: number; watch?: boolean } = {}): Promise<void> {
+export async function rolloutStatus(conn: Connection, name: string, io: Output, opts: { timeoutMs?: number; watch?: boolean; kind?: Workload } = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs;
   const deadline = timeoutMs ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
-  const rc = conn.client.deployments();
+  const kind = opts.kind ?? 'Deployment';
+  const viewer = VIEWERS[kind];
+  const rc = conn.client.resource<KubeObject>(kind);
   const live = io.isTTY;
   let lastLine = '';
   let liveShown = false;
-  const show = (d: Deployment, text: string, final: boolean) => {
+  const show = (d: KubeObject, text: string, final: boolean) => {
     if (live) {
-      const line = final ? text : `${text}  [${progressFigures(d)}]`;
+      const line = final ? text : `${text}  [${viewer.figures(d)}]`;
       if (line !== lastLine) io.out(`\r\x1b[K${line}`);
       lastLine = line;
       liveShown = true;
@@ -62,8 +84,8 @@ export async function rolloutStatus(conn: Connection, name: string, io: Output, 
     if (live && liveShown && !lastLine.endsWith('\n')) io.out('\n');
   };
   /** true = done; throws on failure. */
-  const judge = (d: Deployment): boolean => {
-    const st = deploymentRolloutStatus(d);
+  const judge = (d: KubeObject): boolean => {
+    const st = viewer.status(d);
     if (st.error) {
       endLive();
       throw new UsageError(st.error);
@@ -85,15 +107,15 @@ export async function rolloutStatus(conn: Connection, name: string, io: Output, 
       if (controller.signal.aborted) break;
       const list = await rc.list({ namespace: conn.namespace, fieldSelector: `metadata.name=${name}` });
       const d = list.items?.[0];
-      if (!d) throw new UsageError(`deployment "${name}" was deleted while waiting for its rollout`);
+      if (!d) throw new UsageError(`${viewer.noun} "${name}" was deleted while waiting for its rollout`);
       if (judge(d)) return;
       const w = rc.watch({ namespace: conn.namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true, signal: controller.signal });
       try {
         for await (const ev of w) {
           if (ev.type === 'BOOKMARK') continue;
           if (ev.type === 'ERROR') break; // e.g. 410 Expired: list again
-          if (ev.type === 'DELETED') throw new UsageError(`deployment "${name}" was deleted while waiting for its rollout`);
-          if (judge(ev.object as Deployment)) return;
+          if (ev.type === 'DELETED') throw new UsageError(`${viewer.noun} "${name}" was deleted while waiting for its rollout`);
+          if (judge(ev.object as KubeObject)) return;
         }
       } catch (e) {
         if (!controller.signal.aborted) {
@@ -111,8 +133,33 @@ export async function rolloutStatus(conn: Connection, name: string, io: Output, 
   throw new UsageError('interrupted');
 }
 
+async function listRevisions(conn: Connection, ds: DaemonSet): Promise<ControllerRevision[]> {
+  return (await conn.client.resource<ControllerRevision>('ControllerRevision').list({ namespace: ds.metadata.namespace ?? conn.namespace })).items ?? [];
+}
+
+async function daemonSetHistoryCmd(conn: Connection, name: string, flags: Flags, io: Output): Promise<void> {
+  const ds = await conn.client.resource<DaemonSet>('DaemonSet').get(name, conn.namespace);
+  const revs = daemonSetHistory(ds, await listRevisions(conn, ds));
+  const wanted = flags.int('revision');
+  if (wanted !== undefined && wanted > 0) {
+    const r = revs.find((x) => x.revision === wanted);
+    if (!r) throw new UsageError(`unable to find the specified revision`);
+    const { describePodTemplate } = await import('./describe.js');
+    io.out(`daemonset.apps/${name} with revision #${wanted}\n${describePodTemplate(daemonSetRevisionTemplate(r))}`);
+    return;
+  }
+  if (revs.length === 0) {
+    io.out(`No rollout history found in daemonset "${name}"\n`);
+    return;
+  }
+  const lines = ['REVISION\tCHANGE-CAUSE', ...revs.map((r) => `${r.revision}\t${r.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION] ?? '<none>'}`)];
+  io.out(`daemonset.apps/${name}\n${tabwrite(lines.join('\n'))}\n\n`);
+}
+
 async function history(flags: Flags, io: Output): Promise<void> {
-  const { conn, name } = await deploymentRef(flags, 'history');
+  const ref = await workloadRef(flags, 'history');
+  if (ref.kind === 'DaemonSet') return daemonSetHistoryCmd(ref.conn, ref.name, flags, io);
+  const { conn, name } = ref;
   const d = await conn.client.deployments().get(name, conn.namespace);
   const entries = rolloutHistory(d, await listReplicaSets(conn, d));
   const wanted = flags.int('revision');
@@ -133,8 +180,23 @@ async function history(flags: Flags, io: Output): Promise<void> {
 }
 
 async function undo(flags: Flags, io: Output): Promise<void> {
-  const { conn, name } = await deploymentRef(flags, 'undo');
+  const { conn, name, kind } = await workloadRef(flags, 'undo');
+  if (kind === 'DaemonSet') return daemonSetUndo(conn, name, io, flags.int('to-revision') ?? 0);
   await rolloutUndo(conn, name, io, flags.int('to-revision') ?? 0);
+}
+
+/** Put a revision's template back into the DaemonSet (kubectl's DaemonSetRollbacker); the controller makes it a new revision. */
+async function daemonSetUndo(conn: Connection, name: string, io: Output, toRevision: number): Promise<void> {
+  const rc = conn.client.resource<DaemonSet>('DaemonSet');
+  const ds = await rc.get(name, conn.namespace);
+  const plan = planDaemonSetUndo(ds, await listRevisions(conn, ds), toRevision);
+  if (plan.kind === 'error') throw new UsageError(plan.message);
+  if (plan.kind === 'skip') {
+    io.out(`daemonset.apps/${name} ${plan.message}\n`);
+    return;
+  }
+  await rc.patch(name, plan.patch, 'json', { namespace: conn.namespace });
+  io.out(`daemonset.apps/${name} rolled back\n`);
 }
 
 /** Roll a Deployment back to a revision (0 = the previous one), as `kubectl rollout undo`. */
@@ -159,10 +221,16 @@ async function pauseResume(flags: Flags, io: Output, pause: boolean): Promise<vo
 }
 
 async function restart(flags: Flags, io: Output): Promise<void> {
-  const { conn, name } = await deploymentRef(flags, 'restart');
+  const { conn, name, kind } = await workloadRef(flags, 'restart');
+  const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (kind === 'DaemonSet') {
+    await conn.client.resource<DaemonSet>('DaemonSet')
+      .patch(name, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } }, 'strategic', { namespace: conn.namespace, fieldManager: 'kubectl-rollout' });
+    io.out(`daemonset.apps/${name} restarted\n`);
+    return;
+  }
   const d = await conn.client.deployments().get(name, conn.namespace);
   if (d.spec.paused) throw new UsageError(`deployments.apps "${name}" can't restart paused deployment (run rollout resume first)`);
-  const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   await conn.client
     .deployments()
     .patch(name, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } }, 'strategic', { namespace: conn.namespace, fieldManager: 'kubectl-rollout' });
@@ -170,8 +238,8 @@ async function restart(flags: Flags, io: Output): Promise<void> {
 }
 
 export const rollout: Command = {
-  usage: 'kctl rollout (status|history|undo|pause|resume|restart) deployment/NAME [--to-revision N] [--timeout D]',
-  summary: 'Manage the rollout of a deployment.',
+  usage: 'kctl rollout (status|history|undo|pause|resume|restart) deployment/NAME | (status|history|undo|restart) daemonset/NAME [--to-revision N] [--timeout D]',
+  summary: 'Manage the rollout of a deployment or daemon set.',
   options: OPTIONS,
   async run(flags, io) {
     const sub = flags.positionals[0];
