@@ -5,9 +5,9 @@
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, isolatedServiceNetwork, ROOT, until } from './cluster.js';
+import { Cluster, isolatedServiceNetwork, KCTL, ROOT, until } from './cluster.js';
 import { proxyTableName } from '../../cli/up/plan.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -170,6 +170,18 @@ spec:
     const n = Number(/^visit (\d+)/.exec(first)![1]);
     const next = [await hostGet(`http://127.0.0.1:${np}/`), await hostGet(`http://127.0.0.1:${np}/`)];
     expect(next.map((r) => Number(/^visit (\d+)/.exec(r)?.[1]))).toEqual([n + 1, n + 2]);
+  });
+
+  it('kctl port-forward svc/NAME carries a local port to one of its pods', async () => {
+    const pf = spawn(process.execPath, [KCTL, 'port-forward', 'svc/counter', ':80'], { env: cluster.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      pf.stdout!.on('data', (d: Buffer) => (out += d));
+      const port = await until('port-forward listening', async () => /^Forwarding from 127\.0\.0\.1:(\d+) -> 8080$/m.exec(out)?.[1], 30_000);
+      expect(await hostGet(`http://127.0.0.1:${port}/`)).toMatch(/^visit \d+, served by counter-/);
+    } finally {
+      pf.kill('SIGTERM');
+    }
   });
 
   it('a clean stop takes the proxy\'s rules out of the kernel', async () => {
