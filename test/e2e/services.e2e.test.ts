@@ -140,6 +140,23 @@ spec:
     await until('answers again', async () => (await fromPod('client-1', 1, `http://${clusterIP}/`))[0]!.startsWith('Hello from web-'), 90_000);
   });
 
+  it('a pod reaches itself through its own Service (hairpin)', async () => {
+    const pods = JSON.parse(await cluster.ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
+    const self = pods.find((p) => p.metadata.name !== 'web-unready' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))!.metadata.name;
+    const lines = await fromPod(self, 30, `http://${clusterIP}/`);
+    expect(lines.every((l) => l.startsWith('Hello from web-'))).toBe(true);
+    expect(servedBy(lines).has(self)).toBe(true);
+  });
+
+  it('sessionAffinity ClientIP keeps a client on one pod', async () => {
+    await cluster.ok(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Service\nmetadata: {name: web-sticky}\nspec:\n  sessionAffinity: ClientIP\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n' });
+    const lines = await until('web-sticky answers', async () => {
+      const l = await fromPod('client-2', 20, 'http://web-sticky/');
+      return l.every((x) => x.startsWith('Hello from web-')) && l;
+    }, 60_000);
+    expect(servedBy(lines).size).toBe(1);
+  });
+
   it('the proxy killed with SIGKILL: an open connection keeps working, and the restarted proxy takes over', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     expect(await hostGet(`http://${clusterIP}/`, agent)).toMatch(/^Hello from web-/);

@@ -122,7 +122,7 @@ export class SkiffProcesses {
   }
 }
 
-const CLIENT_COMPONENTS = new Set(['controller-manager', 'scheduler', 'kubelet', 'dns']);
+const CLIENT_COMPONENTS = new Set(['controller-manager', 'scheduler', 'kubelet', 'dns', 'proxy']);
 
 /**
  * The test PKI's flags for a component that has none of its own: an API server serves the
