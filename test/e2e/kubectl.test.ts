@@ -105,16 +105,19 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     expect(r.stderr).toMatch(/NotFound|not found/i);
   });
 
-  // kubectl cluster-info prints the server it talks to, then lists the Services in
-  // kube-system labelled kubernetes.io/cluster-service=true (Skiff runs none), so the
-  // control-plane line and the debugging hint are all it says.
-  it('cluster-info names the control plane', async () => {
+  // kubectl cluster-info prints the server it talks to, then each Service in kube-system
+  // labelled kubernetes.io/cluster-service=true under its kubernetes.io/name: cluster DNS
+  // (kube-dns, which skiff dns registers), as a kubeadm cluster lists CoreDNS.
+  it('cluster-info names the control plane and cluster DNS', async () => {
     const r = await k.run(['cluster-info']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
     expect(lines[0]).toBe(`Kubernetes control plane is running at ${cluster.server}`);
-    expect(lines.slice(1)).toEqual(["To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'."]);
+    expect(lines.slice(1)).toEqual([
+      `SkiffDNS is running at ${cluster.server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy`,
+      "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.",
+    ]);
   });
 
   // Services are stored and allocated (cluster IPs from 10.96.0.0/12, node ports from
@@ -196,7 +199,7 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     const deploy = wide.rows.find((r) => r.NAME === 'deployments')!;
     expect(deploy.VERBS).toContain('patch');
     expect(deploy.VERBS).toContain('watch');
-    expect((await k.ok(['api-resources', '--api-group=apps', '-o', 'name'])).split('\n').filter(Boolean).sort()).toEqual(['deployments.apps', 'replicasets.apps']);
+    expect((await k.ok(['api-resources', '--api-group=apps', '-o', 'name'])).split('\n').filter(Boolean).sort()).toEqual(['controllerrevisions.apps', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps']);
   });
 
   it('discovery is aggregated (a cold cache costs /api and /apis only) and OpenAPI documents come from kubectl\'s cache once fetched', async () => {
