@@ -109,7 +109,8 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
   // labelled kubernetes.io/cluster-service=true under its kubernetes.io/name: cluster DNS
   // (kube-dns, which skiff dns registers), as a kubeadm cluster lists CoreDNS.
   it('cluster-info names the control plane and cluster DNS', async () => {
-    const r = await k.run(['cluster-info']);
+    // skiff dns registers once its caches have listed, possibly just after skiff up says it is up.
+    const r = await until('kube-dns listed', async () => { const x = await k.run(['cluster-info']); return x.stdout.includes('SkiffDNS') && x; }, 30_000);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
