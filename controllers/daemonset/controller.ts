@@ -13,7 +13,7 @@ import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, with
 import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { ControllerExpectations } from '../replicaset/expectations.js';
-import { slowStartBatches } from '../replicaset/planner.js';
+import { PodControl } from '../pod-control.js';
 import { runWorkers, type SyncResult } from '../worker.js';
 import { planDaemonSet } from './planner.js';
 
@@ -27,10 +27,12 @@ export class DaemonSetController {
   private readonly revisionInformer;
   private readonly daemonSets: ResourceClient<DaemonSet>;
   private readonly revisions: ResourceClient<ControllerRevision>;
+  private readonly podControl: PodControl;
 
   constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder) {
     this.daemonSets = client.resource<DaemonSet>('DaemonSet');
     this.revisions = client.resource<ControllerRevision>('ControllerRevision');
+    this.podControl = new PodControl(() => client.pods(), recorder, this.expectations);
     this.dsInformer = informers.forKind<DaemonSet>('DaemonSet');
     this.podInformer = informers.pods();
     this.nodeInformer = informers.forKind<Node>('Node');
@@ -115,44 +117,9 @@ export class DaemonSetController {
     }
     if (h?.renumber) await this.revisions.update(h.renumber);
 
-    let firstError: unknown;
-    if (plan.create.length > 0) {
-      this.expectations.expectCreations(key, plan.create.length);
-      let next = 0;
-      for (const batch of slowStartBatches(plan.create.length)) {
-        const chunk = plan.create.slice(next, next + batch);
-        next += batch;
-        const results = await Promise.allSettled(chunk.map((pod) => pods.create(pod, { namespace })));
-        let failed = 0;
-        for (const r of results) {
-          if (r.status === 'fulfilled') this.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
-          else {
-            failed++;
-            firstError ??= r.reason;
-            this.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(r.reason as Error).message}`);
-          }
-        }
-        if (failed > 0) {
-          this.expectations.lowerCreations(key, failed + plan.create.length - next);
-          break;
-        }
-      }
-    }
-    if (plan.delete.length > 0) {
-      this.expectations.expectDeletions(key, plan.delete.map(keyOf));
-      const results = await Promise.allSettled(plan.delete.map((pod) => pods.delete(pod.metadata.name!, { namespace, preconditions: { uid: pod.metadata.uid } })));
-      results.forEach((r, i) => {
-        const pod = plan.delete[i]!;
-        if (r.status === 'fulfilled') this.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-        else {
-          this.expectations.deletionObserved(key, keyOf(pod));
-          if (!isStatusError(r.reason, 'NotFound')) {
-            firstError ??= r.reason;
-            this.recorder.event(ds, 'Warning', 'FailedDelete', `Error deleting: ${(r.reason as Error).message}`);
-          }
-        }
-      });
-    }
+    const createFailure = await this.podControl.create(ds, key, namespace, plan.create);
+    const deleteFailure = await this.podControl.delete(ds, key, namespace, plan.delete);
+    const failure = createFailure ?? deleteFailure;
     for (const pod of plan.forceDelete) {
       const gone = await ignoreNotFound(pods.delete(pod.metadata.name!, { namespace, gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }));
       if (gone !== undefined) this.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
@@ -160,7 +127,7 @@ export class DaemonSetController {
     for (const r of h?.delete ?? []) await ignoreNotFound(this.revisions.delete(r.metadata.name!, { namespace, preconditions: { uid: r.metadata.uid } }));
     for (const e of plan.events) this.recorder.event(ds, e.type, e.reason, e.message);
     if (plan.status) await this.writeStatus(ds, plan.status);
-    if (firstError) throw firstError;
+    if (failure) throw failure.error;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
   }
 

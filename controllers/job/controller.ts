@@ -17,7 +17,7 @@ import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, with
 import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { ControllerExpectations } from '../replicaset/expectations.js';
-import { slowStartBatches } from '../replicaset/planner.js';
+import { PodControl } from '../pod-control.js';
 import { runWorkers, type SyncResult } from '../worker.js';
 import { DEFAULT_BACKOFF_BASE_MS } from './backoff.js';
 import { planJob } from './planner.js';
@@ -36,9 +36,11 @@ export class JobController {
   private readonly jobInformer;
   private readonly podInformer;
   private readonly jobs: ResourceClient<Job>;
+  private readonly podControl: PodControl;
 
   constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder, private readonly opts: JobControllerOptions = {}) {
     this.jobs = client.resource<Job>('Job');
+    this.podControl = new PodControl(() => client.pods(), recorder, this.expectations);
     this.jobInformer = informers.jobs();
     this.podInformer = informers.pods();
     this.jobInformer.addEventHandler({
@@ -134,48 +136,11 @@ export class JobController {
     }
     await Promise.all(plan.removeFinalizers.map((pod) => this.removeFinalizer(pod)));
 
-    let firstError: unknown;
-    if (plan.create.length > 0) {
-      this.expectations.expectCreations(key, plan.create.length);
-      let next = 0;
-      for (const batch of slowStartBatches(plan.create.length)) {
-        const chunk = plan.create.slice(next, next + batch);
-        next += batch;
-        const results = await Promise.allSettled(chunk.map((pod) => podClient.create(pod, { namespace })));
-        let failed = 0;
-        for (const r of results) {
-          if (r.status === 'fulfilled') this.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
-          else {
-            failed++;
-            firstError ??= r.reason;
-            this.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${(r.reason as Error).message}`);
-          }
-        }
-        if (failed > 0) {
-          // No watch event will come for these, nor for the batches skipped.
-          this.expectations.lowerCreations(key, failed + plan.create.length - next);
-          break;
-        }
-      }
-    }
-    if (plan.delete.length > 0) {
-      this.expectations.expectDeletions(key, plan.delete.map(keyOf));
-      const results = await Promise.allSettled(plan.delete.map((pod) =>
-        podClient.delete(pod.metadata.name!, { namespace, preconditions: { uid: pod.metadata.uid } })));
-      results.forEach((r, i) => {
-        const pod = plan.delete[i]!;
-        if (r.status === 'fulfilled') this.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-        else {
-          this.expectations.deletionObserved(key, keyOf(pod));
-          if (!isStatusError(r.reason, 'NotFound')) {
-            firstError ??= r.reason;
-            this.recorder.event(job, 'Warning', 'FailedDelete', `Error deleting: ${(r.reason as Error).message}`);
-          }
-        }
-      });
-    }
+    const createFailure = await this.podControl.create(job, key, namespace, plan.create);
+    const deleteFailure = await this.podControl.delete(job, key, namespace, plan.delete);
+    const failure = createFailure ?? deleteFailure;
     for (const e of plan.events) this.recorder.event(job, e.type, e.reason, e.message);
-    if (firstError) throw firstError;
+    if (failure) throw failure.error;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
   }
 

@@ -11,6 +11,7 @@ import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
 import { ControllerExpectations } from './expectations.js';
+import { PodControl } from '../pod-control.js';
 import { computeReplicaSetStatus, planReplicaSet, podFromTemplate, withReplicaFailure } from './planner.js';
 
 export class ReplicaSetController {
@@ -19,8 +20,10 @@ export class ReplicaSetController {
   private readonly written = new WrittenVersions();
   private readonly rsInformer;
   private readonly podInformer;
+  private readonly podControl: PodControl;
 
   constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder) {
+    this.podControl = new PodControl(() => client.pods(), recorder, this.expectations);
     this.rsInformer = informers.replicaSets();
     this.podInformer = informers.pods();
     this.rsInformer.addEventHandler({
@@ -100,60 +103,20 @@ export class ReplicaSetController {
       await ignoreNotFound(podClient.update(withoutOwnerRefs(structuredClone(pod), new Set([rs.metadata.uid!]))));
     }
 
-    let firstError: unknown;
-    let failure: { reason: 'FailedCreate' | 'FailedDelete'; message: string } | undefined;
-    if (plan.create > 0) {
-      this.expectations.expectCreations(key, plan.create);
-      const template = podFromTemplate(rs);
-      let remaining = plan.create;
-      for (const batch of plan.createBatches) {
-        const results = await Promise.allSettled(Array.from({ length: batch }, () => podClient.create(structuredClone(template), { namespace })));
-        remaining -= batch;
-        let failed = 0;
-        for (const r of results) {
-          if (r.status === 'fulfilled') {
-            this.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
-          } else {
-            failed++;
-            firstError ??= r.reason;
-            failure ??= { reason: 'FailedCreate', message: (r.reason as Error).message };
-            this.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(r.reason as Error).message}`);
-          }
-        }
-        if (failed > 0) {
-          // No watch event will come for these, nor for the batches we now skip.
-          this.expectations.lowerCreations(key, failed + remaining);
-          break;
-        }
-      }
-    }
-    if (plan.delete.length > 0) {
-      this.expectations.expectDeletions(key, plan.delete.map(keyOf));
-      const results = await Promise.allSettled(plan.delete.map((pod) =>
-        podClient.delete(pod.metadata.name!, { namespace, preconditions: { uid: pod.metadata.uid } })));
-      results.forEach((r, i) => {
-        const pod = plan.delete[i]!;
-        if (r.status === 'fulfilled') {
-          this.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-        } else {
-          this.expectations.deletionObserved(key, keyOf(pod));
-          if (!isStatusError(r.reason, 'NotFound')) {
-            firstError ??= r.reason;
-            failure ??= { reason: 'FailedDelete', message: (r.reason as Error).message };
-            this.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(r.reason as Error).message}`);
-          }
-        }
-      });
-    }
+    const template = plan.create > 0 ? podFromTemplate(rs) : undefined;
+    const newPods = Array.from({ length: plan.create }, () => structuredClone(template!));
+    const createFailure = await this.podControl.create(rs, key, namespace, newPods, plan.createBatches);
+    const deleteFailure = await this.podControl.delete(rs, key, namespace, plan.delete);
+    const failure = createFailure ?? deleteFailure;
     // ReplicaFailure reflects this sync's create/delete outcome (only when it managed replicas).
     const managed = plan.create > 0 || plan.delete.length > 0;
     const hadFailure = (rs.status?.conditions ?? []).some((c) => c.type === 'ReplicaFailure');
     if (plan.status || failure || (managed && hadFailure)) {
       const base = plan.status ?? rs.status ?? computeReplicaSetStatus(rs, [], new Date());
-      const status = managed || failure ? withReplicaFailure(base, failure, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')) : base;
+      const status = managed || failure ? withReplicaFailure(base, failure && { reason: failure.reason, message: (failure.error as Error).message }, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')) : base;
       if (JSON.stringify(status) !== JSON.stringify(rs.status)) await this.writeStatus(rs, status);
     }
-    if (firstError) throw firstError;
+    if (failure) throw failure.error;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
   }
 

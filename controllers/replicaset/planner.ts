@@ -13,6 +13,7 @@ import { fromLabelSelector } from '../../api/labels.js';
 import { newControllerRef, planClaims } from '../controller-ref.js';
 import { isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from '../pod-readiness.js';
 import { podsToDelete } from './pod-ranking.js';
+import { slowStartBatches } from '../pod-control.js';
 
 /** At most this many pods created or deleted in one sync (burstReplicas). */
 export const BURST_REPLICAS = 500;
@@ -37,19 +38,6 @@ export interface ReplicaSetPlan {
   status?: ReplicaSetStatus;
   /** Sync again after this long (a Ready pod crossing minReadySeconds). */
   requeueAfterMs?: number;
-}
-
-/** Slow start: 1, 2, 4, 8, … capped by what remains. 10 → [1, 2, 4, 3]. */
-export function slowStartBatches(count: number, initial = 1): number[] {
-  const batches: number[] = [];
-  let size = Math.min(initial, count);
-  let remaining = count;
-  while (remaining > 0) {
-    batches.push(size);
-    remaining -= size;
-    size = Math.min(2 * size, remaining);
-  }
-  return batches;
 }
 
 export function computeReplicaSetStatus(rs: ReplicaSet, activePods: readonly Pod[], now: Date): ReplicaSetStatus {

@@ -3,7 +3,8 @@ import type { Pod } from '../../../api/core/index.js';
 import type { ReplicaSet } from '../../../api/apps/index.js';
 import { ControllerExpectations } from '../../../controllers/replicaset/expectations.js';
 import { compareForDeletion, podsToDelete } from '../../../controllers/replicaset/pod-ranking.js';
-import { BURST_REPLICAS, planReplicaSet, podFromTemplate, slowStartBatches } from '../../../controllers/replicaset/planner.js';
+import { BURST_REPLICAS, planReplicaSet, podFromTemplate } from '../../../controllers/replicaset/planner.js';
+import { slowStartBatches } from '../../../controllers/pod-control.js';
 
 const NOW = new Date('2026-01-01T00:10:00Z');
 
