@@ -67,8 +67,8 @@ describe('skiff up', () => {
   it('made a cluster CA and a certificate per component, private keys 0600, each component its own identity', () => {
     const pki = path.join(cluster.dataDir, 'pki');
     const keys = fs.readdirSync(pki).filter((f) => f.endsWith('.key'));
-    expect(keys.sort()).toEqual(['admin.key', 'apiserver-kubelet-client.key', 'apiserver.key', 'ca.key', 'controller-manager.key',
-      `kubelet-${N1}-serving.key`, `kubelet-${N1}.key`, `kubelet-${N2}-serving.key`, `kubelet-${N2}.key`, 'sa.key', 'scheduler.key'].sort());
+    expect(keys.sort()).toEqual(['admin.key', 'apiserver-kubelet-client.key', 'apiserver.key', 'ca.key', 'controller-manager.key', 'dns.key',
+      `kubelet-${N1}-serving.key`, `kubelet-${N1}.key`, `kubelet-${N2}-serving.key`, `kubelet-${N2}.key`, 'proxy.key', 'sa.key', 'scheduler.key'].sort());
     for (const k of keys) expect(fs.statSync(path.join(pki, k)).mode & 0o777, k).toBe(0o600);
     for (const f of ['kubeconfig', path.join('kubeconfigs', 'scheduler.conf'), path.join(cluster.home, '.kube', 'config')]) {
       expect(fs.statSync(path.resolve(cluster.dataDir, f)).mode & 0o777, f).toBe(0o600);
@@ -83,6 +83,8 @@ describe('skiff up', () => {
     expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', 'controller-manager.conf'))).toEqual({ commonName: 'system:kube-controller-manager', organizations: [] });
     expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', 'scheduler.conf'))).toEqual({ commonName: 'system:kube-scheduler', organizations: [] });
     expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', `kubelet-${N1}.conf`))).toEqual({ commonName: `system:node:${N1}`, organizations: ['system:nodes'] });
+    expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', 'proxy.conf'))).toEqual({ commonName: 'system:kube-proxy', organizations: [] });
+    expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', 'dns.conf'))).toEqual({ commonName: 'system:kube-dns', organizations: [] });
     expect(describeCertificate(fs.readFileSync(path.join(pki, 'apiserver.crt'))).ipAddresses).toContain('127.0.0.1');
   });
 
@@ -333,7 +335,7 @@ describe('the web Deployment, end to end', () => {
   it('stops cleanly and resumes on the same data dir: the Deployment and its pods come back', async () => {
     await waitWebPods(3);
     const pids = cluster.recordedPids();
-    expect(pids.length).toBe(5); // apiserver, controller-manager, scheduler, 2 kubelets
+    expect(pids.length).toBe(7); // apiserver, controller-manager, scheduler, 2 kubelets, proxy, dns
     const code = await cluster.down();
     expect(code).toBe(0);
     expect(cluster.output).toContain('control plane stopped');
