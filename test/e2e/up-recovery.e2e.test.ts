@@ -162,7 +162,7 @@ describe('skiff up killed with SIGKILL, process runtime', () => {
     containers = containersNow();
     expect(containers).toHaveLength(2);
     const comps = components();
-    expect(comps.map((c) => c.name).sort()).toEqual(['apiserver', 'controller-manager', `kubelet-${cluster.nodePrefix}1`, 'scheduler']);
+    expect(comps.map((c) => c.name).sort()).toEqual(['apiserver', 'controller-manager', 'dns', `kubelet-${cluster.nodePrefix}1`, 'proxy', 'scheduler']);
     expect(comps.every(running)).toBe(true);
 
     await killAndWaitGone(cluster, comps, 'process runtime');
@@ -174,7 +174,7 @@ describe('skiff up killed with SIGKILL, process runtime', () => {
 
   it('the next skiff up comes up and adopts the running containers: same pods, same containers, no duplicates', async () => {
     await cluster.up();
-    expect(cluster.output).toMatch(/^ {2}! a previous skiff up \(pid \d+\) ended without stopping its cluster; its 4 processes had stopped on their own$/m);
+    expect(cluster.output).toMatch(/^ {2}! a previous skiff up \(pid \d+\) ended without stopping its cluster; its 6 processes had stopped on their own$/m);
     expect(cluster.output).toMatch(/^Resuming a Skiff cluster/m);
     components();
     const after = await expectSamePodsAndObjects(cluster, before);
@@ -201,7 +201,7 @@ describe('skiff up killed with SIGKILL, process runtime', () => {
     expect(comps.filter(running).map((c) => c.name)).toEqual(comps.map((c) => c.name));
 
     await cluster.up();
-    expect(cluster.output).toContain(`! found a cluster left running by a previous skiff up (pid ${killed}): 4 processes (apiserver, controller-manager, scheduler, kubelet-${cluster.nodePrefix}1); stopping them and starting afresh (the nodes' containers keep running for the new kubelets to adopt)`);
+    expect(cluster.output).toContain(`! found a cluster left running by a previous skiff up (pid ${killed}): 6 processes (apiserver, controller-manager, scheduler, proxy, dns, kubelet-${cluster.nodePrefix}1); stopping them and starting afresh (the nodes' containers keep running for the new kubelets to adopt)`);
     expect(comps.filter(running)).toEqual([]);
     components();
     const after = await expectSamePodsAndObjects(cluster, before);
@@ -218,7 +218,7 @@ describe('skiff up killed with SIGKILL, fake runtime', () => {
     await cluster.ok(['apply', '-f', '-'], { input: MANIFEST });
     const before = await twoReady(cluster);
     const comps = components();
-    expect(comps).toHaveLength(5);
+    expect(comps).toHaveLength(7);
 
     const killed = await killAndWaitGone(cluster, comps, 'fake runtime');
 
@@ -227,7 +227,7 @@ describe('skiff up killed with SIGKILL, fake runtime', () => {
     await new Promise<void>((r) => foreign.listen(cluster.port, '127.0.0.1', r));
     try {
       const failed = await cluster.up().then(() => 'came up', (e: Error) => e.message);
-      expect(failed).toContain(`! a previous skiff up (pid ${killed}) ended without stopping its cluster; its 5 processes had stopped on their own`);
+      expect(failed).toContain(`! a previous skiff up (pid ${killed}) ended without stopping its cluster; its 7 processes had stopped on their own`);
       expect(failed).toContain(`port ${cluster.port} on 127.0.0.1 is already in use (another skiff up or Kubernetes API server?). Stop it, or choose another port`);
     } finally {
       await new Promise((r) => foreign.close(r));
@@ -260,7 +260,7 @@ describe.skipIf(!fs.existsSync(ETCD))('skiff up --storage etcd killed with SIGKI
 
     await cluster.up(['--storage', 'etcd']);
     components();
-    expect(cluster.output).toContain(`! a previous skiff up (pid ${killed}) ended without stopping its cluster; its 5 processes had stopped on their own`);
+    expect(cluster.output).toContain(`! a previous skiff up (pid ${killed}) ended without stopping its cluster; its 7 processes had stopped on their own`);
     await expectSamePodsAndObjects(cluster, before);
   }, 300_000);
 });
