@@ -6,6 +6,7 @@
 // Decryption is synchronous, so watch events still arrive in the tick the backend gives them.
 import { StatusError, internalError } from '../../../api/errors.js';
 import type { Compare, KeyValue, Op, RangeOptions, RangeResult, Storage, StoreEvent, TxnResult, WatchCallbacks, WatchHandle } from '../interface.js';
+import { ENCRYPTED_VALUE_PREFIX } from '../value-bytes.js';
 import type { EncryptionPlan } from './config.js';
 import type { ValueTransformer } from './transformer.js';
 
@@ -35,14 +36,16 @@ export class EncryptedStorage implements Storage {
   private decrypt(kv: KeyValue | undefined): KeyValue | undefined {
     if (!kv || kv.value === '') return kv; // a watch's delete of a key it never saw carries no value
     const t = this.transformerFor(kv.key);
-    if (!t) return kv;
-    let value: string;
+    if (!t) {
+      if (!kv.value.startsWith(ENCRYPTED_VALUE_PREFIX)) return kv;
+      throw internalError(`unable to transform key "${kv.key}": the value is encrypted but the encryption configuration lists no provider for its resource`);
+    }
     try {
-      value = t.read(kv.value, kv.key).value;
+      const { value, stale } = t.read(kv.value, kv.key);
+      return stale ? { ...kv, value, stale } : { ...kv, value };
     } catch (e) {
       throw internalError(`unable to transform key "${kv.key}": ${(e as Error).message}`);
     }
-    return { ...kv, value };
   }
 
   private encrypt(op: Op): Op {

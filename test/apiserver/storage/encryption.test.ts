@@ -225,3 +225,21 @@ storageContract('embedded behind aesgcm encryption', async () => {
   const transformer = new ValueTransformer([aesgcm('k1', key32())]);
   return new EncryptedStorage(await openEmbeddedStorage(), { byPrefix: new Map([['/', { resource: '*.*', transformer }]]) });
 });
+
+describe('EncryptedStorage: rewriting and leaving a resource out', () => {
+  it('marks values another key wrote as stale, so an unchanged update still re-encrypts them', async () => {
+    const inner = await openEmbeddedStorage();
+    const oldKey = { aesgcm: { keys: [{ name: 'old', secret: b64(key32()) }] } };
+    await put(new EncryptedStorage(inner, secretsPlan([oldKey])), SECRET_KEY, PLAIN);
+    const rotated = new EncryptedStorage(inner, secretsPlan([{ aesgcm: { keys: [{ name: 'new', secret: b64(key32()) }] } }, oldKey]));
+    const kv = (await rotated.get(SECRET_KEY))!;
+    expect(kv.stale).toBe(true);
+    await put(rotated, SECRET_KEY, kv.value);
+    expect((await inner.get(SECRET_KEY))!.value.startsWith('k8s:enc:aesgcm:v1:new:')).toBe(true);
+    expect((await rotated.get(SECRET_KEY))!.stale).toBeUndefined();
+    // Encrypted data of a resource the config no longer lists is an error, not ciphertext as an object.
+    const without = new EncryptedStorage(inner, encryptionPlan(parseEncryptionConfiguration(config([{ identity: {} }], ['configmaps']))));
+    await expect(without.get(SECRET_KEY)).rejects.toThrow(/lists no provider for its resource/);
+    await inner.close();
+  });
+});
