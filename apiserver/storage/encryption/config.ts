@@ -54,7 +54,7 @@ const RESOURCE = /^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)\.?([a-z0-9]([-a-z0-9]*[a-z
 const ResourceConfiguration = z.strictObject({
   resources: z
     .array(
-      z.string().refine((r) => RESOURCE.test(r) && (r.startsWith('*.') || !r.includes('*')), {
+      z.string().refine((r) => RESOURCE.test(r) && (r.startsWith('*.') || !r.includes('*')) && (r === '*.' || !r.endsWith('.')), {
         message: 'must be a lowercase resource such as "secrets" or "deployments.apps", or a wildcard "*.<group>", "*." or "*.*"',
       }),
     )

@@ -61,6 +61,7 @@ resources:
       [config([{ rot13: {} }]), /providers\[0\]: .*rot13/],
       [config([{ identity: {} }], ['Secrets']), /resources\[0\]\.resources\[0\]: must be a lowercase resource/],
       [config([{ identity: {} }], ['sec*']), /resources\[0\]\.resources\[0\]/],
+      [config([{ identity: {} }], ['secrets', 'secrets.']), /resources\[0\]\.resources\[1\]: must be a lowercase resource/],
       [config([{ secretbox: { keys: [{ name: 'k', secret: b64(key32()) }] } }]), /providers\[0\]\.secretbox: not supported by this build/],
       ['resources: [unclosed', /not YAML or JSON/],
     ];
