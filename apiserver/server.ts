@@ -13,6 +13,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { WebSocketServer } from 'ws';
 import type { Storage } from './storage/interface.js';
 import { EmbeddedStorage } from './storage/embedded.js';
+import { EncryptedStorage } from './storage/encryption/encrypted-storage.js';
 import { badRequest } from '../api/errors.js';
 import { Registry } from './registry/index.js';
 import { RestHandler, notFoundPath, sendStatus, toStatus } from './rest-handler.js';
@@ -111,7 +112,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       onDispatch: (s, e, w) => metrics.observeDispatch(s, e, w),
     },
     // Only the embedded store delivers watch events in the commit's own tick.
-    storage instanceof EmbeddedStorage,
+    (storage instanceof EncryptedStorage ? storage.inner : storage) instanceof EmbeddedStorage,
     { serviceClusterIPRange: opts.serviceClusterIPRange, serviceNodePortRange: opts.serviceNodePortRange },
   );
   const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });

@@ -22,6 +22,7 @@ import {
 } from './up/data-dir.js';
 import { CONTEXT_NAME, writeKubeconfigs } from './up/kubeconfig.js';
 import { ensureClusterCertificates } from './up/certificates.js';
+import { ensureEncryptionConfig } from './up/encryption-config.js';
 import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, proxyTableName, serviceIP, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
 import { Progress } from './up/progress.js';
 import { recoverPreviousRun } from './up/recovery.js';
@@ -394,7 +395,8 @@ export async function main(argv: string[]): Promise<void> {
     certs = await ensureClusterCertificates(l.pki, l.kubeconfigs, nodeNames, server, serviceIP(opts.serviceCidr, 1));
     const https = await import('node:https');
     agent = new https.Agent({ keepAlive: true, ca: certs.caPem, cert: certs.admin.certPem, key: certs.admin.keyPem });
-    certStep.done(`${certs.createdCA ? 'new cluster CA' : 'cluster CA reused'}; ${certs.issued.length ? `issued ${certs.issued.join(', ')}` : 'all certificates reused'} (in ${l.pki})`);
+    const newEncryptionKey = ensureEncryptionConfig(l.pki);
+    certStep.done(`${certs.createdCA ? 'new cluster CA' : 'cluster CA reused'}; ${certs.issued.length ? `issued ${certs.issued.join(', ')}` : 'all certificates reused'}; ${newEncryptionKey ? 'new' : 'kept the'} Secret encryption key (in ${l.pki})`);
   } catch (e) {
     certStep.fail(`could not make the certificates: ${(e as Error).message}`);
     return fail('certificates');

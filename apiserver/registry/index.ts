@@ -90,7 +90,16 @@ export class Registry {
 
   /** Fill the watch caches and create the built-in namespaces. */
   async start(): Promise<void> {
-    await Promise.all(this.caches.map((c) => c.start()));
+    await Promise.all(
+      this.caches.map((c) =>
+        c.start().catch((e) => {
+          // A resource storage cannot decode (encryption at rest with its key gone) still lets the
+          // server start, as kube-apiserver does: its requests answer the 500 naming the key.
+          if (!isStatusError(e, 'InternalError')) throw e;
+          console.error(`skiff apiserver: ${e.message}`);
+        }),
+      ),
+    );
     const namespaces = this.byKind('Namespace');
     for (const name of BUILTIN_NAMESPACES) {
       try {

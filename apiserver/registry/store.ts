@@ -413,7 +413,7 @@ export class Store {
       const remove = this.shouldDeleteOnUpdate(next);
       if (this.strategy.allocate && !remove) await this.strategy.allocate(next, current, this.storage, taken);
       const value = encode(next);
-      if (value === kv.value) return { obj: current, deleted: false };
+      if (value === kv.value && !kv.stale) return { obj: current, deleted: false };
       if (opts.dryRun) return { obj: next, deleted: remove };
       // Claims (Service IPs, node ports) the new state takes or lets go, in the same transaction.
       const had = this.strategy.claims?.(current) ?? [];
@@ -676,7 +676,7 @@ export class Store {
       if (keep) {
         this.strategy.markDeleting?.(next);
         const value = encode(next);
-        if (value === kv.value) return { obj: current, deleted: false };
+        if (value === kv.value && !kv.stale) return { obj: current, deleted: false };
         if (opts.dryRun) return { obj: next, deleted: false };
         const r = await this.storage.txn([{ key, modRevision: kv.modRevision }], [{ type: 'put', key, value }]);
         if (r.succeeded) {

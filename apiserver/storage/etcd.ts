@@ -24,6 +24,7 @@ import {
   type WireKeyValue,
 } from './etcd-wire.js';
 import type { Compare, KeyValue, Op, RangeOptions, RangeResult, Storage, StoreEvent, TxnResult, WatchCallbacks, WatchHandle } from './interface.js';
+import { valueFromBytes, valueToBytes } from './value-bytes.js';
 
 export interface EtcdStorageOptions {
   /** Client URLs of the etcd members, e.g. ['http://127.0.0.1:2379']; calls fail over in order. */
@@ -153,7 +154,7 @@ class EtcdStorage implements Storage {
   private toKeyValue(kv: WireKeyValue): KeyValue {
     return {
       key: kv.key.toString('utf8', this.prefixLen),
-      value: kv.value.toString('utf8'),
+      value: valueFromBytes(kv.value),
       createRevision: kv.createRevision,
       modRevision: kv.modRevision,
       version: kv.version,
@@ -264,7 +265,7 @@ class EtcdStorage implements Storage {
   private async txnNow(compares: Compare[], ops: Op[]): Promise<TxnResult> {
     this.check();
     const success: RequestOp[] = ops.map((op) =>
-      op.type === 'put' ? { put: { key: this.etcdKey(op.key), value: Buffer.from(op.value, 'utf8') } } : { deleteRange: { key: this.etcdKey(op.key) } },
+      op.type === 'put' ? { put: { key: this.etcdKey(op.key), value: valueToBytes(op.value) } } : { deleteRange: { key: this.etcdKey(op.key) } },
     );
     // On failure, read each compared key so the caller sees what it lost against.
     const failure: RequestOp[] = compares.map((c) => ({ range: { key: this.etcdKey(c.key) } }));

@@ -18,6 +18,12 @@ export interface KeyValue {
   modRevision: number;
   /** Number of writes since creation (1 after create). */
   version: number;
+  /**
+   * Read through encryption at rest with a key that no longer writes (or in plaintext while a
+   * key writes): an update must store it even when the object is unchanged, so rewriting an
+   * object re-encrypts it (Kubernetes' "stale" transformer result).
+   */
+  stale?: boolean;
 }
 
 export interface RangeOptions {

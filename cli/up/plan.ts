@@ -23,6 +23,7 @@
 // goes the other way by role: kubelets (and their pods) first, etcd last.
 import path from 'node:path';
 import { APISERVER_CERT, APISERVER_KUBELET_CLIENT_CERT, componentKubeconfig, kubeletServingCert } from './certificates.js';
+import { encryptionConfigPath } from './encryption-config.js';
 
 export const STORAGES = ['embedded', 'etcd'] as const;
 export type StorageKind = (typeof STORAGES)[number];
@@ -149,6 +150,8 @@ export function planCluster(p: PlanInput): Plan {
     '--kubelet-certificate-authority', caFile,
     // One ServiceAccount signing key for every API server (made by the first, kept in the PKI dir).
     '--service-account-signing-key-file', path.join(p.dirs.pki, 'sa.key'),
+    // Secrets encrypted at rest with the key `skiff up` keeps in the PKI dir (up/encryption-config.ts).
+    '--encryption-provider-config', encryptionConfigPath(p.dirs.pki),
     '--service-cluster-ip-range', p.serviceCidr, '--service-node-port-range', p.nodePortRange,
   ];
   const kubeconfig = (component: string) => ['--kubeconfig', componentKubeconfig(p.dirs.kubeconfigs, component)];

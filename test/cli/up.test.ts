@@ -82,6 +82,7 @@ describe('planCluster', () => {
       '--tls-cert-file', '/d/pki/apiserver.crt', '--tls-private-key-file', '/d/pki/apiserver.key', '--client-ca-file', '/d/pki/ca.crt',
       '--kubelet-client-certificate', '/d/pki/apiserver-kubelet-client.crt', '--kubelet-client-key', '/d/pki/apiserver-kubelet-client.key',
       '--kubelet-certificate-authority', '/d/pki/ca.crt', '--service-account-signing-key-file', '/d/pki/sa.key',
+      '--encryption-provider-config', '/d/pki/encryption-config.yaml',
       '--service-cluster-ip-range', '10.96.0.0/12', '--service-node-port-range', '30000-32767',
     ]);
     expect(plan.processes[0]!.executable).toBeUndefined();
