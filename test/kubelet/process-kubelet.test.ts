@@ -439,6 +439,7 @@ describe('process runtime kubelet', () => {
     const marker = `${10000 + Math.floor(Math.random() * 80000)}`;
     await c.pods().create(podManifest('reboot', node, { containers: [{ name: 'r', image: 'host', command: ['sleep', `${marker}7`] }] }));
     const p1 = await waitPod('reboot', 'Running', running);
+    await waitFor('the pod\'s process', () => processesWith('sleep', `${marker}7`).length === 1);
     await kubelet.stop('SIGKILL');
     // "Reboot": every process of the pod and its network namespace disappear.
     const sandboxes = hostResources(rootDir, node);
@@ -479,6 +480,8 @@ describe('process runtime kubelet', () => {
     // A second pod that is force-deleted while no kubelet runs: the next kubelet must clean it up.
     await c.pods().create(podManifest('orphan', node, { containers: [{ name: 'o', image: 'host', command: ['sleep', `${marker}8`] }] }));
     await waitPod('orphan', 'Running', running);
+    // Running is reported once the container is started; its command may exec a moment later.
+    await waitFor('the orphan\'s process', () => processesWith('sleep', `${marker}8`).length === 1);
 
     await kubelet.stop('SIGKILL');
     expect(processesWith('sleep', `${marker}9`)).toEqual(pids); // the container outlived its kubelet
