@@ -141,11 +141,17 @@ spec:
   });
 
   it('a pod reaches itself through its own Service (hairpin)', async () => {
-    const pods = JSON.parse(await cluster.ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
-    const self = pods.find((p) => p.metadata.name !== 'web-unready' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))!.metadata.name;
-    const lines = await fromPod(self, 30, `http://${clusterIP}/`);
-    expect(lines.every((l) => l.startsWith('Hello from web-'))).toBe(true);
-    expect(servedBy(lines).has(self)).toBe(true);
+    type PodView = { metadata: { name: string; deletionTimestamp?: string }; status: { conditions?: { type: string; status: string }[] } };
+    const self = await until('a ready web pod', async () => {
+      const pods = JSON.parse(await cluster.ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items as PodView[];
+      return pods.find((p) => p.metadata.name !== 'web-unready' && !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))?.metadata.name;
+    }, 60_000);
+    // Every request answers; with two backends, some land on the asking pod itself.
+    await until(`${self} served by itself through the ClusterIP`, async () => {
+      const lines = await fromPod(self, 10, `http://${clusterIP}/`);
+      expect(lines.every((l) => l.startsWith('Hello from web-'))).toBe(true);
+      return servedBy(lines).has(self);
+    }, 60_000);
   });
 
   it('sessionAffinity ClientIP keeps a client on one pod', async () => {
