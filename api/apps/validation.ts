@@ -223,8 +223,10 @@ export function validateStatefulSetSpec(spec: unknown, field = 'spec'): FieldErr
   nonNegative(errs, `${field}.replicas`, spec.replicas);
   nonNegative(errs, `${field}.minReadySeconds`, spec.minReadySeconds);
   nonNegative(errs, `${field}.revisionHistoryLimit`, spec.revisionHistoryLimit);
-  errs.push(...validateSelectorAndTemplate(spec, field, 'statefulset'));
   const templates = Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [];
+  // The pod is judged with the volumes it will have: the claim templates' (Kubernetes skips
+  // the pod spec here for that reason; checking the union catches more).
+  errs.push(...validateSelectorAndTemplate(withClaimVolumes(spec, templates), field, 'statefulset'));
   const seen = new Set<string>();
   templates.forEach((t, i) => {
     const tf = `${field}.volumeClaimTemplates[${i}]`;
@@ -236,6 +238,18 @@ export function validateStatefulSetSpec(spec: unknown, field = 'spec'): FieldErr
     for (const e of validatePersistentVolumeClaim(t)) errs.push({ ...e, field: `${tf}.${e.field}` });
   });
   return errs;
+}
+
+function withClaimVolumes(spec: Obj, templates: unknown[]): Obj {
+  if (!isObj(spec.template) || !isObj(spec.template.spec)) return spec;
+  const volumes: unknown[] = Array.isArray(spec.template.spec.volumes) ? spec.template.spec.volumes : [];
+  const named = new Set(volumes.map((v) => (isObj(v) ? v.name : undefined)));
+  const claims = templates.flatMap((t) => {
+    const name = isObj(t) && isObj(t.metadata) ? t.metadata.name : undefined;
+    return typeof name === 'string' && name && !named.has(name) ? [{ name, persistentVolumeClaim: { claimName: name } }] : [];
+  });
+  if (claims.length === 0) return spec;
+  return { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, volumes: [...claims, ...volumes] } } };
 }
 
 /** What a StatefulSet update may change (ValidateStatefulSetUpdate, v1.32); the rest of spec is fixed. */
