@@ -7,6 +7,7 @@
 // `kctl rollout undo`; and a controller-manager killed with SIGKILL mid-rollout, after which
 // the next one finishes — never a second pod for an ordinal while the first exists.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,8 @@ import { Cluster, waitFor, type Proc } from './cluster.js';
 const run = promisify(execFile);
 const KCTL = path.resolve(import.meta.dirname, '../../../dist/cli/kctl.js');
 const PREFIX = `sts${process.pid}-`;
+/** kubectl on PATH (or $KUBECTL): its step is skipped on machines without it. */
+const hasKubectl = !!process.env.KUBECTL || (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, 'kubectl')));
 const CONTROLLERS = 'statefulset,garbagecollector,persistentvolume-binder,local-path-provisioner,pvc-protection,pv-protection';
 
 const web = (image: string, replicas = 3): StatefulSet => ({
@@ -122,6 +125,14 @@ describe('StatefulSet controller', () => {
     // The real kubectl reads it with kubectl's columns.
     const out = await kctl('get', 'sts');
     expect(out).toMatch(/^NAME\s+READY\s+AGE\nweb\s+3\/3\s+/);
+  });
+
+  it.skipIf(!hasKubectl)('the real kubectl reads it: get sts, rollout status sts/web', async () => {
+    const dir = c.tempDir('skiff-kubectl-');
+    const kubectl = async (...args: string[]) => (await run(process.env.KUBECTL ?? 'kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 120_000, env: { ...process.env, HOME: dir } })).stdout;
+    expect(await kubectl('get', 'sts')).toMatch(/^NAME\s+READY\s+AGE\nweb\s+3\/3\s+/);
+    expect(await kubectl('rollout', 'status', 'sts/web', '--timeout=60s')).toBe('partitioned roll out complete: 3 new pods have been updated...\n');
+    expect(await kubectl('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.labels.apps\\.kubernetes\\.io/pod-index}')).toBe('0 1 2');
   });
 
   it('scales down from the highest ordinal, one at a time, keeping the claims; and back up', async () => {
