@@ -5,7 +5,8 @@
 // rather than timing: pods created 0, 1, 2 each only once the lower ones were Ready; scale-down
 // from the top; a rolling update from the highest ordinal down, stopping at the partition;
 // `kctl rollout undo`; and a controller-manager killed with SIGKILL mid-rollout, after which
-// the next one finishes — never a second pod for an ordinal while the first exists.
+// the next one finishes — never a second pod for an ordinal while the first exists; and a
+// Parallel set whose retention policy deletes claims on scale-down and on deletion.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -200,5 +201,24 @@ describe('StatefulSet controller', () => {
     await waitFor(async () => (await webPods()).length === 0, 60_000, () => 'pods gone', cm);
     await waitFor(async () => (await c.client.resource<ControllerRevision>('ControllerRevision').list({ namespace: 'default' })).items.length === 0, 60_000, () => 'revisions gone', cm);
     expect((await c.client.resource<PersistentVolumeClaim>('PersistentVolumeClaim').list({ namespace: 'default' })).items.map((x) => x.metadata.name).sort()).toEqual(['data-web-0', 'data-web-1', 'data-web-2']);
+  });
+
+  it('Parallel with whenScaled/whenDeleted Delete: scale-down takes the claims with the pods, deletion the rest', async () => {
+    const claimsOf = async (set: string) => (await c.client.resource<PersistentVolumeClaim>('PersistentVolumeClaim').list({ namespace: 'default' })).items
+      .filter((x) => x.metadata.name!.startsWith(`data-${set}-`) && !x.metadata.deletionTimestamp).map((x) => x.metadata.name).sort();
+    const db = web('db:v1', 3);
+    db.metadata.name = 'db';
+    db.spec = { ...db.spec, serviceName: 'db', podManagementPolicy: 'Parallel', persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Delete' }, selector: { matchLabels: { app: 'db' } }, template: { ...db.spec.template, metadata: { labels: { app: 'db' } } } };
+    await sets.create(db);
+    const dbPods = async () => (await c.client.pods().list({ namespace: 'default', labelSelector: 'app=db' })).items;
+    await waitFor(async () => { const p = await dbPods(); return p.length === 3 && p.every(ready); }, 90_000, () => 'db pods ready', cm);
+    await waitFor(async () => (await claimsOf('db')).length === 3, 60_000, () => '3 db claims');
+    const claim0 = (await c.client.resource<PersistentVolumeClaim>('PersistentVolumeClaim').get('data-db-0', 'default'));
+    expect(claim0.metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}`)).toEqual(['StatefulSet/db']);
+    await kctl('scale', 'sts/db', '--replicas=1');
+    await waitFor(async () => { const p = await dbPods(); return p.length === 1 && p[0]!.metadata.name === 'db-0'; }, 90_000, () => 'db scaled to 1', cm);
+    await waitFor(async () => (await claimsOf('db')).join() === 'data-db-0', 90_000, () => 'only data-db-0 left', cm);
+    await sets.delete('db', { namespace: 'default' });
+    await waitFor(async () => (await claimsOf('db')).length === 0 && (await dbPods()).length === 0, 90_000, () => 'db pods and claims gone', cm);
   });
 });
