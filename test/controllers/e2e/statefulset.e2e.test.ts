@@ -99,6 +99,8 @@ describe('StatefulSet controller', () => {
     const ok = pods.length === images.length && pods.every((p, i) => p.metadata.name === `web-${i}` && ready(p) && !p.metadata.deletionTimestamp && p.spec.containers[0]!.image === images[i]);
     return ok ? pods : undefined;
   }, 90_000, () => `pods at ${images.join(',')} (saw: ${lastSeen || 'none'})`, cm);
+  /** A strategic-merge patch of the spec, as `kubectl patch` sends: no resourceVersion to lose to the controller's status writes. */
+  const edit = (spec: Record<string, unknown>) => sets.patch('web', { spec }, 'strategic', { namespace: 'default' });
   const mark = () => log.length;
   const since = (from: number, event: Seen['event']) => log.slice(from).filter((e) => e.event === event);
   const kctl = async (...args: string[]) => (await run('node', [KCTL, '--kubeconfig', kubeconfig, ...args], { timeout: 120_000 })).stdout;
@@ -155,8 +157,7 @@ describe('StatefulSet controller', () => {
 
   it('rolls a new template from the top down, stopping at the partition; then the rest; `rollout undo` goes back', async () => {
     let from = mark();
-    let live = await sets.get('web', 'default');
-    await sets.update({ ...live, spec: { ...live.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { ...live.spec.template, spec: { ...live.spec.template.spec, containers: [{ ...live.spec.template.spec.containers[0]!, image: 'web:v2' }] } } } });
+    await edit({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { spec: { containers: [{ name: 'web', image: 'web:v2' }] } } });
     await settled(['web:v1', 'web:v2', 'web:v2']);
     expect(since(from, 'deleting').map((e) => e.name)).toEqual(['web-2', 'web-1']);
     const partitioned = await waitFor(async () => { const s = await sets.get('web', 'default'); return s.status?.updatedReplicas === 2 && s.status.readyReplicas === 3 && s.status.observedGeneration === s.metadata.generation ? s : undefined; }, 60_000, () => 'partitioned status');
@@ -165,8 +166,7 @@ describe('StatefulSet controller', () => {
     expect(await kctl('rollout', 'status', 'sts/web', '--timeout=60s')).toContain('partitioned roll out complete: 2 new pods have been updated...');
 
     from = mark();
-    live = await sets.get('web', 'default');
-    await sets.update({ ...live, spec: { ...live.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } } });
+    await edit({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } });
     await settled(['web:v2', 'web:v2', 'web:v2']);
     expect(since(from, 'deleting').map((e) => e.name)).toEqual(['web-0']);
     await waitFor(async () => { const s = await sets.get('web', 'default'); return s.status?.currentRevision === s.status?.updateRevision && s.status?.currentReplicas === 3; }, 60_000, () => 'v2 current');
@@ -184,8 +184,7 @@ describe('StatefulSet controller', () => {
 
   it('a controller-manager killed with SIGKILL mid-rollout: the next one finishes it, never two pods for an ordinal', async () => {
     const from = mark();
-    const live = await sets.get('web', 'default');
-    await sets.update({ ...live, spec: { ...live.spec, template: { ...live.spec.template, spec: { ...live.spec.template.spec, containers: [{ ...live.spec.template.spec.containers[0]!, image: 'web:v3' }] } } } });
+    await edit({ template: { spec: { containers: [{ name: 'web', image: 'web:v3' }] } } });
     // Killed once the rollout is under way (the first old pod is going).
     await waitFor(async () => since(from, 'deleting').length > 0, 60_000, () => 'rollout started', cm);
     await c.kill9(cm);
@@ -193,6 +192,15 @@ describe('StatefulSet controller', () => {
     await settled(['web:v3', 'web:v3', 'web:v3']);
     expect(since(from, 'deleting').map((e) => e.name)).toEqual(['web-2', 'web-1', 'web-0']);
     expect(since(from, 'created').map((e) => e.name)).toEqual(['web-2', 'web-1', 'web-0']);
+    expect(doubles).toEqual([]);
+  });
+
+  it('`kctl rollout restart sts/web` replaces every pod, from the top down', async () => {
+    const from = mark();
+    expect(await kctl('rollout', 'restart', 'sts/web')).toBe('statefulset.apps/web restarted\n');
+    const pods = await settled(['web:v3', 'web:v3', 'web:v3']);
+    expect(pods.every((p) => !!p.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'])).toBe(true);
+    expect(since(from, 'deleting').map((e) => e.name)).toEqual(['web-2', 'web-1', 'web-0']);
     expect(doubles).toEqual([]);
   });
 
