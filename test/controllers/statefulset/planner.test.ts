@@ -252,6 +252,16 @@ describe('never two pods for one ordinal', () => {
         const action = rand(6);
         if (action === 0) {
           const p = plan(set, [...pods.values()], [], revisions);
+          if (policy === 'OrderedReady') {
+            // One step at a time, and only from a settled state: every lower pod Running and Ready, nothing terminating.
+            expect(p.create.length + p.delete.length).toBeLessThanOrEqual(1);
+            const settledBelow = (ord: number) => [...Array(ord).keys()].every((i) => {
+              const q = pods.get(`web-${i}`);
+              return q && !q.metadata.deletionTimestamp && q.status?.phase === 'Running';
+            });
+            for (const c of p.create) expect(settledBelow(Number(c.metadata.name!.slice(4))), `${c.metadata.name} before its predecessors`).toBe(true);
+            if (p.create.length + p.delete.length > 0) expect([...pods.values()].some((q) => q.metadata.deletionTimestamp && q.metadata.name !== p.delete[0]?.metadata.name)).toBe(false);
+          }
           for (const c of p.create) {
             expect(pods.has(c.metadata.name!), `${c.metadata.name} asked for while one exists`).toBe(false);
             pods.set(c.metadata.name!, { ...c, metadata: { ...c.metadata, uid: `u${++created}` }, status: { phase: 'Pending' } });
