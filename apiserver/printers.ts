@@ -6,7 +6,7 @@ import type { ResourceInfo } from '../api/resources.js';
 import { apiVersionOf } from '../api/resources.js';
 import type { KubeObject } from '../api/meta.js';
 import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core/index.js';
-import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../api/apps/index.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps/index.js';
 import type { CronJob, Job } from '../api/batch/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import type { ConfigMap, Endpoints, Secret } from '../api/core/index.js';
@@ -442,6 +442,16 @@ const daemonSetColumns: Column<DaemonSet>[] = [
   col<DaemonSet>('Selector', (d) => formatLabelSelector(d.spec.selector), { ...wide, description: 'A label query over pods that are managed by the daemon set.' }),
 ];
 
+// ---- statefulsets ----
+
+const statefulSetColumns: Column<StatefulSet>[] = [
+  nameColumn as Column<StatefulSet>,
+  col<StatefulSet>('Ready', (s) => `${s.status?.readyReplicas ?? 0}/${s.spec.replicas ?? 1}`, { description: 'Number of the pod with ready state' }),
+  ageColumn as Column<StatefulSet>,
+  col<StatefulSet>('Containers', (s) => containerNames(s.spec.template), { ...wide, description: 'Names of each container in the template.' }),
+  col<StatefulSet>('Images', (s) => containerImages(s.spec.template), { ...wide, description: 'Images referenced by each container in the template.' }),
+];
+
 /** CONTROLLER: `daemonset.apps/NAME` from the controller ownerReference. */
 function revisionController(r: ControllerRevision): string {
   const ref = (r.metadata.ownerReferences ?? []).find((o) => o.controller);
@@ -469,6 +479,7 @@ const COLUMNS: Record<string, Column<never>[]> = {
   Job: jobColumns,
   CronJob: cronJobColumns,
   DaemonSet: daemonSetColumns,
+  StatefulSet: statefulSetColumns,
   ControllerRevision: controllerRevisionColumns,
   Node: nodeColumns,
   Namespace: namespaceColumns,

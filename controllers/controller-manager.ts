@@ -17,6 +17,7 @@ import { GarbageCollector } from './garbage-collector/controller.js';
 import { JobController } from './job/controller.js';
 import { CronJobController } from './cronjob/controller.js';
 import { DaemonSetController } from './daemonset/controller.js';
+import { StatefulSetController } from './statefulset/controller.js';
 import { SharedInformerFactory } from './informer-factory.js';
 import { NamespaceController } from './namespace/controller.js';
 import { NodeLifecycleController } from './node-lifecycle/controller.js';
@@ -72,6 +73,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   job: (c, i, r, o) => new JobController(c, i, r, o.jobBackoffBaseMs !== undefined ? { backoffBaseMs: o.jobBackoffBaseMs } : {}),
   cronjob: (c, i, r) => new CronJobController(c, i, r),
   daemonset: (c, i, r) => new DaemonSetController(c, i, r),
+  statefulset: (c, i, r) => new StatefulSetController(c, i, r),
   'ttl-after-finished': (c, i) => new TTLAfterFinishedController(c, i),
   garbagecollector: (c, i) => new GarbageCollector(c, i),
   namespace: (c, i) => new NamespaceController(c, i),

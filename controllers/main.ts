@@ -6,7 +6,7 @@ import { buildConfigFromFlags } from '../client/kubeconfig.js';
 
 const HELP = `Usage: skiff controller-manager --kubeconfig FILE [flags]
 
-Runs the ReplicaSet, Deployment, DaemonSet, Job, CronJob, TTL-after-finished, garbage-collector, namespace and node
+Runs the ReplicaSet, Deployment, DaemonSet, StatefulSet, Job, CronJob, TTL-after-finished, garbage-collector, namespace and node
 lifecycle controllers (and the EndpointSlice and Endpoints controllers).
 
 Environment: SKIFF_JOB_BACKOFF_BASE_MS (the Job controller's first delay before replacing a

@@ -2,6 +2,7 @@
 // 600 s progress deadline, and the pod template's own defaults.
 import { isObj, setIfAbsent, type Obj } from '../json-object.js';
 import { defaultPodTemplate } from '../core/pod-defaults.js';
+import { defaultPersistentVolumeClaim } from '../core/persistentvolume.js';
 
 export function defaultDeployment(d: Obj): void {
   if (!isObj(d.spec)) return;
@@ -39,5 +40,30 @@ export function defaultDaemonSet(ds: Obj): void {
     setIfAbsent(strategy.rollingUpdate, 'maxSurge', 0);
   }
   setIfAbsent(spec, 'revisionHistoryLimit', 10);
+  defaultPodTemplate(spec.template);
+}
+
+/**
+ * SetDefaults_StatefulSet: OrderedReady, RollingUpdate at partition 0, one replica, ten
+ * revisions, claims retained on delete and scale-down; each volumeClaimTemplate defaulted as
+ * a claim (so a later, identical apply is no change).
+ */
+export function defaultStatefulSet(sts: Obj): void {
+  if (!isObj(sts.spec)) return;
+  const spec = sts.spec;
+  setIfAbsent(spec, 'podManagementPolicy', 'OrderedReady');
+  if (!isObj(spec.updateStrategy)) spec.updateStrategy = {};
+  const strategy = spec.updateStrategy;
+  if (!strategy.type) strategy.type = 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    if (!isObj(strategy.rollingUpdate)) strategy.rollingUpdate = {};
+    setIfAbsent(strategy.rollingUpdate, 'partition', 0);
+  }
+  if (!isObj(spec.persistentVolumeClaimRetentionPolicy)) spec.persistentVolumeClaimRetentionPolicy = {};
+  setIfAbsent(spec.persistentVolumeClaimRetentionPolicy, 'whenDeleted', 'Retain');
+  setIfAbsent(spec.persistentVolumeClaimRetentionPolicy, 'whenScaled', 'Retain');
+  setIfAbsent(spec, 'replicas', 1);
+  setIfAbsent(spec, 'revisionHistoryLimit', 10);
+  if (Array.isArray(spec.volumeClaimTemplates)) for (const t of spec.volumeClaimTemplates) if (isObj(t)) defaultPersistentVolumeClaim(t);
   defaultPodTemplate(spec.template);
 }

@@ -2,3 +2,4 @@
 export * from './types.js';
 export * from './daemonset.js';
 export * from './defaults.js';
+export * from './statefulset.js';

@@ -5,8 +5,9 @@ import { CONDITIONS, OBJECT_META, struct } from '../patch/patch-meta.js';
 import { PodTemplatePatchMeta } from '../core/pod.js';
 import * as apps from './types.js';
 import * as ds from './daemonset.js';
-import { defaultDaemonSet, defaultDeployment, defaultReplicaSet } from './defaults.js';
-import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSetSpec, validateDeploymentSpec, validateReplicaSetSpec, validateSelectorUpdate } from './validation.js';
+import * as sts from './statefulset.js';
+import { defaultDaemonSet, defaultDeployment, defaultReplicaSet, defaultStatefulSet } from './defaults.js';
+import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSetSpec, validateDeploymentSpec, validateReplicaSetSpec, validateSelectorUpdate, validateStatefulSetSpec, validateStatefulSetUpdate } from './validation.js';
 
 const replicaSets: ResourceInfo = {
   group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset',
@@ -45,6 +46,19 @@ const daemonSets: ResourceInfo = {
   }),
 };
 
+const statefulSets: ResourceInfo = {
+  group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', singular: 'statefulset',
+  namespaced: true, shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true, schema: sts.StatefulSet,
+  defaults: defaultStatefulSet,
+  validate: (s) => validateStatefulSetSpec(s.spec),
+  validateUpdate: validateStatefulSetUpdate,
+  patchMeta: struct({
+    metadata: OBJECT_META,
+    spec: struct({ template: PodTemplatePatchMeta, updateStrategy: { retainKeys: true } }),
+    status: struct({ conditions: CONDITIONS }),
+  }),
+};
+
 const controllerRevisions: ResourceInfo = {
   group: 'apps', version: 'v1', kind: 'ControllerRevision', plural: 'controllerrevisions', singular: 'controllerrevision',
   namespaced: true, shortNames: [], categories: [], subresources: [], hasStatus: false, schema: ds.ControllerRevision,
@@ -54,12 +68,15 @@ const controllerRevisions: ResourceInfo = {
 
 export const appsV1: APIGroupVersion = {
   group: 'apps', version: 'v1',
-  resources: [replicaSets, deployments, daemonSets, controllerRevisions],
+  resources: [replicaSets, deployments, daemonSets, statefulSets, controllerRevisions],
   components: {
     ReplicaSet: apps.ReplicaSet, ReplicaSetSpec: apps.ReplicaSetSpec, ReplicaSetStatus: apps.ReplicaSetStatus, ReplicaSetCondition: apps.ReplicaSetCondition,
     Deployment: apps.Deployment, DeploymentSpec: apps.DeploymentSpec, DeploymentStrategy: apps.DeploymentStrategy,
     RollingUpdateDeployment: apps.RollingUpdateDeployment, DeploymentStatus: apps.DeploymentStatus, DeploymentCondition: apps.DeploymentCondition,
     DaemonSet: ds.DaemonSet, DaemonSetSpec: ds.DaemonSetSpec, DaemonSetStatus: ds.DaemonSetStatus, DaemonSetCondition: ds.DaemonSetCondition,
     DaemonSetUpdateStrategy: ds.DaemonSetUpdateStrategy, RollingUpdateDaemonSet: ds.RollingUpdateDaemonSet, ControllerRevision: ds.ControllerRevision,
+    StatefulSet: sts.StatefulSet, StatefulSetSpec: sts.StatefulSetSpec, StatefulSetStatus: sts.StatefulSetStatus, StatefulSetCondition: sts.StatefulSetCondition,
+    StatefulSetUpdateStrategy: sts.StatefulSetUpdateStrategy, RollingUpdateStatefulSetStrategy: sts.RollingUpdateStatefulSetStrategy,
+    StatefulSetPersistentVolumeClaimRetentionPolicy: sts.StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetOrdinals: sts.StatefulSetOrdinals,
   },
 };

@@ -7,6 +7,8 @@ import { fromLabelSelector, LabelSelectorParseError } from '../labels.js';
 import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
 import { deepEqual } from '../patch/merge.js';
 import { validatePodSpec } from '../core/pod-validation.js';
+import { validatePersistentVolumeClaim } from '../core/persistentvolume.js';
+import { isDNS1123Label } from '../names.js';
 
 const PERCENT_RE = /^[0-9]+%$/;
 
@@ -88,7 +90,7 @@ export function validateSelectorAndTemplate(spec: Obj, field: string, kindWord: 
     const rp = template.spec.restartPolicy;
     if (rp !== undefined && rp !== 'Always') errs.push(fieldErr.notSupported(`${tf}.spec.restartPolicy`, rp, ['Always']));
     if (template.spec.activeDeadlineSeconds !== undefined && template.spec.activeDeadlineSeconds !== null) {
-      const kind = ({ deployment: 'Deployment', daemonset: 'DaemonSet' } as Record<string, string>)[kindWord] ?? 'ReplicaSet';
+      const kind = ({ deployment: 'Deployment', daemonset: 'DaemonSet', statefulset: 'StatefulSet' } as Record<string, string>)[kindWord] ?? 'ReplicaSet';
       errs.push(fieldErr.forbidden(`${tf}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${kind} is not Supported`));
     }
   }
@@ -172,4 +174,92 @@ export function validateControllerRevision(cr: Obj): FieldError[] {
 
 export function validateControllerRevisionUpdate(cr: Obj, old: Obj): FieldError[] {
   return deepEqual(cr.data ?? null, old.data ?? null) ? [] : [fieldErr.invalid('data', '', 'field is immutable')];
+}
+
+const RETENTION = ['Retain', 'Delete'];
+
+/**
+ * ValidateStatefulSetSpec: a governing Service name, the selector matching the template, the
+ * pod management policy, the update strategy (partition ≥ 0; maxUnavailable ≥ 1 or a percent
+ * ≤ 100%), the claim retention policy, and each volumeClaimTemplate as a claim.
+ */
+export function validateStatefulSetSpec(spec: unknown, field = 'spec'): FieldError[] {
+  if (!isObj(spec)) return [fieldErr.required(field)];
+  const errs: FieldError[] = [];
+  if (typeof spec.serviceName !== 'string' || spec.serviceName === '') errs.push(fieldErr.required(`${field}.serviceName`));
+  else for (const m of isDNS1123Label(spec.serviceName)) errs.push(fieldErr.invalid(`${field}.serviceName`, spec.serviceName, m));
+  const policy = spec.podManagementPolicy;
+  if (policy !== undefined && policy !== 'OrderedReady' && policy !== 'Parallel') {
+    errs.push(fieldErr.notSupported(`${field}.podManagementPolicy`, policy, ['OrderedReady', 'Parallel']));
+  }
+  const strategy = spec.updateStrategy;
+  const sf = `${field}.updateStrategy`;
+  if (isObj(strategy)) {
+    if (strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete') {
+      errs.push(strategy.type ? fieldErr.notSupported(`${sf}.type`, strategy.type, ['OnDelete', 'RollingUpdate']) : fieldErr.required(`${sf}.type`));
+    } else if (strategy.type === 'OnDelete' && strategy.rollingUpdate !== undefined && strategy.rollingUpdate !== null) {
+      errs.push(fieldErr.invalid(`${sf}.rollingUpdate`, strategy.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
+    }
+    const ru = strategy.rollingUpdate;
+    if (strategy.type === 'RollingUpdate' && isObj(ru)) {
+      const rf = `${sf}.rollingUpdate`;
+      nonNegative(errs, `${rf}.partition`, ru.partition);
+      if (ru.maxUnavailable !== undefined && ru.maxUnavailable !== null) {
+        errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, `${rf}.maxUnavailable`));
+        const mu = intOrPercentValue(ru.maxUnavailable);
+        if (mu?.percent && mu.value > 100) errs.push(fieldErr.invalid(`${rf}.maxUnavailable`, ru.maxUnavailable, 'must not be greater than 100%'));
+        if (mu && mu.value === 0) errs.push(fieldErr.invalid(`${rf}.maxUnavailable`, ru.maxUnavailable, 'must be greater than 0'));
+      }
+    }
+  }
+  const retention = spec.persistentVolumeClaimRetentionPolicy;
+  if (isObj(retention)) {
+    const rf = `${field}.persistentVolumeClaimRetentionPolicy`;
+    for (const k of ['whenDeleted', 'whenScaled']) {
+      if (retention[k] !== undefined && !RETENTION.includes(retention[k] as string)) errs.push(fieldErr.notSupported(`${rf}.${k}`, retention[k], RETENTION));
+    }
+  }
+  if (isObj(spec.ordinals)) nonNegative(errs, `${field}.ordinals.start`, spec.ordinals.start);
+  nonNegative(errs, `${field}.replicas`, spec.replicas);
+  nonNegative(errs, `${field}.minReadySeconds`, spec.minReadySeconds);
+  nonNegative(errs, `${field}.revisionHistoryLimit`, spec.revisionHistoryLimit);
+  const templates = Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [];
+  // The pod is judged with the volumes it will have: the claim templates' (Kubernetes skips
+  // the pod spec here for that reason; checking the union catches more).
+  errs.push(...validateSelectorAndTemplate(withClaimVolumes(spec, templates), field, 'statefulset'));
+  const seen = new Set<string>();
+  templates.forEach((t, i) => {
+    const tf = `${field}.volumeClaimTemplates[${i}]`;
+    if (!isObj(t)) return;
+    const name = isObj(t.metadata) ? t.metadata.name : undefined;
+    if (typeof name !== 'string' || name === '') errs.push(fieldErr.required(`${tf}.metadata.name`));
+    else if (seen.has(name)) errs.push(fieldErr.duplicate(`${tf}.metadata.name`, name));
+    else seen.add(name);
+    for (const e of validatePersistentVolumeClaim(t)) errs.push({ ...e, field: `${tf}.${e.field}` });
+  });
+  return errs;
+}
+
+function withClaimVolumes(spec: Obj, templates: unknown[]): Obj {
+  if (!isObj(spec.template) || !isObj(spec.template.spec)) return spec;
+  const volumes: unknown[] = Array.isArray(spec.template.spec.volumes) ? spec.template.spec.volumes : [];
+  const named = new Set(volumes.map((v) => (isObj(v) ? v.name : undefined)));
+  const claims = templates.flatMap((t) => {
+    const name = isObj(t) && isObj(t.metadata) ? t.metadata.name : undefined;
+    return typeof name === 'string' && name && !named.has(name) ? [{ name, persistentVolumeClaim: { claimName: name } }] : [];
+  });
+  if (claims.length === 0) return spec;
+  return { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, volumes: [...claims, ...volumes] } } };
+}
+
+/** What a StatefulSet update may change (ValidateStatefulSetUpdate, v1.32); the rest of spec is fixed. */
+const STATEFULSET_MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'revisionHistoryLimit'];
+
+export function validateStatefulSetUpdate(obj: Obj, old: Obj): FieldError[] {
+  if (!isObj(obj.spec) || !isObj(old.spec)) return [];
+  const fixed = (spec: Obj) => Object.fromEntries(Object.entries(spec).filter(([k]) => !STATEFULSET_MUTABLE.includes(k)));
+  if (!deepEqual(fixed(obj.spec), fixed(old.spec))) {
+    return [fieldErr.forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")];
+  }
+  return [];
 }

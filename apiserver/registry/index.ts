@@ -17,6 +17,7 @@ import { deploymentStrategy } from './deployments.js';
 import { jobStrategy } from './jobs.js';
 import { cronJobStrategy } from './cronjobs.js';
 import { daemonSetStrategy } from './daemonsets.js';
+import { statefulSetStrategy } from './statefulsets.js';
 import { leaseStrategy } from './leases.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './persistentvolumes.js';
 import { createServiceStrategy, kubernetesService, type ServiceAllocationOptions } from './services.js';
@@ -31,6 +32,7 @@ const STRATEGIES: Record<string, Strategy> = {
   Job: jobStrategy,
   CronJob: cronJobStrategy,
   DaemonSet: daemonSetStrategy,
+  StatefulSet: statefulSetStrategy,
   Lease: leaseStrategy,
   PersistentVolume: persistentVolumeStrategy,
   PersistentVolumeClaim: persistentVolumeClaimStrategy,

@@ -1,7 +1,7 @@
 // `kctl describe KIND NAME…` (or KIND -l SEL): a human summary of one object and the
 // events about it (`events?fieldSelector=involvedObject.name=…,…uid=…`), laid out like
 // `kubectl describe` (tab-aligned `Key:  value` blocks). Pods, Deployments, ReplicaSets,
-// DaemonSets, Jobs, CronJobs, Nodes, Namespaces, Services, ConfigMaps, Secrets, PersistentVolumes,
+// DaemonSets, StatefulSets, Jobs, CronJobs, Nodes, Namespaces, Services, ConfigMaps, Secrets, PersistentVolumes,
 // PersistentVolumeClaims and StorageClasses have their own layout (a Secret
 // shows each key's size, never its value); other kinds show their fields.
 import type { KubeObject, OwnerReference, LabelSelector } from '../../api/meta.js';
@@ -9,7 +9,7 @@ import type { ConfigMap, Container, ContainerState, ContainerStatus, EnvVar, Eve
 import type { PersistentVolume, PersistentVolumeClaim } from '../../api/core/index.js';
 import { isDefaultClass, type StorageClass } from '../../api/storage/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
-import type { DaemonSet, Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/apps/index.js';
 import type { CronJob, Job } from '../../api/batch/index.js';
 import type { Command } from './command.js';
 import { connect, type Connection } from './connection.js';
@@ -393,6 +393,37 @@ export function describeDaemonSet(ds: DaemonSet, pods: Pod[]): string {
   return w.toString();
 }
 
+/** kubectl's describeStatefulSet: replicas, the update strategy, the pods by phase, the template, the claim templates. */
+export function describeStatefulSet(sts: StatefulSet, pods: Pod[]): string {
+  const w = new Writer();
+  meta(w, sts, true);
+  w.line(0, 'Selector:', selectorText(sts.spec.selector));
+  w.map(0, 'Labels:', sts.metadata.labels);
+  w.map(0, 'Annotations:', sts.metadata.annotations, ': ');
+  w.line(0, 'Replicas:', `${sts.spec.replicas ?? 1} desired | ${sts.status?.replicas ?? 0} total`);
+  const strategy = sts.spec.updateStrategy;
+  w.line(0, 'Update Strategy:', strategy?.type ?? 'RollingUpdate');
+  if (strategy?.rollingUpdate?.partition !== undefined) w.line(1, 'Partition:', strategy.rollingUpdate.partition);
+  const owned = pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === sts.metadata.uid));
+  const count = (ph: string) => owned.filter((p) => (p.status?.phase ?? 'Pending') === ph).length;
+  w.line(0, 'Pods Status:', `${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed`);
+  podTemplate(w, sts.spec.template);
+  const claims = sts.spec.volumeClaimTemplates ?? [];
+  if (claims.length === 0) w.line(0, 'Volume Claims:', '<none>');
+  else {
+    w.line(0, 'Volume Claims:', '');
+    for (const c of claims) {
+      w.line(1, 'Name:', c.metadata.name ?? '');
+      w.line(1, 'StorageClass:', c.spec?.storageClassName ?? '');
+      w.map(1, 'Labels:', c.metadata.labels);
+      w.map(1, 'Annotations:', c.metadata.annotations, ': ');
+      w.line(1, 'Capacity:', String(c.spec?.resources?.requests?.storage ?? ''));
+      w.line(1, 'Access Modes:', `[${(c.spec?.accessModes ?? []).join(' ')}]`);
+    }
+  }
+  return w.toString();
+}
+
 /** kubectl's describeCronJob: the schedule and its policies, the job template, the last run and the active Jobs. */
 export function describeCronJob(cj: CronJob): string {
   const w = new Writer();
@@ -717,6 +748,11 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
     const ds = o as unknown as DaemonSet;
     const pods = await conn.client.pods().list({ namespace: o.metadata.namespace, labelSelector: selectorText(ds.spec.selector) === '<none>' ? undefined : selectorText(ds.spec.selector) });
     return describeDaemonSet(ds, pods.items ?? []);
+  },
+  StatefulSet: async (conn, o) => {
+    const sts = o as unknown as StatefulSet;
+    const pods = await conn.client.pods().list({ namespace: o.metadata.namespace, labelSelector: selectorText(sts.spec.selector) === '<none>' ? undefined : selectorText(sts.spec.selector) });
+    return describeStatefulSet(sts, pods.items ?? []);
   },
   Node: async (conn, o) => {
     const pods = await conn.client.pods().list({ fieldSelector: `spec.nodeName=${o.metadata.name}` });

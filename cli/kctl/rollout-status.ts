@@ -2,7 +2,7 @@
 // when a Deployment's rollout is done (DeploymentStatusViewer), what its history is
 // (ReplicaSets it controls, by `deployment.kubernetes.io/revision`), and what `undo` sends
 // (the chosen ReplicaSet's template, minus pod-template-hash, as a JSON patch).
-import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/apps/index.js';
 import type { PodTemplateSpec } from '../../api/core/index.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -192,8 +192,48 @@ export function daemonSetProgressFigures(ds: DaemonSet): string {
   return `updated ${s?.updatedNumberScheduled ?? 0}/${want}  ready ${s?.numberReady ?? 0}/${want}  available ${s?.numberAvailable ?? 0}/${want}`;
 }
 
-/** The ControllerRevisions a DaemonSet controls, oldest revision first. */
-export function daemonSetHistory(ds: DaemonSet, revisions: ControllerRevision[]): ControllerRevision[] {
+/** A workload whose history is ControllerRevisions: a DaemonSet or a StatefulSet. */
+type RevisionedWorkload = DaemonSet | StatefulSet;
+
+// ---- StatefulSets (kubectl's StatefulSetStatusViewer; history and undo as DaemonSets') ----
+
+/**
+ *   updateStrategy OnDelete                        → error: no rollout to follow
+ *   generation 3, observedGeneration 2             → waiting for the spec update to be observed
+ *   replicas 3, ready 1                            → Waiting for 2 pods to be ready...
+ *   partition 1, updated 1 of the 2 above it       → Waiting for partitioned roll out to finish: 1 out of 2 new pods have been updated...
+ *   all updated                                    → partitioned roll out complete: 2 new pods have been updated...
+ */
+export function statefulSetRolloutStatus(sts: StatefulSet): RolloutStatus {
+  const strategy = sts.spec.updateStrategy;
+  if ((strategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') {
+    const error = 'rollout status is only available for RollingUpdate strategy type';
+    return { done: false, message: error, error };
+  }
+  const s = sts.status;
+  if (!s?.observedGeneration || (sts.metadata.generation ?? 0) > s.observedGeneration) return { done: false, message: 'Waiting for statefulset spec update to be observed...' };
+  const replicas = sts.spec.replicas ?? 1;
+  if ((s.readyReplicas ?? 0) < replicas) return { done: false, message: `Waiting for ${replicas - (s.readyReplicas ?? 0)} pods to be ready...` };
+  const updated = s.updatedReplicas ?? 0;
+  if (strategy?.rollingUpdate) {
+    const partition = strategy.rollingUpdate.partition;
+    if (partition !== undefined && updated < replicas - partition) {
+      return { done: false, message: `Waiting for partitioned roll out to finish: ${updated} out of ${replicas - partition} new pods have been updated...` };
+    }
+    return { done: true, message: `partitioned roll out complete: ${updated} new pods have been updated...` };
+  }
+  if (s.updateRevision !== s.currentRevision) return { done: false, message: `waiting for statefulset rolling update to complete ${updated} pods at revision ${s.updateRevision}...` };
+  return { done: true, message: `statefulset rolling update complete ${s.currentReplicas ?? 0} pods at revision ${s.currentRevision}...` };
+}
+
+export function statefulSetProgressFigures(sts: StatefulSet): string {
+  const s = sts.status;
+  const want = sts.spec.replicas ?? 1;
+  return `updated ${s?.updatedReplicas ?? 0}/${want}  ready ${s?.readyReplicas ?? 0}/${want}  available ${s?.availableReplicas ?? 0}/${want}`;
+}
+
+/** The ControllerRevisions a DaemonSet (or StatefulSet) controls, oldest revision first. */
+export function daemonSetHistory(ds: RevisionedWorkload, revisions: ControllerRevision[]): ControllerRevision[] {
   return revisions.filter((r) => r.metadata.ownerReferences?.some((o) => o.controller && o.uid === ds.metadata.uid)).sort((a, b) => a.revision - b.revision);
 }
 
@@ -205,8 +245,8 @@ export function daemonSetRevisionTemplate(r: ControllerRevision): PodTemplateSpe
   return template as unknown as PodTemplateSpec;
 }
 
-/** What `rollout undo ds/NAME [--to-revision N]` does: the revision's template back into the DaemonSet. */
-export function planDaemonSetUndo(ds: DaemonSet, revisions: ControllerRevision[], toRevision: number): UndoPlan {
+/** What `rollout undo ds|sts/NAME [--to-revision N]` does: the revision's template back into the workload. */
+export function planDaemonSetUndo(ds: RevisionedWorkload, revisions: ControllerRevision[], toRevision: number): UndoPlan {
   const history = daemonSetHistory(ds, revisions);
   let target: ControllerRevision | undefined;
   if (toRevision > 0) {

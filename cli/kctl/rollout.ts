@@ -1,9 +1,10 @@
 // `kctl rollout status|history|undo|pause|resume|restart deployment/NAME`, and
-// `status|history|undo|restart daemonset/NAME` (a DaemonSet's history is its ControllerRevisions).
+// `status|history|undo|restart daemonset/NAME|statefulset/NAME` (their history is their
+// ControllerRevisions).
 // status lists the Deployment by name, then watches it from the list's resourceVersion and
 // judges each version with deploymentRolloutStatus (kubectl's rule); on a terminal it keeps
 // one live line with updated/ready/available figures, otherwise it prints a line per change.
-import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/apps/index.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/apps/index.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
@@ -13,7 +14,7 @@ import { tabwrite } from './printers.js';
 import { kindName, parseSingleRef } from './resource-args.js';
 import {
   daemonSetHistory, daemonSetProgressFigures, daemonSetRevisionTemplate, daemonSetRolloutStatus, deploymentRolloutStatus, planDaemonSetUndo, planUndo,
-  progressFigures, rolloutHistory, CHANGE_CAUSE_ANNOTATION, type RolloutStatus,
+  progressFigures, rolloutHistory, statefulSetProgressFigures, statefulSetRolloutStatus, CHANGE_CAUSE_ANNOTATION, type RolloutStatus,
 } from './rollout-status.js';
 
 const OPTIONS: OptionDefs = {
@@ -30,19 +31,25 @@ async function deploymentRef(flags: Flags, verb: string): Promise<{ conn: Connec
   return { conn: await connect(flags), name };
 }
 
-type Workload = 'Deployment' | 'DaemonSet';
+type Workload = 'Deployment' | 'DaemonSet' | 'StatefulSet';
+/** The workloads whose history is ControllerRevisions. */
+type Revisioned = 'DaemonSet' | 'StatefulSet';
+const WORKLOADS: readonly string[] = ['Deployment', 'DaemonSet', 'StatefulSet'];
+/** How kubectl names them in its output: `daemonset.apps/NAME`. */
+const refOf = (kind: Workload, name: string) => `${kind.toLowerCase()}.apps/${name}`;
 
-/** deployment/NAME or daemonset/NAME (for the verbs DaemonSets have). */
+/** deployment/NAME, daemonset/NAME or statefulset/NAME (for the verbs the latter two have). */
 async function workloadRef(flags: Flags, verb: string): Promise<{ conn: Connection; name: string; kind: Workload }> {
   const { info, name } = parseSingleRef(flags.positionals.slice(1), `rollout ${verb}`);
-  if (info.kind !== 'Deployment' && info.kind !== 'DaemonSet') throw new UsageError(`no rollout ${verb} for ${kindName(info)} (only deployments and daemonsets have rollouts)`);
-  return { conn: await connect(flags), name, kind: info.kind };
+  if (!WORKLOADS.includes(info.kind)) throw new UsageError(`no rollout ${verb} for ${kindName(info)} (only deployments, daemonsets and statefulsets have rollouts)`);
+  return { conn: await connect(flags), name, kind: info.kind as Workload };
 }
 
 /** How `rollout status` reads each kind (kubectl's StatusViewers). */
 const VIEWERS: Record<Workload, { noun: string; status: (o: KubeObject) => RolloutStatus; figures: (o: KubeObject) => string }> = {
   Deployment: { noun: 'deployment', status: (o) => deploymentRolloutStatus(o as unknown as Deployment), figures: (o) => progressFigures(o as unknown as Deployment) },
   DaemonSet: { noun: 'daemon set', status: (o) => daemonSetRolloutStatus(o as unknown as DaemonSet), figures: (o) => daemonSetProgressFigures(o as unknown as DaemonSet) },
+  StatefulSet: { noun: 'statefulset', status: (o) => statefulSetRolloutStatus(o as unknown as StatefulSet), figures: (o) => statefulSetProgressFigures(o as unknown as StatefulSet) },
 };
 
 async function listReplicaSets(conn: Connection, d: Deployment): Promise<ReplicaSet[]> {
@@ -133,32 +140,32 @@ export async function rolloutStatus(conn: Connection, name: string, io: Output, 
   throw new UsageError('interrupted');
 }
 
-async function listRevisions(conn: Connection, ds: DaemonSet): Promise<ControllerRevision[]> {
+async function listRevisions(conn: Connection, ds: DaemonSet | StatefulSet): Promise<ControllerRevision[]> {
   return (await conn.client.resource<ControllerRevision>('ControllerRevision').list({ namespace: ds.metadata.namespace ?? conn.namespace })).items ?? [];
 }
 
-async function daemonSetHistoryCmd(conn: Connection, name: string, flags: Flags, io: Output): Promise<void> {
-  const ds = await conn.client.resource<DaemonSet>('DaemonSet').get(name, conn.namespace);
+async function daemonSetHistoryCmd(conn: Connection, name: string, flags: Flags, io: Output, kind: Revisioned): Promise<void> {
+  const ds = await conn.client.resource<DaemonSet | StatefulSet>(kind).get(name, conn.namespace);
   const revs = daemonSetHistory(ds, await listRevisions(conn, ds));
   const wanted = flags.int('revision');
   if (wanted !== undefined && wanted > 0) {
     const r = revs.find((x) => x.revision === wanted);
     if (!r) throw new UsageError(`unable to find the specified revision`);
     const { describePodTemplate } = await import('./describe.js');
-    io.out(`daemonset.apps/${name} with revision #${wanted}\n${describePodTemplate(daemonSetRevisionTemplate(r))}`);
+    io.out(`${refOf(kind, name)} with revision #${wanted}\n${describePodTemplate(daemonSetRevisionTemplate(r))}`);
     return;
   }
   if (revs.length === 0) {
-    io.out(`No rollout history found in daemonset "${name}"\n`);
+    io.out(`No rollout history found in ${kind.toLowerCase()} "${name}"\n`);
     return;
   }
   const lines = ['REVISION\tCHANGE-CAUSE', ...revs.map((r) => `${r.revision}\t${r.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION] ?? '<none>'}`)];
-  io.out(`daemonset.apps/${name}\n${tabwrite(lines.join('\n'))}\n\n`);
+  io.out(`${refOf(kind, name)}\n${tabwrite(lines.join('\n'))}\n\n`);
 }
 
 async function history(flags: Flags, io: Output): Promise<void> {
   const ref = await workloadRef(flags, 'history');
-  if (ref.kind === 'DaemonSet') return daemonSetHistoryCmd(ref.conn, ref.name, flags, io);
+  if (ref.kind !== 'Deployment') return daemonSetHistoryCmd(ref.conn, ref.name, flags, io, ref.kind);
   const { conn, name } = ref;
   const d = await conn.client.deployments().get(name, conn.namespace);
   const entries = rolloutHistory(d, await listReplicaSets(conn, d));
@@ -181,22 +188,22 @@ async function history(flags: Flags, io: Output): Promise<void> {
 
 async function undo(flags: Flags, io: Output): Promise<void> {
   const { conn, name, kind } = await workloadRef(flags, 'undo');
-  if (kind === 'DaemonSet') return daemonSetUndo(conn, name, io, flags.int('to-revision') ?? 0);
+  if (kind !== 'Deployment') return daemonSetUndo(conn, name, io, flags.int('to-revision') ?? 0, kind);
   await rolloutUndo(conn, name, io, flags.int('to-revision') ?? 0);
 }
 
-/** Put a revision's template back into the DaemonSet (kubectl's DaemonSetRollbacker); the controller makes it a new revision. */
-async function daemonSetUndo(conn: Connection, name: string, io: Output, toRevision: number): Promise<void> {
-  const rc = conn.client.resource<DaemonSet>('DaemonSet');
+/** Put a revision's template back into the DaemonSet or StatefulSet (kubectl's DaemonSetRollbacker, StatefulSetRollbacker); the controller makes it a new revision. */
+async function daemonSetUndo(conn: Connection, name: string, io: Output, toRevision: number, kind: Revisioned): Promise<void> {
+  const rc = conn.client.resource<DaemonSet | StatefulSet>(kind);
   const ds = await rc.get(name, conn.namespace);
   const plan = planDaemonSetUndo(ds, await listRevisions(conn, ds), toRevision);
   if (plan.kind === 'error') throw new UsageError(plan.message);
   if (plan.kind === 'skip') {
-    io.out(`daemonset.apps/${name} ${plan.message}\n`);
+    io.out(`${refOf(kind, name)} ${plan.message}\n`);
     return;
   }
   await rc.patch(name, plan.patch, 'json', { namespace: conn.namespace });
-  io.out(`daemonset.apps/${name} rolled back\n`);
+  io.out(`${refOf(kind, name)} rolled back\n`);
 }
 
 /** Roll a Deployment back to a revision (0 = the previous one), as `kubectl rollout undo`. */
@@ -223,10 +230,10 @@ async function pauseResume(flags: Flags, io: Output, pause: boolean): Promise<vo
 async function restart(flags: Flags, io: Output): Promise<void> {
   const { conn, name, kind } = await workloadRef(flags, 'restart');
   const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  if (kind === 'DaemonSet') {
-    await conn.client.resource<DaemonSet>('DaemonSet')
+  if (kind !== 'Deployment') {
+    await conn.client.resource<DaemonSet | StatefulSet>(kind)
       .patch(name, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } }, 'strategic', { namespace: conn.namespace, fieldManager: 'kubectl-rollout' });
-    io.out(`daemonset.apps/${name} restarted\n`);
+    io.out(`${refOf(kind, name)} restarted\n`);
     return;
   }
   const d = await conn.client.deployments().get(name, conn.namespace);
@@ -238,8 +245,8 @@ async function restart(flags: Flags, io: Output): Promise<void> {
 }
 
 export const rollout: Command = {
-  usage: 'kctl rollout (status|history|undo|pause|resume|restart) deployment/NAME | (status|history|undo|restart) daemonset/NAME [--to-revision N] [--timeout D]',
-  summary: 'Manage the rollout of a deployment or daemon set.',
+  usage: 'kctl rollout (status|history|undo|pause|resume|restart) deployment/NAME | (status|history|undo|restart) (daemonset|statefulset)/NAME [--to-revision N] [--timeout D]',
+  summary: 'Manage the rollout of a deployment, daemon set or stateful set.',
   options: OPTIONS,
   async run(flags, io) {
     const sub = flags.positionals[0];

@@ -1,4 +1,4 @@
-// `kctl scale deployment/NAME --replicas N` (and replicasets): a merge patch on the scale
+// `kctl scale deployment/NAME --replicas N` (and replicasets, statefulsets): a merge patch on the scale
 // subresource, as kubectl sends it. With `--current-replicas M` it is a precondition: read
 // the Scale, refuse if spec.replicas ≠ M, then PUT the Scale at the resourceVersion read,
 // so a concurrent change is a 409 Conflict rather than a lost update.
@@ -24,7 +24,7 @@ export function checkCurrentReplicas(expected: number | undefined, actual: numbe
 }
 
 export const scale: Command = {
-  usage: 'kctl scale (deployment/NAME | replicaset/NAME | KIND NAME…) --replicas=N [--current-replicas=M]',
+  usage: 'kctl scale (deployment/NAME | replicaset/NAME | statefulset/NAME | KIND NAME…) --replicas=N [--current-replicas=M]',
   summary: 'Set a new size for a deployment or replica set.',
   options: OPTIONS,
   async run(flags, io) {

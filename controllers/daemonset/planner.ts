@@ -22,7 +22,7 @@ import { deepEqual } from '../../api/patch/merge.js';
 import { planClaims } from '../controller-ref.js';
 import { scaledValue } from '../deployment/fenceposts.js';
 import { isPodAvailable, isPodReady, msUntilAvailable } from '../pod-readiness.js';
-import { planHistory, type HistoryPlan } from './history.js';
+import { planHistory, type HistoryPlan } from '../history/controller-revisions.js';
 import { newDaemonPod, nodeShouldRunDaemonPod, targetNodeName } from './placement.js';
 
 export interface DaemonSetPlanInput {

@@ -1,5 +1,6 @@
 // The garbage collector loop: informers over every resource that can own or be owned
-// (Deployments, ReplicaSets, DaemonSets and their ControllerRevisions, CronJobs, Jobs, Pods — Events are never owned) keep the ownership graph; a
+// (Deployments, ReplicaSets, DaemonSets and StatefulSets and their ControllerRevisions, CronJobs, Jobs, Pods, and
+// PersistentVolumeClaims a StatefulSet's retention policy hands to it — Events are never owned) keep the ownership graph; a
 // work queue keyed by uid plans each touched object with planItem and performs the result.
 // Before deleting or un-owning because an owner is absent, the owner is looked up live: our
 // caches come from separate watches, so a dependent can be seen before its brand-new owner.
@@ -14,7 +15,7 @@ import { nodeOf, OwnerGraph, type GraphNode } from './graph.js';
 import { planItem, type GCAction } from './planner.js';
 
 /** Kinds the collector watches. */
-export const GC_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'ControllerRevision', 'CronJob', 'Job', 'Pod'] as const;
+export const GC_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'ControllerRevision', 'CronJob', 'Job', 'Pod', 'PersistentVolumeClaim'] as const;
 
 export class GarbageCollector {
   readonly queue = new WorkQueue<string>({ name: 'garbage-collector' });

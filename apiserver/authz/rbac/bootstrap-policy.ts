@@ -215,6 +215,18 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['apps'], ['controllerrevisions']),
     ...EVENTS,
   ]),
+  clusterRole('system:controller:statefulset-controller', [
+    rule(['list', 'watch'], [''], ['pods']),
+    rule(['list', 'watch'], ['apps'], ['statefulsets']),
+    rule(['get'], ['apps'], ['statefulsets']),
+    rule(['update'], ['apps'], ['statefulsets/status']),
+    rule(['update'], ['apps'], ['statefulsets/finalizers']),
+    rule(['get', 'create', 'delete', 'update', 'patch'], [''], ['pods']),
+    rule(['get', 'create', 'delete', 'update', 'patch', 'list', 'watch'], ['apps'], ['controllerrevisions']),
+    rule(['get', 'create'], [''], ['persistentvolumeclaims']),
+    rule(['update', 'delete'], [''], ['persistentvolumeclaims']),
+    ...EVENTS,
+  ]),
   clusterRole('system:controller:cronjob-controller', [
     rule(['get', 'list', 'watch', 'update'], ['batch'], ['cronjobs']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], ['batch'], ['jobs']),

@@ -7,7 +7,7 @@ import type { ControllerRevision, DaemonSet } from '../../../api/apps/index.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../../api/apps/index.js';
 import type { Node, Pod } from '../../../api/core/index.js';
 import { planDaemonSet, rollingBounds, type DaemonSetPlan } from '../../../controllers/daemonset/planner.js';
-import { planHistory } from '../../../controllers/daemonset/history.js';
+import { planHistory } from '../../../controllers/history/controller-revisions.js';
 import { nodeShouldRunDaemonPod, targetNodeName } from '../../../controllers/daemonset/placement.js';
 
 const NOW = new Date('2026-01-01T01:00:00Z');

@@ -1,17 +1,26 @@
-// A DaemonSet's history (constructHistory and cleanupHistory in
-// k8s.io/kubernetes/pkg/controller/daemon/update.go, v1.32): every template it has run is a
-// ControllerRevision `<ds>-<hash>` holding `{spec: {template}}` and a revision number. The
+// A DaemonSet's or StatefulSet's history (constructHistory/cleanupHistory in
+// pkg/controller/daemon/update.go and getStatefulSetRevisions/truncateHistory in
+// pkg/controller/statefulset, v1.32, over pkg/controller/history): every template it has run
+// is a ControllerRevision `<owner>-<hash>` holding `{spec: {template}}` and a revision number. The
 // current template's revision is found by content (or made, numbered one past the highest);
 // a template that comes back (a rollback) gets its old revision renumbered to the top. Old
 // revisions beyond revisionHistoryLimit go, oldest first, unless a live pod still runs them.
-import type { ControllerRevision, DaemonSet } from '../../api/apps/index.js';
+import type { ControllerRevision } from '../../api/apps/index.js';
+import type { KubeObject, ObjectMeta } from '../../api/meta.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../api/apps/index.js';
 import type { Pod, PodTemplateSpec } from '../../api/core/index.js';
 import { newControllerRef } from '../controller-ref.js';
 import { canonicalJSON, computeHash } from '../deployment/pod-template-hash.js';
 
+/** What a history owner shows of itself: a DaemonSet or a StatefulSet. */
+export interface RevisionOwner extends KubeObject {
+  metadata: ObjectMeta;
+  spec: { template: PodTemplateSpec; revisionHistoryLimit?: number };
+  status?: { collisionCount?: number };
+}
+
 /** getPatch: the revision's data — the template, replacing (not merging into) what is there. */
-export function revisionData(ds: DaemonSet): Record<string, unknown> {
+export function revisionData(ds: RevisionOwner): Record<string, unknown> {
   return { spec: { template: { ...structuredClone(ds.spec.template), $patch: 'replace' } } };
 }
 
@@ -39,7 +48,8 @@ export interface HistoryPlan {
   delete: ControllerRevision[];
 }
 
-export function planHistory(ds: DaemonSet, revisions: readonly ControllerRevision[], pods: readonly Pod[]): HistoryPlan {
+/** `kind` is the owner's (apps/v1) kind, for the revisions' controller ownerReference. */
+export function planHistory(ds: RevisionOwner, revisions: readonly ControllerRevision[], pods: readonly Pod[], kind: 'DaemonSet' | 'StatefulSet' = 'DaemonSet'): HistoryPlan {
   const template = ds.spec.template;
   const maxRevision = revisions.reduce((m, r) => Math.max(m, r.revision), 0);
   const matching = revisions.filter((r) => sameTemplate(revisionTemplate(r), template)).sort((a, b) => b.revision - a.revision);
@@ -61,9 +71,9 @@ export function planHistory(ds: DaemonSet, revisions: readonly ControllerRevisio
       metadata: {
         name, namespace: ds.metadata.namespace,
         labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH_LABEL]: hash },
-        // The DaemonSet's annotations (kubernetes.io/change-cause among them) for `rollout history`.
+        // The owner's annotations (kubernetes.io/change-cause among them) for `rollout history`.
         ...(ds.metadata.annotations ? { annotations: { ...ds.metadata.annotations } } : {}),
-        ownerReferences: [newControllerRef(ds, 'apps/v1', 'DaemonSet')],
+        ownerReferences: [newControllerRef(ds, 'apps/v1', kind)],
       },
       data: revisionData(ds),
       revision: maxRevision + 1,
