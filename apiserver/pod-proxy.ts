@@ -67,11 +67,17 @@ async function kubeletAddress(registry: Registry, pod: Pod): Promise<{ host: str
   } catch {
     throw badRequest(`node "${nodeName}" of pod ${podName} is not registered`);
   }
+  const ep = kubeletEndpoint(node);
+  if (!ep) throw serviceUnavailable(`no kubelet endpoint known for node "${nodeName}"`);
+  return ep;
+}
+
+/** Where a node's kubelet listens: its InternalIP (else Hostname) and daemonEndpoints port. */
+export function kubeletEndpoint(node: Node): { host: string; port: number } | undefined {
   const addresses = node.status?.addresses ?? [];
   const host = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port) throw serviceUnavailable(`no kubelet endpoint known for node "${nodeName}"`);
-  return { host, port };
+  return host && port ? { host, port } : undefined;
 }
 
 // PodLogOptions' query parameters, converted as kube-apiserver converts them before it calls
