@@ -78,7 +78,9 @@ export class MetricsScraper {
     // Several simulated nodes may share one kubelet server: the Host header names the node.
     const timeoutMs = Math.max(1000, Math.floor(this.o.resolutionMs * 0.9));
     return new Promise((resolve, reject) => {
-      const req = https.request({ host: ep.host, port: ep.port, path: '/metrics/resource', method: 'GET', agent: this.o.agent, headers: { Host: `${name}:${ep.port}` }, timeout: timeoutMs }, (res) => {
+      const req = https.request({ host: ep.host, port: ep.port, path: '/metrics/resource', method: 'GET', agent: this.o.agent, headers: { Host: `${name}:${ep.port}` }, timeout: timeoutMs,
+        // The certificate is checked against the address, not the Host header (no SNI to an IP).
+        servername: '' }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);

@@ -8,7 +8,8 @@
 //   - usage is what the pod's `skiff.dev/fake-usage` annotation says (read when the sandbox is
 //     made, as CRI hands annotations over): `{"cpu":"250m","memory":"64Mi"}` for every container,
 //     or `{"web":{"cpu":"1"},"sidecar":{"memory":"8Mi"}}` per container name. CPU seconds grow
-//     at that rate from the container's start; without the annotation a container uses nothing.
+//     at that rate from the container's start; without the annotation a container uses nothing
+//     (and reports zeros, as an idle process would).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Readable, type Duplex } from 'node:stream';
@@ -37,9 +38,9 @@ export interface FakeUsage {
   memoryBytes: number;
 }
 
-/** The usage the annotation gives container `name`; undefined when it gives none or cannot be read. Pure. */
+/** The usage the annotation gives container `name` (zeros without one); undefined when it cannot be read. Pure. */
 export function fakeUsage(annotation: string | undefined, name: string): FakeUsage | undefined {
-  if (!annotation) return undefined;
+  if (!annotation) return { nanoCores: 0, memoryBytes: 0 };
   try {
     const v = JSON.parse(annotation) as Record<string, unknown>;
     const entry = ('cpu' in v || 'memory' in v ? v : v[name]) as { cpu?: string | number; memory?: string | number } | undefined;
