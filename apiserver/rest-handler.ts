@@ -20,7 +20,7 @@ import { finalizeNamespace } from './registry/namespaces.js';
 import { applyPatch, findUnknownFields } from './registry/object-rules.js';
 import { managerFromUserAgent } from './registry/field-manager.js';
 import { HttpWatchSink, serveWatch, type EventEncoder } from './watch-server.js';
-import { execInPod, proxyLogs, type KubeletClient } from './pod-proxy.js';
+import { execInPod, proxyLogs, proxyNodeGet, type KubeletClient } from './pod-proxy.js';
 import { queryBool, queryInt, queryList, queryString, type Query } from './query-params.js';
 import type { MaxInFlight } from './max-in-flight.js';
 import { userOf } from './authn/context.js';
@@ -256,6 +256,19 @@ export class RestHandler {
         let gone: (() => void) | undefined;
         res.on('close', () => gone?.());
         await proxyLogs(this.o.kubelets, ns!, name, query, res, (cb) => { gone = cb; });
+        return;
+      }
+      case 'proxy:get': {
+        // nodes/NAME/proxy/PATH: the rest of the URL after ".../proxy" goes to the kubelet.
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        const full = q < 0 ? url : url.slice(0, q);
+        const marker = `/nodes/${encodeURIComponent(name)}/proxy`;
+        const at = full.indexOf(marker);
+        const tail = at < 0 ? '/' : full.slice(at + marker.length) || '/';
+        let gone: (() => void) | undefined;
+        res.on('close', () => gone?.());
+        await proxyNodeGet(this.o.kubelets, name, tail, q < 0 ? '' : url.slice(q), res, (cb) => { gone = cb; });
         return;
       }
       case 'exec:create':

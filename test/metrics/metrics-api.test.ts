@@ -101,6 +101,19 @@ describe('metrics.k8s.io over fake-runtime nodes', () => {
     }
   });
 
+  it('the kubelet\'s /stats/summary and /metrics/resource, through nodes/NAME/proxy', async () => {
+    type Summary = { node: { nodeName: string; cpu: { usageCoreNanoSeconds: number } }; pods: { podRef: { name: string }; containers: { name: string; cpu: { usageCoreNanoSeconds: number; usageNanoCores?: number }; memory: { workingSetBytes: number } }[] }[] };
+    const s = await c.request<Summary>('GET', `/api/v1/nodes/${prefix}0/proxy/stats/summary`);
+    expect(s.node.nodeName).toBe(`${prefix}0`);
+    const web = s.pods.find((p) => p.podRef.name === 'web')!;
+    expect(web.containers[0]!.memory.workingSetBytes).toBe(64 * 1024 * 1024);
+    expect(web.containers[0]!.cpu.usageCoreNanoSeconds).toBeGreaterThan(0);
+    expect(s.pods.some((p) => p.podRef.name === 'db')).toBe(false); // db runs on node 1
+    const text = await c.request<string>('GET', `/api/v1/nodes/${prefix}1/proxy/metrics/resource`);
+    expect(text).toMatch(new RegExp(`^container_memory_working_set_bytes\\{container="side",namespace="${ns}",pod="db"\\} 104857600 \\d{13}$`, 'm'));
+    expect(text).toMatch(/^scrape_error 0$/m);
+  });
+
   it('kctl top nodes: a simulated node uses what its pods use', async () => {
     const top = await waitFor('node metrics', async () => {
       const r = await kctl('top', 'nodes');
