@@ -3,7 +3,7 @@
 // field selectors and namespaces mean what they mean for nodes and pods), as metrics-server
 // answers. Objects without two scrapes yet are left out of lists and NotFound on get.
 import type { Node, Pod } from '../../api/core/index.js';
-import { notFound } from '../../api/errors.js';
+import { isStatusError, notFound } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import { cpuUsageQuantity, memoryUsageQuantity, windowString, type NodeMetrics, type PodMetrics } from '../../api/metrics/index.js';
 import type { Registry } from '../registry/index.js';
@@ -41,16 +41,22 @@ export function podMetrics(store: MetricsStore, pod: Pod, now = new Date().toISO
   };
 }
 
+/** A missing node or pod is a missing metric (NotFound in metrics' own words); anything else is an error. */
+function missing(e: unknown): undefined {
+  if (isStatusError(e, 'NotFound')) return undefined;
+  throw e;
+}
+
 export async function getResourceMetrics(registry: Registry, store: MetricsStore, kind: 'NodeMetrics' | 'PodMetrics', namespace: string | undefined, name: string): Promise<KubeObject> {
   if (kind === 'NodeMetrics') {
-    const node = await registry.byKind('Node').get(undefined, name).catch(() => undefined);
+    const node = await registry.byKind('Node').get(undefined, name).catch(missing);
     const m = node && nodeMetrics(store, node as unknown as Node);
-    if (!m) throw notFound('nodes.metrics.k8s.io', name);
+    if (!m) throw notFound('nodemetrics.metrics.k8s.io', name);
     return m as unknown as KubeObject;
   }
-  const pod = await registry.byKind('Pod').get(namespace, name).catch(() => undefined);
+  const pod = await registry.byKind('Pod').get(namespace, name).catch(missing);
   const m = pod && podMetrics(store, pod as unknown as Pod);
-  if (!m) throw notFound('pods.metrics.k8s.io', `${namespace}/${name}`);
+  if (!m) throw notFound('podmetrics.metrics.k8s.io', `${namespace}/${name}`);
   return m as unknown as KubeObject;
 }
 
