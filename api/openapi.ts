@@ -303,6 +303,17 @@ function pathsFor(r: ResourceInfo): Record<string, JSONSchema> {
     };
     return paths;
   }
+  if (r.verbs && !r.verbs.includes('create')) {
+    // Read-only (metrics.k8s.io): get and list.
+    const listOp = (id: string) => operation({ id, action: 'list', gvk, tag, description: `list objects of kind ${r.kind}`, response: `${name}List`, params: [P.labelSelector, P.fieldSelector] });
+    paths[coll] = { parameters: [...nsParams, P.pretty], get: listOp(`list${idPart}${scope}${r.kind}`) };
+    paths[`${coll}/{name}`] = {
+      parameters: [P.name, ...nsParams, P.pretty],
+      get: operation({ id: `read${idPart}${scope}${r.kind}`, action: 'get', gvk, tag, description: `read the specified ${r.kind}`, response: name }),
+    };
+    if (r.namespaced) paths[`${base}/${r.plural}`] = { parameters: [P.pretty], get: listOp(`list${idPart}${r.kind}ForAllNamespaces`) };
+    return paths;
+  }
   paths[coll] = {
     parameters: [...nsParams, P.pretty],
     get: operation({ id: `list${idPart}${scope}${r.kind}`, action: 'list', gvk, tag, description: `list or watch objects of kind ${r.kind}`, response: `${name}List`,

@@ -13,13 +13,14 @@ import { rbacV1 } from './rbac/register.js';
 import { certificatesV1 } from './certificates/register.js';
 import { batchV1 } from './batch/register.js';
 import { storageV1 } from './storage/register.js';
+import { metricsV1beta1 } from './metrics/register.js';
 import { Binding } from './core/pod.js';
 import { apiVersionOf, type APIGroupVersion, type KindRules, type ResourceInfo } from './resource-definition.js';
 
 export { apiVersionOf, type APIGroupVersion, type KindRules, type ResourceInfo, type SelectableField } from './resource-definition.js';
 
 /** Every group-version Skiff serves, in discovery order. */
-export const GROUP_VERSIONS: readonly APIGroupVersion[] = [coreV1, appsV1, autoscalingV1, batchV1, coordinationV1, discoveryV1, authenticationV1, authorizationV1, rbacV1, certificatesV1, storageV1];
+export const GROUP_VERSIONS: readonly APIGroupVersion[] = [coreV1, appsV1, autoscalingV1, batchV1, coordinationV1, discoveryV1, authenticationV1, authorizationV1, rbacV1, certificatesV1, storageV1, metricsV1beta1];
 
 export const RESOURCES: readonly ResourceInfo[] = GROUP_VERSIONS.flatMap((gv) => gv.resources);
 

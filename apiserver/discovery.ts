@@ -43,6 +43,8 @@ function subresourceInfo(r: ResourceInfo, sub: string): SubresourceInfo {
       return { name: sub, kind: 'PodExecOptions', group: '', version: 'v1', verbs: ['create', 'get'] };
     case 'portforward':
       return { name: sub, kind: 'PodPortForwardOptions', group: '', version: 'v1', verbs: ['create', 'get'] };
+    case 'proxy':
+      return { name: sub, kind: 'NodeProxyOptions', group: '', version: 'v1', verbs: ['get'] };
     default:
       return { name: sub, kind: r.kind, group: r.group, version: r.version, verbs: ['get'] };
   }

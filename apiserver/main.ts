@@ -32,6 +32,8 @@ Flags:
                            encrypt resources at rest: an apiserver.config.k8s.io/v1
                            EncryptionConfiguration (aesgcm, aescbc, identity), as kube-apiserver
   --compaction-interval S  seconds between compactions (default 300; 0 disables)
+  --metric-resolution D    how often kubelets' resource metrics are scraped for metrics.k8s.io
+                           (a duration: 15s default, 500ms, 1m; 0 disables the metrics API)
   --max-requests-inflight N            read-only requests in flight before 429 (default 800)
   --max-mutating-requests-inflight N   mutating requests in flight before 429 (default 400)
   --default-not-ready-toleration-seconds N    tolerationSeconds of the not-ready:NoExecute toleration
@@ -78,6 +80,7 @@ export async function main(argv: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       'encryption-provider-config': { type: 'string' },
       'compaction-interval': { type: 'string', default: '300' },
+      'metric-resolution': { type: 'string', default: '15s' },
       'max-requests-inflight': { type: 'string', default: '800' },
       'max-mutating-requests-inflight': { type: 'string', default: '400' },
       'default-not-ready-toleration-seconds': { type: 'string', default: '300' },
@@ -136,6 +139,7 @@ export async function main(argv: string[]): Promise<void> {
   const server = createApiServer({
     storage,
     compactionIntervalMs: Number(values['compaction-interval']) * 1000,
+    metricResolutionMs: parseResolution(values['metric-resolution']!),
     maxReadonlyInFlight: Number(values['max-requests-inflight']),
     maxMutatingInFlight: Number(values['max-mutating-requests-inflight']),
     serviceClusterIPRange: values['service-cluster-ip-range'],
@@ -250,4 +254,11 @@ function firstServiceIP(cidr: string): string | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(cidr);
   if (!m) return undefined;
   return `${m[1]}.${m[2]}.${m[3]}.${Number(m[4]) + 1}`;
+}
+
+/** --metric-resolution: a duration like metrics-server's ("15s", "500ms", "1m"; a bare number is seconds). */
+function parseResolution(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
+  if (!m) throw new Error(`--metric-resolution ${JSON.stringify(v)}: want a duration such as 15s, 500ms or 1m`);
+  return Math.round(Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2] ?? 's']!);
 }

@@ -67,11 +67,17 @@ async function kubeletAddress(registry: Registry, pod: Pod): Promise<{ host: str
   } catch {
     throw badRequest(`node "${nodeName}" of pod ${podName} is not registered`);
   }
+  const ep = kubeletEndpoint(node);
+  if (!ep) throw serviceUnavailable(`no kubelet endpoint known for node "${nodeName}"`);
+  return ep;
+}
+
+/** Where a node's kubelet listens: its InternalIP (else Hostname) and daemonEndpoints port. */
+export function kubeletEndpoint(node: Node): { host: string; port: number } | undefined {
   const addresses = node.status?.addresses ?? [];
   const host = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port) throw serviceUnavailable(`no kubelet endpoint known for node "${nodeName}"`);
-  return { host, port };
+  return host && port ? { host, port } : undefined;
 }
 
 // PodLogOptions' query parameters, converted as kube-apiserver converts them before it calls
@@ -104,6 +110,33 @@ export async function proxyLogs(kc: KubeletClient, namespace: string, podName: s
       kres.on('error', () => { res.end(); resolve(); });
     });
     up.on('error', (e) => reject(serviceUnavailable(`error dialing kubelet at ${t.host}:${t.port}: ${e.message}`)));
+    onClientGone(() => up.destroy());
+    up.end();
+  });
+}
+
+/**
+ * GET nodes/NAME/proxy/PATH → GET https://kubelet/PATH, streamed back with the kubelet's status
+ * and content type (how `kubectl get --raw /api/v1/nodes/N/proxy/stats/summary` reads a
+ * kubelet). The Host header names the node, so simulated nodes sharing one server are told apart.
+ */
+export async function proxyNodeGet(kc: KubeletClient, nodeName: string, path: string, search: string, res: ServerResponse, onClientGone: (cb: () => void) => void): Promise<void> {
+  let node: Node;
+  try {
+    node = (await kc.registry.byKind('Node').get(undefined, nodeName)) as unknown as Node;
+  } catch (e) {
+    throw e instanceof StatusError ? e : serviceUnavailable(String(e));
+  }
+  const ep = kubeletEndpoint(node);
+  if (!ep) throw serviceUnavailable(`no kubelet endpoint known for node "${nodeName}"`);
+  await new Promise<void>((resolve, reject) => {
+    const up = https.request({ host: ep.host, port: ep.port, path: `${path}${search}`, method: 'GET', agent: kc.agent, headers: { Host: `${nodeName}:${ep.port}` }, servername: '' }, (kres) => {
+      res.writeHead(kres.statusCode ?? 502, { 'Content-Type': String(kres.headers['content-type'] ?? 'text/plain') });
+      kres.pipe(res);
+      kres.on('end', resolve);
+      kres.on('error', () => { res.end(); resolve(); });
+    });
+    up.on('error', (e) => reject(serviceUnavailable(`error dialing kubelet at ${ep.host}:${ep.port}: ${e.message}`)));
     onClientGone(() => up.destroy());
     up.end();
   });

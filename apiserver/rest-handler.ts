@@ -20,7 +20,7 @@ import { finalizeNamespace } from './registry/namespaces.js';
 import { applyPatch, findUnknownFields } from './registry/object-rules.js';
 import { managerFromUserAgent } from './registry/field-manager.js';
 import { HttpWatchSink, serveWatch, type EventEncoder } from './watch-server.js';
-import { execInPod, proxyLogs, type KubeletClient } from './pod-proxy.js';
+import { execInPod, proxyLogs, proxyNodeGet, type KubeletClient } from './pod-proxy.js';
 import { queryBool, queryInt, queryList, queryString, type Query } from './query-params.js';
 import type { MaxInFlight } from './max-in-flight.js';
 import { userOf } from './authn/context.js';
@@ -31,6 +31,8 @@ import type { TokenAuthenticator } from './authn/authenticator.js';
 import { admitFor, type AdmissionPlugin } from './admission.js';
 import type { WriteOptions } from './registry/store.js';
 import type { Metrics } from './metrics.js';
+import type { MetricsStore } from './metrics-api/metrics-store.js';
+import { getResourceMetrics, listResourceMetrics } from './metrics-api/handler.js';
 
 
 const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
@@ -80,6 +82,8 @@ export interface RestHandlerOptions {
   reviewer?: AccessReviewer;
   /** Issues ServiceAccount tokens (serviceaccounts/token) and answers TokenReviews. */
   serviceAccountTokens?: ServiceAccountTokenOptions & { authenticators: readonly TokenAuthenticator[] };
+  /** What the resource-metrics scraper measured (metrics.k8s.io); absent: that API is not served. */
+  resourceMetrics?: MetricsStore;
 }
 
 export class RestHandler {
@@ -126,6 +130,7 @@ export class RestHandler {
     }
     const info = ri.info;
     if (!info) throw notFoundPath();
+    if (info.group === 'metrics.k8s.io') return this.resourceMetrics(req, res, ri, info, query);
     if (info.verbs) return this.review(req, res, ri, info);
     const store = this.o.registry.store(info);
     if (info.namespaced && !ri.namespace && !(ri.verb === 'list' || ri.verb === 'watch')) throw notFoundPath();
@@ -253,6 +258,19 @@ export class RestHandler {
         await proxyLogs(this.o.kubelets, ns!, name, query, res, (cb) => { gone = cb; });
         return;
       }
+      case 'proxy:get': {
+        // nodes/NAME/proxy/PATH: the rest of the URL after ".../proxy" goes to the kubelet.
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        const full = q < 0 ? url : url.slice(0, q);
+        const marker = `/nodes/${encodeURIComponent(name)}/proxy`;
+        const at = full.indexOf(marker);
+        const tail = at < 0 ? '/' : full.slice(at + marker.length) || '/';
+        let gone: (() => void) | undefined;
+        res.on('close', () => gone?.());
+        await proxyNodeGet(this.o.kubelets, name, tail, q < 0 ? '' : url.slice(q), res, (cb) => { gone = cb; });
+        return;
+      }
       case 'exec:create':
       case 'exec:get': {
         const r = await execInPod(this.o.kubelets, ns!, name, query);
@@ -333,6 +351,18 @@ export class RestHandler {
       return sendJSON(res, code, toTable(info, [obj], { resourceVersion: obj.metadata.resourceVersion, includeObject: this.includeObject(query) }));
     }
     sendJSON(res, code, obj);
+  }
+
+  /** NodeMetrics and PodMetrics: read-only, from the scraper's store (metrics-api/). */
+  private async resourceMetrics(req: IncomingMessage, res: ServerResponse, ri: RequestInfo, info: ResourceInfo, query: Query): Promise<void> {
+    const store = this.o.resourceMetrics;
+    if (!store) throw notFoundPath();
+    if (ri.subresource || !info.verbs?.includes(ri.verb)) throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const kind = info.kind as 'NodeMetrics' | 'PodMetrics';
+    if (ri.verb === 'get') return this.sendObject(req, res, 200, info, await getResourceMetrics(this.o.registry, store, kind, ri.namespace, ri.name!), query);
+    const items = await listResourceMetrics(this.o.registry, store, kind, ri.namespace, this.listOptions(query));
+    if (wantsTable(req.headers.accept)) return sendJSON(res, 200, toTable(info, items, { includeObject: this.includeObject(query) }));
+    sendJSON(res, 200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: {}, items });
   }
 
   /** A resource that is a question, not an object (SelfSubjectReview): created and answered, never stored. */

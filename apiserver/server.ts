@@ -25,6 +25,7 @@ import { startCompaction, DEFAULT_COMPACTION_INTERVAL_MS } from './compaction.js
 import { discoveryRouter } from './discovery.js';
 import { openapiRouter } from './openapi.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
+import { MetricsScraper } from './metrics-api/scraper.js';
 import { EXEC_PROTOCOLS, kubeletClient, proxyPortForward, serveExecWebSocket, type KubeletClientTLS } from './pod-proxy.js';
 import { AuthenticationChain, insecureAuthenticator, setUser, unauthorizedStatus, type Authenticator, type TokenAuthenticator } from './authn/index.js';
 import {
@@ -81,6 +82,8 @@ export interface ApiServerOptions {
   authenticator?: Authenticator;
   /** Replaces the default authorization: system:masters, then the Node authorizer, then RBAC. */
   authorizer?: Authorizer;
+  /** How often the resource-metrics scraper reads every kubelet (--metric-resolution, default 15 s); 0 turns it off. */
+  metricResolutionMs?: number;
   /** TLS towards kubelets (logs, exec): the API server's client certificate, the kubelets' CA. */
   kubeletClientTLS?: KubeletClientTLS;
 }
@@ -117,6 +120,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   );
   const inFlight = new MaxInFlight({ readonly: opts.maxReadonlyInFlight ?? 800, mutating: opts.maxMutatingInFlight ?? 400 });
   const kubelets = kubeletClient(registry, opts.kubeletClientTLS);
+  const resolutionMs = opts.metricResolutionMs ?? 15_000;
+  const scraper = resolutionMs > 0 ? new MetricsScraper({ registry, agent: kubelets.agent, resolutionMs }) : undefined;
   // Authorization as kube-apiserver --authorization-mode=Node,RBAC: the RBAC policy and the
   // Node authorizer's graph are in-memory indexes fed from this server's watch caches.
   const policy = new PolicyIndex();
@@ -135,6 +140,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const rest = new RestHandler({
     registry, inFlight, metrics, kubelets, admission, mutatingAdmission: admissionChain([serviceAccountAdmission(registry), storageAdmission(registry)]),
     reviewer: { authorizer, policy }, serviceAccountTokens: { ...sa, authenticators: tokens },
+    ...(scraper ? { resourceMetrics: scraper.store } : {}),
   });
   const authenticator = opts.authenticator ?? (opts.tls
     ? new AuthenticationChain({ clientCertificates: !!opts.tls.clientCA, tokens })
@@ -326,11 +332,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         registry.ensureKubernetesService(addr.port, false).catch((e: unknown) => console.error('skiff apiserver: kubernetes Service:', e));
       }, opts.kubernetesServiceIntervalMs ?? KUBERNETES_SERVICE_INTERVAL_MS);
       kubernetesServiceTimer.unref();
+      scraper?.start();
       const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       return { port: addr.port, url: `${opts.tls ? 'https' : 'http'}://${h}:${addr.port}` };
     },
     async close() {
       stopCompaction?.();
+      scraper?.stop();
       clearInterval(kubernetesServiceTimer);
       for (const w of followers) w.stop();
       // Stop accepting; end watches (clients re-watch elsewhere or after a restart); let

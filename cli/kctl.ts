@@ -29,6 +29,7 @@ const COMMANDS: Record<string, Loader> = {
   version: async () => (await import('./kctl/cluster-info.js')).version,
   'api-resources': async () => (await import('./kctl/cluster-info.js')).apiResources,
   auth: async () => (await import('./kctl/auth.js')).auth,
+  top: async () => (await import('./kctl/top.js')).top,
 };
 
 const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info']);
@@ -63,6 +64,7 @@ Cluster management:
   cordon         Mark a node unschedulable
   uncordon       Mark a node schedulable
   drain          Cordon a node and evict its pods
+  top            CPU and memory usage of pods or nodes (top pods [-A] [-l] [--containers], top nodes)
   auth           can-i VERB RESOURCE (--list, --as USER) and whoami
 
 Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),

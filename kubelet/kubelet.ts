@@ -426,6 +426,7 @@ export class Kubelet {
       hostNetwork: !!pod.spec.hostNetwork,
       portMappings,
       labels: this.podLabels(pod),
+      annotations: { ...(pod.metadata.annotations ?? {}) },
     });
   }
 

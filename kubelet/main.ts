@@ -37,6 +37,7 @@ import { ImageStore } from './runtime/process/image-store.js';
 import { pickFreePodCidr } from './runtime/process/pod-network.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import { startKubeletServer, type KubeletServingTLS } from './server.js';
+import { hostUsage, StatsProvider } from './metrics/stats-provider.js';
 import { webhookAuthorizer } from './webhook-authorizer.js';
 
 const USAGE = `Usage: skiff kubelet --kubeconfig FILE --node-name NAME [flags]
@@ -187,7 +188,9 @@ export async function main(argv: string[]): Promise<void> {
     certFile: values['tls-cert-file'], keyFile: values['tls-private-key-file'], clientCAFile: values['client-ca-file'],
     certDir: resolve(values['cert-dir'] ?? join(rootDir, 'pki')), nodeName, address: hostIP,
   });
-  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet, authorize: webhookAuthorizer(client, nodeName) }, tls, Number(values.port), hostIP);
+  // A fake-runtime node is simulated: its usage is its pods', not this machine's.
+  const stats = new StatsProvider(nodeName, runtime, kind === 'fake' ? undefined : hostUsage);
+  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet, statsFor: () => stats, authorize: webhookAuthorizer(client, nodeName) }, tls, Number(values.port), hostIP);
   const recorder = new EventRecorder(client, { component: 'kubelet', host: nodeName });
   const machine = machineInfo();
   // local-path volumes live under the kubelet's root unless --local-path-root says otherwise;
@@ -261,12 +264,14 @@ async function registerWithRetry(status: NodeStatusManager): Promise<Node> {
 async function runHollowNodes(client: RestClient, count: number, prefix: string, tls: KubeletServingTLS, portFlag: number, hostIP: string, backoffBaseMs: number): Promise<void> {
   if (!Number.isInteger(count) || count < 1) throw new Error('--nodes must be a positive integer');
   const kubelets = new Map<string, Kubelet>();
+  const stats = new Map<string, StatsProvider>();
   const { server, port } = await startKubeletServer(
     {
       kubeletFor: (ns, name) => {
         for (const k of kubelets.values()) if (k.findPod(ns, name)) return k;
         return undefined;
       },
+      statsFor: (host) => (host === undefined ? undefined : stats.get(host)),
     },
     tls,
     portFlag,
@@ -292,6 +297,7 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
       const k = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join('/tmp', 'skiff-hollow', nodeName), relistMs: 0, backoffBaseMs, memoryMedium: 'shm', podDnsFiles: false });
       k.start();
       kubelets.set(nodeName, k);
+      stats.set(nodeName, new StatsProvider(nodeName, runtime, undefined));
     }
   };
   await Promise.all(Array.from({ length: Math.min(32, count) }, worker));

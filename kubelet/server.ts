@@ -7,6 +7,8 @@
 //   GET  /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&sinceSeconds=&previous=&timestamps=
 //   POST /exec/NS/POD/CONTAINER?command=a&command=b   → {"stdout","stderr","exitCode"}
 //   GET  /portForward/NS/POD?port=80   WebSocket upgrade, portforward.k8s.io (port-forward.ts)
+//   GET  /metrics/resource   Prometheus text: container/pod/node CPU and memory (metrics/prometheus-text.ts)
+//   GET  /stats/summary      the Summary API JSON (metrics/summary.ts)
 //   GET  /healthz
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -15,11 +17,19 @@ import type { TLSSocket } from 'node:tls';
 import type { Kubelet } from './kubelet.js';
 import { kubeletAttributes, type KubeletAuthorizer } from './webhook-authorizer.js';
 import { refuse, servePortForward } from './port-forward.js';
+import type { StatsProvider } from './metrics/stats-provider.js';
+import { renderResourceMetrics } from './metrics/prometheus-text.js';
 
 export interface KubeletServerOptions {
   /** The kubelet that runs pod NS/NAME (one per process, or one of many hollow nodes). */
   kubeletFor(namespace: string, name: string): Kubelet | undefined;
   execTimeoutMs?: number;
+  /**
+   * The stats of the node a request is for. One server may serve many simulated nodes: they
+   * are told apart by the Host header's name (the scraper sends the node's name), as one
+   * address serves many sites; a single kubelet ignores it.
+   */
+  statsFor?(host: string | undefined): StatsProvider | undefined;
   /** Who may call (webhook-authorizer.ts); absent: system:masters only. */
   authorize?: KubeletAuthorizer;
 }
@@ -73,6 +83,21 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
   }
   const refused = await authorizeCaller(req, url.pathname, o.authorize);
   if (refused) return fail(res, refused.code, refused.message);
+  if (url.pathname === '/metrics/resource' || url.pathname === '/stats/summary' || url.pathname === '/stats/summary/') {
+    if (req.method !== 'GET') return fail(res, 405, 'method not allowed');
+    const host = req.headers.host?.replace(/:\d+$/, '');
+    const stats = o.statsFor?.(host);
+    if (!stats) return fail(res, 404, `no stats for node "${host}" here`);
+    const { summary, error } = await stats.summary();
+    if (url.pathname === '/metrics/resource') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(renderResourceMetrics(summary, error));
+    } else {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(summary));
+    }
+    return;
+  }
   const logs = parseLogPath(url.pathname, '/containerLogs/');
   const exec = parseLogPath(url.pathname, '/exec/');
   const target = logs ?? exec;

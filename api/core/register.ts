@@ -53,7 +53,7 @@ const pods: ResourceInfo = {
 
 const nodes: ResourceInfo = {
   group: '', version: 'v1', kind: 'Node', plural: 'nodes', singular: 'node',
-  namespaced: false, shortNames: ['no'], categories: [], subresources: ['status'], hasStatus: true, schema: Node,
+  namespaced: false, shortNames: ['no'], categories: [], subresources: ['status', 'proxy'], hasStatus: true, schema: Node,
   defaults: defaultNode,
   validate: validateNode,
   selectableFields: { 'spec.unschedulable': (o) => bool(o?.spec?.unschedulable) },

@@ -16,6 +16,7 @@ import {
   LABEL_POD_UID,
   type ContainerConfig,
   type ContainerState,
+  type ContainerStats,
   type ContainerStatus,
   type ExecResult,
   type LogOptions,
@@ -376,6 +377,20 @@ export class DockerRuntime implements Runtime {
     return s;
   }
 
+  /** Each running container's `/containers/ID/stats?stream=false` (one sample, no pre-read wait). */
+  async stats(): Promise<ContainerStats[]> {
+    const extra = [`${LABEL_TYPE}=container`];
+    const list = await this.call<DockerListItem[]>('GET', `/containers/json?filters=${this.filters(extra)}`);
+    const out = await Promise.all(list.map(async (item) => {
+      try {
+        return dockerStats(item.Id, await this.call<DockerStatsJSON>('GET', `/containers/${item.Id}/stats?stream=false&one-shot=true`));
+      } catch {
+        return undefined; // gone meanwhile
+      }
+    }));
+    return out.filter((s): s is ContainerStats => !!s);
+  }
+
   async listContainers(filter?: { podUid?: string }): Promise<ContainerStatus[]> {
     const extra = [`${LABEL_TYPE}=container`, ...(filter?.podUid ? [`${LABEL_POD_UID}=${filter.podUid}`] : [])];
     const list = await this.call<DockerListItem[]>('GET', `/containers/json?all=1&filters=${this.filters(extra)}`);
@@ -475,3 +490,24 @@ function sandboxIp(ins: DockerInspect): string | undefined {
   return undefined;
 }
 
+
+/** The parts of the Engine's stats answer we read. */
+export interface DockerStatsJSON {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
+}
+
+/**
+ * Engine stats → ContainerStats, as cAdvisor would count: CPU total_usage is nanoseconds;
+ * working set = usage − inactive_file (cgroup v2) or − total_inactive_file (v1). Pure.
+ */
+export function dockerStats(id: string, s: DockerStatsJSON): ContainerStats | undefined {
+  const cpu = s.cpu_stats?.cpu_usage?.total_usage;
+  const usage = s.memory_stats?.usage;
+  if (cpu === undefined || usage === undefined) return undefined;
+  const st = s.memory_stats?.stats ?? {};
+  const inactive = st.total_inactive_file ?? st.inactive_file ?? 0;
+  const read = s.read ? Date.parse(s.read) : NaN;
+  return { id, timestamp: Number.isFinite(read) && read > 0 ? read : Date.now(), cpuUsageNanoSeconds: cpu, memoryWorkingSetBytes: Math.max(0, usage - inactive) };
+}

@@ -4,14 +4,22 @@
 //   - a started container is running; containers of pods with restartPolicy Never or
 //     OnFailure complete right away with exit code 0 (so such pods go Running → Succeeded);
 //   - stop makes a container exited (0, Completed); nothing ever crashes, OOMs or fails a probe;
-//   - every image is present; logs are empty; exec is refused.
+//   - every image is present; logs are empty; exec is refused;
+//   - usage is what the pod's `skiff.dev/fake-usage` annotation says (read when the sandbox is
+//     made, as CRI hands annotations over): `{"cpu":"250m","memory":"64Mi"}` for every container,
+//     or `{"web":{"cpu":"1"},"sidecar":{"memory":"8Mi"}}` per container name. CPU seconds grow
+//     at that rate from the container's start; without the annotation a container uses nothing
+//     (and reports zeros, as an idle process would).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Readable, type Duplex } from 'node:stream';
+import { parseQuantity, toUnits } from '../../api/quantity.js';
 import {
+  LABEL_CONTAINER_NAME,
   LABEL_POD_UID,
   LABEL_RESTART_POLICY,
   type ContainerConfig,
+  type ContainerStats,
   type ContainerStatus,
   type ExecResult,
   type LogOptions,
@@ -20,6 +28,31 @@ import {
   type SandboxConfig,
   type SandboxStatus,
 } from './interface.js';
+
+/** The annotation a test sets on a pod to give its containers synthetic usage. */
+export const FAKE_USAGE_ANNOTATION = 'skiff.dev/fake-usage';
+
+export interface FakeUsage {
+  /** CPU in nanocores (1 core = 1e9). */
+  nanoCores: number;
+  memoryBytes: number;
+}
+
+/** The usage the annotation gives container `name` (zeros without one); undefined when it cannot be read. Pure. */
+export function fakeUsage(annotation: string | undefined, name: string): FakeUsage | undefined {
+  if (!annotation) return { nanoCores: 0, memoryBytes: 0 };
+  try {
+    const v = JSON.parse(annotation) as Record<string, unknown>;
+    const entry = ('cpu' in v || 'memory' in v ? v : v[name]) as { cpu?: string | number; memory?: string | number } | undefined;
+    if (!entry || typeof entry !== 'object') return undefined;
+    return {
+      nanoCores: entry.cpu === undefined ? 0 : Number(parseQuantity(entry.cpu).nanos),
+      memoryBytes: entry.memory === undefined ? 0 : Number(toUnits(parseQuantity(entry.memory))),
+    };
+  } catch {
+    return undefined;
+  }
+}
 
 interface FakeContainer {
   status: ContainerStatus;
@@ -115,6 +148,20 @@ export class FakeRuntime implements Runtime {
   async listContainers(filter?: { podUid?: string }): Promise<ContainerStatus[]> {
     const out: ContainerStatus[] = [];
     for (const c of this.containers.values()) if (!filter?.podUid || c.status.labels[LABEL_POD_UID] === filter.podUid) out.push({ ...c.status });
+    return out;
+  }
+
+  async stats(): Promise<ContainerStats[]> {
+    const now = Date.now();
+    const out: ContainerStats[] = [];
+    for (const c of this.containers.values()) {
+      if (c.status.state !== 'running' || !c.status.startedAt) continue;
+      const annotation = this.sandboxes.get(c.status.sandboxId)?.config.annotations?.[FAKE_USAGE_ANNOTATION];
+      const u = fakeUsage(annotation, c.config.labels[LABEL_CONTAINER_NAME] ?? c.config.name);
+      if (!u) continue;
+      const seconds = Math.max(0, now - Date.parse(c.status.startedAt)) / 1000;
+      out.push({ id: c.status.id, timestamp: now, cpuUsageNanoSeconds: Math.round(u.nanoCores * seconds), memoryWorkingSetBytes: u.memoryBytes });
+    }
     return out;
   }
 

@@ -40,6 +40,8 @@ export interface SandboxConfig {
   hostNetwork: boolean;
   portMappings: PortMapping[];
   labels: Labels;
+  /** The pod's annotations, as CRI's PodSandboxConfig carries them (the fake runtime reads its synthetic usage here). */
+  annotations?: Labels;
 }
 
 export interface SandboxStatus {
@@ -97,6 +99,17 @@ export interface ContainerStatus {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+}
+
+/** One running container's usage, as CRI's ContainerStats: cumulative CPU and memory working set. */
+export interface ContainerStats {
+  id: string;
+  /** When the figures were read (ms since the epoch). */
+  timestamp: number;
+  /** Cumulative CPU time in nanoseconds of one core (cAdvisor's usageCoreNanoSeconds). */
+  cpuUsageNanoSeconds: number;
+  /** Usage minus inactive file pages (cAdvisor's workingSetBytes). */
+  memoryWorkingSetBytes: number;
 }
 
 export interface LogOptions {
@@ -159,6 +172,9 @@ export interface Runtime {
    * streaming server: the kubelet relays the bytes). Rejects when nothing listens there.
    */
   portForward(sandboxId: string, port: number): Promise<Duplex>;
+
+  /** Usage of every running container it can measure (a container it cannot is left out). */
+  stats(): Promise<ContainerStats[]>;
 
   /** Subscribe to "something about this pod's containers changed" hints (the PLEG also relists). */
   onChange(listener: (podUid: string) => void): void;

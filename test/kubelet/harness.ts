@@ -159,7 +159,7 @@ export function hostResources(rootDir: string, nodeName: string): { netns: strin
   const sandboxes = existsSync(join(rootDir, 'sandboxes')) ? readdirSync(join(rootDir, 'sandboxes')) : [];
   const containers = existsSync(join(rootDir, 'containers')) ? readdirSync(join(rootDir, 'containers')) : [];
   const cgroups: string[] = [];
-  for (const ctl of ['memory', 'cpu', 'pids', '']) {
+  for (const ctl of ['memory', 'cpu', 'pids', 'cpuacct', '']) {
     const dir = join('/sys/fs/cgroup', ctl, 'skiff', nodeName.replace(/[^A-Za-z0-9._-]/g, '_'));
     if (existsSync(dir)) for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) cgroups.push(join(dir, e.name));
   }

@@ -118,6 +118,10 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
     rule(READ, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
   ], { labels: { [AGGREGATE_TO('view')]: 'true' } }),
+  // metrics-server's reader role, aggregated into view/edit/admin as its manifest does.
+  clusterRole('system:aggregated-metrics-reader', [rule(['get', 'list', 'watch'], ['metrics.k8s.io'], ['pods', 'nodes'])], {
+    labels: { [AGGREGATE_TO('view')]: 'true', [AGGREGATE_TO('edit')]: 'true', [AGGREGATE_TO('admin')]: 'true' },
+  }),
   clusterRole('system:node', NODE_RULES),
   // Who may use kubelets' own API (logs, exec, stats, metrics): the kubelet asks with a SubjectAccessReview.
   clusterRole('system:kubelet-api-admin', [rule(['get', 'list', 'watch'], [''], ['nodes']), rule(['proxy'], [''], ['nodes']), rule(['*'], [''], ['nodes/log', 'nodes/metrics', 'nodes/proxy', 'nodes/stats'])]),

@@ -5,11 +5,14 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync, rmdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceLimits } from '../interface.js';
+import { cpuNanosV1, cpuNanosV2, workingSet } from './cgroup-stats.js';
 
 export type CgroupMode = 'v1' | 'v2' | 'none';
 
 const ROOT = '/sys/fs/cgroup';
-const V1_CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
+// cpuacct last: it is often co-mounted with cpu (the same directory twice is harmless), and
+// create() destructures the first three.
+const V1_CONTROLLERS = ['memory', 'cpu', 'pids', 'cpuacct'] as const;
 
 export function detectCgroupMode(root = ROOT): CgroupMode {
   if (process.getuid?.() !== 0) return 'none';
@@ -114,6 +117,26 @@ export class Cgroups {
       /* cgroup gone */
     }
     return 0;
+  }
+
+  /** Cumulative CPU (ns) and memory working set of one cgroup; undefined when it is gone or unreadable. */
+  usage(id: string): { cpuUsageNanoSeconds: number; memoryWorkingSetBytes: number } | undefined {
+    const read = (...p: string[]) => readFileSync(join(this.root, ...p), 'utf8');
+    try {
+      if (this.mode === 'v1') {
+        const cpu = cpuNanosV1(read('cpuacct', this.parent, id, 'cpuacct.usage'));
+        const mem = workingSet(read('memory', this.parent, id, 'memory.usage_in_bytes'), read('memory', this.parent, id, 'memory.stat'), 'v1');
+        return cpu === undefined || mem === undefined ? undefined : { cpuUsageNanoSeconds: cpu, memoryWorkingSetBytes: mem };
+      }
+      if (this.mode === 'v2') {
+        const cpu = cpuNanosV2(read(this.parent, id, 'cpu.stat'));
+        const mem = workingSet(read(this.parent, id, 'memory.current'), read(this.parent, id, 'memory.stat'), 'v2');
+        return cpu === undefined || mem === undefined ? undefined : { cpuUsageNanoSeconds: cpu, memoryWorkingSetBytes: mem };
+      }
+    } catch {
+      /* cgroup gone, or a controller not delegated */
+    }
+    return undefined;
   }
 
   pids(id: string): number[] {

@@ -20,6 +20,7 @@ import {
   ImagePullError,
   LABEL_POD_UID,
   type ContainerConfig,
+  type ContainerStats,
   type ContainerStatus,
   type ExecResult,
   type LogOptions,
@@ -29,6 +30,7 @@ import {
   type SandboxStatus,
 } from '../interface.js';
 import { Cgroups, detectCgroupMode, type CgroupMode } from './cgroups.js';
+import { processCpuNanos } from './cgroup-stats.js';
 import { logStream, recordLogProgress, removeLog, rotateIfNeeded } from './container-logs.js';
 import { HostPortForwarder } from './host-ports.js';
 import { HOST_IMAGE, ImageStore, normalizeImageName } from './image-store.js';
@@ -390,6 +392,33 @@ export class ProcessRuntime implements Runtime {
     for (const rec of this.containers.values()) {
       if (filter?.podUid && rec.config.labels[LABEL_POD_UID] !== filter.podUid) continue;
       out.push(this.status(rec));
+    }
+    return out;
+  }
+
+  /**
+   * Usage of running containers: from their cgroups; a container without one (not root) is
+   * measured as its main process (/proc/PID: utime+stime, resident set), which misses any
+   * children it forks.
+   */
+  async stats(): Promise<ContainerStats[]> {
+    const out: ContainerStats[] = [];
+    for (const rec of this.containers.values()) {
+      if (this.status(rec).state !== 'running') continue;
+      const timestamp = Date.now();
+      if (rec.isolated && this.cgroupMode !== 'none') {
+        const u = this.cgroups.usage(rec.id);
+        if (u) out.push({ id: rec.id, timestamp, ...u });
+        continue;
+      }
+      try {
+        const pid = Number(readFileSync(this.dir('containers', rec.id, 'pid'), 'utf8').trim());
+        const cpu = processCpuNanos(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+        if (cpu !== undefined && Number.isFinite(rssPages)) out.push({ id: rec.id, timestamp, cpuUsageNanoSeconds: cpu, memoryWorkingSetBytes: rssPages * 4096 });
+      } catch {
+        /* exited meanwhile */
+      }
     }
     return out;
   }

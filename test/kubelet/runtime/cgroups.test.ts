@@ -17,7 +17,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe('cgroups', () => {
   it('v1: one directory per controller with limit_in_bytes, cfs quota and pids.max', async () => {
     const root = fakeRoot();
-    for (const c of ['memory', 'cpu', 'pids']) mkdirSync(join(root, c), { recursive: true });
+    for (const c of ['memory', 'cpu', 'pids', 'cpuacct']) mkdirSync(join(root, c), { recursive: true });
     writeFileSync(join(root, 'memory', 'memory.limit_in_bytes'), '');
     const cg = new Cgroups('v1', 'skiff/node-a', root);
     cg.create('c1', { memoryBytes: 64 << 20, cpuMillis: 250, pids: 100 });
@@ -25,7 +25,7 @@ describe('cgroups', () => {
     expect(readFileSync(join(root, 'cpu/skiff/node-a/c1/cpu.cfs_quota_us'), 'utf8')).toBe('25000');
     expect(readFileSync(join(root, 'cpu/skiff/node-a/c1/cpu.cfs_period_us'), 'utf8')).toBe('100000');
     expect(readFileSync(join(root, 'pids/skiff/node-a/c1/pids.max'), 'utf8')).toBe('100');
-    expect(cg.procsFiles('c1')).toEqual(['memory', 'cpu', 'pids'].map((c) => join(root, c, 'skiff/node-a/c1/cgroup.procs')));
+    expect(cg.procsFiles('c1')).toEqual(['memory', 'cpu', 'pids', 'cpuacct'].map((c) => join(root, c, 'skiff/node-a/c1/cgroup.procs'))); // cpuacct: CPU accounting for the metrics
     writeFileSync(join(root, 'memory/skiff/node-a/c1/memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
     expect(cg.oomKills('c1')).toBe(1);
     // (a fake hierarchy's directories hold files, so rmdir fails there: removal is exercised on the real one)

@@ -1,0 +1,2 @@
+export * from './types.js';
+export { metricsV1beta1 } from './register.js';
