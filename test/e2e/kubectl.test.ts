@@ -187,7 +187,10 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
   it('api-resources lists every resource with short names, versions, scope and kind', async () => {
     const t = parseTable(await k.ok(['api-resources']));
     expect(t.headers).toEqual(['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
-    const byName = Object.fromEntries(t.rows.map((r) => [r.NAME, r]));
+    // The core kinds (metrics.k8s.io also has `pods` and `nodes`, listed after them, as kubectl does).
+    const byName: Record<string, Record<string, string>> = {};
+    for (const r of t.rows) byName[r.NAME!] ??= r;
+    expect(t.rows.filter((r) => r.NAME === 'pods').map((r) => r.APIVERSION)).toEqual(['v1', 'metrics.k8s.io/v1beta1']);
     expect(byName.pods).toMatchObject({ SHORTNAMES: 'po', APIVERSION: 'v1', NAMESPACED: 'true', KIND: 'Pod' });
     expect(byName.nodes).toMatchObject({ SHORTNAMES: 'no', APIVERSION: 'v1', NAMESPACED: 'false', KIND: 'Node' });
     expect(byName.namespaces).toMatchObject({ SHORTNAMES: 'ns', NAMESPACED: 'false', KIND: 'Namespace' });
@@ -200,7 +203,7 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up', () => {
     const deploy = wide.rows.find((r) => r.NAME === 'deployments')!;
     expect(deploy.VERBS).toContain('patch');
     expect(deploy.VERBS).toContain('watch');
-    expect((await k.ok(['api-resources', '--api-group=apps', '-o', 'name'])).split('\n').filter(Boolean).sort()).toEqual(['controllerrevisions.apps', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps']);
+    expect((await k.ok(['api-resources', '--api-group=apps', '-o', 'name'])).split('\n').filter(Boolean).sort()).toEqual(['controllerrevisions.apps', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps']);
   });
 
   it('discovery is aggregated (a cold cache costs /api and /apis only) and OpenAPI documents come from kubectl\'s cache once fetched', async () => {
