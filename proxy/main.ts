@@ -2,7 +2,7 @@
 // kernel with nftables; without root (or without nft) it falls back to relaying NodePorts in
 // userspace and says so (an Event on each of its Nodes and their ServiceProxy condition).
 //   skiff proxy --kubeconfig F [--hostname-override node-1,node-2] [--cluster-cidr 10.244.0.0/16]
-//               [--nft-table skiff] [--masquerade-all] [--full-sync-period 60s]
+//               [--nft-table skiff] [--masquerade-all] [--full-sync-period 0]
 //   skiff proxy --cleanup [--nft-table skiff]     remove the proxy's table and exit
 // SIGTERM stops it and leaves the rules serving (a restart replaces them in one step); the
 // clean stop of `skiff up` runs --cleanup.
@@ -17,7 +17,7 @@ import { NftablesDataPlane, Proxier, type DataPlane } from './proxier.js';
 import { UserspaceRelay } from './userspace-relay.js';
 
 const USAGE = `usage: skiff proxy --kubeconfig FILE [--server URL[,URL2]] [--hostname-override NODE[,NODE…]]
-                   [--cluster-cidr 10.244.0.0/16] [--nft-table skiff] [--masquerade-all] [--full-sync-period 60s]
+                   [--cluster-cidr 10.244.0.0/16] [--nft-table skiff] [--masquerade-all] [--full-sync-period 0]
                    [--mode nftables|userspace]
        skiff proxy --cleanup [--nft-table skiff]`;
 
@@ -34,7 +34,9 @@ export async function main(argv: string[]): Promise<void> {
       'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
       'nft-table': { type: 'string', default: 'skiff' },
       'masquerade-all': { type: 'boolean', default: false },
-      'full-sync-period': { type: 'string', default: '60s' },
+      // A full rewrite replaces the table, ClientIP affinity sets too: so by default only at
+      // start and after a failed write (the table is the proxy's alone).
+      'full-sync-period': { type: 'string', default: '0' },
       mode: { type: 'string' },
       cleanup: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },

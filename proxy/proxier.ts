@@ -6,8 +6,9 @@
 // The first write after start is a full replacement of the table, made only once both caches
 // hold a complete list: a restarted proxy (even after SIGKILL) finds its old rules still in the
 // kernel, serving, and swaps them for the current ones in one step. Established connections
-// live in conntrack, not in the rules, so they are never dropped. A failed write, and every
-// fullSyncPeriodMs, makes the next write full again (repairing anything changed behind us).
+// live in conntrack, not in the rules, so they are never dropped. A failed write (and, if set,
+// every fullSyncPeriodMs) makes the next write full again, repairing anything changed behind
+// us — at the price of the ClientIP affinity sets, which a full write starts afresh.
 import type { Service } from '../api/core/index.js';
 import type { EndpointSlice } from '../api/discovery/index.js';
 import { Informer, type RestClient } from '../client/index.js';
@@ -66,7 +67,7 @@ export class NftablesDataPlane implements DataPlane {
 export interface ProxierOptions {
   client: RestClient;
   dataPlane: DataPlane;
-  /** Replace everything at least this often (default 60 s; 0 = only at start and after errors). */
+  /** Replace everything at least this often (default 0: only at start and after errors). */
   fullSyncPeriodMs?: number;
   /** Wait after a failed sync before retrying (default 1 s, doubling to 30 s). */
   retryMs?: number;
@@ -99,7 +100,7 @@ export class Proxier {
     this.slices.start();
     await Promise.all([this.services.waitForSync(signal), this.slices.waitForSync(signal)]);
     this.ready = true;
-    const period = this.o.fullSyncPeriodMs ?? 60_000;
+    const period = this.o.fullSyncPeriodMs ?? 0;
     if (period > 0) {
       this.fullTimer = setInterval(() => {
         this.needFull = true;
