@@ -119,7 +119,10 @@ export class PodNetwork {
   async setUp(sandboxId: string, podIp: string): Promise<string> {
     const ns = netnsName(sandboxId);
     const veth = vethName(sandboxId);
-    const host = [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.bridge} up`];
+    // Hairpin on the bridge port (the kubelet's hairpin-veth mode): a pod reaching itself through
+    // its Service is DNATed back to its own address, and with br_netfilter the bridge forwards that
+    // frame to the port it came in on — which a bridge refuses unless the port is in hairpin mode.
+    const host = [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.bridge} up`, `link set ${veth} type bridge_slave hairpin on`];
     const inside = [`addr add ${podIp}/${this.cidr.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${this.gateway}`];
     try {
       // One spawn from the kubelet (two `ip -batch` runs in a shell): forking the kubelet is the expensive part.
