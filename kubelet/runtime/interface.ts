@@ -121,6 +121,14 @@ export class ImagePullError extends Error {
   }
 }
 
+/** The image is absent and imagePullPolicy is Never (the kubelet's ErrImageNeverPull). */
+export class ImageNeverPullError extends ImagePullError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageNeverPullError';
+  }
+}
+
 export interface RuntimeInfo {
   name: string;
   version: string;
