@@ -9,7 +9,7 @@ export async function makeTar(entries: Entry[], gzip = false): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    p.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+    p.on('data', (c: unknown) => chunks.push(Buffer.from(c as Uint8Array)));
     p.on('end', () => resolve());
     p.on('error', reject);
   });
