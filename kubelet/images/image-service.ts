@@ -178,10 +178,13 @@ export class ImageService {
 
     // Layers download in parallel; each is verified before it is used.
     const queue = [...manifest.layers];
+    let failed: unknown;
     const workers = Array.from({ length: Math.min(this.o.parallelDownloads ?? 3, queue.length) }, async () => {
-      for (let d = queue.shift(); d; d = queue.shift()) await this.fetchBlob(client, repo, d);
+      for (let d = queue.shift(); d && !failed; d = queue.shift()) await this.fetchBlob(client, repo, d).catch((err) => (failed ??= err));
     });
+    // Every download ends (verified and kept, or removed) before the pull reports.
     await Promise.all(workers);
+    if (failed) throw failed;
 
     const id = manifest.config.digest;
     const rootfs = join(this.o.root, 'rootfs', hexOf(id));

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { pack, type Header } from 'tar-stream';
 
-export type Entry = Partial<Header> & { name: string; body?: string };
+export type Entry = Partial<Header> & { name: string; body?: string | Buffer };
 
 export async function makeTar(entries: Entry[], gzip = false): Promise<Buffer> {
   const p = pack();
