@@ -35,7 +35,7 @@ import { HostPortForwarder } from './host-ports.js';
 import { defaultImagePullPolicy } from '../../../api/core/pod-defaults.js';
 import { containerArgv as imageArgv, containerEnv, containerWorkingDir, resolveUser } from '../../images/image-config.js';
 import { ImageService } from '../../images/image-service.js';
-import { HOST_IMAGE, ImageStore, normalizeImageName } from './image-store.js';
+import { HOST_IMAGE, ImageStore, normalizeImageName, pullHint } from './image-store.js';
 import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
 
@@ -83,6 +83,9 @@ interface ContainerRecord {
   shimStart?: string;
   finished?: ExitInfo & { finishedAt: string };
 }
+
+/** Errors of a registry that could not be reached at all (as opposed to one that refused). */
+const UNREACHABLE = /: (ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|no answer within \S+)$/;
 
 /** securityContext.runAsUser/runAsGroup over the image's user (gid 0 when neither gives one). */
 function runAs(config: ContainerConfig, image?: { uid: number; gid: number }): { uid: number; gid: number } | undefined {
@@ -281,11 +284,18 @@ export class ProcessRuntime implements Runtime {
         `image "${image}" needs the process runtime's chroot, which needs root; this kubelet runs ${process.getuid?.() === 0 ? 'without isolation' : 'as a normal user'}: use image "host" or run the kubelet with --runtime docker`,
       );
     }
-    const got = await this.imageService.ensure(image, {
-      policy: opts.policy ?? defaultImagePullPolicy(image),
-      dockerConfigs: opts.dockerConfigs,
-      onPulling: opts.onPulling,
-    });
+    let got;
+    try {
+      got = await this.imageService.ensure(image, {
+        policy: opts.policy ?? defaultImagePullPolicy(image),
+        dockerConfigs: opts.dockerConfigs,
+        onPulling: opts.onPulling,
+      });
+    } catch (err) {
+      // Offline nodes are common here: say how to run the image without its registry.
+      if (err instanceof ImagePullError && UNREACHABLE.test(err.message)) throw new ImagePullError(`${err.message}; the registry is unreachable: ${pullHint(image, this.images.dir)}`);
+      throw err;
+    }
     if (got.pulled) opts.onPulled?.({ sizeBytes: got.image.size, durationMs: got.durationMs });
     return got.image.repoDigest;
   }
