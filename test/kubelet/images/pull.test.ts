@@ -3,14 +3,14 @@
 // and a hostile layer refused (nothing corrupt kept, nothing written outside), basic auth
 // with credentials from a docker config, a bearer-token challenge, and a registry that is down.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageService } from '../../../kubelet/images/image-service.js';
 import { ImageNeverPullError, ImagePullError } from '../../../kubelet/runtime/interface.js';
-import { busyboxLayer, freePort, haveHtpasswd, haveRegistry, image, index, layer, push, startRegistry, type Registry } from './registry.js';
+import { busyboxLayer, dockerArchive, freePort, haveHtpasswd, haveRegistry, haveSkopeo, image, index, layer, push, startRegistry, type Registry } from './registry.js';
 
 const dirs: string[] = [];
 const temp = (p: string) => {
@@ -201,5 +201,41 @@ describe.skipIf(!haveRegistry || !haveHtpasswd)('a registry with basic auth (htp
     expect(wrong.message).toMatch(/401 Unauthorized/);
     const got = await service().ensure(ref, { policy: 'IfNotPresent', dockerConfigs: [cfg('s3cret')] });
     expect(readFileSync(join(got.image.rootfs, 'secret-app'), 'utf8')).toBe('ok');
+  });
+});
+
+describe.skipIf(!haveRegistry || !haveSkopeo)('an image pushed by skopeo (Docker schema 2, from a docker-archive)', () => {
+  let reg: Registry;
+  beforeAll(async () => {
+    reg = await startRegistry(temp('registry-skopeo'));
+  }, 60_000);
+  afterAll(async () => {
+    await reg?.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('pulls and unpacks what skopeo pushed; a kubelet killed mid-download leaves nothing trusted', async () => {
+    const dir = temp('archive');
+    const archive = join(dir, 'app.tar');
+    await dockerArchive(
+      archive,
+      [
+        [{ name: 'bin/busybox', body: readFileSync('/bin/busybox'), mode: 0o755 }, { name: 'bin/sh', type: 'symlink', linkname: 'busybox' }, { name: 'old/file', body: 'lower' }],
+        [{ name: 'old/.wh..wh..opq' }, { name: 'old/new', body: 'upper' }],
+      ],
+      { Cmd: ['/bin/sh', '-c', 'echo skopeo'] },
+      'test/skopeo:1',
+    );
+    execFileSync('skopeo', ['copy', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${reg.host}/test/skopeo:1`], { stdio: 'pipe' });
+    const root = temp('store');
+    // Leftovers of a pull killed mid-download are swept, never trusted.
+    mkdirSync(join(root, 'tmp'), { recursive: true });
+    writeFileSync(join(root, 'tmp', 'a'.repeat(64) + '.1234'), 'partial');
+    const svc = new ImageService({ root });
+    expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+    const got = await svc.ensure(`${reg.host}/test/skopeo:1`, { policy: 'IfNotPresent' });
+    expect(got.image.config.config?.Cmd).toEqual(['/bin/sh', '-c', 'echo skopeo']);
+    expect(readdirSync(join(got.image.rootfs, 'old'))).toEqual(['new']);
+    expect(execFileSync(join(got.image.rootfs, 'bin/busybox'), ['cat', join(got.image.rootfs, 'old/new')], { encoding: 'utf8' })).toBe('upper');
   });
 });

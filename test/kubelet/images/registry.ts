@@ -166,3 +166,18 @@ export async function push(host: string, repo: string, ref: string, img: Image |
   await putManifest('index' in img ? img.index : img.manifest, ref);
 }
 
+
+export const haveSkopeo = spawnSync('skopeo', ['--version']).status === 0;
+
+/** A `docker save`-style archive (manifest.json, config, one uncompressed tar per layer), as skopeo reads it. */
+export async function dockerArchive(path: string, layers: Entry[][], config: Record<string, unknown>, repoTag: string): Promise<void> {
+  const tars = await Promise.all(layers.map((l) => makeTar(l)));
+  const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: tars.map((t) => sha256(t)) } }));
+  const cfgName = `${sha256(cfg).slice(7)}.json`;
+  const entries: Entry[] = [
+    { name: cfgName, body: cfg },
+    ...tars.map((t, i): Entry => ({ name: `layer${i}/layer.tar`, body: t })),
+    { name: 'manifest.json', body: JSON.stringify([{ Config: cfgName, RepoTags: [repoTag], Layers: tars.map((_, i) => `layer${i}/layer.tar`) }]) },
+  ];
+  writeFileSync(path, await makeTar(entries));
+}
