@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { credentialsFor, parseChallenges } from '../../../kubelet/images/auth.js';
 import { containerArgv, containerEnv, containerWorkingDir, resolveUser } from '../../../kubelet/images/image-config.js';
 import { MEDIA, nodePlatform, selectPlatform, type ImageIndex } from '../../../kubelet/images/manifest.js';
+import { dockerConfigsFromSecrets, pulledMessage } from '../../../kubelet/images/pull-secrets.js';
 import { parseReference } from '../../../kubelet/images/reference.js';
+import { podSecretNames } from '../../../kubelet/pod-references.js';
+import type { Pod, Secret } from '../../../api/core/index.js';
 import { isLoopbackRegistry } from '../../../kubelet/images/registry-client.js';
 
 const D = (c: string) => 'sha256:' + c.repeat(64);
@@ -132,5 +135,29 @@ describe('image config meets the container spec', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('imagePullSecrets', () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64');
+  it('reads dockerconfigjson and legacy dockercfg Secrets, ignores other types', () => {
+    const secrets: Secret[] = [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64({ auths: { 'h:1': { auth: 'eDp5' } } }) } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b' }, type: 'kubernetes.io/dockercfg', data: { '.dockercfg': b64({ 'h:2': { auth: 'eDp5' } }) } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'c' }, type: 'Opaque', data: { '.dockerconfigjson': b64({ auths: {} }) } },
+    ];
+    const cfgs = dockerConfigsFromSecrets(secrets);
+    expect(cfgs).toHaveLength(2);
+    expect(credentialsFor('h:1', cfgs)).toEqual([{ username: 'x', password: 'y' }]);
+    expect(credentialsFor('h:2', cfgs)).toEqual([{ username: 'x', password: 'y' }]);
+  });
+
+  it('the secret manager watches a pod\'s imagePullSecrets (VisitPodSecretNames)', () => {
+    const pod = { metadata: { name: 'p' }, spec: { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'c' }] } } as unknown as Pod;
+    expect([...podSecretNames(pod)]).toEqual(['regcred']);
+  });
+
+  it('the Pulled event reads like the kubelet\'s', () => {
+    expect(pulledMessage('r:1', 1234, 1500, 42)).toBe('Successfully pulled image "r:1" in 1.234s (1.5s including waiting). Image size: 42 bytes.');
   });
 });
