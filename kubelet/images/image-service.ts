@@ -176,19 +176,19 @@ export class ImageService {
     const config = ImageConfig.safeParse(parseJson(readFileSync(this.blobs.path(manifest.config.digest)), `config ${manifest.config.digest}`));
     if (!config.success) throw new ImagePullError(`image config ${manifest.config.digest} is malformed: ${config.error.issues[0]?.message}`);
 
-    // Layers download in parallel; each is verified before it is used.
-    const queue = [...manifest.layers];
-    let failed: unknown;
-    const workers = Array.from({ length: Math.min(this.o.parallelDownloads ?? 3, queue.length) }, async () => {
-      for (let d = queue.shift(); d && !failed; d = queue.shift()) await this.fetchBlob(client, repo, d).catch((err) => (failed ??= err));
-    });
-    // Every download ends (verified and kept, or removed) before the pull reports.
-    await Promise.all(workers);
-    if (failed) throw failed;
-
+    // Layers download in parallel (a few at a time) while earlier ones are unpacked in order;
+    // each is verified before it is used.
+    const downloads = limited(manifest.layers, this.o.parallelDownloads ?? 3, (d) => this.fetchBlob(client, repo, d));
+    for (const d of downloads) d.catch(() => undefined); // handled below, whenever it fails
     const id = manifest.config.digest;
     const rootfs = join(this.o.root, 'rootfs', hexOf(id));
-    if (!existsSync(rootfs)) await this.unpack(rootfs, manifest.layers, config.data);
+    try {
+      if (!existsSync(rootfs)) await this.unpack(rootfs, manifest.layers, config.data, (i) => downloads[i]!);
+    } finally {
+      // Every download ends (verified and kept, or removed) before the pull reports.
+      await Promise.allSettled(downloads);
+    }
+    for (const d of downloads) await d;
     const image: PulledImage = {
       id,
       reference: r.canonical,
@@ -217,11 +217,12 @@ export class ImageService {
     }
   }
 
-  private async unpack(rootfs: string, layers: Descriptor[], config: ImageConfig): Promise<void> {
+  private async unpack(rootfs: string, layers: Descriptor[], config: ImageConfig, downloaded: (i: number) => Promise<void>): Promise<void> {
     const staging = join(this.o.root, 'rootfs', `.${hexOf(layers[0]?.digest ?? 'sha256:' + '0'.repeat(64))}.${randomBytes(4).toString('hex')}`);
     mkdirSync(staging, { recursive: true, mode: 0o755 });
     try {
       for (const [i, l] of layers.entries()) {
+        await downloaded(i);
         const path = this.blobs.path(l.digest);
         const compression: Compression = LAYER_TYPES[l.mediaType] ?? sniffCompression(readHead(path));
         let stats;
@@ -254,6 +255,22 @@ export class ImageService {
       throw err;
     }
   }
+}
+
+/** Run `fn` over items with at most `n` at once; one promise per item, in order. */
+function limited<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void>[] {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return items.map(async (item) => {
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      await fn(item);
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  });
 }
 
 function parseJson(buf: Buffer, what: string): unknown {
