@@ -228,12 +228,20 @@ describe.skipIf(!haveRegistry || !haveSkopeo)('an image pushed by skopeo (Docker
     );
     execFileSync('skopeo', ['copy', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${reg.host}/test/skopeo:1`], { stdio: 'pipe' });
     const root = temp('store');
-    // Leftovers of a pull killed mid-download are swept, never trusted.
+    // Leftovers of a pull killed mid-download or mid-unpack are swept, never trusted.
     mkdirSync(join(root, 'tmp'), { recursive: true });
     writeFileSync(join(root, 'tmp', 'a'.repeat(64) + '.1234'), 'partial');
+    mkdirSync(join(root, 'rootfs', `.${'b'.repeat(64)}.5678`, 'bin'), { recursive: true });
     const svc = new ImageService({ root });
     expect(readdirSync(join(root, 'tmp'))).toEqual([]);
-    const got = await svc.ensure(`${reg.host}/test/skopeo:1`, { policy: 'IfNotPresent' });
+    expect(readdirSync(join(root, 'rootfs'))).toEqual([]);
+    // Pods asking at once share one download.
+    const ref = `${reg.host}/test/skopeo:1`;
+    const [p1, p2] = [svc.pull(ref, []), svc.pull(ref, [])];
+    expect(p1).toBe(p2);
+    await p1;
+    const got = await svc.ensure(ref, { policy: 'IfNotPresent' });
+    expect(got.pulled).toBe(false);
     expect(got.image.config.config?.Cmd).toEqual(['/bin/sh', '-c', 'echo skopeo']);
     expect(readdirSync(join(got.image.rootfs, 'old'))).toEqual(['new']);
     expect(execFileSync(join(got.image.rootfs, 'bin/busybox'), ['cat', join(got.image.rootfs, 'old/new')], { encoding: 'utf8' })).toBe('upper');
