@@ -12,7 +12,7 @@ import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync
 import { join } from 'node:path';
 import { ImageNeverPullError, ImagePullError } from '../runtime/interface.js';
 import { credentialsFor } from './auth.js';
-import { BlobStore, hexOf } from './blob-store.js';
+import { BlobStore, DigestMismatchError, hexOf } from './blob-store.js';
 import { formatPlatform, ImageConfig, ImageIndex, ImageManifest, isIndex, LAYER_TYPES, nodePlatform, selectPlatform, type Descriptor, type Platform } from './manifest.js';
 import { parseReference, type ImageReference } from './reference.js';
 import { isLoopbackRegistry, RegistryClient } from './registry-client.js';
@@ -209,11 +209,14 @@ export class ImageService {
 
   private async fetchBlob(client: RegistryClient, repo: string, d: Descriptor): Promise<void> {
     if (this.blobs.has(d.digest, d.size)) return;
+    const body = await client.blob(repo, d.digest);
     try {
-      await this.blobs.write(d.digest, d.size, await client.blob(repo, d.digest));
+      await this.blobs.write(d.digest, d.size, body);
     } catch (err) {
-      if (err instanceof ImagePullError) throw err;
-      throw new ImagePullError((err as Error).message);
+      if (err instanceof ImagePullError || err instanceof DigestMismatchError) throw new ImagePullError((err as Error).message);
+      // A connection cut or gone silent mid-body: the partial blob was removed by the store.
+      const why = (err as Error).name === 'AbortError' ? 'the registry went silent' : (err as Error).message;
+      throw new ImagePullError(`blob ${d.digest}: download failed after a partial transfer (${why})`);
     }
   }
 

@@ -52,36 +52,53 @@ export class RegistryClient {
     return { body, mediaType, digest };
   }
 
-  /** A blob's bytes as a stream (the caller verifies digest and size). */
+  /**
+   * A blob's bytes as a stream (the caller verifies digest and size). A large layer may take
+   * long: the timeout is for silence (no byte for timeoutMs), not for the whole download.
+   */
   async blob(repository: string, digest: string): Promise<Readable> {
-    const res = await this.get(repository, `/v2/${repository}/blobs/${digest}`, {});
-    if (!res.body) throw new ImagePullError(`blob ${digest}: empty response`);
-    return Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+    const idle = new AbortController();
+    let timer = setTimeout(() => idle.abort(), this.timeoutMs);
+    const res = await this.get(repository, `/v2/${repository}/blobs/${digest}`, {}, idle.signal).catch((err) => {
+      clearTimeout(timer);
+      throw err;
+    });
+    if (!res.body) {
+      clearTimeout(timer);
+      throw new ImagePullError(`blob ${digest}: empty response`);
+    }
+    const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+    body.on('data', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), this.timeoutMs);
+    });
+    body.once('close', () => clearTimeout(timer));
+    return body;
   }
 
-  private async get(repository: string, path: string, headers: Record<string, string>): Promise<Response> {
+  private async get(repository: string, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
     const url = this.base + path;
-    let res = await this.fetch(url, headers, this.authorization);
+    let res = await this.fetch(url, headers, this.authorization, signal);
     if (res.status === 401) {
       const challenge = res.headers.get('www-authenticate') ?? '';
       await res.body?.cancel();
       this.authorization = await this.authorize(challenge, repository);
-      res = await this.fetch(url, headers, this.authorization);
+      res = await this.fetch(url, headers, this.authorization, signal);
     }
     if (!res.ok) throw new ImagePullError(`GET ${url}: ${await describeFailure(res)}`);
     return res;
   }
 
-  private async fetch(url: string, headers: Record<string, string>, authorization?: string): Promise<Response> {
+  private async fetch(url: string, headers: Record<string, string>, authorization?: string, signal?: AbortSignal): Promise<Response> {
     try {
       return await fetch(url, {
         headers: { ...headers, ...(authorization ? { Authorization: authorization } : {}) },
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: signal ?? AbortSignal.timeout(this.timeoutMs),
         redirect: 'follow',
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = (err as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000}s` : cause?.code ?? cause?.message ?? (err as Error).message;
+      const why = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError' ? `no answer within ${this.timeoutMs / 1000}s` : cause?.code ?? cause?.message ?? (err as Error).message;
       throw new ImagePullError(`GET ${url}: ${why}`);
     }
   }

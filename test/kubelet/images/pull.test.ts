@@ -3,6 +3,7 @@
 // and a hostile layer refused (nothing corrupt kept, nothing written outside), basic auth
 // with credentials from a docker config, a bearer-token challenge, and a registry that is down.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -130,6 +131,46 @@ describe.skipIf(!haveRegistry)('pulling from a real registry', () => {
     expect(err.message).toBe(`layer ${evil.digest}: entry "esc/pwned" leads out of the root through a symlink`);
     expect(readdirSync(victimDir)).toEqual([]);
     expect(readdirSync(join(svc.blobs.root, 'rootfs'))).toEqual([]);
+  });
+
+  it('a download cut mid-blob and a registry answering 500: clear errors, nothing partial kept', async () => {
+    const top = await layer([{ name: 'big', body: randomBytes(300_000) }]); // incompressible: the blob is big
+    await push(reg.host, 'test/cut', '1', image([base, top]));
+    let mode: 'cut' | '500' = 'cut';
+    // A proxy in front of the registry that misbehaves on the top layer.
+    const server: Server = createServer((req, res) => {
+      if (req.url!.includes(top.digest)) {
+        if (mode === '500') {
+          res.statusCode = 500;
+          res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'storage backend down' }] }));
+          return;
+        }
+        res.writeHead(200, { 'content-length': String(top.size) });
+        res.write(top.data.subarray(0, 1000));
+        setTimeout(() => res.socket?.destroy(), 50);
+        return;
+      }
+      request(`http://${reg.host}${req.url}`, { headers: { accept: req.headers.accept ?? '*/*' } }, (r) => {
+        res.writeHead(r.statusCode!, r.headers);
+        r.pipe(res);
+      }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const ref = `127.0.0.1:${(server.address() as { port: number }).port}/test/cut:1`;
+      const svc = service();
+      const cut = await pullError(svc.ensure(ref, { policy: 'IfNotPresent' }));
+      expect(cut.message).toMatch(new RegExp(`^blob ${top.digest}: download failed after a partial transfer`));
+      expect(svc.blobs.has(top.digest)).toBe(false);
+      expect(readdirSync(svc.blobs.tmpDir)).toEqual([]);
+      mode = '500';
+      const e500 = await pullError(svc.ensure(ref, { policy: 'IfNotPresent' }));
+      expect(e500.message).toMatch(/500 Internal Server Error \(UNKNOWN: storage backend down\)$/);
+      expect(svc.lookup(ref)).toBeUndefined();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('a registry that is down is a clear error', async () => {
