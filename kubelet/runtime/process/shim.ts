@@ -56,10 +56,13 @@ while [ "$n" -gt 0 ]; do
   if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst" || exit 126; fi
 done
 shift
-if [ -n "$user" ]; then set -- --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; else set -- -- "$@"; fi
-if [ -n "$root" ]; then exec unshare --root="$root" --wd="\${wd:-/}" "$@"; fi
+if [ -n "$root" ]; then
+  if [ -n "$user" ]; then exec unshare --root="$root" --wd="\${wd:-/}" --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; fi
+  exec unshare --root="$root" --wd="\${wd:-/}" -- "$@"
+fi
 cd "\${wd:-/}" || exit 126
-exec unshare "$@"
+if [ -n "$user" ]; then exec unshare --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; fi
+exec "$@"
 `;
 
 /** Plain child process (not root): only the working directory. */
