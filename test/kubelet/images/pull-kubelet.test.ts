@@ -108,8 +108,10 @@ describe.skipIf(!isRoot || !haveRegistry)('the process runtime pulls images from
   it.skipIf(!haveHtpasswd)('a private registry: refused without credentials, pulled with a dockerconfigjson imagePullSecret', async () => {
     const ref = `${priv!.host}/team/app:1`;
     await c.pods().create(podManifest('nocreds', node, { restartPolicy: 'Never', containers: [{ name: 'c', image: ref }] }));
-    const refused = await waitPod('nocreds', 'ErrImagePull', (p) => waiting(p)?.reason === 'ErrImagePull');
-    expect(waiting(refused)?.message).toContain('unauthorized');
+    // The status may already have moved on to ImagePullBackOff: the Failed event keeps the registry's words.
+    const refused = await waitFor('nocreds: Failed event', async () => (await events('nocreds')).find((e) => e.reason === 'Failed'), 90_000);
+    expect(refused.message).toContain(`Failed to pull image "${ref}": unauthorized: registry ${priv!.host} requires credentials`);
+    expect(['ErrImagePull', 'ImagePullBackOff']).toContain(waiting(await pod('nocreds'))?.reason);
     const dockerconfig = { auths: { [priv!.host]: { username: 'alice', password: 's3cret', auth: Buffer.from('alice:s3cret').toString('base64') } } };
     await c.resource<Secret>('Secret').create({
       apiVersion: 'v1',
