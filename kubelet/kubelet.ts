@@ -13,12 +13,15 @@ import { milliValue, value as quantityValue } from '../api/quantity.js';
 import type { EventRecorder } from '../client/events.js';
 import type { RestClient } from '../client/rest.js';
 import { CrashLoopBackoff } from './backoff.js';
+import { dockerConfigsFromSecrets, pulledMessage } from './images/pull-secrets.js';
+import { defaultImagePullPolicy } from '../api/core/pod-defaults.js';
 import { TokenManager } from './token-manager.js';
 import { ContainerConfigError, makeEnvironment, resolveCommand, type EnvContext } from './container-env.js';
 import { buildView, containerNameOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
 import { PodWorkers } from './pod-workers.js';
 import { ProbeManager } from './prober.js';
 import {
+  ImageNeverPullError,
   ImagePullError,
   LABEL_ATTEMPT,
   LABEL_CONTAINER_HASH,
@@ -511,12 +514,26 @@ export class Kubelet {
       return prevErr.retryAtMs;
     }
     try {
-      await this.runtime.pullImage(image);
+      let pulled = false;
+      await this.runtime.pullImage(image, {
+        policy: spec.imagePullPolicy ?? defaultImagePullPolicy(image),
+        dockerConfigs: this.pullSecrets(pod),
+        onPulling: () => this.o.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`),
+        onPulled: ({ sizeBytes, durationMs }) => {
+          pulled = true;
+          this.o.recorder.event(pod, 'Normal', 'Pulled', pulledMessage(image, durationMs, Date.now() - now, sizeBytes));
+        },
+      });
       this.pullBackoff.forgetPrefix(pullKey);
-      this.o.recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      if (!pulled) this.o.recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       const delay = this.pullBackoff.next(pullKey, now).delayMs;
+      if (err instanceof ImageNeverPullError) {
+        e.errors[a.name] = { reason: 'ErrImageNeverPull', message: msg, retryAtMs: now + delay };
+        this.o.recorder.event(pod, 'Warning', 'ErrImageNeverPull', msg);
+        return now + delay;
+      }
       e.errors[a.name] = { reason: 'ErrImagePull', message: msg, retryAtMs: now + delay };
       this.o.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${msg}`);
       if (!(err instanceof ImagePullError)) this.note(`pull ${image}: ${msg}`);
@@ -628,6 +645,27 @@ export class Kubelet {
     }
   }
 
+  /** The pod's imagePullSecrets from the secret manager's cache; missing ones are a warning, as in Kubernetes. */
+  private pullSecrets(pod: Pod): unknown[] {
+    const ns = pod.metadata.namespace ?? 'default';
+    const found: Secret[] = [];
+    const missing: string[] = [];
+    for (const ref of pod.spec.imagePullSecrets ?? []) {
+      if (!ref.name) continue;
+      let s: Secret | undefined;
+      try {
+        s = this.secrets.get(ns, ref.name);
+      } catch {
+        s = undefined;
+      }
+      if (s) found.push(s);
+      else missing.push(ref.name);
+    }
+    if (missing.length)
+      this.o.recorder.event(pod, 'Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`);
+    return dockerConfigsFromSecrets(found);
+  }
+
   /** makeMounts: a mount that cannot be prepared (a missing subPath, hostPath) is a config error, as in Kubernetes. */
   private containerMounts(pod: Pod, spec: Container): Mount[] {
     try {
@@ -666,6 +704,8 @@ export class Kubelet {
         [LABEL_RESTART_POLICY]: pod.spec.restartPolicy ?? 'Always',
       },
       hostname: (pod.spec.hostname ?? pod.metadata.name ?? 'pod').slice(0, 63),
+      runAsUser: securityNumber(spec, pod, 'runAsUser'),
+      runAsGroup: securityNumber(spec, pod, 'runAsGroup'),
       hostPID: !!pod.spec.hostPID,
       hostIPC: !!pod.spec.hostIPC,
     };
@@ -796,4 +836,10 @@ export class Kubelet {
     }
     return { id: inst.id };
   }
+}
+
+/** A container's securityContext field over the pod's (runAsUser, runAsGroup). */
+function securityNumber(spec: Container, pod: Pod, key: 'runAsUser' | 'runAsGroup'): number | undefined {
+  const v = spec.securityContext?.[key] ?? pod.spec.securityContext?.[key];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
 }

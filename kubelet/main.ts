@@ -122,6 +122,7 @@ export async function main(argv: string[]): Promise<void> {
       'root-dir': { type: 'string' },
       'local-path-root': { type: 'string' },
       'image-dir': { type: 'string' },
+      'plain-http-registry': { type: 'string', multiple: true },
       'pod-cidr': { type: 'string' },
       'docker-socket': { type: 'string' },
       nodes: { type: 'string' },
@@ -174,7 +175,9 @@ export async function main(argv: string[]): Promise<void> {
   let podCIDR: string | undefined = values['pod-cidr'];
   if (kind === 'process') {
     if (process.getuid?.() === 0) podCIDR = await choosePodCidr(values['pod-cidr'], rootDir, client, nodeName);
-    runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR });
+    // Registries spoken to over plain HTTP (loopback ones always are, as Docker treats them).
+    const plainHttpRegistries = (values['plain-http-registry'] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR, plainHttpRegistries });
   } else if (kind === 'docker') {
     const { DockerRuntime } = await import('./runtime/docker.js');
     runtime = new DockerRuntime({ socketPath: values['docker-socket'] ?? '/var/run/docker.sock', nodeName });

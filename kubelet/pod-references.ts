@@ -1,6 +1,6 @@
 // Which ConfigMaps and Secrets a pod reads (podutil.VisitPodConfigmapNames /
 // VisitPodSecretNames): env, envFrom, and configMap/secret/projected volumes, of every
-// container. Pure; the configmap and secret managers register exactly these names.
+// container; and the pod's imagePullSecrets. Pure; the configmap and secret managers register exactly these names.
 import type { Container, Pod } from '../api/core/index.js';
 
 function containers(pod: Pod): Container[] {
@@ -22,6 +22,7 @@ export function podConfigMapNames(pod: Pod): Set<string> {
 
 export function podSecretNames(pod: Pod): Set<string> {
   const out = new Set<string>();
+  for (const s of pod.spec.imagePullSecrets ?? []) if (s.name) out.add(s.name);
   for (const c of containers(pod)) {
     for (const f of c.envFrom ?? []) if (f.secretRef?.name) out.add(f.secretRef.name);
     for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef?.name) out.add(e.valueFrom.secretKeyRef.name);

@@ -257,6 +257,8 @@ export const PodSpec = z.object({
   hostAliases: z.array(z.object({ ip: z.string(), hostnames: z.array(z.string()).optional() })).optional(),
   nodeSelector: StringMap.optional(),
   serviceAccountName: z.string().optional(),
+  /** Secrets (kubernetes.io/dockerconfigjson) in the pod's namespace with registry credentials for its images. */
+  imagePullSecrets: z.array(z.object({ name: z.string().optional() })).optional(),
   /** false: no ServiceAccount token volume is mounted (overrides the ServiceAccount's setting). */
   automountServiceAccountToken: z.boolean().optional(),
   nodeName: z.string().optional(),

@@ -78,6 +78,9 @@ export interface ContainerConfig {
   limits: ResourceLimits;
   labels: Labels;
   hostname: string;
+  /** securityContext.runAsUser / runAsGroup (the container's over the pod's); over the image's User. */
+  runAsUser?: number;
+  runAsGroup?: number;
   /** Share the node's PID / IPC namespace (pod.spec.hostPID / hostIPC). */
   hostPID?: boolean;
   hostIPC?: boolean;
@@ -134,6 +137,25 @@ export class ImagePullError extends Error {
   }
 }
 
+/** The image is absent and imagePullPolicy is Never (the kubelet's ErrImageNeverPull). */
+export class ImageNeverPullError extends ImagePullError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageNeverPullError';
+  }
+}
+
+/** How the kubelet asks for an image (CRI's PullImageRequest plus the pull policy). */
+export interface PullImageOptions {
+  /** The container's imagePullPolicy (defaulted by the API server). */
+  policy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** `.dockerconfigjson` documents of the pod's imagePullSecrets. */
+  dockerConfigs?: unknown[];
+  /** Called when a download really starts, and when it ended; neither when the image was present. */
+  onPulling?: () => void;
+  onPulled?: (info: { sizeBytes: number; durationMs: number }) => void;
+}
+
 export interface RuntimeInfo {
   name: string;
   version: string;
@@ -153,7 +175,7 @@ export interface Runtime {
   listPodSandboxes(): Promise<SandboxStatus[]>;
 
   /** Make the image available locally; throws ImagePullError when it cannot. Returns the image ID. */
-  pullImage(image: string): Promise<string>;
+  pullImage(image: string, opts?: PullImageOptions): Promise<string>;
 
   createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
   startContainer(id: string): Promise<void>;

@@ -1,6 +1,7 @@
-// The process runtime's local image store: an image is a root filesystem directory,
-// <imageDir>/<name>/rootfs, imported from a rootfs tarball or a directory. There is no
-// registry client here; `host` is reserved and means "run on the host's own filesystem".
+// The process runtime's store of images imported by hand: an image is a root filesystem
+// directory, <imageDir>/<name>/rootfs, imported from a rootfs tarball or a directory. Images
+// pulled from registries live beside it in <imageDir>/.oci (kubelet/images). `host` is
+// reserved and means "run on the host's own filesystem".
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -24,6 +24,7 @@ import {
   type ContainerStatus,
   type ExecResult,
   type LogOptions,
+  type PullImageOptions,
   type Runtime,
   type RuntimeInfo,
   type SandboxConfig,
@@ -33,7 +34,10 @@ import { Cgroups, detectCgroupMode, type CgroupMode } from './cgroups.js';
 import { processCpuNanos } from './cgroup-stats.js';
 import { logStream, recordLogProgress, removeLog, rotateIfNeeded } from './container-logs.js';
 import { HostPortForwarder } from './host-ports.js';
-import { HOST_IMAGE, ImageStore, normalizeImageName } from './image-store.js';
+import { defaultImagePullPolicy } from '../../../api/core/pod-defaults.js';
+import { containerArgv as imageArgv, containerEnv, containerWorkingDir, resolveUser } from '../../images/image-config.js';
+import { ImageService } from '../../images/image-service.js';
+import { HOST_IMAGE, ImageStore, normalizeImageName, pullHint } from './image-store.js';
 import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
 
@@ -42,8 +46,10 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 export interface ProcessRuntimeOptions {
   rootDir: string;
   nodeName: string;
-  /** Image store directory (default <rootDir>/images). */
+  /** Image store directory (default <rootDir>/images): imported images, and pulled ones under .oci/. */
   imageDir?: string;
+  /** Registries spoken to over plain HTTP besides loopback ones (host[:port]). */
+  plainHttpRegistries?: string[];
   /** Pod CIDR for pod IPs; without one (or not root) pods share the node's network. */
   podCidr?: string;
   /** Force plain child processes even as root (for tests of the fallback). */
@@ -68,6 +74,8 @@ interface ContainerRecord {
   config: ContainerConfig;
   imageId: string;
   rootfs?: string;
+  /** uid/gid the container runs as (image User, runAsUser); root when absent. */
+  user?: { uid: number; gid: number };
   isolated: boolean;
   netns?: string;
   logPath: string;
@@ -76,6 +84,15 @@ interface ContainerRecord {
   shimPid?: number;
   shimStart?: string;
   finished?: ExitInfo & { finishedAt: string };
+}
+
+/** Errors of a registry that could not be reached at all (as opposed to one that refused). */
+const UNREACHABLE = /: (ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|no answer within \S+)$/;
+
+/** securityContext.runAsUser/runAsGroup over the image's user (gid 0 when neither gives one). */
+function runAs(config: ContainerConfig, image?: { uid: number; gid: number }): { uid: number; gid: number } | undefined {
+  if (config.runAsUser === undefined && config.runAsGroup === undefined) return image;
+  return { uid: config.runAsUser ?? image?.uid ?? 0, gid: config.runAsGroup ?? image?.gid ?? 0 };
 }
 
 /** Field 22 (starttime) of /proc/<pid>/stat, or undefined if the process is gone or a zombie. */
@@ -99,6 +116,8 @@ export class ProcessRuntime implements Runtime {
   readonly cgroupMode: CgroupMode;
   private readonly cgroups: Cgroups;
   private readonly images: ImageStore;
+  /** Images pulled from registries (kubelet/images). */
+  readonly imageService: ImageService;
   private readonly network?: PodNetwork;
   private readonly forwarder = new HostPortForwarder();
   private readonly sandboxes = new Map<string, SandboxRecord>();
@@ -115,6 +134,13 @@ export class ProcessRuntime implements Runtime {
     this.cgroupMode = this.isolated ? detectCgroupMode() : 'none';
     this.cgroups = new Cgroups(this.cgroupMode, `skiff/${opts.nodeName.replace(/[^A-Za-z0-9._-]/g, '_')}`);
     this.images = new ImageStore(opts.imageDir ?? join(opts.rootDir, 'images'));
+    // ".oci" cannot be an imported image's directory: image names start with a letter or digit.
+    this.imageService = new ImageService({
+      root: join(this.images.dir, '.oci'),
+      plainHttpRegistries: opts.plainHttpRegistries,
+      // The node's own registry credentials, where the Kubernetes kubelet reads them.
+      dockerConfigFiles: [join(opts.rootDir, 'config.json'), join(process.env.HOME ?? '/root', '.docker', 'config.json')],
+    });
     if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr);
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
     this.logMaxFiles = opts.logMaxFiles ?? 3;
@@ -252,13 +278,52 @@ export class ProcessRuntime implements Runtime {
 
   // ---- images ----
 
-  async pullImage(image: string): Promise<string> {
-    if (!this.isolated && normalizeImageName(image) !== HOST_IMAGE) {
+  async pullImage(image: string, opts: PullImageOptions = {}): Promise<string> {
+    // `host` and imported images are local by definition, whatever the pull policy.
+    if (normalizeImageName(image) === HOST_IMAGE || (this.isolated && this.images.has(image))) return this.images.resolve(image).id;
+    if (!this.isolated) {
       throw new ImagePullError(
         `image "${image}" needs the process runtime's chroot, which needs root; this kubelet runs ${process.getuid?.() === 0 ? 'without isolation' : 'as a normal user'}: use image "host" or run the kubelet with --runtime docker`,
       );
     }
-    return this.images.resolve(image).id;
+    let got;
+    try {
+      got = await this.imageService.ensure(image, {
+        policy: opts.policy ?? defaultImagePullPolicy(image),
+        dockerConfigs: opts.dockerConfigs,
+        onPulling: opts.onPulling,
+      });
+    } catch (err) {
+      // Offline nodes are common here: say how to run the image without its registry.
+      if (err instanceof ImagePullError && UNREACHABLE.test(err.message)) throw new ImagePullError(`${err.message}; the registry is unreachable: ${pullHint(image, this.images.dir)}`);
+      throw err;
+    }
+    if (got.pulled) opts.onPulled?.({ sizeBytes: got.image.size, durationMs: got.durationMs });
+    return got.image.repoDigest;
+  }
+
+  /** The rootfs and the container's effective argv/env/workingDir/user, from the image it names. */
+  private resolveImage(config: ContainerConfig): { id: string; rootfs?: string; config: ContainerConfig; user?: { uid: number; gid: number } } {
+    if (normalizeImageName(config.image) === HOST_IMAGE || this.images.has(config.image)) {
+      // Local images carry no config: the pod says what to run.
+      if (config.command.length + config.args.length === 0) {
+        throw new Error(`container "${config.name}": imported and "host" images carry no entrypoint, so set command (or args)`);
+      }
+      const img = this.images.resolve(config.image);
+      return { ...img, config, user: runAs(config) };
+    }
+    const img = this.imageService.lookup(config.image);
+    if (!img) throw new ImagePullError(`image "${config.image}" is not present on this node`);
+    const argv = imageArgv(img.config, config.command, config.args);
+    if (!argv.length) throw new Error(`container "${config.name}": no command specified (the image has no Entrypoint or Cmd and the pod sets no command)`);
+    const imageUser = resolveUser(img.config.config?.User, img.rootfs);
+    const user = config.runAsUser !== undefined || config.runAsGroup !== undefined ? runAs(config, imageUser) : imageUser;
+    return {
+      id: img.repoDigest,
+      rootfs: img.rootfs,
+      config: { ...config, command: argv, args: [], env: containerEnv(img.config, config.env), workingDir: containerWorkingDir(img.config, config.workingDir) },
+      user,
+    };
   }
 
   // ---- containers ----
@@ -266,10 +331,7 @@ export class ProcessRuntime implements Runtime {
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
     const sb = this.sandboxes.get(sandboxId);
     if (!sb) throw new Error(`sandbox ${sandboxId} not found`);
-    const image = this.images.resolve(config.image);
-    if (config.command.length + config.args.length === 0) {
-      throw new Error(`container "${config.name}": process-runtime images carry no entrypoint, so set command (or args)`);
-    }
+    const image = this.resolveImage(config);
     const id = newId();
     const attempt = config.labels['io.kubernetes.container.attempt'] ?? '0';
     const logPath = join(sb.logDir, config.name, `${attempt}.log`);
@@ -277,9 +339,10 @@ export class ProcessRuntime implements Runtime {
     const rec: ContainerRecord = {
       id,
       sandboxId,
-      config,
+      config: image.config,
       imageId: image.id,
       rootfs: image.rootfs,
+      user: image.user,
       isolated: this.isolated,
       netns: sb.netns,
       logPath,
@@ -312,6 +375,7 @@ export class ProcessRuntime implements Runtime {
         isolated: rec.isolated,
         hostPID: rec.config.hostPID,
         hostIPC: rec.config.hostIPC,
+        user: rec.user,
       }),
     );
     const env = { PATH: DEFAULT_PATH, ...rec.config.env };

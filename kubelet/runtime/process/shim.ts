@@ -25,12 +25,13 @@ echo "$code" > "$state/exit.tmp" && mv -f "$state/exit.tmp" "$state/exit"
 /**
  * The container's PID 1 before it execs the user's command, run on the host's /bin/sh inside
  * the new mount/uts/pid namespaces: $1 image rootfs ("" = host filesystem), $2 the container's
- * own writable directory, $3 workingDir, $4 hostname, $5 number of mounts, then (src, dst, ro|rw)
+ * own writable directory, $3 workingDir, $4 hostname, $5 "uid:gid" to run as ("" = root), $6
+ * number of mounts, then (src, dst, ro|rw)
  * triples, then "--" and the argv. Mounts made here are private to the container's mount
  * namespace. The image stays read-only underneath: an overlay puts each container's writes in
  * its own directory (removed with the container), so containers never change the image.
  */
-export const INIT_SCRIPT = `root="$1"; rw="$2"; wd="$3"; host="$4"; n="$5"; shift 5
+export const INIT_SCRIPT = `root="$1"; rw="$2"; wd="$3"; host="$4"; user="$5"; n="$6"; shift 6
 echo "$host" > /proc/sys/kernel/hostname
 if [ -n "$root" ] && [ -n "$rw" ]; then
   mkdir -p "$rw/upper" "$rw/work" "$rw/merged"
@@ -55,8 +56,12 @@ while [ "$n" -gt 0 ]; do
   if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst" || exit 126; fi
 done
 shift
-if [ -n "$root" ]; then exec unshare --root="$root" --wd="\${wd:-/}" -- "$@"; fi
+if [ -n "$root" ]; then
+  if [ -n "$user" ]; then exec unshare --root="$root" --wd="\${wd:-/}" --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; fi
+  exec unshare --root="$root" --wd="\${wd:-/}" -- "$@"
+fi
 cd "\${wd:-/}" || exit 126
+if [ -n "$user" ]; then exec unshare --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; fi
 exec "$@"
 `;
 
@@ -78,6 +83,8 @@ export interface LaunchSpec {
   isolated: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
+  /** Run as this uid/gid (the image's User or securityContext.runAsUser); root when absent. */
+  user?: { uid: number; gid: number };
 }
 
 /** The argv the shim runs as the container (see the diagram above). */
@@ -87,7 +94,7 @@ export function containerArgv(spec: LaunchSpec): string[] {
   const unshare = [
     'unshare', ...(spec.hostPID ? [] : ['--pid', '--fork', '--kill-child']), '--mount', '--uts', ...(spec.hostIPC ? [] : ['--ipc']), '--propagation', 'private', '--',
     '/bin/sh', '-c', INIT_SCRIPT, 'skiff-init',
-    spec.rootfs ?? '', spec.writableDir ?? '', spec.workingDir ?? '', spec.hostname, String(spec.mounts.length), ...mounts, '--', ...spec.argv,
+    spec.rootfs ?? '', spec.writableDir ?? '', spec.workingDir ?? '', spec.hostname, spec.user ? `${spec.user.uid}:${spec.user.gid}` : '', String(spec.mounts.length), ...mounts, '--', ...spec.argv,
   ];
   return spec.netnsPath ? ['nsenter', `--net=${spec.netnsPath}`, '--', ...unshare] : unshare;
 }

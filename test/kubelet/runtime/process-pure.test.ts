@@ -22,7 +22,9 @@ describe('process runtime, pure parts', () => {
     const argv = containerArgv({ argv: ['sleep', '1'], hostname: 'web', isolated: true, mounts: [{ hostPath: '/data', containerPath: '/d', readOnly: true }], netnsPath: '/var/run/netns/skiff-abc', rootfs: '/img/rootfs', writableDir: '/state/fs', workingDir: '/w' });
     expect(argv.slice(0, 3)).toEqual(['nsenter', '--net=/var/run/netns/skiff-abc', '--']);
     expect(argv).toContain('--kill-child');
-    expect(argv.slice(-11)).toEqual(['/img/rootfs', '/state/fs', '/w', 'web', '1', '/data', '/d', 'ro', '--', 'sleep', '1']);
+    expect(argv.slice(-12)).toEqual(['/img/rootfs', '/state/fs', '/w', 'web', '', '1', '/data', '/d', 'ro', '--', 'sleep', '1']);
+    const asUser = containerArgv({ argv: ['id'], hostname: 'u', isolated: true, mounts: [], rootfs: '/r', user: { uid: 1000, gid: 50 } });
+    expect(asUser.slice(-5)).toEqual(['u', '1000:50', '0', '--', 'id']);
     const hostPid = containerArgv({ argv: ['x'], hostname: 'h', isolated: true, mounts: [], hostPID: true, hostIPC: true });
     expect(hostPid).not.toContain('--pid');
     expect(hostPid).not.toContain('--ipc');

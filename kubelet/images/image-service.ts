@@ -1,0 +1,296 @@
+// The node's image service for the process runtime (what containerd's CRI image service is
+// for a real kubelet): pull an image from its registry, verify every blob, keep blobs
+// content-addressed (layers shared between images), unpack each image once into a rootfs.
+//
+//   <root>/blobs/sha256/<hex>        verified manifests, configs and layers (see blob-store.ts)
+//   <root>/tmp/                      downloads in progress (swept at start)
+//   <root>/rootfs/<config hex>/      the unpacked image (staged in rootfs/.<hex>.<rand>, renamed)
+//   <root>/images/<config hex>.json  what the image is: config, layers, size
+//   <root>/refs/<sha256(ref)>.json   which image a reference ("h:5000/a/b:1") names now
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImageNeverPullError, ImagePullError } from '../runtime/interface.js';
+import { credentialsFor } from './auth.js';
+import { BlobStore, DigestMismatchError, hexOf } from './blob-store.js';
+import { formatPlatform, ImageConfig, ImageIndex, ImageManifest, isIndex, LAYER_TYPES, nodePlatform, selectPlatform, type Descriptor, type Platform } from './manifest.js';
+import { parseReference, type ImageReference } from './reference.js';
+import { isLoopbackRegistry, RegistryClient } from './registry-client.js';
+import { applyLayer, sniffCompression, type Compression } from './unpack.js';
+
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+export interface PulledImage {
+  /** The config's digest: the image ID, as Docker and containerd name it. */
+  id: string;
+  reference: string;
+  /** repo@digest of the manifest pulled (the container status' imageID). */
+  repoDigest: string;
+  rootfs: string;
+  config: ImageConfig;
+  /** Config plus layers as stored (compressed), in bytes. */
+  size: number;
+  layers: string[];
+}
+
+export interface EnsureOptions {
+  policy: PullPolicy;
+  /** `.dockerconfigjson` documents from the pod's imagePullSecrets, tried before the node's own. */
+  dockerConfigs?: unknown[];
+  /** Called when a download really starts (the kubelet's "Pulling" event). */
+  onPulling?: () => void;
+}
+
+export interface EnsureResult {
+  image: PulledImage;
+  /** False when the image was already present and the policy did not ask for a pull. */
+  pulled: boolean;
+  durationMs: number;
+}
+
+export interface ImageServiceOptions {
+  root: string;
+  /** Registries spoken to over plain HTTP besides loopback ones (host[:port]). */
+  plainHttpRegistries?: string[];
+  /** Node-level credentials: docker config.json files (the kubelet's ROOT/config.json). */
+  dockerConfigFiles?: string[];
+  platform?: Platform;
+  timeoutMs?: number;
+  /** Layer downloads at once. */
+  parallelDownloads?: number;
+}
+
+interface RefRecord {
+  reference: string;
+  id: string;
+  repoDigest: string;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+export class ImageService {
+  readonly blobs: BlobStore;
+  private readonly platform: Platform;
+  private readonly inflight = new Map<string, Promise<PulledImage>>();
+
+  constructor(private readonly o: ImageServiceOptions) {
+    this.blobs = new BlobStore(o.root);
+    for (const d of ['rootfs', 'images', 'refs']) mkdirSync(join(o.root, d), { recursive: true });
+    // Unpacks a killed kubelet left half done.
+    for (const d of readdirSync(join(o.root, 'rootfs'))) if (d.startsWith('.')) rmSync(join(o.root, 'rootfs', d), { recursive: true, force: true });
+    this.platform = o.platform ?? nodePlatform();
+  }
+
+  /** The image a reference names on this node, if it was pulled. */
+  lookup(ref: string): PulledImage | undefined {
+    let r: ImageReference;
+    try {
+      r = parseReference(ref);
+    } catch {
+      return undefined;
+    }
+    try {
+      const rec = JSON.parse(readFileSync(join(this.o.root, 'refs', sha(r.canonical) + '.json'), 'utf8')) as RefRecord;
+      const img = JSON.parse(readFileSync(join(this.o.root, 'images', hexOf(rec.id) + '.json'), 'utf8')) as Omit<PulledImage, 'rootfs' | 'reference' | 'repoDigest'>;
+      const rootfs = join(this.o.root, 'rootfs', hexOf(rec.id));
+      if (!existsSync(rootfs)) return undefined;
+      return { ...img, reference: r.canonical, repoDigest: rec.repoDigest, rootfs };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Apply the pull policy: pull when asked to or when absent. */
+  async ensure(ref: string, opts: EnsureOptions): Promise<EnsureResult> {
+    const start = Date.now();
+    const present = this.lookup(ref);
+    if (present && opts.policy !== 'Always') return { image: present, pulled: false, durationMs: 0 };
+    if (!present && opts.policy === 'Never') throw new ImageNeverPullError(`Container image "${ref}" is not present with pull policy of Never`);
+    opts.onPulling?.();
+    const image = await this.pull(ref, opts.dockerConfigs ?? []);
+    return { image, pulled: true, durationMs: Date.now() - start };
+  }
+
+  /** Pull (one download however many pods ask at once). */
+  pull(ref: string, dockerConfigs: unknown[]): Promise<PulledImage> {
+    let r: ImageReference;
+    try {
+      r = parseReference(ref);
+    } catch (err) {
+      return Promise.reject(new ImagePullError((err as Error).message));
+    }
+    const running = this.inflight.get(r.canonical);
+    if (running) return running;
+    const p = this.doPull(r, dockerConfigs).finally(() => this.inflight.delete(r.canonical));
+    this.inflight.set(r.canonical, p);
+    return p;
+  }
+
+  private nodeDockerConfigs(): unknown[] {
+    const out: unknown[] = [];
+    for (const f of this.o.dockerConfigFiles ?? []) {
+      try {
+        out.push(JSON.parse(readFileSync(f, 'utf8')));
+      } catch {
+        /* absent or unreadable: no node credentials from it */
+      }
+    }
+    return out;
+  }
+
+  private async doPull(r: ImageReference, dockerConfigs: unknown[]): Promise<PulledImage> {
+    const client = new RegistryClient({
+      registry: r.registry,
+      plainHttp: isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry),
+      credentials: credentialsFor(r.registry, [...dockerConfigs, ...this.nodeDockerConfigs()]),
+      timeoutMs: this.o.timeoutMs,
+    });
+    const repo = r.repository;
+    let m = await client.manifest(repo, r.digest ?? r.tag!);
+    if (r.digest && m.digest !== r.digest) throw new ImagePullError(`manifest ${r.canonical}: the registry served content with digest ${m.digest}`);
+    const repoDigest = `${r.registry}/${repo}@${m.digest}`;
+    let body = parseJson(m.body, `manifest of ${r.canonical}`);
+    if (isIndex(m.mediaType, body)) {
+      const index = ImageIndex.safeParse(body);
+      if (!index.success) throw new ImagePullError(`manifest list of ${r.canonical} is malformed: ${index.error.issues[0]?.message}`);
+      const pick = selectPlatform(index.data, this.platform);
+      if (!pick) {
+        const have = index.data.manifests.map((d) => (d.platform ? formatPlatform(d.platform) : '?')).join(', ');
+        throw new ImagePullError(`no matching manifest for ${formatPlatform(this.platform)} in the manifest list entries of ${r.canonical} (it has ${have || 'none'})`);
+      }
+      m = await client.manifest(repo, pick.digest);
+      if (m.digest !== pick.digest || m.body.length !== pick.size) throw new ImagePullError(`manifest ${pick.digest} of ${r.canonical}: the registry served ${m.body.length} bytes with digest ${m.digest}`);
+      body = parseJson(m.body, `manifest ${pick.digest}`);
+    }
+    const parsed = ImageManifest.safeParse(body);
+    if (!parsed.success) throw new ImagePullError(`manifest of ${r.canonical} is not an image manifest (${m.mediaType || 'no media type'}): ${parsed.error.issues[0]?.message}`);
+    const manifest = parsed.data;
+
+    await this.fetchBlob(client, repo, manifest.config);
+    const config = ImageConfig.safeParse(parseJson(readFileSync(this.blobs.path(manifest.config.digest)), `config ${manifest.config.digest}`));
+    if (!config.success) throw new ImagePullError(`image config ${manifest.config.digest} is malformed: ${config.error.issues[0]?.message}`);
+
+    // Layers download in parallel (a few at a time) while earlier ones are unpacked in order;
+    // each is verified before it is used.
+    const downloads = limited(manifest.layers, this.o.parallelDownloads ?? 3, (d) => this.fetchBlob(client, repo, d));
+    for (const d of downloads) d.catch(() => undefined); // handled below, whenever it fails
+    const id = manifest.config.digest;
+    const rootfs = join(this.o.root, 'rootfs', hexOf(id));
+    try {
+      if (!existsSync(rootfs)) await this.unpack(rootfs, manifest.layers, config.data, (i) => downloads[i]!);
+    } finally {
+      // Every download ends (verified and kept, or removed) before the pull reports.
+      await Promise.allSettled(downloads);
+    }
+    for (const d of downloads) await d;
+    const image: PulledImage = {
+      id,
+      reference: r.canonical,
+      repoDigest,
+      rootfs,
+      config: config.data,
+      size: manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0),
+      layers: manifest.layers.map((l) => l.digest),
+    };
+    const { rootfs: _r, reference: _ref, repoDigest: _d, ...record } = image;
+    writeJsonAtomic(join(this.o.root, 'images', hexOf(id) + '.json'), record);
+    const refRecord: RefRecord = { reference: r.canonical, id, repoDigest };
+    writeJsonAtomic(join(this.o.root, 'refs', sha(r.canonical) + '.json'), refRecord);
+    // A tag pull is also reachable by its digest.
+    if (!r.digest) writeJsonAtomic(join(this.o.root, 'refs', sha(`${r.registry}/${repo}@${m.digest}`) + '.json'), { ...refRecord, reference: `${r.registry}/${repo}@${m.digest}` });
+    return image;
+  }
+
+  private async fetchBlob(client: RegistryClient, repo: string, d: Descriptor): Promise<void> {
+    if (this.blobs.has(d.digest, d.size)) return;
+    const body = await client.blob(repo, d.digest);
+    try {
+      await this.blobs.write(d.digest, d.size, body);
+    } catch (err) {
+      if (err instanceof ImagePullError || err instanceof DigestMismatchError) throw new ImagePullError((err as Error).message);
+      // A connection cut or gone silent mid-body: the partial blob was removed by the store.
+      const why = (err as Error).name === 'AbortError' ? 'the registry went silent' : (err as Error).message;
+      throw new ImagePullError(`blob ${d.digest}: download failed after a partial transfer (${why})`);
+    }
+  }
+
+  private async unpack(rootfs: string, layers: Descriptor[], config: ImageConfig, downloaded: (i: number) => Promise<void>): Promise<void> {
+    const staging = join(this.o.root, 'rootfs', `.${hexOf(layers[0]?.digest ?? 'sha256:' + '0'.repeat(64))}.${randomBytes(4).toString('hex')}`);
+    mkdirSync(staging, { recursive: true, mode: 0o755 });
+    try {
+      for (const [i, l] of layers.entries()) {
+        await downloaded(i);
+        const path = this.blobs.path(l.digest);
+        const compression: Compression = LAYER_TYPES[l.mediaType] ?? sniffCompression(readHead(path));
+        let stats;
+        try {
+          stats = await applyLayer(staging, createReadStream(path), { compression });
+        } catch (err) {
+          throw new ImagePullError(`layer ${l.digest}: ${(err as Error).message}`);
+        }
+        const want = config.rootfs?.diff_ids[i];
+        if (want && want !== stats.diffId) throw new ImagePullError(`layer ${l.digest}: uncompressed content has digest ${stats.diffId}, the image config says ${want}`);
+      }
+      // Mount points the process runtime needs in every image: real directories, never a
+      // symlink that would carry a mount out of the root.
+      for (const d of ['proc', 'dev', 'tmp', 'etc']) {
+        const p = join(staging, d);
+        let isDir = false;
+        try {
+          isDir = lstatSync(p).isDirectory();
+        } catch {
+          /* absent */
+        }
+        if (!isDir) {
+          rmSync(p, { recursive: true, force: true });
+          mkdirSync(p, { mode: d === 'tmp' ? 0o1777 : 0o755 });
+        }
+      }
+      renameSync(staging, rootfs);
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+}
+
+/** Run `fn` over items with at most `n` at once; one promise per item, in order. */
+function limited<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void>[] {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return items.map(async (item) => {
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      await fn(item);
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  });
+}
+
+function parseJson(buf: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch {
+    throw new ImagePullError(`${what} is not JSON`);
+  }
+}
+
+function readHead(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    readSync(fd, buf, 0, 4, 0);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
