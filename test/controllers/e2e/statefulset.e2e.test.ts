@@ -198,8 +198,11 @@ describe('StatefulSet controller', () => {
   it('`kctl rollout restart sts/web` replaces every pod, from the top down', async () => {
     const from = mark();
     expect(await kctl('rollout', 'restart', 'sts/web')).toBe('statefulset.apps/web restarted\n');
+    // The images do not change (only the template's restartedAt annotation): wait for pods that carry it.
+    const restarted = (p: Pod) => !!p.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+    await waitFor(async () => { const p = await webPods(); return p.length === 3 && p.every(restarted); }, 90_000, () => 'every pod restarted', cm);
     const pods = await settled(['web:v3', 'web:v3', 'web:v3']);
-    expect(pods.every((p) => !!p.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'])).toBe(true);
+    expect(pods.every(restarted)).toBe(true);
     expect(since(from, 'deleting').map((e) => e.name)).toEqual(['web-2', 'web-1', 'web-0']);
     expect(doubles).toEqual([]);
   });
