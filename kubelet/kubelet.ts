@@ -81,6 +81,8 @@ export interface KubeletOptions {
 const LOCAL_PATH_SWEEP_MS = 10_000;
 
 /** A volume that could not be written keeps a pod that has not started yet in ContainerCreating; retried on every change of what it reads, and at least this often. */
+/** How soon after a failed pull the status says ImagePullBackOff. */
+const IMAGE_BACKOFF_REPORT_MS = 2000;
 const VOLUME_RETRY_MS = 10_000;
 
 interface PodEntry {
@@ -537,7 +539,9 @@ export class Kubelet {
       e.errors[a.name] = { reason: 'ErrImagePull', message: msg, retryAtMs: now + delay };
       this.o.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${msg}`);
       if (!(err instanceof ImagePullError)) this.note(`pull ${image}: ${msg}`);
-      return now + delay;
+      // Sync once more inside the back-off so the status moves on to ImagePullBackOff, as a
+      // Kubernetes pod worker's requeue after a failed sync does; the pull itself waits the delay.
+      return now + Math.min(delay / 2, IMAGE_BACKOFF_REPORT_MS);
     }
     let cfg: ContainerConfig;
     try {
