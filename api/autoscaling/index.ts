@@ -1,2 +1,4 @@
 // autoscaling's types, for components that want one import.
 export * from './scale.js';
+export * from './horizontalpodautoscaler.js';
+export * from './horizontalpodautoscaler-defaults.js';
