@@ -182,8 +182,12 @@ export function resourceReplicas(args: Common & { targetUtilization: number }): 
   }
   if (g.missing.size > 0) {
     // Scale-down: assume the missing pods use their request (or the target, if above 100%); scale-up: nothing.
+    // Exactly at target, they are left out.
     const fallback = Math.max(100, targetUtilization);
-    for (const n of g.missing) metrics.set(n, { value: first.ratio < 1.0 ? Math.trunc(((requests.get(n) ?? 0) * fallback) / 100) : 0, timestamp, windowMs: 0 });
+    for (const n of g.missing) {
+      if (first.ratio < 1.0) metrics.set(n, { value: Math.trunc(((requests.get(n) ?? 0) * fallback) / 100), timestamp, windowMs: 0 });
+      else if (first.ratio > 1.0) metrics.set(n, { value: 0, timestamp, windowMs: 0 });
+    }
   }
   if (scaleUpWithUnready) for (const n of g.unready) metrics.set(n, { value: 0, timestamp, windowMs: 0 });
   const second = utilizationRatio(metrics, requests, targetUtilization);
@@ -213,7 +217,10 @@ export function rawResourceReplicas(args: Common & { targetAverage: number }): R
     if (Math.abs(1.0 - first.ratio) <= tolerance) return result(currentReplicas);
     return result(Math.ceil(first.ratio * g.readyPodCount));
   }
-  if (g.missing.size > 0) for (const n of g.missing) metrics.set(n, { value: first.ratio < 1.0 ? targetAverage : 0, timestamp, windowMs: 0 });
+  for (const n of g.missing) {
+    if (first.ratio < 1.0) metrics.set(n, { value: targetAverage, timestamp, windowMs: 0 });
+    else if (first.ratio > 1.0) metrics.set(n, { value: 0, timestamp, windowMs: 0 });
+  }
   if (scaleUpWithUnready) for (const n of g.unready) metrics.set(n, { value: 0, timestamp, windowMs: 0 });
   const second = usageRatio(metrics, targetAverage);
   if (Math.abs(1.0 - second.ratio) <= tolerance || (first.ratio < 1.0 && second.ratio > 1.0) || (first.ratio > 1.0 && second.ratio < 1.0)) {
