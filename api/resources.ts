@@ -24,6 +24,9 @@ export const GROUP_VERSIONS: readonly APIGroupVersion[] = [coreV1, appsV1, autos
 
 export const RESOURCES: readonly ResourceInfo[] = GROUP_VERSIONS.flatMap((gv) => gv.resources);
 
+/** Resources served as conversions of another version's objects (APIGroupVersion.views): in discovery, not in RESOURCES. */
+export const RESOURCE_VIEWS: readonly ResourceInfo[] = GROUP_VERSIONS.flatMap((gv) => gv.views ?? []);
+
 const KINDS = new Map<string, KindRules>();
 for (const gv of GROUP_VERSIONS) for (const k of [...gv.resources, ...(gv.kinds ?? [])]) KINDS.set(k.kind, k);
 

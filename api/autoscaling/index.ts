@@ -2,3 +2,4 @@
 export * from './scale.js';
 export * from './horizontalpodautoscaler.js';
 export * from './horizontalpodautoscaler-defaults.js';
+export * from './horizontalpodautoscaler-v1.js';

@@ -4,12 +4,22 @@ import type { APIGroupVersion, ResourceInfo } from '../resource-definition.js';
 import { CONDITIONS, METADATA_ONLY, OBJECT_META, struct } from '../patch/patch-meta.js';
 import { Scale, ScaleSpec, ScaleStatus, validateScale } from './scale.js';
 import * as hpa from './horizontalpodautoscaler.js';
+import { HorizontalPodAutoscalerV1 } from './horizontalpodautoscaler-v1.js';
 import { defaultHorizontalPodAutoscaler } from './horizontalpodautoscaler-defaults.js';
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatusUpdate } from './horizontalpodautoscaler-validation.js';
+
+// A view of the autoscaling/v2 objects (apiserver/autoscaling-v1.ts converts): watch,
+// apply and status writes are v2's only.
+const horizontalPodAutoscalersV1: ResourceInfo = {
+  group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler',
+  namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [], hasStatus: true, schema: HorizontalPodAutoscalerV1,
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
+};
 
 export const autoscalingV1: APIGroupVersion = {
   group: 'autoscaling', version: 'v1',
   resources: [],
+  views: [horizontalPodAutoscalersV1],
   kinds: [{ kind: 'Scale', schema: Scale, validate: validateScale, patchMeta: METADATA_ONLY }],
   components: { Scale, ScaleSpec, ScaleStatus },
 };

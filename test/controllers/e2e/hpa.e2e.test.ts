@@ -125,6 +125,42 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
     expect(down.status?.currentMetrics?.[0]?.resource?.current.averageUtilization).toBeLessThan(50);
   });
 
+  it('autoscaling/v1 is a view of the same objects: the real kubectl autoscale, v1 reads and writes', async () => {
+    const d: Deployment = webDeployment('api', 1, 'api:1');
+    d.spec.template.spec.containers[0]!.resources = { requests: { cpu: '100m' } };
+    await c.client.deployments().create(d, { namespace: NS });
+    const group = await c.client.request<{ versions: { version: string }[]; preferredVersion: { version: string } }>('GET', '/apis/autoscaling');
+    expect(group.versions.map((v) => v.version)).toEqual(['v2', 'v1']);
+    expect(group.preferredVersion.version).toBe('v2');
+    const v1List = await c.client.request<{ resources: { name: string; verbs: string[] }[] }>('GET', '/apis/autoscaling/v1');
+    expect(v1List.resources).toMatchObject([{ name: 'horizontalpodautoscalers', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'] }]);
+    if (existsSync('/usr/bin/kubectl')) {
+      // kubectl 1.32 creates autoscaling/v1 objects.
+      const made = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, 'autoscale', 'deployment/api', '--min', '1', '--max', '3', '--cpu-percent', '60']);
+      expect(made.stdout).toBe('horizontalpodautoscaler.autoscaling/api autoscaled\n');
+    } else {
+      await c.client.request('POST', `/apis/autoscaling/v1/namespaces/${NS}/horizontalpodautoscalers`, { body: { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 1, maxReplicas: 3, targetCPUUtilizationPercentage: 60 } } });
+    }
+    const v2 = await hpas.get('api', NS);
+    expect(v2.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
+    type V1 = { apiVersion: string; metadata: { resourceVersion: string }; spec: { targetCPUUtilizationPercentage?: number; maxReplicas: number } };
+    const path = `/apis/autoscaling/v1/namespaces/${NS}/horizontalpodautoscalers/api`;
+    const v1 = await c.client.request<V1>('GET', path);
+    expect(v1).toMatchObject({ apiVersion: 'autoscaling/v1', spec: { targetCPUUtilizationPercentage: 60, maxReplicas: 3 } });
+    const patched = await c.client.request<V1>('PATCH', path, { body: { spec: { maxReplicas: 5 } }, contentType: 'application/merge-patch+json' });
+    expect(patched.spec.maxReplicas).toBe(5);
+    expect((await hpas.get('api', NS)).spec.maxReplicas).toBe(5);
+    const bad = await c.client.request('PATCH', path, { body: { spec: { maxReplicas: 0 } }, contentType: 'application/merge-patch+json' }).catch((e: unknown) => e) as StatusError;
+    expect(bad.status?.code).toBe(422);
+    const list = await c.client.request<{ kind: string; items: V1[] }>('GET', `/apis/autoscaling/v1/namespaces/${NS}/horizontalpodautoscalers`);
+    expect(list.kind).toBe('HorizontalPodAutoscalerList');
+    expect(list.items.every((i) => i.apiVersion === 'autoscaling/v1')).toBe(true);
+    const watch = await c.client.request('GET', `/apis/autoscaling/v1/namespaces/${NS}/horizontalpodautoscalers`, { query: { watch: 'true' } }).catch((e: unknown) => e) as StatusError;
+    expect(watch.status?.code).toBe(405);
+    await c.client.request('DELETE', path);
+    await waitFor(async () => (await hpas.get('api', NS).then(() => undefined, () => true)), 30_000, () => 'the v1 delete');
+  });
+
   it('a target that does not exist is a condition, not a crash', async () => {
     await hpas.create({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'ghost', namespace: NS }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nope' }, maxReplicas: 3 } }, { namespace: NS });
     const h = await waitFor(async () => {
