@@ -7,7 +7,7 @@ import { buildConfigFromFlags } from '../client/kubeconfig.js';
 const HELP = `Usage: skiff controller-manager --kubeconfig FILE [flags]
 
 Runs the ReplicaSet, Deployment, DaemonSet, StatefulSet, Job, CronJob, TTL-after-finished, garbage-collector, namespace and node
-lifecycle controllers (and the EndpointSlice and Endpoints controllers).
+lifecycle controllers (and the EndpointSlice and Endpoints controllers, and the HorizontalPodAutoscaler controller).
 
 Environment: SKIFF_JOB_BACKOFF_BASE_MS (the Job controller's first delay before replacing a
 failed pod, doubling per failure; default 10000 — tests lower it).

@@ -61,6 +61,10 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
       body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'system:kube-controller-manager', resourceAttributes: { verb: 'update', group: 'apps', resource: 'deployments', subresource: 'scale', namespace: NS } } },
     });
     expect(review.status.allowed).toBe(true);
+    if (existsSync('/usr/bin/kubectl')) {
+      const res = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, 'api-resources', '--api-group=autoscaling']);
+      expect(res.stdout).toMatch(/^horizontalpodautoscalers\s+hpa\s+autoscaling\/v2\s+true\s+HorizontalPodAutoscaler\s*$/m);
+    }
   });
 
   it('scales a Deployment up under load and back down after the window, with events and conditions', async () => {
