@@ -7,7 +7,7 @@
 // autoscaling/v2 only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hpaFromV1, hpaToV1, type HorizontalPodAutoscaler } from '../api/autoscaling/index.js';
-import { badRequest, methodNotAllowed } from '../api/errors.js';
+import { badRequest, isStatusError, methodNotAllowed } from '../api/errors.js';
 import type { DeleteOptions, KubeObject, Status } from '../api/meta.js';
 import { applyJSONPatch } from '../api/patch/json.js';
 import { applyMergePatch } from '../api/patch/merge.js';
@@ -65,13 +65,22 @@ export async function serveAutoscalingV1(req: IncomingMessage, res: ServerRespon
     case 'patch': {
       const { type, patch } = decodePatchBody(mediaType(req), await readBody(req));
       if (type === 'apply') throw badRequest(NOT_SERVED);
-      const current = toV1(await ctx.store.get(ns, name));
-      const patched = type === 'json' ? applyJSONPatch(current, patch) : applyMergePatch(current, patch);
-      const next = hpaFromV1(patched);
-      // Updated at the version read, unless the patch names one: a write in between is a 409.
-      next.metadata.resourceVersion ??= current.metadata.resourceVersion;
-      const r = await ctx.store.update(ns, name, next, undefined, ctx.writeOptions());
-      return ctx.send(200, toV1(r.obj));
+      // As GuaranteedUpdate: apply to what is stored, write at that version, and on a write in
+      // between (the controller's status) apply again to the newer object — unless the patch
+      // itself names a resourceVersion, whose conflict is the client's to see.
+      for (let attempt = 1; ; attempt++) {
+        const current = toV1(await ctx.store.get(ns, name));
+        const patched = type === 'json' ? applyJSONPatch(current, patch) : applyMergePatch(current, patch);
+        const next = hpaFromV1(patched);
+        const pinned = next.metadata?.resourceVersion !== current.metadata.resourceVersion;
+        next.metadata.resourceVersion ??= current.metadata.resourceVersion;
+        try {
+          const r = await ctx.store.update(ns, name, next, undefined, ctx.writeOptions());
+          return ctx.send(200, toV1(r.obj));
+        } catch (e) {
+          if (pinned || attempt >= 5 || !isStatusError(e, 'Conflict')) throw e;
+        }
+      }
     }
     case 'delete': {
       const r = await ctx.store.delete(ns, name, await ctx.deleteOptions(), ctx.writeOptions());

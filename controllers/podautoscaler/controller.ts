@@ -12,6 +12,7 @@ import type { Pod } from '../../api/core/index.js';
 import { isStatusError } from '../../api/errors.js';
 import type { KubeList } from '../../api/meta.js';
 import type { PodMetrics } from '../../api/metrics/index.js';
+import { deepEqual } from '../../api/patch/merge.js';
 import { RESOURCES, apiVersionOf } from '../../api/resources.js';
 import { EventRecorder, keyOf, RestClient, WorkQueue, type ResourceClient } from '../../client/index.js';
 import { WrittenVersions } from '../cache-freshness.js';
@@ -94,7 +95,8 @@ export class HorizontalPodAutoscalerController {
       }
     }
     for (const e of events) this.recorder.event(hpa, e.type, e.reason, e.message);
-    if (JSON.stringify(status) !== JSON.stringify(hpa.status ?? {})) {
+    // updateStatusIfNeeded: a sync that changes nothing writes nothing.
+    if (!deepEqual(status, hpa.status ?? {})) {
       try {
         this.written.wrote('HorizontalPodAutoscaler', await this.hpas.updateStatus({ ...structuredClone(hpa), status }));
       } catch (e) {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deployment } from '../../../api/apps/index.js';
+import type { Deployment, ReplicaSet, StatefulSet } from '../../../api/apps/index.js';
 import type { HorizontalPodAutoscaler } from '../../../api/autoscaling/index.js';
 import type { Event, Node } from '../../../api/core/index.js';
 import type { StatusError } from '../../../api/errors.js';
@@ -47,7 +47,7 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
     kubeconfig = testPki().writeKubeconfig(join(c.tempDir(), 'kubeconfig'), url, NS);
     c.start(['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', 'hpa-node-', '--port', '0']);
     c.start(['scheduler', '--server', url]);
-    c.controllerManager(['--leader-elect=false', '--controllers', 'replicaset,deployment,horizontalpodautoscaling', '--horizontal-pod-autoscaler-sync-period', '1s']);
+    c.controllerManager(['--leader-elect=false', '--controllers', 'replicaset,deployment,statefulset,horizontalpodautoscaling', '--horizontal-pod-autoscaler-sync-period', '1s']);
     hpas = c.client.resource<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     await waitFor(async () => ((await c.client.resource<Node>('Node').list()).items.length === 2 ? true : undefined), 60_000, () => 'two hollow nodes');
   });
@@ -163,6 +163,22 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
     expect(watch.status?.code).toBe(405);
     await c.client.request('DELETE', path);
     await waitFor(async () => (await hpas.get('api', NS).then(() => undefined, () => true)), 30_000, () => 'the v1 delete');
+  });
+
+  it('drives whatever serves a scale subresource: a ReplicaSet and a StatefulSet', async () => {
+    const template = (app: string) => ({
+      metadata: { labels: { app }, annotations: usage('200m') },
+      spec: { containers: [{ name: 'main', image: `${app}:1`, resources: { requests: { cpu: '100m' } } }] },
+    });
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs-web', namespace: NS }, spec: { replicas: 1, selector: { matchLabels: { app: 'rs-web' } }, template: template('rs-web') } } as ReplicaSet;
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'sts-web', namespace: NS }, spec: { replicas: 1, serviceName: 'sts-web', selector: { matchLabels: { app: 'sts-web' } }, template: template('sts-web') } } as StatefulSet;
+    await c.client.replicaSets().create(rs, { namespace: NS });
+    await c.client.resource<StatefulSet>('StatefulSet').create(sts, { namespace: NS });
+    for (const [kind, name] of [['ReplicaSet', 'rs-web'], ['StatefulSet', 'sts-web']] as const) {
+      await hpas.create({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name, namespace: NS }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name }, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] } }, { namespace: NS });
+    }
+    await waitFor(async () => ((await c.client.replicaSets().get('rs-web', NS)).spec.replicas === 3 ? true : undefined), 90_000, () => 'the ReplicaSet scaled to 3');
+    await waitFor(async () => ((await c.client.resource<StatefulSet>('StatefulSet').get('sts-web', NS)).spec.replicas === 3 ? true : undefined), 90_000, () => 'the StatefulSet scaled to 3');
   });
 
   it('a target that does not exist is a condition, not a crash', async () => {
