@@ -106,6 +106,10 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
     if (existsSync('/usr/bin/kubectl')) {
       const real = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, 'get', 'hpa']);
       expect(real.stdout).toMatch(/^web\s+Deployment\/web\s+cpu: 200%\/50%\s+1\s+4\s+4\s+\S+\s*$/m);
+      const realDescribe = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, 'describe', 'hpa', 'web']);
+      expect(realDescribe.stdout).toMatch(/^Reference:\s+Deployment\/web$/m);
+      expect(realDescribe.stdout).toMatch(/resource cpu on pods {2}\(as a percentage of request\):\s+200% \(200m\) \/ 50%/);
+      expect(realDescribe.stdout).toMatch(/SuccessfulRescale/);
     }
     const described = await kctl('describe', 'hpa', 'web');
     expect(described.stdout).toMatch(/^Reference:\s+Deployment\/web$/m);
