@@ -130,3 +130,16 @@ describe('reconcileAutoscaler', () => {
     expect(got.get('a')).toMatchObject({ value: 350, windowMs: 15_000 });
   });
 });
+
+describe('parseWindow (the PodMetrics window, a Go duration)', () => {
+  it('reads what metrics-server and Skiff write, and nothing else', async () => {
+    const { parseWindow, windowString } = await import('../../../api/metrics/index.js');
+    expect(parseWindow('15.012s')).toBe(15_012);
+    expect(parseWindow('970ms')).toBe(970);
+    expect(parseWindow('1m0.5s')).toBe(60_500);
+    expect(parseWindow('0')).toBe(0);
+    expect(parseWindow(windowString(75_250))).toBe(75_250);
+    expect(parseWindow('15 s')).toBeUndefined();
+    expect(parseWindow('soon')).toBeUndefined();
+  });
+});
