@@ -54,6 +54,12 @@ export interface APIGroupVersion {
   group: string;
   version: string;
   resources: ResourceInfo[];
+  /**
+   * Resources served in this version as a conversion of another version's stored objects
+   * (autoscaling/v1 HorizontalPodAutoscaler, a view of v2's): discovery lists them; their
+   * route converts; they have no store of their own.
+   */
+  views?: ResourceInfo[];
   /** Kinds spoken only through a subresource (autoscaling/v1 Scale, core/v1 Binding). */
   kinds?: KindRules[];
   /** OpenAPI component names (the Go type names, `PodSpec`) → their schemas, for `$ref`s. */

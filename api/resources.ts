@@ -4,7 +4,7 @@
 // register.ts), so adding a kind touches its group only.
 import { coreV1 } from './core/register.js';
 import { appsV1 } from './apps/register.js';
-import { autoscalingV1 } from './autoscaling/register.js';
+import { autoscalingV1, autoscalingV2 } from './autoscaling/register.js';
 import { coordinationV1 } from './coordination/register.js';
 import { discoveryV1 } from './discovery/register.js';
 import { authenticationV1 } from './authentication/register.js';
@@ -20,9 +20,12 @@ import { apiVersionOf, type APIGroupVersion, type KindRules, type ResourceInfo }
 export { apiVersionOf, type APIGroupVersion, type KindRules, type ResourceInfo, type SelectableField } from './resource-definition.js';
 
 /** Every group-version Skiff serves, in discovery order. */
-export const GROUP_VERSIONS: readonly APIGroupVersion[] = [coreV1, appsV1, autoscalingV1, batchV1, coordinationV1, discoveryV1, authenticationV1, authorizationV1, rbacV1, certificatesV1, storageV1, metricsV1beta1];
+export const GROUP_VERSIONS: readonly APIGroupVersion[] = [coreV1, appsV1, autoscalingV1, autoscalingV2, batchV1, coordinationV1, discoveryV1, authenticationV1, authorizationV1, rbacV1, certificatesV1, storageV1, metricsV1beta1];
 
 export const RESOURCES: readonly ResourceInfo[] = GROUP_VERSIONS.flatMap((gv) => gv.resources);
+
+/** Resources served as conversions of another version's objects (APIGroupVersion.views): in discovery, not in RESOURCES. */
+export const RESOURCE_VIEWS: readonly ResourceInfo[] = GROUP_VERSIONS.flatMap((gv) => gv.views ?? []);
 
 const KINDS = new Map<string, KindRules>();
 for (const gv of GROUP_VERSIONS) for (const k of [...gv.resources, ...(gv.kinds ?? [])]) KINDS.set(k.kind, k);

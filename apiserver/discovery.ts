@@ -4,7 +4,10 @@
 // per group-version), and /api/v1, /apis/<group>/<version> (APIResourceList).
 // Everything is derived from the resource table in api/resources.ts.
 import { Router, type Request, type Response } from 'express';
-import { RESOURCES, apiVersionOf, type ResourceInfo } from '../api/resources.js';
+import { RESOURCES, RESOURCE_VIEWS, apiVersionOf, type ResourceInfo } from '../api/resources.js';
+
+/** Stored resources first, so a group's preferred version is one with a store (autoscaling: v2, then v1). */
+const DISCOVERABLE: readonly ResourceInfo[] = [...RESOURCES, ...RESOURCE_VIEWS];
 
 export const SERVER_VERSION = {
   major: '1',
@@ -52,7 +55,7 @@ function subresourceInfo(r: ResourceInfo, sub: string): SubresourceInfo {
 
 function groupVersions(): { group: string; version: string; resources: ResourceInfo[] }[] {
   const byGv = new Map<string, { group: string; version: string; resources: ResourceInfo[] }>();
-  for (const r of RESOURCES) {
+  for (const r of DISCOVERABLE) {
     const key = apiVersionOf(r);
     if (!byGv.has(key)) byGv.set(key, { group: r.group, version: r.version, resources: [] });
     byGv.get(key)!.resources.push(r);
@@ -62,7 +65,7 @@ function groupVersions(): { group: string; version: string; resources: ResourceI
 
 /** APIResourceList for one group-version: resources, then their subresources as "pods/status". */
 export function apiResourceList(group: string, version: string) {
-  const resources = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const resources = DISCOVERABLE.filter((r) => r.group === group && r.version === version);
   const list: Record<string, unknown>[] = [];
   for (const r of resources) {
     list.push({

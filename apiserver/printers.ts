@@ -8,6 +8,7 @@ import type { KubeObject } from '../api/meta.js';
 import type { Pod, Node, Event, Namespace, ContainerStatus, Service } from '../api/core/index.js';
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps/index.js';
 import type { CronJob, Job } from '../api/batch/index.js';
+import type { HorizontalPodAutoscaler } from '../api/autoscaling/index.js';
 import type { Lease } from '../api/coordination/index.js';
 import type { ConfigMap, Endpoints, Secret } from '../api/core/index.js';
 import type { EndpointSlice } from '../api/discovery/index.js';
@@ -424,6 +425,36 @@ const cronJobColumns: Column<CronJob>[] = [
   col<CronJob>('Selector', (c) => formatLabelSelector(c.spec.jobTemplate.spec?.selector), { ...wide, description: 'A label query over pods that should match the pod count.' }),
 ];
 
+// ---- horizontalpodautoscalers ----
+
+/** TARGETS: formatHPAMetrics — `cpu: 72%/50%` per metric, the first two, then `+ N more...`. */
+export function formatHPAMetrics(hpa: HorizontalPodAutoscaler): string {
+  const specs = hpa.spec.metrics ?? [];
+  if (specs.length === 0) return '<none>';
+  const statuses = hpa.status?.currentMetrics ?? [];
+  const list = specs.map((spec, i) => {
+    const r = spec.resource;
+    if (spec.type !== 'Resource' || !r) return '<unknown>';
+    const current = statuses[i]?.resource;
+    if (r.target.averageValue !== undefined) return `${r.name}: ${current?.current.averageValue ?? '<unknown>'}/${r.target.averageValue}`;
+    const cur = current?.current.averageUtilization !== undefined ? `${current.current.averageUtilization}%` : '<unknown>';
+    const target = r.target.averageUtilization !== undefined ? `${r.target.averageUtilization}%` : '<auto>';
+    return `${r.name}: ${cur}/${target}`;
+  });
+  const max = 2;
+  return list.length > max ? `${list.slice(0, max).join(', ')} + ${list.length - max} more...` : list.join(', ');
+}
+
+const horizontalPodAutoscalerColumns: Column<HorizontalPodAutoscaler>[] = [
+  nameColumn as Column<HorizontalPodAutoscaler>,
+  col<HorizontalPodAutoscaler>('Reference', (h) => `${h.spec.scaleTargetRef.kind}/${h.spec.scaleTargetRef.name}`, { description: 'part of HorizontalPodAutoscalerSpec: the target resource that should be scaled.' }),
+  col<HorizontalPodAutoscaler>('Targets', formatHPAMetrics, { description: 'metrics contains the specifications for which to use to calculate the desired replica count.' }),
+  col<HorizontalPodAutoscaler>('MinPods', (h) => h.spec.minReplicas ?? '<unset>', { description: 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.' }),
+  col<HorizontalPodAutoscaler>('MaxPods', (h) => h.spec.maxReplicas, { description: 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.' }),
+  col<HorizontalPodAutoscaler>('Replicas', (h) => h.status?.currentReplicas ?? 0, { description: 'current number of replicas of pods managed by this autoscaler.' }),
+  ageColumn as Column<HorizontalPodAutoscaler>,
+];
+
 // ---- daemonsets, controllerrevisions ----
 
 const formatLabels = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
@@ -478,6 +509,7 @@ const COLUMNS: Record<string, Column<never>[]> = {
   ReplicaSet: replicaSetColumns,
   Job: jobColumns,
   CronJob: cronJobColumns,
+  HorizontalPodAutoscaler: horizontalPodAutoscalerColumns,
   DaemonSet: daemonSetColumns,
   StatefulSet: statefulSetColumns,
   ControllerRevision: controllerRevisionColumns,

@@ -4,7 +4,7 @@
 // `kubectl create namespace` (POST a Namespace) only work if the server reads them.
 // Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only
 // (DeleteOptions, Namespace, the Deployment `kubectl create deployment` writes, the Job of
-// `kubectl create job [--from=cronjob/…]`, the
+// `kubectl create job [--from=cronjob/…]`, the HorizontalPodAutoscaler of `kubectl autoscale`, the
 // Service `kubectl create service` writes, and the ConfigMap and Secret of `kubectl create
 // configmap|secret`) and
 // rejects any other protobuf body with 415 rather than guess.
@@ -158,7 +158,19 @@ const ROLE_BINDING: MessageSpec = {
 };
 
 /** Kinds whose protobuf bodies are understood, by "apiVersion/kind". */
+// What `kubectl autoscale` writes (k8s.io/api/autoscaling/v1/generated.proto:
+// HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, CrossVersionObjectReference).
+const HORIZONTAL_POD_AUTOSCALER_V1: MessageSpec = {
+  1: ['metadata', OBJECT_META],
+  2: ['spec', {
+    1: ['scaleTargetRef', { 1: ['kind', 'string'], 2: ['name', 'string'], 3: ['apiVersion', 'string'] }],
+    2: ['minReplicas', 'int'], 3: ['maxReplicas', 'int0'], 4: ['targetCPUUtilizationPercentage', 'int'],
+  }],
+  3: ['status', 'skip'],
+};
+
 const KINDS: Record<string, MessageSpec> = {
+  'autoscaling/v1/HorizontalPodAutoscaler': HORIZONTAL_POD_AUTOSCALER_V1,
   'v1/DeleteOptions': DELETE_OPTIONS,
   'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': NAMESPACE,

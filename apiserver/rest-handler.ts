@@ -33,6 +33,7 @@ import type { WriteOptions } from './registry/store.js';
 import type { Metrics } from './metrics.js';
 import type { MetricsStore } from './metrics-api/metrics-store.js';
 import { getResourceMetrics, listResourceMetrics } from './metrics-api/handler.js';
+import { HPA_V2, isAutoscalingV1HPA, serveAutoscalingV1 } from './autoscaling-v1.js';
 
 
 const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
@@ -128,6 +129,7 @@ export class RestHandler {
       sendJSON(res, 201, successStatus());
       return;
     }
+    if (isAutoscalingV1HPA(ri)) return this.autoscalingV1(req, res, ri, query);
     const info = ri.info;
     if (!info) throw notFoundPath();
     if (info.group === 'metrics.k8s.io') return this.resourceMetrics(req, res, ri, info, query);
@@ -185,6 +187,21 @@ export class RestHandler {
       default:
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
     }
+  }
+
+  /** autoscaling/v1 HorizontalPodAutoscalers: the v2 store, converted (autoscaling-v1.ts). */
+  private autoscalingV1(req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query): Promise<void> {
+    if (!ri.namespace && ri.verb !== 'list') throw notFoundPath();
+    const v2 = { ...ri, version: 'v2', info: HPA_V2 };
+    return serveAutoscalingV1(req, res, ri, {
+      store: this.o.registry.store(HPA_V2),
+      listOptions: () => this.listOptions(query),
+      objectBody: () => this.objectBody(req),
+      writeOptions: () => this.writeOptions(query, req, v2),
+      deleteOptions: () => this.deleteOptions(req, query),
+      sendTable: (obj) => this.sendObject(req, res, 200, HPA_V2, obj, query),
+      send: (code, body) => sendJSON(res, code, body),
+    });
   }
 
   private async subresource(req: IncomingMessage, res: ServerResponse, ri: RequestInfo, info: ResourceInfo, store: Store, query: Query): Promise<void> {

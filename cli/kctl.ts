@@ -17,6 +17,7 @@ const COMMANDS: Record<string, Loader> = {
   exec: async () => (await import('./kctl/exec.js')).exec,
   'port-forward': async () => (await import('./kctl/port-forward.js')).portForward,
   scale: async () => (await import('./kctl/scale.js')).scale,
+  autoscale: async () => (await import('./kctl/autoscale.js')).autoscale,
   expose: async () => (await import('./kctl/expose.js')).expose,
   rollout: async () => (await import('./kctl/rollout.js')).rollout,
   set: async () => (await import('./kctl/set-image.js')).set,
@@ -48,6 +49,7 @@ Basic commands:
 Deploy commands:
   rollout        Manage a rollout: status, history, undo, pause, resume, restart
   scale          Set a new size for a deployment or replica set
+  autoscale      Make a HorizontalPodAutoscaler for a deployment (--min, --max, --cpu-percent)
   expose         Make a Service for a deployment (--port, --target-port, --type NodePort)
   set image      Update the image of containers
   rolling-update Set a deployment's image and wait for the rollout (or --rollback)

@@ -26,6 +26,7 @@ import { TTLAfterFinishedController } from './ttl-after-finished/controller.js';
 import { PersistentVolumeBinder } from './persistentvolume/controller.js';
 import { LocalPathProvisioner } from './local-path-provisioner/controller.js';
 import { PVCProtectionController, PVProtectionController } from './volume-protection/controller.js';
+import { HorizontalPodAutoscalerController, type HorizontalPodAutoscalerControllerOptions } from './podautoscaler/controller.js';
 
 export interface ControllerManagerOptions {
   server: string | string[];
@@ -47,6 +48,8 @@ export interface ControllerManagerOptions {
   clusterSigningDurationMs?: number;
   /** The cluster CA (PEM) published to every namespace as kube-root-ca.crt (--root-ca-file). */
   rootCAPem?: string;
+  /** HPA controller: sync period, downscale stabilization window, tolerance (--horizontal-pod-autoscaler-*). */
+  horizontalPodAutoscaler?: HorizontalPodAutoscalerControllerOptions;
   /** Which controllers to run (default all); names as in CONTROLLERS. */
   controllers?: string[];
   log?: (msg: string) => void;
@@ -92,6 +95,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   'local-path-provisioner': (c, i, r) => new LocalPathProvisioner(c, i, r),
   'pvc-protection': (c, i) => new PVCProtectionController(c, i),
   'pv-protection': (c, i) => new PVProtectionController(c, i),
+  horizontalpodautoscaling: (c, i, r, o) => new HorizontalPodAutoscalerController(c, i, r, o.horizontalPodAutoscaler ?? {}),
   nodelifecycle: (c, i, r, o) => new NodeLifecycleController(c, i, r, o.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),
 };
 

@@ -7,7 +7,7 @@ import { buildConfigFromFlags } from '../client/kubeconfig.js';
 const HELP = `Usage: skiff controller-manager --kubeconfig FILE [flags]
 
 Runs the ReplicaSet, Deployment, DaemonSet, StatefulSet, Job, CronJob, TTL-after-finished, garbage-collector, namespace and node
-lifecycle controllers (and the EndpointSlice and Endpoints controllers).
+lifecycle controllers (and the EndpointSlice and Endpoints controllers, and the HorizontalPodAutoscaler controller).
 
 Environment: SKIFF_JOB_BACKOFF_BASE_MS (the Job controller's first delay before replacing a
 failed pod, doubling per failure; default 10000 — tests lower it).
@@ -28,6 +28,12 @@ Flags:
   --cluster-signing-duration D       longest certificate it issues, e.g. 8760h… as seconds/m (default 1 year)
   --root-ca-file F                   the CA published to every namespace as ConfigMap kube-root-ca.crt
                                      (what pods' ServiceAccount volumes hold as ca.crt)
+  --horizontal-pod-autoscaler-sync-period D
+                                     how often each HorizontalPodAutoscaler is synced (default 15s)
+  --horizontal-pod-autoscaler-downscale-stabilization D
+                                     the scale-down window of HPAs without spec.behavior (default 5m)
+  --horizontal-pod-autoscaler-tolerance F
+                                     the usage/target ratio distance from 1.0 left alone (default 0.1)
   --node-monitor-grace-period D      a node whose Lease is not renewed (and status not posted) for this
                                      long turns Ready=Unknown and is tainted unreachable (default 40s)
 
@@ -45,6 +51,20 @@ export function parseDuration(v: string | undefined): number | undefined {
   return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
 }
 
+function horizontalPodAutoscalerOptions(values: Record<string, string | boolean | undefined>) {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const syncPeriodMs = parseDuration(str('horizontal-pod-autoscaler-sync-period'));
+  const downscaleStabilizationMs = parseDuration(str('horizontal-pod-autoscaler-downscale-stabilization'));
+  const tol = str('horizontal-pod-autoscaler-tolerance');
+  if (syncPeriodMs !== undefined && syncPeriodMs <= 0) throw new Error('--horizontal-pod-autoscaler-sync-period must be positive');
+  if (tol !== undefined && !(Number(tol) >= 0)) throw new Error(`--horizontal-pod-autoscaler-tolerance: invalid value ${JSON.stringify(tol)}: must be a number ≥ 0`);
+  return {
+    ...(syncPeriodMs !== undefined ? { syncPeriodMs } : {}),
+    ...(downscaleStabilizationMs !== undefined ? { downscaleStabilizationMs } : {}),
+    ...(tol !== undefined ? { tolerance: Number(tol) } : {}),
+  };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -59,6 +79,9 @@ export async function main(argv: string[]): Promise<void> {
       'leader-elect-renew-deadline': { type: 'string' },
       'leader-elect-retry-period': { type: 'string' },
       'node-monitor-grace-period': { type: 'string' },
+      'horizontal-pod-autoscaler-sync-period': { type: 'string' },
+      'horizontal-pod-autoscaler-downscale-stabilization': { type: 'string' },
+      'horizontal-pod-autoscaler-tolerance': { type: 'string' },
       'cluster-signing-cert-file': { type: 'string' },
       'cluster-signing-key-file': { type: 'string' },
       'cluster-signing-duration': { type: 'string' },
@@ -88,6 +111,7 @@ export async function main(argv: string[]): Promise<void> {
     renewDeadlineMs: parseDuration(values['leader-elect-renew-deadline']),
     retryPeriodMs: parseDuration(values['leader-elect-retry-period']),
     nodeMonitorGracePeriodMs: parseDuration(values['node-monitor-grace-period']),
+    horizontalPodAutoscaler: horizontalPodAutoscalerOptions(values),
     ...(signingCA ? { clusterSigningCA: signingCA } : {}),
     ...(values['root-ca-file'] ? { rootCAPem: fs.readFileSync(values['root-ca-file'], 'utf8') } : {}),
     clusterSigningDurationMs: parseDuration(values['cluster-signing-duration']),

@@ -56,3 +56,13 @@ export function windowString(ms: number): string {
   const sec = `${Math.floor(secMs / 1000)}${secMs % 1000 ? `.${String(secMs % 1000).padStart(3, '0').replace(/0+$/, '')}` : ''}s`;
   return minutes ? `${minutes}m${sec}` : sec;
 }
+
+const GO_DURATION_UNITS_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
+
+/** The inverse of windowString, for any Go duration a metrics API may send ("1m0.5s", "970ms"); undefined if not one. */
+export function parseWindow(s: string): number | undefined {
+  if (s === '0') return 0;
+  const parts = [...s.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== s) return undefined;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * GO_DURATION_UNITS_MS[p[2]!]!, 0);
+}

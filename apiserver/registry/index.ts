@@ -19,6 +19,7 @@ import { cronJobStrategy } from './cronjobs.js';
 import { daemonSetStrategy } from './daemonsets.js';
 import { statefulSetStrategy } from './statefulsets.js';
 import { leaseStrategy } from './leases.js';
+import { horizontalPodAutoscalerStrategy } from './horizontalpodautoscalers.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './persistentvolumes.js';
 import { createServiceStrategy, kubernetesService, type ServiceAllocationOptions } from './services.js';
 
@@ -34,6 +35,7 @@ const STRATEGIES: Record<string, Strategy> = {
   DaemonSet: daemonSetStrategy,
   StatefulSet: statefulSetStrategy,
   Lease: leaseStrategy,
+  HorizontalPodAutoscaler: horizontalPodAutoscalerStrategy,
   PersistentVolume: persistentVolumeStrategy,
   PersistentVolumeClaim: persistentVolumeClaimStrategy,
 };

@@ -11,6 +11,7 @@ import { isDefaultClass, type StorageClass } from '../../api/storage/index.js';
 import type { EndpointSlice } from '../../api/discovery/index.js';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/apps/index.js';
 import type { CronJob, Job } from '../../api/batch/index.js';
+import type { HorizontalPodAutoscaler, HPAScalingRules } from '../../api/autoscaling/index.js';
 import type { Command } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { formatError, isNotFound, ReportedFailure } from './errors.js';
@@ -451,6 +452,56 @@ export function describeCronJob(cj: CronJob): string {
   return w.toString();
 }
 
+/** kubectl's describeHorizontalPodAutoscalerV2: the target, each metric current / target, the bounds, behavior, replicas and conditions. */
+export function describeHorizontalPodAutoscaler(hpa: HorizontalPodAutoscaler): string {
+  const w = new Writer();
+  meta(w, hpa, true);
+  w.map(0, 'Labels:', hpa.metadata.labels);
+  w.map(0, 'Annotations:', hpa.metadata.annotations, ': ');
+  w.line(0, 'CreationTimestamp:', describeTime(hpa.metadata.creationTimestamp));
+  const ref = hpa.spec.scaleTargetRef;
+  w.line(0, 'Reference:', `${ref.kind}/${ref.name}`);
+  w.line(0, 'Metrics:', '( current / target )');
+  const statuses = hpa.status?.currentMetrics ?? [];
+  (hpa.spec.metrics ?? []).forEach((m, i) => {
+    const r = m.resource;
+    if (m.type !== 'Resource' || !r) return w.line(1, `<unknown metric type ${m.type}>`);
+    const cur = statuses[i]?.resource?.current;
+    if (r.target.averageValue !== undefined) {
+      w.line(1, `resource ${r.name} on pods:`, `${cur?.averageValue ?? '<unknown>'} / ${r.target.averageValue}`);
+    } else {
+      const current = cur?.averageUtilization !== undefined ? `${cur.averageUtilization}% (${cur.averageValue ?? '0'})` : '<unknown>';
+      w.line(1, `resource ${r.name} on pods  (as a percentage of request):`, `${current} / ${r.target.averageUtilization ?? '<auto>'}%`);
+    }
+  });
+  w.line(0, 'Min replicas:', hpa.spec.minReplicas ?? '<unset>');
+  w.line(0, 'Max replicas:', hpa.spec.maxReplicas);
+  const rules = (title: string, r: HPAScalingRules | undefined) => {
+    if (!r) return;
+    w.line(1, title);
+    if (r.stabilizationWindowSeconds !== undefined) w.line(2, `Stabilization Window: ${r.stabilizationWindowSeconds} seconds`);
+    if (r.selectPolicy !== undefined) w.line(2, `Select Policy: ${r.selectPolicy}`);
+    if (r.policies?.length) {
+      w.line(2, 'Policies:');
+      for (const p of r.policies) w.line(3, `- Type: ${p.type}`, `Value: ${p.value}\tPeriod: ${p.periodSeconds} seconds`);
+    }
+  };
+  if (hpa.spec.behavior) {
+    w.line(0, 'Behavior:');
+    rules('Scale Up:', hpa.spec.behavior.scaleUp);
+    rules('Scale Down:', hpa.spec.behavior.scaleDown);
+  }
+  w.line(0, `${ref.kind} pods:`, `${hpa.status?.currentReplicas ?? 0} current / ${hpa.status?.desiredReplicas ?? 0} desired`);
+  const conds = hpa.status?.conditions ?? [];
+  if (conds.length) {
+    w.line(0, 'Conditions:');
+    w.line(1, 'Type', 'Status\tReason\tMessage');
+    w.line(1, '----', '------\t------\t-------');
+    for (const c of conds) w.line(1, c.type, `${c.status}\t${c.reason ?? ''}\t${c.message ?? ''}`);
+  }
+  return w.toString();
+}
+
 function describeNode(n: Node, pods: Pod[]): string {
   const w = new Writer();
   meta(w, n, false);
@@ -744,6 +795,7 @@ const DESCRIBERS: Record<string, (conn: Connection, o: KubeObject) => Promise<st
   },
   Job: async (_conn, o) => describeJob(o as unknown as Job),
   CronJob: async (_conn, o) => describeCronJob(o as unknown as CronJob),
+  HorizontalPodAutoscaler: async (_conn, o) => describeHorizontalPodAutoscaler(o as unknown as HorizontalPodAutoscaler),
   DaemonSet: async (conn, o) => {
     const ds = o as unknown as DaemonSet;
     const pods = await conn.client.pods().list({ namespace: o.metadata.namespace, labelSelector: selectorText(ds.spec.selector) === '<none>' ? undefined : selectorText(ds.spec.selector) });

@@ -28,7 +28,7 @@ describe('OpenAPI v3', () => {
   const core = openAPIDocument('', 'v1') as any;
 
   it('lists the group-versions and parses their paths', () => {
-    expect(openAPIGroupVersions()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1', 'apis/certificates.k8s.io/v1', 'apis/storage.k8s.io/v1', 'apis/metrics.k8s.io/v1beta1']);
+    expect(openAPIGroupVersions()).toEqual(['api/v1', 'apis/apps/v1', 'apis/autoscaling/v2', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1', 'apis/certificates.k8s.io/v1', 'apis/storage.k8s.io/v1', 'apis/metrics.k8s.io/v1beta1']);
     expect(parseOpenAPIGroupVersion('apis/apps/v1')).toEqual({ group: 'apps', version: 'v1' });
     expect(parseOpenAPIGroupVersion('/api/v1')).toEqual({ group: '', version: 'v1' });
     expect(parseOpenAPIGroupVersion('apis/x')).toBeUndefined();

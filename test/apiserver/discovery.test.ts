@@ -33,7 +33,7 @@ describe('discovery', () => {
     expect(await json(fetch(`${base}/api`))).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const groups = await json(fetch(`${base}/apis`));
     expect(groups.kind).toBe('APIGroupList');
-    expect(groups.groups.map((g: { name: string }) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'metrics.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
+    expect(groups.groups.map((g: { name: string }) => g.name).sort()).toEqual(['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'metrics.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
   });
 
   it('serves aggregated discovery v2 when kubectl asks for it', async () => {

@@ -23,7 +23,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 describe('OpenAPI v3', () => {
   it('lists every group-version kubectl may apply, under hash-qualified URLs', async () => {
     const root = await json(fetch(`${base}/openapi/v3`));
-    expect(Object.keys(root.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/batch/v1', 'apis/certificates.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/metrics.k8s.io/v1beta1', 'apis/rbac.authorization.k8s.io/v1', 'apis/storage.k8s.io/v1']);
+    expect(Object.keys(root.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/autoscaling/v2', 'apis/batch/v1', 'apis/certificates.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/metrics.k8s.io/v1beta1', 'apis/rbac.authorization.k8s.io/v1', 'apis/storage.k8s.io/v1']);
     expect(root.paths['apis/apps/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]+$/);
   });
 

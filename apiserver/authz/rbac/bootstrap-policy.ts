@@ -283,6 +283,16 @@ export const CLUSTER_ROLES: ClusterRole[] = [
     rule(['get', 'list', 'watch'], [''], ['pods']),
     ...EVENTS,
   ]),
+  clusterRole('system:controller:horizontal-pod-autoscaler', [
+    rule(['get', 'list', 'watch'], ['autoscaling'], ['horizontalpodautoscalers']),
+    rule(['update'], ['autoscaling'], ['horizontalpodautoscalers/status']),
+    rule(['get', 'update'], ['*'], ['*/scale']),
+    rule(['list'], [''], ['pods']),
+    rule(['list'], ['metrics.k8s.io'], ['pods']),
+    rule(['get', 'list'], ['custom.metrics.k8s.io'], ['*']),
+    rule(['get', 'list'], ['external.metrics.k8s.io'], ['*']),
+    ...EVENTS,
+  ]),
   clusterRole('system:controller:pv-protection-controller', [rule(['get', 'list', 'watch', 'update', 'patch'], [''], ['persistentvolumes']), ...EVENTS]),
 ];
 
