@@ -6,6 +6,7 @@
 // SIGINT or SIGHUP (its supervisor is gone: cli/up/liveness-pipe.ts) it stops accepting, ends
 // watches and closes the store (the log is flushed).
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openEmbeddedStorage } from './storage/embedded.js';
@@ -15,6 +16,7 @@ import { loadEncryptionConfiguration } from './storage/encryption/config.js';
 import { EncryptedStorage } from './storage/encryption/encrypted-storage.js';
 import { createApiServer, type ApiServerOptions } from './server.js';
 import { defaultTolerationSeconds } from './registry/pods.js';
+import { isLoopback } from '../host/addresses.js';
 import { TokenFileAuthenticator } from './authn/token-file.js';
 import { selfSignedServingCert } from './serving-certs.js';
 import { serviceAccountKeys } from './authn/serviceaccount/tokens.js';
@@ -25,6 +27,9 @@ const USAGE = `Usage: skiff apiserver [flags]
 Flags:
   --port N                 port to listen on (default 6443; 0 picks a free one)
   --bind-address ADDR      address to listen on (default 127.0.0.1)
+  --advertise-address IP   the address pods reach this server on, published as the endpoint of the
+                           \`kubernetes\` Service (default: the bind address, or the host's primary
+                           address when bound to 0.0.0.0; none on loopback)
   --storage embedded|etcd  the store behind the API (default embedded)
   --etcd-servers URL[,URL] etcd client URLs for --storage etcd, e.g. http://127.0.0.1:2379
   --data-dir DIR           where the embedded store keeps its log and snapshots (default: in memory only)
@@ -75,6 +80,7 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       port: { type: 'string', default: '6443' },
       'bind-address': { type: 'string', default: '127.0.0.1' },
+      'advertise-address': { type: 'string' },
       storage: { type: 'string', default: 'embedded' },
       'etcd-servers': { type: 'string' },
       'data-dir': { type: 'string' },
@@ -111,6 +117,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+  if (values['advertise-address'] !== undefined && !net.isIP(values['advertise-address'])) throw new Error(`--advertise-address must be an IP address, got ${JSON.stringify(values['advertise-address'])}`);
   for (const [flag, field] of [['default-not-ready-toleration-seconds', 'notReady'], ['default-unreachable-toleration-seconds', 'unreachable']] as const) {
     const n = Number(values[flag]);
     if (!Number.isInteger(n) || n < 0) throw new Error(`invalid --${flag} ${values[flag]}`);
@@ -146,6 +153,7 @@ export async function main(argv: string[]): Promise<void> {
     serviceNodePortRange: values['service-node-port-range'],
     ...serving,
     serviceAccountTokens: await serviceAccountOptions(values),
+    ...(values['advertise-address'] ? { advertiseAddress: values['advertise-address'] } : {}),
   });
   const { url } = await server.listen(port, values['bind-address']);
   console.log(`skiff apiserver listening on ${url}`);
@@ -243,10 +251,6 @@ async function servingOptions(values: Record<string, string | boolean | string[]
     ...(tokenFile ? { tokenAuthenticators: [TokenFileAuthenticator.fromFile(tokenFile)] } : {}),
     kubeletClientTLS,
   };
-}
-
-function isLoopback(addr: string): boolean {
-  return addr === '::1' || addr === 'localhost' || /^127\./.test(addr);
 }
 
 /** 10.96.0.0/12 → 10.96.0.1: the `kubernetes` Service's address, which the certificate should cover. */

@@ -45,6 +45,8 @@ import type { Watcher } from './watch-cache.js';
 import type { UserInfo } from './authn/user.js';
 import type { RequestInfo } from './request-info.js';
 import type { Status } from '../api/meta.js';
+import { isLoopback, isWildcard, primaryIPv4 } from '../host/addresses.js';
+import { reconcileKubernetesEndpoints, RENEW_MS, withdrawKubernetesEndpoints, type ApiServerEndpoint } from './kubernetes-endpoints.js';
 
 /** How often the `kubernetes` Service is recreated if someone deleted it (kube-apiserver: 10 s). */
 const KUBERNETES_SERVICE_INTERVAL_MS = 10_000;
@@ -68,6 +70,12 @@ export interface ApiServerOptions {
   serviceNodePortRange?: string;
   /** How often a deleted `kubernetes` Service is recreated (default 10 s). */
   kubernetesServiceIntervalMs?: number;
+  /**
+   * The address pods reach this server on, published as an endpoint of the `kubernetes` Service
+   * (--advertise-address). Default: the address it listens on, or the host's primary address
+   * when it listens on every interface; none when it listens on loopback only.
+   */
+  advertiseAddress?: string;
   /**
    * Serve HTTPS with this certificate and key (PEM); `clientCA` verifies client certificates
    * (--client-ca-file). Absent: plain HTTP with no authentication, every caller a superuser —
@@ -298,6 +306,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   let stopCompaction: (() => void) | undefined;
   let kubernetesServiceTimer: NodeJS.Timeout | undefined;
   let started: Promise<void> | undefined;
+  let advertised: ApiServerEndpoint | undefined;
   let followers: Watcher[] = [];
   const start = async () => {
     await registry.start();
@@ -327,19 +336,28 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       });
       const addr = server.address() as AddressInfo;
       await registry.ensureKubernetesService(addr.port);
-      // Like kube-apiserver's bootstrap controller: a deleted `kubernetes` Service comes back.
+      const ip = opts.advertiseAddress ?? (isWildcard(host) ? primaryIPv4() : isLoopback(host) ? undefined : host);
+      advertised = ip ? { ip, port: addr.port } : undefined;
+      const publish = () => advertised && reconcileKubernetesEndpoints(registry, advertised).catch((e: unknown) => console.error('skiff apiserver: kubernetes endpoints:', e));
+      await publish();
+      // Like kube-apiserver's bootstrap controller: a deleted `kubernetes` Service comes back;
+      // and its lease reconciler: our endpoint stays published while we run.
       kubernetesServiceTimer ??= setInterval(() => {
         registry.ensureKubernetesService(addr.port, false).catch((e: unknown) => console.error('skiff apiserver: kubernetes Service:', e));
-      }, opts.kubernetesServiceIntervalMs ?? KUBERNETES_SERVICE_INTERVAL_MS);
+        void publish();
+      }, Math.min(opts.kubernetesServiceIntervalMs ?? KUBERNETES_SERVICE_INTERVAL_MS, RENEW_MS));
       kubernetesServiceTimer.unref();
       scraper?.start();
-      const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      // Listening everywhere: loopback is the address this host's clients use.
+      const shown = isWildcard(addr.address) ? (addr.family === 'IPv6' ? '::1' : '127.0.0.1') : addr.address;
+      const h = addr.family === 'IPv6' ? `[${shown}]` : shown;
       return { port: addr.port, url: `${opts.tls ? 'https' : 'http'}://${h}:${addr.port}` };
     },
     async close() {
       stopCompaction?.();
       scraper?.stop();
       clearInterval(kubernetesServiceTimer);
+      if (advertised) await withdrawKubernetesEndpoints(registry, advertised).catch(() => undefined);
       for (const w of followers) w.stop();
       // Stop accepting; end watches (clients re-watch elsewhere or after a restart); let
       // requests in flight finish for up to 5 s; then drop whatever connections remain.

@@ -22,6 +22,7 @@ import {
 } from './up/data-dir.js';
 import { CONTEXT_NAME, writeKubeconfigs } from './up/kubeconfig.js';
 import { ensureClusterCertificates } from './up/certificates.js';
+import { primaryIPv4 } from '../host/addresses.js';
 import { ensureEncryptionConfig } from './up/encryption-config.js';
 import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, proxyTableName, serviceIP, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
 import { Progress } from './up/progress.js';
@@ -280,7 +281,10 @@ export async function main(argv: string[]): Promise<void> {
     writeEtcdPorts(l, chosen.members);
     etcd = { bin: opts.etcdBin, ...chosen };
   }
+  // Pods reach the API servers at the host's primary address (the `kubernetes` Service's endpoints).
+  const advertiseAddress = primaryIPv4();
   const plan = planCluster({
+    advertiseAddress,
     storage: opts.storage, nodes: opts.nodes, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
     dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes, pki: l.pki, kubeconfigs: l.kubeconfigs }, controllerManagerArgs: opts.controllerManagerArgs,
     serviceCidr: opts.serviceCidr, nodePortRange: opts.nodePortRange, proxyTable: proxyTableName(l.root),
@@ -392,7 +396,7 @@ export async function main(argv: string[]): Promise<void> {
   let certs: Awaited<ReturnType<typeof ensureClusterCertificates>>;
   try {
     const nodeNames = specsOf('kubelet').map((s) => s.args[s.args.indexOf('--node-name') + 1]!);
-    certs = await ensureClusterCertificates(l.pki, l.kubeconfigs, nodeNames, server, serviceIP(opts.serviceCidr, 1));
+    certs = await ensureClusterCertificates(l.pki, l.kubeconfigs, nodeNames, server, serviceIP(opts.serviceCidr, 1), advertiseAddress);
     const https = await import('node:https');
     agent = new https.Agent({ keepAlive: true, ca: certs.caPem, cert: certs.admin.certPem, key: certs.admin.keyPem });
     const newEncryptionKey = ensureEncryptionConfig(l.pki);

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { RestClient } from '../client/rest.js';
 import { buildConfigFromFlags } from '../client/kubeconfig.js';
 import { isIPv4 } from '../api/core/service.js';
+import { primaryIPv4 } from '../host/addresses.js';
 import { Forwarder, chooseUpstreams } from './forwarder.js';
 import { ClusterRecords } from './records.js';
 import { deregister, ensureRegistered, type Registration } from './registration.js';
@@ -28,18 +29,6 @@ const REREGISTER_MS = 30_000;
 function usageError(msg: string): void {
   console.error(`skiff dns: ${msg}\n${USAGE}`);
   process.exitCode = 2;
-}
-
-/**
- * The host's primary address: the first non-internal IPv4 address of an interface that is not
- * one of Skiff's own pod bridges (sk<hash>, which come and go with their nodes).
- */
-export function primaryIPv4(): string | undefined {
-  for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
-    if (/^sk[0-9a-f]{10}$/.test(name)) continue;
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
 }
 
 export async function main(argv: string[]): Promise<void> {

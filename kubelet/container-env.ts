@@ -16,6 +16,8 @@ export interface EnvContext {
   serviceAccountToken?: (audience: string | undefined, expirationSeconds: number) => string | undefined;
   /** Node allocatable: what limits.cpu/limits.memory mean for a container without limits. */
   allocatable?: ResourceList;
+  /** The Service variables (service-env.ts): the container's own env overrides them, and may use them in $(VAR). */
+  serviceEnv?: Record<string, string>;
 }
 
 /**
@@ -120,6 +122,7 @@ export function makeEnvironment(pod: Pod, container: Container, ctx: EnvContext)
   const env: Record<string, string> = {};
   const warnings: EnvWarnings = { invalidKeys: [] };
   env.HOSTNAME = pod.spec.hostname ?? pod.metadata.name ?? '';
+  Object.assign(env, ctx.serviceEnv);
   for (const from of container.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     let values: Record<string, string> = {};

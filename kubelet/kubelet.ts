@@ -7,7 +7,7 @@
 // adopts what is running. Only the crash-loop backoff and probe results start over.
 import { chmodSync, mkdirSync, rmSync, existsSync, realpathSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { ConfigMap, Container, Node, PersistentVolume, Pod, ResourceList, Secret } from '../api/core/index.js';
+import type { ConfigMap, Container, Node, PersistentVolume, Pod, ResourceList, Secret, Service } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { milliValue, value as quantityValue } from '../api/quantity.js';
 import type { EventRecorder } from '../client/events.js';
@@ -15,6 +15,7 @@ import type { RestClient } from '../client/rest.js';
 import { CrashLoopBackoff } from './backoff.js';
 import { dockerConfigsFromSecrets, pulledMessage } from './images/pull-secrets.js';
 import { defaultImagePullPolicy } from '../api/core/pod-defaults.js';
+import { serviceEnvironment } from './service-env.js';
 import { TokenManager } from './token-manager.js';
 import { ContainerConfigError, makeEnvironment, resolveCommand, type EnvContext } from './container-env.js';
 import { buildView, containerNameOf, instancesByName, type PodRuntimeView } from './pod-runtime-view.js';
@@ -53,6 +54,8 @@ export interface KubeletOptions {
   runtime: Runtime;
   recorder: EventRecorder;
   hostIP: string;
+  /** The Services the kubelet knows (its informer's cache), for the containers' Service variables. */
+  services?: () => Iterable<Service>;
   /** Where emptyDir volumes live: <podsDir>/<uid>/volumes/<name>. */
   podsDir: string;
   /** PLEG relist period; 0 disables it (the fake runtime reports every change itself). */
@@ -598,6 +601,7 @@ export class Kubelet {
       configMap: (name) => lookup(() => this.configMaps.get(ns, name)),
       secret: (name) => lookup(() => this.secrets.get(ns, name)),
       serviceAccountToken: (audience, expirationSeconds) => this.tokens.get(pod, audience, expirationSeconds),
+      ...(this.o.services ? { serviceEnv: serviceEnvironment(this.o.services(), ns, pod.spec.enableServiceLinks ?? true) } : {}),
     };
   }
 

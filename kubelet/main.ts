@@ -20,7 +20,7 @@ import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Node, Pod } from '../api/core/index.js';
+import type { Node, Pod, Service } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { LOCAL_PATH_ROOT_ANNOTATION } from '../api/storage/index.js';
 import { EventRecorder } from '../client/events.js';
@@ -209,7 +209,12 @@ export async function main(argv: string[]): Promise<void> {
   leases.add(nodeName, node.metadata.uid);
   leases.start();
 
-  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(rootDir, 'pods'), localPathRoot, node: () => status.node, backoffBaseMs, ...podDns, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
+  // Every Service, for the containers' Service variables (KUBERNETES_SERVICE_HOST …): read
+  // once before any pod starts, as the Kubernetes kubelet waits for its Service informer.
+  const services = new Informer<Service>(client.resource<Service>('Service'));
+  services.start();
+  await services.waitForSync();
+  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, services: () => services.store.list(), podsDir: join(rootDir, 'pods'), localPathRoot, node: () => status.node, backoffBaseMs, ...podDns, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
   kubelet.start();
   const informer = new Informer<Pod>(client.pods(), { fieldSelector: `spec.nodeName=${nodeName}` });
   informer.addEventHandler({
@@ -232,6 +237,7 @@ export async function main(argv: string[]): Promise<void> {
       stopping = true;
       clearInterval(statusTimer);
       informer.stop();
+      services.stop();
       leases.stop();
       kubelet!.stop();
       if (stopPods) {

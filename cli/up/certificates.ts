@@ -38,15 +38,18 @@ export const kubeletClientCert = (node: string) => `kubelet-${node}`;
 export const kubeletServingCert = (node: string) => `kubelet-${node}-serving`;
 
 /** Every certificate a cluster with these nodes needs. Pure. */
-/** `kubernetesServiceIP`: the kubernetes Service's cluster IP (the first of the Service CIDR), which in-cluster clients dial. */
-export function clusterCertificates(nodes: string[], kubernetesServiceIP: string, hostname = os.hostname()): WantedCertificate[] {
+/**
+ * `kubernetesServiceIP`: the kubernetes Service's cluster IP (the first of the Service CIDR), which
+ * in-cluster clients dial; `advertiseAddress`: the host address the API servers publish as its endpoint.
+ */
+export function clusterCertificates(nodes: string[], kubernetesServiceIP: string, advertiseAddress?: string, hostname = os.hostname()): WantedCertificate[] {
   return [
     {
       name: APISERVER_CERT,
       want: {
         subject: { commonName: 'kube-apiserver' }, usages: SERVER,
         dnsNames: [...new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', hostname])],
-        ipAddresses: ['127.0.0.1', '::1', kubernetesServiceIP],
+        ipAddresses: [...new Set(['127.0.0.1', '::1', kubernetesServiceIP, ...(advertiseAddress ? [advertiseAddress] : [])])],
       },
     },
     { name: APISERVER_KUBELET_CLIENT_CERT, want: { subject: { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] }, usages: CLIENT } },
@@ -83,14 +86,14 @@ export function componentIdentities(nodes: string[]): { component: string; cert:
  * naming `server`. Returns the CA and the admin's certificate for the user's kubeconfig, and
  * what was issued anew (for the progress line).
  */
-export async function ensureClusterCertificates(pkiDir: string, kubeconfigsDir: string, nodes: string[], server: string, kubernetesServiceIP: string): Promise<{
+export async function ensureClusterCertificates(pkiDir: string, kubeconfigsDir: string, nodes: string[], server: string, kubernetesServiceIP: string, advertiseAddress?: string): Promise<{
   caPem: string; admin: { certPem: string; keyPem: string }; createdCA: boolean; issued: string[];
 }> {
   const pki = await import('../../pki/index.js');
   const { mergeKubeconfigContext } = await import('../../client/kubeconfig.js');
   const { ca, created } = await pki.ensureCertificateAuthority(pki.pairPaths(pkiDir, 'ca'), 'skiff-ca');
   const issued: string[] = [];
-  for (const c of clusterCertificates(nodes, kubernetesServiceIP)) {
+  for (const c of clusterCertificates(nodes, kubernetesServiceIP, advertiseAddress)) {
     const r = await pki.ensureCertificate(pki.pairPaths(pkiDir, c.name), ca, c.want);
     if (r.issued) issued.push(c.name);
   }

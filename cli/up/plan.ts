@@ -67,6 +67,11 @@ export interface PlanInput {
   nodePortRange: string;
   /** The nftables table the node proxy owns (one per data dir, so clusters on one host never share). */
   proxyTable: string;
+  /**
+   * The host address pods reach the API servers on: they then listen on every interface and
+   * publish it as the `kubernetes` Service's endpoint. Absent (no network): loopback only.
+   */
+  advertiseAddress?: string | undefined;
 }
 
 export interface Plan {
@@ -153,6 +158,7 @@ export function planCluster(p: PlanInput): Plan {
     // Secrets encrypted at rest with the key `skiff up` keeps in the PKI dir (up/encryption-config.ts).
     '--encryption-provider-config', encryptionConfigPath(p.dirs.pki),
     '--service-cluster-ip-range', p.serviceCidr, '--service-node-port-range', p.nodePortRange,
+    ...(p.advertiseAddress ? ['--bind-address', '0.0.0.0', '--advertise-address', p.advertiseAddress] : []),
   ];
   const kubeconfig = (component: string) => ['--kubeconfig', componentKubeconfig(p.dirs.kubeconfigs, component)];
   p.apiserverPorts.forEach((port, i) => {

@@ -207,6 +207,36 @@ spec:
     }
   });
 
+  it('a pod reaches the API server through the kubernetes Service: kubectl inside it uses its ServiceAccount', async () => {
+    // The API server publishes the host address pods can reach as the Service's endpoint.
+    const svc = JSON.parse(await cluster.ok(['get', 'svc', 'kubernetes', '-o', 'json']));
+    const slices = JSON.parse(await cluster.ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=kubernetes', '-o', 'json'])).items;
+    expect(slices).toHaveLength(1);
+    expect(slices[0].ports).toEqual([{ name: 'https', protocol: 'TCP', port: Number(new URL(cluster.server).port) }]);
+    // Every container is told where it is (client-go's InClusterConfig reads these).
+    const env = await cluster.ok(['exec', 'client-1', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT $KUBERNETES_PORT']);
+    expect(env.trim()).toBe(`${svc.spec.clusterIP}:443 tcp://${svc.spec.clusterIP}:443`);
+    // With no kubeconfig, kubectl in the pod uses the mounted token and CA: refused until RBAC allows it…
+    const inCluster = ['exec', 'client-1', '--', 'sh', '-c', 'HOME=$(mktemp -d) exec kubectl get pods -o name'];
+    const denied = await cluster.kctl(inCluster);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods"');
+    await cluster.ok(['apply', '-f', '-'], {
+      input: `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: default-view}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: ServiceAccount, name: default, namespace: default}]
+`,
+    });
+    // …then it lists the pods, verifying the API server's certificate against the cluster CA.
+    const listed = await until('kubectl in the pod lists pods', async () => {
+      const r = await cluster.kctl(inCluster);
+      return r.code === 0 ? r.stdout : undefined;
+    }, 30_000);
+    expect(listed).toContain('pod/client-1\n');
+  });
+
   it('a clean stop takes the proxy\'s rules out of the kernel', async () => {
     await cluster.down();
     expect(execFileSync('nft', ['list', 'tables']).toString()).not.toContain(proxyTableName(cluster.dataDir));
