@@ -1,5 +1,5 @@
 // `kctl compose` end to end over a real `skiff up` (process runtime, two nodes, as root for pod
-// networks and the node proxy): the example Compose file (manifests/compose) brought up, its web
+// networks and the node proxy): the example Compose file (manifests/compose) brought up as its comment says, its web
 // service reached on localhost:NODEPORT counting in redis, which it finds by name; a second
 // project beside it (busybox: a config, a secret and a named volume mounted where Compose puts
 // them; depends_on waited for by the default busybox init container); `down` removing one
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, makeBusyboxRootfs, removeDir, SKIFF, tempDir } from '../kubelet/harness.js';
 import { Cluster, isolatedServiceNetwork, ROOT, until } from './cluster.js';
+import { hasKubectl, Kubectl } from './kubectl.js';
 
 const hasNft = (() => {
   try {
@@ -100,11 +101,16 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
     expect(r3.code).toBe(1);
     expect(r3.stderr).toContain('services.db (line 5): service "db" has neither an image nor a build context');
     expect(await labelled('compose.project=bad')).toBe('');
-  });
+  }, 300_000);
 
   it('up brings the example up: web reached on localhost:NODEPORT, counting in redis found by name', async () => {
     await cluster.ok(['create', 'configmap', 'not-compose', '--from-literal=a=b']);
-    const out = await cluster.ok(['compose', 'up', '-f', counterFile, '--node-port-range', range], { timeoutMs: 120_000 });
+    // --dry-run says what up would do and does nothing.
+    const dry = await cluster.ok(['compose', 'up', '-f', counterFile, '--node-port-range', range, '--dry-run']);
+    expect(dry).toContain('deployment.apps/web created (dry run)');
+    expect(await labelled('compose.project=counter')).toBe('');
+    // As the example says: the wait for redis runs from the host image too (bash's /dev/tcp; no nc there).
+    const out = await cluster.ok(['compose', 'up', '-f', counterFile, '--node-port-range', range, '--wait-image', 'host'], { timeoutMs: 120_000 });
     expect(out).toContain('deployment.apps/web created');
     expect(out).toContain('deployment.apps/redis created');
     expect(out).toContain('service/web created');
@@ -121,9 +127,9 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
     expect(web.spec.template.spec.initContainers[0].name).toBe('wait-for-redis');
     expect(web.status.readyReplicas).toBe(2);
     // A second up changes nothing.
-    const again = await cluster.ok(['compose', 'up', '-f', counterFile, '--node-port-range', range]);
+    const again = await cluster.ok(['compose', 'up', '-f', counterFile, '--node-port-range', range, '--wait-image', 'host']);
     expect(again).toContain('deployment.apps/web unchanged');
-  });
+  }, 300_000);
 
   it('a second project: config, secret and volume mounted where Compose puts them; depends_on waited for with busybox', async () => {
     const out = await cluster.ok(['compose', 'up', '-f', toolsFile]);
@@ -138,7 +144,7 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
     expect(logs).toContain('s3cret-token');
     const initLogs = await cluster.ok(['logs', 'deploy/box', '-c', 'wait-for-echo']);
     expect(initLogs).not.toContain('bad address'); // the name resolved (through cluster DNS)
-  });
+  }, 300_000);
 
   it('down removes exactly one project, and waits until its objects are gone', async () => {
     const out = await cluster.ok(['compose', 'down', '-f', toolsFile], { timeoutMs: 180_000 });
@@ -149,12 +155,34 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
     expect(await labelled('compose.project=tools')).toBe('');
     // The other project still serves.
     expect(await hostGet(`http://127.0.0.1:${nodePort}/`)).toMatch(/^Howdy, visit \d+/);
-  });
+  }, 300_000);
+
+  it.skipIf(!hasKubectl)('convert prints YAML the real kubectl applies; down removes it by its labels; up --remove-orphans prunes', async () => {
+    const yamlOut = await cluster.ok(['compose', 'convert', '-f', toolsFile, '-p', 'viakubectl']);
+    expect(yamlOut.split(/^---$/m)).toHaveLength(6);
+    const kubectl = new Kubectl(cluster);
+    const applied = await kubectl.ok(['apply', '-f', '-'], { input: yamlOut });
+    expect(applied).toContain('deployment.apps/box created');
+    expect(await labelled('compose.project=viakubectl')).toContain('deployment.apps/echo');
+    // The same project from a file without "box": up keeps it (a warning), --remove-orphans deletes it.
+    const smaller = path.join(path.dirname(toolsFile), 'smaller.yaml');
+    fs.writeFileSync(smaller, 'services:\n  echo:\n    image: busybox\n    command: [httpd, -f, -p, "7000", -h, /etc]\n    expose: ["7000"]\n');
+    const kept = await cluster.kctl(['compose', 'up', '-f', smaller, '-p', 'viakubectl']);
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toContain('the file no longer makes (deployment.apps/box, configmap/viakubectl-greeting, secret/viakubectl-token)');
+    await cluster.ok(['compose', 'up', '-f', smaller, '-p', 'viakubectl', '--remove-orphans'], { timeoutMs: 180_000 });
+    // Claims are data: like Compose's volumes, only down -v deletes them.
+    const left = await labelled('compose.project=viakubectl');
+    expect(left).not.toMatch(/box|viakubectl-greeting|viakubectl-token/);
+    expect(left).toContain('persistentvolumeclaim/viakubectl-data');
+    await cluster.ok(['compose', 'down', '-p', 'viakubectl', '-v'], { timeoutMs: 180_000 });
+    expect(await labelled('compose.project=viakubectl')).toBe('');
+  }, 400_000);
 
   it('down of the example leaves nothing behind, and nothing else is touched', async () => {
     await cluster.ok(['compose', 'down', '-f', counterFile], { timeoutMs: 180_000 });
     expect(await labelled('app.kubernetes.io/managed-by=kctl-compose')).toBe('');
     expect(await cluster.ok(['get', 'cm', 'not-compose', '-o', 'name'])).toBe('configmap/not-compose\n');
     await until('the NodePort is closed', async () => (await hostGet(`http://127.0.0.1:${nodePort}/`)).startsWith('error:'), 60_000);
-  });
+  }, 300_000);
 });

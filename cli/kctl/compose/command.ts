@@ -10,7 +10,7 @@ import { connect, type Connection } from '../connection.js';
 import { formatError, isNotFound, ReportedFailure, UsageError } from '../errors.js';
 import type { Flags, OptionDefs } from '../flags.js';
 import { kindName, manifestTarget, resolveKind, type ResourceInfo } from '../resource-args.js';
-import { convert, projectSelector, type ConvertOptions } from './convert.js';
+import { convert, projectSelector, SERVICE_LABEL, type ConvertOptions } from './convert.js';
 import { loadComposeFile, normalizeProjectName, type ComposeProject } from './load.js';
 
 const OPTIONS: OptionDefs = {
@@ -74,7 +74,8 @@ async function up(flags: Flags, io: Output): Promise<void> {
       io.err(formatError(e, conn.server, `error when applying ${ref} from "${project.source}"`) + '\n');
     }
   }
-  const orphans = (await listProject(conn, project.name, KINDS)).filter((o) => !made.has(o.ref));
+  // Claims hold data: like Compose's volumes, only `down --volumes` deletes them.
+  const orphans = (await listProject(conn, project.name, KINDS)).filter((o) => !made.has(o.ref) && o.info.kind !== 'PersistentVolumeClaim');
   if (orphans.length > 0) {
     if (flags.bool('remove-orphans') && !dryRun) {
       await deleteAll(conn, orphans, io);
@@ -105,18 +106,25 @@ interface Found {
   info: ResourceInfo;
   name: string;
   ref: string;
+  /** Its compose.service label: whose ReplicaSets and pods to wait for when it is a Deployment. */
+  service?: string;
+}
+
+async function listKind(conn: Connection, project: string, kind: string): Promise<KubeObject[]> {
+  const list = await conn.client.resource<KubeObject>(resolveKind(kind).kind).listAll({ namespace: conn.namespace, labelSelector: projectSelector(project) });
+  return list.items ?? [];
 }
 
 async function listProject(conn: Connection, project: string, kinds: string[]): Promise<Found[]> {
   const out: Found[] = [];
   for (const kind of kinds) {
     const info = resolveKind(kind);
-    const list = await conn.client.resource<KubeObject>(info.kind).listAll({ namespace: conn.namespace, labelSelector: projectSelector(project) });
-    for (const o of list.items ?? []) {
+    for (const o of await listKind(conn, project, kind)) {
       // What a Deployment made is the garbage collector's to delete (and not an orphan).
       if (o.metadata.ownerReferences?.length) continue;
       if (o.metadata.deletionTimestamp && kind !== 'Pod') continue;
-      out.push({ info, name: o.metadata.name!, ref: refOf(info, o.metadata.name!) });
+      const service = o.metadata.labels?.[SERVICE_LABEL];
+      out.push({ info, name: o.metadata.name!, ref: refOf(info, o.metadata.name!), ...(service ? { service } : {}) });
     }
   }
   return out;
@@ -135,17 +143,20 @@ async function deleteAll(conn: Connection, victims: Found[], io: Output): Promis
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Until nothing of the project (nor the ReplicaSets and pods its Deployments made) is left. */
+/** Until the deleted objects, and the ReplicaSets and pods their Deployments made, are gone. */
 async function waitGone(conn: Connection, project: string, deleted: Found[], deadline: number): Promise<void> {
-  const kinds = [...new Set([...deleted.map((d) => d.info.kind), ...(deleted.some((d) => d.info.kind === 'Deployment') ? DEPENDENTS : [])])];
+  const services = new Set(deleted.filter((d) => d.info.kind === 'Deployment' && d.service).map((d) => d.service!));
+  const kinds = [...new Set([...deleted.map((d) => d.info.kind), ...(services.size ? DEPENDENTS : [])])];
   let delay = 200;
   for (;;) {
     const left: string[] = [];
     for (const kind of kinds) {
       const info = resolveKind(kind);
-      const list = await conn.client.resource<KubeObject>(info.kind).listAll({ namespace: conn.namespace, labelSelector: projectSelector(project) });
-      // PVCs down keeps are not waited for.
-      for (const o of list.items ?? []) if (kind !== 'PersistentVolumeClaim' || deleted.some((d) => d.info.kind === kind && d.name === o.metadata.name)) left.push(refOf(info, o.metadata.name!));
+      for (const o of await listKind(conn, project, kind)) {
+        const name = o.metadata.name!;
+        const mine = deleted.some((d) => d.info.kind === info.kind && d.name === name) || (DEPENDENTS.includes(kind) && services.has(o.metadata.labels?.[SERVICE_LABEL] ?? ''));
+        if (mine) left.push(refOf(info, name));
+      }
     }
     if (left.length === 0) return;
     if (Date.now() > deadline) throw new UsageError(`timed out waiting for ${left.join(', ')} to be deleted`);

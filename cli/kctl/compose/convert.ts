@@ -442,7 +442,8 @@ export function convert(project: ComposeProject, opts: ConvertOptions = DEFAULT_
       initContainers.push({
         name: `wait-for-${host}`.slice(0, 63).replace(/-+$/, ''),
         image: opts.waitImage,
-        command: ['sh', '-c', `until nc -w 2 ${host} ${dp.waitPort} </dev/null >/dev/null 2>&1; do echo "waiting for ${host}:${dp.waitPort}"; sleep 2; done`],
+        // busybox and alpine have nc; most other images have bash, whose /dev/tcp connects too.
+        command: ['sh', '-c', `until nc -w 2 ${host} ${dp.waitPort} </dev/null >/dev/null 2>&1 || bash -c 'exec 3<>/dev/tcp/${host}/${dp.waitPort}' >/dev/null 2>&1; do echo "waiting for ${host}:${dp.waitPort}"; sleep 2; done`],
       });
     });
 
