@@ -89,7 +89,8 @@ describe('ports (short and long syntax)', () => {
     const ephemeral = conv(svc('ports: ["3000"]'));
     expect(ephemeral.find('Service', 'web')!.spec.type).toBe('NodePort');
     expect(ephemeral.find('Service', 'web')!.spec.ports[0].nodePort).toBeUndefined();
-    expect(conv(svc('')).find('Service', 'web')).toBeUndefined();
+    // No ports: still reachable by name, as on a Compose network — a headless Service.
+    expect(conv(svc('')).find('Service', 'web')!.spec).toEqual({ clusterIP: 'None', selector: { 'compose.project': 'proj', 'compose.service': 'web' } });
   });
 });
 
@@ -238,7 +239,7 @@ ${deps}
     expect(find('Deployment', 'web')!.spec.template.spec.initContainers).toEqual([
       { name: 'wait-for-db', image: 'busybox:1.36', command: ['sh', '-c', expect.stringContaining('until nc -w 2 db 5432 </dev/null')] },
     ]);
-    expect(warnings.join('\n')).toContain('services.web.depends_on (line 9): "cache" has no TCP ports or expose, so no Service to wait for: start order is not enforced');
+    expect(warnings.join('\n')).toContain('services.web.depends_on (line 9): "cache" has no TCP ports or expose, so no port to wait on: start order is not enforced');
   });
 
   it('long form: service_healthy waits the same way (the Service only forwards to ready pods); completed_successfully is a warning', () => {
@@ -338,10 +339,108 @@ describe('labels, names and warnings', () => {
     expect(warnings[0]).toContain('services.my_db (line 2): service "my_db" is named "my-db"');
   });
 
+  it('x- extension keys with anchors and merge keys (<<) are honoured, and lines still point into the file', () => {
+    const file = 'x-common: &common\n  image: busybox\n  environment: {A: "1"}\nservices:\n  one:\n    <<: *common\n  two:\n    <<: *common\n    ports: ["80:bad"]\n';
+    expect(problems(file)).toEqual(['services.two.ports[0] (line 9): invalid port mapping "80:bad": container port "bad" must be a port number or range 1-65535']);
+    const { container } = conv(file.replace('80:bad', '30080:80'));
+    expect(container('one')).toMatchObject({ image: 'busybox', env: [{ name: 'A', value: '1' }] });
+    expect(container('two')).toMatchObject({ image: 'busybox', env: [{ name: 'A', value: '1' }] });
+  });
+
   it('services of an inactive profile are left out', () => {
     const file = 'services:\n  web:\n    image: app\n  debug:\n    image: busybox\n    profiles: [debug]\n';
     expect(conv(file).find('Deployment', 'debug')).toBeUndefined();
     expect(conv(file, { profiles: ['debug'] }).find('Deployment', 'debug')).toBeDefined();
+  });
+});
+
+describe('the voting app (docker/example-voting-app, Compose spec shape)', () => {
+  const VOTING = `services:
+  vote:
+    build:
+      context: ./vote
+      target: dev
+    depends_on:
+      redis:
+        condition: service_healthy
+    healthcheck:
+      test: ["CMD", "curl", "-f", "http://localhost"]
+      interval: 15s
+      timeout: 5s
+      retries: 3
+      start_period: 10s
+    ports:
+      - "8080:80"
+    networks: [front-tier, back-tier]
+  result:
+    build: ./result
+    entrypoint: nodemon --inspect=0.0.0.0 server.js
+    depends_on:
+      db:
+        condition: service_healthy
+    ports:
+      - "30081:80"
+      - "127.0.0.1:9229:9229"
+    networks: [front-tier, back-tier]
+  worker:
+    build:
+      context: ./worker
+    depends_on:
+      redis:
+        condition: service_healthy
+      db:
+        condition: service_healthy
+    networks: [back-tier]
+  redis:
+    image: redis:alpine
+    expose: ["6379"]
+    healthcheck:
+      test: redis-cli ping
+      interval: "5s"
+    networks: [back-tier]
+  db:
+    image: postgres:15-alpine
+    environment:
+      POSTGRES_USER: "postgres"
+      POSTGRES_PASSWORD: "postgres"
+    volumes:
+      - "db-data:/var/lib/postgresql/data"
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U postgres"]
+      interval: "5s"
+    networks: [back-tier]
+  seed:
+    build: ./seed-data
+    profiles: ["seed"]
+    depends_on:
+      vote:
+        condition: service_healthy
+    restart: "no"
+volumes:
+  db-data:
+networks:
+  front-tier:
+  back-tier:
+`;
+  it('five Deployments, a Service for each (db and worker headless), a claim; depends_on waits; everything else a warning', () => {
+    const { objects, find, warnings } = conv(VOTING);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'PersistentVolumeClaim/proj-db-data',
+      'Service/vote', 'Service/result', 'Service/worker', 'Service/redis', 'Service/db',
+      'Deployment/vote', 'Deployment/result', 'Deployment/worker', 'Deployment/redis', 'Deployment/db',
+    ]);
+    expect(find('Deployment', 'vote')!.spec.template.spec.containers[0].image).toBe('proj-vote');
+    expect(find('Deployment', 'result')!.spec.template.spec.containers[0].command).toEqual(['nodemon', '--inspect=0.0.0.0', 'server.js']);
+    expect(find('Deployment', 'worker')!.spec.template.spec.initContainers.map((c: Obj) => c.name)).toEqual(['wait-for-redis']);
+    expect(find('Service', 'result')!.spec.ports.map((p: Obj) => [p.port, p.nodePort])).toEqual([[80, 30081], [9229, undefined]]);
+    expect(find('Service', 'db')!.spec.clusterIP).toBe('None');
+    const w = warnings.join('\n');
+    expect(w).toContain('services.vote.build (line 3): build is not supported: build the image yourself and tag it "proj-vote"');
+    expect(w).toContain('services.vote.ports[0] (line 16): published port 8080 is outside the node-port range');
+    expect(w).toContain('services.result.ports[1] (line 26): host_ip 127.0.0.1 is ignored');
+    expect(w).toContain('services.worker.depends_on (line 31): "db" has no TCP ports or expose');
+    expect(w).toContain('services.seed.profiles (line 57): service "seed" is in profile seed: left out');
+    expect(w).toContain('networks.back-tier (line 66): networks are ignored');
   });
 });
 

@@ -125,7 +125,7 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
     const web = JSON.parse(await cluster.ok(['get', 'deploy', 'web', '-o', 'json']));
     expect(web.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kctl-compose', 'compose.project': 'counter', 'app.kubernetes.io/name': 'web' });
     expect(web.spec.template.spec.initContainers[0].name).toBe('wait-for-redis');
-    expect(web.status.readyReplicas).toBe(2);
+    await until('both web replicas ready', async () => JSON.parse(await cluster.ok(['get', 'deploy', 'web', '-o', 'json'])).status.readyReplicas === 2, 120_000);
     // A second up changes nothing.
     const again = await cluster.ok(['compose', 'up', '-f', counterFile, '--node-port-range', range, '--wait-image', 'host']);
     expect(again).toContain('deployment.apps/web unchanged');
@@ -159,7 +159,7 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
 
   it.skipIf(!hasKubectl)('convert prints YAML the real kubectl applies; down removes it by its labels; up --remove-orphans prunes', async () => {
     const yamlOut = await cluster.ok(['compose', 'convert', '-f', toolsFile, '-p', 'viakubectl']);
-    expect(yamlOut.split(/^---$/m)).toHaveLength(6);
+    expect(yamlOut.split(/^---$/m)).toHaveLength(7);
     const kubectl = new Kubectl(cluster);
     const applied = await kubectl.ok(['apply', '-f', '-'], { input: yamlOut });
     expect(applied).toContain('deployment.apps/box created');
@@ -169,7 +169,7 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
     fs.writeFileSync(smaller, 'services:\n  echo:\n    image: busybox\n    command: [httpd, -f, -p, "7000", -h, /etc]\n    expose: ["7000"]\n');
     const kept = await cluster.kctl(['compose', 'up', '-f', smaller, '-p', 'viakubectl']);
     expect(kept.code).toBe(0);
-    expect(kept.stderr).toContain('the file no longer makes (deployment.apps/box, configmap/viakubectl-greeting, secret/viakubectl-token)');
+    expect(kept.stderr).toContain('the file no longer makes (deployment.apps/box, service/box, configmap/viakubectl-greeting, secret/viakubectl-token)');
     await cluster.ok(['compose', 'up', '-f', smaller, '-p', 'viakubectl', '--remove-orphans'], { timeoutMs: 180_000 });
     // Claims are data: like Compose's volumes, only down -v deletes them.
     const left = await labelled('compose.project=viakubectl');

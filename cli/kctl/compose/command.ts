@@ -22,7 +22,7 @@ const OPTIONS: OptionDefs = {
   volumes: { type: 'boolean', short: 'v', help: 'down: also delete the named volumes\' PersistentVolumeClaims' },
   timeout: { type: 'string', help: 'down: how long to wait until everything is gone (default 5m)' },
   'node-port-range': { type: 'string', help: 'the cluster\'s NodePort range (default 30000-32767): published ports inside it become NodePorts' },
-  'wait-image': { type: 'string', help: 'image of the init containers that wait for depends_on (needs sh and nc; default busybox)' },
+  'wait-image': { type: 'string', help: 'image of the init containers that wait for depends_on (needs sh, and nc or bash; default busybox)' },
 };
 
 /** What `up` may make and `down` deletes, in the order down deletes them (workloads first). */

@@ -7,7 +7,8 @@
 //   healthcheck              → readiness and liveness exec probes (start_period delays liveness only:
 //                              Compose counts a success during it, but no failure)
 //   deploy.resources, mem_limit, cpus → resources.limits / requests
-//   ports / expose           → a Service named as the service, so other services reach it by name
+//   ports / expose           → a Service named as the service (headless when there are none: the name
+//                              still resolves, to the ready pods, as on a Compose network), so other services reach it by name
 //                              (cluster DNS) on the container port, as on a Compose network. A published
 //                              port inside the node-port range becomes that nodePort (localhost:PORT
 //                              works as with Compose); outside it, the port stays in-cluster (a warning).
@@ -436,7 +437,7 @@ export function convert(project: ComposeProject, opts: ConvertOptions = DEFAULT_
       const dp = servicePorts.get(dep)!;
       const host = kName.get(dep)!;
       if (dp.waitPort === undefined) {
-        warn(p, `"${dep}" has no TCP ports or expose, so no Service to wait for: start order is not enforced`);
+        warn(p, `"${dep}" has no TCP ports or expose, so no port to wait on: start order is not enforced (its name resolves once it is ready)`);
         return;
       }
       initContainers.push({
@@ -492,18 +493,19 @@ export function convert(project: ComposeProject, opts: ConvertOptions = DEFAULT_
       } as KubeObject);
     }
 
-    if (sports.ports.length > 0) {
-      services.push({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name, labels: podLabels, ...metaAnn },
-        spec: {
-          ...(sports.nodePort ? { type: 'NodePort' } : {}),
-          selector: { [PROJECT_LABEL]: projectName, [SERVICE_LABEL]: svcName },
-          ports: sports.ports,
-        },
-      } as KubeObject);
-    }
+    // On a Compose network every service resolves by name, ports or not: a service without
+    // ports gets a headless Service (no ports, no cluster IP), whose name resolves to its ready pods.
+    services.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, labels: podLabels, ...metaAnn },
+      spec: {
+        ...(sports.nodePort ? { type: 'NodePort' } : {}),
+        ...(sports.ports.length === 0 ? { clusterIP: 'None' } : {}),
+        selector: { [PROJECT_LABEL]: projectName, [SERVICE_LABEL]: svcName },
+        ...(sports.ports.length > 0 ? { ports: sports.ports } : {}),
+      },
+    } as KubeObject);
   }
 
   // Volumes declared but unused: Compose creates them anyway; we say so rather than make claims nobody mounts.
