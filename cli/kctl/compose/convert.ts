@@ -25,8 +25,7 @@
 // `down` deletes exactly what `up` made; per-service objects also compose.service=SERVICE.
 import path from 'node:path';
 import type { KubeObject } from '../../../api/meta.js';
-import { interpolate } from './interpolate.js';
-import { parseEnvFile } from './interpolate.js';
+import { interpolate, parseEnvFile } from './interpolate.js';
 import type { ComposeProject } from './load.js';
 import { isPathLike } from './load.js';
 import { parseExposeSpec, parsePortSpec, type PortMapping } from './ports.js';
@@ -181,7 +180,7 @@ export function convert(project: ComposeProject, opts: ConvertOptions = DEFAULT_
       const objName = external
         ? (def.name ?? (typeof def.external === 'object' ? def.external.name : undefined) ?? fname)
         : k8sName(def.name ?? `${projectName}-${fname}`);
-      fileObjects.set(`${kind}/${fname}`, { name: objName, key: external ? (def.name ? key : key) : key });
+      fileObjects.set(`${kind}/${fname}`, { name: objName, key });
       if (external) {
         warn([kind, fname], `external ${kind.slice(0, -1)}: the ${kind === 'configs' ? 'ConfigMap' : 'Secret'} "${objName}" must already exist, with the key "${key}"`);
         continue;
