@@ -31,6 +31,7 @@ const COMMANDS: Record<string, Loader> = {
   'api-resources': async () => (await import('./kctl/cluster-info.js')).apiResources,
   auth: async () => (await import('./kctl/auth.js')).auth,
   top: async () => (await import('./kctl/top.js')).top,
+  compose: async () => (await import('./kctl/compose/command.js')).compose,
 };
 
 const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info']);
@@ -53,6 +54,7 @@ Deploy commands:
   expose         Make a Service for a deployment (--port, --target-port, --type NodePort)
   set image      Update the image of containers
   rolling-update Set a deployment's image and wait for the rollout (or --rollback)
+  compose        Run a Compose file as Kubernetes objects: up, down, convert (-f docker-compose.yml, -p PROJECT)
 
 Troubleshooting:
   logs           Print the logs of a container (-f, --tail, --previous, deploy/NAME)

@@ -62,7 +62,8 @@ export function planApply(fileObj: KubeObject, current: KubeObject | undefined):
   return { action: 'patch', patch };
 }
 
-async function applyOne(conn: Connection, t: ManifestTarget): Promise<'created' | 'configured' | 'unchanged'> {
+/** Apply one object as `kctl apply` does (also used by `kctl compose up`). */
+export async function applyOne(conn: Connection, t: ManifestTarget): Promise<'created' | 'configured' | 'unchanged'> {
   const rc = conn.client.resource<KubeObject>(t.info.kind);
   const fileObj = structuredClone(t.object);
   for (let attempt = 0; ; attempt++) {
