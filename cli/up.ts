@@ -489,11 +489,13 @@ export async function main(argv: string[]): Promise<void> {
     const { publishClusterInfo, joinCommand } = await import('./up/cluster-info.js');
     const { newBootstrapToken } = await import('./token/token.js');
     const admin = new RestClient({ server: servers, credentials: { caData: certs.caPem, certData: certs.admin.certPem, keyData: certs.admin.keyPem }, userAgent: 'skiff-up', retries: 3 });
+    // Another machine dials the host's address, not loopback (the API server listens there too).
+    const reachable = advertiseAddress ? `https://${advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress}:${new URL(server).port}` : server;
     try {
-      await publishClusterInfo(admin, server, certs.caPem);
+      await publishClusterInfo(admin, reachable, certs.caPem);
       const { token, secret } = newBootstrapToken(24 * 3600_000, 'made by skiff up');
       await admin.resource('Secret').create(secret, { namespace: 'kube-system' });
-      join = joinCommand(server, token, certs.caPem);
+      join = joinCommand(reachable, token, certs.caPem);
     } finally {
       admin.close();
     }

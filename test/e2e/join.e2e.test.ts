@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, killGroup, run, SKIFF, until } from './cluster.js';
 import { load } from 'js-yaml';
+import { primaryIPv4 } from '../../host/addresses.js';
 import { RestClient } from '../../client/rest.js';
 
 const cluster = new Cluster({ nodes: 1, runtime: 'process' });
@@ -28,6 +29,9 @@ describe('skiff join', () => {
     const m = /skiff join (\S+) --token (\S+) --ca-cert-hash (\S+)/.exec(cluster.output)!;
     expect(m).toBeTruthy();
     const [, server, token, hash] = m as unknown as [string, string, string, string];
+    // Another machine dials the host's own address, which the API server listens on and its certificate covers.
+    const host = primaryIPv4();
+    if (host) expect(new URL(server).hostname).toBe(host);
     const name = `${cluster.nodePrefix}joined`;
     const root = path.join(cluster.dir, 'joined');
 
