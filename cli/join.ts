@@ -25,7 +25,7 @@ const USAGE = `Usage: skiff join https://HOST:PORT --token ID.SECRET --ca-cert-h
 
 Joins this machine to a cluster as a node (get the command from skiff up's output or
 \`skiff token create\`), then runs its kubelet. Other flags go to the kubelet (--runtime,
---address, --port, --pod-cidr …; see skiff kubelet --help).`;
+--address (default: this machine's primary address), --port, --pod-cidr …; see skiff kubelet --help).`;
 
 const CLUSTER_INFO = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
 
@@ -99,7 +99,11 @@ export async function bootstrap(argv: string[]): Promise<string[]> {
   const passThrough = rest;
   const caFile = path.join(rootDir, 'ca.crt');
   // The kubelet's own server accepts the API server's client certificate, signed by the cluster CA.
-  const kubeletArgv = ['--kubeconfig', kubeconfig, '--node-name', nodeName, '--root-dir', rootDir, ...(passThrough.includes('--client-ca-file') ? [] : ['--client-ca-file', caFile]), ...passThrough];
+  // On another machine loopback names nothing the API server can reach: serve and report the
+  // machine's own address unless told otherwise (the Kubernetes kubelet's node IP default).
+  const { primaryIPv4 } = await import('../host/addresses.js');
+  const address = passThrough.some((a) => a === '--address' || a.startsWith('--address=')) ? [] : ['--address', primaryIPv4() ?? '127.0.0.1'];
+  const kubeletArgv = ['--kubeconfig', kubeconfig, '--node-name', nodeName, '--root-dir', rootDir, ...address, ...(passThrough.includes('--client-ca-file') ? [] : ['--client-ca-file', caFile]), ...passThrough];
 
   if (fs.existsSync(kubeconfig)) {
     const kc = load(fs.readFileSync(kubeconfig, 'utf8')) as { users?: { user?: Record<string, string> }[] };

@@ -1,9 +1,10 @@
 // Joining a node: skiff up prints a join command; `skiff join` with a wrong CA hash refuses
 // before sending its token; with the printed one it gets a kubelet certificate through a CSR
 // (approved and signed by the controller-manager), its kubelet registers as
-// system:node:NAME, the node becomes Ready and runs a pod; the node's credentials cannot
+// system:node:NAME, the node becomes Ready and runs a pod (as root, from a network namespace of
+// its own that reaches the API server only at the host's address); the node's credentials cannot
 // touch another node.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +17,32 @@ const cluster = new Cluster({ nodes: 1, runtime: 'process' });
 let joined: ChildProcess | undefined;
 let joinedOut = '';
 beforeAll(() => cluster.up(), 180_000);
+const isRoot = process.getuid?.() === 0;
+const machines: string[] = [];
+
+/** A network namespace with a veth to this host: 10.254.N.2 inside, 10.254.N.1 here, default route via here. */
+function otherMachine(): { netns: string; address: string } {
+  const id = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
+  const n = Math.floor(Math.random() * 250) + 1;
+  const netns = `skjoin-${id}`;
+  const sh = (cmd: string) => execSync(cmd, { stdio: 'pipe' });
+  sh(`ip netns add ${netns}`);
+  machines.push(netns);
+  sh(`ip link add skjh${id} type veth peer name skjn${id}`);
+  sh(`ip link set skjn${id} netns ${netns}`);
+  sh(`ip addr add 10.254.${n}.1/30 dev skjh${id} && ip link set skjh${id} up`);
+  sh(`ip -n ${netns} addr add 10.254.${n}.2/30 dev skjn${id} && ip -n ${netns} link set skjn${id} up && ip -n ${netns} link set lo up`);
+  sh(`ip -n ${netns} route add default via 10.254.${n}.1`);
+  return { netns, address: `10.254.${n}.2` };
+}
+
 afterAll(async () => {
   if (joined && joined.exitCode === null) {
     killGroup(joined.pid!, 'SIGTERM');
     await new Promise((r) => joined!.once('exit', r));
   }
+  // Deleting the namespace takes the veth pair with it.
+  for (const m of machines) execSync(`ip netns delete ${m}`, { stdio: 'ignore' });
   await cluster.destroy();
 });
 
@@ -41,7 +63,11 @@ describe('skiff join', () => {
     expect(wrong.stderr).toContain('(the token was not sent)');
     expect(fs.existsSync(path.join(root, 'kubelet.kubeconfig'))).toBe(false);
 
-    joined = spawn(process.execPath, [SKIFF, 'join', server, '--token', token, '--ca-cert-hash', hash, '--node-name', name, '--root-dir', root, '--runtime', 'process', '--port', '0', '--stop-pods-on-exit'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A second "machine": as root, the joining kubelet runs in a network namespace of its own,
+    // linked to this host by a veth pair, so it reaches the API server only at the host's address.
+    const machine = isRoot && host ? otherMachine() : undefined;
+    const launcher = machine ? ['ip', 'netns', 'exec', machine.netns, process.execPath] : [process.execPath];
+    joined = spawn(launcher[0]!, [...launcher.slice(1), SKIFF, 'join', server, '--token', token, '--ca-cert-hash', hash, '--node-name', name, '--root-dir', root, '--runtime', 'process', '--port', '0', '--stop-pods-on-exit'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     joined.stdout!.on('data', (d) => (joinedOut += d));
     joined.stderr!.on('data', (d) => (joinedOut += d));
     await until(`${name} Ready (join output: ${joinedOut.slice(-1500)})`, async () => {
@@ -56,6 +82,10 @@ describe('skiff join', () => {
 
     await cluster.ok(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-joined' }, spec: { nodeName: name, restartPolicy: 'Never', containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'echo joined-ok'] }] } }) });
     await until('on-joined succeeded', async () => (await cluster.ok(['get', 'pod', 'on-joined', '-o', 'jsonpath={.status.phase}'])) === 'Succeeded', 60_000, 500);
+    if (machine) {
+      // The node reports its own address there, not loopback.
+      expect(await cluster.ok(['get', 'node', name, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}'])).toBe(machine.address);
+    }
 
     // The joined node's identity: its own Node, not another's.
     const kc = load(fs.readFileSync(path.join(root, 'kubelet.kubeconfig'), 'utf8')) as { users: { user: Record<string, string> }[] };
