@@ -11,6 +11,7 @@
 // Which processes run with which flags is decided by the pure planCluster (up/plan.ts).
 // Every connection is TLS with a certificate per component, made (or reused) in the data dir
 // before anything starts (up/certificates.ts).
+import { isIP } from 'node:net';
 import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,6 +59,10 @@ Flags:
   --leader-elect-retry-period D
   --service-cidr CIDR        Service cluster IPs (default 10.96.0.0/12; DNS is its 10th address)
   --service-node-port-range A-B   NodePorts (default 30000-32767)
+  --bind-address 0.0.0.0|127.0.0.1  where the API servers listen: every interface (default; pods and
+                             other machines reach them at --advertise-address) or loopback only
+  --advertise-address IP     the address pods and joining machines use (default: the host's
+                             primary address); the kubernetes Service's endpoint, in the certificate
   -h, --help         this help
 
 Examples:
@@ -82,6 +87,9 @@ export interface UpOptions {
   etcdBin: string;
   serviceCidr: string;
   nodePortRange: string;
+  bindAddress: '0.0.0.0' | '127.0.0.1';
+  /** Given by flag; otherwise the host's primary address when bound to every interface. */
+  advertiseAddress?: string;
 }
 
 const LEASE_FLAGS = ['leader-elect-lease-duration', 'leader-elect-renew-deadline', 'leader-elect-retry-period'] as const;
@@ -106,6 +114,8 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
         'leader-elect-renew-deadline': { type: 'string' },
         'leader-elect-retry-period': { type: 'string' },
         'service-cidr': { type: 'string', default: '10.96.0.0/12' },
+        'bind-address': { type: 'string', default: '0.0.0.0' },
+        'advertise-address': { type: 'string' },
         'service-node-port-range': { type: 'string', default: '30000-32767' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -153,7 +163,15 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!range || Number(range[1]) < 1 || Number(range[2]) > 65535 || Number(range[1]) > Number(range[2])) {
     throw new Error(`--service-node-port-range must be like 30000-32767, got "${nodePortRange}"`);
   }
+  const bindAddress = String(values['bind-address']);
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '127.0.0.1') {
+    throw new Error(`--bind-address must be 0.0.0.0 (every interface) or 127.0.0.1 (loopback only), got "${bindAddress}"`);
+  }
+  const advertise = values['advertise-address'] as string | undefined;
+  if (advertise !== undefined && !isIP(advertise)) throw new Error(`--advertise-address must be an IP address, got "${advertise}"`);
+  if (advertise !== undefined && bindAddress === '127.0.0.1') throw new Error('--advertise-address needs --bind-address 0.0.0.0: on loopback only nothing else can reach the API server');
   return {
+    bindAddress, ...(advertise ? { advertiseAddress: advertise } : {}),
     nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env), nodePrefix,
     storage: storage as StorageKind, apiservers, etcdMembers, ha: !!values.ha, controllerManagerArgs, etcdBin: env.ETCD_BIN || DEFAULT_ETCD_BIN,
     serviceCidr, nodePortRange,
@@ -282,7 +300,7 @@ export async function main(argv: string[]): Promise<void> {
     etcd = { bin: opts.etcdBin, ...chosen };
   }
   // Pods reach the API servers at the host's primary address (the `kubernetes` Service's endpoints).
-  const advertiseAddress = primaryIPv4();
+  const advertiseAddress = opts.bindAddress === '127.0.0.1' ? undefined : opts.advertiseAddress ?? primaryIPv4();
   const plan = planCluster({
     advertiseAddress,
     storage: opts.storage, nodes: opts.nodes, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,

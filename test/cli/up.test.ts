@@ -12,8 +12,13 @@ describe('parseUpFlags', () => {
     expect(parseUpFlags([], { HOME: '/home/u' })).toEqual({
       nodes: 2, runtime: 'process', port: 6443, dataDir: '/home/u/.skiff', nodePrefix: 'node-',
       storage: 'embedded', apiservers: 1, etcdMembers: 1, ha: false, controllerManagerArgs: [], etcdBin: '/usr/bin/etcd',
-      serviceCidr: '10.96.0.0/12', nodePortRange: '30000-32767',
+      serviceCidr: '10.96.0.0/12', nodePortRange: '30000-32767', bindAddress: '0.0.0.0',
     });
+    expect(parseUpFlags(['--advertise-address', '192.168.7.7'], {})).toMatchObject({ bindAddress: '0.0.0.0', advertiseAddress: '192.168.7.7' });
+    expect(parseUpFlags(['--bind-address', '127.0.0.1'], {})).toMatchObject({ bindAddress: '127.0.0.1' });
+    expect(() => parseUpFlags(['--bind-address', '10.0.0.1'], {})).toThrow('--bind-address must be 0.0.0.0 (every interface) or 127.0.0.1 (loopback only), got "10.0.0.1"');
+    expect(() => parseUpFlags(['--advertise-address', 'myhost'], {})).toThrow('--advertise-address must be an IP address, got "myhost"');
+    expect(() => parseUpFlags(['--bind-address', '127.0.0.1', '--advertise-address', '192.168.7.7'], {})).toThrow(/needs --bind-address 0.0.0.0/);
     expect(() => parseUpFlags(['--service-cidr', '10.96.0.0'], {})).toThrow('--service-cidr must be an IPv4 CIDR from /8 to /27 like 10.96.0.0/12, got "10.96.0.0"');
     expect(() => parseUpFlags(['--service-node-port-range', '32000-31000'], {})).toThrow(/--service-node-port-range must be like 30000-32767/);
   });
