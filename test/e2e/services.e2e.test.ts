@@ -181,7 +181,7 @@ spec:
     agent.destroy();
   });
 
-  it('the two-tier example counts visits through redis, by name, on its NodePort', async () => {
+  it('the two-tier example counts visits through redis, by name, on its NodePort; the count outlives the Redis pod (PVC, ConfigMap, Secret)', async () => {
     // The example pins NodePort 30080; this cluster has a range of its own, so let it choose.
     const manifest = readFileSync(path.join(ROOT, 'manifests/counter.yaml'), 'utf8').replace(/\n\s+nodePort: 30080/, '');
     await cluster.ok(['apply', '-f', '-'], { input: manifest });
@@ -193,6 +193,17 @@ spec:
     const n = Number(/^visit (\d+)/.exec(first)![1]);
     const next = [await hostGet(`http://127.0.0.1:${np}/`), await hostGet(`http://127.0.0.1:${np}/`)];
     expect(next.map((r) => Number(/^visit (\d+)/.exec(r)?.[1]))).toEqual([n + 1, n + 2]);
+    // Redis took its password from the Secret and keeps its data on the claim: a new Redis pod
+    // (on whichever node the volume lives) carries the count on.
+    expect(await cluster.ok(['get', 'pvc', 'redis-data', '-o', 'jsonpath={.status.phase}'])).toBe('Bound');
+    const oldRedis = (await cluster.ok(['get', 'pods', '-l', 'app=redis', '-o', 'name'])).trim();
+    await cluster.ok(['delete', oldRedis]);
+    const after = await until('the count goes on after the Redis pod was replaced', async () => {
+      const r = await hostGet(`http://127.0.0.1:${np}/`);
+      return /^visit \d+, served by counter-/.test(r) && r;
+    }, 120_000);
+    expect(Number(/^visit (\d+)/.exec(after)![1])).toBe(n + 3);
+    expect((await cluster.ok(['get', 'pods', '-l', 'app=redis', '-o', 'name'])).trim()).not.toBe(oldRedis);
   });
 
   it('kctl port-forward svc/NAME carries a local port to one of its pods', async () => {
