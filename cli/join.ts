@@ -14,8 +14,8 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import type { CertificateSigningRequest } from '../api/certificates/index.js';
-import { csrCondition, KUBELET_CLIENT_SIGNER } from '../api/certificates/index.js';
+import { KUBELET_CLIENT_SIGNER } from '../api/certificates/index.js';
+import { requestCertificate } from '../client/certificate-request.js';
 import { RestClient } from '../client/rest.js';
 import { caCertHash, createCertificateRequest, describeCertificate, generateKeyPair, privateKeyToPem } from '../pki/index.js';
 import { userKubeconfig } from './kubeconfig/create.js';
@@ -103,7 +103,7 @@ export async function bootstrap(argv: string[]): Promise<string[]> {
   // machine's own address unless told otherwise (the Kubernetes kubelet's node IP default).
   const { primaryIPv4 } = await import('../host/addresses.js');
   const address = passThrough.some((a) => a === '--address' || a.startsWith('--address=')) ? [] : ['--address', primaryIPv4() ?? '127.0.0.1'];
-  const kubeletArgv = ['--kubeconfig', kubeconfig, '--node-name', nodeName, '--root-dir', rootDir, ...address, ...(passThrough.includes('--client-ca-file') ? [] : ['--client-ca-file', caFile]), ...passThrough];
+  const kubeletArgv = ['--kubeconfig', kubeconfig, '--node-name', nodeName, '--root-dir', rootDir, '--rotate-certificates', ...address, ...(passThrough.includes('--client-ca-file') ? [] : ['--client-ca-file', caFile]), ...passThrough];
 
   if (fs.existsSync(kubeconfig)) {
     const kc = load(fs.readFileSync(kubeconfig, 'utf8')) as { users?: { user?: Record<string, string> }[] };
@@ -120,23 +120,11 @@ export async function bootstrap(argv: string[]): Promise<string[]> {
   try {
     const keys = await generateKeyPair();
     const request = await createCertificateRequest(keys, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] });
-    const csrs = client.resource<CertificateSigningRequest>('CertificateSigningRequest');
-    const created = await csrs.create({
-      apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { generateName: 'node-csr-' },
-      spec: { request: Buffer.from(request).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: ['digital signature', 'client auth'] },
+    const certPem = await requestCertificate(client, {
+      requestPem: request, signerName: KUBELET_CLIENT_SIGNER, usages: ['digital signature', 'client auth'], generateName: 'node-csr-',
+      onSubmitted: (name) => console.error(`skiff join: certificatesigningrequest ${name} submitted for system:node:${nodeName}`),
+      timeoutMs: 120_000,
     });
-    const name = created.metadata.name!;
-    console.error(`skiff join: certificatesigningrequest ${name} submitted for system:node:${nodeName}`);
-    const deadline = Date.now() + 120_000;
-    let certPem: string | undefined;
-    while (!certPem) {
-      const csr = await csrs.get(name);
-      const refused = csrCondition(csr, 'Denied') ?? csrCondition(csr, 'Failed');
-      if (refused) throw new Error(`the cluster refused ${name}: ${refused.type}: ${refused.message ?? refused.reason}`);
-      if (csr.status?.certificate) certPem = Buffer.from(csr.status.certificate, 'base64').toString('utf8');
-      else if (Date.now() > deadline) throw new Error(`${name} was not signed within 2 minutes: is the controller-manager running with --cluster-signing-cert-file?`);
-      else await new Promise((r) => setTimeout(r, 500));
-    }
     fs.mkdirSync(rootDir, { recursive: true, mode: 0o700 });
     const text = dump(userKubeconfig({ user: `system:node:${nodeName}`, server, caPem, certPem, keyPem: await privateKeyToPem(keys.privateKey) }), { lineWidth: -1 });
     fs.writeFileSync(caFile, caPem, { mode: 0o644 });

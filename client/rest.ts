@@ -221,11 +221,13 @@ export class RestClient {
   private readonly baseBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private httpsAgent: https.Agent;
   private readonly token: BearerToken;
   private readonly impersonation: Record<string, string | string[]>;
   /** Index of the server that last answered; requests start there. */
   private current = 0;
+  private credentials: ClientCredentials | undefined;
+  private readonly maxSockets: number;
 
   constructor(opts: ClientOptions) {
     const servers = (Array.isArray(opts.server) ? opts.server : [opts.server]).map((s) => s.replace(/\/+$/, ''));
@@ -242,6 +244,8 @@ export class RestClient {
     // Keep every socket we may open: with fewer idle slots than maxSockets, a burst of
     // concurrent requests (a scheduler binding 256 pods) closes and reopens connections.
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.credentials = opts.credentials;
+    this.maxSockets = maxSockets;
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, ...tlsAgentOptions(opts.credentials) });
     this.token = new BearerToken(opts.credentials);
     this.impersonation = impersonationHeaders(opts.credentials);
@@ -250,6 +254,18 @@ export class RestClient {
   /** The server URL requests currently go to. */
   get server(): string {
     return this.servers[this.current]!;
+  }
+
+  /**
+   * Present another client certificate from now on (the kubelet renewing its own). Open
+   * connections are closed, as client-go's rotation does, so no request keeps using the old
+   * identity; watches reconnect with the new one.
+   */
+  rotateClientCertificate(certPem: string | Buffer, keyPem: string | Buffer): void {
+    const old = this.httpsAgent;
+    this.credentials = { ...this.credentials, certData: certPem, keyData: keyPem };
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: this.maxSockets, maxFreeSockets: this.maxSockets, ...tlsAgentOptions(this.credentials) });
+    old.destroy();
   }
 
   /** Destroy every socket of this client (idle keep-alives and open streams alike); for shutdown. */

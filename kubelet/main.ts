@@ -25,6 +25,7 @@ import { isStatusError } from '../api/errors.js';
 import { LOCAL_PATH_ROOT_ANNOTATION } from '../api/storage/index.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
+import { ClientCertificateManager } from './certificate-manager.js';
 import { RestClient } from '../client/rest.js';
 import { buildConfigFromFlags } from '../client/kubeconfig.js';
 import { kubeletServingTLS } from './serving-certs.js';
@@ -58,6 +59,8 @@ Flags:
   --nodes N                 fake runtime: simulate N nodes in this process
   --node-name-prefix P      fake runtime: node names P0 … P(N-1) (default hollow-)
   --stop-pods-on-exit       on SIGTERM stop every pod (default: leave them running for the next kubelet to adopt)
+  --rotate-certificates     renew the kubeconfig's client certificate through a CSR before it expires
+                            (at 70–90 % of its life) and switch to the new one (skiff join sets it)
   --tls-cert-file FILE      the certificate this kubelet serves logs/exec with (HTTPS)
   --tls-private-key-file FILE  its key
   --cert-dir DIR            without --tls-cert-file: where a self-signed one is made and kept (default ROOT/pki)
@@ -128,6 +131,7 @@ export async function main(argv: string[]): Promise<void> {
       nodes: { type: 'string' },
       'node-name-prefix': { type: 'string', default: 'hollow-' },
       'stop-pods-on-exit': { type: 'boolean', default: false },
+      'rotate-certificates': { type: 'boolean', default: false },
       kubeconfig: { type: 'string' },
       'tls-cert-file': { type: 'string' },
       'tls-private-key-file': { type: 'string' },
@@ -205,6 +209,12 @@ export async function main(argv: string[]): Promise<void> {
   });
   const node = await registerWithRetry(status);
   for (const w of runtime.info().warnings) recorder.event(node, 'Warning', 'ContainerIsolation', w);
+  let certificates: ClientCertificateManager | undefined;
+  if (values['rotate-certificates']) {
+    if (!values.kubeconfig) throw new Error('--rotate-certificates needs --kubeconfig (the file the renewed certificate is written to)');
+    certificates = new ClientCertificateManager({ client, kubeconfigPath: values.kubeconfig, nodeName, log: (m) => console.error(`kubelet ${nodeName}: ${m}`) });
+    certificates.start();
+  }
   const leases = new NodeLeases(client);
   leases.add(nodeName, node.metadata.uid);
   leases.start();
@@ -238,6 +248,7 @@ export async function main(argv: string[]): Promise<void> {
       clearInterval(statusTimer);
       informer.stop();
       services.stop();
+      certificates?.stop();
       leases.stop();
       kubelet!.stop();
       if (stopPods) {

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateSigningRequest } from '../../../api/certificates/index.js';
 import { createCertificateRequest, describeCertificate, generateKeyPair } from '../../../pki/index.js';
 import { RestClient } from '../../../client/rest.js';
+import { buildConfigFromFlags } from '../../../client/kubeconfig.js';
+import { ClientCertificateManager, readClientCertificate } from '../../../kubelet/certificate-manager.js';
 import { Cluster, SKIFF, waitFor } from './cluster.js';
 import { testPki } from '../../support/tls.js';
 import { KUBECTL } from '../../e2e/kubectl.js';
@@ -102,6 +104,35 @@ describe('CertificateSigningRequests', () => {
       await waitFor(async () => (await csrs.list().catch((e: { status: { code: number } }) => e.status.code)) === 401, 30_000, () => 'the deleted token refused');
     } finally {
       bootstrap.close();
+    }
+  });
+
+  it('a kubelet renews its client certificate: a CSR under its own identity, approved as selfnodeclient, written into its kubeconfig (0600), used at once', async () => {
+    const node = 'renewing-node';
+    const kubeconfig = path.join(dir, 'node.kubeconfig');
+    expect((await run(process.execPath, [SKIFF, 'kubeconfig', 'create', `system:node:${node}`, '--group', 'system:nodes', '--ttl', '1h', '--kubeconfig', admin, '--output', kubeconfig])).code).toBe(0);
+    const before = readClientCertificate(kubeconfig)!;
+    const client = new RestClient({ ...buildConfigFromFlags({ kubeconfig }), retries: 0 });
+    const logs: string[] = [];
+    try {
+      const manager = new ClientCertificateManager({ client, kubeconfigPath: kubeconfig, nodeName: node, log: (l) => logs.push(l) });
+      const renewed = await manager.rotate();
+      expect(readClientCertificate(kubeconfig)).toBe(renewed);
+      expect(renewed).not.toBe(before);
+      expect(fs.statSync(kubeconfig).mode & 0o777).toBe(0o600);
+      const info = describeCertificate(renewed);
+      expect(info.subject).toEqual({ commonName: `system:node:${node}`, organizations: ['system:nodes'] });
+      expect(info.notAfter.getTime()).toBeGreaterThan(describeCertificate(before).notAfter.getTime());
+      const csr = (await client.resource<CertificateSigningRequest>('CertificateSigningRequest').list()).items.find((x) => x.spec.username === `system:node:${node}`);
+      expect(csr?.spec.signerName).toBe('kubernetes.io/kube-apiserver-client-kubelet');
+      expect(csr?.status?.conditions).toEqual([expect.objectContaining({ type: 'Approved', reason: 'AutoApproved' })]);
+      // The client now presents the new certificate, and kubectl with the rewritten kubeconfig is the same node.
+      expect((await client.resource<CertificateSigningRequest>('CertificateSigningRequest').get(csr!.metadata.name!)).metadata.name).toBe(csr!.metadata.name);
+      const who = JSON.parse((await run(KUBECTL, ['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'json'])).stdout);
+      expect(who.status.userInfo.username).toBe(`system:node:${node}`);
+      expect(logs.some((l) => l.startsWith('certificate rotation: using a new client certificate'))).toBe(true);
+    } finally {
+      client.close();
     }
   });
 
