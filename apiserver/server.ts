@@ -24,6 +24,7 @@ import { Metrics } from './metrics.js';
 import { startCompaction, DEFAULT_COMPACTION_INTERVAL_MS } from './compaction.js';
 import { discoveryRouter } from './discovery.js';
 import { openapiRouter } from './openapi.js';
+import { dashboardRouter, defaultDashboardDir, isDashboardPath } from './dashboard-assets.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
 import { MetricsScraper } from './metrics-api/scraper.js';
 import { EXEC_PROTOCOLS, kubeletClient, proxyPortForward, serveExecWebSocket, type KubeletClientTLS } from './pod-proxy.js';
@@ -86,6 +87,8 @@ export interface ApiServerOptions {
   metricResolutionMs?: number;
   /** TLS towards kubelets (logs, exec): the API server's client certificate, the kubelets' CA. */
   kubeletClientTLS?: KubeletClientTLS;
+  /** The built dashboard served at /dashboard/ (default dist/dashboard). */
+  dashboardDir?: string;
 }
 
 export interface ServingTLS {
@@ -180,6 +183,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
     res.end(metrics.render());
   });
+  app.use(dashboardRouter(opts.dashboardDir ?? defaultDashboardDir()));
   app.use(discoveryRouter());
   app.use(openapiRouter());
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -203,6 +207,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = (q < 0 ? {} : querystring.parse(url.slice(q + 1))) as Query;
+    // The dashboard's static files need no credentials (dashboard-assets.ts); its API calls do.
+    if (isDashboardPath(path) && (req.method === 'GET' || req.method === 'HEAD')) return void app(req, res);
     admitRequest(req, path, query).then((admitted) => {
       if ('refuse' in admitted) {
         req.resume();
