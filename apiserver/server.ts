@@ -38,6 +38,7 @@ import { certificateSigningRequestAdmission } from './registry/certificatesignin
 import { serviceAccountAdmission } from './registry/serviceaccount-admission.js';
 import { storageAdmission } from './registry/storage-admission.js';
 import { impersonate } from './authn/impersonation.js';
+import { protocolsWithoutToken } from './authn/websocket-protocol.js';
 import { BootstrapTokenAuthenticator } from './authn/bootstrap-token.js';
 import { ephemeralServiceAccountKeys, ServiceAccountTokenAuthenticator } from './authn/serviceaccount/tokens.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './authn/serviceaccount/claims.js';
@@ -230,7 +231,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     : http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;
   // WebSocket watches: the same stream as ?watch=true, one message per event.
-  const wss = new WebSocketServer({ noServer: true });
+  // A browser offers its token as a subprotocol (authn/websocket-protocol.ts) beside the one it
+  // wants; the server answers with the other, never echoing the token.
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => protocolsWithoutToken(offered)[0] ?? false });
   const execWss = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,

@@ -1,5 +1,5 @@
-// A live list: list, then watch from the list's resourceVersion over a chunked HTTP response
-// (fetch streaming, newline-delimited events), as an informer's reflector. A dropped
+// A live list: list, then watch from the list's resourceVersion over a WebSocket (one event
+// per message), as an informer's reflector. A dropped
 // connection is retried with backoff from the last resourceVersion seen, reported as
 // `connected: false` meanwhile; a 410 Gone (expired resourceVersion) relists silently, and the
 // list replaces the state, so no row is duplicated or left stale.
@@ -21,6 +21,7 @@ export class LiveList {
   private readonly listeners = new Set<(s: LiveSnapshot) => void>();
   private abort = new AbortController();
   private stopped = false;
+  private socket: WebSocket | undefined;
   /** How many times this list was fetched whole (1 + relists after 410). */
   lists = 0;
 
@@ -41,6 +42,7 @@ export class LiveList {
   stop(): void {
     this.stopped = true;
     this.abort.abort();
+    this.socket?.close();
   }
 
   private set(s: Partial<LiveSnapshot>): void {
@@ -77,37 +79,52 @@ export class LiveList {
     }
   }
 
-  /** One watch until the server ends it; true when it ended with 410 Gone (relist). */
-  private async watch(): Promise<boolean> {
-    const rv = this.snapshot.state!.resourceVersion;
-    const sep = this.path.includes('?') ? '&' : '?';
-    const res = await this.api.raw('GET', `${this.path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(rv)}`, { signal: this.abort.signal });
-    this.set({ connected: true });
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return false;
-      buf += value;
-      let nl: number;
-      let state = this.snapshot.state!;
-      let changed = false;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        const e = JSON.parse(line) as WatchEvent;
+  /**
+   * One watch until the server ends it; true when it ended with 410 Gone (relist). A WebSocket
+   * (one message per event), not a streamed fetch: a page keeps a dozen watches open and a
+   * browser allows only six HTTP/1.1 connections per host. The token rides in Kubernetes'
+   * bearer subprotocol; the second protocol is the one the server answers with.
+   */
+  private watch(): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const rv = this.snapshot.state!.resourceVersion;
+      const sep = this.path.includes('?') ? '&' : '?';
+      const url = new URL(`${this.api.base}${this.path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(rv)}`, location.href);
+      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+      const ws = new WebSocket(url, [bearerProtocol(this.api.token), WATCH_PROTOCOL]);
+      this.socket = ws;
+      let opened = false;
+      let gone = false;
+      let failure: Error | undefined;
+      ws.onopen = () => {
+        opened = true;
+        this.set({ connected: true });
+      };
+      ws.onmessage = (m) => {
+        const e = JSON.parse(String(m.data)) as WatchEvent;
         if (e.type === 'ERROR') {
-          if (e.object?.code === 410) {
-            void reader.cancel();
-            return true;
-          }
-          throw new ApiError(e.object?.message ?? 'watch error', e.object?.code ?? 500, e.object?.reason);
+          if (e.object?.code === 410) gone = true;
+          else failure = new ApiError(e.object?.message ?? 'watch error', e.object?.code ?? 500, e.object?.reason);
+          ws.close();
+          return;
         }
-        state = applyEvent(state, e);
-        changed = true;
-      }
-      if (changed) this.set({ state });
-    }
+        this.set({ state: applyEvent(this.snapshot.state!, e) });
+      };
+      ws.onclose = () => {
+        this.socket = undefined;
+        if (failure) reject(failure);
+        else if (!opened) reject(new Error('the watch could not connect'));
+        else resolve(gone);
+      };
+    });
   }
+}
+
+/** What the page offers beside its token; the server answers with it. */
+export const WATCH_PROTOCOL = 'watch.skiff.dev';
+
+/** Kubernetes' `base64url.bearer.authorization.k8s.io.<token>` subprotocol (unpadded base64url). */
+export function bearerProtocol(token: string): string {
+  const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(token)));
+  return `base64url.bearer.authorization.k8s.io.${b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
 }
