@@ -35,6 +35,15 @@ export class LiveLists {
     }, 30_000);
   }
 
+  /** Stops every list (signing out: their watches must not outlive the token). */
+  close(): void {
+    for (const e of this.lists.values()) {
+      clearTimeout(e.timer);
+      e.list.stop();
+    }
+    this.lists.clear();
+  }
+
   /** Called with how many lists are disconnected whenever that changes. */
   onConnection(fn: (down: number) => void): () => void {
     this.listeners.add(fn);

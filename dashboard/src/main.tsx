@@ -54,6 +54,7 @@ function App() {
   const [user, setUser] = useState<string | undefined>(undefined);
   const [signInError, setSignInError] = useState<string | undefined>(undefined);
   const lists = useMemo(() => (token ? new LiveLists(new Api(token)) : undefined), [token]);
+  useEffect(() => () => lists?.close(), [lists]);
   useEffect(() => {
     if (!lists) return;
     // Who the token is (kubectl auth whoami); a 401 sends the user back to sign in.

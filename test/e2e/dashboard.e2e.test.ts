@@ -166,14 +166,15 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
     await page.click('text=Sign out');
     await page.fill('input[type=password]', 'not-a-token');
     await page.click('button:has-text("Sign in")');
-    await expect.poll(() => page.locator('.error').textContent(), { timeout: 30_000 }).toContain('The token was not accepted: Unauthorized');
+    await page.locator('.signin .error', { hasText: 'The token was not accepted: Unauthorized' }).waitFor({ timeout: 30_000 });
     await page.fill('input[type=password]', token);
     await page.click('button:has-text("Sign in")');
-    await expect.poll(() => page.locator('.error').first().textContent(), { timeout: 30_000 })
-      .toContain('User "system:serviceaccount:default:nobody" cannot list resource "namespaces"');
+    await page.locator('.error', { hasText: 'namespaces is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "namespaces"' }).waitFor({ timeout: 30_000 });
     await page.click('nav >> text=Overview');
-    await expect.poll(() => page.locator('section .error').first().textContent(), { timeout: 30_000 })
-      .toContain('nodes is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "nodes"');
+    await page.locator('section .error', { hasText: 'nodes is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "nodes"' }).waitFor({ timeout: 30_000 });
+    // The Scale button as this user: the API's refusal, shown where the action was.
+    await page.click('nav >> text=Workloads');
+    await page.locator('section .error', { hasText: 'deployments.apps is forbidden' }).waitFor({ timeout: 30_000 });
   });
 
   it('made no request to any other host', () => {
