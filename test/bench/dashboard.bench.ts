@@ -45,12 +45,15 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard', () => {
     await page.click('nav >> text=Pods');
     await page.fill('input[type=search]', 'app=bench');
     const rows = 'tr[data-pod^="bench-"]';
-    await page.waitForFunction(`document.querySelectorAll('${rows}').length === 1`);
+    // Predicates as functions: the page's CSP forbids eval, so string predicates cannot run.
+    const rowsAtLeast = ([sel, want]: [string, number]) => (globalThis as any).document.querySelectorAll(sel).length >= want && Date.now();
+    await page.waitForFunction(rowsAtLeast, [rows, 1] as [string, number]);
     const samples: number[] = [];
     const alone: number[] = [];
     for (let n = 2; n <= SCALES + 1; n++) {
       const t0 = Date.now();
-      const visible = page.waitForFunction(`document.querySelectorAll('${rows}').length >= ${n} && Date.now()`, undefined, { polling: 'raf', timeout: 60_000 });
+      const visible = page.waitForFunction(rowsAtLeast, [rows, n] as [string, number], { polling: 'raf', timeout: 60_000 });
+      visible.catch(() => undefined); // awaited below; a failure there fails the run
       await kubectl.ok(['scale', 'deployment/bench', `--replicas=${n}`]);
       alone.push(Date.now() - t0);
       samples.push(Number(await (await visible).jsonValue()) - t0);
