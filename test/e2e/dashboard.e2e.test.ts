@@ -1,7 +1,8 @@
 // The dashboard in headless Chromium against a real `skiff up` (one process-runtime node):
 // the login link signs in and leaves the address bar; the overview shows the node Ready; a
 // Deployment applied with kubectl appears without a reload; kubectl scale shows as pod rows;
-// the Scale button changes what kubectl reads; logs stream; markup in logs and events is
+// the Scale button changes what kubectl reads; Restart and Delete (confirmed) act as kubectl's
+// rollout restart and delete; logs stream; markup in logs and events is
 // text and runs nothing; killing the API server shows the banner and the watches resume; a
 // token without rights shows the API's 403 message; a bad token is refused at sign-in.
 import fs from 'node:fs';
@@ -57,6 +58,11 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
   /** Live (not Terminating) pod rows of app=NAME in the pods view. */
   const livePodRows = (name: string) => page.locator(`tr[data-pod^="${name}-"]`).filter({ hasNot: page.locator('td.status', { hasText: 'Terminating' }) });
 
+  /** On a failed wait, what the page showed. */
+  const showing = async <T>(p: Promise<T>): Promise<T> => p.catch(async (e: unknown) => {
+    throw new Error(`${(e as Error).message}\npage ${page.url()} shows: ${await page.locator('body').textContent().catch(() => '?')}`);
+  });
+
   beforeAll(async () => {
     await cluster.up();
     link = loginLink(cluster.output);
@@ -107,6 +113,25 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
     await page.click('tr[data-deployment="dash"] >> button:has-text("Scale")');
     await until('kubectl to see 2 replicas', async () => (await kubectl.ok(['get', 'deploy', 'dash', '-o', 'jsonpath={.spec.replicas}'])) === '2', 30_000);
     await expect.poll(() => rows('tr[data-deployment="dash"] td.ready').textContent(), { timeout: 60_000 }).toBe('2/2');
+  });
+
+  it('Restart patches the template as kubectl rollout restart does; Delete asks first, then deletes', async () => {
+    await page.click('tr[data-deployment="dash"] >> button:has-text("Restart")');
+    await until('the restartedAt annotation', async () => (await kubectl.ok(['get', 'deploy', 'dash', '-o', 'jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}'])) !== '', 30_000);
+    await kubectl.ok(['rollout', 'status', 'deployment/dash', '--timeout=90s']);
+
+    await kubectl.ok(['apply', '-f', '-'], { input: deployment('doomed', 0) });
+    const row = page.locator('tr[data-deployment="doomed"]');
+    await row.waitFor({ timeout: 30_000 });
+    let asked = '';
+    page.once('dialog', (d) => { asked = d.message(); void d.dismiss(); });
+    await row.locator('button:has-text("Delete")').click();
+    await expect.poll(() => asked).toBe('Delete deployment default/doomed?');
+    expect((await kubectl.run(['get', 'deploy', 'doomed'])).code).toBe(0);
+    page.once('dialog', (d) => void d.accept());
+    await row.locator('button:has-text("Delete")').click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await until('kubectl to find doomed gone', async () => (await kubectl.run(['get', 'deploy', 'doomed'])).stderr.includes('NotFound'), 30_000);
   });
 
   it('logs stream with follow, and markup in logs and events is shown as text, never run', async () => {
@@ -166,15 +191,15 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
     await page.click('text=Sign out');
     await page.fill('input[type=password]', 'not-a-token');
     await page.click('button:has-text("Sign in")');
-    await page.locator('.signin .error', { hasText: 'The token was not accepted: Unauthorized' }).waitFor({ timeout: 30_000 });
+    await showing(page.locator('.signin .error', { hasText: 'The token was not accepted: Unauthorized' }).waitFor({ timeout: 30_000 }));
     await page.fill('input[type=password]', token);
     await page.click('button:has-text("Sign in")');
-    await page.locator('.error', { hasText: 'namespaces is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "namespaces"' }).waitFor({ timeout: 30_000 });
+    await showing(page.locator('.error', { hasText: 'namespaces is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "namespaces"' }).waitFor({ timeout: 30_000 }));
     await page.click('nav >> text=Overview');
-    await page.locator('section .error', { hasText: 'nodes is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "nodes"' }).waitFor({ timeout: 30_000 });
+    await showing(page.locator('section .error', { hasText: 'nodes is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "nodes"' }).waitFor({ timeout: 30_000 }));
     // The Scale button as this user: the API's refusal, shown where the action was.
     await page.click('nav >> text=Workloads');
-    await page.locator('section .error', { hasText: 'deployments.apps is forbidden' }).waitFor({ timeout: 30_000 });
+    await showing(page.locator('section .error', { hasText: 'deployments.apps is forbidden' }).waitFor({ timeout: 30_000 }));
   });
 
   it('made no request to any other host', () => {
