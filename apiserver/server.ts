@@ -24,6 +24,7 @@ import { Metrics } from './metrics.js';
 import { startCompaction, DEFAULT_COMPACTION_INTERVAL_MS } from './compaction.js';
 import { discoveryRouter } from './discovery.js';
 import { openapiRouter } from './openapi.js';
+import { dashboardRouter, defaultDashboardDir, isDashboardPath } from './dashboard-assets.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
 import { MetricsScraper } from './metrics-api/scraper.js';
 import { EXEC_PROTOCOLS, kubeletClient, proxyPortForward, serveExecWebSocket, type KubeletClientTLS } from './pod-proxy.js';
@@ -37,6 +38,7 @@ import { certificateSigningRequestAdmission } from './registry/certificatesignin
 import { serviceAccountAdmission } from './registry/serviceaccount-admission.js';
 import { storageAdmission } from './registry/storage-admission.js';
 import { impersonate } from './authn/impersonation.js';
+import { protocolsWithoutToken } from './authn/websocket-protocol.js';
 import { BootstrapTokenAuthenticator } from './authn/bootstrap-token.js';
 import { ephemeralServiceAccountKeys, ServiceAccountTokenAuthenticator } from './authn/serviceaccount/tokens.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './authn/serviceaccount/claims.js';
@@ -94,6 +96,8 @@ export interface ApiServerOptions {
   metricResolutionMs?: number;
   /** TLS towards kubelets (logs, exec): the API server's client certificate, the kubelets' CA. */
   kubeletClientTLS?: KubeletClientTLS;
+  /** The built dashboard served at /dashboard/ (default dist/dashboard). */
+  dashboardDir?: string;
 }
 
 export interface ServingTLS {
@@ -188,6 +192,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
     res.end(metrics.render());
   });
+  app.use(dashboardRouter(opts.dashboardDir ?? defaultDashboardDir()));
   app.use(discoveryRouter());
   app.use(openapiRouter());
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -211,6 +216,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = (q < 0 ? {} : querystring.parse(url.slice(q + 1))) as Query;
+    // The dashboard's static files need no credentials (dashboard-assets.ts); its API calls do.
+    if (isDashboardPath(path) && (req.method === 'GET' || req.method === 'HEAD')) return void app(req, res);
     admitRequest(req, path, query).then((admitted) => {
       if ('refuse' in admitted) {
         req.resume();
@@ -232,7 +239,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     : http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;
   // WebSocket watches: the same stream as ?watch=true, one message per event.
-  const wss = new WebSocketServer({ noServer: true });
+  // A browser offers its token as a subprotocol (authn/websocket-protocol.ts) beside the one it
+  // wants; the server answers with the other, never echoing the token.
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => protocolsWithoutToken(offered)[0] ?? false });
   const execWss = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,

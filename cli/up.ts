@@ -502,6 +502,7 @@ export async function main(argv: string[]): Promise<void> {
 
   // What another machine needs to join: cluster-info in kube-public, and a join token (24 h).
   let join = '';
+  let dashboard = '';
   try {
     const { RestClient } = await import('../client/rest.js');
     const { publishClusterInfo, joinCommand } = await import('./up/cluster-info.js');
@@ -514,6 +515,11 @@ export async function main(argv: string[]): Promise<void> {
       const { token, secret } = newBootstrapToken(24 * 3600_000, 'made by skiff up');
       await admin.resource('Secret').create(secret, { namespace: 'kube-system' });
       join = joinCommand(reachable, token, certs.caPem);
+      const { dashboardLoginLink } = await import('./up/dashboard-login.js');
+      dashboard = await dashboardLoginLink(admin, server).catch((e: unknown) => {
+        out(`(could not make the dashboard's login link: ${(e as Error).message})\n`);
+        return '';
+      });
     } finally {
       admin.close();
     }
@@ -532,6 +538,7 @@ export async function main(argv: string[]): Promise<void> {
       ...(opts.ha ? ['  leaders      npx kctl get lease -n kube-system   (skiff-controller-manager, skiff-scheduler)'] : []),
       `  processes    ${l.componentsFile}`,
       `  logs         ${l.logs}/`,
+      ...(dashboard ? [`  dashboard    ${dashboard}   (signed in as the cluster admin for 1 h)`] : []),
       '',
       'Talk to it (in another terminal):',
       '  npx kctl get nodes',

@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Status } from '../../api/meta.js';
 import type { RequestAuthenticator, TokenAuthenticator } from './authenticator.js';
 import { BearerTokenAuthenticator } from './bearer-token.js';
+import { WebSocketProtocolAuthenticator } from './websocket-protocol.js';
 import { X509Authenticator } from './x509.js';
 import { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, INSECURE_USER, type UserInfo } from './user.js';
 
@@ -49,7 +50,7 @@ export class AuthenticationChain implements Authenticator {
   constructor(opts: AuthenticationOptions) {
     this.authenticators = [
       ...(opts.clientCertificates ? [new X509Authenticator()] : []),
-      ...(opts.tokens?.length ? [new BearerTokenAuthenticator(opts.tokens)] : []),
+      ...(opts.tokens?.length ? [new BearerTokenAuthenticator(opts.tokens), new WebSocketProtocolAuthenticator(opts.tokens)] : []),
     ];
     this.anonymousPaths = opts.anonymousPaths ?? ANONYMOUS_PATHS;
   }

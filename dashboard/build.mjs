@@ -1,0 +1,25 @@
+// Bundles the dashboard (dashboard/src, TSX with Preact) into dist/dashboard/: index.html,
+// app.js and app.css — static files the API server serves at /dashboard/. Run by
+// `npm run build` and scripts/ensure-built.mjs; esbuild takes well under a second.
+import { build } from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, '..', 'dist', 'dashboard');
+fs.mkdirSync(out, { recursive: true });
+await build({
+  entryPoints: { app: path.join(here, 'src', 'main.tsx') },
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: 'es2022',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  outdir: out,
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+fs.copyFileSync(path.join(here, 'index.html'), path.join(out, 'index.html'));
+fs.copyFileSync(path.join(here, 'app.css'), path.join(out, 'app.css'));

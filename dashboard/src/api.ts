@@ -1,0 +1,44 @@
+// Calls to the ordinary Kubernetes API with the user's bearer token, same origin. A refusal
+// becomes an ApiError carrying the Status' message and code, shown as the API words it.
+export class ApiError extends Error {
+  constructor(message: string, readonly code: number, readonly reason?: string) {
+    super(message);
+  }
+}
+
+export class Api {
+  constructor(readonly token: string, readonly base = '') {}
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...extra };
+  }
+
+  async raw(method: string, path: string, init: { body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<Response> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: this.headers(init.body !== undefined ? { 'Content-Type': init.contentType ?? 'application/json' } : {}),
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal,
+      cache: 'no-store',
+    });
+    if (!res.ok) throw await errorOf(res);
+    return res;
+  }
+
+  async json<T = any>(method: string, path: string, init: { body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {
+    return (await this.raw(method, path, init)).json() as Promise<T>;
+  }
+
+  get<T = any>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.json<T>('GET', path, { signal });
+  }
+}
+
+export async function errorOf(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  try {
+    const s = JSON.parse(text) as { kind?: string; message?: string; reason?: string; code?: number };
+    if (s.kind === 'Status') return new ApiError(s.message ?? `${res.status} ${s.reason ?? ''}`, s.code ?? res.status, s.reason);
+  } catch { /* not a Status */ }
+  return new ApiError(`${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`, res.status);
+}

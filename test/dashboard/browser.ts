@@ -1,0 +1,33 @@
+// Headless Chromium (Debian's, /usr/bin/chromium or $CHROMIUM) driven by playwright-core, for
+// the dashboard's browser tests and bench, and the login link `skiff up` prints. The cluster's
+// serving certificate is from its own CA, which this throwaway browser profile does not know:
+// certificate errors are ignored for the page (the API calls are what is under test).
+import fs from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(CHROMIUM);
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+/** A page in a fresh context; every request it makes to a host other than `origin` is recorded. */
+export async function openPage(browser: Browser, origin: string): Promise<{ page: Page; foreign: string[]; pageErrors: string[] }> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const foreign: string[] = [];
+  const pageErrors: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) foreign.push(r.url());
+  });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  return { page, foreign, pageErrors };
+}
+
+/** The login link from `skiff up`'s output. */
+export function loginLink(output: string): string {
+  const m = /dashboard\s+(https:\/\/\S+\/dashboard\/#token=\S+)/.exec(output);
+  if (!m) throw new Error(`skiff up printed no dashboard login link:\n${output}`);
+  return m[1]!;
+}

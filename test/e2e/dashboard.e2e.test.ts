@@ -1,0 +1,208 @@
+// The dashboard in headless Chromium against a real `skiff up` (one process-runtime node):
+// the login link signs in and leaves the address bar; the overview shows the node Ready; a
+// Deployment applied with kubectl appears without a reload; kubectl scale shows as pod rows;
+// the Scale button changes what kubectl reads; Restart and Delete (confirmed) act as kubectl's
+// rollout restart and delete; logs stream; markup in logs and events is
+// text and runs nothing; killing the API server shows the banner and the watches resume; a
+// token without rights shows the API's 403 message; a bad token is refused at sign-in.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, killGroup, until } from './cluster.js';
+import { Kubectl, hasKubectl } from './kubectl.js';
+import { hasChromium, launchBrowser, loginLink, openPage } from '../dashboard/browser.js';
+
+const INJECT = '<img src=x onerror="window.__xss=1">';
+
+const deployment = (name: string, replicas: number) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, labels: {app: ${name}}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: main
+          image: host
+          command: [node, -e, "setInterval(() => {}, 1 << 30)"]
+          resources: {requests: {cpu: 10m, memory: 16Mi}}
+`;
+
+const talker = `
+apiVersion: v1
+kind: Pod
+metadata: {name: talker, labels: {app: talker}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: host
+      command: [node, -e, "console.log(process.argv[1]); let i = 0; setInterval(() => console.log('tick ' + i++), 200)", ${JSON.stringify(INJECT)}]
+`;
+
+describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skiff up', () => {
+  const cluster = new Cluster({ nodes: 1, runtime: 'process' });
+  const kubectl = new Kubectl(cluster);
+  let browser: Browser;
+  let page: Page;
+  let foreign: string[];
+  let pageErrors: string[];
+  let link: string;
+
+  const rows = (selector: string) => page.locator(selector);
+  /** Live (not Terminating) pod rows of app=NAME in the pods view. */
+  const livePodRows = (name: string) => page.locator(`tr[data-pod^="${name}-"]`).filter({ hasNot: page.locator('td.status', { hasText: 'Terminating' }) });
+
+  /** On a failed wait, what the page showed. */
+  const showing = async <T>(p: Promise<T>): Promise<T> => p.catch(async (e: unknown) => {
+    throw new Error(`${(e as Error).message}\npage ${page.url()} shows: ${await page.locator('body').textContent().catch(() => '?')}`);
+  });
+
+  beforeAll(async () => {
+    await cluster.up();
+    link = loginLink(cluster.output);
+    browser = await launchBrowser();
+    ({ page, foreign, pageErrors } = await openPage(browser, cluster.server));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await cluster.destroy();
+  });
+
+  it('the login link signs in, clears the token from the address bar and the overview shows the node Ready', async () => {
+    expect(link.startsWith(`${cluster.server}/dashboard/#token=`)).toBe(true);
+    await page.goto(link);
+    const node = rows(`tr[data-node="${cluster.nodePrefix}1"]`);
+    await node.waitFor();
+    await expect.poll(() => node.locator('td').nth(1).textContent()).toBe('Ready');
+    expect(page.url()).not.toContain('token=');
+    expect(await page.evaluate('Object.values(sessionStorage).some((v) => v.length > 100)')).toBe(true);
+    await expect.poll(() => page.locator('.user').textContent()).toBe('system:serviceaccount:kube-system:skiff-dashboard-admin');
+    // A marker that a reload would wipe: later steps check it survived.
+    await page.evaluate('window.__loaded = 1');
+  });
+
+  it('a Deployment applied with kubectl appears in the workloads view without a reload', async () => {
+    await page.click('nav >> text=Workloads');
+    await page.locator('h2', { hasText: 'Deployments' }).waitFor();
+    await kubectl.ok(['apply', '-f', '-'], { input: deployment('dash', 1) });
+    const row = rows('tr[data-deployment="dash"]');
+    await row.waitFor({ timeout: 30_000 });
+    await expect.poll(() => row.locator('td.ready').textContent(), { timeout: 60_000 }).toBe('1/1');
+    expect(await page.evaluate('window.__loaded')).toBe(1);
+  });
+
+  it('kubectl scale shows as new pod rows', async () => {
+    await page.click('nav >> text=Pods');
+    await page.fill('input[type=search]', 'app=dash');
+    await expect.poll(() => livePodRows('dash').count(), { timeout: 30_000 }).toBe(1);
+    await kubectl.ok(['scale', 'deployment/dash', '--replicas=3']);
+    await expect.poll(() => livePodRows('dash').count(), { timeout: 30_000 }).toBe(3);
+    expect(await page.evaluate('window.__loaded')).toBe(1);
+  });
+
+  it('the Scale button scales through the API and kubectl sees it', async () => {
+    await page.click('nav >> text=Workloads');
+    await page.fill('input[aria-label="replicas for dash"]', '2');
+    await page.click('tr[data-deployment="dash"] >> button:has-text("Scale")');
+    await until('kubectl to see 2 replicas', async () => (await kubectl.ok(['get', 'deploy', 'dash', '-o', 'jsonpath={.spec.replicas}'])) === '2', 30_000);
+    await expect.poll(() => rows('tr[data-deployment="dash"] td.ready').textContent(), { timeout: 60_000 }).toBe('2/2');
+  });
+
+  it('Restart patches the template as kubectl rollout restart does; Delete asks first, then deletes', async () => {
+    await page.click('tr[data-deployment="dash"] >> button:has-text("Restart")');
+    await until('the restartedAt annotation', async () => (await kubectl.ok(['get', 'deploy', 'dash', '-o', 'jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}'])) !== '', 30_000);
+    await kubectl.ok(['rollout', 'status', 'deployment/dash', '--timeout=90s']);
+
+    await kubectl.ok(['apply', '-f', '-'], { input: deployment('doomed', 0) });
+    const row = page.locator('tr[data-deployment="doomed"]');
+    await row.waitFor({ timeout: 30_000 });
+    let asked = '';
+    page.once('dialog', (d) => { asked = d.message(); void d.dismiss(); });
+    await row.locator('button:has-text("Delete")').click();
+    await expect.poll(() => asked).toBe('Delete deployment default/doomed?');
+    expect((await kubectl.run(['get', 'deploy', 'doomed'])).code).toBe(0);
+    page.once('dialog', (d) => void d.accept());
+    await row.locator('button:has-text("Delete")').click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await until('kubectl to find doomed gone', async () => (await kubectl.run(['get', 'deploy', 'doomed'])).stderr.includes('NotFound'), 30_000);
+  });
+
+  it('logs stream with follow, and markup in logs and events is shown as text, never run', async () => {
+    await kubectl.ok(['apply', '-f', '-'], { input: talker });
+    await kubectl.ok(['wait', '--for=condition=Ready', 'pod/talker', '--timeout=60s']);
+    await page.goto(`${cluster.server}/dashboard/#/pod/default/talker`);
+    const logs = page.locator('pre.logs');
+    await expect.poll(() => logs.textContent(), { timeout: 30_000 }).toMatch(/tick \d+/);
+    const seen = Number(/tick (\d+)\s*$/.exec((await logs.textContent())!)![1]);
+    // Followed: lines written after the page opened the stream keep arriving.
+    await expect.poll(async () => Number(/tick (\d+)\s*$/.exec((await logs.textContent()) ?? '')?.[1] ?? -1), { timeout: 30_000 }).toBeGreaterThan(seen + 5);
+    expect(await logs.textContent()).toContain(INJECT);
+
+    // A Warning event whose reason and message carry the markup, on the overview.
+    await kubectl.ok(['create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1', kind: 'Event', metadata: { name: 'talker.inject', namespace: 'default' }, type: 'Warning', reason: 'Inject',
+        message: INJECT, involvedObject: { kind: 'Pod', name: 'talker', namespace: 'default', apiVersion: 'v1' }, lastTimestamp: new Date().toISOString(),
+      }),
+    });
+    await page.click('nav >> text=Overview');
+    await page.locator('td', { hasText: INJECT }).first().waitFor({ timeout: 30_000 });
+    await page.goto(`${cluster.server}/dashboard/#/pod/default/talker`);
+    await page.locator('td', { hasText: INJECT }).first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a dropped connection shows the banner, and the watches resume without a reload', async () => {
+    await page.click('nav >> text=Pods');
+    await page.fill('input[type=search]', 'app=dash');
+    await expect.poll(() => livePodRows('dash').count(), { timeout: 30_000 }).toBe(2);
+    await page.evaluate('window.__loaded = 2');
+    const comps = JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number }[];
+    const api = comps.find((c) => c.name === 'apiserver')!;
+    killGroup(api.pid, 'SIGKILL');
+    await page.locator('.banner').waitFor({ timeout: 30_000 });
+    // skiff up restarts the API server; the page reconnects on its own.
+    await page.locator('.banner').waitFor({ state: 'detached', timeout: 90_000 });
+    await kubectl.ok(['scale', 'deployment/dash', '--replicas=4']);
+    await expect.poll(() => livePodRows('dash').count(), { timeout: 30_000 }).toBe(4);
+    expect(await page.evaluate('window.__loaded')).toBe(2);
+    // No row twice after the reconnect.
+    const names = await page.locator('tr[data-pod]').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-pod')));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("a token without rights shows the API's 403 message; a bad token is refused at sign-in", async () => {
+    // kubectl create serviceaccount speaks protobuf to this server; apply sends JSON.
+    await kubectl.ok(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: nobody}\n' });
+    // kubectl create token speaks protobuf for TokenRequest too; --raw posts the JSON as is.
+    const tr = await kubectl.ok(['create', '--raw', '/api/v1/namespaces/default/serviceaccounts/nobody/token', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }),
+    });
+    const token = (JSON.parse(tr) as { status: { token: string } }).status.token;
+    await page.click('text=Sign out');
+    await page.fill('input[type=password]', 'not-a-token');
+    await page.click('button:has-text("Sign in")');
+    await showing(page.locator('.signin .error', { hasText: 'The token was not accepted: Unauthorized' }).waitFor({ timeout: 30_000 }));
+    await page.fill('input[type=password]', token);
+    await page.click('button:has-text("Sign in")');
+    await showing(page.locator('.error', { hasText: 'namespaces is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "namespaces"' }).waitFor({ timeout: 30_000 }));
+    await page.click('nav >> text=Overview');
+    await showing(page.locator('section .error', { hasText: 'nodes is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "nodes"' }).waitFor({ timeout: 30_000 }));
+    // The Scale button as this user: the API's refusal, shown where the action was.
+    await page.click('nav >> text=Workloads');
+    await showing(page.locator('section .error', { hasText: 'deployments.apps is forbidden' }).waitFor({ timeout: 30_000 }));
+  });
+
+  it('made no request to any other host', () => {
+    expect(foreign).toEqual([]);
+  });
+});
