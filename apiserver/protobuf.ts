@@ -5,8 +5,8 @@
 // Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only
 // (DeleteOptions, Namespace, the Deployment `kubectl create deployment` writes, the Job of
 // `kubectl create job [--from=cronjob/…]`, the HorizontalPodAutoscaler of `kubectl autoscale`, the
-// Service `kubectl create service` writes, and the ConfigMap and Secret of `kubectl create
-// configmap|secret`) and
+// Service `kubectl create service` writes, the ConfigMap and Secret of `kubectl create
+// configmap|secret`, and the ServiceAccount and TokenRequest of `kubectl create serviceaccount|token`) and
 // rejects any other protobuf body with 415 rather than guess.
 //
 // Go's generated marshallers write every non-pointer field, zero or not (an empty
@@ -126,6 +126,23 @@ const SECRET: MessageSpec = {
   1: ['metadata', OBJECT_META], 2: ['data', { map: 'bytes' }], 3: ['type', 'string'], 4: ['stringData', { map: true }], 5: ['immutable', 'bool'],
 };
 
+// `kubectl create serviceaccount` and `kubectl create token` (core/v1 ServiceAccount;
+// authentication/v1 TokenRequest, TokenRequestSpec, BoundObjectReference).
+const OBJECT_REFERENCE: MessageSpec = {
+  1: ['kind', 'string'], 2: ['namespace', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'], 5: ['apiVersion', 'string'], 6: ['resourceVersion', 'string'], 7: ['fieldPath', 'string'],
+};
+const SERVICE_ACCOUNT: MessageSpec = {
+  1: ['metadata', OBJECT_META], 2: ['secrets', { repeated: OBJECT_REFERENCE }], 3: ['imagePullSecrets', { repeated: { 1: ['name', 'string'] } }], 4: ['automountServiceAccountToken', 'bool'],
+};
+const TOKEN_REQUEST: MessageSpec = {
+  1: ['metadata', OBJECT_META],
+  2: ['spec', {
+    1: ['audiences', { repeated: 'string' }], 4: ['expirationSeconds', 'int'],
+    3: ['boundObjectRef', { 1: ['kind', 'string'], 2: ['apiVersion', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'] }],
+  }],
+  3: ['status', 'skip'],
+};
+
 // What `kubectl certificate approve|deny` PUTs to certificatesigningrequests/NAME/approval
 // (k8s.io/api/certificates/v1/generated.proto); the approval takes only status.conditions.
 const CSR_CONDITION: MessageSpec = {
@@ -186,6 +203,8 @@ const KINDS: Record<string, MessageSpec> = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ROLE_BINDING,
   'certificates.k8s.io/v1/CertificateSigningRequest': CERTIFICATE_SIGNING_REQUEST,
   'v1/Secret': SECRET,
+  'v1/ServiceAccount': SERVICE_ACCOUNT,
+  'authentication.k8s.io/v1/TokenRequest': TOKEN_REQUEST,
 };
 
 class Reader {

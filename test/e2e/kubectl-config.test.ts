@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Cluster } from './cluster.js';
 import { hasKubectl, Kubectl, parseTable } from './kubectl.js';
 import { testPki } from '../support/tls.js';
+import { RestClient } from '../../client/rest.js';
 
 const cluster = hasKubectl ? new Cluster({ nodes: 1, runtime: 'fake' }) : (undefined as unknown as Cluster);
 let k: Kubectl;
@@ -135,5 +136,21 @@ describe.skipIf(!hasKubectl)('ConfigMaps and Secrets with kubectl and kctl', () 
     const bad = await cluster.kctl(['create', 'secret', 'generic', 'bad', '--type=kubernetes.io/basic-auth']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('The Secret "bad" is invalid: [data[username]: Required value, data[password]: Required value]');
+  });
+
+  it('kubectl create serviceaccount and kubectl create token (protobuf bodies): a bound, expiring token the API server accepts', async () => {
+    expect((await k.ok(['create', 'serviceaccount', 'robot'])).trim()).toBe('serviceaccount/robot created');
+    const token = (await k.ok(['create', 'token', 'robot', '--duration', '15m', '--audience', 'https://kubernetes.default.svc.cluster.local'])).trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+    expect(claims.sub).toBe('system:serviceaccount:default:robot');
+    expect(claims.exp - claims.iat).toBe(900);
+    // The API server knows the token's holder (and RBAC has given it nothing).
+    const asRobot = new RestClient({ server: cluster.server, credentials: { caData: cluster.credentials().caData, token }, retries: 0 });
+    try {
+      const denied = await asRobot.pods().list({ namespace: 'default' }).catch((e: { status: { code: number; message: string } }) => e.status);
+      expect(denied).toMatchObject({ code: 403, message: expect.stringContaining('User "system:serviceaccount:default:robot" cannot list resource "pods"') });
+    } finally {
+      asRobot.close();
+    }
   });
 });
