@@ -12,7 +12,7 @@ describe('parseResourceArgs', () => {
     expect(names(parseResourceArgs(['pod/a', 'deployment.apps/web', 'po/b']))).toEqual([['pods', ['a', 'b']], ['deployments', ['web']]]);
     expect(names(parseResourceArgs(['rs,no,ns,ev']))).toEqual([['replicasets', []], ['nodes', []], ['namespaces', []], ['events', []]]);
     expect(names(parseResourceArgs(['Deployment', 'web']))).toEqual([['deployments', ['web']]]);
-    expect(names(parseResourceArgs(['all'])).map(([p]) => p).sort()).toEqual(['cronjobs', 'daemonsets', 'deployments', 'jobs', 'pods', 'replicasets', 'services', 'statefulsets']);
+    expect(names(parseResourceArgs(['all'])).map(([p]) => p).sort()).toEqual(['cronjobs', 'daemonsets', 'deployments', 'horizontalpodautoscalers', 'jobs', 'pods', 'replicasets', 'services', 'statefulsets']);
   });
   it('errors like kubectl', () => {
     expect(() => parseResourceArgs([])).toThrow('You must specify the type of resource to get');
