@@ -30,6 +30,9 @@ const COMMANDS: Record<string, Loader> = {
   'api-resources': async () => (await import('./kctl/cluster-info.js')).apiResources,
   auth: async () => (await import('./kctl/auth.js')).auth,
   top: async () => (await import('./kctl/top.js')).top,
+  run: async () => (await import('./kctl/run.js')).run,
+  label: async () => (await import('./kctl/label.js')).label,
+  annotate: async () => (await import('./kctl/label.js')).annotate,
 };
 
 const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info']);
@@ -44,6 +47,9 @@ Basic commands:
   replace        Replace resources from files (-f)
   delete         Delete resources by file or by kind and name
   events         List events
+  run            Run a pod (NAME --image=I [--port] [--env] [--labels] [--restart]; --replicas N makes a deployment)
+  label          Update the labels of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
+  annotate       Update the annotations of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
 
 Deploy commands:
   rollout        Manage a rollout: status, history, undo, pause, resume, restart
