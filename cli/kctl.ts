@@ -33,6 +33,8 @@ const COMMANDS: Record<string, Loader> = {
   run: async () => (await import('./kctl/run.js')).run,
   label: async () => (await import('./kctl/label.js')).label,
   annotate: async () => (await import('./kctl/label.js')).annotate,
+  patch: async () => (await import('./kctl/patch.js')).patch,
+  wait: async () => (await import('./kctl/wait.js')).wait,
 };
 
 const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info']);
@@ -49,6 +51,7 @@ Basic commands:
   events         List events
   run            Run a pod (NAME --image=I [--port] [--env] [--labels] [--restart]; --replicas N makes a deployment)
   label          Update the labels of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
+  patch          Update fields of a resource (-p PATCH, --type strategic|merge|json)
   annotate       Update the annotations of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
 
 Deploy commands:
@@ -59,6 +62,7 @@ Deploy commands:
   rolling-update Set a deployment's image and wait for the rollout (or --rollback)
 
 Troubleshooting:
+  wait           Wait for a condition (--for=condition=Ready|delete|jsonpath='{…}'=V, --timeout)
   logs           Print the logs of a container (-f, --tail, --previous, deploy/NAME)
   exec           Run a command in a container (kctl exec POD -- CMD …)
   port-forward   Forward local ports to a pod (pod/NAME, svc/NAME, deploy/NAME  [LOCAL:]REMOTE)
