@@ -35,9 +35,10 @@ const COMMANDS: Record<string, Loader> = {
   annotate: async () => (await import('./kctl/label.js')).annotate,
   patch: async () => (await import('./kctl/patch.js')).patch,
   wait: async () => (await import('./kctl/wait.js')).wait,
+  config: async () => (await import('./kctl/config.js')).config,
 };
 
-const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info']);
+const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info', 'config']);
 
 const USAGE = `kctl controls a Skiff (or any Kubernetes-API) cluster, like kubectl.
 
@@ -75,6 +76,7 @@ Cluster management:
   uncordon       Mark a node schedulable
   drain          Cordon a node and evict its pods
   top            CPU and memory usage of pods or nodes (top pods [-A] [-l] [--containers], top nodes)
+  config         The kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS
   auth           can-i VERB RESOURCE (--list, --as USER) and whoami
 
 Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),

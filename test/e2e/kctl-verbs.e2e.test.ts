@@ -90,6 +90,52 @@ describe('kctl label / annotate', () => {
   });
 });
 
+describe('kctl patch', () => {
+  it('applies strategic, merge and json patches, and says when nothing changed', async () => {
+    expect(await ok(['patch', 'deployment', 'tutorial', '-p', '{"spec":{"replicas":3}}'])).toBe('deployment.apps/tutorial patched\n');
+    expect(await ok(['patch', 'deployment', 'tutorial', '-p', '{"spec":{"replicas":3}}'])).toBe('deployment.apps/tutorial patched (no change)\n');
+    expect(await ok(['patch', 'deploy/tutorial', '--type', 'merge', '-p', 'metadata: {labels: {stage: beta}}'])).toBe('deployment.apps/tutorial patched\n');
+    expect(await ok(['patch', 'deploy/tutorial', '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":1}]'])).toBe('deployment.apps/tutorial patched\n');
+    const d = await json(['get', 'deployment', 'tutorial']);
+    expect(d.spec.replicas).toBe(1);
+    expect(d.metadata.labels.stage).toBe('beta');
+    const bad = await kctl(['patch', 'deploy/tutorial', '--type=bogus', '-p', '{}']);
+    expect([bad.code, bad.stderr]).toEqual([1, 'error: --type must be one of [json merge strategic], not "bogus"\n']);
+    const missing = await kctl(['patch', 'deploy/nope', '-p', '{}']);
+    expect([missing.code, missing.stderr]).toEqual([1, 'Error from server (NotFound): deployments.apps "nope" not found\n']);
+  });
+});
+
+describe('kctl wait', () => {
+  it('returns when a condition or a jsonpath value holds, and when an object is deleted', async () => {
+    expect(await ok(['wait', '--for=condition=PodScheduled', 'pod/hello', '--timeout=60s'])).toBe('pod/hello condition met\n');
+    expect(await ok(['wait', "--for=jsonpath={.metadata.labels.run}=hello", 'pods', '-l', 'run=hello', '--timeout=60s'])).toBe('pod/hello condition met\n');
+    // A finalizer holds the deleted pod until the wait is under way, then goes: no race.
+    await ok(['run', 'doomed', '--image=nginx']);
+    await ok(['patch', 'pod/doomed', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}']);
+    await ok(['delete', 'pod', 'doomed', '--wait=false']);
+    const waiting = kctl(['wait', '--for=delete', 'pod/doomed', '--timeout=120s']);
+    const early = await kctl(['wait', '--for=delete', 'pod/doomed', '--timeout=0s']);
+    expect([early.code, early.stderr]).toEqual([1, 'error: timed out waiting for the condition on pods/doomed\n']);
+    await ok(['patch', 'pod/doomed', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    const r = await waiting;
+    // kubectl prints nothing for an object already gone when it first looks (the wait may
+    // start after the finalizer went); either way it exits 0 and the pod is gone.
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^(pod\/doomed condition met\n)?$/);
+    expect((await kctl(['get', 'pod', 'doomed'])).code).toBe(1);
+    // A value that appears while kctl waits (or before it looks): condition met.
+    const labelled = kctl(['wait', "--for=jsonpath={.metadata.labels.go}=yes", 'pod/hello', '--timeout=120s']);
+    await ok(['label', 'pod', 'hello', 'go=yes']);
+    expect(await labelled).toMatchObject({ code: 0, stdout: 'pod/hello condition met\n' });
+  });
+
+  it('times out with kubectl\'s message and exit 1', async () => {
+    const r = await kctl(['wait', '--for=condition=NeverHappens', 'pod/hello', '--timeout=1s']);
+    expect([r.code, r.stderr]).toEqual([1, 'error: timed out waiting for the condition on pods/hello\n']);
+  });
+});
+
 describe.skipIf(!hasKubectl)('the real kubectl does the same against Skiff', () => {
   it('run: the same Pod spec as kctl run', async () => {
     expect(await kubectl.ok(['run', 'viakubectl', '--image=nginx:1.27', '--port=80', '--env', 'GREETING=hi', '--', 'serve', '--fast'])).toBe('pod/viakubectl created\n');
@@ -109,5 +155,12 @@ describe.skipIf(!hasKubectl)('the real kubectl does the same against Skiff', () 
     expect(await kubectl.ok(['label', 'pod', 'viakubectl', 'tier-'])).toBe('pod/viakubectl unlabeled\n');
     expect(await kubectl.ok(['run', 'ghost', '--image=nginx', '--dry-run=server'])).toBe('pod/ghost created (server dry run)\n');
     expect((await kctl(['get', 'pod', 'ghost'])).code).toBe(1);
+  });
+
+  it('patch and wait: the same messages and exit codes', async () => {
+    expect(await kubectl.ok(['patch', 'deployment', 'tutorial', '-p', '{"spec":{"replicas":1}}'])).toBe('deployment.apps/tutorial patched (no change)\n');
+    expect(await kubectl.ok(['wait', '--for=condition=PodScheduled', 'pod/hello', '--timeout=60s'])).toBe('pod/hello condition met\n');
+    const r = await kubectl.run(['wait', '--for=condition=NeverHappens', 'pod/hello', '--timeout=1s']);
+    expect([r.code, r.stderr]).toEqual([1, 'error: timed out waiting for the condition on pods/hello\n']);
   });
 });
