@@ -31,7 +31,7 @@ describe('run', () => {
     expect(() => runDeploymentFor({ name: 'a', image: 'i', env: [], command: false, restart: 'Never' }, 2)).toThrow(/must restart Always/);
   });
   it('with --replicas makes a Deployment of that pod template, selected by run=NAME', () => {
-    const d = runDeploymentFor({ name: 'web', image: 'nginx', env: [], command: false }, 3) as { kind: string; spec: { replicas: number; selector: unknown; template: { metadata: unknown; spec: { containers: { image: string }[] } } } };
+    const d = runDeploymentFor({ name: 'web', image: 'nginx', env: [], command: false }, 3) as unknown as { kind: string; spec: { replicas: number; selector: unknown; template: { metadata: unknown; spec: { containers: { image: string }[] } } } };
     expect(d.kind).toBe('Deployment');
     expect(d.spec.replicas).toBe(3);
     expect(d.spec.selector).toEqual({ matchLabels: { run: 'web' } });
