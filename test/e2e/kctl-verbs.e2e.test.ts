@@ -54,6 +54,15 @@ describe('kctl run', () => {
     expect(r.stderr).toContain('pods "ghost" not found');
   });
 
+  it('--dry-run on create NAME and expose: nothing stored', async () => {
+    expect(await ok(['create', 'deployment', 'dry', '--image=nginx', '--dry-run=server'])).toBe('deployment.apps/dry created (server dry run)\n');
+    expect(await ok(['expose', 'deployment/tutorial', '--port=80', '--dry-run=client'])).toBe('service/tutorial exposed (dry run)\n');
+    const svc = await ok(['expose', 'deployment/tutorial', '--port=80', '--dry-run=client', '-o', 'yaml']);
+    expect(svc).toContain('kind: Service');
+    expect((await kctl(['get', 'deployment', 'dry'])).code).toBe(1);
+    expect((await kctl(['get', 'service', 'tutorial'])).code).toBe(1);
+  });
+
   it('refuses a bad restart policy, a missing image and an existing name, exit 1', async () => {
     const bad = await kctl(['run', 'x', '--image=nginx', '--restart=Sometimes']);
     expect([bad.code, bad.stderr]).toEqual([1, 'error: invalid restart policy: Sometimes\n']);
