@@ -32,9 +32,15 @@ const COMMANDS: Record<string, Loader> = {
   auth: async () => (await import('./kctl/auth.js')).auth,
   top: async () => (await import('./kctl/top.js')).top,
   compose: async () => (await import('./kctl/compose/command.js')).compose,
+  run: async () => (await import('./kctl/run.js')).run,
+  label: async () => (await import('./kctl/label.js')).label,
+  annotate: async () => (await import('./kctl/label.js')).annotate,
+  patch: async () => (await import('./kctl/patch.js')).patch,
+  wait: async () => (await import('./kctl/wait.js')).wait,
+  config: async () => (await import('./kctl/config.js')).config,
 };
 
-const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info']);
+const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info', 'config']);
 
 const USAGE = `kctl controls a Skiff (or any Kubernetes-API) cluster, like kubectl.
 
@@ -46,6 +52,10 @@ Basic commands:
   replace        Replace resources from files (-f)
   delete         Delete resources by file or by kind and name
   events         List events
+  run            Run a pod (NAME --image=I [--port] [--env] [--labels] [--restart]; --replicas N makes a deployment)
+  label          Update the labels of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
+  patch          Update fields of a resource (-p PATCH, --type strategic|merge|json)
+  annotate       Update the annotations of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
 
 Deploy commands:
   rollout        Manage a rollout: status, history, undo, pause, resume, restart
@@ -57,6 +67,7 @@ Deploy commands:
   compose        Run a Compose file as Kubernetes objects: up, down, convert (-f docker-compose.yml, -p PROJECT)
 
 Troubleshooting:
+  wait           Wait for a condition (--for=condition=Ready|delete|jsonpath='{…}'=V, --timeout)
   logs           Print the logs of a container (-f, --tail, --previous, deploy/NAME)
   exec           Run a command in a container (kctl exec POD -- CMD …)
   port-forward   Forward local ports to a pod (pod/NAME, svc/NAME, deploy/NAME  [LOCAL:]REMOTE)
@@ -69,6 +80,7 @@ Cluster management:
   uncordon       Mark a node schedulable
   drain          Cordon a node and evict its pods
   top            CPU and memory usage of pods or nodes (top pods [-A] [-l] [--containers], top nodes)
+  config         The kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS
   auth           can-i VERB RESOURCE (--list, --as USER) and whoami
 
 Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),

@@ -560,16 +560,19 @@ export class ResourceClient<T extends KubeObject> {
     return { ...first, metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
   }
 
-  create(obj: T, opts: { namespace?: string; fieldManager?: string } = {}): Promise<T> {
+  /** dryRun: the server validates, admits and answers the object without persisting it (`dryRun=All`). */
+  create(obj: T, opts: { namespace?: string; fieldManager?: string; dryRun?: boolean } = {}): Promise<T> {
     const ns = opts.namespace ?? obj.metadata?.namespace;
     return this.client.request<T>('POST', collectionPath(this.info, this.info.namespaced ? ns || 'default' : undefined), {
-      body: this.withTypeMeta(obj), query: { fieldManager: opts.fieldManager },
+      body: this.withTypeMeta(obj), query: { fieldManager: opts.fieldManager, dryRun: opts.dryRun ? 'All' : undefined },
     });
   }
 
   /** PUT; metadata.resourceVersion, when set, is the optimistic lock (409 Conflict if stale). */
-  update(obj: T): Promise<T> {
-    return this.client.request<T>('PUT', objectPath(this.info, obj.metadata.namespace, this.nameOf(obj)), { body: this.withTypeMeta(obj) });
+  update(obj: T, opts: { fieldManager?: string; dryRun?: boolean } = {}): Promise<T> {
+    return this.client.request<T>('PUT', objectPath(this.info, obj.metadata.namespace, this.nameOf(obj)), {
+      body: this.withTypeMeta(obj), query: { fieldManager: opts.fieldManager, dryRun: opts.dryRun ? 'All' : undefined },
+    });
   }
 
   /** PUT .../status */
@@ -577,10 +580,10 @@ export class ResourceClient<T extends KubeObject> {
     return this.client.request<T>('PUT', objectPath(this.info, obj.metadata.namespace, this.nameOf(obj), 'status'), { body: this.withTypeMeta(obj) });
   }
 
-  patch(name: string, patch: unknown, type: PatchType, opts: { namespace?: string; subresource?: string; fieldManager?: string; force?: boolean } = {}): Promise<T> {
+  patch(name: string, patch: unknown, type: PatchType, opts: { namespace?: string; subresource?: string; fieldManager?: string; force?: boolean; dryRun?: boolean } = {}): Promise<T> {
     const fieldManager = opts.fieldManager ?? (type === 'apply' ? this.client.userAgent : undefined);
     return this.client.request<T>('PATCH', objectPath(this.info, opts.namespace, name, opts.subresource), {
-      body: patch, contentType: PATCH_CONTENT_TYPES[type], query: { fieldManager, force: opts.force },
+      body: patch, contentType: PATCH_CONTENT_TYPES[type], query: { fieldManager, force: opts.force, dryRun: opts.dryRun ? 'All' : undefined },
     });
   }
 

@@ -11,6 +11,7 @@ import type { KubeObject } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
 import { connect, type Connection } from './connection.js';
 import { isUTF8, readDataSources, type DataEntry } from './data-sources.js';
+import { parseDryRun, printWritten } from './dry-run.js';
 import { formatError, ReportedFailure, UsageError } from './errors.js';
 import type { Flags, OptionDefs } from './flags.js';
 import { readManifests } from './manifests.js';
@@ -62,6 +63,7 @@ const FILE_OPTIONS: OptionDefs = {
   from: { type: 'string', help: 'create job: the resource to make it from (cronjob/NAME)' },
   save: { type: 'boolean', help: 'accepted for compatibility; ignored' },
   validate: { type: 'string', help: 'accepted for kubectl compatibility (the server validates)' },
+  'dry-run': { type: 'string', help: 'create NAME: client (print only) or server (checked, not stored)' },
 };
 
 /** The Deployment `kubectl create deployment NAME --image=I` makes. Pure. */
@@ -185,9 +187,11 @@ export const create: Command = {
         if (!image) throw new UsageError('required flag(s) "image" not set');
         obj = deploymentFor(name, image, flags.int('replicas') ?? 1, flags.afterDash, flags.int('port'));
       } else throw new UsageError(`kctl create ${what} NAME is not supported; write a manifest and use create -f`);
+      const dryRun = parseDryRun(flags.string('dry-run'));
+      if (dryRun === 'client') return printWritten(io, obj, kind, 'created', dryRun, flags.string('output'));
       conn ??= await connect(flags);
-      await conn.client.resource<KubeObject>(kind.kind).create(obj, { namespace: kind.namespaced ? conn.namespace : undefined });
-      io.out(flags.string('output') === 'name' ? `${kindName(kind)}/${name}\n` : `${kindName(kind)}/${name} created\n`);
+      const created = await conn.client.resource<KubeObject>(kind.kind).create(obj, { namespace: kind.namespaced ? conn.namespace : undefined, dryRun: dryRun === 'server' });
+      printWritten(io, created, kind, 'created', dryRun, flags.string('output'));
       return;
     }
     await forEachManifest(flags, io, 'create', async (conn, t) => {

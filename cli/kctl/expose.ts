@@ -6,7 +6,8 @@ import type { Command } from './command.js';
 import { connect } from './connection.js';
 import { formatError, ReportedFailure, UsageError } from './errors.js';
 import type { OptionDefs } from './flags.js';
-import { parseResourceArgs } from './resource-args.js';
+import { DRY_RUN_OPTIONS, parseDryRun, printWritten } from './dry-run.js';
+import { parseResourceArgs, resolveKind } from './resource-args.js';
 
 const OPTIONS: OptionDefs = {
   port: { type: 'string', help: 'the port the Service serves on (default: the pod template\'s container ports)' },
@@ -14,6 +15,7 @@ const OPTIONS: OptionDefs = {
   type: { type: 'string', help: 'ClusterIP (default) or NodePort' },
   name: { type: 'string', help: 'the Service\'s name (default: the exposed object\'s)' },
   protocol: { type: 'string', help: 'TCP (default), UDP or SCTP' },
+  ...DRY_RUN_OPTIONS,
 };
 
 type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -66,8 +68,9 @@ export const expose: Command = {
         ...(port !== undefined ? { port } : { containerPorts }), ...(flags.string('target-port') !== undefined ? { targetPort: flags.string('target-port')! } : {}),
         ...(type ? { type } : {}), ...(flags.string('protocol') ? { protocol: flags.string('protocol')! } : {}),
       });
-      const created = await conn.client.resource<Service>('Service').create(svc, { namespace: conn.namespace });
-      io.out(`service/${created.metadata.name} exposed\n`);
+      const dryRun = parseDryRun(flags.string('dry-run'));
+      const created = dryRun === 'client' ? svc : await conn.client.resource<Service>('Service').create(svc, { namespace: conn.namespace, dryRun: dryRun === 'server' });
+      printWritten(io, created, resolveKind('services'), 'exposed', dryRun, flags.string('output'));
     } catch (e) {
       if (e instanceof UsageError) throw e;
       io.err(formatError(e, conn.server) + '\n');
