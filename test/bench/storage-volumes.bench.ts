@@ -30,7 +30,7 @@ import path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from '../../api/core/index.js';
 import { RestClient } from '../../client/rest.js';
-import { Cluster } from '../e2e/cluster.js';
+import { alive, Cluster } from '../e2e/cluster.js';
 import { isRoot, makeBusyboxRootfs, removeDir, SKIFF, tempDir, waitFor } from '../kubelet/harness.js';
 import { fmt, report, summarize } from './report.js';
 
@@ -48,12 +48,15 @@ let c: RestClient | undefined;
 
 afterAll(async () => {
   c?.close();
+  const components = cluster.recordedPids();
   await cluster.destroy();
+  const running = components.filter(alive);
+  if (running.length) console.error(`components still running: ${running.join(', ')}`);
   // What this run may leave behind: mounts, its directory (data dir, HOME), its components.
   const left = mounts();
   if (left.length) console.error(`mounts left under ${cluster.dir}: ${left.join(', ')}`);
   if (fs.existsSync(cluster.dir)) console.error(`${cluster.dir} is still there`);
-  console.log(`left behind by ${cluster.dir} (node ${NODE}): ${left.length} mounts, directory ${fs.existsSync(cluster.dir) ? 'present' : 'removed'}`);
+  console.log(`left behind by ${cluster.dir} (node ${NODE}): ${left.length} mounts, ${running.length} of ${components.length} components running, directory ${fs.existsSync(cluster.dir) ? 'present' : 'removed'}`);
 }, 180_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
