@@ -232,6 +232,14 @@ describe.skipIf(!isRoot)('ConfigMap, Secret and PVC volumes over skiff up (proce
       }
     }
     const [sp, sb, sf] = [summarize(startup.plain), summarize(startup.bound), summarize(startup.fresh)];
+    // An outlier is worth its story: the events of the slowest pod of each volume kind.
+    for (const kind of ['bound', 'fresh'] as const) {
+      const slowest = startup[kind].indexOf(Math.max(...startup[kind]));
+      if (startup[kind][slowest]! < 3 * sp.p50) continue;
+      // The pod and (first use) its claim share the name.
+      const evs = (await c.events().list({ namespace: NS })).items.filter((ev) => ev.involvedObject?.name === `${kind}-${slowest}`);
+      console.log(`slowest ${kind} pod ${kind}-${slowest} (${fmt(startup[kind][slowest]!, 0)} ms), events of it and its claim: ${evs.map((ev) => `${ev.involvedObject.kind} ${ev.reason}: ${ev.message}`).join(' | ') || 'none'}`);
+    }
     report(`Pod startup with a ConfigMap, a Secret and a PVC volume beside no volume (${STARTUP_PODS} pods of each kind, one at a time, alternating, create → Running via watch, one-node skiff up, process runtime, ${load()})`, [
       { measure: 'no volume: p50 / p99 (ms)', value: `${fmt(sp.p50, 0)} / ${fmt(sp.p99, 0)}` },
       { measure: 'cm + secret + pre-bound PVC: p50 / p99 (ms)', value: `${fmt(sb.p50, 0)} / ${fmt(sb.p99, 0)}`, baseline: `${fmt(sp.p50, 0)} (no volume p50)` },
