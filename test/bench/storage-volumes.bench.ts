@@ -12,7 +12,10 @@
 //      kinds of claim: pre-bound (claims bound and provisioned beforehand by a throwaway pod
 //      that used them all: a pod restarted onto its data) and first use (claim created just
 //      before the pod, Pending under WaitForFirstConsumer: the startup includes scheduling,
-//      provisioning and binding).
+//      provisioning and binding). Skiff's scheduler binds the pod at once (volume-binding.ts: a
+//      simplification of Kubernetes' PreBind, which waits for the claims to be bound), so a
+//      kubelet that gets there first reports "PVC is not bound" and retries: the first-use p99
+//      can carry that retry (seen at ~10 s); the slowest pod's events are printed to show it.
 //   3. fsync'd write throughput: busybox `dd if=/dev/zero bs=1M conv=fsync` into a local-path
 //      PV from inside a pod (exec), beside the same busybox script writing into a directory of
 //      the node's data dir on the same filesystem, in alternating rounds. Timed inside each
@@ -21,6 +24,8 @@
 //
 //   npx tsc -p tsconfig.json && npx vitest run --config vitest.bench.config.ts test/bench/storage-volumes.bench.ts
 //   SKIFF_BENCH_STARTUP_PODS=10 (each kind, default)  SKIFF_BENCH_WRITE_MB=256 (default)
+//   SKIFF_BENCH_RESULTS=FILE records the tables there instead of test/bench/results.json.
+// The run ends with a line saying what it left behind (mounts, components, its directory).
 //
 // Prints figures only; never asserts on timing.
 import { execFile, execFileSync } from 'node:child_process';
@@ -36,7 +41,7 @@ import { fmt, report, summarize } from './report.js';
 
 const STARTUP_PODS = Number(process.env.SKIFF_BENCH_STARTUP_PODS ?? 10);
 const WRITE_MB = Number(process.env.SKIFF_BENCH_WRITE_MB ?? 256);
-const WRITE_ROUNDS = 4;
+const WRITE_ROUNDS = 6;
 const EDITS = 20;
 const NS = 'default';
 
@@ -285,6 +290,8 @@ describe.skipIf(!isRoot)('ConfigMap, Secret and PVC volumes over skiff up (proce
       { measure: 'MB/s into the PV from the pod', value: fmt(rate(secs.pv), 0), baseline: `${fmt(rate(secs.node), 0)} (node's disk directly)` },
       { measure: 'PV ÷ node disk (total MB ÷ total s)', value: `${fmt((100 * rate(secs.pv)) / rate(secs.node), 0)}%`, goal: '≥ 90%' },
       { measure: 'PV ÷ node disk, median of the rounds', value: `${fmt(100 * median(secs.node.map((n, i) => n / secs.pv[i]!)), 0)}%` },
+      // The shared disk's other writers only ever slow a round down: each side's fastest round is its least disturbed.
+      { measure: 'best round, MB/s (PV ÷ node disk)', value: `${fmt(WRITE_MB / Math.min(...secs.pv), 0)} (${fmt((100 * Math.min(...secs.node)) / Math.min(...secs.pv), 0)}%)`, baseline: fmt(WRITE_MB / Math.min(...secs.node), 0) },
       { measure: 'per round, PV / node (s)', value: secs.pv.map((s, i) => `${fmt(s, 2)}/${fmt(secs.node[i]!, 2)}`).join(' ') },
     ]);
     await podsGone(c);
