@@ -41,7 +41,7 @@ describe('acknowledged writes', () => {
     expect(checkAcknowledged(acks, new Set(), new Map([['a', { resourceVersion: '7', data: { k: '2' } }], ['b', { resourceVersion: '4', data: { k: 'x' } }]]))).toEqual([]);
   });
   it('flags a lost, a changed and a resurrected write', () => {
-    const v = checkAcknowledged([...acks, { name: 'c', resourceVersion: '9', data: {} }], new Set(['c']), new Map([['a', { resourceVersion: '3', data: { k: '1' } }], ['c', { resourceVersion: '9', data: {} }]]));
+    const v = checkAcknowledged([...acks, { name: 'c', resourceVersion: '9', data: {} }], new Set(['c']), new Map<string, { resourceVersion: string; data: Record<string, string> }>([['a', { resourceVersion: '3', data: { k: '1' } }], ['c', { resourceVersion: '9', data: {} }]]));
     expect(v.map((x) => x.detail)).toEqual([expect.stringMatching(/^a: acknowledged 7/), 'b: acknowledged at 4, missing at the end', 'c: deleted (acknowledged) but present at 9']);
   });
 });
