@@ -811,13 +811,29 @@ export class Kubelet {
     rmSync(join(this.o.podsDir, uid), { recursive: true, force: true });
   }
 
-  /** Stop every pod's containers and sandbox (`--stop-pods-on-exit`). */
+  /**
+   * Stop every pod's containers and sandbox (`--stop-pods-on-exit`). A finished pod's exited
+   * containers stay (their records and log files in the node's data dir, nothing running, no
+   * network): as in Kubernetes, where a node's shutdown does not erase finished containers,
+   * `logs` still answers after the next start.
+   */
   async stopAllPods(graceSeconds: number): Promise<void> {
     const uids = new Set<string>();
     for (const s of await this.runtime.listPodSandboxes()) if (s.labels[LABEL_POD_UID]) uids.add(s.labels[LABEL_POD_UID]!);
     for (const c of await this.runtime.listContainers()) if (c.labels[LABEL_POD_UID]) uids.add(c.labels[LABEL_POD_UID]!);
     for (const uid of this.volumes.podUidsOnDisk()) uids.add(uid);
-    await Promise.all([...uids].map((uid) => this.removePodResources(uid, graceSeconds).catch((err) => this.note(`stop ${uid}: ${err}`))));
+    const stop = async (uid: string) => {
+      const e = this.pods.get(uid);
+      const phase = e?.pod.status?.phase;
+      if (e && !e.pod.metadata.deletionTimestamp && (phase === 'Succeeded' || phase === 'Failed' || podFinished(e.pod, instancesByName((await this.view(uid)).containers)))) {
+        const view = await this.view(uid);
+        for (const s of [view.sandbox, ...view.staleSandboxes]) if (s) await this.runtime.stopPodSandbox(s.id);
+        this.volumes.tearDownPod(uid);
+        return;
+      }
+      await this.removePodResources(uid, graceSeconds);
+    };
+    await Promise.all([...uids].map((uid) => stop(uid).catch((err) => this.note(`stop ${uid}: ${err}`))));
   }
 
   // ---- for the kubelet server ----
@@ -838,6 +854,11 @@ export class Kubelet {
     const list = instancesByName(await this.runtime.listContainers({ podUid: pod.metadata.uid })).get(cname) ?? [];
     const inst = previous ? list[1] : list[0];
     if (!inst) {
+      // The kubelet reported this container terminated, but the runtime no longer has it (a
+      // node reboot lost it): kubelet's GetContainerLogs says it cannot retrieve the logs.
+      const reported = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === cname);
+      const lostId = previous ? reported?.lastState?.terminated?.containerID : (reported?.state?.terminated?.containerID ?? reported?.lastState?.terminated?.containerID);
+      if (lostId) return { error: `unable to retrieve container logs for ${lostId}`, code: 400 };
       return previous
         ? { error: `previous terminated container "${cname}" in pod "${name}" not found`, code: 400 }
         : { error: `container "${cname}" in pod "${name}" is waiting to start`, code: 400 };

@@ -21,6 +21,7 @@ describe('a finished pod across a whole-cluster restart (process runtime)', () =
       const p = await hello();
       return p.status?.phase === 'Succeeded' && p.status.containerStatuses?.[0]?.state?.terminated ? p : undefined;
     });
+    expect(await cluster.ok(['logs', 'hello'])).toMatch(/^Hello from hello on /);
     expect(await cluster.down()).toBe(0);
     await cluster.up();
     // Let the restarted kubelet register and sync its pods a few times before looking.
@@ -31,5 +32,7 @@ describe('a finished pod across a whole-cluster restart (process runtime)', () =
     expect(after.status?.containerStatuses?.[0]?.state?.waiting).toBeUndefined();
     expect(after.status?.containerStatuses?.[0]?.state?.terminated).toEqual(before.status!.containerStatuses![0]!.state!.terminated);
     expect(await cluster.ok(['get', 'pod', 'hello'])).toMatch(/hello\s+0\/1\s+Completed/);
+    // The finished container's log is a file in the node's data dir: the restart keeps it.
+    expect(await cluster.ok(['logs', 'hello'])).toMatch(/^Hello from hello on /);
   });
 });

@@ -618,8 +618,10 @@ export class ProcessRuntime implements Runtime {
 
   /** For `--stop-pods-on-exit` / tests: remove the node's bridge and cgroup parent once nothing is left. */
   async tearDownNode(): Promise<void> {
-    if (this.sandboxes.size === 0 && this.network) await this.network.removeBridge();
-    if (this.containers.size === 0) this.cgroups.removeParentIfEmpty();
+    // Finished pods keep a stopped sandbox and exited containers (for their logs): neither
+    // holds a network namespace nor a cgroup.
+    if (![...this.sandboxes.values()].some((s) => s.state === 'ready') && this.network) await this.network.removeBridge();
+    this.cgroups.removeParentIfEmpty();
   }
 
   async close(): Promise<void> {
