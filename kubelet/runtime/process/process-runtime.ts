@@ -580,7 +580,12 @@ export class ProcessRuntime implements Runtime {
   }
 
   async execStream(id: string, command: string[], opts: StreamOptions): Promise<StreamSession> {
-    const { argv, cwd, env } = await this.execCommand(id, command);
+    // Under a terminal the command must lead its own session inside the container's pid
+    // namespace (setsid -c takes the terminal as its controlling one there), or a job-control
+    // shell finds the terminal's process group outside its namespace ("Cannot set tty process group").
+    const rec = this.containers.get(id);
+    const setsid = opts.tty && rec?.isolated && !rec.config.hostPID && ['usr/bin/setsid', 'bin/setsid'].some((p) => existsSync(join(rec.rootfs ?? '/', p)));
+    const { argv, cwd, env } = await this.execCommand(id, setsid ? ['setsid', '-c', ...command] : command);
     return spawnSession(argv, env, cwd, opts);
   }
 
