@@ -5,7 +5,7 @@
 // own filesystem inside the container's namespaces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as pty from 'node-pty';
-import { Cluster, until } from './cluster.js';
+import { Cluster, KCTL, ROOT, until } from './cluster.js';
 import { hasKubectl, Kubectl, KUBECTL } from './kubectl.js';
 
 const cluster = hasKubectl ? new Cluster({ nodes: 1, runtime: 'process' }) : (undefined as unknown as Cluster);
@@ -17,8 +17,10 @@ const POD = [
 ].join('\n');
 
 /** kubectl under a pseudo-terminal: its output so far, typing, and its exit code. */
-function terminal(args: string[]) {
-  const term = pty.spawn(KUBECTL, k.args(args, false), { cols: 100, rows: 30, env: k.env() as Record<string, string> });
+function terminal(args: string[], kctl = false) {
+  const term = kctl
+    ? pty.spawn(process.execPath, [KCTL, ...args], { cols: 100, rows: 30, cwd: ROOT, env: cluster.env() as Record<string, string> })
+    : pty.spawn(KUBECTL, k.args(args, false), { cols: 100, rows: 30, env: k.env() as Record<string, string> });
   let output = '';
   term.onData((d) => (output += d));
   const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
@@ -67,6 +69,28 @@ describe.skipIf(!hasKubectl)('the real kubectl: exec -i and exec -it (process ru
     expect(t.output()).toContain('command terminated with exit code 3');
     expect(code).toBe(3);
     expect(t.output()).toContain('command terminated with exit code 3');
+  });
+
+  it('kctl exec -i and exec -it sh behave the same (stdin, terminal, resize, exit 3)', async () => {
+    const piped = await cluster.kctl(['exec', '-i', 'shell', '--', 'sh', '-c', 'cat; echo end'], { input: 'from kctl\n' });
+    expect(piped.stdout).toBe('from kctl\nend\n');
+    expect(piped.code).toBe(0);
+    const t = terminal(['exec', '-it', 'shell', '--', 'sh'], true);
+    await t.waitFor(/[#$] $/m);
+    t.term.write('tty; stty size; echo "sum=$((40 + 2))"\r');
+    await t.waitFor(/sum=42/);
+    expect(t.output()).toMatch(/\/dev\/pts\/\d+/);
+    expect(t.output()).toMatch(/30 100/);
+    t.term.resize(120, 40);
+    t.term.write('stty size\r');
+    await t.waitFor(/40 120/);
+    t.term.write('exit 3\r');
+    const code = await t.exited;
+    expect(t.output()).toContain('command terminated with exit code 3');
+    expect(code).toBe(3);
+    const noTerminal = await cluster.kctl(['exec', '-it', 'shell', '--', 'echo', 'plain'], { input: '' });
+    expect(noTerminal.stderr).toContain('Unable to use a TTY - input is not a terminal or the right kind of file');
+    expect(noTerminal.stdout).toBe('plain\n');
   });
 
   it('exec -t without a terminal warns as kubectl does; a missing container is kube-apiserver\'s 400', async () => {
