@@ -44,6 +44,8 @@ function subresourceInfo(r: ResourceInfo, sub: string): SubresourceInfo {
       return { name: sub, kind: 'Pod', group: '', version: 'v1', verbs: ['get'] };
     case 'exec':
       return { name: sub, kind: 'PodExecOptions', group: '', version: 'v1', verbs: ['create', 'get'] };
+    case 'attach':
+      return { name: sub, kind: 'PodAttachOptions', group: '', version: 'v1', verbs: ['create', 'get'] };
     case 'portforward':
       return { name: sub, kind: 'PodPortForwardOptions', group: '', version: 'v1', verbs: ['create', 'get'] };
     case 'proxy':

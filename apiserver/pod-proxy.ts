@@ -257,13 +257,39 @@ export async function proxyPortForward(kc: KubeletClient, req: IncomingMessage, 
   const { host, port } = await kubeletAddress(kc.registry, pod);
   const qs = new URLSearchParams();
   for (const p of ports) qs.append('port', String(p));
+  await relayUpgrade(kc, req, client, head, host, port, `/portForward/${enc(namespace)}/${enc(podName)}${qs.size ? `?${qs}` : ''}`);
+}
+
+/**
+ * pods/NAME/exec and pods/NAME/attach (a WebSocket upgrade with the channel.k8s.io
+ * subprotocols) → the kubelet's /exec/NS/POD/CONTAINER or /attach/… with the
+ * remote-command options, relayed untouched as kube-apiserver's upgrade-aware proxy does
+ * (the kubelet negotiates the protocol and runs the streams). The container is checked
+ * here first so a wrong name is kube-apiserver's 400, and a finished pod is refused.
+ */
+export async function proxyRemoteCommand(kc: KubeletClient, kind: 'exec' | 'attach', req: IncomingMessage, client: Duplex, head: Buffer, namespace: string, podName: string, query: Record<string, unknown>): Promise<void> {
+  const t = await kubeletTarget(kc.registry, namespace, podName, queryString(query, 'container') || undefined);
+  const phase = t.pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot ${kind === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`);
+  const qs = new URLSearchParams();
+  if (kind === 'exec') {
+    const command = queryList(query, 'command');
+    if (command.length === 0) throw badRequest('you must specify at least 1 command');
+    for (const c of command) qs.append('command', c);
+  }
+  for (const p of ['stdin', 'stdout', 'stderr', 'tty']) if (queryBool(query, p)) qs.set(p, 'true');
+  await relayUpgrade(kc, req, client, head, t.host, t.port, `/${kind}/${enc(namespace)}/${enc(podName)}/${enc(t.container)}?${qs}`);
+}
+
+/** Relay an upgrade to the kubelet: its answer (101 and headers, or its error Status), then raw bytes both ways. */
+async function relayUpgrade(kc: KubeletClient, req: IncomingMessage, client: Duplex, head: Buffer, host: string, port: number, path: string): Promise<void> {
   const headers: Record<string, string> = {};
   for (const h of ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version']) {
     const v = req.headers[h];
     if (v !== undefined) headers[h] = Array.isArray(v) ? v.join(', ') : v;
   }
   await new Promise<void>((resolve, reject) => {
-    const up = https.request({ host, port, path: `/portForward/${enc(namespace)}/${enc(podName)}${qs.size ? `?${qs}` : ''}`, method: req.method, headers, agent: kc.agent });
+    const up = https.request({ host, port, path, method: req.method, headers, agent: kc.agent });
     up.on('upgrade', (kres, upstream, upHead) => {
       const lines = [`HTTP/1.1 ${kres.statusCode ?? 101} ${kres.statusMessage ?? 'Switching Protocols'}`];
       for (let i = 0; i < kres.rawHeaders.length; i += 2) lines.push(`${kres.rawHeaders[i]}: ${kres.rawHeaders[i + 1]}`);

@@ -293,6 +293,8 @@ export class RestHandler {
         const r = await execInPod(this.o.kubelets, ns!, name, query);
         return sendJSON(res, 200, r);
       }
+      case 'attach:create':
+      case 'attach:get':
       case 'portforward:create':
       case 'portforward:get':
         // Only the upgrade (server.ts) forwards ports; a plain request has nothing to carry them.

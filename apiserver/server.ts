@@ -27,7 +27,7 @@ import { openapiRouter } from './openapi.js';
 import { dashboardRouter, defaultDashboardDir, isDashboardPath } from './dashboard-assets.js';
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
 import { MetricsScraper } from './metrics-api/scraper.js';
-import { EXEC_PROTOCOLS, kubeletClient, proxyPortForward, serveExecWebSocket, type KubeletClientTLS } from './pod-proxy.js';
+import { kubeletClient, proxyPortForward, proxyRemoteCommand, type KubeletClientTLS } from './pod-proxy.js';
 import { AuthenticationChain, insecureAuthenticator, setUser, unauthorizedStatus, type Authenticator, type TokenAuthenticator } from './authn/index.js';
 import {
   ensureBootstrapPolicy, followPolicy, forbiddenStatus, NodeAuthorizer, NodeGraph, nodeRestriction, nonResourceAttributes, PolicyIndex,
@@ -242,10 +242,6 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   // A browser offers its token as a subprotocol (authn/websocket-protocol.ts) beside the one it
   // wants; the server answers with the other, never echoing the token.
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => protocolsWithoutToken(offered)[0] ?? false });
-  const execWss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,
-  });
   server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = querystring.parse(url.search.slice(1)) as Query;
@@ -265,27 +261,21 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   };
   const upgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, url: URL, query: Query, user: UserInfo) => {
     const ri = parseRequestInfo('GET', url.pathname, query);
-    if (ri?.info?.kind === 'Pod' && ri.subresource === 'portforward' && ri.namespace && ri.name) {
-      // A WebSocket handshake is a GET, authorized above as `get`; forwarding ports is a
-      // create (as SPDY's POST always was), so it must be allowed too — kube-apiserver's
-      // AuthorizePodWebsocketUpgradeCreatePermission check.
+    if (ri?.info?.kind === 'Pod' && (ri.subresource === 'portforward' || ri.subresource === 'exec' || ri.subresource === 'attach') && ri.namespace && ri.name) {
+      // A WebSocket handshake is a GET, authorized above as `get`; forwarding ports, exec and
+      // attach are a create (as SPDY's POST always was), so that must be allowed too —
+      // kube-apiserver's AuthorizePodWebsocketUpgradeCreatePermission check.
       const attrs: Attributes = { ...resourceAttributes(user, ri, url.pathname), verb: 'create' };
+      const sub = ri.subresource;
       Promise.resolve(req.method === 'GET' ? authorizer.authorize(attrs) : { decision: 'Allow' as const, reason: '' })
         .then((d) => {
           if (d.decision !== 'Allow') return refuseUpgrade(socket, forbiddenStatus(attrs, d.reason));
           tunnels.add(socket);
           socket.on('close', () => tunnels.delete(socket));
-          return proxyPortForward(kubelets, req, socket, head, ri.namespace!, ri.name!, query);
+          if (sub === 'portforward') return proxyPortForward(kubelets, req, socket, head, ri.namespace!, ri.name!, query);
+          return proxyRemoteCommand(kubelets, sub, req, socket, head, ri.namespace!, ri.name!, { ...query, command: queryList(query, 'command') });
         })
         .catch((e: unknown) => refuseUpgrade(socket, toStatus(e)));
-      return;
-    }
-    if (ri?.info?.kind === 'Pod' && ri.subresource === 'exec' && ri.namespace && ri.name) {
-      // kubectl exec: a WebSocket upgrade with the channel.k8s.io subprotocols.
-      const q: Query = { ...query, command: queryList(query, 'command') };
-      execWss.handleUpgrade(req, socket, head, (ws) => {
-        void serveExecWebSocket(ws, kubelets, ri.namespace!, ri.name!, q);
-      });
       return;
     }
     if (!ri || ri.verb !== 'watch' || !ri.info) {
@@ -373,7 +363,6 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       registry.close();
       for (const ws of wss.clients) ws.terminate();
-      for (const ws of execWss.clients) ws.terminate();
       for (const t of tunnels) t.destroy();
       server.closeIdleConnections();
       const deadline = Date.now() + 5000;

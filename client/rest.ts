@@ -353,15 +353,24 @@ export class RestClient {
    * One WebSocket carries one connection per port; not retried (the caller dials again).
    */
   podPortForward(namespace: string, name: string, ports: number[]): Promise<WebSocket> {
+    return this.podWebSocket(namespace, name, 'portforward', { ports: ports.map(String) }, [PORT_FORWARD_PROTOCOL]);
+  }
+
+  /** Open pods/NAME/exec or /attach as a WebSocket with the remote-command subprotocols (api/core/remote-command.ts). */
+  podStream(namespace: string, name: string, subresource: 'exec' | 'attach', query: Query, protocols: string[]): Promise<WebSocket> {
+    return this.podWebSocket(namespace, name, subresource, query, protocols);
+  }
+
+  private podWebSocket(namespace: string, name: string, subresource: string, query: Query, protocols: string[]): Promise<WebSocket> {
     const info = this.resource('Pod').info;
-    const url = new URL(this.server + objectPath(info, namespace, name, 'portforward') + encodeQuery({ ports: ports.map(String) }));
+    const url = new URL(this.server + objectPath(info, namespace, name, subresource) + encodeQuery(query));
     const isHttps = url.protocol === 'https:';
     url.protocol = isHttps ? 'wss:' : 'ws:';
     const headers: Record<string, string | string[]> = { 'User-Agent': this.userAgent, ...this.impersonation };
     const token = this.token.get();
     if (token) headers.Authorization = `Bearer ${token}`;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, [PORT_FORWARD_PROTOCOL], { headers, agent: isHttps ? this.httpsAgent : this.httpAgent, handshakeTimeout: this.timeoutMs });
+      const ws = new WebSocket(url, protocols, { headers, agent: isHttps ? this.httpsAgent : this.httpAgent, handshakeTimeout: this.timeoutMs });
       const failed = (e: Error) => reject(e);
       ws.on('error', failed);
       ws.once('open', () => {

@@ -716,6 +716,8 @@ export class Kubelet {
       runAsGroup: securityNumber(spec, pod, 'runAsGroup'),
       hostPID: !!pod.spec.hostPID,
       hostIPC: !!pod.spec.hostIPC,
+      ...(spec.stdin ? { stdin: true, stdinOnce: !!spec.stdinOnce } : {}),
+      ...(spec.tty ? { tty: true } : {}),
     };
   }
 

@@ -6,6 +6,8 @@
 // kubelet started without one (hollow nodes) admits only system:masters.
 //   GET  /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&sinceSeconds=&previous=&timestamps=
 //   POST /exec/NS/POD/CONTAINER?command=a&command=b   → {"stdout","stderr","exitCode"}
+//   GET  /exec/NS/POD/CONTAINER?command=…&stdin=&stdout=&stderr=&tty=   WebSocket upgrade, channel.k8s.io (remote-command.ts)
+//   GET  /attach/NS/POD/CONTAINER?stdin=&stdout=&stderr=&tty=            the same, to the container's own streams
 //   GET  /portForward/NS/POD?port=80   WebSocket upgrade, portforward.k8s.io (port-forward.ts)
 //   GET  /metrics/resource   Prometheus text: container/pod/node CPU and memory (metrics/prometheus-text.ts)
 //   GET  /stats/summary      the Summary API JSON (metrics/summary.ts)
@@ -17,6 +19,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Kubelet } from './kubelet.js';
 import { kubeletAttributes, type KubeletAuthorizer } from './webhook-authorizer.js';
 import { refuse, servePortForward } from './port-forward.js';
+import { serveRemoteCommand } from './remote-command.js';
 import type { StatsProvider } from './metrics/stats-provider.js';
 import { renderResourceMetrics } from './metrics/prometheus-text.js';
 
@@ -159,6 +162,12 @@ export async function startKubeletServer(o: KubeletServerOptions, tls: KubeletSe
     const url = new URL(req.url ?? '/', 'http://kubelet');
     authorizeCaller(req, url.pathname, o.authorize).then(async (refused) => {
       if (refused) return refuse(socket, refused.code, refused.message);
+      const stream = parseLogPath(url.pathname, '/exec/') ?? parseLogPath(url.pathname, '/attach/');
+      if (stream) {
+        const kubelet = o.kubeletFor(stream.namespace, stream.pod);
+        if (!kubelet) return refuse(socket, 404, `pod not found ("${stream.pod}_${stream.namespace}")`);
+        return serveRemoteCommand(kubelet, url.pathname.startsWith('/exec/') ? 'exec' : 'attach', req, socket, head, stream, url.searchParams);
+      }
       const target = parseLogPath(url.pathname, '/portForward/');
       if (!target) return refuse(socket, 404, `no handler for ${url.pathname}`);
       const kubelet = o.kubeletFor(target.namespace, target.pod);

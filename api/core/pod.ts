@@ -114,6 +114,7 @@ export const Container = z.object({
   imagePullPolicy: z.enum(['Always', 'Never', 'IfNotPresent']).optional(),
   securityContext: z.record(z.string(), z.unknown()).optional(),
   stdin: z.boolean().optional(),
+  stdinOnce: z.boolean().optional(),
   tty: z.boolean().optional(),
 });
 export type Container = z.infer<typeof Container>;

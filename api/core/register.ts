@@ -33,7 +33,7 @@ const namespaces: ResourceInfo = {
 const pods: ResourceInfo = {
   group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod',
   namespaced: true, shortNames: ['po'], categories: ['all'],
-  subresources: ['status', 'binding', 'log', 'exec', 'portforward'], hasStatus: true, schema: pod.Pod,
+  subresources: ['status', 'binding', 'log', 'exec', 'attach', 'portforward'], hasStatus: true, schema: pod.Pod,
   defaults: defaultPod,
   validate: (p) => validatePodSpec(p.spec, 'spec'),
   validateUpdate: (p, old) => validatePodSpecUpdate(p.spec, old.spec),

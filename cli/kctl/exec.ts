@@ -1,39 +1,48 @@
-// `kctl exec POD|TYPE/NAME [-c C] -- CMD ARG…`: POST pods/NAME/exec, print the command's
-// stdout and stderr, and exit with its exit code (kubectl also says
-// `command terminated with exit code N`). Non-interactive: -i/-t are accepted and ignored
-// with a note, since the command gets no terminal.
+// `kctl exec POD|TYPE/NAME [-c C] [-i] [-t] -- CMD ARG…`: pods/NAME/exec over the
+// remote-command WebSocket (remote-command.ts): -i carries stdin, -t a terminal (raw mode,
+// resizes); the command's exit code becomes kctl's, with kubectl's
+// `command terminated with exit code N`.
 import type { Command } from './command.js';
 import { connect } from './connection.js';
 import { ReportedFailure, UsageError } from './errors.js';
 import type { OptionDefs } from './flags.js';
 import { pickContainer, podFor } from './logs.js';
+import { REMOTE_COMMAND_PROTOCOLS, runSession } from './remote-command.js';
 
 const OPTIONS: OptionDefs = {
   container: { type: 'string', short: 'c', help: 'the container (default: the first)' },
-  stdin: { type: 'boolean', short: 'i', help: 'accepted for kubectl compatibility; kctl exec is non-interactive' },
-  tty: { type: 'boolean', short: 't', help: 'accepted for kubectl compatibility; kctl exec is non-interactive' },
-  quiet: { type: 'boolean', short: 'q', help: 'do not print the exit-code note' },
+  stdin: { type: 'boolean', short: 'i', help: 'pass stdin to the container' },
+  tty: { type: 'boolean', short: 't', help: 'stdin is a TTY' },
+  quiet: { type: 'boolean', short: 'q', help: 'only print output from the remote session' },
 };
 
 export const exec: Command = {
-  usage: 'kctl exec (POD | TYPE/NAME) [-c CONTAINER] -- COMMAND [ARG…]',
-  summary: 'Run a command in a container and print its output; exits with its exit code.',
+  usage: 'kctl exec (POD | TYPE/NAME) [-c CONTAINER] [-i] [-t] -- COMMAND [ARG…]',
+  summary: 'Run a command in a container (interactively with -it); exits with its exit code.',
   options: OPTIONS,
   async run(flags, io) {
     const [ref, ...legacy] = flags.positionals;
     if (!ref) throw new UsageError('expected POD or TYPE/NAME and a command after --, e.g. kctl exec web-1 -- env');
     const command = flags.afterDash ?? legacy;
     if (command.length === 0) throw new UsageError('you must specify at least one command for the container (after --)');
-    if (flags.bool('stdin') || flags.bool('tty')) io.err('note: kctl exec runs the command without a terminal or stdin; -i/-t are ignored\n');
+    const stdin = flags.bool('stdin');
+    let tty = flags.bool('tty');
+    if (tty && !(stdin && process.stdin.isTTY)) {
+      // kubectl's words; it carries on without a terminal (and says so only with -i).
+      if (stdin && !flags.bool('quiet')) io.err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+      tty = false;
+    }
     const conn = await connect(flags);
     const pod = await podFor(conn, io, ref, false);
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') throw new UsageError(`cannot exec into a container in a completed pod; current phase is ${phase}`);
     const container = pickContainer(pod, flags.string('container'), io);
-    const res = await conn.client.podExec(pod.metadata.namespace ?? conn.namespace, pod.metadata.name!, command, container);
-    if (res.stdout) io.out(res.stdout);
-    if (res.stderr) io.err(res.stderr);
-    if (res.exitCode !== 0) {
-      if (!flags.bool('quiet')) io.err(`command terminated with exit code ${res.exitCode}\n`);
-      throw new ReportedFailure(res.exitCode);
+    const query = { command, container, stdin: stdin || undefined, stdout: true, stderr: !tty || undefined, tty: tty || undefined };
+    const ws = await conn.client.podStream(pod.metadata.namespace ?? conn.namespace, pod.metadata.name!, 'exec', query, [REMOTE_COMMAND_PROTOCOLS[0]!]);
+    const code = await runSession(ws, { stdin: stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, tty });
+    if (code !== 0) {
+      if (!flags.bool('quiet')) io.err(`command terminated with exit code ${code}\n`);
+      throw new ReportedFailure(code);
     }
   },
 };

@@ -4,7 +4,7 @@
 // is carried by the runtime itself, in labels on sandboxes and containers, so a restarted
 // kubelet ADOPTS what is running instead of starting duplicates.
 import net from 'node:net';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 /** Label keys on sandboxes and containers (the same words dockershim used). */
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
@@ -78,6 +78,11 @@ export interface ContainerConfig {
   limits: ResourceLimits;
   labels: Labels;
   hostname: string;
+  /** Keep a stdin open for `attach` (container.stdin); with stdinOnce it reaches EOF when the first attach closes it. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  /** Give the container a pseudo-terminal as its controlling terminal (container.tty). */
+  tty?: boolean;
   /** securityContext.runAsUser / runAsGroup (the container's over the pod's); over the image's User. */
   runAsUser?: number;
   runAsGroup?: number;
@@ -127,6 +132,29 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+}
+
+/** Which streams an interactive exec or attach carries (the remote-command query). */
+export interface StreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/**
+ * One interactive exec or attach (CRI's Exec/Attach streams). With a TTY, stderr is merged
+ * into stdout by the terminal. `done` resolves with the exit code when the process ends (for
+ * an attach: the container's, or undefined when the session was merely detached).
+ */
+export interface StreamSession {
+  stdin?: Writable;
+  stdout?: Readable;
+  stderr?: Readable;
+  resize(width: number, height: number): void;
+  done: Promise<number | undefined>;
+  /** The client went away: an exec's process is killed, an attach detaches. */
+  close(): void;
 }
 
 /** Image problems the kubelet reports as ErrImagePull / ImagePullBackOff. */
@@ -188,6 +216,11 @@ export interface Runtime {
   containerLogs(id: string, opts: LogOptions): Promise<Readable>;
   /** Run a command inside a running container (non-interactive). */
   exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+
+  /** Run a command with streams (stdin, TTY); absent when the runtime cannot. */
+  execStream?(id: string, command: string[], opts: StreamOptions): Promise<StreamSession>;
+  /** Attach to a running container's own stdin/stdout (and TTY); absent when the runtime cannot. */
+  attach?(id: string, opts: StreamOptions): Promise<StreamSession>;
 
   /**
    * A TCP connection to `port` in the sandbox's network (CRI's PortForward, without its

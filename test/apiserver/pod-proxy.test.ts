@@ -9,7 +9,8 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import { encodeMessage, exitMessage, negotiate } from '../../api/core/remote-command.js';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, pod, startTestServer, type TestServer } from './harness.js';
@@ -43,6 +44,20 @@ beforeAll(async () => {
     }
     res.writeHead(404);
     res.end('no such container');
+  });
+  // The kubelet's streaming exec (kubelet/remote-command.ts has the real one): the API server
+  // only relays the upgrade, so what this stand-in answers is what the client must get.
+  const streams = new WebSocketServer({ noServer: true, handleProtocols: (offered) => negotiate([...offered])?.name ?? false });
+  kubelet.on('upgrade', (req: http.IncomingMessage, socket, head) => {
+    asked.push(`UPGRADE ${req.url}`);
+    const url = new URL(req.url!, 'http://x');
+    streams.handleUpgrade(req, socket, head, (ws) => {
+      const p = negotiate([ws.protocol])!;
+      const cmd = url.searchParams.getAll('command');
+      ws.send(encodeMessage(p, 1, `ran ${cmd.join(' ')}\n`));
+      ws.send(encodeMessage(p, 3, exitMessage(p, cmd, cmd[0] === 'false' ? 1 : 0)!));
+      ws.close(1000);
+    });
   });
   await new Promise<void>((r) => kubelet.listen(0, '127.0.0.1', r));
   const port = (kubelet.address() as AddressInfo).port;
@@ -117,8 +132,9 @@ describe('pods/exec over WebSocket (v5.channel.k8s.io)', () => {
     });
   }
 
-  it('sends stdout on channel 1 and a Success Status on channel 3', async () => {
+  it('relays the upgrade to the kubelet\'s /exec with the options: stdout on channel 1, a Success Status on channel 3', async () => {
     const r = await execWS('command=echo&command=hi&stdout=true&stderr=true');
+    expect(asked).toContain('UPGRADE /exec/default/solo/c?command=echo&command=hi&stdout=true&stderr=true');
     expect(r.protocol).toBe('v5.channel.k8s.io');
     expect(r.frames[0]![0]).toBe(1);
     expect(r.frames[0]!.subarray(1).toString()).toBe('ran echo hi\n');

@@ -163,10 +163,8 @@ describe.skipIf(!hasKubectl)('the real kubectl against skiff up: logs and exec (
     await k.ok(['delete', '-f', web, '--wait=false']);
   });
 
-  // KNOWN GAP: exec is non-interactive end to end: the API server reads and drops channel 0
-  // (apiserver/pod-proxy.ts) and the kubelet's exec takes no stdin, so `exec -i` (and
-  // `kubectl cp`, which pipes tar through it) gets no input. it.fails keeps the gap in view.
-  it.fails('exec -i passes stdin to the command', async () => {
+  // stdin travels on channel 0 to the kubelet's exec (kubelet/remote-command.ts), v5's close signal ends it.
+  it('exec -i passes stdin to the command', async () => {
     const echoed = await k.run(['exec', '-i', 'two', '-c', 'a', '--', 'node', '-e', 'process.stdin.pipe(process.stdout)'], { input: 'through stdin\n' });
     expect(echoed.code, echoed.stderr).toBe(0);
     expect(echoed.stdout).toBe('through stdin\n');

@@ -29,7 +29,10 @@ import {
   type RuntimeInfo,
   type SandboxConfig,
   type SandboxStatus,
+  type StreamOptions,
+  type StreamSession,
 } from '../interface.js';
+import { spawnSession } from './exec-session.js';
 import { Cgroups, detectCgroupMode, type CgroupMode } from './cgroups.js';
 import { processCpuNanos } from './cgroup-stats.js';
 import { logStream, recordLogProgress, removeLog, rotateIfNeeded } from './container-logs.js';
@@ -572,6 +575,22 @@ export class ProcessRuntime implements Runtime {
   }
 
   async exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+    const { argv, cwd, env } = await this.execCommand(id, command);
+    return runCommand(argv, env, cwd, opts?.timeoutMs ?? 60_000);
+  }
+
+  async execStream(id: string, command: string[], opts: StreamOptions): Promise<StreamSession> {
+    // Under a terminal the command must lead its own session inside the container's pid
+    // namespace (setsid -c takes the terminal as its controlling one there), or a job-control
+    // shell finds the terminal's process group outside its namespace ("Cannot set tty process group").
+    const rec = this.containers.get(id);
+    const setsid = opts.tty && rec?.isolated && !rec.config.hostPID && ['usr/bin/setsid', 'bin/setsid'].some((p) => existsSync(join(rec.rootfs ?? '/', p)));
+    const { argv, cwd, env } = await this.execCommand(id, setsid ? ['setsid', '-c', ...command] : command);
+    return spawnSession(argv, env, cwd, opts);
+  }
+
+  /** How to run `command` inside a running container: nsenter into its namespaces, root and cgroup. */
+  private async execCommand(id: string, command: string[]): Promise<{ argv: string[]; cwd: string; env: Record<string, string> }> {
     const rec = this.containers.get(id);
     if (!rec || this.status(rec).state !== 'running') throw new Error(`container ${id} is not running`);
     let argv: string[];
@@ -585,7 +604,7 @@ export class ProcessRuntime implements Runtime {
       argv = command;
       cwd = rec.config.workingDir || '/';
     }
-    return runCommand(argv, { PATH: DEFAULT_PATH, ...rec.config.env }, cwd, opts?.timeoutMs ?? 60_000);
+    return { argv, cwd, env: { PATH: DEFAULT_PATH, ...rec.config.env } };
   }
 
   /** The container's PID 1: the child unshare forked (the container pid is unshare itself). */
