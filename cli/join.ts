@@ -103,7 +103,7 @@ export async function bootstrap(argv: string[]): Promise<string[]> {
   // machine's own address unless told otherwise (the Kubernetes kubelet's node IP default).
   const { primaryIPv4 } = await import('../host/addresses.js');
   const address = passThrough.some((a) => a === '--address' || a.startsWith('--address=')) ? [] : ['--address', primaryIPv4() ?? '127.0.0.1'];
-  const kubeletArgv = ['--kubeconfig', kubeconfig, '--node-name', nodeName, '--root-dir', rootDir, '--rotate-certificates', ...address, ...(passThrough.includes('--client-ca-file') ? [] : ['--client-ca-file', caFile]), ...passThrough];
+  const kubeletArgv = ['--kubeconfig', kubeconfig, '--node-name', nodeName, '--root-dir', rootDir, '--rotate-certificates', '--rotate-server-certificates', ...address, ...(passThrough.includes('--client-ca-file') ? [] : ['--client-ca-file', caFile]), ...passThrough];
 
   if (fs.existsSync(kubeconfig)) {
     const kc = load(fs.readFileSync(kubeconfig, 'utf8')) as { users?: { user?: Record<string, string> }[] };

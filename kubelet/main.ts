@@ -25,7 +25,7 @@ import { isStatusError } from '../api/errors.js';
 import { LOCAL_PATH_ROOT_ANNOTATION } from '../api/storage/index.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
-import { ClientCertificateManager } from './certificate-manager.js';
+import { CertificateManager, clientCertificate, servingCertificate } from './certificate-manager.js';
 import { RestClient } from '../client/rest.js';
 import { buildConfigFromFlags } from '../client/kubeconfig.js';
 import { kubeletServingTLS } from './serving-certs.js';
@@ -61,6 +61,8 @@ Flags:
   --stop-pods-on-exit       on SIGTERM stop every pod (default: leave them running for the next kubelet to adopt)
   --rotate-certificates     renew the kubeconfig's client certificate through a CSR before it expires
                             (at 70–90 % of its life) and switch to the new one (skiff join sets it)
+  --rotate-server-certificates  serve with a certificate the cluster signs (a kubelet-serving CSR for
+                            the node's name and --address), renewed the same way (skiff join sets it)
   --tls-cert-file FILE      the certificate this kubelet serves logs/exec with (HTTPS)
   --tls-private-key-file FILE  its key
   --cert-dir DIR            without --tls-cert-file: where a self-signed one is made and kept (default ROOT/pki)
@@ -132,6 +134,7 @@ export async function main(argv: string[]): Promise<void> {
       'node-name-prefix': { type: 'string', default: 'hollow-' },
       'stop-pods-on-exit': { type: 'boolean', default: false },
       'rotate-certificates': { type: 'boolean', default: false },
+      'rotate-server-certificates': { type: 'boolean', default: false },
       kubeconfig: { type: 'string' },
       'tls-cert-file': { type: 'string' },
       'tls-private-key-file': { type: 'string' },
@@ -191,9 +194,11 @@ export async function main(argv: string[]): Promise<void> {
   await runtime.init();
 
   let kubelet: Kubelet | undefined;
+  const certDir = resolve(values['cert-dir'] ?? join(rootDir, 'pki'));
+  const rotateServing = values['rotate-server-certificates'] && !values['tls-cert-file'];
   const tls = await kubeletServingTLS({
     certFile: values['tls-cert-file'], keyFile: values['tls-private-key-file'], clientCAFile: values['client-ca-file'],
-    certDir: resolve(values['cert-dir'] ?? join(rootDir, 'pki')), nodeName, address: hostIP,
+    certDir, nodeName, address: hostIP, ...(rotateServing ? { preferClusterSigned: true } : {}),
   });
   // A fake-runtime node is simulated: its usage is its pods', not this machine's.
   const stats = new StatsProvider(nodeName, runtime, kind === 'fake' ? undefined : hostUsage);
@@ -209,12 +214,18 @@ export async function main(argv: string[]): Promise<void> {
   });
   const node = await registerWithRetry(status);
   for (const w of runtime.info().warnings) recorder.event(node, 'Warning', 'ContainerIsolation', w);
-  let certificates: ClientCertificateManager | undefined;
+  const certificates: CertificateManager[] = [];
+  const logRotation = (m: string) => console.error(`kubelet ${nodeName}: ${m}`);
   if (values['rotate-certificates']) {
     if (!values.kubeconfig) throw new Error('--rotate-certificates needs --kubeconfig (the file the renewed certificate is written to)');
-    certificates = new ClientCertificateManager({ client, kubeconfigPath: values.kubeconfig, nodeName, log: (m) => console.error(`kubelet ${nodeName}: ${m}`) });
-    certificates.start();
+    certificates.push(new CertificateManager({ client, nodeName, certificate: clientCertificate(client, values.kubeconfig), log: logRotation }));
   }
+  if (rotateServing) {
+    // Asked for once the Node exists: the approver checks the names against it.
+    const use = (cert: string, key: string) => server.setSecureContext({ cert, key, minVersion: 'TLSv1.2', ...(tls.clientCA ? { ca: tls.clientCA } : {}) });
+    certificates.push(new CertificateManager({ client, nodeName, certificate: servingCertificate({ certDir, nodeName, address: hostIP, use }), log: logRotation }));
+  }
+  for (const m of certificates) m.start();
   const leases = new NodeLeases(client);
   leases.add(nodeName, node.metadata.uid);
   leases.start();
@@ -248,7 +259,7 @@ export async function main(argv: string[]): Promise<void> {
       clearInterval(statusTimer);
       informer.stop();
       services.stop();
-      certificates?.stop();
+      for (const m of certificates) m.stop();
       leases.stop();
       kubelet!.stop();
       if (stopPods) {

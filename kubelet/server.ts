@@ -12,7 +12,8 @@
 //   GET  /metrics/resource   Prometheus text: container/pod/node CPU and memory (metrics/prometheus-text.ts)
 //   GET  /stats/summary      the Summary API JSON (metrics/summary.ts)
 //   GET  /healthz
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:https';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';

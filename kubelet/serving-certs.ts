@@ -2,10 +2,14 @@
 // Kubernetes kubelet — a self-signed one generated into --cert-dir (default ROOT/pki) and
 // reused while it still covers the node's names and address. pki/ is loaded only here.
 import fs from 'node:fs';
+import { join } from 'node:path';
 import type { KubeletServingTLS } from './server.js';
+import { SERVING_CERT_FILE, SERVING_KEY_FILE } from './certificate-manager.js';
 
 export async function kubeletServingTLS(flags: {
   certFile?: string; keyFile?: string; clientCAFile?: string; certDir: string; nodeName: string; address: string;
+  /** --rotate-server-certificates: start with the cluster-signed pair from an earlier run while it is valid. */
+  preferClusterSigned?: boolean;
 }): Promise<KubeletServingTLS> {
   const read = (flag: string, file: string) => {
     try {
@@ -20,6 +24,14 @@ export async function kubeletServingTLS(flags: {
     return { cert: read('tls-cert-file', flags.certFile), key: read('tls-private-key-file', flags.keyFile), clientCA };
   }
   const pki = await import('../pki/index.js');
+  if (flags.preferClusterSigned) {
+    const cert = join(flags.certDir, SERVING_CERT_FILE);
+    const key = join(flags.certDir, SERVING_KEY_FILE);
+    if (fs.existsSync(cert) && fs.existsSync(key) && pki.describeCertificate(fs.readFileSync(cert)).notAfter.getTime() > Date.now()) {
+      return { cert: fs.readFileSync(cert), key: fs.readFileSync(key), clientCA };
+    }
+  }
+  // Until the cluster signs one (or without rotation), a self-signed certificate.
   const { ca } = await pki.ensureCertificateAuthority(pki.pairPaths(flags.certDir, 'kubelet-ca'), `${flags.nodeName}-ca@${Math.floor(Date.now() / 1000)}`);
   const paths = pki.pairPaths(flags.certDir, 'kubelet');
   const ips = [...new Set([flags.address, '127.0.0.1'])].filter((a) => a !== '0.0.0.0');

@@ -10,6 +10,8 @@ export const CSR_GROUP = 'certificates.k8s.io';
 export const KUBE_APISERVER_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 /** Kubelets' client certificates (system:node:NAME in system:nodes: `skiff join`). */
 export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+/** Kubelets' serving certificates (what the API server verifies when it calls a kubelet for logs and exec). */
+export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
 
 export const KeyUsage = z.enum([
   'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment', 'cert sign', 'crl sign',

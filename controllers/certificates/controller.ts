@@ -10,7 +10,8 @@ import type { CertificateAuthority, KeyUsage } from '../../pki/certificates.js';
 import { parseCertificateRequest, signCertificateRequest, type CertificateRequestInfo } from '../../pki/csr.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers } from '../worker.js';
-import { planApproval, planSigning, type ParsedRequest } from './planner.js';
+import { approveServing, planApproval, planSigning, type ParsedRequest } from './planner.js';
+import type { Node } from '../../api/core/index.js';
 
 export interface CertificateControllerOptions {
   /** The CA that signs; absent: approve only. */
@@ -24,9 +25,11 @@ const YEAR_MS = 365 * 24 * 3600_000;
 export class CertificateController {
   readonly queue = new WorkQueue<string>({ name: 'certificate' });
   private readonly csrs;
+  private readonly nodes;
 
   constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly o: CertificateControllerOptions = {}) {
     this.csrs = informers.forKind<CertificateSigningRequest>('CertificateSigningRequest');
+    this.nodes = informers.forKind<Node>('Node');
     const add = (c: CertificateSigningRequest) => this.queue.add(c.metadata.name!);
     this.csrs.addEventHandler({ onAdd: add, onUpdate: (_o, c) => add(c) });
   }
@@ -58,6 +61,12 @@ export class CertificateController {
           body: withCondition(csr, { type: 'Approved', status: 'True', reason: 'AutoApproved', message: 'Auto approving kubelet client certificate after SubjectAccessReview.' }),
         });
         return; // the update brings it back here for signing
+      }
+      if (!(parsed instanceof Error) && approveServing(csr, parsed, this.nodes.store.get(parsed.commonName.slice('system:node:'.length)))) {
+        await this.client.request('PUT', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${encodeURIComponent(name)}/approval`, {
+          body: withCondition(csr, { type: 'Approved', status: 'True', reason: 'AutoApproved', message: 'Auto approving kubelet serving certificate for the node\'s own name and addresses.' }),
+        });
+        return;
       }
       if (!this.o.ca) return;
       const d = planSigning(csr, parsed, this.o.maxDurationMs ?? YEAR_MS);

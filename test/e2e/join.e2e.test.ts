@@ -86,6 +86,21 @@ describe('skiff join', () => {
       // The node reports its own address there, not loopback.
       expect(await cluster.ok(['get', 'node', name, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}'])).toBe(machine.address);
     }
+    // The API server calls the joined kubelet for logs and verifies it: a serving certificate the
+    // cluster signed (a kubelet-serving CSR, approved for the node's own name and address).
+    let lastLogs = '';
+    const logs = await until('logs from the joined node', async () => {
+      const r = await cluster.kctl(['logs', 'on-joined']);
+      lastLogs = r.stderr;
+      return r.code === 0 ? r.stdout : undefined;
+    }, 60_000, 500).catch((e: Error) => {
+      throw new Error(`${e.message}; kctl logs said: ${lastLogs}; join output: ${joinedOut.slice(-2000)}`);
+    });
+    expect(logs).toBe('joined-ok\n');
+    expect(joinedOut).toContain('using a new serving certificate');
+    const serving = (JSON.parse(await cluster.ok(['get', 'csr', '-o', 'json'])) as { items: { spec: { signerName: string; username: string }; status: { conditions?: { type: string }[] } }[] }).items
+      .find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving' && c.spec.username === `system:node:${name}`);
+    expect(serving?.status.conditions?.[0]?.type).toBe('Approved');
 
     // The joined node's identity: its own Node, not another's.
     const kc = load(fs.readFileSync(path.join(root, 'kubelet.kubeconfig'), 'utf8')) as { users: { user: Record<string, string> }[] };

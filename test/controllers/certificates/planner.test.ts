@@ -2,7 +2,7 @@
 // live, and which permission auto-approval asks the requester for.
 import { describe, expect, it } from 'vitest';
 import type { CertificateSigningRequest } from '../../../api/certificates/index.js';
-import { planApproval, planSigning, type ParsedRequest } from '../../../controllers/certificates/planner.js';
+import { approveServing, planApproval, planSigning, type ParsedRequest } from '../../../controllers/certificates/planner.js';
 
 const HOUR = 3600_000;
 const approved = [{ type: 'Approved', status: 'True' as const }];
@@ -44,5 +44,33 @@ describe('auto-approval', () => {
     expect(planApproval(csr(KUBELET, {}, approved), node)).toBeUndefined();
     expect(planApproval(csr(KUBELET, {}, []), { ...node, organizations: ['system:masters'] })).toBeUndefined();
     expect(planApproval(csr(CLIENT, {}, []), user)).toBeUndefined();
+  });
+});
+
+describe('kubelet serving certificates', () => {
+  const SERVING = 'kubernetes.io/kubelet-serving';
+  const usages = ['digital signature', 'key encipherment', 'server auth'] as const;
+  const asNode = { usages: [...usages], username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
+  const serving: ParsedRequest = { ...node, dnsNames: ['n1'], ipAddresses: ['10.0.0.5'] };
+  const theNode = { metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.5' }, { type: 'Hostname', address: 'n1.lan' }] } } as never;
+
+  it('signs server-auth requests of a node for its names, and fails the rest saying why', () => {
+    expect(planSigning(csr(SERVING, asNode), serving, HOUR)).toMatchObject({ type: 'sign', usages: [...usages] });
+    expect(planSigning(csr(SERVING, { ...asNode, usages: ['digital signature', 'client auth'] }), serving, HOUR)).toMatchObject({ type: 'fail', message: 'invalid usage for kubelet serving certificate: client auth' });
+    expect(planSigning(csr(SERVING, asNode), { ...serving, dnsNames: [], ipAddresses: [] }, HOUR)).toMatchObject({ type: 'fail', message: 'kubelet serving certificates need at least one DNS or IP subject alternative name' });
+    expect(planSigning(csr(SERVING, asNode), { ...serving, organizations: ['system:masters'] }, HOUR)).toMatchObject({ type: 'fail', message: expect.stringContaining('exactly ["system:nodes"]') });
+  });
+
+  it('approves a node asking for itself for names its Node has; nothing else', () => {
+    expect(approveServing(csr(SERVING, asNode, []), serving, theNode)).toBe(true);
+    expect(approveServing(csr(SERVING, asNode, []), { ...serving, dnsNames: ['n1', 'n1.lan'] }, theNode)).toBe(true);
+    // Another node's address, a name it does not have, another node asking, no Node, already approved.
+    expect(approveServing(csr(SERVING, asNode, []), { ...serving, ipAddresses: ['10.0.0.6'] }, theNode)).toBe(false);
+    expect(approveServing(csr(SERVING, asNode, []), { ...serving, dnsNames: ['kubernetes.default'] }, theNode)).toBe(false);
+    expect(approveServing(csr(SERVING, { ...asNode, username: 'system:node:n2' }, []), serving, theNode)).toBe(false);
+    expect(approveServing(csr(SERVING, { ...asNode, groups: ['system:authenticated'] }, []), serving, theNode)).toBe(false);
+    expect(approveServing(csr(SERVING, asNode, []), serving, undefined)).toBe(false);
+    expect(approveServing(csr(SERVING, asNode), serving, theNode)).toBe(false);
+    expect(approveServing(csr(KUBELET, asNode, []), serving, theNode)).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import type { CertificateSigningRequest } from '../../../api/certificates/index.
 import { createCertificateRequest, describeCertificate, generateKeyPair } from '../../../pki/index.js';
 import { RestClient } from '../../../client/rest.js';
 import { buildConfigFromFlags } from '../../../client/kubeconfig.js';
-import { ClientCertificateManager, readClientCertificate } from '../../../kubelet/certificate-manager.js';
+import { CertificateManager, clientCertificate, readClientCertificate } from '../../../kubelet/certificate-manager.js';
 import { Cluster, SKIFF, waitFor } from './cluster.js';
 import { testPki } from '../../support/tls.js';
 import { KUBECTL } from '../../e2e/kubectl.js';
@@ -115,7 +115,7 @@ describe('CertificateSigningRequests', () => {
     const client = new RestClient({ ...buildConfigFromFlags({ kubeconfig }), retries: 0 });
     const logs: string[] = [];
     try {
-      const manager = new ClientCertificateManager({ client, kubeconfigPath: kubeconfig, nodeName: node, log: (l) => logs.push(l) });
+      const manager = new CertificateManager({ client, nodeName: node, certificate: clientCertificate(client, kubeconfig), log: (l) => logs.push(l) });
       const renewed = await manager.rotate();
       expect(readClientCertificate(kubeconfig)).toBe(renewed);
       expect(renewed).not.toBe(before);
