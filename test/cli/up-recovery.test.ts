@@ -161,10 +161,11 @@ describe('guardedCommand (a foreign executable: etcd)', () => {
     const { child, result } = startGuarded();
     try {
       const pid = child.pid!;
-      const watcher = await waitFor('the watcher', () => children(pid)[0], 10_000);
+      // Generous waits: on a loaded machine spawning the watcher (setpriv) can take seconds.
+      const watcher = await waitFor('the watcher', () => children(pid)[0], 60_000);
       process.kill(pid, 'SIGKILL');
       expect(await result).toBe('SIGKILL');
-      await waitFor('the watcher gone', () => exited(watcher), 10_000);
+      await waitFor('the watcher gone', () => exited(watcher), 60_000);
     } finally {
       killGroup(child.pid!, 'SIGKILL');
     }
