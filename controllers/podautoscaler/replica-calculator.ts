@@ -160,16 +160,21 @@ interface Common {
   options?: CalculatorOptions;
 }
 
-/** GetResourceReplicas: a Utilization target (percent of the pods' requests). */
-export function resourceReplicas(args: Common & { targetUtilization: number }): ReplicaCalculation {
-  const { pods, resource, now, currentReplicas, targetUtilization } = args;
-  const tolerance = args.options?.tolerance ?? DEFAULT_TOLERANCE;
-  if (pods.length === 0) throw new ReplicaCalculationError('no pods returned by selector while calculating replica count');
+/** The pods grouped, and the metrics that count (ignored and unready pods left out), as both calculations start. */
+function countedMetrics(args: Common) {
+  if (args.pods.length === 0) throw new ReplicaCalculationError('no pods returned by selector while calculating replica count');
   const metrics = new Map(args.metrics);
-  const g = groupPods(pods, metrics, resource, now, args.options);
+  const g = groupPods(args.pods, metrics, args.resource, args.now, args.options);
   for (const n of [...g.ignored, ...g.unready]) metrics.delete(n);
   if (metrics.size === 0) throw new ReplicaCalculationError('did not receive metrics for targeted pods (pods might be unready)');
-  const requests = podRequests(pods, resource);
+  return { tolerance: args.options?.tolerance ?? DEFAULT_TOLERANCE, metrics, g };
+}
+
+/** GetResourceReplicas: a Utilization target (percent of the pods' requests). */
+export function resourceReplicas(args: Common & { targetUtilization: number }): ReplicaCalculation {
+  const { pods, currentReplicas, targetUtilization } = args;
+  const { tolerance, metrics, g } = countedMetrics(args);
+  const requests = podRequests(pods, args.resource);
   const timestamp = newestTimestamp(metrics);
   const first = utilizationRatio(metrics, requests, targetUtilization);
   const result = (replicas: number): ReplicaCalculation => ({ replicas, utilization: first.utilization, rawAverage: first.rawAverage, timestamp });
@@ -201,13 +206,8 @@ export function resourceReplicas(args: Common & { targetUtilization: number }): 
 
 /** GetRawResourceReplicas (calcPlainMetricReplicas): an AverageValue target (usage per pod). */
 export function rawResourceReplicas(args: Common & { targetAverage: number }): ReplicaCalculation {
-  const { pods, resource, now, currentReplicas, targetAverage } = args;
-  const tolerance = args.options?.tolerance ?? DEFAULT_TOLERANCE;
-  if (pods.length === 0) throw new ReplicaCalculationError('no pods returned by selector while calculating replica count');
-  const metrics = new Map(args.metrics);
-  const g = groupPods(pods, metrics, resource, now, args.options);
-  for (const n of [...g.ignored, ...g.unready]) metrics.delete(n);
-  if (metrics.size === 0) throw new ReplicaCalculationError('did not receive metrics for targeted pods (pods might be unready)');
+  const { currentReplicas, targetAverage } = args;
+  const { tolerance, metrics, g } = countedMetrics(args);
   const timestamp = newestTimestamp(metrics);
   const first = usageRatio(metrics, targetAverage);
   const result = (replicas: number): ReplicaCalculation => ({ replicas, rawAverage: first.average, timestamp });
