@@ -5,6 +5,8 @@
 // so several kubelets on one machine never share (or tear down) each other's bridge; each
 // needs its own pod CIDR (10.244.N.0/24, picked free at first start and kept in the root dir).
 // Pod IPs are <podCIDR>.2 upwards. No NAT: pods reach each other and the node, not the internet.
+// Each pod's eth0 gets a MAC derived from its IP (0a:58:<ip>, as OVN-Kubernetes does), so a
+// pod IP reused moments after its pod went keeps the MAC that neighbour caches remember.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -69,6 +71,17 @@ export function pickFreePodCidr(inUse: Iterable<string> = []): string {
   throw new Error('no free 10.244.N.0/24 pod CIDR on this machine; pass --pod-cidr');
 }
 
+/**
+ * The MAC for a pod address: 0a:58 (locally administered, unicast) then the IPv4 bytes. Pod IPs
+ * are reused as soon as a pod is gone; with a fresh random MAC each time, the node's and other
+ * pods' ARP entries for the address point at the departed pod's MAC, and traffic to the new
+ * pod is dropped until the entry expires (≈40 s: reachable 30 s, then stale probing).
+ */
+export function podMac(ip: string): string {
+  const n = ipToInt(ip);
+  return ['0a', '58', ...[24, 16, 8, 0].map((s) => ((n >>> s) & 0xff).toString(16).padStart(2, '0'))].join(':');
+}
+
 export function bridgeName(nodeName: string): string {
   return 'sk' + createHash('sha256').update(nodeName).digest('hex').slice(0, 10);
 }
@@ -123,7 +136,7 @@ export class PodNetwork {
     // its Service is DNATed back to its own address, and with br_netfilter the bridge forwards that
     // frame to the port it came in on — which a bridge refuses unless the port is in hairpin mode.
     const host = [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.bridge} up`, `link set ${veth} type bridge_slave hairpin on`];
-    const inside = [`addr add ${podIp}/${this.cidr.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${this.gateway}`];
+    const inside = [`link set eth0 address ${podMac(podIp)}`, `addr add ${podIp}/${this.cidr.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${this.gateway}`];
     try {
       // One spawn from the kubelet (two `ip -batch` runs in a shell): forking the kubelet is the expensive part.
       await run('/bin/sh', ['-c', 'printf "%s\\n" "$1" | ip -b - && printf "%s\\n" "$2" | ip -n "$3" -b -', 'skiff-net', host.join('\n'), inside.join('\n'), ns]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuQuotaMicros, parseOomKills } from '../../../kubelet/runtime/process/cgroups.js';
 import { tailLines } from '../../../kubelet/runtime/process/container-logs.js';
 import { imageDirName, normalizeImageName, pullHint } from '../../../kubelet/runtime/process/image-store.js';
-import { allocateIp, gatewayOf, parseCidr, pickFreePodCidr } from '../../../kubelet/runtime/process/pod-network.js';
+import { allocateIp, gatewayOf, parseCidr, pickFreePodCidr, podMac } from '../../../kubelet/runtime/process/pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv } from '../../../kubelet/runtime/process/shim.js';
 
 describe('process runtime, pure parts', () => {
@@ -57,6 +57,12 @@ describe('process runtime, pure parts', () => {
     expect(allocateIp(tiny, new Set())).toBe('10.9.9.10');
     expect(() => allocateIp(tiny, new Set(['10.9.9.10']))).toThrow(/exhausted/);
     expect(() => parseCidr('10.0.0.0')).toThrow();
+  });
+
+  it('gives a pod address the same locally administered MAC every time it is used', () => {
+    expect(podMac('10.244.133.3')).toBe('0a:58:0a:f4:85:03');
+    expect(podMac('192.168.0.255')).toBe('0a:58:c0:a8:00:ff');
+    expect(podMac('10.244.133.4')).not.toBe(podMac('10.244.133.3'));
   });
 
   it('picks a pod CIDR no other node uses', () => {
