@@ -29,6 +29,9 @@ import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, proxyT
 import { Progress } from './up/progress.js';
 import { recoverPreviousRun } from './up/recovery.js';
 import { Component, signalGroup, type SupervisorEvents } from './up/supervisor.js';
+import { initialMembers, parseAutoscaleRange, readNodeGroup, SkiffUpNodeGroup, writeNodeGroup, type AutoscaleRange } from './up/node-group.js';
+import { DEFAULT_AUTOSCALER_OPTIONS } from '../cluster-autoscaler/options.js';
+import { parseDuration } from '../api/duration.js';
 
 export { nodeName } from './up/plan.js';
 
@@ -63,6 +66,11 @@ Flags:
                              other machines reach them at --advertise-address) or loopback only
   --advertise-address IP     the address pods and joining machines use (default: the host's
                              primary address); the kubernetes Service's endpoint, in the certificate
+  --autoscale-nodes MIN:MAX  run a cluster autoscaler: add a node (up to MAX) when pods stay
+                             Unschedulable for lack of room, remove an underused one (down to MIN)
+  --scale-down-unneeded-time D     how long a node must be unneeded before it goes (default 10m)
+  --scale-down-delay-after-add D   no scale-down this long after a scale-up (default 10m)
+  --scan-interval D          how often the autoscaler looks (default 10s)
   -h, --help         this help
 
 Examples:
@@ -90,6 +98,8 @@ export interface UpOptions {
   bindAddress: '0.0.0.0' | '127.0.0.1';
   /** Given by flag; otherwise the host's primary address when bound to every interface. */
   advertiseAddress?: string;
+  /** --autoscale-nodes and the autoscaler's timings. */
+  autoscale?: AutoscaleRange & { unneededMs: number; delayAfterAddMs: number; scanIntervalMs: number };
 }
 
 const LEASE_FLAGS = ['leader-elect-lease-duration', 'leader-elect-renew-deadline', 'leader-elect-retry-period'] as const;
@@ -117,6 +127,10 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
         'bind-address': { type: 'string', default: '0.0.0.0' },
         'advertise-address': { type: 'string' },
         'service-node-port-range': { type: 'string', default: '30000-32767' },
+        'autoscale-nodes': { type: 'string' },
+        'scale-down-unneeded-time': { type: 'string' },
+        'scale-down-delay-after-add': { type: 'string' },
+        'scan-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -170,7 +184,23 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
   const advertise = values['advertise-address'] as string | undefined;
   if (advertise !== undefined && !isIP(advertise)) throw new Error(`--advertise-address must be an IP address, got "${advertise}"`);
   if (advertise !== undefined && bindAddress === '127.0.0.1') throw new Error('--advertise-address needs --bind-address 0.0.0.0: on loopback only nothing else can reach the API server');
+  let autoscale: UpOptions['autoscale'];
+  const timing = (flag: string, dflt: number) => {
+    const v = values[flag] as string | undefined;
+    if (v === undefined) return dflt;
+    if (values['autoscale-nodes'] === undefined) throw new Error(`--${flag} needs --autoscale-nodes`);
+    try {
+      return parseDuration(v);
+    } catch {
+      throw new Error(`--${flag} must be a duration like 30s or 10m, got "${v}"`);
+    }
+  };
+  const unneededMs = timing('scale-down-unneeded-time', DEFAULT_AUTOSCALER_OPTIONS.scaleDownUnneededTimeMs);
+  const delayAfterAddMs = timing('scale-down-delay-after-add', DEFAULT_AUTOSCALER_OPTIONS.scaleDownDelayAfterAddMs);
+  const scanIntervalMs = timing('scan-interval', DEFAULT_AUTOSCALER_OPTIONS.scanIntervalMs);
+  if (values['autoscale-nodes'] !== undefined) autoscale = { ...parseAutoscaleRange(String(values['autoscale-nodes'])), unneededMs, delayAfterAddMs, scanIntervalMs };
   return {
+    ...(autoscale ? { autoscale } : {}),
     bindAddress, ...(advertise ? { advertiseAddress: advertise } : {}),
     nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env), nodePrefix,
     storage: storage as StorageKind, apiservers, etcdMembers, ha: !!values.ha, controllerManagerArgs, etcdBin: env.ETCD_BIN || DEFAULT_ETCD_BIN,
@@ -301,9 +331,13 @@ export async function main(argv: string[]): Promise<void> {
   }
   // Pods reach the API servers at the host's primary address (the `kubernetes` Service's endpoints).
   const advertiseAddress = opts.bindAddress === '127.0.0.1' ? undefined : opts.advertiseAddress ?? primaryIPv4();
+  // Under --autoscale-nodes the nodes are the group's members, remembered across restarts.
+  const members = opts.autoscale ? initialMembers(readNodeGroup(l.root), opts.nodes, opts.autoscale, opts.nodePrefix) : undefined;
+  if (members) writeNodeGroup(l.root, members);
+  const nodeCount = members?.length ?? opts.nodes;
   const plan = planCluster({
-    advertiseAddress,
-    storage: opts.storage, nodes: opts.nodes, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
+    advertiseAddress, nodeNames: members,
+    storage: opts.storage, nodes: nodeCount, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
     dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes, pki: l.pki, kubeconfigs: l.kubeconfigs }, controllerManagerArgs: opts.controllerManagerArgs,
     serviceCidr: opts.serviceCidr, nodePortRange: opts.nodePortRange, proxyTable: proxyTableName(l.root),
   });
@@ -333,6 +367,7 @@ export async function main(argv: string[]): Promise<void> {
   };
   const specsOf = (role: Role) => plan.processes.filter((p) => p.role === role);
 
+  let autoscaler: { stop(): Promise<void> } | undefined;
   // Shutdown: kubelets (and their pods) first, then controllers, then the API servers, then etcd.
   let stopping = false;
   const shutdown = async (why: string, code: number) => {
@@ -344,6 +379,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     stopping = true;
     out(`\n${why}: stopping the cluster (Ctrl-C again to force)…\n`);
+    // First the autoscaler, so it neither adds nor removes a node while the cluster goes.
+    await autoscaler?.stop().catch(() => undefined);
     for (const stage of SHUTDOWN_ORDER) {
       const group = comps.filter((c) => stage.roles.includes(roles.get(c)!));
       if (stage.oneAtATime) for (const c of group) await c.stop(stage.graceMs);
@@ -375,8 +412,41 @@ export async function main(argv: string[]): Promise<void> {
     await shutdown('Start-up failed', 1);
   };
 
+  // The cluster autoscaler runs here: this supervisor is its node-group provider (up/node-group.ts).
+  const startAutoscaler = async (range: NonNullable<UpOptions['autoscale']>, initial: string[]) => {
+    const { RestClient } = await import('../client/rest.js');
+    const { ClusterAutoscaler } = await import('../cluster-autoscaler/autoscaler.js');
+    const { kubeletSpec } = await import('./up/plan.js');
+    const caPem = fs.readFileSync(path.join(l.pki, 'ca.crt'), 'utf8');
+    const pair = (n: string) => fs.readFileSync(path.join(l.pki, `admin.${n}`), 'utf8');
+    const client = new RestClient({ server: servers, credentials: { caData: caPem, certData: pair('crt'), keyData: pair('key') }, userAgent: 'cluster-autoscaler', retries: 3 });
+    const logFile = path.join(l.logs, 'cluster-autoscaler.log');
+    const log = (line: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+    const group: SkiffUpNodeGroup = new SkiffUpNodeGroup(range.min, range.max, initial, opts.nodePrefix, l.root,
+      async (name) => {
+        await ensureClusterCertificates(l.pki, l.kubeconfigs, group.nodeNames(), server, serviceIP(opts.serviceCidr, 1), advertiseAddress);
+        const spec = kubeletSpec({ dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes, pki: l.pki, kubeconfigs: l.kubeconfigs }, runtime: opts.runtime, serviceCidr: opts.serviceCidr }, servers, name);
+        fs.mkdirSync(path.join(l.nodes, name), { recursive: true });
+        const pid = await component(spec).start();
+        progress.note('+', `node ${name} added by the cluster autoscaler (kubelet pid ${pid})`);
+      },
+      async (name) => {
+        const c = comps.find((x) => x.spec.name === `kubelet-${name}`);
+        if (!c) return;
+        await c.stop(SHUTDOWN_ORDER[0]!.graceMs);
+        comps.splice(comps.indexOf(c), 1);
+        roles.delete(c);
+        record();
+        progress.note('-', `node ${name} removed by the cluster autoscaler`);
+      },
+    );
+    const ca = new ClusterAutoscaler(client, group, { scanIntervalMs: range.scanIntervalMs, scaleDownUnneededTimeMs: range.unneededMs, scaleDownDelayAfterAddMs: range.delayAfterAddMs }, log);
+    await ca.start();
+    return { stop: async () => { await ca.stop(); client.close(); } };
+  };
+
   out(
-    `${resuming ? 'Resuming' : 'Starting'} a Skiff cluster: ${opts.nodes} node(s), ${opts.runtime} runtime, ${describeTopology(opts)}, state in ${l.root}\n`,
+    `${resuming ? 'Resuming' : 'Starting'} a Skiff cluster: ${nodeCount} node(s), ${opts.runtime} runtime, ${describeTopology(opts)}, state in ${l.root}\n`,
   );
   if (strandedState) {
     progress.note(
@@ -470,7 +540,7 @@ export async function main(argv: string[]): Promise<void> {
   const kubeletSpecs = specsOf('kubelet');
   const names = kubeletSpecs.map((s) => s.args[s.args.indexOf('--node-name') + 1]!);
   const kubeletsStartedAt = Date.now();
-  const nodeStep = progress.step(`${opts.nodes} node(s)`, 'starting kubelets');
+  const nodeStep = progress.step(`${nodeCount} node(s)`, 'starting kubelets');
   for (const spec of kubeletSpecs) {
     fs.mkdirSync(spec.args[spec.args.indexOf('--root-dir') + 1]!, { recursive: true });
     await component(spec).start();
@@ -487,18 +557,25 @@ export async function main(argv: string[]): Promise<void> {
     } catch {
       // the API server may be restarting; keep waiting
     }
-    nodeStep.update(`${readyNames.length}/${opts.nodes} Ready`);
-    if (readyNames.length === opts.nodes) break;
+    nodeStep.update(`${readyNames.length}/${nodeCount} Ready`);
+    if (readyNames.length === nodeCount) break;
     if (kubelets.every((k) => !k.running)) break;
     await sleep(250);
   }
-  if (readyNames.length === opts.nodes) nodeStep.done(`${names.join(', ')} Ready`);
+  if (readyNames.length === nodeCount) nodeStep.done(`${names.join(', ')} Ready`);
   else {
     const missing = names.filter((n) => !readyNames.includes(n));
-    nodeStep.fail(`${readyNames.length}/${opts.nodes} Ready; not Ready: ${missing.join(', ')} — logs: ${l.logs}/kubelet-<node>.log`);
+    nodeStep.fail(`${readyNames.length}/${nodeCount} Ready; not Ready: ${missing.join(', ')} — logs: ${l.logs}/kubelet-<node>.log`);
   }
   up = true;
   record();
+  if (opts.autoscale && members) {
+    try {
+      autoscaler = await startAutoscaler(opts.autoscale, members);
+    } catch (e) {
+      progress.note('!', `the cluster autoscaler did not start: ${(e as Error).message}`);
+    }
+  }
 
   // What another machine needs to join: cluster-info in kube-public, and a join token (24 h).
   let join = '';
@@ -538,6 +615,7 @@ export async function main(argv: string[]): Promise<void> {
       ...(opts.ha ? ['  leaders      npx kctl get lease -n kube-system   (skiff-controller-manager, skiff-scheduler)'] : []),
       `  processes    ${l.componentsFile}`,
       `  logs         ${l.logs}/`,
+      ...(opts.autoscale ? [`  autoscaling  ${opts.autoscale.min} to ${opts.autoscale.max} nodes (an underused node goes after ${Math.round(opts.autoscale.unneededMs / 1000)} s; log: ${path.join(l.logs, 'cluster-autoscaler.log')})`] : []),
       ...(dashboard ? [`  dashboard    ${dashboard}   (signed in as the cluster admin for 1 h)`] : []),
       '',
       'Talk to it (in another terminal):',

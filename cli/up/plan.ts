@@ -51,6 +51,8 @@ export interface ProcessSpec {
 export interface PlanInput {
   storage: StorageKind;
   nodes: number;
+  /** The nodes' names when they are not prefix1..prefixN (a node group that grew and shrank). */
+  nodeNames?: string[];
   runtime: string;
   nodePrefix: string;
   ha: boolean;
@@ -180,21 +182,9 @@ export function planCluster(p: PlanInput): Plan {
     const name = numbered('scheduler', i);
     processes.push({ name, role: 'scheduler', args: ['scheduler', ...serverFlag, ...kubeconfig('scheduler')], identityPrefix: name });
   }
-  for (let i = 1; i <= p.nodes; i++) {
-    const n = nodeName(p.nodePrefix, i);
-    processes.push({
-      name: `kubelet-${n}`,
-      role: 'kubelet',
-      // --port 0: the kubelet takes a free port at every start and reports it on its Node.
-      args: [
-        'kubelet', ...serverFlag, ...kubeconfig(`kubelet-${n}`), '--node-name', n, '--runtime', p.runtime, '--port', '0', '--root-dir', path.join(p.dirs.nodes, n), '--stop-pods-on-exit',
-        '--cluster-dns', serviceIP(p.serviceCidr, DNS_SERVICE_IP_INDEX),
-        '--tls-cert-file', file(kubeletServingCert(n), 'crt'), '--tls-private-key-file', file(kubeletServingCert(n), 'key'), '--client-ca-file', caFile,
-      ],
-    });
-  }
+  const nodes = p.nodeNames ?? Array.from({ length: p.nodes }, (_, i) => nodeName(p.nodePrefix, i + 1));
+  for (const n of nodes) processes.push(kubeletSpec(p, servers, n));
   // One node proxy for the host (all of this cluster's nodes run here): Services in the kernel.
-  const nodes = Array.from({ length: p.nodes }, (_, i) => nodeName(p.nodePrefix, i + 1));
   processes.push({
     name: 'proxy',
     role: 'proxy',
@@ -208,6 +198,21 @@ export function planCluster(p: PlanInput): Plan {
     args: ['dns', ...serverFlag, ...kubeconfig('dns'), '--port', '0', '--service-ip', serviceIP(p.serviceCidr, DNS_SERVICE_IP_INDEX)],
   });
   return { processes, servers, etcdUrls };
+}
+
+/** Node `n`'s kubelet: at start-up, or added later by the node group (cluster autoscaler). */
+export function kubeletSpec(p: Pick<PlanInput, 'dirs' | 'runtime' | 'serviceCidr'>, servers: string[], n: string): ProcessSpec {
+  const file = (name: string, ext: 'crt' | 'key') => path.join(p.dirs.pki, `${name}.${ext}`);
+  return {
+    name: `kubelet-${n}`,
+    role: 'kubelet',
+    // --port 0: the kubelet takes a free port at every start and reports it on its Node.
+    args: [
+      'kubelet', '--server', servers.join(','), '--kubeconfig', componentKubeconfig(p.dirs.kubeconfigs, `kubelet-${n}`), '--node-name', n, '--runtime', p.runtime, '--port', '0', '--root-dir', path.join(p.dirs.nodes, n), '--stop-pods-on-exit',
+      '--cluster-dns', serviceIP(p.serviceCidr, DNS_SERVICE_IP_INDEX),
+      '--tls-cert-file', file(kubeletServingCert(n), 'crt'), '--tls-private-key-file', file(kubeletServingCert(n), 'key'), '--client-ca-file', path.join(p.dirs.pki, 'ca.crt'),
+    ],
+  };
 }
 
 /** Cluster DNS is the Service CIDR's 10th address, as kubeadm's 10.96.0.10. */
