@@ -2,15 +2,14 @@
 // pkg/controller/podautoscaler/horizontal.go): every HPA is synced once per sync period
 // (--horizontal-pod-autoscaler-sync-period, 15 s) and when its spec changes. A sync reads the
 // target's scale subresource (whatever kind serves one), the pods its selector matches (from
-// the shared informer) and their PodMetrics (one list from metrics.k8s.io per HPA, by
-// selector, as the upstream metrics client asks), lets reconcileAutoscaler decide, writes the
+// the shared informer) and their PodMetrics (one list of the namespace's, shared by the HPAs
+// synced close together: pod-metrics-lister.ts), lets reconcileAutoscaler decide, writes the
 // new replica count through the scale subresource, then the status, and records events.
 // The recommendations and rescale history behind stabilization windows and policies are
 // kept in memory per HPA, as upstream keeps them.
 import type { HorizontalPodAutoscaler, Scale } from '../../api/autoscaling/index.js';
 import type { Pod } from '../../api/core/index.js';
 import { isStatusError } from '../../api/errors.js';
-import type { KubeList } from '../../api/meta.js';
 import type { PodMetrics } from '../../api/metrics/index.js';
 import { deepEqual } from '../../api/patch/merge.js';
 import { RESOURCES, apiVersionOf } from '../../api/resources.js';
@@ -19,6 +18,7 @@ import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
 import { emptyHistory, recordScaleEvent, type ScalingHistory } from './behavior.js';
+import { PodMetricsLister } from './pod-metrics-lister.js';
 import { reconcileAutoscaler, rescaleFailed, scaleSelector, type HPAEvent, type ReconcileOptions } from './planner.js';
 
 export const DEFAULT_SYNC_PERIOD_MS = 15_000;
@@ -38,10 +38,12 @@ export class HorizontalPodAutoscalerController {
   private readonly histories = new Map<string, ScalingHistory>();
   private readonly syncPeriodMs: number;
   private readonly clock: () => number;
+  private readonly metrics: PodMetricsLister;
 
   constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder, private readonly opts: HorizontalPodAutoscalerControllerOptions = {}) {
     this.syncPeriodMs = opts.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS;
     this.clock = opts.clock ?? Date.now;
+    this.metrics = new PodMetricsLister(client, Math.min(1000, this.syncPeriodMs / 2), this.clock);
     this.hpas = client.resource<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     this.hpaInformer = informers.forKind<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     this.podInformer = informers.pods();
@@ -74,7 +76,7 @@ export class HorizontalPodAutoscalerController {
       const sel = scaleSelector(scale.scale);
       if ('selector' in sel) {
         pods = this.podInformer.store.byIndex('namespace', namespace).filter((p) => sel.selector.matches(p.metadata.labels ?? {}));
-        podMetrics = await this.listPodMetrics(namespace, scale.scale.status!.selector!);
+        podMetrics = await this.metrics.forPods(namespace, new Set(pods.map((p) => p.metadata.name!)));
       }
     }
     const now = this.clock();
@@ -128,14 +130,5 @@ export class HorizontalPodAutoscalerController {
     const info = RESOURCES.find((r) => r.kind === ref.kind && (!ref.apiVersion || apiVersionOf(r) === ref.apiVersion) && r.subresources.includes('scale'))!;
     // The resourceVersion read is kept: a target changed since is a conflict, and the next sync re-decides.
     await this.client.resource(info).updateScale(ref.name, { ...scale, spec: { ...scale.spec, replicas } }, hpa.metadata.namespace);
-  }
-
-  private async listPodMetrics(namespace: string, selector: string): Promise<{ items: PodMetrics[] } | { error: string }> {
-    try {
-      const list = await this.client.request<KubeList<PodMetrics & { apiVersion?: string; kind?: string }>>('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(namespace)}/pods`, { query: { labelSelector: selector } });
-      return { items: list.items };
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
   }
 }
