@@ -83,10 +83,16 @@ export interface KubeletOptions {
 /** How often the local-path root is swept for directories of deleted volumes. */
 const LOCAL_PATH_SWEEP_MS = 10_000;
 
-/** A volume that could not be written keeps a pod that has not started yet in ContainerCreating; retried on every change of what it reads, and at least this often. */
 /** How soon after a failed pull the status says ImagePullBackOff. */
 const IMAGE_BACKOFF_REPORT_MS = 2000;
+/** A volume that could not be set up keeps a pod that has not started yet in ContainerCreating; retried on every change of what it reads, and at least this often. */
 const VOLUME_RETRY_MS = 10_000;
+/**
+ * The first retry of a volume that could not be set up (a claim not bound yet: its claim is a
+ * GET, not a watch, as the Node authorizer allows), doubling up to VOLUME_RETRY_MS; the
+ * Kubernetes kubelet re-checks every 300 ms (podAttachAndMountRetryInterval) for 2 minutes.
+ */
+const VOLUME_FIRST_RETRY_MS = 300;
 
 interface PodEntry {
   uid: string;
@@ -98,6 +104,8 @@ interface PodEntry {
   terminating?: Promise<void>;
   /** The last FailedMount messages, so a retry does not repeat the same event. */
   mountErrors?: string;
+  /** The current volume retry delay (doubles while volumes keep failing; cleared once they are set up). */
+  volumeRetryMs?: number;
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -349,9 +357,11 @@ export class Kubelet {
     e.mountErrors = mountErrors.join('\n');
     if (volumeErrors.length && view.containers.length === 0) {
       // Nothing started yet: wait in ContainerCreating (a running pod keeps its last good files).
-      this.retryAt(e, now + VOLUME_RETRY_MS);
+      e.volumeRetryMs = Math.min(VOLUME_RETRY_MS, e.volumeRetryMs ? e.volumeRetryMs * 2 : VOLUME_FIRST_RETRY_MS);
+      this.retryAt(e, now + e.volumeRetryMs);
       return this.writeStatus(e, view);
     }
+    if (!volumeErrors.length) e.volumeRetryMs = undefined;
 
     const actions = computePodActions({
       pod,

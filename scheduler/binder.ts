@@ -9,6 +9,8 @@ export interface BindRequest {
   nodeName: string;
   /** WaitForFirstConsumer claims to annotate with the node before binding (VolumeBinding's PreBind). */
   selectedNodeClaims?: Array<{ namespace: string; name: string }>;
+  /** The pod, when PreBind must wait for its claims to be bound before the pod is. */
+  waitForVolumes?: import('../api/core/index.js').Pod;
 }
 
 export class Binder {

@@ -16,7 +16,7 @@ import { DEFAULT_SCHEDULER_NAME, newDefaultFramework } from './default-profile.j
 import { FitError, fitErrorMessage, type Framework } from './framework.js';
 import { PodNominator, preempt, type Candidate } from './preemption.js';
 import { podKey, SchedulingQueue, type QueuedPodInfo } from './queue.js';
-import { VolumeBinding } from './plugins/volume-binding.js';
+import { DEFAULT_BIND_TIMEOUT_MS, VolumeBinding } from './plugins/volume-binding.js';
 
 export interface SchedulerOptions {
   client: RestClient;
@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   percentageOfNodesToScore?: number;
   /** Binding calls in flight at once (default 256). */
   maxInFlightBindings?: number;
+  /** How long PreBind waits for a pod's claims to be bound (VolumeBindingArgs.bindTimeoutSeconds; default 600 s). */
+  bindTimeoutMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -78,6 +80,10 @@ export class Scheduler {
   private readonly schedulerName: string;
   private readonly log: (msg: string) => void;
   private cleanupTimer: NodeJS.Timeout | undefined;
+  /** PreBind waits in progress: each re-checks its pod's claims on every claim, volume or pod event. */
+  private readonly volumeWaits = new Set<() => void>();
+  private readonly stopping = new AbortController();
+  private readonly bindTimeoutMs: number;
   /** Counters for logs and the benchmark. */
   readonly stats = { scheduled: 0, unschedulable: 0, bindErrors: 0 };
 
@@ -85,6 +91,7 @@ export class Scheduler {
     this.client = opts.client;
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.log = opts.log ?? ((m) => console.error(m));
+    this.bindTimeoutMs = opts.bindTimeoutMs ?? DEFAULT_BIND_TIMEOUT_MS;
     this.storageInformers = {
       claims: new Informer<PersistentVolumeClaim>(this.client.resource<PersistentVolumeClaim>('PersistentVolumeClaim')),
       volumes: new Informer<PersistentVolume>(this.client.resource<PersistentVolume>('PersistentVolume')),
@@ -103,10 +110,18 @@ export class Scheduler {
     }, this.volumeBinding);
     this.binder = new Binder(
       async (r) => {
-        // VolumeBinding's PreBind: the chosen node goes on each WaitForFirstConsumer claim first.
-        for (const c of r.selectedNodeClaims ?? []) {
-          await this.client.resource<PersistentVolumeClaim>('PersistentVolumeClaim')
-            .patch(c.name, { metadata: { annotations: { [PVAnnotation.selectedNode]: r.nodeName } } }, 'merge', { namespace: c.namespace });
+        // VolumeBinding's PreBind: the chosen node goes on each WaitForFirstConsumer claim,
+        // then the pod waits until its claims are bound (provisioned) for that node.
+        const written = new Map<string, string>();
+        try {
+          for (const c of r.selectedNodeClaims ?? []) {
+            const patched = await this.client.resource<PersistentVolumeClaim>('PersistentVolumeClaim')
+              .patch(c.name, { metadata: { annotations: { [PVAnnotation.selectedNode]: r.nodeName } } }, 'merge', { namespace: c.namespace });
+            if (patched.metadata.resourceVersion) written.set(`${c.namespace}/${c.name}`, patched.metadata.resourceVersion);
+          }
+          if (r.waitForVolumes) await this.waitForPodVolumes(r.waitForVolumes, r.nodeName, written);
+        } catch (e) {
+          throw new PreBindError(e);
         }
         await this.client.bind(r.namespace, r.name, r.nodeName, r.uid);
       },
@@ -135,7 +150,12 @@ export class Scheduler {
       onDelete: (node) => this.cache.removeNode(node),
     });
     // A claim bound, a volume made Available, a class created: pods VolumeBinding refused may fit now.
-    const storageChanged = { onAdd: () => this.queue.moveAllToActiveOrBackoffQueue('StorageChange'), onUpdate: () => this.queue.moveAllToActiveOrBackoffQueue('StorageChange') };
+    // The same events answer PreBind's waits.
+    const storageChanged = {
+      onAdd: () => { this.queue.moveAllToActiveOrBackoffQueue('StorageChange'); this.recheckVolumeWaits(); },
+      onUpdate: () => { this.queue.moveAllToActiveOrBackoffQueue('StorageChange'); this.recheckVolumeWaits(); },
+      onDelete: () => this.recheckVolumeWaits(),
+    };
     this.storageInformers.claims.addEventHandler(storageChanged);
     this.storageInformers.volumes.addEventHandler(storageChanged);
     this.storageInformers.classes.addEventHandler(storageChanged);
@@ -166,6 +186,7 @@ export class Scheduler {
       },
       onDelete: (pod) => {
         this.nominator.remove(podKey(pod));
+        this.recheckVolumeWaits();
         if (isAssigned(pod)) {
           this.cache.removePod(pod);
           this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
@@ -236,6 +257,7 @@ export class Scheduler {
   /** Stops informers and timers; waits for outstanding bindings and events. */
   async stop(): Promise<void> {
     this.queue.close();
+    this.stopping.abort();
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     await Promise.race([this.binder.waitIdle(), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.nodeInformer.stop();
@@ -282,7 +304,13 @@ export class Scheduler {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name!;
     const selectedNodeClaims = this.volumeBinding.claimsToAnnotate(pod, host);
-    this.binder.bind({ namespace: ns, name, uid: pod.metadata.uid, nodeName: host, ...(selectedNodeClaims.length ? { selectedNodeClaims } : {}) }).then(
+    const node = this.nodeInformer.store.get(host) ?? { metadata: { name: host } };
+    const waitForVolumes = (pod.spec.volumes ?? []).some((v) => v.persistentVolumeClaim) && this.volumeBinding.checkBindings(pod, node).state !== 'bound';
+    this.binder.bind({
+      namespace: ns, name, uid: pod.metadata.uid, nodeName: host,
+      ...(selectedNodeClaims.length ? { selectedNodeClaims } : {}),
+      ...(waitForVolumes ? { waitForVolumes: pod } : {}),
+    }).then(
       () => {
         this.stats.scheduled++;
         this.cache.finishBinding(key);
@@ -324,11 +352,50 @@ export class Scheduler {
     const current = this.podInformer.store.get(qp.key);
     // Gone, or bound meanwhile (e.g. by another scheduler): nothing to retry.
     if (isStatusError(err, 'NotFound') || !current || isAssigned(current)) return;
-    const msg = `Binding rejected: running Bind plugin "DefaultBinder": ${(err as Error).message}`;
+    const msg = err instanceof PreBindError
+      ? `running PreBind plugin "VolumeBinding": ${err.message}`
+      : `Binding rejected: running Bind plugin "DefaultBinder": ${(err as Error).message}`;
     this.log(`binding ${qp.key} to ${host} failed: ${(err as Error).message}`);
     qp.pod = current;
     this.queue.requeueWithBackoff(qp);
     this.recorder.event(current, 'Warning', 'FailedScheduling', msg);
+  }
+
+  private recheckVolumeWaits(): void {
+    for (const check of [...this.volumeWaits]) check();
+  }
+
+  /**
+   * PreBind's wait (the loop around VolumeBinding.checkBindings): resolves once every claim of
+   * the pod is bound for nodeName, rejects when the check fails, the pod is gone, the bind
+   * timeout passes or the scheduler stops. Event-driven: re-checked on each claim, volume or
+   * pod event instead of Kubernetes' one-second poll.
+   */
+  private waitForPodVolumes(pod: Pod, nodeName: string, written: ReadonlyMap<string, string>): Promise<void> {
+    const key = podKey(pod);
+    return new Promise<void>((resolve, reject) => {
+      const finish = (err?: Error) => {
+        this.volumeWaits.delete(check);
+        clearTimeout(timer);
+        this.stopping.signal.removeEventListener('abort', onStop);
+        if (err) reject(err);
+        else resolve();
+      };
+      const check = () => {
+        const current = this.podInformer.store.get(key);
+        if (!current || (pod.metadata.uid && current.metadata.uid !== pod.metadata.uid)) return finish(new Error(`binding volumes: pod "${key}" does not exist any more`));
+        const node = this.nodeInformer.store.get(nodeName) ?? { metadata: { name: nodeName } };
+        const r = this.volumeBinding.checkBindings(pod, node, written);
+        if (r.state === 'bound') finish();
+        else if (r.state === 'failed') finish(new Error(`binding volumes: ${r.message}`));
+      };
+      const onStop = () => finish(new Error('binding volumes: scheduler stopping'));
+      const timer = setTimeout(() => finish(new Error('binding volumes: timed out waiting for the condition')), this.bindTimeoutMs);
+      timer.unref();
+      this.stopping.signal.addEventListener('abort', onStop, { once: true });
+      this.volumeWaits.add(check);
+      check();
+    });
   }
 
   /** PodScheduled=False/Unschedulable via pods/status, patched without touching other conditions. */
@@ -356,5 +423,12 @@ export class Scheduler {
       }
     };
     apply(pod, true).catch((e) => this.log(`updating PodScheduled condition of ${ns}/${name}: ${(e as Error).message}`));
+  }
+}
+
+/** A failure before the pods/binding call: the claims' annotation writes or the wait for their volumes. */
+class PreBindError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }

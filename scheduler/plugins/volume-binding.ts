@@ -7,12 +7,12 @@
 // - An unbound WaitForFirstConsumer claim fits a node if a dynamic provisioner can make the
 //   volume there (local-path: the node's kubelet published its root), or an Available volume
 //   satisfying it is reachable from that node.
-// PreBind (claimsToAnnotate): the WaitForFirstConsumer claims of the chosen node get
-// volume.kubernetes.io/selected-node before the pod is bound; the binder (static volumes) or
-// the provisioner then binds them, and the kubelet waits for that before it mounts.
-// One simplification: Kubernetes' plugin itself writes the chosen static volume's claimRef
-// and waits for the binding before binding the pod; here the PV binder picks the volume from
-// the selected node, and the pod is bound at once.
+// PreBind, as Kubernetes' BindPodVolumes: the WaitForFirstConsumer claims of the chosen node
+// get volume.kubernetes.io/selected-node (claimsToAnnotate), then the pod's binding waits,
+// bounded, until every claim is bound to a volume that node can reach (checkBindings, re-run
+// on each claim/volume event) — so the kubelet never sees the pod before its volumes exist.
+// One simplification: Kubernetes' plugin itself writes the chosen static volume's claimRef;
+// here the PV binder picks the volume from the selected node (the wait covers both cases).
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from '../../api/core/index.js';
 import { claimClass, PVAnnotation, volumeNodeAffinityMatches } from '../../api/core/index.js';
 import { labelsMatch } from '../../api/labels.js';
@@ -26,6 +26,25 @@ export const REASON_NODE_CONFLICT = 'node(s) had volume node affinity conflict';
 export const REASON_BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind";
 export const REASON_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
 export const REASON_NO_LOCAL_PATH = 'node(s) did not have a local-path root';
+
+/** Kubernetes' VolumeBindingArgs.bindTimeoutSeconds default: how long PreBind waits for the claims. */
+export const DEFAULT_BIND_TIMEOUT_MS = 600_000;
+
+/**
+ * PreBind's verdict on the pod's claims (kube's checkBindings): all bound, keep waiting, or
+ * give up so the pod is scheduled again.
+ */
+export type BindingCheck = { state: 'bound' } | { state: 'waiting'; claim: string } | { state: 'failed'; message: string };
+
+/** resourceVersions compare as numbers (etcd revisions); a cache older than our own write is not yet an answer. */
+function olderThan(cached: string | undefined, written: string | undefined): boolean {
+  if (!cached || !written) return false;
+  try {
+    return BigInt(cached) < BigInt(written);
+  } catch {
+    return false;
+  }
+}
 
 /** What the plugin reads: the scheduler's informer caches. */
 export interface VolumeListers {
@@ -121,5 +140,49 @@ export class VolumeBinding implements FilterPlugin {
     return r.delayed
       .filter((d) => d.claim.metadata.annotations?.[PVAnnotation.selectedNode] !== nodeName)
       .map((d) => ({ namespace: d.claim.metadata.namespace ?? 'default', name: d.claim.metadata.name! }));
+  }
+
+  /**
+   * PreBind's wait condition, Kubernetes' checkBindings over the informer caches: every claim
+   * of the pod bound to a volume the node can reach. A claim whose selected-node no longer
+   * names this node (a provisioner gave up and cleared it), a claim or volume gone or being
+   * deleted, or a volume on another node fails the binding, and the pod is scheduled again.
+   * written: claim key → the resourceVersion our selected-node write returned (an older cached
+   * claim has not caught up with it yet).
+   * Kubernetes stops at bind-completed; this also waits for the claim's status phase Bound
+   * (the binder's next write), which is what the kubelet checks before it mounts.
+   */
+  checkBindings(
+    pod: Pod,
+    node: { metadata: { name?: string; labels?: Record<string, string> | null } },
+    written: ReadonlyMap<string, string> = new Map(),
+  ): BindingCheck {
+    const ns = pod.metadata.namespace ?? 'default';
+    const nodeName = node.metadata.name;
+    for (const v of pod.spec.volumes ?? []) {
+      const name = v.persistentVolumeClaim?.claimName;
+      if (!name) continue;
+      const key = `${ns}/${name}`;
+      const claim = this.listers.claim(ns, name);
+      if (!claim) return { state: 'failed', message: `persistentvolumeclaim "${name}" not found` };
+      if (claim.metadata.deletionTimestamp) return { state: 'failed', message: `persistentvolumeclaim "${name}" is being deleted` };
+      if (olderThan(claim.metadata.resourceVersion, written.get(key))) return { state: 'waiting', claim: key };
+      const volumeName = claim.spec?.volumeName;
+      if (!volumeName) {
+        const cls = this.listers.storageClass(claimClass(claim));
+        if (cls?.volumeBindingMode === 'WaitForFirstConsumer' && claim.metadata.annotations?.[PVAnnotation.selectedNode] !== nodeName) {
+          return { state: 'failed', message: `provisioning failed for PVC "${name}"` };
+        }
+        return { state: 'waiting', claim: key };
+      }
+      const pv = this.listers.volume(volumeName);
+      // Not in the cache yet (the provisioner's create is on its way): wait for it.
+      if (!pv) return { state: 'waiting', claim: key };
+      if (!volumeNodeAffinityMatches(pv, node)) return { state: 'failed', message: `pv "${volumeName}" node affinity doesn't match node "${nodeName}"` };
+      const ref = pv.spec?.claimRef;
+      if (ref && (ref.name !== name || (ref.namespace ?? 'default') !== ns || (ref.uid && claim.metadata.uid && ref.uid !== claim.metadata.uid))) return { state: 'failed', message: `pv "${volumeName}" is bound to another claim` };
+      if (claim.metadata.annotations?.[PVAnnotation.bindCompleted] !== 'yes' || claim.status?.phase !== 'Bound') return { state: 'waiting', claim: key };
+    }
+    return { state: 'bound' };
   }
 }

@@ -143,3 +143,30 @@ describe('Secrets', () => {
     expect(r.body.message).toBe('Secret "big" is invalid: data: Too long: may not be more than 1048576 bytes');
   });
 });
+
+describe('pods using volumes', () => {
+  it('refuse a subPath with .., a mount of an undefined volume, two volumes of one name and a mountPath mounted twice: 422 at each field', async () => {
+    const r = await call(s.url, 'POST', '/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad-volumes' },
+      spec: {
+        volumes: [{ name: 'cfg', configMap: { name: 'app' } }, { name: 'cfg', secret: { secretName: 'creds' } }],
+        containers: [{
+          name: 'c', image: 'busybox',
+          volumeMounts: [
+            { name: 'cfg', mountPath: '/etc/app', subPath: 'a/../../etc' },
+            { name: 'nowhere', mountPath: '/data' },
+            { name: 'cfg', mountPath: '/etc/app' },
+          ],
+        }],
+      },
+    });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, details: { name: 'bad-volumes', kind: 'Pod' } });
+    const causes = r.body.details.causes.map((c: any) => `${c.field}: ${c.message}`);
+    expect(causes).toContain("spec.containers[0].volumeMounts[0].subPath: Invalid value: \"a/../../etc\": must not contain '..'");
+    expect(causes).toContain('spec.containers[0].volumeMounts[1].name: Not found: "nowhere"');
+    expect(causes).toContain('spec.volumes[1].name: Duplicate value: "cfg"');
+    expect(causes).toContain('spec.containers[0].volumeMounts[2].mountPath: Invalid value: "/etc/app": must be unique');
+    expect((await call(s.url, 'GET', '/api/v1/namespaces/default/pods/bad-volumes')).status).toBe(404);
+  });
+});

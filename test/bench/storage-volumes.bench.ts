@@ -12,10 +12,9 @@
 //      kinds of claim: pre-bound (claims bound and provisioned beforehand by a throwaway pod
 //      that used them all: a pod restarted onto its data) and first use (claim created just
 //      before the pod, Pending under WaitForFirstConsumer: the startup includes scheduling,
-//      provisioning and binding). Skiff's scheduler binds the pod at once (volume-binding.ts: a
-//      simplification of Kubernetes' PreBind, which waits for the claims to be bound), so a
-//      kubelet that gets there first reports "PVC is not bound" and retries: the first-use p99
-//      can carry that retry (seen at ~10 s); the slowest pod's events are printed to show it.
+//      provisioning and binding). As in Kubernetes, the scheduler's VolumeBinding PreBind sets
+//      the claim's selected-node and binds the pod only once the claim is Bound, so the kubelet
+//      mounts at its first sync; the slowest pod's events are printed if one is far behind.
 //   3. fsync'd write throughput: busybox `dd if=/dev/zero bs=1M conv=fsync` into a local-path
 //      PV from inside a pod (exec), beside the same busybox script writing into a directory of
 //      the node's data dir on the same filesystem, in alternating rounds. Timed inside each

@@ -3,7 +3,7 @@
 // container (not its subPath file), CreateContainerConfigError until a ConfigMap exists, and
 // no mount left behind once the pods are gone.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigMap, Pod, Secret } from '../../api/core/index.js';
@@ -221,5 +221,36 @@ describe('pods consuming ConfigMaps and Secrets', () => {
     }
     await deleteAndWaitGone('ticker');
     expect(mountsUnder(join(rootDir, 'pods', uid))).toEqual([]);
+  });
+
+  it.skipIf(!isRoot)('a kubelet killed with -9 mid-mount (tmpfs mounted, a version half-written, no ..data yet) sets the volume up on restart on the same tmpfs; nothing is left mounted after the pod', async () => {
+    await kubelet.stop('SIGKILL');
+    await secrets().create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mid-secret', namespace: 'default' }, data: { token: b64('s1') } });
+    await c.pods().create(podManifest('mid', node, {
+      containers: [{ name: 'main', image, command: ['/bin/sh', '-c', 'echo up; while true; do sleep 1; done'], volumeMounts: [{ name: 'sec', mountPath: '/etc/sec' }] }],
+      volumes: [{ name: 'sec', secret: { secretName: 'mid-secret' } }],
+    }));
+    const uid = (await c.pods().get('mid', 'default')).metadata.uid!;
+    // What a kubelet killed between its mount and the AtomicWriter's ..data swap leaves behind.
+    const dir = join(rootDir, 'pods', uid, 'volumes', 'sec');
+    mkdirSync(dir, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', dir]);
+    const half = join(dir, '..2026_01_01_00_00_00.123456789');
+    mkdirSync(half);
+    writeFileSync(join(half, 'token'), 's');
+    try {
+      kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
+      await waitPod('mid', 'Running', running);
+      await started('mid', 'up');
+      expect(await sh('mid', 'cat /etc/sec/token')).toBe('s1');
+      expect(mountsUnder(join(rootDir, 'pods', uid))).toEqual([dir]); // the same tmpfs, not a second one on top
+      const entries = readdirSync(dir);
+      expect(entries).not.toContain('..2026_01_01_00_00_00.123456789');
+      expect(entries.filter((e) => e.startsWith('..') && e !== '..data')).toHaveLength(1);
+      await deleteAndWaitGone('mid');
+      expect(mountsUnder(join(rootDir, 'pods', uid))).toEqual([]);
+    } finally {
+      if (mountsUnder(dir).length) execFileSync('umount', [dir]);
+    }
   });
 });

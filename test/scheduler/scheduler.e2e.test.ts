@@ -1,7 +1,8 @@
 // The real `skiff scheduler` against a real API server process. Nodes are plain API objects
 // (no kubelets): created, then given allocatable and a Ready condition via nodes/status.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Event, Node, Pod, Taint, Toleration } from '../../api/core/index.js';
+import type { Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Taint, Toleration } from '../../api/core/index.js';
+import type { StorageClass } from '../../api/storage/index.js';
 import type { ReplicaSet } from '../../api/apps/index.js';
 import { RestClient } from '../../client/rest.js';
 import { Processes, waitFor } from './processes.js';
@@ -356,6 +357,50 @@ describe('skiff scheduler against a real API server', () => {
       zones[z] = (zones[z] ?? 0) + 1;
     }
     expect(zones).toEqual({ a: 3, b: 3 });
+  });
+
+  it('VolumeBinding PreBind: a WaitForFirstConsumer claim gets selected-node and the pod is bound only once the claim is; a provisioner clearing selected-node sends the pod back to scheduling', async () => {
+    // No controller-manager: this test plays the local-path provisioner and the PV binder.
+    await addNode('disk-1');
+    await client.nodes().patch('disk-1', { metadata: { annotations: { 'skiff.dev/local-path-root': '/var/lib/skiff/local-path' } } }, 'merge');
+    await addNode('no-root'); // no local-path root: never chosen for a local-path claim
+    const sc: StorageClass = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-path' }, provisioner: 'skiff.dev/local-path', volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete' };
+    await client.resource<StorageClass>('StorageClass').create(sc);
+    const claims = client.resource<PersistentVolumeClaim>('PersistentVolumeClaim');
+    await claims.create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { storageClassName: 'local-path', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }, { namespace: 'default' });
+    const pod: Pod = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'uses-data', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] },
+    };
+    await client.pods().create(pod, { namespace: 'default' });
+    startScheduler();
+    const selected = async () => (await claims.get('data', 'default')).metadata.annotations?.['volume.kubernetes.io/selected-node'];
+    expect(await waitFor(selected, 60_000, () => 'selected-node on the claim')).toBe('disk-1');
+
+    // The "provisioner" gives up: it clears selected-node. PreBind fails and the pod is scheduled again.
+    await claims.patch('data', { metadata: { annotations: { 'volume.kubernetes.io/selected-node': null } } }, 'merge', { namespace: 'default' });
+    const failed = await waitFor(async () => (await eventsFor('uses-data', 'FailedScheduling')).find((e) => e.message?.includes('PreBind')), 60_000, () => 'FailedScheduling from PreBind');
+    expect(failed.message).toBe('running PreBind plugin "VolumeBinding": binding volumes: provisioning failed for PVC "data"');
+    expect(await waitFor(selected, 60_000, () => 'selected-node set again')).toBe('disk-1');
+    // Still waiting for its claim: not bound to the node yet.
+    expect(await nodeOf('uses-data')).toBeFalsy();
+
+    // Provision: a PV on disk-1 for the claim, then bind the claim (spec, then status, as the binder does).
+    const claim = await claims.get('data', 'default');
+    const pv: PersistentVolume = {
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `pvc-${claim.metadata.uid}` },
+      spec: {
+        capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'local-path', persistentVolumeReclaimPolicy: 'Delete',
+        hostPath: { path: '/var/lib/skiff/local-path/x', type: 'DirectoryOrCreate' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['disk-1'] }] }] } },
+        claimRef: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: 'default', name: 'data', uid: claim.metadata.uid },
+      },
+    };
+    await client.resource<PersistentVolume>('PersistentVolume').create(pv);
+    await claims.patch('data', { metadata: { annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } }, spec: { volumeName: pv.metadata.name } }, 'merge', { namespace: 'default' });
+    expect(await nodeOf('uses-data')).toBeFalsy(); // bound, but its status is not Bound yet
+    await claims.patch('data', { status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] } }, 'merge', { namespace: 'default', subresource: 'status' });
+    expect(await waitBound('uses-data')).toBe('disk-1');
   });
 
   it('with two schedulers only the leader binds; the other takes over when it leaves', async () => {

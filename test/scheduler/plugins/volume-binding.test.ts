@@ -14,7 +14,7 @@ const nodes = { '1': nodeInfo(withRoot('node-1')), '2': nodeInfo(withRoot('node-
 const onNode = (n: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In' as const, values: [n] }] }] } });
 
 const claims: Record<string, PersistentVolumeClaim> = {
-  bound: { metadata: { name: 'bound', namespace: 'default' }, spec: { volumeName: 'pv-on-2', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } }, status: { phase: 'Bound' } },
+  bound: { metadata: { name: 'bound', namespace: 'default', annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } }, spec: { volumeName: 'pv-on-2', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } }, status: { phase: 'Bound' } },
   immediate: { metadata: { name: 'immediate', namespace: 'default' }, spec: { storageClassName: 'manual', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
   lazy: { metadata: { name: 'lazy', namespace: 'default' }, spec: { storageClassName: 'local-path', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
   static: { metadata: { name: 'static', namespace: 'default' }, spec: { storageClassName: 'local-static', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
@@ -92,5 +92,59 @@ describe('VolumeBinding', () => {
     expect(plugin.claimsToAnnotate(podWith('lazy'), 'node-3')).toEqual([]);
     // A second pod of a claim already promised to node-3 goes there too, never elsewhere.
     expect(place(podWith('lazy'))).toBe('3');
+  });
+});
+
+describe('VolumeBinding PreBind wait (checkBindings)', () => {
+  const node2 = { metadata: { name: 'node-2', labels: { 'kubernetes.io/hostname': 'node-2' } } };
+  const lazyOn = (node: string | undefined, extra: Partial<PersistentVolumeClaim> = {}): PersistentVolumeClaim => ({
+    metadata: { name: 'wait', namespace: 'default', uid: 'u-wait', resourceVersion: '10', ...(node ? { annotations: { 'volume.kubernetes.io/selected-node': node } } : {}) },
+    spec: { storageClassName: 'local-path', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    ...extra,
+  });
+  const boundTo = (pv: string, phase: 'Pending' | 'Bound', completed = true): PersistentVolumeClaim => {
+    const c = lazyOn('node-2');
+    c.metadata.annotations = { ...c.metadata.annotations, ...(completed ? { 'pv.kubernetes.io/bind-completed': 'yes' } : {}) };
+    c.spec = { ...c.spec, volumeName: pv };
+    c.status = { phase };
+    return c;
+  };
+  const provisioned = (name: string, onto: string, claimUid = 'u-wait'): PersistentVolume => ({
+    metadata: { name }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'local-path', hostPath: { path: `/r/${name}` }, nodeAffinity: onNode(onto), claimRef: { namespace: 'default', name: 'wait', uid: claimUid } },
+    status: { phase: 'Bound' },
+  });
+  function check(claim: PersistentVolumeClaim | undefined, pvs: PersistentVolume[], written = new Map<string, string>()) {
+    const p = new VolumeBinding({ claim: (_ns, n) => (n === 'wait' ? claim : claims[n]), volume: (n) => pvs.find((v) => v.metadata.name === n), volumes: () => pvs, storageClass: (n) => classes[n] });
+    return p.checkBindings(podWith('wait'), node2, written);
+  }
+
+  it('waits while the claim is not annotated in the cache yet, unbound, or bound without its status', () => {
+    // Our selected-node write came back at resourceVersion 11; the cache still holds 10.
+    expect(check(lazyOn(undefined), [], new Map([['default/wait', '11']]))).toEqual({ state: 'waiting', claim: 'default/wait' });
+    expect(check(lazyOn('node-2'), [])).toEqual({ state: 'waiting', claim: 'default/wait' });
+    // volumeName set, but the provisioner's volume is not in the cache yet
+    expect(check(boundTo('pvc-u-wait', 'Bound'), [])).toEqual({ state: 'waiting', claim: 'default/wait' });
+    // bound by the binder, but bind-completed / status phase Bound not written yet
+    expect(check(boundTo('pvc-u-wait', 'Pending', false), [provisioned('pvc-u-wait', 'node-2')]).state).toBe('waiting');
+    expect(check(boundTo('pvc-u-wait', 'Pending'), [provisioned('pvc-u-wait', 'node-2')]).state).toBe('waiting');
+  });
+
+  it('is done once every claim is Bound to a volume the node can reach', () => {
+    expect(check(boundTo('pvc-u-wait', 'Bound'), [provisioned('pvc-u-wait', 'node-2')])).toEqual({ state: 'bound' });
+    expect(check(boundTo('pvc-u-wait', 'Bound'), [provisioned('pvc-u-wait', 'node-2')], new Map([['default/wait', '10']]))).toEqual({ state: 'bound' });
+  });
+
+  it('fails (the pod is scheduled again) when the claim goes, the provisioner clears selected-node, or the volume is elsewhere or someone else\'s', () => {
+    expect(check(undefined, [])).toEqual({ state: 'failed', message: 'persistentvolumeclaim "wait" not found' });
+    expect(check(lazyOn('node-2', { metadata: { name: 'wait', namespace: 'default', deletionTimestamp: '2026-01-01T00:00:00Z', annotations: { 'volume.kubernetes.io/selected-node': 'node-2' } } }), []).state).toBe('failed');
+    expect(check(lazyOn(undefined), [])).toEqual({ state: 'failed', message: 'provisioning failed for PVC "wait"' });
+    expect(check(lazyOn('node-3'), [])).toEqual({ state: 'failed', message: 'provisioning failed for PVC "wait"' });
+    expect(check(boundTo('pvc-u-wait', 'Bound'), [provisioned('pvc-u-wait', 'node-3')])).toEqual({ state: 'failed', message: 'pv "pvc-u-wait" node affinity doesn\'t match node "node-2"' });
+    expect(check(boundTo('pvc-u-wait', 'Bound'), [provisioned('pvc-u-wait', 'node-2', 'someone-else')])).toEqual({ state: 'failed', message: 'pv "pvc-u-wait" is bound to another claim' });
+  });
+
+  it('a pod whose claims were all bound already has nothing to wait for', () => {
+    const p = new VolumeBinding({ claim: (_ns, n) => claims[n], volume: (n) => volumes.find((v) => v.metadata.name === n), volumes: () => volumes, storageClass: (n) => classes[n] });
+    expect(p.checkBindings(podWith('bound'), node2)).toEqual({ state: 'bound' });
   });
 });
