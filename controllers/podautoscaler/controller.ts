@@ -43,7 +43,7 @@ export class HorizontalPodAutoscalerController {
   constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder, private readonly opts: HorizontalPodAutoscalerControllerOptions = {}) {
     this.syncPeriodMs = opts.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS;
     this.clock = opts.clock ?? Date.now;
-    this.metrics = new PodMetricsLister(client, Math.min(1000, this.syncPeriodMs / 2), this.clock);
+    this.metrics = new PodMetricsLister(client, this.syncPeriodMs / 2, this.clock);
     this.hpas = client.resource<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     this.hpaInformer = informers.forKind<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     this.podInformer = informers.pods();
