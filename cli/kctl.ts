@@ -16,6 +16,8 @@ const COMMANDS: Record<string, Loader> = {
   logs: async () => (await import('./kctl/logs.js')).logs,
   exec: async () => (await import('./kctl/exec.js')).exec,
   'port-forward': async () => (await import('./kctl/port-forward.js')).portForward,
+  cp: async () => (await import('./kctl/cp.js')).cp,
+  attach: async () => (await import('./kctl/attach.js')).attach,
   scale: async () => (await import('./kctl/scale.js')).scale,
   autoscale: async () => (await import('./kctl/autoscale.js')).autoscale,
   expose: async () => (await import('./kctl/expose.js')).expose,
@@ -71,6 +73,8 @@ Troubleshooting:
   logs           Print the logs of a container (-f, --tail, --previous, deploy/NAME)
   exec           Run a command in a container (kctl exec POD -- CMD …)
   port-forward   Forward local ports to a pod (pod/NAME, svc/NAME, deploy/NAME  [LOCAL:]REMOTE)
+  attach         Attach to a running container's output (-i its stdin)
+  cp             Copy files and directories to and from containers ([NS/]POD:PATH, through tar)
 
 Cluster management:
   cluster-info   Display the API server address

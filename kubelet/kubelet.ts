@@ -141,6 +141,8 @@ export class Kubelet {
   readonly nodeName: string;
   readonly runtime: Runtime;
   private readonly pods = new Map<string, PodEntry>();
+  /** Streaming sessions held open per pod uid (port-forward over SPDY): ended when the pod goes, so the client learns it lost the pod. */
+  readonly podSessions = new Map<string, Set<{ goAway(): void }>>();
   /** DNS warnings already given per pod uid (MissingClusterDNS, limits), so each is said once. */
   private readonly dnsWarned = new Map<string, Set<string>>();
   private readonly backoff: CrashLoopBackoff;
@@ -811,6 +813,8 @@ export class Kubelet {
     this.pullBackoff.forgetPrefix(`${e.uid}/`);
     this.pods.delete(e.uid);
     this.dnsWarned.delete(e.uid);
+    for (const session of this.podSessions.get(e.uid) ?? []) session.goAway();
+    this.podSessions.delete(e.uid);
   }
 
   private async removePodResources(uid: string, graceSeconds: number): Promise<void> {

@@ -5,6 +5,7 @@
 // through it, for pod/NAME and for svc/NAME with a named targetPort; the errors are
 // kubectl's and exit non-zero.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,22 @@ async function portForward(...args: string[]): Promise<{ child: ChildProcess; po
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const m = await waitFor('Forwarding from', () => out.match(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/) ?? (child.exitCode !== null ? Promise.reject(new Error(`kctl exited ${child.exitCode}: ${out}`)) : undefined), 30_000);
   return { child, port: Number(m[1]), remote: Number(m[2]), out: () => out };
+}
+
+const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+const hasKubectl = existsSync(KUBECTL);
+
+/** Start the real `kubectl port-forward ARGS…` (WebSocket-tunnelled SPDY unless env says otherwise). */
+async function kubectlPortForward(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ child: ChildProcess; port: number; out: () => string }> {
+  const child = spawn(KUBECTL, ['--server', api.url, '--kubeconfig', testPki().kubeconfig, '--cache-dir', join(rootDir, 'kubectl-cache'), 'port-forward', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const m = await waitFor('Forwarding from', () => out.match(/Forwarding from 127\.0\.0\.1:(\d+) -> \d+/) ?? (child.exitCode !== null ? Promise.reject(new Error(`kubectl exited ${child.exitCode}: ${out}`)) : undefined), 30_000);
+  return { child, port: Number(m[1]), out: () => out };
 }
 
 /** Run kctl to completion: exit code and output. */
@@ -223,6 +240,53 @@ describe.skipIf(!isRoot)('kctl port-forward', () => {
     expect(usage.out).toContain('remote port "99999" is not a valid port number');
   });
 });
+
+// kubectl 1.32 tunnels SPDY in a WebSocket (`SPDY/3.1+portforward.k8s.io`) by default and
+// falls back to a plain SPDY/3.1 upgrade with KUBECTL_PORT_FORWARD_WEBSOCKETS=false; the
+// kubelet serves both (kubelet/spdy.ts, port-forward-spdy.ts) behind the API server's relay.
+for (const [mode, env] of [['WebSocket-tunnelled SPDY', {}], ['plain SPDY', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]] as const) {
+  describe.skipIf(!isRoot || !hasKubectl)(`the real kubectl port-forward (${mode})`, () => {
+    it('serves several requests, each its own pair of streams, and large bodies both ways', async () => {
+      const pf = await kubectlPortForward(env, 'pod/web', ':8080');
+      for (const path of ['/one', '/two', '/three']) expect(await get(pf.port, path)).toBe(`hello from web ${path}`);
+      // Concurrent connections share the one SPDY connection.
+      const many = await Promise.all(Array.from({ length: 8 }, (_, i) => get(pf.port, `/c${i}`)));
+      expect(many).toEqual(Array.from({ length: 8 }, (_, i) => `hello from web /c${i}`));
+      const down = Buffer.from(await (await fetch(`http://127.0.0.1:${pf.port}/big`)).arrayBuffer());
+      expect(down.equals(Buffer.alloc(16 << 20, 'abcdefgh'))).toBe(true);
+      const up = await fetch(`http://127.0.0.1:${pf.port}/upload`, { method: 'POST', body: Buffer.alloc(4 << 20, 7) });
+      expect(await up.text()).toBe(String(4 << 20));
+      await waitFor('connections handled', () => (pf.out().match(/Handling connection for \d+/g) ?? []).length >= 13, 10_000);
+      await stop(pf.child);
+    });
+
+    it('reports a port nothing listens on with the kubelet\'s message', async () => {
+      const pf = await kubectlPortForward(env, 'pod/web', ':9');
+      const got = await new Promise<string>((resolve) => {
+        const s = net.connect(pf.port, '127.0.0.1');
+        let d = '';
+        s.on('data', (b) => (d += b));
+        s.on('close', () => resolve(d));
+        s.on('error', () => resolve(d));
+      });
+      expect(got).toBe('');
+      await waitFor('error reported', () => /an error occurred forwarding \d+ -> 9: error forwarding port 9 to pod web, uid [0-9a-f-]+: .*ECONNREFUSED/.test(pf.out()), 10_000);
+      await stop(pf.child);
+    });
+
+    it('ends non-zero with "lost connection to pod" when the pod goes', async () => {
+      const name = `brief-${mode.startsWith('W') ? 'ws' : 'spdy'}`;
+      await c.pods().create(webPod(name, 8080));
+      await running(name);
+      const pf = await kubectlPortForward(env, `pod/${name}`, ':8080');
+      expect(await get(pf.port)).toBe(`hello from ${name} /`);
+      const exited = new Promise<number | null>((r) => pf.child.once('exit', (code) => r(code)));
+      await c.pods().delete(name, { namespace: 'default' });
+      expect(await exited).not.toBe(0);
+      expect(pf.out()).toContain('lost connection to pod');
+    });
+  });
+}
 
 describe.skipIf(!isRoot)('pods/portforward on the API server', () => {
   it('speaks the channel protocol: the port on both channels first, then the bytes', async () => {

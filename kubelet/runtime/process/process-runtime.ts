@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
@@ -381,6 +381,11 @@ export class ProcessRuntime implements Runtime {
         user: rec.user,
       }),
     );
+    // stdin: true — the shim holds this FIFO open so a later attach can write to the container.
+    if (rec.config.stdin && !existsSync(join(stateDir, 'stdin'))) {
+      const made = await runCommand(['mkfifo', '-m', '600', join(stateDir, 'stdin')], { PATH: DEFAULT_PATH }, '/', 10_000);
+      if (made.exitCode !== 0) throw new Error(`cannot make the stdin FIFO of container ${id}: ${made.stderr.trim()}`);
+    }
     const env = { PATH: DEFAULT_PATH, ...rec.config.env };
     const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env, cwd: '/' });
     await new Promise<void>((resolve, reject) => {
@@ -587,6 +592,49 @@ export class ProcessRuntime implements Runtime {
     const setsid = opts.tty && rec?.isolated && !rec.config.hostPID && ['usr/bin/setsid', 'bin/setsid'].some((p) => existsSync(join(rec.rootfs ?? '/', p)));
     const { argv, cwd, env } = await this.execCommand(id, setsid ? ['setsid', '-c', ...command] : command);
     return spawnSession(argv, env, cwd, opts);
+  }
+
+  /**
+   * CRI's Attach: the container's output from now on (its log, stdout and stderr together,
+   * followed until it exits) and, when it was started with `stdin: true`, its stdin FIFO.
+   * With stdinOnce, closing this session's stdin makes the shim let go too: the container
+   * sees EOF. `done` is the container's exit code, or undefined when the client detached.
+   */
+  async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
+    const rec = this.containers.get(id);
+    if (!rec || this.status(rec).state !== 'running') throw new Error(`container ${id} is not running`);
+    if (opts.tty && !rec.config.tty) throw new Error('tty and stdin were requested but the container did not allocate a TTY');
+    const fifo = join(this.dir('containers', id), 'stdin');
+    if (opts.stdin && !rec.config.stdin) throw new Error(`container ${rec.config.name} was not started with stdin: true, so nothing can be written to it`);
+    const detach = new AbortController();
+    const stdout = logStream(rec.logPath, this.logMaxFiles, { tail: 0, follow: true, signal: detach.signal, isDone: () => this.status(rec).state !== 'running' });
+    let stdin: import('node:stream').Writable | undefined;
+    if (opts.stdin) {
+      stdin = createWriteStream(fifo, { flags: 'w' });
+      stdin.on('error', () => undefined);
+      stdin.on('close', () => {
+        if (rec.config.stdinOnce && rec.shimPid && this.status(rec).state === 'running') {
+          try { process.kill(rec.shimPid, 'SIGUSR1'); } catch { /* the shim is gone: so is the container */ }
+        }
+      });
+    }
+    let detached = false;
+    const done = new Promise<number | undefined>((resolve) => {
+      stdout.on('close', () => resolve(detached ? undefined : (this.status(rec) as { exitCode?: number }).exitCode));
+      stdout.on('end', () => resolve(detached ? undefined : (this.status(rec) as { exitCode?: number }).exitCode));
+    });
+    return {
+      stdin,
+      stdout: opts.stdout || opts.stderr ? stdout : undefined,
+      resize: () => undefined,
+      done,
+      close: () => {
+        detached = true;
+        stdin?.end();
+        detach.abort();
+        stdout.destroy();
+      },
+    };
   }
 
   /** How to run `command` inside a running container: nsenter into its namespaces, root and cgroup. */

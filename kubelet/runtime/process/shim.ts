@@ -8,10 +8,15 @@
 // container survives a kill -9 of the kubelet and a restarted kubelet still learns how it
 // ended. The container's pid (the session leader, i.e. unshare) goes to <state>/pid.
 // Output goes straight to the log file (O_APPEND): nothing breaks when the kubelet dies.
+// A container with `stdin: true` reads a FIFO (<state>/stdin, made by the runtime) that the
+// shim holds open for writing, so it sees no EOF between `attach` sessions; SIGUSR1 makes the
+// shim let go of it (stdinOnce: EOF once the first attach closes its stdin).
 
 /** The shim: $1 state dir, $2 log file, $3 space-separated cgroup.procs files or "-", then the container argv. */
 export const SHIM_SCRIPT = `state="$1"; log="$2"; procs="$3"; shift 3
-setsid /bin/sh -c 'p="$1"; shift; if [ "$p" != - ]; then for f in $p; do echo $$ > "$f" || exit 125; done; fi; exec "$@"' skiff-cgroup "$procs" "$@" </dev/null >>"$log" 2>&1 &
+in=/dev/null
+if [ -p "$state/stdin" ]; then exec 3<>"$state/stdin"; in="$state/stdin"; trap 'exec 3>&-' USR1; fi
+setsid /bin/sh -c 'p="$1"; shift; if [ "$p" != - ]; then for f in $p; do echo $$ > "$f" || exit 125; done; fi; exec "$@"' skiff-cgroup "$procs" "$@" <"$in" 3>&- >>"$log" 2>&1 &
 child=$!
 echo "$child" > "$state/pid"
 trap '' TERM INT HUP PIPE

@@ -1,0 +1,118 @@
+// attach in the process runtime against real processes, with kctl (the built binary) and the
+// real kubectl: a container started with `stdin: true` reads a FIFO its shim holds open, so
+// separate attach sessions each reach the same running process; with stdinOnce the first
+// session's EOF is the container's EOF (it ends, and its exit code is the session's); attach
+// shows output from now on. Bad input: a container that does not exist, -i on a container
+// without stdin.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RestClient } from '../../client/rest.js';
+import { testPki } from '../support/tls.js';
+import { client, isRoot, podManifest, removeDir, ROOT, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
+
+const KCTL = join(ROOT, 'dist', 'cli', 'kctl.js');
+const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+const hasKubectl = fs.existsSync(KUBECTL);
+
+const node = `attach-${suffix()}`;
+let api: { proc: Proc; url: string; dir: string };
+let kubelet: KubeletProc;
+let rootDir: string;
+let c: RestClient;
+const children: ChildProcess[] = [];
+
+/** kctl or kubectl with a piped stdin; output accumulates. */
+function start(tool: 'kctl' | 'kubectl', args: string[]) {
+  const argv = tool === 'kctl'
+    ? [KCTL, '--server', api.url, '--kubeconfig', testPki().kubeconfig, ...args]
+    : ['--server', api.url, '--kubeconfig', testPki().kubeconfig, '--cache-dir', join(rootDir, 'kubectl-cache'), ...args];
+  const child = spawn(tool === 'kctl' ? process.execPath : KUBECTL, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  return { child, exited, out: () => out, until: (re: RegExp) => waitFor(`output matching ${re} (so far ${JSON.stringify(out)})`, () => re.test(out), 60_000) };
+}
+
+const READER = 'while read l; do echo "got:$l"; done; echo "stdin closed"; exit 7';
+
+beforeAll(async () => {
+  if (!isRoot) return;
+  api = await startApiServer();
+  rootDir = tempDir(node);
+  c = client(api.url);
+  kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
+  const pod = (name: string, extra: object) => podManifest(name, node, {
+    restartPolicy: 'Never', terminationGracePeriodSeconds: 1,
+    containers: [{ name: 'c', image: 'host', command: ['sh', '-c', READER], ...extra }],
+  } as never);
+  for (const tool of ['kctl', 'kubectl']) {
+    await c.pods().create(pod(`keep-${tool}`, { stdin: true }));
+    await c.pods().create(pod(`once-${tool}`, { stdin: true, stdinOnce: true }));
+  }
+  await c.pods().create(podManifest('plain', node, { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'host', command: ['sleep', '100000'] }] } as never));
+  for (const name of ['keep-kctl', 'once-kctl', 'keep-kubectl', 'once-kubectl', 'plain']) {
+    await waitFor(`${name} running`, async () => (await c.pods().get(name, 'default')).status?.phase === 'Running', 60_000);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
+    await kubelet?.stop('SIGTERM');
+  } finally {
+    c?.close();
+    await api?.proc.stop();
+    removeDir(rootDir);
+    removeDir(api?.dir);
+  }
+});
+
+for (const tool of ['kctl', 'kubectl'] as const) {
+  describe.skipIf(!isRoot || (tool === 'kubectl' && !hasKubectl))(`${tool} attach (process runtime)`, () => {
+    it('reaches the same running process from one session to the next (stdin: true)', async () => {
+      const first = start(tool, ['attach', '-i', `keep-${tool}`]);
+      first.child.stdin!.write('one\n');
+      await first.until(/got:one/);
+      first.child.kill('SIGINT');
+      await first.exited;
+      const second = start(tool, ['attach', '-i', `keep-${tool}`]);
+      second.child.stdin!.write('two\n');
+      await second.until(/got:two/);
+      // Output from now on: the first session's line is not replayed.
+      expect(second.out()).not.toContain('got:one');
+      second.child.kill('SIGINT');
+      await second.exited;
+      expect((await c.pods().get(`keep-${tool}`, 'default')).status?.phase).toBe('Running');
+    });
+
+    it('with stdinOnce the session\'s EOF ends the container, whose exit code is the session\'s', async () => {
+      const s = start(tool, ['attach', '-i', `once-${tool}`]);
+      s.child.stdin!.end('last\n');
+      expect(await s.exited).toBe(7);
+      expect(s.out()).toContain('got:last');
+      expect(s.out()).toContain('stdin closed');
+      await waitFor('pod Failed', async () => (await c.pods().get(`once-${tool}`, 'default')).status?.phase === 'Failed', 60_000);
+    });
+
+    it('refuses a container that does not exist, non-zero', async () => {
+      const s = start(tool, ['attach', '-i', 'plain', '-c', 'nope']);
+      s.child.stdin!.end();
+      expect(await s.exited).not.toBe(0);
+      // Both check the pod's spec first, in kubectl's words.
+      expect(s.out()).toContain('cannot attach to the container: container nope not found in pod plain');
+    });
+  });
+}
+
+describe.skipIf(!isRoot)('kctl attach bad input', () => {
+  it('-i on a container started without stdin says so and exits non-zero', async () => {
+    const s = start('kctl', ['attach', '-i', 'plain']);
+    s.child.stdin!.end();
+    expect(await s.exited).not.toBe(0);
+    expect(s.out()).toContain('container c of pod plain was not started with stdin: true');
+  });
+});
