@@ -116,7 +116,7 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
     if (req.method !== 'GET') return fail(res, 405, 'method not allowed');
     const tail = url.searchParams.get('tailLines');
     const since = url.searchParams.get('sinceSeconds');
-    // sinceTime (RFC 3339) as the seconds before now it names; one in the future keeps only what comes next.
+    // sinceTime (RFC 3339) as the seconds before now it names (one in the future: only what comes next, to the runtime's timestamp accuracy).
     const sinceTime = Date.parse(url.searchParams.get('sinceTime') ?? '');
     const sinceSeconds = since !== null && since !== '' ? Number(since) : Number.isNaN(sinceTime) ? undefined : Math.max(1e-9, (Date.now() - sinceTime) / 1000);
     // limitBytes: the output stops after that many bytes, even mid-line or when following (the kubelet's LimitWriter).
