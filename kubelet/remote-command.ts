@@ -68,7 +68,7 @@ export async function serveRemoteCommand(
   } catch (err) {
     return refuse(socket, 500, `error ${kind === 'exec' ? 'executing command in' : 'attaching to'} container: ${err instanceof Error ? err.message : String(err)}`);
   }
-  wss.handleUpgrade(req, socket, head, (ws) => relay(ws, protocol, session, opts, command));
+  wss.handleUpgrade(req, socket, head, (ws) => relay(ws, socket, protocol, session, opts, command));
 }
 
 /** A finished exec's output as a session. */
@@ -84,7 +84,7 @@ async function completedSession(result: Promise<ExecResult>): Promise<StreamSess
 }
 
 /** Carry the session over the WebSocket until the process ends (or the client leaves). */
-function relay(ws: WebSocket, p: ProtocolFeatures, session: StreamSession, opts: StreamOptions, command: string[]): void {
+function relay(ws: WebSocket, socket: Duplex, p: ProtocolFeatures, session: StreamSession, opts: StreamOptions, command: string[]): void {
   const send = (channel: number, data: Buffer | string, sent?: () => void) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeMessage(p, channel, data), { binary: !p.base64 }, sent);
     else sent?.();
@@ -118,6 +118,14 @@ function relay(ws: WebSocket, p: ProtocolFeatures, session: StreamSession, opts:
     stream.on('error', () => resolve());
   });
   const drained = Promise.all([pump(session.stdout, STDOUT, opts.stdout), pump(session.stderr, STDERR, opts.stderr)]);
+  // The close frame, then our end of the connection at once, as the Kubernetes kubelet's
+  // wsstream does: ws would wait (up to 30 s) for the client's close frame first, and a client
+  // that polls the socket for its next frame (python-kubernetes' WSClient) never sees a close
+  // frame that arrived in the same TLS record as the exit Status, so it waits until the FIN.
+  const finish = () => {
+    ws.close(1000);
+    socket.end();
+  };
   session.done.then(async (code) => {
     await drained;
     ended = true;
@@ -127,10 +135,10 @@ function relay(ws: WebSocket, p: ProtocolFeatures, session: StreamSession, opts:
     } else if (p.statusJSON) {
       send(ERROR, exitMessage(p, command, 0)!);
     }
-    ws.close(1000);
+    finish();
   }, (err: unknown) => {
     ended = true;
     send(ERROR, failureMessage(p, err instanceof Error ? err.message : String(err)));
-    ws.close(1000);
+    finish();
   });
 }

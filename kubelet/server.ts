@@ -4,7 +4,7 @@
 // --kubelet-client-certificate); /healthz is open. Authorization is the API server's: a
 // SubjectAccessReview on nodes/NODE (webhook-authorizer.ts, the kubelet's Webhook mode); a
 // kubelet started without one (hollow nodes) admits only system:masters.
-//   GET  /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&sinceSeconds=&previous=&timestamps=
+//   GET  /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&sinceSeconds=&previous=&timestamps=&sinceTime=&limitBytes=
 //   POST /exec/NS/POD/CONTAINER?command=a&command=b   → {"stdout","stderr","exitCode"}
 //   GET  /exec/NS/POD/CONTAINER?command=…&stdin=&stdout=&stderr=&tty=   WebSocket upgrade, channel.k8s.io (remote-command.ts)
 //   GET  /attach/NS/POD/CONTAINER?stdin=&stdout=&stderr=&tty=            the same, to the container's own streams
@@ -116,6 +116,12 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
     if (req.method !== 'GET') return fail(res, 405, 'method not allowed');
     const tail = url.searchParams.get('tailLines');
     const since = url.searchParams.get('sinceSeconds');
+    // sinceTime (RFC 3339) as the seconds before now it names (one in the future: only what comes next, to the runtime's timestamp accuracy).
+    const sinceTime = Date.parse(url.searchParams.get('sinceTime') ?? '');
+    const sinceSeconds = since !== null && since !== '' ? Number(since) : Number.isNaN(sinceTime) ? undefined : Math.max(1e-9, (Date.now() - sinceTime) / 1000);
+    // limitBytes: the output stops after that many bytes, even mid-line or when following (the kubelet's LimitWriter).
+    const limitBytes = Number(url.searchParams.get('limitBytes') ?? '');
+    let bytesLeft = Number.isSafeInteger(limitBytes) && limitBytes > 0 ? limitBytes : Infinity;
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     let stream;
@@ -123,7 +129,7 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
       stream = await kubelet.runtime.containerLogs(found.id, {
         follow: truthy(url.searchParams.get('follow')),
         tailLines: tail !== null && tail !== '' ? Math.max(0, Number(tail)) : undefined,
-        sinceSeconds: since !== null && since !== '' ? Number(since) : undefined,
+        sinceSeconds,
         timestamps: truthy(url.searchParams.get('timestamps')),
         signal: abort.signal,
       });
@@ -132,7 +138,15 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
     }
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
     res.flushHeaders();
-    stream.on('data', (chunk: Buffer) => res.write(chunk));
+    stream.on('data', (chunk: Buffer) => {
+      if (chunk.length < bytesLeft) {
+        bytesLeft -= chunk.length;
+        res.write(chunk);
+        return;
+      }
+      res.end(chunk.subarray(0, bytesLeft));
+      stream.destroy();
+    });
     stream.on('end', () => res.end());
     stream.on('error', () => res.end());
     res.on('close', () => stream.destroy());

@@ -11,9 +11,9 @@ const PYTHON = '/usr/bin/python3';
 const hasClient = fs.existsSync(PYTHON) && (await run(PYTHON, ['-c', 'import kubernetes']).catch(() => ({ code: 1 }))).code === 0;
 
 describe.skipIf(!hasClient)('the official Python client against skiff up', () => {
-  const cluster = new Cluster({ nodes: 1, runtime: 'fake' });
+  const cluster = new Cluster({ nodes: 1, runtime: 'process' });
   beforeAll(() => cluster.up(), 180_000);
-  afterAll(() => cluster.destroy());
+  afterAll(() => cluster.destroy(), 180_000);
 
   it('watches, writes, patches, scales, pages and deletes through the client', async () => {
     const kubeconfig = path.join(cluster.home, '.kube', 'config');

@@ -7,6 +7,7 @@ import time
 
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
+from kubernetes.stream import stream
 
 kubeconfig, ns = sys.argv[1], sys.argv[2]
 config.load_kube_config(config_file=kubeconfig)
@@ -34,7 +35,7 @@ deployment = {
     "spec": {
         "replicas": 2,
         "selector": {"matchLabels": labels},
-        "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "web", "image": "host", "command": ["sleep", "3600"]}]}},
+        "template": {"metadata": {"labels": labels}, "spec": {"terminationGracePeriodSeconds": 1, "containers": [{"name": "web", "image": "host", "command": ["sleep", "3600"]}]}},
     },
 }
 apps.create_namespaced_deployment(ns, deployment)
@@ -53,7 +54,8 @@ check(len(running) == 2, "watch.Watch().stream saw both pods of deployment/web R
 # Watch from a resourceVersion: only what happens after it.
 pods = core.list_namespaced_pod(ns)
 start_rv = pods.metadata.resource_version
-core.create_namespaced_pod(ns, {"metadata": {"name": "solo", "labels": {"app": "solo"}}, "spec": {"containers": [{"name": "c", "image": "host", "command": ["sleep", "3600"]}]}})
+core.create_namespaced_pod(ns, {"metadata": {"name": "solo", "labels": {"app": "solo"}}, "spec": {"terminationGracePeriodSeconds": 1, "containers": [
+    {"name": "c", "image": "host", "command": ["sh", "-c", "echo one; echo two; echo three >&2; exec sleep 3600"]}]}})
 seen = []
 for event in watch.Watch().stream(core.list_namespaced_pod, ns, resource_version=start_rv, timeout_seconds=30):
     seen.append((event["type"], event["object"].metadata.name))
@@ -83,21 +85,77 @@ svc.metadata.labels = {"tier": "back"}
 e = api_error(lambda: core.replace_namespaced_service("occ", ns, svc))
 check(e.status == 409 and json.loads(e.body)["reason"] == "Conflict", "409 Conflict on a replace with a stale resourceVersion")
 
-# Patches through the client's helpers: a dict body (strategic merge), a JSON patch (a list),
-# and server-side apply (client 22 has no apply helper: its raw call_api, the body a JSON
-# document — valid YAML — since its REST layer only serializes dicts for JSON content types).
+# Patches through the client's helpers, with the content type the client picks: a dict body is
+# a strategic merge patch, a list a JSON patch. Client 22 has no _content_type argument; its
+# users pick the other two with a default Content-Type header on an ApiClient of their own
+# (which overrides the helper's), and its REST layer sends a str body as it is.
 apps.patch_namespaced_deployment("web", ns, {"metadata": {"annotations": {"owner": "py"}}})
 apps.patch_namespaced_deployment("web", ns, [{"op": "add", "path": "/metadata/labels/patched", "value": "json"}])
-client.ApiClient().call_api(
-    f"/apis/apps/v1/namespaces/{ns}/deployments/web", "PATCH",
-    query_params=[("fieldManager", "py-apply")],
-    header_params={"Content-Type": "application/apply-patch+yaml", "Accept": "application/json"},
-    body=json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"applied": "yes"}}}),
-    response_type="object", auth_settings=["BearerToken"], _return_http_data_only=True)
+e = api_error(lambda: apps.patch_namespaced_deployment("web", ns, [{"op": "test", "path": "/metadata/labels/patched", "value": "nope"}]))
+check(e.status == 422, "a failed JSON patch test is a 422")
+
+
+def api_with_content_type(content_type):
+    api_client = client.ApiClient()
+    api_client.set_default_header("Content-Type", content_type)
+    return client.AppsV1Api(api_client)
+
+
+merge = api_with_content_type("application/merge-patch+json")
+# A merge patch replaces a list whole (here the containers'), where a strategic one would merge by name.
+d = merge.patch_namespaced_deployment("web", ns, {"metadata": {"labels": {"merged": "yes"}}})
+check(d.metadata.labels.get("merged") == "yes" and d.metadata.annotations.get("owner") == "py", "merge patch through the helper")
+e = api_error(lambda: merge.patch_namespaced_deployment("web", ns, {"spec": {"template": {"spec": {"containers": [{"name": "web", "command": ["sleep", "1"]}]}}}}))
+check(e.status == 422 and any(c["field"] == "spec.template.spec.containers[0].image" for c in json.loads(e.body)["details"]["causes"]),
+      "the merge patch replaced the containers list (no image left: 422), as a strategic one would not")
+apply = api_with_content_type("application/apply-patch+yaml")
+applied = apply.patch_namespaced_deployment("web", ns, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    applied: 'yes'\n", field_manager="py-apply")
+check(applied.metadata.labels.get("applied") == "yes", "server-side apply of a YAML body through the helper")
+e = api_error(lambda: apply.patch_namespaced_deployment("web", ns, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    applied: other\n", field_manager="py-other"))
+check(e.status == 409 and json.loads(e.body)["reason"] == "Conflict", "another manager's conflicting apply is a 409 Conflict")
+apply.patch_namespaced_deployment("web", ns, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    applied: other\n", field_manager="py-other", force=True)
 d = apps.read_namespaced_deployment("web", ns)
-check(d.metadata.annotations.get("owner") == "py" and d.metadata.labels.get("patched") == "json" and d.metadata.labels.get("applied") == "yes",
-      "strategic-merge, JSON and server-side-apply patches all landed")
-check(any(m.manager == "py-apply" and m.operation == "Apply" for m in d.metadata.managed_fields), "managedFields records the apply's manager")
+check(d.metadata.annotations.get("owner") == "py" and d.metadata.labels.get("patched") == "json" and d.metadata.labels.get("applied") == "other",
+      "strategic-merge, JSON, merge and server-side-apply patches all landed")
+check(any(m.manager == "py-other" and m.operation == "Apply" for m in d.metadata.managed_fields), "managedFields records the forced apply's manager")
+
+# Logs: whole, tail_lines, limit_bytes, and followed through watch.Watch().stream.
+def solo_log():
+    try:
+        return core.read_namespaced_pod_log("solo", ns)
+    except ApiException as e:  # 400 while the container is still waiting to start, as in Kubernetes
+        if e.status != 400:
+            raise
+        return e.body
+
+
+deadline = time.time() + 60
+while solo_log() != "one\ntwo\nthree\n":
+    if time.time() > deadline:
+        raise AssertionError("timed out waiting for solo's three log lines: %r" % solo_log())
+    time.sleep(0.2)
+check(core.read_namespaced_pod_log("solo", ns, tail_lines=1) == "three\n", "read_namespaced_pod_log tail_lines")
+check(core.read_namespaced_pod_log("solo", ns, limit_bytes=6) == "one\ntw", "read_namespaced_pod_log limit_bytes")
+lines = []
+w = watch.Watch()
+for line in w.stream(core.read_namespaced_pod_log, "solo", ns, container="c", follow=True):
+    lines.append(line)
+    if len(lines) == 3:
+        w.stop()
+check(lines == ["one", "two", "three"], "watch.Watch().stream follows the pod's log line by line")
+e = api_error(lambda: core.read_namespaced_pod_log("solo", ns, container="nope"))
+check(e.status == 400 and json.loads(e.body)["reason"] == "BadRequest", "logs of a container the pod lacks: 400 BadRequest")
+
+# Exec through kubernetes.stream.stream (WebSocket, v4.channel.k8s.io).
+# (stdout alone here: the order between stdout and stderr is not defined.)
+out = stream(core.connect_get_namespaced_pod_exec, "solo", ns, command=["sh", "-c", "echo out; echo more"], stderr=True, stdin=False, stdout=True, tty=False)
+check(out == "out\nmore\n", "stream() returns the command's output")
+resp = stream(core.connect_get_namespaced_pod_exec, "solo", ns, command=["sh", "-c", "read line; echo got $line; echo oops >&2; exit 3"],
+              stderr=True, stdin=True, stdout=True, tty=False, _preload_content=False)
+resp.write_stdin("hello\n")
+resp.run_forever(timeout=60)
+check(not resp.is_open() and resp.returncode == 3, "an exec's exit code comes back as returncode")
+check(resp.read_stdout() == "got hello\n" and resp.read_stderr() == "oops\n", "stdin in, stdout and stderr apart")
 
 # The scale subresource.
 apps.patch_namespaced_deployment_scale("web", ns, {"spec": {"replicas": 3}})
