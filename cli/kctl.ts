@@ -38,6 +38,9 @@ const COMMANDS: Record<string, Loader> = {
   patch: async () => (await import('./kctl/patch.js')).patch,
   wait: async () => (await import('./kctl/wait.js')).wait,
   config: async () => (await import('./kctl/config.js')).config,
+  edit: async () => (await import('./kctl/edit.js')).edit,
+  diff: async () => (await import('./kctl/diff.js')).diff,
+  explain: async () => (await import('./kctl/explain.js')).explain,
 };
 
 const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info', 'config']);
@@ -56,6 +59,8 @@ Basic commands:
   label          Update the labels of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
   patch          Update fields of a resource (-p PATCH, --type strategic|merge|json)
   annotate       Update the annotations of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
+  edit           Edit a resource in $KUBE_EDITOR or $EDITOR (re-opened with the errors on an invalid edit)
+  diff           Diff the live objects against what apply -f would make (exit 0 same, 1 different, >1 error)
 
 Deploy commands:
   rollout        Manage a rollout: status, history, undo, pause, resume, restart
@@ -76,6 +81,7 @@ Cluster management:
   cluster-info   Display the API server address
   version        Print the client and server versions
   api-resources  Print the supported resource types
+  explain        Documentation of a kind or field, from the server's OpenAPI (explain deployment.spec.replicas)
   cordon         Mark a node unschedulable
   uncordon       Mark a node schedulable
   drain          Cordon a node and evict its pods
