@@ -41,6 +41,8 @@ const COMMANDS: Record<string, Loader> = {
   edit: async () => (await import('./kctl/edit.js')).edit,
   diff: async () => (await import('./kctl/diff.js')).diff,
   explain: async () => (await import('./kctl/explain.js')).explain,
+  completion: async () => (await import('./kctl/completion.js')).completion,
+  __complete: async () => (await import('./kctl/completion.js')).completeCommand(COMMANDS),
 };
 
 const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info', 'config']);
@@ -88,6 +90,7 @@ Cluster management:
   top            CPU and memory usage of pods or nodes (top pods [-A] [-l] [--containers], top nodes)
   config         The kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS
   auth           can-i VERB RESOURCE (--list, --as USER) and whoami
+  completion     Print a shell completion script (source <(kctl completion bash), or zsh)
 
 Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),
               --request-timeout DURATION, --token T, --certificate-authority FILE,

@@ -8,13 +8,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import type { KubeObject } from '../../api/meta.js';
 import type { Command } from './command.js';
 import { connect } from './connection.js';
 import { formatError, isNotFound, ReportedFailure } from './errors.js';
 import type { OptionDefs } from './flags.js';
 import { readManifests } from './manifests.js';
-import { toYaml } from './printers.js';
 import { manifestTarget, type ResourceInfo } from './resource-args.js';
 import { planApply } from './apply.js';
 
@@ -54,6 +54,11 @@ export function forDiff(obj: KubeObject | undefined, other: KubeObject | undefin
     if (mine) for (const k of Object.keys(mine)) mine[k] = mine[k] === theirs[k] ? '***' : `*** (${side})`;
   }
   return copy;
+}
+
+/** YAML laid out as kubectl writes it (sorted keys, list items not indented), so diffs read the same. */
+export function diffYaml(obj: unknown): string {
+  return yaml.dump(obj, { sortKeys: true, lineWidth: -1, noRefs: true, noArrayIndent: true, quotingType: '"' });
 }
 
 function runDiff(argv: string[], live: string, merged: string): Promise<number> {
@@ -103,8 +108,8 @@ export const diff: Command = {
         const file = diffFileName(t.info, t.namespace, t.name);
         const before = forDiff(live, merged, showManaged, 'before');
         const after = forDiff(merged, live, showManaged, 'after');
-        if (before) fs.writeFileSync(path.join(liveDir, file), toYaml(before));
-        fs.writeFileSync(path.join(mergedDir, file), toYaml(after));
+        if (before) fs.writeFileSync(path.join(liveDir, file), diffYaml(before));
+        fs.writeFileSync(path.join(mergedDir, file), diffYaml(after));
       }
       const argv = diffCommand(process.env.KUBECTL_EXTERNAL_DIFF);
       let code: number;

@@ -3,12 +3,14 @@
 // Service each generator builds) and set resources|selector (the patches).
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../api/meta.js';
+import type { OptionDefs } from '../../cli/kctl/flags.js';
 import { diffCommand, diffFileName, forDiff } from '../../cli/kctl/diff.js';
 import { editDocument, editHeader, editorArgv, planEdit, stripComments } from '../../cli/kctl/edit.js';
 import { parseServicePort, serviceFor } from '../../cli/kctl/create-service.js';
 import { parseResourceList, parseSelector, resourcesPatch, selectorPatch } from '../../cli/kctl/set-resources.js';
 import { useBuiltInCatalog, resolveKind } from '../../cli/kctl/resource-args.js';
 import { explainText, typeName, wrap } from '../../cli/kctl/explain.js';
+import { bashScript, complete, zshScript, type CompletionSource } from '../../cli/kctl/completion.js';
 
 const deploy = (replicas = 1): KubeObject => ({
   apiVersion: 'apps/v1', kind: 'Deployment',
@@ -170,5 +172,36 @@ describe('explain', () => {
   });
   it('wraps descriptions at 80 columns', () => {
     expect(wrap('a '.repeat(50).trim(), 4).split('\n').map((l) => l.length)).toEqual([79, 27, 0]); // 4 + 38 words, no line past 80
+  });
+});
+
+describe('completion', () => {
+  const src: CompletionSource = {
+    commands: ['get', 'logs', 'rollout', 'drain', '__complete', 'completion'],
+    async optionsOf(c): Promise<OptionDefs> {
+      return c === 'get' ? { output: { type: 'string', short: 'o' }, watch: { type: 'boolean', short: 'w' } } : {};
+    },
+    async resourceTypes() { return ['deployments', 'pods', 'nodes']; },
+    async names(type) { return ({ pods: ['web-1', 'web-2', 'db-0'], nodes: ['n1'], namespaces: ['default', 'kube-system'], deployments: ['web'], deploy: ['web'] } as Record<string, string[]>)[type] ?? []; },
+  };
+  it('completes commands (not the hidden ones), subcommands and flags', async () => {
+    expect(await complete([''], src)).toEqual(['completion', 'drain', 'get', 'logs', 'rollout']);
+    expect(await complete(['rollout', 's'], src)).toEqual(['status']);
+    expect(await complete(['get', '--w'], src)).toEqual(['--watch']);
+    expect(await complete(['get', '-o', 'y'], src)).toEqual(['yaml']);
+    expect(await complete(['-n', 'kube'], src)).toEqual(['kube-system']);
+  });
+  it('completes resource types, then names of that type, also as type/name', async () => {
+    expect(await complete(['get', 'p'], src)).toEqual(['pods']);
+    expect(await complete(['get', 'pods', 'web'], src)).toEqual(['web-1', 'web-2']);
+    expect(await complete(['get', '-n', 'default', 'pods', ''], src)).toEqual(['db-0', 'web-1', 'web-2']);
+    expect(await complete(['rollout', 'status', 'deploy/'], src)).toEqual(['deploy/web']);
+    expect(await complete(['logs', 'd'], src)).toEqual(['db-0']);
+    expect(await complete(['drain', ''], src)).toEqual(['n1']);
+  });
+  it('prints scripts that call kctl __complete', () => {
+    expect(bashScript()).toContain('kctl __complete -- "${COMP_WORDS[@]:1:COMP_CWORD}"');
+    expect(bashScript()).toContain('complete -o default -F _kctl_complete kctl');
+    expect(zshScript()).toMatch(/^#compdef kctl\n/);
   });
 });

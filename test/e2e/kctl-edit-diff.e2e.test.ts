@@ -186,7 +186,7 @@ spec:
     const r = await kctlWith(['diff', '-f', file()], {});
     expect(r.code).toBe(1);
     const changes = r.stdout.split('\n').filter((l) => /^[-+]\s+(replicas|value|generation):/.test(l));
-    expect(changes).toEqual(['-  generation: 1', '+  generation: 2', '-  replicas: 2', '+  replicas: 3', '-              value: hi', '+              value: howdy']);
+    expect(changes).toEqual(['-  generation: 1', '+  generation: 2', '-  replicas: 2', '+  replicas: 3', '-          value: hi', '+          value: howdy']);
     // The last-applied annotation changes with the file, as with kubectl apply.
     expect(r.stdout).toMatch(/^\+\s+\{"apiVersion":"apps\/v1".*"replicas":3/m);
     expect((await json(['get', 'deployment', 'differ'])).spec.replicas).toBe(2);
@@ -274,5 +274,22 @@ describe('kctl explain', () => {
   it('an unknown field or type is an error', async () => {
     expect(await cluster.kctl(['explain', 'pod.spec.nope'])).toMatchObject({ code: 1, stderr: 'error: field "nope" does not exist\n' });
     expect(await cluster.kctl(['explain', 'nope'])).toMatchObject({ code: 1, stderr: expect.stringContaining('the server doesn\'t have a resource type "nope"') });
+  });
+});
+
+describe('kctl completion', () => {
+  it('bash: the sourced script completes commands, types and names from the server', async () => {
+    const bin = path.join(cluster.dir, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'kctl'), `#!/bin/sh\nexec "${process.execPath}" "${KCTL}" "$@"\n`, { mode: 0o755 });
+    const script = `source <(kctl completion bash)
+t() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _kctl_complete; echo "[\${COMPREPLY[*]}]"; }
+t kctl ro
+t kctl get deployments we
+t kctl rollout status deploy/
+t kctl get po
+t kctl -n kube-`;
+    const r = await run('bash', ['-c', script], { env: { ...cluster.env(), PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.stdout.split('\n').slice(0, 5)).toEqual(['[rolling-update rollout]', '[web web2]', '[deploy/web deploy/web2]', '[pods]', '[kube-node-lease kube-public kube-system]']);
   });
 });
