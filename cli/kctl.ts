@@ -53,7 +53,7 @@ Basic commands:
   get            Display one or many resources (-o wide|yaml|json|name|jsonpath=…, -w, -l, -A)
   describe       Show details of a resource, with its events
   apply          Apply a configuration from files or stdin (-f FILE|DIR|-, -R)
-  create         Create resources from files (-f), or a namespace, deployment, configmap or secret generic
+  create         Create resources from files (-f), or a namespace, deployment, job, configmap, secret generic or service
   replace        Replace resources from files (-f)
   delete         Delete resources by file or by kind and name
   events         List events
@@ -69,7 +69,7 @@ Deploy commands:
   scale          Set a new size for a deployment or replica set
   autoscale      Make a HorizontalPodAutoscaler for a deployment (--min, --max, --cpu-percent)
   expose         Make a Service for a deployment (--port, --target-port, --type NodePort)
-  set image      Update the image of containers
+  set image      Update the image of containers (set env|resources|selector too)
   rolling-update Set a deployment's image and wait for the rollout (or --rollback)
   compose        Run a Compose file as Kubernetes objects: up, down, convert (-f docker-compose.yml, -p PROJECT)
 
