@@ -286,7 +286,7 @@ describe('kctl completion', () => {
 t() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _kctl_complete; echo "[\${COMPREPLY[*]}]"; }
 t kctl ro
 t kctl get deployments we
-t kctl rollout status deploy/
+t kctl rollout status deploy/w
 t kctl get po
 t kctl -n kube-`;
     const r = await run('bash', ['-c', script], { env: { ...cluster.env(), PATH: `${bin}:${process.env.PATH}` } });
@@ -299,8 +299,8 @@ describe('the bundled kctl bin (dist/kctl/kctl.cjs)', () => {
     const bin = path.join(ROOT, 'dist/kctl/kctl.cjs');
     const cacheDir = path.join(cluster.dir, 'kctl-cache');
     const env = { ...cluster.env(), KCTL_CACHE_DIR: cacheDir };
-    const first = await run(process.execPath, [bin, 'get', 'deployments'], { env, cwd: ROOT });
-    expect(first).toMatchObject({ code: 0, stdout: await ok(['get', 'deployments']) });
+    const first = await run(process.execPath, [bin, 'get', 'deployments', '-o', 'name'], { env, cwd: ROOT });
+    expect(first).toMatchObject({ code: 0, stdout: await ok(['get', 'deployments', '-o', 'name']) });
     const caches = fs.readdirSync(cacheDir);
     expect(caches).toEqual([expect.stringMatching(new RegExp(`^${process.version}-${process.arch}-\\d+-\\d+\\.v8$`))]);
     const mtime = fs.statSync(path.join(cacheDir, caches[0]!)).mtimeMs;
