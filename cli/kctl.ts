@@ -40,6 +40,11 @@ const COMMANDS: Record<string, Loader> = {
   patch: async () => (await import('./kctl/patch.js')).patch,
   wait: async () => (await import('./kctl/wait.js')).wait,
   config: async () => (await import('./kctl/config.js')).config,
+  edit: async () => (await import('./kctl/edit.js')).edit,
+  diff: async () => (await import('./kctl/diff.js')).diff,
+  explain: async () => (await import('./kctl/explain.js')).explain,
+  completion: async () => (await import('./kctl/completion.js')).completion,
+  __complete: async () => (await import('./kctl/completion.js')).completeCommand(COMMANDS),
 };
 
 const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info', 'config']);
@@ -50,7 +55,7 @@ Basic commands:
   get            Display one or many resources (-o wide|yaml|json|name|jsonpath=…, -w, -l, -A)
   describe       Show details of a resource, with its events
   apply          Apply a configuration from files or stdin (-f FILE|DIR|-, -R)
-  create         Create resources from files (-f), or a namespace, deployment, configmap or secret generic
+  create         Create resources from files (-f), or a namespace, deployment, job, configmap, secret generic or service
   replace        Replace resources from files (-f)
   delete         Delete resources by file or by kind and name
   events         List events
@@ -58,13 +63,15 @@ Basic commands:
   label          Update the labels of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
   patch          Update fields of a resource (-p PATCH, --type strategic|merge|json)
   annotate       Update the annotations of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
+  edit           Edit a resource in $KUBE_EDITOR or $EDITOR (re-opened with the errors on an invalid edit)
+  diff           Diff the live objects against what apply -f would make (exit 0 same, 1 different, >1 error)
 
 Deploy commands:
   rollout        Manage a rollout: status, history, undo, pause, resume, restart
   scale          Set a new size for a deployment or replica set
   autoscale      Make a HorizontalPodAutoscaler for a deployment (--min, --max, --cpu-percent)
   expose         Make a Service for a deployment (--port, --target-port, --type NodePort)
-  set image      Update the image of containers
+  set image      Update the image of containers (set env|resources|selector too)
   rolling-update Set a deployment's image and wait for the rollout (or --rollback)
   compose        Run a Compose file as Kubernetes objects: up, down, convert (-f docker-compose.yml, -p PROJECT)
 
@@ -80,12 +87,14 @@ Cluster management:
   cluster-info   Display the API server address
   version        Print the client and server versions
   api-resources  Print the supported resource types
+  explain        Documentation of a kind or field, from the server's OpenAPI (explain deployment.spec.replicas)
   cordon         Mark a node unschedulable
   uncordon       Mark a node schedulable
   drain          Cordon a node and evict its pods
   top            CPU and memory usage of pods or nodes (top pods [-A] [-l] [--containers], top nodes)
   config         The kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS
   auth           can-i VERB RESOURCE (--list, --as USER) and whoami
+  completion     Print a shell completion script (source <(kctl completion bash), or zsh)
 
 Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),
               --request-timeout DURATION, --token T, --certificate-authority FILE,

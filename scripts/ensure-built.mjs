@@ -15,3 +15,4 @@ if (!existsSync(join(root, 'node_modules', '.bin', 'tsc'))) {
 }
 run(`"${process.execPath}" ${JSON.stringify(join(root, 'node_modules', 'typescript', 'bin', 'tsc'))} -p tsconfig.json`);
 run(`"${process.execPath}" ${JSON.stringify(join(root, 'dashboard', 'build.mjs'))}`);
+run(`"${process.execPath}" ${JSON.stringify(join(root, 'scripts', 'build-kctl.mjs'))}`);

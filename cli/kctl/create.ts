@@ -64,6 +64,10 @@ const FILE_OPTIONS: OptionDefs = {
   save: { type: 'boolean', help: 'accepted for compatibility; ignored' },
   validate: { type: 'string', help: 'accepted for kubectl compatibility (the server validates)' },
   'dry-run': { type: 'string', help: 'create NAME: client (print only) or server (checked, not stored)' },
+  tcp: { type: 'string', multiple: true, help: 'create service: PORT[:TARGET] (repeatable)' },
+  'node-port': { type: 'string', help: 'create service nodeport: the port on every node' },
+  clusterip: { type: 'string', help: 'create service clusterip: the address, or None for a headless Service' },
+  'external-name': { type: 'string', help: 'create service externalname: the DNS name it points to' },
 };
 
 /** The Deployment `kubectl create deployment NAME --image=I` makes. Pure. */
@@ -155,7 +159,8 @@ export const create: Command = {
   usage: 'kctl create -f FILE|DIR|- [-R] | create namespace NAME | create deployment NAME --image=IMAGE [--replicas=N] [-- COMMAND…]\n'
     + '       | create job NAME --image=IMAGE [-- COMMAND…] | create job NAME --from=cronjob/NAME\n'
     + '       | create configmap NAME [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]\n'
-    + '       | create secret generic NAME [--type=TYPE] [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]',
+    + '       | create secret generic NAME [--type=TYPE] [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]\n'
+    + '       | create service clusterip|nodeport|loadbalancer|externalname NAME [--tcp=PORT[:TARGET]]… [--node-port=N] [--clusterip=None] [--external-name=DNS]',
   summary: 'Create resources from files or stdin (an existing object is an error; see apply).',
   options: FILE_OPTIONS,
   async run(flags, io) {
@@ -163,7 +168,7 @@ export const create: Command = {
     if (what && flags.strings('filename').length === 0) {
       const kind = resolveKind(what);
       // `create secret generic NAME`: the Secret's generators are subcommands (kctl has `generic`).
-      const generator = kind.kind === 'Secret' ? flags.positionals[1] : undefined;
+      const generator = kind.kind === 'Secret' || kind.kind === 'Service' ? flags.positionals[1] : undefined;
       if (kind.kind === 'Secret' && generator !== 'generic') {
         throw new UsageError(generator ? `kctl create secret ${generator} is not supported; use create secret generic (with --type) or create -f` : 'create secret needs a type: generic');
       }
@@ -182,7 +187,14 @@ export const create: Command = {
       } else if (kind.kind === 'Namespace') obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
       else if (kind.kind === 'ConfigMap') obj = configMapFor(name, readDataSources(sources, 'ConfigMap', name));
       else if (kind.kind === 'Secret') obj = secretFor(name, readDataSources(sources, 'Secret', name), flags.string('type'));
-      else if (kind.kind === 'Deployment') {
+      else if (kind.kind === 'Service') {
+        const { serviceFor } = await import('./create-service.js');
+        if (!generator) throw new UsageError('create service needs a type: clusterip, nodeport, loadbalancer or externalname');
+        obj = serviceFor({
+          generator, name, tcp: flags.strings('tcp'), nodePort: flags.int('node-port'),
+          clusterIP: flags.string('clusterip'), externalName: flags.string('external-name'),
+        });
+      } else if (kind.kind === 'Deployment') {
         const image = flags.string('image');
         if (!image) throw new UsageError('required flag(s) "image" not set');
         obj = deploymentFor(name, image, flags.int('replicas') ?? 1, flags.afterDash, flags.int('port'));

@@ -134,11 +134,14 @@ export function parseImagePairs(pairs: string[]): Record<string, string> {
 }
 
 const SET_OPTIONS: OptionDefs = {
-  container: { type: 'string', short: 'c', help: 'set env: only this container (default: all)' },
+  container: { type: 'string', short: 'c', help: 'set env|resources: only this container (default: all)' },
+  limits: { type: 'string', help: 'set resources: limits, e.g. cpu=200m,memory=512Mi' },
+  requests: { type: 'string', help: 'set resources: requests, e.g. cpu=100m,memory=256Mi' },
 };
 
 export const set: Command = {
-  usage: 'kctl set image (TYPE/NAME | TYPE NAME) CONTAINER=IMAGE… | kctl set env (TYPE/NAME) KEY=VALUE… KEY-…',
+  usage: 'kctl set image (TYPE/NAME | TYPE NAME) CONTAINER=IMAGE… | kctl set env (TYPE/NAME) KEY=VALUE… KEY-…\n'
+    + '       | kctl set resources (TYPE/NAME)… [-c CONTAINER] [--limits=cpu=200m,memory=512Mi] [--requests=…] | kctl set selector (TYPE/NAME) KEY=VALUE[,…]',
   summary: 'Update the image or environment of the containers of a deployment, replica set or pod.',
   options: SET_OPTIONS,
   async run(flags, io) {
@@ -166,7 +169,27 @@ export const set: Command = {
       await patchEach(conn, io, refs, 'env updated', (obj, info) => envPatch(obj, info, setVars, remove, flags.string('container')));
       return;
     }
-    throw new UsageError(what ? `unknown command "${what}" for "kctl set" (image, env)` : 'a subcommand is required: image or env');
+    if (what === 'resources') {
+      const { parseResourceList, resourcesPatch } = await import('./set-resources.js');
+      const limits = parseResourceList(flags.string('limits'), 'limits');
+      const requests = parseResourceList(flags.string('requests'), 'requests');
+      if (!limits && !requests) throw new UsageError('you must specify an update to requests or limits (in the form of --requests/--limits)');
+      if (rest.length === 0) throw new UsageError('you must specify a resource, e.g. deployment/web');
+      const conn = await connect(flags);
+      await patchEach(conn, io, rest, 'resource requirements updated', (obj, info) => resourcesPatch(obj, info, flags.string('container'), limits, requests));
+      return;
+    }
+    if (what === 'selector') {
+      const { parseSelector, selectorPatch } = await import('./set-resources.js');
+      // The selector is the last argument: `set selector svc/web app=web` or `set selector svc web app=web`.
+      const selector = parseSelector(rest[rest.length - 1]);
+      const refs = rest.slice(0, -1);
+      if (refs.length === 0) throw new UsageError('you must specify a resource, e.g. service/web');
+      const conn = await connect(flags);
+      await patchEach(conn, io, refs, 'selector updated', (obj) => selectorPatch(obj, selector));
+      return;
+    }
+    throw new UsageError(what ? `unknown command "${what}" for "kctl set" (image, env, resources, selector)` : 'a subcommand is required: image, env, resources or selector');
   },
 };
 
