@@ -4,6 +4,10 @@
 // its cache is behind and wait for the watch event that is already on its way (which
 // requeues it) instead. resourceVersions are the store's strictly increasing revision
 // rendered in decimal (see ARCHITECTURE.md), so they compare as numbers.
+//
+// StatusWrites is that bookkeeping for the object a controller syncs (a DaemonSet, a
+// StatefulSet, a CronJob, a Job): its status writes, each remembered, and the check.
+import { isStatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 
 export class WrittenVersions {
@@ -34,6 +38,39 @@ export class WrittenVersions {
 
   forget(kind: string, obj: KubeObject): void {
     this.versions.delete(WrittenVersions.key(kind, obj));
+  }
+}
+
+type WithStatus = KubeObject & { status?: unknown };
+
+export class StatusWrites<T extends WithStatus> {
+  private readonly written = new WrittenVersions();
+
+  constructor(private readonly kind: string, private readonly client: { updateStatus(obj: T): Promise<T> }) {}
+
+  /** Is our cached copy older than our last status write? (Then wait for the watch.) */
+  isStale(cached: T): boolean {
+    return this.written.isStale(this.kind, cached);
+  }
+
+  /** The object was deleted: nothing to remember. */
+  forget(obj: T): void {
+    this.written.forget(this.kind, obj);
+  }
+
+  /**
+   * PUT `status` onto a copy of the cached object (its resourceVersion guards the write).
+   * Undefined when the object is gone; a conflict is thrown, so the retry plans on fresher data.
+   */
+  async write(cached: T, status: T['status']): Promise<T | undefined> {
+    try {
+      const written = await this.client.updateStatus({ ...structuredClone(cached), status });
+      this.written.wrote(this.kind, written);
+      return written;
+    } catch (e) {
+      if (isStatusError(e, 'NotFound')) return undefined;
+      throw e;
+    }
   }
 }
 

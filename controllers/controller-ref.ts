@@ -11,6 +11,9 @@
 import type { KubeObject, LabelSelector, OwnerReference } from '../api/meta.js';
 import { fromLabelSelector } from '../api/labels.js';
 import { isStatusError } from '../api/errors.js';
+import type { Pod } from '../api/core/index.js';
+import type { ResourceClient } from '../client/index.js';
+import { ignoreNotFound } from './worker.js';
 
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true);
@@ -101,4 +104,21 @@ export function withControllerRef<T extends KubeObject>(obj: T, ref: OwnerRefere
 export function withoutOwnerRefs<T extends KubeObject>(obj: T, uids: ReadonlySet<string>): T {
   const refs = (obj.metadata.ownerReferences ?? []).filter((r) => !uids.has(r.uid));
   return { ...obj, metadata: { ...obj.metadata, ownerReferences: refs.length ? refs : undefined } };
+}
+
+/**
+ * Carry out a claim plan's adoptions and releases of pods: adopt only after canAdopt has
+ * re-read the owner live; a pod gone meanwhile needs nothing. (ControllerRefManager's
+ * AdoptPod and ReleasePod.)
+ */
+export async function applyPodClaims(
+  owner: KubeObject, apiVersion: string, kind: string,
+  claims: { adopt: readonly Pod[]; release: readonly Pod[] },
+  pods: ResourceClient<Pod>, getLiveOwner: () => Promise<KubeObject>,
+): Promise<void> {
+  if (claims.adopt.length > 0 && (await canAdopt(owner, getLiveOwner))) {
+    const ref = newControllerRef(owner, apiVersion, kind);
+    for (const pod of claims.adopt) await ignoreNotFound(pods.update(withControllerRef(structuredClone(pod), ref)));
+  }
+  for (const pod of claims.release) await ignoreNotFound(pods.update(withoutOwnerRefs(structuredClone(pod), new Set([owner.metadata.uid!]))));
 }

@@ -11,13 +11,24 @@ import { PodTemplateSpec } from '../core/pod.js';
 /** On a DaemonSet's (and StatefulSet's) pods and revisions: the hash of the template they run. */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 
+/**
+ * How the two ControllerRevision-history workloads, DaemonSets and StatefulSets, replace
+ * pods: RollingUpdate (the controller does, within its rollingUpdate bounds) or OnDelete (a
+ * user deletes them). One definition for both updateStrategy schemas; only the rollingUpdate
+ * knobs differ.
+ */
+export const UpdateStrategyType = z.enum(['RollingUpdate', 'OnDelete']);
+export type UpdateStrategyType = z.infer<typeof UpdateStrategyType>;
+
+/** `{type, rollingUpdate}` — DaemonSetUpdateStrategy and StatefulSetUpdateStrategy. */
+export function revisionUpdateStrategy<R extends z.ZodType>(rollingUpdate: R) {
+  return z.object({ type: UpdateStrategyType.optional(), rollingUpdate: rollingUpdate.optional() });
+}
+
 export const RollingUpdateDaemonSet = z.object({ maxUnavailable: IntOrString.optional(), maxSurge: IntOrString.optional() });
 export type RollingUpdateDaemonSet = z.infer<typeof RollingUpdateDaemonSet>;
 
-export const DaemonSetUpdateStrategy = z.object({
-  type: z.enum(['RollingUpdate', 'OnDelete']).optional(),
-  rollingUpdate: RollingUpdateDaemonSet.optional(),
-});
+export const DaemonSetUpdateStrategy = revisionUpdateStrategy(RollingUpdateDaemonSet);
 export type DaemonSetUpdateStrategy = z.infer<typeof DaemonSetUpdateStrategy>;
 
 export const DaemonSetSpec = z.object({

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { conditionSchema, IntOrString, LabelSelector, ObjectMeta, typeMeta } from '../meta.js';
 import { PodTemplateSpec } from '../core/pod.js';
 import { PersistentVolumeClaim } from '../core/persistentvolume.js';
+import { revisionUpdateStrategy } from './daemonset.js';
 
 /** On a StatefulSet's pods: the pod's own name, so a Service can select exactly one pod. */
 export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -21,10 +22,7 @@ export const RollingUpdateStatefulSetStrategy = z.object({
 });
 export type RollingUpdateStatefulSetStrategy = z.infer<typeof RollingUpdateStatefulSetStrategy>;
 
-export const StatefulSetUpdateStrategy = z.object({
-  type: z.enum(['RollingUpdate', 'OnDelete']).optional(),
-  rollingUpdate: RollingUpdateStatefulSetStrategy.optional(),
-});
+export const StatefulSetUpdateStrategy = revisionUpdateStrategy(RollingUpdateStatefulSetStrategy);
 export type StatefulSetUpdateStrategy = z.infer<typeof StatefulSetUpdateStrategy>;
 
 export const StatefulSetPersistentVolumeClaimRetentionPolicy = z.object({

@@ -9,6 +9,7 @@ import { deepEqual } from '../patch/merge.js';
 import { validatePodSpec } from '../core/pod-validation.js';
 import { validatePersistentVolumeClaim } from '../core/persistentvolume.js';
 import { isDNS1123Label } from '../names.js';
+import { UpdateStrategyType } from './daemonset.js';
 
 const PERCENT_RE = /^[0-9]+%$/;
 
@@ -132,6 +133,12 @@ export function validateSelectorUpdate(obj: Obj, old: Obj): FieldError[] {
 }
 
 /** ValidateDaemonSetSpec: selector and template, the update strategy, non-negative counts. */
+/** A DaemonSet's or StatefulSet's updateStrategy.type: required, RollingUpdate or OnDelete. */
+function validateUpdateStrategyType(type: unknown, field: string): FieldError[] {
+  if (UpdateStrategyType.safeParse(type).success) return [];
+  return [type ? fieldErr.notSupported(field, type, [...UpdateStrategyType.options].sort()) : fieldErr.required(field)];
+}
+
 export function validateDaemonSetSpec(spec: unknown, field = 'spec'): FieldError[] {
   if (!isObj(spec)) return [fieldErr.required(field)];
   const errs: FieldError[] = [];
@@ -141,9 +148,7 @@ export function validateDaemonSetSpec(spec: unknown, field = 'spec'): FieldError
   const strategy = spec.updateStrategy;
   const sf = `${field}.updateStrategy`;
   if (!isObj(strategy)) return errs;
-  if (strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete') {
-    errs.push(strategy.type ? fieldErr.notSupported(`${sf}.type`, strategy.type, ['OnDelete', 'RollingUpdate']) : fieldErr.required(`${sf}.type`));
-  }
+  errs.push(...validateUpdateStrategyType(strategy.type, `${sf}.type`));
   if (strategy.type === 'RollingUpdate') {
     const ru = strategy.rollingUpdate;
     if (!isObj(ru)) {
@@ -195,8 +200,9 @@ export function validateStatefulSetSpec(spec: unknown, field = 'spec'): FieldErr
   const strategy = spec.updateStrategy;
   const sf = `${field}.updateStrategy`;
   if (isObj(strategy)) {
-    if (strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete') {
-      errs.push(strategy.type ? fieldErr.notSupported(`${sf}.type`, strategy.type, ['OnDelete', 'RollingUpdate']) : fieldErr.required(`${sf}.type`));
+    const typeErrs = validateUpdateStrategyType(strategy.type, `${sf}.type`);
+    if (typeErrs.length > 0) {
+      errs.push(...typeErrs);
     } else if (strategy.type === 'OnDelete' && strategy.rollingUpdate !== undefined && strategy.rollingUpdate !== null) {
       errs.push(fieldErr.invalid(`${sf}.rollingUpdate`, strategy.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
     }

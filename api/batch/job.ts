@@ -16,9 +16,44 @@ export const LEGACY_JOB_NAME_LABEL = 'job-name';
 export const JOB_COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 /** Kept on a Job's pods until the controller has counted them in status. */
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
+/** With backoffLimitPerIndex: how many of an index's pods failed (counted) before this one, and how many were ignored. */
+export const JOB_INDEX_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-failure-count';
+export const JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-ignored-failure-count';
 
 export const CompletionMode = z.enum(['NonIndexed', 'Indexed']);
 export type CompletionMode = z.infer<typeof CompletionMode>;
+
+/**
+ * podFailurePolicy (KEP-3329): rules over a failed pod's exit codes or conditions, evaluated
+ * in order, the first match deciding — FailJob, FailIndex (with backoffLimitPerIndex),
+ * Ignore (not counted against backoffLimit) or Count (the default handling). Actions,
+ * operators and statuses are plain strings here so that validation, not the schema, names
+ * the allowed values in Kubernetes' words.
+ */
+export const PodFailurePolicyOnExitCodesRequirement = z.object({
+  containerName: z.string().optional(),
+  operator: z.string(),
+  values: z.array(z.number().int()),
+});
+export type PodFailurePolicyOnExitCodesRequirement = z.infer<typeof PodFailurePolicyOnExitCodesRequirement>;
+
+export const PodFailurePolicyOnPodConditionsPattern = z.object({
+  type: z.string(),
+  status: z.string().optional(),
+});
+export type PodFailurePolicyOnPodConditionsPattern = z.infer<typeof PodFailurePolicyOnPodConditionsPattern>;
+
+export const PodFailurePolicyRule = z.object({
+  action: z.string(),
+  onExitCodes: PodFailurePolicyOnExitCodesRequirement.optional(),
+  onPodConditions: z.array(PodFailurePolicyOnPodConditionsPattern).optional(),
+});
+export type PodFailurePolicyRule = z.infer<typeof PodFailurePolicyRule>;
+
+export const PodFailurePolicy = z.object({
+  rules: z.array(PodFailurePolicyRule),
+});
+export type PodFailurePolicy = z.infer<typeof PodFailurePolicy>;
 
 export const JobSpec = z.object({
   parallelism: z.number().int().optional(),
@@ -32,6 +67,11 @@ export const JobSpec = z.object({
   completionMode: CompletionMode.optional(),
   suspend: z.boolean().optional(),
   podReplacementPolicy: z.enum(['TerminatingOrFailed', 'Failed']).optional(),
+  podFailurePolicy: PodFailurePolicy.optional(),
+  /** Indexed Jobs: failures allowed per index before the index is failed (status.failedIndexes). */
+  backoffLimitPerIndex: z.number().int().optional(),
+  /** With backoffLimitPerIndex: more failed indexes than this fail the Job. */
+  maxFailedIndexes: z.number().int().optional(),
 });
 export type JobSpec = z.infer<typeof JobSpec>;
 
@@ -56,6 +96,8 @@ export const JobStatus = z.object({
   terminating: z.number().int().optional(),
   ready: z.number().int().optional(),
   completedIndexes: z.string().optional(),
+  /** With backoffLimitPerIndex: the indexes that failed, as intervals like completedIndexes. */
+  failedIndexes: z.string().optional(),
   uncountedTerminatedPods: UncountedTerminatedPods.optional(),
 });
 export type JobStatus = z.infer<typeof JobStatus>;

@@ -360,6 +360,8 @@ export function describeJob(j: Job): string {
   if (spec.completionMode) w.line(0, 'Completion Mode:', spec.completionMode);
   if (spec.suspend !== undefined) w.line(0, 'Suspend:', spec.suspend);
   if (spec.backoffLimit !== undefined) w.line(0, 'Backoff Limit:', spec.backoffLimit);
+  if (spec.backoffLimitPerIndex !== undefined) w.line(0, 'Backoff Limit Per Index:', spec.backoffLimitPerIndex);
+  if (spec.maxFailedIndexes !== undefined) w.line(0, 'Max Failed Indexes:', spec.maxFailedIndexes);
   if (spec.ttlSecondsAfterFinished !== undefined) w.line(0, 'TTL Seconds After Finished:', spec.ttlSecondsAfterFinished);
   if (s.startTime) w.line(0, 'Start Time:', describeTime(s.startTime));
   if (s.completionTime) w.line(0, 'Completed At:', describeTime(s.completionTime));
@@ -367,7 +369,10 @@ export function describeJob(j: Job): string {
   if (spec.activeDeadlineSeconds !== undefined) w.line(0, 'Active Deadline Seconds:', `${spec.activeDeadlineSeconds}s`);
   const ready = s.ready === undefined ? '' : ` (${s.ready} Ready)`;
   w.line(0, 'Pods Statuses:', `${s.active ?? 0} Active${ready} / ${s.succeeded ?? 0} Succeeded / ${s.failed ?? 0} Failed`);
-  if (spec.completionMode === 'Indexed') w.line(0, 'Completed Indexes:', s.completedIndexes || '<none>');
+  if (spec.completionMode === 'Indexed') {
+    w.line(0, 'Completed Indexes:', s.completedIndexes || '<none>');
+    if (spec.backoffLimitPerIndex !== undefined) w.line(0, 'Failed Indexes:', s.failedIndexes || '<none>');
+  }
   podTemplate(w, spec.template);
   return w.toString();
 }

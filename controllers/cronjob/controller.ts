@@ -9,9 +9,9 @@ import type { CronJob, CronJobStatus, Job } from '../../api/batch/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue, type ResourceClient } from '../../client/index.js';
 import { controllerRefOf, resolveControllerRef } from '../controller-ref.js';
-import { WrittenVersions } from '../cache-freshness.js';
+import { StatusWrites } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
-import { runWorkers, type SyncResult } from '../worker.js';
+import { ignoreNotFound, runWorkers, type SyncResult } from '../worker.js';
 import { jobRef, planCronJob } from './planner.js';
 
 export interface CronJobControllerOptions {
@@ -21,7 +21,7 @@ export interface CronJobControllerOptions {
 
 export class CronJobController {
   readonly queue = new WorkQueue<string>({ name: 'cronjob' });
-  private readonly written = new WrittenVersions();
+  private readonly statusWrites: StatusWrites<CronJob>;
   private readonly cronJobInformer;
   private readonly jobInformer;
   private readonly cronJobs: ResourceClient<CronJob>;
@@ -32,12 +32,13 @@ export class CronJobController {
     this.clock = opts.clock ?? (() => new Date());
     this.cronJobs = client.resource<CronJob>('CronJob');
     this.jobs = client.resource<Job>('Job');
+    this.statusWrites = new StatusWrites('CronJob', this.cronJobs);
     this.cronJobInformer = informers.cronJobs();
     this.jobInformer = informers.jobs();
     this.cronJobInformer.addEventHandler({
       onAdd: (cj) => this.queue.add(keyOf(cj)),
       onUpdate: (_o, cj) => this.queue.add(keyOf(cj)),
-      onDelete: (cj) => this.written.forget('CronJob', cj),
+      onDelete: (cj) => this.statusWrites.forget(cj),
     });
     const enqueueOwner = (job: Job) => {
       const key = resolveControllerRef(job, 'CronJob', (k) => this.cronJobInformer.store.get(k));
@@ -61,7 +62,7 @@ export class CronJobController {
   async sync(key: string): Promise<SyncResult | void> {
     const cronJob = this.cronJobInformer.store.get(key);
     if (!cronJob) return;
-    if (this.written.isStale('CronJob', cronJob)) return { requeueAfterMs: 1000 };
+    if (this.statusWrites.isStale(cronJob)) return { requeueAfterMs: 1000 };
     const { namespace } = splitKey(key);
     const jobs = this.jobInformer.store.byIndex('namespace', namespace ?? '');
     let plan = planCronJob({ cronJob, jobs, now: this.clock() });
@@ -98,14 +99,7 @@ export class CronJobController {
     }
     await Promise.all(plan.deleteFinished.map(deleteJob));
     for (const e of plan.events) this.recorder.event(cronJob, e.type, e.reason, e.message);
-    if (status) {
-      try {
-        this.written.wrote('CronJob', await this.cronJobs.updateStatus({ ...structuredClone(cronJob), status }));
-      } catch (e) {
-        if (!isStatusError(e, 'NotFound')) throw e;
-        return;
-      }
-    }
+    if (status && !(await this.statusWrites.write(cronJob, status))) return; // the CronJob is gone
     if (firstError) throw firstError;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
   }
@@ -128,14 +122,5 @@ export class CronJobController {
       this.recorder.event(cronJob, 'Warning', 'FailedCreate', `Error creating job: ${(e as Error).message}`);
       throw e;
     }
-  }
-}
-
-async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isStatusError(e, 'NotFound')) return undefined;
-    throw e;
   }
 }

@@ -11,7 +11,7 @@ import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../cli
 import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, planClaims, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
 import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
-import { runWorkers, type SyncResult } from '../worker.js';
+import { ignoreNotFound, runWorkers, type SyncResult } from '../worker.js';
 import { equalIgnoreHash } from './pod-template-hash.js';
 import { planDeployment, type DeploymentAction } from './planner.js';
 
@@ -169,13 +169,4 @@ export class DeploymentController {
     }
   }
 
-}
-
-async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isStatusError(e, 'NotFound')) return undefined;
-    throw e;
-  }
 }

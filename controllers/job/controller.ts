@@ -8,17 +8,16 @@
 // propagation Background: the GC deletes the pods after the Job) would be stuck
 // Terminating; such pods are queued under `orphan-pod/<ns>/<name>` and let go.
 import type { Pod } from '../../api/core/index.js';
-import type { Job, JobStatus } from '../../api/batch/index.js';
+import type { Job } from '../../api/batch/index.js';
 import { JOB_TRACKING_FINALIZER } from '../../api/batch/index.js';
-import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue, type ResourceClient } from '../../client/index.js';
-import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
-import { WrittenVersions } from '../cache-freshness.js';
+import { applyPodClaims, controllerRefOf, resolveControllerRef } from '../controller-ref.js';
+import { StatusWrites } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { ControllerExpectations } from '../replicaset/expectations.js';
 import { PodControl } from '../pod-control.js';
-import { runWorkers, type SyncResult } from '../worker.js';
+import { ignoreNotFound, runWorkers, type SyncResult } from '../worker.js';
 import { DEFAULT_BACKOFF_BASE_MS } from './backoff.js';
 import { planJob } from './planner.js';
 
@@ -32,7 +31,7 @@ export interface JobControllerOptions {
 export class JobController {
   readonly queue = new WorkQueue<string>({ name: 'job' });
   readonly expectations = new ControllerExpectations();
-  private readonly written = new WrittenVersions();
+  private readonly statusWrites: StatusWrites<Job>;
   private readonly jobInformer;
   private readonly podInformer;
   private readonly jobs: ResourceClient<Job>;
@@ -40,13 +39,14 @@ export class JobController {
 
   constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder, private readonly opts: JobControllerOptions = {}) {
     this.jobs = client.resource<Job>('Job');
+    this.statusWrites = new StatusWrites('Job', this.jobs);
     this.podControl = new PodControl(() => client.pods(), recorder, this.expectations);
     this.jobInformer = informers.jobs();
     this.podInformer = informers.pods();
     this.jobInformer.addEventHandler({
       onAdd: (job) => this.queue.add(keyOf(job)),
       onUpdate: (_o, job) => this.queue.add(keyOf(job)),
-      onDelete: (job) => { this.expectations.delete(keyOf(job)); this.written.forget('Job', job); this.queue.add(keyOf(job)); },
+      onDelete: (job) => { this.expectations.delete(keyOf(job)); this.statusWrites.forget(job); this.queue.add(keyOf(job)); },
     });
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.onPodAdd(pod),
@@ -112,7 +112,7 @@ export class JobController {
       this.expectations.delete(key);
       return;
     }
-    if (this.written.isStale('Job', job)) return { requeueAfterMs: 1000 };
+    if (this.statusWrites.isStale(job)) return { requeueAfterMs: 1000 };
     const { namespace } = splitKey(key);
     const pods = this.podInformer.store.byIndex('namespace', namespace ?? '');
     const plan = planJob({
@@ -121,19 +121,10 @@ export class JobController {
     });
     const podClient = this.client.pods();
 
-    if (plan.adopt.length > 0 && (await canAdopt(job, () => this.jobs.get(job.metadata.name!, job.metadata.namespace)))) {
-      const ref = newControllerRef(job, 'batch/v1', 'Job');
-      for (const pod of plan.adopt) await ignoreNotFound(podClient.update(withControllerRef(structuredClone(pod), ref)));
-    }
-    for (const pod of plan.release) {
-      await ignoreNotFound(podClient.update(withoutOwnerRefs(structuredClone(pod), new Set([job.metadata.uid!]))));
-    }
+    await applyPodClaims(job, 'batch/v1', 'Job', plan, podClient, () => this.jobs.get(job.metadata.name!, job.metadata.namespace));
 
     // Status before finalizers: a pod may lose its finalizer only once status names it.
-    if (plan.status) {
-      const written = await this.writeStatus(job, plan.status);
-      if (!written) return; // the Job is gone or changed under us: the next sync replans
-    }
+    if (plan.status && !(await this.statusWrites.write(job, plan.status))) return; // the Job is gone: nothing more to do
     await Promise.all(plan.removeFinalizers.map((pod) => this.removeFinalizer(pod)));
 
     const createFailure = await this.podControl.create(job, key, namespace, plan.create);
@@ -142,17 +133,6 @@ export class JobController {
     for (const e of plan.events) this.recorder.event(job, e.type, e.reason, e.message);
     if (failure) throw failure.error;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
-  }
-
-  /** Write status; false when the Job is gone or was replaced (a new uid). A conflict is thrown: the retry replans on fresher data. */
-  private async writeStatus(job: Job, status: JobStatus): Promise<boolean> {
-    try {
-      this.written.wrote('Job', await this.jobs.updateStatus({ ...structuredClone(job), status }));
-      return true;
-    } catch (e) {
-      if (isStatusError(e, 'NotFound')) return false;
-      throw e;
-    }
   }
 
   /** Drop our finalizer alone (a strategic-merge delete from the list, so others' finalizers stay). */
@@ -175,14 +155,5 @@ export class JobController {
       return;
     }
     await this.removeFinalizer(pod);
-  }
-}
-
-async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isStatusError(e, 'NotFound')) return undefined;
-    throw e;
   }
 }

@@ -19,12 +19,13 @@
 // Example: backoffLimit 1, two failed pods → FailureTarget (BackoffLimitExceeded), then Failed.
 import type { Pod } from '../../api/core/index.js';
 import type { Job, JobCondition, JobStatus } from '../../api/batch/index.js';
-import { DEFAULT_BACKOFF_LIMIT, JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from '../../api/batch/index.js';
+import { DEFAULT_BACKOFF_LIMIT, JOB_COMPLETION_INDEX_ANNOTATION, JOB_INDEX_FAILURE_COUNT_ANNOTATION, JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION, JOB_TRACKING_FINALIZER } from '../../api/batch/index.js';
 import { deepEqual } from '../../api/patch/merge.js';
 import { newControllerRef, planClaims } from '../controller-ref.js';
 import { isPodActive, isPodReady } from '../pod-readiness.js';
 import { podsToDelete } from '../replicaset/pod-ranking.js';
-import { backoffRemainingMs, DEFAULT_BACKOFF_BASE_MS } from './backoff.js';
+import { backoffRemainingMs, DEFAULT_BACKOFF_BASE_MS, finishedAt, MAX_BACKOFF_MS } from './backoff.js';
+import { matchPodFailurePolicy, type PodFailurePolicyMatch } from './pod-failure-policy.js';
 import { completionIndexOf, formatIndexes, parseIndexes } from './completion-index.js';
 
 /** At most this many pods created or deleted in one sync (the controller's burst). */
@@ -33,11 +34,17 @@ export const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
 export const REASON_BACKOFF_LIMIT_EXCEEDED = 'BackoffLimitExceeded';
 export const REASON_DEADLINE_EXCEEDED = 'DeadlineExceeded';
 export const REASON_COMPLETIONS_REACHED = 'CompletionsReached';
+export const REASON_POD_FAILURE_POLICY = 'PodFailurePolicy';
+export const REASON_MAX_FAILED_INDEXES_EXCEEDED = 'MaxFailedIndexesExceeded';
+export const REASON_FAILED_INDEXES = 'FailedIndexes';
 const MESSAGES: Record<string, string> = {
   [REASON_BACKOFF_LIMIT_EXCEEDED]: 'Job has reached the specified backoff limit',
   [REASON_DEADLINE_EXCEEDED]: 'Job was active longer than specified deadline',
   [REASON_COMPLETIONS_REACHED]: 'Reached expected number of succeeded pods',
+  [REASON_MAX_FAILED_INDEXES_EXCEEDED]: 'Job has exceeded the specified maximal number of failed indexes',
+  [REASON_FAILED_INDEXES]: 'Job has failed indexes',
 };
+const failureOf = (reason: string) => ({ reason, message: MESSAGES[reason]! });
 
 export interface JobPlanInput {
   job: Job;
@@ -73,8 +80,88 @@ export interface JobPlan {
 
 const hasFinalizer = (pod: Pod) => (pod.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
 const isSucceeded = (pod: Pod) => pod.status?.phase === 'Succeeded';
-/** isPodFailed: Failed, or deleted before it succeeded (an orphan may never reach Failed). */
-const isFailed = (pod: Pod) => pod.status?.phase === 'Failed' || (!!pod.metadata.deletionTimestamp && pod.status?.phase !== 'Succeeded');
+
+/** How this Job judges a failed pod: isPodFailed and its podFailurePolicy, each pod matched once. */
+interface FailureRules {
+  /**
+   * isPodFailed: Failed; or — unless only failed pods are replaced (podReplacementPolicy
+   * Failed, implied by a podFailurePolicy, whose exit codes exist only once the pod has
+   * failed) — deleted before it succeeded (an orphan may never reach Failed).
+   */
+  isFailed(pod: Pod): boolean;
+  match(pod: Pod): PodFailurePolicyMatch;
+  /** getFailJobMessage: the first failed pod a FailJob rule matches, as the Job's failure message. */
+  failJobMessage(pods: readonly Pod[]): string | undefined;
+  onlyReplaceFailed: boolean;
+}
+
+function jobFailureRules(job: Job): FailureRules {
+  const policy = job.spec.podFailurePolicy;
+  const onlyReplaceFailed = job.spec.podReplacementPolicy === 'Failed' || policy !== undefined;
+  const matched = new Map<Pod, PodFailurePolicyMatch>();
+  const isFailed = (pod: Pod) => pod.status?.phase === 'Failed' || (!onlyReplaceFailed && !!pod.metadata.deletionTimestamp && pod.status?.phase !== 'Succeeded');
+  const match = (pod: Pod) => {
+    let m = matched.get(pod);
+    if (!m) matched.set(pod, (m = matchPodFailurePolicy(policy, pod)));
+    return m;
+  };
+  return {
+    isFailed, match, onlyReplaceFailed,
+    failJobMessage: (pods) => {
+      if (!policy) return undefined;
+      for (const pod of pods) if (isFailed(pod)) { const m = match(pod).failJobMessage; if (m) return m; }
+      return undefined;
+    },
+  };
+}
+
+/** An index's failures so far, from the annotations the controller puts on each replacement. */
+function indexFailureCount(pod: Pod, key = JOB_INDEX_FAILURE_COUNT_ANNOTATION): number {
+  const v = pod.metadata.annotations?.[key];
+  const n = v === undefined || !/^\d+$/.test(v) ? 0 : Number(v);
+  return n <= 2 ** 31 - 1 ? n : 0;
+}
+const absoluteFailureCount = (pod: Pod) => indexFailureCount(pod) + indexFailureCount(pod, JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION);
+
+interface PerIndexFailures {
+  /** status.failedIndexes: earlier ones and indexes whose latest pod used up backoffLimitPerIndex (or matched FailIndex). */
+  failed: Set<number>;
+  /** Per index, the latest failed pod, kept (finalizer and all) until its replacement exists. */
+  awaitingReplacement: Map<string, number>;
+  byIndex: Map<number, Pod>;
+}
+
+/**
+ * backoffLimitPerIndex (calculateFailedIndexes, getPodsWithDelayedDeletionPerIndex): an index
+ * fails when a pod of it fails with backoffLimitPerIndex failures already behind it, or
+ * matches a FailIndex rule; otherwise its latest failed pod waits for a replacement that
+ * carries the count one further.
+ */
+function failedIndexesOf(job: Job, pods: readonly Pod[], rules: FailureRules, completed: ReadonlySet<number>, active: readonly Pod[]): PerIndexFailures {
+  const completions = job.spec.completions ?? 0;
+  const limit = job.spec.backoffLimitPerIndex ?? 0;
+  const failed = parseIndexes(job.status?.failedIndexes, completions);
+  const indexOf = (pod: Pod) => {
+    const ix = completionIndexOf(pod);
+    return ix !== undefined && ix < completions ? ix : undefined;
+  };
+  for (const pod of pods) {
+    const ix = indexOf(pod);
+    if (ix === undefined || !hasFinalizer(pod) || !rules.isFailed(pod)) continue;
+    const m = rules.match(pod);
+    if (m.action === 'FailIndex' || (m.countFailed && indexFailureCount(pod) >= limit)) failed.add(ix);
+  }
+  const activeIndexes = new Set(active.map(indexOf));
+  const byIndex = new Map<number, Pod>();
+  for (const pod of pods) {
+    const ix = indexOf(pod);
+    if (ix === undefined || !hasFinalizer(pod) || !rules.isFailed(pod)) continue;
+    if (completed.has(ix) || failed.has(ix) || activeIndexes.has(ix)) continue;
+    const last = byIndex.get(ix);
+    if (!last || (absoluteFailureCount(last) <= absoluteFailureCount(pod) && (finishedAt(pod) ?? 0) >= (finishedAt(last) ?? 0))) byIndex.set(ix, pod);
+  }
+  return { failed, byIndex, awaitingReplacement: new Map([...byIndex].map(([ix, p]) => [p.metadata.uid!, ix])) };
+}
 const isTerminating = (pod: Pod) => !!pod.metadata.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 
 /** Kubernetes' metav1.Time: second precision. */
@@ -171,46 +258,32 @@ export function planJob(input: JobPlanInput): JobPlan {
   const parallelism = spec.parallelism ?? 1;
   const suspended = spec.suspend === true;
   const finished = isJobFinished(job);
+  const rules = jobFailureRules(job);
+  const validIndex = (pod: Pod) => {
+    if (!indexed) return true;
+    const ix = completionIndexOf(pod);
+    return ix !== undefined && ix < (completions ?? 0);
+  };
 
-  // ---- tracking: record finished pods, then count the ones whose finalizer is gone ----
+  // ---- what finished since the last sync (pods still holding the tracking finalizer) ----
   const uncountedSucceeded = new Set(old.uncountedTerminatedPods?.succeeded ?? []);
   const uncountedFailed = new Set(old.uncountedTerminatedPods?.failed ?? []);
   const completed = indexed ? parseIndexes(old.completedIndexes, completions ?? 0) : new Set<number>();
-  for (const pod of pods) {
-    if (!hasFinalizer(pod)) continue;
-    const uid = pod.metadata.uid!;
-    if (isSucceeded(pod)) {
-      if (indexed) {
-        // The index is enough to never count this pod twice: no uid to track.
-        const ix = completionIndexOf(pod);
-        if (ix !== undefined && ix < (completions ?? 0)) completed.add(ix);
-      } else uncountedSucceeded.add(uid);
-      plan.removeFinalizers.push(pod);
-    } else if (isFailed(pod)) {
-      uncountedFailed.add(uid);
-      plan.removeFinalizers.push(pod);
-    } else if (finished) {
-      // A finished Job counts nothing more; its pods must not be held back from deletion.
-      plan.removeFinalizers.push(pod);
-    }
-  }
-  const byUid = new Map(pods.map((p) => [p.metadata.uid!, p]));
-  let succeeded = old.succeeded ?? 0;
-  let failed = old.failed ?? 0;
-  const stillHeld = (uid: string) => {
-    const p = byUid.get(uid);
-    return p !== undefined && hasFinalizer(p);
-  };
-  for (const uid of [...uncountedSucceeded]) if (!stillHeld(uid)) { uncountedSucceeded.delete(uid); succeeded++; }
-  for (const uid of [...uncountedFailed]) if (!stillHeld(uid)) { uncountedFailed.delete(uid); failed++; }
-  if (indexed) succeeded = completed.size;
-
-  // What the decisions count: everything finished, whether or not yet moved into the counts.
-  const totalSucceeded = indexed ? completed.size : succeeded + uncountedSucceeded.size;
-  const totalFailed = failed + uncountedFailed.size;
-
   const active = pods.filter(isPodActive);
-  const terminating = pods.filter(isTerminating);
+  let newSucceeded = 0;
+  let newFailed = 0;
+  for (const pod of pods) {
+    if (!hasFinalizer(pod) || !validIndex(pod)) continue;
+    if (isSucceeded(pod)) {
+      if (indexed) completed.add(completionIndexOf(pod)!);
+      else if (!uncountedSucceeded.has(pod.metadata.uid!)) newSucceeded++;
+    } else if (rules.isFailed(pod) && !uncountedFailed.has(pod.metadata.uid!) && rules.match(pod).countFailed) newFailed++;
+  }
+  // What the decisions count: everything finished, whether or not yet moved into the counts.
+  const totalSucceeded = indexed ? completed.size : (old.succeeded ?? 0) + uncountedSucceeded.size + newSucceeded;
+  const totalFailed = (old.failed ?? 0) + uncountedFailed.size + newFailed;
+  const perIndex = indexed && spec.backoffLimitPerIndex !== undefined ? failedIndexesOf(job, pods, rules, completed, active) : undefined;
+
   const conditions = structuredClone(old.conditions ?? []);
   let startTime = old.startTime;
   let completionTime = old.completionTime;
@@ -228,15 +301,21 @@ export function planJob(input: JobPlanInput): JobPlan {
     }
     if (!startTime && !suspended) startTime = nowTime;
 
-    // ---- the outcome, once it is known ----
+    // ---- the outcome, once it is known: the pod failure policy's FailJob first, then the limits ----
     const decided = conditions.some((c) => (c.type === 'SuccessCriteriaMet' || c.type === 'FailureTarget') && c.status === 'True');
     if (!decided) {
-      let failure: string | undefined;
-      if (totalFailed > (spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT) || pastBackoffLimitOnFailure(job, active)) failure = REASON_BACKOFF_LIMIT_EXCEEDED;
+      let failure: { reason: string; message: string } | undefined;
+      const failJob = rules.failJobMessage(pods);
+      if (failJob) failure = { reason: REASON_POD_FAILURE_POLICY, message: failJob };
+      else if (totalFailed > (spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT) || pastBackoffLimitOnFailure(job, active)) failure = failureOf(REASON_BACKOFF_LIMIT_EXCEEDED);
       else if (spec.activeDeadlineSeconds !== undefined && startTime && !suspended) {
         const left = Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 - now.getTime();
-        if (left <= 0) failure = REASON_DEADLINE_EXCEEDED;
+        if (left <= 0) failure = failureOf(REASON_DEADLINE_EXCEEDED);
         else plan.requeueAfterMs = left;
+      }
+      if (!failure && perIndex) {
+        if (spec.maxFailedIndexes !== undefined && perIndex.failed.size > spec.maxFailedIndexes) failure = failureOf(REASON_MAX_FAILED_INDEXES_EXCEEDED);
+        else if (perIndex.failed.size > 0 && perIndex.failed.size + completed.size >= (completions ?? 0)) failure = failureOf(REASON_FAILED_INDEXES);
       }
       const complete = indexed
         ? completed.size >= (completions ?? 0)
@@ -244,12 +323,52 @@ export function planJob(input: JobPlanInput): JobPlan {
           ? totalSucceeded > 0 && active.length === 0
           : totalSucceeded >= completions;
       if (failure) {
-        setCondition(conditions, 'FailureTarget', 'True', failure, MESSAGES[failure]!, nowTime);
-        plan.events.push({ type: 'Warning', reason: failure, message: MESSAGES[failure]! });
+        setCondition(conditions, 'FailureTarget', 'True', failure.reason, failure.message, nowTime);
+        plan.events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
       } else if (complete) {
         setCondition(conditions, 'SuccessCriteriaMet', 'True', REASON_COMPLETIONS_REACHED, MESSAGES[REASON_COMPLETIONS_REACHED]!, nowTime);
       }
     }
+  }
+  const failing = !finished && findCondition({ conditions }, 'FailureTarget')?.status === 'True';
+
+  // ---- tracking: record finished pods, then count the ones whose finalizer is gone ----
+  for (const pod of pods) {
+    if (!hasFinalizer(pod)) continue;
+    const uid = pod.metadata.uid!;
+    if (uncountedSucceeded.has(uid) || uncountedFailed.has(uid)) {
+      // Recorded by an earlier sync that did not get to remove the finalizer.
+      plan.removeFinalizers.push(pod);
+    } else if (isSucceeded(pod)) {
+      // An Indexed Job's index is enough to never count a pod twice: no uid to track.
+      if (!indexed) uncountedSucceeded.add(uid);
+      plan.removeFinalizers.push(pod);
+    } else if (rules.isFailed(pod) || (failing && !isSucceeded(pod))) {
+      // Once the Job is failing, whatever has not succeeded counts as failed.
+      // With backoffLimitPerIndex, the last failed pod of an index waiting for its
+      // replacement keeps its finalizer: the replacement's failure count comes from it.
+      if (!failing && !job.metadata.deletionTimestamp && perIndex?.awaitingReplacement.has(uid)) continue;
+      if (validIndex(pod) && rules.match(pod).countFailed) uncountedFailed.add(uid);
+      plan.removeFinalizers.push(pod);
+    } else if (finished) {
+      // A finished Job counts nothing more; its pods must not be held back from deletion.
+      plan.removeFinalizers.push(pod);
+    }
+  }
+  const byUid = new Map(pods.map((p) => [p.metadata.uid!, p]));
+  let succeeded = old.succeeded ?? 0;
+  let failed = old.failed ?? 0;
+  const stillHeld = (uid: string) => {
+    const p = byUid.get(uid);
+    return p !== undefined && hasFinalizer(p);
+  };
+  for (const uid of [...uncountedSucceeded]) if (!stillHeld(uid)) { uncountedSucceeded.delete(uid); succeeded++; }
+  for (const uid of [...uncountedFailed]) if (!stillHeld(uid)) { uncountedFailed.delete(uid); failed++; }
+  if (indexed) succeeded = completed.size;
+
+  const terminating = pods.filter(isTerminating);
+
+  if (!finished) {
     const failureTarget = findCondition({ conditions }, 'FailureTarget');
     const successMet = findCondition({ conditions }, 'SuccessCriteriaMet');
     const outcome = failureTarget?.status === 'True' ? failureTarget : successMet?.status === 'True' ? successMet : undefined;
@@ -258,7 +377,7 @@ export function planJob(input: JobPlanInput): JobPlan {
       // Nothing new runs; what runs is stopped (a Job being deleted leaves that to the GC).
       if (!job.metadata.deletionTimestamp) plan.delete = active.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
     } else if (input.expectationsSatisfied) {
-      manageActive(input, plan, pods, active, completed, totalSucceeded, parallelism);
+      manageActive(input, plan, { pods, active, completed, totalSucceeded, parallelism, rules, perIndex });
     }
 
     // ---- the terminal condition, once nothing of the Job runs any more ----
@@ -287,6 +406,7 @@ export function planJob(input: JobPlanInput): JobPlan {
   if (failed > 0) status.failed = failed;
   status.terminating = terminating.length + plan.delete.length;
   if (indexed && completed.size > 0) status.completedIndexes = formatIndexes(completed);
+  if (perIndex) status.failedIndexes = formatIndexes(perIndex.failed);
   status.uncountedTerminatedPods = {
     ...(uncountedSucceeded.size ? { succeeded: [...uncountedSucceeded].sort() } : {}),
     ...(uncountedFailed.size ? { failed: [...uncountedFailed].sort() } : {}),
@@ -296,10 +416,27 @@ export function planJob(input: JobPlanInput): JobPlan {
   return plan;
 }
 
-/** manageJob: create or delete pods so that the right number (and, if Indexed, the right indexes) run. */
-function manageActive(input: JobPlanInput, plan: JobPlan, pods: readonly Pod[], active: Pod[], completed: Set<number>, totalSucceeded: number, parallelism: number): void {
+interface ManageInput {
+  pods: readonly Pod[];
+  active: Pod[];
+  completed: Set<number>;
+  totalSucceeded: number;
+  parallelism: number;
+  rules: FailureRules;
+  perIndex: PerIndexFailures | undefined;
+}
+
+/**
+ * manageJob: create or delete pods so that the right number (and, if Indexed, the right
+ * indexes) run. With podReplacementPolicy Failed, a terminating pod still holds its place
+ * (and its index) until it has failed.
+ */
+function manageActive(input: JobPlanInput, plan: JobPlan, m: ManageInput): void {
   const { job } = input;
+  const { pods, active, completed, totalSucceeded, parallelism, rules, perIndex } = m;
   const completions = job.spec.completions;
+  const terminating = rules.onlyReplaceFailed ? pods.filter(isTerminating) : [];
+  const baseMs = input.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
   let keep = active;
   let createIndexes: number[] | undefined;
   let wantActive: number;
@@ -326,9 +463,11 @@ function manageActive(input: JobPlanInput, plan: JobPlan, pods: readonly Pod[], 
       const byHighest = [...keep].sort((a, b) => completionIndexOf(b)! - completionIndexOf(a)!);
       plan.delete.push(...byHighest.slice(0, keep.length - wantActive));
     } else {
+      // firstPendingIndexes: not complete, not running, not failed, not still terminating.
+      const taken = new Set([...byIndex.keys(), ...terminating.map(completionIndexOf), ...(perIndex?.failed ?? [])]);
       createIndexes = [];
-      for (let i = 0; i < total && createIndexes.length < wantActive - keep.length; i++) {
-        if (!completed.has(i) && !byIndex.has(i)) createIndexes.push(i);
+      for (let i = 0; i < total && createIndexes.length < wantActive - keep.length - terminating.length; i++) {
+        if (!completed.has(i) && !taken.has(i)) createIndexes.push(i);
       }
     }
   } else {
@@ -338,10 +477,25 @@ function manageActive(input: JobPlanInput, plan: JobPlan, pods: readonly Pod[], 
     if (active.length > wantActive) plan.delete.push(...podsToDelete(active, active.length - wantActive));
   }
   plan.delete = plan.delete.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
+  if (plan.delete.length > 0) return;
 
-  const toCreate = Math.min(createIndexes ? createIndexes.length : Math.max(0, wantActive - keep.length), MAX_POD_CREATE_DELETE_PER_SYNC);
+  const toCreate = Math.min(createIndexes ? createIndexes.length : Math.max(0, wantActive - keep.length - terminating.length), MAX_POD_CREATE_DELETE_PER_SYNC);
   if (toCreate === 0) return;
-  const wait = backoffRemainingMs(pods.filter(isFailed), pods.filter(isSucceeded), input.now, input.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS);
+  if (perIndex && createIndexes) {
+    // Each index waits out its own back-off, counted from its last failure.
+    const ready: number[] = [];
+    let soonest = Infinity;
+    for (const ix of createIndexes.slice(0, toCreate)) {
+      const last = perIndex.byIndex.get(ix);
+      const wait = last ? indexBackoffRemainingMs(last, input.now, baseMs) : 0;
+      if (wait > 0) soonest = Math.min(soonest, wait);
+      else ready.push(ix);
+    }
+    if (ready.length === 0 && soonest < Infinity) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, soonest);
+    plan.create = ready.map((ix) => withIndexFailureCounts(podForJob(job, ix), perIndex.byIndex.get(ix), rules));
+    return;
+  }
+  const wait = backoffRemainingMs(pods.filter(rules.isFailed), pods.filter(isSucceeded), input.now, baseMs);
   if (wait > 0) {
     plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);
     return;
@@ -349,6 +503,29 @@ function manageActive(input: JobPlanInput, plan: JobPlan, pods: readonly Pod[], 
   plan.create = createIndexes
     ? createIndexes.slice(0, toCreate).map((i) => podForJob(job, i))
     : Array.from({ length: toCreate }, () => podForJob(job));
+}
+
+/** getRemainingTimePerIndex: base × 2^(failures − 1), at most 6 min, from the last failed pod's finish. */
+function indexBackoffRemainingMs(lastFailed: Pod, now: Date, baseMs: number): number {
+  const failures = absoluteFailureCount(lastFailed) + 1;
+  const delay = Math.min(baseMs * 2 ** (failures - 1), MAX_BACKOFF_MS);
+  const since = now.getTime() - (finishedAt(lastFailed) ?? now.getTime());
+  return Math.max(0, delay - since);
+}
+
+/** The replacement carries the index's failure counts one further (ignored failures apart). */
+function withIndexFailureCounts(pod: Pod, replaced: Pod | undefined, rules: FailureRules): Pod {
+  let failures = 0;
+  let ignored = 0;
+  if (replaced) {
+    failures = indexFailureCount(replaced);
+    ignored = indexFailureCount(replaced, JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION);
+    if (rules.match(replaced).countFailed) failures++;
+    else ignored++;
+  }
+  const annotations: Record<string, string> = { ...(pod.metadata.annotations ?? {}), [JOB_INDEX_FAILURE_COUNT_ANNOTATION]: String(failures) };
+  if (ignored > 0) annotations[JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION] = String(ignored);
+  return { ...pod, metadata: { ...pod.metadata, annotations } };
 }
 
 /** Older first (ties by name), so the pod that has run longest keeps its index. */

@@ -6,7 +6,7 @@ import type { ReplicaSet } from '../../api/apps/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue } from '../../client/index.js';
-import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
+import { applyPodClaims, controllerRefOf, resolveControllerRef } from '../controller-ref.js';
 import { WrittenVersions } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { runWorkers, type SyncResult } from '../worker.js';
@@ -95,13 +95,7 @@ export class ReplicaSetController {
     const plan = planReplicaSet({ rs, pods, expectationsSatisfied: this.expectations.satisfied(key), now: new Date() });
     const podClient = this.client.pods();
 
-    if (plan.adopt.length > 0 && (await canAdopt(rs, () => this.client.replicaSets().get(rs.metadata.name!, rs.metadata.namespace)))) {
-      const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
-      for (const pod of plan.adopt) await ignoreNotFound(podClient.update(withControllerRef(structuredClone(pod), ref)));
-    }
-    for (const pod of plan.release) {
-      await ignoreNotFound(podClient.update(withoutOwnerRefs(structuredClone(pod), new Set([rs.metadata.uid!]))));
-    }
+    await applyPodClaims(rs, 'apps/v1', 'ReplicaSet', plan, podClient, () => this.client.replicaSets().get(rs.metadata.name!, rs.metadata.namespace));
 
     const template = plan.create > 0 ? podFromTemplate(rs) : undefined;
     const newPods = Array.from({ length: plan.create }, () => structuredClone(template!));
@@ -132,14 +126,5 @@ export class ReplicaSetController {
       if (fresh.metadata.uid !== rs.metadata.uid) return;
       this.written.wrote('ReplicaSet', await rsClient.updateStatus({ ...fresh, status: { ...status, observedGeneration: Math.min(status.observedGeneration ?? 0, fresh.metadata.generation ?? 0) } }));
     }
-  }
-}
-
-async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isStatusError(e, 'NotFound')) return undefined;
-    throw e;
   }
 }

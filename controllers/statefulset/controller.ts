@@ -4,31 +4,33 @@
 // created, pods deleted, old revisions pruned, then status. No expectations are needed: a
 // pod's name is its ordinal, so a create from a stale cache is refused by the API server
 // (AlreadyExists) instead of making a second pod, and the watch event requeues the set.
-import type { ControllerRevision, StatefulSet, StatefulSetStatus } from '../../api/apps/index.js';
+import type { ControllerRevision, StatefulSet } from '../../api/apps/index.js';
 import type { PersistentVolumeClaim, Pod } from '../../api/core/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { EventRecorder, keyOf, RestClient, splitKey, WorkQueue, type ResourceClient } from '../../client/index.js';
-import { canAdopt, controllerRefOf, newControllerRef, resolveControllerRef, withControllerRef, withoutOwnerRefs } from '../controller-ref.js';
-import { WrittenVersions } from '../cache-freshness.js';
+import { applyPodClaims, controllerRefOf, resolveControllerRef } from '../controller-ref.js';
+import { StatusWrites } from '../cache-freshness.js';
+import { RevisionWrites } from '../history/history-writes.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
-import { runWorkers, type SyncResult } from '../worker.js';
+import { ignoreNotFound, runWorkers, type SyncResult } from '../worker.js';
 import { planStatefulSet } from './planner.js';
 
 export class StatefulSetController {
   readonly queue = new WorkQueue<string>({ name: 'statefulset' });
-  private readonly written = new WrittenVersions();
+  private readonly statusWrites: StatusWrites<StatefulSet>;
+  private readonly revisionWrites: RevisionWrites;
   private readonly setInformer;
   private readonly podInformer;
   private readonly claimInformer;
   private readonly revisionInformer;
   private readonly sets: ResourceClient<StatefulSet>;
-  private readonly revisions: ResourceClient<ControllerRevision>;
   private readonly claims: ResourceClient<PersistentVolumeClaim>;
 
   constructor(private readonly client: RestClient, informers: SharedInformerFactory, private readonly recorder: EventRecorder) {
     this.sets = client.resource<StatefulSet>('StatefulSet');
-    this.revisions = client.resource<ControllerRevision>('ControllerRevision');
+    this.statusWrites = new StatusWrites('StatefulSet', this.sets);
+    this.revisionWrites = new RevisionWrites(client.resource<ControllerRevision>('ControllerRevision'));
     this.claims = client.resource<PersistentVolumeClaim>('PersistentVolumeClaim');
     this.setInformer = informers.forKind<StatefulSet>('StatefulSet');
     this.podInformer = informers.pods();
@@ -37,7 +39,7 @@ export class StatefulSetController {
     this.setInformer.addEventHandler({
       onAdd: (s) => this.queue.add(keyOf(s)),
       onUpdate: (_o, s) => this.queue.add(keyOf(s)),
-      onDelete: (s) => this.written.forget('StatefulSet', s),
+      onDelete: (s) => this.statusWrites.forget(s),
     });
     const podChanged = (pod: Pod) => {
       const key = resolveControllerRef(pod, 'StatefulSet', (k) => this.setInformer.store.get(k));
@@ -81,7 +83,7 @@ export class StatefulSetController {
   async sync(key: string): Promise<SyncResult | void> {
     const set = this.setInformer.store.get(key);
     if (!set) return;
-    if (this.written.isStale('StatefulSet', set)) return { requeueAfterMs: 1000 };
+    if (this.statusWrites.isStale(set)) return { requeueAfterMs: 1000 };
     const { namespace } = splitKey(key);
     const ns = namespace ?? '';
     const plan = planStatefulSet({
@@ -93,15 +95,8 @@ export class StatefulSetController {
     });
     const pods = this.client.pods();
 
-    if (plan.adopt.length > 0 && (await canAdopt(set, () => this.sets.get(set.metadata.name!, namespace)))) {
-      const ref = newControllerRef(set, 'apps/v1', 'StatefulSet');
-      for (const pod of plan.adopt) await ignoreNotFound(pods.update(withControllerRef(structuredClone(pod), ref)));
-    }
-    for (const pod of plan.release) await ignoreNotFound(pods.update(withoutOwnerRefs(structuredClone(pod), new Set([set.metadata.uid!]))));
-
-    const h = plan.history;
-    if (h?.create) await ignoreAlreadyExists(this.revisions.create(h.create, { namespace }));
-    if (h?.renumber) await this.revisions.update(h.renumber);
+    await applyPodClaims(set, 'apps/v1', 'StatefulSet', plan, pods, () => this.sets.get(set.metadata.name!, namespace));
+    await this.revisionWrites.record(plan.history, namespace);
 
     for (const { claim, ownerReferences } of plan.claimOwners) {
       await ignoreNotFound(this.claims.update({ ...structuredClone(claim), metadata: { ...structuredClone(claim.metadata), ownerReferences } }));
@@ -137,19 +132,11 @@ export class StatefulSetController {
         this.recorder.event(set, 'Warning', 'FailedDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${(e as Error).message}`);
       }
     }
-    for (const r of h?.delete ?? []) await ignoreNotFound(this.revisions.delete(r.metadata.name!, { namespace, preconditions: { uid: r.metadata.uid } }));
+    await this.revisionWrites.prune(plan.history, namespace);
     for (const e of plan.events) this.recorder.event(set, e.type, e.reason, e.message);
-    if (plan.status) await this.writeStatus(set, plan.status);
+    if (plan.status) await this.statusWrites.write(set, plan.status);
     if (firstError) throw firstError;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
-  }
-
-  private async writeStatus(set: StatefulSet, status: StatefulSetStatus): Promise<void> {
-    try {
-      this.written.wrote('StatefulSet', await this.sets.updateStatus({ ...structuredClone(set), status }));
-    } catch (e) {
-      if (!isStatusError(e, 'NotFound')) throw e;
-    }
   }
 }
 
@@ -158,22 +145,4 @@ function claimPodName(set: StatefulSet, claim: PersistentVolumeClaim): string {
   const name = claim.metadata.name ?? '';
   const t = (set.spec.volumeClaimTemplates ?? []).find((c) => name.startsWith(`${c.metadata.name}-${set.metadata.name}-`));
   return t ? name.slice(t.metadata.name!.length + 1) : name;
-}
-
-async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isStatusError(e, 'NotFound')) return undefined;
-    throw e;
-  }
-}
-
-async function ignoreAlreadyExists<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isStatusError(e, 'AlreadyExists')) return undefined;
-    throw e;
-  }
 }

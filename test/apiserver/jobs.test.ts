@@ -76,6 +76,68 @@ describe('Job create', () => {
   });
 });
 
+describe('Job podFailurePolicy and backoffLimitPerIndex', () => {
+  const rule = (r: Record<string, unknown>) => ({ podFailurePolicy: { rules: [r] } });
+
+  it('defaults: podReplacementPolicy Failed with a policy, onPodConditions status True, backoffLimit MaxInt32 with a per-index limit', async () => {
+    const r = await call(s.url, 'POST', JOBS, job('pfp', rule({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] })));
+    expect(r.status).toBe(201);
+    expect(r.body.spec).toMatchObject({ podReplacementPolicy: 'Failed', backoffLimit: 6, podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] } });
+    const idx = await call(s.url, 'POST', JOBS, job('perindex', { completionMode: 'Indexed', completions: 4, backoffLimitPerIndex: 1, maxFailedIndexes: 2 }));
+    expect(idx.status).toBe(201);
+    expect(idx.body.spec).toMatchObject({ backoffLimit: 2147483647, backoffLimitPerIndex: 1, maxFailedIndexes: 2, podReplacementPolicy: 'TerminatingOrFailed' });
+  });
+
+  it('422 with the field for bad rules, OnFailure with a policy, FailIndex without backoffLimitPerIndex, per-index limits on a NonIndexed Job', async () => {
+    const bad = async (name: string, spec: Record<string, unknown>, podSpec: Record<string, unknown> = {}) => {
+      const r = await call(s.url, 'POST', JOBS, job(name, spec, podSpec));
+      expect(r.status).toBe(422);
+      expect(r.body.reason).toBe('Invalid');
+      return causes(r.body);
+    };
+    expect(await bad('a', rule({ action: 'Retry', onExitCodes: { operator: 'Within', values: [0, 3, 3, 2] } }))).toEqual([
+      'spec.podFailurePolicy.rules[0].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+      'spec.podFailurePolicy.rules[0].onExitCodes.operator: Unsupported value: "Within": supported values: "In", "NotIn"',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Duplicate value: 3',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [0,3,3,2]: must be ordered',
+    ]);
+    expect(await bad('b', rule({ action: 'FailJob', onExitCodes: { operator: 'In', values: [0, 1], containerName: 'nope' } }))).toEqual([
+      'spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+    ]);
+    expect(await bad('c', rule({ action: 'Count' }))).toEqual(['spec.podFailurePolicy.rules[0]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required']);
+    expect(await bad('d', rule({ action: 'Count', onExitCodes: { operator: 'NotIn', values: [1] }, onPodConditions: [{ type: 'DisruptionTarget', status: 'Maybe' }] }))).toEqual([
+      'spec.podFailurePolicy.rules[0].onPodConditions[0].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"',
+      'spec.podFailurePolicy.rules[0]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+    ]);
+    expect(await bad('e', rule({ action: 'FailJob', onPodConditions: [{ type: 'DisruptionTarget' }] }), { restartPolicy: 'OnFailure' })).toEqual([
+      'spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified',
+    ]);
+    expect(await bad('f', { ...rule({ action: 'FailJob', onPodConditions: [{ type: 'DisruptionTarget' }] }), podReplacementPolicy: 'TerminatingOrFailed' })).toEqual([
+      'spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"',
+    ]);
+    expect(await bad('g', rule({ action: 'FailIndex', onExitCodes: { operator: 'In', values: [42] } }))).toEqual([
+      'spec.podFailurePolicy.rules[0].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
+    ]);
+    expect(await bad('h', { backoffLimitPerIndex: 1, maxFailedIndexes: 1 })).toEqual([
+      'spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode',
+      'spec.maxFailedIndexes: Invalid value: 1: requires indexed completion mode',
+    ]);
+    expect(await bad('i', { completionMode: 'Indexed', completions: 2, maxFailedIndexes: 3 })).toEqual([
+      'spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified',
+      'spec.maxFailedIndexes: Invalid value: 3: must be less than or equal to completions',
+    ]);
+  });
+
+  it('the policy, backoffLimitPerIndex and completionMode are immutable', async () => {
+    const created = (await call(s.url, 'POST', JOBS, job('pfp-imm', rule({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] })))).body;
+    const r = await call(s.url, 'PATCH', `${JOBS}/pfp-imm`, { spec: { podFailurePolicy: { rules: [{ action: 'Count', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] } } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(r.status).toBe(422);
+    expect(causes(r.body)).toEqual([expect.stringMatching(/^spec\.podFailurePolicy: Invalid value: .*: field is immutable$/)]);
+    expect(created.spec.podFailurePolicy.rules[0].action).toBe('Ignore');
+  });
+});
+
 describe('Job update', () => {
   it('template, selector and completions are immutable; parallelism is not', async () => {
     const created = (await call(s.url, 'POST', JOBS, job('imm', { completions: 3 }))).body;

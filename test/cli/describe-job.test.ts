@@ -31,9 +31,17 @@ describe('describeJob', () => {
   it('an Indexed Job lists its completed indexes; no completions prints <unset>', () => {
     expect(describeJob(job({ completionMode: 'Indexed' }, { completedIndexes: '0-2', active: 2, ready: 1 }))).toMatch(/^Completed Indexes:\s+0-2$/m);
     expect(describeJob(job({ completionMode: 'Indexed' }, {}))).toMatch(/^Completed Indexes:\s+<none>$/m);
+    expect(describeJob(job({ completionMode: 'Indexed' }, {}))).not.toMatch(/Failed Indexes/);
     const text = describeJob(job({ completions: undefined, activeDeadlineSeconds: 30 }, { active: 2 }));
     expect(text).toMatch(/^Completions:\s+<unset>$/m);
     expect(text).toMatch(/^Active Deadline Seconds:\s+30s$/m);
     expect(text).toMatch(/^Pods Statuses:\s+2 Active \/ 0 Succeeded \/ 0 Failed$/m);
+  });
+
+  it('with backoffLimitPerIndex: the per-index limit, maxFailedIndexes and the failed indexes', () => {
+    const text = describeJob(job({ completionMode: 'Indexed', backoffLimitPerIndex: 1, maxFailedIndexes: 2 }, { completedIndexes: '0,2', failedIndexes: '1' }));
+    expect(text).toMatch(/^Backoff Limit Per Index:\s+1$/m);
+    expect(text).toMatch(/^Max Failed Indexes:\s+2$/m);
+    expect(text).toMatch(/^Failed Indexes:\s+1$/m);
   });
 });

@@ -161,21 +161,25 @@ describe('planJob: failures', () => {
     expect(backoffRemainingMs([f1, f2], [success], NOW, 10_000)).toBe(0); // both before the success
   });
 
-  it('more failures than backoffLimit: FailureTarget, active pods deleted, then Failed once they are gone', () => {
+  it('more failures than backoffLimit: FailureTarget, active pods deleted and counted failed, then Failed once they are gone', () => {
     const failed = [pod('Failed', { finalizer: false }), pod('Failed', { finalizer: false })];
     const running = pod('Running');
-    let p = plan(job({ completions: 3, parallelism: 2, backoffLimit: 1 }, { startTime: T, failed: 2 }), [...failed, running]);
+    const spec = { completions: 3, parallelism: 2, backoffLimit: 1 };
+    let p = plan(job(spec, { startTime: T, failed: 2 }), [...failed, running]);
     expect(condTypes(p)).toEqual(['FailureTarget/BackoffLimitExceeded']);
     expect(p.delete).toEqual([running]);
     expect(p.create).toEqual([]);
     expect(p.events).toContainEqual({ type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' });
-    // The deleted pod terminates: counted as failed, its finalizer goes, and then the Job is Failed.
-    const j = job({ completions: 3, parallelism: 2, backoffLimit: 1 }, p.status);
-    const stopping = { ...running, metadata: { ...running.metadata, deletionTimestamp: T } };
-    p = plan(j, [...failed, stopping]);
+    // As in Kubernetes, once the Job is failing whatever has not succeeded counts as failed:
+    // recorded now, its finalizer removed in the same sync.
+    expect(p.removeFinalizers).toEqual([running]);
+    expect(p.status?.uncountedTerminatedPods).toEqual({ failed: [running.metadata.uid] });
+    // The deleted pod terminates without its finalizer: counted, but the Job is not Failed while it runs.
+    const stopping = { ...running, metadata: { ...running.metadata, deletionTimestamp: T, finalizers: [] } };
+    p = plan(job(spec, p.status), [...failed, stopping]);
     expect(condTypes(p)).toEqual(['FailureTarget/BackoffLimitExceeded']);
-    expect(p.removeFinalizers).toEqual([stopping]);
-    p = plan(job({ completions: 3, parallelism: 2, backoffLimit: 1 }, p.status), failed);
+    expect(p.status).toMatchObject({ failed: 3, uncountedTerminatedPods: {}, terminating: 1 });
+    p = plan(job(spec, p.status), failed);
     expect(condTypes(p)).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
     expect(p.status).toMatchObject({ failed: 3, uncountedTerminatedPods: {} });
     expect(p.status?.completionTime).toBeUndefined();
