@@ -248,7 +248,9 @@ export const CLUSTER_ROLES: ClusterRole[] = [
   clusterRole('system:controller:certificate-controller', [
     rule(['get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
     rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
-    rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+    // kube-apiserver-client too: the node proxy's certificate a joining node asks for (the
+    // planner approves nothing else of that signer).
+    rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
     rule(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
     rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
     ...EVENTS,
