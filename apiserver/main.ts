@@ -18,6 +18,7 @@ import { createApiServer, type ApiServerOptions } from './server.js';
 import { defaultTolerationSeconds } from './registry/pods.js';
 import { isLoopback } from '../host/addresses.js';
 import { TokenFileAuthenticator } from './authn/token-file.js';
+import { DEFAULT_REQUEST_HEADERS, type RequestHeaderOptions } from './authn/request-header.js';
 import { selfSignedServingCert } from './serving-certs.js';
 import { serviceAccountKeys } from './authn/serviceaccount/tokens.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './authn/serviceaccount/claims.js';
@@ -56,6 +57,11 @@ Serving and authentication (as kube-apiserver):
                                (default DATA_DIR/pki; in memory when there is no data dir)
   --client-ca-file FILE        verify client certificates against these CAs: CN is the user,
                                each O a group
+  --requestheader-client-ca-file FILE  the front-proxy CA: a client certificate it signed may name
+                               the user in request headers (request-header authentication)
+  --requestheader-allowed-names A,B    the CNs such a certificate may have (default: any)
+  --requestheader-username-headers, --requestheader-group-headers, --requestheader-extra-headers-prefix
+                               the headers (default X-Remote-User, X-Remote-Group, X-Remote-Extra-)
   --token-auth-file FILE       static bearer tokens, CSV: token,user,uid[,"group1,group2"]
   --kubelet-client-certificate FILE, --kubelet-client-key FILE
                                the client certificate presented to kubelets (logs, exec)
@@ -97,6 +103,11 @@ export async function main(argv: string[]): Promise<void> {
       'tls-private-key-file': { type: 'string' },
       'cert-dir': { type: 'string' },
       'client-ca-file': { type: 'string' },
+      'requestheader-client-ca-file': { type: 'string' },
+      'requestheader-allowed-names': { type: 'string' },
+      'requestheader-username-headers': { type: 'string' },
+      'requestheader-group-headers': { type: 'string' },
+      'requestheader-extra-headers-prefix': { type: 'string' },
       'token-auth-file': { type: 'string' },
       'insecure-http': { type: 'boolean', default: false },
       'kubelet-client-certificate': { type: 'string' },
@@ -220,7 +231,7 @@ async function servingOptions(values: Record<string, string | boolean | string[]
   };
   if (values['insecure-http']) {
     if (!isLoopback(bind)) throw new Error(`--insecure-http serves without authentication and is allowed only on a loopback --bind-address (127.0.0.1 or ::1), not ${bind}`);
-    for (const f of ['tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'token-auth-file']) {
+    for (const f of ['tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'token-auth-file', 'requestheader-client-ca-file']) {
       if (str(f)) throw new Error(`--${f} has no effect with --insecure-http (plain HTTP has no authentication)`);
     }
     console.error('skiff apiserver: WARNING: --insecure-http: plain HTTP with NO authentication — every caller is a superuser. For development on this machine only.');
@@ -246,8 +257,22 @@ async function servingOptions(values: Record<string, string | boolean | string[]
   }
   const clientCA = str('client-ca-file');
   const tokenFile = str('token-auth-file');
+  const list = (f: string) => str(f)?.split(',').map((v) => v.trim()).filter(Boolean);
+  const requestHeaderCA = str('requestheader-client-ca-file');
+  if (!requestHeaderCA) {
+    for (const f of ['requestheader-allowed-names', 'requestheader-username-headers', 'requestheader-group-headers', 'requestheader-extra-headers-prefix']) {
+      if (str(f)) throw new Error(`--${f} needs --requestheader-client-ca-file (the front-proxy CA whose certificates may send those headers)`);
+    }
+  }
+  const requestHeader: RequestHeaderOptions | undefined = requestHeaderCA ? {
+    clientCA: readFile('requestheader-client-ca-file', requestHeaderCA),
+    allowedNames: list('requestheader-allowed-names') ?? [],
+    usernameHeaders: list('requestheader-username-headers') ?? DEFAULT_REQUEST_HEADERS.usernameHeaders,
+    groupHeaders: list('requestheader-group-headers') ?? DEFAULT_REQUEST_HEADERS.groupHeaders,
+    extraHeaderPrefixes: list('requestheader-extra-headers-prefix') ?? DEFAULT_REQUEST_HEADERS.extraHeaderPrefixes,
+  } : undefined;
   return {
-    tls: { cert, key, ...(clientCA ? { clientCA: readFile('client-ca-file', clientCA) } : {}) },
+    tls: { cert, key, ...(clientCA ? { clientCA: readFile('client-ca-file', clientCA) } : {}), ...(requestHeader ? { requestHeader } : {}) },
     ...(tokenFile ? { tokenAuthenticators: [TokenFileAuthenticator.fromFile(tokenFile)] } : {}),
     kubeletClientTLS,
   };

@@ -28,7 +28,7 @@ import { dashboardRouter, defaultDashboardDir, isDashboardPath } from './dashboa
 import { WebSocketWatchSink, serveWatch } from './watch-server.js';
 import { MetricsScraper } from './metrics-api/scraper.js';
 import { kubeletClient, proxyPortForward, proxyRemoteCommand, type KubeletClientTLS } from './pod-proxy.js';
-import { AuthenticationChain, insecureAuthenticator, setUser, unauthorizedStatus, type Authenticator, type TokenAuthenticator } from './authn/index.js';
+import { AuthenticationChain, insecureAuthenticator, setUser, unauthorizedStatus, type Authenticator, type RequestHeaderOptions, type TokenAuthenticator } from './authn/index.js';
 import {
   ensureBootstrapPolicy, followPolicy, forbiddenStatus, NodeAuthorizer, NodeGraph, nodeRestriction, nonResourceAttributes, PolicyIndex,
   privilegedGroupAuthorizer, rbacEscalationCheck, RBACAuthorizer, resourceAttributes, unionAuthorizer, type Attributes, type Authorizer,
@@ -104,6 +104,8 @@ export interface ServingTLS {
   cert: string | Buffer;
   key: string | Buffer;
   clientCA?: string | Buffer;
+  /** Request-header authentication: the front-proxy CA and the headers it vouches for (--requestheader-*). */
+  requestHeader?: RequestHeaderOptions;
 }
 
 export interface ApiServer {
@@ -155,7 +157,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     ...(scraper ? { resourceMetrics: scraper.store } : {}),
   });
   const authenticator = opts.authenticator ?? (opts.tls
-    ? new AuthenticationChain({ clientCertificates: !!opts.tls.clientCA, tokens })
+    ? new AuthenticationChain({
+      clientCertificates: !!opts.tls.clientCA, tokens,
+      ...(opts.tls.requestHeader ? { requestHeader: opts.tls.requestHeader, ...(opts.tls.clientCA ? { clientCA: opts.tls.clientCA } : {}) } : {}),
+    })
     : insecureAuthenticator);
   /** Authenticate and authorize; the user and the request info, or the Status to refuse with (401, 403). */
   const admitRequest = async (req: http.IncomingMessage, path: string, query: Query): Promise<{ user: UserInfo; ri?: RequestInfo } | { refuse: Status }> => {
@@ -234,7 +239,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2',
       // Ask for a client certificate but let the handshake finish without one (or with a bad
       // one): the authenticator answers 401 with a Status instead of a bare TLS alert.
-      ...(opts.tls.clientCA ? { ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+      ...(opts.tls.clientCA || opts.tls.requestHeader
+        ? { ca: [opts.tls.clientCA, opts.tls.requestHeader?.clientCA].filter((c): c is string | Buffer => !!c), requestCert: true, rejectUnauthorized: false }
+        : {}),
     }, onRequest)
     : http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;

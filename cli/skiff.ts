@@ -50,10 +50,18 @@ async function run(): Promise<void> {
   await component.main(rest);
 }
 
-/** `skiff join`: bootstrap this node's credentials, then be its kubelet (loaded here, as every component is). */
+/**
+ * `skiff join`: bootstrap this node's credentials, then be its kubelet (loaded here, as every
+ * component is), with the node proxy as a child process (cli/join-proxy.ts).
+ */
 async function join(argv: string[]): Promise<void> {
-  const kubeletArgv = await (await import('./join.js')).bootstrap(argv);
-  await (await COMPONENTS.kubelet!()).main(kubeletArgv);
+  const plan = await (await import('./join.js')).bootstrap(argv);
+  const proxy = plan.proxy ? (await import('./join-proxy.js')).superviseProxy(plan.proxy, plan.rootDir) : undefined;
+  try {
+    await (await COMPONENTS.kubelet!()).main(plan.kubelet);
+  } finally {
+    await proxy?.stop();
+  }
 }
 
 run().catch((err: unknown) => {

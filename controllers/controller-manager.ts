@@ -8,6 +8,7 @@ import { DeploymentController } from './deployment/controller.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/controller.js';
 import { ServiceAccountsController } from './serviceaccounts/controller.js';
 import { CertificateController } from './certificates/controller.js';
+import { TokenCleaner } from './tokencleaner/controller.js';
 import { RootCAPublisher } from './root-ca-publisher/controller.js';
 import type { CertificateAuthority } from '../pki/certificates.js';
 import { EndpointsController } from './endpoints/controller.js';
@@ -90,6 +91,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
     return ca ? new RootCAPublisher(c, i, ca) : idle();
   },
   serviceaccount: (c, i) => new ServiceAccountsController(c, i),
+  tokencleaner: (c) => new TokenCleaner(c),
   clusterroleaggregation: (c, i) => new ClusterRoleAggregationController(c, i),
   'persistentvolume-binder': (c, i, r) => new PersistentVolumeBinder(c, i, r),
   'local-path-provisioner': (c, i, r) => new LocalPathProvisioner(c, i, r),

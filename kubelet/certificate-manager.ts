@@ -155,11 +155,15 @@ export const SERVING_CERT_FILE = 'kubelet-server-current.crt';
 export const SERVING_KEY_FILE = 'kubelet-server-current.key';
 
 /** The serving certificate signed by the cluster (--rotate-server-certificates), kept in the cert dir. */
-export function servingCertificate(o: { certDir: string; nodeName: string; address: string; use: (certPem: string, keyPem: string) => void }): ManagedCertificate {
+export function servingCertificate(o: {
+  certDir: string; nodeName: string; address: string; use: (certPem: string, keyPem: string) => void;
+  /** The --tls-cert-file certificate, in use until the cluster has signed one: renewed when it is due. */
+  initialPem?: string;
+}): ManagedCertificate {
   const certFile = path.join(o.certDir, SERVING_CERT_FILE);
   return {
     kind: 'serving',
-    current: () => (fs.existsSync(certFile) ? fs.readFileSync(certFile, 'utf8') : undefined),
+    current: () => (fs.existsSync(certFile) ? fs.readFileSync(certFile, 'utf8') : o.initialPem),
     request: {
       signerName: KUBELET_SERVING_SIGNER, usages: ['digital signature', 'key encipherment', 'server auth'], generateName: 'csr-',
       dnsNames: [o.nodeName], ipAddresses: o.address === '0.0.0.0' ? [] : [o.address],

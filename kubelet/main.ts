@@ -62,7 +62,8 @@ Flags:
   --rotate-certificates     renew the kubeconfig's client certificate through a CSR before it expires
                             (at 70–90 % of its life) and switch to the new one (skiff join sets it)
   --rotate-server-certificates  serve with a certificate the cluster signs (a kubelet-serving CSR for
-                            the node's name and --address), renewed the same way (skiff join sets it)
+                            the node's name and --address), renewed the same way (skiff join sets it;
+                            with --tls-cert-file, that one serves until its own renewal is due: skiff up)
   --tls-cert-file FILE      the certificate this kubelet serves logs/exec with (HTTPS)
   --tls-private-key-file FILE  its key
   --cert-dir DIR            without --tls-cert-file: where a self-signed one is made and kept (default ROOT/pki)
@@ -195,7 +196,8 @@ export async function main(argv: string[]): Promise<void> {
 
   let kubelet: Kubelet | undefined;
   const certDir = resolve(values['cert-dir'] ?? join(rootDir, 'pki'));
-  const rotateServing = values['rotate-server-certificates'] && !values['tls-cert-file'];
+  // With --tls-cert-file too (skiff up's kubelets), that pair serves until its renewal is due.
+  const rotateServing = !!values['rotate-server-certificates'];
   const tls = await kubeletServingTLS({
     certFile: values['tls-cert-file'], keyFile: values['tls-private-key-file'], clientCAFile: values['client-ca-file'],
     certDir, nodeName, address: hostIP, ...(rotateServing ? { preferClusterSigned: true } : {}),
@@ -223,7 +225,8 @@ export async function main(argv: string[]): Promise<void> {
   if (rotateServing) {
     // Asked for once the Node exists: the approver checks the names against it.
     const use = (cert: string, key: string) => server.setSecureContext({ cert, key, minVersion: 'TLSv1.2', ...(tls.clientCA ? { ca: tls.clientCA } : {}) });
-    certificates.push(new CertificateManager({ client, nodeName, certificate: servingCertificate({ certDir, nodeName, address: hostIP, use }), log: logRotation }));
+    const initialPem = values['tls-cert-file'] ? tls.cert.toString() : undefined;
+    certificates.push(new CertificateManager({ client, nodeName, certificate: servingCertificate({ certDir, nodeName, address: hostIP, use, ...(initialPem ? { initialPem } : {}) }), log: logRotation }));
   }
   for (const m of certificates) m.start();
   const leases = new NodeLeases(client);

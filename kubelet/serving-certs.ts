@@ -20,17 +20,22 @@ export async function kubeletServingTLS(flags: {
   };
   if (!!flags.certFile !== !!flags.keyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
   const clientCA = flags.clientCAFile ? read('client-ca-file', flags.clientCAFile) : undefined;
-  if (flags.certFile && flags.keyFile) {
-    return { cert: read('tls-cert-file', flags.certFile), key: read('tls-private-key-file', flags.keyFile), clientCA };
-  }
   const pki = await import('../pki/index.js');
+  // --rotate-server-certificates: a pair the cluster signed in an earlier run, while valid.
+  let rotated: { cert: Buffer; key: Buffer; notAfter: number } | undefined;
   if (flags.preferClusterSigned) {
     const cert = join(flags.certDir, SERVING_CERT_FILE);
     const key = join(flags.certDir, SERVING_KEY_FILE);
-    if (fs.existsSync(cert) && fs.existsSync(key) && pki.describeCertificate(fs.readFileSync(cert)).notAfter.getTime() > Date.now()) {
-      return { cert: fs.readFileSync(cert), key: fs.readFileSync(key), clientCA };
-    }
+    const notAfter = fs.existsSync(cert) && fs.existsSync(key) ? pki.describeCertificate(fs.readFileSync(cert)).notAfter.getTime() : 0;
+    if (notAfter > Date.now()) rotated = { cert: fs.readFileSync(cert), key: fs.readFileSync(key), notAfter };
   }
+  if (flags.certFile && flags.keyFile) {
+    const given = { cert: read('tls-cert-file', flags.certFile), key: read('tls-private-key-file', flags.keyFile) };
+    // Whichever lasts longer: a renewal from the last run, or a pair issued anew since (skiff up reissues its own).
+    if (rotated && rotated.notAfter > pki.describeCertificate(given.cert).notAfter.getTime()) return { cert: rotated.cert, key: rotated.key, clientCA };
+    return { ...given, clientCA };
+  }
+  if (rotated) return { cert: rotated.cert, key: rotated.key, clientCA };
   // Until the cluster signs one (or without rotation), a self-signed certificate.
   const { ca } = await pki.ensureCertificateAuthority(pki.pairPaths(flags.certDir, 'kubelet-ca'), `${flags.nodeName}-ca@${Math.floor(Date.now() / 1000)}`);
   const paths = pki.pairPaths(flags.certDir, 'kubelet');

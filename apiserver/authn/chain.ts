@@ -1,5 +1,5 @@
 // The authentication chain in front of the registry, as kube-apiserver assembles it:
-//   union(x509, bearer tokens) → add system:authenticated → else anonymous (FailOnError)
+//   union(request header, x509, bearer tokens) → add system:authenticated → else anonymous (FailOnError)
 // The first authenticator to recognise the request names the user. A credential that is
 // present but bad (a certificate that did not verify, a token nobody knows) is a 401 even
 // where anonymous would have been allowed: presenting bad credentials is not anonymity.
@@ -12,6 +12,7 @@ import type { RequestAuthenticator, TokenAuthenticator } from './authenticator.j
 import { BearerTokenAuthenticator } from './bearer-token.js';
 import { WebSocketProtocolAuthenticator } from './websocket-protocol.js';
 import { X509Authenticator } from './x509.js';
+import { RequestHeaderAuthenticator, type RequestHeaderOptions } from './request-header.js';
 import { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, INSECURE_USER, type UserInfo } from './user.js';
 
 /**
@@ -37,6 +38,10 @@ export interface Authenticator {
 export interface AuthenticationOptions {
   /** Verify client certificates (node:tls checked them against --client-ca-file). */
   clientCertificates?: boolean;
+  /** --client-ca-file's PEM, needed when the handshake trusts the front-proxy CA too. */
+  clientCA?: string | Buffer;
+  /** Request-header authentication from a front proxy (--requestheader-*). */
+  requestHeader?: RequestHeaderOptions;
   /** Bearer token sources, asked in order. */
   tokens?: TokenAuthenticator[];
   /** Paths anonymous requests may reach (default ANONYMOUS_PATHS; [] turns anonymous off). */
@@ -49,7 +54,9 @@ export class AuthenticationChain implements Authenticator {
 
   constructor(opts: AuthenticationOptions) {
     this.authenticators = [
-      ...(opts.clientCertificates ? [new X509Authenticator()] : []),
+      // First, as kube-apiserver's union: a front proxy's certificate speaks for the user it names.
+      ...(opts.requestHeader ? [new RequestHeaderAuthenticator(opts.requestHeader)] : []),
+      ...(opts.clientCertificates ? [new X509Authenticator(opts.requestHeader ? opts.clientCA : undefined)] : []),
       ...(opts.tokens?.length ? [new BearerTokenAuthenticator(opts.tokens), new WebSocketProtocolAuthenticator(opts.tokens)] : []),
     ];
     this.anonymousPaths = opts.anonymousPaths ?? ANONYMOUS_PATHS;

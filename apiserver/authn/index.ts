@@ -6,3 +6,4 @@ export * from './token-file.js';
 export * from './user.js';
 export { X509Authenticator } from './x509.js';
 export { BearerTokenAuthenticator } from './bearer-token.js';
+export { RequestHeaderAuthenticator, DEFAULT_REQUEST_HEADERS, type RequestHeaderOptions } from './request-header.js';

@@ -4,7 +4,9 @@
 // not verify is an error (401), not anonymity. Read once per connection, not per request.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
 import type { AuthenticationResult, RequestAuthenticator } from './authenticator.js';
+import { certificateBundle, issuedByAny } from './request-header.js';
 
 const perSocket = new WeakMap<TLSSocket, AuthenticationResult>();
 
@@ -27,6 +29,16 @@ function strings(v: string | string[] | undefined): string[] {
 }
 
 export class X509Authenticator implements RequestAuthenticator {
+  private readonly clientCAs: X509Certificate[] | undefined;
+
+  /**
+   * `clientCA`: when the handshake also trusts another CA (the front-proxy CA of
+   * request-header authentication), only certificates of this one are users.
+   */
+  constructor(clientCA?: string | Buffer) {
+    this.clientCAs = clientCA ? certificateBundle(clientCA) : undefined;
+  }
+
   authenticate(req: IncomingMessage): AuthenticationResult {
     const sock = req.socket as TLSSocket;
     if (typeof sock.getPeerCertificate !== 'function') return undefined; // plain HTTP
@@ -40,6 +52,7 @@ export class X509Authenticator implements RequestAuthenticator {
     const cert = sock.getPeerCertificate();
     if (!cert || Object.keys(cert).length === 0) return undefined; // no client certificate
     if (!sock.authorized) return { error: `verifying certificate: ${describe(String(sock.authorizationError ?? 'unknown'))}` };
+    if (this.clientCAs && !(cert.raw && issuedByAny(cert.raw, this.clientCAs))) return { error: `verifying certificate: ${describe('UNABLE_TO_GET_ISSUER_CERT_LOCALLY')}` };
     const name = strings(cert.subject?.CN)[0];
     if (!name) return { error: 'verifying certificate: the subject has no common name' };
     return { user: { name, groups: strings(cert.subject?.O) } };

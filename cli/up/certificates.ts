@@ -12,11 +12,14 @@
 //   pki/kubelet-<node>-serving.crt/.key           the kubelet's HTTPS (logs, exec): <node>, localhost, 127.0.0.1
 //   pki/sa.key                                    the ServiceAccount token signing key (every API server gets it)
 //   <data-dir>/kubeconfigs/<component>.conf       each component's kubeconfig (0600), its certificate inline
-// Kubernetes' separate front-proxy CA exists for the aggregation layer's request-header
-// authentication, which Skiff does not have, so there is none. Kubelet serving certificates
-// are signed by the cluster CA (as the kubernetes.io/kubelet-serving signer does), so the API
-// server verifies them (--kubelet-certificate-authority). Existing files are reused on resume
-// while they still fit (pki/files.ts: ensureCertificate).
+//   pki/front-proxy-ca.crt/.key                   the front-proxy CA, separate as kubeadm's: the API
+//                                                 server's request-header authentication trusts it
+//                                                 (--requestheader-client-ca-file) and nothing else does
+//   pki/front-proxy-client.crt/.key               CN front-proxy-client, the one allowed name: what an
+//                                                 authenticating proxy in front of the API server presents
+// Kubelet serving certificates are signed by the cluster CA (as the kubernetes.io/kubelet-serving
+// signer does), so the API server verifies them (--kubelet-certificate-authority). Existing
+// files are reused on resume while they still fit (pki/files.ts: ensureCertificate).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +38,10 @@ export const ADMIN_CERT = 'admin';
 export const APISERVER_CERT = 'apiserver';
 export const APISERVER_KUBELET_CLIENT_CERT = 'apiserver-kubelet-client';
 export const kubeletClientCert = (node: string) => `kubelet-${node}`;
+export const FRONT_PROXY_CA = 'front-proxy-ca';
+export const FRONT_PROXY_CLIENT_CERT = 'front-proxy-client';
+/** The front proxy's certificate: the CA's only leaf, its CN the one --requestheader-allowed-names. */
+export const FRONT_PROXY_CLIENT: WantedCertificate = { name: FRONT_PROXY_CLIENT_CERT, want: { subject: { commonName: 'front-proxy-client' }, usages: CLIENT } };
 export const kubeletServingCert = (node: string) => `kubelet-${node}-serving`;
 
 /** Every certificate a cluster with these nodes needs. Pure. */
@@ -97,6 +104,10 @@ export async function ensureClusterCertificates(pkiDir: string, kubeconfigsDir: 
     const r = await pki.ensureCertificate(pki.pairPaths(pkiDir, c.name), ca, c.want);
     if (r.issued) issued.push(c.name);
   }
+  // The front-proxy CA and its client, apart from the cluster CA as in kubeadm: a certificate of
+  // one is never accepted where the other is asked for.
+  const frontProxy = await pki.ensureCertificateAuthority(pki.pairPaths(pkiDir, FRONT_PROXY_CA), 'front-proxy-ca');
+  if ((await pki.ensureCertificate(pki.pairPaths(pkiDir, FRONT_PROXY_CLIENT.name), frontProxy.ca, FRONT_PROXY_CLIENT.want)).issued) issued.push(FRONT_PROXY_CLIENT.name);
   // The ServiceAccount signing key every API server is given (--service-account-signing-key-file).
   pki.ensurePrivateKeyFile(path.join(pkiDir, pki.SERVICE_ACCOUNT_KEY_FILE));
   fs.mkdirSync(kubeconfigsDir, { recursive: true, mode: 0o700 });

@@ -22,7 +22,7 @@
 // Start order is the order of the list (etcd, API servers, controllers, kubelets); shutdown
 // goes the other way by role: kubelets (and their pods) first, etcd last.
 import path from 'node:path';
-import { APISERVER_CERT, APISERVER_KUBELET_CLIENT_CERT, componentKubeconfig, kubeletServingCert } from './certificates.js';
+import { APISERVER_CERT, APISERVER_KUBELET_CLIENT_CERT, componentKubeconfig, FRONT_PROXY_CA, FRONT_PROXY_CLIENT, kubeletServingCert } from './certificates.js';
 import { encryptionConfigPath } from './encryption-config.js';
 
 export const STORAGES = ['embedded', 'etcd'] as const;
@@ -155,6 +155,9 @@ export function planCluster(p: PlanInput): Plan {
     '--tls-cert-file', file(APISERVER_CERT, 'crt'), '--tls-private-key-file', file(APISERVER_CERT, 'key'), '--client-ca-file', caFile,
     '--kubelet-client-certificate', file(APISERVER_KUBELET_CLIENT_CERT, 'crt'), '--kubelet-client-key', file(APISERVER_KUBELET_CLIENT_CERT, 'key'),
     '--kubelet-certificate-authority', caFile,
+    // Request-header authentication from the separate front-proxy CA, with kubeadm's flags.
+    '--requestheader-client-ca-file', path.join(p.dirs.pki, `${FRONT_PROXY_CA}.crt`), '--requestheader-allowed-names', FRONT_PROXY_CLIENT.want.subject.commonName,
+    '--requestheader-username-headers', 'X-Remote-User', '--requestheader-group-headers', 'X-Remote-Group', '--requestheader-extra-headers-prefix', 'X-Remote-Extra-',
     // One ServiceAccount signing key for every API server (made by the first, kept in the PKI dir).
     '--service-account-signing-key-file', path.join(p.dirs.pki, 'sa.key'),
     // Secrets encrypted at rest with the key `skiff up` keeps in the PKI dir (up/encryption-config.ts).
@@ -211,6 +214,8 @@ export function kubeletSpec(p: Pick<PlanInput, 'dirs' | 'runtime' | 'serviceCidr
       'kubelet', '--server', servers.join(','), '--kubeconfig', componentKubeconfig(p.dirs.kubeconfigs, `kubelet-${n}`), '--node-name', n, '--runtime', p.runtime, '--port', '0', '--root-dir', path.join(p.dirs.nodes, n), '--stop-pods-on-exit',
       '--cluster-dns', serviceIP(p.serviceCidr, DNS_SERVICE_IP_INDEX),
       '--tls-cert-file', file(kubeletServingCert(n), 'crt'), '--tls-private-key-file', file(kubeletServingCert(n), 'key'), '--client-ca-file', path.join(p.dirs.pki, 'ca.crt'),
+      // Renewed through CSRs before they expire, as a joined node's are (the next start reissues them anyway).
+      '--rotate-certificates', '--rotate-server-certificates',
     ],
   };
 }

@@ -3,7 +3,7 @@
 // approval subresource (after a SubjectAccessReview for the requester), a certificate or a
 // Failed condition through status. Signing needs the cluster CA (--cluster-signing-cert-file,
 // --cluster-signing-key-file); without it the controller only approves.
-import type { CertificateSigningRequest, CertificateSigningRequestCondition } from '../../api/certificates/index.js';
+import { KUBE_APISERVER_CLIENT_SIGNER, type CertificateSigningRequest, type CertificateSigningRequestCondition } from '../../api/certificates/index.js';
 import { isStatusError } from '../../api/errors.js';
 import { RestClient, WorkQueue } from '../../client/index.js';
 import type { CertificateAuthority, KeyUsage } from '../../pki/certificates.js';
@@ -58,7 +58,10 @@ export class CertificateController {
       const need = planApproval(csr, parsed);
       if (need && (await this.requesterMay(csr, need))) {
         await this.client.request('PUT', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${encodeURIComponent(name)}/approval`, {
-          body: withCondition(csr, { type: 'Approved', status: 'True', reason: 'AutoApproved', message: 'Auto approving kubelet client certificate after SubjectAccessReview.' }),
+          body: withCondition(csr, {
+            type: 'Approved', status: 'True', reason: 'AutoApproved',
+            message: csr.spec.signerName === KUBE_APISERVER_CLIENT_SIGNER ? 'Auto approving node proxier client certificate after SubjectAccessReview.' : 'Auto approving kubelet client certificate after SubjectAccessReview.',
+          }),
         });
         return; // the update brings it back here for signing
       }

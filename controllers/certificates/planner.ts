@@ -11,6 +11,11 @@
 //     renewal, /selfnodeclient — the SubjectAccessReview the loop asks. A kubelet-serving CSR
 //     is approved when a node asks for itself and names only its Node's own name and addresses
 //     (Kubernetes leaves these to an external approver; Skiff approves what it can check).
+//     And, Skiff's own, the node proxy's client certificate (kube-apiserver-client, CN exactly
+//     system:kube-proxy, no groups, no SANs): the identity system:node-proxier is bound to,
+//     approved for whoever may get a kubelet client certificate — what `skiff join` runs its
+//     proxy with (kubeadm hands kube-proxy a ServiceAccount instead; k3s signs the same
+//     certificate for an agent that holds the join token).
 // Pure: the request is parsed by the loop.
 import type { CertificateSigningRequest } from '../../api/certificates/index.js';
 import { csrCondition, KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '../../api/certificates/index.js';
@@ -71,11 +76,28 @@ export function planSigning(csr: CertificateSigningRequest, parsed: ParsedReques
   return { type: 'sign', usages: csr.spec.usages ?? [], validityMs: Math.max(MIN_DURATION_MS, Math.min(asked, maxDurationMs)) };
 }
 
-/** Which permission the requester needs for auto-approval, or undefined when this CSR is not ours to approve. */
+/** The user the node proxy's certificate names (bound to system:node-proxier). */
+export const NODE_PROXIER_USER = 'system:kube-proxy';
+
+/** A request for exactly the node proxy's client identity (no groups, no names, client usages). */
+export function isNodeProxierRequest(csr: CertificateSigningRequest, req: ParsedRequest): boolean {
+  return csr.spec.signerName === KUBE_APISERVER_CLIENT_SIGNER && req.commonName === NODE_PROXIER_USER && req.organizations.length === 0
+    && req.dnsNames.length === 0 && req.ipAddresses.length === 0 && signerRuleViolation(csr, req) === undefined;
+}
+
+/**
+ * Which permission the requester needs for auto-approval, or undefined when this CSR is not
+ * ours to approve. A kubelet client certificate for the requester itself is a renewal
+ * (selfnodeclient); the node proxy's certificate asked by a node is its renewal too.
+ */
 export function planApproval(csr: CertificateSigningRequest, parsed: ParsedRequest | Error): 'nodeclient' | 'selfnodeclient' | undefined {
-  if (csr.spec.signerName !== KUBELET_CLIENT_SIGNER) return undefined;
   if (csrCondition(csr, 'Approved') || csrCondition(csr, 'Denied')) return undefined;
-  if (parsed instanceof Error || signerRuleViolation(csr, parsed)) return undefined;
+  if (parsed instanceof Error) return undefined;
+  if (csr.spec.signerName === KUBE_APISERVER_CLIENT_SIGNER) {
+    if (!isNodeProxierRequest(csr, parsed)) return undefined;
+    return (csr.spec.groups ?? []).includes('system:nodes') && csr.spec.username?.startsWith('system:node:') ? 'selfnodeclient' : 'nodeclient';
+  }
+  if (csr.spec.signerName !== KUBELET_CLIENT_SIGNER || signerRuleViolation(csr, parsed)) return undefined;
   return csr.spec.username === parsed.commonName ? 'selfnodeclient' : 'nodeclient';
 }
 

@@ -86,7 +86,10 @@ describe('planCluster', () => {
       'apiserver', '--port', '6443', '--data-dir', '/d/apiserver',
       '--tls-cert-file', '/d/pki/apiserver.crt', '--tls-private-key-file', '/d/pki/apiserver.key', '--client-ca-file', '/d/pki/ca.crt',
       '--kubelet-client-certificate', '/d/pki/apiserver-kubelet-client.crt', '--kubelet-client-key', '/d/pki/apiserver-kubelet-client.key',
-      '--kubelet-certificate-authority', '/d/pki/ca.crt', '--service-account-signing-key-file', '/d/pki/sa.key',
+      '--kubelet-certificate-authority', '/d/pki/ca.crt',
+      '--requestheader-client-ca-file', '/d/pki/front-proxy-ca.crt', '--requestheader-allowed-names', 'front-proxy-client',
+      '--requestheader-username-headers', 'X-Remote-User', '--requestheader-group-headers', 'X-Remote-Group', '--requestheader-extra-headers-prefix', 'X-Remote-Extra-',
+      '--service-account-signing-key-file', '/d/pki/sa.key',
       '--encryption-provider-config', '/d/pki/encryption-config.yaml',
       '--service-cluster-ip-range', '10.96.0.0/12', '--service-node-port-range', '30000-32767',
     ]);
@@ -100,6 +103,7 @@ describe('planCluster', () => {
       '--port', '0', '--root-dir', '/d/nodes/node-1', '--stop-pods-on-exit',
       '--cluster-dns', '10.96.0.10',
       '--tls-cert-file', '/d/pki/kubelet-node-1-serving.crt', '--tls-private-key-file', '/d/pki/kubelet-node-1-serving.key', '--client-ca-file', '/d/pki/ca.crt',
+      '--rotate-certificates', '--rotate-server-certificates',
     ]);
     expect(plan.processes[5]!.args).toEqual([
       'proxy', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/proxy.conf', '--hostname-override', 'node-1,node-2', '--nft-table', 'skiff-0123abcd', '--cluster-cidr', '10.244.0.0/16',

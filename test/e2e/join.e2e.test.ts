@@ -3,7 +3,8 @@
 // (approved and signed by the controller-manager), its kubelet registers as
 // system:node:NAME, the node becomes Ready and runs a pod (as root, from a network namespace of
 // its own that reaches the API server only at the host's address); the node's credentials cannot
-// touch another node.
+// touch another node. The joined machine runs its own node proxy with its own identity
+// (system:kube-proxy, issued through the join flow): a pod there reaches a Service's ClusterIP.
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,12 +13,25 @@ import { Cluster, killGroup, run, SKIFF, until } from './cluster.js';
 import { load } from 'js-yaml';
 import { primaryIPv4 } from '../../host/addresses.js';
 import { RestClient } from '../../client/rest.js';
+import { describeCertificate } from '../../pki/index.js';
 
 const cluster = new Cluster({ nodes: 1, runtime: 'process' });
 let joined: ChildProcess | undefined;
 let joinedOut = '';
 beforeAll(() => cluster.up(), 180_000);
 const isRoot = process.getuid?.() === 0;
+const hasNft = (() => {
+  try {
+    execSync('nft --version', { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const readLog = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').slice(-1500) : '(none)');
+// Run inside a pod: one GET, its body on stdout ("error: CODE" on failure, exit 1).
+const FETCH = `require('node:http').get(process.argv[1], { agent: false, timeout: 5000 }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(b.trim())); })
+  .on('timeout', function () { this.destroy(new Error('ETIMEDOUT')); }).on('error', (e) => { console.log('error: ' + (e.code || e.message)); process.exitCode = 1; });`;
 const machines: string[] = [];
 
 /** A network namespace with a veth to this host: 10.254.N.2 inside, 10.254.N.1 here, default route via here. */
@@ -70,11 +84,15 @@ describe('skiff join', () => {
     joined = spawn(launcher[0]!, [...launcher.slice(1), SKIFF, 'join', server, '--token', token, '--ca-cert-hash', hash, '--node-name', name, '--root-dir', root, '--runtime', 'process', '--port', '0', '--stop-pods-on-exit'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     joined.stdout!.on('data', (d) => (joinedOut += d));
     joined.stderr!.on('data', (d) => (joinedOut += d));
-    await until(`${name} Ready (join output: ${joinedOut.slice(-1500)})`, async () => {
+    // (The output is read when a wait fails, not when it starts.)
+    const withOutput = (e: Error): never => {
+      throw new Error(`${e.message}; join output: ${joinedOut.slice(-2000)}; proxy log: ${readLog(path.join(root, 'proxy.log'))}`);
+    };
+    await until(`${name} Ready`, async () => {
       const r = await cluster.kctl(['get', 'node', name, '-o', 'json']);
       if (r.code !== 0) return undefined;
       return (JSON.parse(r.stdout) as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    }, 120_000, 1000);
+    }, 120_000, 1000).catch(withOutput);
     expect(joinedOut).toContain(`has its certificate`);
     const csrs = JSON.parse(await cluster.ok(['get', 'csr', '-o', 'json'])) as { items: { spec: { username: string }; status: { conditions: { type: string; reason: string }[] } }[] };
     expect(csrs.items.find((c) => c.spec.username.startsWith('system:bootstrap:'))?.status.conditions[0]).toMatchObject({ type: 'Approved', reason: 'AutoApproved' });
@@ -102,6 +120,40 @@ describe('skiff join', () => {
       .find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving' && c.spec.username === `system:node:${name}`);
     expect(serving?.status.conditions?.[0]?.type).toBe('Approved');
 
+    // The node proxy runs there too, as system:kube-proxy (a certificate the join flow asked for,
+    // auto-approved), and says on the Node how it programs Services.
+    const proxierCSR = (JSON.parse(await cluster.ok(['get', 'csr', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { signerName: string; username: string }; status: { conditions?: { type: string; message?: string }[] } }[] }).items
+      .find((c) => c.metadata.name.startsWith('node-proxier-csr-') && c.spec.username.startsWith('system:bootstrap:'));
+    expect(proxierCSR?.spec.signerName).toBe('kubernetes.io/kube-apiserver-client');
+    expect(proxierCSR?.status.conditions?.[0]).toMatchObject({ type: 'Approved', message: 'Auto approving node proxier client certificate after SubjectAccessReview.' });
+    expect(fs.statSync(path.join(root, 'proxy.kubeconfig')).mode & 0o777).toBe(0o600);
+    const proxyCert = (load(fs.readFileSync(path.join(root, 'proxy.kubeconfig'), 'utf8')) as { users: { user: Record<string, string> }[] }).users[0]!.user['client-certificate-data']!;
+    expect(describeCertificate(Buffer.from(proxyCert, 'base64').toString()).subject).toEqual({ commonName: 'system:kube-proxy', organizations: [] });
+    const proxyCondition = await until(`the ServiceProxy condition on ${name}`, async () => {
+      const node = JSON.parse(await cluster.ok(['get', 'node', name, '-o', 'json'])) as { status: { conditions: { type: string; status: string; reason: string }[] } };
+      return node.status.conditions.find((c) => c.type === 'ServiceProxy');
+    }, 60_000, 500).catch(withOutput);
+    if (machine && hasNft) {
+      expect(proxyCondition).toMatchObject({ status: 'True', reason: 'KernelRules' });
+      // A Service backed by a pod on the joined node, reached by its ClusterIP from another pod
+      // there: DNAT by the joined machine's own rules (its network namespace has no others).
+      await cluster.ok(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'joined-web', labels: { app: 'joined-web' } }, spec: { nodeName: name, terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: 'host', ports: [{ containerPort: 8080 }], command: ['node', '-e', "require('node:http').createServer((q, s) => s.end('served on the joined node')).listen(8080)"] }] } },
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'joined-client' }, spec: { nodeName: name, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'host', command: ['sleep', '3600'] }] } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'joined-web' }, spec: { selector: { app: 'joined-web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+      ] }) });
+      const clusterIP = await cluster.ok(['get', 'svc', 'joined-web', '-o', 'jsonpath={.spec.clusterIP}']);
+      let lastFetch = '';
+      await until(`the ClusterIP ${clusterIP} answering inside the joined node`, async () => {
+        const r = await cluster.kctl(['exec', 'joined-client', '--', 'node', '-e', FETCH, `http://${clusterIP}/`]);
+        lastFetch = `${r.stdout}${r.stderr}`.trim();
+        return r.code === 0 && r.stdout.trim() === 'served on the joined node';
+      }, 90_000, 1000).catch((e: Error) => withOutput(new Error(`${e.message}; the last answer: ${lastFetch}`)));
+    } else {
+      // Without root (or nft) the proxy runs, degraded, and says so.
+      expect(proxyCondition).toMatchObject({ status: 'False', reason: 'UserspaceRelay' });
+    }
+
     // The joined node's identity: its own Node, not another's.
     const kc = load(fs.readFileSync(path.join(root, 'kubelet.kubeconfig'), 'utf8')) as { users: { user: Record<string, string> }[] };
     const asNode = new RestClient({ server, credentials: { caData: fs.readFileSync(path.join(root, 'ca.crt')), certData: Buffer.from(kc.users[0]!.user['client-certificate-data']!, 'base64'), keyData: Buffer.from(kc.users[0]!.user['client-key-data']!, 'base64') }, retries: 0 });
@@ -112,5 +164,5 @@ describe('skiff join', () => {
     } finally {
       asNode.close();
     }
-  });
+  }, 360_000);
 });

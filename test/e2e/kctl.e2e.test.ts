@@ -4,6 +4,7 @@
 // image, watch it finish, undo it, check history, restart the cluster on the same data
 // dir and find everything back, and every command's error paths.
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, Cluster, KCTL, ROOT, sleep, until } from './cluster.js';
@@ -68,6 +69,7 @@ describe('skiff up', () => {
     const pki = path.join(cluster.dataDir, 'pki');
     const keys = fs.readdirSync(pki).filter((f) => f.endsWith('.key'));
     expect(keys.sort()).toEqual(['admin.key', 'apiserver-kubelet-client.key', 'apiserver.key', 'ca.key', 'controller-manager.key', 'dns.key',
+      'front-proxy-ca.key', 'front-proxy-client.key',
       `kubelet-${N1}-serving.key`, `kubelet-${N1}.key`, `kubelet-${N2}-serving.key`, `kubelet-${N2}.key`, 'proxy.key', 'sa.key', 'scheduler.key'].sort());
     for (const k of keys) expect(fs.statSync(path.join(pki, k)).mode & 0o777, k).toBe(0o600);
     for (const f of ['kubeconfig', path.join('kubeconfigs', 'scheduler.conf'), path.join(cluster.home, '.kube', 'config')]) {
@@ -86,6 +88,30 @@ describe('skiff up', () => {
     expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', 'proxy.conf'))).toEqual({ commonName: 'system:kube-proxy', organizations: [] });
     expect(subjectOf(path.join(cluster.dataDir, 'kubeconfigs', 'dns.conf'))).toEqual({ commonName: 'system:kube-dns', organizations: [] });
     expect(describeCertificate(fs.readFileSync(path.join(pki, 'apiserver.crt'))).ipAddresses).toContain('127.0.0.1');
+  });
+
+  it('keeps a separate front-proxy CA: its client names a user in X-Remote-* headers, and is no user of its own', async () => {
+    const pki = path.join(cluster.dataDir, 'pki');
+    const [ca, frontProxyCA] = ['ca.crt', 'front-proxy-ca.crt'].map((f) => fs.readFileSync(path.join(pki, f), 'utf8'));
+    const client = { cert: fs.readFileSync(path.join(pki, 'front-proxy-client.crt'), 'utf8'), key: fs.readFileSync(path.join(pki, 'front-proxy-client.key'), 'utf8') };
+    expect(isSignedBy(client.cert, frontProxyCA!)).toBe(true);
+    expect(isSignedBy(client.cert, ca!)).toBe(false);
+    expect(describeCertificate(client.cert).subject).toEqual({ commonName: 'front-proxy-client', organizations: [] });
+    const whoami = (headers: Record<string, string>) => new Promise<{ status: number; body: { status?: { userInfo?: unknown } } }>((resolve, reject) => {
+      const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      const req = https.request(`${cluster.server}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+        method: 'POST', ca, ...client, agent: false, headers: { 'Content-Type': 'application/json', ...headers },
+      }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const named = await whoami({ 'X-Remote-User': 'jane', 'X-Remote-Group': 'dev' });
+    expect(named).toMatchObject({ status: 201, body: { status: { userInfo: { username: 'jane', groups: ['dev', 'system:authenticated'] } } } });
+    expect((await whoami({})).status).toBe(401);
   });
 
   it('has its nodes Ready (kctl get nodes with no flags)', async () => {

@@ -48,3 +48,36 @@ describe('the kubelet\'s certificate rotation', () => {
     expect(readClientCertificate(file)).toBe('NEW CERT');
   });
 });
+
+describe('serving certificate rotation beside --tls-cert-file (skiff up\'s kubelets)', () => {
+  it('serves the given pair until a longer-lived rotated one exists, and renews from the given one when none does', async () => {
+    const { createCertificateAuthority, issueCertificate } = await import('../../pki/index.js');
+    const { kubeletServingTLS } = await import('../../kubelet/serving-certs.js');
+    const { servingCertificate, SERVING_CERT_FILE, SERVING_KEY_FILE } = await import('../../kubelet/certificate-manager.js');
+    const ca = await createCertificateAuthority('test-ca');
+    const want = (days: number) => ({ subject: { commonName: 'n1' }, usages: ['server auth' as const], dnsNames: ['n1'], validityMs: days * 24 * 3600_000 });
+    const given = await issueCertificate(ca, want(30));
+    const certDir = path.join(dir, 'serving-pki');
+    fs.mkdirSync(certDir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'given.crt'), given.certPem);
+    fs.writeFileSync(path.join(dir, 'given.key'), given.keyPem);
+    const flags = { certFile: path.join(dir, 'given.crt'), keyFile: path.join(dir, 'given.key'), certDir, nodeName: 'n1', address: '127.0.0.1', preferClusterSigned: true };
+    const managed = servingCertificate({ certDir, nodeName: 'n1', address: '127.0.0.1', use: () => undefined, initialPem: given.certPem });
+
+    // Nothing rotated yet: the given pair serves, and its renewal is scheduled from it (not asked at once).
+    expect((await kubeletServingTLS(flags)).cert.toString()).toBe(given.certPem);
+    expect(managed.current()).toBe(given.certPem);
+    // A renewal stored by an earlier run that outlasts the given pair serves instead.
+    const rotated = await issueCertificate(ca, want(60));
+    managed.store(rotated.certPem, rotated.keyPem);
+    expect(fs.readFileSync(path.join(certDir, SERVING_KEY_FILE), 'utf8')).toBe(rotated.keyPem);
+    expect((await kubeletServingTLS(flags)).cert.toString()).toBe(rotated.certPem);
+    expect(managed.current()).toBe(rotated.certPem);
+    // A pair issued anew since (skiff up reissues its own) that outlasts the renewal wins.
+    const reissued = await issueCertificate(ca, want(90));
+    fs.writeFileSync(flags.certFile, reissued.certPem);
+    fs.writeFileSync(flags.keyFile, reissued.keyPem);
+    expect((await kubeletServingTLS(flags)).cert.toString()).toBe(reissued.certPem);
+    expect(fs.existsSync(path.join(certDir, SERVING_CERT_FILE))).toBe(true);
+  });
+});

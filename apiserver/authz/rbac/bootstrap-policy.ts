@@ -241,11 +241,16 @@ export const CLUSTER_ROLES: ClusterRole[] = [
   ]),
   clusterRole('system:controller:ttl-after-finished-controller', [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs']), ...EVENTS]),
   clusterRole('system:controller:root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps']), ...EVENTS]),
+  // Kubernetes makes this a Role in kube-system; bootstrap policy here has cluster roles only,
+  // and the controller-manager's garbage collector may delete any object already.
+  clusterRole('system:controller:token-cleaner', [rule(['delete', 'get', 'list', 'watch'], [''], ['secrets']), ...EVENTS]),
   clusterRole('system:controller:service-account-controller', [rule(['create'], [''], ['serviceaccounts']), ...EVENTS]),
   clusterRole('system:controller:certificate-controller', [
     rule(['get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
     rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
-    rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+    // kube-apiserver-client too: the node proxy's certificate a joining node asks for (the
+    // planner approves nothing else of that signer).
+    rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
     rule(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
     rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
     ...EVENTS,

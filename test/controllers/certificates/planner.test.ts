@@ -45,6 +45,17 @@ describe('auto-approval', () => {
     expect(planApproval(csr(KUBELET, {}, []), { ...node, organizations: ['system:masters'] })).toBeUndefined();
     expect(planApproval(csr(CLIENT, {}, []), user)).toBeUndefined();
   });
+  it('approves the node proxy\'s certificate (exactly CN system:kube-proxy) on the same permissions; a look-alike is not', () => {
+    const proxier: ParsedRequest = { commonName: 'system:kube-proxy', organizations: [], dnsNames: [], ipAddresses: [] };
+    expect(planApproval(csr(CLIENT, {}, []), proxier)).toBe('nodeclient');
+    expect(planApproval(csr(CLIENT, { username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] }, []), proxier)).toBe('selfnodeclient');
+    expect(planApproval(csr(CLIENT, {}, approved), proxier)).toBeUndefined();
+    expect(planApproval(csr(CLIENT, {}, []), { ...proxier, organizations: ['system:masters'] })).toBeUndefined();
+    expect(planApproval(csr(CLIENT, {}, []), { ...proxier, dnsNames: ['proxy'] })).toBeUndefined();
+    expect(planApproval(csr(CLIENT, {}, []), { ...proxier, commonName: 'system:kube-proxy2' })).toBeUndefined();
+    expect(planApproval(csr(CLIENT, { usages: ['digital signature', 'server auth', 'client auth'] }, []), proxier)).toBeUndefined();
+    expect(planApproval(csr(KUBELET, {}, []), proxier)).toBeUndefined();
+  });
 });
 
 describe('kubelet serving certificates', () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateSigningRequest } from '../../../api/certificates/index.js';
 import { createCertificateRequest, describeCertificate, generateKeyPair } from '../../../pki/index.js';
 import { RestClient } from '../../../client/rest.js';
+import { requestCertificate } from '../../../client/certificate-request.js';
 import { buildConfigFromFlags } from '../../../client/kubeconfig.js';
 import { CertificateManager, clientCertificate, readClientCertificate } from '../../../kubelet/certificate-manager.js';
 import { Cluster, SKIFF, waitFor } from './cluster.js';
@@ -131,6 +132,25 @@ describe('CertificateSigningRequests', () => {
       const who = JSON.parse((await run(KUBECTL, ['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'json'])).stdout);
       expect(who.status.userInfo.username).toBe(`system:node:${node}`);
       expect(logs.some((l) => l.startsWith('certificate rotation: using a new client certificate'))).toBe(true);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a node gets the node proxy\'s certificate (CN system:kube-proxy) renewed as itself: approved as selfnodeclient and signed', async () => {
+    const node = 'proxy-renewing-node';
+    const kubeconfig = path.join(dir, 'proxy-node.kubeconfig');
+    expect((await run(process.execPath, [SKIFF, 'kubeconfig', 'create', `system:node:${node}`, '--group', 'system:nodes', '--ttl', '1h', '--kubeconfig', admin, '--output', kubeconfig])).code).toBe(0);
+    const client = new RestClient({ ...buildConfigFromFlags({ kubeconfig }), retries: 0 });
+    try {
+      const keys = await generateKeyPair();
+      const certPem = await requestCertificate(client, {
+        requestPem: await createCertificateRequest(keys, { commonName: 'system:kube-proxy' }), signerName: 'kubernetes.io/kube-apiserver-client',
+        usages: ['digital signature', 'client auth'], generateName: 'node-proxier-csr-', timeoutMs: 60_000,
+      });
+      expect(describeCertificate(certPem).subject).toEqual({ commonName: 'system:kube-proxy', organizations: [] });
+      const csr = (await client.resource<CertificateSigningRequest>('CertificateSigningRequest').list()).items.find((x) => x.spec.username === `system:node:${node}`);
+      expect(csr?.status?.conditions).toEqual([expect.objectContaining({ type: 'Approved', reason: 'AutoApproved', message: 'Auto approving node proxier client certificate after SubjectAccessReview.' })]);
     } finally {
       client.close();
     }
