@@ -8,7 +8,7 @@
 //   <root>/images/<config hex>.json  what the image is: config, layers, size
 //   <root>/refs/<sha256(ref)>.json   which image a reference ("h:5000/a/b:1") names now
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageNeverPullError, ImagePullError } from '../runtime/interface.js';
 import { credentialsFor } from './auth.js';
@@ -16,6 +16,7 @@ import { BlobStore, DigestMismatchError, hexOf } from './blob-store.js';
 import { formatPlatform, ImageConfig, ImageIndex, ImageManifest, isIndex, LAYER_TYPES, nodePlatform, selectPlatform, type Descriptor, type Platform } from './manifest.js';
 import { parseReference, type ImageReference } from './reference.js';
 import { isLoopbackRegistry, RegistryClient } from './registry-client.js';
+import type { ImageFsStats, RuntimeImage } from './image-gc.js';
 import { applyLayer, sniffCompression, type Compression } from './unpack.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
@@ -78,6 +79,9 @@ export class ImageService {
   readonly blobs: BlobStore;
   private readonly platform: Platform;
   private readonly inflight = new Map<string, Promise<PulledImage>>();
+  /** Blobs and images pulls under way need: never removed by GC meanwhile. */
+  private readonly pullingBlobs = new Map<string, number>();
+  private readonly pullingImages = new Set<string>();
 
   constructor(private readonly o: ImageServiceOptions) {
     this.blobs = new BlobStore(o.root);
@@ -104,6 +108,75 @@ export class ImageService {
     } catch {
       return undefined;
     }
+  }
+
+  /** Every pulled image with the references that name it (CRI's ListImages). */
+  list(): RuntimeImage[] {
+    const names = new Map<string, { tags: string[]; digests: string[] }>();
+    for (const f of readdirSync(join(this.o.root, 'refs'))) {
+      if (!f.endsWith('.json')) continue;
+      let rec: RefRecord;
+      try {
+        rec = JSON.parse(readFileSync(join(this.o.root, 'refs', f), 'utf8')) as RefRecord;
+      } catch {
+        continue; // a half-written record cannot exist (atomic writes); an unreadable one names nothing
+      }
+      const n = names.get(rec.id) ?? { tags: [], digests: [] };
+      (rec.reference.includes('@') ? n.digests : n.tags).push(rec.reference);
+      names.set(rec.id, n);
+    }
+    const out: RuntimeImage[] = [];
+    for (const f of readdirSync(join(this.o.root, 'images'))) {
+      if (!f.endsWith('.json')) continue;
+      const id = `sha256:${f.slice(0, -'.json'.length)}`;
+      let rec: Pick<PulledImage, 'size'>;
+      try {
+        rec = JSON.parse(readFileSync(join(this.o.root, 'images', f), 'utf8')) as Pick<PulledImage, 'size'>;
+      } catch {
+        continue;
+      }
+      const n = names.get(id) ?? { tags: [], digests: [] };
+      out.push({ id, repoTags: n.tags.sort(), repoDigests: n.digests.sort(), sizeBytes: rec.size });
+    }
+    return out;
+  }
+
+  /**
+   * Remove an image: the references naming it, its record, its unpacked root and every blob no
+   * other image (nor a pull under way) needs. Refused while the image itself is being pulled.
+   */
+  remove(id: string): void {
+    const hex = hexOf(id);
+    if (this.pullingImages.has(id)) throw new Error(`image ${id} is being pulled`);
+    for (const f of readdirSync(join(this.o.root, 'refs'))) {
+      try {
+        const rec = JSON.parse(readFileSync(join(this.o.root, 'refs', f), 'utf8')) as RefRecord;
+        if (rec.id === id) rmSync(join(this.o.root, 'refs', f), { force: true });
+      } catch {
+        /* unreadable: not this image's */
+      }
+    }
+    // The record goes before the root: a reader never finds a record whose root is half gone.
+    rmSync(join(this.o.root, 'images', hex + '.json'), { force: true });
+    rmSync(join(this.o.root, 'rootfs', hex), { recursive: true, force: true });
+    const keep = new Set<string>([...this.pullingBlobs.keys()]);
+    for (const f of readdirSync(join(this.o.root, 'images'))) {
+      if (!f.endsWith('.json')) continue;
+      try {
+        const rec = JSON.parse(readFileSync(join(this.o.root, 'images', f), 'utf8')) as Pick<PulledImage, 'layers'>;
+        keep.add(`sha256:${f.slice(0, -'.json'.length)}`);
+        for (const l of rec.layers) keep.add(l);
+      } catch {
+        return; // cannot tell what another image needs: keep every blob
+      }
+    }
+    for (const b of this.blobs.list()) if (!keep.has(b)) this.blobs.delete(b);
+  }
+
+  /** The filesystem the store is on (CRI's ImageFsInfo). */
+  fsStats(): ImageFsStats {
+    const st = statfsSync(this.o.root);
+    return { capacityBytes: st.blocks * st.bsize, availableBytes: st.bavail * st.bsize };
   }
 
   /** Apply the pull policy: pull when asked to or when absent. */
@@ -172,6 +245,19 @@ export class ImageService {
     if (!parsed.success) throw new ImagePullError(`manifest of ${r.canonical} is not an image manifest (${m.mediaType || 'no media type'}): ${parsed.error.issues[0]?.message}`);
     const manifest = parsed.data;
 
+    const id = manifest.config.digest;
+    const held = [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+    for (const b of held) this.hold(b, 1);
+    this.pullingImages.add(id);
+    try {
+      return await this.pullBlobs(client, r, repo, repoDigest, m.digest, manifest);
+    } finally {
+      for (const b of held) this.hold(b, -1);
+      this.pullingImages.delete(id);
+    }
+  }
+
+  private async pullBlobs(client: RegistryClient, r: ImageReference, repo: string, repoDigest: string, manifestDigest: string, manifest: ImageManifest): Promise<PulledImage> {
     await this.fetchBlob(client, repo, manifest.config);
     const config = ImageConfig.safeParse(parseJson(readFileSync(this.blobs.path(manifest.config.digest)), `config ${manifest.config.digest}`));
     if (!config.success) throw new ImagePullError(`image config ${manifest.config.digest} is malformed: ${config.error.issues[0]?.message}`);
@@ -203,8 +289,14 @@ export class ImageService {
     const refRecord: RefRecord = { reference: r.canonical, id, repoDigest };
     writeJsonAtomic(join(this.o.root, 'refs', sha(r.canonical) + '.json'), refRecord);
     // A tag pull is also reachable by its digest.
-    if (!r.digest) writeJsonAtomic(join(this.o.root, 'refs', sha(`${r.registry}/${repo}@${m.digest}`) + '.json'), { ...refRecord, reference: `${r.registry}/${repo}@${m.digest}` });
+    if (!r.digest) writeJsonAtomic(join(this.o.root, 'refs', sha(`${r.registry}/${repo}@${manifestDigest}`) + '.json'), { ...refRecord, reference: `${r.registry}/${repo}@${manifestDigest}` });
     return image;
+  }
+
+  private hold(digest: string, delta: 1 | -1): void {
+    const n = (this.pullingBlobs.get(digest) ?? 0) + delta;
+    if (n > 0) this.pullingBlobs.set(digest, n);
+    else this.pullingBlobs.delete(digest);
   }
 
   private async fetchBlob(client: RegistryClient, repo: string, d: Descriptor): Promise<void> {

@@ -25,6 +25,8 @@ import {
   type ExecResult,
   type LogOptions,
   type PullImageOptions,
+  type ImageFsStats,
+  type RuntimeImage,
   type Runtime,
   type RuntimeInfo,
   type SandboxConfig,
@@ -303,6 +305,19 @@ export class ProcessRuntime implements Runtime {
     }
     if (got.pulled) opts.onPulled?.({ sizeBytes: got.image.size, durationMs: got.durationMs });
     return got.image.repoDigest;
+  }
+
+  /** Images pulled from registries (imported ones are the user's to remove, and are not listed). */
+  async listImages(): Promise<RuntimeImage[]> {
+    return this.imageService.list();
+  }
+
+  async removeImage(id: string): Promise<void> {
+    this.imageService.remove(id);
+  }
+
+  async imageFsInfo(): Promise<ImageFsStats> {
+    return this.imageService.fsStats();
   }
 
   /** The rootfs and the container's effective argv/env/workingDir/user, from the image it names. */
