@@ -82,7 +82,7 @@ describe.skipIf(!isRoot || !haveRegistry)('image garbage collection in the kubel
     expect(named(await nodeImages(), droppedRef)).toBeDefined();
 
     // Deleted: its image is unused; GC removes it and the Node stops listing it.
-    await c.pods().delete('done', 'default', { gracePeriodSeconds: 0 });
+    await c.pods().delete('done', { namespace: 'default', gracePeriodSeconds: 0 });
     const after = await waitFor('the unused image gone from status.images', async () => {
       const imgs = await nodeImages();
       return !named(imgs, droppedRef) ? imgs : undefined;
