@@ -3,7 +3,7 @@
 // kubelet removes an image no container uses once it is older than
 // --minimum-image-ttl-duration, never the image of a running pod, and warns
 // FreeDiskSpaceFailed when what it may remove cannot bring usage down to the low threshold.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,10 @@ describe.skipIf(!isRoot || !haveRegistry)('image garbage collection in the kubel
       sizeBytes: kept.config.size + kept.layers.reduce((n, l) => n + l.size, 0),
     });
 
+    // Layered store (overlayfs, root): the busybox base is unpacked once for both images.
+    const layersDir = join(rootDir, 'images', '.oci', 'layers');
+    expect(readdirSync(layersDir).filter((d) => !d.startsWith('.'))).toHaveLength(3);
+
     // The finished pod's exited container still uses its image: not collected while it exists.
     await new Promise((r) => setTimeout(r, 6000)); // past the minimum age, several GC passes
     expect(named(await nodeImages(), droppedRef)).toBeDefined();
@@ -89,6 +93,7 @@ describe.skipIf(!isRoot || !haveRegistry)('image garbage collection in the kubel
     }, 60_000);
     expect(named(after, keptRef)).toBeDefined();
     expect((await c.pods().get('runs', 'default')).status?.phase).toBe('Running');
+    expect(readdirSync(layersDir).filter((d) => !d.startsWith('.'))).toHaveLength(2); // the shared base stays
 
     // Usage cannot reach 0 %: the kubelet says so on the Node.
     const warning = await waitFor('FreeDiskSpaceFailed', async () => {
