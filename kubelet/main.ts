@@ -33,6 +33,7 @@ import { Kubelet } from './kubelet.js';
 import { NodeLeases } from './node-lease.js';
 import { machineInfo, NodeStatusManager } from './node-status.js';
 import { ImageGCManager } from './image-gc-manager.js';
+import { loadRegistriesFile, unsupportedTls } from './images/registries.js';
 import { DEFAULT_IMAGE_GC_POLICY, validateImageGCPolicy, type ImageGCPolicy } from './images/image-gc.js';
 import { FakeRuntime } from './runtime/fake.js';
 import type { Runtime } from './runtime/interface.js';
@@ -72,6 +73,8 @@ Flags:
   --cluster-dns IP[,IP]     the cluster DNS server(s) written into ClusterFirst pods' /etc/resolv.conf
   --cluster-domain DOMAIN   the cluster's DNS domain, for pods' search paths and /etc/hosts (default cluster.local)
   --resolv-conf FILE        the host resolver config Default pods get (default /etc/resolv.conf; "" = none)
+  --registry-config FILE    registry mirrors and credentials, in k3s's registries.yaml format
+                            (default ROOT/registries.yaml when it exists)
   --image-gc-high-threshold PERCENT  image filesystem usage at or above which unused images are
                             removed, least recently used first (default 85; 100 disables image GC)
   --image-gc-low-threshold PERCENT   image GC frees down to this usage (default 80)
@@ -135,6 +138,7 @@ export async function main(argv: string[]): Promise<void> {
       'local-path-root': { type: 'string' },
       'image-dir': { type: 'string' },
       'plain-http-registry': { type: 'string', multiple: true },
+      'registry-config': { type: 'string' },
       'pod-cidr': { type: 'string' },
       'docker-socket': { type: 'string' },
       nodes: { type: 'string' },
@@ -201,7 +205,9 @@ export async function main(argv: string[]): Promise<void> {
     if (process.getuid?.() === 0) podCIDR = await choosePodCidr(values['pod-cidr'], rootDir, client, nodeName);
     // Registries spoken to over plain HTTP (loopback ones always are, as Docker treats them).
     const plainHttpRegistries = (values['plain-http-registry'] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-    runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR, plainHttpRegistries });
+    const registries = loadRegistriesFile(resolve(values['registry-config'] ?? join(rootDir, 'registries.yaml')));
+    for (const host of unsupportedTls(registries)) console.error(`kubelet ${nodeName}: warning: registries.yaml configs.${host}.tls is not applied (no per-host CA, client certificate or skip-verify yet): the system trust store is used`);
+    runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR, plainHttpRegistries, registries });
   } else if (kind === 'docker') {
     const { DockerRuntime } = await import('./runtime/docker.js');
     runtime = new DockerRuntime({ socketPath: values['docker-socket'] ?? '/var/run/docker.sock', nodeName });

@@ -22,6 +22,7 @@ import { formatPlatform, ImageConfig, ImageIndex, ImageManifest, isIndex, LAYER_
 import { parseReference, type ImageReference } from './reference.js';
 import { isLoopbackRegistry, RegistryClient } from './registry-client.js';
 import type { ImageFsStats, RuntimeImage } from './image-gc.js';
+import { configCredentials, endpointsFor, RegistriesConfig } from './registries.js';
 import { chainIds, lowerdirOption, mountOverlay, unmount } from './overlay.js';
 import { applyLayer, resolveInRoot, sniffCompression, type Compression } from './unpack.js';
 
@@ -74,6 +75,8 @@ export interface ImageServiceOptions {
   timeoutMs?: number;
   /** Layer downloads at once. */
   parallelDownloads?: number;
+  /** Mirrors and per-host credentials (registries.yaml). */
+  registries?: RegistriesConfig;
   /**
    * Unpack each layer once into layers/ and give containers an overlay of them (needs root and
    * overlayfs; see overlay.ts). Otherwise each image is unpacked into a directory of its own.
@@ -251,16 +254,40 @@ export class ImageService {
   }
 
   private async doPull(r: ImageReference, dockerConfigs: unknown[]): Promise<PulledImage> {
-    const client = new RegistryClient({
-      registry: r.registry,
-      plainHttp: isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry),
-      credentials: credentialsFor(r.registry, [...dockerConfigs, ...this.nodeDockerConfigs()]),
-      timeoutMs: this.o.timeoutMs,
-    });
-    const repo = r.repository;
-    let m = await client.manifest(repo, r.digest ?? r.tag!);
+    // Mirrors first (registries.yaml), then the registry itself: the first endpoint that serves
+    // the manifest serves the rest of the pull.
+    const registries = this.o.registries ?? RegistriesConfig.parse({});
+    const configs = [...dockerConfigs, ...this.nodeDockerConfigs()];
+    const plainHttp = isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry);
+    const endpoints = endpointsFor(registries, r.registry, r.repository, plainHttp);
+    let client: RegistryClient | undefined;
+    let repo = r.repository;
+    let m: { body: Buffer; mediaType: string; digest: string } | undefined;
+    const failures: string[] = [];
+    for (const e of endpoints) {
+      const c = new RegistryClient({
+        registry: e.upstream ? r.registry : e.host,
+        plainHttp,
+        endpoint: e.upstream ? undefined : e.base,
+        credentials: [...configCredentials(registries, e.host), ...credentialsFor(e.host, configs)],
+        timeoutMs: this.o.timeoutMs,
+      });
+      try {
+        m = await c.manifest(e.repository, r.digest ?? r.tag!);
+        client = c;
+        repo = e.repository;
+        break;
+      } catch (err) {
+        if (!(err instanceof ImagePullError)) throw err;
+        failures.push(e.upstream ? err.message : `mirror ${e.base}: ${err.message}`);
+      }
+    }
+    if (!client || !m) {
+      const upstream = failures[failures.length - 1]!;
+      throw new ImagePullError(failures.length > 1 ? `${upstream} (after ${failures.slice(0, -1).join('; ')})` : upstream);
+    }
     if (r.digest && m.digest !== r.digest) throw new ImagePullError(`manifest ${r.canonical}: the registry served content with digest ${m.digest}`);
-    const repoDigest = `${r.registry}/${repo}@${m.digest}`;
+    const repoDigest = `${r.registry}/${r.repository}@${m.digest}`;
     let body = parseJson(m.body, `manifest of ${r.canonical}`);
     if (isIndex(m.mediaType, body)) {
       const index = ImageIndex.safeParse(body);
@@ -335,7 +362,7 @@ export class ImageService {
     const refRecord: RefRecord = { reference: r.canonical, id, repoDigest };
     writeJsonAtomic(join(this.o.root, 'refs', sha(r.canonical) + '.json'), refRecord);
     // A tag pull is also reachable by its digest.
-    if (!r.digest) writeJsonAtomic(join(this.o.root, 'refs', sha(`${r.registry}/${repo}@${manifestDigest}`) + '.json'), { ...refRecord, reference: `${r.registry}/${repo}@${manifestDigest}` });
+    if (!r.digest) writeJsonAtomic(join(this.o.root, 'refs', sha(`${r.registry}/${r.repository}@${manifestDigest}`) + '.json'), { ...refRecord, reference: `${r.registry}/${r.repository}@${manifestDigest}` });
     const image = this.lookup(r.canonical);
     if (!image) throw new ImagePullError(`image ${id} was removed while it was being pulled`);
     return image;

@@ -43,6 +43,7 @@ import { defaultImagePullPolicy } from '../../../api/core/pod-defaults.js';
 import { containerArgv as imageArgv, containerEnv, containerWorkingDir, resolveUser } from '../../images/image-config.js';
 import { ImageService } from '../../images/image-service.js';
 import { overlaySupported } from '../../images/overlay.js';
+import type { RegistriesConfig } from '../../images/registries.js';
 import { HOST_IMAGE, ImageStore, normalizeImageName, pullHint } from './image-store.js';
 import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
@@ -55,6 +56,8 @@ export interface ProcessRuntimeOptions {
   /** Image store directory (default <rootDir>/images): imported images, and pulled ones under .oci/. */
   imageDir?: string;
   /** Registries spoken to over plain HTTP besides loopback ones (host[:port]). */
+  /** Registry mirrors and per-host credentials (registries.yaml). */
+  registries?: RegistriesConfig;
   plainHttpRegistries?: string[];
   /** Pod CIDR for pod IPs; without one (or not root) pods share the node's network. */
   podCidr?: string;
@@ -144,6 +147,7 @@ export class ProcessRuntime implements Runtime {
     this.imageService = new ImageService({
       root: join(this.images.dir, '.oci'),
       plainHttpRegistries: opts.plainHttpRegistries,
+      registries: opts.registries,
       // The node's own registry credentials, where the Kubernetes kubelet reads them.
       dockerConfigFiles: [join(opts.rootDir, 'config.json'), join(process.env.HOME ?? '/root', '.docker', 'config.json')],
       // Layers unpacked once and stacked per container when overlayfs works here.
