@@ -190,6 +190,8 @@ export function planCluster(p: PlanInput): Plan {
         'kubelet', ...serverFlag, ...kubeconfig(`kubelet-${n}`), '--node-name', n, '--runtime', p.runtime, '--port', '0', '--root-dir', path.join(p.dirs.nodes, n), '--stop-pods-on-exit',
         '--cluster-dns', serviceIP(p.serviceCidr, DNS_SERVICE_IP_INDEX),
         '--tls-cert-file', file(kubeletServingCert(n), 'crt'), '--tls-private-key-file', file(kubeletServingCert(n), 'key'), '--client-ca-file', caFile,
+        // One registries.yaml for every node of the cluster (k3s's /etc/rancher/k3s/registries.yaml).
+        '--registry-config', path.join(p.dirs.root, 'registries.yaml'),
       ],
     });
   }
