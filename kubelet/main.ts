@@ -32,6 +32,9 @@ import { kubeletServingTLS } from './serving-certs.js';
 import { Kubelet } from './kubelet.js';
 import { NodeLeases } from './node-lease.js';
 import { machineInfo, NodeStatusManager } from './node-status.js';
+import { ImageGCManager } from './image-gc-manager.js';
+import { loadRegistriesFile, unsupportedTls } from './images/registries.js';
+import { DEFAULT_IMAGE_GC_POLICY, validateImageGCPolicy, type ImageGCPolicy } from './images/image-gc.js';
 import { FakeRuntime } from './runtime/fake.js';
 import type { Runtime } from './runtime/interface.js';
 import { ImageStore } from './runtime/process/image-store.js';
@@ -71,6 +74,13 @@ Flags:
   --cluster-dns IP[,IP]     the cluster DNS server(s) written into ClusterFirst pods' /etc/resolv.conf
   --cluster-domain DOMAIN   the cluster's DNS domain, for pods' search paths and /etc/hosts (default cluster.local)
   --resolv-conf FILE        the host resolver config Default pods get (default /etc/resolv.conf; "" = none)
+  --registry-config FILE    registry mirrors and credentials, in k3s's registries.yaml format
+                            (default ROOT/registries.yaml when it exists)
+  --image-gc-high-threshold PERCENT  image filesystem usage at or above which unused images are
+                            removed, least recently used first (default 85; 100 disables image GC)
+  --image-gc-low-threshold PERCENT   image GC frees down to this usage (default 80)
+  --minimum-image-ttl-duration D     an unused image is kept at least this long after it was first
+                            seen (default 2m0s)
 `;
 
 function defaultRootDir(node: string): string {
@@ -129,6 +139,7 @@ export async function main(argv: string[]): Promise<void> {
       'local-path-root': { type: 'string' },
       'image-dir': { type: 'string' },
       'plain-http-registry': { type: 'string', multiple: true },
+      'registry-config': { type: 'string' },
       'pod-cidr': { type: 'string' },
       'docker-socket': { type: 'string' },
       nodes: { type: 'string' },
@@ -144,6 +155,9 @@ export async function main(argv: string[]): Promise<void> {
       'cluster-dns': { type: 'string' },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       'resolv-conf': { type: 'string', default: '/etc/resolv.conf' },
+      'image-gc-high-threshold': { type: 'string', default: String(DEFAULT_IMAGE_GC_POLICY.highThresholdPercent) },
+      'image-gc-low-threshold': { type: 'string', default: String(DEFAULT_IMAGE_GC_POLICY.lowThresholdPercent) },
+      'minimum-image-ttl-duration': { type: 'string', default: '2m0s' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -156,6 +170,13 @@ export async function main(argv: string[]): Promise<void> {
   const clusterDomain = values['cluster-domain']!.toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) throw new Error(`--cluster-domain: ${JSON.stringify(values['cluster-domain'])} is not a DNS name`);
   const podDns = { clusterDNS, clusterDomain, resolvConf: values['resolv-conf']! };
+  const imageGCPolicy: ImageGCPolicy = {
+    highThresholdPercent: percentFlag('--image-gc-high-threshold', values['image-gc-high-threshold']!),
+    lowThresholdPercent: percentFlag('--image-gc-low-threshold', values['image-gc-low-threshold']!),
+    minAgeMs: goDuration('--minimum-image-ttl-duration', values['minimum-image-ttl-duration']!),
+  };
+  const policyErrors = validateImageGCPolicy(imageGCPolicy);
+  if (policyErrors.length) throw new Error(policyErrors.join('; '));
   const connection = buildConfigFromFlags({ kubeconfig: values.kubeconfig, server: values.server });
   const client = new RestClient({ ...connection, userAgent: 'skiff-kubelet' });
   const backoffBaseMs = Number(process.env.SKIFF_KUBELET_BACKOFF_BASE_MS ?? 10_000);
@@ -185,7 +206,9 @@ export async function main(argv: string[]): Promise<void> {
     if (process.getuid?.() === 0) podCIDR = await choosePodCidr(values['pod-cidr'], rootDir, client, nodeName);
     // Registries spoken to over plain HTTP (loopback ones always are, as Docker treats them).
     const plainHttpRegistries = (values['plain-http-registry'] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-    runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR, plainHttpRegistries });
+    const registries = loadRegistriesFile(resolve(values['registry-config'] ?? join(rootDir, 'registries.yaml')));
+    for (const host of unsupportedTls(registries)) console.error(`kubelet ${nodeName}: warning: registries.yaml configs.${host}.tls is not applied (no per-host CA, client certificate or skip-verify yet): the system trust store is used`);
+    runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR, plainHttpRegistries, registries });
   } else if (kind === 'docker') {
     const { DockerRuntime } = await import('./runtime/docker.js');
     runtime = new DockerRuntime({ socketPath: values['docker-socket'] ?? '/var/run/docker.sock', nodeName });
@@ -210,12 +233,23 @@ export async function main(argv: string[]): Promise<void> {
   // local-path volumes live under the kubelet's root unless --local-path-root says otherwise;
   // published on the Node so the provisioner knows where this node keeps them.
   const localPathRoot = resolve(values['local-path-root'] ?? join(rootDir, 'local-path'));
+  // SKIFF_KUBELET_IMAGE_GC_PERIOD_MS: tests shorten Kubernetes' fixed 5 minutes.
+  const gcPeriodMs = Number(process.env.SKIFF_KUBELET_IMAGE_GC_PERIOD_MS ?? 300_000);
+  let statusManager: NodeStatusManager | undefined;
+  const imageManager = new ImageGCManager({
+    runtime, policy: imageGCPolicy, recorder, node: () => statusManager?.node, gcPeriodMs, listPeriodMs: Math.min(30_000, gcPeriodMs),
+    log: (m) => console.error(`kubelet ${nodeName}: ${m}`),
+  });
+  await imageManager.detect().catch(() => undefined);
   const status = new NodeStatusManager({
     client, nodeName, hostIP, port, machine, runtime: () => runtime.info(), podCIDR, reportMs: 60_000, runtimeError: () => kubelet?.runtimeError,
+    images: () => imageManager.statusImages(),
     annotations: { [LOCAL_PATH_ROOT_ANNOTATION]: localPathRoot },
   });
+  statusManager = status;
   const node = await registerWithRetry(status);
   for (const w of runtime.info().warnings) recorder.event(node, 'Warning', 'ContainerIsolation', w);
+  imageManager.start();
   const certificates: CertificateManager[] = [];
   const logRotation = (m: string) => console.error(`kubelet ${nodeName}: ${m}`);
   if (values['rotate-certificates']) {
@@ -260,6 +294,7 @@ export async function main(argv: string[]): Promise<void> {
       if (stopping) return;
       stopping = true;
       clearInterval(statusTimer);
+      imageManager.stop();
       informer.stop();
       services.stop();
       for (const m of certificates) m.stop();
@@ -280,6 +315,24 @@ export async function main(argv: string[]): Promise<void> {
     process.once('SIGHUP', () => void stop(false));
   });
   process.exit(0);
+}
+
+function percentFlag(flag: string, v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new Error(`${flag}: ${JSON.stringify(v)} is not a whole percentage (0-100)`);
+  return Number(v);
+}
+
+/** A Go duration as Kubernetes flags take them ("2m0s", "90s", "1h30m", "500ms"), in ms. */
+function goDuration(flag: string, v: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  re.lastIndex = 0;
+  if (v === '0') return 0;
+  while (re.lastIndex < v.length && (m = re.exec(v))) total += Number(m[1]) * units[m[2]!]!;
+  if (!v || re.lastIndex !== v.length) throw new Error(`${flag}: ${JSON.stringify(v)} is not a duration (e.g. 2m0s, 90s, 1h)`);
+  return total;
 }
 
 async function registerWithRetry(status: NodeStatusManager): Promise<Node> {

@@ -56,6 +56,8 @@ export interface NodeStatusInput {
   heartbeat: boolean;
   /** Why the container runtime is unusable right now (the last relist failed), if it is. */
   runtimeError?: string;
+  /** The images on the node (the image manager's list); left out when the runtime keeps none. */
+  images?: { names: string[]; sizeBytes: number }[];
 }
 
 function cond(prev: NodeCondition[] | undefined, type: string, status: 'True' | 'False', reason: string, message: string, input: NodeStatusInput): NodeCondition {
@@ -106,6 +108,7 @@ export function buildNodeStatus(input: NodeStatusInput): NonNullable<Node['statu
       { type: 'Hostname', address: m.hostname },
     ],
     daemonEndpoints: { kubeletEndpoint: { Port: input.port } },
+    ...(input.images ? { images: input.images } : {}),
     nodeInfo: {
       machineID: m.machineID,
       systemUUID: m.machineID,
@@ -142,6 +145,8 @@ export interface NodeStatusOptions {
   /** Report status at least this often even when nothing changed (k8s: 5 min with leases). */
   reportMs: number;
   runtimeError?: () => string | undefined;
+  /** status.images (the image manager's). */
+  images?: () => { names: string[]; sizeBytes: number }[] | undefined;
   /** Annotations this kubelet owns on its Node (the local-path root), set at registration. */
   annotations?: Record<string, string>;
 }
@@ -163,6 +168,7 @@ export class NodeStatusManager {
       prevConditions: prev?.status?.conditions,
       heartbeat,
       runtimeError: this.o.runtimeError?.(),
+      images: this.o.images?.(),
     });
   }
 

@@ -216,6 +216,8 @@ export function kubeletSpec(p: Pick<PlanInput, 'dirs' | 'runtime' | 'serviceCidr
       '--tls-cert-file', file(kubeletServingCert(n), 'crt'), '--tls-private-key-file', file(kubeletServingCert(n), 'key'), '--client-ca-file', path.join(p.dirs.pki, 'ca.crt'),
       // Renewed through CSRs before they expire, as a joined node's are (the next start reissues them anyway).
       '--rotate-certificates', '--rotate-server-certificates',
+      // One registries.yaml for every node of the cluster (k3s's /etc/rancher/k3s/registries.yaml).
+      '--registry-config', path.join(p.dirs.root, 'registries.yaml'),
     ],
   };
 }

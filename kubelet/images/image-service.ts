@@ -1,14 +1,19 @@
 // The node's image service for the process runtime (what containerd's CRI image service is
 // for a real kubelet): pull an image from its registry, verify every blob, keep blobs
-// content-addressed (layers shared between images), unpack each image once into a rootfs.
+// content-addressed (layers shared between images), unpack each layer once.
 //
-//   <root>/blobs/sha256/<hex>        verified manifests, configs and layers (see blob-store.ts)
+//   <root>/blobs/sha256/<hex>        verified configs and layers (see blob-store.ts)
 //   <root>/tmp/                      downloads in progress (swept at start)
-//   <root>/rootfs/<config hex>/      the unpacked image (staged in rootfs/.<hex>.<rand>, renamed)
-//   <root>/images/<config hex>.json  what the image is: config, layers, size
+//   <root>/layers/<chain hex>/       layered mode (overlayfs, root): one unpacked layer, shared
+//                                    by every image whose layers start with the same chain
+//   <root>/rootfs/<config hex>/      layered: the image's own small top layer (mount points);
+//                                    copy mode: the whole unpacked image
+//   <root>/meta/<config hex>/etc/    layered: the image's /etc/passwd and /etc/group (User lookup)
+//   <root>/images/<config hex>.json  what the image is: config, layers, chain IDs, size
 //   <root>/refs/<sha256(ref)>.json   which image a reference ("h:5000/a/b:1") names now
+// Staging directories (a leading ".") are swept at start.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageNeverPullError, ImagePullError } from '../runtime/interface.js';
 import { credentialsFor } from './auth.js';
@@ -16,7 +21,10 @@ import { BlobStore, DigestMismatchError, hexOf } from './blob-store.js';
 import { formatPlatform, ImageConfig, ImageIndex, ImageManifest, isIndex, LAYER_TYPES, nodePlatform, selectPlatform, type Descriptor, type Platform } from './manifest.js';
 import { parseReference, type ImageReference } from './reference.js';
 import { isLoopbackRegistry, RegistryClient } from './registry-client.js';
-import { applyLayer, sniffCompression, type Compression } from './unpack.js';
+import type { ImageFsStats, RuntimeImage } from './image-gc.js';
+import { configCredentials, endpointsFor, RegistriesConfig } from './registries.js';
+import { chainIds, lowerdirOption, mountOverlay, unmount } from './overlay.js';
+import { applyLayer, resolveInRoot, sniffCompression, type Compression } from './unpack.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
@@ -26,12 +34,21 @@ export interface PulledImage {
   reference: string;
   /** repo@digest of the manifest pulled (the container status' imageID). */
   repoDigest: string;
+  /** Copy mode: the unpacked image. Layered: its own top layer only (see lowerDirs). */
   rootfs: string;
+  /** Layered mode: the overlay's lower directories, top first (rootfs, then the layers). */
+  lowerDirs?: string[];
+  /** A directory whose etc/passwd and etc/group are the image's (for User names). */
+  userRoot: string;
   config: ImageConfig;
   /** Config plus layers as stored (compressed), in bytes. */
   size: number;
   layers: string[];
+  /** Layered mode: the chain ID of each layer, bottom first. */
+  chains?: string[];
 }
+
+type ImageRecord = Omit<PulledImage, 'rootfs' | 'reference' | 'repoDigest' | 'lowerDirs' | 'userRoot'>;
 
 export interface EnsureOptions {
   policy: PullPolicy;
@@ -58,6 +75,13 @@ export interface ImageServiceOptions {
   timeoutMs?: number;
   /** Layer downloads at once. */
   parallelDownloads?: number;
+  /** Mirrors and per-host credentials (registries.yaml). */
+  registries?: RegistriesConfig;
+  /**
+   * Unpack each layer once into layers/ and give containers an overlay of them (needs root and
+   * overlayfs; see overlay.ts). Otherwise each image is unpacked into a directory of its own.
+   */
+  layered?: boolean;
 }
 
 interface RefRecord {
@@ -78,12 +102,21 @@ export class ImageService {
   readonly blobs: BlobStore;
   private readonly platform: Platform;
   private readonly inflight = new Map<string, Promise<PulledImage>>();
+  /** Blobs and images pulls under way need: never removed by GC meanwhile. */
+  private readonly pullingBlobs = new Map<string, number>();
+  private readonly pullingImages = new Set<string>();
+  private readonly pullingChains = new Map<string, number>();
 
   constructor(private readonly o: ImageServiceOptions) {
     this.blobs = new BlobStore(o.root);
-    for (const d of ['rootfs', 'images', 'refs']) mkdirSync(join(o.root, d), { recursive: true });
-    // Unpacks a killed kubelet left half done.
-    for (const d of readdirSync(join(o.root, 'rootfs'))) if (d.startsWith('.')) rmSync(join(o.root, 'rootfs', d), { recursive: true, force: true });
+    for (const d of ['rootfs', 'images', 'refs', 'layers', 'meta']) mkdirSync(join(o.root, d), { recursive: true });
+    // Unpacks a killed kubelet left half done (a staging overlay may still be mounted).
+    for (const d of ['rootfs', 'layers', 'meta'])
+      for (const e of readdirSync(join(o.root, d))) {
+        if (!e.startsWith('.')) continue;
+        unmount(join(o.root, d, e, 'merged'));
+        rmSync(join(o.root, d, e), { recursive: true, force: true });
+      }
     this.platform = o.platform ?? nodePlatform();
   }
 
@@ -97,13 +130,89 @@ export class ImageService {
     }
     try {
       const rec = JSON.parse(readFileSync(join(this.o.root, 'refs', sha(r.canonical) + '.json'), 'utf8')) as RefRecord;
-      const img = JSON.parse(readFileSync(join(this.o.root, 'images', hexOf(rec.id) + '.json'), 'utf8')) as Omit<PulledImage, 'rootfs' | 'reference' | 'repoDigest'>;
+      const img = JSON.parse(readFileSync(join(this.o.root, 'images', hexOf(rec.id) + '.json'), 'utf8')) as ImageRecord;
       const rootfs = join(this.o.root, 'rootfs', hexOf(rec.id));
       if (!existsSync(rootfs)) return undefined;
-      return { ...img, reference: r.canonical, repoDigest: rec.repoDigest, rootfs };
+      if (!img.chains) return { ...img, reference: r.canonical, repoDigest: rec.repoDigest, rootfs, userRoot: rootfs };
+      const lowerDirs = [rootfs, ...img.chains.map((c) => this.layerDir(c)).reverse()];
+      if (!lowerDirs.every((d) => existsSync(d))) return undefined;
+      return { ...img, reference: r.canonical, repoDigest: rec.repoDigest, rootfs, lowerDirs, userRoot: join(this.o.root, 'meta', hexOf(rec.id)) };
     } catch {
       return undefined;
     }
+  }
+
+  /** Every pulled image with the references that name it (CRI's ListImages). */
+  list(): RuntimeImage[] {
+    const names = new Map<string, { tags: string[]; digests: string[] }>();
+    for (const f of readdirSync(join(this.o.root, 'refs'))) {
+      if (!f.endsWith('.json')) continue;
+      let rec: RefRecord;
+      try {
+        rec = JSON.parse(readFileSync(join(this.o.root, 'refs', f), 'utf8')) as RefRecord;
+      } catch {
+        continue; // a half-written record cannot exist (atomic writes); an unreadable one names nothing
+      }
+      const n = names.get(rec.id) ?? { tags: [], digests: [] };
+      (rec.reference.includes('@') ? n.digests : n.tags).push(rec.reference);
+      names.set(rec.id, n);
+    }
+    const out: RuntimeImage[] = [];
+    for (const f of readdirSync(join(this.o.root, 'images'))) {
+      if (!f.endsWith('.json')) continue;
+      const id = `sha256:${f.slice(0, -'.json'.length)}`;
+      let rec: Pick<PulledImage, 'size'>;
+      try {
+        rec = JSON.parse(readFileSync(join(this.o.root, 'images', f), 'utf8')) as Pick<PulledImage, 'size'>;
+      } catch {
+        continue;
+      }
+      const n = names.get(id) ?? { tags: [], digests: [] };
+      out.push({ id, repoTags: n.tags.sort(), repoDigests: n.digests.sort(), sizeBytes: rec.size });
+    }
+    return out;
+  }
+
+  /**
+   * Remove an image: the references naming it, its record, its unpacked root and every blob no
+   * other image (nor a pull under way) needs. Refused while the image itself is being pulled.
+   */
+  remove(id: string): void {
+    const hex = hexOf(id);
+    if (this.pullingImages.has(id)) throw new Error(`image ${id} is being pulled`);
+    for (const f of readdirSync(join(this.o.root, 'refs'))) {
+      try {
+        const rec = JSON.parse(readFileSync(join(this.o.root, 'refs', f), 'utf8')) as RefRecord;
+        if (rec.id === id) rmSync(join(this.o.root, 'refs', f), { force: true });
+      } catch {
+        /* unreadable: not this image's */
+      }
+    }
+    // The record goes before the root: a reader never finds a record whose root is half gone.
+    rmSync(join(this.o.root, 'images', hex + '.json'), { force: true });
+    rmSync(join(this.o.root, 'rootfs', hex), { recursive: true, force: true });
+    rmSync(join(this.o.root, 'meta', hex), { recursive: true, force: true });
+    const keep = new Set<string>([...this.pullingBlobs.keys()]);
+    const keepChains = new Set<string>([...this.pullingChains.keys()].map(hexOf));
+    for (const f of readdirSync(join(this.o.root, 'images'))) {
+      if (!f.endsWith('.json')) continue;
+      try {
+        const rec = JSON.parse(readFileSync(join(this.o.root, 'images', f), 'utf8')) as ImageRecord;
+        keep.add(`sha256:${f.slice(0, -'.json'.length)}`);
+        for (const l of rec.layers) keep.add(l);
+        for (const c of rec.chains ?? []) keepChains.add(hexOf(c));
+      } catch {
+        return; // cannot tell what another image needs: keep every blob and layer
+      }
+    }
+    for (const b of this.blobs.list()) if (!keep.has(b)) this.blobs.delete(b);
+    for (const l of readdirSync(join(this.o.root, 'layers'))) if (!l.startsWith('.') && !keepChains.has(l)) rmSync(join(this.o.root, 'layers', l), { recursive: true, force: true });
+  }
+
+  /** The filesystem the store is on (CRI's ImageFsInfo). */
+  fsStats(): ImageFsStats {
+    const st = statfsSync(this.o.root);
+    return { capacityBytes: st.blocks * st.bsize, availableBytes: st.bavail * st.bsize };
   }
 
   /** Apply the pull policy: pull when asked to or when absent. */
@@ -145,16 +254,40 @@ export class ImageService {
   }
 
   private async doPull(r: ImageReference, dockerConfigs: unknown[]): Promise<PulledImage> {
-    const client = new RegistryClient({
-      registry: r.registry,
-      plainHttp: isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry),
-      credentials: credentialsFor(r.registry, [...dockerConfigs, ...this.nodeDockerConfigs()]),
-      timeoutMs: this.o.timeoutMs,
-    });
-    const repo = r.repository;
-    let m = await client.manifest(repo, r.digest ?? r.tag!);
+    // Mirrors first (registries.yaml), then the registry itself: the first endpoint that serves
+    // the manifest serves the rest of the pull.
+    const registries = this.o.registries ?? RegistriesConfig.parse({});
+    const configs = [...dockerConfigs, ...this.nodeDockerConfigs()];
+    const plainHttp = isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry);
+    const endpoints = endpointsFor(registries, r.registry, r.repository, plainHttp);
+    let client: RegistryClient | undefined;
+    let repo = r.repository;
+    let m: { body: Buffer; mediaType: string; digest: string } | undefined;
+    const failures: string[] = [];
+    for (const e of endpoints) {
+      const c = new RegistryClient({
+        registry: e.upstream ? r.registry : e.host,
+        plainHttp,
+        endpoint: e.upstream ? undefined : e.base,
+        credentials: [...configCredentials(registries, e.host), ...credentialsFor(e.host, configs)],
+        timeoutMs: this.o.timeoutMs,
+      });
+      try {
+        m = await c.manifest(e.repository, r.digest ?? r.tag!);
+        client = c;
+        repo = e.repository;
+        break;
+      } catch (err) {
+        if (!(err instanceof ImagePullError)) throw err;
+        failures.push(e.upstream ? err.message : `mirror ${e.base}: ${err.message}`);
+      }
+    }
+    if (!client || !m) {
+      const upstream = failures[failures.length - 1]!;
+      throw new ImagePullError(failures.length > 1 ? `${upstream} (after ${failures.slice(0, -1).join('; ')})` : upstream);
+    }
     if (r.digest && m.digest !== r.digest) throw new ImagePullError(`manifest ${r.canonical}: the registry served content with digest ${m.digest}`);
-    const repoDigest = `${r.registry}/${repo}@${m.digest}`;
+    const repoDigest = `${r.registry}/${r.repository}@${m.digest}`;
     let body = parseJson(m.body, `manifest of ${r.canonical}`);
     if (isIndex(m.mediaType, body)) {
       const index = ImageIndex.safeParse(body);
@@ -172,6 +305,19 @@ export class ImageService {
     if (!parsed.success) throw new ImagePullError(`manifest of ${r.canonical} is not an image manifest (${m.mediaType || 'no media type'}): ${parsed.error.issues[0]?.message}`);
     const manifest = parsed.data;
 
+    const id = manifest.config.digest;
+    const held = [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+    for (const b of held) this.hold(b, 1);
+    this.pullingImages.add(id);
+    try {
+      return await this.pullBlobs(client, r, repo, repoDigest, m.digest, manifest);
+    } finally {
+      for (const b of held) this.hold(b, -1);
+      this.pullingImages.delete(id);
+    }
+  }
+
+  private async pullBlobs(client: RegistryClient, r: ImageReference, repo: string, repoDigest: string, manifestDigest: string, manifest: ImageManifest): Promise<PulledImage> {
     await this.fetchBlob(client, repo, manifest.config);
     const config = ImageConfig.safeParse(parseJson(readFileSync(this.blobs.path(manifest.config.digest)), `config ${manifest.config.digest}`));
     if (!config.success) throw new ImagePullError(`image config ${manifest.config.digest} is malformed: ${config.error.issues[0]?.message}`);
@@ -182,29 +328,54 @@ export class ImageService {
     for (const d of downloads) d.catch(() => undefined); // handled below, whenever it fails
     const id = manifest.config.digest;
     const rootfs = join(this.o.root, 'rootfs', hexOf(id));
+    // Layered when asked, when the config names every layer's diff ID (chain IDs come from
+    // them) and when the stack fits one mount; otherwise the image gets a directory of its own.
+    const diffIds = config.data.rootfs?.diff_ids ?? [];
+    const chains = chainIds(diffIds);
+    const layered = !!this.o.layered && manifest.layers.length > 0 && diffIds.length === manifest.layers.length && !!lowerdirOption([rootfs, ...chains.map((c) => this.layerDir(c))]);
+    const previous = this.record(id);
+    let chainsUsed: string[] | undefined;
+    for (const c of chains) this.hold(c, 1, this.pullingChains);
     try {
-      if (!existsSync(rootfs)) await this.unpack(rootfs, manifest.layers, config.data, (i) => downloads[i]!);
+      if (previous && existsSync(rootfs) && (previous.chains ?? []).every((c) => existsSync(this.layerDir(c)))) chainsUsed = previous.chains;
+      else {
+        rmSync(rootfs, { recursive: true, force: true }); // a root without its record: redo it
+        if (layered) {
+          await this.unpackLayered(id, manifest.layers, chains, diffIds, (i) => downloads[i]!);
+          chainsUsed = chains;
+        } else await this.unpack(rootfs, manifest.layers, config.data, (i) => downloads[i]!);
+      }
     } finally {
+      for (const c of chains) this.hold(c, -1, this.pullingChains);
       // Every download ends (verified and kept, or removed) before the pull reports.
       await Promise.allSettled(downloads);
     }
     for (const d of downloads) await d;
-    const image: PulledImage = {
+    const record: ImageRecord = {
       id,
-      reference: r.canonical,
-      repoDigest,
-      rootfs,
       config: config.data,
       size: manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0),
       layers: manifest.layers.map((l) => l.digest),
+      ...(chainsUsed ? { chains: chainsUsed } : {}),
     };
-    const { rootfs: _r, reference: _ref, repoDigest: _d, ...record } = image;
     writeJsonAtomic(join(this.o.root, 'images', hexOf(id) + '.json'), record);
     const refRecord: RefRecord = { reference: r.canonical, id, repoDigest };
     writeJsonAtomic(join(this.o.root, 'refs', sha(r.canonical) + '.json'), refRecord);
     // A tag pull is also reachable by its digest.
-    if (!r.digest) writeJsonAtomic(join(this.o.root, 'refs', sha(`${r.registry}/${repo}@${m.digest}`) + '.json'), { ...refRecord, reference: `${r.registry}/${repo}@${m.digest}` });
+    if (!r.digest) writeJsonAtomic(join(this.o.root, 'refs', sha(`${r.registry}/${r.repository}@${manifestDigest}`) + '.json'), { ...refRecord, reference: `${r.registry}/${r.repository}@${manifestDigest}` });
+    const image = this.lookup(r.canonical);
+    if (!image) throw new ImagePullError(`image ${id} was removed while it was being pulled`);
     return image;
+  }
+
+  private hold(digest: string, delta: 1 | -1, held = this.pullingBlobs): void {
+    const n = (held.get(digest) ?? 0) + delta;
+    if (n > 0) held.set(digest, n);
+    else held.delete(digest);
+  }
+
+  private layerDir(chain: string): string {
+    return join(this.o.root, 'layers', hexOf(chain));
   }
 
   private async fetchBlob(client: RegistryClient, repo: string, d: Descriptor): Promise<void> {
@@ -217,6 +388,94 @@ export class ImageService {
       // A connection cut or gone silent mid-body: the partial blob was removed by the store.
       const why = (err as Error).name === 'AbortError' ? 'the registry went silent' : (err as Error).message;
       throw new ImagePullError(`blob ${d.digest}: download failed after a partial transfer (${why})`);
+    }
+  }
+
+  private record(id: string): ImageRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.o.root, 'images', hexOf(id) + '.json'), 'utf8')) as ImageRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Apply one layer's blob to a directory (a plain root, or an overlay of the layers below). */
+  private async applyBlob(dir: string, l: Descriptor, wantDiffId: string | undefined): Promise<void> {
+    const path = this.blobs.path(l.digest);
+    const compression: Compression = LAYER_TYPES[l.mediaType] ?? sniffCompression(readHead(path));
+    let stats;
+    try {
+      stats = await applyLayer(dir, createReadStream(path), { compression });
+    } catch (err) {
+      throw new ImagePullError(`layer ${l.digest}: ${(err as Error).message}`);
+    }
+    if (wantDiffId && wantDiffId !== stats.diffId) throw new ImagePullError(`layer ${l.digest}: uncompressed content has digest ${stats.diffId}, the image config says ${wantDiffId}`);
+  }
+
+  /**
+   * Layered mode: each layer not yet on the node is applied onto an overlay of the layers below
+   * it (staged, then renamed to layers/<chain>); then the image's own top layer gets the mount
+   * points and its /etc/passwd and /etc/group are copied out for User lookups.
+   */
+  private async unpackLayered(id: string, layers: Descriptor[], chains: string[], diffIds: string[], downloaded: (i: number) => Promise<void>): Promise<void> {
+    const below = (i: number) => chains.slice(0, i).map((c) => this.layerDir(c)).reverse();
+    for (const [i, l] of layers.entries()) {
+      await downloaded(i);
+      const final = this.layerDir(chains[i]!);
+      if (existsSync(final)) continue; // unpacked before, by this image or one sharing its base
+      await this.overStack(join(this.o.root, 'layers'), below(i), final, (dir) => this.applyBlob(dir, l, diffIds[i]));
+    }
+    const hex = hexOf(id);
+    const meta = join(this.o.root, 'meta', `.${hex}.${randomBytes(4).toString('hex')}`);
+    mkdirSync(join(meta, 'etc'), { recursive: true });
+    try {
+      await this.overStack(join(this.o.root, 'rootfs'), below(layers.length), join(this.o.root, 'rootfs', hex), async (dir) => {
+        ensureMountPoints(dir);
+        for (const f of ['passwd', 'group']) {
+          try {
+            const comps = resolveInRoot(dir, ['etc', f], `/etc/${f}`);
+            copyFileSync(join(dir, ...comps), join(meta, 'etc', f));
+          } catch {
+            /* absent or not a file: no names to look up */
+          }
+        }
+      });
+      rmSync(join(this.o.root, 'meta', hex), { recursive: true, force: true });
+      renameSync(meta, join(this.o.root, 'meta', hex));
+    } finally {
+      rmSync(meta, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Make `final` the upper directory of `fill` run on an overlay of `lower` (top first), or on a
+   * plain directory when there is nothing below. Staged beside it; when another pull made the
+   * same directory meanwhile, theirs is kept.
+   */
+  private async overStack(parent: string, lower: string[], final: string, fill: (dir: string) => Promise<void>): Promise<void> {
+    const staging = join(parent, `.${randomBytes(8).toString('hex')}`);
+    const upper = join(staging, 'diff');
+    mkdirSync(upper, { recursive: true, mode: 0o755 });
+    try {
+      if (!lower.length) await fill(upper);
+      else {
+        const merged = join(staging, 'merged');
+        mkdirSync(join(staging, 'work'));
+        mkdirSync(merged);
+        mountOverlay(lower, upper, join(staging, 'work'), merged);
+        try {
+          await fill(merged);
+        } finally {
+          unmount(merged);
+        }
+      }
+      try {
+        renameSync(upper, final);
+      } catch (err) {
+        if (!existsSync(final)) throw err;
+      }
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
     }
   }
 
@@ -237,25 +496,31 @@ export class ImageService {
         const want = config.rootfs?.diff_ids[i];
         if (want && want !== stats.diffId) throw new ImagePullError(`layer ${l.digest}: uncompressed content has digest ${stats.diffId}, the image config says ${want}`);
       }
-      // Mount points the process runtime needs in every image: real directories, never a
-      // symlink that would carry a mount out of the root.
-      for (const d of ['proc', 'dev', 'tmp', 'etc']) {
-        const p = join(staging, d);
-        let isDir = false;
-        try {
-          isDir = lstatSync(p).isDirectory();
-        } catch {
-          /* absent */
-        }
-        if (!isDir) {
-          rmSync(p, { recursive: true, force: true });
-          mkdirSync(p, { mode: d === 'tmp' ? 0o1777 : 0o755 });
-        }
-      }
+      ensureMountPoints(staging);
       renameSync(staging, rootfs);
     } catch (err) {
       rmSync(staging, { recursive: true, force: true });
       throw err;
+    }
+  }
+}
+
+/**
+ * Mount points the process runtime needs in every image: real directories, never a symlink
+ * that would carry a mount out of the root.
+ */
+function ensureMountPoints(root: string): void {
+  for (const d of ['proc', 'dev', 'tmp', 'etc']) {
+    const p = join(root, d);
+    let isDir = false;
+    try {
+      isDir = lstatSync(p).isDirectory();
+    } catch {
+      /* absent */
+    }
+    if (!isDir) {
+      rmSync(p, { recursive: true, force: true });
+      mkdirSync(p, { mode: d === 'tmp' ? 0o1777 : 0o755 });
     }
   }
 }

@@ -3,6 +3,8 @@
 // (data[".dockercfg"] = the auths map itself). Secrets of other types are ignored, as the
 // Kubernetes kubelet ignores them.
 import type { Secret } from '../../api/core/index.js';
+import { credentialsFor } from './auth.js';
+import { parseReference } from './reference.js';
 
 export function dockerConfigsFromSecrets(secrets: Secret[]): unknown[] {
   const out: unknown[] = [];
@@ -23,4 +25,21 @@ export function dockerConfigsFromSecrets(secrets: Secret[]): unknown[] {
 export function pulledMessage(image: string, pullMs: number, totalMs: number, sizeBytes: number): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
   return `Successfully pulled image "${image}" in ${s(pullMs)} (${s(totalMs)} including waiting). Image size: ${sizeBytes} bytes.`;
+}
+
+/**
+ * The Docker Engine's X-Registry-Auth header for pulling `image` with the first credentials the
+ * docker configs hold for its registry (base64url of {username, password, serveraddress}), or
+ * undefined when they hold none (an anonymous pull).
+ */
+export function registryAuthHeader(image: string, dockerConfigs: unknown[]): string | undefined {
+  let registry: string;
+  try {
+    registry = parseReference(image).registry;
+  } catch {
+    return undefined;
+  }
+  const cred = credentialsFor(registry, dockerConfigs)[0];
+  if (!cred) return undefined;
+  return Buffer.from(JSON.stringify({ username: cred.username, password: cred.password, serveraddress: registry })).toString('base64url');
 }

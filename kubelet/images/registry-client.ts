@@ -17,6 +17,8 @@ export interface RegistryClientOptions {
   /** Plain HTTP instead of HTTPS (localhost and loopback registries, and those configured so). */
   plainHttp: boolean;
   credentials: Credential[];
+  /** scheme://host[/prefix] to speak to in place of the registry itself (a mirror; see registries.ts). */
+  endpoint?: string;
   /** Per request (headers of a blob, the whole of a manifest or token). */
   timeoutMs?: number;
 }
@@ -38,7 +40,7 @@ export class RegistryClient {
 
   constructor(private readonly o: RegistryClientOptions) {
     const host = o.registry === DOCKER_HUB ? DOCKER_HUB_API : o.registry;
-    this.base = `${o.plainHttp ? 'http' : 'https'}://${host}`;
+    this.base = o.endpoint ?? `${o.plainHttp ? 'http' : 'https'}://${host}`;
     this.timeoutMs = o.timeoutMs ?? 30_000;
   }
 

@@ -9,9 +9,12 @@ import { EventEmitter } from 'node:events';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { PassThrough, Readable, type Duplex } from 'node:stream';
 import { dialInNetns } from './netns-dial.js';
+import { registryAuthHeader } from '../images/pull-secrets.js';
 import {
   dialTcp,
+  ImageNeverPullError,
   ImagePullError,
+  type PullImageOptions,
   LABEL_NODE,
   LABEL_POD_UID,
   type ContainerConfig,
@@ -123,7 +126,7 @@ export class DockerRuntime implements Runtime {
 
   // ---- Engine API plumbing ----
 
-  private raw(method: string, path: string, body?: unknown, timeoutMs = 60_000, signal?: AbortSignal): Promise<IncomingMessage> {
+  private raw(method: string, path: string, body?: unknown, timeoutMs = 60_000, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const req = request(
@@ -132,7 +135,7 @@ export class DockerRuntime implements Runtime {
           path,
           method,
           agent: this.agent,
-          headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
+          headers: { ...extraHeaders, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
           signal,
         },
         (res) => {
@@ -208,16 +211,24 @@ export class DockerRuntime implements Runtime {
 
   // ---- images ----
 
-  async pullImage(image: string): Promise<string> {
+  /** The Engine pulls; the kubelet's pull policy and the pod's pull secrets (X-Registry-Auth) still apply. */
+  async pullImage(image: string, opts: PullImageOptions = {}): Promise<string> {
     const ref = image.includes(':') || image.includes('@') ? image : `${image}:latest`;
-    try {
-      return (await this.call<{ Id: string }>('GET', `/images/${encodeURIComponent(ref)}/json`)).Id;
-    } catch (err) {
-      if (!(err instanceof DockerApiError) || err.statusCode !== 404) throw err;
+    const policy = opts.policy ?? 'IfNotPresent';
+    if (policy !== 'Always') {
+      try {
+        return (await this.call<{ Id: string }>('GET', `/images/${encodeURIComponent(ref)}/json`)).Id;
+      } catch (err) {
+        if (!(err instanceof DockerApiError) || err.statusCode !== 404) throw err;
+      }
+      if (policy === 'Never') throw new ImageNeverPullError(`Container image "${image}" is not present with pull policy of Never`);
     }
+    opts.onPulling?.();
+    const started = Date.now();
+    const auth = registryAuthHeader(image, opts.dockerConfigs ?? []);
     const at = ref.lastIndexOf(':');
     const [name, tag] = ref.includes('@') ? [ref, ''] : [ref.slice(0, at), ref.slice(at + 1)];
-    const res = await this.raw('POST', `/images/create?fromImage=${encodeURIComponent(name)}${tag ? `&tag=${encodeURIComponent(tag)}` : ''}`, undefined, 600_000);
+    const res = await this.raw('POST', `/images/create?fromImage=${encodeURIComponent(name)}${tag ? `&tag=${encodeURIComponent(tag)}` : ''}`, undefined, 600_000, undefined, auth ? { 'X-Registry-Auth': auth } : {});
     let text = '';
     for await (const c of res) text += c.toString();
     let error = (res.statusCode ?? 500) >= 300 ? text : '';
@@ -231,7 +242,9 @@ export class DockerRuntime implements Runtime {
       }
     }
     if (error) throw new ImagePullError(`failed to pull image "${image}": ${error.trim()}`);
-    return (await this.call<{ Id: string }>('GET', `/images/${encodeURIComponent(ref)}/json`)).Id;
+    const inspected = await this.call<{ Id: string; Size?: number }>('GET', `/images/${encodeURIComponent(ref)}/json`);
+    opts.onPulled?.({ sizeBytes: inspected.Size ?? 0, durationMs: Date.now() - started });
+    return inspected.Id;
   }
 
   // ---- sandboxes ----

@@ -5,6 +5,9 @@
 // kubelet ADOPTS what is running instead of starting duplicates.
 import net from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
+import type { ImageFsStats, RuntimeImage } from '../images/image-gc.js';
+
+export type { ImageFsStats, RuntimeImage };
 
 /** Label keys on sandboxes and containers (the same words dockershim used). */
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
@@ -204,6 +207,13 @@ export interface Runtime {
 
   /** Make the image available locally; throws ImagePullError when it cannot. Returns the image ID. */
   pullImage(image: string, opts?: PullImageOptions): Promise<string>;
+
+  /** The images on the node (CRI's ListImages); absent when the runtime keeps none of its own. */
+  listImages?(): Promise<RuntimeImage[]>;
+  /** Remove an image by ID and whatever of it no other image shares (CRI's RemoveImage). */
+  removeImage?(id: string): Promise<void>;
+  /** The filesystem images live on (CRI's ImageFsInfo), for image garbage collection. */
+  imageFsInfo?(): Promise<ImageFsStats>;
 
   createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
   startContainer(id: string): Promise<void>;

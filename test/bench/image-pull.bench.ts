@@ -2,19 +2,24 @@
 // docker-registry on loopback): the kubelet's image service (kubelet/images) beside
 // `skopeo copy` to an OCI layout followed by `umoci unpack` of the same image, in the same
 // run, alternating rounds. Goal (issue 16): faster than the pair.
+// As root, with a kubelet (process runtime, layered store): the second pod of an
+// already-pulled image beside the same pod with `image: host` (goal ≤ 1.5×), and the disk used
+// by 10 pods of one image beside one pod (goal ≈ one image plus 10 small writable layers).
 //
 //   npx tsc -p tsconfig.json && npx vitest run --config vitest.bench.config.ts test/bench/image-pull.bench.ts
 //
 // Prints figures only; never asserts on timing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { ImageService } from '../../kubelet/images/image-service.js';
 import { busyboxLayer, haveRegistry, haveSkopeo, image, layer, push, startRegistry, type Registry } from '../kubelet/images/registry.js';
 import { fmt, report, summarize } from './report.js';
+import { client, isRoot, podManifest, removeDir, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from '../kubelet/harness.js';
+import type { Pod } from '../../api/core/index.js';
 
 const haveUmoci = spawnSync('umoci', ['--version']).status === 0;
 const ROUNDS = Number(process.env.SKIFF_BENCH_ROUNDS ?? 3);
@@ -25,8 +30,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!haveRegistry || !haveSkopeo || !haveUmoci)('image pull + unpack', () => {
-  it('cold pull of a 5-layer ~50 MB image: image service vs skopeo + umoci', async () => {
+let pushed: Promise<{ layers: { size: number }[] }> | undefined;
+/** The ~50 MB, 5-layer image in a loopback registry (made once for every benchmark here). */
+function bigImage(): Promise<{ layers: { size: number }[] }> {
+  pushed ??= (async () => {
     reg = await startRegistry(join(dir, 'registry'));
     // Half random (incompressible) and half text per file, so gzip does real work.
     const layers = [await busyboxLayer()];
@@ -36,6 +43,18 @@ describe.skipIf(!haveRegistry || !haveSkopeo || !haveUmoci)('image pull + unpack
     }
     const img = image(layers, { Cmd: ['/bin/sh'] });
     await push(reg.host, 'bench/big', '1', img);
+    return { layers };
+  })();
+  return pushed;
+}
+
+/** Bytes of disk blocks under a directory (du, one filesystem). */
+const du = (path: string) => Number(execFileSync('du', ['-sx', '--block-size=1', path], { encoding: 'utf8' }).split('\t')[0]);
+
+describe.skipIf(!haveRegistry || !haveSkopeo || !haveUmoci)('image pull + unpack', () => {
+  it('cold pull of a 5-layer ~50 MB image: image service vs skopeo + umoci', async () => {
+    const { layers } = await bigImage();
+    reg = reg!;
     const totalMB = layers.reduce((n, l) => n + l.size, 0) / 1e6;
     const ours: number[] = [];
     const theirs: number[] = [];
@@ -61,5 +80,65 @@ describe.skipIf(!haveRegistry || !haveSkopeo || !haveUmoci)('image pull + unpack
       { measure: 'p50 ms', value: fmt(a.p50, 0), baseline: `${fmt(b.p50, 0)} (skopeo copy + umoci unpack)`, goal: '< baseline' },
       { measure: 'max ms', value: fmt(a.max, 0), baseline: fmt(b.max, 0) },
     ]);
+  });
+
+  it.skipIf(!isRoot)('second pod of a pulled image beside image host; disk of 10 pods beside 1', async () => {
+    await bigImage();
+    const procs: Proc[] = [];
+    const api = await startApiServer();
+    procs.push(api.proc);
+    const node = `imgbench-${suffix()}`;
+    const root = tempDir(node);
+    let kubelet: KubeletProc | undefined;
+    const c = client(api.url);
+    try {
+      kubelet = await startKubelet(api.url, node, root, ['--stop-pods-on-exit']);
+      const ref = `${reg!.host}/bench/big:1`;
+      const cmd = ['/bin/sh', '-c', 'echo written-by-the-pod > /tmp/mark; exec sleep 1000'];
+      const running = async (name: string, image: string): Promise<number> => {
+        const t = performance.now();
+        await c.pods().create(podManifest(name, node, { containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: cmd }] }));
+        await waitFor(`${name} Running`, async () => ((await c.pods().get(name, 'default')) as Pod).status?.phase === 'Running', 300_000, 10);
+        return performance.now() - t;
+      };
+      const first = await running('first', ref); // pulls
+      const withImage: number[] = [];
+      const withHost: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        withHost.push(await running(`host-${i}`, 'host'));
+        withImage.push(await running(`img-${i}`, ref));
+      }
+      const a = summarize(withImage);
+      const b = summarize(withHost);
+      report('pod startup of an already-pulled ~50 MB image (process runtime, layered overlay), 5 rounds', [
+        { measure: 'create → Running p50 ms', value: fmt(a.p50, 0), baseline: `${fmt(b.p50, 0)} (same pod, image: host)`, goal: '≤ 1.5× baseline' },
+        { measure: 'max ms', value: fmt(a.max, 0), baseline: fmt(b.max, 0) },
+        { measure: 'first pod (cold pull) ms', value: fmt(first, 0) },
+      ]);
+
+      // Disk: the image store plus each container's own writable layer, 1 pod then 10.
+      for (const p of (await c.pods().list({ namespace: 'default' })).items) await c.pods().delete(p.metadata.name!, { namespace: 'default', gracePeriodSeconds: 0 });
+      const containersDir = join(root, 'containers');
+      await waitFor('pods gone', () => readdirSync(containersDir).length === 0, 120_000, 100);
+      const store = join(root, 'images', '.oci');
+      const measure = () => ({ store: du(store), writable: readdirSync(containersDir).reduce((n, id) => n + du(join(containersDir, id, 'fs')), 0) });
+      await running('disk-0', ref);
+      const one = measure();
+      for (let i = 1; i < 10; i++) await running(`disk-${i}`, ref);
+      const ten = measure();
+      const unpacked = du(join(store, 'layers'));
+      const MB = (n: number) => fmt(n / 1e6, 1);
+      report('disk used by pods of one ~50 MB image (process runtime, layered overlay)', [
+        { measure: '10 pods: image store + writable layers (MB)', value: MB(ten.store + ten.writable), baseline: `${MB(one.store + one.writable)} (1 pod)`, goal: '≈ 1 image + 10 small layers' },
+        { measure: 'writable layers of 10 pods (KB)', value: fmt(ten.writable / 1e3, 0), baseline: `${fmt(one.writable / 1e3, 0)} (1 pod)` },
+        { measure: 'a copy of the image per pod would add (MB)', value: MB(9 * unpacked) },
+      ]);
+    } finally {
+      await kubelet?.stop('SIGTERM');
+      c.close();
+      for (const p of procs) await p.stop();
+      removeDir(root);
+      removeDir(api.dir);
+    }
   });
 });

@@ -104,6 +104,7 @@ describe('planCluster', () => {
       '--cluster-dns', '10.96.0.10',
       '--tls-cert-file', '/d/pki/kubelet-node-1-serving.crt', '--tls-private-key-file', '/d/pki/kubelet-node-1-serving.key', '--client-ca-file', '/d/pki/ca.crt',
       '--rotate-certificates', '--rotate-server-certificates',
+      '--registry-config', '/d/registries.yaml',
     ]);
     expect(plan.processes[5]!.args).toEqual([
       'proxy', '--server', 'https://127.0.0.1:6443', '--kubeconfig', '/d/kubeconfigs/proxy.conf', '--hostname-override', 'node-1,node-2', '--nft-table', 'skiff-0123abcd', '--cluster-cidr', '10.244.0.0/16',

@@ -25,6 +25,8 @@ import {
   type ExecResult,
   type LogOptions,
   type PullImageOptions,
+  type ImageFsStats,
+  type RuntimeImage,
   type Runtime,
   type RuntimeInfo,
   type SandboxConfig,
@@ -40,6 +42,8 @@ import { HostPortForwarder } from './host-ports.js';
 import { defaultImagePullPolicy } from '../../../api/core/pod-defaults.js';
 import { containerArgv as imageArgv, containerEnv, containerWorkingDir, resolveUser } from '../../images/image-config.js';
 import { ImageService } from '../../images/image-service.js';
+import { overlaySupported } from '../../images/overlay.js';
+import type { RegistriesConfig } from '../../images/registries.js';
 import { HOST_IMAGE, ImageStore, normalizeImageName, pullHint } from './image-store.js';
 import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
@@ -52,6 +56,8 @@ export interface ProcessRuntimeOptions {
   /** Image store directory (default <rootDir>/images): imported images, and pulled ones under .oci/. */
   imageDir?: string;
   /** Registries spoken to over plain HTTP besides loopback ones (host[:port]). */
+  /** Registry mirrors and per-host credentials (registries.yaml). */
+  registries?: RegistriesConfig;
   plainHttpRegistries?: string[];
   /** Pod CIDR for pod IPs; without one (or not root) pods share the node's network. */
   podCidr?: string;
@@ -141,8 +147,11 @@ export class ProcessRuntime implements Runtime {
     this.imageService = new ImageService({
       root: join(this.images.dir, '.oci'),
       plainHttpRegistries: opts.plainHttpRegistries,
+      registries: opts.registries,
       // The node's own registry credentials, where the Kubernetes kubelet reads them.
       dockerConfigFiles: [join(opts.rootDir, 'config.json'), join(process.env.HOME ?? '/root', '.docker', 'config.json')],
+      // Layers unpacked once and stacked per container when overlayfs works here.
+      layered: this.isolated && overlaySupported(join(this.images.dir)),
     });
     if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr);
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
@@ -305,6 +314,19 @@ export class ProcessRuntime implements Runtime {
     return got.image.repoDigest;
   }
 
+  /** Images pulled from registries (imported ones are the user's to remove, and are not listed). */
+  async listImages(): Promise<RuntimeImage[]> {
+    return this.imageService.list();
+  }
+
+  async removeImage(id: string): Promise<void> {
+    this.imageService.remove(id);
+  }
+
+  async imageFsInfo(): Promise<ImageFsStats> {
+    return this.imageService.fsStats();
+  }
+
   /** The rootfs and the container's effective argv/env/workingDir/user, from the image it names. */
   private resolveImage(config: ContainerConfig): { id: string; rootfs?: string; config: ContainerConfig; user?: { uid: number; gid: number } } {
     if (normalizeImageName(config.image) === HOST_IMAGE || this.images.has(config.image)) {
@@ -319,11 +341,12 @@ export class ProcessRuntime implements Runtime {
     if (!img) throw new ImagePullError(`image "${config.image}" is not present on this node`);
     const argv = imageArgv(img.config, config.command, config.args);
     if (!argv.length) throw new Error(`container "${config.name}": no command specified (the image has no Entrypoint or Cmd and the pod sets no command)`);
-    const imageUser = resolveUser(img.config.config?.User, img.rootfs);
+    const imageUser = resolveUser(img.config.config?.User, img.userRoot);
     const user = config.runAsUser !== undefined || config.runAsGroup !== undefined ? runAs(config, imageUser) : imageUser;
     return {
       id: img.repoDigest,
-      rootfs: img.rootfs,
+      // The shim's overlay takes a lowerdir list as it takes one directory.
+      rootfs: img.lowerDirs ? img.lowerDirs.join(':') : img.rootfs,
       config: { ...config, command: argv, args: [], env: containerEnv(img.config, config.env), workingDir: containerWorkingDir(img.config, config.workingDir) },
       user,
     };
@@ -589,7 +612,9 @@ export class ProcessRuntime implements Runtime {
     // namespace (setsid -c takes the terminal as its controlling one there), or a job-control
     // shell finds the terminal's process group outside its namespace ("Cannot set tty process group").
     const rec = this.containers.get(id);
-    const setsid = opts.tty && rec?.isolated && !rec.config.hostPID && ['usr/bin/setsid', 'bin/setsid'].some((p) => existsSync(join(rec.rootfs ?? '/', p)));
+    // Looked up through the container's own root (an image's layers are only merged there).
+    const init = opts.tty && rec?.isolated && !rec.config.hostPID ? await this.containerPid(rec).then((pid) => (pid === undefined ? undefined : this.namespaceInit(pid, true))) : undefined;
+    const setsid = init !== undefined && ['usr/bin/setsid', 'bin/setsid'].some((p) => existsSync(join(`/proc/${init}/root`, p)));
     const { argv, cwd, env } = await this.execCommand(id, setsid ? ['setsid', '-c', ...command] : command);
     return spawnSession(argv, env, cwd, opts);
   }

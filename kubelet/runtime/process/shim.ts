@@ -41,7 +41,8 @@ echo "$host" > /proc/sys/kernel/hostname
 if [ -n "$root" ] && [ -n "$rw" ]; then
   mkdir -p "$rw/upper" "$rw/work" "$rw/merged"
   if mount -t overlay overlay -o "lowerdir=$root,upperdir=$rw/upper,workdir=$rw/work" "$rw/merged"; then root="$rw/merged"
-  else echo "skiff: overlayfs unavailable, the container writes into the shared image directory" >&2; fi
+  else case "$root" in *:*) echo "skiff: cannot mount the image's layers (overlayfs)" >&2; exit 126;; esac
+    echo "skiff: overlayfs unavailable, the container writes into the shared image directory" >&2; fi
 fi
 if [ -n "$root" ]; then
   mount -t proc proc "$root/proc" || exit 126
@@ -77,7 +78,7 @@ export interface LaunchSpec {
   argv: string[];
   workingDir?: string;
   hostname: string;
-  /** Host path of the image rootfs; undefined for the `host` image. */
+  /** Host path of the image rootfs, or its layers as an overlay lowerdir list (top first, ":"-separated); undefined for the `host` image. */
   rootfs?: string;
   /** The container's own directory for its overlay upper layer. */
   writableDir?: string;

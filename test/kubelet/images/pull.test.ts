@@ -86,6 +86,34 @@ describe.skipIf(!haveRegistry)('pulling from a real registry', () => {
     expect(blobs).toEqual([a.config.digest, b.config.digest, base.digest, a.layers[1]!.digest, b.layers[1]!.digest].sort());
   });
 
+  it('lists images with their names and removes one, keeping the blobs another image shares', async () => {
+    const a = image([base, await layer([{ name: 'a', body: 'a' }])]);
+    const b = image([base, await layer([{ name: 'b', body: 'b' }])]);
+    await push(reg.host, 'test/gc-a', '1', a);
+    await push(reg.host, 'test/gc-b', '1', b);
+    const svc = service();
+    const pa = (await svc.ensure(`${reg.host}/test/gc-a:1`, { policy: 'IfNotPresent' })).image;
+    await svc.ensure(`${reg.host}/test/gc-b:1`, { policy: 'IfNotPresent' });
+    const listed = svc.list().sort((x, y) => (x.id < y.id ? -1 : 1));
+    expect(listed).toEqual(
+      [
+        { id: a.config.digest, repoTags: [`${reg.host}/test/gc-a:1`], repoDigests: [`${reg.host}/test/gc-a@${a.manifest.digest}`], sizeBytes: a.config.size + base.size + a.layers[1]!.size },
+        { id: b.config.digest, repoTags: [`${reg.host}/test/gc-b:1`], repoDigests: [`${reg.host}/test/gc-b@${b.manifest.digest}`], sizeBytes: b.config.size + base.size + b.layers[1]!.size },
+      ].sort((x, y) => (x.id < y.id ? -1 : 1)),
+    );
+    svc.remove(a.config.digest);
+    expect(svc.list().map((i) => i.id)).toEqual([b.config.digest]);
+    expect(svc.lookup(`${reg.host}/test/gc-a:1`)).toBeUndefined();
+    expect(existsSync(pa.rootfs)).toBe(false);
+    expect(svc.blobs.list().sort()).toEqual([b.config.digest, base.digest, b.layers[1]!.digest].sort());
+    // b still runs from what is left; a pulls again (its base not fetched twice).
+    expect(existsSync(join(svc.lookup(`${reg.host}/test/gc-b:1`)!.rootfs, 'b'))).toBe(true);
+    expect((await svc.ensure(`${reg.host}/test/gc-a:1`, { policy: 'IfNotPresent' })).pulled).toBe(true);
+    const fs = svc.fsStats();
+    expect(fs.capacityBytes).toBeGreaterThan(0);
+    expect(fs.availableBytes).toBeLessThanOrEqual(fs.capacityBytes);
+  });
+
   it('picks linux/amd64 from an index; an index without it is refused naming the platforms', async () => {
     const amd = image([await layer([{ name: 'arch', body: 'amd64' }])], {}, 'amd64');
     const arm = image([await layer([{ name: 'arch', body: 'arm64' }])], {}, 'arm64');

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { credentialsFor, parseChallenges } from '../../../kubelet/images/auth.js';
 import { containerArgv, containerEnv, containerWorkingDir, resolveUser } from '../../../kubelet/images/image-config.js';
 import { MEDIA, nodePlatform, selectPlatform, type ImageIndex } from '../../../kubelet/images/manifest.js';
-import { dockerConfigsFromSecrets, pulledMessage } from '../../../kubelet/images/pull-secrets.js';
+import { dockerConfigsFromSecrets, pulledMessage, registryAuthHeader } from '../../../kubelet/images/pull-secrets.js';
 import { parseReference } from '../../../kubelet/images/reference.js';
 import { podSecretNames } from '../../../kubelet/pod-references.js';
 import type { Pod, Secret } from '../../../api/core/index.js';
@@ -159,5 +159,15 @@ describe('imagePullSecrets', () => {
 
   it('the Pulled event reads like the kubelet\'s', () => {
     expect(pulledMessage('r:1', 1234, 1500, 42)).toBe('Successfully pulled image "r:1" in 1.234s (1.5s including waiting). Image size: 42 bytes.');
+  });
+});
+
+describe('registryAuthHeader (the docker runtime\'s X-Registry-Auth)', () => {
+  it('the first credentials for the image\'s registry, base64url JSON; none for another registry', () => {
+    const cfg = { auths: { 'registry.example.com': { auth: Buffer.from('alice:s3cret').toString('base64') } } };
+    const header = registryAuthHeader('registry.example.com/team/api:1.4', [cfg]);
+    expect(JSON.parse(Buffer.from(header!, 'base64url').toString('utf8'))).toEqual({ username: 'alice', password: 's3cret', serveraddress: 'registry.example.com' });
+    expect(registryAuthHeader('quay.io/team/api:1', [cfg])).toBeUndefined();
+    expect(registryAuthHeader('Not A Reference', [cfg])).toBeUndefined();
   });
 });

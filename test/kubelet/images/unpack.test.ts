@@ -2,6 +2,8 @@
 // layers (absolute and ".." names, writes and hard links through symlinks out of the root)
 // refused with nothing written outside the root.
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -117,4 +119,16 @@ describe('hostile layers are refused and write nothing outside the root', () => 
       expect(existsSync(join(base, 'pwned'))).toBe(false);
     });
   }
+});
+
+describe.skipIf(spawnSync('zstd', ['--version']).status !== 0)('zstd layers (the system zstd decoder)', () => {
+  it('applies a zstd-compressed layer with its diff ID; a corrupt one is refused saying so', async () => {
+    const tar = await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/zstd', body: 'decompressed\n' }]);
+    const compressed = execFileSync('zstd', ['-c', '-q'], { input: tar });
+    const stats = await applyLayer(root, stream(compressed), { compression: 'zstd' });
+    expect(readFileSync(join(root, 'etc/zstd'), 'utf8')).toBe('decompressed\n');
+    expect(stats.diffId).toBe('sha256:' + createHash('sha256').update(tar).digest('hex'));
+    const corrupt = Buffer.concat([compressed.subarray(0, 8), Buffer.alloc(64, 0x55)]);
+    await expect(applyLayer(join(base, 'root'), stream(corrupt), { compression: 'zstd' })).rejects.toThrow(/zstd-compressed layer does not decompress/);
+  });
 });
