@@ -46,6 +46,11 @@ export interface ProcessSpec {
   identityPrefix?: string;
   /** What it serves (etcd client URL, API server URL). */
   url?: string;
+  /**
+   * `skiff <cleanup>` at shutdown when the process did not stop cleanly (down between two
+   * restarts, killed starting up): a kubelet's pods are stopped for it.
+   */
+  cleanup?: string[];
 }
 
 export interface PlanInput {
@@ -191,6 +196,8 @@ export function planCluster(p: PlanInput): Plan {
         '--cluster-dns', serviceIP(p.serviceCidr, DNS_SERVICE_IP_INDEX),
         '--tls-cert-file', file(kubeletServingCert(n), 'crt'), '--tls-private-key-file', file(kubeletServingCert(n), 'key'), '--client-ca-file', caFile,
       ],
+      // Only the process runtime keeps a node's pods in its root dir, where no API is needed to stop them.
+      ...(p.runtime === 'process' ? { cleanup: ['kubelet', 'stop-pods', '--node-name', n, '--root-dir', path.join(p.dirs.nodes, n)] } : {}),
     });
   }
   // One node proxy for the host (all of this cluster's nodes run here): Services in the kernel.

@@ -11,6 +11,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { alive, Cluster, killGroup, sleep, until } from '../e2e/cluster.js';
 import { checkAcknowledged, checkDeploymentBounds, checkWatchOrder, JobHistory, PodHistory, type Acknowledged, type Violation } from './invariants.js';
 import { faultSchedule } from './schedule.js';
+import { leftoverBridges, leftoverCgroups, leftoverMounts, leftoverNetns, leftoverProcesses, removeLeftovers } from '../support/leftovers.js';
 
 export interface SoakResult {
   seed: number;
@@ -272,29 +273,35 @@ export async function runSoak(o: { seed: number; durationMs: number; nodes?: num
     collectSandboxes();
     for (const c of clients) c.close();
     const dataDir = cluster.dataDir;
-    await cluster.destroy();
+    // Stopped first and looked at before the data dir goes: a leftover process is described
+    // from the container record it belongs to.
+    await cluster.down();
     // ---- after teardown: nothing of the cluster left on the host ----
-    const left: string[] = [];
-    for (const e of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(e)) continue;
-      try {
-        if (fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(dataDir)) left.push(`process ${e}`);
-      } catch {
-        // gone meanwhile
-      }
-    }
-    for (const pid of seenPids) if (alive(pid) && !left.includes(`process ${pid}`)) {
-      try {
-        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('skiff')) left.push(`process ${pid}`);
-      } catch {
-        // gone
-      }
-    }
-    for (const m of fs.readFileSync('/proc/mounts', 'utf8').split('\n')) if (m.includes(dataDir)) left.push(`mount ${m.split(' ')[1]}`);
-    for (const id of sandboxIds) if (fs.existsSync(`/var/run/netns/skiff-${id}`)) left.push(`network namespace skiff-${id}`);
+    const nodeNames = Array.from({ length: o.nodes ?? 3 }, (_, i) => `${cluster.nodePrefix}${i + 1}`);
+    const left = [...leftoverProcesses(dataDir, seenPids), ...leftoverMounts(dataDir), ...leftoverNetns(sandboxIds), ...leftoverCgroups(nodeNames), ...leftoverBridges(nodeNames)];
     if (left.length) found(left.map((l) => ({ invariant: 'nothing left after teardown', detail: l })));
     checks++;
+    if (left.length && process.env.SKIFF_SOAK_KEEP) keepForAutopsy(dataDir, process.env.SKIFF_SOAK_KEEP, note);
     for (const pid of seenPids) if (alive(pid)) killGroup(pid, 'SIGKILL');
+    if (left.length) await removeLeftovers(dataDir, nodeNames, sandboxIds);
+    await cluster.destroy();
   }
   return { seed: o.seed, faults, operations, checks, violations, timeline };
+}
+
+/** SKIFF_SOAK_KEEP=DIR: on a teardown violation, copy the components' logs and the nodes' container records there. */
+function keepForAutopsy(dataDir: string, to: string, note: (s: string) => void): void {
+  try {
+    const dest = path.join(to, path.basename(path.dirname(dataDir)));
+    fs.mkdirSync(dest, { recursive: true });
+    fs.cpSync(path.join(dataDir, 'logs'), path.join(dest, 'logs'), { recursive: true });
+    const nodes = path.join(dataDir, 'nodes');
+    for (const n of fs.existsSync(nodes) ? fs.readdirSync(nodes) : []) {
+      const c = path.join(nodes, n, 'containers');
+      if (fs.existsSync(c)) fs.cpSync(c, path.join(dest, n, 'containers'), { recursive: true, filter: (src) => !src.includes('/fs/') });
+    }
+    note(`kept the logs and container records in ${dest}`);
+  } catch (e) {
+    note(`could not keep the logs: ${(e as Error).message}`);
+  }
 }
