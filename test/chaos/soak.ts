@@ -90,6 +90,7 @@ export async function runSoak(o: { seed: number; durationMs: number; nodes?: num
   let stop = false;
   try {
     await cluster.up();
+    const tUp = Date.now();
     note(`skiff up: ${o.nodes ?? 3} nodes, process runtime, data dir ${cluster.dataDir}`);
     const targets = components().map((c) => c.name);
     const schedule = faultSchedule({ seed: o.seed, durationMs: o.durationMs, targets, meanGapMs: Math.max(1000, Math.floor(o.durationMs / 30)), perTargetSpacingMs: 12_000, quietTailMs: 5_000 });
@@ -212,19 +213,22 @@ export async function runSoak(o: { seed: number; durationMs: number; nodes?: num
       }
     })();
 
-    // ---- chaos: the schedule, against whatever pid each component has now ----
+    // ---- chaos: the schedule (from the moment the cluster is up), against whatever pid each component has now ----
+    const killed = new Set<number>();
     for (const f of schedule) {
-      const wait = t0 + f.atMs - Date.now() + 0;
+      const wait = tUp + f.atMs - Date.now();
       if (wait > 0) await sleep(wait);
       const c = components().find((x) => x.name === f.target);
-      if (c && alive(c.pid)) {
+      // A pid already killed is one the supervisor has not reaped and replaced yet: no new fault.
+      if (c && alive(c.pid) && !killed.has(c.pid)) {
         process.kill(c.pid, 'SIGKILL');
+        killed.add(c.pid);
         faults++;
         note(`SIGKILL ${f.target} (pid ${c.pid})`);
       } else note(`skip ${f.target}: not running (still restarting)`);
       collectSandboxes();
     }
-    const end = t0 + o.durationMs;
+    const end = tUp + o.durationMs;
     if (end > Date.now()) await sleep(end - Date.now());
     stop = true;
     await workload;
