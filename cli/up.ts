@@ -13,7 +13,7 @@
 // before anything starts (up/certificates.ts).
 import { isIP } from 'node:net';
 import crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -360,7 +360,13 @@ export async function main(argv: string[]): Promise<void> {
     const args = async () =>
       // A fresh identity at every start: a restarted leader must win the election anew.
       spec.identityPrefix ? [...spec.args, '--identity', `${spec.identityPrefix}_${crypto.randomBytes(3).toString('hex')}`] : spec.args;
-    const c = new Component({ name: spec.name, args, logFile: path.join(l.logs, `${spec.name}.log`), executable: spec.executable }, skiffBin, events, record);
+    const logFile = path.join(l.logs, `${spec.name}.log`);
+    const cleanUp = spec.cleanup && (async () => {
+      progress.note('!', `${spec.name} did not stop cleanly: stopping what it left running (skiff ${spec.cleanup!.slice(0, 2).join(' ')})`);
+      const code = await runLogged(process.execPath, [skiffBin, ...spec.cleanup!], logFile, 60_000);
+      if (code !== 0) progress.note('✗', `skiff ${spec.cleanup!.slice(0, 2).join(' ')} for ${spec.name} failed (exit ${code}) — log: ${logFile}`);
+    });
+    const c = new Component({ name: spec.name, args, logFile, executable: spec.executable, ...(cleanUp ? { cleanUp } : {}) }, skiffBin, events, record);
     comps.push(c);
     roles.set(c, spec.role);
     return c;
@@ -640,4 +646,21 @@ function isExecutable(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Run a command with its output appended to `logFile`; its exit code (null: killed after `timeoutMs`). */
+function runLogged(file: string, args: string[], logFile: string, timeoutMs: number): Promise<number | null> {
+  const fd = fs.openSync(logFile, 'a');
+  fs.writeSync(fd, `\n--- ${new Date().toISOString()} running: skiff ${args.slice(1).join(' ')}\n`);
+  const child = spawn(file, args, { stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const done = (code: number | null) => {
+      clearTimeout(timer);
+      resolve(code);
+    };
+    child.once('error', () => done(null));
+    child.once('exit', (code) => done(code));
+  });
 }

@@ -228,14 +228,19 @@ export class Kubelet {
     }
   }
 
-  stop(): void {
+  /**
+   * No more syncs. Resolves once the syncs already running have finished (at most `waitMs`):
+   * stopping every pod must come after them, or one of them could start a container (restart
+   * one just stopped, make a sandbox) after the pods were listed, and it would outlive the node.
+   */
+  async stop(waitMs = 0): Promise<void> {
     this.stopped = true;
     if (this.relistTimer) clearTimeout(this.relistTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.workers.stop();
     this.prober.stop();
     this.configMaps.stop();
     this.secrets.stop();
+    await this.workers.stop(waitMs);
   }
 
   private note(msg: string): void {
@@ -386,6 +391,8 @@ export class Kubelet {
     );
     for (const id of actions.remove) await this.runtime.removeContainer(id);
 
+    // Stopping: a sync already under way makes nothing new (see stop()).
+    if (this.stopped) return;
     let sandbox = view.sandbox;
     if (actions.createSandbox) {
       if (sandbox) await this.runtime.removePodSandbox(sandbox.id);
@@ -558,6 +565,7 @@ export class Kubelet {
       // Kubernetes pod worker's requeue after a failed sync does; the pull itself waits the delay.
       return now + Math.min(delay / 2, IMAGE_BACKOFF_REPORT_MS);
     }
+    if (this.stopped) return undefined; // the pull took a while: the kubelet is stopping meanwhile
     let cfg: ContainerConfig;
     try {
       cfg = this.containerConfig(pod, spec, sandbox, a);

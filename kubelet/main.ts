@@ -24,6 +24,7 @@ import type { Node, Pod, Service } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
 import { LOCAL_PATH_ROOT_ANNOTATION } from '../api/storage/index.js';
 import { EventRecorder } from '../client/events.js';
+import { stopEverything } from './node-shutdown.js';
 import { Informer } from '../client/informer.js';
 import { CertificateManager, clientCertificate, servingCertificate } from './certificate-manager.js';
 import { RestClient } from '../client/rest.js';
@@ -44,8 +45,12 @@ import { startKubeletServer, type KubeletServingTLS } from './server.js';
 import { hostUsage, StatsProvider } from './metrics/stats-provider.js';
 import { webhookAuthorizer } from './webhook-authorizer.js';
 
+/** How long a stopping kubelet waits for the pod syncs under way before it stops every pod (skiff up allows 45 s in all). */
+const SYNC_DRAIN_MS = 15_000;
+
 const USAGE = `Usage: skiff kubelet --kubeconfig FILE --node-name NAME [flags]
        skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]
+       skiff kubelet stop-pods --node-name NAME [--root-dir DIR]   (process runtime, no kubelet running)
 
 Flags:
   --kubeconfig FILE         the API server and this node's credentials (its client certificate)
@@ -102,6 +107,29 @@ async function importImage(argv: string[]): Promise<void> {
   console.log(`imported ${name} into ${dir} (${id})`);
 }
 
+/**
+ * `skiff kubelet stop-pods`: stop what a process-runtime node runs while no kubelet does
+ * (node-shutdown.ts). Its network (the pod CIDR the kubelet chose, kept in the root dir) is
+ * torn down with it.
+ */
+async function stopPods(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { 'root-dir': { type: 'string' }, 'node-name': { type: 'string' }, 'grace-period': { type: 'string', default: '10' } } });
+  const node = values['node-name'] ?? (await import('node:os')).hostname();
+  const rootDir = resolve(values['root-dir'] ?? defaultRootDir(node));
+  const grace = Number(values['grace-period']);
+  if (!Number.isInteger(grace) || grace < 0) throw new Error(`--grace-period: ${JSON.stringify(values['grace-period'])} is not a whole number of seconds`);
+  if (!existsSync(join(rootDir, 'containers')) && !existsSync(join(rootDir, 'sandboxes'))) {
+    console.log(`node ${node}: nothing to stop (no pods in ${rootDir})`);
+    return;
+  }
+  const cidrFile = join(rootDir, 'pod-cidr');
+  const podCidr = process.getuid?.() === 0 && existsSync(cidrFile) ? readFileSync(cidrFile, 'utf8').trim() : undefined;
+  const runtime = new ProcessRuntime({ rootDir, nodeName: node, podCidr });
+  await runtime.init();
+  const done = await stopEverything(runtime, grace);
+  await runtime.close();
+  console.log(`node ${node}: stopped ${done.containers} container(s) and ${done.sandboxes} pod sandbox(es) left running`);
+}
 
 /** The process runtime's pod CIDR: flag, else what this node used before, else the Node's, else a free one. */
 async function choosePodCidr(flag: string | undefined, rootDir: string, client: RestClient, node: string): Promise<string> {
@@ -127,6 +155,7 @@ async function choosePodCidr(flag: string | undefined, rootDir: string, client: 
 
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'import-image') return importImage(argv.slice(1));
+  if (argv[0] === 'stop-pods') return stopPods(argv.slice(1));
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -299,7 +328,8 @@ export async function main(argv: string[]): Promise<void> {
       services.stop();
       for (const m of certificates) m.stop();
       leases.stop();
-      kubelet!.stop();
+      // With the pods to stop, after the syncs under way (one may be starting a container).
+      await kubelet!.stop(stopPods ? SYNC_DRAIN_MS : 0);
       if (stopPods) {
         await kubelet!.stopAllPods(10);
         await (runtime as { tearDownNode?: () => Promise<void> }).tearDownNode?.();

@@ -11,6 +11,8 @@ interface Worker {
 
 export class PodWorkers {
   private readonly workers = new Map<string, Worker>();
+  /** The sync loops running now: stop() waits for them, so nothing starts after shutdown stops what runs. */
+  private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -33,7 +35,7 @@ export class PodWorkers {
     }
     w.syncing = true;
     const worker = w;
-    void (async () => {
+    const loop = (async () => {
       do {
         worker.again = false;
         try {
@@ -45,6 +47,8 @@ export class PodWorkers {
       } while (worker.again && !this.stopped && this.workers.get(uid) === worker);
       worker.syncing = false;
     })();
+    this.inFlight.add(loop);
+    void loop.finally(() => this.inFlight.delete(loop));
   }
 
   /** Sync the pod again at `atMs` (the earliest of several requests wins). */
@@ -68,8 +72,16 @@ export class PodWorkers {
     this.workers.delete(uid);
   }
 
-  stop(): void {
+  /**
+   * No more syncs; resolves once the syncs running now have finished (or after `waitMs`): a
+   * sync that is mid-way may still start a container, which whoever stops the pods must see.
+   */
+  async stop(waitMs = 0): Promise<void> {
     this.stopped = true;
     for (const w of this.workers.values()) if (w.timer) clearTimeout(w.timer);
+    if (waitMs <= 0 || this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([...this.inFlight]), new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
   }
 }

@@ -46,6 +46,11 @@ export interface ProcessSpec {
   identityPrefix?: string;
   /** What it serves (etcd client URL, API server URL). */
   url?: string;
+  /**
+   * `skiff <cleanup>` at shutdown when the process did not stop cleanly (down between two
+   * restarts, killed starting up): a kubelet's pods are stopped for it.
+   */
+  cleanup?: string[];
 }
 
 export interface PlanInput {
@@ -219,6 +224,8 @@ export function kubeletSpec(p: Pick<PlanInput, 'dirs' | 'runtime' | 'serviceCidr
       // One registries.yaml for every node of the cluster (k3s's /etc/rancher/k3s/registries.yaml).
       '--registry-config', path.join(p.dirs.root, 'registries.yaml'),
     ],
+    // Only the process runtime keeps a node's pods in its root dir, where no API is needed to stop them.
+    ...(p.runtime === 'process' ? { cleanup: ['kubelet', 'stop-pods', '--node-name', n, '--root-dir', path.join(p.dirs.nodes, n)] } : {}),
   };
 }
 

@@ -25,6 +25,12 @@ export interface ComponentSpec {
   logFile: string;
   /** Run this executable with `args` (etcd); absent: `node skiff.js args…`. */
   executable?: string;
+  /**
+   * Run by stop() when the process did not stop cleanly — it was not running (waiting to be
+   * restarted), or it did not exit 0 (killed before it could handle SIGTERM, or after the grace
+   * period): what it should have cleaned up on its way out (a kubelet's pods).
+   */
+  cleanUp?: () => Promise<void>;
 }
 
 export interface SupervisorEvents {
@@ -101,15 +107,17 @@ export class Component {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;
-    if (!child || !child.pid) return;
-    if (this.running) {
+    let clean = false;
+    if (child?.pid && this.running) {
       signalGroup(child.pid, 'SIGTERM');
       const killer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), graceMs);
       await this.exited;
       clearTimeout(killer);
+      clean = child.exitCode === 0;
     }
     // Anything the component left in its process group goes too.
-    signalGroup(child.pid, 'SIGKILL');
+    if (child?.pid) signalGroup(child.pid, 'SIGKILL');
+    if (!clean && this.spec.cleanUp) await this.spec.cleanUp().catch(() => undefined);
   }
 
   /** Resolves when the current process exits (for start-up failure detection). */

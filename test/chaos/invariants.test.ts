@@ -56,6 +56,10 @@ describe('Deployment bounds', () => {
     expect(checkDeploymentBounds({ name: 'd', replicas: 4, maxSurge: 1, maxUnavailable: 1, pods: 5, available: 3 })).toEqual([]);
     expect(checkDeploymentBounds({ name: 'd', replicas: 4, maxSurge: 1, maxUnavailable: 1, pods: 6, available: 2 }).map((x) => x.invariant)).toEqual(['Deployment within replicas + maxSurge', 'Deployment above replicas − maxUnavailable available']);
   });
+  it('while settling checks the surge bound only', () => {
+    expect(checkDeploymentBounds({ name: 'd', replicas: 3, maxSurge: 1, maxUnavailable: 1, pods: 4, available: 0 }, false)).toEqual([]);
+    expect(checkDeploymentBounds({ name: 'd', replicas: 3, maxSurge: 1, maxUnavailable: 1, pods: 5, available: 0 }, false).map((x) => x.detail)).toEqual(['d: 5 pods > 3 + 1 (while settling)']);
+  });
 });
 
 describe('Job completions', () => {

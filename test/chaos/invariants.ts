@@ -140,12 +140,17 @@ export interface DeploymentSnapshot {
   available: number;
 }
 
-/** A settled Deployment: at most replicas + maxSurge pods, at least replicas − maxUnavailable available. */
-export function checkDeploymentBounds(d: DeploymentSnapshot): Violation[] {
+/**
+ * A Deployment's fenceposts: never more than replicas + maxSurge pods (checked all along while
+ * it settles), and, once settled, at least replicas − maxUnavailable available (while it
+ * settles after the chaos, pods on a node whose kubelet was down may not be available yet).
+ */
+export function checkDeploymentBounds(d: DeploymentSnapshot, settled = true): Violation[] {
   const { surge, unavailable } = resolveFenceposts(d.maxSurge, d.maxUnavailable, d.replicas);
   const out: Violation[] = [];
-  if (d.pods > d.replicas + surge) out.push({ invariant: 'Deployment within replicas + maxSurge', detail: `${d.name}: ${d.pods} pods > ${d.replicas} + ${surge}` });
-  if (d.available < d.replicas - unavailable) out.push({ invariant: 'Deployment above replicas − maxUnavailable available', detail: `${d.name}: ${d.available} available < ${d.replicas} − ${unavailable}` });
+  const when = settled ? '' : ' (while settling)';
+  if (d.pods > d.replicas + surge) out.push({ invariant: 'Deployment within replicas + maxSurge', detail: `${d.name}: ${d.pods} pods > ${d.replicas} + ${surge}${when}` });
+  if (settled && d.available < d.replicas - unavailable) out.push({ invariant: 'Deployment above replicas − maxUnavailable available', detail: `${d.name}: ${d.available} available < ${d.replicas} − ${unavailable}` });
   return out;
 }
 

@@ -47,4 +47,23 @@ describe('PodWorkers', () => {
     expect(n).toBe(3);
     w.stop();
   });
+
+  it('stop() resolves once the syncs under way have finished, and no sync starts after it', async () => {
+    const done: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const w = new PodWorkers(async (uid) => {
+      if (uid === 'slow') await gate;
+      done.push(uid);
+    }, () => undefined);
+    w.trigger('slow');
+    let stopped = false;
+    const stopping = w.stop(60_000).then(() => (stopped = true));
+    w.trigger('late'); // after stop: never runs
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false); // still waiting for "slow"
+    release();
+    await stopping;
+    expect(done).toEqual(['slow']);
+  });
 });

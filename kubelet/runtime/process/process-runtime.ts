@@ -90,6 +90,12 @@ interface ContainerRecord {
   logPath: string;
   createdAt: string;
   startedAt?: string;
+  /**
+   * Saved before the shim is spawned: a kubelet killed between the spawn and saving startedAt
+   * leaves this, and the next one looks for the shim (adopt()) instead of taking the container
+   * for one never started and starting it a second time.
+   */
+  startingAt?: string;
   shimPid?: number;
   shimStart?: string;
   finished?: ExitInfo & { finishedAt: string };
@@ -114,6 +120,30 @@ export function procStartTime(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Running shims of containers under `containersDir`, by container id: the shim's argv names
+ * its state dir ($1 after "skiff-shim", see shimArgv), which is how a kubelet that died before
+ * recording a shim's pid finds it again.
+ */
+export function findShims(containersDir: string, proc = '/proc'): Map<string, number> {
+  const out = new Map<string, number>();
+  const prefix = `\0skiff-shim\0${containersDir}/`;
+  for (const e of readdirSync(proc)) {
+    if (!/^\d+$/.test(e)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(join(proc, e, 'cmdline'), 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const at = cmdline.indexOf(prefix);
+    if (at < 0) continue;
+    const id = cmdline.slice(at + prefix.length, cmdline.indexOf('\0', at + prefix.length));
+    if (/^[0-9a-f]{32}$/.test(id) && procStartTime(Number(e)) !== undefined) out.set(id, Number(e));
+  }
+  return out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -199,6 +229,11 @@ export class ProcessRuntime implements Runtime {
       } catch {
         rmSync(this.dir('containers', id), { recursive: true, force: true });
       }
+    }
+    const starting = [...this.containers.values()].filter((r) => r.startingAt && !r.startedAt);
+    if (starting.length) {
+      const shims = findShims(this.dir('containers'));
+      for (const rec of starting) this.adopt(rec, shims.get(rec.id));
     }
     // Adopted sandboxes get their hostPort forwards back (they lived in the old kubelet process).
     for (const sb of this.sandboxes.values()) {
@@ -410,6 +445,8 @@ export class ProcessRuntime implements Runtime {
       if (made.exitCode !== 0) throw new Error(`cannot make the stdin FIFO of container ${id}: ${made.stderr.trim()}`);
     }
     const env = { PATH: DEFAULT_PATH, ...rec.config.env };
+    rec.startingAt = isoNow();
+    this.saveContainer(rec);
     const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env, cwd: '/' });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -425,6 +462,25 @@ export class ProcessRuntime implements Runtime {
       this.shims.delete(id);
       this.changed(rec);
     });
+  }
+
+  /**
+   * A container whose start the previous kubelet recorded the intent of but not the outcome:
+   * started if its shim runs or left a trace (the container's pid, its exit status), and then
+   * followed as any started one; else it never ran, and stays "created" to be replaced.
+   */
+  private adopt(rec: ContainerRecord, shimPid: number | undefined): void {
+    const file = (name: string) => this.dir('containers', rec.id, name);
+    const trace = [file('pid'), file('exit')].find((f) => existsSync(f));
+    if (shimPid === undefined && !trace && this.cgroups.pids(rec.id).length === 0) {
+      delete rec.startingAt;
+      this.saveContainer(rec);
+      return;
+    }
+    rec.shimPid = shimPid;
+    rec.shimStart = shimPid === undefined ? undefined : procStartTime(shimPid);
+    rec.startedAt = trace ? statSync(trace).mtime.toISOString() : rec.startingAt;
+    this.saveContainer(rec);
   }
 
   private readExit(id: string): number | undefined {

@@ -1,0 +1,37 @@
+// The chaos soak's teardown failure (seed 620189308): a kubelet SIGKILLed shortly before
+// `skiff up` is stopped is down (waiting out its restart delay) or still starting when the
+// shutdown comes, so nothing stopped its node's pods and their containers outlived the
+// cluster. skiff up must stop them for it (`skiff kubelet stop-pods`).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { alive, Cluster, sleep, until } from './cluster.js';
+import { leftoverBridges, leftoverCgroups, leftoverProcesses, removeLeftovers } from '../support/leftovers.js';
+
+const isRoot = process.getuid?.() === 0;
+
+describe.skipIf(!isRoot)('skiff up stops a node whose kubelet is down at shutdown (process runtime)', () => {
+  const cluster = new Cluster({ nodes: 1, runtime: 'process' });
+  const node = `${cluster.nodePrefix}1`;
+  beforeAll(() => cluster.up(), 180_000);
+  afterAll(async () => {
+    await cluster.down();
+    await removeLeftovers(cluster.dataDir, [node], []);
+    await cluster.destroy();
+  });
+
+  it('leaves no container, cgroup or bridge behind', async () => {
+    await cluster.ok(['run', 'sleeper', '--image', 'host', '--restart', 'Never', '--', 'sleep', '3600']);
+    await until('sleeper Running', async () => (await cluster.ok(['get', 'pod', 'sleeper'])).match(/sleeper\s+1\/1\s+Running/));
+    expect(leftoverProcesses(cluster.dataDir).some((p) => p.includes('skiff-shim'))).toBe(true); // what must go
+    const kubelet = (JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number }[]).find((c) => c.name === `kubelet-${node}`)!;
+    process.kill(kubelet.pid, 'SIGKILL');
+    while (alive(kubelet.pid)) await sleep(5);
+    // Within its 1 s restart delay: no kubelet to stop the pod.
+    expect(await cluster.down()).toBe(0);
+    expect(leftoverProcesses(cluster.dataDir)).toEqual([]);
+    expect(leftoverCgroups([node])).toEqual([]);
+    expect(leftoverBridges([node])).toEqual([]);
+    expect(cluster.output).toContain(`kubelet-${node} did not stop cleanly`);
+  });
+});
