@@ -25,8 +25,13 @@ const KCTL = join(ROOT_DIR, 'dist', 'cli', 'kctl.js');
 const NS = 'default';
 const usage = (cpu: string) => ({ 'skiff.dev/fake-usage': JSON.stringify({ cpu, memory: '32Mi' }) });
 
+const KUBELET = (url: string) => ['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', 'hpa-node-', '--port', '0'];
+const CONTROLLER_MANAGER = ['--leader-elect=false', '--controllers', 'replicaset,deployment,statefulset,horizontalpodautoscaling', '--horizontal-pod-autoscaler-sync-period', '1s'];
+
 describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
   const c = new Cluster();
+  let kubelet: ReturnType<Cluster['start']>;
+  let cm: ReturnType<Cluster['start']>;
   let hpas: ResourceClient<HorizontalPodAutoscaler>;
   let kubeconfig: string;
 
@@ -45,9 +50,9 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
   beforeAll(async () => {
     const url = await c.apiserver(['--metric-resolution', '1s']);
     kubeconfig = testPki().writeKubeconfig(join(c.tempDir(), 'kubeconfig'), url, NS);
-    c.start(['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', 'hpa-node-', '--port', '0']);
+    kubelet = c.start(KUBELET(url));
     c.start(['scheduler', '--server', url]);
-    c.controllerManager(['--leader-elect=false', '--controllers', 'replicaset,deployment,statefulset,horizontalpodautoscaling', '--horizontal-pod-autoscaler-sync-period', '1s']);
+    cm = c.controllerManager(CONTROLLER_MANAGER);
     hpas = c.client.resource<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     await waitFor(async () => ((await c.client.resource<Node>('Node').list()).items.length === 2 ? true : undefined), 60_000, () => 'two hollow nodes');
   });
@@ -212,5 +217,45 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
     ]);
     const bad = await kctl('autoscale', 'deployment/web', '--max', '0');
     expect(bad).toMatchObject({ code: 1, stderr: 'error: --max=MAXPODS is required and must be at least 1, max: 0\n' });
+  });
+
+  it('a controller-manager killed mid-rescale: its successor goes on from the count decided, never back; missing metrics never scale down', async () => {
+    const d: Deployment = webDeployment('steady', 1, 'web:1');
+    d.spec.template.metadata!.annotations = usage('200m');
+    d.spec.template.spec.containers[0]!.resources = { requests: { cpu: '100m', memory: '64Mi' } };
+    await c.client.deployments().create(d, { namespace: NS });
+    await hpas.create({
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'steady', namespace: NS },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'steady' }, minReplicas: 1, maxReplicas: 4,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+        // No window and a policy of one pod per second up: several rescales in a row, and nothing holding a scale-down back.
+        behavior: { scaleDown: { stabilizationWindowSeconds: 0 }, scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds: 1 }] } },
+      },
+    }, { namespace: NS });
+    // The first rescale written: kill -9 in the middle of the climb, start a successor.
+    await waitFor(async () => ((await replicas('steady'))! > 1 ? true : undefined), 60_000, () => 'the first rescale', cm);
+    await c.kill9(cm);
+    const seen: number[] = [(await replicas('steady'))!];
+    cm = c.controllerManager(CONTROLLER_MANAGER);
+    await waitFor(async () => {
+      seen.push((await replicas('steady'))!);
+      return seen[seen.length - 1] === 4 ? true : undefined;
+    }, 60_000, () => `steady at 4 (seen ${seen.join(' ')})`, cm);
+    // Never a step back on the way up.
+    expect(seen.every((n, i) => i === 0 || n >= seen[i - 1]!)).toBe(true);
+
+    // Metrics gone (the nodes' kubelet down): the HPA says why and keeps the count.
+    await c.kill9(kubelet);
+    const h = await waitFor(async () => {
+      const x = await hpas.get('steady', NS);
+      return cond(x, 'ScalingActive')?.status === 'False' ? x : undefined;
+    }, 90_000, () => 'ScalingActive False without metrics', cm);
+    expect(cond(h, 'ScalingActive')!.reason).toBe('FailedGetResourceMetric');
+    for (let i = 0; i < 10; i++) {
+      expect(await replicas('steady')).toBe(4);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    kubelet = c.start(KUBELET(c.url));
   });
 });
