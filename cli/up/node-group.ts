@@ -78,7 +78,14 @@ export class SkiffUpNodeGroup implements NodeGroup {
       const name = nextName(this.members, this.prefix);
       this.members.push(name);
       writeNodeGroup(this.root, this.members);
-      await this.startNode(name);
+      try {
+        await this.startNode(name);
+      } catch (e) {
+        // Not started: not a member (a ghost would count toward MAX for ever).
+        this.members = this.members.filter((n) => n !== name);
+        writeNodeGroup(this.root, this.members);
+        throw e;
+      }
       added.push(name);
     }
     return added;

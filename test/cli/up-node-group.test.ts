@@ -38,6 +38,10 @@ describe('skiff up as the node-group provider', () => {
       expect(g.nodeNames()).toEqual(['n-1', 'n-3']);
       expect(readNodeGroup(root)).toEqual(['n-1', 'n-3']);
       expect(await g.increaseSize(1)).toEqual(['n-2']);
+      const failing = new SkiffUpNodeGroup(1, 3, ['n-1'], 'n-', root, async () => { throw new Error('no certificate'); }, async () => undefined);
+      await expect(failing.increaseSize(1)).rejects.toThrow('no certificate');
+      expect(failing.nodeNames()).toEqual(['n-1']);
+      expect(readNodeGroup(root)).toEqual(['n-1']);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
