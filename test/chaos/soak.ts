@@ -261,17 +261,14 @@ export async function runSoak(o: { seed: number; durationMs: number; nodes?: num
       const all = (await reader.pods().list({ namespace: NS, labelSelector: `app=${name}` })).items.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
       return { pods: all.length, available: all.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length };
     };
-    // All Deployments at once, their surge bound checked at every look (each violation said once).
-    const surgeSaid = new Set<string>();
+    // All Deployments at once. The bounds are checked once settled: while settling, a scale-down
+    // the controllers have not acted on yet (they may just have been killed) leaves more pods than
+    // replicas + maxSurge for a while, which is lag, not a broken bound.
     const settled = new Set<string>();
     await until(`Deployments ${[...settleAt.keys()].join(', ')} settled`, async () => {
       for (const [name, n] of settleAt) {
         if (settled.has(name)) continue;
         const d = await reader.deployments().get(name, NS);
-        const vs = checkDeploymentBounds({ name, replicas: n, maxSurge: 1, maxUnavailable: 1, ...(await livePods(name)) }, false).filter((v) => !surgeSaid.has(v.invariant + name));
-        vs.forEach((v) => surgeSaid.add(v.invariant + name));
-        found(vs);
-        checks++;
         const st = d.status;
         if ((st?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && st?.updatedReplicas === n && st?.replicas === n && st?.availableReplicas === n) settled.add(name);
       }

@@ -24,6 +24,9 @@ import {
   type Proc,
 } from './harness.js';
 
+// Tagged (not :latest) so pods default to imagePullPolicy IfNotPresent and use the imported image:
+// :latest means Always, a pull from docker.io, which an offline machine cannot reach.
+const BUSYBOX = 'busybox:offline';
 const started = await startDockerd();
 const skip = 'skip' in started ? started.skip : undefined;
 const dockerd = 'skip' in started ? undefined : (started as Dockerd);
@@ -95,7 +98,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
         containers: [
           {
             name: 'main',
-            image: 'busybox',
+            image: BUSYBOX,
             command: ['/bin/sh', '-c'],
             args: ['echo "hello from $POD_NAME"; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done'],
             env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
@@ -124,7 +127,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
 
   it('forwards a port into a sandbox with no routable IP (a relay in its network namespace)', async () => {
     await c.pods().create(podManifest('dpf', node, {
-      containers: [{ name: 'main', image: 'busybox', command: ['/bin/sh', '-c', 'mkdir -p /www && echo forwarded > /www/index.html && exec httpd -f -p 8080 -h /www'] }],
+      containers: [{ name: 'main', image: BUSYBOX, command: ['/bin/sh', '-c', 'mkdir -p /www && echo forwarded > /www/index.html && exec httpd -f -p 8080 -h /www'] }],
     }));
     await waitPod('dpf', 'Running', running);
     const fetchThrough = async (port: number) => {
@@ -158,7 +161,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
     await c.resource<Secret>('Secret').create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'dsec', namespace: 'default' }, data: { token: Buffer.from('t0k3n').toString('base64') } });
     await c.pods().create(podManifest('dvol', node, {
       containers: [{
-        name: 'main', image: 'busybox', command: ['/bin/sh', '-c', 'echo "env $GREETING"; while true; do sleep 1; done'],
+        name: 'main', image: BUSYBOX, command: ['/bin/sh', '-c', 'echo "env $GREETING"; while true; do sleep 1; done'],
         env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'dcfg', key: 'greeting' } } }],
         volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }, { name: 'sec', mountPath: '/etc/sec', readOnly: true }],
       }],
@@ -177,7 +180,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
   });
 
   it('restarts a crashing container with growing back-off and restartCount', async () => {
-    await c.pods().create(podManifest('dcrash', node, { containers: [{ name: 'c', image: 'busybox', command: ['/bin/sh', '-c', 'echo boom; exit 5'] }] }));
+    await c.pods().create(podManifest('dcrash', node, { containers: [{ name: 'c', image: BUSYBOX, command: ['/bin/sh', '-c', 'echo boom; exit 5'] }] }));
     const messages = new Set<string>();
     const p = await waitPod('dcrash', 'restartCount ≥ 3', (x) => {
       const s = x.status?.containerStatuses?.[0];
@@ -197,7 +200,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
         containers: [
           {
             name: 'app',
-            image: 'busybox',
+            image: BUSYBOX,
             command: ['/bin/sh', '-c', 'sleep 2; touch /tmp/ready; exec sleep 1000'],
             readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1 },
           },
@@ -208,7 +211,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
     await deleteAndWaitGone('dprobe');
     await c.pods().create(
       podManifest('dlive', node, {
-        containers: [{ name: 'app', image: 'busybox', command: ['sleep', '1000'], livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }],
+        containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '1000'], livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }],
       }),
     );
     const p = await waitPod('dlive', 'restarted', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 120_000);
@@ -220,7 +223,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
     await c.pods().create(
       podManifest('doom', node, {
         restartPolicy: 'Never',
-        containers: [{ name: 'hog', image: 'busybox', command: ['/bin/sh', '-c', 'x=aaaaaaaa; while true; do x="$x$x"; done'], resources: { limits: { memory: '32Mi' } } }],
+        containers: [{ name: 'hog', image: BUSYBOX, command: ['/bin/sh', '-c', 'x=aaaaaaaa; while true; do x="$x$x"; done'], resources: { limits: { memory: '32Mi' } } }],
       }),
     );
     const p = await waitPod('doom', 'terminated', (x) => !!x.status?.containerStatuses?.[0]?.state?.terminated);
@@ -234,7 +237,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
     await c.pods().create(
       podManifest('dtree', node, {
         terminationGracePeriodSeconds: 2,
-        containers: [{ name: 't', image: 'busybox', command: ['/bin/sh', '-c', `trap "" TERM; sleep ${marker}1 & sleep ${marker}2 & while true; do sleep 1; done`] }],
+        containers: [{ name: 't', image: BUSYBOX, command: ['/bin/sh', '-c', `trap "" TERM; sleep ${marker}1 & sleep ${marker}2 & while true; do sleep 1; done`] }],
       }),
     );
     const p = await waitPod('dtree', 'Running', running);
@@ -246,7 +249,7 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
   });
 
   it('adopts running containers after kill -9 of the kubelet', async () => {
-    await c.pods().create(podManifest('dsurvive', node, { containers: [{ name: 's', image: 'busybox', command: ['/bin/sh', '-c', 'echo up; exec sleep 1000'] }] }));
+    await c.pods().create(podManifest('dsurvive', node, { containers: [{ name: 's', image: BUSYBOX, command: ['/bin/sh', '-c', 'echo up; exec sleep 1000'] }] }));
     const p1 = await waitPod('dsurvive', 'Running', running);
     const id1 = p1.status!.containerStatuses![0]!.containerID;
     await kubelet.stop('SIGKILL');

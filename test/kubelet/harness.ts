@@ -247,7 +247,7 @@ export function dockerRequest(socket: string, method: string, path: string, body
   });
 }
 
-/** `docker import` of a busybox rootfs made offline: tar piped to POST /images/create?fromSrc=-. */
+/** `docker import` of a busybox rootfs made offline (busybox:latest, tagged busybox:offline too): tar piped to POST /images/create?fromSrc=-. */
 export async function importBusyboxIntoDocker(socket: string): Promise<void> {
   const rootfs = makeBusyboxRootfs(tempDir('bb-docker'));
   if (!rootfs) throw new Error('busybox-static is not installed');
@@ -255,4 +255,7 @@ export async function importBusyboxIntoDocker(socket: string): Promise<void> {
   const r = await dockerRequest(socket, 'POST', '/images/create?fromSrc=-&repo=busybox&tag=latest', tar.stdout!, 'application/x-tar');
   rmSync(rootfs, { recursive: true, force: true });
   if (r.status !== 200 || /error/i.test(r.body)) throw new Error(`docker import failed: ${r.status} ${r.body}`);
+  // busybox:latest is the runtime's sandbox image; pods use busybox:offline (IfNotPresent, not Always).
+  const t = await dockerRequest(socket, 'POST', '/images/busybox:latest/tag?repo=busybox&tag=offline');
+  if (t.status !== 201) throw new Error(`docker tag failed: ${t.status} ${t.body}`);
 }
