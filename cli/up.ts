@@ -25,13 +25,14 @@ import { CONTEXT_NAME, writeKubeconfigs } from './up/kubeconfig.js';
 import { ensureClusterCertificates } from './up/certificates.js';
 import { primaryIPv4 } from '../host/addresses.js';
 import { ensureEncryptionConfig } from './up/encryption-config.js';
-import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, planCluster, proxyTableName, serviceIP, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
+import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, kubeletSpec, planCluster, proxyTableName, serviceIP, SHUTDOWN_ORDER, STORAGES, type ProcessSpec, type Role, type StorageKind } from './up/plan.js';
 import { Progress } from './up/progress.js';
 import { recoverPreviousRun } from './up/recovery.js';
 import { Component, signalGroup, type SupervisorEvents } from './up/supervisor.js';
 import { initialMembers, parseAutoscaleRange, readNodeGroup, SkiffUpNodeGroup, writeNodeGroup, type AutoscaleRange } from './up/node-group.js';
 import { DEFAULT_AUTOSCALER_OPTIONS } from '../cluster-autoscaler/options.js';
 import { parseDuration } from '../api/duration.js';
+import type { ClientCredentials } from '../client/credentials.js';
 
 export { nodeName } from './up/plan.js';
 
@@ -335,10 +336,11 @@ export async function main(argv: string[]): Promise<void> {
   const members = opts.autoscale ? initialMembers(readNodeGroup(l.root), opts.nodes, opts.autoscale, opts.nodePrefix) : undefined;
   if (members) writeNodeGroup(l.root, members);
   const nodeCount = members?.length ?? opts.nodes;
+  const dirs = { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes, pki: l.pki, kubeconfigs: l.kubeconfigs };
   const plan = planCluster({
     advertiseAddress, nodeNames: members,
     storage: opts.storage, nodes: nodeCount, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
-    dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes, pki: l.pki, kubeconfigs: l.kubeconfigs }, controllerManagerArgs: opts.controllerManagerArgs,
+    dirs, controllerManagerArgs: opts.controllerManagerArgs,
     serviceCidr: opts.serviceCidr, nodePortRange: opts.nodePortRange, proxyTable: proxyTableName(l.root),
   });
   const servers = plan.servers;
@@ -419,19 +421,16 @@ export async function main(argv: string[]): Promise<void> {
   };
 
   // The cluster autoscaler runs here: this supervisor is its node-group provider (up/node-group.ts).
-  const startAutoscaler = async (range: NonNullable<UpOptions['autoscale']>, initial: string[]) => {
+  const startAutoscaler = async (range: NonNullable<UpOptions['autoscale']>, initial: string[], credentials: ClientCredentials) => {
     const { RestClient } = await import('../client/rest.js');
     const { ClusterAutoscaler } = await import('../cluster-autoscaler/autoscaler.js');
-    const { kubeletSpec } = await import('./up/plan.js');
-    const caPem = fs.readFileSync(path.join(l.pki, 'ca.crt'), 'utf8');
-    const pair = (n: string) => fs.readFileSync(path.join(l.pki, `admin.${n}`), 'utf8');
-    const client = new RestClient({ server: servers, credentials: { caData: caPem, certData: pair('crt'), keyData: pair('key') }, userAgent: 'cluster-autoscaler', retries: 3 });
+    const client = new RestClient({ server: servers, credentials, userAgent: 'cluster-autoscaler', retries: 3 });
     const logFile = path.join(l.logs, 'cluster-autoscaler.log');
     const log = (line: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
     const group: SkiffUpNodeGroup = new SkiffUpNodeGroup(range.min, range.max, initial, opts.nodePrefix, l.root,
       async (name) => {
         await ensureClusterCertificates(l.pki, l.kubeconfigs, group.nodeNames(), server, serviceIP(opts.serviceCidr, 1), advertiseAddress);
-        const spec = kubeletSpec({ dirs: { root: l.root, apiserver: l.apiserver, etcd: l.etcd, nodes: l.nodes, pki: l.pki, kubeconfigs: l.kubeconfigs }, runtime: opts.runtime, serviceCidr: opts.serviceCidr }, servers, name);
+        const spec = kubeletSpec({ dirs, runtime: opts.runtime, serviceCidr: opts.serviceCidr }, servers, name);
         fs.mkdirSync(path.join(l.nodes, name), { recursive: true });
         const pid = await component(spec).start();
         progress.note('+', `node ${name} added by the cluster autoscaler (kubelet pid ${pid})`);
@@ -577,7 +576,7 @@ export async function main(argv: string[]): Promise<void> {
   record();
   if (opts.autoscale && members) {
     try {
-      autoscaler = await startAutoscaler(opts.autoscale, members);
+      autoscaler = await startAutoscaler(opts.autoscale, members, adminCredentials(certs));
     } catch (e) {
       progress.note('!', `the cluster autoscaler did not start: ${(e as Error).message}`);
     }
@@ -590,7 +589,7 @@ export async function main(argv: string[]): Promise<void> {
     const { RestClient } = await import('../client/rest.js');
     const { publishClusterInfo, joinCommand } = await import('./up/cluster-info.js');
     const { newBootstrapToken } = await import('./token/token.js');
-    const admin = new RestClient({ server: servers, credentials: { caData: certs.caPem, certData: certs.admin.certPem, keyData: certs.admin.keyPem }, userAgent: 'skiff-up', retries: 3 });
+    const admin = new RestClient({ server: servers, credentials: adminCredentials(certs), userAgent: 'skiff-up', retries: 3 });
     // Another machine dials the host's address, not loopback (the API server listens there too).
     const reachable = advertiseAddress ? `https://${advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress}:${new URL(server).port}` : server;
     try {
@@ -637,6 +636,11 @@ export async function main(argv: string[]): Promise<void> {
   // From here on the supervisor's exit handlers and the signal handlers do the work.
   setInterval(() => undefined, 1 << 30);
   await new Promise<never>(() => undefined);
+}
+
+/** The cluster admin's client certificate (made by ensureClusterCertificates), for skiff up's own clients. */
+function adminCredentials(certs: { caPem: string; admin: { certPem: string; keyPem: string } }): ClientCredentials {
+  return { caData: certs.caPem, certData: certs.admin.certPem, keyData: certs.admin.keyPem };
 }
 
 function isExecutable(file: string): boolean {

@@ -2,7 +2,7 @@
 // scale-up (scale-up.ts) or a scale-down (scale-down.ts), and carry it out through the node
 // group and the API — taint, evict, stop the machine, delete the Node. One pass at a time.
 import type { Node, Pod } from '../api/core/index.js';
-import { EventRecorder, Informer, type RestClient } from '../client/index.js';
+import { EventRecorder, Informer, keyOf, type RestClient } from '../client/index.js';
 import type { NodeInfo } from '../scheduler/cache.js';
 import type { NodeGroup } from './node-group.js';
 import { planScaleDown } from './scale-down.js';
@@ -125,8 +125,11 @@ export class ClusterAutoscaler {
     // Wait (bounded by the longest grace period) for the evicted pods to be gone.
     const grace = Math.max(30, ...evict.map((p) => p.spec.terminationGracePeriodSeconds ?? 30));
     const deadline = Date.now() + (grace + 30) * 1000;
-    const uids = new Set(evict.map((p) => p.metadata.uid));
-    while (!this.stopped && Date.now() < deadline && this.pods.store.list().some((p) => uids.has(p.metadata.uid) && holdsResources(p))) await sleep(250);
+    const remaining = () => evict.some((p) => {
+      const now = this.pods.store.get(keyOf(p));
+      return !!now && now.metadata.uid === p.metadata.uid && holdsResources(now);
+    });
+    while (!this.stopped && Date.now() < deadline && remaining()) await sleep(250);
     await this.group.deleteNode(name);
     await this.client.nodes().delete(name).catch((e: { code?: number }) => {
       if (e.code !== 404) throw e;

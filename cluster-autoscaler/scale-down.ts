@@ -10,7 +10,7 @@
 // first so two removals never count on the same spare room.
 import type { Pod } from '../api/core/index.js';
 import type { NodeInfo } from '../scheduler/cache.js';
-import { fits, holdsResources, isDaemonSetPod, TO_BE_DELETED_TAINT, withPod } from './simulator.js';
+import { fits, podsToMove, TO_BE_DELETED_TAINT, withPod } from './simulator.js';
 
 /** The annotation that keeps a node out of scale-down (upstream's name). */
 export const SCALE_DOWN_DISABLED = 'cluster-autoscaler.kubernetes.io/scale-down-disabled';
@@ -64,11 +64,10 @@ export function planScaleDown(input: ScaleDownInput): ScaleDownPlan {
       plan.needed.set(ni.name, why);
       continue;
     }
-    const toMove = [...ni.pods.values()].filter((p) => holdsResources(p) && !isDaemonSetPod(p));
     // Land each pod on some other node that is not itself going, in the simulation.
     const landed = new Map<string, NodeInfo>();
     let stuck: Pod | undefined;
-    for (const pod of toMove) {
+    for (const pod of podsToMove(ni)) {
       const dest = [...sim.values()].find((d) => d.name !== ni.name && !moving.has(d.name) && fits(pod, landed.get(d.name) ?? d));
       if (!dest) {
         stuck = pod;
@@ -93,7 +92,7 @@ export function planScaleDown(input: ScaleDownInput): ScaleDownPlan {
   }
   if (best) {
     const ni = input.groupNodes.find((n) => n.name === best)!;
-    plan.remove = { node: best, evict: [...ni.pods.values()].filter((p) => holdsResources(p) && !isDaemonSetPod(p) && !p.metadata.deletionTimestamp) };
+    plan.remove = { node: best, evict: podsToMove(ni).filter((p) => !p.metadata.deletionTimestamp) };
   }
   return plan;
 }
@@ -105,8 +104,7 @@ function neededBecause(ni: NodeInfo, threshold: number): string | undefined {
   if (ni.ready !== 'True' && !(node.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT)) return 'not Ready';
   const u = utilization(ni);
   if (u >= threshold) return `utilization ${u.toFixed(2)} is not below ${threshold}`;
-  for (const p of ni.pods.values()) {
-    if (!holdsResources(p) || isDaemonSetPod(p)) continue;
+  for (const p of podsToMove(ni)) {
     const why = blocksMove(p);
     if (why) return why;
   }

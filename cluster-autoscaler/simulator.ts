@@ -3,7 +3,7 @@
 // started)? The checks are the scheduler's own filter plugins, so the autoscaler never adds a
 // node for a pod the scheduler would still refuse, nor removes one whose pods have nowhere to go.
 import type { Node, Pod } from '../api/core/index.js';
-import { NodeInfo } from '../scheduler/cache.js';
+import { NodeInfo, podRequest } from '../scheduler/cache.js';
 import { Framework } from '../scheduler/framework.js';
 import { NodeAffinity } from '../scheduler/plugins/node-affinity.js';
 import { NodePorts } from '../scheduler/plugins/node-ports.js';
@@ -29,6 +29,11 @@ export function isDaemonSetPod(pod: Pod): boolean {
 /** A pod that still holds its node's resources (not finished, not yet gone). */
 export function holdsResources(pod: Pod): boolean {
   return pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+}
+
+/** The pods that must find another node if this one goes (DaemonSet pods go with it; finished ones need no room). */
+export function podsToMove(ni: NodeInfo): Pod[] {
+  return [...ni.pods.values()].filter((p) => holdsResources(p) && !isDaemonSetPod(p));
 }
 
 export function nodeInfo(node: Node, pods: readonly Pod[]): NodeInfo {
@@ -100,8 +105,7 @@ export function binpack(pods: readonly Pod[], nodes: readonly NodeInfo[], templa
 }
 
 function size(pod: Pod): number {
-  const ni = new NodeInfo('x');
-  ni.addPod(pod);
+  const { requests } = podRequest(pod);
   // cpu in millicores and memory in MiB weigh alike: a rough but stable order.
-  return ni.requested.milliCPU + ni.requested.memory / (1024 * 1024);
+  return requests.milliCPU + requests.memory / (1024 * 1024);
 }

@@ -5,21 +5,13 @@
 import type { Command } from './command.js';
 import { connect } from './connection.js';
 import { ReportedFailure, UsageError } from './errors.js';
-import type { OptionDefs } from './flags.js';
 import { pickContainer, podFor } from './logs.js';
-import { REMOTE_COMMAND_PROTOCOLS, runSession } from './remote-command.js';
-
-const OPTIONS: OptionDefs = {
-  container: { type: 'string', short: 'c', help: 'the container (default: the first)' },
-  stdin: { type: 'boolean', short: 'i', help: 'pass stdin to the container' },
-  tty: { type: 'boolean', short: 't', help: 'stdin is a TTY' },
-  quiet: { type: 'boolean', short: 'q', help: 'only print output from the remote session' },
-};
+import { REMOTE_COMMAND_PROTOCOLS, runSession, STREAM_OPTIONS, terminalWanted } from './remote-command.js';
 
 export const attach: Command = {
   usage: 'kctl attach (POD | TYPE/NAME) [-c CONTAINER] [-i] [-t]',
   summary: 'Attach to the running process of a container (its output; with -i its stdin).',
-  options: OPTIONS,
+  options: STREAM_OPTIONS,
   async run(flags, io) {
     const [ref, ...extra] = flags.positionals;
     if (!ref || extra.length) throw new UsageError('expected POD or TYPE/NAME, e.g. kctl attach -i web-1');
@@ -33,15 +25,14 @@ export const attach: Command = {
     const spec = pod.spec.containers.find((c) => c.name === container) ?? pod.spec.initContainers?.find((c) => c.name === container);
     // Checked here, in kubectl's words, before anything is opened.
     if (!spec) throw new UsageError(`cannot attach to the container: container ${container} not found in pod ${pod.metadata.name}`);
-    if (tty && spec && !spec.tty) {
+    if (tty && !spec.tty) {
       // kubectl's words: it carries on without a terminal.
       if (!flags.bool('quiet')) io.err(`error: Unable to use a TTY - container ${container} did not allocate one\n`);
       tty = false;
-    } else if (tty && !(stdin && process.stdin.isTTY)) {
-      if (stdin && !flags.bool('quiet')) io.err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
-      tty = false;
+    } else {
+      tty = terminalWanted(tty, stdin, flags.bool('quiet'), (s) => io.err(s));
     }
-    if (stdin && spec && !spec.stdin) throw new UsageError(`container ${container} of pod ${pod.metadata.name} was not started with stdin: true, so -i has nothing to attach to`);
+    if (stdin && !spec.stdin) throw new UsageError(`container ${container} of pod ${pod.metadata.name} was not started with stdin: true, so -i has nothing to attach to`);
     if (tty && !flags.bool('quiet')) io.err("If you don't see a command prompt, try pressing enter.\n");
     const query = { container, stdin: stdin || undefined, stdout: true, stderr: !tty || undefined, tty: tty || undefined };
     const ws = await conn.client.podStream(pod.metadata.namespace ?? conn.namespace, pod.metadata.name!, 'attach', query, [REMOTE_COMMAND_PROTOCOLS[0]!]);

@@ -4,11 +4,31 @@
 // SIGWINCH, and the error channel's Status turned into the exit code. A connection that
 // breaks before that Status arrives ends the session with a message and exit code 1.
 import type WebSocket from 'ws';
+import type { OptionDefs } from './flags.js';
 import {
   CLOSE, decodeMessage, encodeMessage, ERROR, features, parseExitMessage, REMOTE_COMMAND_PROTOCOLS, RESIZE, resizeMessage, STDERR, STDIN, STDOUT,
 } from '../../api/core/remote-command.js';
 
 export { REMOTE_COMMAND_PROTOCOLS };
+
+/** The flags exec and attach share, as kubectl's. */
+export const STREAM_OPTIONS: OptionDefs = {
+  container: { type: 'string', short: 'c', help: 'the container (default: the first)' },
+  stdin: { type: 'boolean', short: 'i', help: 'pass stdin to the container' },
+  tty: { type: 'boolean', short: 't', help: 'stdin is a TTY' },
+  quiet: { type: 'boolean', short: 'q', help: 'only print output from the remote session' },
+};
+
+/**
+ * Whether the session gets a terminal: -t only with -i from a real terminal. kubectl carries on
+ * without one, saying so (in its words) only with -i and without --quiet.
+ */
+export function terminalWanted(tty: boolean, stdin: boolean, quiet: boolean, err: (s: string) => void): boolean {
+  if (!tty) return false;
+  if (stdin && process.stdin.isTTY) return true;
+  if (stdin && !quiet) err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+  return false;
+}
 
 export interface SessionIO {
   stdin?: NodeJS.ReadStream;
