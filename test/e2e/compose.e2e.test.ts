@@ -40,6 +40,7 @@ services:
     image: busybox
     command: [httpd, -f, -p, "7000", -h, /etc]
     expose: ["7000"]
+    stop_grace_period: 1s # httpd is PID 1 and ignores SIGTERM: down would wait out 30 s
   box:
     image: busybox
     command: sh -c 'cat /etc/greeting.txt /run/secrets/token; echo kept > /data/x; cat /data/x; sleep 3600'
