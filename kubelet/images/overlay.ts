@@ -3,7 +3,7 @@
 // resolve through the image as built so far), as containerd's overlay snapshotter does.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The kernel's limit on mount options is one page; leave room for upperdir/workdir. */
@@ -43,7 +43,8 @@ export function unmount(target: string): void {
 /** Whether this process can mount overlays with whiteouts here (root, a kernel with overlayfs). */
 export function overlaySupported(scratch: string): boolean {
   if (process.getuid?.() !== 0 || process.platform !== 'linux') return false;
-  const d = join(scratch, `.overlay-probe.${randomBytes(4).toString('hex')}`);
+  removeStaleProbes(scratch);
+  const d = join(scratch, `.overlay-probe.${process.pid}.${randomBytes(4).toString('hex')}`);
   try {
     for (const s of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(d, s), { recursive: true });
     mkdirSync(join(d, 'lower', 'x'));
@@ -59,5 +60,33 @@ export function overlaySupported(scratch: string): boolean {
   } finally {
     unmount(join(d, 'merged'));
     rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Probes a kubelet killed mid-probe left behind, still mounted: those named after a process
+ * that is gone (another kubelet sharing an --image-dir may be probing right now).
+ */
+function removeStaleProbes(scratch: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(scratch).filter((x) => x.startsWith('.overlay-probe.'));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = Number(n.split('.')[2]);
+    if (Number.isInteger(pid) && pid > 0 && processExists(pid)) continue;
+    unmount(join(scratch, n, 'merged'));
+    rmSync(join(scratch, n), { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

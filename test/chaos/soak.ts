@@ -11,7 +11,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { alive, Cluster, killGroup, sleep, until } from '../e2e/cluster.js';
 import { checkAcknowledged, checkDeploymentBounds, checkWatchOrder, JobHistory, PodHistory, type Acknowledged, type Violation } from './invariants.js';
 import { faultSchedule } from './schedule.js';
-import { leftoverBridges, leftoverCgroups, leftoverMounts, leftoverNetns, leftoverProcesses, removeLeftovers } from '../support/leftovers.js';
+import { leftoverBridges, leftoverCgroups, leftoverMounts, leftoverNetns, leftoverProcesses, removeLeftovers, SeenProcesses } from '../support/leftovers.js';
 
 export interface SoakResult {
   seed: number;
@@ -68,7 +68,7 @@ export async function runSoak(o: { seed: number; durationMs: number; nodes?: num
 
   const cluster = new Cluster({ nodes: o.nodes ?? 3, runtime: 'process' });
   const clients: RestClient[] = [];
-  const seenPids = new Set<number>();
+  const seen = new SeenProcesses();
   const sandboxIds = new Set<string>();
   const client = (retries: number) => {
     const c = new RestClient({ server: servers, credentials: cluster.credentials(), userAgent: 'chaos-soak', retries, timeoutMs: 10_000 });
@@ -78,8 +78,8 @@ export async function runSoak(o: { seed: number; durationMs: number; nodes?: num
   let servers: string[] = [];
   const components = (): { name: string; pid: number }[] => {
     try {
-      const list = (JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number; role?: string }[]).filter((c) => c.role !== 'etcd');
-      for (const c of list) seenPids.add(c.pid);
+      const list = (JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number; role?: string; startTime?: string }[]).filter((c) => c.role !== 'etcd');
+      for (const c of list) seen.add(c.pid, c.startTime);
       return list;
     } catch {
       return [];
@@ -307,11 +307,11 @@ export async function runSoak(o: { seed: number; durationMs: number; nodes?: num
     await cluster.down();
     // ---- after teardown: nothing of the cluster left on the host ----
     const nodeNames = Array.from({ length: o.nodes ?? 3 }, (_, i) => `${cluster.nodePrefix}${i + 1}`);
-    const left = [...leftoverProcesses(dataDir, seenPids), ...leftoverMounts(dataDir), ...leftoverNetns(sandboxIds), ...leftoverCgroups(nodeNames), ...leftoverBridges(nodeNames)];
+    const left = [...leftoverProcesses(dataDir, seen), ...leftoverMounts(dataDir), ...leftoverNetns(sandboxIds), ...leftoverCgroups(nodeNames), ...leftoverBridges(nodeNames)];
     if (left.length) found(left.map((l) => ({ invariant: 'nothing left after teardown', detail: l })));
     checks++;
     if (left.length && process.env.SKIFF_SOAK_KEEP) keepForAutopsy(dataDir, process.env.SKIFF_SOAK_KEEP, note);
-    for (const pid of seenPids) if (alive(pid)) killGroup(pid, 'SIGKILL');
+    for (const { pid } of seen.running()) killGroup(pid, 'SIGKILL');
     if (left.length) await removeLeftovers(dataDir, nodeNames, sandboxIds);
     await cluster.destroy();
   }

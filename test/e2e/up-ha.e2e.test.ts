@@ -17,6 +17,7 @@ import type { Deployment } from '../../api/apps/index.js';
 import type { Lease } from '../../api/coordination/index.js';
 import { RestClient } from '../../client/index.js';
 import { alive, Cluster, killGroup, until } from './cluster.js';
+import { SeenProcesses } from '../support/leftovers.js';
 
 const ETCD = process.env.ETCD_BIN || '/usr/bin/etcd';
 const etcdMissing = fs.existsSync(ETCD) ? undefined : `${ETCD} is not installed (apt-get install etcd-server)`;
@@ -48,18 +49,18 @@ spec:
           image: web:v1
 `;
 
-interface Recorded { name: string; pid: number; identity?: string }
+interface Recorded { name: string; pid: number; identity?: string; startTime?: string }
 
 describe.skipIf(!!etcdMissing)('skiff up --storage etcd --apiservers 2 --ha', () => {
   const cluster = new Cluster({ nodes: 2, runtime: 'fake' });
   const clients: RestClient[] = [];
-  const seenPids = new Set<number>();
+  const seen = new SeenProcesses();
   let servers: string[] = [];
 
   const components = (): Recorded[] => {
     try {
       const list = JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as Recorded[];
-      for (const c of list) seenPids.add(c.pid);
+      for (const c of list) seen.add(c.pid, c.startTime);
       return list;
     } catch {
       return [];
@@ -105,7 +106,7 @@ describe.skipIf(!!etcdMissing)('skiff up --storage etcd --apiservers 2 --ha', ()
 
   afterAll(async () => {
     for (const c of clients) c.close();
-    for (const pid of [...seenPids, ...processesOfDataDir()]) if (alive(pid)) killGroup(pid, 'SIGKILL');
+    for (const pid of [...seen.running().map((p) => p.pid), ...processesOfDataDir()]) if (alive(pid)) killGroup(pid, 'SIGKILL');
     await cluster.destroy();
   }, 180_000);
 
@@ -200,12 +201,12 @@ describe.skipIf(!!etcdMissing)('skiff up --storage etcd --apiservers 2 --ha', ()
 describe.skipIf(!!etcdMissing)('skiff up --storage etcd --etcd-members 3 --apiservers 2', () => {
   const cluster = new Cluster({ nodes: 1, runtime: 'fake' });
   const clients: RestClient[] = [];
-  const seenPids = new Set<number>();
+  const seen = new SeenProcesses();
   const args = ['--storage', 'etcd', '--etcd-members', '3', '--apiservers', '2'];
   const components = (): Recorded[] => {
     try {
       const list = JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as Recorded[];
-      for (const c of list) seenPids.add(c.pid);
+      for (const c of list) seen.add(c.pid, c.startTime);
       return list;
     } catch {
       return [];
@@ -219,7 +220,7 @@ describe.skipIf(!!etcdMissing)('skiff up --storage etcd --etcd-members 3 --apise
 
   afterAll(async () => {
     for (const c of clients) c.close();
-    for (const pid of seenPids) if (alive(pid)) killGroup(pid, 'SIGKILL');
+    for (const { pid } of seen.running()) killGroup(pid, 'SIGKILL');
     await cluster.destroy();
   }, 180_000);
 

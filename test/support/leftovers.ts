@@ -5,6 +5,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { bridgeName, netnsName } from '../../kubelet/runtime/process/pod-network.js';
+import { processStartTime } from '../../cli/up/supervisor.js';
+
+/**
+ * A process seen once, by its pid and start time: over a long run pids are recycled, and a pid
+ * alone would take (and kill) some other program's process for one of the cluster's.
+ */
+export interface SeenProcess {
+  pid: number;
+  startTime: string;
+}
+
+/** Records each process once, with its start time (components.json's, or read now). */
+export class SeenProcesses {
+  private readonly byKey = new Map<string, SeenProcess>();
+  add(pid: number, startTime: string | undefined = processStartTime(pid)): void {
+    if (startTime !== undefined) this.byKey.set(`${pid}@${startTime}`, { pid, startTime });
+  }
+  /** Those still running as the same process (same pid, same start time). */
+  running(): SeenProcess[] {
+    return [...this.byKey.values()].filter((p) => processStartTime(p.pid) === p.startTime);
+  }
+}
 
 /**
  * /proc/PID/cmdline as a shell would show it (NULs to spaces), an inline script (the shim's
@@ -54,8 +76,8 @@ function stat(pid: string): { ppid: number; state: string } | undefined {
   }
 }
 
-/** Live processes whose argv names the data dir (or one of `pids`, if still a skiff process), described. */
-export function leftoverProcesses(dataDir: string, pids: Iterable<number> = []): string[] {
+/** Live processes whose argv names the data dir, or that are still one of `seen`, described. */
+export function leftoverProcesses(dataDir: string, seen?: SeenProcesses): string[] {
   const out = new Map<string, string>();
   const describe = (pid: string, raw: string) => {
     const st = stat(pid);
@@ -73,12 +95,11 @@ export function leftoverProcesses(dataDir: string, pids: Iterable<number> = []):
       // gone meanwhile
     }
   }
-  for (const pid of pids) {
+  for (const { pid } of seen?.running() ?? []) {
     const e = String(pid);
     if (out.has(e)) continue;
     try {
-      const raw = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      if (raw.includes('skiff')) describe(e, raw);
+      describe(e, fs.readFileSync(`/proc/${e}/cmdline`, 'utf8'));
     } catch {
       // gone
     }

@@ -2,13 +2,13 @@
 // layers/<chain ID>, shared by images with the same base; deletions as overlay whiteouts; the
 // stack mounted as containers get it shows the image; a hostile layer is refused through the
 // layers below it; removing an image keeps the layers another image stands on.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageService } from '../../../kubelet/images/image-service.js';
-import { chainIds, lowerdirOption, overlaySupported } from '../../../kubelet/images/overlay.js';
+import { chainIds, lowerdirOption, mountOverlay, overlaySupported } from '../../../kubelet/images/overlay.js';
 import { ImagePullError } from '../../../kubelet/runtime/interface.js';
 import { busyboxLayer, haveRegistry, image, layer, push, startRegistry, type Registry } from './registry.js';
 
@@ -19,6 +19,24 @@ const temp = (p: string) => {
   return d;
 };
 const layered = overlaySupported(tmpdir());
+
+describe.skipIf(!layered)('the overlayfs probe', () => {
+  it("unmounts and removes a probe its killed kubelet left mounted, and leaves a live process's alone", () => {
+    const scratch = temp('probe');
+    const gone = spawnSync('true').pid!; // exited and reaped once spawnSync returns
+    const stale = join(scratch, `.overlay-probe.${gone}.00000000`);
+    for (const s of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(stale, s), { recursive: true });
+    mountOverlay([join(stale, 'lower')], join(stale, 'upper'), join(stale, 'work'), join(stale, 'merged'));
+    const live = join(scratch, `.overlay-probe.${process.pid}.11111111`);
+    mkdirSync(live);
+
+    expect(overlaySupported(scratch)).toBe(true);
+    expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(stale);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(readdirSync(scratch)).toEqual([`.overlay-probe.${process.pid}.11111111`]);
+  });
+});
 
 describe('chain IDs and the lowerdir option (pure)', () => {
   it('chains as containerd computes them; refuses paths overlayfs cannot take and stacks too long for one mount', () => {
