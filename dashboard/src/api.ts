@@ -1,7 +1,13 @@
 // Calls to the ordinary Kubernetes API with the user's bearer token, same origin. A refusal
 // becomes an ApiError carrying the Status' message and code, shown as the API words it.
+export interface StatusCause {
+  field?: string;
+  message?: string;
+  reason?: string;
+}
+
 export class ApiError extends Error {
-  constructor(message: string, readonly code: number, readonly reason?: string) {
+  constructor(message: string, readonly code: number, readonly reason?: string, readonly causes: StatusCause[] = []) {
     super(message);
   }
 }
@@ -37,8 +43,8 @@ export class Api {
 export async function errorOf(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
-    const s = JSON.parse(text) as { kind?: string; message?: string; reason?: string; code?: number };
-    if (s.kind === 'Status') return new ApiError(s.message ?? `${res.status} ${s.reason ?? ''}`, s.code ?? res.status, s.reason);
+    const s = JSON.parse(text) as { kind?: string; message?: string; reason?: string; code?: number; details?: { causes?: StatusCause[] } };
+    if (s.kind === 'Status') return new ApiError(s.message ?? `${res.status} ${s.reason ?? ''}`, s.code ?? res.status, s.reason, s.details?.causes ?? []);
   } catch { /* not a Status */ }
   return new ApiError(`${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`, res.status);
 }
