@@ -12,6 +12,9 @@ export class ApiError extends Error {
   }
 }
 
+/** How many times a request that got no answer is sent again (see raw). */
+const NETWORK_RETRIES = 2;
+
 export class Api {
   constructor(readonly token: string, readonly base = '') {}
 
@@ -20,15 +23,28 @@ export class Api {
   }
 
   async raw(method: string, path: string, init: { body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<Response> {
-    const res = await fetch(this.base + path, {
-      method,
-      headers: this.headers(init.body !== undefined ? { 'Content-Type': init.contentType ?? 'application/json' } : {}),
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: init.signal,
-      cache: 'no-store',
-    });
-    if (!res.ok) throw await errorOf(res);
-    return res;
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(this.base + path, {
+          method,
+          headers: this.headers(init.body !== undefined ? { 'Content-Type': init.contentType ?? 'application/json' } : {}),
+          body: init.body === undefined ? undefined : JSON.stringify(init.body),
+          signal: init.signal,
+          cache: 'no-store',
+        });
+      } catch (e) {
+        // No answer at all (fetch's TypeError). Chromium aborts requests in flight with
+        // ERR_NETWORK_CHANGED whenever a network interface comes or goes — on a `skiff up`
+        // host, whenever a pod starts or stops — so try again, but never a POST (it may have
+        // been applied, and a create is not idempotent).
+        if (!(e instanceof TypeError) || method === 'POST' || init.signal?.aborted || attempt >= NETWORK_RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+        continue;
+      }
+      if (!res.ok) throw await errorOf(res);
+      return res;
+    }
   }
 
   async json<T = any>(method: string, path: string, init: { body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {

@@ -8,6 +8,7 @@ import { controllerRevisionHistory, currentRevision, deploymentHistory, planDepl
 import { evictionFor, planDrain, podFate, servesEviction } from '../../dashboard/src/model/drain.js';
 import { lineOfField, parseEdited, parseFieldPath } from '../../dashboard/src/model/yaml-lines.js';
 import type { KubeObject } from '../../dashboard/src/model/objects.js';
+import { rollout, rolloutText } from '../../dashboard/src/model/cluster.js';
 
 const show = (d: ReturnType<typeof lineDiff>) => d.map((l) => diffPrefix(l.kind) + l.text);
 
@@ -74,6 +75,13 @@ describe('revision history and undo', () => {
     expect(planDeploymentUndo(d, h, 7)).toEqual({ kind: 'error', message: 'unable to find specified revision 7 in history' });
     expect(planDeploymentUndo(deploy(tmpl('b'), {}, { paused: true }), h, 1)).toMatchObject({ kind: 'error', message: expect.stringContaining('you cannot rollback a paused deployment') });
     expect(planDeploymentUndo(d, [], 1)).toEqual({ kind: 'error', message: 'no rollout history found' });
+  });
+
+  it('the rollout bar says paused while spec.paused is set', () => {
+    const d = deploy(tmpl('b'), {}, { paused: true });
+    const rss = [rs(1, 'a'), rs(2, 'b')].map((r, i) => ({ ...r, status: { replicas: i } }));
+    expect(rolloutText(rollout(d, rss))).toBe('1 new of 1 (rev 2) — paused');
+    expect(rolloutText(rollout({ ...d, spec: { ...d.spec, paused: false } }, rss))).toBe('1 new of 1 (rev 2) — rolling');
   });
 
   it("a StatefulSet's or DaemonSet's history is its ControllerRevisions; undo puts one's template back", () => {
