@@ -1,6 +1,6 @@
 // The dashboard's entry: sign-in (a token from the login link's fragment or typed in), then
 // the views, routed by the fragment (#/, #/workloads, #/pods, #/pod/NS/NAME, #/services,
-// #/yaml?path=…). Every view is fed by live lists (live.ts); a banner shows while any watch
+// #/yaml?path=…, #/edit?path=…, #/workload/PLURAL/NS/NAME, #/node/NAME). Every view is fed by live lists (live.ts); a banner shows while any watch
 // is disconnected and goes away when it has resumed.
 import { render } from 'preact';
 import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
@@ -14,6 +14,9 @@ import { Pods } from './views/pods.js';
 import { Services } from './views/services.js';
 import { Workloads } from './views/workloads.js';
 import { YamlView } from './views/yaml.js';
+import { EditPage } from './views/edit.js';
+import { NodePage } from './views/node.js';
+import { WorkloadPage } from './views/workload.js';
 
 function useRoute(): string {
   const [hash, setHash] = useState(location.hash);
@@ -92,6 +95,9 @@ function Shell(props: { user?: string; onSignOut: () => void }) {
     case 'pod': view = <PodPage namespace={parts[1] ?? ''} name={parts[2] ?? ''} now={now} />; break;
     case 'services': view = <Services namespace={namespace} now={now} />; break;
     case 'yaml': view = <YamlView path={params.get('path') ?? ''} />; break;
+    case 'edit': view = <EditPage path={params.get('path') ?? ''} />; break;
+    case 'workload': view = <WorkloadPage plural={parts[1] ?? ''} namespace={parts[2] ?? ''} name={parts[3] ?? ''} now={now} />; break;
+    case 'node': view = <NodePage name={parts[1] ?? ''} now={now} />; break;
     default: view = <p>No such page: {path}</p>;
   }
   const link = (href: string, label: string) => <a href={href} aria-current={`#${path}` === href || (href === '#/' && path === '/') ? 'page' : undefined}>{label}</a>;

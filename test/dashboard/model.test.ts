@@ -96,7 +96,7 @@ describe('rollout', () => {
 
   it('counts the new ReplicaSet against the old ones while rolling', () => {
     const r = rollout(deploy('2', 3, { updatedReplicas: 1, readyReplicas: 3 }), [rs('web-1', '1', 2), rs('web-2', '2', 1), rs('other', '2', 5, 'd2')]);
-    expect(r).toEqual({ desired: 3, current: 1, old: 2, ready: 3, revision: '2', complete: false });
+    expect(r).toEqual({ desired: 3, current: 1, old: 2, ready: 3, revision: '2', complete: false, paused: false });
   });
 
   it('is complete when only the new ReplicaSet has replicas and all are updated and ready', () => {

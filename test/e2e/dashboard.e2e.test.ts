@@ -205,4 +205,142 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
   it('made no request to any other host', () => {
     expect(foreign).toEqual([]);
   });
+
+  // The actions' pages (issue 19), signed in as the admin again (the step before signed in as
+  // nobody) with the login link's token in the sign-in form. In-page navigation only: Chromium
+  // aborts a page load with ERR_NETWORK_CHANGED when a pod's network interface comes or goes.
+  const signInAsAdmin = async () => {
+    await page.click('text=Sign out');
+    await page.fill('input[type=password]', decodeURIComponent(link.split('#token=')[1]!));
+    await page.click('button:has-text("Sign in")');
+    await showing(page.locator('.user', { hasText: 'skiff-dashboard-admin' }).waitFor({ timeout: 30_000 }));
+  };
+  const route = (hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+  const jsonpath = (args: string[], path: string) => kubectl.ok([...args, '-o', `jsonpath=${path}`]);
+
+  it('the workload page: revision history and a template diff; undo to revision 1 and kubectl sees the old image; pause shows paused and kubectl sees spec.paused', async () => {
+    await signInAsAdmin();
+    await kubectl.ok(['apply', '-f', '-'], { input: deployment('hist', 0) });
+    await until('revision 1', async () => (await jsonpath(['get', 'deploy', 'hist'], '{.metadata.annotations.deployment\\.kubernetes\\.io/revision}')) === '1', 30_000);
+    await kubectl.ok(['set', 'image', 'deployment/hist', 'main=host:latest']);
+    await page.click('nav >> text=Workloads');
+    await page.click('tr[data-deployment="hist"] >> a:has-text("hist")');
+    const revision = (n: number) => page.locator(`table.revisions tr[data-revision="${n}"]`);
+    await showing(revision(2).filter({ hasText: '(current)' }).waitFor({ timeout: 30_000 }));
+    expect(await revision(1).locator('td').nth(2).textContent()).toBe('host');
+    // The diff of revision 1's template against revision 2's: the image line out, the new one in.
+    const diffLines = async (kind: string) => (await page.locator(`pre.diff .diff-${kind}`).allTextContents()).map((l) => l.replace(/\s+/g, ' ').trim());
+    await expect.poll(() => diffLines('removed')).toEqual(['- image: host']);
+    expect(await diffLines('added')).toEqual(['+ image: host:latest']);
+
+    // Undo asks first; dismissed, nothing changes.
+    let asked = '';
+    page.once('dialog', (d) => { asked = d.message(); void d.dismiss(); });
+    await page.click('button[aria-label="Undo to revision 1"]');
+    await expect.poll(() => asked).toBe('Roll back deployment default/hist to revision 1?');
+    expect(await jsonpath(['get', 'deploy', 'hist'], '{.spec.template.spec.containers[0].image}')).toBe('host:latest');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button[aria-label="Undo to revision 1"]');
+    await showing(until('kubectl to see the old image', async () => (await jsonpath(['get', 'deploy', 'hist'], '{.spec.template.spec.containers[0].image}')) === 'host', 30_000));
+    await page.locator('.notice', { hasText: 'deployment.apps/hist rolled back to revision 1' }).waitFor();
+    // Revision 1 comes back as the newest revision, as kubectl rollout history shows it.
+    const current = page.locator('table.revisions tr[data-revision]', { hasText: '(current)' });
+    await expect.poll(() => current.locator('td').nth(2).textContent(), { timeout: 30_000 }).toBe('host');
+
+    // Pause: kubectl sees spec.paused, the rollout bar says paused — here and in the list.
+    await page.click('.rollout button:has-text("Pause")');
+    await until('kubectl to see spec.paused', async () => (await jsonpath(['get', 'deploy', 'hist'], '{.spec.paused}')) === 'true', 30_000);
+    await page.locator('.rollout .bar-text', { hasText: '— paused' }).waitFor({ timeout: 30_000 });
+    // Undo of a paused Deployment is refused with kubectl's words, and nothing is sent.
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button[aria-label="Undo to revision 2"]');
+    await page.locator('section .error', { hasText: 'you cannot rollback a paused deployment' }).waitFor();
+    expect(await jsonpath(['get', 'deploy', 'hist'], '{.spec.template.spec.containers[0].image}')).toBe('host');
+    await page.click('nav >> text=Workloads');
+    await page.locator('tr[data-deployment="hist"] .bar-text', { hasText: '— paused' }).waitFor({ timeout: 30_000 });
+    await page.click('tr[data-deployment="hist"] >> a:has-text("hist")');
+    await page.click('.rollout button:has-text("Resume")');
+    await until('kubectl to see the pause gone', async () => (await jsonpath(['get', 'deploy', 'hist'], '{.spec.paused}')) === '', 30_000);
+    await page.locator('.rollout[data-paused="false"]').waitFor({ timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('an invalid edit shows the field error at its line and saves nothing; so does a syntax error; a conflict says so and reloads', async () => {
+    await route(`#/yaml?path=${encodeURIComponent('/apis/apps/v1/namespaces/default/deployments/hist')}`);
+    await page.click('a:has-text("Edit")');
+    const area = page.locator('.editor textarea');
+    await expect.poll(() => area.inputValue(), { timeout: 30_000 }).toContain('name: hist');
+    const text = await area.inputValue();
+    const lines = text.split('\n');
+    const replicasLine = lines.findIndex((l, i) => i > lines.indexOf('spec:') && l === '  replicas: 0') + 1;
+    expect(replicasLine).toBeGreaterThan(0);
+    const rv = await jsonpath(['get', 'deploy', 'hist'], '{.metadata.resourceVersion}');
+    const save = () => page.click('.toolbar button:has-text("Save")');
+
+    // A 422: its cause shown at the line of spec.replicas, that line marked in the gutter.
+    lines[replicasLine - 1] = '  replicas: -1';
+    await area.fill(lines.join('\n'));
+    await save();
+    const cause = page.locator(`ul.problems li[data-line="${replicasLine}"]`);
+    await showing(cause.waitFor({ timeout: 30_000 }));
+    expect(await cause.textContent()).toMatch(new RegExp(`^Line ${replicasLine} spec\\.replicas: .*greater than or equal to 0`));
+    expect(await page.locator('.editor .gutter .bad').allTextContents()).toEqual([`${replicasLine}\n`]);
+    expect(await jsonpath(['get', 'deploy', 'hist'], '{.metadata.resourceVersion}')).toBe(rv);
+    expect(await jsonpath(['get', 'deploy', 'hist'], '{.spec.replicas}')).toBe('0');
+
+    // A syntax error: shown at its line, nothing sent.
+    const broken = text.split('\n');
+    broken.splice(replicasLine, 0, '   oops: [');
+    await area.fill(broken.join('\n'));
+    await save();
+    await page.locator('ul.problems li', { hasText: 'The edited file had a syntax error' }).waitFor();
+    expect(Number(await page.locator('ul.problems li').first().getAttribute('data-line'))).toBeGreaterThan(replicasLine);
+    expect(await jsonpath(['get', 'deploy', 'hist'], '{.metadata.resourceVersion}')).toBe(rv);
+
+    // Someone else changes it meanwhile: the PUT of the stale copy is a 409, said so; Reload shows theirs.
+    await kubectl.ok(['annotate', 'deploy', 'hist', 'touched=by-kubectl']);
+    await area.fill(text.replace('  replicas: 0', '  replicas: 1'));
+    await save();
+    await page.locator('.error', { hasText: 'Conflict: the object was changed on the server since it was loaded, so nothing was saved.' }).waitFor({ timeout: 30_000 });
+    expect(await jsonpath(['get', 'deploy', 'hist'], '{.spec.replicas}')).toBe('0');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button:has-text("Reload")');
+    await expect.poll(() => area.inputValue(), { timeout: 30_000 }).toContain('touched: by-kubectl');
+
+    // A valid edit saves.
+    await area.fill((await area.inputValue()).replace('touched: by-kubectl', 'touched: by-the-dashboard'));
+    await save();
+    await page.locator('.notice', { hasText: 'edited' }).waitFor({ timeout: 30_000 });
+    expect(await jsonpath(['get', 'deploy', 'hist'], '{.metadata.annotations.touched}')).toBe('by-the-dashboard');
+  });
+
+  it('cordon makes kubectl get node show SchedulingDisabled; drain refuses a bare pod as kubectl does, and with --force evicts every pod; uncordon', async () => {
+    const nodeName = `${cluster.nodePrefix}1`;
+    await page.click('nav >> text=Overview');
+    await page.click(`tr[data-node="${nodeName}"] a`);
+    await page.click('button:has-text("Cordon")');
+    await until('kubectl to show SchedulingDisabled', async () => (await kubectl.ok(['get', 'node', nodeName])).includes('SchedulingDisabled'), 30_000);
+    await page.locator('.cordoned', { hasText: 'SchedulingDisabled' }).waitFor({ timeout: 30_000 });
+
+    // The bare pod talker stops the drain, as kubectl drain without --force; nothing is evicted.
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button:has-text("Drain")');
+    await page.locator('section .error', { hasText: 'cannot delete Pods that declare no controller (use --force to override): default/talker' }).waitFor({ timeout: 30_000 });
+    expect(await jsonpath(['get', 'pod', 'talker'], '{.status.phase}')).toBe('Running');
+
+    await page.check('text=also evict pods no controller manages');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button:has-text("Drain")');
+    await showing(page.locator('pre.drain-log', { hasText: `node/${nodeName} drained` }).waitFor({ timeout: 90_000 }));
+    expect(await page.locator('pre.drain-log').textContent()).toContain('evicting pod default/talker');
+    expect((await kubectl.run(['get', 'pod', 'talker'])).stderr).toContain('NotFound');
+    // dash's pods were recreated and wait for a schedulable node.
+    expect(await jsonpath(['get', 'pods', '-l', 'app=dash', '--field-selector', `spec.nodeName=${nodeName}`], '{.items[*].metadata.name}')).toBe('');
+
+    await page.click('button:has-text("Uncordon")');
+    await until('kubectl to show the node schedulable', async () => !(await kubectl.ok(['get', 'node', nodeName])).includes('SchedulingDisabled'), 30_000);
+    await page.locator('.cordoned').waitFor({ state: 'detached', timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
+    expect(foreign).toEqual([]);
+  });
 });

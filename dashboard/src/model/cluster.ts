@@ -100,6 +100,8 @@ export interface Rollout {
   ready: number;
   revision?: string;
   complete: boolean;
+  /** spec.paused: the controller leaves the template's changes unrolled until resumed. */
+  paused: boolean;
 }
 
 /** Old vs new ReplicaSet replicas for a Deployment, from the ReplicaSets it controls. */
@@ -111,7 +113,13 @@ export function rollout(deploy: KubeObject, replicaSets: KubeObject[]): Rollout 
   const old = owned.filter((rs) => rs !== newRs).reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0);
   const desired = deploy.spec?.replicas ?? 1;
   const ready = deploy.status?.readyReplicas ?? 0;
-  return { desired, current, old, ready, revision, complete: old === 0 && current === desired && (deploy.status?.updatedReplicas ?? 0) === desired && ready === desired };
+  return { desired, current, old, ready, revision, complete: old === 0 && current === desired && (deploy.status?.updatedReplicas ?? 0) === desired && ready === desired, paused: !!deploy.spec?.paused };
+}
+
+/** The rollout bar's words: `2 new / 1 old of 3 (rev 4) — rolling`, `… — paused`. */
+export function rolloutText(r: Rollout): string {
+  const state = r.paused ? ' — paused' : r.complete ? '' : ' — rolling';
+  return `${r.current} new${r.old ? ` / ${r.old} old` : ''} of ${r.desired}${r.revision ? ` (rev ${r.revision})` : ''}${state}`;
 }
 
 export function keysOf(objects: KubeObject[]): string[] {

@@ -4,6 +4,7 @@ import { age, nodeReady, nodeUsage } from '../model/cluster.js';
 import { formatBytes, formatCpu } from '../model/quantity.js';
 import { useLive } from '../live-hooks.js';
 import { Bar, ErrorLine, Loading, Section } from './common.js';
+import { nodeHref } from './node.js';
 
 export function Overview(props: { now: number }) {
   const nodes = useLive('/api/v1/nodes');
@@ -26,7 +27,7 @@ export function Overview(props: { now: number }) {
                 const ready = nodeReady(n);
                 return (
                   <tr key={n.metadata.name} data-node={n.metadata.name}>
-                    <td><a href={`#/yaml?path=${encodeURIComponent(`/api/v1/nodes/${n.metadata.name}`)}`}>{n.metadata.name}</a>{n.spec?.unschedulable ? ' (cordoned)' : ''}</td>
+                    <td><a href={nodeHref(n.metadata.name)}>{n.metadata.name}</a>{n.spec?.unschedulable ? ' (cordoned)' : ''}</td>
                     <td class={ready === 'True' ? 'ok' : 'bad'}>{ready === 'True' ? 'Ready' : `NotReady (${ready})`}</td>
                     <td><Bar label={`CPU requested on ${n.metadata.name}`} value={u.cpu.requested} max={u.cpu.allocatable} text={`${formatCpu(u.cpu.requested)} / ${formatCpu(u.cpu.allocatable)}`} /></td>
                     <td><Bar label={`memory requested on ${n.metadata.name}`} value={u.memory.requested} max={u.memory.allocatable} text={`${formatBytes(u.memory.requested)} / ${formatBytes(u.memory.allocatable)}`} /></td>

@@ -4,10 +4,11 @@
 // delete (background propagation, after confirmation) — then every other resource the API
 // lists in the "all" category, found through discovery rather than named here.
 import { useEffect, useState } from 'preact/hooks';
-import { age, rollout } from '../model/cluster.js';
+import { age, rollout, rolloutText } from '../model/cluster.js';
 import type { KubeObject } from '../model/objects.js';
 import { useLive } from '../live-hooks.js';
 import { Bar, ErrorLine, Loading, Section, YamlLink, objectPath, useAction, useApi } from './common.js';
+import { HISTORY_KINDS, workloadHref } from './workload.js';
 
 export function Workloads(props: { namespace: string; now: number }) {
   const ns = props.namespace;
@@ -44,10 +45,10 @@ function DeploymentRow(props: { d: KubeObject; replicaSets: KubeObject[]; now: n
   return (
     <tr data-deployment={name}>
       <td>{d.metadata.namespace}</td>
-      <td><YamlLink path={path}>{name}</YamlLink></td>
+      <td><a href={workloadHref('deployments', d.metadata.namespace, name)}>{name}</a></td>
       <td>
         <Bar label={`rollout of ${name}`} value={r.current} max={max}
-          text={`${r.current} new${r.old ? ` / ${r.old} old` : ''} of ${r.desired}${r.revision ? ` (rev ${r.revision})` : ''}${r.complete ? '' : ' — rolling'}`}
+          text={rolloutText(r)}
           parts={[{ value: r.current, className: 'new', title: `${r.current} replicas of revision ${r.revision ?? '?'}` }, { value: r.old, className: 'old', title: `${r.old} replicas of older revisions` }]} />
       </td>
       <td class="ready">{`${r.ready}/${r.desired}`}</td>
@@ -122,7 +123,9 @@ function GenericList(props: { kind: DiscoveredKind; namespace: string; now: numb
             {list.items.map((o) => (
               <tr key={o.metadata.uid}>
                 {kind.namespaced && <td>{o.metadata.namespace}</td>}
-                <td><YamlLink path={objectPath(kind.apiVersion, kind.plural, o.metadata.namespace, o.metadata.name)}>{o.metadata.name}</YamlLink></td>
+                <td>{kind.apiVersion === 'apps/v1' && HISTORY_KINDS.has(kind.plural)
+                  ? <a href={workloadHref(kind.plural, o.metadata.namespace, o.metadata.name)}>{o.metadata.name}</a>
+                  : <YamlLink path={objectPath(kind.apiVersion, kind.plural, o.metadata.namespace, o.metadata.name)}>{o.metadata.name}</YamlLink>}</td>
                 <td>{summary(o)}</td>
                 <td>{age(o.metadata.creationTimestamp, props.now)}</td>
               </tr>

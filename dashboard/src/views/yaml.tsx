@@ -2,6 +2,7 @@
 import { dump } from 'js-yaml';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorLine, Loading, Section, useApi } from './common.js';
+import { editHref } from './edit.js';
 
 export function YamlView(props: { path: string }) {
   const api = useApi();
@@ -23,7 +24,7 @@ export function YamlView(props: { path: string }) {
   }, [props.path, tick]);
   return (
     <Section title={props.path}>
-      <button type="button" onClick={() => setTick((t) => t + 1)}>Reload</button>
+      <button type="button" onClick={() => setTick((t) => t + 1)}>Reload</button> <a href={editHref(props.path)}>Edit</a>
       <ErrorLine error={error} />
       {text === undefined && !error ? <Loading what="the object" /> : <pre class="yaml" tabIndex={0}>{text}</pre>}
     </Section>
