@@ -108,6 +108,17 @@ describe.skipIf(!ready)('skiff up --registry: push, run, roll, share, collect', 
     expect((await fetch(`http://127.0.0.1:${port}/v2/`)).status).toBe(200);
   });
 
+  it('restarts the registry when it crashes', async () => {
+    const pidOf = () => (JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number }[]).find((c) => c.name === 'registry')?.pid;
+    const first = pidOf()!;
+    process.kill(first, 'SIGKILL');
+    await until('the registry restarted and serving', async () => {
+      const now = pidOf();
+      return now && now !== first && (await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status === 200, () => false));
+    }, 60_000);
+    expect(cluster.output).toMatch(/registry exited \(SIGKILL\); restarting in \d+s/);
+  });
+
   it('takes images pushed with skopeo, runs a Deployment of :1 and rolls it to :2 with kubectl set image', async () => {
     for (const tag of ['1', '2']) {
       const r = await run('skopeo', ['copy', '--dest-tls-verify=false', `oci:${path.join(work, 'layout')}:${tag}`, `docker://localhost:${port}/demo:${tag}`]);
