@@ -265,8 +265,7 @@ export class ImageService {
     for (const b of held) this.hold(b, 1);
     this.pullingImages.add(manifest.config.digest);
     try {
-      const image = await this.pullBlobs(source, r, r.repository, `${r.registry}/${r.repository}@${manifestDigest}`, manifestDigest, manifest, true);
-      return image;
+      return await this.pullBlobs(source, r, r.repository, `${r.registry}/${r.repository}@${manifestDigest}`, manifestDigest, manifest, true);
     } finally {
       for (const b of held) this.hold(b, -1);
       this.pullingImages.delete(manifest.config.digest);
