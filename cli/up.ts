@@ -29,6 +29,7 @@ import { chooseApiserverPorts, chooseEtcdPorts, etcdDataDir, kubeletSpec, planCl
 import { Progress } from './up/progress.js';
 import { recoverPreviousRun } from './up/recovery.js';
 import { Component, signalGroup, type SupervisorEvents } from './up/supervisor.js';
+import { DEFAULT_REGISTRY_BIN, DEFAULT_REGISTRY_PORT, registryDir, registryHost, writeRegistryConfig } from './up/registry.js';
 import { initialMembers, parseAutoscaleRange, readNodeGroup, SkiffUpNodeGroup, writeNodeGroup, type AutoscaleRange } from './up/node-group.js';
 import { DEFAULT_AUTOSCALER_OPTIONS } from '../cluster-autoscaler/options.js';
 import { parseDuration } from '../api/duration.js';
@@ -72,11 +73,19 @@ Flags:
   --scale-down-unneeded-time D     how long a node must be unneeded before it goes (default 10m)
   --scale-down-delay-after-add D   no scale-down this long after a scale-up (default 10m)
   --scan-interval D          how often the autoscaler looks (default 10s)
+  --registry [PORT]          also run a local image registry (CNCF Distribution, Debian's
+                             docker-registry) on 127.0.0.1:PORT (default 5000), data in DIR/registry;
+                             push to localhost:PORT/NAME (skopeo copy, docker push), run image
+                             localhost:PORT/NAME:TAG (plain HTTP, as Docker treats localhost)
+  --image-gc-high-threshold PERCENT  the kubelets' image GC thresholds and minimum image age
+  --image-gc-low-threshold PERCENT   (passed to every kubelet; see skiff kubelet --help)
+  --minimum-image-ttl-duration D
   -h, --help         this help
 
 Examples:
   skiff up                                         one API server on the embedded store
-  skiff up --storage etcd --apiservers 2 --ha      etcd, two API servers, standby controllers`;
+  skiff up --storage etcd --apiservers 2 --ha      etcd, two API servers, standby controllers
+  skiff up --registry                              and a registry at localhost:5000`;
 
 export const RUNTIMES = ['process', 'fake', 'docker'] as const;
 export const DEFAULT_ETCD_BIN = '/usr/bin/etcd';
@@ -101,6 +110,10 @@ export interface UpOptions {
   advertiseAddress?: string;
   /** --autoscale-nodes and the autoscaler's timings. */
   autoscale?: AutoscaleRange & { unneededMs: number; delayAfterAddMs: number; scanIntervalMs: number };
+  /** --registry [PORT]: the local registry's port, and its binary ($SKIFF_REGISTRY_BIN or Debian's). */
+  registry?: { port: number; bin: string };
+  /** --image-gc-* and --minimum-image-ttl-duration, as kubelet flags. */
+  kubeletArgs?: string[];
 }
 
 const LEASE_FLAGS = ['leader-elect-lease-duration', 'leader-elect-renew-deadline', 'leader-elect-retry-period'] as const;
@@ -110,7 +123,7 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      args: registryValue(argv),
       options: {
         nodes: { type: 'string', default: '2' },
         runtime: { type: 'string', default: 'process' },
@@ -132,6 +145,10 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
         'scale-down-unneeded-time': { type: 'string' },
         'scale-down-delay-after-add': { type: 'string' },
         'scan-interval': { type: 'string' },
+        registry: { type: 'string' },
+        'image-gc-high-threshold': { type: 'string' },
+        'image-gc-low-threshold': { type: 'string' },
+        'minimum-image-ttl-duration': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -200,13 +217,60 @@ export function parseUpFlags(argv: string[], env: NodeJS.ProcessEnv = process.en
   const delayAfterAddMs = timing('scale-down-delay-after-add', DEFAULT_AUTOSCALER_OPTIONS.scaleDownDelayAfterAddMs);
   const scanIntervalMs = timing('scan-interval', DEFAULT_AUTOSCALER_OPTIONS.scanIntervalMs);
   if (values['autoscale-nodes'] !== undefined) autoscale = { ...parseAutoscaleRange(String(values['autoscale-nodes'])), unneededMs, delayAfterAddMs, scanIntervalMs };
+  let registry: UpOptions['registry'];
+  if (values.registry !== undefined) {
+    const v = String(values.registry);
+    const rport = v === '' ? DEFAULT_REGISTRY_PORT : Number(v);
+    if (!/^\d*$/.test(v) || !Number.isInteger(rport) || rport < 1 || rport > 65535) throw new Error(`--registry takes a port number (1-65535), got "${v}"`);
+    if (rport === port) throw new Error(`--registry ${rport} is the API server's --port; choose another`);
+    registry = { port: rport, bin: env.SKIFF_REGISTRY_BIN || DEFAULT_REGISTRY_BIN };
+  }
+  const kubeletArgs = imageGCFlags(values);
   return {
     ...(autoscale ? { autoscale } : {}),
+    ...(registry ? { registry } : {}),
+    ...(kubeletArgs.length ? { kubeletArgs } : {}),
     bindAddress, ...(advertise ? { advertiseAddress: advertise } : {}),
     nodes, port, runtime: runtime as UpOptions['runtime'], dataDir: expandHome(String(values['data-dir']), env), nodePrefix,
     storage: storage as StorageKind, apiservers, etcdMembers, ha: !!values.ha, controllerManagerArgs, etcdBin: env.ETCD_BIN || DEFAULT_ETCD_BIN,
     serviceCidr, nodePortRange,
   };
+}
+
+/**
+ * `--registry` takes an optional port (`--registry`, `--registry 5001`, `--registry=5001`), which
+ * parseArgs cannot express: a bare one becomes `--registry=` (the default port). Pure.
+ */
+export function registryValue(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== '--registry') out.push(argv[i]!);
+    else if (argv[i + 1] !== undefined && /^\d+$/.test(argv[i + 1]!)) out.push(`--registry=${argv[++i]}`);
+    else out.push('--registry=');
+  }
+  return out;
+}
+
+/** The kubelets' image GC flags, checked here so a typo fails `skiff up` and not each kubelet. Pure. */
+function imageGCFlags(values: Record<string, string | boolean | undefined>): string[] {
+  const out: string[] = [];
+  const percent = (flag: string) => {
+    const v = values[flag];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\d+$/.test(String(v)) || n > 100) throw new Error(`--${flag} must be a whole percentage from 0 to 100, got "${v}"`);
+    out.push(`--${flag}`, String(n));
+    return n;
+  };
+  const high = percent('image-gc-high-threshold');
+  const low = percent('image-gc-low-threshold');
+  if (high !== undefined && low !== undefined && low > high) throw new Error(`--image-gc-low-threshold (${low}) must not be above --image-gc-high-threshold (${high})`);
+  const ttl = values['minimum-image-ttl-duration'];
+  if (ttl !== undefined) {
+    if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^0$/.test(String(ttl))) throw new Error(`--minimum-image-ttl-duration must be a duration like 2m0s, 30s or 0s, got "${ttl}"`);
+    out.push('--minimum-image-ttl-duration', String(ttl));
+  }
+  return out;
 }
 
 /** One line naming the topology, e.g. "etcd storage, 2 API servers, HA controllers". Pure. */
@@ -304,6 +368,12 @@ export async function main(argv: string[]): Promise<void> {
         (opts.etcdBin === DEFAULT_ETCD_BIN ? ' (or point ETCD_BIN at an etcd binary)' : ''),
     );
   }
+  if (opts.registry && !isExecutable(opts.registry.bin)) {
+    throw new Error(
+      `--registry runs the CNCF Distribution registry from ${opts.registry.bin}, which is not there. Install it with: sudo apt-get install docker-registry` +
+        (opts.registry.bin === DEFAULT_REGISTRY_BIN ? ' (or point SKIFF_REGISTRY_BIN at a registry binary)' : ''),
+    );
+  }
   const out = (s: string) => void process.stdout.write(s);
   const progress = new Progress(out, !!process.stdout.isTTY);
   const l: Layout = layout(opts.dataDir);
@@ -318,6 +388,10 @@ export async function main(argv: string[]): Promise<void> {
     throw new Error(
       `port ${opts.port} on 127.0.0.1 is already in use (another skiff up or Kubernetes API server?). Stop it, or choose another port: skiff up --port ${opts.port + (opts.apiservers > 1 ? opts.apiservers : 1)}`,
     );
+  }
+  if (opts.registry && !(await portFree(opts.registry.port))) {
+    unlockDataDir(l);
+    throw new Error(`--registry: port ${opts.registry.port} on 127.0.0.1 is already in use (another registry?). Stop it, or choose another port: skiff up --registry ${opts.registry.port + 1}`);
   }
   const apiserverPorts = await chooseApiserverPorts(opts.port, opts.apiservers, (p) => portFree(p), () => freePort());
   let etcd: { bin: string; members: { clientPort: number; peerPort: number }[]; reused: boolean } | undefined;
@@ -342,6 +416,7 @@ export async function main(argv: string[]): Promise<void> {
     storage: opts.storage, nodes: nodeCount, runtime: opts.runtime, nodePrefix: opts.nodePrefix, ha: opts.ha, apiserverPorts, etcd,
     dirs, controllerManagerArgs: opts.controllerManagerArgs,
     serviceCidr: opts.serviceCidr, nodePortRange: opts.nodePortRange, proxyTable: proxyTableName(l.root),
+    ...(opts.registry ? { registry: opts.registry } : {}), ...(opts.kubeletArgs ? { kubeletArgs: opts.kubeletArgs } : {}),
   });
   const servers = plan.servers;
   const server = servers[0]!;
@@ -400,7 +475,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     recordComponents(l, []);
     unlockDataDir(l);
-    const again = ['skiff up', ...(opts.dataDir === expandHome('~/.skiff') ? [] : ['--data-dir', l.root]), ...(opts.storage === 'etcd' ? ['--storage etcd'] : []), ...(opts.etcdMembers > 1 ? [`--etcd-members ${opts.etcdMembers}`] : []), ...(opts.apiservers > 1 ? [`--apiservers ${opts.apiservers}`] : []), ...(opts.ha ? ['--ha'] : [])].join(' ');
+    const again = ['skiff up', ...(opts.dataDir === expandHome('~/.skiff') ? [] : ['--data-dir', l.root]), ...(opts.storage === 'etcd' ? ['--storage etcd'] : []), ...(opts.etcdMembers > 1 ? [`--etcd-members ${opts.etcdMembers}`] : []), ...(opts.apiservers > 1 ? [`--apiservers ${opts.apiservers}`] : []), ...(opts.ha ? ['--ha'] : []), ...(opts.registry ? [`--registry ${opts.registry.port}`] : [])].join(' ');
     out(`State is kept in ${l.root}; run ${again} to resume.\n`);
     process.exit(code);
   };
@@ -430,7 +505,7 @@ export async function main(argv: string[]): Promise<void> {
     const group: SkiffUpNodeGroup = new SkiffUpNodeGroup(range.min, range.max, initial, opts.nodePrefix, l.root,
       async (name) => {
         await ensureClusterCertificates(l.pki, l.kubeconfigs, group.nodeNames(), server, serviceIP(opts.serviceCidr, 1), advertiseAddress);
-        const spec = kubeletSpec({ dirs, runtime: opts.runtime, serviceCidr: opts.serviceCidr }, servers, name);
+        const spec = kubeletSpec({ dirs, runtime: opts.runtime, serviceCidr: opts.serviceCidr, kubeletArgs: opts.kubeletArgs }, servers, name);
         fs.mkdirSync(path.join(l.nodes, name), { recursive: true });
         const pid = await component(spec).start();
         progress.note('+', `node ${name} added by the cluster autoscaler (kubelet pid ${pid})`);
@@ -482,6 +557,23 @@ export async function main(argv: string[]): Promise<void> {
     }
     const dirs = [l.etcd, ...etcdSpecs.slice(1).map((_, i) => path.basename(etcdDataDir(l.etcd, i + 1)))].join(', ');
     step.done(`${plan.etcdUrls.join(', ')} (data in ${dirs}${etcd?.reused === false && resuming ? '; earlier client ports were taken, new ones chosen' : ''})`);
+  }
+
+  // 1b. The local registry (--registry): the nodes' first pulls may come straight away.
+  for (const spec of specsOf('registry')) {
+    const step = progress.step('registry', 'starting');
+    writeRegistryConfig(l.root, opts.registry!.port);
+    const c = component(spec);
+    await c.start();
+    // Distribution answers /v2/ with 200 when it runs without auth.
+    const ready = await waitFor(async () => (await getJson(`${spec.url}/v2/`)).status === 200, [c], 30_000);
+    if (ready !== 'ready') {
+      step.fail(`${ready === 'died' ? 'exited while starting' : 'did not answer within 30s'} — log: ${c.spec.logFile}`);
+      const t = tail(c.spec.logFile);
+      if (t) out(`${t}\n`);
+      return fail(`the registry on ${spec.url} did not come up`);
+    }
+    step.done(`${registryHost(opts.registry!.port)} (pid ${c.pid}, data in ${registryDir(l.root)})`);
   }
 
   // 2. Certificates (the CA, each component's) and the components' kubeconfigs.
@@ -620,6 +712,9 @@ export async function main(argv: string[]): Promise<void> {
       ...(opts.ha ? ['  leaders      npx kctl get lease -n kube-system   (skiff-controller-manager, skiff-scheduler)'] : []),
       `  processes    ${l.componentsFile}`,
       `  logs         ${l.logs}/`,
+      ...(opts.registry
+        ? [`  registry     ${registryHost(opts.registry.port)}   (data in ${registryDir(l.root)}; push: skopeo copy oci-archive:IMG.tar docker://${registryHost(opts.registry.port)}/NAME:TAG --dest-tls-verify=false)`]
+        : []),
       ...(opts.autoscale ? [`  autoscaling  ${opts.autoscale.min} to ${opts.autoscale.max} nodes (an underused node goes after ${Math.round(opts.autoscale.unneededMs / 1000)} s; log: ${path.join(l.logs, 'cluster-autoscaler.log')})`] : []),
       ...(dashboard ? [`  dashboard    ${dashboard}   (signed in as the cluster admin for 1 h)`] : []),
       '',

@@ -4,7 +4,9 @@
 //                 [--tls-cert-file F --tls-private-key-file F] [--client-ca-file F] [--cert-dir DIR]
 //                 [--root-dir DIR] [--image-dir DIR] [--pod-cidr CIDR] [--address IP]
 //                 [--nodes N --node-name-prefix P] [--docker-socket PATH] [--stop-pods-on-exit]
-//   skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]
+//   skiff kubelet import-image NAME SOURCE [--root-dir DIR | --image-dir DIR]
+//     SOURCE: an OCI image layout (directory or tar), a `docker save` archive, or a root
+//     filesystem (tar or directory), into the image service's store (images/import.ts)
 //
 // Shutdown: a plain SIGTERM/SIGINT stops the kubelet and LEAVES CONTAINERS RUNNING, as the
 // Kubernetes kubelet does, so the next kubelet on the same --root-dir adopts them.
@@ -15,7 +17,7 @@
 //
 // Environment: SKIFF_KUBELET_BACKOFF_BASE_MS (crash-loop/pull backoff start, default 10000;
 // tests shorten it), SKIFF_KUBELET_DEBUG=1 (log sync errors to stderr).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,7 +40,11 @@ import { loadRegistriesFile, unsupportedTls } from './images/registries.js';
 import { DEFAULT_IMAGE_GC_POLICY, validateImageGCPolicy, type ImageGCPolicy } from './images/image-gc.js';
 import { FakeRuntime } from './runtime/fake.js';
 import type { Runtime } from './runtime/interface.js';
-import { ImageStore } from './runtime/process/image-store.js';
+import { HOST_IMAGE, IMAGE_SERVICE_DIR, imageDirName, normalizeImageName } from './runtime/process/image-store.js';
+import { ImageService } from './images/image-service.js';
+import { importImage } from './images/import.js';
+import { overlaySupported } from './images/overlay.js';
+import { imageReferenceProblem } from '../api/image-reference.js';
 import { pickFreePodCidr } from './runtime/process/pod-network.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import { startKubeletServer, type KubeletServingTLS } from './server.js';
@@ -48,8 +54,10 @@ import { webhookAuthorizer } from './webhook-authorizer.js';
 /** How long a stopping kubelet waits for the pod syncs under way before it stops every pod (skiff up allows 45 s in all). */
 const SYNC_DRAIN_MS = 15_000;
 
+const IMPORT_USAGE = 'import-image NAME OCI-LAYOUT[.tar]|DOCKER-SAVE.tar|ROOTFS.tar|ROOTFS-DIR [--root-dir DIR | --image-dir DIR]';
+
 const USAGE = `Usage: skiff kubelet --kubeconfig FILE --node-name NAME [flags]
-       skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]
+       skiff kubelet ${IMPORT_USAGE}
        skiff kubelet stop-pods --node-name NAME [--root-dir DIR]   (process runtime, no kubelet running)
 
 Flags:
@@ -92,20 +100,38 @@ function defaultRootDir(node: string): string {
   return process.getuid?.() === 0 ? join('/var/lib/skiff/kubelet', node) : join(homedir(), '.skiff', 'kubelet', node);
 }
 
-async function importImage(argv: string[]): Promise<void> {
+async function importImageCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { 'root-dir': { type: 'string' }, 'image-dir': { type: 'string' }, 'node-name': { type: 'string' } },
   });
   const [name, source] = positionals;
-  if (!name || !source) throw new Error('usage: skiff kubelet import-image NAME ROOTFS.tar|DIR [--root-dir DIR | --image-dir DIR]');
+  if (!name || !source) throw new Error(`usage: ${IMPORT_USAGE}`);
+  if (normalizeImageName(name) === HOST_IMAGE) throw new Error('"host" is a reserved image name (it means the node\'s own filesystem)');
+  const problem = imageReferenceProblem(name);
+  if (problem) throw new Error(`import-image: "${name}" is not an image name pods could use: ${problem}`);
   const node = values['node-name'] ?? (await import('node:os')).hostname();
-  const dir = values['image-dir'] ?? join(values['root-dir'] ?? defaultRootDir(node), 'images');
+  const dir = resolve(values['image-dir'] ?? join(values['root-dir'] ?? defaultRootDir(node), 'images'));
   mkdirSync(dir, { recursive: true });
-  const id = new ImageStore(dir).import(name, resolve(source));
-  console.log(`imported ${name} into ${dir} (${id})`);
+  // The store the node's process runtime pulls into; its kubelet may be running (shared: no sweeping).
+  const service = new ImageService({
+    root: join(dir, IMAGE_SERVICE_DIR),
+    layered: process.getuid?.() === 0 && overlaySupported(dir),
+    shared: true,
+  });
+  let result;
+  try {
+    result = await importImage(service, name, resolve(source));
+  } catch (err) {
+    throw new Error(`import-image ${name} ${source}: ${(err as Error).message}`);
+  }
+  // An import of this name by an older skiff (a plain root directory) would be found first.
+  rmSync(join(dir, imageDirName(name)), { recursive: true, force: true });
+  console.log(`imported ${name} into ${dir} (${result.image.id}; ${FORMAT_NAMES[result.format]}, as ${result.image.reference})`);
 }
+
+const FORMAT_NAMES = { 'oci-layout': 'OCI image layout', 'docker-archive': 'docker save archive', rootfs: 'root filesystem' } as const;
 
 /**
  * `skiff kubelet stop-pods`: stop what a process-runtime node runs while no kubelet does
@@ -154,7 +180,7 @@ async function choosePodCidr(flag: string | undefined, rootDir: string, client: 
 }
 
 export async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'import-image') return importImage(argv.slice(1));
+  if (argv[0] === 'import-image') return importImageCommand(argv.slice(1));
   if (argv[0] === 'stop-pods') return stopPods(argv.slice(1));
   const { values } = parseArgs({
     args: argv,

@@ -6,6 +6,7 @@ import { fieldErr, nonNegative, validateQuantityField } from '../field-errors.js
 import { isObj, type Obj } from '../json-object.js';
 import { validateLabels, validateLabelSelector } from '../meta-validation.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../names.js';
+import { imageReferenceProblem } from '../image-reference.js';
 import { compareQuantities } from '../quantity.js';
 import { deepEqual } from '../patch/merge.js';
 import { validateEnvFrom, validateEnvVarValueFrom, validateLocalDescendingPath, validateVolumeSource } from './pod-source-validation.js';
@@ -138,6 +139,12 @@ function validateContainer(c: Obj, field: string, volumeNames: Set<string>, isIn
   else for (const m of isDNS1123Label(String(c.name))) errs.push(fieldErr.invalid(`${field}.name`, c.name, m));
   if (!c.image || (typeof c.image === 'string' && c.image.trim() === '')) errs.push(fieldErr.required(`${field}.image`));
   else if (typeof c.image === 'string' && c.image !== c.image.trim()) errs.push(fieldErr.invalid(`${field}.image`, c.image, 'must not have leading or trailing whitespace'));
+  else if (typeof c.image === 'string') {
+    // Further than Kubernetes (which checks only for blanks): a reference no kubelet could ever
+    // pull would only surface later as InvalidImageName on a node.
+    const problem = imageReferenceProblem(c.image);
+    if (problem) errs.push(fieldErr.invalid(`${field}.image`, c.image, `must be a valid image reference (${problem})`));
+  }
   if (Array.isArray(c.ports)) {
     const names = new Set<string>();
     c.ports.forEach((p: Obj, i: number) => {

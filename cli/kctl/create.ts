@@ -3,7 +3,9 @@
 // `kctl create job NAME --image=I [-- CMD…]` or `--from=cronjob/NAME` (a Job from a CronJob's
 // template, as kubectl makes it), `kctl create configmap NAME` and
 // `kctl create secret generic NAME [--type=T]` from
-// `--from-literal`/`--from-file`/`--from-env-file` (data-sources.ts), and `kctl replace -f`
+// `--from-literal`/`--from-file`/`--from-env-file` (data-sources.ts),
+// `kctl create secret docker-registry NAME --docker-server=S --docker-username=U --docker-password=P`
+// (a kubernetes.io/dockerconfigjson Secret for imagePullSecrets), and `kctl replace -f`
 // (PUT each object whole, at the live resourceVersion unless the file pins one).
 import type { ConfigMap, Secret } from '../../api/core/index.js';
 import type { CronJob, Job } from '../../api/batch/index.js';
@@ -60,6 +62,10 @@ const FILE_OPTIONS: OptionDefs = {
   'from-file': { type: 'string', multiple: true, help: 'create configmap|secret: [KEY=]FILE or a directory (repeatable)' },
   'from-env-file': { type: 'string', multiple: true, help: 'create configmap|secret: a file of KEY=VALUE lines (repeatable)' },
   type: { type: 'string', help: 'create secret generic: the Secret type (default Opaque)' },
+  'docker-server': { type: 'string', help: 'create secret docker-registry: the registry (default https://index.docker.io/v1/)' },
+  'docker-username': { type: 'string', help: 'create secret docker-registry: the user name' },
+  'docker-password': { type: 'string', help: 'create secret docker-registry: the password' },
+  'docker-email': { type: 'string', help: 'create secret docker-registry: an email (optional)' },
   from: { type: 'string', help: 'create job: the resource to make it from (cronjob/NAME)' },
   save: { type: 'boolean', help: 'accepted for compatibility; ignored' },
   validate: { type: 'string', help: 'accepted for kubectl compatibility (the server validates)' },
@@ -119,6 +125,21 @@ export function secretFor(name: string, entries: DataEntry[], type?: string): Se
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, ...(type ? { type } : {}), ...(entries.length ? { data } : {}) };
 }
 
+/** Where kubectl's docker-registry Secrets point by default: Docker Hub's v1 index URL. */
+export const DEFAULT_DOCKER_SERVER = 'https://index.docker.io/v1/';
+
+/**
+ * The Secret `kubectl create secret docker-registry` makes: `.dockerconfigjson` holding
+ * {"auths": {SERVER: {username, password, email?, auth: base64(user:password)}}}. Pure.
+ */
+export function dockerRegistrySecretFor(name: string, o: { server?: string; username?: string; password?: string; email?: string }): Secret {
+  if (!o.username || !o.password) throw new UsageError('create secret docker-registry needs --docker-username and --docker-password (and --docker-server for a registry other than Docker Hub)');
+  const server = o.server || DEFAULT_DOCKER_SERVER;
+  const entry = { username: o.username, password: o.password, ...(o.email ? { email: o.email } : {}), auth: Buffer.from(`${o.username}:${o.password}`).toString('base64') };
+  const json = JSON.stringify({ auths: { [server]: entry } });
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(json).toString('base64') } };
+}
+
 /** The Job `kubectl create job NAME --image=I [-- CMD…]` makes: one container, restartPolicy Never. Pure. */
 export function jobFor(name: string, image: string, command: string[] | undefined): Job {
   return {
@@ -160,6 +181,7 @@ export const create: Command = {
     + '       | create job NAME --image=IMAGE [-- COMMAND…] | create job NAME --from=cronjob/NAME\n'
     + '       | create configmap NAME [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]\n'
     + '       | create secret generic NAME [--type=TYPE] [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]\n'
+    + '       | create secret docker-registry NAME --docker-server=SERVER --docker-username=USER --docker-password=PASSWORD [--docker-email=EMAIL]\n'
     + '       | create service clusterip|nodeport|loadbalancer|externalname NAME [--tcp=PORT[:TARGET]]… [--node-port=N] [--clusterip=None] [--external-name=DNS]',
   summary: 'Create resources from files or stdin (an existing object is an error; see apply).',
   options: FILE_OPTIONS,
@@ -167,10 +189,10 @@ export const create: Command = {
     const [what] = flags.positionals;
     if (what && flags.strings('filename').length === 0) {
       const kind = resolveKind(what);
-      // `create secret generic NAME`: the Secret's generators are subcommands (kctl has `generic`).
+      // `create secret generic NAME`: the Secret's generators are subcommands (kctl has `generic` and `docker-registry`).
       const generator = kind.kind === 'Secret' || kind.kind === 'Service' ? flags.positionals[1] : undefined;
-      if (kind.kind === 'Secret' && generator !== 'generic') {
-        throw new UsageError(generator ? `kctl create secret ${generator} is not supported; use create secret generic (with --type) or create -f` : 'create secret needs a type: generic');
+      if (kind.kind === 'Secret' && generator !== 'generic' && generator !== 'docker-registry') {
+        throw new UsageError(generator ? `kctl create secret ${generator} is not supported; use create secret generic (with --type) or create -f` : 'create secret needs a type: generic or docker-registry');
       }
       const name = flags.positionals[generator ? 2 : 1];
       if (!name) throw new UsageError(`NAME is required for create ${generator ? `${what} ${generator}` : what}`);
@@ -186,7 +208,9 @@ export const create: Command = {
         else throw new UsageError('either --image or --from must be specified');
       } else if (kind.kind === 'Namespace') obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
       else if (kind.kind === 'ConfigMap') obj = configMapFor(name, readDataSources(sources, 'ConfigMap', name));
-      else if (kind.kind === 'Secret') obj = secretFor(name, readDataSources(sources, 'Secret', name), flags.string('type'));
+      else if (kind.kind === 'Secret' && generator === 'docker-registry') {
+        obj = dockerRegistrySecretFor(name, { server: flags.string('docker-server'), username: flags.string('docker-username'), password: flags.string('docker-password'), email: flags.string('docker-email') });
+      } else if (kind.kind === 'Secret') obj = secretFor(name, readDataSources(sources, 'Secret', name), flags.string('type'));
       else if (kind.kind === 'Service') {
         const { serviceFor } = await import('./create-service.js');
         if (!generator) throw new UsageError('create service needs a type: clusterip, nodeport, loadbalancer or externalname');

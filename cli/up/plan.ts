@@ -13,6 +13,7 @@
 //                           --cluster-signing-cert-file D/pki/ca.crt --cluster-signing-key-file D/pki/ca.key
 //   controller-manager-2  likewise
 //   scheduler, scheduler-2
+//   registry              /usr/bin/docker-registry serve D/registry/config.yml   (with --registry; up/registry.ts)
 //   kubelet-node-1        skiff kubelet --server …6443,…6444 --kubeconfig D/kubeconfigs/kubelet-node-1.conf --node-name node-1
 //                           --runtime … --port 0 --root-dir D/nodes/node-1 --stop-pods-on-exit
 //                           --tls-cert-file D/pki/kubelet-node-1-serving.crt … --client-ca-file D/pki/ca.crt
@@ -24,11 +25,12 @@
 import path from 'node:path';
 import { APISERVER_CERT, APISERVER_KUBELET_CLIENT_CERT, componentKubeconfig, FRONT_PROXY_CA, FRONT_PROXY_CLIENT, kubeletServingCert } from './certificates.js';
 import { encryptionConfigPath } from './encryption-config.js';
+import { registryConfigPath } from './registry.js';
 
 export const STORAGES = ['embedded', 'etcd'] as const;
 export type StorageKind = (typeof STORAGES)[number];
 
-export const ROLES = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'proxy', 'dns'] as const;
+export const ROLES = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'proxy', 'dns', 'registry'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ProcessSpec {
@@ -79,6 +81,10 @@ export interface PlanInput {
    * publish it as the `kubernetes` Service's endpoint. Absent (no network): loopback only.
    */
   advertiseAddress?: string | undefined;
+  /** --registry: the Distribution registry's binary and loopback port. */
+  registry?: { bin: string; port: number };
+  /** Flags every kubelet gets besides its own (image GC thresholds, passed through). */
+  kubeletArgs?: string[];
 }
 
 export interface Plan {
@@ -153,6 +159,10 @@ export function planCluster(p: PlanInput): Plan {
   members.forEach((_, i) => {
     processes.push({ name: numbered('etcd', i), role: 'etcd', executable: p.etcd!.bin, args: etcdArgs(p.dirs.etcd, members, i), url: etcdUrls[i] });
   });
+  // The registry (--registry) goes before the nodes, so their first pulls find it.
+  if (p.registry) {
+    processes.push({ name: 'registry', role: 'registry', executable: p.registry.bin, args: ['serve', registryConfigPath(p.dirs.root)], url: loopback(p.registry.port) });
+  }
   const servers = p.apiserverPorts.map(secureLoopback);
   const file = (name: string, ext: 'crt' | 'key') => path.join(p.dirs.pki, `${name}.${ext}`);
   const caFile = path.join(p.dirs.pki, 'ca.crt');
@@ -209,7 +219,7 @@ export function planCluster(p: PlanInput): Plan {
 }
 
 /** Node `n`'s kubelet: at start-up, or added later by the node group (cluster autoscaler). */
-export function kubeletSpec(p: Pick<PlanInput, 'dirs' | 'runtime' | 'serviceCidr'>, servers: string[], n: string): ProcessSpec {
+export function kubeletSpec(p: Pick<PlanInput, 'dirs' | 'runtime' | 'serviceCidr' | 'kubeletArgs'>, servers: string[], n: string): ProcessSpec {
   const file = (name: string, ext: 'crt' | 'key') => path.join(p.dirs.pki, `${name}.${ext}`);
   return {
     name: `kubelet-${n}`,
@@ -223,6 +233,7 @@ export function kubeletSpec(p: Pick<PlanInput, 'dirs' | 'runtime' | 'serviceCidr
       '--rotate-certificates', '--rotate-server-certificates',
       // One registries.yaml for every node of the cluster (k3s's /etc/rancher/k3s/registries.yaml).
       '--registry-config', path.join(p.dirs.root, 'registries.yaml'),
+      ...(p.kubeletArgs ?? []),
     ],
     // Only the process runtime keeps a node's pods in its root dir, where no API is needed to stop them.
     ...(p.runtime === 'process' ? { cleanup: ['kubelet', 'stop-pods', '--node-name', n, '--root-dir', path.join(p.dirs.nodes, n)] } : {}),
@@ -339,7 +350,7 @@ export async function chooseEtcdPorts(
  */
 export const SHUTDOWN_ORDER: { roles: Role[]; graceMs: number; oneAtATime?: boolean }[] = [
   { roles: ['kubelet'], graceMs: 45_000 },
-  { roles: ['controller-manager', 'scheduler', 'proxy', 'dns'], graceMs: 10_000 },
+  { roles: ['controller-manager', 'scheduler', 'proxy', 'dns', 'registry'], graceMs: 10_000 },
   { roles: ['apiserver'], graceMs: 15_000 },
   { roles: ['etcd'], graceMs: 15_000, oneAtATime: true },
 ];

@@ -52,12 +52,13 @@ export class BlobStore {
   readonly blobsDir: string;
   readonly tmpDir: string;
 
-  constructor(readonly root: string) {
+  /** `sweep` false: another process may be writing into tmp/ (skiff kubelet import-image beside a kubelet). */
+  constructor(readonly root: string, sweep = true) {
     this.blobsDir = join(root, 'blobs', 'sha256');
     this.tmpDir = join(root, 'tmp');
     mkdirSync(this.blobsDir, { recursive: true });
     // Whatever a killed pull left behind is unverified: drop it.
-    rmSync(this.tmpDir, { recursive: true, force: true });
+    if (sweep) rmSync(this.tmpDir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
   }
 

@@ -31,6 +31,8 @@ export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 export interface PulledImage {
   /** The config's digest: the image ID, as Docker and containerd name it. */
   id: string;
+  /** Put in the store by `skiff kubelet import-image`, not pulled: present whatever the pull policy. */
+  imported?: boolean;
   reference: string;
   /** repo@digest of the manifest pulled (the container status' imageID). */
   repoDigest: string;
@@ -82,12 +84,21 @@ export interface ImageServiceOptions {
    * overlayfs; see overlay.ts). Otherwise each image is unpacked into a directory of its own.
    */
   layered?: boolean;
+  /**
+   * Another process (the node's kubelet) may be using the store at the same time
+   * (`skiff kubelet import-image`): sweep nothing at start, its downloads may be under way.
+   */
+  shared?: boolean;
 }
+
+/** Where a pull's blobs come from: a registry, or the files `skiff kubelet import-image` reads. */
+export type BlobSource = Pick<RegistryClient, 'blob'>;
 
 interface RefRecord {
   reference: string;
   id: string;
   repoDigest: string;
+  imported?: true;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -108,10 +119,10 @@ export class ImageService {
   private readonly pullingChains = new Map<string, number>();
 
   constructor(private readonly o: ImageServiceOptions) {
-    this.blobs = new BlobStore(o.root);
+    this.blobs = new BlobStore(o.root, !o.shared);
     for (const d of ['rootfs', 'images', 'refs', 'layers', 'meta']) mkdirSync(join(o.root, d), { recursive: true });
     // Unpacks a killed kubelet left half done (a staging overlay may still be mounted).
-    for (const d of ['rootfs', 'layers', 'meta'])
+    if (!o.shared) for (const d of ['rootfs', 'layers', 'meta'])
       for (const e of readdirSync(join(o.root, d))) {
         if (!e.startsWith('.')) continue;
         unmount(join(o.root, d, e, 'merged'));
@@ -133,10 +144,11 @@ export class ImageService {
       const img = JSON.parse(readFileSync(join(this.o.root, 'images', hexOf(rec.id) + '.json'), 'utf8')) as ImageRecord;
       const rootfs = join(this.o.root, 'rootfs', hexOf(rec.id));
       if (!existsSync(rootfs)) return undefined;
-      if (!img.chains) return { ...img, reference: r.canonical, repoDigest: rec.repoDigest, rootfs, userRoot: rootfs };
+      const imported = rec.imported ? { imported: true } : {};
+      if (!img.chains) return { ...img, ...imported, reference: r.canonical, repoDigest: rec.repoDigest, rootfs, userRoot: rootfs };
       const lowerDirs = [rootfs, ...img.chains.map((c) => this.layerDir(c)).reverse()];
       if (!lowerDirs.every((d) => existsSync(d))) return undefined;
-      return { ...img, reference: r.canonical, repoDigest: rec.repoDigest, rootfs, lowerDirs, userRoot: join(this.o.root, 'meta', hexOf(rec.id)) };
+      return { ...img, ...imported, reference: r.canonical, repoDigest: rec.repoDigest, rootfs, lowerDirs, userRoot: join(this.o.root, 'meta', hexOf(rec.id)) };
     } catch {
       return undefined;
     }
@@ -219,7 +231,8 @@ export class ImageService {
   async ensure(ref: string, opts: EnsureOptions): Promise<EnsureResult> {
     const start = Date.now();
     const present = this.lookup(ref);
-    if (present && opts.policy !== 'Always') return { image: present, pulled: false, durationMs: 0 };
+    // An imported image has no registry to pull it again from: it is local whatever the policy.
+    if (present && (opts.policy !== 'Always' || present.imported)) return { image: present, pulled: false, durationMs: 0 };
     if (!present && opts.policy === 'Never') throw new ImageNeverPullError(`Container image "${ref}" is not present with pull policy of Never`);
     opts.onPulling?.();
     const image = await this.pull(ref, opts.dockerConfigs ?? []);
@@ -239,6 +252,24 @@ export class ImageService {
     const p = this.doPull(r, dockerConfigs).finally(() => this.inflight.delete(r.canonical));
     this.inflight.set(r.canonical, p);
     return p;
+  }
+
+  /**
+   * `skiff kubelet import-image`: make `ref` name the image `manifest` describes, its blobs read
+   * from `source` (files of an OCI layout, a `docker save` archive or a root filesystem) —
+   * verified into the store and unpacked exactly as a pulled image's.
+   */
+  async importImage(ref: string, manifestDigest: string, manifest: ImageManifest, source: BlobSource): Promise<PulledImage> {
+    const r = parseReference(ref);
+    const held = [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+    for (const b of held) this.hold(b, 1);
+    this.pullingImages.add(manifest.config.digest);
+    try {
+      return await this.pullBlobs(source, r, r.repository, `${r.registry}/${r.repository}@${manifestDigest}`, manifestDigest, manifest, true);
+    } finally {
+      for (const b of held) this.hold(b, -1);
+      this.pullingImages.delete(manifest.config.digest);
+    }
   }
 
   private nodeDockerConfigs(): unknown[] {
@@ -317,7 +348,7 @@ export class ImageService {
     }
   }
 
-  private async pullBlobs(client: RegistryClient, r: ImageReference, repo: string, repoDigest: string, manifestDigest: string, manifest: ImageManifest): Promise<PulledImage> {
+  private async pullBlobs(client: BlobSource, r: ImageReference, repo: string, repoDigest: string, manifestDigest: string, manifest: ImageManifest, imported = false): Promise<PulledImage> {
     await this.fetchBlob(client, repo, manifest.config);
     const config = ImageConfig.safeParse(parseJson(readFileSync(this.blobs.path(manifest.config.digest)), `config ${manifest.config.digest}`));
     if (!config.success) throw new ImagePullError(`image config ${manifest.config.digest} is malformed: ${config.error.issues[0]?.message}`);
@@ -359,7 +390,7 @@ export class ImageService {
       ...(chainsUsed ? { chains: chainsUsed } : {}),
     };
     writeJsonAtomic(join(this.o.root, 'images', hexOf(id) + '.json'), record);
-    const refRecord: RefRecord = { reference: r.canonical, id, repoDigest };
+    const refRecord: RefRecord = { reference: r.canonical, id, repoDigest, ...(imported ? { imported: true as const } : {}) };
     writeJsonAtomic(join(this.o.root, 'refs', sha(r.canonical) + '.json'), refRecord);
     // A tag pull is also reachable by its digest.
     if (!r.digest) writeJsonAtomic(join(this.o.root, 'refs', sha(`${r.registry}/${r.repository}@${manifestDigest}`) + '.json'), { ...refRecord, reference: `${r.registry}/${r.repository}@${manifestDigest}` });
@@ -378,7 +409,7 @@ export class ImageService {
     return join(this.o.root, 'layers', hexOf(chain));
   }
 
-  private async fetchBlob(client: RegistryClient, repo: string, d: Descriptor): Promise<void> {
+  private async fetchBlob(client: BlobSource, repo: string, d: Descriptor): Promise<void> {
     if (this.blobs.has(d.digest, d.size)) return;
     const body = await client.blob(repo, d.digest);
     try {

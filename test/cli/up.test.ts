@@ -178,7 +178,7 @@ describe('planCluster', () => {
   });
 
   it('shuts down kubelets first and etcd last', () => {
-    expect(SHUTDOWN_ORDER.map((s) => s.roles.join('+'))).toEqual(['kubelet', 'controller-manager+scheduler+proxy+dns', 'apiserver', 'etcd']);
+    expect(SHUTDOWN_ORDER.map((s) => s.roles.join('+'))).toEqual(['kubelet', 'controller-manager+scheduler+proxy+dns+registry', 'apiserver', 'etcd']);
   });
 
   it('finds the identity in a component\'s arguments', () => {

@@ -10,6 +10,9 @@ import { ImagePullError } from '../interface.js';
 
 export const HOST_IMAGE = 'host';
 
+/** Under the image dir: the image service's store (pulled and `skiff kubelet import-image`ed images). */
+export const IMAGE_SERVICE_DIR = '.oci';
+
 /** "docker.io/library/busybox:latest" and "busybox" are the same image; tags other than latest are kept. */
 export function normalizeImageName(ref: string): string {
   let name = ref.trim();

@@ -44,7 +44,7 @@ import { containerArgv as imageArgv, containerEnv, containerWorkingDir, resolveU
 import { ImageService } from '../../images/image-service.js';
 import { overlaySupported } from '../../images/overlay.js';
 import type { RegistriesConfig } from '../../images/registries.js';
-import { HOST_IMAGE, ImageStore, normalizeImageName, pullHint } from './image-store.js';
+import { HOST_IMAGE, IMAGE_SERVICE_DIR, ImageStore, normalizeImageName, pullHint } from './image-store.js';
 import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
 
@@ -175,7 +175,7 @@ export class ProcessRuntime implements Runtime {
     this.images = new ImageStore(opts.imageDir ?? join(opts.rootDir, 'images'));
     // ".oci" cannot be an imported image's directory: image names start with a letter or digit.
     this.imageService = new ImageService({
-      root: join(this.images.dir, '.oci'),
+      root: join(this.images.dir, IMAGE_SERVICE_DIR),
       plainHttpRegistries: opts.plainHttpRegistries,
       registries: opts.registries,
       // The node's own registry credentials, where the Kubernetes kubelet reads them.

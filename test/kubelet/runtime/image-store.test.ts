@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImageStore } from '../../../kubelet/runtime/process/image-store.js';
+import { IMAGE_SERVICE_DIR, ImageStore } from '../../../kubelet/runtime/process/image-store.js';
+import { ImageService } from '../../../kubelet/images/image-service.js';
 import { ImagePullError } from '../../../kubelet/runtime/interface.js';
 import { SKIFF } from '../harness.js';
 
@@ -35,10 +36,14 @@ describe('image store', () => {
     expect(() => store.resolve('nginx')).toThrow(ImagePullError);
   });
 
-  it('`skiff kubelet import-image` imports into the node root dir', () => {
+  it('`skiff kubelet import-image` imports into the node root dir\'s image service store, replacing an older plain import', () => {
     const root = join(dir, 'node-root');
+    new ImageStore(join(root, 'images')).import('tool', rootfs('src4', 'old'));
     const out = execFileSync(process.execPath, [SKIFF, 'kubelet', 'import-image', 'tool', rootfs('src3', 'v3'), '--root-dir', root], { encoding: 'utf8' });
     expect(out).toMatch(/^imported tool into .*images \(sha256:/);
-    expect(readFileSync(join(root, 'images', 'tool', 'rootfs', 'bin', 'hello'), 'utf8')).toBe('v3');
+    const img = new ImageService({ root: join(root, 'images', IMAGE_SERVICE_DIR), shared: true }).lookup('tool')!;
+    expect(readFileSync(join(img.lowerDirs?.[1] ?? img.rootfs, 'bin', 'hello'), 'utf8')).toBe('v3');
+    // The older import (a plain directory, found first by the runtime) is gone.
+    expect(existsSync(join(root, 'images', 'tool'))).toBe(false);
   });
 });
