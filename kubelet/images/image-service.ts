@@ -23,7 +23,7 @@ import { formatPlatform, ImageConfig, ImageIndex, ImageManifest, isIndex, LAYER_
 import { parseReference, type ImageReference } from './reference.js';
 import { isLoopbackRegistry, RegistryClient } from './registry-client.js';
 import type { ImageFsStats, RuntimeImage } from './image-gc.js';
-import { configCredentials, endpointsFor, RegistriesConfig } from './registries.js';
+import { configCredentials, endpointsFor, RegistriesConfig, tlsFor } from './registries.js';
 import { chainIds, lowerdirOption, mountOverlay, unmount } from './overlay.js';
 import { applyLayer, NeedsLowerLayersError, resolveInRoot, sniffCompression, type Compression, type LayerStats } from './unpack.js';
 import { fitOnLower, lookupLower } from './layer-stack.js';
@@ -260,14 +260,23 @@ export class ImageService {
     // the manifest serves the rest of the pull.
     const registries = this.o.registries ?? RegistriesConfig.parse({});
     const configs = [...dockerConfigs, ...this.nodeDockerConfigs()];
-    const plainHttp = isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry);
+    // Loopback registries are plain HTTP (as Docker has them) unless registries.yaml gives them TLS.
+    const plainHttp = !registries.configs[r.registry]?.tls && (isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry));
     const endpoints = endpointsFor(registries, r.registry, r.repository, plainHttp);
     let client: RegistryClient | undefined;
     let repo = r.repository;
     let m: { body: Buffer; mediaType: string; digest: string } | undefined;
     const failures: string[] = [];
     for (const e of endpoints) {
+      let tls;
+      try {
+        tls = tlsFor(registries, e.host);
+      } catch (err) {
+        failures.push((err as Error).message);
+        continue;
+      }
       const c = new RegistryClient({
+        tls,
         registry: e.upstream ? r.registry : e.host,
         plainHttp,
         endpoint: e.upstream ? undefined : e.base,

@@ -90,7 +90,9 @@ const TLS_ERRORS: Record<string, string> = {
 function describeError(err: NodeJS.ErrnoException, host: string): string {
   const code = err.code ?? '';
   if (TLS_ERRORS[code]) return `tls: ${TLS_ERRORS[code]} (${code}; give the registry's CA as configs."${host}".tls.ca_file in registries.yaml)`;
-  if (/alert|certificate required|handshake/i.test(err.message)) return `tls: ${err.message} (does the registry want a client certificate? configs."${host}".tls.cert_file and key_file)`;
+  // OpenSSL's "…:sslv3 alert bad certificate:…:SSL alert number 42": the server's TLS alert.
+  const alert = /alert ([a-z ]+?)(?::|$)/i.exec(err.message)?.[1];
+  if (alert) return `tls: the registry refused the handshake (alert ${alert}; does it want a client certificate? configs."${host}".tls.cert_file and key_file in registries.yaml)`;
   return code || err.message;
 }
 
