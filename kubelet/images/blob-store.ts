@@ -3,7 +3,7 @@
 // and renamed into place, so a kubelet killed mid-download leaves only a temp file (swept at
 // start) and never a blob that is later trusted. Two images with one base layer share it.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
