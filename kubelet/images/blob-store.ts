@@ -120,15 +120,13 @@ export class BlobStore {
           });
         })().then(() => cb(), cb);
       },
-      final(cb) {
-        branch?.end();
-        cb();
-      },
     });
     try {
       try {
         await pipeline(source, verifier, sink);
         verifier.check();
+        // The tee's end only after the check: it never sees unverified content end cleanly.
+        branch?.end();
         await fh.sync();
       } finally {
         await fh.close();
