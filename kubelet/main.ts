@@ -36,7 +36,7 @@ import { Kubelet } from './kubelet.js';
 import { NodeLeases } from './node-lease.js';
 import { machineInfo, NodeStatusManager } from './node-status.js';
 import { ImageGCManager } from './image-gc-manager.js';
-import { loadRegistriesFile, unsupportedTls } from './images/registries.js';
+import { loadRegistriesFile, tlsProblems } from './images/registries.js';
 import { DEFAULT_IMAGE_GC_POLICY, validateImageGCPolicy, type ImageGCPolicy } from './images/image-gc.js';
 import { FakeRuntime } from './runtime/fake.js';
 import type { Runtime } from './runtime/interface.js';
@@ -262,7 +262,7 @@ export async function main(argv: string[]): Promise<void> {
     // Registries spoken to over plain HTTP (loopback ones always are, as Docker treats them).
     const plainHttpRegistries = (values['plain-http-registry'] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     const registries = loadRegistriesFile(resolve(values['registry-config'] ?? join(rootDir, 'registries.yaml')));
-    for (const host of unsupportedTls(registries)) console.error(`kubelet ${nodeName}: warning: registries.yaml configs.${host}.tls is not applied (no per-host CA, client certificate or skip-verify yet): the system trust store is used`);
+    for (const problem of tlsProblems(registries)) console.error(`kubelet ${nodeName}: warning: ${problem}; pulls from that host fail until it can be read`);
     runtime = new ProcessRuntime({ rootDir, nodeName, imageDir: values['image-dir'], podCidr: podCIDR, plainHttpRegistries, registries });
   } else if (kind === 'docker') {
     const { DockerRuntime } = await import('./runtime/docker.js');

@@ -3,9 +3,10 @@
 // and renamed into place, so a kubelet killed mid-download leaves only a temp file (swept at
 // start) and never a blob that is later trusted. Two images with one base layer share it.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export class DigestMismatchError extends Error {
@@ -75,25 +76,71 @@ export class BlobStore {
     }
   }
 
-  /** Stream `source` into the store, verified; nothing lands under blobs/ unless it matches. */
-  async write(digest: string, size: number | undefined, source: Readable): Promise<void> {
+  /**
+   * Stream `source` into the store, verified; nothing lands under blobs/ unless it matches.
+   * `tee` gets the same bytes as they arrive (not yet verified: whatever it makes of them stays
+   * staged until this resolves), so a layer unpacks while it downloads. Its failure does not
+   * stop the download: it is returned as `teeError` and the blob is still stored.
+   */
+  async write(digest: string, size: number | undefined, source: Readable, tee?: (bytes: Readable) => Promise<unknown>): Promise<{ teeError?: unknown }> {
     const final = this.path(digest);
     const tmp = join(this.tmpDir, `${hexOf(digest)}.${randomBytes(4).toString('hex')}`);
     const verifier = new Verifier(digest, size);
+    const fh = await open(tmp, 'wx', 0o644);
+    let branch: PassThrough | undefined;
+    let teeDone: Promise<unknown> | undefined;
+    let teeError: unknown;
+    if (tee) {
+      const b = new PassThrough({ highWaterMark: 1 << 20 });
+      branch = b;
+      teeDone = tee(b).then(
+        () => undefined,
+        (err: unknown) => {
+          teeError = err;
+          if (branch === b) branch = undefined;
+          b.destroy();
+        },
+      );
+    }
+    const sink = new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk: Buffer, _e, cb) {
+        void (async () => {
+          let off = 0;
+          while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+          const b = branch;
+          // The unpack keeps pace with the download (or is dropped when it fails).
+          if (b && !b.write(chunk)) await new Promise<void>((r) => {
+            const done = () => {
+              b.off('drain', done);
+              b.off('close', done);
+              r();
+            };
+            b.on('drain', done);
+            b.on('close', done);
+          });
+        })().then(() => cb(), cb);
+      },
+    });
     try {
-      await pipeline(source, verifier, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
-      verifier.check();
-      const fd = openSync(tmp, 'r');
       try {
-        fsyncSync(fd);
+        await pipeline(source, verifier, sink);
+        verifier.check();
+        // The tee's end only after the check: it never sees unverified content end cleanly.
+        branch?.end();
+        await fh.sync();
       } finally {
-        closeSync(fd);
+        await fh.close();
       }
-      renameSync(tmp, final);
+      await rename(tmp, final);
     } catch (err) {
       rmSync(tmp, { force: true });
+      branch?.destroy(err as Error);
+      await teeDone;
       throw err;
     }
+    await teeDone;
+    return teeError === undefined ? {} : { teeError };
   }
 
   delete(digest: string): void {

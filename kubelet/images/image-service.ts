@@ -13,8 +13,9 @@
 //   <root>/refs/<sha256(ref)>.json   which image a reference ("h:5000/a/b:1") names now
 // Staging directories (a leading ".") are swept at start.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { ImageNeverPullError, ImagePullError } from '../runtime/interface.js';
 import { credentialsFor } from './auth.js';
 import { BlobStore, DigestMismatchError, hexOf } from './blob-store.js';
@@ -22,9 +23,10 @@ import { formatPlatform, ImageConfig, ImageIndex, ImageManifest, isIndex, LAYER_
 import { parseReference, type ImageReference } from './reference.js';
 import { isLoopbackRegistry, RegistryClient } from './registry-client.js';
 import type { ImageFsStats, RuntimeImage } from './image-gc.js';
-import { configCredentials, endpointsFor, RegistriesConfig } from './registries.js';
+import { configCredentials, endpointsFor, RegistriesConfig, tlsFor } from './registries.js';
 import { chainIds, lowerdirOption, mountOverlay, unmount } from './overlay.js';
-import { applyLayer, resolveInRoot, sniffCompression, type Compression } from './unpack.js';
+import { applyLayer, NeedsLowerLayersError, resolveInRoot, sniffCompression, type Compression, type LayerStats } from './unpack.js';
+import { fitOnLower, lookupLower } from './layer-stack.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
@@ -289,14 +291,23 @@ export class ImageService {
     // the manifest serves the rest of the pull.
     const registries = this.o.registries ?? RegistriesConfig.parse({});
     const configs = [...dockerConfigs, ...this.nodeDockerConfigs()];
-    const plainHttp = isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry);
+    // Loopback registries are plain HTTP (as Docker has them) unless registries.yaml gives them TLS.
+    const plainHttp = !registries.configs[r.registry]?.tls && (isLoopbackRegistry(r.registry) || (this.o.plainHttpRegistries ?? []).includes(r.registry));
     const endpoints = endpointsFor(registries, r.registry, r.repository, plainHttp);
     let client: RegistryClient | undefined;
     let repo = r.repository;
     let m: { body: Buffer; mediaType: string; digest: string } | undefined;
     const failures: string[] = [];
     for (const e of endpoints) {
+      let tls;
+      try {
+        tls = tlsFor(registries, e.host);
+      } catch (err) {
+        failures.push((err as Error).message);
+        continue;
+      }
       const c = new RegistryClient({
+        tls,
         registry: e.upstream ? r.registry : e.host,
         plainHttp,
         endpoint: e.upstream ? undefined : e.base,
@@ -353,10 +364,6 @@ export class ImageService {
     const config = ImageConfig.safeParse(parseJson(readFileSync(this.blobs.path(manifest.config.digest)), `config ${manifest.config.digest}`));
     if (!config.success) throw new ImagePullError(`image config ${manifest.config.digest} is malformed: ${config.error.issues[0]?.message}`);
 
-    // Layers download in parallel (a few at a time) while earlier ones are unpacked in order;
-    // each is verified before it is used.
-    const downloads = limited(manifest.layers, this.o.parallelDownloads ?? 3, (d) => this.fetchBlob(client, repo, d));
-    for (const d of downloads) d.catch(() => undefined); // handled below, whenever it fails
     const id = manifest.config.digest;
     const rootfs = join(this.o.root, 'rootfs', hexOf(id));
     // Layered when asked, when the config names every layer's diff ID (chain IDs come from
@@ -365,14 +372,23 @@ export class ImageService {
     const chains = chainIds(diffIds);
     const layered = !!this.o.layered && manifest.layers.length > 0 && diffIds.length === manifest.layers.length && !!lowerdirOption([rootfs, ...chains.map((c) => this.layerDir(c))]);
     const previous = this.record(id);
+    const complete = !!previous && existsSync(rootfs) && (previous.chains ?? []).every((c) => existsSync(this.layerDir(c)));
+    const parallel = this.o.parallelDownloads ?? 3;
+    // Layered: every layer not on the node yet downloads and unpacks at once, each alone into
+    // a directory of its own (stage), then they are stacked in order. Otherwise layers download
+    // in parallel (a few at a time) while earlier ones are unpacked in order. Nothing is used
+    // before its digest was verified.
+    const staged = layered && !complete ? limited([...manifest.layers.keys()], parallel, (i) => this.stageLayer(client, repo, manifest.layers[i]!, chains[i]!)) : [];
+    const downloads: Promise<unknown>[] = staged.length ? staged : limited(manifest.layers, parallel, (d) => this.fetchBlob(client, repo, d));
+    for (const d of downloads) d.catch(() => undefined); // handled below, whenever it fails
     let chainsUsed: string[] | undefined;
     for (const c of chains) this.hold(c, 1, this.pullingChains);
     try {
-      if (previous && existsSync(rootfs) && (previous.chains ?? []).every((c) => existsSync(this.layerDir(c)))) chainsUsed = previous.chains;
+      if (complete) chainsUsed = previous.chains;
       else {
         rmSync(rootfs, { recursive: true, force: true }); // a root without its record: redo it
         if (layered) {
-          await this.unpackLayered(id, manifest.layers, chains, diffIds, (i) => downloads[i]!);
+          await this.unpackLayered(id, manifest.layers, chains, diffIds, (i) => staged[i]!);
           chainsUsed = chains;
         } else await this.unpack(rootfs, manifest.layers, config.data, (i) => downloads[i]!);
       }
@@ -380,6 +396,8 @@ export class ImageService {
       for (const c of chains) this.hold(c, -1, this.pullingChains);
       // Every download ends (verified and kept, or removed) before the pull reports.
       await Promise.allSettled(downloads);
+      // Staged layers not stacked (the pull failed first) go too; a stacked one was renamed away.
+      for (const s of await Promise.allSettled(staged)) if (s.status === 'fulfilled' && s.value) rmSync(s.value.staging, { recursive: true, force: true });
     }
     for (const d of downloads) await d;
     const record: ImageRecord = {
@@ -409,15 +427,19 @@ export class ImageService {
     return join(this.o.root, 'layers', hexOf(chain));
   }
 
-  private async fetchBlob(client: BlobSource, repo: string, d: Descriptor): Promise<void> {
-    if (this.blobs.has(d.digest, d.size)) return;
+  /**
+   * Download a blob into the store (unless there), verified. `tee` sees the bytes as they come
+   * (see BlobStore.write); its failure is returned, not thrown.
+   */
+  private async fetchBlob(client: BlobSource, repo: string, d: Descriptor, tee?: (bytes: Readable) => Promise<unknown>): Promise<{ teeError?: unknown } | undefined> {
+    if (this.blobs.has(d.digest, d.size)) return undefined;
     const body = await client.blob(repo, d.digest);
     try {
-      await this.blobs.write(d.digest, d.size, body);
+      return await this.blobs.write(d.digest, d.size, body, tee);
     } catch (err) {
       if (err instanceof ImagePullError || err instanceof DigestMismatchError) throw new ImagePullError((err as Error).message);
       // A connection cut or gone silent mid-body: the partial blob was removed by the store.
-      const why = (err as Error).name === 'AbortError' ? 'the registry went silent' : (err as Error).message;
+      const why = (err as Error).message;
       throw new ImagePullError(`blob ${d.digest}: download failed after a partial transfer (${why})`);
     }
   }
@@ -444,23 +466,63 @@ export class ImageService {
   }
 
   /**
-   * Layered mode: each layer not yet on the node is applied onto an overlay of the layers below
-   * it (staged, then renamed to layers/<chain>); then the image's own top layer gets the mount
-   * points and its /etc/passwd and /etc/group are copied out for User lookups.
+   * Layered mode, one layer: download it and unpack it alone into a staging directory as the
+   * bytes arrive (or from the blob, when the node has it). Nothing to do when the node has the
+   * layer unpacked already. Resolves once the blob is verified; the unpack's own failure is
+   * kept for unpackLayered to judge.
    */
-  private async unpackLayered(id: string, layers: Descriptor[], chains: string[], diffIds: string[], downloaded: (i: number) => Promise<void>): Promise<void> {
+  private async stageLayer(client: BlobSource, repo: string, d: Descriptor, chain: string): Promise<StagedLayer | undefined> {
+    if (existsSync(this.layerDir(chain))) {
+      await this.fetchBlob(client, repo, d);
+      return undefined;
+    }
+    const staging = join(this.o.root, 'layers', `.${randomBytes(8).toString('hex')}`);
+    mkdirSync(staging, { mode: 0o755 });
+    const staged: StagedLayer = { staging };
+    const compression = LAYER_TYPES[d.mediaType];
+    const unpack = async (bytes: Readable) => {
+      staged.stats = await applyLayer(staging, bytes, { compression, ownLayerOnly: true });
+    };
+    try {
+      if (!compression) await this.fetchBlob(client, repo, d); // sniffed from the blob later
+      else if (this.blobs.has(d.digest, d.size)) await unpack(createReadStream(this.blobs.path(d.digest))).catch((err: unknown) => (staged.error = err));
+      else staged.error = (await this.fetchBlob(client, repo, d, unpack))?.teeError;
+      if (!compression) staged.error = new NeedsLowerLayersError('layer media type unknown');
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+    return staged;
+  }
+
+  /**
+   * Layered mode: stack the staged layers in order (each checked against the ones below; a
+   * layer that needs them — whiteouts, links through a lower symlink — is applied again onto an
+   * overlay of them), then the image's own top layer gets the mount points and its /etc/passwd
+   * and /etc/group are copied out for User lookups.
+   */
+  private async unpackLayered(id: string, layers: Descriptor[], chains: string[], diffIds: string[], staged: (i: number) => Promise<StagedLayer | undefined>): Promise<void> {
     const below = (i: number) => chains.slice(0, i).map((c) => this.layerDir(c)).reverse();
     for (const [i, l] of layers.entries()) {
-      await downloaded(i);
+      const s = await staged(i);
       const final = this.layerDir(chains[i]!);
-      if (existsSync(final)) continue; // unpacked before, by this image or one sharing its base
+      if (!s || existsSync(final)) continue; // unpacked before, by this image or one sharing its base
+      if (s.stats && !s.error) {
+        if (s.stats.diffId !== diffIds[i]) throw new ImagePullError(`layer ${l.digest}: uncompressed content has digest ${s.stats.diffId}, the image config says ${diffIds[i]}`);
+        if (fitOnLower(s.staging, s.stats.implicitDirs ?? [], below(i))) {
+          commitDir(s.staging, final);
+          continue;
+        }
+      } else if (!(s.error instanceof NeedsLowerLayersError)) throw new ImagePullError(`layer ${l.digest}: ${(s.error as Error).message}`);
+      rmSync(s.staging, { recursive: true, force: true });
       await this.overStack(join(this.o.root, 'layers'), below(i), final, (dir) => this.applyBlob(dir, l, diffIds[i]));
     }
     const hex = hexOf(id);
     const meta = join(this.o.root, 'meta', `.${hex}.${randomBytes(4).toString('hex')}`);
     mkdirSync(join(meta, 'etc'), { recursive: true });
     try {
-      await this.overStack(join(this.o.root, 'rootfs'), below(layers.length), join(this.o.root, 'rootfs', hex), async (dir) => {
+      if (!topLayerUnmounted(below(layers.length), join(this.o.root, 'rootfs'), join(this.o.root, 'rootfs', hex), meta))
+        await this.overStack(join(this.o.root, 'rootfs'), below(layers.length), join(this.o.root, 'rootfs', hex), async (dir) => {
         ensureMountPoints(dir);
         for (const f of ['passwd', 'group']) {
           try {
@@ -500,17 +562,13 @@ export class ImageService {
           unmount(merged);
         }
       }
-      try {
-        renameSync(upper, final);
-      } catch (err) {
-        if (!existsSync(final)) throw err;
-      }
+      commitDir(upper, final);
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }
   }
 
-  private async unpack(rootfs: string, layers: Descriptor[], config: ImageConfig, downloaded: (i: number) => Promise<void>): Promise<void> {
+  private async unpack(rootfs: string, layers: Descriptor[], config: ImageConfig, downloaded: (i: number) => Promise<unknown>): Promise<void> {
     const staging = join(this.o.root, 'rootfs', `.${hexOf(layers[0]?.digest ?? 'sha256:' + '0'.repeat(64))}.${randomBytes(4).toString('hex')}`);
     mkdirSync(staging, { recursive: true, mode: 0o755 });
     try {
@@ -537,11 +595,57 @@ export class ImageService {
 }
 
 /**
+ * The image's own top layer without mounting the stack, when the layers below are plain
+ * about it: the mount points that are not directories below, and /etc/passwd and /etc/group
+ * copied out when they are files. False (nothing done) when a symlink is in the way: then the
+ * stack is mounted and the names resolved through it.
+ */
+function topLayerUnmounted(lowerTopFirst: string[], parent: string, final: string, meta: string): boolean {
+  const points = MOUNT_POINTS.map((d) => ({ d, below: lookupLower(lowerTopFirst, [d]) }));
+  const names = ['passwd', 'group'].map((f) => ({ f, below: lookupLower(lowerTopFirst, ['etc', f]) }));
+  if (names.some((n) => n.below.kind === 'symlink') || points.some((p) => p.d === 'etc' && p.below.kind !== 'directory' && p.below.kind !== 'absent')) return false;
+  const staging = join(parent, `.${randomBytes(8).toString('hex')}`);
+  mkdirSync(staging, { mode: 0o755 });
+  try {
+    for (const { d, below } of points) if (below.kind !== 'directory') makeMountPoint(join(staging, d), d);
+    for (const { f, below } of names) if (below.kind === 'other' && below.stats.isFile()) copyFileSync(below.path, join(meta, 'etc', f));
+    commitDir(staging, final);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return true;
+}
+
+const MOUNT_POINTS = ['proc', 'dev', 'tmp', 'etc'];
+
+function makeMountPoint(path: string, name: string): void {
+  mkdirSync(path);
+  chmodSync(path, name === 'tmp' ? 0o1777 : 0o755); // not through the umask
+}
+
+/** A layer unpacked alone, staged (see stageLayer). */
+interface StagedLayer {
+  staging: string;
+  stats?: LayerStats;
+  error?: unknown;
+}
+
+/** Rename a finished directory into place; when another pull made the same one meanwhile, theirs is kept. */
+function commitDir(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if (!existsSync(to)) throw err;
+    rmSync(from, { recursive: true, force: true });
+  }
+}
+
+/**
  * Mount points the process runtime needs in every image: real directories, never a symlink
  * that would carry a mount out of the root.
  */
 function ensureMountPoints(root: string): void {
-  for (const d of ['proc', 'dev', 'tmp', 'etc']) {
+  for (const d of MOUNT_POINTS) {
     const p = join(root, d);
     let isDir = false;
     try {
@@ -551,20 +655,20 @@ function ensureMountPoints(root: string): void {
     }
     if (!isDir) {
       rmSync(p, { recursive: true, force: true });
-      mkdirSync(p, { mode: d === 'tmp' ? 0o1777 : 0o755 });
+      makeMountPoint(p, d);
     }
   }
 }
 
 /** Run `fn` over items with at most `n` at once; one promise per item, in order. */
-function limited<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void>[] {
+function limited<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R>[] {
   let running = 0;
   const waiting: (() => void)[] = [];
   return items.map(async (item) => {
     if (running >= n) await new Promise<void>((r) => waiting.push(r));
     running++;
     try {
-      await fn(item);
+      return await fn(item);
     } finally {
       running--;
       waiting.shift()?.();

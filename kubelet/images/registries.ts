@@ -10,12 +10,16 @@
 //       tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}
 //
 // A registry's mirror endpoints are tried in order, then the registry itself (as k3s and
-// containerd do), moving on when one cannot be reached or has no such manifest. Pure apart
-// from loadRegistriesFile.
+// containerd do), moving on when one cannot be reached or has no such manifest. `tls` applies
+// to that host: ca_file is trusted besides the system's roots, cert_file/key_file are the
+// client certificate, insecure_skip_verify does not verify the server at all; a loopback
+// registry (plain HTTP by default) is spoken to over HTTPS once it has a `tls` entry. Pure apart
+// from loadRegistriesFile and tlsFor (which read files).
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import type { Credential } from './auth.js';
+import type { RegistryTls } from './registry-client.js';
 import { DOCKER_HUB, DOCKER_HUB_API } from './reference.js';
 
 const Mirror = z.object({
@@ -58,6 +62,8 @@ export function parseRegistries(text: string, source = 'registries.yaml'): Regis
     const i = parsed.error.issues[0]!;
     throw new Error(`${source}: ${i.path.join('.') || '(top level)'}: ${i.message}`);
   }
+  for (const [host, c] of Object.entries(parsed.data.configs))
+    if (c.tls && !!c.tls.cert_file !== !!c.tls.key_file) throw new Error(`${source}: configs.${host}.tls: cert_file and key_file go together (a client certificate and its key)`);
   for (const [name, m] of Object.entries(parsed.data.mirrors))
     for (const e of m.endpoint) {
       let u: URL;
@@ -122,9 +128,37 @@ export function configCredentials(cfg: RegistriesConfig, host: string): Credenti
   return [];
 }
 
-/** TLS settings this node cannot apply yet (Node's fetch takes no per-host CA or client certificate). */
-export function unsupportedTls(cfg: RegistriesConfig): string[] {
-  return Object.entries(cfg.configs)
-    .filter(([, c]) => c.tls && (c.tls.ca_file || c.tls.cert_file || c.tls.key_file || c.tls.insecure_skip_verify))
-    .map(([host]) => host);
+/**
+ * The TLS settings for a registry or mirror host, its files read now (so a renewed
+ * certificate is used by the next pull); undefined when registries.yaml has none for it.
+ */
+export function tlsFor(cfg: RegistriesConfig, host: string): RegistryTls | undefined {
+  const t = cfg.configs[host]?.tls;
+  if (!t) return undefined;
+  const read = (field: string, path: string | undefined) => {
+    if (!path) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`registries.yaml: configs."${host}".tls.${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  return {
+    ...(t.ca_file ? { ca: read('ca_file', t.ca_file) } : {}),
+    ...(t.cert_file ? { cert: read('cert_file', t.cert_file), key: read('key_file', t.key_file) } : {}),
+    ...(t.insecure_skip_verify ? { insecureSkipVerify: true } : {}),
+  };
+}
+
+/** Files registries.yaml names for TLS that cannot be read now (the kubelet warns at start). */
+export function tlsProblems(cfg: RegistriesConfig): string[] {
+  const out: string[] = [];
+  for (const host of Object.keys(cfg.configs)) {
+    try {
+      tlsFor(cfg, host);
+    } catch (err) {
+      out.push((err as Error).message);
+    }
+  }
+  return out;
 }

@@ -9,8 +9,14 @@
 //     written — for an absolute or `..` entry name, a hard link or write through a symlink that
 //     leads out of the root (a relative target climbing above it), whether the link came from
 //     this layer or an earlier one.
+// With `ownLayerOnly` the layer is unpacked alone into an empty directory (the layered store
+// unpacks every layer of an image at once, each into its own directory, and stacks them with
+// overlayfs): what needs the layers below — a whiteout, a hard link to a lower file — stops the
+// unpack with NeedsLowerLayersError, and the directories the layer made without an entry of its
+// own are reported, for the caller to check against the layers below (see layer-stack.ts).
 import { createHash } from 'node:crypto';
-import { createWriteStream, chmodSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, type Stats } from 'node:fs';
+import { chmodSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,6 +28,14 @@ export class UnsafeLayerError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UnsafeLayerError';
+  }
+}
+
+/** An `ownLayerOnly` unpack met something that only means anything on top of the layers below. */
+export class NeedsLowerLayersError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NeedsLowerLayersError';
   }
 }
 
@@ -80,10 +94,20 @@ export interface LayerStats {
   entries: number;
   /** sha256 of the uncompressed tar (the layer's diff_id). */
   diffId: string;
+  /** `ownLayerOnly`: directories (root-relative, "/"-joined) made as parents, with no entry of their own. */
+  implicitDirs?: string[];
+}
+
+export interface ApplyOptions {
+  chown?: boolean;
+  compression?: Compression;
+  /** Unpack into an empty directory as the layer alone (see the top of this file). */
+  ownLayerOnly?: boolean;
 }
 
 /** Apply one layer (a tar stream, compressed as `opts.compression` says) to `root`. */
-export async function applyLayer(root: string, tar: Readable, opts: { chown?: boolean; compression?: Compression } = {}): Promise<LayerStats> {
+export async function applyLayer(root: string, tar: Readable, opts: ApplyOptions = {}): Promise<LayerStats> {
+  const own = !!opts.ownLayerOnly;
   const compression = opts.compression ?? 'none';
   const chown = opts.chown ?? process.getuid?.() === 0;
   const hash = createHash('sha256');
@@ -96,6 +120,15 @@ export async function applyLayer(root: string, tar: Readable, opts: { chown?: bo
   /** Paths (resolved, joined) this layer wrote or created as parents: whiteouts never remove them. */
   const written = new Set<string>();
   const dirModes: { path: string; header: Header }[] = [];
+  /** Directories this layer has an entry for (ownLayerOnly: the others it made are implicit). */
+  const explicitDirs = new Set<string>();
+  const parentDirs = new Set<string>();
+  /**
+   * Parent directories already resolved and made, by entry path: most entries share their
+   * parent with the one before, and resolving it again costs an lstat per component. Dropped
+   * whenever something that could turn a directory into a link is written or removed.
+   */
+  let knownParents = new Map<string, string[]>();
   let entries = 0;
 
   const markWritten = (comps: string[]) => {
@@ -103,14 +136,20 @@ export async function applyLayer(root: string, tar: Readable, opts: { chown?: bo
   };
 
   const parentOf = (comps: string[], name: string): string[] => {
+    const key = comps.slice(0, -1).join('/');
+    const known = knownParents.get(key);
+    if (known) return known;
     const parent = resolveInRoot(root, comps.slice(0, -1), `entry "${name}"`);
     mkdirSync(join(root, ...parent), { recursive: true, mode: 0o755 });
     markWritten(parent);
+    if (own) for (let i = 1; i <= parent.length; i++) parentDirs.add(parent.slice(0, i).join('/'));
+    knownParents.set(key, parent);
     return parent;
   };
 
   const removeLower = (target: string[]) => {
     if (written.has(target.join('/'))) return;
+    knownParents = new Map();
     rmSync(join(root, ...target), { recursive: true, force: true });
   };
 
@@ -128,6 +167,7 @@ export async function applyLayer(root: string, tar: Readable, opts: { chown?: bo
         const base = comps[comps.length - 1]!;
         if (base.startsWith(WHITEOUT)) {
           entry.resume();
+          if (own) throw new NeedsLowerLayersError(`whiteout "${h.name}" deletes from the layers below`);
           const parent = parentOf(comps, h.name);
           if (base === OPAQUE) {
             // Empty the directory of lower layers' entries, keeping what this layer already wrote.
@@ -144,8 +184,12 @@ export async function applyLayer(root: string, tar: Readable, opts: { chown?: bo
         const rel = [...parent, base];
         const dst = join(root, ...rel);
         const existing = lstatOrUndefined(dst);
-        if (existing && !(h.type === 'directory' && existing.isDirectory())) rmSync(dst, { recursive: true, force: true });
+        if (existing && !(h.type === 'directory' && existing.isDirectory())) {
+          rmSync(dst, { recursive: true, force: true });
+          knownParents = new Map();
+        } else if (existing?.isDirectory() && h.type !== 'directory') knownParents = new Map();
         markWritten(rel);
+        if (h.type === 'directory') explicitDirs.add(rel.join('/'));
         const mode = h.mode & 0o7777;
         switch (h.type) {
           case 'directory':
@@ -154,9 +198,19 @@ export async function applyLayer(root: string, tar: Readable, opts: { chown?: bo
             entry.resume();
             break;
           case 'file':
-          case 'contiguous-file':
-            await pipeline(entry, createWriteStream(dst, { flags: 'wx', mode: 0o600 }));
-            break;
+          case 'contiguous-file': {
+            // Written, owned, moded and dated through one descriptor, off the main thread.
+            const fh = await open(dst, 'wx', 0o600);
+            try {
+              await writeEntry(fh, entry);
+              if (chown) await fh.chown(h.uid, h.gid);
+              await fh.chmod(mode); // after chown, which clears setuid bits
+              if (h.mtime) await fh.utimes(h.mtime, h.mtime);
+            } finally {
+              await fh.close();
+            }
+            continue;
+          }
           case 'symlink':
             entry.resume();
             symlinkSync(h.linkname, dst);
@@ -167,7 +221,10 @@ export async function applyLayer(root: string, tar: Readable, opts: { chown?: bo
             if (!lcomps.length) throw new UnsafeLayerError(`hard link "${h.name}" has no target`);
             const lparent = resolveInRoot(root, lcomps.slice(0, -1), `hard link "${h.name}" → "${h.linkname}"`);
             const src = join(root, ...lparent, lcomps[lcomps.length - 1]!);
-            if (!lstatOrUndefined(src)) throw new UnsafeLayerError(`hard link "${h.name}" → "${h.linkname}": the target is not in the image`);
+            if (!lstatOrUndefined(src)) {
+              if (own) throw new NeedsLowerLayersError(`hard link "${h.name}" → "${h.linkname}": the target is not in this layer`);
+              throw new UnsafeLayerError(`hard link "${h.name}" → "${h.linkname}": the target is not in the image`);
+            }
             linkSync(src, dst);
             break;
           }
@@ -193,7 +250,7 @@ export async function applyLayer(root: string, tar: Readable, opts: { chown?: bo
       throw err;
     }
   })();
-  const piped = compression === 'gzip' ? pipeline(tar, createGunzip(), hasher, ex) : compression === 'zstd' ? unzstd(tar, hasher, ex) : pipeline(tar, hasher, ex);
+  const piped = compression === 'gzip' ? pipeline(tar, createGunzip({ chunkSize: INFLATE_CHUNK }), hasher, ex) : compression === 'zstd' ? unzstd(tar, hasher, ex) : pipeline(tar, hasher, ex);
   const [r1, r2] = await Promise.allSettled([consume, piped]);
   if (r1.status === 'rejected') throw r1.reason;
   if (r2.status === 'rejected') throw r2.reason;
@@ -203,8 +260,49 @@ export async function applyLayer(root: string, tar: Readable, opts: { chown?: bo
     chmodSync(path, header.mode & 0o7777);
     utimesSync(path, header.mtime, header.mtime);
   }
-  return { entries, diffId: 'sha256:' + hash.digest('hex') };
+  const stats: LayerStats = { entries, diffId: 'sha256:' + hash.digest('hex') };
+  if (own) stats.implicitDirs = [...parentDirs].filter((d) => !explicitDirs.has(d));
+  return stats;
 }
+
+/** Gather an entry's chunks into large writes: each write is a trip to the thread pool. */
+async function writeEntry(fh: FileHandle, entry: AsyncIterable<unknown>): Promise<void> {
+  let pending: Buffer[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    let bufs = pending;
+    pending = [];
+    bytes = 0;
+    while (bufs.length) {
+      const { bytesWritten } = await fh.writev(bufs);
+      bufs = dropBytes(bufs, bytesWritten); // a short write: the rest again
+    }
+  };
+  for await (const c of entry) {
+    const chunk = c as Buffer;
+    pending.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= WRITE_BATCH) await flush();
+  }
+  await flush();
+}
+
+const WRITE_BATCH = 512 * 1024;
+
+function dropBytes(bufs: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (n >= b.length) n -= b.length;
+    else {
+      out.push(n ? b.subarray(n) : b);
+      n = 0;
+    }
+  }
+  return out;
+}
+
+/** zlib's output chunk: larger than its 16 KiB default, for fewer callbacks per layer. */
+const INFLATE_CHUNK = 128 * 1024;
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 

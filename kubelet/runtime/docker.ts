@@ -10,6 +10,8 @@ import { Agent, request, type IncomingMessage } from 'node:http';
 import { PassThrough, Readable, type Duplex } from 'node:stream';
 import { dialInNetns } from './netns-dial.js';
 import { registryAuthHeader } from '../images/pull-secrets.js';
+import type { ImageFsStats, RuntimeImage } from '../images/image-gc.js';
+import { statfs } from 'node:fs/promises';
 import {
   dialTcp,
   ImageNeverPullError,
@@ -48,6 +50,16 @@ interface DockerInspect {
   HostConfig?: { NetworkMode?: string };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
 }
+
+interface DockerImage {
+  Id: string;
+  RepoTags: string[] | null;
+  RepoDigests: string[] | null;
+  Size: number;
+}
+
+/** Docker's default tag. */
+const withTag = (ref: string) => (/[:@][^/]*$/.test(ref) ? ref : `${ref}:latest`);
 
 interface DockerListItem {
   Id: string;
@@ -245,6 +257,54 @@ export class DockerRuntime implements Runtime {
     const inspected = await this.call<{ Id: string; Size?: number }>('GET', `/images/${encodeURIComponent(ref)}/json`);
     opts.onPulled?.({ sizeBytes: inspected.Size ?? 0, durationMs: Date.now() - started });
     return inspected.Id;
+  }
+
+  /**
+   * The daemon's images (CRI's ListImages, as dockershim made it from `GET /images/json`):
+   * untagged images have no names; the sandbox image is pinned (never collected).
+   */
+  async listImages(): Promise<RuntimeImage[]> {
+    const [images, sandboxId] = await Promise.all([
+      this.call<DockerImage[]>('GET', '/images/json'),
+      this.call<{ Id: string }>('GET', `/images/${encodeURIComponent(withTag(this.sandboxImage))}/json`).then((i) => i.Id, () => undefined),
+    ]);
+    return images.map((i) => ({
+      id: i.Id,
+      repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      repoDigests: (i.RepoDigests ?? []).filter((d) => d !== '<none>@<none>'),
+      sizeBytes: i.Size,
+      ...(i.Id === sandboxId ? { pinned: true } : {}),
+    }));
+  }
+
+  /**
+   * Remove an image and its names, as dockershim's RemoveImage: each tag, then each repo digest
+   * when there are several, then the ID. Refused while any container of the daemon (ours or
+   * not, running or exited) was made from it: untagging alone would not be refused by Docker.
+   */
+  async removeImage(id: string): Promise<void> {
+    const users = await this.call<{ Id: string; Names?: string[] }[]>('GET', `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ ancestor: [id] }))}`);
+    if (users.length) throw new Error(`image ${id} is used by container ${users[0]!.Names?.[0]?.replace(/^\//, '') ?? users[0]!.Id.slice(0, 12)}`);
+    const gone = (err: unknown) => {
+      if (!(err instanceof DockerApiError) || err.statusCode !== 404) throw err;
+    };
+    let inspected: { RepoTags?: string[] | null; RepoDigests?: string[] | null } | undefined;
+    try {
+      inspected = await this.call('GET', `/images/${encodeURIComponent(id)}/json`);
+    } catch (err) {
+      gone(err);
+      return; // already gone
+    }
+    for (const tag of inspected?.RepoTags ?? []) await this.call('DELETE', `/images/${encodeURIComponent(tag)}`).catch(gone);
+    if ((inspected?.RepoDigests?.length ?? 0) > 1) for (const d of inspected!.RepoDigests!) await this.call('DELETE', `/images/${encodeURIComponent(d)}`).catch(gone);
+    await this.call('DELETE', `/images/${encodeURIComponent(id)}`).catch(gone);
+  }
+
+  /** The filesystem of Docker's root dir (what dockershim reported as the image filesystem). */
+  async imageFsInfo(): Promise<ImageFsStats> {
+    const { DockerRootDir } = await this.call<{ DockerRootDir: string }>('GET', '/info');
+    const st = await statfs(DockerRootDir);
+    return { capacityBytes: st.blocks * st.bsize, availableBytes: st.bavail * st.bsize };
   }
 
   // ---- sandboxes ----

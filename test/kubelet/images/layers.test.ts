@@ -3,7 +3,8 @@
 // stack mounted as containers get it shows the image; a hostile layer is refused through the
 // layers below it; removing an image keeps the layers another image stands on.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,5 +123,55 @@ describe.skipIf(!layered || !haveRegistry)('layered image store (overlayfs)', ()
     expect(readdirSync(join(root, 'layers')).filter((d) => d.startsWith('.'))).toEqual([]);
     expect(readdirSync(join(root, 'rootfs'))).toEqual([]);
     expect(execFileSync('cat', ['/proc/self/mounts'], { encoding: 'utf8' })).not.toContain(root);
+  });
+
+  it('layers unpacked alone, at once: a parent under a lower symlink goes through it (the stack, mounted); an implicit parent keeps the lower mode', async () => {
+    const lower = await layer([
+      { name: 'usr/', type: 'directory' },
+      { name: 'usr/lib/', type: 'directory' },
+      { name: 'lib', type: 'symlink', linkname: 'usr/lib' },
+      { name: 'tmp/', type: 'directory', mode: 0o1777 },
+    ]);
+    // No directory entries: lib/ is meant through the symlink, tmp/ is the lower /tmp.
+    const upper = await layer([{ name: 'lib/libfoo.so', body: 'so' }, { name: 'tmp/x', body: 'x' }]);
+    await push(reg.host, 'layers/through', '1', image([base, lower, upper]));
+    const root = temp('store');
+    const svc = new ImageService({ root, layered: true });
+    const got = (await svc.ensure(`${reg.host}/layers/through:1`, { policy: 'IfNotPresent' })).image;
+    mounted(got.lowerDirs!, (m) => {
+      expect(lstatSync(join(m, 'lib')).isSymbolicLink()).toBe(true);
+      expect(readFileSync(join(m, 'usr/lib/libfoo.so'), 'utf8')).toBe('so');
+      expect(lstatSync(join(m, 'tmp')).mode & 0o7777).toBe(0o1777);
+      expect(readFileSync(join(m, 'tmp/x'), 'utf8')).toBe('x');
+      expect(execFileSync('chroot', [m, '/bin/echo', 'ok'], { encoding: 'utf8' })).toBe('ok\n');
+    });
+    expect(readdirSync(join(root, 'layers')).filter((d) => d.startsWith('.'))).toEqual([]);
+  });
+
+  it('a layer tampered with in the registry: refused by digest, its partial unpack and blob removed; a later good pull works', async () => {
+    const data = randomBytes(200_000);
+    const top = await layer([{ name: 'data', body: data }]);
+    await push(reg.host, 'layers/tampered', '1', image([base, top]));
+    const path = reg.blobPath(top.digest);
+    const good = readFileSync(path);
+    const bad = Buffer.from(good);
+    bad[bad.length - 10] ^= 0xff;
+    writeFileSync(path, bad);
+    const root = temp('store');
+    const svc = new ImageService({ root, layered: true });
+    try {
+      const err = await svc.ensure(`${reg.host}/layers/tampered:1`, { policy: 'IfNotPresent' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImagePullError);
+      expect((err as Error).message).toContain(`blob ${top.digest}: content has digest sha256:`);
+      expect(svc.blobs.has(top.digest)).toBe(false);
+      expect(readdirSync(svc.blobs.tmpDir)).toEqual([]);
+      // Only the base layer (verified) was stacked; nothing of the tampered one, staged or not.
+      expect(readdirSync(join(root, 'layers'))).toEqual([base.diffId.slice(7)]);
+      expect(readdirSync(join(root, 'rootfs'))).toEqual([]);
+    } finally {
+      writeFileSync(path, good);
+    }
+    const ok = (await svc.ensure(`${reg.host}/layers/tampered:1`, { policy: 'IfNotPresent' })).image;
+    mounted(ok.lowerDirs!, (m) => expect(readFileSync(join(m, 'data')).equals(data)).toBe(true));
   });
 });

@@ -35,7 +35,26 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(dir: string, opts: { htpasswd?: { user: string; password: string } } = {}): Promise<Registry> {
+/** Serving over TLS: certificate and key files; clientCaFile makes it require client certificates. */
+export interface RegistryTlsFiles {
+  certFile: string;
+  keyFile: string;
+  clientCaFile?: string;
+}
+
+/** Accepting TCP connections (a TLS registry cannot be asked over plain HTTP). */
+async function listening(host: string): Promise<boolean> {
+  const [h, p] = [host.slice(0, host.lastIndexOf(':')), Number(host.slice(host.lastIndexOf(':') + 1))];
+  return new Promise((resolve) => {
+    const s = net.connect(p, h, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startRegistry(dir: string, opts: { htpasswd?: { user: string; password: string }; tls?: RegistryTlsFiles } = {}): Promise<Registry> {
   const port = await freePort();
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
@@ -46,7 +65,10 @@ export async function startRegistry(dir: string, opts: { htpasswd?: { user: stri
     auth = `auth:\n  htpasswd:\n    realm: skiff-test\n    path: ${join(dir, 'htpasswd')}\n`;
   }
   const cfg = join(dir, 'config.yml');
-  writeFileSync(cfg, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dataDir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`);
+  const tls = opts.tls
+    ? `  tls:\n    certificate: ${opts.tls.certFile}\n    key: ${opts.tls.keyFile}\n${opts.tls.clientCaFile ? `    clientcas:\n      - ${opts.tls.clientCaFile}\n` : ''}`
+    : '';
+  writeFileSync(cfg, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dataDir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls}${auth}`);
   const child: ChildProcess = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b) => (out += b));
@@ -55,12 +77,15 @@ export async function startRegistry(dir: string, opts: { htpasswd?: { user: stri
   const host = `127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited: ${out}`);
-    try {
-      const res = await fetch(`http://${host}/v2/`);
-      if (res.status === 200 || res.status === 401) break;
-    } catch {
-      /* not listening yet */
-    }
+    if (opts.tls) {
+      if (await listening(host)) break;
+    } else
+      try {
+        const res = await fetch(`http://${host}/v2/`);
+        if (res.status === 200 || res.status === 401) break;
+      } catch {
+        /* not listening yet */
+      }
     if (i > 200) throw new Error(`docker-registry did not answer: ${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
