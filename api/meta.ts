@@ -167,7 +167,16 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
 
 export const WATCH_EVENT_TYPES: readonly WatchEventType[] = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'];
 
+let nowSecond = NaN;
+let nowText = '';
+
 /** Current time as metav1.Time (second precision, like Kubernetes). */
 export function now(): Time {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Every write stamps a time or two: format each second once.
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== nowSecond) {
+    nowSecond = second;
+    nowText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return nowText;
 }

@@ -43,8 +43,25 @@ function divUp(a: bigint, b: bigint): bigint {
   return q * b === a ? q : a < 0n ? q - 1n : q + 1n;
 }
 
+// Every pod repeats a handful of quantities ("100m", "64Mi"), parsed by validation and
+// normalized by defaulting on each write: both answers are kept by the string, a bounded few.
+const MEMO_MAX = 4096;
+const parsedMemo = new Map<string, Quantity>();
+const canonicalMemo = new Map<string, string>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
 /** Parse a quantity string (or a bare number from YAML). Throws QuantityParseError. */
 export function parseQuantity(input: string | number): Quantity {
+  if (typeof input !== 'string') return parse(input);
+  return parsedMemo.get(input) ?? remember(parsedMemo, input, Object.freeze(parse(input)));
+}
+
+function parse(input: string | number): Quantity {
   const s = typeof input === 'number' ? numberToString(input) : input.trim();
   if (s.length === 0) throw new QuantityParseError('quantities must match the regular expression ' + `'${QUANTITY_REGEX}'`);
   const m = wholeRe.exec(s);
@@ -189,5 +206,6 @@ export function formatQuantity(q: Quantity): string {
 
 /** Parse and re-format: "1.5" → "1500m", "1024Mi" → "1Gi". */
 export function canonicalQuantity(input: string | number): string {
-  return formatQuantity(parseQuantity(input));
+  if (typeof input !== 'string') return formatQuantity(parseQuantity(input));
+  return canonicalMemo.get(input) ?? remember(canonicalMemo, input, formatQuantity(parseQuantity(input)));
 }

@@ -11,14 +11,23 @@ import { validateObjectMeta, validateObjectMetaUpdate, validateSubdomainName } f
 import { kindRules, resourceByKind } from './resources.js';
 import { findUnknownFields, schemaErrors } from './schema-errors.js';
 
+export interface ValidateOptions {
+  /**
+   * The object was just decoded by its kind's schema and changed since only by the server's
+   * own typed code (defaults, admission): its types are not checked a second time. Go's
+   * decoder makes the same guarantee in kube-apiserver, whose validation never re-checks types.
+   */
+  decoded?: boolean;
+}
+
 /**
  * Validate an object of `kind` (after defaulting). With `old`, also the update rules
  * (immutable fields). Returns every problem found; empty means valid.
  */
-export function validate(kind: string, obj: unknown, old?: unknown): FieldError[] {
+export function validate(kind: string, obj: unknown, old?: unknown, opts: ValidateOptions = {}): FieldError[] {
   if (!isObj(obj)) return [fieldErr.invalid('<root>', obj, 'must be an object')];
   const rules = kindRules(kind);
-  const typeErrs = rules ? schemaErrors(rules.schema, obj) : [];
+  const typeErrs = rules && !opts.decoded ? schemaErrors(rules.schema, obj) : [];
   const errs: FieldError[] = [];
   // Kinds that are not resources of their own (Scale) are namespaced like their parent.
   const namespaced = resourceByKind(kind)?.namespaced ?? true;

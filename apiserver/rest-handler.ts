@@ -18,6 +18,7 @@ import type { ListOptions, Store } from './registry/store.js';
 import { bindPod } from './registry/pods.js';
 import { finalizeNamespace } from './registry/namespaces.js';
 import { applyPatch, findUnknownFields } from './registry/object-rules.js';
+import { storedWireJSON } from './registry/codec.js';
 import { managerFromUserAgent } from './registry/field-manager.js';
 import { HttpWatchSink, serveWatch, type EventEncoder } from './watch-server.js';
 import { execInPod, proxyLogs, proxyNodeGet, type KubeletClient } from './pod-proxy.js';
@@ -369,7 +370,8 @@ export class RestHandler {
     if (wantsTable(req.headers.accept)) {
       return sendJSON(res, code, toTable(info, [obj], { resourceVersion: obj.metadata.resourceVersion, includeObject: this.includeObject(query) }));
     }
-    sendJSON(res, code, obj);
+    // An object just written goes out as its stored bytes (one serialization per write).
+    sendJSON(res, code, storedWireJSON(obj) ?? obj);
   }
 
   /** NodeMetrics and PodMetrics: read-only, from the scraper's store (metrics-api/). */

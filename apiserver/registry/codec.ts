@@ -21,6 +21,26 @@ export function decode(kv: KeyValue): KubeObject {
 
 const METADATA_OPEN = '"metadata":{';
 
+/** Objects the registry has just written → the value it stored for them (see storedWireJSON). */
+const storedValues = new WeakMap<KubeObject, string>();
+
+/**
+ * Remember the value `obj` was stored as, once the write succeeded and obj carries the
+ * write's resourceVersion: its response is then that value with the resourceVersion spliced
+ * in (storedWireJSON) rather than a second serialization. obj must not change afterwards.
+ */
+export function noteStored(obj: KubeObject, value: string): KubeObject {
+  storedValues.set(obj, value);
+  return obj;
+}
+
+/** The wire JSON of an object noteStored() saw, straight from its stored value; else undefined. */
+export function storedWireJSON(obj: KubeObject): string | undefined {
+  const value = storedValues.get(obj);
+  const rv = obj.metadata.resourceVersion;
+  return value === undefined || !rv ? undefined : wireJSON(value, Number(rv));
+}
+
 /**
  * The wire JSON of a stored value at a revision, without a parse/stringify round trip:
  * `{"apiVersion":"v1","kind":"Pod","metadata":{"name":…` gains `"resourceVersion":"42",`

@@ -28,26 +28,45 @@ const UNTRACKED_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', '
 export function fieldSetOf(kind: string, obj: KubeObject): FieldSet {
   const meta = patchMetaFor(kind);
   const out: FieldSet = {};
-  for (const [k, v] of Object.entries(obj)) {
+  // for…in over plain JSON objects (own keys only): every write of a managed object walks it,
+  // and this allocates nothing but the set itself.
+  for (const k in obj) {
+    const v = (obj as Record<string, unknown>)[k];
     if (k === 'apiVersion' || k === 'kind' || k === 'status' || v === undefined || v === null) continue;
     if (k === 'metadata' && isPlainObject(v)) {
       const m: FieldSet = {};
-      for (const [mk, mv] of Object.entries(v)) {
+      let any = false;
+      const metaFields = meta.fields?.metadata?.fields;
+      for (const mk in v) {
+        const mv = v[mk];
         if (UNTRACKED_META.has(mk) || mv === undefined || mv === null) continue;
-        m[`f:${mk}`] = valueSet(mv, meta.fields?.metadata?.fields?.[mk]);
+        m[token(mk)] = valueSet(mv, metaFields?.[mk]);
+        any = true;
       }
-      if (Object.keys(m).length) out['f:metadata'] = m;
+      if (any) out['f:metadata'] = m;
       continue;
     }
-    out[`f:${k}`] = valueSet(v, meta.fields?.[k]);
+    out[token(k)] = valueSet(v, meta.fields?.[k]);
   }
   return out;
+}
+
+/** `f:NAME`, made once per field name seen (a bounded few: schema field names and map keys). */
+const tokens = new Map<string, string>();
+function token(field: string): string {
+  let t = tokens.get(field);
+  if (t === undefined) {
+    t = `f:${field}`;
+    if (tokens.size < 10_000) tokens.set(field, t);
+  }
+  return t;
 }
 
 function valueSet(v: unknown, meta: PatchMeta | undefined): FieldSet {
   if (isPlainObject(v)) {
     const out: FieldSet = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[`f:${k}`] = valueSet(x, meta?.fields?.[k]);
+    const fields = meta?.fields;
+    for (const k in v) if (v[k] !== undefined) out[token(k)] = valueSet(v[k], fields?.[k]);
     return out;
   }
   if (Array.isArray(v) && meta?.strategy === 'merge') {
@@ -55,7 +74,9 @@ function valueSet(v: unknown, meta: PatchMeta | undefined): FieldSet {
     if (meta.mergeKey) {
       for (const e of v) {
         if (!isPlainObject(e) || e[meta.mergeKey] === undefined) return {};
-        out[`k:${JSON.stringify(listElementKey(meta, e))}`] = { '.': {}, ...valueSet(e, meta) };
+        const item: FieldSet = { '.': {} };
+        Object.assign(item, valueSet(e, meta));
+        out[`k:${JSON.stringify(listElementKey(meta, e))}`] = item;
       }
     } else {
       for (const e of v) out[`v:${JSON.stringify(e)}`] = {};

@@ -63,6 +63,15 @@ export function validateObject(info: ResourceInfo, obj: KubeObject, old?: KubeOb
   return validate(info.kind, obj, old);
 }
 
+/**
+ * Field errors for a new object that decodeObject returned and only defaults and admission
+ * changed since: the semantic rules, without a second pass of the schema over its types
+ * (test/api/defaults-schema.test.ts holds every kind's defaults to the schema).
+ */
+export function validateDecodedObject(info: ResourceInfo, obj: KubeObject): FieldError[] {
+  return validate(info.kind, obj, undefined, { decoded: true });
+}
+
 /** Field errors for a write to the status subresource (a terminal pod's history is final). */
 export function validateStatusUpdate(info: ResourceInfo, obj: KubeObject, old: KubeObject): FieldError[] {
   return info.validateStatusUpdate?.(obj, old) ?? [];

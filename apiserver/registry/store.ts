@@ -16,8 +16,8 @@ import { fromLabelSelector } from '../../api/labels.js';
 import { deepEqual } from '../../api/patch/merge.js';
 import type { KeyValue, Storage } from '../storage/interface.js';
 import type { WatchCache, WatchSink, Watcher } from '../watch-cache.js';
-import { decode, encode, wireJSON } from './codec.js';
-import { applyDefaults, applyPatch, decodeObject, fillListKeyDefaults, validateObject, validateStatusUpdate, type PatchType } from './object-rules.js';
+import { decode, encode, noteStored, wireJSON } from './codec.js';
+import { applyDefaults, applyPatch, decodeObject, fillListKeyDefaults, validateDecodedObject, validateObject, validateStatusUpdate, type PatchType } from './object-rules.js';
 import { SelectionPredicate } from './predicate.js';
 import { apply as applyFields, fieldSetOf, recordUpdate } from './field-manager.js';
 import type { Strategy } from './strategy.js';
@@ -290,7 +290,7 @@ export class Store {
       await opts.mutate('CREATE', obj, undefined);
       applyDefaults(this.info, obj); // what the mutation added gets its defaults too
     }
-    this.validate(obj, [...validateObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
+    this.validate(obj, [...validateDecodedObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
     if (opts.fieldManager) recordUpdate(this.info.kind, this.apiVersion, obj, undefined, opts.fieldManager);
     await opts.admit?.('CREATE', obj, undefined);
     if (this.info.namespaced) await this.checkNamespace(namespace!);
@@ -298,10 +298,11 @@ export class Store {
     if (opts.dryRun) return obj;
     for (let attempt = 0; ; attempt++) {
       const key = this.key(namespace, meta.name!);
-      const r = await this.storage.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value: encode(obj) }]);
+      const value = encode(obj);
+      const r = await this.storage.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value }]);
       if (r.succeeded) {
         meta.resourceVersion = String(r.results[0]!.modRevision);
-        return obj;
+        return noteStored(obj, value);
       }
       // A generated name that collided gets another suffix; a chosen one is a 409.
       if (body && (body as KubeObject).metadata?.name || !meta.generateName || attempt >= 8) throw alreadyExists(this.gr, meta.name!);
@@ -430,6 +431,7 @@ export class Store {
       );
       if (r.succeeded) {
         next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
+        if (!remove) noteStored(next, value);
         return { obj: next, deleted: remove };
       }
       added.forEach((c, i) => { if (r.current[i + 1]) taken.add(c.key); });

@@ -47,7 +47,7 @@ export interface PersistenceStats {
   walSegmentBytes: number;
   /** Bytes made durable since open. */
   walBytesWritten: number;
-  /** fdatasync calls since open (records / fsyncs = the average group-commit batch). */
+  /** Durable (O_DSYNC) log writes since open (records / fsyncs = the average group-commit batch). */
   walFsyncs: number;
   walRecords: number;
   snapshots: number;

@@ -1,30 +1,42 @@
 // API server latency, measured against a real `skiff apiserver` process (compiled dist/,
-// durable data dir, so every create waits for its fsync'd group commit):
-//   - create latency p50/p99 with 64 requests in flight, beside two baselines measured in
-//     the same run: a bare node:http server answering a trivial POST (the HTTP floor), and
-//     the embedded store's txn latency at 64 in flight on the same disk (the storage floor);
+// durable data dir, so every create waits for its fsync'd group commit) in the configuration
+// every cluster runs: HTTPS, the client authenticated by its certificate (--client-ca-file) as
+// an ordinary user — not system:masters, so RBAC decides every request:
+//   - create latency p50/p99 and creates/s with 64 requests in flight, beside two baselines
+//     measured in the same run: a bare node:https server answering a trivial POST over the
+//     same kind of connection (TLS, client certificate, keep-alive: the platform's floor), and
+//     the embedded store's txn latency at 64 in flight on the same disk (the storage floor).
+//     The bare server and Skiff alternate in rounds so machine load drifts over both alike;
 //   - pods/binding latency and rate at 64 in flight (what the scheduler sends);
 //   - watch fan-out: one write → 1,000 open watches, latency from sending the write to each
 //     watcher receiving its event.
 //
 //   npx tsc -p tsconfig.json && npx vitest run --config vitest.bench.config.ts test/bench/apiserver.bench.ts
 //
+// SKIFF_BENCH_CPU_PROF=DIR runs the API server with `node --cpu-prof --cpu-prof-dir DIR` (a
+// .cpuprofile per run, for Chrome DevTools or speedscope).
+//
 // Prints figures only; never asserts on timing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
 import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
+import { issueCertificate, loadCertificateAuthority } from '../../pki/index.js';
+import { testPki } from '../support/tls.js';
 import { fmt, measureConcurrent, report, summarize } from './report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CREATES = Number(process.env.SKIFF_BENCH_CREATES ?? 5000);
+const ROUNDS = 2;
 const IN_FLIGHT = 64;
 const WATCHERS = Number(process.env.SKIFF_BENCH_WATCHERS ?? 1000);
 const FANOUT_WRITES = 30;
+const CPU_PROF = process.env.SKIFF_BENCH_CPU_PROF;
+const USER_AGENT = 'skiff-bench/v0.1.0 (linux/amd64)';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -34,30 +46,35 @@ const tmp = () => {
   return d;
 };
 
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+afterAll(async () => {
+  // SIGTERM first so a --cpu-prof run writes its profile (the API server exits 0 on it).
+  const exits = children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise<void>((resolve) => {
+    const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    c.once('exit', () => { clearTimeout(t); resolve(); });
+    c.kill('SIGTERM');
+  }));
+  await Promise.all(exits);
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function startProcess(args: string[]): Promise<string> {
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+function startProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   children.push(proc);
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
       out += d;
-      const m = /(http:\/\/[\d.]+:\d+)/.exec(out);
+      const m = /(https:\/\/[\d.]+:\d+)/.exec(out);
       if (m) resolve(m[1]!);
     });
     proc.on('exit', (c) => reject(new Error(`exited ${c}: ${out}`)));
   });
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-
-function post(url: string, body: string, contentType = 'application/json'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+function poster(agent: https.Agent): (url: string, body: string) => Promise<number> {
+  return (url, body) => new Promise((resolve, reject) => {
+    // A User-Agent as every Skiff client and kubectl send: the create records managedFields under its name.
+    const req = https.request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': USER_AGENT } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -66,13 +83,33 @@ function post(url: string, body: string, contentType = 'application/json'): Prom
   });
 }
 
-/** Run `n` operations with `concurrency` in flight; returns each one's latency in ms. */
 /** The watch cache's dispatch histogram sum and count, from /metrics. */
-async function dispatchTotals(url: string): Promise<{ sum: number; count: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function dispatchTotals(url: string, agent: https.Agent): Promise<{ sum: number; count: number }> {
+  const text = await new Promise<string>((resolve, reject) => {
+    https.get(`${url}/metrics`, { agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
   const num = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return { sum: num('apiserver_watch_cache_dispatch_seconds_sum'), count: num('apiserver_watch_cache_dispatch_seconds_count') };
 }
+
+/** What the bench's user may do, bound by a ClusterRoleBinding (so RBAC, not system:masters, decides). */
+const BENCH_ROLE = {
+  apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'skiff-bench-writer' },
+  rules: [
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['pods/binding'], verbs: ['create'] },
+  ],
+};
+const BENCH_BINDING = {
+  apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'skiff-bench-writer' },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'skiff-bench-writer' },
+  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'skiff-bench-writer' }],
+};
 
 const podBody = (name: string, ns = 'default') => JSON.stringify({
   apiVersion: 'v1', kind: 'Pod',
@@ -80,29 +117,41 @@ const podBody = (name: string, ns = 'default') => JSON.stringify({
   spec: { containers: [{ name: 'c', image: 'nginx:1.25', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
 });
 
+// The platform's floor: node:https with the API server's own serving certificate, asking for
+// (and verifying) a client certificate exactly as the API server does.
 const BARE_SERVER = `
-const http = require('http');
-const s = http.createServer((req, res) => {
+const fs = require('fs');
+const https = require('https');
+const [cert, key, ca] = process.argv.slice(1).map((f) => fs.readFileSync(f));
+const s = https.createServer({ cert, key, ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString();
-    const out = JSON.stringify({ ok: true, length: body.length });
+    const out = JSON.stringify({ ok: true, length: body.length, authorized: req.socket.authorized });
     res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) });
     res.end(out);
   });
 });
-s.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + s.address().port));
+s.keepAliveTimeout = 65000;
+s.listen(0, '127.0.0.1', () => console.log('https://127.0.0.1:' + s.address().port));
 `;
 
 describe('apiserver', () => {
-  it('create latency at 64 in flight, and watch fan-out to 1,000 watches', async () => {
+  it('create latency at 64 in flight beside a bare HTTPS server, and watch fan-out to 1,000 watches', async () => {
     spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
+    const pki = testPki();
 
-    // Baseline 1: a bare node:http server in its own process.
-    const bare = await startProcess(['-e', BARE_SERVER]);
-    await measureConcurrent(500, IN_FLIGHT, () => post(`${bare}/`, podBody('warm')));
-    const bareRun = await measureConcurrent(CREATES, IN_FLIGHT, (i) => post(`${bare}/`, podBody(`b-${i}`)));
+    // The bench's user: an ordinary client certificate from the cluster CA, granted by RBAC.
+    const ca = await loadCertificateAuthority({ cert: pki.caFile, key: pki.caFile.replace(/\.crt$/, '.key') });
+    const writer = await issueCertificate(ca, { subject: { commonName: 'skiff-bench-writer' }, usages: ['digital signature', 'client auth'] });
+    const agent = new https.Agent({ keepAlive: true, maxSockets: IN_FLIGHT, ca: pki.caPem, cert: writer.certPem, key: writer.keyPem });
+    const adminAgent = new https.Agent({ keepAlive: true, maxSockets: 4, ca: pki.caPem, cert: pki.admin.certPem, key: pki.admin.keyPem });
+    const post = poster(agent);
+    const adminPost = poster(adminAgent);
+
+    // Baseline 1: a bare node:https server in its own process.
+    const bare = await startProcess(['-e', BARE_SERVER, pki.serving.certFile, pki.serving.keyFile, pki.caFile]);
 
     // Baseline 2: the embedded store's durable txn at 64 in flight, same disk.
     const storage = await openEmbeddedStorage({ dataDir: tmp() });
@@ -110,16 +159,37 @@ describe('apiserver', () => {
       storage.txn([{ key: `/registry/pods/default/s-${i}`, modRevision: 0 }], [{ type: 'put', key: `/registry/pods/default/s-${i}`, value: podBody(`s-${i}`) }]));
     await storage.close();
 
-    // Skiff: POST pods to a real apiserver process with a durable data dir, over plain HTTP
-    // (the loopback development flag) like the bare baseline: this measures the API
-    // machinery; HTTPS with client certificates is measured in apiserver-tls.bench.ts.
-    const url = await startProcess([path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--insecure-http', '--data-dir', tmp()]);
+    // Skiff: a real apiserver process with a durable data dir, HTTPS and client certificates.
+    const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+    const url = await startProcess([...profile, path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--data-dir', tmp(), ...pki.apiserverFlags]);
+    for (const [what, body] of [['ClusterRole', BENCH_ROLE], ['ClusterRoleBinding', BENCH_BINDING]] as const) {
+      const code = await adminPost(`${url}/apis/rbac.authorization.k8s.io/v1/${what.toLowerCase()}s`, JSON.stringify(body));
+      if (code !== 201) throw new Error(`${what} skiff-bench-writer: ${code}`);
+    }
+    await measureConcurrent(500, IN_FLIGHT, () => post(`${bare}/`, podBody('warm')));
     await measureConcurrent(500, IN_FLIGHT, (i) => post(`${url}/api/v1/namespaces/default/pods`, podBody(`warm-${i}`)));
     let failures = 0;
-    const apiRun = await measureConcurrent(CREATES, IN_FLIGHT, async (i) => {
-      const code = await post(`${url}/api/v1/namespaces/default/pods`, podBody(`p-${i}`));
-      if (code !== 201) failures++;
-    });
+    const bareSamples: number[] = [];
+    const apiSamples: number[] = [];
+    let bareSeconds = 0;
+    let apiSeconds = 0;
+    const per = Math.ceil(CREATES / ROUNDS);
+    let created = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const b = await measureConcurrent(per, IN_FLIGHT, (i) => post(`${bare}/`, podBody(`b-${round}-${i}`)));
+      bareSamples.push(...b.samples);
+      bareSeconds += b.seconds;
+      const base = created;
+      const a = await measureConcurrent(per, IN_FLIGHT, async (i) => {
+        const code = await post(`${url}/api/v1/namespaces/default/pods`, podBody(`p-${base + i}`));
+        if (code !== 201) failures++;
+      });
+      created += per;
+      apiSamples.push(...a.samples);
+      apiSeconds += a.seconds;
+    }
+    const bareRun = { samples: bareSamples, seconds: bareSeconds };
+    const apiRun = { samples: apiSamples, seconds: apiSeconds };
 
     // Bindings (what the scheduler sends): pods/binding for every created pod.
     const bindRun = await measureConcurrent(CREATES, IN_FLIGHT, (i) => post(`${url}/api/v1/namespaces/default/pods/p-${i}/binding`,
@@ -129,25 +199,30 @@ describe('apiserver', () => {
     const bareS = summarize(bareRun.samples);
     const storeS = summarize(storeRun.samples);
     const apiS = summarize(apiRun.samples);
-    report(`API create latency, ${CREATES} pods, ${IN_FLIGHT} in flight`, [
-      { measure: 'create p50 (ms)', value: fmt(apiS.p50, 2), baseline: `bare http ${fmt(bareS.p50, 2)} / store txn ${fmt(storeS.p50, 2)}` },
-      { measure: 'create p99 (ms)', value: fmt(apiS.p99, 2), baseline: `bare http ${fmt(bareS.p99, 2)} / store txn ${fmt(storeS.p99, 2)}`, goal: '≤ 20' },
-      { measure: 'creates/s', value: fmt(CREATES / apiRun.seconds, 0), baseline: `bare http ${fmt(CREATES / bareRun.seconds, 0)} / store txn ${fmt(CREATES / storeRun.seconds, 0)}` },
+    const apiRate = apiRun.samples.length / apiRun.seconds;
+    const bareRate = bareRun.samples.length / bareRun.seconds;
+    report(`API create latency over HTTPS with client-certificate authentication and RBAC, ${apiRun.samples.length} pods in ${ROUNDS} rounds alternating with the bare server, ${IN_FLIGHT} in flight`, [
+      { measure: 'create p50 (ms)', value: fmt(apiS.p50, 2), baseline: `bare https ${fmt(bareS.p50, 2)} / store txn ${fmt(storeS.p50, 2)}` },
+      { measure: 'create p99 (ms)', value: fmt(apiS.p99, 2), baseline: `bare https ${fmt(bareS.p99, 2)} / store txn ${fmt(storeS.p99, 2)}` },
+      { measure: 'create p99 / bare https p99', value: `${fmt(apiS.p99 / bareS.p99, 2)}×`, goal: '≤ 1.25×' },
+      { measure: 'creates/s', value: fmt(apiRate, 0), baseline: `bare https ${fmt(bareRate, 0)} / store txn ${fmt(CREATES / storeRun.seconds, 0)}` },
+      { measure: 'creates/s / bare https', value: `${fmt((100 * apiRate) / bareRate, 0)}%`, goal: '≥ 75%' },
       { measure: 'non-201 answers', value: String(failures) },
-      { measure: 'binding p50 / p99 (ms)', value: `${fmt(bindS.p50, 2)} / ${fmt(bindS.p99, 2)}`, baseline: `bare http ${fmt(bareS.p50, 2)} / ${fmt(bareS.p99, 2)}` },
-      { measure: 'bindings/s', value: fmt(CREATES / bindRun.seconds, 0), baseline: `bare http ${fmt(CREATES / bareRun.seconds, 0)}` },
+      { measure: 'binding p50 / p99 (ms)', value: `${fmt(bindS.p50, 2)} / ${fmt(bindS.p99, 2)}`, baseline: `bare https ${fmt(bareS.p50, 2)} / ${fmt(bareS.p99, 2)}` },
+      { measure: 'bindings/s', value: fmt(bindRun.samples.length / bindRun.seconds, 0), baseline: `bare https ${fmt(bareRate, 0)}` },
     ]);
 
     // Fan-out: WATCHERS watches on one namespace; each write is timed to every watcher.
-    await post(`${url}/api/v1/namespaces`, JSON.stringify({ metadata: { name: 'fan' } }));
-    const watchAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+    await adminPost(`${url}/api/v1/namespaces`, JSON.stringify({ metadata: { name: 'fan' } }));
+    const watchAgent = new https.Agent({ keepAlive: false, maxSockets: Infinity, ca: pki.caPem, cert: writer.certPem, key: writer.keyPem });
     const pending = new Map<string, { t0: number; left: number; done: () => void; needle: Buffer }>();
     const samples: number[] = [];
-    const reqs: http.ClientRequest[] = [];
+    const reqs: ReturnType<typeof https.get>[] = [];
     let opened = 0;
     await new Promise<void>((resolve, reject) => {
       for (let w = 0; w < WATCHERS; w++) {
-        const req = http.get(`${url}/api/v1/namespaces/fan/pods?watch=true&resourceVersion=0`, { agent: watchAgent }, (res) => {
+        const req = https.get(`${url}/api/v1/namespaces/fan/pods?watch=true&resourceVersion=0`, { agent: watchAgent }, (res) => {
+          if (res.statusCode !== 200) return reject(new Error(`watch: ${res.statusCode}`));
           if (++opened === WATCHERS) resolve();
           // Lean on purpose (this process reads all 1,000 streams): look for the write's name
           // in the raw bytes instead of splitting and parsing lines.
@@ -165,7 +240,7 @@ describe('apiserver', () => {
         reqs.push(req);
       }
     });
-    const dispatchBefore = await dispatchTotals(url);
+    const dispatchBefore = await dispatchTotals(url, adminAgent);
     const t0 = performance.now();
     for (let i = 0; i < FANOUT_WRITES; i++) {
       const name = `f-${i}`;
@@ -176,7 +251,7 @@ describe('apiserver', () => {
       pending.delete(name);
     }
     const fanSeconds = (performance.now() - t0) / 1000;
-    const dispatchAfter = await dispatchTotals(url);
+    const dispatchAfter = await dispatchTotals(url, adminAgent);
     const dispatchMs = ((dispatchAfter.sum - dispatchBefore.sum) / Math.max(1, dispatchAfter.count - dispatchBefore.count)) * 1000;
     for (const r of reqs) r.destroy();
     const fan = summarize(samples);
@@ -188,5 +263,6 @@ describe('apiserver', () => {
       { measure: 'events delivered/s', value: fmt(samples.length / fanSeconds, 0) },
     ]);
     agent.destroy();
+    adminAgent.destroy();
   });
 });
