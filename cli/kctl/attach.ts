@@ -37,6 +37,9 @@ export const attach: Command = {
     const query = { container, stdin: stdin || undefined, stdout: true, stderr: !tty || undefined, tty: tty || undefined };
     const ws = await conn.client.podStream(pod.metadata.namespace ?? conn.namespace, pod.metadata.name!, 'attach', query, [REMOTE_COMMAND_PROTOCOLS[0]!]);
     const code = await runSession(ws, { stdin: stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, tty });
-    if (code !== 0) throw new ReportedFailure(code);
+    if (code !== 0) {
+      if (!flags.bool('quiet')) io.err(`command terminated with exit code ${code}\n`);
+      throw new ReportedFailure(code);
+    }
   },
 };
