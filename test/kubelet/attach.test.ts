@@ -1,11 +1,14 @@
 // attach in the process runtime against real processes, with kctl (the built binary) and the
 // real kubectl: a container started with `stdin: true` reads a FIFO its shim holds open, so
 // separate attach sessions each reach the same running process; with stdinOnce the first
-// session's EOF is the container's EOF (it ends, and its exit code is the session's); attach
+// session's EOF is the container's EOF (it ends: the session a success, as the Kubernetes
+// kubelet reports an attach, and the exit code in the pod's status); attach
 // shows output from now on. A `tty: true` container runs on a pseudo-terminal its shim holds:
 // `attach -it` from a terminal (node-pty) gets the shell's prompt and echo, resizes reach it,
 // leaving detaches (the container goes on), and its log records what the terminal showed.
-// Bad input: a container that does not exist, -i on a container without stdin.
+// Bad input: a container that does not exist, -i on a container without stdin. A broken
+// connection: the kubelet killed (-9) under live exec -it and attach -i sessions ends each of
+// them with a message and a non-zero exit, never a hang (it runs last, then a new kubelet).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
@@ -119,13 +122,14 @@ for (const tool of ['kctl', 'kubectl'] as const) {
       expect((await c.pods().get(`keep-${tool}`, 'default')).status?.phase).toBe('Running');
     });
 
-    it('with stdinOnce the session\'s EOF ends the container, whose exit code is the session\'s', async () => {
+    it('with stdinOnce the session\'s EOF ends the container; the session succeeds, its exit code is the pod\'s', async () => {
       const s = start(tool, ['attach', '-i', `once-${tool}`]);
       s.child.stdin!.end('last\n');
-      expect(await s.exited).toBe(7);
+      expect(await s.exited).toBe(0);
       expect(s.out()).toContain('got:last');
       expect(s.out()).toContain('stdin closed');
       await waitFor('pod Failed', async () => (await c.pods().get(`once-${tool}`, 'default')).status?.phase === 'Failed', 60_000);
+      expect((await c.pods().get(`once-${tool}`, 'default')).status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(7);
     });
 
     it('attach -it to a tty: true container: prompt, echo, resize; leaving detaches; the log keeps the session', async () => {
@@ -151,9 +155,9 @@ for (const tool of ['kctl', 'kubectl'] as const) {
       await second.until(/still 42/);
       expect((await c.pods().get(`term-${tool}`, 'default')).status?.phase).toBe('Running');
       second.term.write('exit 5\r');
-      expect(await second.exited).toBe(5);
-      expect(second.out()).toContain('command terminated with exit code 5');
+      expect(await second.exited).toBe(0);
       await waitFor('pod Failed', async () => (await c.pods().get(`term-${tool}`, 'default')).status?.phase === 'Failed', 60_000);
+      expect((await c.pods().get(`term-${tool}`, 'default')).status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(5);
       // The container's log is what its terminal showed: prompts, echo and output of both sessions.
       const logs = start(tool, ['logs', `term-${tool}`]);
       await logs.exited;
@@ -179,5 +183,34 @@ describe.skipIf(!isRoot)('kctl attach bad input', () => {
     s.child.stdin!.end();
     expect(await s.exited).not.toBe(0);
     expect(s.out()).toContain('container c of pod plain was not started with stdin: true');
+  });
+});
+
+describe.skipIf(!isRoot)('a connection broken mid-session', () => {
+  it('kctl and kubectl exec -it, and attach -i, end with a message and non-zero when the kubelet dies', async () => {
+    const sessions = [terminal('kctl', ['exec', '-it', 'plain', '--', 'sh']), ...(hasKubectl ? [terminal('kubectl', ['exec', '-it', 'plain', '--', 'sh'])] : [])];
+    for (const t of sessions) {
+      await t.until(/# $/m);
+      t.term.write('echo "alive $((1 + 1))"\r');
+      await t.until(/alive 2/);
+    }
+    const attached = start('kctl', ['attach', '-i', 'keep-kctl']);
+    attached.child.stdin!.write('before\n');
+    await attached.until(/got:before/);
+    await kubelet.stop('SIGKILL');
+    try {
+      const [kctlExec, kubectlExec] = sessions;
+      expect(await kctlExec!.exited).not.toBe(0);
+      expect(kctlExec!.out()).toMatch(/error: (connection to the server closed before the command ended|error on the connection to the server)/);
+      if (kubectlExec) {
+        expect(await kubectlExec.exited).not.toBe(0);
+        expect(kubectlExec.out()).toMatch(/error|EOF|closed/i);
+      }
+      expect(await attached.exited).not.toBe(0);
+      expect(attached.out()).toMatch(/error: (connection to the server closed before the command ended|error on the connection to the server)/);
+    } finally {
+      // The pods run on (a killed kubelet leaves them): a new kubelet adopts them, and stops them at the end.
+      kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
+    }
   });
 });
