@@ -68,6 +68,9 @@ export async function serveRemoteCommand(
   } catch (err) {
     return refuse(socket, 500, `error ${kind === 'exec' ? 'executing command in' : 'attaching to'} container: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // An attach that lasted until the container ended is a success, as the Kubernetes kubelet
+  // reports it (CRI's Attach carries no exit code): kubectl run -i reads the pod's status for it.
+  if (kind === 'attach') session = { ...session, done: session.done.then(() => 0) };
   wss.handleUpgrade(req, socket, head, (ws) => relay(ws, socket, protocol, session, opts, command));
 }
 

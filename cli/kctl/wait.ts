@@ -53,16 +53,28 @@ export function conditionMet(obj: KubeObject | undefined, f: WaitFor): boolean {
 
 /** Wait for one object: met before the deadline, already absent (--for=delete; kubectl prints nothing), or timed out. */
 async function waitOne(conn: Connection, info: ResourceInfo, name: string, f: WaitFor, deadline: number): Promise<'met' | 'absent' | 'timeout'> {
+  const r = await watchUntil(conn, info, name, (obj) => conditionMet(obj, f), deadline, f.kind === 'delete');
+  return r === 'timeout' || r === 'absent' ? r : 'met';
+}
+
+/**
+ * Read one object, then watch it (by name) until `met` holds for it (undefined: it is gone),
+ * returning it as it was then; 'absent' when it does not exist to begin with (only with absentIsAnswer),
+ * 'timeout' at the deadline. kctl run waits on its pod with this too.
+ */
+export async function watchUntil(
+  conn: Connection, info: ResourceInfo, name: string, met: (obj: KubeObject | undefined) => boolean, deadline: number, absentIsAnswer = false,
+): Promise<{ obj: KubeObject | undefined } | 'absent' | 'timeout'> {
   const rc = conn.client.resource<KubeObject>(info.kind);
   const ns = info.namespaced ? conn.namespace : undefined;
   let current: KubeObject | undefined;
   try {
     current = await rc.get(name, ns);
   } catch (e) {
-    if (!isNotFound(e) || f.kind !== 'delete') throw e;
+    if (!isNotFound(e) || !absentIsAnswer) throw e;
     return 'absent';
   }
-  if (conditionMet(current, f)) return 'met';
+  if (met(current)) return { obj: current };
   let rv = current?.metadata.resourceVersion;
   while (Date.now() < deadline) {
     const stream = rc.watch({ namespace: ns, fieldSelector: `metadata.name=${name}`, resourceVersion: rv, timeoutSeconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000)) });
@@ -71,7 +83,8 @@ async function waitOne(conn: Connection, info: ResourceInfo, name: string, f: Wa
       for await (const ev of stream) {
         if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') continue;
         rv = (ev.object as KubeObject).metadata?.resourceVersion ?? rv;
-        if (conditionMet(ev.type === 'DELETED' ? undefined : (ev.object as KubeObject), f)) return 'met';
+        const obj = ev.type === 'DELETED' ? undefined : (ev.object as KubeObject);
+        if (met(obj)) return { obj };
       }
     } finally {
       clearTimeout(timer);
@@ -84,8 +97,8 @@ async function waitOne(conn: Connection, info: ResourceInfo, name: string, f: Wa
       if (!isNotFound(e)) throw e;
       current = undefined;
     }
-    if (conditionMet(current, f)) return 'met';
-    if (!current && f.kind !== 'delete') return 'timeout';
+    if (met(current)) return { obj: current };
+    if (!current && !absentIsAnswer) return 'timeout';
     rv = current?.metadata.resourceVersion;
   }
   return 'timeout';

@@ -6,8 +6,10 @@
 // (pod uid/namespace/name, container name, attempt, node), so a restarted kubelet adopts
 // what docker is running for it.
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
-import { PassThrough, Readable, type Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { PassThrough, Readable, Writable, type Duplex } from 'node:stream';
 import { dialInNetns } from './netns-dial.js';
 import { registryAuthHeader } from '../images/pull-secrets.js';
 import type { ImageFsStats, RuntimeImage } from '../images/image-gc.js';
@@ -29,6 +31,8 @@ import {
   type RuntimeInfo,
   type SandboxConfig,
   type SandboxStatus,
+  type StreamOptions,
+  type StreamSession,
 } from './interface.js';
 
 const LABEL_TYPE = 'skiff.dev/type';
@@ -45,7 +49,7 @@ interface DockerInspect {
   Id: string;
   Created: string;
   Image: string;
-  Config: { Labels: Record<string, string> | null; Image: string };
+  Config: { Labels: Record<string, string> | null; Image: string; Tty?: boolean; OpenStdin?: boolean };
   State: { Status: string; Running: boolean; Pid?: number; ExitCode: number; OOMKilled: boolean; StartedAt: string; FinishedAt: string; Error?: string };
   HostConfig?: { NetworkMode?: string };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
@@ -403,6 +407,9 @@ export class DockerRuntime implements Runtime {
         ...(config.limits.pids ? { PidsLimit: config.limits.pids } : {}),
       },
     };
+    // stdin/stdinOnce/tty as dockershim set them: an open stdin for attach, a terminal.
+    if (config.stdin) Object.assign(body, { OpenStdin: true, AttachStdin: true, StdinOnce: !!config.stdinOnce });
+    if (config.tty) body.Tty = true;
     if (config.command.length) body.Entrypoint = config.command;
     if (config.args.length) body.Cmd = config.args;
     else if (config.command.length) body.Cmd = [];
@@ -503,8 +510,10 @@ export class DockerRuntime implements Runtime {
       throw new DockerApiError(res.statusCode ?? 500, `docker logs: ${text.trim()}`);
     }
     const out = new PassThrough();
+    // A terminal's output is one raw stream; otherwise stdout/stderr come multiplexed.
+    const tty = (await this.call<DockerInspect>('GET', `/containers/${id}/json`).catch(() => undefined))?.Config.Tty;
     const demux = new Demuxer((_stream, payload) => out.write(payload));
-    res.on('data', (c: Buffer) => demux.push(c));
+    res.on('data', (c: Buffer) => (tty ? out.write(c) : demux.push(c)));
     res.on('end', () => out.end());
     res.on('error', () => out.end());
     out.on('close', () => res.destroy());
@@ -546,6 +555,137 @@ export class DockerRuntime implements Runtime {
     }
     const ins = await this.call<{ ExitCode: number | null }>('GET', `/exec/${created.Id}/json`);
     return { stdout, stderr, exitCode: ins.ExitCode ?? 1 };
+  }
+
+  /**
+   * An interactive exec (CRI's Exec stream): exec create, then start on a hijacked connection
+   * (`Upgrade: tcp`): stdin written to it (its half-close is the command's EOF), output read
+   * from it (raw on a terminal, else multiplexed), terminal resizes through exec resize, and the
+   * exit code from exec inspect once the stream ends.
+   */
+  async execStream(id: string, command: string[], opts: StreamOptions): Promise<StreamSession> {
+    const created = await this.call<{ Id: string }>('POST', `/containers/${id}/exec`, {
+      AttachStdin: opts.stdin, AttachStdout: true, AttachStderr: !opts.tty, Tty: opts.tty, Cmd: command,
+    });
+    const socket = await this.hijack(`/exec/${created.Id}/start`, { Detach: false, Tty: opts.tty });
+    return this.streamSession(socket, opts, {
+      resize: (w, h) => this.call('POST', `/exec/${created.Id}/resize?h=${h}&w=${w}`).then(() => undefined),
+      exitCode: async () => (await this.call<{ ExitCode: number | null }>('GET', `/exec/${created.Id}/json`)).ExitCode ?? 1,
+      // The client left: docker has no exec kill, and a shell on a terminal would wait on forever.
+      close: () => void this.killExec(id, created.Id),
+    });
+  }
+
+  /**
+   * CRI's Attach: the container's own streams on a hijacked connection (`/containers/ID/attach`,
+   * output from now on), its terminal resized through container resize; closing detaches. For a
+   * StdinOnce container docker closes its stdin once this first attach does.
+   */
+  async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
+    const ins = await this.call<DockerInspect>('GET', `/containers/${id}/json`);
+    if (opts.tty && !ins.Config.Tty) throw new Error('tty and stdin were requested but the container did not allocate a TTY');
+    if (opts.stdin && !ins.Config.OpenStdin) throw new Error('stdin was requested but the container was not started with stdin: true, so nothing can be written to it');
+    const q = new URLSearchParams({ stream: '1', stdin: opts.stdin ? '1' : '0', stdout: opts.stdout ? '1' : '0', stderr: opts.stderr ? '1' : '0' });
+    const socket = await this.hijack(`/containers/${id}/attach?${q}`);
+    return this.streamSession(socket, { ...opts, tty: !!ins.Config.Tty }, {
+      resize: (w, h) => this.call('POST', `/containers/${id}/resize?h=${h}&w=${w}`).then(() => undefined),
+      exitCode: async () => undefined,
+      close: () => undefined,
+    });
+  }
+
+  /**
+   * SIGKILL an exec's process, by the pid docker reports, only when this machine sees that pid
+   * in the container's cgroup (a dockerd in another pid namespace reports pids that are not ours).
+   */
+  private async killExec(containerId: string, execId: string): Promise<void> {
+    try {
+      const ins = await this.call<{ Running?: boolean; Pid?: number }>('GET', `/exec/${execId}/json`);
+      if (!ins.Running || !ins.Pid) return;
+      if (!readFileSync(`/proc/${ins.Pid}/cgroup`, 'utf8').includes(containerId)) return;
+      process.kill(ins.Pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+
+  /** POST with `Connection: Upgrade, Upgrade: tcp`: docker answers 101 and the socket is the stream. */
+  private hijack(path: string, body?: unknown): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = request({
+        socketPath: this.opts.socketPath, path, method: 'POST', agent: false,
+        headers: { Connection: 'Upgrade', Upgrade: 'tcp', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
+      });
+      req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
+        if (head.length) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('response', async (res) => {
+        let text = '';
+        for await (const c of res) text += c.toString();
+        let message = text;
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? text;
+        } catch {
+          /* plain text */
+        }
+        reject(new DockerApiError(res.statusCode ?? 500, `docker POST ${path}: ${message.trim()}`));
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** A hijacked connection as a StreamSession. */
+  private streamSession(
+    socket: Socket, opts: StreamOptions,
+    ops: { resize(w: number, h: number): Promise<void>; exitCode(): Promise<number | undefined>; close(): void },
+  ): StreamSession {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const demux = new Demuxer((stream, payload) => (stream === 2 ? stderr : stdout).write(payload));
+    socket.on('data', (c: Buffer) => (opts.tty ? stdout.write(c) : demux.push(c)));
+    const ended = new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.once('end', () => resolve());
+    });
+    socket.on('error', () => undefined);
+    let detached = false;
+    const done = ended.then(async () => {
+      stdout.end();
+      stderr.end();
+      return detached ? undefined : ops.exitCode();
+    });
+    const stdin = opts.stdin
+      ? new Writable({
+          write(chunk: Buffer, _enc, cb) {
+            if (socket.writable) socket.write(chunk, () => cb());
+            else cb();
+          },
+          final(cb) {
+            // Half-close: docker closes the process's stdin (CloseWrite), the output keeps coming.
+            if (socket.writable) socket.end();
+            cb();
+          },
+        })
+      : undefined;
+    let resizing = Promise.resolve();
+    return {
+      stdin,
+      stdout,
+      stderr: opts.tty ? undefined : stderr,
+      resize: (w, h) => {
+        if (!opts.tty || w <= 0 || h <= 0) return;
+        resizing = resizing.then(() => ops.resize(w, h)).catch(() => undefined);
+      },
+      done,
+      close: () => {
+        detached = true;
+        ops.close();
+        socket.destroy();
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,10 @@
 // the namespace, server-side Table output for both), each run as a fresh process the way a
 // user runs it. kubectl gets its own --cache-dir (warmed once, so discovery is cached as on
 // a user's machine) and both read the same kubeconfig. Median and p90 of N runs each,
-// interleaved so machine load hits both alike; plus `node -e ''` as the Node start floor.
+// interleaved so machine load hits both alike; plus `node -e ''` as the Node start floor, and
+// the start of Node 20 from a user-land startup snapshot whose main does nothing (the floor a
+// `--snapshot-blob` kctl could reach: above `node -e ''`, since such a blob replaces Node's
+// own built-in snapshot, so it is not used for kctl).
 //
 //   npx tsc -p tsconfig.json && npx vitest run --config vitest.bench.config.ts test/bench/kctl.bench.ts
 //
@@ -100,7 +103,15 @@ describe('kctl get pods vs kubectl get pods', () => {
     if (haveBundle) timeRun(process.execPath, bundleArgs, env); // writes the code cache, as a user's first run does
     if (haveKubectl) timeRun(KUBECTL, kubectlArgs, env);
 
+    // An empty user-land snapshot: what `node --snapshot-blob` costs before any kctl code runs.
+    const snapEntry = path.join(dir, 'empty-snapshot.js');
+    const blob = path.join(dir, 'empty.blob');
+    fs.writeFileSync(snapEntry, "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
+    const built = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', snapEntry], { encoding: 'utf8' });
+    const haveSnapshot = built.status === 0 && fs.existsSync(blob);
+
     const kctl: number[] = [];
+    const snapshotFloor: number[] = [];
     const bundled: number[] = [];
     const kubectl: number[] = [];
     const nodeFloor: number[] = [];
@@ -111,6 +122,11 @@ describe('kctl get pods vs kubectl get pods', () => {
       const t0 = process.hrtime.bigint();
       spawnSync(process.execPath, ['-e', '']);
       nodeFloor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (haveSnapshot) {
+        const t1 = process.hrtime.bigint();
+        spawnSync(process.execPath, ['--snapshot-blob', blob]);
+        snapshotFloor.push(Number(process.hrtime.bigint() - t1) / 1e6);
+      }
     }
     const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
     const p90 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 90);
@@ -124,6 +140,11 @@ describe('kctl get pods vs kubectl get pods', () => {
         goal: '≤ kubectl',
       },
       { measure: 'node -e "" start, median (ms)', value: fmt(med(nodeFloor)), baseline: 'floor for any Node CLI' },
+      {
+        measure: 'node --snapshot-blob (empty user-land snapshot) start, median (ms)',
+        value: haveSnapshot ? fmt(med(snapshotFloor)) : `could not build: ${built.stderr.trim().split('\n').at(-1)}`,
+        baseline: `node -e "" ${fmt(med(nodeFloor))}`,
+      },
     ]);
   });
 });

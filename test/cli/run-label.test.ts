@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDryRun } from '../../cli/kctl/dry-run.js';
 import { metaPatch, parseMetaChanges } from '../../cli/kctl/label.js';
-import { parseLabelList, podFor, runDeploymentFor } from '../../cli/kctl/run.js';
+import { checkAttachFlags, parseLabelList, podFor, restartPolicyFor, runDeploymentFor } from '../../cli/kctl/run.js';
 
 describe('run', () => {
   it('builds the Pod kubectl 1.32 builds', () => {
@@ -29,6 +29,25 @@ describe('run', () => {
     expect(() => podFor({ name: 'a', image: 'i', env: ['NOEQUALS'], command: false })).toThrow('invalid env: NOEQUALS');
     expect(() => parseLabelList('a=1,b')).toThrow('invalid label spec: b');
     expect(() => runDeploymentFor({ name: 'a', image: 'i', env: [], command: false, restart: 'Never' }, 2)).toThrow(/must restart Always/);
+  });
+  it('-i/-t: stdin (stdinOnce unless --leave-stdin-open) and a terminal; restart OnFailure unless given', () => {
+    const c = podFor({ name: 'a', image: 'i', env: [], command: false, stdin: true, tty: true });
+    expect(c.spec!.containers[0]).toMatchObject({ stdin: true, stdinOnce: true, tty: true });
+    expect(c.spec!.restartPolicy).toBe('OnFailure');
+    const open = podFor({ name: 'a', image: 'i', env: [], command: false, stdin: true, leaveStdinOpen: true, restart: 'Never' });
+    expect(open.spec!.containers[0]!.stdinOnce).toBeUndefined();
+    expect(open.spec!.restartPolicy).toBe('Never');
+    expect(podFor({ name: 'a', image: 'i', env: [], command: false }).spec!.containers[0]!.stdin).toBeUndefined();
+    expect(restartPolicyFor(undefined, false)).toBe('Always');
+    expect(restartPolicyFor('Always', true)).toBe('Always');
+  });
+  it('checks the attach flags in kubectl\'s words', () => {
+    const f = { stdin: false, tty: false, attach: false, rm: false, dryRun: false, replicas: false };
+    expect(() => checkAttachFlags({ ...f, tty: true })).toThrow('-i/--stdin is required for containers with -t/--tty=true');
+    expect(() => checkAttachFlags({ ...f, rm: true })).toThrow('--rm should only be used for attached containers');
+    expect(() => checkAttachFlags({ ...f, stdin: true, attach: true, dryRun: true })).toThrow("--dry-run=[server|client] can't be used with attached containers options");
+    expect(() => checkAttachFlags({ ...f, stdin: true, attach: true, replicas: true })).toThrow(/--replicas makes a Deployment/);
+    expect(() => checkAttachFlags({ ...f, stdin: true, tty: true, attach: true, rm: true })).not.toThrow();
   });
   it('with --replicas makes a Deployment of that pod template, selected by run=NAME', () => {
     const d = runDeploymentFor({ name: 'web', image: 'nginx', env: [], command: false }, 3) as unknown as { kind: string; spec: { replicas: number; selector: unknown; template: { metadata: unknown; spec: { containers: { image: string }[] } } } };

@@ -1,8 +1,9 @@
 // The real kubectl's interactive streams against `skiff up` with the process runtime:
 // `exec -i` with piped stdin (v5's close signal ends the command's input), and `exec -it sh`
 // driven through a pseudo-terminal (node-pty) as a person at a terminal would: type commands,
-// read their output, `exit 3` becomes kubectl's exit status. Image "host" runs on the node's
-// own filesystem inside the container's namespaces.
+// read their output, `exit 3` becomes kubectl's exit status; `run --rm -it … -- sh` (a pod on
+// a terminal, attached once it runs, its exit status kubectl's, deleted afterwards). Image
+// "host" runs on the node's own filesystem inside the container's namespaces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as pty from 'node-pty';
 import { Cluster, KCTL, ROOT, until } from './cluster.js';
@@ -92,6 +93,25 @@ describe.skipIf(!hasKubectl)('the real kubectl: exec -i and exec -it (process ru
     expect(noTerminal.stderr).toContain('Unable to use a TTY - input is not a terminal or the right kind of file');
     expect(noTerminal.stdout).toBe('plain\n');
   });
+
+  for (const tool of ['kubectl', 'kctl'] as const) {
+    it(`${tool} run --rm -it --restart=Never -- sh: a shell on the pod's terminal, its exit status, the pod deleted`, async () => {
+      const name = `rm-${tool}`;
+      const t = terminal(['run', name, '--rm', '-it', '--image=host', '--restart=Never', '--', 'sh'], tool === 'kctl');
+      await t.waitFor(/If you don't see a command prompt, try pressing enter/);
+      t.term.write('\r');
+      await t.waitFor(/# $/m);
+      t.term.write('tty; echo "in $(hostname) $((6 * 7))"\r');
+      await t.waitFor(/in rm-\w+ 42/);
+      expect(t.output()).toMatch(/\/dev\/pts\/\d+/);
+      t.term.write('exit 3\r');
+      const code = await t.exited;
+      expect(t.output()).toContain(`pod "${name}" deleted`);
+      expect(t.output()).toContain(`pod default/${name} terminated (Error)`);
+      expect(code).toBe(3);
+      await until(`pod ${name} gone`, async () => (await k.run(['get', 'pod', name])).stderr.includes('NotFound'), 60_000);
+    });
+  }
 
   it('exec -t without a terminal warns as kubectl does; a missing container is kube-apiserver\'s 400', async () => {
     // kubectl says so only with -i (with -t alone it quietly runs without a terminal), and carries on.

@@ -1,12 +1,18 @@
 // attach in the process runtime against real processes, with kctl (the built binary) and the
 // real kubectl: a container started with `stdin: true` reads a FIFO its shim holds open, so
 // separate attach sessions each reach the same running process; with stdinOnce the first
-// session's EOF is the container's EOF (it ends, and its exit code is the session's); attach
-// shows output from now on. Bad input: a container that does not exist, -i on a container
-// without stdin.
+// session's EOF is the container's EOF (it ends: the session a success, as the Kubernetes
+// kubelet reports an attach, and the exit code in the pod's status); attach
+// shows output from now on. A `tty: true` container runs on a pseudo-terminal its shim holds:
+// `attach -it` from a terminal (node-pty) gets the shell's prompt and echo, resizes reach it,
+// leaving detaches (the container goes on), and its log records what the terminal showed.
+// Bad input: a container that does not exist, -i on a container without stdin. A broken
+// connection: the kubelet killed (-9) under live exec -it and attach -i sessions ends each of
+// them with a message and a non-zero exit, never a hang (it runs last, then a new kubelet).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
+import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestClient } from '../../client/rest.js';
 import { testPki } from '../support/tls.js';
@@ -22,6 +28,7 @@ let kubelet: KubeletProc;
 let rootDir: string;
 let c: RestClient;
 const children: ChildProcess[] = [];
+const terminals: pty.IPty[] = [];
 
 /** kctl or kubectl with a piped stdin; output accumulates. */
 function start(tool: 'kctl' | 'kubectl', args: string[]) {
@@ -35,6 +42,19 @@ function start(tool: 'kctl' | 'kubectl', args: string[]) {
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   return { child, exited, out: () => out, until: (re: RegExp) => waitFor(`output matching ${re} (so far ${JSON.stringify(out)})`, () => re.test(out), 60_000) };
+}
+
+/** kctl or kubectl under a pseudo-terminal (100x30): what it shows, typing, its exit code. */
+function terminal(tool: 'kctl' | 'kubectl', args: string[]) {
+  const common = ['--server', api.url, '--kubeconfig', testPki().kubeconfig];
+  const term = tool === 'kctl'
+    ? pty.spawn(process.execPath, [KCTL, ...common, ...args], { cols: 100, rows: 30, env: process.env as Record<string, string> })
+    : pty.spawn(KUBECTL, [...common, '--cache-dir', join(rootDir, 'kubectl-cache'), ...args], { cols: 100, rows: 30, env: process.env as Record<string, string> });
+  terminals.push(term);
+  let out = '';
+  term.onData((d) => (out += d));
+  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  return { term, exited, out: () => out, until: (re: RegExp) => waitFor(`terminal output matching ${re} (so far ${JSON.stringify(out.slice(-400))})`, () => re.test(out), 60_000) };
 }
 
 const READER = 'while read l; do echo "got:$l"; done; echo "stdin closed"; exit 7';
@@ -53,8 +73,14 @@ beforeAll(async () => {
     await c.pods().create(pod(`keep-${tool}`, { stdin: true }));
     await c.pods().create(pod(`once-${tool}`, { stdin: true, stdinOnce: true }));
   }
+  for (const tool of ['kctl', 'kubectl']) {
+    await c.pods().create(podManifest(`term-${tool}`, node, {
+      restartPolicy: 'Never', terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'c', image: 'host', command: ['sh'], stdin: true, tty: true }],
+    } as never));
+  }
   await c.pods().create(podManifest('plain', node, { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'host', command: ['sleep', '100000'] }] } as never));
-  for (const name of ['keep-kctl', 'once-kctl', 'keep-kubectl', 'once-kubectl', 'plain']) {
+  for (const name of ['keep-kctl', 'once-kctl', 'keep-kubectl', 'once-kubectl', 'term-kctl', 'term-kubectl', 'plain']) {
     await waitFor(`${name} running`, async () => (await c.pods().get(name, 'default')).status?.phase === 'Running', 60_000);
   }
 }, 120_000);
@@ -62,6 +88,13 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
+    for (const t of terminals) {
+      try {
+        t.kill('SIGKILL');
+      } catch {
+        /* exited */
+      }
+    }
     await kubelet?.stop('SIGTERM');
   } finally {
     c?.close();
@@ -89,13 +122,49 @@ for (const tool of ['kctl', 'kubectl'] as const) {
       expect((await c.pods().get(`keep-${tool}`, 'default')).status?.phase).toBe('Running');
     });
 
-    it('with stdinOnce the session\'s EOF ends the container, whose exit code is the session\'s', async () => {
+    it('with stdinOnce the session\'s EOF ends the container; the session succeeds, its exit code is the pod\'s', async () => {
       const s = start(tool, ['attach', '-i', `once-${tool}`]);
       s.child.stdin!.end('last\n');
-      expect(await s.exited).toBe(7);
+      expect(await s.exited).toBe(0);
       expect(s.out()).toContain('got:last');
       expect(s.out()).toContain('stdin closed');
       await waitFor('pod Failed', async () => (await c.pods().get(`once-${tool}`, 'default')).status?.phase === 'Failed', 60_000);
+      expect((await c.pods().get(`once-${tool}`, 'default')).status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(7);
+    });
+
+    it('attach -it to a tty: true container: prompt, echo, resize; leaving detaches; the log keeps the session', async () => {
+      const first = terminal(tool, ['attach', '-it', `term-${tool}`]);
+      await first.until(/If you don't see a command prompt, try pressing enter/);
+      first.term.write('\r');
+      await first.until(/# $/m);
+      first.term.write('tty; stty size; echo "sum=$((40 + 2))"\r');
+      await first.until(/sum=42/);
+      // The terminal echoed what was typed (nothing local does: kctl/kubectl are in raw mode).
+      expect(first.out()).toContain('tty; stty size; echo "sum=$((40 + 2))"');
+      expect(first.out()).toMatch(/\/dev\/pts\/\d+/);
+      expect(first.out()).toMatch(/30 100/);
+      first.term.resize(120, 40);
+      first.term.write('stty size\r');
+      await first.until(/40 120/);
+      // Leaving (the terminal closes under the client) detaches: the shell goes on.
+      first.term.kill('SIGTERM');
+      await first.exited;
+      const second = terminal(tool, ['attach', '-it', `term-${tool}`]);
+      await second.until(/If you don't see a command prompt, try pressing enter/);
+      second.term.write('echo "still $((6 * 7))"\r');
+      await second.until(/still 42/);
+      expect((await c.pods().get(`term-${tool}`, 'default')).status?.phase).toBe('Running');
+      second.term.write('exit 5\r');
+      expect(await second.exited).toBe(0);
+      await waitFor('pod Failed', async () => (await c.pods().get(`term-${tool}`, 'default')).status?.phase === 'Failed', 60_000);
+      expect((await c.pods().get(`term-${tool}`, 'default')).status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(5);
+      // The container's log is what its terminal showed: prompts, echo and output of both sessions.
+      const logs = start(tool, ['logs', `term-${tool}`]);
+      await logs.exited;
+      expect(logs.out()).toContain('sum=42');
+      expect(logs.out()).toContain('echo "still $((6 * 7))"');
+      expect(logs.out()).toContain('still 42');
+      expect(logs.out()).toContain('\r\n'); // the terminal's line endings
     });
 
     it('refuses a container that does not exist, non-zero', async () => {
@@ -114,5 +183,34 @@ describe.skipIf(!isRoot)('kctl attach bad input', () => {
     s.child.stdin!.end();
     expect(await s.exited).not.toBe(0);
     expect(s.out()).toContain('container c of pod plain was not started with stdin: true');
+  });
+});
+
+describe.skipIf(!isRoot)('a connection broken mid-session', () => {
+  it('kctl and kubectl exec -it, and attach -i, end with a message and non-zero when the kubelet dies', async () => {
+    const sessions = [terminal('kctl', ['exec', '-it', 'plain', '--', 'sh']), ...(hasKubectl ? [terminal('kubectl', ['exec', '-it', 'plain', '--', 'sh'])] : [])];
+    for (const t of sessions) {
+      await t.until(/# $/m);
+      t.term.write('echo "alive $((1 + 1))"\r');
+      await t.until(/alive 2/);
+    }
+    const attached = start('kctl', ['attach', '-i', 'keep-kctl']);
+    attached.child.stdin!.write('before\n');
+    await attached.until(/got:before/);
+    await kubelet.stop('SIGKILL');
+    try {
+      const [kctlExec, kubectlExec] = sessions;
+      expect(await kctlExec!.exited).not.toBe(0);
+      expect(kctlExec!.out()).toMatch(/error: (connection to the server closed before the command ended|error on the connection to the server)/);
+      if (kubectlExec) {
+        expect(await kubectlExec.exited).not.toBe(0);
+        expect(kubectlExec.out()).toMatch(/error|EOF|closed/i);
+      }
+      expect(await attached.exited).not.toBe(0);
+      expect(attached.out()).toMatch(/error: (connection to the server closed before the command ended|error on the connection to the server)/);
+    } finally {
+      // The pods run on (a killed kubelet leaves them): a new kubelet adopts them, and stops them at the end.
+      kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
+    }
   });
 });

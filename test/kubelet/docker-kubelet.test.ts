@@ -1,7 +1,11 @@
 // The docker runtime end to end: a private dockerd (no iptables, no bridge, vfs), a busybox
 // image imported offline, the real API server and `skiff kubelet --runtime docker`.
 // Skipped (with the reason) only when dockerd cannot start on this machine.
+import fs from 'node:fs';
+import { join } from 'node:path';
+import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPki } from '../support/tls.js';
 import type { ConfigMap, Pod, Secret } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
 import { encodeFrame, PortForwardDemuxer } from '../../api/core/port-forward.js';
@@ -12,6 +16,7 @@ import {
   podManifest,
   processesWith,
   readStream,
+  ROOT,
   removeDir,
   startApiServer,
   startDockerd,
@@ -46,6 +51,25 @@ const waitPod = (name: string, what: string, ok: (p: Pod) => boolean, ms = 90_00
   }, ms);
 const running = (p: Pod) => p.status?.phase === 'Running' && !!p.status.containerStatuses?.every((s) => s.state?.running);
 
+const KCTL = join(ROOT, 'dist', 'cli', 'kctl.js');
+const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+const terminals: pty.IPty[] = [];
+/** busybox sh's prompt, then its query for the cursor position (which no terminal here answers). */
+const PROMPT = /# (\x1b\[6n)?$/m;
+
+/** kctl or kubectl under a pseudo-terminal (100x30): what it shows, typing, its exit code. */
+function terminal(tool: 'kctl' | 'kubectl', args: string[]) {
+  const common = ['--server', api.url, '--kubeconfig', testPki().kubeconfig];
+  const term = tool === 'kctl'
+    ? pty.spawn(process.execPath, [KCTL, ...common, ...args], { cols: 100, rows: 30, env: process.env as Record<string, string> })
+    : pty.spawn(KUBECTL, [...common, '--cache-dir', join(rootDir, 'kubectl-cache'), ...args], { cols: 100, rows: 30, env: process.env as Record<string, string> });
+  terminals.push(term);
+  let out = '';
+  term.onData((d) => (out += d));
+  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  return { term, exited, out: () => out, until: (re: RegExp) => waitFor(`terminal output matching ${re} (so far ${JSON.stringify(out.slice(-400))})`, () => re.test(out), 60_000) };
+}
+
 async function dockerContainers(podUid: string): Promise<{ Id: string; State: string }[]> {
   const filters = encodeURIComponent(JSON.stringify({ label: [`io.kubernetes.pod.uid=${podUid}`] }));
   return JSON.parse((await dockerRequest(dockerd!.socket, 'GET', `/containers/json?all=1&filters=${filters}`)).body);
@@ -74,6 +98,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   let leftovers: unknown[] = [];
+  for (const t of terminals) {
+    try {
+      t.kill('SIGKILL');
+    } catch {
+      /* exited */
+    }
+  }
   try {
     if (kubelet && (kubelet.child.exitCode !== null || kubelet.child.signalCode !== null) && api && dockerd) {
       kubelet = await startKubelet(api.url, node, rootDir, ['--runtime', 'docker', '--docker-socket', dockerd.socket, '--stop-pods-on-exit']).catch(() => kubelet);
@@ -247,6 +278,50 @@ describe.skipIf(!!skip)('docker runtime kubelet', () => {
     expect(processesWith('sleep', `${marker}2`)).toEqual([]);
     expect(await dockerContainers(p.metadata.uid!)).toEqual([]);
   });
+
+  for (const tool of ['kctl', 'kubectl'] as const) {
+    it.skipIf(tool === 'kubectl' && !fs.existsSync(KUBECTL))(`${tool} exec -it and attach -it: docker's exec and attach streams (terminal, resize, exit code)`, async () => {
+      const name = `dterm-${tool}`;
+      await c.pods().create(podManifest(name, node, {
+        restartPolicy: 'Never', terminationGracePeriodSeconds: 1,
+        containers: [{ name: 't', image: BUSYBOX, command: ['sh'], stdin: true, tty: true }],
+      } as never));
+      await waitPod(name, 'Running', running);
+      const ex = terminal(tool, ['exec', '-it', name, '--', 'sh']);
+      await ex.until(PROMPT);
+      ex.term.write('tty; stty size; echo "sum=$((40 + 2))"\r');
+      await ex.until(/sum=42/);
+      expect(ex.out()).toMatch(/\/dev\/pts\/\d+/);
+      expect(ex.out()).toMatch(/30 100/);
+      ex.term.resize(120, 40);
+      ex.term.write('stty size\r');
+      await ex.until(/40 120/);
+      ex.term.write('exit 3\r');
+      expect(await ex.exited).toBe(3);
+      expect(ex.out()).toContain('command terminated with exit code 3');
+      // The container's own shell, on its own terminal: attach, type, detach, the shell goes on.
+      const at = terminal(tool, ['attach', '-it', name]);
+      await at.until(/If you don't see a command prompt, try pressing enter/);
+      at.term.write('\r');
+      await at.until(PROMPT);
+      at.term.write('echo "attached $((6 * 7))"; stty size\r');
+      await at.until(/attached 42/);
+      await at.until(/30 100/);
+      at.term.kill('SIGTERM');
+      await at.exited;
+      expect((await get(name)).status?.phase).toBe('Running');
+      const again = terminal(tool, ['attach', '-it', name]);
+      await again.until(/If you don't see a command prompt, try pressing enter/);
+      again.term.write('exit 5\r');
+      expect(await again.exited).toBe(0); // an attach that lasted until the container ended succeeded
+      const done = await waitPod(name, 'Failed', (p) => p.status?.phase === 'Failed');
+      expect(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(5);
+      // Its log is what the terminal showed.
+      const log = await readStream(await c.podLogs('default', name, {}));
+      expect(log).toContain('attached 42');
+      await deleteAndWaitGone(name);
+    });
+  }
 
   it('adopts running containers after kill -9 of the kubelet', async () => {
     await c.pods().create(podManifest('dsurvive', node, { containers: [{ name: 's', image: BUSYBOX, command: ['/bin/sh', '-c', 'echo up; exec sleep 1000'] }] }));

@@ -438,13 +438,15 @@ export class ProcessRuntime implements Runtime {
         hostIPC: rec.config.hostIPC,
         user: rec.user,
       }),
+      rec.config.tty ? { shell: rec.config.env.SHELL } : undefined,
     );
     // stdin: true — the shim holds this FIFO open so a later attach can write to the container.
     if (rec.config.stdin && !existsSync(join(stateDir, 'stdin'))) {
       const made = await runCommand(['mkfifo', '-m', '600', join(stateDir, 'stdin')], { PATH: DEFAULT_PATH }, '/', 10_000);
       if (made.exitCode !== 0) throw new Error(`cannot make the stdin FIFO of container ${id}: ${made.stderr.trim()}`);
     }
-    const env = { PATH: DEFAULT_PATH, ...rec.config.env };
+    // TERM for a terminal, as containerd and docker set it (the container's own env wins).
+    const env = { PATH: DEFAULT_PATH, ...(rec.config.tty ? { TERM: 'xterm' } : {}), ...rec.config.env };
     rec.startingAt = isoNow();
     this.saveContainer(rec);
     const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env, cwd: '/' });
@@ -688,7 +690,8 @@ export class ProcessRuntime implements Runtime {
     const fifo = join(this.dir('containers', id), 'stdin');
     if (opts.stdin && !rec.config.stdin) throw new Error(`container ${rec.config.name} was not started with stdin: true, so nothing can be written to it`);
     const detach = new AbortController();
-    const stdout = logStream(rec.logPath, this.logMaxFiles, { tail: 0, follow: true, signal: detach.signal, isDone: () => this.status(rec).state !== 'running' });
+    // Polled often: a person is typing and waits for the echo.
+    const stdout = logStream(rec.logPath, this.logMaxFiles, { tail: 0, follow: true, signal: detach.signal, isDone: () => this.status(rec).state !== 'running', pollMs: 20 });
     let stdin: import('node:stream').Writable | undefined;
     if (opts.stdin) {
       stdin = createWriteStream(fifo, { flags: 'w' });
@@ -700,6 +703,7 @@ export class ProcessRuntime implements Runtime {
       });
     }
     let detached = false;
+    let resizing = Promise.resolve(); // one after the other, so the last size wins
     const done = new Promise<number | undefined>((resolve) => {
       stdout.on('close', () => resolve(detached ? undefined : (this.status(rec) as { exitCode?: number }).exitCode));
       stdout.on('end', () => resolve(detached ? undefined : (this.status(rec) as { exitCode?: number }).exitCode));
@@ -707,7 +711,10 @@ export class ProcessRuntime implements Runtime {
     return {
       stdin,
       stdout: opts.stdout || opts.stderr ? stdout : undefined,
-      resize: () => undefined,
+      resize: (width, height) => {
+        if (!rec.config.tty || width <= 0 || height <= 0) return;
+        resizing = resizing.then(() => this.resizeTerminal(rec, width, height));
+      },
       done,
       close: () => {
         detached = true;
@@ -716,6 +723,17 @@ export class ProcessRuntime implements Runtime {
         stdout.destroy();
       },
     };
+  }
+
+  /**
+   * Set the size of a `tty: true` container's terminal: TIOCSWINSZ on the slave side (its
+   * session leader's stdin), which the kernel follows with SIGWINCH to the foreground group.
+   * script, which holds the master, has no terminal of its own to take a size from.
+   */
+  private async resizeTerminal(rec: ContainerRecord, width: number, height: number): Promise<void> {
+    const pid = await this.containerPid(rec);
+    if (pid === undefined) return;
+    await runCommand(['stty', '-F', `/proc/${pid}/fd/0`, 'cols', String(width), 'rows', String(height)], { PATH: DEFAULT_PATH }, '/', 10_000);
   }
 
   /** How to run `command` inside a running container: nsenter into its namespaces, root and cgroup. */

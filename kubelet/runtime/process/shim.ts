@@ -11,14 +11,21 @@
 // A container with `stdin: true` reads a FIFO (<state>/stdin, made by the runtime) that the
 // shim holds open for writing, so it sees no EOF between `attach` sessions; SIGUSR1 makes the
 // shim let go of it (stdinOnce: EOF once the first attach closes its stdin).
+// A container with `tty: true` runs under util-linux `script` (terminalArgv), which holds the
+// pseudo-terminal's master: it copies the stdin (FIFO) in, and everything the terminal shows
+// (echo included) to the log. The container's session leader is then script's child, which
+// writes its own pid (the shim is told so by --tty); script stays out of the container's
+// cgroup and session, so a SIGTERM for the container never reaches it (it would end the
+// session and exit 0 instead of passing on the container's own exit status).
 
 /** The shim: $1 state dir, $2 log file, $3 space-separated cgroup.procs files or "-", then the container argv. */
 export const SHIM_SCRIPT = `state="$1"; log="$2"; procs="$3"; shift 3
+tty=; if [ "$1" = --tty ]; then tty=1; shift; fi
 in=/dev/null
 if [ -p "$state/stdin" ]; then exec 3<>"$state/stdin"; in="$state/stdin"; trap 'exec 3>&-' USR1; fi
 setsid /bin/sh -c 'p="$1"; shift; if [ "$p" != - ]; then for f in $p; do echo $$ > "$f" || exit 125; done; fi; exec "$@"' skiff-cgroup "$procs" "$@" <"$in" 3>&- >>"$log" 2>&1 &
 child=$!
-echo "$child" > "$state/pid"
+[ -n "$tty" ] || echo "$child" > "$state/pid"
 trap '' TERM INT HUP PIPE
 while :; do
   wait "$child"; code=$?
@@ -35,6 +42,10 @@ echo "$code" > "$state/exit.tmp" && mv -f "$state/exit.tmp" "$state/exit"
  * triples, then "--" and the argv. Mounts made here are private to the container's mount
  * namespace. The image stays read-only underneath: an overlay puts each container's writes in
  * its own directory (removed with the container), so containers never change the image.
+ * On a terminal (tty: true) and as the new pid namespace's init, it first leads a session of
+ * its own there with the terminal as its controlling one (`setsid -c`; the session `script`
+ * made is led from outside the namespace, where a job-control shell cannot set the terminal's
+ * process group).
  */
 export const INIT_SCRIPT = `root="$1"; rw="$2"; wd="$3"; host="$4"; user="$5"; n="$6"; shift 6
 echo "$host" > /proc/sys/kernel/hostname
@@ -62,13 +73,14 @@ while [ "$n" -gt 0 ]; do
   if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst" || exit 126; fi
 done
 shift
+ctty=; if [ "$$" = 1 ] && [ -t 0 ]; then ctty="setsid -c"; fi
 if [ -n "$root" ]; then
-  if [ -n "$user" ]; then exec unshare --root="$root" --wd="\${wd:-/}" --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; fi
-  exec unshare --root="$root" --wd="\${wd:-/}" -- "$@"
+  if [ -n "$user" ]; then exec $ctty unshare --root="$root" --wd="\${wd:-/}" --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; fi
+  exec $ctty unshare --root="$root" --wd="\${wd:-/}" -- "$@"
 fi
 cd "\${wd:-/}" || exit 126
-if [ -n "$user" ]; then exec unshare --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; fi
-exec "$@"
+if [ -n "$user" ]; then exec $ctty unshare --setuid "\${user%%:*}" --setgid "\${user#*:}" -- "$@"; fi
+exec $ctty "$@"
 `;
 
 /** Plain child process (not root): only the working directory. */
@@ -105,9 +117,32 @@ export function containerArgv(spec: LaunchSpec): string[] {
   return spec.netnsPath ? ['nsenter', `--net=${spec.netnsPath}`, '--', ...unshare] : unshare;
 }
 
-/** The full argv handed to spawn() for the shim. */
-export function shimArgv(stateDir: string, logPath: string, cgroupProcs: string[], container: string[]): string[] {
+/**
+ * The full argv handed to spawn() for the shim. With `tty` the container runs on a
+ * pseudo-terminal (see terminalArgv), joining its cgroup itself.
+ */
+export function shimArgv(stateDir: string, logPath: string, cgroupProcs: string[], container: string[], tty?: { shell?: string }): string[] {
+  if (tty) return ['/bin/sh', '-c', SHIM_SCRIPT, 'skiff-shim', stateDir, logPath, '-', '--tty', ...terminalArgv(stateDir, cgroupProcs, container, tty.shell)];
   return ['/bin/sh', '-c', SHIM_SCRIPT, 'skiff-shim', stateDir, logPath, cgroupProcs.length ? cgroupProcs.join(' ') : '-', ...container];
+}
+
+/** One word for /bin/sh, whatever it holds. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `script` running the container on a new pseudo-terminal: -q no banner, -e its exit status is
+ * the container's, -f every write reaches the log at once. Its child (setsid, the terminal as
+ * its controlling one) records its pid, joins the container's cgroup and execs the container.
+ * script runs that command with $SHELL, so SHELL is set for it and given back to the container
+ * as its env had it (`shell`: the container's own SHELL, if any).
+ */
+export function terminalArgv(stateDir: string, cgroupProcs: string[], container: string[], shell: string | undefined): string[] {
+  const join = cgroupProcs.map((f) => `echo $$ > ${shellQuote(f)} || exit 125; `).join('');
+  const restore = shell === undefined ? 'unset SHELL; ' : `SHELL=${shellQuote(shell)}; `;
+  const command = `echo $$ > ${shellQuote(`${stateDir}/pid`)}; ${join}${restore}exec ${container.map(shellQuote).join(' ')}`;
+  return ['env', 'SHELL=/bin/sh', 'script', '--quiet', '--return', '--flush', '--command', command, '/dev/null'];
 }
 
 /** argv for `exec` inside a running isolated container whose namespace init is `initPid`. */

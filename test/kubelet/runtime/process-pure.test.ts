@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { cpuQuotaMicros, parseOomKills } from '../../../kubelet/runtime/process/cgroups.js';
 import { tailLines } from '../../../kubelet/runtime/process/container-logs.js';
 import { imageDirName, normalizeImageName, pullHint } from '../../../kubelet/runtime/process/image-store.js';
 import { allocateIp, gatewayOf, parseCidr, pickFreePodCidr, podMac } from '../../../kubelet/runtime/process/pod-network.js';
-import { containerArgv, execArgv, interpretExit, shimArgv } from '../../../kubelet/runtime/process/shim.js';
+import { containerArgv, execArgv, interpretExit, shellQuote, shimArgv } from '../../../kubelet/runtime/process/shim.js';
 
 describe('process runtime, pure parts', () => {
   it('interprets the shim exit status (unshare exits 1 when its child is SIGKILLed)', () => {
@@ -34,9 +35,23 @@ describe('process runtime, pure parts', () => {
     const shim = shimArgv('/state', '/log', ['/cg/a/cgroup.procs', '/cg/b/cgroup.procs'], ['sleep', '1']);
     expect(shim.slice(3)).toEqual(['skiff-shim', '/state', '/log', '/cg/a/cgroup.procs /cg/b/cgroup.procs', 'sleep', '1']);
     expect(shimArgv('/s', '/l', [], ['x']).at(-2)).toBe('-');
+    // tty: script holds the terminal; its child records its pid and joins the cgroup itself.
+    const tty = shimArgv('/state', '/log', ['/cg/a/cgroup.procs'], ['sh', "it's"], { shell: undefined });
+    expect(tty.slice(3, 8)).toEqual(['skiff-shim', '/state', '/log', '-', '--tty']);
+    expect(tty.slice(8, 14)).toEqual(['env', 'SHELL=/bin/sh', 'script', '--quiet', '--return', '--flush']);
+    expect(tty.at(-2)).toBe(`echo $$ > '/state/pid'; echo $$ > '/cg/a/cgroup.procs' || exit 125; unset SHELL; exec 'sh' 'it'\\''s'`);
+    expect(tty.at(-1)).toBe('/dev/null');
+    expect(shimArgv('/s', '/l', [], ['x'], { shell: '/bin/bash' }).at(-2)).toContain("SHELL='/bin/bash'; exec 'x'");
     const ex = execArgv(42, ['/cg/cgroup.procs'], ['ls'], { netns: true, chroot: true });
     expect(ex.slice(-11)).toEqual(['nsenter', '--target=42', '--mount', '--uts', '--ipc', '--pid', '--net', '--root', '--wd', '--', 'ls']);
     expect(ex[0]).toBe('/bin/sh'); // joins the container's cgroup first
+  });
+
+  it('quotes any word for /bin/sh', () => {
+    for (const word of ["it's", 'a b', '$HOME', '"q"', "''", '', 'back\\slash', 'new\nline']) {
+      const r = spawnSync('/bin/sh', ['-c', `printf %s ${shellQuote(word)}`], { encoding: 'utf8' });
+      expect(r.stdout).toBe(word);
+    }
   });
 
   it('parses OOM counters and converts CPU limits', () => {
