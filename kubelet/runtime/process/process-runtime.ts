@@ -20,6 +20,7 @@ import {
   ImagePullError,
   LABEL_POD_UID,
   type ContainerConfig,
+  type ContainerStartPhases,
   type ContainerStats,
   type ContainerStatus,
   type ExecResult,
@@ -414,13 +415,15 @@ export class ProcessRuntime implements Runtime {
     return id;
   }
 
-  async startContainer(id: string): Promise<void> {
+  async startContainer(id: string): Promise<ContainerStartPhases> {
     const rec = this.containers.get(id);
     if (!rec) throw new Error(`container ${id} not found`);
     if (rec.startedAt) throw new Error(`container ${id} was already started`);
     const stateDir = this.dir('containers', id);
     closeSync(openSync(rec.logPath, 'a'));
+    const cgroupsFrom = performance.now();
     if (rec.isolated) this.cgroups.create(id, rec.config.limits);
+    const cgroupsMs = performance.now() - cgroupsFrom;
     const argv = shimArgv(
       stateDir,
       rec.logPath,
@@ -462,6 +465,7 @@ export class ProcessRuntime implements Runtime {
       this.shims.delete(id);
       this.changed(rec);
     });
+    return { cgroupsMs };
   }
 
   /**
