@@ -83,6 +83,22 @@ function quantileMs(q: number, before: Map<number, number> | undefined, after: M
   return NaN;
 }
 
+/** The kubelet's scrape once it has observed `n` starts (it does when its own watch shows each pod Running). */
+async function observedStarts(c: RestClient, node: string, n: number, kubelet: Proc): Promise<ReturnType<typeof parseScrape>> {
+  let last = 0;
+  try {
+    return await waitFor(`the kubelet to observe ${n} pod starts`, async () => {
+      const m = await scrapeKubelet(c, node);
+      last = m.samples.get('kubelet_pod_start_sli_duration_seconds_count') ?? 0;
+      return last >= n ? m : undefined;
+    }, 60_000, 200);
+  } catch (err) {
+    const log = process.env.SKIFF_BENCH_KUBELET_LOG;
+    if (log) (await import('node:fs')).writeFileSync(log, kubelet.output());
+    throw new Error(`${err instanceof Error ? err.message : err} (observed ${last})`);
+  }
+}
+
 async function scrapeKubelet(c: RestClient, node: string): Promise<ReturnType<typeof parseScrape>> {
   return parseScrape(await c.request<string>('GET', `/api/v1/nodes/${node}/proxy/metrics`));
 }
@@ -130,10 +146,7 @@ describe('kubelet', () => {
     }
     await waitFor('all pods Running', () => latency.size === PODS, 300_000, 50);
     // The kubelet observes a start once its own watch shows the pod Running: wait for all of them.
-    const burstDone = await waitFor('the kubelet observed every start', async () => {
-      const m = await scrapeKubelet(c, node);
-      return (m.samples.get('kubelet_pod_start_sli_duration_seconds_count') ?? 0) >= PODS ? m : undefined;
-    }, 60_000, 200);
+    const burstDone = await observedStarts(c, node, PODS, kubelet);
     // Then one at a time (each created once the previous one runs): the path without queueing.
     const SEQ = 20;
     const seq: number[] = [];
@@ -144,10 +157,7 @@ describe('kubelet', () => {
       await waitFor(`${name} Running`, () => latency.has(name), 60_000, 5);
       seq.push(latency.get(name)!);
     }
-    const seqDone = await waitFor('the kubelet observed every start', async () => {
-      const m = await scrapeKubelet(c, node);
-      return (m.samples.get('kubelet_pod_start_sli_duration_seconds_count') ?? 0) >= PODS + SEQ ? m : undefined;
-    }, 60_000, 200);
+    const seqDone = await observedStarts(c, node, PODS + SEQ, kubelet);
     watch.close();
     await watching.catch(() => undefined);
     const burst = phaseFigures(scrape0, burstDone, PODS);

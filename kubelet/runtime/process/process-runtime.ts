@@ -8,7 +8,7 @@
 //   containers/<id>/container.json         config, shim pid + /proc start time, startedAt
 //   containers/<id>/pid | exit | killed    written by the shim (container pid, exit status) and the kubelet
 //   logs/<ns>_<pod>_<uid>/<container>/<attempt>.log[.N]
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,7 @@ import type { RegistriesConfig } from '../../images/registries.js';
 import { HOST_IMAGE, ImageStore, normalizeImageName, pullHint } from './image-store.js';
 import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
+import { SpawnerPool } from './spawner.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -162,7 +163,8 @@ export class ProcessRuntime implements Runtime {
   private readonly forwarder = new HostPortForwarder();
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
-  private readonly shims = new Map<string, ChildProcess>();
+  /** Shims and `ip` batches are spawned through a small helper, never by forking the kubelet (spawner.ts). */
+  private readonly spawner = new SpawnerPool();
   private readonly events = new EventEmitter();
   private rotateTimer?: NodeJS.Timeout;
   private readonly logMaxBytes: number;
@@ -184,7 +186,7 @@ export class ProcessRuntime implements Runtime {
       // Layers unpacked once and stacked per container when overlayfs works here.
       layered: this.isolated && overlaySupported(join(this.images.dir)),
     });
-    if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr);
+    if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.spawner.run(argv, { input }));
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
     this.logMaxFiles = opts.logMaxFiles ?? 3;
     this.events.setMaxListeners(0);
@@ -450,21 +452,12 @@ export class ProcessRuntime implements Runtime {
     const env = { PATH: DEFAULT_PATH, ...rec.config.env };
     rec.startingAt = isoNow();
     this.saveContainer(rec);
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env, cwd: '/' });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-    child.unref();
-    rec.shimPid = child.pid;
-    rec.shimStart = procStartTime(child.pid!);
+    // Detached (its own session) so it outlives the kubelet; its end wakes the pod's worker.
+    const pid = await this.spawner.spawnDetached(argv, { env, cwd: '/' }, () => this.changed(rec));
+    rec.shimPid = pid;
+    rec.shimStart = procStartTime(pid);
     rec.startedAt = isoNow();
     this.saveContainer(rec);
-    this.shims.set(id, child);
-    child.once('exit', () => {
-      this.shims.delete(id);
-      this.changed(rec);
-    });
     return { cgroupsMs };
   }
 
@@ -778,6 +771,7 @@ export class ProcessRuntime implements Runtime {
 
   async close(): Promise<void> {
     if (this.rotateTimer) clearInterval(this.rotateTimer);
+    this.spawner.close();
     this.forwarder.closeAll();
     this.events.removeAllListeners();
   }
