@@ -792,7 +792,11 @@ export class Kubelet {
       runtimeName: this.runtime.info().name === 'docker' ? 'docker' : 'skiff',
       nowIso: new Date().toISOString(),
     });
-    if (sameStatus(status, pod.status ?? {})) return;
+    if (sameStatus(status, pod.status ?? {})) {
+      // Already there: a write whose answer was lost (a timeout) may have landed all the same.
+      if (this.startup.tracking(e.uid)) this.startup.statusWritten(pod, sinceMs, wallClockMs());
+      return;
+    }
     const pods = this.o.client.pods();
     try {
       e.pod = await pods.updateStatus({ ...pod, status });
