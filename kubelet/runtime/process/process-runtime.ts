@@ -163,8 +163,13 @@ export class ProcessRuntime implements Runtime {
   private readonly forwarder = new HostPortForwarder();
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
-  /** Shims and `ip` batches are spawned through a small helper, never by forking the kubelet (spawner.ts). */
-  private readonly spawner = new SpawnerPool();
+  /**
+   * Shims and `ip` batches are spawned through small helpers, never by forking the kubelet
+   * (spawner.ts). Shims have a helper of their own: a pod whose sandbox is ready starts at
+   * once instead of queueing behind other pods' network setup.
+   */
+  private readonly spawner = new SpawnerPool(3);
+  private readonly shimSpawner = new SpawnerPool(1);
   private readonly events = new EventEmitter();
   private rotateTimer?: NodeJS.Timeout;
   private readonly logMaxBytes: number;
@@ -453,7 +458,7 @@ export class ProcessRuntime implements Runtime {
     rec.startingAt = isoNow();
     this.saveContainer(rec);
     // Detached (its own session) so it outlives the kubelet; its end wakes the pod's worker.
-    const pid = await this.spawner.spawnDetached(argv, { env, cwd: '/' }, () => this.changed(rec));
+    const pid = await this.shimSpawner.spawnDetached(argv, { env, cwd: '/' }, () => this.changed(rec));
     rec.shimPid = pid;
     rec.shimStart = procStartTime(pid);
     rec.startedAt = isoNow();
@@ -772,6 +777,7 @@ export class ProcessRuntime implements Runtime {
   async close(): Promise<void> {
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.spawner.close();
+    this.shimSpawner.close();
     this.forwarder.closeAll();
     this.events.removeAllListeners();
   }
