@@ -47,6 +47,8 @@ import { ClaimVolumes } from './volumes/claims.js';
 import { LocalPathCleaner } from './volumes/local-path-cleaner.js';
 import { VolumeManager, type MemoryMedium } from './volumes/volume-manager.js';
 import { newConfigMapManager, newSecretManager, type WatchBasedManager } from './watch-based-manager.js';
+import { KubeletMetrics } from './metrics/kubelet-metrics.js';
+import { PodStartupTracker, wallClockMs, type ObservedStart } from './metrics/pod-startup.js';
 
 export interface KubeletOptions {
   client: RestClient;
@@ -78,6 +80,8 @@ export interface KubeletOptions {
   localPathRoot?: string;
   /** This Node as registered (its labels decide which volumes' node affinity admits it). */
   node?: () => Node | undefined;
+  /** The kubelet's /metrics (pod startup histograms); one of its own when absent. */
+  metrics?: KubeletMetrics;
 }
 
 /** How often the local-path root is swept for directories of deleted volumes. */
@@ -166,12 +170,19 @@ export class Kubelet {
   readonly claims: ClaimVolumes;
   readonly localPath: LocalPathCleaner | undefined;
   private sweepTimer?: NodeJS.Timeout;
+  readonly metrics: KubeletMetrics;
+  /** Each pod's start, phase by phase, into the metrics. */
+  readonly startup: PodStartupTracker;
 
   constructor(private readonly o: KubeletOptions) {
     this.nodeName = o.nodeName;
     this.runtime = o.runtime;
     this.backoff = new CrashLoopBackoff(o.backoffBaseMs ?? 10_000, o.backoffMaxMs ?? 300_000);
     this.pullBackoff = new CrashLoopBackoff(o.backoffBaseMs ?? 10_000, o.backoffMaxMs ?? 300_000);
+    this.metrics = o.metrics ?? new KubeletMetrics();
+    this.startup = new PodStartupTracker(this.metrics, (s) => {
+      if (process.env.SKIFF_KUBELET_DEBUG) console.error(`kubelet ${this.nodeName}: ${observedStartLine(s)}`);
+    });
     this.workers = new PodWorkers(
       async (uid) => {
         const e = this.pods.get(uid);
@@ -254,6 +265,7 @@ export class Kubelet {
   podUpdated(pod: Pod): void {
     const uid = pod.metadata.uid;
     if (!uid || pod.spec.nodeName !== this.nodeName) return;
+    this.startup.observedOnWatch(pod, wallClockMs());
     const e = this.pods.get(uid);
     if (e) e.pod = pod;
     else this.pods.set(uid, { uid, pod, removed: false, errors: {} });
@@ -331,6 +343,7 @@ export class Kubelet {
     if (e.removed) return this.forgetPod(e, 0);
     const pod = e.pod;
     if (pod.metadata.deletionTimestamp) return this.terminatePod(e);
+    this.startup.workerStarted(e.uid, wallClockMs());
 
     let view = await this.view(e.uid);
     const phase = pod.status?.phase;
@@ -350,6 +363,7 @@ export class Kubelet {
     }
     // Volumes first, as the Kubernetes kubelet waits for them before it starts anything;
     // rewritten on every sync, so edits reach running pods (the AtomicWriter skips no-ops).
+    const volumesFrom = wallClockMs();
     await Promise.all([this.configMaps.waitForPod(e.uid), this.secrets.waitForPod(e.uid)]);
     const tokenError = await this.tokens.prefetch(pod).then((renewAt) => {
       // Sync again when a token is due for renewal, so it is replaced before it expires.
@@ -358,6 +372,7 @@ export class Kubelet {
     }, (err: unknown) => (err instanceof Error ? err.message : String(err)));
     // Claims first: a pod whose claim is not bound yet waits in ContainerCreating, saying so.
     const volumeErrors = [...await this.claims.setUpPod(pod), ...this.volumes.setUpPod(pod, this.envContext(pod, view.sandbox?.ip))];
+    this.startup.phase(e.uid, 'volumes', wallClockMs() - volumesFrom);
     if (tokenError) this.note(`pod ${pod.metadata.namespace}/${pod.metadata.name}: service account token: ${tokenError}`);
     const mountErrors = volumeErrors.map((v) => `MountVolume.SetUp failed for volume "${v.volume}" : ${v.message}`);
     if (mountErrors.join('\n') !== (e.mountErrors ?? '')) for (const m of mountErrors) this.o.recorder.event(pod, 'Warning', 'FailedMount', m);
@@ -396,7 +411,9 @@ export class Kubelet {
     let sandbox = view.sandbox;
     if (actions.createSandbox) {
       if (sandbox) await this.runtime.removePodSandbox(sandbox.id);
+      const from = wallClockMs();
       sandbox = await this.createSandbox(pod);
+      this.startup.phase(e.uid, 'sandbox', wallClockMs() - from);
     }
 
     let retryAtMs: number | undefined;
@@ -409,6 +426,7 @@ export class Kubelet {
       if (at !== undefined) retryAtMs = Math.min(retryAtMs ?? Infinity, at);
     }
     if (retryAtMs !== undefined) this.retryAt(e, retryAtMs);
+    const startsDone = wallClockMs();
 
     view = actions.start.length || actions.kill.length || actions.createSandbox || actions.remove.length ? await this.view(e.uid) : view;
     const running = view.containers.filter((c) => c.state === 'running');
@@ -422,7 +440,7 @@ export class Kubelet {
     const waiting: Record<string, { reason: string; message: string }> = {};
     for (const [n, w] of Object.entries(e.errors)) waiting[n] = { reason: w.reason, message: w.message };
     for (const [n, w] of Object.entries(actions.waiting)) waiting[n] = { reason: w.reason, message: w.message };
-    await this.writeStatus(e, view, waiting);
+    await this.writeStatus(e, view, waiting, undefined, startsDone);
   }
 
   /** The kubelet ends the pod itself: stop everything, phase Failed with a reason. */
@@ -537,13 +555,18 @@ export class Kubelet {
       }
       return prevErr.retryAtMs;
     }
+    const imageFrom = wallClockMs();
     try {
       let pulled = false;
       await this.runtime.pullImage(image, {
         policy: spec.imagePullPolicy ?? defaultImagePullPolicy(image),
         dockerConfigs: this.pullSecrets(pod),
-        onPulling: () => this.o.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`),
+        onPulling: () => {
+          this.startup.imageStartedPulling(e.uid, wallClockMs());
+          this.o.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+        },
         onPulled: ({ sizeBytes, durationMs }) => {
+          this.startup.imageFinishedPulling(e.uid, wallClockMs());
           pulled = true;
           this.o.recorder.event(pod, 'Normal', 'Pulled', pulledMessage(image, durationMs, Date.now() - now, sizeBytes));
         },
@@ -565,6 +588,8 @@ export class Kubelet {
       // Kubernetes pod worker's requeue after a failed sync does; the pull itself waits the delay.
       return now + Math.min(delay / 2, IMAGE_BACKOFF_REPORT_MS);
     }
+    const createFrom = wallClockMs();
+    this.startup.phase(e.uid, 'image', createFrom - imageFrom);
     if (this.stopped) return undefined; // the pull took a while: the kubelet is stopping meanwhile
     let cfg: ContainerConfig;
     try {
@@ -589,8 +614,14 @@ export class Kubelet {
       return now + delay;
     }
     this.o.recorder.event(pod, 'Normal', 'Created', `Created container ${a.name}`);
+    const startFrom = wallClockMs();
+    this.startup.phase(e.uid, 'create', startFrom - createFrom);
     try {
-      await this.runtime.startContainer(id);
+      const phases = await this.runtime.startContainer(id);
+      // What the runtime did not attribute to its cgroups is the spawn and its bookkeeping.
+      const cgroupsMs = phases?.cgroupsMs ?? 0;
+      this.startup.phase(e.uid, 'cgroups', cgroupsMs);
+      this.startup.phase(e.uid, 'spawn', wallClockMs() - startFrom - cgroupsMs);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       e.errors[a.name] = { reason: 'RunContainerError', message: msg, retryAtMs: now + 1000 };
@@ -746,6 +777,8 @@ export class Kubelet {
     view: PodRuntimeView,
     waiting: Record<string, { reason: string; message: string }> = {},
     failed?: { reason: string; message: string },
+    /** When the work this status reports ended (the containers' starts): the `status` phase runs from there. */
+    sinceMs: number = wallClockMs(),
   ): Promise<void> {
     const pod = e.pod;
     const status = computePodStatus({
@@ -759,10 +792,15 @@ export class Kubelet {
       runtimeName: this.runtime.info().name === 'docker' ? 'docker' : 'skiff',
       nowIso: new Date().toISOString(),
     });
-    if (sameStatus(status, pod.status ?? {})) return;
+    if (sameStatus(status, pod.status ?? {})) {
+      // Already there: a write whose answer was lost (a timeout) may have landed all the same.
+      if (this.startup.tracking(e.uid)) this.startup.statusWritten(pod, sinceMs, wallClockMs());
+      return;
+    }
     const pods = this.o.client.pods();
     try {
       e.pod = await pods.updateStatus({ ...pod, status });
+      this.startup.statusWritten(e.pod, sinceMs, wallClockMs());
     } catch (err) {
       if (isStatusError(err, 'NotFound')) return;
       if (!isStatusError(err, 'Conflict')) throw err;
@@ -781,6 +819,7 @@ export class Kubelet {
         nowIso: new Date().toISOString(),
       });
       e.pod = await pods.updateStatus({ ...fresh, status: again });
+      this.startup.statusWritten(e.pod, sinceMs, wallClockMs());
     }
   }
 
@@ -815,6 +854,7 @@ export class Kubelet {
     this.configMaps.unregisterPod(e.uid);
     this.secrets.unregisterPod(e.uid);
     this.tokens.forgetPod(e.uid);
+    this.startup.forget(e.uid);
     await this.removePodResources(e.uid, graceSeconds);
     this.claims.forgetPod(e.uid);
     this.backoff.forgetPrefix(`${e.uid}/`);
@@ -895,4 +935,10 @@ export class Kubelet {
 function securityNumber(spec: Container, pod: Pod, key: 'runAsUser' | 'runAsGroup'): number | undefined {
   const v = spec.securityContext?.[key] ?? pod.spec.securityContext?.[key];
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+/** The line logged for each observed start, after the Kubernetes kubelet's "Observed pod startup duration". */
+export function observedStartLine(s: ObservedStart): string {
+  const phases = Object.entries(s.phases).map(([k, v]) => `${k}=${v.toFixed(1)}ms`).join(' ');
+  return `Observed pod startup duration pod=${s.pod} podStartDuration=${s.startMs.toFixed(1)}ms podStartSLOduration=${(s.sliMs / 1000).toFixed(3)}s podStartE2EDuration=${(s.e2eMs / 1000).toFixed(3)}s ${phases}`;
 }

@@ -49,6 +49,7 @@ import { pickFreePodCidr } from './runtime/process/pod-network.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import { startKubeletServer, type KubeletServingTLS } from './server.js';
 import { hostUsage, StatsProvider } from './metrics/stats-provider.js';
+import { KubeletMetrics } from './metrics/kubelet-metrics.js';
 import { webhookAuthorizer } from './webhook-authorizer.js';
 
 /** How long a stopping kubelet waits for the pod syncs under way before it stops every pod (skiff up allows 45 s in all). */
@@ -282,7 +283,8 @@ export async function main(argv: string[]): Promise<void> {
   });
   // A fake-runtime node is simulated: its usage is its pods', not this machine's.
   const stats = new StatsProvider(nodeName, runtime, kind === 'fake' ? undefined : hostUsage);
-  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet, statsFor: () => stats, authorize: webhookAuthorizer(client, nodeName) }, tls, Number(values.port), hostIP);
+  const metrics = new KubeletMetrics();
+  const { server, port } = await startKubeletServer({ kubeletFor: () => kubelet, statsFor: () => stats, authorize: webhookAuthorizer(client, nodeName), metrics: () => metrics.render() }, tls, Number(values.port), hostIP);
   const recorder = new EventRecorder(client, { component: 'kubelet', host: nodeName });
   const machine = machineInfo();
   // local-path volumes live under the kubelet's root unless --local-path-root says otherwise;
@@ -327,7 +329,7 @@ export async function main(argv: string[]): Promise<void> {
   const services = new Informer<Service>(client.resource<Service>('Service'));
   services.start();
   await services.waitForSync();
-  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, services: () => services.store.list(), podsDir: join(rootDir, 'pods'), localPathRoot, node: () => status.node, backoffBaseMs, ...podDns, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
+  kubelet = new Kubelet({ client, nodeName, runtime, recorder, hostIP, services: () => services.store.list(), podsDir: join(rootDir, 'pods'), localPathRoot, node: () => status.node, backoffBaseMs, metrics, ...podDns, allocatable: { cpu: String(machine.cpu), memory: String(machine.memoryBytes) } });
   kubelet.start();
   const informer = new Informer<Pod>(client.pods(), { fieldSelector: `spec.nodeName=${nodeName}` });
   informer.addEventHandler({

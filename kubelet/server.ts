@@ -9,6 +9,7 @@
 //   GET  /exec/NS/POD/CONTAINER?command=…&stdin=&stdout=&stderr=&tty=   WebSocket upgrade, channel.k8s.io (remote-command.ts)
 //   GET  /attach/NS/POD/CONTAINER?stdin=&stdout=&stderr=&tty=            the same, to the container's own streams
 //   GET  /portForward/NS/POD?port=80   WebSocket upgrade, portforward.k8s.io (port-forward.ts)
+//   GET  /metrics            Prometheus text: the kubelet's own (pod startup histograms, metrics/kubelet-metrics.ts)
 //   GET  /metrics/resource   Prometheus text: container/pod/node CPU and memory (metrics/prometheus-text.ts)
 //   GET  /stats/summary      the Summary API JSON (metrics/summary.ts)
 //   GET  /healthz
@@ -36,6 +37,8 @@ export interface KubeletServerOptions {
   statsFor?(host: string | undefined): StatsProvider | undefined;
   /** Who may call (webhook-authorizer.ts); absent: system:masters only. */
   authorize?: KubeletAuthorizer;
+  /** The kubelet's own metrics (GET /metrics); absent: 404. */
+  metrics?: () => string;
 }
 
 export interface KubeletServingTLS {
@@ -87,6 +90,13 @@ export async function handle(o: KubeletServerOptions, req: IncomingMessage, res:
   }
   const refused = await authorizeCaller(req, url.pathname, o.authorize);
   if (refused) return fail(res, refused.code, refused.message);
+  if (url.pathname === '/metrics') {
+    if (req.method !== 'GET') return fail(res, 405, 'method not allowed');
+    if (!o.metrics) return fail(res, 404, 'no metrics here');
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(o.metrics());
+    return;
+  }
   if (url.pathname === '/metrics/resource' || url.pathname === '/stats/summary' || url.pathname === '/stats/summary/') {
     if (req.method !== 'GET') return fail(res, 405, 'method not allowed');
     const host = req.headers.host?.replace(/:\d+$/, '');

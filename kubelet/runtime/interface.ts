@@ -62,6 +62,11 @@ export interface Mount {
   readOnly: boolean;
 }
 
+/** Where a runtime's startContainer spent its time, for the kubelet's pod startup phases. */
+export interface ContainerStartPhases {
+  cgroupsMs?: number;
+}
+
 export interface ResourceLimits {
   memoryBytes?: number;
   /** CPU in millicores (500 = half a core). */
@@ -216,7 +221,8 @@ export interface Runtime {
   imageFsInfo?(): Promise<ImageFsStats>;
 
   createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
-  startContainer(id: string): Promise<void>;
+  /** Start a created container; a runtime may say how long its cgroup setup took (the kubelet's startup phases). */
+  startContainer(id: string): Promise<void | ContainerStartPhases>;
   /** SIGTERM, then SIGKILL once `timeoutSeconds` have passed; resolves once the container has exited. */
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;

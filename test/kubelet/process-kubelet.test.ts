@@ -196,6 +196,25 @@ describe('process runtime kubelet', () => {
     await deleteAndWaitGone('web');
   });
 
+  it('serves its pod startup metrics on /metrics: each start observed once, phase by phase', async () => {
+    const count = (text: string, line: string) => Number(text.split('\n').find((l) => l.startsWith(`${line} `))?.split(' ')[1] ?? 0);
+    const scrape = () => c.request<string>('GET', `/api/v1/nodes/${node}/proxy/metrics`);
+    const before = count(await scrape(), 'kubelet_pod_start_sli_duration_seconds_count');
+    await c.pods().create(podManifest('timed', node, { containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'exec sleep 1000'] }] }));
+    await waitPod('timed', 'running', running);
+    const text = await waitFor('the start observed', async () => {
+      const t = await scrape();
+      return count(t, 'kubelet_pod_start_sli_duration_seconds_count') === before + 1 ? t : undefined;
+    });
+    expect(text).toContain('# TYPE kubelet_pod_start_duration_seconds histogram');
+    expect(count(text, 'kubelet_pod_start_duration_seconds_count')).toBeGreaterThanOrEqual(before + 1);
+    for (const phase of ['queue', 'sandbox', 'image', 'create', 'spawn', 'status', 'watch']) {
+      expect(count(text, `skiff_kubelet_pod_start_phase_duration_seconds_count{phase="${phase}"}`), phase).toBeGreaterThanOrEqual(before + 1);
+    }
+    expect(count(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    await deleteAndWaitGone('timed');
+  });
+
   it('restarts a crashing container with growing back-off and restartCount', async () => {
     await c.pods().create(podManifest('crash', node, { containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'echo crashing; exit 3'] }] }));
     const messages = new Set<string>();

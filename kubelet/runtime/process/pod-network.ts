@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import type { RunResult } from './spawner.js';
 
 export interface Cidr {
   base: number; // network address as a 32-bit unsigned int
@@ -98,34 +99,43 @@ export function netnsPath(name: string): string {
   return `/var/run/netns/${name}`;
 }
 
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd === 'ip' ? 'ip ' + args.join(' ') : 'pod network setup'}: ${stderr.trim() || err.message}`));
-      else resolve(stdout);
-    });
-  });
-}
+/** How `ip` is run: argv and its stdin in, its output and exit out (the runtime's spawn helper, or execFile). */
+export type CommandRunner = (argv: string[], input?: string) => Promise<RunResult>;
 
-const ip = (args: string[]) => run('ip', args);
+/** execFile straight from this process: for one-off uses (tests, `stop-pods`) that have no spawn helper. */
+export const execFileRunner: CommandRunner = (argv, input) =>
+  new Promise((resolve) => {
+    const child = execFile(argv[0]!, argv.slice(1), { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, signal: (err?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr: stderr || (err && typeof err.code !== 'number' ? err.message : '') });
+    });
+    child.stdin?.end(input ?? '');
+  });
 
 export class PodNetwork {
   readonly cidr: Cidr;
   readonly bridge: string;
   readonly gateway: string;
 
-  constructor(nodeName: string, podCidr: string) {
+  constructor(nodeName: string, podCidr: string, private readonly runner: CommandRunner = execFileRunner) {
     this.cidr = parseCidr(podCidr);
     this.bridge = bridgeName(nodeName);
     this.gateway = gatewayOf(this.cidr);
   }
 
+  /** `ip ARGS` (a batch when `input` is given); rejects with ip's own words. */
+  private async ip(args: string[], input?: string): Promise<string> {
+    const r = await this.runner(['ip', ...args], input);
+    if (r.code !== 0) throw new Error(`ip ${input === undefined ? args.join(' ') : `${args.join(' ')} (${input.trim().split('\n').join('; ')})`}: ${r.stderr.trim() || `exit ${r.code ?? r.signal}`}`);
+    return r.stdout;
+  }
+
   async ensureBridge(): Promise<void> {
     const exists = existsSync(`/sys/class/net/${this.bridge}`);
-    if (!exists) await ip(['link', 'add', this.bridge, 'type', 'bridge']).catch((e) => { if (!existsSync(`/sys/class/net/${this.bridge}`)) throw e; });
-    const addrs = await ip(['-4', '-o', 'addr', 'show', 'dev', this.bridge]);
-    if (!addrs.includes(` ${this.gateway}/`)) await ip(['addr', 'add', `${this.gateway}/${this.cidr.prefix}`, 'dev', this.bridge]);
-    await ip(['link', 'set', this.bridge, 'up']);
+    if (!exists) await this.ip(['link', 'add', this.bridge, 'type', 'bridge']).catch((e) => { if (!existsSync(`/sys/class/net/${this.bridge}`)) throw e; });
+    const addrs = await this.ip(['-4', '-o', 'addr', 'show', 'dev', this.bridge]);
+    if (!addrs.includes(` ${this.gateway}/`)) await this.ip(['addr', 'add', `${this.gateway}/${this.cidr.prefix}`, 'dev', this.bridge]);
+    await this.ip(['link', 'set', this.bridge, 'up']);
   }
 
   /** Create the pod's namespace and wire it to the bridge with `podIp`. */
@@ -138,8 +148,9 @@ export class PodNetwork {
     const host = [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.bridge} up`, `link set ${veth} type bridge_slave hairpin on`];
     const inside = [`link set eth0 address ${podMac(podIp)}`, `addr add ${podIp}/${this.cidr.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${this.gateway}`];
     try {
-      // One spawn from the kubelet (two `ip -batch` runs in a shell): forking the kubelet is the expensive part.
-      await run('/bin/sh', ['-c', 'printf "%s\\n" "$1" | ip -b - && printf "%s\\n" "$2" | ip -n "$3" -b -', 'skiff-net', host.join('\n'), inside.join('\n'), ns]);
+      // Two `ip -batch` runs (the pod's side needs the namespace the first one makes), no shell.
+      await this.ip(['-b', '-'], host.join('\n') + '\n');
+      await this.ip(['-n', ns, '-b', '-'], inside.join('\n') + '\n');
     } catch (err) {
       await this.tearDown(sandboxId);
       throw err;
@@ -151,12 +162,12 @@ export class PodNetwork {
   async tearDown(sandboxId: string): Promise<void> {
     const ns = netnsName(sandboxId);
     const veth = vethName(sandboxId);
-    if (existsSync(netnsPath(ns))) await ip(['netns', 'del', ns]).catch(() => undefined);
-    if (existsSync(`/sys/class/net/${veth}`)) await ip(['link', 'del', veth]).catch(() => undefined);
+    if (existsSync(netnsPath(ns))) await this.ip(['netns', 'del', ns]).catch(() => undefined);
+    if (existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
   }
 
   /** Remove the node's bridge (when the node shuts down with no pods left). */
   async removeBridge(): Promise<void> {
-    if (existsSync(`/sys/class/net/${this.bridge}`)) await ip(['link', 'del', this.bridge]).catch(() => undefined);
+    if (existsSync(`/sys/class/net/${this.bridge}`)) await this.ip(['link', 'del', this.bridge]).catch(() => undefined);
   }
 }

@@ -8,7 +8,7 @@
 //   containers/<id>/container.json         config, shim pid + /proc start time, startedAt
 //   containers/<id>/pid | exit | killed    written by the shim (container pid, exit status) and the kubelet
 //   logs/<ns>_<pod>_<uid>/<container>/<attempt>.log[.N]
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import {
   ImagePullError,
   LABEL_POD_UID,
   type ContainerConfig,
+  type ContainerStartPhases,
   type ContainerStats,
   type ContainerStatus,
   type ExecResult,
@@ -47,6 +48,7 @@ import type { RegistriesConfig } from '../../images/registries.js';
 import { HOST_IMAGE, IMAGE_SERVICE_DIR, ImageStore, normalizeImageName, pullHint } from './image-store.js';
 import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
+import { SpawnerPool } from './spawner.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -161,7 +163,13 @@ export class ProcessRuntime implements Runtime {
   private readonly forwarder = new HostPortForwarder();
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
-  private readonly shims = new Map<string, ChildProcess>();
+  /**
+   * Shims and `ip` batches are spawned through small helpers, never by forking the kubelet
+   * (spawner.ts). Shims have a helper of their own: a pod whose sandbox is ready starts at
+   * once instead of queueing behind other pods' network setup.
+   */
+  private readonly spawner = new SpawnerPool(3);
+  private readonly shimSpawner = new SpawnerPool(1);
   private readonly events = new EventEmitter();
   private rotateTimer?: NodeJS.Timeout;
   private readonly logMaxBytes: number;
@@ -183,7 +191,7 @@ export class ProcessRuntime implements Runtime {
       // Layers unpacked once and stacked per container when overlayfs works here.
       layered: this.isolated && overlaySupported(join(this.images.dir)),
     });
-    if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr);
+    if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.spawner.run(argv, { input }));
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
     this.logMaxFiles = opts.logMaxFiles ?? 3;
     this.events.setMaxListeners(0);
@@ -414,13 +422,15 @@ export class ProcessRuntime implements Runtime {
     return id;
   }
 
-  async startContainer(id: string): Promise<void> {
+  async startContainer(id: string): Promise<ContainerStartPhases> {
     const rec = this.containers.get(id);
     if (!rec) throw new Error(`container ${id} not found`);
     if (rec.startedAt) throw new Error(`container ${id} was already started`);
     const stateDir = this.dir('containers', id);
     closeSync(openSync(rec.logPath, 'a'));
+    const cgroupsFrom = performance.now();
     if (rec.isolated) this.cgroups.create(id, rec.config.limits);
+    const cgroupsMs = performance.now() - cgroupsFrom;
     const argv = shimArgv(
       stateDir,
       rec.logPath,
@@ -449,21 +459,13 @@ export class ProcessRuntime implements Runtime {
     const env = { PATH: DEFAULT_PATH, ...(rec.config.tty ? { TERM: 'xterm' } : {}), ...rec.config.env };
     rec.startingAt = isoNow();
     this.saveContainer(rec);
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env, cwd: '/' });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-    child.unref();
-    rec.shimPid = child.pid;
-    rec.shimStart = procStartTime(child.pid!);
+    // Detached (its own session) so it outlives the kubelet; its end wakes the pod's worker.
+    const pid = await this.shimSpawner.spawnDetached(argv, { env, cwd: '/' }, () => this.changed(rec));
+    rec.shimPid = pid;
+    rec.shimStart = procStartTime(pid);
     rec.startedAt = isoNow();
     this.saveContainer(rec);
-    this.shims.set(id, child);
-    child.once('exit', () => {
-      this.shims.delete(id);
-      this.changed(rec);
-    });
+    return { cgroupsMs };
   }
 
   /**
@@ -792,6 +794,8 @@ export class ProcessRuntime implements Runtime {
 
   async close(): Promise<void> {
     if (this.rotateTimer) clearInterval(this.rotateTimer);
+    this.spawner.close();
+    this.shimSpawner.close();
     this.forwarder.closeAll();
     this.events.removeAllListeners();
   }
