@@ -19,7 +19,7 @@ import { ControllerExpectations } from '../replicaset/expectations.js';
 import { PodControl, SlowStartMemory } from '../pod-control.js';
 import { ignoreNotFound, runWorkers, type SyncResult } from '../worker.js';
 import { DEFAULT_BACKOFF_BASE_MS } from './backoff.js';
-import { planJob } from './planner.js';
+import { countReleased, planJob } from './planner.js';
 
 const ORPHAN_POD = 'orphan-pod/';
 
@@ -129,8 +129,16 @@ export class JobController {
     // only once status names it; and the creations and deletions manageJob decided, which
     // depend on neither (pods are created holding the finalizer, so nothing is counted early).
     const counting = (async () => {
-      if (plan.status && !(await this.statusWrites.write(job, plan.status))) return; // the Job is gone: nothing more to do
+      let written: Job | undefined = job;
+      if (plan.status) written = await this.statusWrites.write(job, plan.status);
+      if (!written) return; // the Job is gone: nothing more to do
+      if (!plan.removeFinalizers.length) return;
       await Promise.all(plan.removeFinalizers.map((pod) => this.removeFinalizer(pod)));
+      // As Kubernetes does, count what was just let go in the same sync, on the Job as written.
+      const flushed = countReleased(written.status, new Set(plan.removeFinalizers.map((p) => p.metadata.uid!)), new Date());
+      if (flushed && (await this.statusWrites.write(written, flushed.status)) && flushed.completed) {
+        this.recorder.event(job, 'Normal', 'Completed', 'Job completed');
+      }
     })();
     const managing = (async () => {
       const batches = this.slowStart.batches(key, plan.create.length);
