@@ -150,13 +150,13 @@ describe('batch/v1 protobuf bodies', () => {
 
   it('a Job with every field round-trips (exit codes one varint each, as Go writes them, or packed)', () => {
     const { apiVersion, kind, ...rest } = job;
-    expect(decodeProtobufBody(envelope(apiVersion, kind, encode(rest, JOB())))).toEqual(job);
-    expect(decodeProtobufBody(envelope(apiVersion, kind, encode(rest, JOB('packedInt'))))).toEqual(job);
+    expect(decodeProtobufBody(envelope(apiVersion!, kind!, encode(rest, JOB())))).toEqual(job);
+    expect(decodeProtobufBody(envelope(apiVersion!, kind!, encode(rest, JOB('packedInt'))))).toEqual(job);
   });
 
   it('a CronJob with every field round-trips, its jobTemplate a whole JobSpec', () => {
     const { apiVersion, kind, ...rest } = cronJob;
-    expect(decodeProtobufBody(envelope(apiVersion, kind, encode(rest, CRON_JOB)))).toEqual(cronJob);
+    expect(decodeProtobufBody(envelope(apiVersion!, kind!, encode(rest, CRON_JOB)))).toEqual(cronJob);
   });
 
   it('pointer fields keep an explicit zero; plain status counts at zero are left out; unknown fields (successPolicy) are refused', () => {
