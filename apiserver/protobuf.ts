@@ -4,7 +4,7 @@
 // `kubectl create namespace` (POST a Namespace) only work if the server reads them.
 // Skiff answers in JSON (kubectl accepts it); it decodes bodies of these kinds only
 // (DeleteOptions, Namespace, the Deployment `kubectl create deployment` writes, the Job of
-// `kubectl create job [--from=cronjob/…]`, the HorizontalPodAutoscaler of `kubectl autoscale`, the
+// `kubectl create job [--from=cronjob/…]` and the CronJob of `kubectl create cronjob`, the HorizontalPodAutoscaler of `kubectl autoscale`, the
 // Service `kubectl create service` writes, the ConfigMap and Secret of `kubectl create
 // configmap|secret`, and the ServiceAccount and TokenRequest of `kubectl create serviceaccount|token`) and
 // rejects any other protobuf body with 415 rather than guess.
@@ -26,7 +26,8 @@ export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 
 /** 'int'/'bool': pointer fields (zero is a value); 'int0'/'bool0': plain ones (zero is unset). */
 /** 'bytes': a []byte, written as JSON writes it (base64). `{ map: 'bytes' }`: map<string, bytes>. 'time': a metav1.Time (RFC 3339). */
-type FieldType = 'string' | 'bytes' | 'time' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | 'intOrString' | MessageSpec | { map: true | 'bytes' } | { repeated: 'string' } | { repeated: MessageSpec };
+/** `{ repeated: 'int' }`: a repeated int32, one varint per element or packed (parsers must take both). */
+type FieldType = 'string' | 'bytes' | 'time' | 'int' | 'int0' | 'bool' | 'bool0' | 'skip' | 'intOrString' | MessageSpec | { map: true | 'bytes' } | { repeated: 'string' | 'int' } | { repeated: MessageSpec };
 interface MessageSpec { [field: number]: [name: string, type: FieldType] }
 
 const TYPE_META: MessageSpec = { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] };
@@ -72,18 +73,6 @@ const DEPLOYMENT: MessageSpec = {
     3: ['template', { 1: ['metadata', OBJECT_META], 2: ['spec', POD_SPEC] }],
     4: ['strategy', { 1: ['type', 'string'] }], 5: ['minReadySeconds', 'int0'], 6: ['revisionHistoryLimit', 'int'],
     7: ['paused', 'bool0'], 9: ['progressDeadlineSeconds', 'int'],
-  }],
-  3: ['status', 'skip'],
-};
-
-// What `kubectl create job NAME --image=I` and `--from=cronjob/CJ` write (batch/v1
-// generated.proto: Job, JobSpec): the CronJob's template comes back with its defaults.
-const JOB: MessageSpec = {
-  1: ['metadata', OBJECT_META],
-  2: ['spec', {
-    1: ['parallelism', 'int'], 2: ['completions', 'int'], 3: ['activeDeadlineSeconds', 'int'], 4: ['selector', { 1: ['matchLabels', { map: true }] }],
-    5: ['manualSelector', 'bool'], 6: ['template', { 1: ['metadata', OBJECT_META], 2: ['spec', POD_SPEC] }], 7: ['backoffLimit', 'int'],
-    8: ['ttlSecondsAfterFinished', 'int'], 9: ['completionMode', 'string'], 10: ['suspend', 'bool'], 14: ['podReplacementPolicy', 'string'],
   }],
   3: ['status', 'skip'],
 };
@@ -174,6 +163,44 @@ const ROLE_BINDING: MessageSpec = {
   3: ['roleRef', { 1: ['apiGroup', 'string'], 2: ['kind', 'string'], 3: ['name', 'string'] }],
 };
 
+// batch/v1 Job and CronJob (k8s.io/api/batch/v1 generated.proto, v1.32): every field of the
+// zod schema — what `kubectl create job NAME --image=I`, `create job --from=cronjob/CJ` (the
+// CronJob's template with its defaults) and `create cronjob` write, and whatever else a typed
+// client sets. Pointer fields (`*int32`, `*bool`) keep an explicit 0/false; plain ones
+// (status.active/succeeded/failed) do not. managedBy (15) and successPolicy (16) are not in
+// the schema, so a body setting them is refused (415) like any field not understood.
+const POD_FAILURE_POLICY_RULE: MessageSpec = {
+  1: ['action', 'string'],
+  2: ['onExitCodes', { 1: ['containerName', 'string'], 2: ['operator', 'string'], 3: ['values', { repeated: 'int' }] }],
+  3: ['onPodConditions', { repeated: { 1: ['type', 'string'], 2: ['status', 'string'] } }],
+};
+const JOB_SPEC: MessageSpec = {
+  1: ['parallelism', 'int'], 2: ['completions', 'int'], 3: ['activeDeadlineSeconds', 'int'], 4: ['selector', LABEL_SELECTOR],
+  5: ['manualSelector', 'bool'], 6: ['template', { 1: ['metadata', OBJECT_META], 2: ['spec', POD_SPEC] }], 7: ['backoffLimit', 'int'],
+  8: ['ttlSecondsAfterFinished', 'int'], 9: ['completionMode', 'string'], 10: ['suspend', 'bool'],
+  11: ['podFailurePolicy', { 1: ['rules', { repeated: POD_FAILURE_POLICY_RULE }] }],
+  12: ['backoffLimitPerIndex', 'int'], 13: ['maxFailedIndexes', 'int'], 14: ['podReplacementPolicy', 'string'],
+};
+const JOB_CONDITION: MessageSpec = {
+  1: ['type', 'string'], 2: ['status', 'string'], 3: ['lastProbeTime', 'time'], 4: ['lastTransitionTime', 'time'], 5: ['reason', 'string'], 6: ['message', 'string'],
+};
+const JOB_STATUS: MessageSpec = {
+  1: ['conditions', { repeated: JOB_CONDITION }], 2: ['startTime', 'time'], 3: ['completionTime', 'time'],
+  4: ['active', 'int0'], 5: ['succeeded', 'int0'], 6: ['failed', 'int0'], 7: ['completedIndexes', 'string'],
+  8: ['uncountedTerminatedPods', { 1: ['succeeded', { repeated: 'string' }], 2: ['failed', { repeated: 'string' }] }],
+  9: ['ready', 'int'], 10: ['failedIndexes', 'string'], 11: ['terminating', 'int'],
+};
+const JOB: MessageSpec = { 1: ['metadata', OBJECT_META], 2: ['spec', JOB_SPEC], 3: ['status', JOB_STATUS] };
+const CRON_JOB: MessageSpec = {
+  1: ['metadata', OBJECT_META],
+  2: ['spec', {
+    1: ['schedule', 'string'], 2: ['startingDeadlineSeconds', 'int'], 3: ['concurrencyPolicy', 'string'], 4: ['suspend', 'bool'],
+    5: ['jobTemplate', { 1: ['metadata', OBJECT_META], 2: ['spec', JOB_SPEC] }], 6: ['successfulJobsHistoryLimit', 'int'],
+    7: ['failedJobsHistoryLimit', 'int'], 8: ['timeZone', 'string'],
+  }],
+  3: ['status', { 1: ['active', { repeated: OBJECT_REFERENCE }], 4: ['lastScheduleTime', 'time'], 5: ['lastSuccessfulTime', 'time'] }],
+};
+
 /** Kinds whose protobuf bodies are understood, by "apiVersion/kind". */
 // What `kubectl autoscale` writes (k8s.io/api/autoscaling/v1/generated.proto:
 // HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, CrossVersionObjectReference).
@@ -193,6 +220,7 @@ const KINDS: Record<string, MessageSpec> = {
   'v1/Namespace': NAMESPACE,
   'apps/v1/Deployment': DEPLOYMENT,
   'batch/v1/Job': JOB,
+  'batch/v1/CronJob': CRON_JOB,
   'v1/Service': SERVICE,
   'authorization.k8s.io/v1/SelfSubjectAccessReview': SELF_SUBJECT_ACCESS_REVIEW,
   'authorization.k8s.io/v1/SelfSubjectRulesReview': SELF_SUBJECT_RULES_REVIEW,
@@ -274,9 +302,16 @@ function decodeMessage(buf: Buffer, spec: MessageSpec, raw?: { bytes?: Buffer })
       // metav1.Time { seconds=1, nanos=2 }; the zero time is unset.
       const t = decodeMessage(r.bytes(), { 1: ['seconds', 'int0'], 2: ['nanos', 'int0'] });
       if (t.seconds) out[name] = new Date(Number(t.seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    } else if ('repeated' in type && type.repeated === 'int') {
+      const list = (out[name] ??= []) as number[];
+      if (wireType === 0) list.push(Number(BigInt.asIntN(32, r.varint())));
+      else {
+        const packed = new Reader(r.bytes());
+        while (packed.pos < packed.end) list.push(Number(BigInt.asIntN(32, packed.varint())));
+      }
     } else if ('repeated' in type) {
       const bytes = r.bytes();
-      ((out[name] ??= []) as unknown[]).push(type.repeated === 'string' ? bytes.toString('utf8') : decodeMessage(bytes, type.repeated));
+      ((out[name] ??= []) as unknown[]).push(typeof type.repeated === 'string' ? bytes.toString('utf8') : decodeMessage(bytes, type.repeated));
     } else if ('map' in type) {
       // An empty value is a value here (`--from-literal=k=`): missing means "".
       const e = decodeMessage(r.bytes(), { 1: ['key', 'string'], 2: ['value', type.map === 'bytes' ? 'bytes' : 'string'] });

@@ -22,6 +22,33 @@ export function slowStartBatches(count: number, initial = 1): number[] {
   return batches;
 }
 
+/**
+ * Slow start that carries over from one sync to the next, per owner. A Job replacing its
+ * finished pods creates a few dozen every sync; restarting at 1 each time costs log2(n)
+ * round trips while its finished pods wait to be counted. Once a batch of n creates has all
+ * succeeded the template is known good, so the next sync starts at n; any failure starts
+ * over at 1 (a departure from Kubernetes, whose every sync starts at 1).
+ */
+export class SlowStartMemory {
+  private readonly proven = new Map<string, number>();
+
+  constructor(private readonly max = 500) {}
+
+  batches(key: string, count: number): number[] {
+    return slowStartBatches(count, this.proven.get(key) ?? 1);
+  }
+
+  /** The outcome of creating in `batches`: all succeeded, or a failure. */
+  record(key: string, batches: readonly number[], failed: boolean): void {
+    if (failed) this.proven.delete(key);
+    else if (batches.length) this.proven.set(key, Math.min(this.max, Math.max(this.proven.get(key) ?? 1, ...batches)));
+  }
+
+  forget(key: string): void {
+    this.proven.delete(key);
+  }
+}
+
 /** The first thing that went wrong in a round of creates or deletes. */
 export interface PodControlFailure {
   reason: 'FailedCreate' | 'FailedDelete';

@@ -75,6 +75,8 @@ Flags:
   --docker-socket PATH      docker runtime: the Engine API socket (default /var/run/docker.sock)
   --nodes N                 fake runtime: simulate N nodes in this process
   --node-name-prefix P      fake runtime: node names P0 … P(N-1) (default hollow-)
+  --node-lease-duration-seconds S  with --nodes: the hollow nodes' Lease duration (default 40), renewed
+                            every S/4 as the kubelet does (kwok's flag: fewer heartbeat writes at scale)
   --stop-pods-on-exit       on SIGTERM stop every pod (default: leave them running for the next kubelet to adopt)
   --rotate-certificates     renew the kubeconfig's client certificate through a CSR before it expires
                             (at 70–90 % of its life) and switch to the new one (skiff join sets it)
@@ -200,6 +202,7 @@ export async function main(argv: string[]): Promise<void> {
       'docker-socket': { type: 'string' },
       nodes: { type: 'string' },
       'node-name-prefix': { type: 'string', default: 'hollow-' },
+      'node-lease-duration-seconds': { type: 'string', default: '40' },
       'stop-pods-on-exit': { type: 'boolean', default: false },
       'rotate-certificates': { type: 'boolean', default: false },
       'rotate-server-certificates': { type: 'boolean', default: false },
@@ -249,7 +252,9 @@ export async function main(argv: string[]): Promise<void> {
       certFile: values['tls-cert-file'], keyFile: values['tls-private-key-file'], clientCAFile: values['client-ca-file'],
       certDir: resolve(values['cert-dir'] ?? join(values['root-dir'] ?? join('/tmp', 'skiff-hollow'), 'pki')), nodeName: `${prefix}nodes`, address: hostIP,
     });
-    return runHollowNodes(hollowClient, Number(values.nodes), prefix, tls, Number(values.port), hostIP, backoffBaseMs);
+    const leaseSeconds = Number(values['node-lease-duration-seconds']);
+    if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) throw new Error(`--node-lease-duration-seconds: ${JSON.stringify(values['node-lease-duration-seconds'])} is not a positive whole number of seconds`);
+    return runHollowNodes(hollowClient, Number(values.nodes), prefix, tls, Number(values.port), hostIP, backoffBaseMs, leaseSeconds);
   }
 
   const nodeName = values['node-name'] ?? (await import('node:os')).hostname();
@@ -406,7 +411,7 @@ async function registerWithRetry(status: NodeStatusManager): Promise<Node> {
 }
 
 /** Many simulated nodes in one process: one pod informer, one lease heartbeater, one server. */
-async function runHollowNodes(client: RestClient, count: number, prefix: string, tls: KubeletServingTLS, portFlag: number, hostIP: string, backoffBaseMs: number): Promise<void> {
+async function runHollowNodes(client: RestClient, count: number, prefix: string, tls: KubeletServingTLS, portFlag: number, hostIP: string, backoffBaseMs: number, leaseSeconds: number): Promise<void> {
   if (!Number.isInteger(count) || count < 1) throw new Error('--nodes must be a positive integer');
   const kubelets = new Map<string, Kubelet>();
   const stats = new Map<string, StatsProvider>();
@@ -424,7 +429,8 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
   );
   const recorder = new EventRecorder(client, { component: 'kubelet', host: `${prefix}*` });
   const machine = machineInfo();
-  const leases = new NodeLeases(client, { concurrency: 200 });
+  // The kubelet renews its Lease every quarter of its duration (renewInterval = 0.25 × nodeLeaseDurationSeconds).
+  const leases = new NodeLeases(client, { concurrency: 200, durationSeconds: leaseSeconds, renewMs: leaseSeconds * 250 });
   leases.start();
   const statuses: NodeStatusManager[] = [];
   const names = Array.from({ length: count }, (_, i) => `${prefix}${i}`);

@@ -1,9 +1,9 @@
 // The DaemonSet loop (controller `daemonset`): informers on DaemonSets, pods, nodes and
 // ControllerRevisions feed a work queue keyed by DaemonSet; each sync asks planDaemonSet what
 // to do and does it — adopt/release, history (create, renumber, prune), pod creations and
-// deletions (bridged by expectations until our watch sees them), then status. Any node
-// change re-plans every DaemonSet: a node added, relabelled, tainted or removed can change
-// where pods belong.
+// deletions (bridged by expectations until our watch sees them), then status. A node added,
+// relabelled, retainted or removed re-plans the DaemonSets whose placement it changes; its
+// status heartbeats do not.
 import type { ControllerRevision, DaemonSet } from '../../api/apps/index.js';
 import type { Node, Pod } from '../../api/core/index.js';
 import { fromLabelSelector } from '../../api/labels.js';
@@ -13,13 +13,15 @@ import { StatusWrites } from '../cache-freshness.js';
 import { RevisionWrites } from '../history/history-writes.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { ControllerExpectations } from '../replicaset/expectations.js';
-import { PodControl } from '../pod-control.js';
+import { PodControl, SlowStartMemory } from '../pod-control.js';
 import { ignoreNotFound, runWorkers, type SyncResult } from '../worker.js';
+import { nodeShouldRunDaemonPod, nodeUpdateConcerns } from './placement.js';
 import { planDaemonSet } from './planner.js';
 
 export class DaemonSetController {
   readonly queue = new WorkQueue<string>({ name: 'daemonset' });
   readonly expectations = new ControllerExpectations();
+  private readonly slowStart = new SlowStartMemory();
   private readonly statusWrites: StatusWrites<DaemonSet>;
   private readonly revisionWrites: RevisionWrites;
   private readonly dsInformer;
@@ -41,7 +43,7 @@ export class DaemonSetController {
     this.dsInformer.addEventHandler({
       onAdd: (ds) => this.queue.add(keyOf(ds)),
       onUpdate: (_o, ds) => this.queue.add(keyOf(ds)),
-      onDelete: (ds) => { this.expectations.delete(keyOf(ds)); this.statusWrites.forget(ds); },
+      onDelete: (ds) => { this.expectations.delete(keyOf(ds)); this.slowStart.forget(keyOf(ds)); this.statusWrites.forget(ds); },
     });
     this.podInformer.addEventHandler({
       onAdd: (pod) => {
@@ -60,11 +62,13 @@ export class DaemonSetController {
         if (key) { this.expectations.deletionObserved(key, keyOf(pod)); this.queue.add(key); }
       },
     });
-    const all = () => { for (const ds of this.dsInformer.store.list()) this.queue.add(keyOf(ds)); };
+    // As addNode/updateNode: only the DaemonSets a node event concerns (a removed node, all:
+    // its pods go).
+    const each = (concerns: (ds: DaemonSet) => boolean) => { for (const ds of this.dsInformer.store.list()) if (concerns(ds)) this.queue.add(keyOf(ds)); };
     this.nodeInformer.addEventHandler({
-      onAdd: all,
-      onUpdate: (o, n) => { if (o.metadata.resourceVersion !== n.metadata.resourceVersion) all(); },
-      onDelete: all,
+      onAdd: (n) => each((ds) => nodeShouldRunDaemonPod(n, ds).shouldRun),
+      onUpdate: (o, n) => { if (o.metadata.resourceVersion !== n.metadata.resourceVersion) each((ds) => nodeUpdateConcerns(o, n, ds)); },
+      onDelete: () => each(() => true),
     });
     const revisionOwner = (r: ControllerRevision) => {
       const key = resolveControllerRef(r, 'DaemonSet', (k) => this.dsInformer.store.get(k));
@@ -105,7 +109,10 @@ export class DaemonSetController {
     await applyPodClaims(ds, 'apps/v1', 'DaemonSet', plan, pods, () => this.daemonSets.get(ds.metadata.name!, namespace));
     await this.revisionWrites.record(plan.history, namespace);
 
-    const createFailure = await this.podControl.create(ds, key, namespace, plan.create);
+    // A rolling update creates a wave of pods per sync: the slow start goes on from the last wave.
+    const batches = this.slowStart.batches(key, plan.create.length);
+    const createFailure = await this.podControl.create(ds, key, namespace, plan.create, batches);
+    this.slowStart.record(key, batches, createFailure !== undefined);
     const deleteFailure = await this.podControl.delete(ds, key, namespace, plan.delete);
     const failure = createFailure ?? deleteFailure;
     for (const pod of plan.forceDelete) {

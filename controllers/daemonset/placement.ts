@@ -12,6 +12,7 @@ import type { DaemonSet } from '../../api/apps/index.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../api/apps/index.js';
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodTemplateSpec, Taint, Toleration } from '../../api/core/index.js';
 import { newRequirement, Selector, type Operator } from '../../api/labels.js';
+import { deepEqual } from '../../api/patch/merge.js';
 import { newControllerRef } from '../controller-ref.js';
 import { toleratesTaint } from '../node-lifecycle/planner.js';
 
@@ -85,6 +86,19 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): Placement {
     effects.includes(taint.effect) && !tolerations.some((t) => toleratesTaint(t, taint)));
   if (untolerated(['NoSchedule', 'NoExecute'])) return { shouldRun: false, shouldContinueRunning: !untolerated(['NoExecute']) };
   return { shouldRun: true, shouldContinueRunning: true };
+}
+
+/**
+ * updateNode's filter: does this node update change anything for this DaemonSet? Only labels
+ * and taints decide placement (shouldIgnoreNodeUpdate), and only a change of shouldRun or
+ * shouldContinueRunning is news. Heartbeats (status, every few seconds on each of a
+ * thousand nodes) would otherwise re-plan every DaemonSet each time.
+ */
+export function nodeUpdateConcerns(old: Node, cur: Node, ds: DaemonSet): boolean {
+  if (deepEqual(old.metadata.labels ?? {}, cur.metadata.labels ?? {}) && deepEqual(old.spec?.taints ?? [], cur.spec?.taints ?? [])) return false;
+  const before = nodeShouldRunDaemonPod(old, ds);
+  const after = nodeShouldRunDaemonPod(cur, ds);
+  return before.shouldRun !== after.shouldRun || before.shouldContinueRunning !== after.shouldContinueRunning;
 }
 
 /** Where a daemon pod is meant to be: spec.nodeName, else the node its affinity pins it to. */

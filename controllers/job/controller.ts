@@ -16,10 +16,10 @@ import { applyPodClaims, controllerRefOf, resolveControllerRef } from '../contro
 import { StatusWrites } from '../cache-freshness.js';
 import type { SharedInformerFactory } from '../informer-factory.js';
 import { ControllerExpectations } from '../replicaset/expectations.js';
-import { PodControl } from '../pod-control.js';
+import { PodControl, SlowStartMemory } from '../pod-control.js';
 import { ignoreNotFound, runWorkers, type SyncResult } from '../worker.js';
 import { DEFAULT_BACKOFF_BASE_MS } from './backoff.js';
-import { planJob } from './planner.js';
+import { countReleased, planJob } from './planner.js';
 
 const ORPHAN_POD = 'orphan-pod/';
 
@@ -31,6 +31,7 @@ export interface JobControllerOptions {
 export class JobController {
   readonly queue = new WorkQueue<string>({ name: 'job' });
   readonly expectations = new ControllerExpectations();
+  private readonly slowStart = new SlowStartMemory();
   private readonly statusWrites: StatusWrites<Job>;
   private readonly jobInformer;
   private readonly podInformer;
@@ -46,7 +47,7 @@ export class JobController {
     this.jobInformer.addEventHandler({
       onAdd: (job) => this.queue.add(keyOf(job)),
       onUpdate: (_o, job) => this.queue.add(keyOf(job)),
-      onDelete: (job) => { this.expectations.delete(keyOf(job)); this.statusWrites.forget(job); this.queue.add(keyOf(job)); },
+      onDelete: (job) => { this.expectations.delete(keyOf(job)); this.slowStart.forget(keyOf(job)); this.statusWrites.forget(job); this.queue.add(keyOf(job)); },
     });
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.onPodAdd(pod),
@@ -123,13 +124,34 @@ export class JobController {
 
     await applyPodClaims(job, 'batch/v1', 'Job', plan, podClient, () => this.jobs.get(job.metadata.name!, job.metadata.namespace));
 
-    // Status before finalizers: a pod may lose its finalizer only once status names it.
-    if (plan.status && !(await this.statusWrites.write(job, plan.status))) return; // the Job is gone: nothing more to do
-    await Promise.all(plan.removeFinalizers.map((pod) => this.removeFinalizer(pod)));
-
-    const createFailure = await this.podControl.create(job, key, namespace, plan.create);
-    const deleteFailure = await this.podControl.delete(job, key, namespace, plan.delete);
-    const failure = createFailure ?? deleteFailure;
+    // Two chains at once, so counting finished pods never waits for the replacements' slow
+    // start (nor the other way round): status, then finalizers — a pod may lose its finalizer
+    // only once status names it; and the creations and deletions manageJob decided, which
+    // depend on neither (pods are created holding the finalizer, so nothing is counted early).
+    const counting = (async () => {
+      let written: Job | undefined = job;
+      if (plan.status) written = await this.statusWrites.write(job, plan.status);
+      if (!written) return; // the Job is gone: nothing more to do
+      if (!plan.removeFinalizers.length) return;
+      await Promise.all(plan.removeFinalizers.map((pod) => this.removeFinalizer(pod)));
+      // As Kubernetes does, count what was just let go in the same sync, on the Job as written.
+      const flushed = countReleased(written.status, new Set(plan.removeFinalizers.map((p) => p.metadata.uid!)), new Date());
+      if (flushed && (await this.statusWrites.write(written, flushed.status)) && flushed.completed) {
+        this.recorder.event(job, 'Normal', 'Completed', 'Job completed');
+      }
+    })();
+    const managing = (async () => {
+      const batches = this.slowStart.batches(key, plan.create.length);
+      const createFailure = await this.podControl.create(job, key, namespace, plan.create, batches);
+      this.slowStart.record(key, batches, createFailure !== undefined);
+      const deleteFailure = await this.podControl.delete(job, key, namespace, plan.delete);
+      return createFailure ?? deleteFailure;
+    })();
+    // Both settle before the sync ends (a conflict on status must not leave creates in flight unseen).
+    const [counted, managed] = await Promise.allSettled([counting, managing]);
+    if (counted.status === 'rejected') throw counted.reason;
+    if (managed.status === 'rejected') throw managed.reason;
+    const failure = managed.value;
     for (const e of plan.events) this.recorder.event(job, e.type, e.reason, e.message);
     if (failure) throw failure.error;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;

@@ -179,6 +179,49 @@ export function isJobFinished(job: Job): boolean {
   return isTrue(job.status, 'Complete') || isTrue(job.status, 'Failed');
 }
 
+/**
+ * flushUncountedAndRemoveFinalizers' last step: the pods whose tracking finalizer this sync
+ * just removed (`released`, by uid) move from uncountedTerminatedPods into succeeded/failed at
+ * once, on the status as written — not a sync later, when our watch shows the finalizers gone.
+ * With every finished pod counted, nothing running and the outcome known, the Job finishes
+ * (Complete / Failed) in the same write. Undefined when nothing changes.
+ *
+ * Example: succeeded 983, uncounted succeeded [17 uids], all 17 released, SuccessCriteriaMet,
+ * active 0 → succeeded 1000, no uncounted, Complete with completionTime.
+ */
+export function countReleased(status: JobStatus | undefined, released: ReadonlySet<string>, now: Date): { status: JobStatus; completed: boolean } | undefined {
+  const old = status ?? {};
+  const uncounted = old.uncountedTerminatedPods ?? {};
+  const succeeded = (uncounted.succeeded ?? []).filter((u) => released.has(u));
+  const failed = (uncounted.failed ?? []).filter((u) => released.has(u));
+  if (succeeded.length + failed.length === 0) return undefined;
+  const next: JobStatus = { ...structuredClone(old) };
+  if (succeeded.length) next.succeeded = (old.succeeded ?? 0) + succeeded.length;
+  if (failed.length) next.failed = (old.failed ?? 0) + failed.length;
+  const left = {
+    ...(uncounted.succeeded?.some((u) => !released.has(u)) ? { succeeded: uncounted.succeeded.filter((u) => !released.has(u)) } : {}),
+    ...(uncounted.failed?.some((u) => !released.has(u)) ? { failed: uncounted.failed.filter((u) => !released.has(u)) } : {}),
+  };
+  next.uncountedTerminatedPods = left;
+  let completed = false;
+  const allCounted = !left.succeeded && !left.failed;
+  const running = (next.active ?? 0) + (next.terminating ?? 0);
+  if (allCounted && running === 0 && !isTrue(next, 'Complete') && !isTrue(next, 'Failed')) {
+    const conditions = next.conditions ?? [];
+    const failure = findCondition(next, 'FailureTarget');
+    const success = findCondition(next, 'SuccessCriteriaMet');
+    const t = toTime(now);
+    if (failure?.status === 'True') setCondition(conditions, 'Failed', 'True', failure.reason!, failure.message!, t);
+    else if (success?.status === 'True') {
+      setCondition(conditions, 'Complete', 'True', success.reason!, success.message!, t);
+      next.completionTime = t;
+      completed = true;
+    }
+    next.conditions = conditions;
+  }
+  return { status: next, completed };
+}
+
 /** ensureJobConditionStatus: set a condition to `status`, or add it (a False one only if it exists). */
 function setCondition(conditions: JobCondition[], type: string, status: 'True' | 'False', reason: string, message: string, now: string): boolean {
   const i = conditions.findIndex((c) => c.type === type);

@@ -15,7 +15,12 @@
 //    jumps to 2 s before each next minute, 30 schedules; then the controller-manager process
 //    on the real clock over 3 real minute boundaries. Baseline: a bare setTimeout aimed at
 //    the same instants.
+// Beside each: where a Job pod's time goes (created → bound → Succeeded → finalizer gone, as
+// this process's watch saw each step) and what a pod costs (the API server's writes per pod
+// by verb and resource, from its /metrics, and each component's CPU seconds over the phase —
+// on a shared machine wall time mostly measures the neighbours).
 // Prints figures; never asserts on timing.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { DaemonSet } from '../../api/apps/index.js';
 import type { CronJob, Job } from '../../api/batch/index.js';
@@ -31,6 +36,11 @@ import { fmt, report, summarize } from './report.js';
 const NODES = Number(process.env.SKIFF_BENCH_DS_NODES ?? 1000);
 const COMPLETIONS = Number(process.env.SKIFF_BENCH_JOB_COMPLETIONS ?? 1000);
 const PARALLELISM = 100;
+// The hollow nodes' Lease duration (renewed every quarter of it). At the kubelet's 40 s, 1,000
+// nodes renew 100 Leases a second — on this shared 2-core machine about all the writes the API
+// server manages, leaving the workloads nothing; 240 s (kwok's --node-lease-duration-seconds)
+// keeps heartbeats to ~17 writes/s. No node lifecycle controller runs here to judge them.
+const LEASE_SECONDS = Number(process.env.SKIFF_BENCH_LEASE_SECONDS ?? 240);
 const CRON_FAKE_SCHEDULES = 30;
 const CRON_REAL_MINUTES = Number(process.env.SKIFF_BENCH_CRON_MINUTES ?? 3);
 const PREFIX = `hb${process.pid}-`;
@@ -43,6 +53,81 @@ async function pool(n: number, concurrency: number, fn: (i: number) => Promise<u
 }
 
 const s = (ms: number) => `${fmt(ms / 1000, 2)} s`;
+
+/**
+ * When this process's watch first saw each step of each pod in a namespace: created, bound
+ * (spec.nodeName), Running, Succeeded, its Job tracking finalizer gone. The per-step
+ * latencies say where a pod's life goes (scheduler, kubelet, Job controller) instead of a guess.
+ */
+class PodTimeline {
+  private readonly pods = new Map<string, Partial<Record<Step, number>>>();
+  constructor(private readonly namespace: string) {}
+  observe(p: Pod): void {
+    if (p.metadata.namespace !== this.namespace) return;
+    const now = performance.now();
+    let t = this.pods.get(p.metadata.uid!);
+    if (!t) this.pods.set(p.metadata.uid!, (t = { created: now }));
+    if (p.spec.nodeName) t.bound ??= now;
+    if (p.status?.phase === 'Running') t.running ??= now;
+    if (p.status?.phase === 'Succeeded') t.succeeded ??= now;
+    if (t.succeeded !== undefined && !(p.metadata.finalizers ?? []).includes('batch.kubernetes.io/job-tracking')) t.released ??= now;
+  }
+  /** p50 / p99 of each step after the one before it (and of the whole), over the pods that reached it. */
+  summary(): string {
+    const all = [...this.pods.values()];
+    const part = (from: Step, to: Step) => {
+      const d = all.filter((t) => t[from] !== undefined && t[to] !== undefined).map((t) => t[to]! - t[from]!);
+      if (!d.length) return undefined;
+      const x = summarize(d);
+      return `${from}→${to} ${fmt(x.p50, 0)}/${fmt(x.p99, 0)} ms`;
+    };
+    return [part('created', 'bound'), part('bound', 'succeeded'), part('succeeded', 'released'), part('created', 'succeeded'), part('created', 'released')].filter(Boolean).join(', ') + ' (p50/p99)';
+  }
+}
+/** CPU seconds a process has used (user + system, from /proc/PID/stat; clock ticks at 100 Hz). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU each component used over a phase: on a shared 2-core machine wall time mostly measures
+ * the neighbours, CPU seconds say which component does the work.
+ */
+function cpuMeter(procs: Record<string, Proc | undefined>): () => string {
+  const before = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuSeconds(p?.child.pid)]));
+  const self = process.cpuUsage();
+  return () => {
+    const parts = Object.entries(procs).map(([k, p]) => `${k} ${fmt(cpuSeconds(p?.child.pid) - before[k]!, 1)}`);
+    const mine = process.cpuUsage(self);
+    return `CPU s: ${parts.join(', ')}, bench ${fmt((mine.user + mine.system) / 1e6, 1)}`;
+  };
+}
+
+/** The API server's writes so far by verb and resource (apiserver_request_total), e.g. "patch pods" → 300. */
+async function writeCounts(c: Cluster): Promise<Map<string, number>> {
+  const text = await c.client.request<string>('GET', '/metrics');
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^apiserver_request_total\{code="\d+",resource="([^"]+)",verb="(create|update|patch|delete|deletecollection)"\} (\d+)/gm)) {
+    const k = `${m[2]} ${m[1]}`;
+    out.set(k, (out.get(k) ?? 0) + Number(m[3]));
+  }
+  return out;
+}
+
+/** The writes between two writeCounts, per unit of work (per pod), largest first. */
+function writesPer(before: Map<string, number>, after: Map<string, number>, units: number): string {
+  const d = [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  const total = d.reduce((n, [, v]) => n + v, 0);
+  return `writes per pod ${fmt(total / units, 2)}: ${d.map(([k, v]) => `${k} ${fmt(v / units, 2)}`).join(', ')}`;
+}
+
+type Step = 'created' | 'bound' | 'running' | 'succeeded' | 'released';
 
 /** A write retried after a client timeout (a loaded machine), where the first attempt may have landed. */
 async function retried(op: () => Promise<unknown>, tries = 4): Promise<void> {
@@ -60,18 +145,28 @@ async function retried(op: () => Promise<unknown>, tries = 4): Promise<void> {
 describe('workload controllers benchmark', () => {
   const c = new Cluster();
   let cm: Proc;
+  let kubelet: Proc;
+  let scheduler: Proc;
+  /** Start measuring a phase; the function returned says what it cost: CPU per component, API writes per pod. */
+  const meter = async () => {
+    const cpu = cpuMeter({ apiserver: c.apiserverProc, scheduler, 'controller-manager': cm, kubelet });
+    const writes = await writeCounts(c);
+    return async (pods: number) => `${writesPer(writes, await writeCounts(c), pods)}; ${cpu()}`;
+  };
   let pods: Informer<Pod>;
+  const timelines: PodTimeline[] = [];
   const nodeNames = Array.from({ length: NODES }, (_, i) => `${PREFIX}${i}`);
 
   beforeAll(async () => {
     await c.apiserver();
-    c.start(['scheduler', '--server', c.url, '--leader-elect=false']);
-    const kubelet = c.start(['kubelet', '--server', c.url, '--runtime', 'fake', '--nodes', String(NODES), '--node-name-prefix', PREFIX, '--port', '0', '--root-dir', c.tempDir()]);
+    scheduler = c.start(['scheduler', '--server', c.url, '--leader-elect=false']);
+    kubelet = c.start(['kubelet', '--server', c.url, '--runtime', 'fake', '--nodes', String(NODES), '--node-name-prefix', PREFIX, '--node-lease-duration-seconds', String(LEASE_SECONDS), '--port', '0', '--root-dir', c.tempDir()]);
     await waitFor(() => kubelet.output().includes('hollow nodes ready'), 1_100_000, () => `${NODES} hollow nodes`, kubelet);
     // The CronJob controller runs in this process for the fake-clock part; the process's own is off until the real-clock part.
     cm = c.controllerManager(['--leader-elect=false', '--controllers', 'job,daemonset,garbagecollector']);
     await waitFor(() => cm.output().includes('caches synced'), 120_000, () => cm.output(), cm);
     pods = new Informer<Pod>(c.client.pods());
+    pods.addEventHandler({ onAdd: (p) => timelines.forEach((t) => t.observe(p)), onUpdate: (_o, p) => timelines.forEach((t) => t.observe(p)) });
     pods.start();
     await pods.waitForSync();
   }, 1_200_000);
@@ -89,22 +184,29 @@ describe('workload controllers benchmark', () => {
   it(`Job: ${COMPLETIONS} completions, parallelism ${PARALLELISM}`, async () => {
     // Baseline: bare pods on the nodes directly, PARALLELISM alive at a time, each to Succeeded.
     await namespace('job-baseline');
+    const bareSteps = new PodTimeline('job-baseline');
+    timelines.push(bareSteps);
     const bare = (i: number): Pod => ({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: `bare-${i}`, namespace: 'job-baseline' },
       spec: { nodeName: nodeNames[i % NODES], restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
     });
     const succeeded = (name: string) => waitFor(() => pods.store.get(`job-baseline/${name}`)?.status?.phase === 'Succeeded', 600_000, () => `${name} Succeeded`);
+    const bareCpu = await meter();
     const t0 = performance.now();
     await pool(COMPLETIONS, PARALLELISM, async (i) => {
       await retried(() => c.client.pods().create(bare(i), { namespace: 'job-baseline' }));
       await succeeded(`bare-${i}`);
     });
     const bareMs = performance.now() - t0;
-    await c.client.pods().deleteCollection({ namespace: 'job-baseline' });
+    const bareCpuUsed = await bareCpu(COMPLETIONS);
+    await retried(() => c.client.pods().deleteCollection({ namespace: 'job-baseline' }));
     await emptied('job-baseline');
 
     await namespace('job-bench');
+    const jobSteps = new PodTimeline('job-bench');
+    timelines.push(jobSteps);
     const jobs = c.client.resource<Job>('Job');
+    const jobCpu = await meter();
     const t1 = performance.now();
     await jobs.create({
       apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'many', namespace: 'job-bench' },
@@ -117,10 +219,13 @@ describe('workload controllers benchmark', () => {
       return (j.status?.conditions ?? []).some((x) => x.type === 'Complete' && x.status === 'True') ? j : undefined;
     }, 900_000, () => 'Job many Complete', cm);
     const completeMs = performance.now() - t1;
+    const jobCpuUsed = await jobCpu(COMPLETIONS);
 
-    report(`Job: ${COMPLETIONS} completions, parallelism ${PARALLELISM}, ${NODES} hollow nodes (fake runtime: pods succeed at once), scheduler + controller-manager`, [
+    report(`Job: ${COMPLETIONS} completions, parallelism ${PARALLELISM}, ${NODES} hollow nodes (fake runtime: pods succeed at once; Leases ${LEASE_SECONDS} s), scheduler + controller-manager`, [
       { measure: `status.succeeded = ${COMPLETIONS}`, value: `${s(succeededAllMs)} (${fmt(COMPLETIONS / (succeededAllMs / 1000), 0)} completions/s)`, baseline: `${s(bareMs)} (${fmt(COMPLETIONS / (bareMs / 1000), 0)} pods/s): ${COMPLETIONS} bare Never pods POSTed with nodeName, ${PARALLELISM} alive at a time, each to Succeeded` },
       { measure: 'Complete condition', value: `${s(completeMs)} (succeeded ${done.status?.succeeded}, failed ${done.status?.failed ?? 0})` },
+      { measure: 'where a pod\'s time goes (steps as this watch saw them)', value: jobSteps.summary(), baseline: bareSteps.summary() },
+      { measure: 'what a pod costs', value: jobCpuUsed, baseline: bareCpuUsed },
     ]);
     await jobs.delete('many', { namespace: 'job-bench', propagationPolicy: 'Background' });
   });
@@ -133,10 +238,13 @@ describe('workload controllers benchmark', () => {
       spec: { nodeName: nodeNames[i], containers: [{ name: 'agent', image }] },
     });
     const readyIn = (ns: string, image: string) => inNs(ns).filter((p) => !p.metadata.deletionTimestamp && isReady(p) && p.spec.containers[0]!.image === image).length;
+    let cpu = await meter();
     const t0 = performance.now();
     await pool(NODES, 32, (i) => retried(() => c.client.pods().create(bare(i, 'agent:A'), { namespace: 'ds-baseline' })));
     await waitFor(() => readyIn('ds-baseline', 'agent:A') === NODES, 600_000, () => `bare pods Ready: ${readyIn('ds-baseline', 'agent:A')}`);
     const bareCreateMs = performance.now() - t0;
+    const bareCreateCost = await cpu(NODES);
+    cpu = await meter();
     const wave = Math.max(1, Math.floor(NODES / 10));
     const t1 = performance.now();
     for (let w = 0; w * wave < NODES; w++) {
@@ -147,11 +255,13 @@ describe('workload controllers benchmark', () => {
       await waitFor(() => ids.every((i) => { const p = pods.store.get(`ds-baseline/bare-${i}-1`); return p && isReady(p); }), 600_000, () => `wave ${w} Ready`);
     }
     const bareRollMs = performance.now() - t1;
-    await c.client.pods().deleteCollection({ namespace: 'ds-baseline' });
+    const bareRollCost = await cpu(NODES);
+    await retried(() => c.client.pods().deleteCollection({ namespace: 'ds-baseline' }));
     await emptied('ds-baseline');
 
     await namespace('ds-bench');
     const dss = c.client.resource<DaemonSet>('DaemonSet');
+    cpu = await meter();
     const t2 = performance.now();
     await dss.create({
       apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ds-bench' },
@@ -171,6 +281,8 @@ describe('workload controllers benchmark', () => {
     }, 900_000, () => `DaemonSet Ready: ${readyIn('ds-bench', 'agent:A')} pods, ${placed()} nodes`, cm);
     const createMs = performance.now() - t2;
     scheduledMs ||= createMs;
+    const createCost = await cpu(NODES);
+    cpu = await meter();
 
     const t3 = performance.now();
     const cur = await dss.get('agent', 'ds-bench');
@@ -185,11 +297,14 @@ describe('workload controllers benchmark', () => {
       return (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && d.status?.updatedNumberScheduled === NODES && d.status?.numberAvailable === NODES;
     }, 900_000, () => `rolled: ${readyIn('ds-bench', 'agent:B')} of ${NODES}`, cm);
     const rollMs = performance.now() - t3;
+    const rollCost = await cpu(NODES);
 
-    report(`DaemonSet over ${NODES} hollow nodes (fake runtime), scheduler + controller-manager`, [
+    report(`DaemonSet over ${NODES} hollow nodes (fake runtime; Leases ${LEASE_SECONDS} s), scheduler + controller-manager`, [
       { measure: `create: a pod bound on every node`, value: s(scheduledMs) },
       { measure: `create: all ${NODES} Ready (status.numberReady)`, value: `${s(createMs)} (${fmt(NODES / (createMs / 1000), 0)} pods/s)`, baseline: `${s(bareCreateMs)}: ${NODES} bare pods POSTed with nodeName (32 in flight) until all Ready` },
       { measure: `rolling update A→B, maxUnavailable 10%`, value: `${s(rollMs)} (${fmt(NODES / (rollMs / 1000), 0)} pods/s replaced; at most ${maxDown} not Ready seen)`, baseline: `${s(bareRollMs)}: the bare pods replaced directly in 10 waves (delete, gone, create, Ready)` },
+      { measure: 'what a pod costs: create', value: createCost, baseline: bareCreateCost },
+      { measure: 'what a pod costs: rolling update', value: rollCost, baseline: bareRollCost },
     ]);
     await dss.delete('agent', { namespace: 'ds-bench', propagationPolicy: 'Background' });
   });

@@ -70,5 +70,9 @@ describe('CronJobs with a real kubelet (process runtime)', () => {
     const made = JSON.parse(await cluster.ok(['get', 'job', 'from-kubectl', '-o', 'json']));
     expect(made.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'CronJob', name: 'hello', controller: true })]);
     expect(made.metadata.annotations['cronjob.kubernetes.io/instantiate']).toBe('manual');
+    // And the CronJob of kubectl create cronjob, protobuf too.
+    expect(await k.ok(['create', 'cronjob', 'nightly', '--image=host', '--schedule=0 3 * * *', '--restart=Never', '--', 'sh', '-c', 'echo hi'])).toBe('cronjob.batch/nightly created\n');
+    const nightly = JSON.parse(await cluster.ok(['get', 'cronjob', 'nightly', '-o', 'json']));
+    expect(nightly.spec).toMatchObject({ schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [expect.objectContaining({ name: 'nightly', image: 'host', command: ['sh', '-c', 'echo hi'] })] } } } } });
   });
 });

@@ -8,7 +8,7 @@ import { CONTROLLER_REVISION_HASH_LABEL } from '../../../api/apps/index.js';
 import type { Node, Pod } from '../../../api/core/index.js';
 import { planDaemonSet, rollingBounds, type DaemonSetPlan } from '../../../controllers/daemonset/planner.js';
 import { planHistory } from '../../../controllers/history/controller-revisions.js';
-import { nodeShouldRunDaemonPod, targetNodeName } from '../../../controllers/daemonset/placement.js';
+import { nodeShouldRunDaemonPod, nodeUpdateConcerns, targetNodeName } from '../../../controllers/daemonset/placement.js';
 
 const NOW = new Date('2026-01-01T01:00:00Z');
 const UID = 'ds-uid';
@@ -91,6 +91,20 @@ describe('placement', () => {
     expect(nodeShouldRunDaemonPod(node('x', {}, [{ key: 'dedicated', value: 'db', effect: 'NoExecute' }]), ds())).toEqual({ shouldRun: false, shouldContinueRunning: false });
     const tolerant = ds({ template: { ...ds().spec.template, spec: { ...ds().spec.template.spec, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoExecute' }] } } });
     expect(nodeShouldRunDaemonPod(node('x', {}, [{ key: 'dedicated', value: 'db', effect: 'NoExecute' }]), tolerant).shouldRun).toBe(true);
+  });
+
+  it('a node update concerns a DaemonSet only when it changes where its pod belongs (heartbeats do not)', () => {
+    const workers = ds({ template: { ...ds().spec.template, spec: { ...ds().spec.template.spec, nodeSelector: { role: 'worker' } } } });
+    const before = node('a', { role: 'worker' });
+    const heartbeat = { ...before, metadata: { ...before.metadata, resourceVersion: '9' }, status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-01-01T00:00:10Z' }] } } as Node;
+    expect(nodeUpdateConcerns(before, heartbeat, workers)).toBe(false);
+    // Relabelled out of the selector: concerns the selective DaemonSet, not one that runs everywhere.
+    const relabelled = node('a', { role: 'db' });
+    expect(nodeUpdateConcerns(before, relabelled, workers)).toBe(true);
+    expect(nodeUpdateConcerns(before, relabelled, ds())).toBe(false);
+    // A NoSchedule taint stops new pods (shouldRun) but lets one stay; a tolerated taint changes nothing.
+    expect(nodeUpdateConcerns(before, node('a', { role: 'worker' }, [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }]), workers)).toBe(true);
+    expect(nodeUpdateConcerns(before, node('a', { role: 'worker' }, [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }]), workers)).toBe(false);
   });
 });
 

@@ -22,6 +22,8 @@ export class Cluster {
   private closers: (() => void)[] = [];
   url = '';
   client!: RestClient;
+  /** The `skiff apiserver` process apiserver() started (the last one). */
+  apiserverProc?: Proc;
 
   start(args: string[], env?: NodeJS.ProcessEnv): Proc {
     return this.procs.start(args, env ? { env } : {});
@@ -33,7 +35,7 @@ export class Cluster {
   }
 
   async apiserver(extra: string[] = []): Promise<string> {
-    ({ url: this.url } = await this.procs.apiserver(this.tempDir(), extra));
+    ({ url: this.url, proc: this.apiserverProc } = await this.procs.apiserver(this.tempDir(), extra));
     this.client = new RestClient({ server: this.url, credentials: testPki().credentials, userAgent: 'controllers-test' });
     return this.url;
   }

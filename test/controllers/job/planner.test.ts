@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../../api/core/index.js';
 import type { Job, JobStatus } from '../../../api/batch/index.js';
 import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER } from '../../../api/batch/index.js';
-import { planJob, podForJob, type JobPlan } from '../../../controllers/job/planner.js';
+import { countReleased, planJob, podForJob, type JobPlan } from '../../../controllers/job/planner.js';
 import { backoffRemainingMs } from '../../../controllers/job/backoff.js';
 import { formatIndexes, parseIndexes } from '../../../controllers/job/completion-index.js';
 
@@ -279,5 +279,31 @@ describe('planJob: ownership and finished Jobs', () => {
     const p = plan(job({ completions: 3 }, { startTime: T }, { deletionTimestamp: T }), [pod('Running')]);
     expect(p.create).toEqual([]);
     expect(p.delete).toEqual([]);
+  });
+});
+
+describe('countReleased (the same sync counts the pods it let go)', () => {
+  const at = new Date('2026-12-06T08:00:00Z');
+  const met = { type: 'SuccessCriteriaMet', status: 'True' as const, reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: '2026-12-06T07:59:00Z', lastTransitionTime: '2026-12-06T07:59:00Z' };
+
+  it('moves the released uids into the counts and keeps the rest uncounted', () => {
+    const r = countReleased({ succeeded: 3, failed: 1, active: 2, uncountedTerminatedPods: { succeeded: ['a', 'b', 'c'], failed: ['x', 'y'] } }, new Set(['a', 'c', 'y']), at);
+    expect(r).toEqual({ completed: false, status: { succeeded: 5, failed: 2, active: 2, uncountedTerminatedPods: { succeeded: ['b'], failed: ['x'] } } });
+    expect(countReleased({ uncountedTerminatedPods: { succeeded: ['a'] } }, new Set(['z']), at)).toBeUndefined();
+  });
+
+  it('with everything counted, nothing running and the outcome known, finishes the Job in the same write', () => {
+    const done = countReleased({ succeeded: 983, conditions: [met], uncountedTerminatedPods: { succeeded: ['p1', 'p2'] } }, new Set(['p1', 'p2']), at);
+    expect(done?.completed).toBe(true);
+    expect(done?.status).toMatchObject({ succeeded: 985, uncountedTerminatedPods: {}, completionTime: '2026-12-06T08:00:00Z' });
+    expect(done?.status.conditions?.map((c) => [c.type, c.status])).toEqual([['SuccessCriteriaMet', 'True'], ['Complete', 'True']]);
+    // Still a pod running (or terminating): not yet.
+    expect(countReleased({ succeeded: 983, active: 1, conditions: [met], uncountedTerminatedPods: { succeeded: ['p1'] } }, new Set(['p1']), at)?.status.conditions).toEqual([met]);
+    // A failure target becomes Failed, without a completionTime.
+    const target = { ...met, type: 'FailureTarget', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    const failed = countReleased({ failed: 7, conditions: [target], uncountedTerminatedPods: { failed: ['f'] } }, new Set(['f']), at)!;
+    expect(failed.completed).toBe(false);
+    expect(failed.status.completionTime).toBeUndefined();
+    expect(failed.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'BackoffLimitExceeded' });
   });
 });
