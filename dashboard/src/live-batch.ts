@@ -1,7 +1,7 @@
 // Watch events gathered per animation frame: with 5,000 pods a rollout or a node going away
 // sends hundreds of events a second, and applying each one alone would copy the list and
 // re-render every view each time. A batch is applied with one copy of the list and one render,
-// at the next frame the browser paints. Pure but for the default scheduler.
+// at the next frame the browser paints (live.ts supplies that schedule). Pure.
 import { keyOf, type KubeObject, type WatchEvent } from './model/objects.js';
 import type { ListState } from './model/list-state.js';
 
@@ -27,34 +27,12 @@ export function applyEvents(state: ListState, events: readonly WatchEvent[]): Li
 /** Runs `fn` once, soon; returns a cancel. */
 export type Schedule = (fn: () => void) => () => void;
 
-/**
- * The next animation frame, or 250 ms when no frame comes first: a hidden tab runs no frames,
- * and its events must not pile up until it is shown again.
- */
-export const nextFrame: Schedule = (fn) => {
-  let done = false;
-  const once = () => {
-    if (done) return;
-    done = true;
-    cancelAnimationFrame(raf);
-    clearTimeout(timer);
-    fn();
-  };
-  const raf = requestAnimationFrame(once);
-  const timer = setTimeout(once, 250);
-  return () => {
-    done = true;
-    cancelAnimationFrame(raf);
-    clearTimeout(timer);
-  };
-};
-
 /** Items pushed between two scheduled flushes are handed to `flush` together, in order. */
 export class Batcher<T> {
   private pending: T[] = [];
   private cancel: (() => void) | undefined;
 
-  constructor(private readonly flush: (items: T[]) => void, private readonly schedule: Schedule = nextFrame) {}
+  constructor(private readonly flush: (items: T[]) => void, private readonly schedule: Schedule) {}
 
   push(item: T): void {
     this.pending.push(item);

@@ -5,7 +5,7 @@
 // list replaces the state, so no row is duplicated or left stale. Events are applied a frame's
 // worth at a time (live-batch.ts): one copy of the list and one render per frame, not per event.
 import { ApiError, type Api } from './api.js';
-import { applyEvents, Batcher } from './live-batch.js';
+import { applyEvents, Batcher, type Schedule } from './live-batch.js';
 import { fromList, type ListState } from './model/list-state.js';
 import type { WatchEvent } from './model/objects.js';
 
@@ -18,13 +18,35 @@ export interface LiveSnapshot {
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 
+/**
+ * The next animation frame, or 250 ms when no frame comes first: a hidden tab runs no frames,
+ * and its events must not pile up until it is shown again.
+ */
+export const nextFrame: Schedule = (fn) => {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    cancelAnimationFrame(raf);
+    clearTimeout(timer);
+    fn();
+  };
+  const raf = requestAnimationFrame(once);
+  const timer = setTimeout(once, 250);
+  return () => {
+    done = true;
+    cancelAnimationFrame(raf);
+    clearTimeout(timer);
+  };
+};
+
 export class LiveList {
   private snapshot: LiveSnapshot = { state: undefined, connected: true };
   private readonly listeners = new Set<(s: LiveSnapshot) => void>();
   private abort = new AbortController();
   private stopped = false;
   private socket: WebSocket | undefined;
-  private readonly batch = new Batcher<WatchEvent>((events) => this.set({ state: applyEvents(this.snapshot.state!, events) }));
+  private readonly batch = new Batcher<WatchEvent>((events) => this.set({ state: applyEvents(this.snapshot.state!, events) }), nextFrame);
   /** How many times this list was fetched whole (1 + relists after 410). */
   lists = 0;
 
