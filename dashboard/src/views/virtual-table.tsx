@@ -1,6 +1,7 @@
 // A table whose body is virtualized (virtual-window.ts): it scrolls in its own box, only the
 // rows in view (and a few either side) are in the DOM, spacer rows keep the scrollbar true.
-// Rows have one fixed height (CSS .vt), which is what makes the arithmetic exact. Keyboard:
+// Rows have one fixed height (CSS .vt), which is what makes the arithmetic exact; the height
+// used is the one a rendered row measures (zoom, fonts), ROW_HEIGHT until then. Keyboard:
 // the box is focusable; arrows, Page Up/Down, Home/End move the active row (scrolled into
 // view) and Enter opens it; links inside rows stay reachable with Tab.
 import type { ComponentChildren, VNode } from 'preact';
@@ -25,18 +26,21 @@ export function VirtualTable(props: {
   const [viewport, setViewport] = useState(600);
   const [headHeight, setHeadHeight] = useState(ROW_HEIGHT);
   const [active, setActive] = useState(0);
+  const [rowHeight, setRowHeight] = useState(ROW_HEIGHT);
 
   useLayoutEffect(() => {
     const el = box.current!;
     const measure = () => {
       setViewport(el.clientHeight);
       setHeadHeight(head.current?.offsetHeight ?? ROW_HEIGHT);
+      const row = el.querySelector<HTMLElement>('tbody tr:not(.vt-pad)');
+      if (row && row.getBoundingClientRect().height > 0) setRowHeight(row.getBoundingClientRect().height);
     };
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
+  }, [props.count > 0]);
 
   // A shorter list (a filter, deletions) keeps the active row inside it.
   useEffect(() => {
@@ -44,7 +48,7 @@ export function VirtualTable(props: {
   }, [props.count]);
 
   const bodyViewport = Math.max(0, viewport - headHeight);
-  const w = rowWindow({ scrollTop, viewport: bodyViewport, rowHeight: ROW_HEIGHT, count: props.count, overscan: OVERSCAN });
+  const w = rowWindow({ scrollTop, viewport: bodyViewport, rowHeight: rowHeight, count: props.count, overscan: OVERSCAN });
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.target !== box.current) return; // keys typed in a row's link or input are theirs
@@ -52,11 +56,11 @@ export function VirtualTable(props: {
       if (props.count > 0) props.onOpen?.(active);
       return;
     }
-    const to = moveActive(e.key, active, props.count, Math.floor(bodyViewport / ROW_HEIGHT));
+    const to = moveActive(e.key, active, props.count, Math.floor(bodyViewport / rowHeight));
     if (to === undefined) return;
     e.preventDefault();
     setActive(to);
-    const top = scrollToRow(to, box.current!.scrollTop, bodyViewport, ROW_HEIGHT);
+    const top = scrollToRow(to, box.current!.scrollTop, bodyViewport, rowHeight);
     if (top !== undefined) box.current!.scrollTop = top;
   };
 
