@@ -9,7 +9,8 @@
 //     same page with the bench's few pods, and a scripted scroll through the table: frame
 //     times from requestAnimationFrame timestamps, beside the idle page's frames.
 // Run: npx vitest run --config vitest.bench.config.ts test/bench/dashboard.bench.ts
-//   DASHBOARD_BENCH_SCALES=50 (default), DASHBOARD_BENCH_PODS=5000 (default)
+//   DASHBOARD_BENCH_SCALES=50 (default), DASHBOARD_BENCH_PODS=5000 (default),
+//   DASHBOARD_BENCH_RUNNING_WAIT_MS=240000 (default: how long to wait for them to be Running)
 // Prints figures only; never asserts on timing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ const SCALES = Number(process.env.DASHBOARD_BENCH_SCALES ?? 50);
 const PODS = Number(process.env.DASHBOARD_BENCH_PODS ?? 5000);
 const HOLLOW = Math.ceil(PODS / 100);
 const NS = 'many';
+const RUNNING_WAIT_MS = Number(process.env.DASHBOARD_BENCH_RUNNING_WAIT_MS ?? 240_000);
 
 // Predicates as functions: the page's CSP forbids eval, so string predicates cannot run.
 /** The pods view counts at least `want` pods shown: the page's clock then. */
@@ -151,8 +153,13 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard', () => {
       }
     }));
     const createdS = (performance.now() - t0) / 1000;
-    await until(`${PODS} pods Running`, async () => (await client.pods().list({ namespace: NS })).items.filter((p) => p.status?.phase === 'Running').length === PODS, 900_000, 5000);
+    // Running, or as many as are after RUNNING_WAIT_MS: on a loaded 2-core machine the hollow
+    // kubelet's status writes trail by minutes, and the page must show the pods either way
+    // (those still starting keep sending MODIFIED events into the measurement: the harder case).
+    const running = async () => (await client.pods().list({ namespace: NS })).items.filter((p) => p.status?.phase === 'Running').length;
+    await until(`${PODS} pods Running`, async () => (await running()) === PODS, RUNNING_WAIT_MS, 5000).catch(() => undefined);
     const runningS = (performance.now() - t0) / 1000;
+    const runningAtRender = await running();
     client.close();
     const total = few + PODS;
 
@@ -168,7 +175,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard', () => {
     const scroll = await frameTimes(page, 300, 600);
     const pct = (xs: number[], p: number) => percentile([...xs].sort((a, b) => a - b), p);
     await cdp.detach();
-    report(`dashboard in Chromium with ${total} pods (${HOLLOW} hollow nodes + 2, fake runtime; ${PODS} created in ${fmt(createdS, 0)} s, Running after ${fmt(runningS, 0)} s)`, [
+    report(`dashboard in Chromium with ${total} pods (${HOLLOW} hollow nodes + 2, fake runtime; ${PODS} created in ${fmt(createdS, 0)} s; ${runningAtRender} Running after ${fmt(runningS, 0)} s${runningAtRender < PODS ? ', the rest still starting' : ''})`, [
       { measure: 'pods view first render: navigation → table counting every pod (ms)', value: fmt(render, 0) },
       { measure: 'JS heap after GC (MB)', value: fmt(after.heapMB), baseline: `${fmt(before.heapMB)} with ${few} pods` },
       { measure: 'DOM: nodes / pod rows in the document', value: `${after.nodes} / ${rows}`, baseline: `${before.nodes} nodes with ${few} pods` },
