@@ -39,6 +39,19 @@ const shownAtLeast = (want: number) => {
   return !!el && Number(el.getAttribute('data-shown')) >= want && (globalThis as any).document.querySelector('tr[data-pod]') && (globalThis as any).performance.now();
 };
 
+/** page.goto, again after ERR_NETWORK_CHANGED: Chromium aborts a navigation when the host's
+ *  interfaces change, as other tests on this machine make and remove bridges and netns. */
+async function goto(page: Page, url: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (e) {
+      if (i >= 4 || !String(e).includes('ERR_NETWORK_CHANGED')) throw e;
+    }
+  }
+}
+
 async function heap(cdp: CDPSession): Promise<{ heapMB: number; nodes: number }> {
   await cdp.send('HeapProfiler.collectGarbage');
   const { metrics } = await cdp.send('Performance.getMetrics');
@@ -91,7 +104,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard', () => {
         loaded.push({ url: r.url(), wire: sizes.responseBodySize + sizes.responseHeadersSize, raw: body.length, encoding: h['content-encoding'] ?? 'identity' });
       }, () => undefined);
     });
-    await page.goto(loginLink(cluster.output));
+    await goto(page, loginLink(cluster.output));
     await page.locator('tr[data-node]').first().waitFor();
     await until('the first load to be recorded', async () => loaded.length >= 3, 10_000, 100);
     const firstLoad = [...loaded];
@@ -165,7 +178,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard', () => {
 
     // First render: a navigation straight to the pods view (the token is in sessionStorage),
     // from navigation start to the first frame with the table counting every pod.
-    await page.goto(`${cluster.server}/dashboard/#/pods`);
+    await goto(page, `${cluster.server}/dashboard/#/pods`);
     const render = Number(await (await page.waitForFunction(shownAtLeast, total, { polling: 'raf', timeout: 120_000 })).jsonValue());
     await page.waitForTimeout(2000); // let the watches' first events and the age tick settle
     const after = await heap(cdp);
