@@ -178,6 +178,8 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard', () => {
 
     // First render: a navigation straight to the pods view (the token is in sessionStorage),
     // from navigation start to the first frame with the table counting every pod.
+    // A new document (a fragment change alone would keep the old one and its clock).
+    await page.goto('about:blank');
     await goto(page, `${cluster.server}/dashboard/#/pods`);
     const render = Number(await (await page.waitForFunction(shownAtLeast, total, { polling: 'raf', timeout: 120_000 })).jsonValue());
     await page.waitForTimeout(2000); // let the watches' first events and the age tick settle
