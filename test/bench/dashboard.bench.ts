@@ -47,7 +47,8 @@ async function goto(page: Page, url: string): Promise<void> {
       await page.goto(url);
       return;
     } catch (e) {
-      if (i >= 4 || !String(e).includes('ERR_NETWORK_CHANGED')) throw e;
+      // A retry can also meet the aborted load's own fragment change (the page clearing #token=).
+      if (i >= 4 || !/ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(e))) throw e;
     }
   }
 }
