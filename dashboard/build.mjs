@@ -22,4 +22,6 @@ await build({
   legalComments: 'none',
 });
 fs.copyFileSync(path.join(here, 'index.html'), path.join(out, 'index.html'));
-fs.copyFileSync(path.join(here, 'app.css'), path.join(out, 'app.css'));
+// One stylesheet: ours, then uPlot's (the charts' legend and cursor), so the page loads 3 files.
+const uplotCss = fs.readFileSync(path.join(here, '..', 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8');
+fs.writeFileSync(path.join(out, 'app.css'), `${fs.readFileSync(path.join(here, 'app.css'), 'utf8')}\n/* uPlot ${JSON.parse(fs.readFileSync(path.join(here, '..', 'node_modules', 'uplot', 'package.json'), 'utf8')).version}, MIT */\n${uplotCss}\n`);

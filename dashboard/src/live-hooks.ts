@@ -6,6 +6,15 @@ import type { Api } from './api.js';
 import { LiveList, type LiveSnapshot } from './live.js';
 import { sortedItems } from './model/list-state.js';
 import type { KubeObject } from './model/objects.js';
+import type { ListState } from './model/list-state.js';
+
+/** Each state's sorted items, computed once however many views and renders ask (5,000 pods). */
+const sorted = new WeakMap<ListState, KubeObject[]>();
+function itemsOf(state: ListState): KubeObject[] {
+  let items = sorted.get(state);
+  if (!items) sorted.set(state, (items = sortedItems(state)));
+  return items;
+}
 
 export class LiveLists {
   private readonly lists = new Map<string, { list: LiveList; users: number; timer?: ReturnType<typeof setTimeout> }>();
@@ -71,5 +80,5 @@ export function useLive(path: string | undefined): LiveSnapshot & { items: KubeO
       lists.release(path);
     };
   }, [path]);
-  return { ...snap, items: snap.state ? sortedItems(snap.state) : [] };
+  return { ...snap, items: snap.state ? itemsOf(snap.state) : [] };
 }

@@ -2,9 +2,11 @@
 // per message), as an informer's reflector. A dropped
 // connection is retried with backoff from the last resourceVersion seen, reported as
 // `connected: false` meanwhile; a 410 Gone (expired resourceVersion) relists silently, and the
-// list replaces the state, so no row is duplicated or left stale.
+// list replaces the state, so no row is duplicated or left stale. Events are applied a frame's
+// worth at a time (live-batch.ts): one copy of the list and one render per frame, not per event.
 import { ApiError, type Api } from './api.js';
-import { applyEvent, fromList, type ListState } from './model/list-state.js';
+import { applyEvents, Batcher, type Schedule } from './live-batch.js';
+import { fromList, type ListState } from './model/list-state.js';
 import type { WatchEvent } from './model/objects.js';
 
 export interface LiveSnapshot {
@@ -16,12 +18,35 @@ export interface LiveSnapshot {
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 
+/**
+ * The next animation frame, or 250 ms when no frame comes first: a hidden tab runs no frames,
+ * and its events must not pile up until it is shown again.
+ */
+export const nextFrame: Schedule = (fn) => {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    cancelAnimationFrame(raf);
+    clearTimeout(timer);
+    fn();
+  };
+  const raf = requestAnimationFrame(once);
+  const timer = setTimeout(once, 250);
+  return () => {
+    done = true;
+    cancelAnimationFrame(raf);
+    clearTimeout(timer);
+  };
+};
+
 export class LiveList {
   private snapshot: LiveSnapshot = { state: undefined, connected: true };
   private readonly listeners = new Set<(s: LiveSnapshot) => void>();
   private abort = new AbortController();
   private stopped = false;
   private socket: WebSocket | undefined;
+  private readonly batch = new Batcher<WatchEvent>((events) => this.set({ state: applyEvents(this.snapshot.state!, events) }), nextFrame);
   /** How many times this list was fetched whole (1 + relists after 410). */
   lists = 0;
 
@@ -41,6 +66,7 @@ export class LiveList {
 
   stop(): void {
     this.stopped = true;
+    this.batch.clear();
     this.abort.abort();
     this.socket?.close();
   }
@@ -103,15 +129,18 @@ export class LiveList {
       ws.onmessage = (m) => {
         const e = JSON.parse(String(m.data)) as WatchEvent;
         if (e.type === 'ERROR') {
+          this.batch.flushNow();
           if (e.object?.code === 410) gone = true;
           else failure = new ApiError(e.object?.message ?? 'watch error', e.object?.code ?? 500, e.object?.reason);
           ws.close();
           return;
         }
-        this.set({ state: applyEvent(this.snapshot.state!, e) });
+        this.batch.push(e);
       };
       ws.onclose = () => {
         this.socket = undefined;
+        // The next watch resumes from the last event received, so it must be applied first.
+        this.batch.flushNow();
         if (failure) reject(failure);
         else if (!opened) reject(new Error('the watch could not connect'));
         else resolve(gone);

@@ -1,6 +1,6 @@
 // The dashboard's entry: sign-in (a token from the login link's fragment or typed in), then
 // the views, routed by the fragment (#/, #/workloads, #/pods, #/pod/NS/NAME, #/services,
-// #/yaml?path=…, #/edit?path=…, #/workload/PLURAL/NS/NAME, #/node/NAME). Every view is fed by live lists (live.ts); a banner shows while any watch
+// #/events, #/metrics, #/yaml?path=…, #/edit?path=…, #/workload/PLURAL/NS/NAME, #/node/NAME). Every view is fed by live lists (live.ts); a banner shows while any watch
 // is disconnected and goes away when it has resumed.
 import { render } from 'preact';
 import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
@@ -8,6 +8,8 @@ import { Api, ApiError } from './api.js';
 import { LiveContext, LiveLists, useLive } from './live-hooks.js';
 import { signOut, storedToken, storeToken, takeTokenFromFragment } from './session.js';
 import { ErrorLine } from './views/common.js';
+import { Events } from './views/events.js';
+import { Metrics } from './views/metrics.js';
 import { Overview } from './views/overview.js';
 import { PodPage } from './views/pod.js';
 import { Pods } from './views/pods.js';
@@ -94,6 +96,8 @@ function Shell(props: { user?: string; onSignOut: () => void }) {
     case 'pods': view = <Pods namespace={namespace} now={now} />; break;
     case 'pod': view = <PodPage namespace={parts[1] ?? ''} name={parts[2] ?? ''} now={now} />; break;
     case 'services': view = <Services namespace={namespace} now={now} />; break;
+    case 'events': view = <Events namespace={namespace} now={now} />; break;
+    case 'metrics': view = <Metrics namespace={namespace} />; break;
     case 'yaml': view = <YamlView path={params.get('path') ?? ''} />; break;
     case 'edit': view = <EditPage path={params.get('path') ?? ''} />; break;
     case 'workload': view = <WorkloadPage plural={parts[1] ?? ''} namespace={parts[2] ?? ''} name={parts[3] ?? ''} now={now} />; break;
@@ -105,7 +109,7 @@ function Shell(props: { user?: string; onSignOut: () => void }) {
     <div>
       <header>
         <strong>Skiff</strong>
-        <nav aria-label="views">{link('#/', 'Overview')}{link('#/workloads', 'Workloads')}{link('#/pods', 'Pods')}{link('#/services', 'Services')}</nav>
+        <nav aria-label="views">{link('#/', 'Overview')}{link('#/workloads', 'Workloads')}{link('#/pods', 'Pods')}{link('#/services', 'Services')}{link('#/events', 'Events')}{link('#/metrics', 'Metrics')}</nav>
         <label>Namespace <select value={namespace} onChange={(e) => setNamespace((e.target as HTMLSelectElement).value)}>
           <option value="">all namespaces</option>
           {namespaces.items.map((n) => <option key={n.metadata.name} value={n.metadata.name}>{n.metadata.name}</option>)}

@@ -4,7 +4,10 @@
 // the Scale button changes what kubectl reads; Restart and Delete (confirmed) act as kubectl's
 // rollout restart and delete; logs stream; markup in logs and events is
 // text and runs nothing; killing the API server shows the banner and the watches resume; a
-// token without rights shows the API's 403 message; a bad token is refused at sign-in.
+// token without rights shows the API's 403 message; a bad token is refused at sign-in; the
+// events timeline shows a new pod's events live and markup in them as text; the charts, the
+// startup histogram and the virtualized pods table's keyboard work. DASHBOARD_SCREENSHOTS=DIR
+// also writes screenshots of the main views there (docs/ holds the committed ones).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -200,6 +203,94 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
     // The Scale button as this user: the API's refusal, shown where the action was.
     await page.click('nav >> text=Workloads');
     await showing(page.locator('section .error', { hasText: 'deployments.apps is forbidden' }).waitFor({ timeout: 30_000 }));
+  });
+
+  it('the events timeline shows a new pod\'s events without a reload, Warnings marked and markup as text; charts, startup histogram and the virtualized pods table work', async () => {
+    // Signed in again as the dashboard admin (the previous step left the page as a user without rights).
+    const tr = await kubectl.ok(['create', '--raw', '/api/v1/namespaces/kube-system/serviceaccounts/skiff-dashboard-admin/token', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } }),
+    });
+    await page.click('text=Sign out');
+    await page.fill('input[type=password]', (JSON.parse(tr) as { status: { token: string } }).status.token);
+    await page.click('button:has-text("Sign in")');
+    await page.click('nav >> text=Events');
+    await page.locator('h2', { hasText: 'Events' }).waitFor();
+    await page.evaluate('window.__loaded = 3');
+
+    const name = `timeline-${Math.random().toString(36).slice(2, 7)}`;
+    await kubectl.ok(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n    - {name: main, image: host, command: [node, -e, "setInterval(() => {}, 1 << 30)"]}\n` });
+    const group = page.locator(`li[data-object="Pod/default/${name}"]`);
+    await showing(group.locator('li.ev[data-reason="Scheduled"]').waitFor({ timeout: 30_000 }));
+    await expect.poll(() => group.locator('.ev-message').first().textContent()).toBeTruthy();
+    expect(await page.evaluate('window.__loaded')).toBe(3);
+
+    // A Warning about an object whose name, reason, message and source carry markup: text, highlighted.
+    await kubectl.ok(['create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1', kind: 'Event', metadata: { name: `${name}.inject`, namespace: 'default' }, type: 'Warning', reason: `Inject${INJECT}`,
+        message: INJECT, source: { component: INJECT }, involvedObject: { kind: 'Pod', name: `x${INJECT}`, namespace: 'default', apiVersion: 'v1' }, lastTimestamp: new Date().toISOString(),
+      }),
+    });
+    // (Not by data-object: the markup in the name makes no valid CSS selector.)
+    const injected = page.locator('li.ev-group').filter({ has: page.locator('.ev-head strong', { hasText: `x${INJECT}` }) });
+    await showing(injected.waitFor({ timeout: 30_000 }));
+    expect(await injected.getAttribute('class')).toContain('has-warning');
+    expect(await injected.locator('.ev-head strong').textContent()).toBe(`Pod default/x${INJECT}`);
+    expect(await injected.locator('li.ev.warning .ev-message').textContent()).toBe(INJECT);
+    expect(await injected.locator('li.ev.warning .ev-source').textContent()).toBe(INJECT);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+
+    // Filters: Warnings only drops the new pod (its events are Normal), keeps the injected one.
+    await page.selectOption('label:has-text("Type") select', 'Warning');
+    await group.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await injected.count()).toBe(1);
+    await page.selectOption('label:has-text("Type") select', '');
+    await page.selectOption('label:has-text("Kind") select', 'Deployment');
+    await injected.waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator('li[data-object="Deployment/default/dash"]').waitFor({ timeout: 10_000 });
+    await page.selectOption('label:has-text("Kind") select', '');
+
+    // The overview's startup histogram counts Ready pods.
+    await page.click('nav >> text=Overview');
+    await expect.poll(() => page.locator('.startup p').textContent(), { timeout: 30_000 }).toMatch(/^\d+ Ready pods · p50 /);
+
+    // Charts: uPlot draws each node once the page has a sample from metrics.k8s.io.
+    await page.click('nav >> text=Metrics');
+    await expect.poll(() => page.locator('.chart canvas').count()).toBe(4);
+    await showing(page.locator('.chart', { hasText: 'Node CPU' }).locator('.u-legend', { hasText: `${cluster.nodePrefix}1` }).waitFor({ timeout: 60_000 }));
+
+    // The pods table keeps keyboard navigation: End selects the last row, Enter opens its pod.
+    await page.click('nav >> text=Pods');
+    await page.fill('input[type=search]', '');
+    const table = page.locator('.vt');
+    await table.waitFor();
+    await expect.poll(() => page.locator('tr[data-pod]').count()).toBeGreaterThan(2);
+    await table.focus();
+    await page.keyboard.press('End');
+    const last = await page.locator('tr.active').getAttribute('data-pod');
+    expect(last).toBeTruthy();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toContain(`#/pod/`);
+    await page.locator('h2', { hasText: `/${last}` }).waitFor({ timeout: 10_000 });
+    expect(pageErrors).toEqual([]);
+
+    // Screenshots of the main views for the docs, when asked: DASHBOARD_SCREENSHOTS=docs.
+    const shots = process.env.DASHBOARD_SCREENSHOTS;
+    if (shots) {
+      const shot = async (route: string, file: string, ready: string) => {
+        await page.goto(`${cluster.server}/dashboard/#${route}`);
+        await page.locator(ready).first().waitFor({ timeout: 30_000 });
+        await page.waitForTimeout(500); // let the charts and bars settle before the picture
+        await page.screenshot({ path: path.join(shots, file), fullPage: false });
+      };
+      await shot('/', 'dashboard-overview.png', '.startup');
+      await kubectl.ok(['rollout', 'restart', 'deployment/dash']);
+      await shot('/workloads', 'dashboard-workloads.png', 'tr[data-deployment="dash"]');
+      await shot('/pod/default/talker', 'dashboard-pod-logs.png', 'pre.logs');
+      await shot('/events', 'dashboard-events.png', 'li.ev');
+      await shot('/metrics', 'dashboard-metrics.png', '.chart .u-legend');
+    }
   });
 
   it('made no request to any other host', () => {

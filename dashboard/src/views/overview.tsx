@@ -1,10 +1,11 @@
 // Cluster overview: nodes with their Ready condition, requested vs allocatable CPU and memory,
-// pod counts, and the most recent Warning events.
+// pod counts, pod startup durations, and the most recent Warning events.
 import { age, nodeReady, nodeUsage } from '../model/cluster.js';
 import { formatBytes, formatCpu } from '../model/quantity.js';
 import { useLive } from '../live-hooks.js';
 import { Bar, ErrorLine, Loading, Section } from './common.js';
 import { nodeHref } from './node.js';
+import { StartupHistogram } from './startup.js';
 
 export function Overview(props: { now: number }) {
   const nodes = useLive('/api/v1/nodes');
@@ -40,6 +41,7 @@ export function Overview(props: { now: number }) {
           </table>
         )}
       </Section>
+      <StartupHistogram pods={pods.items} />
       <Section title="Recent warnings">
         <ErrorLine error={events.error} />
         {warnings.length === 0 ? <p class="muted">No Warning events.</p> : (
