@@ -144,8 +144,13 @@ for (const tool of ['kctl', 'kubectl'] as const) {
       expect(first.out()).toMatch(/\/dev\/pts\/\d+/);
       expect(first.out()).toMatch(/30 100/);
       first.term.resize(120, 40);
-      first.term.write('stty size\r');
-      await first.until(/40 120/);
+      // The resize travels on its own channel (as with kubectl against Kubernetes): a command
+      // typed at the same moment may still see the old size, so ask again until the new one shows.
+      await waitFor('the shell to see 40 rows, 120 columns', async () => {
+        first.term.write('stty size\r');
+        await new Promise((r) => setTimeout(r, 500));
+        return /40 120/.test(first.out());
+      }, 60_000);
       // Leaving (the terminal closes under the client) detaches: the shell goes on.
       first.term.kill('SIGTERM');
       await first.exited;
