@@ -18,5 +18,8 @@ it(`a ${minutes}-minute chaos soak (${storage === 'etcd' ? 'etcd, 2 API servers,
   console.log(`chaos soak (${minutes} min, ${storage === 'etcd' ? 'etcd, 2 API servers' : 'embedded store'}, seed ${seed}): faults injected ${r.faults}, operations ${r.operations}, invariant checks ${r.checks}, violations ${r.violations.length}`);
   if (r.violations.length || process.env.SKIFF_SOAK_TIMELINE) console.log(`timeline (seed ${seed}):\n${r.timeline.join('\n')}`);
   expect(r.violations).toEqual([]);
-  expect(r.faults).toBeGreaterThanOrEqual(20 * minutes);
+  // At least 20, however long: a fault aimed at a component still restarting is skipped, so
+  // how many land in a long run depends on how fast the machine restarts them (a rate floor
+  // would be a timing assertion).
+  expect(r.faults).toBeGreaterThanOrEqual(20);
 }, (Number(process.env.SKIFF_SOAK_MINUTES || '1') * 60 + 600) * 1000);
