@@ -1,16 +1,20 @@
 // Cluster overview: nodes with their Ready condition, requested vs allocatable CPU and memory,
-// pod counts, pod startup durations, and the most recent Warning events.
+// pod counts, pod startup durations, Deployments' rollout durations, and the most recent
+// Warning events.
 import { age, nodeReady, nodeUsage } from '../model/cluster.js';
 import { formatBytes, formatCpu } from '../model/quantity.js';
 import { useLive } from '../live-hooks.js';
-import { Bar, ErrorLine, Loading, Section } from './common.js';
+import { Bar, ErrorLine, Loading, Section, objectPath } from './common.js';
 import { nodeHref } from './node.js';
+import { RolloutDurations } from './rollout-durations.js';
 import { StartupHistogram } from './startup.js';
 
 export function Overview(props: { now: number }) {
   const nodes = useLive('/api/v1/nodes');
   const pods = useLive('/api/v1/pods');
   const events = useLive('/api/v1/events');
+  const deployments = useLive(objectPath('apps/v1', 'deployments', undefined));
+  const replicaSets = useLive(objectPath('apps/v1', 'replicasets', undefined));
   const warnings = events.items
     .filter((e) => e.type === 'Warning')
     .sort((a, b) => eventTime(b).localeCompare(eventTime(a)))
@@ -42,6 +46,7 @@ export function Overview(props: { now: number }) {
         )}
       </Section>
       <StartupHistogram pods={pods.items} />
+      <RolloutDurations deployments={deployments.items} replicaSets={replicaSets.items} loaded={!!deployments.state && !!replicaSets.state} error={deployments.error ?? replicaSets.error} now={props.now} />
       <Section title="Recent warnings">
         <ErrorLine error={events.error} />
         {warnings.length === 0 ? <p class="muted">No Warning events.</p> : (
