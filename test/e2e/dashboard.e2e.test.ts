@@ -254,6 +254,8 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
     // The overview's startup histogram counts Ready pods.
     await page.click('nav >> text=Overview');
     await expect.poll(() => page.locator('.startup p').textContent(), { timeout: 30_000 }).toMatch(/^\d+ Ready pods · p50 /);
+    // ... and its rollout durations count dash's finished restart.
+    await expect.poll(() => page.locator('.rollouts p').textContent(), { timeout: 30_000 }).toMatch(/^\d+ finished rollouts? · p50 /);
 
     // Charts: uPlot draws each node once the page has a sample from metrics.k8s.io.
     await page.click('nav >> text=Metrics');

@@ -18,7 +18,7 @@ export function RolloutDurations(props: { deployments: KubeObject[]; replicaSets
     <Section title="Rollouts (newest ReplicaSet created → available)">
       <ErrorLine error={props.error} />
       {!props.loaded ? <Loading what="deployments" /> : durations.length === 0 ? <p class="muted">No finished rollouts yet.</p> : (
-        <div class="startup">
+        <div class="rollouts">
           <p>{durations.length === 1 ? '1 finished rollout' : `${durations.length} finished rollouts`} · p50 {secs(percentile(durations, 50))} · max {secs(percentile(durations, 100))}</p>
           <Histogram buckets={buckets} label="deployments by rollout duration" />
         </div>
