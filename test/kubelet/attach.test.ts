@@ -16,7 +16,7 @@ import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestClient } from '../../client/rest.js';
 import { testPki } from '../support/tls.js';
-import { client, isRoot, podManifest, removeDir, ROOT, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
+import { cliTerminal, client, isRoot, podManifest, removeDir, ROOT, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
 
 const KCTL = join(ROOT, 'dist', 'cli', 'kctl.js');
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -44,18 +44,7 @@ function start(tool: 'kctl' | 'kubectl', args: string[]) {
   return { child, exited, out: () => out, until: (re: RegExp) => waitFor(`output matching ${re} (so far ${JSON.stringify(out)})`, () => re.test(out), 60_000) };
 }
 
-/** kctl or kubectl under a pseudo-terminal (100x30): what it shows, typing, its exit code. */
-function terminal(tool: 'kctl' | 'kubectl', args: string[]) {
-  const common = ['--server', api.url, '--kubeconfig', testPki().kubeconfig];
-  const term = tool === 'kctl'
-    ? pty.spawn(process.execPath, [KCTL, ...common, ...args], { cols: 100, rows: 30, env: process.env as Record<string, string> })
-    : pty.spawn(KUBECTL, [...common, '--cache-dir', join(rootDir, 'kubectl-cache'), ...args], { cols: 100, rows: 30, env: process.env as Record<string, string> });
-  terminals.push(term);
-  let out = '';
-  term.onData((d) => (out += d));
-  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
-  return { term, exited, out: () => out, until: (re: RegExp) => waitFor(`terminal output matching ${re} (so far ${JSON.stringify(out.slice(-400))})`, () => re.test(out), 60_000) };
-}
+const terminal = (tool: 'kctl' | 'kubectl', args: string[]) => cliTerminal(tool, api.url, join(rootDir, 'kubectl-cache'), args, terminals);
 
 const READER = 'while read l; do echo "got:$l"; done; echo "stdin closed"; exit 7';
 

@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testPki } from '../support/tls.js';
 import type { ConfigMap, Pod, Secret } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
 import { encodeFrame, PortForwardDemuxer } from '../../api/core/port-forward.js';
@@ -27,6 +26,7 @@ import {
   type Dockerd,
   type KubeletProc,
   type Proc,
+  cliTerminal,
 } from './harness.js';
 
 // Tagged (not :latest) so pods default to imagePullPolicy IfNotPresent and use the imported image:
@@ -51,24 +51,12 @@ const waitPod = (name: string, what: string, ok: (p: Pod) => boolean, ms = 90_00
   }, ms);
 const running = (p: Pod) => p.status?.phase === 'Running' && !!p.status.containerStatuses?.every((s) => s.state?.running);
 
-const KCTL = join(ROOT, 'dist', 'cli', 'kctl.js');
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 const terminals: pty.IPty[] = [];
 /** busybox sh's prompt, then its query for the cursor position (which no terminal here answers). */
 const PROMPT = /# (\x1b\[6n)?$/m;
 
-/** kctl or kubectl under a pseudo-terminal (100x30): what it shows, typing, its exit code. */
-function terminal(tool: 'kctl' | 'kubectl', args: string[]) {
-  const common = ['--server', api.url, '--kubeconfig', testPki().kubeconfig];
-  const term = tool === 'kctl'
-    ? pty.spawn(process.execPath, [KCTL, ...common, ...args], { cols: 100, rows: 30, env: process.env as Record<string, string> })
-    : pty.spawn(KUBECTL, [...common, '--cache-dir', join(rootDir, 'kubectl-cache'), ...args], { cols: 100, rows: 30, env: process.env as Record<string, string> });
-  terminals.push(term);
-  let out = '';
-  term.onData((d) => (out += d));
-  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
-  return { term, exited, out: () => out, until: (re: RegExp) => waitFor(`terminal output matching ${re} (so far ${JSON.stringify(out.slice(-400))})`, () => re.test(out), 60_000) };
-}
+const terminal = (tool: 'kctl' | 'kubectl', args: string[]) => cliTerminal(tool, api.url, join(rootDir, 'kubectl-cache'), args, terminals);
 
 async function dockerContainers(podUid: string): Promise<{ Id: string; State: string }[]> {
   const filters = encodeURIComponent(JSON.stringify({ label: [`io.kubernetes.pod.uid=${podUid}`] }));

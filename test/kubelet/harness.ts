@@ -12,6 +12,7 @@ import type { Pod } from '../../api/core/index.js';
 import { RestClient } from '../../client/rest.js';
 import { withTestCredentials } from '../support/processes.js';
 import { testPki } from '../support/tls.js';
+import * as pty from 'node-pty';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SKIFF = join(ROOT, 'dist', 'cli', 'skiff.js');
@@ -258,4 +259,21 @@ export async function importBusyboxIntoDocker(socket: string): Promise<void> {
   // busybox:latest is the runtime's sandbox image; pods use busybox:offline (IfNotPresent, not Always).
   const t = await dockerRequest(socket, 'POST', '/images/busybox:latest/tag?repo=busybox&tag=offline');
   if (t.status !== 201) throw new Error(`docker tag failed: ${t.status} ${t.body}`);
+}
+
+/**
+ * kctl or kubectl under a pseudo-terminal (100x30) against `server`: what it shows, typing, its
+ * exit code. The terminal is added to `terminals` for the caller's cleanup.
+ */
+export function cliTerminal(tool: 'kctl' | 'kubectl', server: string, kubectlCacheDir: string, args: string[], terminals: pty.IPty[]) {
+  const common = ['--server', server, '--kubeconfig', testPki().kubeconfig];
+  const env = process.env as Record<string, string>;
+  const term = tool === 'kctl'
+    ? pty.spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'kctl.js'), ...common, ...args], { cols: 100, rows: 30, env })
+    : pty.spawn(process.env.KUBECTL ?? '/usr/bin/kubectl', [...common, '--cache-dir', kubectlCacheDir, ...args], { cols: 100, rows: 30, env });
+  terminals.push(term);
+  let out = '';
+  term.onData((d) => (out += d));
+  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  return { term, exited, out: () => out, until: (re: RegExp) => waitFor(`terminal output matching ${re} (so far ${JSON.stringify(out.slice(-400))})`, () => re.test(out), 60_000) };
 }
