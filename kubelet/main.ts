@@ -45,7 +45,7 @@ import { ImageService } from './images/image-service.js';
 import { importImage } from './images/import.js';
 import { overlaySupported } from './images/overlay.js';
 import { imageReferenceProblem } from '../api/image-reference.js';
-import { pickFreePodCidr } from './runtime/process/pod-network.js';
+import { claimPodCidr, podCidrFile } from './runtime/process/pod-cidr-claims.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import { startKubeletServer, type KubeletServingTLS } from './server.js';
 import { hostUsage, StatsProvider } from './metrics/stats-provider.js';
@@ -151,7 +151,7 @@ async function stopPods(argv: string[]): Promise<void> {
     console.log(`node ${node}: nothing to stop (no pods in ${rootDir})`);
     return;
   }
-  const cidrFile = join(rootDir, 'pod-cidr');
+  const cidrFile = podCidrFile(rootDir);
   const podCidr = process.getuid?.() === 0 && existsSync(cidrFile) ? readFileSync(cidrFile, 'utf8').trim() : undefined;
   const runtime = new ProcessRuntime({ rootDir, nodeName: node, podCidr });
   await runtime.init();
@@ -160,26 +160,24 @@ async function stopPods(argv: string[]): Promise<void> {
   console.log(`node ${node}: stopped ${done.containers} container(s) and ${done.sandboxes} pod sandbox(es) left running`);
 }
 
-/** The process runtime's pod CIDR: flag, else what this node used before, else the Node's, else a free one. */
+/**
+ * The process runtime's pod CIDR: the flag, else what this node used before, else its Node's,
+ * else a free one — claimed machine-wide, so no other kubelet here (of this cluster or another)
+ * is given an overlapping one.
+ */
 async function choosePodCidr(flag: string | undefined, rootDir: string, client: RestClient, node: string): Promise<string> {
-  const file = join(rootDir, 'pod-cidr');
-  if (flag) {
-    writeFileSync(file, flag);
-    return flag;
+  const file = podCidrFile(rootDir);
+  let want = flag ?? (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
+  if (!want) {
+    try {
+      want = (await client.nodes().get(node)).spec?.podCIDR;
+    } catch (err) {
+      if (!isStatusError(err, 'NotFound')) throw err;
+    }
   }
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  let cidr: string | undefined;
-  try {
-    cidr = (await client.nodes().get(node)).spec?.podCIDR;
-  } catch (err) {
-    if (!isStatusError(err, 'NotFound')) throw err;
-  }
-  if (!cidr) {
-    const nodes = await client.nodes().listAll();
-    cidr = pickFreePodCidr(nodes.items.flatMap((n) => n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])));
-  }
-  writeFileSync(file, cidr);
-  return cidr;
+  if (want) return claimPodCidr({ rootDir, want });
+  const nodes = await client.nodes().listAll();
+  return claimPodCidr({ rootDir, inUse: nodes.items.flatMap((n) => n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])) });
 }
 
 export async function main(argv: string[]): Promise<void> {

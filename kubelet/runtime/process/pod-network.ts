@@ -3,7 +3,8 @@
 //   veth sv<id> ⇄ eth0 (in the pod)  host end enslaved to this node's bridge
 //   bridge sk<hash(node)>            one bridge PER NODE carrying the gateway <podCIDR>.1
 // so several kubelets on one machine never share (or tear down) each other's bridge; each
-// needs its own pod CIDR (10.244.N.0/24, picked free at first start and kept in the root dir).
+// needs its own pod CIDR (10.244.N.0/24, picked free at first start, kept in the root dir and
+// claimed machine-wide: pod-cidr-claims.ts).
 // Pod IPs are <podCIDR>.2 upwards. No NAT: pods reach each other and the node, not the internet.
 // Each pod's eth0 gets a MAC derived from its IP (0a:58:<ip>, as OVN-Kubernetes does), so a
 // pod IP reused moments after its pod went keeps the MAC that neighbour caches remember.
@@ -83,6 +84,20 @@ export function podMac(ip: string): string {
   return ['0a', '58', ...[24, 16, 8, 0].map((s) => ((n >>> s) & 0xff).toString(16).padStart(2, '0'))].join(':');
 }
 
+/** The machine's IPv4 addresses inside `c`, with the interface holding each. */
+export function addressesInCidr(c: Cidr): { iface: string; address: string }[] {
+  const size = 2 ** (32 - c.prefix);
+  const out: { iface: string; address: string }[] = [];
+  for (const [iface, addrs] of Object.entries(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.family !== 'IPv4') continue;
+      const n = ipToInt(a.address);
+      if (n >= c.base && n < c.base + size) out.push({ iface, address: a.address });
+    }
+  }
+  return out;
+}
+
 export function bridgeName(nodeName: string): string {
   return 'sk' + createHash('sha256').update(nodeName).digest('hex').slice(0, 10);
 }
@@ -133,9 +148,15 @@ export class PodNetwork {
   async ensureBridge(): Promise<void> {
     const exists = existsSync(`/sys/class/net/${this.bridge}`);
     if (!exists) await this.ip(['link', 'add', this.bridge, 'type', 'bridge']).catch((e) => { if (!existsSync(`/sys/class/net/${this.bridge}`)) throw e; });
-    const addrs = await this.ip(['-4', '-o', 'addr', 'show', 'dev', this.bridge]);
-    if (!addrs.includes(` ${this.gateway}/`)) await this.ip(['addr', 'add', `${this.gateway}/${this.cidr.prefix}`, 'dev', this.bridge]);
-    await this.ip(['link', 'set', this.bridge, 'up']);
+    const mine = `${this.gateway}/${this.cidr.prefix}`;
+    const held = [...(await this.ip(['-4', '-o', 'addr', 'show', 'dev', this.bridge])).matchAll(/ inet (\S+)/g)].map((m) => m[1]!);
+    // An address from a CIDR this node had before would keep routing that CIDR here.
+    const batch = held.filter((a) => a !== mine).map((a) => `addr del ${a} dev ${this.bridge}`);
+    if (!held.includes(mine)) batch.push(`addr add ${mine} dev ${this.bridge}`);
+    batch.push(`link set ${this.bridge} up`);
+    await this.ip(['-batch', '-'], batch.join('\n') + '\n');
+    const clash = addressesInCidr(this.cidr).find((a) => a.iface !== this.bridge);
+    if (clash) throw new Error(`pod CIDR ${intToIp(this.cidr.base)}/${this.cidr.prefix} clashes with ${clash.address} on interface ${clash.iface}: pods on this node would be unreachable; give the node another pod CIDR`);
   }
 
   /** Create the pod's namespace and wire it to the bridge with `podIp`. */
