@@ -25,9 +25,23 @@ export interface RequestInfo {
 /** Namespace paths whose third segment is a subresource of the namespace, not a resource. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/** group/version/plural → resource: every request looks its resource up (RESOURCES is a list). */
+let byPath: Map<string, ResourceInfo> | undefined;
+function lookupResource(group: string, version: string, plural: string): ResourceInfo | undefined {
+  if (!byPath) {
+    byPath = new Map();
+    for (const r of RESOURCES) {
+      const key = `${r.group}/${r.version}/${r.plural}`;
+      if (!byPath.has(key)) byPath.set(key, resourceByPlural(r.group, r.version, r.plural)!);
+    }
+  }
+  return byPath.get(`${group}/${version}/${plural}`);
+}
+
 /** Parse a request path (no query) and method. Returns undefined for non-resource paths. */
 export function parseRequestInfo(method: string, path: string, query: Query): RequestInfo | undefined {
-  const parts = path.split('/').filter((p) => p !== '').map(safeDecode);
+  const parts: string[] = [];
+  for (const p of path.split('/')) if (p !== '') parts.push(p.includes('%') ? safeDecode(p) : p);
   let group: string;
   let version: string;
   let rest: string[];
@@ -63,7 +77,7 @@ export function parseRequestInfo(method: string, path: string, query: Query): Re
     ns = undefined;
     n = namespace;
   }
-  const info = resourceByPlural(group, version, resource);
+  const info = lookupResource(group, version, resource);
   const method_ = method.toUpperCase();
   const watchParam = queryBool(query, 'watch');
   let verb: Verb;
