@@ -3,7 +3,7 @@
 //   /apis/apps/v1/watch/namespaces/x/deployments → deployments, watch
 //   /api/v1/namespaces/web/finalize              → namespaces, name web, sub finalize
 import type { ResourceInfo } from '../api/resources.js';
-import { resourceByPlural, RESOURCES } from '../api/resources.js';
+import { RESOURCES } from '../api/resources.js';
 import { queryBool, queryString, type Query } from './query-params.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'proxy';
@@ -32,7 +32,7 @@ function lookupResource(group: string, version: string, plural: string): Resourc
     byPath = new Map();
     for (const r of RESOURCES) {
       const key = `${r.group}/${r.version}/${r.plural}`;
-      if (!byPath.has(key)) byPath.set(key, resourceByPlural(r.group, r.version, r.plural)!);
+      if (!byPath.has(key)) byPath.set(key, r); // the first, as resourceByPlural finds it
     }
   }
   return byPath.get(`${group}/${version}/${plural}`);
