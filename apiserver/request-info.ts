@@ -3,7 +3,7 @@
 //   /apis/apps/v1/watch/namespaces/x/deployments → deployments, watch
 //   /api/v1/namespaces/web/finalize              → namespaces, name web, sub finalize
 import type { ResourceInfo } from '../api/resources.js';
-import { resourceByPlural, RESOURCES } from '../api/resources.js';
+import { RESOURCES } from '../api/resources.js';
 import { queryBool, queryString, type Query } from './query-params.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'proxy';
@@ -25,9 +25,23 @@ export interface RequestInfo {
 /** Namespace paths whose third segment is a subresource of the namespace, not a resource. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/** group/version/plural → resource: every request looks its resource up (RESOURCES is a list). */
+let byPath: Map<string, ResourceInfo> | undefined;
+function lookupResource(group: string, version: string, plural: string): ResourceInfo | undefined {
+  if (!byPath) {
+    byPath = new Map();
+    for (const r of RESOURCES) {
+      const key = `${r.group}/${r.version}/${r.plural}`;
+      if (!byPath.has(key)) byPath.set(key, r); // the first, as resourceByPlural finds it
+    }
+  }
+  return byPath.get(`${group}/${version}/${plural}`);
+}
+
 /** Parse a request path (no query) and method. Returns undefined for non-resource paths. */
 export function parseRequestInfo(method: string, path: string, query: Query): RequestInfo | undefined {
-  const parts = path.split('/').filter((p) => p !== '').map(safeDecode);
+  const parts: string[] = [];
+  for (const p of path.split('/')) if (p !== '') parts.push(p.includes('%') ? safeDecode(p) : p);
   let group: string;
   let version: string;
   let rest: string[];
@@ -63,7 +77,7 @@ export function parseRequestInfo(method: string, path: string, query: Query): Re
     ns = undefined;
     n = namespace;
   }
-  const info = resourceByPlural(group, version, resource);
+  const info = lookupResource(group, version, resource);
   const method_ = method.toUpperCase();
   const watchParam = queryBool(query, 'watch');
   let verb: Verb;

@@ -179,6 +179,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   metrics.gauges.set('apiserver_storage_revision', () => storage.revision);
   metrics.gauges.set('apiserver_watch_cache_slow_watchers_closed', () => registry.caches.reduce((n, c) => n + c.slowWatchersClosed, 0));
   metrics.gauges.set('apiserver_storage_compacted_revision', () => storage.compactedRevision);
+  // The embedded store's group commit: records / fsyncs is the average batch one durable write carries.
+  const embedded = storage instanceof EncryptedStorage ? storage.inner : storage;
+  if (embedded instanceof EmbeddedStorage) {
+    metrics.gauges.set('apiserver_storage_wal_fsyncs', () => embedded.stats().walFsyncs ?? 0);
+    metrics.gauges.set('apiserver_storage_wal_records', () => embedded.stats().walRecords ?? 0);
+  }
   metrics.gauges.set('apiserver_current_inflight_requests_readonly', () => inFlight.current.readonly);
   metrics.gauges.set('apiserver_current_inflight_requests_mutating', () => inFlight.current.mutating);
 

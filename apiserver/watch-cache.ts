@@ -146,6 +146,8 @@ export class WatchCache {
   startRevision = 0;
   readonly ready: Promise<void>;
   private readonly store = new Map<string, CacheEvent>();
+  /** Objects the registry just wrote, by key, until their event arrives (offer). */
+  private readonly offered = new Map<string, { kv: KeyValue; obj: KubeObject }>();
   /** Keys by namespace, so a namespace's list or initial watch state does not scan every key. */
   private readonly byNamespace = new Map<string, Set<string>>();
   private readonly ring: (CacheEvent | undefined)[];
@@ -194,6 +196,7 @@ export class WatchCache {
       const r = await this.storage.range(this.prefix);
       this.store.clear();
       this.byNamespace.clear();
+      for (const [key, o] of this.offered) if (o.kv.modRevision <= r.revision) this.offered.delete(key);
       for (const kv of r.kvs) this.storeSet(this.eventOf('ADDED', kv));
       this.revision = r.revision;
       this.startRevision = r.revision;
@@ -212,6 +215,7 @@ export class WatchCache {
 
   close(): void {
     this.closed = true;
+    this.offered.clear();
     clearInterval(this.bookmarkTimer);
     this.storageWatch?.cancel();
     for (const w of this.allWatchers()) {
@@ -340,8 +344,30 @@ export class WatchCache {
     for (const s of [...this.byTrigger.values()]) yield* [...s];
   }
 
+  /**
+   * The registry offers the object it has just written as `kv` (its txn's answer, `value` the
+   * bytes it stored): when that very kv arrives from storage, the cache takes the object instead
+   * of parsing the value again — one object tree less per write. From then on the object is the
+   * cache's, read-only like all it holds. Only the embedded store, which delivers a write in its
+   * commit's tick, hands watchers the kv it answered with; an offer the cache has already passed
+   * is refused, and any other kv misses and is decoded.
+   */
+  offer(kv: KeyValue, obj: KubeObject, value: string): void {
+    if (kv.modRevision > this.revision && kv.value === value && String(kv.modRevision) === obj.metadata.resourceVersion) {
+      this.offered.set(kv.key, { kv, obj });
+    }
+  }
+
+  /** A kv's object: the one offered for it, else decoded. */
+  private objectOf(kv: KeyValue): KubeObject {
+    const o = this.offered.get(kv.key);
+    if (o === undefined) return decode(kv);
+    if (o.kv.modRevision <= kv.modRevision) this.offered.delete(kv.key);
+    return o.kv === kv ? o.obj : decode(kv);
+  }
+
   private eventOf(type: EventType, kv: KeyValue, prev?: KubeObject): CacheEvent {
-    return { type, revision: kv.modRevision, key: kv.key, obj: decode(kv), json: wireJSON(kv.value, kv.modRevision), prev };
+    return { type, revision: kv.modRevision, key: kv.key, obj: this.objectOf(kv), json: wireJSON(kv.value, kv.modRevision), prev };
   }
 
   private eventFromStore(se: StoreEvent, knownPrev?: KubeObject): CacheEvent {

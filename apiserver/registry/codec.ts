@@ -37,6 +37,9 @@ export function noteStored(obj: KubeObject, value: string): KubeObject {
 /** The wire JSON of an object noteStored() saw, straight from its stored value; else undefined. */
 export function storedWireJSON(obj: KubeObject): string | undefined {
   const value = storedValues.get(obj);
+  // Asked once, for the write's response. Let the entry go: obj may live on in the watch
+  // cache (noteWritten), and a WeakMap holding an entry per cached object slows every GC.
+  storedValues.delete(obj);
   const rv = obj.metadata.resourceVersion;
   return value === undefined || !rv ? undefined : wireJSON(value, Number(rv));
 }

@@ -273,6 +273,7 @@ export class Store {
 
   // ---- create ----
 
+  /** The object returned is the watch cache's too (WatchCache.offer): read it, never change it. */
   async create(namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
     const obj = this.admit(namespace, body, undefined);
     const meta = obj.metadata;
@@ -302,6 +303,7 @@ export class Store {
       const r = await this.storage.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value }]);
       if (r.succeeded) {
         meta.resourceVersion = String(r.results[0]!.modRevision);
+        if (this.consistentCache) this.cache?.offer(r.results[0]!, obj, value);
         return noteStored(obj, value);
       }
       // A generated name that collided gets another suffix; a chosen one is a 409.
@@ -431,7 +433,10 @@ export class Store {
       );
       if (r.succeeded) {
         next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
-        if (!remove) noteStored(next, value);
+        if (!remove) {
+          noteStored(next, value);
+          if (this.consistentCache) this.cache?.offer(r.results[0]!, next, value);
+        }
         return { obj: next, deleted: remove };
       }
       added.forEach((c, i) => { if (r.current[i + 1]) taken.add(c.key); });

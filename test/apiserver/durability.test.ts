@@ -69,6 +69,14 @@ describe('skiff apiserver durability', () => {
     // Kill once a good number of writes have been acknowledged, while writes are in flight.
     const deadline = Date.now() + 60_000;
     while (acked.size < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    // Group commit, as /metrics counts it: every acknowledged write is a logged record, and a
+    // durable write (one O_DSYNC write) carries one or more of them.
+    const ackedSoFar = acked.size;
+    const metrics = (await call(first.url, 'GET', '/metrics')).text;
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(gauge('apiserver_storage_wal_records')).toBeGreaterThanOrEqual(ackedSoFar);
+    expect(gauge('apiserver_storage_wal_fsyncs')).toBeGreaterThan(0);
+    expect(gauge('apiserver_storage_wal_fsyncs')).toBeLessThanOrEqual(gauge('apiserver_storage_wal_records'));
     first.proc.kill('SIGKILL');
     await exited(first.proc);
     stop = true;

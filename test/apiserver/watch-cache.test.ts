@@ -6,7 +6,10 @@ import type { Storage } from '../../apiserver/storage/interface.js';
 import { WatchCache, type CacheEvent, type EventType, type WatchSink } from '../../apiserver/watch-cache.js';
 import { SelectionPredicate } from '../../apiserver/registry/predicate.js';
 import { encode } from '../../apiserver/registry/codec.js';
+import { Registry } from '../../apiserver/registry/index.js';
 import { RESOURCES } from '../../api/resources.js';
+import type { KubeObject } from '../../api/meta.js';
+import { TempDirs } from '../support/temp.js';
 
 const podInfo = RESOURCES.find((r) => r.kind === 'Pod')!;
 
@@ -24,9 +27,13 @@ class CollectingSink implements WatchSink {
 
 let storage: Storage | undefined;
 let cache: WatchCache | undefined;
+const temp = new TempDirs();
 afterEach(async () => {
   cache?.close();
   await storage?.close();
+  storage = undefined;
+  cache = undefined;
+  temp.removeAll();
 });
 
 async function put(name: string, labels: Record<string, string>, nodeName?: string, ns = 'default') {
@@ -88,5 +95,82 @@ describe('WatchCache', () => {
     for (let i = 0; i < 5; i++) revs.push((await put(`q${i}`, {})).revision);
     await until(() => cache!.revision === revs[4]);
     expect(sink.got).toEqual(revs.filter((r) => r > ahead).map((r) => `ADDED:q${revs.indexOf(r)}@${r}`));
+  });
+});
+
+// The registry offers the cache the object it has just written (WatchCache.offer) so a write's
+// event is not parsed a second time. The cache may only ever hold what storage holds.
+describe('WatchCache.offer', () => {
+  const podObj = (name: string, labels: Record<string, string>): KubeObject =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+  /** A write as the registry makes it: txn, resourceVersion stamped, then the offer. */
+  async function write(obj: KubeObject, offer = true): Promise<number> {
+    const key = `/registry/pods/default/${obj.metadata.name}`;
+    const cur = await storage!.get(key);
+    const value = encode(obj);
+    const r = await storage!.txn([{ key, modRevision: cur?.modRevision ?? 0 }], [{ type: 'put', key, value }]);
+    obj.metadata.resourceVersion = String(r.results[0]!.modRevision);
+    if (offer) cache!.offer(r.results[0]!, obj, value);
+    return r.revision;
+  }
+
+  it('takes the offered object for the very kv it was written as, instead of decoding it', async () => {
+    // Durable: the txn's caller hears of the commit before the watch does (as in the API server).
+    storage = await openEmbeddedStorage({ dataDir: temp.make('skiff-offer-') });
+    cache = new WatchCache(storage, podInfo, {});
+    await cache.start();
+    const obj = podObj('a', { v: '1' });
+    const rev = await write(obj);
+    await until(() => cache!.revision >= rev);
+    expect(cache.get('/registry/pods/default/a')).toBe(obj);
+    expect(cache.get('/registry/pods/default/a')!.metadata.resourceVersion).toBe(String(rev));
+  });
+
+  it('never serves an offer for another kv: a later write, a value that differs, a revision already passed', async () => {
+    storage = await openEmbeddedStorage({ dataDir: temp.make('skiff-offer-') });
+    cache = new WatchCache(storage, podInfo, {});
+    await cache.start();
+    const key = '/registry/pods/default/a';
+    // Offered after the cache has applied the write: refused, so the next write (not offered)
+    // is decoded from storage rather than answered with the stale object.
+    const first = podObj('a', { v: '1' });
+    const r1 = await write(first, false);
+    await until(() => cache!.revision >= r1);
+    const kv1 = (await storage.get(key))!;
+    cache.offer(kv1, first, kv1.value);
+    const r2 = await write(podObj('a', { v: '2' }), false);
+    await until(() => cache!.revision >= r2);
+    expect(cache.get(key)).not.toBe(first);
+    expect(cache.get(key)!.metadata.labels).toEqual({ v: '2' });
+    expect(cache.get(key)!.metadata.resourceVersion).toBe(String(r2));
+    // An object whose stored value is not the kv's value is refused.
+    const third = podObj('a', { v: '3' });
+    const cur = (await storage.get(key))!;
+    const value = encode(third);
+    const r3 = await storage.txn([{ key, modRevision: cur.modRevision }], [{ type: 'put', key, value }]);
+    third.metadata.resourceVersion = String(r3.revision);
+    cache.offer(r3.results[0]!, third, encode(podObj('a', { v: 'other' })));
+    await until(() => cache!.revision >= r3.revision);
+    expect(cache.get(key)).not.toBe(third);
+    expect(cache.get(key)!.metadata.labels).toEqual({ v: '3' });
+  });
+
+  it('through the registry: a created and an updated pod are the cache\'s objects, equal to what storage decodes', async () => {
+    storage = await openEmbeddedStorage({ dataDir: temp.make('skiff-offer-') });
+    const registry = new Registry(storage, {}, true);
+    try {
+      await registry.start();
+      const pods = registry.byKind('Pod');
+      const created = await pods.create('default', podObj('p', { v: '1' }));
+      await until(() => registry.caches.some((c) => c.revision >= Number(created.metadata.resourceVersion) && c.prefix === '/registry/pods/'));
+      expect(await pods.lookup('default', 'p')).toBe(created);
+      expect(await pods.get('default', 'p')).toEqual(created);
+      const { obj: updated } = await pods.update('default', 'p', { ...created, metadata: { ...created.metadata, labels: { v: '2' } } });
+      await until(() => registry.caches.some((c) => c.revision >= Number(updated.metadata.resourceVersion) && c.prefix === '/registry/pods/'));
+      expect(await pods.lookup('default', 'p')).toBe(updated);
+      expect(await pods.get('default', 'p')).toEqual(updated);
+    } finally {
+      registry.close();
+    }
   });
 });
