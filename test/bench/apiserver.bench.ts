@@ -7,6 +7,7 @@
 //     same kind of connection (TLS, client certificate, keep-alive: the platform's floor), and
 //     the embedded store's txn latency at 64 in flight on the same disk (the storage floor).
 //     The bare server and Skiff alternate in rounds so machine load drifts over both alike;
+//     each server's CPU per create (from /proc) is printed too: it holds on a loaded machine;
 //   - pods/binding latency and rate at 64 in flight (what the scheduler sends);
 //   - watch fan-out: one write → 1,000 open watches, latency from sending the write to each
 //     watcher receiving its event.
@@ -57,7 +58,7 @@ afterAll(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function startProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+function startProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; pid: number }> {
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   children.push(proc);
   return new Promise((resolve, reject) => {
@@ -65,10 +66,20 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Pro
     proc.stdout!.on('data', (d) => {
       out += d;
       const m = /(https:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
+      if (m) resolve({ url: m[1]!, pid: proc.pid! });
     });
     proc.on('exit', (c) => reject(new Error(`exited ${c}: ${out}`)));
   });
+}
+
+/**
+ * A process's CPU seconds so far (user + system, all its threads), from /proc/PID/stat: the
+ * cost of a request that other work on a shared machine does not inflate, unlike its latency.
+ */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
 }
 
 function poster(agent: https.Agent): (url: string, body: string) => Promise<number> {
@@ -151,7 +162,7 @@ describe('apiserver', () => {
     const adminPost = poster(adminAgent);
 
     // Baseline 1: a bare node:https server in its own process.
-    const bare = await startProcess(['-e', BARE_SERVER, pki.serving.certFile, pki.serving.keyFile, pki.caFile]);
+    const { url: bare, pid: barePid } = await startProcess(['-e', BARE_SERVER, pki.serving.certFile, pki.serving.keyFile, pki.caFile]);
 
     // Baseline 2: the embedded store's durable txn at 64 in flight, same disk.
     const storage = await openEmbeddedStorage({ dataDir: tmp() });
@@ -161,7 +172,7 @@ describe('apiserver', () => {
 
     // Skiff: a real apiserver process with a durable data dir, HTTPS and client certificates.
     const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
-    const url = await startProcess([...profile, path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--data-dir', tmp(), ...pki.apiserverFlags]);
+    const { url, pid: apiPid } = await startProcess([...profile, path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--data-dir', tmp(), ...pki.apiserverFlags]);
     for (const [what, body] of [['ClusterRole', BENCH_ROLE], ['ClusterRoleBinding', BENCH_BINDING]] as const) {
       const code = await adminPost(`${url}/apis/rbac.authorization.k8s.io/v1/${what.toLowerCase()}s`, JSON.stringify(body));
       if (code !== 201) throw new Error(`${what} skiff-bench-writer: ${code}`);
@@ -173,17 +184,23 @@ describe('apiserver', () => {
     const apiSamples: number[] = [];
     let bareSeconds = 0;
     let apiSeconds = 0;
+    let bareCpu = 0;
+    let apiCpu = 0;
     const per = Math.ceil(CREATES / ROUNDS);
     let created = 0;
     for (let round = 0; round < ROUNDS; round++) {
+      let cpu0 = cpuSeconds(barePid);
       const b = await measureConcurrent(per, IN_FLIGHT, (i) => post(`${bare}/`, podBody(`b-${round}-${i}`)));
+      bareCpu += cpuSeconds(barePid) - cpu0;
       bareSamples.push(...b.samples);
       bareSeconds += b.seconds;
       const base = created;
+      cpu0 = cpuSeconds(apiPid);
       const a = await measureConcurrent(per, IN_FLIGHT, async (i) => {
         const code = await post(`${url}/api/v1/namespaces/default/pods`, podBody(`p-${base + i}`));
         if (code !== 201) failures++;
       });
+      apiCpu += cpuSeconds(apiPid) - cpu0;
       created += per;
       apiSamples.push(...a.samples);
       apiSeconds += a.seconds;
@@ -207,6 +224,11 @@ describe('apiserver', () => {
       { measure: 'create p99 / bare https p99', value: `${fmt(apiS.p99 / bareS.p99, 2)}×`, goal: '≤ 1.25×' },
       { measure: 'creates/s', value: fmt(apiRate, 0), baseline: `bare https ${fmt(bareRate, 0)} / store txn ${fmt(CREATES / storeRun.seconds, 0)}` },
       { measure: 'creates/s / bare https', value: `${fmt((100 * apiRate) / bareRate, 0)}%`, goal: '≥ 75%' },
+      {
+        measure: 'server CPU per create, user + system (µs)',
+        value: fmt((1e6 * apiCpu) / apiRun.samples.length, 0),
+        baseline: `bare https ${fmt((1e6 * bareCpu) / bareRun.samples.length, 0)} (${fmt(apiCpu / apiRun.samples.length / (bareCpu / bareRun.samples.length), 1)}×; load-independent)`,
+      },
       { measure: 'non-201 answers', value: String(failures) },
       { measure: 'binding p50 / p99 (ms)', value: `${fmt(bindS.p50, 2)} / ${fmt(bindS.p99, 2)}`, baseline: `bare https ${fmt(bareS.p50, 2)} / ${fmt(bareS.p99, 2)}` },
       { measure: 'bindings/s', value: fmt(bindRun.samples.length / bindRun.seconds, 0), baseline: `bare https ${fmt(bareRate, 0)}` },
