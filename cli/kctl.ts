@@ -114,7 +114,7 @@ async function run(): Promise<number> {
   const argv = process.argv.slice(2);
   // Global flags may come before the command (`kctl -n x get pods`): find the command word.
   let i = 0;
-  const takesValue = new Set(['--kubeconfig', '--context', '--server', '-s', '--namespace', '-n', '--request-timeout', '--token', '--certificate-authority', '--client-certificate', '--client-key']);
+  const takesValue = new Set(['--kubeconfig', '--context', '--server', '-s', '--namespace', '-n', '--request-timeout', '--token', '--certificate-authority', '--client-certificate', '--client-key', '--cache-dir']);
   while (i < argv.length && argv[i]!.startsWith('-')) {
     if (takesValue.has(argv[i]!)) i += 2;
     else i += 1;

@@ -28,6 +28,7 @@ export const GLOBAL_OPTIONS: OptionDefs = {
   as: { type: 'string', help: 'act as this user (impersonation; needs the impersonate verb)' },
   'as-group': { type: 'string', multiple: true, help: 'act as this group (repeatable; needs --as)' },
   'as-uid': { type: 'string', help: 'act with this UID (needs --as)' },
+  'cache-dir': { type: 'string', help: 'the cache directory (default ~/.kube/cache, or $KUBECACHEDIR): discovery is kept there 6 hours' },
   help: { type: 'boolean', short: 'h', help: 'help for this command' },
 };
 

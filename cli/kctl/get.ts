@@ -4,10 +4,11 @@
 // then watches from the list's resourceVersion and prints each change as a row.
 // It talks through the small ApiHttp client and resolves kinds by discovery, so it starts
 // without loading the full REST client and object model (see the kctl benchmark).
+import path from 'node:path';
 import type { KubeObject, KubeList } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
 import { resolveTarget, type Target } from './connection.js';
-import { discoverResources } from './discovery.js';
+import { cachedDiscovery, cacheRoot, DISCOVERY_CACHE_FILE, discoveryCacheDir } from './discovery.js';
 import { ApiHttp } from './http.js';
 import { formatError, isNotFound, ReportedFailure, UsageError } from './errors.js';
 import type { Flags, OptionDefs } from './flags.js';
@@ -138,8 +139,19 @@ export async function runGet(flags: Flags, io: Output, positionals: string[]): P
   if (positionals.length === 0) parseResourceArgs(positionals, 'get'); // the usage error, before any request
   const target = await resolveTarget(flags);
   const conn: Connection = { ...target, api: new ApiHttp(target.server, target.requestTimeoutMs || 30_000, target.credentials) };
-  useCatalog(await discoverResources(conn.api));
-  const selections = parseResourceArgs(positionals, 'get');
+  const cacheFile = path.join(discoveryCacheDir(cacheRoot(flags.string('cache-dir')), target.server), DISCOVERY_CACHE_FILE);
+  const discovered = await cachedDiscovery(conn.api, cacheFile);
+  useCatalog(discovered.resources);
+  let selections: ResourceSelection[];
+  try {
+    selections = parseResourceArgs(positionals, 'get');
+  } catch (e) {
+    // A cached list may predate the resource (a CRD, an upgrade): ask the server once more, as
+    // kubectl's deferred REST mapper does on a miss, and let its answer decide.
+    if (discovered.fresh || !(e instanceof UsageError)) throw e;
+    useCatalog((await cachedDiscovery(conn.api, cacheFile, true)).resources);
+    selections = parseResourceArgs(positionals, 'get');
+  }
   const watch = flags.bool('watch') || flags.bool('watch-only');
   if (watch && selections.length > 1) throw new UsageError('you may only specify a single resource type');
   const allNs = flags.bool('all-namespaces');
