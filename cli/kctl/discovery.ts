@@ -1,7 +1,7 @@
 // Which resources a server serves, for resolving what the user typed (`po`, `deploy`,
 // `deployments.apps`): the built-in resource table (api/resources.ts) for most commands, or
-// the server's aggregated discovery (apidiscovery.k8s.io/v2, two requests, as kubectl
-// does) for `get`, which then starts without loading the zod object model. Like kubectl,
+// the server's discovery (aggregated apidiscovery.k8s.io/v2, two requests, else the legacy
+// documents, as kubectl) for `get`, which then starts without loading the zod object model. Like kubectl,
 // `get` keeps what discovery said on disk (~/.kube/cache/discovery/HOST_PORT, 6 hours) so a
 // run makes one request, not three; a name the cached list does not know is looked up afresh.
 import fs from 'node:fs';
@@ -74,17 +74,60 @@ export function fromAggregatedDiscovery(lists: { items?: GroupDiscovery[] }[]): 
 export const AGGREGATED_DISCOVERY_ACCEPT =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
-/** Ask the server (GET /api and /apis, aggregated). A server without aggregated discovery gets the built-in table. */
-async function askServer(api: ApiHttp): Promise<{ resources: ResourceInfo[]; aggregated: boolean }> {
+interface APIResourceList {
+  groupVersion?: string;
+  resources?: { name: string; singularName?: string; namespaced?: boolean; kind?: string; shortNames?: string[]; categories?: string[] }[];
+}
+
+/**
+ * Resources from legacy discovery documents (one APIResourceList per group version, first
+ * version of each group first), subresources (`pods/log`) folded into their resource. Pure.
+ */
+export function fromLegacyDiscovery(lists: APIResourceList[]): ResourceInfo[] {
+  const out: ResourceInfo[] = [];
+  for (const list of lists) {
+    const gv = list.groupVersion ?? '';
+    const slash = gv.indexOf('/');
+    const group = slash < 0 ? '' : gv.slice(0, slash);
+    const version = slash < 0 ? gv : gv.slice(slash + 1);
+    const here: ResourceInfo[] = [];
+    for (const r of list.resources ?? []) {
+      const [plural, sub] = r.name.split('/');
+      if (sub !== undefined) {
+        here.find((x) => x.plural === plural)?.subresources.push(sub);
+        continue;
+      }
+      const kind = r.kind ?? r.name;
+      here.push({
+        group, version, kind, plural: r.name,
+        // Servers before 1.9 leave singularName empty; kubectl then uses the kind in lower case.
+        singular: r.singularName || kind.toLowerCase(),
+        namespaced: r.namespaced === true,
+        shortNames: r.shortNames ?? [], categories: r.categories ?? [], subresources: [],
+      });
+    }
+    out.push(...here);
+  }
+  return out;
+}
+
+type DiscoveryDoc = { kind?: string; items?: GroupDiscovery[]; versions?: string[]; groups?: { name: string; preferredVersion?: { groupVersion?: string }; versions?: { groupVersion: string }[] }[] };
+
+/**
+ * Ask the server: GET /api and /apis, aggregated (apidiscovery.k8s.io/v2) where it serves it,
+ * else the legacy documents, then each group's preferred version, as kubectl falls back.
+ */
+async function askServer(api: ApiHttp): Promise<ResourceInfo[]> {
   // One after the other, not together: on a fresh keep-alive agent two requests at once open
   // two connections (two TLS handshakes); in turn, the second and the list reuse the first.
-  const core = await api.getJson<{ kind?: string; items?: GroupDiscovery[] }>('/api', undefined, AGGREGATED_DISCOVERY_ACCEPT);
-  const groups = await api.getJson<{ kind?: string; items?: GroupDiscovery[] }>('/apis', undefined, AGGREGATED_DISCOVERY_ACCEPT);
-  if (core.kind !== 'APIGroupDiscoveryList' || groups.kind !== 'APIGroupDiscoveryList') {
-    const { RESOURCES } = await import('../../api/resources.js');
-    return { resources: [...RESOURCES], aggregated: false };
-  }
-  return { resources: fromAggregatedDiscovery([core, groups]), aggregated: true };
+  const core = await api.getJson<DiscoveryDoc>('/api', undefined, AGGREGATED_DISCOVERY_ACCEPT);
+  const groups = await api.getJson<DiscoveryDoc>('/apis', undefined, AGGREGATED_DISCOVERY_ACCEPT);
+  if (core.kind === 'APIGroupDiscoveryList' && groups.kind === 'APIGroupDiscoveryList') return fromAggregatedDiscovery([core, groups]);
+  const paths = [
+    ...(core.versions ?? []).slice(0, 1).map((v) => `/api/${v}`),
+    ...(groups.groups ?? []).map((g) => g.preferredVersion?.groupVersion ?? g.versions?.[0]?.groupVersion).filter((gv): gv is string => !!gv).map((gv) => `/apis/${gv}`),
+  ];
+  return fromLegacyDiscovery(await Promise.all(paths.map((p) => api.getJson<APIResourceList>(p))));
 }
 
 /** kubectl's discovery cache TTL (cli-runtime's ConfigFlags): an older cache is fetched anew. */
@@ -161,8 +204,7 @@ export async function cachedDiscovery(api: ApiHttp, file: string | undefined, re
     const cached = readDiscoveryCache(file);
     if (cached) return { resources: cached, fresh: false };
   }
-  const { resources, aggregated } = await askServer(api);
-  // The built-in table stands in for a server without aggregated discovery: nothing to cache.
-  if (file && aggregated) writeDiscoveryCache(file, resources);
+  const resources = await askServer(api);
+  if (file) writeDiscoveryCache(file, resources);
   return { resources, fresh: true };
 }

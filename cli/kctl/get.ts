@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { KubeObject, KubeList } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
-import { resolveTarget, type Target } from './connection.js';
+import { resolveTarget, type Target } from './target.js';
 import { cachedDiscovery, cacheRoot, DISCOVERY_CACHE_FILE, discoveryCacheDir } from './discovery.js';
 import { ApiHttp } from './http.js';
 import { formatError, isNotFound, ReportedFailure, UsageError } from './errors.js';
@@ -27,7 +27,7 @@ import {
   type OutputFormat,
   type Table,
 } from './printers.js';
-import { collectionPath, kindName, objectPath, parseResourceArgs, resolveKind, useBuiltInCatalog, useCatalog, type ResourceInfo, type ResourceSelection } from './resource-args.js';
+import { collectionPath, kindName, objectPath, parseResourceArgs, resolveKind, useCatalog, type ResourceInfo, type ResourceSelection } from './resource-args.js';
 
 /** The server, namespace and HTTP client a get runs with. */
 interface Connection extends Target {
@@ -134,23 +134,31 @@ function noResourcesMessage(req: GetRequest, infos: ResourceInfo[]): string {
   return `No resources found in ${req.namespace} namespace.\n`;
 }
 
-export async function runGet(flags: Flags, io: Output, positionals: string[]): Promise<void> {
+export async function runGet(flags: Flags, io: Output, positionals: string[], forObject?: { kind: string; name: string }): Promise<void> {
   const format = parseOutputFormat(flags.string('output'));
   if (positionals.length === 0) parseResourceArgs(positionals, 'get'); // the usage error, before any request
   const target = await resolveTarget(flags);
   const conn: Connection = { ...target, api: new ApiHttp(target.server, target.requestTimeoutMs || 30_000, target.credentials) };
   const cacheFile = path.join(discoveryCacheDir(cacheRoot(flags.string('cache-dir')), target.server), DISCOVERY_CACHE_FILE);
-  const discovered = await cachedDiscovery(conn.api, cacheFile);
+  let discovered = await cachedDiscovery(conn.api, cacheFile);
   useCatalog(discovered.resources);
-  let selections: ResourceSelection[];
-  try {
-    selections = parseResourceArgs(positionals, 'get');
-  } catch (e) {
-    // A cached list may predate the resource (a CRD, an upgrade): ask the server once more, as
-    // kubectl's deferred REST mapper does on a miss, and let its answer decide.
-    if (discovered.fresh || !(e instanceof UsageError)) throw e;
-    useCatalog((await cachedDiscovery(conn.api, cacheFile, true)).resources);
-    selections = parseResourceArgs(positionals, 'get');
+  // A cached list may predate a resource (a CRD, an upgrade): on a name it does not know, ask
+  // the server once more, as kubectl's deferred REST mapper does on a miss, and let that decide.
+  const resolved = async <T>(resolve: () => T): Promise<T> => {
+    try {
+      return resolve();
+    } catch (e) {
+      if (discovered.fresh || !(e instanceof UsageError)) throw e;
+      discovered = await cachedDiscovery(conn.api, cacheFile, true);
+      useCatalog(discovered.resources);
+      return resolve();
+    }
+  };
+  const selections = await resolved(() => parseResourceArgs(positionals, 'get'));
+  if (forObject) {
+    // `events --for KIND/NAME`: the events whose involvedObject is that object.
+    const info = await resolved(() => resolveKind(forObject.kind));
+    flags.values['field-selector'] = [`involvedObject.kind=${info.kind}`, `involvedObject.name=${forObject.name}`, flags.string('field-selector')].filter(Boolean).join(',');
   }
   const watch = flags.bool('watch') || flags.bool('watch-only');
   if (watch && selections.length > 1) throw new UsageError('you may only specify a single resource type');
@@ -354,14 +362,8 @@ export const events: Command = {
   options: { ...GET_OPTIONS, for: { type: 'string', help: 'only events about this object, e.g. pod/web-1' } },
   run: async (flags, io) => {
     const forObj = flags.string('for');
-    if (forObj) {
-      const [kind, name] = forObj.split('/');
-      if (!kind || !name) throw new UsageError(`--for must be KIND/NAME, got "${forObj}"`);
-      await useBuiltInCatalog();
-      const info = resolveKind(kind);
-      const fs = [`involvedObject.kind=${info.kind}`, `involvedObject.name=${name}`, flags.string('field-selector')].filter(Boolean).join(',');
-      flags.values['field-selector'] = fs;
-    }
-    await runGet(flags, io, ['events']);
+    const [kind, name] = forObj?.split('/') ?? [];
+    if (forObj && (!kind || !name)) throw new UsageError(`--for must be KIND/NAME, got "${forObj}"`);
+    await runGet(flags, io, ['events'], kind && name ? { kind, name } : undefined);
   },
 };
