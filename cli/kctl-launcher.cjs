@@ -17,8 +17,8 @@ const { commandIndex, GET_BUNDLE_COMMANDS } = require('./command-word.cjs');
 const argv = process.argv.slice(2);
 const name = GET_BUNDLE_COMMANDS.includes(argv[commandIndex(argv)]) ? 'kctl-get.bundle.cjs' : 'kctl.bundle.cjs';
 const file = path.join(__dirname, name);
-// The entry's #! line is kept by esbuild; inside the module wrapper it would be a syntax error.
-const source = fs.readFileSync(file, 'utf8').replace(/^#!.*/, '');
+// The build wrote it as the module function, in ASCII: compiled exactly as read.
+const source = fs.readFileSync(file, 'latin1');
 const stat = fs.statSync(file);
 const home = process.env.HOME || require('node:os').homedir();
 const cacheDir = process.env.KCTL_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(home, '.cache'), 'kctl');
@@ -29,7 +29,7 @@ try {
 } catch {
   cachedData = undefined;
 }
-const script = new vm.Script(Module.wrap(source), {
+const script = new vm.Script(source, {
   filename: file,
   cachedData,
 });

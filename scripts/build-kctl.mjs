@@ -9,6 +9,7 @@
 // takes well under a second.
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import Module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,9 +36,17 @@ async function bundle(entry, file) {
   await build({ ...common, entryPoints: [path.join(root, entry)], outfile });
   // import() of a Node built-in is left as it is by esbuild; under vm.Script Node 20 runs an
   // import() only with --experimental-vm-modules, so it becomes the require() it amounts to.
-  const text = fs.readFileSync(outfile, 'utf8').replace(/\bimport\(("node:[a-z_/]+")\)/g, 'Promise.resolve().then(() => require($1))');
+  const text = fs
+    .readFileSync(outfile, 'utf8')
+    .replace(/^#!.*/, '')
+    .replace(/\bimport\(("node:[a-z_/]+")\)/g, 'Promise.resolve().then(() => require($1))');
   if (/\bimport\(\s*["'`]/.test(text.replace(/\/\/.*$/gm, ''))) throw new Error(`${file}: an import() is left that the launcher cannot run`);
-  fs.writeFileSync(outfile, text);
+  // Written already wrapped as the CommonJS module function (Module.wrap's) and pure ASCII
+  // (esbuild's default charset escapes the rest), so the launcher compiles the file's text as
+  // read, one latin1 string: no shebang to strip, no wrapper to concatenate, no UTF-8 to decode —
+  // each of those was another copy of the source in the young generation at every start.
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`${file}: not ASCII; the launcher reads it as latin1`);
+  fs.writeFileSync(outfile, `${Module.wrap(text)}\n`);
 }
 
 await bundle('cli/kctl.ts', 'kctl.bundle.cjs');

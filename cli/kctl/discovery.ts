@@ -4,9 +4,9 @@
 // documents, as kubectl) for `get`, which then starts without loading the zod object model. Like kubectl,
 // `get` keeps what discovery said on disk (~/.kube/cache/discovery/HOST_PORT, 6 hours) so a
 // run makes one request, not three; a name the cached list does not know is looked up afresh.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ResourceInfo as ApiResourceInfo } from '../../api/resources.js';
 import type { ApiHttp } from './http.js';
 
@@ -135,7 +135,7 @@ export const DISCOVERY_CACHE_TTL_MS = 6 * 60 * 60 * 1000;
 
 /** The cache root: --cache-dir, else $KUBECACHEDIR, else ~/.kube/cache (kubectl's order). Pure. */
 export function cacheRoot(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return flag || env.KUBECACHEDIR || path.join(env.HOME || os.homedir(), '.kube', 'cache');
+  return flag || env.KUBECACHEDIR || join(env.HOME || homedir(), '.kube', 'cache');
 }
 
 /**
@@ -145,7 +145,7 @@ export function cacheRoot(flag: string | undefined, env: NodeJS.ProcessEnv = pro
  */
 export function discoveryCacheDir(root: string, server: string): string {
   const schemeless = server.replace('https://', '').replace('http://', '');
-  return path.join(root, 'discovery', schemeless.replace(/[^(\w/.)]/g, '_'));
+  return join(root, 'discovery', schemeless.replace(/[^(\w/.)]/g, '_'));
 }
 
 /** kctl's file in that directory: kubectl's own files there (servergroups.json, …) are left to kubectl. */
@@ -167,8 +167,8 @@ const isInfo = (r: unknown): r is ResourceInfo => {
  */
 export function readDiscoveryCache(file: string, now = Date.now()): ResourceInfo[] | undefined {
   try {
-    if (now - fs.statSync(file).mtimeMs > DISCOVERY_CACHE_TTL_MS) return undefined;
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { resources?: unknown };
+    if (now - statSync(file).mtimeMs > DISCOVERY_CACHE_TTL_MS) return undefined;
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { resources?: unknown };
     if (!Array.isArray(doc.resources) || doc.resources.length === 0 || !doc.resources.every(isInfo)) return undefined;
     return doc.resources;
   } catch {
@@ -179,10 +179,10 @@ export function readDiscoveryCache(file: string, now = Date.now()): ResourceInfo
 /** Write the cache as kubectl writes its own: directories 0750, the file 0660, renamed into place whole. */
 export function writeDiscoveryCache(file: string, resources: readonly ResourceInfo[]): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ resources }), { mode: 0o660 });
-    fs.renameSync(tmp, file);
+    writeFileSync(tmp, JSON.stringify({ resources }), { mode: 0o660 });
+    renameSync(tmp, file);
   } catch {
     // A read-only home only costs the next run its discovery requests (kubectl goes on the same way).
   }

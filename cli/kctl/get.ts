@@ -4,7 +4,7 @@
 // then watches from the list's resourceVersion and prints each change as a row.
 // It talks through the small ApiHttp client and resolves kinds by discovery, so it starts
 // without loading the full REST client and object model (see the kctl benchmark).
-import path from 'node:path';
+import { join } from 'node:path';
 import type { KubeObject, KubeList } from '../../api/meta.js';
 import type { Command, Output } from './command.js';
 import { resolveTarget, type Target } from './target.js';
@@ -139,7 +139,7 @@ export async function runGet(flags: Flags, io: Output, positionals: string[], fo
   if (positionals.length === 0) parseResourceArgs(positionals, 'get'); // the usage error, before any request
   const target = await resolveTarget(flags);
   const conn: Connection = { ...target, api: new ApiHttp(target.server, target.requestTimeoutMs || 30_000, target.credentials) };
-  const cacheFile = path.join(discoveryCacheDir(cacheRoot(flags.string('cache-dir')), target.server), DISCOVERY_CACHE_FILE);
+  const cacheFile = join(discoveryCacheDir(cacheRoot(flags.string('cache-dir')), target.server), DISCOVERY_CACHE_FILE);
   let discovered = await cachedDiscovery(conn.api, cacheFile);
   useCatalog(discovered.resources);
   // A cached list may predate a resource (a CRD, an upgrade): on a name it does not know, ask

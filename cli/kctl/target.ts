@@ -2,7 +2,7 @@
 // --kubeconfig / --context / -n, resolved as kubectl resolves them (flag, then $KUBECONFIG,
 // then ~/.kube/config), and the credential flags on top. Its own module so `get`, bundled
 // apart for start-up (scripts/build-kctl.mjs), does not carry client/rest.ts and the object model.
-import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ClientCredentials } from '../../client/credentials.js';
 import { loadKubeconfig } from '../../client/kubeconfig.js';
 import type { Flags } from './flags.js';
@@ -63,7 +63,7 @@ function withCredentialFlags(c: ClientCredentials, flags: Flags): ClientCredenti
     const file = flags.string(flag);
     if (!file) return undefined;
     try {
-      return fs.readFileSync(file);
+      return readFileSync(file);
     } catch (e) {
       throw new UsageError(`--${flag} ${file}: ${(e as Error).message}`);
     }
