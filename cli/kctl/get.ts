@@ -54,19 +54,26 @@ export interface GetRequest {
   chunkSize: number;
 }
 
-/** Fetch one kind as a Table: named objects one by one, or the collection page by page. */
+/**
+ * Fetch one kind as a Table: named objects one by one, or the collection page by page. Rows
+ * carry each object's metadata (the server's default) only when `withObjects`: a printer that
+ * shows neither namespaces nor labels asks with includeObject=None, a third of the bytes to
+ * send and parse.
+ */
 async function fetchTable(
   conn: Connection,
   info: ResourceInfo,
   req: GetRequest,
   names: string[],
   notFound: unknown[],
+  withObjects = true,
 ): Promise<Table> {
   const tables: Table[] = [];
+  const includeObject = withObjects ? undefined : 'None';
   if (names.length > 0) {
     for (const name of names) {
       try {
-        const res = await conn.api.getJson<unknown>(objectPath(info, req.namespace ?? conn.namespace, name), undefined, TABLE_ACCEPT);
+        const res = await conn.api.getJson<unknown>(objectPath(info, req.namespace ?? conn.namespace, name), { includeObject }, TABLE_ACCEPT);
         tables.push(isTable(res) ? res : tableFromObjects([res as KubeObject]));
       } catch (e) {
         if (isNotFound(e)) notFound.push(e);
@@ -78,7 +85,7 @@ async function fetchTable(
     do {
       const res = await conn.api.getJson<unknown>(
         collectionPath(info, req.namespace),
-        { limit: req.chunkSize, continue: cont, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector },
+        { limit: req.chunkSize, continue: cont, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector, includeObject },
         TABLE_ACCEPT,
       );
       const table = isTable(res) ? res : tableFromObjects((res as KubeList).items ?? []);
@@ -190,7 +197,7 @@ export async function runGet(flags: Flags, io: Output, positionals: string[], fo
     let first = true;
     for (const sel of selections) {
       const withNs = allNs && sel.info.namespaced;
-      const table = await fetchTable(conn, sel.info, req, sel.names, notFound);
+      const table = await fetchTable(conn, sel.info, req, sel.names, notFound, withNs || printOpts.showLabels);
       if (table.rows.length === 0) continue;
       if (!first) io.out('\n');
       first = false;

@@ -2,7 +2,7 @@
 // which command a line names, legacy discovery documents), then the real `kctl` bin against a
 // real API server over HTTPS: the cache is written, used instead of asking (a cached answer the
 // server would never give is obeyed), asked afresh on a miss or when older than 6 hours, and
-// get runs from its own bundle.
+// get runs from its own bundle; its tables carry the objects' metadata only when printed.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -143,6 +143,17 @@ describe('kctl get with a discovery cache, against a real API server', () => {
     expect(fs.readdirSync(envDir)).toEqual([]);
     expect((await kctl(['get', 'pods', '-o', 'name'], { KUBECACHEDIR: envDir })).code).toBe(0);
     expect(fs.existsSync(path.join(discoveryCacheDir(envDir, srv.url), DISCOVERY_CACHE_FILE))).toBe(true);
+  });
+
+  it('prints namespaces and labels from the rows\' objects only when asked, and the same columns either way', async () => {
+    const plain = await kctl(['get', 'pods']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^NAME +READY +STATUS +RESTARTS +AGE\ncached-1 +0\/1 +Pending +0 +\S+\n$/);
+    const both = await kctl(['get', 'pods', '-A', '--show-labels']);
+    expect(both.code).toBe(0);
+    expect(both.stdout).toMatch(/^NAMESPACE +NAME +READY +STATUS +RESTARTS +AGE +LABELS\ndefault +cached-1 +0\/1 +Pending +0 +\S+ +<none>\n$/);
+    await call(srv.url, 'PATCH', '/api/v1/namespaces/default/pods/cached-1', { metadata: { labels: { tier: 'web' } } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect((await kctl(['get', 'pod', 'cached-1', '--show-labels'])).stdout).toMatch(/ tier=web\n$/);
   });
 
   it('events --for resolves its kind through discovery', async () => {
