@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// kctl's launcher: runs the one-file bundle (scripts/build-kctl.mjs) through a V8 code cache,
-// so a warm `kctl` skips parsing and compiling the functions its last run used. The cache is
+// kctl's launcher: runs a one-file bundle (scripts/build-kctl.mjs) through a V8 code cache,
+// so a warm `kctl` skips parsing and compiling the functions its last run used. get and events
+// run from their own small bundle (less to read and deserialise at every start), everything
+// else from the full one; command-word.cjs says which command a line names. The cache is
 // written after a run when there was none or V8 rejected it (another Node, another bundle:
 // both are in its name), under $XDG_CACHE_HOME/kctl or ~/.cache/kctl; failing to read or write
 // it only costs speed. CommonJS because Node 20 keeps no code cache for ES modules.
@@ -10,20 +12,24 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-const file = path.join(__dirname, 'kctl.bundle.cjs');
-// The entry's #! line is kept by esbuild; inside the module wrapper it would be a syntax error.
-const source = fs.readFileSync(file, 'utf8').replace(/^#!.*/, '');
+const { commandIndex, GET_BUNDLE_COMMANDS } = require('./command-word.cjs');
+
+const argv = process.argv.slice(2);
+const name = GET_BUNDLE_COMMANDS.includes(argv[commandIndex(argv)]) ? 'kctl-get.bundle.cjs' : 'kctl.bundle.cjs';
+const file = path.join(__dirname, name);
+// The build wrote it as the module function, in ASCII: compiled exactly as read.
+const source = fs.readFileSync(file, 'latin1');
 const stat = fs.statSync(file);
 const home = process.env.HOME || require('node:os').homedir();
 const cacheDir = process.env.KCTL_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(home, '.cache'), 'kctl');
-const cacheFile = path.join(cacheDir, `${process.version}-${process.arch}-${stat.size}-${Math.floor(stat.mtimeMs)}.v8`);
+const cacheFile = path.join(cacheDir, `${name}-${process.version}-${process.arch}-${stat.size}-${Math.floor(stat.mtimeMs)}.v8`);
 let cachedData;
 try {
   cachedData = fs.readFileSync(cacheFile);
 } catch {
   cachedData = undefined;
 }
-const script = new vm.Script(Module.wrap(source), {
+const script = new vm.Script(source, {
   filename: file,
   cachedData,
 });

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// kctl: Skiff's kubectl. This file only dispatches: each command family lives in its own
-// module under cli/kctl/ and is imported only when used, so `kctl get pods` loads the get
-// command and nothing else (startup time is measured against kubectl in the benchmark).
-import type { Command } from './kctl/command.js';
+// kctl: Skiff's kubectl. This file only lists the commands: each command family lives in its
+// own module under cli/kctl/ and is imported only when used, so `kctl describe pod x` loads
+// describe and nothing else; cli/kctl/main.ts dispatches. get and events come from
+// get-commands.ts, which cli/kctl-get.ts also bundles on its own for a faster start
+// (startup time is measured against kubectl in the benchmark).
+import { GET_COMMANDS } from './kctl/get-commands.js';
+import { main, type Loader } from './kctl/main.js';
 
-type Loader = () => Promise<Command>;
-
-const COMMANDS: Record<string, Loader> = {
-  get: async () => (await import('./kctl/get.js')).get,
+const LOADERS: Record<string, Loader> = {
   describe: async () => (await import('./kctl/describe.js')).describe,
   apply: async () => (await import('./kctl/apply.js')).apply,
   create: async () => (await import('./kctl/create.js')).create,
@@ -27,7 +27,6 @@ const COMMANDS: Record<string, Loader> = {
   cordon: async () => (await import('./kctl/drain.js')).cordon,
   uncordon: async () => (await import('./kctl/drain.js')).uncordon,
   drain: async () => (await import('./kctl/drain.js')).drain,
-  events: async () => (await import('./kctl/get.js')).events,
   'cluster-info': async () => (await import('./kctl/cluster-info.js')).clusterInfo,
   version: async () => (await import('./kctl/cluster-info.js')).version,
   'api-resources': async () => (await import('./kctl/cluster-info.js')).apiResources,
@@ -47,132 +46,19 @@ const COMMANDS: Record<string, Loader> = {
   __complete: async () => (await import('./kctl/completion.js')).completeCommand(COMMANDS),
 };
 
-const NO_BUILTIN_CATALOG = new Set(['get', 'events', 'version', 'cluster-info', 'config']);
+// get/events resolve kinds through the server's discovery (and start faster for it);
+// version/cluster-info/config name no kinds; every other command uses the built-in resource table.
+const NO_BUILTIN_CATALOG = new Set(['version', 'cluster-info', 'config']);
 
-const USAGE = `kctl controls a Skiff (or any Kubernetes-API) cluster, like kubectl.
+const withBuiltInCatalog = (load: Loader): Loader => async () => {
+  const [command, catalog] = await Promise.all([load(), import('./kctl/built-in-catalog.js')]);
+  await catalog.useBuiltInCatalog();
+  return command;
+};
 
-Basic commands:
-  get            Display one or many resources (-o wide|yaml|json|name|jsonpath=…, -w, -l, -A)
-  describe       Show details of a resource, with its events
-  apply          Apply a configuration from files or stdin (-f FILE|DIR|-, -R)
-  create         Create resources from files (-f), or a namespace, deployment, job, configmap, secret generic or service
-  replace        Replace resources from files (-f)
-  delete         Delete resources by file or by kind and name
-  events         List events
-  run            Run a pod (NAME --image=I [--port] [--env] [--labels] [--restart]; --replicas N makes a deployment)
-  label          Update the labels of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
-  patch          Update fields of a resource (-p PATCH, --type strategic|merge|json)
-  annotate       Update the annotations of resources (KEY=VALUE, KEY-, --overwrite, -l, --all)
-  edit           Edit a resource in $KUBE_EDITOR or $EDITOR (re-opened with the errors on an invalid edit)
-  diff           Diff the live objects against what apply -f would make (exit 0 same, 1 different, >1 error)
+const COMMANDS: Record<string, Loader> = {
+  ...GET_COMMANDS,
+  ...Object.fromEntries(Object.entries(LOADERS).map(([name, load]) => [name, NO_BUILTIN_CATALOG.has(name) ? load : withBuiltInCatalog(load)])),
+};
 
-Deploy commands:
-  rollout        Manage a rollout: status, history, undo, pause, resume, restart
-  scale          Set a new size for a deployment or replica set
-  autoscale      Make a HorizontalPodAutoscaler for a deployment (--min, --max, --cpu-percent)
-  expose         Make a Service for a deployment (--port, --target-port, --type NodePort)
-  set image      Update the image of containers (set env|resources|selector too)
-  rolling-update Set a deployment's image and wait for the rollout (or --rollback)
-  compose        Run a Compose file as Kubernetes objects: up, down, convert (-f docker-compose.yml, -p PROJECT)
-
-Troubleshooting:
-  wait           Wait for a condition (--for=condition=Ready|delete|jsonpath='{…}'=V, --timeout)
-  logs           Print the logs of a container (-f, --tail, --previous, deploy/NAME)
-  exec           Run a command in a container (kctl exec POD -- CMD …)
-  port-forward   Forward local ports to a pod (pod/NAME, svc/NAME, deploy/NAME  [LOCAL:]REMOTE)
-  attach         Attach to a running container's output (-i its stdin)
-  cp             Copy files and directories to and from containers ([NS/]POD:PATH, through tar)
-
-Cluster management:
-  cluster-info   Display the API server address
-  version        Print the client and server versions
-  api-resources  Print the supported resource types
-  explain        Documentation of a kind or field, from the server's OpenAPI (explain deployment.spec.replicas)
-  cordon         Mark a node unschedulable
-  uncordon       Mark a node schedulable
-  drain          Cordon a node and evict its pods
-  top            CPU and memory usage of pods or nodes (top pods [-A] [-l] [--containers], top nodes)
-  config         The kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS
-  auth           can-i VERB RESOURCE (--list, --as USER) and whoami
-  completion     Print a shell completion script (source <(kctl completion bash), or zsh)
-
-Global flags: --kubeconfig FILE, --context NAME, --server URL (-s), --namespace NS (-n),
-              --request-timeout DURATION, --token T, --certificate-authority FILE,
-              --client-certificate FILE, --client-key FILE, --insecure-skip-tls-verify,
-              --as USER, --as-group GROUP, --as-uid UID (impersonation)
-Use "kctl <command> --help" for more information about a command.
-`;
-
-async function finish(code: number): Promise<never> {
-  // Let buffered output reach a pipe before exiting (process.exit does not wait for it).
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
-  process.exit(code);
-}
-
-async function run(): Promise<number> {
-  const argv = process.argv.slice(2);
-  // Global flags may come before the command (`kctl -n x get pods`): find the command word.
-  let i = 0;
-  const takesValue = new Set(['--kubeconfig', '--context', '--server', '-s', '--namespace', '-n', '--request-timeout', '--token', '--certificate-authority', '--client-certificate', '--client-key']);
-  while (i < argv.length && argv[i]!.startsWith('-')) {
-    if (takesValue.has(argv[i]!)) i += 2;
-    else i += 1;
-  }
-  const name = argv[i];
-  if (!name || name === 'help' || (name === undefined && argv.includes('--help'))) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const rest = [...argv.slice(0, i), ...argv.slice(i + 1)];
-  const load = COMMANDS[name];
-  if (!load) {
-    process.stderr.write(`error: unknown command "${name}" for "kctl"\nRun 'kctl --help' for usage.\n`);
-    return 1;
-  }
-  const [command, { parseFlags, flagsHelp }, { processOutput }, errors, resourceArgs] = await Promise.all([
-    load(),
-    import('./kctl/flags.js'),
-    import('./kctl/command.js'),
-    import('./kctl/errors.js'),
-    import('./kctl/resource-args.js'),
-  ]);
-  // get/events resolve kinds through the server's discovery (and start faster for it);
-  // version/cluster-info name no kinds; every other command uses the built-in resource table.
-  if (!NO_BUILTIN_CATALOG.has(name)) await resourceArgs.useBuiltInCatalog();
-  let server: string | undefined;
-  try {
-    const flags = parseFlags(rest, command.options);
-    server = flags.string('server');
-    if (flags.bool('help')) {
-      process.stdout.write(`${command.summary}\n\nUsage:\n  ${command.usage}\n\nFlags:\n${flagsHelp(command.options)}\n`);
-      return 0;
-    }
-    await command.run(flags, processOutput);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof errors.ReportedFailure) return e.exitCode;
-    const s = errors.connectionState.server ?? server ?? serverFromError(e);
-    process.stderr.write(errors.formatError(e, s) + '\n');
-    if (e instanceof errors.UsageError && /^unknown (shorthand )?flag/.test(e.message)) {
-      process.stderr.write(`See 'kctl ${name} --help' for usage.\n`);
-    }
-    return 1;
-  }
-}
-
-/** Connection errors carry the URL in their message; pull the server out for kubectl's wording. */
-function serverFromError(e: unknown): string | undefined {
-  const msg = e instanceof Error ? `${e.message} ${String((e as { cause?: unknown }).cause ?? '')}` : String(e);
-  const m = /(https?:\/\/[^\s/"']+)/.exec(msg) ?? /(\d+\.\d+\.\d+\.\d+:\d+)/.exec(msg);
-  return m?.[1];
-}
-
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0); // `kctl get pods | head`
-});
-
-run().then(finish, async (e: unknown) => {
-  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-  await finish(1);
-});
+main(COMMANDS);

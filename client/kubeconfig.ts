@@ -4,9 +4,9 @@
 // writer `skiff up` uses to add its own context, like kind does. Credentials (the cluster's
 // CA, the user's client certificate and key, a bearer token) come inline (`*-data`, base64)
 // or as files, relative paths resolved against the kubeconfig that names them (kubectl's rule).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import type { ClientCredentials } from './credentials.js';
 
@@ -48,16 +48,16 @@ export class KubeconfigError extends Error {
   }
 }
 
-/** ~/.kube/config (HOME wins over os.homedir so tests and sudo behave). */
+/** ~/.kube/config (HOME wins over os.homedir() so tests and sudo behave). */
 export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.HOME || os.homedir(), '.kube', 'config');
+  return join(env.HOME || homedir(), '.kube', 'config');
 }
 
 /** The files to read, in precedence order. */
 export function kubeconfigPaths(opts: { kubeconfig?: string } = {}, env: NodeJS.ProcessEnv = process.env): string[] {
   if (opts.kubeconfig) return [opts.kubeconfig];
   if (env.KUBECONFIG) {
-    const list = env.KUBECONFIG.split(path.delimiter).filter((p) => p !== '');
+    const list = env.KUBECONFIG.split(delimiter).filter((p) => p !== '');
     if (list.length > 0) return [...new Set(list)];
   }
   return [defaultKubeconfigPath(env)];
@@ -123,7 +123,7 @@ function dataOrFile(entry: Record<string, unknown>, dataKey: string, fileKey: st
   const file = entry[fileKey];
   if (typeof file !== 'string' || file === '') return undefined;
   try {
-    return fs.readFileSync(file);
+    return readFileSync(file);
   } catch (e) {
     throw new KubeconfigError(`${what}: cannot read ${fileKey} ${file}: ${(e as Error).message}`);
   }
@@ -158,13 +158,13 @@ const PATH_KEYS = { clusters: ['certificate-authority'], users: ['client-certifi
 
 /** Make the file paths a kubeconfig names absolute, relative to the file's own directory (kubectl's ResolvePaths). Pure. */
 export function resolvePaths(cfg: KubeconfigFile, file: string): KubeconfigFile {
-  const dir = path.dirname(path.resolve(file));
+  const dir = dirname(resolve(file));
   const fix = <T extends Named<Record<string, unknown>>>(list: T[] | undefined, field: 'cluster' | 'user', keys: readonly string[]): T[] | undefined =>
     list?.map((e) => {
       const inner = e?.[field] as Record<string, unknown> | undefined;
       if (!inner || typeof inner !== 'object') return e;
       const out = { ...inner };
-      for (const k of keys) if (typeof out[k] === 'string' && out[k] !== '') out[k] = path.resolve(dir, out[k] as string);
+      for (const k of keys) if (typeof out[k] === 'string' && out[k] !== '') out[k] = resolve(dir, out[k] as string);
       return { ...e, [field]: out };
     });
   return { ...cfg, clusters: fix(cfg.clusters, 'cluster', PATH_KEYS.clusters), users: fix(cfg.users, 'user', PATH_KEYS.users) };
@@ -181,7 +181,7 @@ export function loadKubeconfig(
   for (const p of paths) {
     let text: string;
     try {
-      text = fs.readFileSync(p, 'utf8');
+      text = readFileSync(p, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // An explicit --kubeconfig must exist; missing entries of $KUBECONFIG are skipped like kubectl.
@@ -262,7 +262,7 @@ export function withoutContext(cfg: KubeconfigFile, name: string): KubeconfigFil
 
 function readConfigFile(file: string): KubeconfigFile {
   try {
-    return parseKubeconfig(fs.readFileSync(file, 'utf8'), file);
+    return parseKubeconfig(readFileSync(file, 'utf8'), file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw e;
@@ -271,10 +271,10 @@ function readConfigFile(file: string): KubeconfigFile {
 
 /** Write atomically (temp file + rename), mode 0600, creating the directory. */
 function writeConfigFile(file: string, cfg: KubeconfigFile): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, yaml.dump(cfg, { lineWidth: -1, noRefs: true }), { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writeFileSync(tmp, yaml.dump(cfg, { lineWidth: -1, noRefs: true }), { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 /**
@@ -287,7 +287,7 @@ export function mergeKubeconfigContext(file: string, entry: ContextEntry): void 
 
 /** What `skiff down`/cleanup may call: remove the entries `name` from the file if present. */
 export function removeKubeconfigContext(file: string, name: string): void {
-  if (!fs.existsSync(file)) return;
+  if (!existsSync(file)) return;
   writeConfigFile(file, withoutContext(readConfigFile(file), name));
 }
 

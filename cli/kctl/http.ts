@@ -2,7 +2,7 @@
 // stream, with kubectl's Accept headers. `get` is the command people run most, so it avoids
 // loading the full REST client and the zod object model (which together cost more start-up
 // time than the request itself); every other command uses client/rest.ts.
-import http from 'node:http';
+import { Agent, get, type IncomingMessage } from 'node:http';
 import { asStatus, StatusError } from '../../api/errors.js';
 import { KCTL_VERSION } from './version.js';
 import { BearerToken, impersonationHeaders, tlsAgentOptions, type ClientCredentials } from '../../client/credentials.js';
@@ -34,9 +34,11 @@ export function errorFromBody(code: number, body: string): StatusError {
   return new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason: REASONS[code] ?? 'Unknown', message: body.trim() || `the server responded with status code ${code}` });
 }
 
+type Get = typeof get;
+
 export class ApiHttp {
-  private agent: http.Agent | undefined;
-  private mod: Pick<typeof http, 'get'> | undefined;
+  private agent: Agent | undefined;
+  private get: Get | undefined;
 
   private readonly token: BearerToken;
 
@@ -49,18 +51,18 @@ export class ApiHttp {
   }
 
   /** node:https (TLS) is loaded only for an https server: it costs start-up time. */
-  private async transport(): Promise<{ mod: Pick<typeof http, 'get'>; agent: http.Agent }> {
-    if (!this.mod || !this.agent) {
+  private async transport(): Promise<{ get: Get; agent: Agent }> {
+    if (!this.get || !this.agent) {
       if (this.server.startsWith('https:')) {
         const https = await import('node:https');
-        this.mod = https;
+        this.get = https.get;
         this.agent = new https.Agent({ keepAlive: true, ...tlsAgentOptions(this.credentials) });
       } else {
-        this.mod = http;
-        this.agent = new http.Agent({ keepAlive: true });
+        this.get = get;
+        this.agent = new Agent({ keepAlive: true });
       }
     }
-    return { mod: this.mod, agent: this.agent };
+    return { get: this.get, agent: this.agent };
   }
 
   private url(path: string, query?: Query): URL {
@@ -70,13 +72,13 @@ export class ApiHttp {
   }
 
   /** GET a response whose body is streamed (watch); rejects with StatusError on non-2xx. */
-  async open(path: string, query: Query | undefined, accept: string, signal?: AbortSignal, timeout = true): Promise<http.IncomingMessage> {
+  async open(path: string, query: Query | undefined, accept: string, signal?: AbortSignal, timeout = true): Promise<IncomingMessage> {
     const url = this.url(path, query);
-    const { mod, agent } = await this.transport();
+    const { get, agent } = await this.transport();
     return new Promise((resolve, reject) => {
       const token = this.token.get();
       const headers: Record<string, string | string[]> = { Accept: accept, 'User-Agent': `kctl/v${KCTL_VERSION}`, ...impersonationHeaders(this.credentials), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
-      const req = mod.get(url, { agent, signal, headers }, (res) => {
+      const req = get(url, { agent, signal, headers }, (res) => {
         if (timer) clearTimeout(timer);
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) return resolve(res);

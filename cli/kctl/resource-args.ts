@@ -14,11 +14,6 @@ export function useCatalog(list: readonly ResourceInfo[]): void {
   catalog = list;
 }
 
-/** The built-in resource table (api/resources.ts), loaded on demand. */
-export async function useBuiltInCatalog(): Promise<void> {
-  const { RESOURCES } = await import('../../api/resources.js');
-  catalog = RESOURCES;
-}
 
 function currentCatalog(): readonly ResourceInfo[] {
   if (!catalog) throw new Error('internal: resource catalog not loaded');

@@ -1,8 +1,10 @@
 // kctl start-up + one request, beside the real kubectl in the same run: `kctl get pods`
 // vs `/usr/bin/kubectl get pods` against the same `skiff apiserver` process (50 pods in
 // the namespace, server-side Table output for both), each run as a fresh process the way a
-// user runs it. kubectl gets its own --cache-dir (warmed once, so discovery is cached as on
-// a user's machine) and both read the same kubeconfig. Median and p90 of N runs each,
+// user runs it. kubectl gets its own --cache-dir and kctl its ~/.kube/cache (both warmed
+// once, so discovery is cached as on a user's machine) and both read the same kubeconfig.
+// Twice: over plain HTTP (the CLIs' own work alone), then over HTTPS with a client
+// certificate, as `skiff up` serves and writes the kubeconfig (credentials inline). Median and p90 of N runs each,
 // interleaved so machine load hits both alike; plus `node -e ''` as the Node start floor, and
 // the start of Node 20 from a user-land startup snapshot whose main does nothing (the floor a
 // `--snapshot-blob` kctl could reach: above `node -e ''`, since such a blob replaces Node's
@@ -18,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
+import { testPki } from '../support/tls.js';
 import { fmt, percentile, report } from './report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,10 +36,8 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function startApiserver(): Promise<string> {
-  // Plain HTTP (the loopback development flag): this measures the CLIs' start-up and
-  // requests, the same for kctl and kubectl; TLS costs are measured in apiserver-tls.bench.ts.
-  const proc = spawn(process.execPath, [path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--insecure-http', '--data-dir', path.join(dir, 'api')], {
+function startApiserver(name: string, flags: string[]): Promise<string> {
+  const proc = spawn(process.execPath, [path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', ...flags, '--data-dir', path.join(dir, name)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(proc);
@@ -44,14 +45,15 @@ function startApiserver(): Promise<string> {
     let out = '';
     proc.stdout!.on('data', (d) => {
       out += d;
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      const m = /listening on (https?:\/\/[\d.]+:\d+)/.exec(out);
       if (m) resolve(m[1]!);
     });
     proc.on('exit', (c) => reject(new Error(`apiserver exited ${c}: ${out}`)));
   });
 }
 
-function post(url: string, body: unknown): Promise<number> {
+async function post(url: string, body: unknown): Promise<number> {
+  if (url.startsWith('https:')) return (await testPki().fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).status;
   const text = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } }, (res) => {
@@ -62,6 +64,21 @@ function post(url: string, body: unknown): Promise<number> {
     req.end(text);
   });
 }
+
+async function createPods(server: string): Promise<void> {
+  for (let i = 0; i < PODS; i++) {
+    const code = await post(`${server}/api/v1/namespaces/default/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `bench-pod-${i}`, labels: { app: 'bench' } },
+      spec: { containers: [{ name: 'c', image: 'host', command: ['sleep', '1000'] }] },
+    });
+    if (code !== 201) throw new Error(`create pod ${i}: HTTP ${code}`);
+  }
+}
+
+const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const p90 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 90);
 
 /** Wall time of one command in ms; throws if it fails (a failed run would flatter it). */
 function timeRun(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
@@ -75,16 +92,9 @@ function timeRun(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
 
 describe('kctl get pods vs kubectl get pods', () => {
   it(`median of ${RUNS} runs each, same server`, async () => {
-    const server = await startApiserver();
-    for (let i = 0; i < PODS; i++) {
-      const code = await post(`${server}/api/v1/namespaces/default/pods`, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `bench-pod-${i}`, labels: { app: 'bench' } },
-        spec: { containers: [{ name: 'c', image: 'host', command: ['sleep', '1000'] }] },
-      });
-      if (code !== 201) throw new Error(`create pod ${i}: HTTP ${code}`);
-    }
+    // Plain HTTP (the loopback development flag): the CLIs' start-up and requests alone.
+    const server = await startApiserver('api', ['--insecure-http']);
+    await createPods(server);
     const kubeconfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(
       kubeconfig,
@@ -92,7 +102,7 @@ describe('kctl get pods vs kubectl get pods', () => {
     );
     const env = { ...process.env, HOME: dir, KUBECONFIG: kubeconfig };
     const kctlArgs = [path.join(root, 'dist/cli/kctl.js'), 'get', 'pods'];
-    // The `kctl` bin: the one-file bundle run through its V8 code cache (scripts/build-kctl.mjs).
+    // The `kctl` bin: get's own bundle run through its V8 code cache (scripts/build-kctl.mjs).
     const bundleArgs = [path.join(root, 'dist/kctl/kctl.cjs'), 'get', 'pods'];
     const haveBundle = fs.existsSync(bundleArgs[0]!);
     const kubectlArgs = ['get', 'pods', '--cache-dir', path.join(dir, 'kube-cache')];
@@ -128,8 +138,6 @@ describe('kctl get pods vs kubectl get pods', () => {
         snapshotFloor.push(Number(process.hrtime.bigint() - t1) / 1e6);
       }
     }
-    const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
-    const p90 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 90);
     report(`kctl get pods vs kubectl get pods (${PODS} pods, ${RUNS} runs each, ${os.cpus().length} CPUs)`, [
       { measure: 'get pods wall time, median (ms)', value: fmt(med(kctl)), baseline: haveKubectl ? `kubectl ${fmt(med(kubectl))}` : 'kubectl not installed', goal: '≤ kubectl' },
       { measure: 'get pods wall time, p90 (ms)', value: fmt(p90(kctl)), baseline: haveKubectl ? `kubectl ${fmt(p90(kubectl))}` : '', goal: '≤ kubectl' },
@@ -145,6 +153,46 @@ describe('kctl get pods vs kubectl get pods', () => {
         value: haveSnapshot ? fmt(med(snapshotFloor)) : `could not build: ${built.stderr.trim().split('\n').at(-1)}`,
         baseline: `node -e "" ${fmt(med(nodeFloor))}`,
       },
+    ]);
+  });
+
+  it(`over HTTPS with a client certificate, median of ${RUNS} runs each, same server`, async () => {
+    const pki = testPki();
+    const server = await startApiserver('api-tls', pki.apiserverFlags);
+    await createPods(server);
+    // The kubeconfig as `skiff up` writes it: the CA and the client certificate inline.
+    const kubeconfig = path.join(dir, 'kubeconfig-tls');
+    fs.writeFileSync(kubeconfig, fs.readFileSync(pki.kubeconfig, 'utf8').replace('https://127.0.0.1:6443', server), { mode: 0o600 });
+    const home = path.join(dir, 'home-tls');
+    fs.mkdirSync(home);
+    const env = { ...process.env, HOME: home, KUBECONFIG: kubeconfig };
+    const bin = path.join(root, 'dist/kctl/kctl.cjs');
+    if (!fs.existsSync(bin)) throw new Error('the kctl bin is not built: node scripts/build-kctl.mjs');
+    const kctlArgs = [bin, 'get', 'pods'];
+    const kubectlArgs = ['get', 'pods', '--cache-dir', path.join(home, 'kube-cache')];
+    const haveKubectl = fs.existsSync(KUBECTL);
+    // Warm-up: page cache, kctl's code cache and discovery cache, kubectl's discovery cache.
+    timeRun(process.execPath, kctlArgs, env);
+    if (haveKubectl) timeRun(KUBECTL, kubectlArgs, env);
+    const kctl: number[] = [];
+    const kubectl: number[] = [];
+    const nodeFloor: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      kctl.push(timeRun(process.execPath, kctlArgs, env));
+      if (haveKubectl) kubectl.push(timeRun(KUBECTL, kubectlArgs, env));
+      const t0 = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '']);
+      nodeFloor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    report(`kctl get pods vs kubectl get pods over HTTPS (${PODS} pods, client certificate, ${RUNS} runs each, ${os.cpus().length} CPUs)`, [
+      {
+        measure: 'get pods, kctl bin, median (ms)',
+        value: fmt(med(kctl)),
+        baseline: haveKubectl ? `kubectl ${fmt(med(kubectl))}; ratio ${(med(kctl) / med(kubectl)).toFixed(2)}` : 'kubectl not installed',
+        goal: '≤ kubectl',
+      },
+      { measure: 'get pods, kctl bin, p90 (ms)', value: fmt(p90(kctl)), baseline: haveKubectl ? `kubectl ${fmt(p90(kubectl))}` : '', goal: '≤ kubectl' },
+      { measure: 'node -e "" start, median (ms)', value: fmt(med(nodeFloor)), baseline: 'floor for any Node CLI' },
     ]);
   });
 });

@@ -8,7 +8,8 @@ import { diffCommand, diffFileName, forDiff } from '../../cli/kctl/diff.js';
 import { editDocument, editHeader, editorArgv, planEdit, stripComments } from '../../cli/kctl/edit.js';
 import { parseServicePort, serviceFor } from '../../cli/kctl/create-service.js';
 import { parseResourceList, parseSelector, resourcesPatch, selectorPatch } from '../../cli/kctl/set-resources.js';
-import { useBuiltInCatalog, resolveKind } from '../../cli/kctl/resource-args.js';
+import { resolveKind } from '../../cli/kctl/resource-args.js';
+import { useBuiltInCatalog } from '../../cli/kctl/built-in-catalog.js';
 import { explainText, typeName, wrap } from '../../cli/kctl/explain.js';
 import { bashScript, complete, zshScript, type CompletionSource } from '../../cli/kctl/completion.js';
 

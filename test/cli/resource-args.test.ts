@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collectionPath, kindName, manifestTarget, objectPath, parseResourceArgs, parseSingleRef, resourceName, useBuiltInCatalog } from '../../cli/kctl/resource-args.js';
+import { collectionPath, kindName, manifestTarget, objectPath, parseResourceArgs, parseSingleRef, resourceName } from '../../cli/kctl/resource-args.js';
+import { useBuiltInCatalog } from '../../cli/kctl/built-in-catalog.js';
 
 await useBuiltInCatalog();
 
