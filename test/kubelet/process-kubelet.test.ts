@@ -99,6 +99,7 @@ afterAll(async () => {
       const left = hostResources(rootDir, node);
       expect(left.netns).toEqual([]);
       expect(left.veths).toEqual([]);
+      expect(left.pool).toEqual([]);
       expect(left.cgroups).toEqual([]);
     }
   } finally {

@@ -112,6 +112,38 @@ export const execFileRunner: CommandRunner = (argv, input) =>
     child.stdin?.end(input ?? '');
   });
 
+/**
+ * The host side of pod network ends, as `ip -batch` input: each pod's namespace, a veth pair
+ * with eth0 inside it, the host end on the node's bridge and up, in hairpin mode (the kubelet's
+ * hairpin-veth mode: a pod reaching itself through its Service is DNATed back to its own
+ * address, and with br_netfilter the bridge forwards that frame to the port it came in on —
+ * which a bridge refuses unless the port is in hairpin mode).
+ */
+export function hostSideBatch(bridge: string, sandboxIds: string[]): string {
+  const lines: string[] = [];
+  for (const id of sandboxIds) {
+    const ns = netnsName(id);
+    const veth = vethName(id);
+    lines.push(`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${bridge} up`, `link set ${veth} type bridge_slave hairpin on`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The pod's side, as `ip -n NS -batch` input: eth0's MAC (from its IP), address, up; lo up; the default route. */
+export function podSideBatch(podIp: string, prefix: number, gateway: string): string {
+  return [`link set eth0 address ${podMac(podIp)}`, `addr add ${podIp}/${prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${gateway}`].join('\n') + '\n';
+}
+
+/** `ip -batch` input removing what of these sandboxes' namespaces and veths exists ('' when nothing does). */
+export function tearDownBatch(sandboxIds: string[], netnsExists: (ns: string) => boolean, vethExists: (veth: string) => boolean): string {
+  const lines: string[] = [];
+  for (const id of sandboxIds) {
+    if (netnsExists(netnsName(id))) lines.push(`netns del ${netnsName(id)}`);
+    else if (vethExists(vethName(id))) lines.push(`link del ${vethName(id)}`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
 export class PodNetwork {
   readonly cidr: Cidr;
   readonly bridge: string;
@@ -140,30 +172,52 @@ export class PodNetwork {
 
   /** Create the pod's namespace and wire it to the bridge with `podIp`. */
   async setUp(sandboxId: string, podIp: string): Promise<string> {
-    const ns = netnsName(sandboxId);
-    const veth = vethName(sandboxId);
-    // Hairpin on the bridge port (the kubelet's hairpin-veth mode): a pod reaching itself through
-    // its Service is DNATed back to its own address, and with br_netfilter the bridge forwards that
-    // frame to the port it came in on — which a bridge refuses unless the port is in hairpin mode.
-    const host = [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.bridge} up`, `link set ${veth} type bridge_slave hairpin on`];
-    const inside = [`link set eth0 address ${podMac(podIp)}`, `addr add ${podIp}/${this.cidr.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${this.gateway}`];
+    const [r] = await this.setUpMany([{ sandboxId, ip: podIp }]);
+    if (r!.error) throw r!.error;
+    return netnsName(sandboxId);
+  }
+
+  /**
+   * Wire several pods' namespaces at once: ONE `ip -batch` on the host for all of them (each
+   * `ip` is a fork + exec + dynamic load: ~5 ms of CPU and 10–30 ms of wall time on a loaded
+   * machine), then one `ip -n NS -batch` each for the pod's side, in parallel (`ip` switches
+   * namespace per process, not per batch line). An end that failed is torn down again.
+   */
+  async setUpMany(ends: { sandboxId: string; ip: string }[]): Promise<{ sandboxId: string; error?: Error }[]> {
+    if (!ends.length) return [];
     try {
-      // Two `ip -batch` runs (the pod's side needs the namespace the first one makes), no shell.
-      await this.ip(['-b', '-'], host.join('\n') + '\n');
-      await this.ip(['-n', ns, '-b', '-'], inside.join('\n') + '\n');
+      await this.ip(['-b', '-'], hostSideBatch(this.bridge, ends.map((e) => e.sandboxId)));
     } catch (err) {
-      await this.tearDown(sandboxId);
-      throw err;
+      await this.tearDownMany(ends.map((e) => e.sandboxId));
+      const error = err instanceof Error ? err : new Error(String(err));
+      return ends.map((e) => ({ sandboxId: e.sandboxId, error }));
     }
-    return ns;
+    return Promise.all(
+      ends.map(async (e) => {
+        try {
+          await this.ip(['-n', netnsName(e.sandboxId), '-b', '-'], podSideBatch(e.ip, this.cidr.prefix, this.gateway));
+          return { sandboxId: e.sandboxId };
+        } catch (err) {
+          await this.tearDown(e.sandboxId);
+          return { sandboxId: e.sandboxId, error: err instanceof Error ? err : new Error(String(err)) };
+        }
+      }),
+    );
   }
 
   /** Remove the namespace (which takes the veth pair with it); idempotent. */
   async tearDown(sandboxId: string): Promise<void> {
-    const ns = netnsName(sandboxId);
-    const veth = vethName(sandboxId);
-    if (existsSync(netnsPath(ns))) await this.ip(['netns', 'del', ns]).catch(() => undefined);
-    if (existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
+    await this.tearDownMany([sandboxId]);
+  }
+
+  /** Remove several pods' namespaces (and veths a namespace held by a process kept) in one `ip -batch`; idempotent. */
+  async tearDownMany(sandboxIds: string[]): Promise<void> {
+    const lines = tearDownBatch(sandboxIds, (ns) => existsSync(netnsPath(ns)), (veth) => existsSync(`/sys/class/net/${veth}`));
+    // -force: go on past a line that fails (gone meanwhile), as the separate commands did.
+    if (lines) await this.ip(['-force', '-b', '-'], lines).catch(() => undefined);
+    // A veth outlives its namespace's name while a process still holds the namespace.
+    const left = tearDownBatch(sandboxIds, () => false, (veth) => existsSync(`/sys/class/net/${veth}`));
+    if (left) await this.ip(['-force', '-b', '-'], left).catch(() => undefined);
   }
 
   /** Remove the node's bridge (when the node shuts down with no pods left). */

@@ -46,7 +46,8 @@ import { ImageService } from '../../images/image-service.js';
 import { overlaySupported } from '../../images/overlay.js';
 import type { RegistriesConfig } from '../../images/registries.js';
 import { HOST_IMAGE, IMAGE_SERVICE_DIR, ImageStore, normalizeImageName, pullHint } from './image-store.js';
-import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
+import { allocateIp, netnsName, netnsPath, PodNetwork } from './pod-network.js';
+import { NetnsPool } from './netns-pool.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
 import { SpawnerPool } from './spawner.js';
 
@@ -67,6 +68,8 @@ export interface ProcessRuntimeOptions {
   noIsolation?: boolean;
   logMaxBytes?: number;
   logMaxFiles?: number;
+  /** Pod network ends kept made ahead (netns-pool.ts; default 4, 0 = none, e.g. for `stop-pods`). */
+  netnsPoolSize?: number;
 }
 
 interface SandboxRecord {
@@ -160,6 +163,7 @@ export class ProcessRuntime implements Runtime {
   /** Images pulled from registries (kubelet/images). */
   readonly imageService: ImageService;
   private readonly network?: PodNetwork;
+  private readonly netnsPool?: NetnsPool;
   private readonly forwarder = new HostPortForwarder();
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
@@ -191,7 +195,14 @@ export class ProcessRuntime implements Runtime {
       // Layers unpacked once and stacked per container when overlayfs works here.
       layered: this.isolated && overlaySupported(join(this.images.dir)),
     });
-    if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.spawner.run(argv, { input }));
+    if (this.isolated && opts.podCidr) {
+      const network = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.spawner.run(argv, { input }));
+      this.network = network;
+      const size = opts.netnsPoolSize ?? (process.env.SKIFF_KUBELET_NETNS_POOL !== undefined ? Number(process.env.SKIFF_KUBELET_NETNS_POOL) : 4);
+      this.netnsPool = new NetnsPool(network, this.dir('netns-pool'), () => allocateIp(network.cidr, this.usedIps()), Number.isInteger(size) && size >= 0 ? size : 4, 8, (err) => {
+        if (process.env.SKIFF_KUBELET_DEBUG) console.error(`netns pool: ${err.message}`);
+      });
+    }
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
     this.logMaxFiles = opts.logMaxFiles ?? 3;
     this.events.setMaxListeners(0);
@@ -207,6 +218,13 @@ export class ProcessRuntime implements Runtime {
       );
     else if (this.cgroupMode === 'none') warnings.push('no usable cgroup hierarchy: resource limits are not enforced');
     return { name: 'process', version: `0.1.0 (${this.isolated ? `namespaces, cgroup ${this.cgroupMode}` : 'plain processes'})`, warnings };
+  }
+
+  /** Pod IPs taken: by sandboxes, and by pool ends not yet taken. */
+  private usedIps(): Set<string> {
+    const used = new Set([...this.sandboxes.values()].map((s) => s.ip).filter((x): x is string => !!x));
+    for (const ip of this.netnsPool?.reservedIps() ?? []) used.add(ip);
+    return used;
   }
 
   private dir(...parts: string[]): string {
@@ -238,6 +256,8 @@ export class ProcessRuntime implements Runtime {
         rmSync(this.dir('containers', id), { recursive: true, force: true });
       }
     }
+    // Pool ends a previous kubelet left unclaimed are deleted; then the pool fills in the background.
+    await this.netnsPool?.init((id) => this.sandboxes.has(id));
     const starting = [...this.containers.values()].filter((r) => r.startingAt && !r.startedAt);
     if (starting.length) {
       const shims = findShims(this.dir('containers'));
@@ -278,26 +298,29 @@ export class ProcessRuntime implements Runtime {
   // ---- sandboxes ----
 
   async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
-    const id = newId();
     const logDir = this.dir('logs', `${config.namespace}_${config.name}_${config.podUid}`);
     mkdirSync(logDir, { recursive: true });
-    const rec: SandboxRecord = { id, config, createdAt: isoNow(), state: 'ready', logDir };
-    if (this.network && !config.hostNetwork) {
-      const used = new Set([...this.sandboxes.values()].map((s) => s.ip).filter((x): x is string => !!x));
-      rec.ip = allocateIp(this.network.cidr, used);
-      this.sandboxes.set(id, rec); // reserve the IP before awaiting
-      try {
-        rec.netns = await this.network.setUp(id, rec.ip);
-        if (config.portMappings.length) await this.forwarder.open(id, config.portMappings, rec.ip);
-      } catch (err) {
-        this.sandboxes.delete(id);
-        this.forwarder.close(id);
-        await this.network.tearDown(id);
-        throw err;
-      }
+    if (!this.network || !this.netnsPool || config.hostNetwork) {
+      const rec: SandboxRecord = { id: newId(), config, createdAt: isoNow(), state: 'ready', logDir };
+      this.sandboxes.set(rec.id, rec);
+      this.saveSandbox(rec);
+      return this.sandboxStatus(rec);
     }
-    this.sandboxes.set(id, rec);
-    this.saveSandbox(rec);
+    // A network end made ahead (or now, when the pool is empty): its id is the sandbox's.
+    const end = await this.netnsPool.take();
+    const rec: SandboxRecord = { id: end.sandboxId, config, createdAt: isoNow(), state: 'ready', logDir, ip: end.ip, netns: netnsName(end.sandboxId) };
+    this.sandboxes.set(rec.id, rec);
+    try {
+      if (config.portMappings.length) await this.forwarder.open(rec.id, config.portMappings, end.ip);
+      this.saveSandbox(rec);
+    } catch (err) {
+      this.sandboxes.delete(rec.id);
+      this.forwarder.close(rec.id);
+      await this.network.tearDown(rec.id);
+      this.netnsPool.claimed(rec.id);
+      throw err;
+    }
+    this.netnsPool.claimed(rec.id);
     return this.sandboxStatus(rec);
   }
 
@@ -788,12 +811,15 @@ export class ProcessRuntime implements Runtime {
   async tearDownNode(): Promise<void> {
     // Finished pods keep a stopped sandbox and exited containers (for their logs): neither
     // holds a network namespace nor a cgroup.
+    await this.netnsPool?.drain();
     if (![...this.sandboxes.values()].some((s) => s.state === 'ready') && this.network) await this.network.removeBridge();
     this.cgroups.removeParentIfEmpty();
   }
 
   async close(): Promise<void> {
     if (this.rotateTimer) clearInterval(this.rotateTimer);
+    // Pool ends belong to no pod: a stopping kubelet deletes them (its pods run on).
+    await this.netnsPool?.drain().catch(() => undefined);
     this.spawner.close();
     this.shimSpawner.close();
     this.forwarder.closeAll();

@@ -1,0 +1,189 @@
+// A small warm pool of pod network ends (netns + veth on the bridge + eth0 addressed), made
+// ahead of time so a new sandbox takes one instead of waiting for `ip`. Measured on a loaded
+// 2-core machine, the two `ip` processes of a sandbox were its whole cost (each a fork, exec
+// and dynamic load: 10–30 ms of wall time, more under a burst; the netlink work itself is well
+// under a millisecond), and the sandbox was the biggest phase of a pod start. The pool makes its
+// ends in batches — one host `ip -batch` for the lot, one `ip -n NS -batch` each — so a burst
+// also costs fewer processes per pod than making each end alone.
+//
+// Each end is made under the sandbox id it will carry (netns skiff-<id>, veth sv<id>), so a
+// taken end is an ordinary sandbox: nothing is renamed, and everything that derives names from
+// sandbox ids (teardown, stop-pods, leftover checks) holds. Before an end is made, a marker
+// file ROOT/netns-pool/<id> (its IP) is written; it is removed when the end is deleted, or once
+// the sandbox that took it is saved. So a kubelet that died leaves markers, and the next one
+// deletes every marked end that no sandbox record claims (init); a clean stop drains the pool.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { netnsName, netnsPath, type PodNetwork } from './pod-network.js';
+
+export interface PoolEnd {
+  sandboxId: string;
+  ip: string;
+}
+
+export interface RefillState {
+  /** Ends the pool wants ready when nothing is waiting. */
+  size: number;
+  ready: number;
+  making: number;
+  /** Sandboxes waiting for an end now. */
+  waiting: number;
+  /** A batch failed lately: make nothing until then (ms). */
+  backoffUntilMs: number;
+  nowMs: number;
+  /** The most ends one host `ip -batch` makes. */
+  maxBatch: number;
+}
+
+/** How many ends to start making now (pure): enough for the size plus whoever waits, one batch at most. */
+export function refillCount(s: RefillState): number {
+  if (s.size <= 0 || s.nowMs < s.backoffUntilMs) return 0;
+  return Math.max(0, Math.min(s.maxBatch, s.size + s.waiting - s.ready - s.making));
+}
+
+const FAILURE_BACKOFF_MS = 2000;
+
+export class NetnsPool {
+  private readonly ready: PoolEnd[] = [];
+  /** Ends being made, by sandbox id (their IPs are reserved). */
+  private readonly making = new Map<string, PoolEnd>();
+  private waiting = 0;
+  private wake: Array<() => void> = [];
+  private backoffUntilMs = 0;
+  private closed = false;
+  private readonly batches = new Set<Promise<void>>();
+
+  constructor(
+    private readonly network: PodNetwork,
+    /** ROOT/netns-pool: one marker file per end not yet claimed by a saved sandbox. */
+    private readonly dir: string,
+    /** A free pod IP, reserved by being returned (the caller counts `reservedIps()` as used). */
+    private readonly allocateIp: () => string,
+    readonly size = 4,
+    private readonly maxBatch = 8,
+    private readonly onError: (err: Error) => void = () => undefined,
+  ) {}
+
+  /** Ends ready to be taken now. */
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /** IPs held by ends not yet taken (ready or being made). */
+  reservedIps(): string[] {
+    return [...this.ready, ...this.making.values()].map((e) => e.ip);
+  }
+
+  /**
+   * Delete the ends a previous kubelet left (marked, and no sandbox record claims them), drop the
+   * markers of claimed ones, then start filling.
+   */
+  async init(claimed: (sandboxId: string) => boolean): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    const stale: string[] = [];
+    for (const id of readdirSync(this.dir)) {
+      if (!claimed(id)) stale.push(id);
+      else rmSync(join(this.dir, id), { force: true });
+    }
+    if (stale.length) await this.delete(stale.map((sandboxId) => ({ sandboxId, ip: '' })));
+    this.refill();
+  }
+
+  /** An end for a new sandbox: a ready one, else the next one made (or, with no pool, one made now). */
+  async take(): Promise<PoolEnd> {
+    for (;;) {
+      const end = this.ready.shift();
+      if (end) {
+        this.refill();
+        return end;
+      }
+      this.waiting++;
+      this.refill();
+      if (this.making.size === 0) {
+        // No pool, closed, or backing off after a failure: make this one alone, as without a pool.
+        this.waiting--;
+        const [made] = await this.make(1, false);
+        if (!made) throw this.lastError ?? new Error('cannot set up the pod network');
+        return made;
+      }
+      await new Promise<void>((r) => this.wake.push(r));
+      this.waiting--;
+    }
+  }
+
+  /** The sandbox that took `sandboxId`'s end is saved: the end is its own now. */
+  claimed(sandboxId: string): void {
+    rmSync(join(this.dir, sandboxId), { force: true });
+  }
+
+  private lastError?: Error;
+
+  private refill(): void {
+    if (this.closed) return;
+    const n = refillCount({ size: this.size, ready: this.ready.length, making: this.making.size, waiting: this.waiting, backoffUntilMs: this.backoffUntilMs, nowMs: Date.now(), maxBatch: this.maxBatch });
+    if (n <= 0) return;
+    const batch = this.make(n, true).then(
+      (ends) => {
+        if (this.closed) return this.delete(ends);
+        this.ready.push(...ends);
+      },
+    ).finally(() => {
+      this.batches.delete(batch);
+      const woken = this.wake;
+      this.wake = [];
+      for (const w of woken) w();
+      // Still short (an end taken meanwhile, or someone waits): make more.
+      this.refill();
+    });
+    this.batches.add(batch);
+  }
+
+  /** Make `n` ends (reserving their IPs and marking them first); the ones that failed are gone again. */
+  private async make(n: number, pooled: boolean): Promise<PoolEnd[]> {
+    mkdirSync(this.dir, { recursive: true });
+    const ends: PoolEnd[] = [];
+    for (let i = 0; i < n; i++) {
+      const end = { sandboxId: randomBytes(16).toString('hex'), ip: this.allocateIp() };
+      this.making.set(end.sandboxId, end);
+      writeFileSync(join(this.dir, end.sandboxId), end.ip);
+      ends.push(end);
+    }
+    let results: { sandboxId: string; error?: Error }[];
+    try {
+      results = await this.network.setUpMany(ends);
+    } catch (err) {
+      results = ends.map((e) => ({ sandboxId: e.sandboxId, error: err instanceof Error ? err : new Error(String(err)) }));
+    }
+    const ok: PoolEnd[] = [];
+    for (const [i, r] of results.entries()) {
+      const end = ends[i]!;
+      this.making.delete(end.sandboxId);
+      if (!r.error) {
+        ok.push(end);
+        continue;
+      }
+      rmSync(join(this.dir, end.sandboxId), { force: true }); // setUpMany tore it down
+      this.lastError = r.error;
+      if (pooled) {
+        this.backoffUntilMs = Date.now() + FAILURE_BACKOFF_MS;
+        this.onError(r.error);
+      }
+    }
+    return ok;
+  }
+
+  private async delete(ends: PoolEnd[]): Promise<void> {
+    if (!ends.length) return;
+    await this.network.tearDownMany(ends.map((e) => e.sandboxId));
+    // A marker goes only with its namespace: one that could not be deleted is the next start's to retry.
+    for (const e of ends) if (!existsSync(netnsPath(netnsName(e.sandboxId)))) rmSync(join(this.dir, e.sandboxId), { force: true });
+  }
+
+  /** Stop refilling and delete every end not taken (after the batches under way finish). */
+  async drain(): Promise<void> {
+    this.closed = true;
+    while (this.batches.size) await Promise.all([...this.batches]);
+    await this.delete(this.ready.splice(0));
+  }
+}
