@@ -48,11 +48,13 @@ export class NetnsPool {
   private readonly ready: PoolEnd[] = [];
   /** Ends being made, by sandbox id (their IPs are reserved). */
   private readonly making = new Map<string, PoolEnd>();
+  /** Ends taken whose sandbox is not saved yet: their IPs stay reserved until claimed(). */
+  private readonly handedOut = new Map<string, PoolEnd>();
   private waiting = 0;
   private wake: Array<() => void> = [];
   private backoffUntilMs = 0;
   private closed = false;
-  private readonly batches = new Set<Promise<void>>();
+  private readonly batches = new Set<Promise<unknown>>();
 
   constructor(
     private readonly network: PodNetwork,
@@ -70,9 +72,9 @@ export class NetnsPool {
     return this.ready.length;
   }
 
-  /** IPs held by ends not yet taken (ready or being made). */
+  /** IPs held by ends not yet claimed by a saved sandbox (ready, being made, or taken a moment ago). */
   reservedIps(): string[] {
-    return [...this.ready, ...this.making.values()].map((e) => e.ip);
+    return [...this.ready, ...this.making.values(), ...this.handedOut.values()].map((e) => e.ip);
   }
 
   /**
@@ -95,6 +97,7 @@ export class NetnsPool {
     for (;;) {
       const end = this.ready.shift();
       if (end) {
+        this.handedOut.set(end.sandboxId, end);
         this.refill();
         return end;
       }
@@ -103,7 +106,7 @@ export class NetnsPool {
       if (this.making.size === 0) {
         // No pool, closed, or backing off after a failure: make this one alone, as without a pool.
         this.waiting--;
-        const [made] = await this.make(1, false);
+        const [made] = await this.make(1, false, (e) => void this.handedOut.set(e.sandboxId, e));
         if (!made) throw this.lastError ?? new Error('cannot set up the pod network');
         return made;
       }
@@ -112,8 +115,9 @@ export class NetnsPool {
     }
   }
 
-  /** The sandbox that took `sandboxId`'s end is saved: the end is its own now. */
+  /** The sandbox that took `sandboxId`'s end is saved (or gave it up, torn down): the end and its IP are its own now. */
   claimed(sandboxId: string): void {
+    this.handedOut.delete(sandboxId);
     rmSync(join(this.dir, sandboxId), { force: true });
   }
 
@@ -123,24 +127,31 @@ export class NetnsPool {
     if (this.closed) return;
     const n = refillCount({ size: this.size, ready: this.ready.length, making: this.making.size, waiting: this.waiting, backoffUntilMs: this.backoffUntilMs, nowMs: Date.now(), maxBatch: this.maxBatch });
     if (n <= 0) return;
-    const batch = this.make(n, true).then(
-      (ends) => {
-        if (this.closed) return this.delete(ends);
-        this.ready.push(...ends);
-      },
-    ).finally(() => {
+    // Each end is handed out as soon as it is wired, not when its whole batch is.
+    const batch = this.make(n, true, (end) => {
+      if (this.closed) return this.delete([end]);
+      this.ready.push(end);
+      this.wakeAll();
+    }).finally(() => {
       this.batches.delete(batch);
-      const woken = this.wake;
-      this.wake = [];
-      for (const w of woken) w();
-      // Still short (an end taken meanwhile, or someone waits): make more.
+      this.wakeAll();
+      // Still short (ends taken meanwhile, or someone waits): make more.
       this.refill();
     });
     this.batches.add(batch);
   }
 
-  /** Make `n` ends (reserving their IPs and marking them first); the ones that failed are gone again. */
-  private async make(n: number, pooled: boolean): Promise<PoolEnd[]> {
+  private wakeAll(): void {
+    const woken = this.wake;
+    this.wake = [];
+    for (const w of woken) w();
+  }
+
+  /**
+   * Make `n` ends (reserving their IPs and marking them first), each passed to `onReady` once
+   * wired; the ones that failed are gone again. Resolves with those made.
+   */
+  private async make(n: number, pooled: boolean, onReady: (end: PoolEnd) => unknown = () => undefined): Promise<PoolEnd[]> {
     mkdirSync(this.dir, { recursive: true });
     const ends: PoolEnd[] = [];
     for (let i = 0; i < n; i++) {
@@ -149,28 +160,34 @@ export class NetnsPool {
       writeFileSync(join(this.dir, end.sandboxId), end.ip);
       ends.push(end);
     }
-    let results: { sandboxId: string; error?: Error }[];
-    try {
-      results = await this.network.setUpMany(ends);
-    } catch (err) {
-      results = ends.map((e) => ({ sandboxId: e.sandboxId, error: err instanceof Error ? err : new Error(String(err)) }));
-    }
-    const ok: PoolEnd[] = [];
-    for (const [i, r] of results.entries()) {
-      const end = ends[i]!;
+    const failed = (end: PoolEnd, err: unknown) => {
       this.making.delete(end.sandboxId);
-      if (!r.error) {
-        ok.push(end);
-        continue;
-      }
-      rmSync(join(this.dir, end.sandboxId), { force: true }); // setUpMany tore it down
-      this.lastError = r.error;
+      rmSync(join(this.dir, end.sandboxId), { force: true }); // torn down by PodNetwork already
+      this.lastError = err instanceof Error ? err : new Error(String(err));
       if (pooled) {
         this.backoffUntilMs = Date.now() + FAILURE_BACKOFF_MS;
-        this.onError(r.error);
+        this.onError(this.lastError);
       }
+    };
+    try {
+      await this.network.addHostSides(ends.map((e) => e.sandboxId));
+    } catch (err) {
+      for (const end of ends) failed(end, err);
+      return [];
     }
-    return ok;
+    const made = await Promise.all(
+      ends.map((end) =>
+        this.network.addPodSide(end.sandboxId, end.ip).then(
+          async () => {
+            this.making.delete(end.sandboxId);
+            await onReady(end);
+            return end;
+          },
+          (err: unknown) => void failed(end, err),
+        ),
+      ),
+    );
+    return made.filter((e): e is PoolEnd => !!e);
   }
 
   private async delete(ends: PoolEnd[]): Promise<void> {

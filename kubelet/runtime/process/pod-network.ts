@@ -184,25 +184,30 @@ export class PodNetwork {
    * namespace per process, not per batch line). An end that failed is torn down again.
    */
   async setUpMany(ends: { sandboxId: string; ip: string }[]): Promise<{ sandboxId: string; error?: Error }[]> {
-    if (!ends.length) return [];
+    const hostError = await this.addHostSides(ends.map((e) => e.sandboxId)).then(() => undefined, (err: Error) => err);
+    if (hostError) return ends.map((e) => ({ sandboxId: e.sandboxId, error: hostError }));
+    return Promise.all(ends.map((e) => this.addPodSide(e.sandboxId, e.ip).then(() => ({ sandboxId: e.sandboxId }), (error: Error) => ({ sandboxId: e.sandboxId, error }))));
+  }
+
+  /** The host sides of several ends in one `ip -batch`; on failure all of them are torn down again. */
+  async addHostSides(sandboxIds: string[]): Promise<void> {
+    if (!sandboxIds.length) return;
     try {
-      await this.ip(['-b', '-'], hostSideBatch(this.bridge, ends.map((e) => e.sandboxId)));
+      await this.ip(['-b', '-'], hostSideBatch(this.bridge, sandboxIds));
     } catch (err) {
-      await this.tearDownMany(ends.map((e) => e.sandboxId));
-      const error = err instanceof Error ? err : new Error(String(err));
-      return ends.map((e) => ({ sandboxId: e.sandboxId, error }));
+      await this.tearDownMany(sandboxIds);
+      throw err instanceof Error ? err : new Error(String(err));
     }
-    return Promise.all(
-      ends.map(async (e) => {
-        try {
-          await this.ip(['-n', netnsName(e.sandboxId), '-b', '-'], podSideBatch(e.ip, this.cidr.prefix, this.gateway));
-          return { sandboxId: e.sandboxId };
-        } catch (err) {
-          await this.tearDown(e.sandboxId);
-          return { sandboxId: e.sandboxId, error: err instanceof Error ? err : new Error(String(err)) };
-        }
-      }),
-    );
+  }
+
+  /** The pod's side of one end whose host side exists; on failure the end is torn down. */
+  async addPodSide(sandboxId: string, ip: string): Promise<void> {
+    try {
+      await this.ip(['-n', netnsName(sandboxId), '-b', '-'], podSideBatch(ip, this.cidr.prefix, this.gateway));
+    } catch (err) {
+      await this.tearDown(sandboxId);
+      throw err instanceof Error ? err : new Error(String(err));
+    }
   }
 
   /** Remove the namespace (which takes the veth pair with it); idempotent. */

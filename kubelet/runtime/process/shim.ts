@@ -68,7 +68,7 @@ else
 fi
 while [ "$n" -gt 0 ]; do
   src="$1"; dst="$root$2"; mode="$3"; shift 3; n=$((n - 1))
-  if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")"; [ -e "$dst" ] || : > "$dst"; fi
+  if [ -d "$src" ]; then [ -d "$dst" ] || mkdir -p "$dst"; else d="\${dst%/*}"; [ -d "\${d:-/}" ] || mkdir -p "$d"; [ -e "$dst" ] || : > "$dst"; fi
   mount --bind "$src" "$dst" || exit 126
   if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst" || exit 126; fi
 done
