@@ -169,11 +169,13 @@ export class ProcessRuntime implements Runtime {
   private readonly containers = new Map<string, ContainerRecord>();
   /**
    * Shims and `ip` batches are spawned through small helpers, never by forking the kubelet
-   * (spawner.ts). Shims have a helper of their own: a pod whose sandbox is ready starts at
-   * once instead of queueing behind other pods' network setup.
+   * (spawner.ts). Shims have helpers of their own: a pod whose sandbox is ready starts at
+   * once instead of queueing behind other pods' network setup. Two, not one: a helper's spawn
+   * blocks it until the shim has exec'd, so under a burst one helper was a serial queue of
+   * shim starts; `ip` needs fewer since the netns pool makes its ends in batches.
    */
-  private readonly spawner = new SpawnerPool(3);
-  private readonly shimSpawner = new SpawnerPool(1);
+  private readonly spawner = new SpawnerPool(2);
+  private readonly shimSpawner = new SpawnerPool(2);
   private readonly events = new EventEmitter();
   private rotateTimer?: NodeJS.Timeout;
   private readonly logMaxBytes: number;
