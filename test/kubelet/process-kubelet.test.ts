@@ -216,6 +216,26 @@ describe('process runtime kubelet', () => {
     await deleteAndWaitGone('timed');
   });
 
+  it('writes a new pod\'s status once, Running and Ready, as its container starts (no Pending steps)', async () => {
+    const created = await c.pods().create(podManifest('once', node, { containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'exec sleep 1000'] }] }));
+    const watch = c.pods().watch({ namespace: 'default', fieldSelector: 'metadata.name=once', resourceVersion: created.metadata.resourceVersion });
+    const changes: Pod[] = [];
+    for await (const ev of watch) {
+      if (ev.type !== 'MODIFIED') continue;
+      changes.push(ev.object as Pod);
+      if ((ev.object as Pod).status?.phase === 'Running') break;
+    }
+    watch.close();
+    expect(changes.length).toBe(1);
+    const status = changes[0]!.status!;
+    expect(status.containerStatuses?.[0]?.state?.running?.startedAt).toBeDefined();
+    expect(status.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
+    expect(status.podIP).toBeDefined();
+    // As root the sandbox's network came from the netns pool, which the kubelet keeps filled.
+    if (isRoot) await waitFor('the netns pool refilled', () => hostResources(rootDir, node).pool.length > 0);
+    await deleteAndWaitGone('once');
+  });
+
   it('restarts a crashing container with growing back-off and restartCount', async () => {
     await c.pods().create(podManifest('crash', node, { containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'echo crashing; exit 3'] }] }));
     const messages = new Set<string>();
