@@ -57,7 +57,10 @@ export class NetnsPool {
   private readonly batches = new Set<Promise<unknown>>();
 
   constructor(
+    /** For ends a sandbox waits for. */
     private readonly network: PodNetwork,
+    /** For ends made ahead while nobody waits: the same network through a niced spawn helper, so a refill never slows a pod starting now. */
+    private readonly background: PodNetwork,
     /** ROOT/netns-pool: one marker file per end not yet claimed by a saved sandbox. */
     private readonly dir: string,
     /** A free pod IP, reserved by being returned (the caller counts `reservedIps()` as used). */
@@ -106,7 +109,7 @@ export class NetnsPool {
       if (this.making.size === 0) {
         // No pool, closed, or backing off after a failure: make this one alone, as without a pool.
         this.waiting--;
-        const [made] = await this.make(1, false, (e) => void this.handedOut.set(e.sandboxId, e));
+        const [made] = await this.make(1, undefined, (e) => void this.handedOut.set(e.sandboxId, e));
         if (!made) throw this.lastError ?? new Error('cannot set up the pod network');
         return made;
       }
@@ -128,7 +131,7 @@ export class NetnsPool {
     const n = refillCount({ size: this.size, ready: this.ready.length, making: this.making.size, waiting: this.waiting, backoffUntilMs: this.backoffUntilMs, nowMs: Date.now(), maxBatch: this.maxBatch });
     if (n <= 0) return;
     // Each end is handed out as soon as it is wired, not when its whole batch is.
-    const batch = this.make(n, true, (end) => {
+    const batch = this.make(n, this.waiting > 0 ? this.network : this.background, (end) => {
       if (this.closed) return this.delete([end]);
       this.ready.push(end);
       this.wakeAll();
@@ -151,7 +154,9 @@ export class NetnsPool {
    * Make `n` ends (reserving their IPs and marking them first), each passed to `onReady` once
    * wired; the ones that failed are gone again. Resolves with those made.
    */
-  private async make(n: number, pooled: boolean, onReady: (end: PoolEnd) => unknown = () => undefined): Promise<PoolEnd[]> {
+  private async make(n: number, pooledWith: PodNetwork | undefined, onReady: (end: PoolEnd) => unknown = () => undefined): Promise<PoolEnd[]> {
+    const pooled = pooledWith !== undefined;
+    const network = pooledWith ?? this.network;
     mkdirSync(this.dir, { recursive: true });
     const ends: PoolEnd[] = [];
     for (let i = 0; i < n; i++) {
@@ -170,14 +175,14 @@ export class NetnsPool {
       }
     };
     try {
-      await this.network.addHostSides(ends.map((e) => e.sandboxId));
+      await network.addHostSides(ends.map((e) => e.sandboxId));
     } catch (err) {
       for (const end of ends) failed(end, err);
       return [];
     }
     const made = await Promise.all(
       ends.map((end) =>
-        this.network.addPodSide(end.sandboxId, end.ip).then(
+        network.addPodSide(end.sandboxId, end.ip).then(
           async () => {
             this.making.delete(end.sandboxId);
             await onReady(end);

@@ -176,6 +176,8 @@ export class ProcessRuntime implements Runtime {
    */
   private readonly spawner = new SpawnerPool(2);
   private readonly shimSpawner = new SpawnerPool(2);
+  /** The netns pool's refills while no sandbox waits: niced, so they take what CPU pod starts leave. */
+  private readonly backgroundSpawner = new SpawnerPool(1, 10);
   private readonly events = new EventEmitter();
   private rotateTimer?: NodeJS.Timeout;
   private readonly logMaxBytes: number;
@@ -201,7 +203,8 @@ export class ProcessRuntime implements Runtime {
       const network = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.spawner.run(argv, { input }));
       this.network = network;
       const size = opts.netnsPoolSize ?? (process.env.SKIFF_KUBELET_NETNS_POOL !== undefined ? Number(process.env.SKIFF_KUBELET_NETNS_POOL) : 4);
-      this.netnsPool = new NetnsPool(network, this.dir('netns-pool'), () => allocateIp(network.cidr, this.usedIps()), Number.isInteger(size) && size >= 0 ? size : 4, 8, (err) => {
+      const background = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.backgroundSpawner.run(argv, { input }));
+      this.netnsPool = new NetnsPool(network, background, this.dir('netns-pool'), () => allocateIp(network.cidr, this.usedIps()), Number.isInteger(size) && size >= 0 ? size : 4, 8, (err) => {
         if (process.env.SKIFF_KUBELET_DEBUG) console.error(`netns pool: ${err.message}`);
       });
     }
@@ -824,6 +827,7 @@ export class ProcessRuntime implements Runtime {
     await this.netnsPool?.drain().catch(() => undefined);
     this.spawner.close();
     this.shimSpawner.close();
+    this.backgroundSpawner.close();
     this.forwarder.closeAll();
     this.events.removeAllListeners();
   }

@@ -56,7 +56,7 @@ describe.skipIf(!isRoot)('netns pool, real namespaces', () => {
   const pools: NetnsPool[] = [];
   const makePool = () => {
     const allocate = () => allocateIp(network.cidr, new Set([...taken.values(), ...pools.flatMap((p) => p.reservedIps())]));
-    const pool = new NetnsPool(network, dir, allocate, 2, 8);
+    const pool = new NetnsPool(network, network, dir, allocate, 2, 8);
     pools.push(pool);
     return pool;
   };
