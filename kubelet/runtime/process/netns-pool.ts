@@ -3,8 +3,9 @@
 // 2-core machine, the two `ip` processes of a sandbox were its whole cost (each a fork, exec
 // and dynamic load: 10–30 ms of wall time, more under a burst; the netlink work itself is well
 // under a millisecond), and the sandbox was the biggest phase of a pod start. The pool makes its
-// ends in batches — one host `ip -batch` for the lot, one `ip -n NS -batch` each — so a burst
-// also costs fewer processes per pod than making each end alone.
+// ends in batches — one host `ip -batch` for the lot, one `ip -n NS -batch` each — through a
+// niced spawn helper, so refills take the CPU pod starts leave; a sandbox finding the pool empty
+// makes its own end at once, as without a pool.
 //
 // Each end is made under the sandbox id it will carry (netns skiff-<id>, veth sv<id>), so a
 // taken end is an ordinary sandbox: nothing is renamed, and everything that derives names from
@@ -23,12 +24,11 @@ export interface PoolEnd {
 }
 
 export interface RefillState {
-  /** Ends the pool wants ready when nothing is waiting. */
+  /** Ends the pool wants ready. */
   size: number;
   ready: number;
+  /** Ends of refills under way. */
   making: number;
-  /** Sandboxes waiting for an end now. */
-  waiting: number;
   /** A batch failed lately: make nothing until then (ms). */
   backoffUntilMs: number;
   nowMs: number;
@@ -36,10 +36,10 @@ export interface RefillState {
   maxBatch: number;
 }
 
-/** How many ends to start making now (pure): enough for the size plus whoever waits, one batch at most. */
+/** How many ends to start making now (pure): back up to the size, one batch at most. */
 export function refillCount(s: RefillState): number {
   if (s.size <= 0 || s.nowMs < s.backoffUntilMs) return 0;
-  return Math.max(0, Math.min(s.maxBatch, s.size + s.waiting - s.ready - s.making));
+  return Math.max(0, Math.min(s.maxBatch, s.size - s.ready - s.making));
 }
 
 const FAILURE_BACKOFF_MS = 2000;
@@ -50,8 +50,8 @@ export class NetnsPool {
   private readonly making = new Map<string, PoolEnd>();
   /** Ends taken whose sandbox is not saved yet: their IPs stay reserved until claimed(). */
   private readonly handedOut = new Map<string, PoolEnd>();
-  private waiting = 0;
-  private wake: Array<() => void> = [];
+  /** Ends of refills under way (the rest of `making` are ends sandboxes make for themselves). */
+  private pooledMaking = 0;
   private backoffUntilMs = 0;
   private closed = false;
   private readonly batches = new Set<Promise<unknown>>();
@@ -95,27 +95,22 @@ export class NetnsPool {
     this.refill();
   }
 
-  /** An end for a new sandbox: a ready one, else the next one made (or, with no pool, one made now). */
+  /**
+   * An end for a new sandbox: a ready one, else one made for it now at full priority. A sandbox
+   * never waits for a refill: those run niced, and on a saturated machine a niced batch can
+   * starve for seconds (measured: waiting for one made the burst's sandbox phase worse).
+   */
   async take(): Promise<PoolEnd> {
-    for (;;) {
-      const end = this.ready.shift();
-      if (end) {
-        this.handedOut.set(end.sandboxId, end);
-        this.refill();
-        return end;
-      }
-      this.waiting++;
+    const end = this.ready.shift();
+    if (end) {
+      this.handedOut.set(end.sandboxId, end);
       this.refill();
-      if (this.making.size === 0) {
-        // No pool, closed, or backing off after a failure: make this one alone, as without a pool.
-        this.waiting--;
-        const [made] = await this.make(1, undefined, (e) => void this.handedOut.set(e.sandboxId, e));
-        if (!made) throw this.lastError ?? new Error('cannot set up the pod network');
-        return made;
-      }
-      await new Promise<void>((r) => this.wake.push(r));
-      this.waiting--;
+      return end;
     }
+    this.refill();
+    const [made] = await this.make(1, undefined, (e) => void this.handedOut.set(e.sandboxId, e));
+    if (!made) throw this.lastError ?? new Error('cannot set up the pod network');
+    return made;
   }
 
   /** The sandbox that took `sandboxId`'s end is saved (or gave it up, torn down): the end and its IP are its own now. */
@@ -128,33 +123,27 @@ export class NetnsPool {
 
   private refill(): void {
     if (this.closed) return;
-    const n = refillCount({ size: this.size, ready: this.ready.length, making: this.making.size, waiting: this.waiting, backoffUntilMs: this.backoffUntilMs, nowMs: Date.now(), maxBatch: this.maxBatch });
+    const n = refillCount({ size: this.size, ready: this.ready.length, making: this.pooledMaking, backoffUntilMs: this.backoffUntilMs, nowMs: Date.now(), maxBatch: this.maxBatch });
     if (n <= 0) return;
     // Each end is handed out as soon as it is wired, not when its whole batch is.
-    const batch = this.make(n, this.waiting > 0 ? this.network : this.background, (end) => {
+    this.pooledMaking += n;
+    const batch = this.make(n, this.background, (end) => {
+      this.pooledMaking--;
       if (this.closed) return this.delete([end]);
       this.ready.push(end);
-      this.wakeAll();
-    }).finally(() => {
+    }, () => this.pooledMaking--).finally(() => {
       this.batches.delete(batch);
-      this.wakeAll();
-      // Still short (ends taken meanwhile, or someone waits): make more.
+      // Still short (ends taken meanwhile): make more.
       this.refill();
     });
     this.batches.add(batch);
-  }
-
-  private wakeAll(): void {
-    const woken = this.wake;
-    this.wake = [];
-    for (const w of woken) w();
   }
 
   /**
    * Make `n` ends (reserving their IPs and marking them first), each passed to `onReady` once
    * wired; the ones that failed are gone again. Resolves with those made.
    */
-  private async make(n: number, pooledWith: PodNetwork | undefined, onReady: (end: PoolEnd) => unknown = () => undefined): Promise<PoolEnd[]> {
+  private async make(n: number, pooledWith: PodNetwork | undefined, onReady: (end: PoolEnd) => unknown = () => undefined, onFailed: () => void = () => undefined): Promise<PoolEnd[]> {
     const pooled = pooledWith !== undefined;
     const network = pooledWith ?? this.network;
     mkdirSync(this.dir, { recursive: true });
@@ -166,6 +155,7 @@ export class NetnsPool {
       ends.push(end);
     }
     const failed = (end: PoolEnd, err: unknown) => {
+      onFailed();
       this.making.delete(end.sandboxId);
       rmSync(join(this.dir, end.sandboxId), { force: true }); // torn down by PodNetwork already
       this.lastError = err instanceof Error ? err : new Error(String(err));

@@ -1,6 +1,6 @@
 // The warm pool of pod network ends (netns-pool.ts): its sizing and the `ip` batches (pure), and
-// as root with real namespaces: ends made ahead carry their IP, a take beyond the pool waits for
-// the next batch, a kubelet that died leaves nothing the next one does not delete, and a drain
+// as root with real namespaces: ends made ahead carry their IP, a take beyond the pool makes its
+// own end, a kubelet that died leaves nothing the next one does not delete, and a drain
 // leaves no namespace, veth or marker.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -10,17 +10,17 @@ import { NetnsPool, refillCount } from '../../../kubelet/runtime/process/netns-p
 import { allocateIp, execFileRunner, hostSideBatch, netnsName, PodNetwork, pickFreePodCidr, podSideBatch, tearDownBatch, vethName } from '../../../kubelet/runtime/process/pod-network.js';
 import { isRoot, removeDir, suffix, tempDir, waitFor } from '../harness.js';
 
-const base = { size: 4, ready: 0, making: 0, waiting: 0, backoffUntilMs: 0, nowMs: 1000, maxBatch: 8 };
+const base = { size: 4, ready: 0, making: 0, backoffUntilMs: 0, nowMs: 1000, maxBatch: 8 };
 
 describe('netns pool, pure parts', () => {
-  it('makes up to the size plus whoever waits, one batch at most, nothing while backing off', () => {
+  it('makes back up to the size, one batch at most, nothing while backing off', () => {
     expect(refillCount(base)).toBe(4);
     expect(refillCount({ ...base, ready: 3 })).toBe(1);
     expect(refillCount({ ...base, ready: 2, making: 2 })).toBe(0);
-    expect(refillCount({ ...base, ready: 0, making: 4, waiting: 3 })).toBe(3);
-    expect(refillCount({ ...base, waiting: 20 })).toBe(8);
+    expect(refillCount({ ...base, ready: 1, making: 1 })).toBe(2);
+    expect(refillCount({ ...base, size: 20 })).toBe(8);
     expect(refillCount({ ...base, ready: 6 })).toBe(0);
-    expect(refillCount({ ...base, size: 0, waiting: 2 })).toBe(0);
+    expect(refillCount({ ...base, size: 0 })).toBe(0);
     expect(refillCount({ ...base, backoffUntilMs: 1001 })).toBe(0);
   });
 
@@ -69,7 +69,7 @@ describe.skipIf(!isRoot)('netns pool, real namespaces', () => {
     removeDir(root);
   });
 
-  it('hands out ends made ahead, addressed, and waits for the next batch beyond the pool', async () => {
+  it('hands out ends made ahead, addressed, and beyond the pool makes one at once', async () => {
     await network.ensureBridge();
     const pool = makePool();
     await pool.init(() => false);
