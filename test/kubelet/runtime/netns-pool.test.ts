@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NetnsPool, refillCount } from '../../../kubelet/runtime/process/netns-pool.js';
-import { allocateIp, execFileRunner, hostSideBatch, netnsName, PodNetwork, pickFreePodCidr, podSideBatch, tearDownBatch, vethName } from '../../../kubelet/runtime/process/pod-network.js';
+import { allocateIp, execFileRunner, hostSideBatch, type CommandRunner, netnsName, PodNetwork, pickFreePodCidr, podSideBatch, tearDownBatch, vethName } from '../../../kubelet/runtime/process/pod-network.js';
 import { isRoot, removeDir, suffix, tempDir, waitFor } from '../harness.js';
 
 const base = { size: 4, ready: 0, making: 0, backoffUntilMs: 0, nowMs: 1000, maxBatch: 8 };
@@ -44,6 +44,34 @@ describe('netns pool, pure parts', () => {
     // Teardown names what exists: the namespace (its veth goes with it), else a veth left alone.
     expect(tearDownBatch([a, b], (ns) => ns === netnsName(a), () => true)).toBe(`netns del ${netnsName(a)}\nlink del ${vethName(b)}\n`);
     expect(tearDownBatch([a], () => false, () => false)).toBe('');
+  });
+});
+
+describe('pod network host batches', () => {
+  it('coalesces the host sides asked for while a batch runs into the next one', async () => {
+    const batches: string[] = [];
+    const pending: Array<() => void> = [];
+    const runner: CommandRunner = (argv, input) => {
+      batches.push(input ?? argv.join(' '));
+      return new Promise((resolve) => pending.push(() => resolve({ code: 0, signal: null, stdout: '', stderr: '' })));
+    };
+    const net = new PodNetwork('n', '10.244.9.0/24', runner);
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(32)) as [string, string, string];
+    const first = net.addHostSides([a]);
+    const second = net.addHostSides([b]);
+    const third = net.addHostSides([c]);
+    expect(batches).toEqual([hostSideBatch(net.bridge, [a])]);
+    pending.shift()!();
+    await first;
+    await waitFor('the second batch', () => batches.length === 2);
+    expect(batches[1]).toBe(hostSideBatch(net.bridge, [b, c]));
+    pending.shift()!();
+    await Promise.all([second, third]);
+    // Nothing running: the next one goes at once, alone.
+    const fourth = net.addHostSides([a]);
+    expect(batches.length).toBe(3);
+    pending.shift()!();
+    await fourth;
   });
 });
 
