@@ -457,7 +457,7 @@ export class ProcessRuntime implements Runtime {
     const stateDir = this.dir('containers', id);
     closeSync(openSync(rec.logPath, 'a'));
     const cgroupsFrom = performance.now();
-    if (rec.isolated) this.cgroups.create(id, rec.config.limits);
+    if (rec.isolated) await this.cgroups.create(id, rec.config.limits);
     const cgroupsMs = performance.now() - cgroupsFrom;
     const argv = shimArgv(
       stateDir,
