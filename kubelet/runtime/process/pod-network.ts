@@ -109,6 +109,8 @@ export const execFileRunner: CommandRunner = (argv, input) =>
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, signal: (err?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr: stderr || (err && typeof err.code !== 'number' ? err.message : '') });
     });
+    // An `ip` that fails before reading its batch closes the pipe: its exit status says so, not an EPIPE.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 

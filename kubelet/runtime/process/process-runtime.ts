@@ -11,8 +11,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import {
@@ -246,7 +247,8 @@ export class ProcessRuntime implements Runtime {
         if (rec.state === 'ready' && rec.netns && !existsSync(netnsPath(rec.netns))) {
           // The machine rebooted (/var/run/netns is tmpfs): the kubelet will make a new sandbox.
           rec.state = 'notready';
-          this.saveSandbox(rec);
+          this.sandboxes.set(rec.id, rec);
+          void this.saveSandbox(rec).catch(() => undefined);
         }
         this.sandboxes.set(rec.id, rec);
       } catch {
@@ -268,6 +270,7 @@ export class ProcessRuntime implements Runtime {
       const shims = findShims(this.dir('containers'));
       for (const rec of starting) this.adopt(rec, shims.get(rec.id));
     }
+    await this.flushWrites();
     // Adopted sandboxes get their hostPort forwards back (they lived in the old kubelet process).
     for (const sb of this.sandboxes.values()) {
       if (sb.state === 'ready' && sb.ip && sb.config.portMappings.length) {
@@ -287,28 +290,58 @@ export class ProcessRuntime implements Runtime {
     if (uid) this.events.emit('change', uid);
   }
 
-  // Write-then-rename keeps a record whole if the kubelet dies mid-write.
-  private saveSandbox(rec: SandboxRecord): void {
-    mkdirSync(this.dir('sandboxes', rec.id), { recursive: true });
-    writeFileSync(this.dir('sandboxes', rec.id, 'sandbox.json.tmp'), JSON.stringify(rec));
-    renameSync(this.dir('sandboxes', rec.id, 'sandbox.json.tmp'), this.dir('sandboxes', rec.id, 'sandbox.json'));
+  /** Record writes under way, by file: each record's writes run one after the other. */
+  private readonly writes = new Map<string, Promise<void>>();
+  private writeSeq = 0;
+
+  /**
+   * Write-then-rename keeps a record whole if the kubelet dies mid-write. Asynchronous: a profile
+   * of a burst of pod starts showed the synchronous mkdir/write/rename of records holding the
+   * kubelet's event loop — every other pod's sync — for milliseconds each on a loaded machine.
+   * A record's writes are chained, each under its own temporary name, and serialize the record
+   * when their turn comes, so the latest state lands last; none is made once `live()` says the
+   * record is gone (its directory removed).
+   */
+  private persist(dir: string, name: string, rec: object, live: () => boolean): Promise<void> {
+    const file = join(dir, name);
+    const next = (this.writes.get(file) ?? Promise.resolve()).then(async () => {
+      if (!live()) return;
+      await mkdir(dir, { recursive: true });
+      const tmp = `${file}.${++this.writeSeq}.tmp`;
+      await writeFile(tmp, JSON.stringify(rec));
+      await rename(tmp, file);
+    });
+    const settled = next.catch(() => undefined);
+    this.writes.set(file, settled);
+    void settled.then(() => {
+      if (this.writes.get(file) === settled) this.writes.delete(file);
+    });
+    return next;
   }
 
-  private saveContainer(rec: ContainerRecord): void {
-    mkdirSync(this.dir('containers', rec.id), { recursive: true });
-    writeFileSync(this.dir('containers', rec.id, 'container.json.tmp'), JSON.stringify(rec));
-    renameSync(this.dir('containers', rec.id, 'container.json.tmp'), this.dir('containers', rec.id, 'container.json'));
+  /** Wait for the record writes under way (all of them, or those of one file). */
+  private async flushWrites(file?: string): Promise<void> {
+    if (file !== undefined) return this.writes.get(file);
+    while (this.writes.size) await Promise.all([...this.writes.values()]);
+  }
+
+  private saveSandbox(rec: SandboxRecord): Promise<void> {
+    return this.persist(this.dir('sandboxes', rec.id), 'sandbox.json', rec, () => this.sandboxes.get(rec.id) === rec);
+  }
+
+  private saveContainer(rec: ContainerRecord): Promise<void> {
+    return this.persist(this.dir('containers', rec.id), 'container.json', rec, () => this.containers.get(rec.id) === rec);
   }
 
   // ---- sandboxes ----
 
   async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
     const logDir = this.dir('logs', `${config.namespace}_${config.name}_${config.podUid}`);
-    mkdirSync(logDir, { recursive: true });
+    await mkdir(logDir, { recursive: true });
     if (!this.network || !this.netnsPool || config.hostNetwork) {
       const rec: SandboxRecord = { id: newId(), config, createdAt: isoNow(), state: 'ready', logDir };
       this.sandboxes.set(rec.id, rec);
-      this.saveSandbox(rec);
+      await this.saveSandbox(rec);
       return this.sandboxStatus(rec);
     }
     // A network end made ahead (or now, when the pool is empty): its id is the sandbox's.
@@ -317,7 +350,7 @@ export class ProcessRuntime implements Runtime {
     this.sandboxes.set(rec.id, rec);
     try {
       if (config.portMappings.length) await this.forwarder.open(rec.id, config.portMappings, end.ip);
-      this.saveSandbox(rec);
+      await this.saveSandbox(rec);
     } catch (err) {
       this.sandboxes.delete(rec.id);
       this.forwarder.close(rec.id);
@@ -341,7 +374,7 @@ export class ProcessRuntime implements Runtime {
     if (this.network && rec.netns) await this.network.tearDown(id);
     if (rec.state !== 'notready') {
       rec.state = 'notready';
-      this.saveSandbox(rec);
+      await this.saveSandbox(rec);
     }
   }
 
@@ -350,9 +383,10 @@ export class ProcessRuntime implements Runtime {
     if (!rec) return;
     await this.stopPodSandbox(id);
     for (const c of [...this.containers.values()]) if (c.sandboxId === id) await this.removeContainer(c.id);
+    this.sandboxes.delete(id);
+    await this.flushWrites(this.dir('sandboxes', id, 'sandbox.json'));
     rmSync(rec.logDir, { recursive: true, force: true });
     rmSync(this.dir('sandboxes', id), { recursive: true, force: true });
-    this.sandboxes.delete(id);
   }
 
   async listPodSandboxes(): Promise<SandboxStatus[]> {
@@ -432,7 +466,7 @@ export class ProcessRuntime implements Runtime {
     const id = newId();
     const attempt = config.labels['io.kubernetes.container.attempt'] ?? '0';
     const logPath = join(sb.logDir, config.name, `${attempt}.log`);
-    mkdirSync(join(sb.logDir, config.name), { recursive: true });
+    await mkdir(join(sb.logDir, config.name), { recursive: true });
     const rec: ContainerRecord = {
       id,
       sandboxId,
@@ -446,7 +480,7 @@ export class ProcessRuntime implements Runtime {
       createdAt: isoNow(),
     };
     this.containers.set(id, rec);
-    this.saveContainer(rec);
+    await this.saveContainer(rec);
     return id;
   }
 
@@ -455,7 +489,7 @@ export class ProcessRuntime implements Runtime {
     if (!rec) throw new Error(`container ${id} not found`);
     if (rec.startedAt) throw new Error(`container ${id} was already started`);
     const stateDir = this.dir('containers', id);
-    closeSync(openSync(rec.logPath, 'a'));
+    await (await open(rec.logPath, 'a')).close();
     const cgroupsFrom = performance.now();
     if (rec.isolated) await this.cgroups.create(id, rec.config.limits);
     const cgroupsMs = performance.now() - cgroupsFrom;
@@ -486,13 +520,13 @@ export class ProcessRuntime implements Runtime {
     // TERM for a terminal, as containerd and docker set it (the container's own env wins).
     const env = { PATH: DEFAULT_PATH, ...(rec.config.tty ? { TERM: 'xterm' } : {}), ...rec.config.env };
     rec.startingAt = isoNow();
-    this.saveContainer(rec);
+    await this.saveContainer(rec);
     // Detached (its own session) so it outlives the kubelet; its end wakes the pod's worker.
     const pid = await this.shimSpawner.spawnDetached(argv, { env, cwd: '/' }, () => this.changed(rec));
     rec.shimPid = pid;
     rec.shimStart = procStartTime(pid);
     rec.startedAt = isoNow();
-    this.saveContainer(rec);
+    await this.saveContainer(rec);
     return { cgroupsMs };
   }
 
@@ -506,13 +540,13 @@ export class ProcessRuntime implements Runtime {
     const trace = [file('pid'), file('exit')].find((f) => existsSync(f));
     if (shimPid === undefined && !trace && this.cgroups.pids(rec.id).length === 0) {
       delete rec.startingAt;
-      this.saveContainer(rec);
+      void this.saveContainer(rec).catch(() => undefined);
       return;
     }
     rec.shimPid = shimPid;
     rec.shimStart = shimPid === undefined ? undefined : procStartTime(shimPid);
     rec.startedAt = trace ? statSync(trace).mtime.toISOString() : rec.startingAt;
-    this.saveContainer(rec);
+    void this.saveContainer(rec).catch(() => undefined);
   }
 
   private readExit(id: string): number | undefined {
@@ -541,7 +575,7 @@ export class ProcessRuntime implements Runtime {
     }
     const info = interpretExit(raw, this.cgroups.oomKills(rec.id), existsSync(this.dir('containers', rec.id, 'killed')), rec.isolated);
     rec.finished = { ...info, finishedAt };
-    this.saveContainer(rec);
+    void this.saveContainer(rec).catch(() => undefined); // (read back from memory meanwhile)
     recordLogProgress(rec.logPath, finishedAt); // the last lines were written by the time it ended
     // The container's tree is gone with its PID 1; the cgroup goes too (after reading the OOM count).
     void this.cgroups.remove(rec.id);
@@ -666,8 +700,9 @@ export class ProcessRuntime implements Runtime {
     await this.stopContainer(id, 0);
     await this.cgroups.remove(id);
     removeLog(rec.logPath, this.logMaxFiles);
-    rmSync(this.dir('containers', id), { recursive: true, force: true });
     this.containers.delete(id);
+    await this.flushWrites(this.dir('containers', id, 'container.json'));
+    rmSync(this.dir('containers', id), { recursive: true, force: true });
   }
 
   async containerLogs(id: string, opts: LogOptions): Promise<Readable> {
@@ -825,6 +860,7 @@ export class ProcessRuntime implements Runtime {
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     // Pool ends belong to no pod: a stopping kubelet deletes them (its pods run on).
     await this.netnsPool?.drain().catch(() => undefined);
+    await this.flushWrites();
     this.spawner.close();
     this.shimSpawner.close();
     this.backgroundSpawner.close();
