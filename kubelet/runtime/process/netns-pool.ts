@@ -13,7 +13,8 @@
 // file ROOT/netns-pool/<id> (its IP) is written; it is removed when the end is deleted, or once
 // the sandbox that took it is saved. So a kubelet that died leaves markers, and the next one
 // deletes every marked end that no sandbox record claims (init); a clean stop drains the pool.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { netnsName, netnsPath, type PodNetwork } from './pod-network.js';
@@ -131,7 +132,11 @@ export class NetnsPool {
       this.pooledMaking--;
       if (this.closed) return this.delete([end]);
       this.ready.push(end);
-    }, () => this.pooledMaking--).finally(() => {
+    }, () => this.pooledMaking--).catch((err: unknown) => {
+      // The markers could not be written: nothing was made.
+      this.backoffUntilMs = Date.now() + FAILURE_BACKOFF_MS;
+      this.onError(err instanceof Error ? err : new Error(String(err)));
+    }).finally(() => {
       this.batches.delete(batch);
       // Still short (ends taken meanwhile): make more.
       this.refill();
@@ -146,13 +151,22 @@ export class NetnsPool {
   private async make(n: number, pooledWith: PodNetwork | undefined, onReady: (end: PoolEnd) => unknown = () => undefined, onFailed: () => void = () => undefined): Promise<PoolEnd[]> {
     const pooled = pooledWith !== undefined;
     const network = pooledWith ?? this.network;
-    mkdirSync(this.dir, { recursive: true });
     const ends: PoolEnd[] = [];
     for (let i = 0; i < n; i++) {
       const end = { sandboxId: randomBytes(16).toString('hex'), ip: this.allocateIp() };
-      this.making.set(end.sandboxId, end);
-      writeFileSync(join(this.dir, end.sandboxId), end.ip);
+      this.making.set(end.sandboxId, end); // the IP is reserved from here
       ends.push(end);
+    }
+    try {
+      // The markers are on disk before any namespace exists (asynchronously: not holding the event loop).
+      await mkdir(this.dir, { recursive: true });
+      await Promise.all(ends.map((e) => writeFile(join(this.dir, e.sandboxId), e.ip)));
+    } catch (err) {
+      for (const end of ends) {
+        this.making.delete(end.sandboxId);
+        onFailed();
+      }
+      throw err;
     }
     const failed = (end: PoolEnd, err: unknown) => {
       onFailed();
