@@ -337,15 +337,23 @@ export class ProcessRuntime implements Runtime {
 
   async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
     const logDir = this.dir('logs', `${config.namespace}_${config.name}_${config.podUid}`);
-    await mkdir(logDir, { recursive: true });
+    // (the log directory made alongside the rest: each async fs call is a thread pool round trip)
+    const logDirMade = mkdir(logDir, { recursive: true });
     if (!this.network || !this.netnsPool || config.hostNetwork) {
       const rec: SandboxRecord = { id: newId(), config, createdAt: isoNow(), state: 'ready', logDir };
       this.sandboxes.set(rec.id, rec);
-      await this.saveSandbox(rec);
+      await Promise.all([logDirMade, this.saveSandbox(rec)]);
       return this.sandboxStatus(rec);
     }
     // A network end made ahead (or now, when the pool is empty): its id is the sandbox's.
-    const end = await this.netnsPool.take();
+    const [taken, made] = await Promise.allSettled([this.netnsPool.take(), logDirMade]);
+    if (taken.status === 'rejected') throw taken.reason;
+    const end = taken.value;
+    if (made.status === 'rejected') {
+      await this.network.tearDown(end.sandboxId);
+      this.netnsPool.claimed(end.sandboxId);
+      throw made.reason;
+    }
     const rec: SandboxRecord = { id: end.sandboxId, config, createdAt: isoNow(), state: 'ready', logDir, ip: end.ip, netns: netnsName(end.sandboxId) };
     this.sandboxes.set(rec.id, rec);
     try {
