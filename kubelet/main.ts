@@ -153,7 +153,7 @@ async function stopPods(argv: string[]): Promise<void> {
   }
   const cidrFile = podCidrFile(rootDir);
   const podCidr = process.getuid?.() === 0 && existsSync(cidrFile) ? readFileSync(cidrFile, 'utf8').trim() : undefined;
-  const runtime = new ProcessRuntime({ rootDir, nodeName: node, podCidr });
+  const runtime = new ProcessRuntime({ rootDir, nodeName: node, podCidr, netnsPoolSize: 0 }); // deletes pool ends left, makes none
   await runtime.init();
   const done = await stopEverything(runtime, grace);
   await runtime.close();

@@ -156,7 +156,7 @@ export function processesWith(...argv: string[]): number[] {
 }
 
 /** The host resources a process-runtime sandbox and its containers use (for leftover checks). */
-export function hostResources(rootDir: string, nodeName: string): { netns: string[]; veths: string[]; cgroups: string[]; sandboxes: string[]; containers: string[] } {
+export function hostResources(rootDir: string, nodeName: string): { netns: string[]; veths: string[]; pool: string[]; cgroups: string[]; sandboxes: string[]; containers: string[] } {
   const sandboxes = existsSync(join(rootDir, 'sandboxes')) ? readdirSync(join(rootDir, 'sandboxes')) : [];
   const containers = existsSync(join(rootDir, 'containers')) ? readdirSync(join(rootDir, 'containers')) : [];
   const cgroups: string[] = [];
@@ -164,11 +164,15 @@ export function hostResources(rootDir: string, nodeName: string): { netns: strin
     const dir = join('/sys/fs/cgroup', ctl, 'skiff', nodeName.replace(/[^A-Za-z0-9._-]/g, '_'));
     if (existsSync(dir)) for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) cgroups.push(join(dir, e.name));
   }
+  // The runtime's warm pool of network ends, each marked by its sandbox id until a sandbox takes it:
+  // a running kubelet keeps a few; a stopped one must have left none.
+  const pooled = existsSync(join(rootDir, 'netns-pool')) ? readdirSync(join(rootDir, 'netns-pool')).filter((id) => !sandboxes.includes(id)) : [];
   return {
     sandboxes,
     containers,
     netns: sandboxes.map((id) => `skiff-${id.slice(0, 12)}`).filter((n) => existsSync(`/var/run/netns/${n}`)),
     veths: sandboxes.map((id) => `sv${id.slice(0, 12)}`).filter((n) => existsSync(`/sys/class/net/${n}`)),
+    pool: pooled.flatMap((id) => [`/var/run/netns/skiff-${id.slice(0, 12)}`, `/sys/class/net/sv${id.slice(0, 12)}`]).filter((p) => existsSync(p)),
     cgroups,
   };
 }

@@ -99,6 +99,7 @@ afterAll(async () => {
       const left = hostResources(rootDir, node);
       expect(left.netns).toEqual([]);
       expect(left.veths).toEqual([]);
+      expect(left.pool).toEqual([]);
       expect(left.cgroups).toEqual([]);
     }
   } finally {
@@ -213,6 +214,26 @@ describe('process runtime kubelet', () => {
     }
     expect(count(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     await deleteAndWaitGone('timed');
+  });
+
+  it('writes a new pod\'s status once, Running and Ready, as its container starts (no Pending steps)', async () => {
+    const created = await c.pods().create(podManifest('once', node, { containers: [{ name: 'c', image: 'host', command: ['/bin/sh', '-c', 'exec sleep 1000'] }] }));
+    const watch = c.pods().watch({ namespace: 'default', fieldSelector: 'metadata.name=once', resourceVersion: created.metadata.resourceVersion });
+    const changes: Pod[] = [];
+    for await (const ev of watch) {
+      if (ev.type !== 'MODIFIED') continue;
+      changes.push(ev.object as Pod);
+      if ((ev.object as Pod).status?.phase === 'Running') break;
+    }
+    watch.close();
+    expect(changes.length).toBe(1);
+    const status = changes[0]!.status!;
+    expect(status.containerStatuses?.[0]?.state?.running?.startedAt).toBeDefined();
+    expect(status.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
+    expect(status.podIP).toBeDefined();
+    // As root the sandbox's network came from the netns pool, which the kubelet keeps filled.
+    if (isRoot) await waitFor('the netns pool refilled', () => hostResources(rootDir, node).pool.length > 0);
+    await deleteAndWaitGone('once');
   });
 
   it('restarts a crashing container with growing back-off and restartCount', async () => {

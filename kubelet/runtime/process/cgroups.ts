@@ -2,7 +2,8 @@
 // Both hierarchies are supported and detected at start:
 //   v1 (this machine): one directory per controller, /sys/fs/cgroup/{memory,cpu,pids}/skiff/<node>/<id>
 //   v2 (unified at /sys/fs/cgroup): /sys/fs/cgroup/skiff/<node>/<id> with memory.max / cpu.max / pids.max
-import { existsSync, readFileSync, writeFileSync, mkdirSync, rmdirSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, rmdirSync, readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResourceLimits } from '../interface.js';
 import { cpuNanosV1, cpuNanosV2, workingSet } from './cgroup-stats.js';
@@ -52,60 +53,46 @@ export class Cgroups {
     return this.dirs(id).map((d) => join(d, 'cgroup.procs'));
   }
 
-  private ensureParentV2(): void {
+  // Async: a cgroupfs mkdir takes milliseconds (several on a loaded machine), and made
+  // synchronously it held up the kubelet's event loop — every other pod's sync — for each container.
+  private async ensureParentV2(): Promise<void> {
     // Controllers must be enabled in every ancestor's subtree_control for the leaf to get them.
     let path = this.root;
     for (const part of this.parent.split('/')) {
-      try {
-        writeFileSync(join(path, 'cgroup.subtree_control'), '+memory +cpu +pids');
-      } catch {
-        /* some controllers unavailable: limits for them are skipped */
-      }
+      // (some controllers unavailable: limits for them are skipped)
+      await writeFile(join(path, 'cgroup.subtree_control'), '+memory +cpu +pids').catch(() => undefined);
       path = join(path, part);
-      mkdirSync(path, { recursive: true });
+      await mkdir(path, { recursive: true });
     }
-    try {
-      writeFileSync(join(path, 'cgroup.subtree_control'), '+memory +cpu +pids');
-    } catch {
-      /* as above */
-    }
+    await writeFile(join(path, 'cgroup.subtree_control'), '+memory +cpu +pids').catch(() => undefined);
   }
 
-  create(id: string, limits: ResourceLimits): void {
+  async create(id: string, limits: ResourceLimits): Promise<void> {
     if (this.mode === 'none') return;
-    if (this.mode === 'v2') this.ensureParentV2();
-    for (const d of this.dirs(id)) mkdirSync(d, { recursive: true });
+    if (this.mode === 'v2') await this.ensureParentV2();
+    await Promise.all(this.dirs(id).map((d) => mkdir(d, { recursive: true })));
     if (this.mode === 'v1') {
       const [mem, cpu, pids] = this.dirs(id) as [string, string, string];
       if (limits.memoryBytes) {
-        writeFileSync(join(mem, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+        await writeFile(join(mem, 'memory.limit_in_bytes'), String(limits.memoryBytes));
         // No swap on the machines we target; where swap exists this keeps the limit honest.
-        try {
-          writeFileSync(join(mem, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
-        } catch {
-          /* swap accounting off */
-        }
+        await writeFile(join(mem, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => undefined); // swap accounting off
       }
       if (limits.cpuMillis) {
-        writeFileSync(join(cpu, 'cpu.cfs_period_us'), '100000');
-        writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(cpuQuotaMicros(limits.cpuMillis)));
+        await writeFile(join(cpu, 'cpu.cfs_period_us'), '100000');
+        await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(cpuQuotaMicros(limits.cpuMillis)));
       }
-      if (limits.pids) writeFileSync(join(pids, 'pids.max'), String(limits.pids));
+      if (limits.pids) await writeFile(join(pids, 'pids.max'), String(limits.pids));
     } else {
       const [dir] = this.dirs(id) as [string];
-      const set = (file: string, value: string) => {
-        try {
-          writeFileSync(join(dir, file), value);
-        } catch {
-          /* controller not delegated here */
-        }
-      };
+      // (a controller not delegated here: its limit is skipped)
+      const set = (file: string, value: string) => writeFile(join(dir, file), value).catch(() => undefined);
       if (limits.memoryBytes) {
-        set('memory.max', String(limits.memoryBytes));
-        set('memory.swap.max', '0');
+        await set('memory.max', String(limits.memoryBytes));
+        await set('memory.swap.max', '0');
       }
-      if (limits.cpuMillis) set('cpu.max', `${cpuQuotaMicros(limits.cpuMillis)} 100000`);
-      if (limits.pids) set('pids.max', String(limits.pids));
+      if (limits.cpuMillis) await set('cpu.max', `${cpuQuotaMicros(limits.cpuMillis)} 100000`);
+      if (limits.pids) await set('pids.max', String(limits.pids));
     }
   }
 

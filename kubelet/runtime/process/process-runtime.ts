@@ -11,8 +11,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import {
@@ -46,7 +47,8 @@ import { ImageService } from '../../images/image-service.js';
 import { overlaySupported } from '../../images/overlay.js';
 import type { RegistriesConfig } from '../../images/registries.js';
 import { HOST_IMAGE, IMAGE_SERVICE_DIR, ImageStore, normalizeImageName, pullHint } from './image-store.js';
-import { allocateIp, netnsPath, PodNetwork } from './pod-network.js';
+import { allocateIp, netnsName, netnsPath, PodNetwork } from './pod-network.js';
+import { NetnsPool } from './netns-pool.js';
 import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
 import { SpawnerPool } from './spawner.js';
 
@@ -67,6 +69,8 @@ export interface ProcessRuntimeOptions {
   noIsolation?: boolean;
   logMaxBytes?: number;
   logMaxFiles?: number;
+  /** Pod network ends kept made ahead (netns-pool.ts; default 4, 0 = none, e.g. for `stop-pods`). */
+  netnsPoolSize?: number;
 }
 
 interface SandboxRecord {
@@ -160,16 +164,21 @@ export class ProcessRuntime implements Runtime {
   /** Images pulled from registries (kubelet/images). */
   readonly imageService: ImageService;
   private readonly network?: PodNetwork;
+  private readonly netnsPool?: NetnsPool;
   private readonly forwarder = new HostPortForwarder();
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
   /**
    * Shims and `ip` batches are spawned through small helpers, never by forking the kubelet
-   * (spawner.ts). Shims have a helper of their own: a pod whose sandbox is ready starts at
-   * once instead of queueing behind other pods' network setup.
+   * (spawner.ts). Shims have helpers of their own: a pod whose sandbox is ready starts at
+   * once instead of queueing behind other pods' network setup. Two, not one: a helper's spawn
+   * blocks it until the shim has exec'd, so under a burst one helper was a serial queue of
+   * shim starts; `ip` needs fewer since the netns pool makes its ends in batches.
    */
-  private readonly spawner = new SpawnerPool(3);
-  private readonly shimSpawner = new SpawnerPool(1);
+  private readonly spawner = new SpawnerPool(2);
+  private readonly shimSpawner = new SpawnerPool(2);
+  /** The netns pool's refills while no sandbox waits: niced, so they take what CPU pod starts leave. */
+  private readonly backgroundSpawner = new SpawnerPool(1, 10);
   private readonly events = new EventEmitter();
   private rotateTimer?: NodeJS.Timeout;
   private readonly logMaxBytes: number;
@@ -191,7 +200,15 @@ export class ProcessRuntime implements Runtime {
       // Layers unpacked once and stacked per container when overlayfs works here.
       layered: this.isolated && overlaySupported(join(this.images.dir)),
     });
-    if (this.isolated && opts.podCidr) this.network = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.spawner.run(argv, { input }));
+    if (this.isolated && opts.podCidr) {
+      const network = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.spawner.run(argv, { input }));
+      this.network = network;
+      const size = opts.netnsPoolSize ?? (process.env.SKIFF_KUBELET_NETNS_POOL !== undefined ? Number(process.env.SKIFF_KUBELET_NETNS_POOL) : 4);
+      const background = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.backgroundSpawner.run(argv, { input }));
+      this.netnsPool = new NetnsPool(network, background, this.dir('netns-pool'), () => allocateIp(network.cidr, this.usedIps()), Number.isInteger(size) && size >= 0 ? size : 4, 8, (err) => {
+        if (process.env.SKIFF_KUBELET_DEBUG) console.error(`netns pool: ${err.message}`);
+      });
+    }
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
     this.logMaxFiles = opts.logMaxFiles ?? 3;
     this.events.setMaxListeners(0);
@@ -209,6 +226,13 @@ export class ProcessRuntime implements Runtime {
     return { name: 'process', version: `0.1.0 (${this.isolated ? `namespaces, cgroup ${this.cgroupMode}` : 'plain processes'})`, warnings };
   }
 
+  /** Pod IPs taken: by sandboxes, and by pool ends not yet taken. */
+  private usedIps(): Set<string> {
+    const used = new Set([...this.sandboxes.values()].map((s) => s.ip).filter((x): x is string => !!x));
+    for (const ip of this.netnsPool?.reservedIps() ?? []) used.add(ip);
+    return used;
+  }
+
   private dir(...parts: string[]): string {
     return join(this.opts.rootDir, ...parts);
   }
@@ -223,7 +247,8 @@ export class ProcessRuntime implements Runtime {
         if (rec.state === 'ready' && rec.netns && !existsSync(netnsPath(rec.netns))) {
           // The machine rebooted (/var/run/netns is tmpfs): the kubelet will make a new sandbox.
           rec.state = 'notready';
-          this.saveSandbox(rec);
+          this.sandboxes.set(rec.id, rec);
+          void this.saveSandbox(rec).catch(() => undefined);
         }
         this.sandboxes.set(rec.id, rec);
       } catch {
@@ -238,11 +263,14 @@ export class ProcessRuntime implements Runtime {
         rmSync(this.dir('containers', id), { recursive: true, force: true });
       }
     }
+    // Pool ends a previous kubelet left unclaimed are deleted; then the pool fills in the background.
+    await this.netnsPool?.init((id) => this.sandboxes.has(id));
     const starting = [...this.containers.values()].filter((r) => r.startingAt && !r.startedAt);
     if (starting.length) {
       const shims = findShims(this.dir('containers'));
       for (const rec of starting) this.adopt(rec, shims.get(rec.id));
     }
+    await this.flushWrites();
     // Adopted sandboxes get their hostPort forwards back (they lived in the old kubelet process).
     for (const sb of this.sandboxes.values()) {
       if (sb.state === 'ready' && sb.ip && sb.config.portMappings.length) {
@@ -262,42 +290,83 @@ export class ProcessRuntime implements Runtime {
     if (uid) this.events.emit('change', uid);
   }
 
-  // Write-then-rename keeps a record whole if the kubelet dies mid-write.
-  private saveSandbox(rec: SandboxRecord): void {
-    mkdirSync(this.dir('sandboxes', rec.id), { recursive: true });
-    writeFileSync(this.dir('sandboxes', rec.id, 'sandbox.json.tmp'), JSON.stringify(rec));
-    renameSync(this.dir('sandboxes', rec.id, 'sandbox.json.tmp'), this.dir('sandboxes', rec.id, 'sandbox.json'));
+  /** Record writes under way, by file: each record's writes run one after the other. */
+  private readonly writes = new Map<string, Promise<void>>();
+  private writeSeq = 0;
+
+  /**
+   * Write-then-rename keeps a record whole if the kubelet dies mid-write. Asynchronous: a profile
+   * of a burst of pod starts showed the synchronous mkdir/write/rename of records holding the
+   * kubelet's event loop — every other pod's sync — for milliseconds each on a loaded machine.
+   * A record's writes are chained, each under its own temporary name, and serialize the record
+   * when their turn comes, so the latest state lands last; none is made once `live()` says the
+   * record is gone (its directory removed).
+   */
+  private persist(dir: string, name: string, rec: object, live: () => boolean): Promise<void> {
+    const file = join(dir, name);
+    const next = (this.writes.get(file) ?? Promise.resolve()).then(async () => {
+      if (!live()) return;
+      await mkdir(dir, { recursive: true });
+      const tmp = `${file}.${++this.writeSeq}.tmp`;
+      await writeFile(tmp, JSON.stringify(rec));
+      await rename(tmp, file);
+    });
+    const settled = next.catch(() => undefined);
+    this.writes.set(file, settled);
+    void settled.then(() => {
+      if (this.writes.get(file) === settled) this.writes.delete(file);
+    });
+    return next;
   }
 
-  private saveContainer(rec: ContainerRecord): void {
-    mkdirSync(this.dir('containers', rec.id), { recursive: true });
-    writeFileSync(this.dir('containers', rec.id, 'container.json.tmp'), JSON.stringify(rec));
-    renameSync(this.dir('containers', rec.id, 'container.json.tmp'), this.dir('containers', rec.id, 'container.json'));
+  /** Wait for the record writes under way (all of them, or those of one file). */
+  private async flushWrites(file?: string): Promise<void> {
+    if (file !== undefined) return this.writes.get(file);
+    while (this.writes.size) await Promise.all([...this.writes.values()]);
+  }
+
+  private saveSandbox(rec: SandboxRecord): Promise<void> {
+    return this.persist(this.dir('sandboxes', rec.id), 'sandbox.json', rec, () => this.sandboxes.get(rec.id) === rec);
+  }
+
+  private saveContainer(rec: ContainerRecord): Promise<void> {
+    return this.persist(this.dir('containers', rec.id), 'container.json', rec, () => this.containers.get(rec.id) === rec);
   }
 
   // ---- sandboxes ----
 
   async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
-    const id = newId();
     const logDir = this.dir('logs', `${config.namespace}_${config.name}_${config.podUid}`);
-    mkdirSync(logDir, { recursive: true });
-    const rec: SandboxRecord = { id, config, createdAt: isoNow(), state: 'ready', logDir };
-    if (this.network && !config.hostNetwork) {
-      const used = new Set([...this.sandboxes.values()].map((s) => s.ip).filter((x): x is string => !!x));
-      rec.ip = allocateIp(this.network.cidr, used);
-      this.sandboxes.set(id, rec); // reserve the IP before awaiting
-      try {
-        rec.netns = await this.network.setUp(id, rec.ip);
-        if (config.portMappings.length) await this.forwarder.open(id, config.portMappings, rec.ip);
-      } catch (err) {
-        this.sandboxes.delete(id);
-        this.forwarder.close(id);
-        await this.network.tearDown(id);
-        throw err;
-      }
+    // (the log directory made alongside the rest: each async fs call is a thread pool round trip)
+    const logDirMade = mkdir(logDir, { recursive: true });
+    if (!this.network || !this.netnsPool || config.hostNetwork) {
+      const rec: SandboxRecord = { id: newId(), config, createdAt: isoNow(), state: 'ready', logDir };
+      this.sandboxes.set(rec.id, rec);
+      await Promise.all([logDirMade, this.saveSandbox(rec)]);
+      return this.sandboxStatus(rec);
     }
-    this.sandboxes.set(id, rec);
-    this.saveSandbox(rec);
+    // A network end made ahead (or now, when the pool is empty): its id is the sandbox's.
+    const [taken, made] = await Promise.allSettled([this.netnsPool.take(), logDirMade]);
+    if (taken.status === 'rejected') throw taken.reason;
+    const end = taken.value;
+    if (made.status === 'rejected') {
+      await this.network.tearDown(end.sandboxId);
+      this.netnsPool.claimed(end.sandboxId);
+      throw made.reason;
+    }
+    const rec: SandboxRecord = { id: end.sandboxId, config, createdAt: isoNow(), state: 'ready', logDir, ip: end.ip, netns: netnsName(end.sandboxId) };
+    this.sandboxes.set(rec.id, rec);
+    try {
+      if (config.portMappings.length) await this.forwarder.open(rec.id, config.portMappings, end.ip);
+      await this.saveSandbox(rec);
+    } catch (err) {
+      this.sandboxes.delete(rec.id);
+      this.forwarder.close(rec.id);
+      await this.network.tearDown(rec.id);
+      this.netnsPool.claimed(rec.id);
+      throw err;
+    }
+    this.netnsPool.claimed(rec.id);
     return this.sandboxStatus(rec);
   }
 
@@ -313,7 +382,7 @@ export class ProcessRuntime implements Runtime {
     if (this.network && rec.netns) await this.network.tearDown(id);
     if (rec.state !== 'notready') {
       rec.state = 'notready';
-      this.saveSandbox(rec);
+      await this.saveSandbox(rec);
     }
   }
 
@@ -322,9 +391,10 @@ export class ProcessRuntime implements Runtime {
     if (!rec) return;
     await this.stopPodSandbox(id);
     for (const c of [...this.containers.values()]) if (c.sandboxId === id) await this.removeContainer(c.id);
+    this.sandboxes.delete(id);
+    await this.flushWrites(this.dir('sandboxes', id, 'sandbox.json'));
     rmSync(rec.logDir, { recursive: true, force: true });
     rmSync(this.dir('sandboxes', id), { recursive: true, force: true });
-    this.sandboxes.delete(id);
   }
 
   async listPodSandboxes(): Promise<SandboxStatus[]> {
@@ -404,7 +474,7 @@ export class ProcessRuntime implements Runtime {
     const id = newId();
     const attempt = config.labels['io.kubernetes.container.attempt'] ?? '0';
     const logPath = join(sb.logDir, config.name, `${attempt}.log`);
-    mkdirSync(join(sb.logDir, config.name), { recursive: true });
+    await mkdir(join(sb.logDir, config.name), { recursive: true });
     const rec: ContainerRecord = {
       id,
       sandboxId,
@@ -418,7 +488,7 @@ export class ProcessRuntime implements Runtime {
       createdAt: isoNow(),
     };
     this.containers.set(id, rec);
-    this.saveContainer(rec);
+    await this.saveContainer(rec);
     return id;
   }
 
@@ -427,9 +497,9 @@ export class ProcessRuntime implements Runtime {
     if (!rec) throw new Error(`container ${id} not found`);
     if (rec.startedAt) throw new Error(`container ${id} was already started`);
     const stateDir = this.dir('containers', id);
-    closeSync(openSync(rec.logPath, 'a'));
+    await (await open(rec.logPath, 'a')).close();
     const cgroupsFrom = performance.now();
-    if (rec.isolated) this.cgroups.create(id, rec.config.limits);
+    if (rec.isolated) await this.cgroups.create(id, rec.config.limits);
     const cgroupsMs = performance.now() - cgroupsFrom;
     const argv = shimArgv(
       stateDir,
@@ -458,13 +528,13 @@ export class ProcessRuntime implements Runtime {
     // TERM for a terminal, as containerd and docker set it (the container's own env wins).
     const env = { PATH: DEFAULT_PATH, ...(rec.config.tty ? { TERM: 'xterm' } : {}), ...rec.config.env };
     rec.startingAt = isoNow();
-    this.saveContainer(rec);
+    await this.saveContainer(rec);
     // Detached (its own session) so it outlives the kubelet; its end wakes the pod's worker.
     const pid = await this.shimSpawner.spawnDetached(argv, { env, cwd: '/' }, () => this.changed(rec));
     rec.shimPid = pid;
     rec.shimStart = procStartTime(pid);
     rec.startedAt = isoNow();
-    this.saveContainer(rec);
+    await this.saveContainer(rec);
     return { cgroupsMs };
   }
 
@@ -478,13 +548,13 @@ export class ProcessRuntime implements Runtime {
     const trace = [file('pid'), file('exit')].find((f) => existsSync(f));
     if (shimPid === undefined && !trace && this.cgroups.pids(rec.id).length === 0) {
       delete rec.startingAt;
-      this.saveContainer(rec);
+      void this.saveContainer(rec).catch(() => undefined);
       return;
     }
     rec.shimPid = shimPid;
     rec.shimStart = shimPid === undefined ? undefined : procStartTime(shimPid);
     rec.startedAt = trace ? statSync(trace).mtime.toISOString() : rec.startingAt;
-    this.saveContainer(rec);
+    void this.saveContainer(rec).catch(() => undefined);
   }
 
   private readExit(id: string): number | undefined {
@@ -513,7 +583,7 @@ export class ProcessRuntime implements Runtime {
     }
     const info = interpretExit(raw, this.cgroups.oomKills(rec.id), existsSync(this.dir('containers', rec.id, 'killed')), rec.isolated);
     rec.finished = { ...info, finishedAt };
-    this.saveContainer(rec);
+    void this.saveContainer(rec).catch(() => undefined); // (read back from memory meanwhile)
     recordLogProgress(rec.logPath, finishedAt); // the last lines were written by the time it ended
     // The container's tree is gone with its PID 1; the cgroup goes too (after reading the OOM count).
     void this.cgroups.remove(rec.id);
@@ -638,8 +708,9 @@ export class ProcessRuntime implements Runtime {
     await this.stopContainer(id, 0);
     await this.cgroups.remove(id);
     removeLog(rec.logPath, this.logMaxFiles);
-    rmSync(this.dir('containers', id), { recursive: true, force: true });
     this.containers.delete(id);
+    await this.flushWrites(this.dir('containers', id, 'container.json'));
+    rmSync(this.dir('containers', id), { recursive: true, force: true });
   }
 
   async containerLogs(id: string, opts: LogOptions): Promise<Readable> {
@@ -788,14 +859,19 @@ export class ProcessRuntime implements Runtime {
   async tearDownNode(): Promise<void> {
     // Finished pods keep a stopped sandbox and exited containers (for their logs): neither
     // holds a network namespace nor a cgroup.
+    await this.netnsPool?.drain();
     if (![...this.sandboxes.values()].some((s) => s.state === 'ready') && this.network) await this.network.removeBridge();
     this.cgroups.removeParentIfEmpty();
   }
 
   async close(): Promise<void> {
     if (this.rotateTimer) clearInterval(this.rotateTimer);
+    // Pool ends belong to no pod: a stopping kubelet deletes them (its pods run on).
+    await this.netnsPool?.drain().catch(() => undefined);
+    await this.flushWrites();
     this.spawner.close();
     this.shimSpawner.close();
+    this.backgroundSpawner.close();
     this.forwarder.closeAll();
     this.events.removeAllListeners();
   }

@@ -1,9 +1,12 @@
 // How a process-runtime container is launched, as argv arrays (pure, unit-tested).
 //
 //   kubelet ──spawn(detached)──▶ shim (/bin/sh, own session, NOT in the container's cgroup)
-//                                  └─▶ setsid sh: join cgroup, exec ─▶ [nsenter --net] ─▶ unshare --pid --fork --kill-child …
+//                                  └─▶ subshell: join cgroup, exec setsid ─▶ [nsenter --net] ─▶ unshare --pid --fork --kill-child …
 //                                                                                            └─▶ init sh: hostname, /proc, /dev, volumes ─▶ exec user argv (PID 1)
 //
+// The container's first process is a subshell of the shim: it joins the cgroup itself (its own
+// pid read from /proc/self/stat, as $$ in a subshell is the shim's) and execs setsid, one exec
+// fewer than a second /bin/sh would cost.
 // The shim waits for the container and writes its exit status to <state>/exit, so the
 // container survives a kill -9 of the kubelet and a restarted kubelet still learns how it
 // ended. The container's pid (the session leader, i.e. unshare) goes to <state>/pid.
@@ -23,7 +26,7 @@ export const SHIM_SCRIPT = `state="$1"; log="$2"; procs="$3"; shift 3
 tty=; if [ "$1" = --tty ]; then tty=1; shift; fi
 in=/dev/null
 if [ -p "$state/stdin" ]; then exec 3<>"$state/stdin"; in="$state/stdin"; trap 'exec 3>&-' USR1; fi
-setsid /bin/sh -c 'p="$1"; shift; if [ "$p" != - ]; then for f in $p; do echo $$ > "$f" || exit 125; done; fi; exec "$@"' skiff-cgroup "$procs" "$@" <"$in" 3>&- >>"$log" 2>&1 &
+( if [ "$procs" != - ]; then read -r me _ </proc/self/stat; for f in $procs; do echo "$me" > "$f" || exit 125; done; fi; exec setsid "$@" ) <"$in" 3>&- >>"$log" 2>&1 &
 child=$!
 [ -n "$tty" ] || echo "$child" > "$state/pid"
 trap '' TERM INT HUP PIPE
@@ -68,7 +71,7 @@ else
 fi
 while [ "$n" -gt 0 ]; do
   src="$1"; dst="$root$2"; mode="$3"; shift 3; n=$((n - 1))
-  if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")"; [ -e "$dst" ] || : > "$dst"; fi
+  if [ -d "$src" ]; then [ -d "$dst" ] || mkdir -p "$dst"; else d="\${dst%/*}"; [ -d "\${d:-/}" ] || mkdir -p "$d"; [ -e "$dst" ] || : > "$dst"; fi
   mount --bind "$src" "$dst" || exit 126
   if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst" || exit 126; fi
 done

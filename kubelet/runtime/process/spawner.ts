@@ -9,6 +9,7 @@
 // no file of its own); it exits when the kubelet goes (the channel closes). Shims it starts are
 // detached (own session) exactly as before, so they outlive it and the kubelet alike.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /** The helper: one message per command in, `spawned` then `exit` (with output unless detached) out. */
 const HELPER = `
@@ -66,6 +67,9 @@ interface Pending {
 }
 
 export class Spawner {
+  /** `nice`: the helper's (and so its children's) niceness; work no pod waits for runs behind the rest. */
+  constructor(private readonly nice = 0) {}
+
   private helper?: ChildProcess;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -85,6 +89,13 @@ export class Spawner {
     if (this.helper && this.helper.connected) return this.helper;
     // A small heap keeps the helper's own forks cheap.
     const helper = spawn(process.execPath, ['--max-old-space-size=32', '-e', HELPER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { PATH: process.env.PATH ?? '' } });
+    if (this.nice && helper.pid !== undefined) {
+      try {
+        setPriority(helper.pid, this.nice);
+      } catch {
+        /* not permitted: it runs at our priority */
+      }
+    }
     helper.on('message', (m: HelperMessage) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -196,8 +207,8 @@ export class Spawner {
 export class SpawnerPool {
   private readonly spawners: Spawner[];
 
-  constructor(size = 4) {
-    this.spawners = Array.from({ length: Math.max(1, size) }, () => new Spawner());
+  constructor(size = 4, nice = 0) {
+    this.spawners = Array.from({ length: Math.max(1, size) }, () => new Spawner(nice));
   }
 
   private pick(): Spawner {

@@ -20,7 +20,7 @@ describe('cgroups', () => {
     for (const c of ['memory', 'cpu', 'pids', 'cpuacct']) mkdirSync(join(root, c), { recursive: true });
     writeFileSync(join(root, 'memory', 'memory.limit_in_bytes'), '');
     const cg = new Cgroups('v1', 'skiff/node-a', root);
-    cg.create('c1', { memoryBytes: 64 << 20, cpuMillis: 250, pids: 100 });
+    await cg.create('c1', { memoryBytes: 64 << 20, cpuMillis: 250, pids: 100 });
     expect(readFileSync(join(root, 'memory/skiff/node-a/c1/memory.limit_in_bytes'), 'utf8')).toBe(String(64 << 20));
     expect(readFileSync(join(root, 'cpu/skiff/node-a/c1/cpu.cfs_quota_us'), 'utf8')).toBe('25000');
     expect(readFileSync(join(root, 'cpu/skiff/node-a/c1/cpu.cfs_period_us'), 'utf8')).toBe('100000');
@@ -31,12 +31,12 @@ describe('cgroups', () => {
     // (a fake hierarchy's directories hold files, so rmdir fails there: removal is exercised on the real one)
   });
 
-  it('v2: one directory, controllers enabled down the tree, memory.max / cpu.max / pids.max', () => {
+  it('v2: one directory, controllers enabled down the tree, memory.max / cpu.max / pids.max', async () => {
     const root = fakeRoot();
     writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids');
     writeFileSync(join(root, 'cgroup.subtree_control'), '');
     const cg = new Cgroups('v2', 'skiff/node-b', root);
-    cg.create('c2', { memoryBytes: 32 << 20, cpuMillis: 1500 });
+    await cg.create('c2', { memoryBytes: 32 << 20, cpuMillis: 1500 });
     const dir = join(root, 'skiff/node-b/c2');
     expect(readFileSync(join(dir, 'memory.max'), 'utf8')).toBe(String(32 << 20));
     expect(readFileSync(join(dir, 'memory.swap.max'), 'utf8')).toBe('0');

@@ -29,6 +29,15 @@ describe('Spawner', () => {
     expect((await s.run(['/bin/echo', 'again'])).stdout).toBe('again\n');
   });
 
+  it('runs what a niced helper starts at its niceness, and a plain one at ours', async () => {
+    const niced = new SpawnerPool(1, 10);
+    const plain = new Spawner();
+    closers.push(() => niced.close(), () => plain.close());
+    // setpriority(2) sets the niceness, not an increment.
+    expect(Number((await niced.run(['nice'])).stdout.trim())).toBe(10);
+    expect(Number((await plain.run(['nice'])).stdout.trim())).not.toBe(10);
+  });
+
   it('kills a command that outlives its timeout', async () => {
     const s = new Spawner();
     closers.push(() => s.close());
