@@ -7,6 +7,7 @@ import { proxyTableName } from '../../cli/up/plan.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { removeDir } from '../support/temp.js';
+import { removeBridgesUnder } from '../support/leftovers.js';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,6 +169,7 @@ export class Cluster {
     await this.down();
     // A clean stop removes the proxy's nftables table; after a kill it is still there.
     if (process.getuid?.() === 0) await run(process.execPath, [SKIFF, 'proxy', '--cleanup', '--nft-table', proxyTableName(this.dataDir)]);
+    removeBridgesUnder(this.dir);
     removeDir(this.dir);
   }
 

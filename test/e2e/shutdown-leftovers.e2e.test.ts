@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { alive, Cluster, sleep, until } from './cluster.js';
-import { leftoverBridges, leftoverCgroups, leftoverProcesses, removeLeftovers } from '../support/leftovers.js';
+import { leftoverBridges, leftoverCgroups, leftoverNetns, leftoverProcesses, removeLeftovers } from '../support/leftovers.js';
+
+/** The node's pod network ends made ahead (kubelet/runtime/process/netns-pool.ts), by their markers. */
+const poolEnds = (dataDir: string, node: string): string[] => {
+  const dir = path.join(dataDir, 'nodes', node, 'netns-pool');
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+};
 
 const isRoot = process.getuid?.() === 0;
 
@@ -33,5 +39,26 @@ describe.skipIf(!isRoot)('skiff up stops a node whose kubelet is down at shutdow
     expect(leftoverCgroups([node])).toEqual([]);
     expect(leftoverBridges([node])).toEqual([]);
     expect(cluster.output).toContain(`kubelet-${node} did not stop cleanly`);
+  });
+});
+
+// A clean stop: skiff up signals each kubelet's process group, which holds the kubelet's spawn
+// helpers too; the kubelet's shutdown still runs ip through them (pods' and pool ends'
+// namespaces, the bridge), so they must outlive the signal.
+describe.skipIf(!isRoot)('skiff up stopped cleanly leaves no network namespace or bridge (process runtime)', () => {
+  const cluster = new Cluster({ nodes: 1, runtime: 'process' });
+  const node = `${cluster.nodePrefix}1`;
+  beforeAll(() => cluster.up(), 180_000);
+  afterAll(() => cluster.destroy());
+
+  it('deletes its pool\'s namespaces and its bridge, right after the signal', async () => {
+    // No pod to stop first: the kubelet's very first ip runs are its shutdown's own.
+    const pool = await until('the netns pool filled', async () => { const ends = poolEnds(cluster.dataDir, node); return ends.length ? ends : undefined; });
+    expect(leftoverNetns(pool).length).toBeGreaterThan(0); // what must go
+    expect(leftoverBridges([node])).not.toEqual([]);
+    expect(await cluster.down()).toBe(0);
+    expect(leftoverNetns(pool)).toEqual([]);
+    expect(leftoverBridges([node])).toEqual([]);
+    expect(leftoverProcesses(cluster.dataDir)).toEqual([]);
   });
 });

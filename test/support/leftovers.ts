@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { bridgeName, netnsName } from '../../kubelet/runtime/process/pod-network.js';
+import { addressesInCidr, bridgeName, gatewayOf, netnsName, parseCidr } from '../../kubelet/runtime/process/pod-network.js';
+import { CLAIMS_DIR, type PodCidrClaim } from '../../kubelet/runtime/process/pod-cidr-claims.js';
 import { processStartTime } from '../../cli/up/supervisor.js';
 
 /**
@@ -218,6 +219,32 @@ export async function removeLeftovers(dataDir: string, nodeNames: string[], sand
       } catch {
         // gone meanwhile
       }
+    }
+  }
+}
+
+/**
+ * Delete the bridges of the nodes whose kubelet root dirs are under `dir` (found through their
+ * pod CIDR claims: a bridge holds its node's gateway). A kubelet stopped cleanly removes its own;
+ * one killed, or stopped with a pod sandbox still up, leaves it. Before `dir` is removed.
+ */
+export function removeBridgesUnder(dir: string, claimsDir = CLAIMS_DIR): void {
+  let files: string[];
+  try {
+    files = fs.readdirSync(claimsDir).filter((f) => !f.startsWith('.'));
+  } catch {
+    return; // no process-runtime kubelet has run as root here
+  }
+  for (const f of files) {
+    try {
+      const claim = JSON.parse(fs.readFileSync(path.join(claimsDir, f), 'utf8')) as PodCidrClaim;
+      if (!path.resolve(claim.rootDir).startsWith(path.resolve(dir) + path.sep)) continue;
+      const gateway = gatewayOf(parseCidr(claim.cidr));
+      for (const a of addressesInCidr(parseCidr(claim.cidr))) {
+        if (a.address === gateway && /^sk[0-9a-f]{10}$/.test(a.iface)) execFileSync('ip', ['link', 'del', a.iface], { stdio: 'ignore' });
+      }
+    } catch {
+      // claim gone meanwhile, or the link
     }
   }
 }

@@ -6,7 +6,8 @@
 // shims) through a small helper process: forking it is cheap, and its wait blocks only itself.
 //
 // The helper is a Node process with an IPC channel (its source below, run with -e so it needs
-// no file of its own); it exits when the kubelet goes (the channel closes). Shims it starts are
+// no file of its own); it exits when the kubelet goes (the channel closes), not on a signal to
+// the kubelet's process group, which the kubelet's own shutdown handles. Shims it starts are
 // detached (own session) exactly as before, so they outlive it and the kubelet alike.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
@@ -16,6 +17,9 @@ const HELPER = `
 const { spawn } = require('node:child_process');
 const send = (m) => { if (process.connected) process.send(m); };
 process.on('disconnect', () => process.exit(0));
+// A stop signal sent to the kubelet's process group (skiff up's supervisor does) is the
+// kubelet's to act on: its shutdown still needs us to run ip (tear down netns, the bridge).
+for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => {});
 process.on('message', (m) => {
   let child;
   try {
