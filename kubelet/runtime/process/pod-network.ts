@@ -193,25 +193,6 @@ export class PodNetwork {
     if (clash) throw new Error(`pod CIDR ${intToIp(this.cidr.base)}/${this.cidr.prefix} clashes with ${clash.address} on interface ${clash.iface}: pods on this node would be unreachable; give the node another pod CIDR`);
   }
 
-  /** Create the pod's namespace and wire it to the bridge with `podIp`. */
-  async setUp(sandboxId: string, podIp: string): Promise<string> {
-    const [r] = await this.setUpMany([{ sandboxId, ip: podIp }]);
-    if (r!.error) throw r!.error;
-    return netnsName(sandboxId);
-  }
-
-  /**
-   * Wire several pods' namespaces at once: ONE `ip -batch` on the host for all of them (each
-   * `ip` is a fork + exec + dynamic load: ~5 ms of CPU and 10–30 ms of wall time on a loaded
-   * machine), then one `ip -n NS -batch` each for the pod's side, in parallel (`ip` switches
-   * namespace per process, not per batch line). An end that failed is torn down again.
-   */
-  async setUpMany(ends: { sandboxId: string; ip: string }[]): Promise<{ sandboxId: string; error?: Error }[]> {
-    const hostError = await this.addHostSides(ends.map((e) => e.sandboxId)).then(() => undefined, (err: Error) => err);
-    if (hostError) return ends.map((e) => ({ sandboxId: e.sandboxId, error: hostError }));
-    return Promise.all(ends.map((e) => this.addPodSide(e.sandboxId, e.ip).then(() => ({ sandboxId: e.sandboxId }), (error: Error) => ({ sandboxId: e.sandboxId, error }))));
-  }
-
   /**
    * The host sides of several ends in one `ip -batch`; on failure all of them are torn down
    * again. Calls made while a batch runs are coalesced into the next one (group commit, as the

@@ -244,13 +244,12 @@ export class ProcessRuntime implements Runtime {
     for (const id of readdirSync(this.dir('sandboxes'))) {
       try {
         const rec = JSON.parse(readFileSync(this.dir('sandboxes', id, 'sandbox.json'), 'utf8')) as SandboxRecord;
+        this.sandboxes.set(rec.id, rec); // before saveSandbox: it writes only records still held
         if (rec.state === 'ready' && rec.netns && !existsSync(netnsPath(rec.netns))) {
           // The machine rebooted (/var/run/netns is tmpfs): the kubelet will make a new sandbox.
           rec.state = 'notready';
-          this.sandboxes.set(rec.id, rec);
           void this.saveSandbox(rec).catch(() => undefined);
         }
-        this.sandboxes.set(rec.id, rec);
       } catch {
         rmSync(this.dir('sandboxes', id), { recursive: true, force: true }); // half-written: never got used
       }
