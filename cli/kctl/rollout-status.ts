@@ -5,9 +5,10 @@
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/apps/index.js';
 import type { PodTemplateSpec } from '../../api/core/index.js';
 
-export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
-export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
-export const POD_TEMPLATE_HASH = 'pod-template-hash';
+import { ANNOTATIONS_NOT_COPIED, CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH_LABEL as POD_TEMPLATE_HASH, REVISION_ANNOTATION } from '../../api/apps/deployment-annotations.js';
+import { deepEqual } from '../../api/patch/merge.js';
+
+export { CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH, REVISION_ANNOTATION };
 
 export interface RolloutStatus {
   done: boolean;
@@ -90,31 +91,7 @@ export function templateWithoutHash(t: PodTemplateSpec | undefined): PodTemplate
   return c;
 }
 
-function canonical(x: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.keys(v as object)
-          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-          .sort()
-          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-      );
-    }
-    return v;
-  };
-  return JSON.stringify(sort(x));
-}
 
-/** Annotations a rollback never copies from the ReplicaSet (kubectl's annotationsToSkip). */
-const ANNOTATIONS_TO_SKIP = new Set([
-  'kubectl.kubernetes.io/last-applied-configuration',
-  REVISION_ANNOTATION,
-  'deployment.kubernetes.io/revision-history',
-  'deployment.kubernetes.io/desired-replicas',
-  'deployment.kubernetes.io/max-replicas',
-  'deprecated.deployment.rollback.to',
-]);
 
 export type UndoPlan =
   | { kind: 'patch'; revision: number; patch: { op: 'replace'; path: string; value: unknown }[] }
@@ -144,12 +121,12 @@ export function planUndo(d: Deployment, rss: ReplicaSet[], toRevision = 0): Undo
     if (!target) return { kind: 'error', message: `no rollout history found for deployment "${name}"` };
   }
   const template = templateWithoutHash(target.replicaSet.spec.template);
-  if (canonical(template) === canonical(templateWithoutHash(d.spec.template))) {
+  if (deepEqual(template, templateWithoutHash(d.spec.template))) {
     return { kind: 'skip', revision: target.revision, message: `skipped rollback (current template already matches revision ${target.revision})` };
   }
   const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
-  for (const [k, v] of Object.entries(target.replicaSet.metadata.annotations ?? {})) if (!ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
+  for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (ANNOTATIONS_NOT_COPIED.has(k)) annotations[k] = v;
+  for (const [k, v] of Object.entries(target.replicaSet.metadata.annotations ?? {})) if (!ANNOTATIONS_NOT_COPIED.has(k)) annotations[k] = v;
   return {
     kind: 'patch',
     revision: target.revision,
@@ -258,6 +235,6 @@ export function planDaemonSetUndo(ds: RevisionedWorkload, revisions: ControllerR
   }
   const template = daemonSetRevisionTemplate(target!);
   if (!template) return { kind: 'error', message: `revision ${target!.revision} holds no template` };
-  if (canonical(template) === canonical(ds.spec.template)) return { kind: 'skip', revision: target!.revision, message: `skipped rollback (current template already matches revision ${target!.revision})` };
+  if (deepEqual(template, ds.spec.template)) return { kind: 'skip', revision: target!.revision, message: `skipped rollback (current template already matches revision ${target!.revision})` };
   return { kind: 'patch', revision: target!.revision, patch: [{ op: 'replace', path: '/spec/template', value: template }] };
 }

@@ -1,30 +1,25 @@
-// The annotations a Deployment and its ReplicaSets share (deployment_util.go):
-//   deployment.kubernetes.io/revision          which rollout an RS belongs to; the Deployment
-//                                              carries the revision of its current RS
-//   deployment.kubernetes.io/desired-replicas  spec.replicas when the RS was last scaled
-//   deployment.kubernetes.io/max-replicas      replicas + maxSurge then (proportional scaling
-//                                              reads it to size each RS's share)
-//   kubernetes.io/change-cause                 copied from the Deployment onto its new RS,
-//                                              shown by `rollout history`
+// Reading and copying the annotations a Deployment and its ReplicaSets share (named in
+// api/apps/deployment-annotations.ts).
 import type { Deployment, ReplicaSet } from '../../api/apps/index.js';
 
-export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
-export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
-export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
-export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
-export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
-export const ROLLBACK_TO_ANNOTATION = 'deprecated.deployment.rollback.to';
-export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
-
-/** Deployment annotations that are not copied onto its ReplicaSets (and back on rollback). */
-const SKIP_COPY = new Set([
-  LAST_APPLIED_ANNOTATION,
-  REVISION_ANNOTATION,
-  REVISION_HISTORY_ANNOTATION,
+import {
+  ANNOTATIONS_NOT_COPIED,
+  CHANGE_CAUSE_ANNOTATION,
   DESIRED_REPLICAS_ANNOTATION,
   MAX_REPLICAS_ANNOTATION,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+} from '../../api/apps/deployment-annotations.js';
+
+export {
+  CHANGE_CAUSE_ANNOTATION,
+  DESIRED_REPLICAS_ANNOTATION,
+  LAST_APPLIED_ANNOTATION,
+  MAX_REPLICAS_ANNOTATION,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
   ROLLBACK_TO_ANNOTATION,
-]);
+} from '../../api/apps/deployment-annotations.js';
 
 export function revisionOf(obj: { metadata: { annotations?: Record<string, string> | null } }): number {
   const v = obj.metadata.annotations?.[REVISION_ANNOTATION];
@@ -51,7 +46,7 @@ export function copyDeploymentAnnotationsToReplicaSet(d: Deployment, rs: Replica
   const ann = { ...(rs.metadata.annotations ?? {}) };
   let changed = false;
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) {
-    if (SKIP_COPY.has(k) || ann[k] === v) continue;
+    if (ANNOTATIONS_NOT_COPIED.has(k) || ann[k] === v) continue;
     ann[k] = v;
     changed = true;
   }
@@ -62,8 +57,8 @@ export function copyDeploymentAnnotationsToReplicaSet(d: Deployment, rs: Replica
 /** Rollback: the RS's annotations (change-cause…) become the Deployment's again. */
 export function setDeploymentAnnotationsTo(d: Deployment, rs: ReplicaSet): void {
   const ann: Record<string, string> = {};
-  for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (SKIP_COPY.has(k)) ann[k] = v;
-  for (const [k, v] of Object.entries(rs.metadata.annotations ?? {})) if (!SKIP_COPY.has(k)) ann[k] = v;
+  for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (ANNOTATIONS_NOT_COPIED.has(k)) ann[k] = v;
+  for (const [k, v] of Object.entries(rs.metadata.annotations ?? {})) if (!ANNOTATIONS_NOT_COPIED.has(k)) ann[k] = v;
   d.metadata.annotations = ann;
 }
 

@@ -9,7 +9,9 @@
 // is stable across processes and restarts. Example: "web" → RS "web-5d78c9b6f4".
 import type { PodTemplateSpec } from '../../api/core/index.js';
 
-export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+import { POD_TEMPLATE_HASH_LABEL } from '../../api/apps/deployment-annotations.js';
+
+export { POD_TEMPLATE_HASH_LABEL };
 
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 

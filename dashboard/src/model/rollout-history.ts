@@ -1,14 +1,14 @@
 // A workload's revision history and what undoing to a revision sends, as kubectl's rollout
-// history/undo decide them (and kctl's cli/kctl/rollout-status.ts, which the dashboard may not
-// import): a Deployment's revisions are the ReplicaSets it controls, numbered by
+// history/undo decide them (as kctl's cli/kctl/rollout-status.ts does, which the dashboard may not
+// import; both share api/): a Deployment's revisions are the ReplicaSets it controls, numbered by
 // `deployment.kubernetes.io/revision`; a StatefulSet's or DaemonSet's are its
 // ControllerRevisions. Undo is a JSON patch putting the revision's template back. Pure.
 import { dump } from 'js-yaml';
+import { ANNOTATIONS_NOT_COPIED, CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../../api/apps/deployment-annotations.js';
+import { deepEqual } from '../../../api/patch/merge.js';
 import type { KubeObject } from './objects.js';
 
-export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
-export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
-const POD_TEMPLATE_HASH = 'pod-template-hash';
+export { CHANGE_CAUSE_ANNOTATION, REVISION_ANNOTATION };
 
 export interface Revision {
   revision: number;
@@ -31,7 +31,7 @@ export function templateWithoutHash(t: any): any {
   if (!t) return t;
   const c = structuredClone(t);
   if (c.metadata?.labels) {
-    delete c.metadata.labels[POD_TEMPLATE_HASH];
+    delete c.metadata.labels[POD_TEMPLATE_HASH_LABEL];
     if (Object.keys(c.metadata.labels).length === 0) delete c.metadata.labels;
   }
   return c;
@@ -74,27 +74,7 @@ export function templateYaml(template: unknown): string {
   return template === undefined ? '' : dump(template, { noRefs: true, lineWidth: -1, sortKeys: true });
 }
 
-/** JSON of a value with sorted keys and no undefined fields: equal templates compare equal. */
-function canonical(x: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
-    }
-    return v;
-  };
-  return JSON.stringify(sort(x));
-}
 
-/** Annotations a rollback never copies from the ReplicaSet (kubectl's annotationsToSkip). */
-const ANNOTATIONS_TO_SKIP = new Set([
-  'kubectl.kubernetes.io/last-applied-configuration',
-  REVISION_ANNOTATION,
-  'deployment.kubernetes.io/revision-history',
-  'deployment.kubernetes.io/desired-replicas',
-  'deployment.kubernetes.io/max-replicas',
-  'deprecated.deployment.rollback.to',
-]);
 
 export type JsonPatch = { op: 'replace'; path: string; value: unknown }[];
 
@@ -121,12 +101,12 @@ export function planDeploymentUndo(d: KubeObject, history: Revision[], toRevisio
   if (d.spec?.paused) return { kind: 'error', message: `you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/${name}' and try again` };
   const t = target(history, toRevision, currentRevision(d, history));
   if (typeof t === 'string') return { kind: 'error', message: t };
-  if (canonical(t.template) === canonical(templateWithoutHash(d.spec?.template))) {
+  if (deepEqual(t.template, templateWithoutHash(d.spec?.template))) {
     return { kind: 'skip', revision: t.revision, message: `skipped rollback (current template already matches revision ${t.revision})` };
   }
   const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
-  for (const [k, v] of Object.entries(t.source.metadata.annotations ?? {})) if (!ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
+  for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (ANNOTATIONS_NOT_COPIED.has(k)) annotations[k] = v;
+  for (const [k, v] of Object.entries(t.source.metadata.annotations ?? {})) if (!ANNOTATIONS_NOT_COPIED.has(k)) annotations[k] = v;
   return {
     kind: 'patch',
     revision: t.revision,
@@ -141,7 +121,7 @@ export function planDeploymentUndo(d: KubeObject, history: Revision[], toRevisio
 export function planRevisionUndo(w: KubeObject, history: Revision[], toRevision = 0): UndoPlan {
   const t = target(history, toRevision, currentRevision(w, history));
   if (typeof t === 'string') return { kind: 'error', message: t };
-  if (canonical(t.template) === canonical(w.spec?.template)) {
+  if (deepEqual(t.template, w.spec?.template)) {
     return { kind: 'skip', revision: t.revision, message: `skipped rollback (current template already matches revision ${t.revision})` };
   }
   return { kind: 'patch', revision: t.revision, patch: [{ op: 'replace', path: '/spec/template', value: t.template }] };
