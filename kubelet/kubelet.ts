@@ -194,8 +194,7 @@ export class Kubelet {
     this.configMaps = newConfigMapManager(o.client, wake);
     this.secrets = newSecretManager(o.client, wake);
     this.tokens = new TokenManager(o.client);
-    const root = process.getuid?.() === 0 && process.platform === 'linux';
-    this.volumes = new VolumeManager({ podsDir: o.podsDir, medium: o.memoryMedium ?? (root ? 'tmpfs' : 'shm') });
+    this.volumes = new VolumeManager({ podsDir: o.podsDir, medium: o.memoryMedium });
     this.claims = new ClaimVolumes(o.client, o.node);
     this.localPath = o.localPathRoot === undefined ? undefined : new LocalPathCleaner({
       root: o.localPathRoot,

@@ -27,6 +27,7 @@ import { isStatusError } from '../api/errors.js';
 import { LOCAL_PATH_ROOT_ANNOTATION } from '../api/storage/index.js';
 import { EventRecorder } from '../client/events.js';
 import { stopEverything } from './node-shutdown.js';
+import { VolumeManager } from './volumes/volume-manager.js';
 import { Informer } from '../client/informer.js';
 import { CertificateManager, clientCertificate, servingCertificate } from './certificate-manager.js';
 import { RestClient } from '../client/rest.js';
@@ -155,7 +156,8 @@ async function stopPods(argv: string[]): Promise<void> {
   const podCidr = process.getuid?.() === 0 && existsSync(cidrFile) ? readFileSync(cidrFile, 'utf8').trim() : undefined;
   const runtime = new ProcessRuntime({ rootDir, nodeName: node, podCidr, netnsPoolSize: 0 }); // deletes pool ends left, makes none
   await runtime.init();
-  const done = await stopEverything(runtime, grace);
+  const volumes = new VolumeManager({ podsDir: join(rootDir, 'pods') });
+  const done = await stopEverything(runtime, volumes, grace);
   await runtime.close();
   console.log(`node ${node}: stopped ${done.containers} container(s) and ${done.sandboxes} pod sandbox(es) left running`);
 }

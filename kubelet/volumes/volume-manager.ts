@@ -21,7 +21,8 @@ export type MemoryMedium = 'tmpfs' | 'shm';
 
 export interface VolumeManagerOptions {
   podsDir: string;
-  medium: MemoryMedium;
+  /** Default: `tmpfs` as root on Linux, else `shm`. */
+  medium?: MemoryMedium;
   /** For `shm`: the node's directory under /dev/shm. */
   shmDir?: string;
 }
@@ -54,9 +55,11 @@ export function isMountPoint(dir: string): boolean {
 export class VolumeManager {
   private readonly podsDir: string;
   private readonly shmDir: string;
+  private readonly medium: MemoryMedium;
 
-  constructor(private readonly o: VolumeManagerOptions) {
+  constructor(o: VolumeManagerOptions) {
     this.podsDir = resolve(o.podsDir);
+    this.medium = o.medium ?? (process.getuid?.() === 0 && process.platform === 'linux' ? 'tmpfs' : 'shm');
     this.shmDir = o.shmDir ?? join('/dev/shm', `skiff-${createHash('sha256').update(this.podsDir).digest('hex').slice(0, 12)}`);
   }
 
@@ -111,7 +114,7 @@ export class VolumeManager {
   }
 
   private ensureMemoryDir(uid: string, name: string, dir: string): void {
-    if (this.o.medium === 'tmpfs') {
+    if (this.medium === 'tmpfs') {
       mkdirSync(dir, { recursive: true });
       if (!isMountPoint(dir)) execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
       return;

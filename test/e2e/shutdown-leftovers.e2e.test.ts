@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { alive, Cluster, sleep, until } from './cluster.js';
-import { leftoverBridges, leftoverCgroups, leftoverNetns, leftoverProcesses, removeLeftovers } from '../support/leftovers.js';
+import { leftoverBridges, leftoverCgroups, leftoverMounts, leftoverNetns, leftoverProcesses, removeLeftovers } from '../support/leftovers.js';
 
 /** The node's pod network ends made ahead (kubelet/runtime/process/netns-pool.ts), by their markers. */
 const poolEnds = (dataDir: string, node: string): string[] => {
@@ -26,10 +26,11 @@ describe.skipIf(!isRoot)('skiff up stops a node whose kubelet is down at shutdow
     await cluster.destroy();
   });
 
-  it('leaves no container, cgroup or bridge behind', async () => {
+  it('leaves no container, cgroup, bridge or volume mount behind', async () => {
     await cluster.ok(['run', 'sleeper', '--image', 'host', '--restart', 'Never', '--', 'sleep', '3600']);
     await until('sleeper Running', async () => (await cluster.ok(['get', 'pod', 'sleeper'])).match(/sleeper\s+1\/1\s+Running/));
     expect(leftoverProcesses(cluster.dataDir).some((p) => p.includes('skiff-shim'))).toBe(true); // what must go
+    expect(leftoverMounts(cluster.dataDir).some((m) => m.includes('kube-api-access-'))).toBe(true); // its token volume's tmpfs
     const kubelet = (JSON.parse(fs.readFileSync(path.join(cluster.dataDir, 'components.json'), 'utf8')) as { name: string; pid: number }[]).find((c) => c.name === `kubelet-${node}`)!;
     process.kill(kubelet.pid, 'SIGKILL');
     while (alive(kubelet.pid)) await sleep(5);
@@ -38,6 +39,7 @@ describe.skipIf(!isRoot)('skiff up stops a node whose kubelet is down at shutdow
     expect(leftoverProcesses(cluster.dataDir)).toEqual([]);
     expect(leftoverCgroups([node])).toEqual([]);
     expect(leftoverBridges([node])).toEqual([]);
+    expect(leftoverMounts(cluster.dataDir)).toEqual([]); // seed 712409414: stop-pods left them
     expect(cluster.output).toContain(`kubelet-${node} did not stop cleanly`);
   });
 });
