@@ -4,8 +4,9 @@
 // run from their own small bundle (less to read and deserialise at every start), everything
 // else from the full one; command-word.cjs says which command a line names. The cache is
 // written after a run when there was none or V8 rejected it (another Node, another bundle:
-// both are in its name), under $XDG_CACHE_HOME/kctl or ~/.cache/kctl; failing to read or write
-// it only costs speed. CommonJS because Node 20 keeps no code cache for ES modules.
+// both are in its name), under $XDG_CACHE_HOME/kctl or ~/.cache/kctl, replacing the bundle's
+// older caches (every rebuild would otherwise leave one); failing to read or write it only
+// costs speed. CommonJS because Node 20 keeps no code cache for ES modules.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -40,6 +41,9 @@ if (cachedData === undefined || script.cachedDataRejected) {
       const tmp = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(tmp, script.createCachedData());
       fs.renameSync(tmp, cacheFile); // never a half-written cache for a parallel kctl
+      for (const f of fs.readdirSync(cacheDir)) {
+        if (f.startsWith(`${name}-${process.version}-${process.arch}-`) && f.endsWith('.v8') && path.join(cacheDir, f) !== cacheFile) fs.rmSync(path.join(cacheDir, f), { force: true });
+      }
     } catch {
       // a read-only home: run without a cache
     }

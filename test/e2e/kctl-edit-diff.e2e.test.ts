@@ -300,8 +300,15 @@ describe('the bundled kctl bin (dist/kctl/kctl.cjs)', () => {
     const cacheDir = path.join(cluster.dir, 'kctl-cache');
     const env = { ...cluster.env(), KCTL_CACHE_DIR: cacheDir };
     const cacheName = (bundle: string) => new RegExp(`^${bundle.replace(/\./g, '\\.')}-${process.version}-${process.arch}-\\d+-\\d+\\.v8$`);
+    // A cache of an earlier build of get's bundle goes when the new one is written; another Node's stays.
+    const stale = `kctl-get.bundle.cjs-${process.version}-${process.arch}-1-1.v8`;
+    const otherNode = `kctl-get.bundle.cjs-v0.0.0-${process.arch}-1-1.v8`;
+    fs.mkdirSync(cacheDir, { recursive: true });
+    for (const f of [stale, otherNode]) fs.writeFileSync(path.join(cacheDir, f), 'not a code cache');
     const first = await run(process.execPath, [bin, 'get', 'deployments', '-o', 'name'], { env, cwd: ROOT });
     expect(first).toMatchObject({ code: 0, stdout: await ok(['get', 'deployments', '-o', 'name']) });
+    expect(fs.existsSync(path.join(cacheDir, stale))).toBe(false);
+    fs.rmSync(path.join(cacheDir, otherNode));
     const caches = fs.readdirSync(cacheDir);
     expect(caches).toEqual([expect.stringMatching(cacheName('kctl-get.bundle.cjs'))]);
     const mtime = fs.statSync(path.join(cacheDir, caches[0]!)).mtimeMs;
