@@ -207,7 +207,7 @@ export class ProcessRuntime implements Runtime {
       const background = new PodNetwork(opts.nodeName, opts.podCidr, (argv, input) => this.backgroundSpawner.run(argv, { input }));
       this.netnsPool = new NetnsPool(network, background, this.dir('netns-pool'), () => allocateIp(network.cidr, this.usedIps()), Number.isInteger(size) && size >= 0 ? size : 4, 8, (err) => {
         if (process.env.SKIFF_KUBELET_DEBUG) console.error(`netns pool: ${err.message}`);
-      });
+      }, () => this.startsInFlight);
     }
     this.logMaxBytes = opts.logMaxBytes ?? 10 * 1024 * 1024;
     this.logMaxFiles = opts.logMaxFiles ?? 3;
@@ -332,9 +332,33 @@ export class ProcessRuntime implements Runtime {
     return this.persist(this.dir('containers', rec.id), 'container.json', rec, () => this.containers.get(rec.id) === rec);
   }
 
+  /** Sandboxes, pulls and container starts under way: the netns pool refills only when there are none. */
+  private startsInFlight = 0;
+
+  /**
+   * Run one step of a pod's start, counted in startsInFlight. When the count falls to zero the
+   * pool may refill — after the callbacks already queued (setImmediate), since the kubelet's next
+   * step of the same pod (pull → create → start) follows within a few microtasks.
+   */
+  private async starting<T>(step: () => Promise<T>): Promise<T> {
+    this.startsInFlight++;
+    try {
+      return await step();
+    } finally {
+      if (--this.startsInFlight === 0 && this.netnsPool)
+        setImmediate(() => {
+          if (this.startsInFlight === 0) this.netnsPool?.settled();
+        });
+    }
+  }
+
   // ---- sandboxes ----
 
-  async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
+  runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
+    return this.starting(() => this.makeSandbox(config));
+  }
+
+  private async makeSandbox(config: SandboxConfig): Promise<SandboxStatus> {
     const logDir = this.dir('logs', `${config.namespace}_${config.name}_${config.podUid}`);
     // (the log directory made alongside the rest: each async fs call is a thread pool round trip)
     const logDirMade = mkdir(logDir, { recursive: true });
@@ -402,7 +426,11 @@ export class ProcessRuntime implements Runtime {
 
   // ---- images ----
 
-  async pullImage(image: string, opts: PullImageOptions = {}): Promise<string> {
+  pullImage(image: string, opts: PullImageOptions = {}): Promise<string> {
+    return this.starting(() => this.ensureImage(image, opts));
+  }
+
+  private async ensureImage(image: string, opts: PullImageOptions): Promise<string> {
     // `host` and imported images are local by definition, whatever the pull policy.
     if (normalizeImageName(image) === HOST_IMAGE || (this.isolated && this.images.has(image))) return this.images.resolve(image).id;
     if (!this.isolated) {
@@ -466,7 +494,11 @@ export class ProcessRuntime implements Runtime {
 
   // ---- containers ----
 
-  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+  createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    return this.starting(() => this.makeContainer(sandboxId, config));
+  }
+
+  private async makeContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
     const sb = this.sandboxes.get(sandboxId);
     if (!sb) throw new Error(`sandbox ${sandboxId} not found`);
     const image = this.resolveImage(config);
@@ -491,15 +523,31 @@ export class ProcessRuntime implements Runtime {
     return id;
   }
 
-  async startContainer(id: string): Promise<ContainerStartPhases> {
+  startContainer(id: string): Promise<ContainerStartPhases> {
+    return this.starting(() => this.spawnContainer(id));
+  }
+
+  private async spawnContainer(id: string): Promise<ContainerStartPhases> {
     const rec = this.containers.get(id);
     if (!rec) throw new Error(`container ${id} not found`);
     if (rec.startedAt) throw new Error(`container ${id} was already started`);
     const stateDir = this.dir('containers', id);
-    await (await open(rec.logPath, 'a')).close();
+    // The log file, the cgroup and the intent to start (`startingAt`) are written side by side:
+    // each is a few thread-pool round trips, and none needs another. Only the spawn waits for all
+    // three. A kubelet killed before the spawn leaves an intent with no shim and no trace: never
+    // ran (adopt), replaced, its empty cgroup removed with it.
+    rec.startingAt = isoNow();
     const cgroupsFrom = performance.now();
-    if (rec.isolated) await this.cgroups.create(id, rec.config.limits);
-    const cgroupsMs = performance.now() - cgroupsFrom;
+    let cgroupsMs = 0;
+    const [logged, grouped, saved] = await Promise.allSettled([
+      open(rec.logPath, 'a').then((f) => f.close()),
+      rec.isolated ? this.cgroups.create(id, rec.config.limits).then(() => void (cgroupsMs = performance.now() - cgroupsFrom)) : undefined,
+      this.saveContainer(rec),
+    ]);
+    for (const r of [logged, grouped, saved]) if (r.status === 'rejected') {
+      delete rec.startingAt;
+      throw r.reason;
+    }
     const argv = shimArgv(
       stateDir,
       rec.logPath,
@@ -526,14 +574,18 @@ export class ProcessRuntime implements Runtime {
     }
     // TERM for a terminal, as containerd and docker set it (the container's own env wins).
     const env = { PATH: DEFAULT_PATH, ...(rec.config.tty ? { TERM: 'xterm' } : {}), ...rec.config.env };
-    rec.startingAt = isoNow();
-    await this.saveContainer(rec);
     // Detached (its own session) so it outlives the kubelet; its end wakes the pod's worker.
     const pid = await this.shimSpawner.spawnDetached(argv, { env, cwd: '/' }, () => this.changed(rec));
     rec.shimPid = pid;
     rec.shimStart = procStartTime(pid);
     rec.startedAt = isoNow();
-    await this.saveContainer(rec);
+    // Not awaited: the start is decided once the shim runs, and the state is read from memory
+    // meanwhile. A kubelet killed before this lands leaves the intent saved above, which the
+    // next one resolves by finding the shim (adopt). Awaiting it cost 8–13 ms of every start
+    // one pod at a time, the write competing with the container's own start for the CPU.
+    void this.saveContainer(rec).catch((err: unknown) => {
+      if (process.env.SKIFF_KUBELET_DEBUG) console.error(`container ${id}: saving its start: ${err instanceof Error ? err.message : err}`);
+    });
     return { cgroupsMs };
   }
 
