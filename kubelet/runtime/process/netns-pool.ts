@@ -14,7 +14,7 @@
 // the sandbox that took it is saved. So a kubelet that died leaves markers, and the next one
 // deletes every marked end that no sandbox record claims (init); a clean stop drains the pool.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { netnsName, netnsPath, type PodNetwork } from './pod-network.js';
@@ -62,6 +62,8 @@ export class NetnsPool {
   private backoffUntilMs = 0;
   private closed = false;
   private readonly batches = new Set<Promise<unknown>>();
+  /** The markers' directory exists (made once, by init or the first end). */
+  private dirMade = false;
 
   constructor(
     /** For ends a sandbox waits for. */
@@ -100,6 +102,7 @@ export class NetnsPool {
    */
   async init(claimed: (sandboxId: string) => boolean): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
+    this.dirMade = true;
     const stale: string[] = [];
     for (const id of readdirSync(this.dir)) {
       if (!claimed(id)) stale.push(id);
@@ -128,9 +131,11 @@ export class NetnsPool {
   }
 
   /** The sandbox that took `sandboxId`'s end is saved (or gave it up, torn down): the end and its IP are its own now. */
-  claimed(sandboxId: string): void {
+  claimed(sandboxId: string): Promise<void> {
     this.handedOut.delete(sandboxId);
-    rmSync(join(this.dir, sandboxId), { force: true });
+    // Callers on a sandbox's start path need not wait: a marker left by a kubelet that dies
+    // first names an end its sandbox record claims, so the next start only drops the marker.
+    return rm(join(this.dir, sandboxId), { force: true }).catch(() => undefined);
   }
 
   private lastError?: Error;
@@ -172,7 +177,10 @@ export class NetnsPool {
     }
     try {
       // The markers are on disk before any namespace exists (asynchronously: not holding the event loop).
-      await mkdir(this.dir, { recursive: true });
+      if (!this.dirMade) {
+        await mkdir(this.dir, { recursive: true });
+        this.dirMade = true;
+      }
       await Promise.all(ends.map((e) => writeFile(join(this.dir, e.sandboxId), e.ip)));
     } catch (err) {
       for (const end of ends) {

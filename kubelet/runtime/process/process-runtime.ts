@@ -292,6 +292,8 @@ export class ProcessRuntime implements Runtime {
   /** Record writes under way, by file: each record's writes run one after the other. */
   private readonly writes = new Map<string, Promise<void>>();
   private writeSeq = 0;
+  /** Record directories made by this process (until removed): a record's later writes skip the mkdir, one thread-pool round trip each. */
+  private readonly madeDirs = new Set<string>();
 
   /**
    * Write-then-rename keeps a record whole if the kubelet dies mid-write. Asynchronous: a profile
@@ -305,7 +307,10 @@ export class ProcessRuntime implements Runtime {
     const file = join(dir, name);
     const next = (this.writes.get(file) ?? Promise.resolve()).then(async () => {
       if (!live()) return;
-      await mkdir(dir, { recursive: true });
+      if (!this.madeDirs.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        this.madeDirs.add(dir);
+      }
       const tmp = `${file}.${++this.writeSeq}.tmp`;
       await writeFile(tmp, JSON.stringify(rec));
       await rename(tmp, file);
@@ -374,7 +379,7 @@ export class ProcessRuntime implements Runtime {
     const end = taken.value;
     if (made.status === 'rejected') {
       await this.network.tearDown(end.sandboxId);
-      this.netnsPool.claimed(end.sandboxId);
+      void this.netnsPool.claimed(end.sandboxId);
       throw made.reason;
     }
     const rec: SandboxRecord = { id: end.sandboxId, config, createdAt: isoNow(), state: 'ready', logDir, ip: end.ip, netns: netnsName(end.sandboxId) };
@@ -386,10 +391,10 @@ export class ProcessRuntime implements Runtime {
       this.sandboxes.delete(rec.id);
       this.forwarder.close(rec.id);
       await this.network.tearDown(rec.id);
-      this.netnsPool.claimed(rec.id);
+      void this.netnsPool.claimed(rec.id);
       throw err;
     }
-    this.netnsPool.claimed(rec.id);
+    void this.netnsPool.claimed(rec.id);
     return this.sandboxStatus(rec);
   }
 
@@ -418,6 +423,7 @@ export class ProcessRuntime implements Runtime {
     await this.flushWrites(this.dir('sandboxes', id, 'sandbox.json'));
     rmSync(rec.logDir, { recursive: true, force: true });
     rmSync(this.dir('sandboxes', id), { recursive: true, force: true });
+    this.madeDirs.delete(this.dir('sandboxes', id));
   }
 
   async listPodSandboxes(): Promise<SandboxStatus[]> {
@@ -505,7 +511,7 @@ export class ProcessRuntime implements Runtime {
     const id = newId();
     const attempt = config.labels['io.kubernetes.container.attempt'] ?? '0';
     const logPath = join(sb.logDir, config.name, `${attempt}.log`);
-    await mkdir(join(sb.logDir, config.name), { recursive: true });
+    const logDirMade = mkdir(join(sb.logDir, config.name), { recursive: true });
     const rec: ContainerRecord = {
       id,
       sandboxId,
@@ -519,7 +525,12 @@ export class ProcessRuntime implements Runtime {
       createdAt: isoNow(),
     };
     this.containers.set(id, rec);
-    await this.saveContainer(rec);
+    // (the log directory and the record side by side: neither needs the other)
+    const [logged, saved] = await Promise.allSettled([logDirMade, this.saveContainer(rec)]);
+    for (const r of [logged, saved]) if (r.status === 'rejected') {
+      this.containers.delete(id);
+      throw r.reason;
+    }
     return id;
   }
 
@@ -762,6 +773,7 @@ export class ProcessRuntime implements Runtime {
     this.containers.delete(id);
     await this.flushWrites(this.dir('containers', id, 'container.json'));
     rmSync(this.dir('containers', id), { recursive: true, force: true });
+    this.madeDirs.delete(this.dir('containers', id));
   }
 
   async containerLogs(id: string, opts: LogOptions): Promise<Readable> {

@@ -111,7 +111,7 @@ describe.skipIf(!isRoot)('netns pool, real namespaces', () => {
     for (let i = 0; i < 3; i++) {
       const end = await pool.take();
       taken.set(end.sandboxId, end.ip);
-      pool.claimed(end.sandboxId);
+      await pool.claimed(end.sandboxId);
       const addr = execFileSync('ip', ['-n', netnsName(end.sandboxId), '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' });
       expect(addr).toContain(` ${end.ip}/`);
       expect(execFileSync('ip', ['-o', 'link', 'show', 'dev', vethName(end.sandboxId)], { encoding: 'utf8' })).toContain(`master ${network.bridge}`);
@@ -149,7 +149,7 @@ describe.skipIf(!isRoot)('netns pool, real namespaces', () => {
     // Drained: a take still works, making its end alone.
     const late = await next.take();
     taken.set(late.sandboxId, late.ip);
-    next.claimed(late.sandboxId);
+    await next.claimed(late.sandboxId);
     expect(exists(late.sandboxId)).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -163,7 +163,7 @@ describe.skipIf(!isRoot)('netns pool, real namespaces', () => {
     expect(pool.reservedIps()).toEqual([]);
     const end = await pool.take();
     taken.set(end.sandboxId, end.ip);
-    pool.claimed(end.sandboxId);
+    await pool.claimed(end.sandboxId);
     expect(pool.reservedIps()).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
     inFlight = 0;
