@@ -49,7 +49,7 @@ import type { RegistriesConfig } from '../../images/registries.js';
 import { HOST_IMAGE, IMAGE_SERVICE_DIR, ImageStore, normalizeImageName, pullHint } from './image-store.js';
 import { allocateIp, netnsName, netnsPath, PodNetwork } from './pod-network.js';
 import { NetnsPool } from './netns-pool.js';
-import { containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
+import { bindFstab, containerArgv, execArgv, interpretExit, shimArgv, type ExitInfo } from './shim.js';
 import { SpawnerPool } from './spawner.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -550,12 +550,16 @@ export class ProcessRuntime implements Runtime {
     rec.startingAt = isoNow();
     const cgroupsFrom = performance.now();
     let cgroupsMs = 0;
-    const [logged, grouped, saved] = await Promise.allSettled([
+    // The bind mounts as one fstab: one `mount` run in the container's init instead of one or two per volume.
+    const fstab = rec.isolated ? bindFstab(rec.config.mounts) : undefined;
+    const fstabPath = fstab === undefined ? undefined : join(stateDir, 'fstab');
+    const [logged, grouped, saved, listed] = await Promise.allSettled([
       open(rec.logPath, 'a').then((f) => f.close()),
       rec.isolated ? this.cgroups.create(id, rec.config.limits).then(() => void (cgroupsMs = performance.now() - cgroupsFrom)) : undefined,
       this.saveContainer(rec),
+      fstabPath === undefined ? undefined : writeFile(fstabPath, fstab!),
     ]);
-    for (const r of [logged, grouped, saved]) if (r.status === 'rejected') {
+    for (const r of [logged, grouped, saved, listed]) if (r.status === 'rejected') {
       delete rec.startingAt;
       throw r.reason;
     }
@@ -575,6 +579,7 @@ export class ProcessRuntime implements Runtime {
         hostPID: rec.config.hostPID,
         hostIPC: rec.config.hostIPC,
         user: rec.user,
+        fstabPath,
       }),
       rec.config.tty ? { shell: rec.config.env.SHELL } : undefined,
     );
