@@ -5,8 +5,7 @@
 // (labels), plan with computePodActions, act, then compute and write the status if it
 // changed. Nothing about running containers lives only in memory, so a restarted kubelet
 // adopts what is running. Only the crash-loop backoff and probe results start over.
-import { chmodSync, mkdirSync, rmSync, existsSync, realpathSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, rmSync, existsSync, realpathSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ConfigMap, Container, Node, PersistentVolume, Pod, ResourceList, Secret, Service } from '../api/core/index.js';
 import { isStatusError } from '../api/errors.js';
@@ -118,14 +117,12 @@ const DEFAULT_GRACE_SECONDS = 30;
 /**
  * Rewrite a file in place only when its content changes: running containers of the pod have it
  * bind-mounted (the same inode, so no rename), and an unchanged file is never seen half-written.
- * Asynchronous: on a container's start path, where a profile of a burst showed synchronous file
- * calls holding the event loop (every other pod's sync) on a loaded machine.
  */
-async function writeIfChanged(file: string, content: string): Promise<void> {
+function writeIfChanged(file: string, content: string): void {
   try {
-    if ((await readFile(file, 'utf8')) === content) return;
+    if (readFileSync(file, 'utf8') === content) return;
   } catch { /* not there yet */ }
-  await writeFile(file, content);
+  writeFileSync(file, content);
 }
 
 export function podKey(pod: Pod): string {
@@ -595,9 +592,7 @@ export class Kubelet {
     if (this.stopped) return undefined; // the pull took a while: the kubelet is stopping meanwhile
     let cfg: ContainerConfig;
     try {
-      const made = this.containerConfig(pod, spec, sandbox, a);
-      cfg = made.config;
-      await this.writeDnsFiles(pod, made.dnsFiles);
+      cfg = this.containerConfig(pod, spec, sandbox, a);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       // CreateContainerConfigError: no back-off — the configmap/secret manager wakes this pod
@@ -662,13 +657,13 @@ export class Kubelet {
 
   /**
    * The pod's resolv.conf and (unless it shares the host's network) its managed /etc/hosts,
-   * to be written into the pod's directory (writeDnsFiles) and bound at /etc/resolv.conf and /etc/hosts of each
+   * written into the pod's directory and bound at /etc/resolv.conf and /etc/hosts of each
    * container — not where the container mounts something there itself, as the kubelet.
    */
-  private dnsMounts(pod: Pod, spec: Container, sandbox: SandboxStatus): { mounts: Mount[]; files: Array<[file: string, content: string]> } {
-    if (this.o.podDnsFiles === false) return { mounts: [], files: [] };
+  private dnsMounts(pod: Pod, spec: Container, sandbox: SandboxStatus): Mount[] {
+    if (this.o.podDnsFiles === false) return [];
     const dir = join(this.o.podsDir, pod.metadata.uid!);
-    const files: Array<[string, string]> = [];
+    mkdirSync(dir, { recursive: true });
     const own = new Set((spec.volumeMounts ?? []).map((m) => m.mountPath.replace(/\/+$/, '')));
     const out: Mount[] = [];
     if (!own.has('/etc/resolv.conf')) {
@@ -681,16 +676,16 @@ export class Kubelet {
       }
       this.dnsWarned.set(pod.metadata.uid!, warned);
       const file = join(dir, 'resolv.conf');
-      files.push([file, formatResolvConf(config)]);
+      writeIfChanged(file, formatResolvConf(config));
       out.push({ hostPath: file, containerPath: '/etc/resolv.conf', readOnly: false });
     }
     if (!pod.spec.hostNetwork && !own.has('/etc/hosts')) {
       const file = join(dir, 'etc-hosts');
       const ips = sandbox.ip ? [sandbox.ip] : [];
-      files.push([file, podHostsFile(pod, ips, this.clusterDomain)]);
+      writeIfChanged(file, podHostsFile(pod, ips, this.clusterDomain));
       out.push({ hostPath: file, containerPath: '/etc/hosts', readOnly: false });
     }
-    return { mounts: out, files };
+    return out;
   }
 
   private get clusterDomain(): string {
@@ -738,15 +733,7 @@ export class Kubelet {
     }
   }
 
-  /** The files dnsMounts() binds, written into the pod's directory before its container is created. */
-  private async writeDnsFiles(pod: Pod, files: Array<[file: string, content: string]>): Promise<void> {
-    if (!files.length) return;
-    await mkdir(join(this.o.podsDir, pod.metadata.uid!), { recursive: true });
-    await Promise.all(files.map(([file, content]) => writeIfChanged(file, content)));
-  }
-
-  /** A container's config, and the DNS files (writeDnsFiles) its mounts name. */
-  containerConfig(pod: Pod, spec: Container, sandbox: SandboxStatus, a: StartAction): { config: ContainerConfig; dnsFiles: Array<[file: string, content: string]> } {
+  containerConfig(pod: Pod, spec: Container, sandbox: SandboxStatus, a: StartAction): ContainerConfig {
     const { env, warnings } = makeEnvironment(pod, spec, this.envContext(pod, sandbox.ip));
     for (const w of warnings.invalidKeys) {
       const what = w.kind === 'configMap' ? 'configMap' : 'secret';
@@ -754,16 +741,14 @@ export class Kubelet {
     }
     const { command, args } = resolveCommand(spec, env);
     const limits = spec.resources?.limits ?? {};
-    const mounts = this.containerMounts(pod, spec);
-    const dns = this.dnsMounts(pod, spec, sandbox);
-    const config: ContainerConfig = {
+    return {
       name: spec.name,
       image: spec.image ?? '',
       command,
       args,
       env,
       workingDir: spec.workingDir,
-      mounts: [...mounts, ...dns.mounts],
+      mounts: [...this.containerMounts(pod, spec), ...this.dnsMounts(pod, spec, sandbox)],
       limits: {
         memoryBytes: limits.memory !== undefined ? Math.floor(quantityValue(limits.memory)) : undefined,
         cpuMillis: limits.cpu !== undefined ? milliValue(limits.cpu) : undefined,
@@ -784,7 +769,6 @@ export class Kubelet {
       ...(spec.stdin ? { stdin: true, stdinOnce: !!spec.stdinOnce } : {}),
       ...(spec.tty ? { tty: true } : {}),
     };
-    return { config, dnsFiles: dns.files };
   }
 
   private async writeStatus(
