@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 /** One process's /proc/PID/stat: its parent, and its CPU (user + system) with and without its reaped children's, in ms. */
-function procCpu(pid: number): { ppid: number; selfMs: number; withChildrenMs: number } | undefined {
+function procCpu(pid: number): { comm: string; ppid: number; selfMs: number; withChildrenMs: number } | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -46,7 +46,7 @@ function procCpu(pid: number): { ppid: number; selfMs: number; withChildrenMs: n
   // Fields counted from the last ')' (the command may hold anything): f[0] is field 3 (state).
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
   const ms = (ticks: number) => (ticks * 1000) / USER_HZ;
-  return { ppid: f[1]!, selfMs: ms(f[11]! + f[12]!), withChildrenMs: ms(f[11]! + f[12]! + f[13]! + f[14]!) };
+  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ppid: f[1]!, selfMs: ms(f[11]! + f[12]!), withChildrenMs: ms(f[11]! + f[12]! + f[13]! + f[14]!) };
 }
 
 /**
@@ -66,7 +66,9 @@ function cpuSample(apiserverPid: number, kubeletPid: number, node: string): Reco
   }
   const helpers = [...procs].filter(([, c]) => c.ppid === kubeletPid);
   const helperPids = new Set(helpers.map(([p]) => p));
-  const shims = [...procs].filter(([, c]) => helperPids.has(c.ppid));
+  // A helper's children: the shims (sh, alive while their containers run), and ip batches caught running.
+  const shims = [...procs].filter(([, c]) => helperPids.has(c.ppid) && c.comm === 'sh');
+  const running = [...procs].filter(([, c]) => helperPids.has(c.ppid) && c.comm !== 'sh');
   const sum = (xs: Array<[number, { withChildrenMs: number }]>) => xs.reduce((a, [, c]) => a + c.withChildrenMs, 0);
   const own = (xs: Array<[number, { selfMs: number }]>) => xs.reduce((a, [, c]) => a + c.selfMs, 0);
   // The node's parent cgroup is made with its first container: none yet is nothing used yet.
@@ -83,7 +85,7 @@ function cpuSample(apiserverPid: number, kubeletPid: number, node: string): Reco
     apiserver: procs.get(apiserverPid)?.selfMs ?? NaN,
     kubelet: procs.get(kubeletPid)?.selfMs ?? NaN,
     helpers: own(helpers),
-    ip: sum(helpers) - own(helpers),
+    ip: sum(helpers) - own(helpers) + sum(running),
     shims: sum(shims),
     containers,
     bench: (self.user + self.system) / 1000,
