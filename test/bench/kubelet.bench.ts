@@ -15,7 +15,9 @@
 //
 // Prints figures only; never asserts on timing.
 import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { cpuNanosV2, nodeCpuNanos, USER_HZ } from '../../kubelet/runtime/process/cgroup-stats.js';
 import type { RestClient } from '../../client/rest.js';
 import { POD_START_PHASES } from '../../kubelet/metrics/kubelet-metrics.js';
 import { afterAll, describe, it } from 'vitest';
@@ -32,6 +34,73 @@ afterAll(async () => {
   for (const p of procs.reverse()) await p.stop();
   for (const d of dirs) removeDir(d);
 });
+
+/** One process's /proc/PID/stat: its parent, and its CPU (user + system) with and without its reaped children's, in ms. */
+function procCpu(pid: number): { comm: string; ppid: number; selfMs: number; withChildrenMs: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // gone
+  }
+  // Fields counted from the last ')' (the command may hold anything): f[0] is field 3 (state).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const ms = (ticks: number) => (ticks * 1000) / USER_HZ;
+  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ppid: f[1]!, selfMs: ms(f[11]! + f[12]!), withChildrenMs: ms(f[11]! + f[12]! + f[13]! + f[14]!) };
+}
+
+/**
+ * CPU used so far by each part of a pod start, in ms: the API server; the kubelet itself; its
+ * spawn helpers; the commands they ran to completion (ip batches: their reaped children); the shims (alive: they
+ * wait for their containers); the containers, from the node's cpuacct parent cgroup (v1:
+ * charged to every ancestor, so containers already removed still count); this bench process
+ * (the client); and the whole machine's busy time (/proc/stat), other users of it included.
+ * USER_HZ ticks: 10 ms resolution per process, so figures are per pod over a whole phase.
+ */
+function cpuSample(apiserverPid: number, kubeletPid: number, node: string): Record<'apiserver' | 'kubelet' | 'helpers' | 'ip' | 'shims' | 'containers' | 'bench' | 'machine', number> {
+  const procs = new Map<number, NonNullable<ReturnType<typeof procCpu>>>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const c = procCpu(Number(d));
+    if (c) procs.set(Number(d), c);
+  }
+  const helpers = [...procs].filter(([, c]) => c.ppid === kubeletPid);
+  const helperPids = new Set(helpers.map(([p]) => p));
+  // A helper's children: the shims (sh, alive while their containers run), and ip batches caught running.
+  const shims = [...procs].filter(([, c]) => helperPids.has(c.ppid) && c.comm === 'sh');
+  const running = [...procs].filter(([, c]) => helperPids.has(c.ppid) && c.comm !== 'sh');
+  const sum = (xs: Array<[number, { withChildrenMs: number }]>) => xs.reduce((a, [, c]) => a + c.withChildrenMs, 0);
+  const own = (xs: Array<[number, { selfMs: number }]>) => xs.reduce((a, [, c]) => a + c.selfMs, 0);
+  // The node's parent cgroup is made with its first container: none yet is nothing used yet.
+  let containers = existsSync('/sys/fs/cgroup/cpuacct') || existsSync('/sys/fs/cgroup/cgroup.controllers') ? 0 : NaN;
+  try {
+    containers = Number(readFileSync(`/sys/fs/cgroup/cpuacct/skiff/${node}/cpuacct.usage`, 'utf8')) / 1e6;
+  } catch {
+    try {
+      containers = (cpuNanosV2(readFileSync(`/sys/fs/cgroup/skiff/${node}/cpu.stat`, 'utf8')) ?? NaN) / 1e6;
+    } catch { /* no cgroups (not root) */ }
+  }
+  const self = process.cpuUsage();
+  return {
+    apiserver: procs.get(apiserverPid)?.selfMs ?? NaN,
+    kubelet: procs.get(kubeletPid)?.selfMs ?? NaN,
+    helpers: own(helpers),
+    ip: sum(helpers) - own(helpers) + sum(running),
+    shims: sum(shims),
+    containers,
+    bench: (self.user + self.system) / 1000,
+    machine: nodeCpuNanos(readFileSync('/proc/stat', 'utf8'))! / 1e6,
+  };
+}
+
+/** CPU per pod by component between two samples, and how busy the machine was over the wall time. */
+function cpuFigures(before: ReturnType<typeof cpuSample>, after: ReturnType<typeof cpuSample>, pods: number, wallMs: number): { perPod: string; busy: string } {
+  const d = (k: keyof typeof before) => after[k] - before[k];
+  const ours = (['apiserver', 'kubelet', 'helpers', 'ip', 'shims', 'containers', 'bench'] as const).reduce((a, k) => a + (Number.isNaN(d(k)) ? 0 : d(k)), 0);
+  const perPod = (['apiserver', 'kubelet', 'helpers', 'ip', 'shims', 'containers', 'bench'] as const).map((k) => `${k === 'helpers' ? 'spawn helpers' : k} ${fmt(d(k) / pods)}`).join(', ');
+  const capacity = wallMs * cpus().length;
+  return { perPod: `${perPod}; all ${fmt(ours / pods)}`, busy: `${fmt((100 * d('machine')) / capacity, 0)}% (this bench's processes ${fmt((100 * ours) / capacity, 0)}%) over ${fmt(wallMs / 1000, 2)} s` };
+}
 
 async function rawSpawnMs(n: number): Promise<number[]> {
   const out: number[] = [];
@@ -138,6 +207,8 @@ describe('kubelet', () => {
         if (latency.size === PODS + 20) break;
       }
     })();
+    const cpuOf = () => cpuSample(api.proc.child.pid!, kubelet.child.pid!, node);
+    const burstFrom = { cpu: cpuOf(), ms: performance.now() };
     for (let i = 0; i < PODS; i++) {
       const name = `b-${i}`;
       created.set(name, performance.now());
@@ -145,11 +216,13 @@ describe('kubelet', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     await waitFor('all pods Running', () => latency.size === PODS, 300_000, 50);
+    const burstCpu = cpuFigures(burstFrom.cpu, cpuOf(), PODS, performance.now() - burstFrom.ms);
     // The kubelet observes a start once its own watch shows the pod Running: wait for all of them.
     const burstDone = await observedStarts(c, node, PODS, kubelet);
     // Then one at a time (each created once the previous one runs): the path without queueing.
     const SEQ = 20;
     const seq: number[] = [];
+    const seqFrom = { cpu: cpuOf(), ms: performance.now() };
     for (let i = 0; i < SEQ; i++) {
       const name = `s-${i}`;
       created.set(name, performance.now());
@@ -157,6 +230,7 @@ describe('kubelet', () => {
       await waitFor(`${name} Running`, () => latency.has(name), 60_000, 5);
       seq.push(latency.get(name)!);
     }
+    const seqCpu = cpuFigures(seqFrom.cpu, cpuOf(), SEQ, performance.now() - seqFrom.ms);
     const seqDone = await observedStarts(c, node, PODS + SEQ, kubelet);
     watch.close();
     await watching.catch(() => undefined);
@@ -165,7 +239,7 @@ describe('kubelet', () => {
     const sq = summarize(seq);
     const raw = summarize(await rawSpawnMs(PODS));
     const s = summarize([...latency.entries()].filter(([n]) => n.startsWith('b-')).map(([, v]) => v));
-    report(`kubelet pod startup (${PODS} pods, process runtime${process.getuid?.() === 0 ? ', namespaces + cgroups + pod netns' : ', plain processes'}, 20 creates/s, load avg ${loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} cores)`, [
+    report(`kubelet pod startup (${PODS} pods, process runtime${process.getuid?.() === 0 ? ', namespaces + cgroups + pod netns' : ', plain processes'}, 20 creates/s, load avg ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores)`, [
       { measure: 'create → Running via watch, p50 (ms)', value: fmt(s.p50), baseline: `${fmt(raw.p50)} (raw spawn p50)`, goal: '≤ 100' },
       { measure: 'create → Running via watch, p99 (ms)', value: fmt(s.p99), baseline: `${fmt(raw.p99)} (raw spawn p99)`, goal: '≤ 500 (k8s SLO 5000)' },
       { measure: 'max (ms)', value: fmt(s.max), baseline: fmt(raw.max) },
@@ -174,6 +248,10 @@ describe('kubelet', () => {
       { measure: 'burst: kubelet phase medians (ms)', value: burst.phases },
       { measure: 'one at a time: kubelet phase medians (ms)', value: one.phases },
       { measure: 'kubelet CPU per pod start, burst / one at a time (ms)', value: `${burst.cpuPerPodMs} / ${one.cpuPerPodMs}` },
+      { measure: 'burst: CPU per pod by process (ms)', value: burstCpu.perPod },
+      { measure: 'burst: machine busy (of all cores)', value: burstCpu.busy },
+      { measure: 'one at a time: CPU per pod by process (ms)', value: seqCpu.perPod },
+      { measure: 'one at a time: machine busy (of all cores)', value: seqCpu.busy },
     ]);
     await c.pods().deleteCollection({ namespace: 'default' }).catch(() => undefined);
     // Let the kubelet remove them itself (sandboxes, netns, cgroups) before it is stopped.

@@ -22,6 +22,8 @@
 // session and exit 0 instead of passing on the container's own exit status).
 
 /** The shim: $1 state dir, $2 log file, $3 space-separated cgroup.procs files or "-", then the container argv. */
+import { posix } from 'node:path';
+
 export const SHIM_SCRIPT = `state="$1"; log="$2"; procs="$3"; shift 3
 tty=; if [ "$1" = --tty ]; then tty=1; shift; fi
 in=/dev/null
@@ -41,8 +43,8 @@ echo "$code" > "$state/exit.tmp" && mv -f "$state/exit.tmp" "$state/exit"
  * The container's PID 1 before it execs the user's command, run on the host's /bin/sh inside
  * the new mount/uts/pid namespaces: $1 image rootfs ("" = host filesystem), $2 the container's
  * own writable directory, $3 workingDir, $4 hostname, $5 "uid:gid" to run as ("" = root), $6
- * number of mounts, then (src, dst, ro|rw)
- * triples, then "--" and the argv. Mounts made here are private to the container's mount
+ * an fstab file of the bind mounts (bindFstab; "" = one `mount` per bind), $7 number of mounts,
+ * then (src, dst, ro|rw) triples, then "--" and the argv. Mounts made here are private to the container's mount
  * namespace. The image stays read-only underneath: an overlay puts each container's writes in
  * its own directory (removed with the container), so containers never change the image.
  * On a terminal (tty: true) and as the new pid namespace's init, it first leads a session of
@@ -50,7 +52,7 @@ echo "$code" > "$state/exit.tmp" && mv -f "$state/exit.tmp" "$state/exit"
  * made is led from outside the namespace, where a job-control shell cannot set the terminal's
  * process group).
  */
-export const INIT_SCRIPT = `root="$1"; rw="$2"; wd="$3"; host="$4"; user="$5"; n="$6"; shift 6
+export const INIT_SCRIPT = `root="$1"; rw="$2"; wd="$3"; host="$4"; user="$5"; fstab="$6"; n="$7"; shift 7
 echo "$host" > /proc/sys/kernel/hostname
 if [ -n "$root" ] && [ -n "$rw" ]; then
   mkdir -p "$rw/upper" "$rw/work" "$rw/merged"
@@ -72,9 +74,14 @@ fi
 while [ "$n" -gt 0 ]; do
   src="$1"; dst="$root$2"; mode="$3"; shift 3; n=$((n - 1))
   if [ -d "$src" ]; then [ -d "$dst" ] || mkdir -p "$dst"; else d="\${dst%/*}"; [ -d "\${d:-/}" ] || mkdir -p "$d"; [ -e "$dst" ] || : > "$dst"; fi
+  [ -z "$fstab" ] || continue
   mount --bind "$src" "$dst" || exit 126
   if [ "$mode" = ro ]; then mount -o remount,bind,ro "$dst" || exit 126; fi
 done
+if [ -n "$fstab" ]; then
+  if [ -n "$root" ]; then mount --all --fstab "$fstab" --target-prefix "$root" || exit 126
+  else mount --all --fstab "$fstab" || exit 126; fi
+fi
 shift
 ctty=; if [ "$$" = 1 ] && [ -t 0 ]; then ctty="setsid -c"; fi
 if [ -n "$root" ]; then
@@ -106,6 +113,35 @@ export interface LaunchSpec {
   hostIPC?: boolean;
   /** Run as this uid/gid (the image's User or securityContext.runAsUser); root when absent. */
   user?: { uid: number; gid: number };
+  /** The file holding bindFstab(mounts), when it gave one: every bind in one `mount` run. */
+  fstabPath?: string;
+}
+
+/** One fstab field: space, tab, newline and backslash as the octal escapes getmntent reads. */
+export function fstabField(s: string): string {
+  return s.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+/**
+ * The bind mounts as one fstab (for `mount --all --fstab F [--target-prefix ROOT]`): one
+ * `mount` run instead of one or two per volume — every exec in a container's start costs 6–8 ms
+ * of CPU on a loaded 2-core machine. Undefined (one `mount` each, in order) where a single run
+ * could differ: a target inside another's (its directory must be made once the outer one is
+ * mounted), the same target twice, or a read-only bind of a path onto itself (libmount skips an
+ * entry it finds mounted already, and would leave it writable).
+ */
+export function bindFstab(mounts: LaunchSpec['mounts']): string | undefined {
+  if (!mounts.length) return undefined;
+  const targets = mounts.map((m) => posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1'));
+  for (let i = 0; i < targets.length; i++) {
+    for (let j = 0; j < targets.length; j++) {
+      if (i === j) continue;
+      const outer = targets[i]!;
+      if (targets[j] === outer || targets[j]!.startsWith(outer === '/' ? '/' : `${outer}/`)) return undefined;
+    }
+  }
+  if (mounts.some((m, i) => m.readOnly && posix.normalize(m.hostPath).replace(/(.)\/+$/, '$1') === targets[i])) return undefined;
+  return mounts.map((m, i) => `${fstabField(m.hostPath)} ${fstabField(targets[i]!)} none ${m.readOnly ? 'bind,ro' : 'bind'} 0 0\n`).join('');
 }
 
 /** The argv the shim runs as the container (see the diagram above). */
@@ -115,7 +151,7 @@ export function containerArgv(spec: LaunchSpec): string[] {
   const unshare = [
     'unshare', ...(spec.hostPID ? [] : ['--pid', '--fork', '--kill-child']), '--mount', '--uts', ...(spec.hostIPC ? [] : ['--ipc']), '--propagation', 'private', '--',
     '/bin/sh', '-c', INIT_SCRIPT, 'skiff-init',
-    spec.rootfs ?? '', spec.writableDir ?? '', spec.workingDir ?? '', spec.hostname, spec.user ? `${spec.user.uid}:${spec.user.gid}` : '', String(spec.mounts.length), ...mounts, '--', ...spec.argv,
+    spec.rootfs ?? '', spec.writableDir ?? '', spec.workingDir ?? '', spec.hostname, spec.user ? `${spec.user.uid}:${spec.user.gid}` : '', spec.fstabPath ?? '', String(spec.mounts.length), ...mounts, '--', ...spec.argv,
   ];
   return spec.netnsPath ? ['nsenter', `--net=${spec.netnsPath}`, '--', ...unshare] : unshare;
 }

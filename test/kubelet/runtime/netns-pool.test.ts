@@ -10,7 +10,7 @@ import { NetnsPool, refillCount } from '../../../kubelet/runtime/process/netns-p
 import { allocateIp, execFileRunner, hostSideBatch, type CommandRunner, netnsName, PodNetwork, pickFreePodCidr, podSideBatch, tearDownBatch, vethName } from '../../../kubelet/runtime/process/pod-network.js';
 import { isRoot, removeDir, suffix, tempDir, waitFor } from '../harness.js';
 
-const base = { size: 4, ready: 0, making: 0, backoffUntilMs: 0, nowMs: 1000, maxBatch: 8 };
+const base = { size: 4, ready: 0, making: 0, backoffUntilMs: 0, nowMs: 1000, maxBatch: 8, startsInFlight: 0 };
 
 describe('netns pool, pure parts', () => {
   it('makes back up to the size, one batch at most, nothing while backing off', () => {
@@ -22,6 +22,11 @@ describe('netns pool, pure parts', () => {
     expect(refillCount({ ...base, ready: 6 })).toBe(0);
     expect(refillCount({ ...base, size: 0 })).toBe(0);
     expect(refillCount({ ...base, backoffUntilMs: 1001 })).toBe(0);
+  });
+
+  it('makes nothing while a pod start is under way', () => {
+    expect(refillCount({ ...base, startsInFlight: 1 })).toBe(0);
+    expect(refillCount({ ...base, ready: 3, startsInFlight: 2 })).toBe(0);
   });
 
   it('wires every end in one host batch, the pod side in one batch per namespace', () => {
@@ -82,9 +87,9 @@ describe.skipIf(!isRoot)('netns pool, real namespaces', () => {
   const dir = join(root, 'netns-pool');
   const taken = new Map<string, string>();
   const pools: NetnsPool[] = [];
-  const makePool = () => {
+  const makePool = (startsInFlight: () => number = () => 0) => {
     const allocate = () => allocateIp(network.cidr, new Set([...taken.values(), ...pools.flatMap((p) => p.reservedIps())]));
-    const pool = new NetnsPool(network, network, dir, allocate, 2, 8);
+    const pool = new NetnsPool(network, network, dir, allocate, 2, 8, undefined, startsInFlight);
     pools.push(pool);
     return pool;
   };
@@ -106,7 +111,7 @@ describe.skipIf(!isRoot)('netns pool, real namespaces', () => {
     for (let i = 0; i < 3; i++) {
       const end = await pool.take();
       taken.set(end.sandboxId, end.ip);
-      pool.claimed(end.sandboxId);
+      await pool.claimed(end.sandboxId);
       const addr = execFileSync('ip', ['-n', netnsName(end.sandboxId), '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' });
       expect(addr).toContain(` ${end.ip}/`);
       expect(execFileSync('ip', ['-o', 'link', 'show', 'dev', vethName(end.sandboxId)], { encoding: 'utf8' })).toContain(`master ${network.bridge}`);
@@ -144,8 +149,27 @@ describe.skipIf(!isRoot)('netns pool, real namespaces', () => {
     // Drained: a take still works, making its end alone.
     const late = await next.take();
     taken.set(late.sandboxId, late.ip);
-    next.claimed(late.sandboxId);
+    await next.claimed(late.sandboxId);
     expect(exists(late.sandboxId)).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refills only once no pod start is under way', async () => {
+    let inFlight = 1;
+    const pool = makePool(() => inFlight);
+    await pool.init(() => false);
+    // A start under way: neither init nor a take refills; the take makes its own end.
+    expect(pool.readyCount).toBe(0);
+    expect(pool.reservedIps()).toEqual([]);
+    const end = await pool.take();
+    taken.set(end.sandboxId, end.ip);
+    await pool.claimed(end.sandboxId);
+    expect(pool.reservedIps()).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+    inFlight = 0;
+    pool.settled();
+    await waitFor('the pool filled once settled', () => pool.readyCount === 2);
+    await pool.drain();
     expect(readdirSync(dir)).toEqual([]);
   });
 });

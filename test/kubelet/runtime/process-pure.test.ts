@@ -5,7 +5,7 @@ import { cpuQuotaMicros, parseOomKills } from '../../../kubelet/runtime/process/
 import { tailLines } from '../../../kubelet/runtime/process/container-logs.js';
 import { imageDirName, normalizeImageName, pullHint } from '../../../kubelet/runtime/process/image-store.js';
 import { allocateIp, gatewayOf, parseCidr, pickFreePodCidr, podMac } from '../../../kubelet/runtime/process/pod-network.js';
-import { containerArgv, execArgv, interpretExit, shellQuote, shimArgv } from '../../../kubelet/runtime/process/shim.js';
+import { bindFstab, containerArgv, execArgv, fstabField, interpretExit, shellQuote, shimArgv } from '../../../kubelet/runtime/process/shim.js';
 
 describe('process runtime, pure parts', () => {
   it('interprets the shim exit status (unshare exits 1 when its child is SIGKILLed)', () => {
@@ -19,13 +19,33 @@ describe('process runtime, pure parts', () => {
     expect(interpretExit(undefined, 0, false, true)).toEqual({ exitCode: 137, reason: 'ContainerStatusUnknown' });
   });
 
+  it('puts the bind mounts in one fstab where one mount run does what one mount each would', () => {
+    expect(fstabField('/a b\\c\td\ne')).toBe('/a\\040b\\134c\\011d\\012e');
+    expect(bindFstab([
+      { hostPath: '/pods/u/resolv.conf', containerPath: '/etc/resolv.conf', readOnly: false },
+      { hostPath: '/vol/my data', containerPath: '/data/', readOnly: true },
+    ])).toBe('/pods/u/resolv.conf /etc/resolv.conf none bind 0 0\n/vol/my\\040data /data none bind,ro 0 0\n');
+    expect(bindFstab([])).toBeUndefined();
+    // A target inside another: its directory is made once the outer one is mounted, in order.
+    expect(bindFstab([{ hostPath: '/a', containerPath: '/data', readOnly: false }, { hostPath: '/b', containerPath: '/data/x', readOnly: false }])).toBeUndefined();
+    expect(bindFstab([{ hostPath: '/b', containerPath: '/data/x', readOnly: false }, { hostPath: '/a', containerPath: '/data', readOnly: false }])).toBeUndefined();
+    expect(bindFstab([{ hostPath: '/a', containerPath: '/d', readOnly: false }, { hostPath: '/b', containerPath: '/d/', readOnly: false }])).toBeUndefined();
+    // (a sibling that merely shares a prefix is not inside)
+    expect(bindFstab([{ hostPath: '/a', containerPath: '/data', readOnly: false }, { hostPath: '/b', containerPath: '/database', readOnly: false }])).toBeDefined();
+    // libmount would skip a bind of a mounted path onto itself as mounted already, leaving it writable.
+    expect(bindFstab([{ hostPath: '/etc', containerPath: '/etc/', readOnly: true }])).toBeUndefined();
+    expect(bindFstab([{ hostPath: '/etc', containerPath: '/etc', readOnly: false }])).toBeDefined();
+  });
+
   it('builds the launch chain: shim → cgroup join → nsenter net → unshare → init', () => {
     const argv = containerArgv({ argv: ['sleep', '1'], hostname: 'web', isolated: true, mounts: [{ hostPath: '/data', containerPath: '/d', readOnly: true }], netnsPath: '/var/run/netns/skiff-abc', rootfs: '/img/rootfs', writableDir: '/state/fs', workingDir: '/w' });
     expect(argv.slice(0, 3)).toEqual(['nsenter', '--net=/var/run/netns/skiff-abc', '--']);
     expect(argv).toContain('--kill-child');
-    expect(argv.slice(-12)).toEqual(['/img/rootfs', '/state/fs', '/w', 'web', '', '1', '/data', '/d', 'ro', '--', 'sleep', '1']);
+    expect(argv.slice(-13)).toEqual(['/img/rootfs', '/state/fs', '/w', 'web', '', '', '1', '/data', '/d', 'ro', '--', 'sleep', '1']);
     const asUser = containerArgv({ argv: ['id'], hostname: 'u', isolated: true, mounts: [], rootfs: '/r', user: { uid: 1000, gid: 50 } });
-    expect(asUser.slice(-5)).toEqual(['u', '1000:50', '0', '--', 'id']);
+    expect(asUser.slice(-6)).toEqual(['u', '1000:50', '', '0', '--', 'id']);
+    const fstab = containerArgv({ argv: ['x'], hostname: 'f', isolated: true, mounts: [{ hostPath: '/a', containerPath: '/b', readOnly: false }], fstabPath: '/state/fstab' });
+    expect(fstab.slice(-8)).toEqual(['', '/state/fstab', '1', '/a', '/b', 'rw', '--', 'x']);
     const hostPid = containerArgv({ argv: ['x'], hostname: 'h', isolated: true, mounts: [], hostPID: true, hostIPC: true });
     expect(hostPid).not.toContain('--pid');
     expect(hostPid).not.toContain('--ipc');
