@@ -4,7 +4,7 @@
 // in the data dir) so no process, port or directory outlives the test.
 import { signalGroup } from '../../cli/up/supervisor.js';
 import { proxyTableName } from '../../cli/up/plan.js';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { removeDir } from '../support/temp.js';
 import { removeBridgesUnder } from '../support/leftovers.js';
@@ -168,7 +168,8 @@ export class Cluster {
   async destroy(): Promise<void> {
     await this.down();
     // A clean stop removes the proxy's nftables table; after a kill it is still there.
-    if (process.getuid?.() === 0) await run(process.execPath, [SKIFF, 'proxy', '--cleanup', '--nft-table', proxyTableName(this.dataDir)]);
+    const table = proxyTableName(this.dataDir);
+    if (process.getuid?.() === 0 && nftHasTable(table) !== false) await run(process.execPath, [SKIFF, 'proxy', '--cleanup', '--nft-table', table]);
     removeBridgesUnder(this.dir);
     removeDir(this.dir);
   }
@@ -195,6 +196,18 @@ export function isolatedServiceNetwork(): string[] {
   const r = (n: number) => Math.floor(Math.random() * n);
   const first = 30000 + 100 * r(27);
   return ['--service-cidr', `10.${112 + r(100)}.${r(256)}.0/24`, '--service-node-port-range', `${first}-${first + 99}`];
+}
+
+/**
+ * Whether nftables holds `table ip NAME` (the proxy's), asked of `nft` itself: a few ms, where
+ * `skiff proxy --cleanup` is a whole Node start at every teardown. undefined when nft cannot say
+ * (not installed, not permitted): then the cleanup runs as before.
+ */
+function nftHasTable(name: string): boolean | undefined {
+  const r = spawnSync('nft', ['list', 'table', 'ip', name], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status === 0) return true;
+  if (r.status !== null && /No such file or directory/.test(r.stderr ?? '')) return false;
+  return undefined;
 }
 
 /** Signal a process group (falling back to the process): the supervisor's own helper. */

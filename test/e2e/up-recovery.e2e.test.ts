@@ -90,20 +90,23 @@ const twoReady = (cluster: Cluster) =>
     return list.length === 2 && list.every((p) => p.ready) ? list : undefined;
   }, 180_000);
 
-/** The pids of the process runtime's containers on every node of the data dir (from the runtime's state). */
-function containerPids(cluster: Cluster): number[] {
-  const pids: number[] = [];
+/** The process runtime's running containers (a pid, no exit yet) on every node of the data dir (from the runtime's state). */
+function runningContainers(cluster: Cluster): { id: string; pid: number }[] {
+  const running: { id: string; pid: number }[] = [];
   const nodes = path.join(cluster.dataDir, 'nodes');
   for (const node of fs.readdirSync(nodes)) {
     const dir = path.join(nodes, node, 'containers');
     if (!fs.existsSync(dir)) continue;
     for (const id of fs.readdirSync(dir)) {
       const file = path.join(dir, id, 'pid');
-      if (fs.existsSync(file) && !fs.existsSync(path.join(dir, id, 'exit'))) pids.push(Number(fs.readFileSync(file, 'utf8').trim()));
+      if (fs.existsSync(file) && !fs.existsSync(path.join(dir, id, 'exit'))) running.push({ id, pid: Number(fs.readFileSync(file, 'utf8').trim()) });
     }
   }
-  return pids.sort((a, b) => a - b);
+  return running;
 }
+
+/** The pids of those containers, sorted. */
+const containerPids = (cluster: Cluster): number[] => runningContainers(cluster).map((c) => c.pid).sort((a, b) => a - b);
 
 /**
  * A test cluster started in beforeAll and, in afterAll, stopped cleanly (the pods, their network
@@ -190,7 +193,13 @@ describe('skiff up killed with SIGKILL, process runtime', () => {
     cluster.extraEnv = { [IGNORE_SUPERVISOR_EXIT_ENV]: '1' };
     await cluster.up();
     cluster.extraEnv = {};
-    before = await twoReady(cluster);
+    // Ready in the API is not enough here: after the clean stop the pods still show the stopped
+    // containers until the new kubelets have synced them, so wait for statuses naming running ones.
+    before = await until('2 Ready sleeper pods whose containers run', async () => {
+      const list = await twoReady(cluster);
+      const ids = new Set(runningContainers(cluster).map((c) => c.id));
+      return list.every((p) => ids.has(p.containerID.replace(/^[a-z]+:\/\//, ''))) ? list : undefined;
+    }, 180_000);
     containers = containersNow();
     expect(containers).toHaveLength(2);
     const comps = components();
