@@ -51,9 +51,22 @@ function viaZod(schema: z.ZodType): Decoder {
   };
 }
 
+/**
+ * The definition keys each compiled type may have. Anything more (a string format such as
+ * z.base64(), coercion, a record's mode, a check on the def itself) is zod's to run.
+ */
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  string: ['type'], boolean: ['type'], number: ['type', 'checks'], unknown: ['type'], any: ['type'],
+  enum: ['type', 'entries'], literal: ['type', 'values'], optional: ['type', 'innerType'], nullable: ['type', 'innerType'],
+  lazy: ['type', 'getter'], array: ['type', 'element'], record: ['type', 'keyType', 'valueType'], union: ['type', 'options'],
+  object: ['type', 'shape'],
+};
+
 function build(schema: z.ZodType): Decoder {
   const d = defOf(schema) as Def;
   const checks = d.checks ?? [];
+  const known = KNOWN_KEYS[d.type];
+  if (!known || Object.keys(d).some((k) => !known.includes(k) && !(k === 'checks' && checks.length === 0))) return viaZod(schema);
   switch (d.type) {
     case 'string':
       if (checks.length) return viaZod(schema);

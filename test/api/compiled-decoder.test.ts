@@ -136,6 +136,18 @@ describe('compiled decoder against zod', () => {
     for (const v of [{ t: 'abc', u: 1, r: 'x' }, { t: 'abc', u: 1, n: -1 }, { t: 'abc', u: 1, r: 'xyz' }, { t: 'abc', u: undefined }, { t: 'abc', u: { any: 'thing' } }, { t: 'abc' }]) agrees(s, v);
   });
 
+  it('hands string formats, coercion and checked numbers to zod (a Secret\'s base64 data)', () => {
+    const s = z.object({ b: z.base64().optional(), c: z.coerce.string().optional(), i: z.int().optional(), m: z.record(z.string(), z.base64()).optional() });
+    for (const v of [{ b: 'aGk=' }, { b: 'not base64!' }, { c: 5 }, { i: 1 }, { i: 1.5 }, { m: { k: 'aGk=' } }, { m: { k: '%%' } }]) agrees(s, v);
+    expect(compileDecoder(s)({ b: 'not base64!' })).toBe(NO_MATCH);
+    expect(compileDecoder(s)({ c: 5 })).toEqual({ c: '5' });
+    const secret = kindRules('Secret')!.schema as z.ZodType;
+    expect(agrees(secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { password: 'hunter2' } })).toBe('zod');
+    expect(agrees(secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { password: 'aHVudGVyMg==' } })).toBe('compiled');
+    const configMap = kindRules('ConfigMap')!.schema as z.ZodType;
+    expect(agrees(configMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, binaryData: { z: '!!' } })).toBe('zod');
+  });
+
   it('follows recursive schemas through z.lazy', () => {
     interface Tree { name: string; children?: Tree[] }
     const Tree: z.ZodType<Tree> = z.lazy(() => z.object({ name: z.string(), children: z.array(Tree).optional() }));
