@@ -7,9 +7,24 @@ import type { KeyValue } from '../storage/interface.js';
 
 /** Serialize for storage: apiVersion, kind, metadata first; no resourceVersion. */
 export function encode(obj: KubeObject): string {
+  // Most objects (every decoded body) are laid out so already: stringified as they are.
+  if (obj.metadata.resourceVersion === undefined && storageOrder(obj)) return JSON.stringify(obj);
   const { apiVersion, kind, metadata, status, ...rest } = obj;
   const { resourceVersion: _rv, ...meta } = metadata;
   return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest, status });
+}
+
+/** apiVersion, kind, metadata are the first keys, and status (if any) the last. */
+function storageOrder(obj: KubeObject): boolean {
+  let i = 0;
+  let last = '';
+  for (const k in obj) {
+    if ((i === 0 && k !== 'apiVersion') || (i === 1 && k !== 'kind') || (i === 2 && k !== 'metadata')) return false;
+    i++;
+    last = k;
+  }
+  if (i < 3) return false;
+  return !('status' in obj) || last === 'status';
 }
 
 /** Parse a stored value and stamp its resourceVersion (the kv's modRevision). */

@@ -9,6 +9,7 @@ import { invalid, StatusError, type FieldError } from '../../api/errors.js';
 import { validate, unknownFieldsOf } from '../../api/validation.js';
 import { applyDefaults as defaultsFor } from '../../api/defaults.js';
 import { applyPatch as patchWith } from '../../api/patch/index.js';
+import { decodeCompiled, NO_MATCH } from '../../api/compiled-decoder.js';
 export { fillListKeyDefaults } from '../../api/patch/strategic.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -36,6 +37,9 @@ export function fieldPath(path: readonly PropertyKey[]): string {
  * one cause per offending field.
  */
 export function decodeObject(info: ResourceInfo, body: unknown, name: string): KubeObject {
+  // The decoder compiled from the schema answers valid bodies; zod itself everything else.
+  const fast = decodeCompiled(info.schema as z.ZodType, body);
+  if (fast !== NO_MATCH) return fast as KubeObject;
   const r = (info.schema as z.ZodType).safeParse(body);
   if (r.success) return r.data as KubeObject;
   // The full validation reports type errors and semantic ones together: every field at once.

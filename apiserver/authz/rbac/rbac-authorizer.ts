@@ -18,8 +18,16 @@ export class RBACAuthorizer implements Authorizer {
       return true;
     });
     if (!allowed) return { decision: 'NoOpinion' };
-    return { decision: 'Allow', reason: `RBAC: allowed by ${describeBinding(by!)}` };
+    return { decision: 'Allow', reason: allowReason(by!) };
   }
+}
+
+/** The Allow reason per binding record, made once: every request allowed by it carries it. */
+const allowReasons = new WeakMap<BindingRecord, string>();
+function allowReason(b: BindingRecord): string {
+  let r = allowReasons.get(b);
+  if (r === undefined) allowReasons.set(b, (r = `RBAC: allowed by ${describeBinding(b)}`));
+  return r;
 }
 
 /** `ClusterRoleBinding "cluster-admin" of ClusterRole "cluster-admin"`, as the audit reason reads. */
