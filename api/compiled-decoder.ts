@@ -100,8 +100,11 @@ function build(schema: z.ZodType): Decoder {
       const inner = compileDecoder(d.innerType!);
       return (v) => (v === null ? null : inner(v));
     }
-    case 'lazy':
-      return (v) => compileDecoder(d.getter!())(v);
+    case 'lazy': {
+      // Resolved at first use: the getter may name a schema not yet built at compile time.
+      let inner: Decoder | undefined;
+      return (v) => (inner ??= compileDecoder(d.getter!()))(v);
+    }
     case 'array': {
       if (checks.length) return viaZod(schema);
       const element = compileDecoder(d.element!);

@@ -526,10 +526,11 @@ export class ProcessRuntime implements Runtime {
     };
     this.containers.set(id, rec);
     // (the log directory and the record side by side: neither needs the other)
-    const [logged, saved] = await Promise.allSettled([logDirMade, this.saveContainer(rec)]);
-    for (const r of [logged, saved]) if (r.status === 'rejected') {
+    try {
+      await allSettledOrThrow([logDirMade, this.saveContainer(rec)]);
+    } catch (err) {
       this.containers.delete(id);
-      throw r.reason;
+      throw err;
     }
     return id;
   }
@@ -553,15 +554,16 @@ export class ProcessRuntime implements Runtime {
     // The bind mounts as one fstab: one `mount` run in the container's init instead of one or two per volume.
     const fstab = rec.isolated ? bindFstab(rec.config.mounts) : undefined;
     const fstabPath = fstab === undefined ? undefined : join(stateDir, 'fstab');
-    const [logged, grouped, saved, listed] = await Promise.allSettled([
-      open(rec.logPath, 'a').then((f) => f.close()),
-      rec.isolated ? this.cgroups.create(id, rec.config.limits).then(() => void (cgroupsMs = performance.now() - cgroupsFrom)) : undefined,
-      this.saveContainer(rec),
-      fstabPath === undefined ? undefined : writeFile(fstabPath, fstab!),
-    ]);
-    for (const r of [logged, grouped, saved, listed]) if (r.status === 'rejected') {
+    try {
+      await allSettledOrThrow([
+        open(rec.logPath, 'a').then((f) => f.close()),
+        rec.isolated ? this.cgroups.create(id, rec.config.limits).then(() => void (cgroupsMs = performance.now() - cgroupsFrom)) : undefined,
+        this.saveContainer(rec),
+        fstabPath === undefined ? undefined : writeFile(fstabPath, fstab!),
+      ]);
+    } catch (err) {
       delete rec.startingAt;
-      throw r.reason;
+      throw err;
     }
     const argv = shimArgv(
       stateDir,
@@ -975,3 +977,8 @@ export function runCommand(argv: string[], env: Record<string, string>, cwd: str
   });
 }
 const osSignals = constants.signals as Record<string, number>;
+
+/** Wait for every one of `steps` to finish (none left running behind a failure), then throw the first failure. */
+async function allSettledOrThrow(steps: (Promise<unknown> | undefined)[]): Promise<void> {
+  for (const r of await Promise.allSettled(steps)) if (r.status === 'rejected') throw r.reason;
+}

@@ -132,7 +132,7 @@ export function fstabField(s: string): string {
  */
 export function bindFstab(mounts: LaunchSpec['mounts']): string | undefined {
   if (!mounts.length) return undefined;
-  const targets = mounts.map((m) => posix.normalize(m.containerPath).replace(/(.)\/+$/, '$1'));
+  const targets = mounts.map((m) => cleanPath(m.containerPath));
   for (let i = 0; i < targets.length; i++) {
     for (let j = 0; j < targets.length; j++) {
       if (i === j) continue;
@@ -140,9 +140,12 @@ export function bindFstab(mounts: LaunchSpec['mounts']): string | undefined {
       if (targets[j] === outer || targets[j]!.startsWith(outer === '/' ? '/' : `${outer}/`)) return undefined;
     }
   }
-  if (mounts.some((m, i) => m.readOnly && posix.normalize(m.hostPath).replace(/(.)\/+$/, '$1') === targets[i])) return undefined;
+  if (mounts.some((m, i) => m.readOnly && cleanPath(m.hostPath) === targets[i])) return undefined;
   return mounts.map((m, i) => `${fstabField(m.hostPath)} ${fstabField(targets[i]!)} none ${m.readOnly ? 'bind,ro' : 'bind'} 0 0\n`).join('');
 }
+
+/** A path as `mount` compares it: normalized, no trailing slash. */
+const cleanPath = (p: string): string => posix.normalize(p).replace(/(.)\/+$/, '$1');
 
 /** The argv the shim runs as the container (see the diagram above). */
 export function containerArgv(spec: LaunchSpec): string[] {
