@@ -22,7 +22,7 @@ import { RestClient } from '../../client/index.js';
 import type { Pod } from '../../api/core/index.js';
 import { Cluster, SKIFF, killGroup, until } from '../e2e/cluster.js';
 import { Kubectl, hasKubectl } from '../e2e/kubectl.js';
-import { hasChromium, launchBrowser, loginLink, openPage } from '../dashboard/browser.js';
+import { hasChromium, launchBrowser, loginLink, navigate, openPage } from '../dashboard/browser.js';
 import { removeDir } from '../support/temp.js';
 import { fmt, percentile, report, summarize } from './report.js';
 
@@ -38,20 +38,6 @@ const shownAtLeast = (want: number) => {
   const el = (globalThis as any).document.querySelector('[data-shown]');
   return !!el && Number(el.getAttribute('data-shown')) >= want && (globalThis as any).document.querySelector('tr[data-pod]') && (globalThis as any).performance.now();
 };
-
-/** page.goto, again after ERR_NETWORK_CHANGED: Chromium aborts a navigation when the host's
- *  interfaces change, as other tests on this machine make and remove bridges and netns. */
-async function goto(page: Page, url: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      await page.goto(url);
-      return;
-    } catch (e) {
-      // A retry can also meet the aborted load's own fragment change (the page clearing #token=).
-      if (i >= 4 || !/ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(e))) throw e;
-    }
-  }
-}
 
 async function heap(cdp: CDPSession): Promise<{ heapMB: number; nodes: number }> {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -105,7 +91,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard', () => {
         loaded.push({ url: r.url(), wire: sizes.responseBodySize + sizes.responseHeadersSize, raw: body.length, encoding: h['content-encoding'] ?? 'identity' });
       }, () => undefined);
     });
-    await goto(page, loginLink(cluster.output));
+    await navigate(page, loginLink(cluster.output));
     await page.locator('tr[data-node]').first().waitFor();
     await until('the first load to be recorded', async () => loaded.length >= 3, 10_000, 100);
     const firstLoad = [...loaded];
@@ -181,7 +167,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard', () => {
     // from navigation start to the first frame with the table counting every pod.
     // A new document (a fragment change alone would keep the old one and its clock).
     await page.goto('about:blank');
-    await goto(page, `${cluster.server}/dashboard/#/pods`);
+    await navigate(page, `${cluster.server}/dashboard/#/pods`);
     const render = Number(await (await page.waitForFunction(shownAtLeast, total, { polling: 'raf', timeout: 120_000 })).jsonValue());
     await page.waitForTimeout(2000); // let the watches' first events and the age tick settle
     const after = await heap(cdp);

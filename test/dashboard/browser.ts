@@ -25,6 +25,20 @@ export async function openPage(browser: Browser, origin: string): Promise<{ page
   return { page, foreign, pageErrors };
 }
 
+/** page.goto, again after ERR_NETWORK_CHANGED: Chromium aborts a navigation when the host's
+ *  interfaces change, as other tests on this machine make and remove bridges and netns. */
+export async function navigate(page: Page, url: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (e) {
+      // A retry can also meet the aborted load's own fragment change (the page clearing #token=).
+      if (i >= 4 || !/ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(e))) throw e;
+    }
+  }
+}
+
 /** The login link from `skiff up`'s output. */
 export function loginLink(output: string): string {
   const m = /dashboard\s+(https:\/\/\S+\/dashboard\/#token=\S+)/.exec(output);

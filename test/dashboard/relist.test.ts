@@ -15,7 +15,7 @@ import type { Storage } from '../../apiserver/storage/interface.js';
 import { call, pod } from '../apiserver/harness.js';
 import { testPki } from '../support/tls.js';
 import { ROOT } from '../e2e/cluster.js';
-import { hasChromium, launchBrowser, openPage } from './browser.js';
+import { hasChromium, launchBrowser, navigate, openPage } from './browser.js';
 
 const TOKEN = 'relist-test-token';
 
@@ -52,7 +52,7 @@ describe.skipIf(!hasChromium)('dashboard watches after 410 Gone', () => {
 
   it('relists silently: exactly the pods that exist, none twice', async () => {
     for (const n of ['a', 'b', 'c']) expect((await call(url, 'POST', '/api/v1/namespaces/default/pods', pod(n))).status).toBe(201);
-    await page.goto(`${url}/dashboard/#token=${TOKEN}`);
+    await navigate(page, `${url}/dashboard/#token=${TOKEN}`);
     await page.click('nav >> text=Pods');
     await expect.poll(podRows, { timeout: 30_000 }).toEqual(['a', 'b', 'c']);
 

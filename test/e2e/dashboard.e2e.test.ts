@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, killGroup, until } from './cluster.js';
 import { Kubectl, hasKubectl } from './kubectl.js';
-import { hasChromium, launchBrowser, loginLink, openPage } from '../dashboard/browser.js';
+import { hasChromium, launchBrowser, loginLink, navigate, openPage } from '../dashboard/browser.js';
 
 const INJECT = '<img src=x onerror="window.__xss=1">';
 
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
 
   it('the login link signs in, clears the token from the address bar and the overview shows the node Ready', async () => {
     expect(link.startsWith(`${cluster.server}/dashboard/#token=`)).toBe(true);
-    await page.goto(link);
+    await navigate(page, link);
     const node = rows(`tr[data-node="${cluster.nodePrefix}1"]`);
     await node.waitFor();
     await expect.poll(() => node.locator('td').nth(1).textContent()).toBe('Ready');
@@ -140,7 +140,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
   it('logs stream with follow, and markup in logs and events is shown as text, never run', async () => {
     await kubectl.ok(['apply', '-f', '-'], { input: talker });
     await kubectl.ok(['wait', '--for=condition=Ready', 'pod/talker', '--timeout=60s']);
-    await page.goto(`${cluster.server}/dashboard/#/pod/default/talker`);
+    await navigate(page, `${cluster.server}/dashboard/#/pod/default/talker`);
     const logs = page.locator('pre.logs');
     await expect.poll(() => logs.textContent(), { timeout: 30_000 }).toMatch(/tick \d+/);
     const seen = Number(/tick (\d+)\s*$/.exec((await logs.textContent())!)![1]);
@@ -157,7 +157,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
     });
     await page.click('nav >> text=Overview');
     await page.locator('td', { hasText: INJECT }).first().waitFor({ timeout: 30_000 });
-    await page.goto(`${cluster.server}/dashboard/#/pod/default/talker`);
+    await navigate(page, `${cluster.server}/dashboard/#/pod/default/talker`);
     await page.locator('td', { hasText: INJECT }).first().waitFor({ timeout: 30_000 });
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.evaluate('window.__xss')).toBeUndefined();
@@ -281,7 +281,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
     const shots = process.env.DASHBOARD_SCREENSHOTS;
     if (shots) {
       const shot = async (route: string, file: string, ready: string) => {
-        await page.goto(`${cluster.server}/dashboard/#${route}`);
+        await navigate(page, `${cluster.server}/dashboard/#${route}`);
         await page.locator(ready).first().waitFor({ timeout: 30_000 });
         await page.waitForTimeout(500); // let the charts and bars settle before the picture
         await page.screenshot({ path: path.join(shots, file), fullPage: false });
