@@ -11,7 +11,7 @@
 // Prints figures only; never asserts on timing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
@@ -136,11 +136,18 @@ describe.skipIf(!haveRegistry || !haveSkopeo || !haveUmoci)('image pull + unpack
       const containersDir = join(root, 'containers');
       await waitFor('pods gone', () => readdirSync(containersDir).length === 0, 120_000, 100);
       const store = join(root, 'images', '.oci');
-      const measure = () => ({ store: du(store), writable: readdirSync(containersDir).reduce((n, id) => n + du(join(containersDir, id, 'fs')), 0) });
+      // A writable layer is the overlay's upper dir; its work dir is the kernel's scratch space,
+      // whose temporary entries come and go under du while the container runs.
+      const upper = (id: string) => join(containersDir, id, 'fs', 'upper');
+      const measure = async () => {
+        // Running is the shim started, not the command's write done: wait for every pod's mark.
+        await waitFor('every pod wrote its mark', () => readdirSync(containersDir).every((id) => existsSync(join(upper(id), 'tmp', 'mark'))), 30_000, 20);
+        return { store: du(store), writable: readdirSync(containersDir).reduce((n, id) => n + du(upper(id)), 0) };
+      };
       await running('disk-0', ref);
-      const one = measure();
+      const one = await measure();
       for (let i = 1; i < 10; i++) await running(`disk-${i}`, ref);
-      const ten = measure();
+      const ten = await measure();
       const unpacked = du(join(store, 'layers'));
       const MB = (n: number) => fmt(n / 1e6, 1);
       report('disk used by pods of one ~50 MB image (process runtime, layered overlay)', [
