@@ -94,6 +94,11 @@ function commitStamp(): string {
   }
 }
 
+/** A title without its run parameters: parenthesised parts dropped, numbers as '#'. */
+export function tableKey(title: string): string {
+  return title.replace(/\([^)]*\)/g, '').replace(/\d[\d.,]*/g, '#').replace(/\s+/g, ' ').trim();
+}
+
 /** Replace this table's previous record (same benchmark, same title) with the new one. */
 function record(title: string, figures: Figure[]): void {
   let tables: RecordedTable[] = [];
@@ -103,8 +108,9 @@ function record(title: string, figures: Figure[]): void {
     /* first run, or an unreadable file: start afresh */
   }
   const bench = callerBench();
-  // Titles carry run parameters (load, counts); one table per benchmark and leading words.
-  const key = (t: { bench: string; title: string }) => `${t.bench}\0${t.title.split(/[(:,]/)[0]!.trim()}`;
+  // Titles carry run parameters (load, counts, in parentheses or as numbers): a table is its
+  // benchmark and its title's words without them, so a re-run replaces it and only it.
+  const key = (t: { bench: string; title: string }) => `${t.bench}\0${tableKey(t.title)}`;
   const entry: RecordedTable = {
     bench, title, figures, measuredAt: new Date().toISOString(), commit: commitStamp(),
     loadavg1: Math.round(os.loadavg()[0]! * 100) / 100, cpus: os.cpus().length, node: process.version,
