@@ -293,7 +293,8 @@ export class Store {
     if (opts.mutate) await opts.mutate('CREATE', obj, undefined);
     this.validate(obj, [...validateDecodedObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
     if (opts.fieldManager) recordUpdate(this.info.kind, this.apiVersion, obj, undefined, opts.fieldManager);
-    await opts.admit?.('CREATE', obj, undefined);
+    const admitted = opts.admit?.('CREATE', obj, undefined);
+    if (admitted) await admitted; // most plugins answer synchronously (admission.ts)
     if (this.info.namespaced) await this.checkNamespace(namespace!);
     if (this.strategy.allocate) return this.createWithClaims(namespace, obj, !(body as KubeObject).metadata?.name && !!meta.generateName, opts);
     if (opts.dryRun) return obj;
