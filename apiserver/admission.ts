@@ -22,14 +22,22 @@ export interface AdmissionAttributes {
   oldObject?: KubeObject;
 }
 
-/** A validating plugin throws to refuse; a mutating one (create only) may change a.object. */
+/**
+ * A validating plugin throws to refuse; a mutating one (create only) may change a.object. A
+ * plugin that has nothing to do with a request answers synchronously (undefined), so a chain
+ * of such plugins costs no promise or microtask per write.
+ */
 export type AdmissionPlugin = (a: AdmissionAttributes) => void | Promise<void>;
 
-/** Every plugin in turn; the first refusal wins. */
+/** Every plugin in turn; the first refusal wins. Synchronous until a plugin returns a promise. */
 export function admissionChain(plugins: readonly AdmissionPlugin[]): AdmissionPlugin {
-  return async (a) => {
-    for (const p of plugins) await p(a);
+  const from = (a: AdmissionAttributes, start: number): void | Promise<void> => {
+    for (let i = start; i < plugins.length; i++) {
+      const pending = plugins[i]!(a);
+      if (pending) return pending.then(() => from(a, i + 1));
+    }
   };
+  return (a) => from(a, 0);
 }
 
 /** The store's admit hook for one request (names come from the objects: a collection delete has none on the URL). */

@@ -21,22 +21,35 @@ import { objectFields, type SelectionPredicate } from './registry/predicate.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-/** One change to one object, decoded and serialized once for every watcher. */
-export interface CacheEvent {
-  type: EventType;
-  revision: number;
-  key: string;
-  /** The object after the change (for DELETED: its last state, at the delete's revision). */
-  obj: KubeObject;
-  /** The wire JSON of obj (resourceVersion included). */
-  json: string;
-  /** The object before the change (MODIFIED and DELETED). */
-  prev?: KubeObject;
+/**
+ * One change to one object, decoded once and serialized at most once for every watcher: its
+ * wire JSON is made from the stored value on first use (a watcher's event, a list), so a write
+ * nobody watches or lists costs no second copy of its bytes.
+ */
+export class CacheEvent {
+  private json_: string | undefined;
   /** Serialized watch lines by event type, made on first use. */
   lines?: Partial<Record<EventType, string>>;
   /** The same as bytes, and as one HTTP chunk (size line + bytes + CRLF), made on first use. */
   bytes?: Partial<Record<EventType, Buffer>>;
   chunks?: Partial<Record<EventType, Buffer>>;
+
+  constructor(
+    readonly type: EventType,
+    readonly revision: number,
+    readonly key: string,
+    /** The object after the change (for DELETED: its last state, at the delete's revision). */
+    readonly obj: KubeObject,
+    /** The stored value obj was read from (codec.ts: no resourceVersion in it). */
+    private readonly value: string,
+    /** The object before the change (MODIFIED and DELETED). */
+    readonly prev?: KubeObject,
+  ) {}
+
+  /** The wire JSON of obj (resourceVersion included). */
+  get json(): string {
+    return (this.json_ ??= wireJSON(this.value, this.revision));
+  }
 }
 
 /** `{"type":"ADDED","object":{…}}\n`, built once per event and type. */
@@ -367,7 +380,7 @@ export class WatchCache {
   }
 
   private eventOf(type: EventType, kv: KeyValue, prev?: KubeObject): CacheEvent {
-    return { type, revision: kv.modRevision, key: kv.key, obj: this.objectOf(kv), json: wireJSON(kv.value, kv.modRevision), prev };
+    return new CacheEvent(type, kv.modRevision, kv.key, this.objectOf(kv), kv.value, prev);
   }
 
   private eventFromStore(se: StoreEvent, knownPrev?: KubeObject): CacheEvent {

@@ -34,15 +34,14 @@ export function setDefaultClass(pvc: PersistentVolumeClaim, classes: readonly St
 }
 
 export function storageAdmission(registry: Registry): AdmissionPlugin {
-  return async (a) => {
+  return (a) => {
     if (a.operation !== 'CREATE' || !a.object || a.subresource) return;
     if (a.info.kind === 'PersistentVolume') addFinalizer(a.object, PV_PROTECTION_FINALIZER);
     if (a.info.kind !== 'PersistentVolumeClaim') return;
     addFinalizer(a.object, PVC_PROTECTION_FINALIZER);
     const pvc = a.object as unknown as PersistentVolumeClaim;
-    if (pvc.spec && (pvc.spec.storageClassName === undefined || pvc.spec.storageClassName === null)) {
-      const classes = (await registry.byKind('StorageClass').list(undefined, {})).items as unknown as StorageClass[];
-      setDefaultClass(pvc, classes);
-    }
+    if (!pvc.spec || (pvc.spec.storageClassName !== undefined && pvc.spec.storageClassName !== null)) return;
+    // Only a claim without a class reads the StorageClasses (asynchronously).
+    return registry.byKind('StorageClass').list(undefined, {}).then((r) => setDefaultClass(pvc, r.items as unknown as StorageClass[]));
   };
 }

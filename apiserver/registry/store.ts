@@ -287,13 +287,14 @@ export class Store {
     else delete meta.generation;
     applyDefaults(this.info, obj);
     this.strategy.prepareForCreate?.(obj);
-    if (opts.mutate) {
-      await opts.mutate('CREATE', obj, undefined);
-      applyDefaults(this.info, obj); // what the mutation added gets its defaults too
-    }
+    // Defaulting runs once, before mutating admission, as in kube-apiserver (at decode): the
+    // in-tree plugins add only content already in its defaulted form (the token volume's mode
+    // and expiry, finalizers, a class name; test/api/defaults-schema.test.ts holds them to it).
+    if (opts.mutate) await opts.mutate('CREATE', obj, undefined);
     this.validate(obj, [...validateDecodedObject(this.info, obj), ...(this.strategy.validate?.(obj) ?? [])]);
     if (opts.fieldManager) recordUpdate(this.info.kind, this.apiVersion, obj, undefined, opts.fieldManager);
-    await opts.admit?.('CREATE', obj, undefined);
+    const admitted = opts.admit?.('CREATE', obj, undefined);
+    if (admitted) await admitted; // most plugins answer synchronously (admission.ts)
     if (this.info.namespaced) await this.checkNamespace(namespace!);
     if (this.strategy.allocate) return this.createWithClaims(namespace, obj, !(body as KubeObject).metadata?.name && !!meta.generateName, opts);
     if (opts.dryRun) return obj;

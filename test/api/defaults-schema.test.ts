@@ -15,6 +15,9 @@ import { schemaErrors } from '../../api/schema-errors.js';
 import { validate } from '../../api/validation.js';
 import type { Pod } from '../../api/core/index.js';
 import { mountServiceAccountToken } from '../../apiserver/registry/serviceaccount-admission.js';
+import { setDefaultClass } from '../../apiserver/registry/storage-admission.js';
+import type { PersistentVolumeClaim } from '../../api/core/index.js';
+import type { StorageClass } from '../../api/storage/index.js';
 
 const manifests = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../manifests');
 
@@ -68,10 +71,20 @@ describe('defaults keep a decoded object schema-valid', () => {
   it('a pod through every default path and the ServiceAccount mount', () => {
     const pod = decodeAndDefault(structuredClone(richPod)) as unknown as Pod;
     mountServiceAccountToken(pod, {});
-    applyDefaults('Pod', pod); // as Store.create does after mutating admission
+    // Store.create defaults once, before mutating admission: what the plugin adds must need none.
+    expect(applyDefaults('Pod', structuredClone(pod))).toEqual(pod);
     expect(schemaErrors(kindRules('Pod')!.schema as z.ZodType, pod)).toEqual([]);
     // The one check skipped is the type pass: on a decoded object both ways agree.
     expect(validate('Pod', pod, undefined, { decoded: true })).toEqual(validate('Pod', pod));
+  });
+
+  it('the storage admission plugin adds a class and finalizers that need no defaults', () => {
+    const pvc = decodeAndDefault({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }) as unknown as PersistentVolumeClaim;
+    const standard = { metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } } as unknown as StorageClass;
+    setDefaultClass(pvc, [standard]);
+    pvc.metadata.finalizers = ['kubernetes.io/pvc-protection'];
+    expect(pvc.spec?.storageClassName).toBe('standard');
+    expect(applyDefaults('PersistentVolumeClaim', structuredClone(pvc))).toEqual(pvc);
   });
 
   it('decoded: true skips only the type pass (a semantic error is still reported)', () => {

@@ -173,4 +173,22 @@ describe('WatchCache.offer', () => {
       registry.close();
     }
   });
+
+  it('serializes an event from its stored value on first use: the same wire JSON as the value with its resourceVersion, once', async () => {
+    storage = await openEmbeddedStorage({});
+    cache = new WatchCache(storage, podInfo, { bookmarkIntervalMs: 60_000 });
+    await cache.start();
+    const events: CacheEvent[] = [];
+    const sink = new CollectingSink();
+    sink.send = (_t, ev) => { events.push(ev); };
+    cache.watch(SelectionPredicate.parse('Pod', undefined, undefined, undefined), '0', sink, false);
+    const r = await put('lazy', { app: 'web' });
+    await until(() => events.length === 1);
+    const kv = r.results[0]!;
+    const want = JSON.parse(kv.value) as KubeObject;
+    want.metadata.resourceVersion = String(kv.modRevision);
+    expect(JSON.parse(events[0]!.json)).toEqual(want);
+    expect(events[0]!.json).toBe(events[0]!.json);
+    expect(cache.list(SelectionPredicate.parse('Pod', undefined, undefined, undefined)).json).toEqual([events[0]!.json]);
+  });
 });
