@@ -74,7 +74,8 @@ Flags:
   --image-dir DIR           process-runtime image store (default ROOT/images)
   --pod-cidr CIDR           pod addresses for this node (default: the Node's spec.podCIDR, else a free 10.244.N.0/24)
   --docker-socket PATH      docker runtime: the Engine API socket (default /var/run/docker.sock)
-  --nodes N                 fake runtime: simulate N nodes in this process
+  --nodes N                 fake runtime: simulate N nodes in this process (their files under
+                            --root-dir, default /tmp/skiff-hollow)
   --node-name-prefix P      fake runtime: node names P0 … P(N-1) (default hollow-)
   --node-lease-duration-seconds S  with --nodes: the hollow nodes' Lease duration (default 40), renewed
                             every S/4 as the kubelet does (kwok's flag: fewer heartbeat writes at scale)
@@ -248,13 +249,15 @@ export async function main(argv: string[]): Promise<void> {
     const hollowClient = new RestClient({ ...connection, userAgent: 'skiff-kubelet', maxSockets: 256 });
     client.close();
     const prefix = values['node-name-prefix']!;
+    // The hollow nodes' own files (serving certificate, each node's pod directories) under one root.
+    const hollowRoot = resolve(values['root-dir'] ?? join('/tmp', 'skiff-hollow'));
     const tls = await kubeletServingTLS({
       certFile: values['tls-cert-file'], keyFile: values['tls-private-key-file'], clientCAFile: values['client-ca-file'],
-      certDir: resolve(values['cert-dir'] ?? join(values['root-dir'] ?? join('/tmp', 'skiff-hollow'), 'pki')), nodeName: `${prefix}nodes`, address: hostIP,
+      certDir: resolve(values['cert-dir'] ?? join(hollowRoot, 'pki')), nodeName: `${prefix}nodes`, address: hostIP,
     });
     const leaseSeconds = Number(values['node-lease-duration-seconds']);
     if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) throw new Error(`--node-lease-duration-seconds: ${JSON.stringify(values['node-lease-duration-seconds'])} is not a positive whole number of seconds`);
-    return runHollowNodes(hollowClient, Number(values.nodes), prefix, tls, Number(values.port), hostIP, backoffBaseMs, leaseSeconds);
+    return runHollowNodes(hollowClient, Number(values.nodes), prefix, tls, Number(values.port), hostIP, backoffBaseMs, leaseSeconds, hollowRoot);
   }
 
   const nodeName = values['node-name'] ?? (await import('node:os')).hostname();
@@ -411,7 +414,7 @@ async function registerWithRetry(status: NodeStatusManager): Promise<Node> {
 }
 
 /** Many simulated nodes in one process: one pod informer, one lease heartbeater, one server. */
-async function runHollowNodes(client: RestClient, count: number, prefix: string, tls: KubeletServingTLS, portFlag: number, hostIP: string, backoffBaseMs: number, leaseSeconds: number): Promise<void> {
+async function runHollowNodes(client: RestClient, count: number, prefix: string, tls: KubeletServingTLS, portFlag: number, hostIP: string, backoffBaseMs: number, leaseSeconds: number, root: string): Promise<void> {
   if (!Number.isInteger(count) || count < 1) throw new Error('--nodes must be a positive integer');
   const kubelets = new Map<string, Kubelet>();
   const stats = new Map<string, StatsProvider>();
@@ -445,7 +448,7 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
       const node = await registerWithRetry(status);
       statuses.push(status);
       leases.add(nodeName, node.metadata.uid);
-      const k = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join('/tmp', 'skiff-hollow', nodeName), relistMs: 0, backoffBaseMs, memoryMedium: 'shm', podDnsFiles: false });
+      const k = new Kubelet({ client, nodeName, runtime, recorder, hostIP, podsDir: join(root, nodeName), relistMs: 0, backoffBaseMs, memoryMedium: 'shm', podDnsFiles: false });
       k.start();
       kubelets.set(nodeName, k);
       stats.set(nodeName, new StatsProvider(nodeName, runtime, undefined));

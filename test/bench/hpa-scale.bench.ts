@@ -52,7 +52,7 @@ describe('HorizontalPodAutoscaler at scale', () => {
 
   it(`one pass over ${HPAS} HPAs: time and API requests`, async () => {
     const url = await c.apiserver(['--metric-resolution', '1s']);
-    c.start(['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '20', '--node-name-prefix', 'bench-hpas-', '--port', '0']);
+    c.start(['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '20', '--node-name-prefix', 'bench-hpas-', '--port', '0', '--root-dir', c.tempDir()]);
     c.start(['scheduler', '--server', url]);
     c.controllerManager(['--leader-elect=false', '--controllers', 'replicaset,deployment']);
     await waitFor(async () => ((await c.client.resource<Node>('Node').list()).items.length === 20 ? true : undefined), 60_000, () => '20 hollow nodes');

@@ -36,7 +36,7 @@ describe('HorizontalPodAutoscaler', () => {
 
   it(`reaction time from a load change to the scale written, ${RUNS} runs`, async () => {
     const url = await c.apiserver(['--metric-resolution', `${RESOLUTION_S}s`]);
-    c.start(['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', 'bench-hpa-', '--port', '0']);
+    c.start(['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', 'bench-hpa-', '--port', '0', '--root-dir', c.tempDir()]);
     c.start(['scheduler', '--server', url]);
     c.controllerManager(['--leader-elect=false', '--controllers', 'replicaset,deployment,horizontalpodautoscaling', '--horizontal-pod-autoscaler-sync-period', `${SYNC_PERIOD_S}s`]);
     await waitFor(async () => ((await c.client.resource<Node>('Node').list()).items.length === 2 ? true : undefined), 60_000, () => 'two hollow nodes');

@@ -265,7 +265,9 @@ describe('kubelet', () => {
     dirs.push(api.dir);
     const prefix = `h${suffix()}-`;
     const t0 = performance.now();
-    const { proc } = await startSkiff(['kubelet', '--server', api.url, '--runtime', 'fake', '--nodes', String(HOLLOW), '--node-name-prefix', prefix, '--port', '0'], /hollow nodes ready/, {}, 600_000);
+    const hollowRoot = tempDir('hollow');
+    dirs.push(hollowRoot);
+    const { proc } = await startSkiff(['kubelet', '--server', api.url, '--runtime', 'fake', '--nodes', String(HOLLOW), '--node-name-prefix', prefix, '--port', '0', '--root-dir', hollowRoot], /hollow nodes ready/, {}, 600_000);
     procs.push(proc);
     const registerS = (performance.now() - t0) / 1000;
     const c = client(api.url);

@@ -3,18 +3,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../api/core/index.js';
 import type { RestClient } from '../../client/rest.js';
-import { client, podManifest, removeDir, startApiServer, startSkiff, suffix, waitFor, type Proc } from './harness.js';
+import { client, podManifest, removeDir, startApiServer, startSkiff, suffix, tempDir, waitFor, type Proc } from './harness.js';
 
 const prefix = `hollow-${suffix()}-`;
 const N = 25;
 let api: { proc: Proc; url: string; dir: string };
 let kubelet: Proc;
+let hollowRoot: string | undefined;
 let c: RestClient;
 
 beforeAll(async () => {
   api = await startApiServer();
   c = client(api.url);
-  ({ proc: kubelet } = await startSkiff(['kubelet', '--server', api.url, '--runtime', 'fake', '--nodes', String(N), '--node-name-prefix', prefix, '--port', '0'], /hollow nodes ready/));
+  hollowRoot = tempDir('hollow');
+  ({ proc: kubelet } = await startSkiff(['kubelet', '--server', api.url, '--runtime', 'fake', '--nodes', String(N), '--node-name-prefix', prefix, '--port', '0', '--root-dir', hollowRoot], /hollow nodes ready/));
 });
 
 afterAll(async () => {
@@ -22,6 +24,7 @@ afterAll(async () => {
   c?.close();
   await api?.proc.stop();
   removeDir(api?.dir);
+  removeDir(hollowRoot);
 });
 
 const get = (name: string) => c.pods().get(name, 'default');

@@ -16,6 +16,7 @@ const prefix = `mhollow-${suffix()}-`;
 const ns = `metrics-${suffix()}`;
 let api: { proc: Proc; url: string; dir: string };
 let kubelet: Proc;
+let hollowRoot: string | undefined;
 let c: RestClient;
 
 async function kctl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -33,7 +34,8 @@ beforeAll(async () => {
   const started = await startSkiff(['apiserver', '--port', '0', '--data-dir', dir, '--metric-resolution', '1s'], /listening on (https?:\/\/\S+)/);
   api = { proc: started.proc, url: started.match[1]!, dir };
   c = client(api.url);
-  ({ proc: kubelet } = await startSkiff(['kubelet', '--server', api.url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', prefix, '--port', '0'], /hollow nodes ready/));
+  hollowRoot = tempDir('metrics-hollow');
+  ({ proc: kubelet } = await startSkiff(['kubelet', '--server', api.url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', prefix, '--port', '0', '--root-dir', hollowRoot], /hollow nodes ready/));
   await c.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
 });
 
@@ -42,6 +44,7 @@ afterAll(async () => {
   c?.close();
   await api?.proc.stop();
   removeDir(api?.dir);
+  removeDir(hollowRoot);
 });
 
 const usage = (cpu: string, memory: string) => ({ annotations: { 'skiff.dev/fake-usage': JSON.stringify({ cpu, memory }) } });

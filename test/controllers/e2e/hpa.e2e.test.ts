@@ -25,7 +25,7 @@ const KCTL = join(ROOT_DIR, 'dist', 'cli', 'kctl.js');
 const NS = 'default';
 const usage = (cpu: string) => ({ 'skiff.dev/fake-usage': JSON.stringify({ cpu, memory: '32Mi' }) });
 
-const KUBELET = (url: string) => ['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', 'hpa-node-', '--port', '0'];
+const KUBELET = (url: string, root: string) => ['kubelet', '--server', url, '--runtime', 'fake', '--nodes', '2', '--node-name-prefix', 'hpa-node-', '--port', '0', '--root-dir', root];
 const CONTROLLER_MANAGER = ['--leader-elect=false', '--controllers', 'replicaset,deployment,statefulset,horizontalpodautoscaling', '--horizontal-pod-autoscaler-sync-period', '1s'];
 
 describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
@@ -50,7 +50,7 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
   beforeAll(async () => {
     const url = await c.apiserver(['--metric-resolution', '1s']);
     kubeconfig = testPki().writeKubeconfig(join(c.tempDir(), 'kubeconfig'), url, NS);
-    kubelet = c.start(KUBELET(url));
+    kubelet = c.start(KUBELET(url, c.tempDir()));
     c.start(['scheduler', '--server', url]);
     cm = c.controllerManager(CONTROLLER_MANAGER);
     hpas = c.client.resource<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
@@ -256,6 +256,6 @@ describe('HorizontalPodAutoscaler over fake-runtime nodes', () => {
       expect(await replicas('steady')).toBe(4);
       await new Promise((r) => setTimeout(r, 500));
     }
-    kubelet = c.start(KUBELET(c.url));
+    kubelet = c.start(KUBELET(c.url, c.tempDir()));
   });
 });
