@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// The files that drive Chromium run after all the others, on their own: Chromium aborts what it
+// is loading whenever the host's network interfaces change (ERR_NETWORK_CHANGED), and the other
+// files make and remove bridges, veths and namespaces all the time.
+const BROWSER_TESTS = ['test/dashboard/relist.test.ts', 'test/e2e/dashboard.e2e.test.ts'];
+
 export default defineConfig({
   test: {
-    // One test PKI (CA, serving and client certificates) for the whole run: test/support/tls.ts.
+    // One test PKI (CA, serving and client certificates) per project: test/support/tls.ts.
     globalSetup: ['test/support/global-setup.ts'],
-    include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**', 'dist/**'],
     // Integration and e2e tests start real processes; generous per-test ceilings keep a
     // loaded 2-core CI machine from flaking, while no test asserts on timing.
@@ -14,5 +18,9 @@ export default defineConfig({
     // Two files at a time even on a 2-core machine (vitest's default there is one): most
     // tests wait on real processes, and every test uses its own ports, names and temp dirs.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: [...BROWSER_TESTS, 'test/bench/**', 'node_modules/**', 'dist/**'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'browser', include: BROWSER_TESTS, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -3,7 +3,7 @@
 // serving certificate is from its own CA, which this throwaway browser profile does not know:
 // certificate errors are ignored for the page (the API calls are what is under test).
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM);
@@ -25,16 +25,28 @@ export async function openPage(browser: Browser, origin: string): Promise<{ page
   return { page, foreign, pageErrors };
 }
 
-/** page.goto, again after ERR_NETWORK_CHANGED: Chromium aborts a navigation when the host's
- *  interfaces change, as other tests on this machine make and remove bridges and netns. */
+/** page.goto, again after ERR_NETWORK_CHANGED: Chromium aborts what is loading when the host's
+ *  interfaces change, as other tests on this machine make and remove bridges and netns. The
+ *  document itself (goto throws) or one of its scripts or stylesheets (goto succeeds, but the
+ *  app never starts) — either way the page is loaded again, as a person would reload it. The
+ *  app's own API calls retry by themselves (dashboard/src/api.ts). */
 export async function navigate(page: Page, url: string): Promise<void> {
+  const PAGE_RESOURCES = ['document', 'script', 'stylesheet'];
   for (let i = 0; ; i++) {
+    const aborted: string[] = [];
+    const onFailed = (r: Request) => {
+      if (PAGE_RESOURCES.includes(r.resourceType()) && /ERR_NETWORK_CHANGED/.test(r.failure()?.errorText ?? '')) aborted.push(r.url());
+    };
+    page.on('requestfailed', onFailed);
     try {
       await page.goto(url);
-      return;
+      if (!aborted.length) return;
+      if (i >= 4) throw new Error(`loading ${url} was aborted by network changes 5 times (last: ${aborted.join(', ')})`);
     } catch (e) {
       // A retry can also meet the aborted load's own fragment change (the page clearing #token=).
       if (i >= 4 || !/ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(e))) throw e;
+    } finally {
+      page.off('requestfailed', onFailed);
     }
   }
 }
