@@ -13,7 +13,9 @@
 // Output goes straight to the log file (O_APPEND): nothing breaks when the kubelet dies.
 // A container with `stdin: true` reads a FIFO (<state>/stdin, made by the runtime) that the
 // shim holds open for writing, so it sees no EOF between `attach` sessions; SIGUSR1 makes the
-// shim let go of it (stdinOnce: EOF once the first attach closes its stdin).
+// shim let go of it (stdinOnce: EOF once the first attach closes its stdin). A `wait` the
+// signal cuts short answers 128+10, not the container's status: if the container ended in that
+// moment, the shim waits once more for the status the shell keeps for it.
 // A container with `tty: true` runs under util-linux `script` (terminalArgv), which holds the
 // pseudo-terminal's master: it copies the stdin (FIFO) in, and everything the terminal shows
 // (echo included) to the log. The container's session leader is then script's child, which
@@ -27,15 +29,16 @@ import { posix } from 'node:path';
 export const SHIM_SCRIPT = `state="$1"; log="$2"; procs="$3"; shift 3
 tty=; if [ "$1" = --tty ]; then tty=1; shift; fi
 in=/dev/null
-if [ -p "$state/stdin" ]; then exec 3<>"$state/stdin"; in="$state/stdin"; trap 'exec 3>&-' USR1; fi
+if [ -p "$state/stdin" ]; then exec 3<>"$state/stdin"; in="$state/stdin"; trap 'exec 3>&-; usr1=1' USR1; fi
 ( if [ "$procs" != - ]; then read -r me _ </proc/self/stat; for f in $procs; do echo "$me" > "$f" || exit 125; done; fi; exec setsid "$@" ) <"$in" 3>&- >>"$log" 2>&1 &
 child=$!
 [ -n "$tty" ] || echo "$child" > "$state/pid"
 trap '' TERM INT HUP PIPE
 while :; do
-  wait "$child"; code=$?
+  usr1=; wait "$child"; code=$?
   kill -0 "$child" 2>/dev/null || break
 done
+if [ -n "$usr1" ] && [ "$code" -gt 128 ]; then wait "$child"; c=$?; [ "$c" = 127 ] || code=$c; fi
 echo "$code" > "$state/exit.tmp" && mv -f "$state/exit.tmp" "$state/exit"
 `;
 
