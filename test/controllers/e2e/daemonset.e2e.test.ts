@@ -82,8 +82,8 @@ describe('DaemonSet controller', () => {
   });
 
   it('rolls out a new template node by node, with two ControllerRevisions as history', async () => {
-    const live = await dss.get('agent', 'default');
-    await dss.update({ ...live, spec: { ...live.spec, template: { ...live.spec.template, spec: { containers: [{ name: 'agent', image: 'agent:v2' }] } } } });
+    // A patch, as `kubectl set image` sends: a get-then-update races the controller's status writes (409).
+    await dss.patch('agent', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'agent:v2' }] } } } }, 'strategic', { namespace: 'default' });
     const revisions = async () => (await c.client.resource<ControllerRevision>('ControllerRevision').list({ namespace: 'default' })).items.sort((a, b) => a.revision - b.revision);
     const revs = await waitFor(async () => { const r = await revisions(); return r.length === 2 ? r : undefined; }, 60_000, () => '2 revisions');
     const newHash = revs[1]!.metadata.labels![CONTROLLER_REVISION_HASH_LABEL]!;
@@ -98,8 +98,8 @@ describe('DaemonSet controller', () => {
   });
 
   it('a controller-manager killed with SIGKILL as a rollout starts: the next one finishes it, never two pods on a node', async () => {
-    const live = await dss.get('agent', 'default');
-    await dss.update({ ...live, spec: { ...live.spec, template: { ...live.spec.template, spec: { containers: [{ name: 'agent', image: 'agent:v3' }] } } } });
+    // A patch, as `kubectl set image` sends: a get-then-update races the controller's status writes (409).
+    await dss.patch('agent', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'agent:v3' }] } } } }, 'strategic', { namespace: 'default' });
     const revisions = async () => (await c.client.resource<ControllerRevision>('ControllerRevision').list({ namespace: 'default' })).items.sort((a, b) => a.revision - b.revision);
     const revs = await waitFor(async () => { const r = await revisions(); return r.length === 3 ? r : undefined; }, 60_000, () => '3 revisions', cm);
     await c.kill9(cm);
