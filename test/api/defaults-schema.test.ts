@@ -13,10 +13,9 @@ import { applyDefaults } from '../../api/defaults.js';
 import { kindRules } from '../../api/resources.js';
 import { schemaErrors } from '../../api/schema-errors.js';
 import { validate } from '../../api/validation.js';
-import type { Pod } from '../../api/core/index.js';
+import type { PersistentVolumeClaim, Pod } from '../../api/core/index.js';
 import { mountServiceAccountToken } from '../../apiserver/registry/serviceaccount-admission.js';
 import { setDefaultClass } from '../../apiserver/registry/storage-admission.js';
-import type { PersistentVolumeClaim } from '../../api/core/index.js';
 import type { StorageClass } from '../../api/storage/index.js';
 
 const manifests = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../manifests');

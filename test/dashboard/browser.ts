@@ -25,29 +25,32 @@ export async function openPage(browser: Browser, origin: string): Promise<{ page
   return { page, foreign, pageErrors };
 }
 
+const PAGE_RESOURCES = ['document', 'script', 'stylesheet'];
+
 /** page.goto, again after ERR_NETWORK_CHANGED: Chromium aborts what is loading when the host's
  *  interfaces change, as other tests on this machine make and remove bridges and netns. The
  *  document itself (goto throws) or one of its scripts or stylesheets (goto succeeds, but the
  *  app never starts) — either way the page is loaded again, as a person would reload it. The
  *  app's own API calls retry by themselves (dashboard/src/api.ts). */
 export async function navigate(page: Page, url: string): Promise<void> {
-  const PAGE_RESOURCES = ['document', 'script', 'stylesheet'];
   for (let i = 0; ; i++) {
     const aborted: string[] = [];
     const onFailed = (r: Request) => {
       if (PAGE_RESOURCES.includes(r.resourceType()) && /ERR_NETWORK_CHANGED/.test(r.failure()?.errorText ?? '')) aborted.push(r.url());
     };
     page.on('requestfailed', onFailed);
+    let error: unknown;
     try {
       await page.goto(url);
-      if (!aborted.length) return;
-      if (i >= 4) throw new Error(`loading ${url} was aborted by network changes 5 times (last: ${aborted.join(', ')})`);
     } catch (e) {
-      // A retry can also meet the aborted load's own fragment change (the page clearing #token=).
-      if (i >= 4 || !/ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(e))) throw e;
+      error = e;
     } finally {
       page.off('requestfailed', onFailed);
     }
+    if (error === undefined && !aborted.length) return;
+    // A retry can also meet the aborted load's own fragment change (the page clearing #token=).
+    const networkChanged = error === undefined || /ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(error));
+    if (!networkChanged || i >= 4) throw error ?? new Error(`loading ${url} was aborted by network changes 5 times (last: ${aborted.join(', ')})`);
   }
 }
 
