@@ -251,6 +251,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }, onRequest)
     : http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;
+  // Every connection, from its first byte: close() ends those the HTTP layer does not know
+  // of yet or any more (a TLS handshake under way, an upgrade being admitted).
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket: import('node:net').Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   // WebSocket watches: the same stream as ?watch=true, one message per event.
   // A browser offers its token as a subprotocol (authn/websocket-protocol.ts) beside the one it
   // wants; the server answers with the other, never echoing the token.
@@ -383,6 +390,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         await new Promise((r) => setTimeout(r, 10));
       }
       server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       kubelets.agent.destroy();
       await closed;
     },
