@@ -12,6 +12,14 @@ export class ApiError extends Error {
   }
 }
 
+export interface RequestOptions {
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** A POST that stores nothing (SelfSubjectReview, an access review): safe to send again. */
+  review?: boolean;
+}
+
 /** How many times a request that got no answer is sent again (see raw). */
 const NETWORK_RETRIES = 2;
 
@@ -22,7 +30,7 @@ export class Api {
     return { Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...extra };
   }
 
-  async raw(method: string, path: string, init: { body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<Response> {
+  async raw(method: string, path: string, init: RequestOptions = {}): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
@@ -32,13 +40,13 @@ export class Api {
           body: init.body === undefined ? undefined : JSON.stringify(init.body),
           signal: init.signal,
           cache: 'no-store',
-        });
+        } as RequestInit); // (node's RequestInit, which the unit tests check this file against, lacks `cache`)
       } catch (e) {
         // No answer at all (fetch's TypeError). Chromium aborts requests in flight with
         // ERR_NETWORK_CHANGED whenever a network interface comes or goes — on a `skiff up`
         // host, whenever a pod starts or stops — so try again, but never a POST (it may have
-        // been applied, and a create is not idempotent).
-        if (!(e instanceof TypeError) || method === 'POST' || init.signal?.aborted || attempt >= NETWORK_RETRIES) throw e;
+        // been applied, and a create is not idempotent) unless it only asks a question.
+        if (!(e instanceof TypeError) || (method === 'POST' && !init.review) || init.signal?.aborted || attempt >= NETWORK_RETRIES) throw e;
         await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
         continue;
       }
@@ -47,7 +55,7 @@ export class Api {
     }
   }
 
-  async json<T = any>(method: string, path: string, init: { body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {
+  async json<T = any>(method: string, path: string, init: RequestOptions = {}): Promise<T> {
     return (await this.raw(method, path, init)).json() as Promise<T>;
   }
 

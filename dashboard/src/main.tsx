@@ -63,7 +63,7 @@ function App() {
   useEffect(() => {
     if (!lists) return;
     // Who the token is (kubectl auth whoami); a 401 sends the user back to sign in.
-    lists.api.json('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } })
+    lists.api.json('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, review: true })
       .then((r) => setUser(r.status?.userInfo?.username), (e: unknown) => {
         if (e instanceof ApiError && e.code === 401) {
           signOut();

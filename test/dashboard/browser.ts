@@ -27,31 +27,39 @@ export async function openPage(browser: Browser, origin: string): Promise<{ page
 
 const PAGE_RESOURCES = ['document', 'script', 'stylesheet'];
 
-/** page.goto, again after ERR_NETWORK_CHANGED: Chromium aborts what is loading when the host's
- *  interfaces change, as other tests on this machine make and remove bridges and netns. The
- *  document itself (goto throws) or one of its scripts or stylesheets (goto succeeds, but the
- *  app never starts) — either way the page is loaded again, as a person would reload it. The
- *  app's own API calls retry by themselves (dashboard/src/api.ts). */
+/** How long a loaded page may take to render the app before it is loaded again. */
+const APP_START_MS = 15_000;
+
+/** page.goto for a dashboard URL, loaded again (from a blank page, as a person would reload)
+ *  while the load did not take: Chromium aborts what is loading with ERR_NETWORK_CHANGED when
+ *  the host's interfaces change, as other tests on this machine make and remove bridges and
+ *  netns — the document (goto throws), or one of its scripts or stylesheets (goto succeeds,
+ *  but the app never starts). Taken means the app rendered into #app and no script or
+ *  stylesheet failed. The app's own API calls retry by themselves (dashboard/src/api.ts). */
 export async function navigate(page: Page, url: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    const aborted: string[] = [];
+  const problems: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    if (i > 0) await page.goto('about:blank');
+    const failed: string[] = [];
     const onFailed = (r: Request) => {
-      if (PAGE_RESOURCES.includes(r.resourceType()) && /ERR_NETWORK_CHANGED/.test(r.failure()?.errorText ?? '')) aborted.push(r.url());
+      if (PAGE_RESOURCES.includes(r.resourceType())) failed.push(`${r.url()}: ${r.failure()?.errorText}`);
     };
     page.on('requestfailed', onFailed);
-    let error: unknown;
     try {
-      await page.goto(url);
-    } catch (e) {
-      error = e;
+      await page.goto(url).catch((e: unknown) => {
+        // The app clearing #token= from the address bar interrupts goto: the app is running.
+        if (!/ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(e))) throw e;
+        problems.push(String(e).split('\n')[0]!);
+      });
+      const started = await page.locator('#app > *').first().waitFor({ state: 'attached', timeout: APP_START_MS }).then(() => true, () => false);
+      if (started && !failed.length) return;
+      if (!started) problems.push(`the app did not render within ${APP_START_MS} ms`);
     } finally {
       page.off('requestfailed', onFailed);
     }
-    if (error === undefined && !aborted.length) return;
-    // A retry can also meet the aborted load's own fragment change (the page clearing #token=).
-    const networkChanged = error === undefined || /ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(error));
-    if (!networkChanged || i >= 4) throw error ?? new Error(`loading ${url} was aborted by network changes 5 times (last: ${aborted.join(', ')})`);
+    problems.push(...failed);
   }
+  throw new Error(`loading ${url} did not take in 5 tries: ${problems.join('; ')}`);
 }
 
 /** The login link from `skiff up`'s output. */

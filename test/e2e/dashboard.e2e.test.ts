@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium || !hasKubectl)('dashboard in Chromium against skif
     expect(link.startsWith(`${cluster.server}/dashboard/#token=`)).toBe(true);
     await navigate(page, link);
     const node = rows(`tr[data-node="${cluster.nodePrefix}1"]`);
-    await node.waitFor();
+    await showing(node.waitFor());
     await expect.poll(() => node.locator('td').nth(1).textContent()).toBe('Ready');
     expect(page.url()).not.toContain('token=');
     expect(await page.evaluate('Object.values(sessionStorage).some((v) => v.length > 100)')).toBe(true);
