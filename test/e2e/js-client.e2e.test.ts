@@ -61,6 +61,9 @@ describe('the official JavaScript client against skiff up', () => {
     const deleted = new Set<string>();
     informer.on('add', (p) => added.add(p.metadata!.name!));
     informer.on('delete', (p) => deleted.add(p.metadata!.name!));
+    // The informer stops for good on a watch error other than 410; keep it for the failure message.
+    const errors: string[] = [];
+    informer.on('error', (e) => errors.push(String(e)));
     await informer.start();
     try {
       await apps.createNamespacedDeployment({
@@ -74,7 +77,11 @@ describe('the official JavaScript client against skiff up', () => {
       // Through the scale subresource: no resourceVersion, so no race with the controller's status writes.
       await apps.replaceNamespacedDeploymentScale({ name: 'web', namespace: NS, body: { metadata: { name: 'web', namespace: NS }, spec: { replicas: 0 } } });
       expect((await apps.readNamespacedDeploymentScale({ name: 'web', namespace: NS })).spec?.replicas).toBe(0);
-      await until('the pods deleted in the informer', async () => informer.list(NS).length === 0, 60_000, 100);
+      await until('the pods deleted in the informer', async () => informer.list(NS).length === 0, 60_000, 100).catch(async (e: Error) => {
+        const pods = await core.listNamespacedPod({ namespace: NS });
+        const states = pods.items.map((p) => `${p.metadata!.name} ${p.status?.phase}${p.metadata!.deletionTimestamp ? ' deleting' : ''}`);
+        throw new Error(`${e.message}; the informer's watch errors: [${errors.join('; ')}]; pods in the API: [${states.join(', ')}]`);
+      });
       expect(added.size).toBe(2);
       expect([...deleted].sort()).toEqual([...added].sort());
     } finally {

@@ -30,6 +30,18 @@ function terminal(args: string[], kctl = false) {
     exited,
     output: () => output,
     waitFor: (re: RegExp) => until(`terminal output matching ${re} (so far ${JSON.stringify(output.slice(-500))})`, async () => re.test(output), 60_000, 100),
+    /** Resize the terminal and ask `stty size` until the shell reports it. kubectl sends the
+     *  new size on its resize stream and what is typed on stdin: two streams, so a command
+     *  typed at once may run before the resize lands, as it may at a person's terminal. */
+    resizeAndSee: async (cols: number, rows: number) => {
+      term.resize(cols, rows);
+      const seen = new RegExp(`${rows} ${cols}`);
+      await until(`stty size saying ${rows} ${cols} (so far ${JSON.stringify(output.slice(-500))})`, async () => {
+        if (seen.test(output)) return true;
+        term.write('stty size\r');
+        return false;
+      }, 60_000, 1000);
+    },
   };
 }
 
@@ -62,9 +74,7 @@ describe.skipIf(!hasKubectl)('the real kubectl: exec -i and exec -it (process ru
     await t.waitFor(/sum=42/);
     expect(t.output()).toMatch(/\/dev\/pts\/\d+/); // a real terminal in the container
     expect(t.output()).toMatch(/30 100/); // kubectl's resize reached it
-    t.term.resize(120, 40);
-    t.term.write('stty size\r');
-    await t.waitFor(/40 120/);
+    await t.resizeAndSee(120, 40);
     t.term.write('exit 3\r');
     const code = await t.exited;
     expect(t.output()).toContain('command terminated with exit code 3');
@@ -82,9 +92,7 @@ describe.skipIf(!hasKubectl)('the real kubectl: exec -i and exec -it (process ru
     await t.waitFor(/sum=42/);
     expect(t.output()).toMatch(/\/dev\/pts\/\d+/);
     expect(t.output()).toMatch(/30 100/);
-    t.term.resize(120, 40);
-    t.term.write('stty size\r');
-    await t.waitFor(/40 120/);
+    await t.resizeAndSee(120, 40);
     t.term.write('exit 3\r');
     const code = await t.exited;
     expect(t.output()).toContain('command terminated with exit code 3');
