@@ -55,10 +55,15 @@ async function startSkiffOnce(args: string[], ready: RegExp, env: Record<string,
     output: () => out,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      // A kubelet with --stop-pods-on-exit may take its syncs' drain (15 s), then each pod's
+      // grace (10 s), then the node's teardown: SIGKILL before that leaves its pods running.
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
         await exited;
+        console.error(`skiff ${args[0]} did not stop within 60 s of ${signal}: SIGKILL (what it printed last: ${out.slice(-2000)})`);
+      } else if (signal === 'SIGTERM' && child.exitCode !== 0) {
+        console.error(`skiff ${args[0]} exited ${child.exitCode ?? child.signalCode} on SIGTERM (what it printed last: ${out.slice(-2000)})`);
       }
     },
   };
