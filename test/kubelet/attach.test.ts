@@ -84,13 +84,7 @@ afterAll(async () => {
         /* exited */
       }
     }
-    if (kubelet && kubelet.child.exitCode === null && kubelet.child.signalCode === null) await kubelet.stop('SIGTERM');
-    else if (kubelet && isRoot) {
-      // The last test kills the kubelet with SIGKILL, which leaves its pods running (as a real
-      // node's would be): a kubelet on the same root adopts them, and stopping it with
-      // --stop-pods-on-exit stops them.
-      await (await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit'])).stop('SIGTERM');
-    }
+    await kubelet?.stop('SIGTERM');
   } finally {
     c?.close();
     await api?.proc.stop();
