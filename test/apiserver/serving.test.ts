@@ -8,6 +8,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SkiffProcesses } from '../support/processes.js';
+import { eventually } from './harness.js';
 import { TempDirs } from '../support/temp.js';
 import { testPki } from '../support/tls.js';
 
@@ -105,7 +106,8 @@ describe('skiff apiserver over HTTPS', () => {
     const dir = temp.make('skiff-insecure-');
     const { proc, url } = await procs.apiserver(path.join(dir, 'data'), ['--insecure-http']);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:/);
-    expect(proc.output()).toContain('WARNING: --insecure-http: plain HTTP with NO authentication');
+    // The warning goes to stderr, the URL to stdout: two pipes, read in either order.
+    await eventually(async () => proc.output().includes('WARNING: --insecure-http: plain HTTP with NO authentication'));
     const r = await fetch(`${url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
     expect(((await r.json()) as any).status.userInfo).toEqual({ username: 'system:unsecured', groups: ['system:masters', 'system:authenticated'] });
 
