@@ -8,7 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import querystring from 'node:querystring';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { WebSocketServer } from 'ws';
 import type { Storage } from './storage/interface.js';
@@ -253,8 +253,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   server.keepAliveTimeout = 65_000;
   // Every connection, from its first byte: close() ends those the HTTP layer does not know
   // of yet or any more (a TLS handshake under way, an upgrade being admitted).
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (socket: import('node:net').Socket) => {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -379,7 +379,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       if (advertised) await withdrawKubernetesEndpoints(registry, advertised).catch(() => undefined);
       for (const w of followers) w.stop();
       // Stop accepting; end watches (clients re-watch elsewhere or after a restart); let
-      // requests in flight finish for up to 5 s; then drop whatever connections remain.
+      // requests in flight finish for up to 5 s; then drop whatever connections remain
+      // (every socket, tracked from its first byte).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       registry.close();
       for (const ws of wss.clients) ws.terminate();
@@ -389,7 +390,6 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       while ((inFlight.current.mutating > 0 || inFlight.current.readonly > 0) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 10));
       }
-      server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
       kubelets.agent.destroy();
       await closed;

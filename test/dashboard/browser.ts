@@ -46,14 +46,17 @@ export async function navigate(page: Page, url: string): Promise<void> {
     };
     page.on('requestfailed', onFailed);
     try {
-      await page.goto(url).catch((e: unknown) => {
-        // The app clearing #token= from the address bar interrupts goto: the app is running.
-        if (!/ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(e))) throw e;
+      // The app clearing #token= from the address bar interrupts goto: the app is running.
+      const loaded = await page.goto(url).then(() => true, (e: unknown) => {
+        if (/interrupted by another navigation/.test(String(e))) return true;
+        if (!/ERR_NETWORK_CHANGED/.test(String(e))) throw e;
         problems.push(String(e).split('\n')[0]!);
+        return false;
       });
-      const started = await page.locator('#app > *').first().waitFor({ state: 'attached', timeout: APP_START_MS }).then(() => true, () => false);
+      // (no app to wait for when the document itself did not load)
+      const started = loaded && await page.locator('#app > *').first().waitFor({ state: 'attached', timeout: APP_START_MS }).then(() => true, () => false);
       if (started && !failed.length) return;
-      if (!started) problems.push(`the app did not render within ${APP_START_MS} ms`);
+      if (loaded && !started) problems.push(`the app did not render within ${APP_START_MS} ms`);
     } finally {
       page.off('requestfailed', onFailed);
     }

@@ -37,8 +37,8 @@ export interface RunResult {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Poll until `fn` returns a truthy value; throws with `what` and the last value after the deadline. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
+/** Poll until `fn` returns a truthy value; throws with `what` (a function: read at the deadline) and the last value after the deadline. */
+export async function until<T>(what: string | (() => string), fn: () => Promise<T | undefined | false | null>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -49,7 +49,7 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await sleep(everyMs);
   }
 }

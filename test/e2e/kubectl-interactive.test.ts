@@ -29,14 +29,14 @@ function terminal(args: string[], kctl = false) {
     term,
     exited,
     output: () => output,
-    waitFor: (re: RegExp) => until(`terminal output matching ${re} (so far ${JSON.stringify(output.slice(-500))})`, async () => re.test(output), 60_000, 100),
+    waitFor: (re: RegExp) => until(() => `terminal output matching ${re} (so far ${JSON.stringify(output.slice(-500))})`, async () => re.test(output), 60_000, 100),
     /** Resize the terminal and ask `stty size` until the shell reports it. kubectl sends the
      *  new size on its resize stream and what is typed on stdin: two streams, so a command
      *  typed at once may run before the resize lands, as it may at a person's terminal. */
     resizeAndSee: async (cols: number, rows: number) => {
       term.resize(cols, rows);
       const seen = new RegExp(`${rows} ${cols}`);
-      await until(`stty size saying ${rows} ${cols} (so far ${JSON.stringify(output.slice(-500))})`, async () => {
+      await until(() => `stty size saying ${rows} ${cols} (so far ${JSON.stringify(output.slice(-500))})`, async () => {
         if (seen.test(output)) return true;
         term.write('stty size\r');
         return false;
