@@ -9,9 +9,8 @@
 // Each pod's eth0 gets a MAC derived from its IP (0a:58:<ip>, as OVN-Kubernetes does), so a
 // pod IP reused moments after its pod went keeps the MAC that neighbour caches remember.
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import type { RunResult } from './spawner.js';
 
 export interface Cidr {
@@ -52,12 +51,22 @@ export function allocateIp(c: Cidr, used: Set<string>): string {
 }
 
 /**
+ * Every IPv4 address on this machine and the interface holding it, down interfaces included.
+ * Not os.networkInterfaces(): it leaves out an interface that is not running, such as the
+ * bridge of a kubelet that was killed, left with no ports — and that bridge still routes its
+ * CIDR to itself, ahead of any bridge given the same CIDR later.
+ */
+export function machineIPv4Addresses(): { iface: string; address: string }[] {
+  const links = JSON.parse(execFileSync('ip', ['-j', '-4', 'addr', 'show'], { encoding: 'utf8' }) || '[]') as { ifname: string; addr_info?: { local?: string }[] }[];
+  return links.flatMap((l) => (l.addr_info ?? []).flatMap((a) => (a.local ? [{ iface: l.ifname, address: a.local }] : [])));
+}
+
+/**
  * Pick 10.244.N.0/24 whose gateway no interface on this machine already holds and that no
  * other Node has been given (`inUse`: the podCIDRs of the cluster's Nodes).
  */
 export function pickFreePodCidr(inUse: Iterable<string> = []): string {
-  const taken = new Set<string>();
-  for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) taken.add(a.address);
+  const taken = new Set<string>(machineIPv4Addresses().map((a) => a.address));
   for (const cidr of inUse) {
     try {
       taken.add(gatewayOf(parseCidr(cidr)));
@@ -87,15 +96,10 @@ export function podMac(ip: string): string {
 /** The machine's IPv4 addresses inside `c`, with the interface holding each. */
 export function addressesInCidr(c: Cidr): { iface: string; address: string }[] {
   const size = 2 ** (32 - c.prefix);
-  const out: { iface: string; address: string }[] = [];
-  for (const [iface, addrs] of Object.entries(networkInterfaces())) {
-    for (const a of addrs ?? []) {
-      if (a.family !== 'IPv4') continue;
-      const n = ipToInt(a.address);
-      if (n >= c.base && n < c.base + size) out.push({ iface, address: a.address });
-    }
-  }
-  return out;
+  return machineIPv4Addresses().filter((a) => {
+    const n = ipToInt(a.address);
+    return n >= c.base && n < c.base + size;
+  });
 }
 
 export function bridgeName(nodeName: string): string {

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { cpuQuotaMicros, parseOomKills } from '../../../kubelet/runtime/process/cgroups.js';
 import { tailLines } from '../../../kubelet/runtime/process/container-logs.js';
 import { imageDirName, normalizeImageName, pullHint } from '../../../kubelet/runtime/process/image-store.js';
-import { allocateIp, gatewayOf, parseCidr, pickFreePodCidr, podMac } from '../../../kubelet/runtime/process/pod-network.js';
+import { allocateIp, gatewayOf, machineIPv4Addresses, parseCidr, pickFreePodCidr, podMac } from '../../../kubelet/runtime/process/pod-network.js';
 import { bindFstab, containerArgv, execArgv, fstabField, interpretExit, shellQuote, shimArgv } from '../../../kubelet/runtime/process/shim.js';
 
 describe('process runtime, pure parts', () => {
@@ -101,7 +100,7 @@ describe('process runtime, pure parts', () => {
   });
 
   it('picks a pod CIDR no other node uses', () => {
-    const local = new Set(Object.values(networkInterfaces()).flatMap((a) => (a ?? []).map((x) => x.address)));
+    const local = new Set(machineIPv4Addresses().map((a) => a.address));
     const free = Array.from({ length: 250 }, (_, i) => i + 1).find((n) => !local.has(`10.244.${n}.1`))!;
     const used = Array.from({ length: 250 }, (_, i) => `10.244.${i + 1}.0/24`).filter((c) => c !== `10.244.${free}.0/24`);
     expect(pickFreePodCidr(used)).toBe(`10.244.${free}.0/24`);
