@@ -101,10 +101,15 @@ export function supportedFields(kind: string): string[] {
   return Object.keys(fieldsFor(kind));
 }
 
+/** Each kind's field labels and getters, looked up once (the watch cache asks on every write). */
+const fieldGetters = new Map<string, [string, SelectableField][]>();
+
 /** The field set of an object: every supported field label → its value as a string. */
 export function fieldsOf(kind: string, obj: unknown): Record<string, string> {
+  let getters = fieldGetters.get(kind);
+  if (!getters) fieldGetters.set(kind, (getters = Object.entries(fieldsFor(kind))));
   const out: Record<string, string> = {};
-  for (const [k, fn] of Object.entries(fieldsFor(kind))) out[k] = str(fn(obj));
+  for (const [k, fn] of getters) out[k] = str(fn(obj));
   return out;
 }
 

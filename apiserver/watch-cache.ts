@@ -4,7 +4,8 @@
 //   - a ring buffer of recent events (a watch from a recent resourceVersion replays from it),
 //   - every HTTP/WebSocket watcher of that resource.
 // Each event is decoded and serialized once here, not once per watcher, so a thousand
-// watchers cost one storage watch and one JSON string per event. Watchers whose field
+// watchers cost one storage watch and one JSON string per event. What stays in the cache is
+// each object's stored value and what selectors test, not its decoded tree (CacheEvent). Watchers whose field
 // selector pins a "trigger" field (pods by spec.nodeName: every kubelet) are indexed by it,
 // so an event reaches only the watchers that can care about it.
 //
@@ -16,18 +17,25 @@ import type { ResourceInfo } from '../api/resources.js';
 import { apiVersionOf, storagePrefix } from '../api/resources.js';
 import { expired, isStatusError, StatusError } from '../api/errors.js';
 import type { KeyValue, Storage, StoreEvent, WatchHandle } from './storage/interface.js';
-import { decode, wireJSON } from './registry/codec.js';
-import { objectFields, type SelectionPredicate } from './registry/predicate.js';
+import { decode, decodeValue, wireJSON } from './registry/codec.js';
+import { selectableOf, type Selectable, type SelectionPredicate } from './registry/predicate.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /**
- * One change to one object, decoded once and serialized at most once for every watcher: its
- * wire JSON is made from the stored value on first use (a watcher's event, a list), so a write
- * nobody watches or lists costs no second copy of its bytes.
+ * One change to one object, serialized at most once for every watcher: its wire JSON is made
+ * from the stored value on first use (a watcher's event, a list), so a write nobody watches or
+ * lists costs no second copy of its bytes.
+ *
+ * The cache keeps the stored value and what selectors test (Selectable), not the decoded
+ * object: an object tree kept per write is what made the API server's young-generation GC
+ * pauses long (every tree copied by the scavenger, then promoted). The object is held only
+ * while its storage batch is dispatched (every watcher of it shares one decode); afterwards it
+ * is decoded again for whoever asks. (A WeakRef would not do: V8's scavenger keeps its target.)
  */
 export class CacheEvent {
   private json_: string | undefined;
+  private held: KubeObject | undefined;
   /** Serialized watch lines by event type, made on first use. */
   lines?: Partial<Record<EventType, string>>;
   /** The same as bytes, and as one HTTP chunk (size line + bytes + CRLF), made on first use. */
@@ -38,13 +46,28 @@ export class CacheEvent {
     readonly type: EventType,
     readonly revision: number,
     readonly key: string,
-    /** The object after the change (for DELETED: its last state, at the delete's revision). */
-    readonly obj: KubeObject,
-    /** The stored value obj was read from (codec.ts: no resourceVersion in it). */
+    /** The stored value of the object after the change (for DELETED: its last state, at the
+     *  delete's revision; codec.ts: no resourceVersion in it). */
     private readonly value: string,
-    /** The object before the change (MODIFIED and DELETED). */
-    readonly prev?: KubeObject,
-  ) {}
+    /** What selectors test of that object. */
+    readonly sel: Selectable,
+    /** The same of the object before the change (MODIFIED and DELETED). */
+    readonly prevSel?: Selectable,
+    /** The object itself, decoded, held until release() (read-only from now on). */
+    obj?: KubeObject,
+  ) {
+    this.held = obj;
+  }
+
+  /** The object after the change, resourceVersion included. Read-only: it may be shared. */
+  get obj(): KubeObject {
+    return this.held ?? decodeValue(this.value, this.revision);
+  }
+
+  /** Stop holding the decoded object (the cache keeps events long after their dispatch). */
+  release(): void {
+    this.held = undefined;
+  }
 
   /** The wire JSON of obj (resourceVersion included). */
   get json(): string {
@@ -78,6 +101,7 @@ export function eventChunk(ev: CacheEvent, type: EventType): Buffer {
 
 /** Where a watcher's events go: an HTTP response, a WebSocket. */
 export interface WatchSink {
+  /** Take what it needs of ev.obj before returning: the cache then lets the object go. */
   send(type: EventType, ev: CacheEvent): void;
   bookmark(revision: number): void;
   /** Send an ERROR event carrying a Status, then end. */
@@ -135,12 +159,12 @@ export class Watcher {
     // A cache behind the client's resourceVersion (another API server's list over shared etcd)
     // must not replay what the client already has.
     if (this.stopped || ev.revision <= this.fromRevision) return;
-    const nowMatches = this.pred.matches(ev.obj);
+    const nowMatches = this.pred.matchesSelectable(ev.sel);
     let type: EventType | undefined;
     if (ev.type === 'ADDED') type = nowMatches ? 'ADDED' : undefined;
     else if (ev.type === 'DELETED') type = nowMatches ? 'DELETED' : undefined;
     else {
-      const wasMatching = ev.prev ? this.pred.matches(ev.prev) : false;
+      const wasMatching = ev.prevSel ? this.pred.matchesSelectable(ev.prevSel) : false;
       if (nowMatches) type = wasMatching ? 'MODIFIED' : 'ADDED';
       else if (wasMatching) type = 'DELETED';
     }
@@ -210,7 +234,11 @@ export class WatchCache {
       this.store.clear();
       this.byNamespace.clear();
       for (const [key, o] of this.offered) if (o.kv.modRevision <= r.revision) this.offered.delete(key);
-      for (const kv of r.kvs) this.storeSet(this.eventOf('ADDED', kv));
+      for (const kv of r.kvs) {
+        const ev = this.eventOf('ADDED', kv);
+        ev.release();
+        this.storeSet(ev);
+      }
       this.revision = r.revision;
       this.startRevision = r.revision;
       this.ringHead = 0;
@@ -238,16 +266,16 @@ export class WatchCache {
   }
 
   /** Current objects (the state at `revision`), in key order, matching a predicate. */
-  list(pred: SelectionPredicate): { items: KubeObject[]; json: string[]; revision: number } {
+  list(pred: SelectionPredicate): { events: CacheEvent[]; revision: number } {
     const keys: Iterable<string> = pred.namespace !== undefined && this.info.namespaced ? (this.byNamespace.get(pred.namespace) ?? []) : this.store.keys();
     const matched: CacheEvent[] = [];
     for (const k of keys) {
       const ev = this.store.get(k)!;
-      if (pred.matches(ev.obj)) matched.push(ev);
+      if (pred.matchesSelectable(ev.sel)) matched.push(ev);
     }
     // Key order, as a list from storage would be (only the matches are sorted).
     matched.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { items: matched.map((ev) => ev.obj), json: matched.map((ev) => ev.json), revision: this.revision };
+    return { events: matched, revision: this.revision };
   }
 
   get(key: string): KubeObject | undefined {
@@ -262,11 +290,7 @@ export class WatchCache {
   watch(pred: SelectionPredicate, resourceVersion: string | undefined, sink: WatchSink, bookmarks: boolean): Watcher {
     const w = new Watcher(pred, sink, bookmarks, (x) => this.detach(x));
     if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') {
-      const { items } = this.list(pred);
-      for (const obj of items) {
-        const ev = this.store.get(this.keyOf(obj))!;
-        sink.send('ADDED', ev);
-      }
+      for (const ev of this.list(pred).events) sink.send('ADDED', ev);
       w.lastRevision = this.revision;
       w.fromRevision = this.revision;
       this.attach(w);
@@ -286,13 +310,13 @@ export class WatchCache {
     }
     // Older than the buffer: this watcher reads storage's history itself.
     if (from < this.storage.compactedRevision) throw expired(`too old resource version: ${from} (${this.storage.compactedRevision})`);
-    const prevByKey = new Map<string, KubeObject>();
+    const prevByKey = new Map<string, Selectable>();
     w.storageWatch = this.storage.watch(this.prefix, from, {
       onEvents: (events) => {
         for (const se of events) {
           const ev = this.eventFromStore(se, prevByKey.get(se.kv.key));
           if (ev.type === 'DELETED') prevByKey.delete(se.kv.key);
-          else prevByKey.set(se.kv.key, ev.obj);
+          else prevByKey.set(se.kv.key, ev.sel);
           w.consider(ev);
         }
         this.checkBacklog(w);
@@ -309,7 +333,7 @@ export class WatchCache {
 
   private storeSet(ev: CacheEvent): void {
     if (!this.store.has(ev.key) && this.info.namespaced) {
-      const ns = ev.obj.metadata.namespace ?? '';
+      const ns = ev.sel.namespace ?? '';
       let set = this.byNamespace.get(ns);
       if (!set) this.byNamespace.set(ns, (set = new Set()));
       set.add(ev.key);
@@ -319,15 +343,11 @@ export class WatchCache {
 
   private storeDelete(ev: CacheEvent): void {
     if (this.store.delete(ev.key) && this.info.namespaced) {
-      const ns = ev.obj.metadata.namespace ?? '';
+      const ns = ev.sel.namespace ?? '';
       const set = this.byNamespace.get(ns);
       set?.delete(ev.key);
       if (set && set.size === 0) this.byNamespace.delete(ns);
     }
-  }
-
-  private keyOf(obj: KubeObject): string {
-    return this.info.namespaced ? `${this.prefix}${obj.metadata.namespace}/${obj.metadata.name}` : `${this.prefix}${obj.metadata.name}`;
   }
 
   private attach(w: Watcher): void {
@@ -379,12 +399,13 @@ export class WatchCache {
     return o.kv === kv ? o.obj : decode(kv);
   }
 
-  private eventOf(type: EventType, kv: KeyValue, prev?: KubeObject): CacheEvent {
-    return new CacheEvent(type, kv.modRevision, kv.key, this.objectOf(kv), kv.value, prev);
+  private eventOf(type: EventType, kv: KeyValue, prevSel?: Selectable): CacheEvent {
+    const obj = this.objectOf(kv);
+    return new CacheEvent(type, kv.modRevision, kv.key, kv.value, selectableOf(this.info.kind, obj), prevSel, obj);
   }
 
-  private eventFromStore(se: StoreEvent, knownPrev?: KubeObject): CacheEvent {
-    const prev = knownPrev ?? (se.prevKv ? decode(se.prevKv) : undefined);
+  private eventFromStore(se: StoreEvent, knownPrev?: Selectable): CacheEvent {
+    const prev = knownPrev ?? (se.prevKv ? selectableOf(this.info.kind, decode(se.prevKv)) : undefined);
     if (se.type === 'delete') return this.eventOf('DELETED', se.kv, prev);
     return this.eventOf(se.prevKv || knownPrev ? 'MODIFIED' : 'ADDED', se.kv, prev);
   }
@@ -394,12 +415,13 @@ export class WatchCache {
     const started = performance.now();
     const touched = new Set<Watcher>();
     for (const se of events) {
-      const ev = this.eventFromStore(se, this.store.get(se.kv.key)?.obj);
+      const ev = this.eventFromStore(se, this.store.get(se.kv.key)?.sel);
       if (ev.type === 'DELETED') this.storeDelete(ev);
       else this.storeSet(ev);
       this.revision = ev.revision;
       this.push(ev);
       this.fanOut(ev, touched);
+      ev.release(); // every sink has taken what it needs of the object (send is synchronous)
     }
     // One write per watcher for the whole batch, here rather than in a microtask each.
     for (const w of touched) {
@@ -428,8 +450,8 @@ export class WatchCache {
       touched.add(w);
     }
     if (this.triggerField && this.byTrigger.size > 0) {
-      const now = objectFields(this.info.kind, ev.obj)[this.triggerField] ?? '';
-      const before = ev.prev ? (objectFields(this.info.kind, ev.prev)[this.triggerField] ?? '') : undefined;
+      const now = ev.sel.fields[this.triggerField] ?? '';
+      const before = ev.prevSel ? (ev.prevSel.fields[this.triggerField] ?? '') : undefined;
       for (const v of before !== undefined && before !== now ? [now, before] : [now]) {
         const set = this.byTrigger.get(v);
         if (!set) continue;

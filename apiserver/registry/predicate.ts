@@ -18,6 +18,22 @@ export function objectFields(kind: string, obj: KubeObject): Record<string, stri
   return f;
 }
 
+/**
+ * What a selector can test of an object — its namespace, labels and field set — kept by the
+ * watch cache in place of the object itself.
+ */
+export interface Selectable {
+  readonly namespace?: string;
+  readonly labels?: KubeObject['metadata']['labels'];
+  readonly fields: Record<string, string>;
+}
+
+/** (Labels copied: the cache must not keep a part of an object tree someone else holds.) */
+export function selectableOf(kind: string, obj: KubeObject): Selectable {
+  const labels = obj.metadata.labels;
+  return { namespace: obj.metadata.namespace, labels: labels ? { ...labels } : undefined, fields: fieldsOf(kind, obj) };
+}
+
 export class SelectionPredicate {
   constructor(
     readonly kind: string,
@@ -55,6 +71,14 @@ export class SelectionPredicate {
     if (this.namespace !== undefined && obj.metadata.namespace !== this.namespace) return false;
     if (this.label && !this.label.matches(obj.metadata.labels)) return false;
     if (this.field && !this.field.matches(objectFields(this.kind, obj))) return false;
+    return true;
+  }
+
+  /** matches, asked of what the watch cache keeps of an object. */
+  matchesSelectable(s: Selectable): boolean {
+    if (this.namespace !== undefined && s.namespace !== this.namespace) return false;
+    if (this.label && !this.label.matches(s.labels)) return false;
+    if (this.field && !this.field.matches(s.fields)) return false;
     return true;
   }
 

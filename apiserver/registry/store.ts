@@ -15,7 +15,7 @@ import {
 import { fromLabelSelector } from '../../api/labels.js';
 import { deepEqual } from '../../api/patch/merge.js';
 import type { KeyValue, Storage } from '../storage/interface.js';
-import type { WatchCache, WatchSink, Watcher } from '../watch-cache.js';
+import type { CacheEvent, WatchCache, WatchSink, Watcher } from '../watch-cache.js';
 import { decode, encode, noteStored, wireJSON } from './codec.js';
 import { applyDefaults, applyPatch, decodeObject, fillListKeyDefaults, validateDecodedObject, validateObject, validateStatusUpdate, type PatchType } from './object-rules.js';
 import { SelectionPredicate } from './predicate.js';
@@ -39,6 +39,14 @@ export interface ListResult {
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
+}
+
+/** A list served from the watch cache: wire JSON now, objects decoded only if asked for. */
+function cachedList(events: CacheEvent[], resourceVersion: string, continueToken?: string): ListResult {
+  let decoded: KubeObject[] | undefined;
+  const out: ListResult = { get items() { return (decoded ??= events.map((ev) => ev.obj)); }, itemsJSON: events.map((ev) => ev.json), resourceVersion };
+  if (continueToken) out.continue = continueToken;
+  return out;
 }
 
 export interface WriteOptions {
@@ -154,7 +162,7 @@ export class Store {
       // "Any version": served from the watch cache, whole (like kube-apiserver, limit ignored).
       await this.cache.ready;
       const r = this.cache.list(pred);
-      return { items: r.items, itemsJSON: r.json, resourceVersion: String(r.revision) };
+      return cachedList(r.events, String(r.revision));
     } else if (opts.resourceVersion && opts.resourceVersionMatch === 'Exact') {
       revision = parseRV(opts.resourceVersion);
       await this.waitForRevision(revision);
@@ -170,18 +178,11 @@ export class Store {
       // field sets. Served whole, without a continue token, which clients accept.
       await this.cache.ready;
       const rv = Math.max(this.storage.revision, this.cache.revision);
-      const r = this.cache.list(pred);
-      if (!limit || r.items.length <= limit) return { items: r.items, itemsJSON: r.json, resourceVersion: String(rv) };
+      const { events } = this.cache.list(pred);
+      if (!limit || events.length <= limit) return cachedList(events, String(rv));
       // More than a page: the rest comes from storage at this same revision (continue token).
-      const page = r.items.slice(0, limit);
-      const last = page[page.length - 1]!;
-      const lastKey = this.key(last.metadata.namespace, last.metadata.name!);
-      return {
-        items: page,
-        itemsJSON: r.json.slice(0, limit),
-        resourceVersion: String(rv),
-        continue: encodeContinue({ v: 'meta.k8s.io/v1', rv, start: lastKey.slice(listPrefix.length) + '\u0000' }),
-      };
+      const page = events.slice(0, limit);
+      return cachedList(page, String(rv), encodeContinue({ v: 'meta.k8s.io/v1', rv, start: page[page.length - 1]!.key.slice(listPrefix.length) + '\u0000' }));
     }
 
     // Without a selector nothing needs decoding: items travel as their stored JSON with the

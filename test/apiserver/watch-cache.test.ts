@@ -99,7 +99,8 @@ describe('WatchCache', () => {
 });
 
 // The registry offers the cache the object it has just written (WatchCache.offer) so a write's
-// event is not parsed a second time. The cache may only ever hold what storage holds.
+// event is not parsed a second time: its watchers get that very object. The cache may only
+// ever serve what storage holds, and afterwards keeps the value, not the object.
 describe('WatchCache.offer', () => {
   const podObj = (name: string, labels: Record<string, string>): KubeObject =>
     ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec: { containers: [{ name: 'c', image: 'i' }] } });
@@ -113,16 +114,29 @@ describe('WatchCache.offer', () => {
     if (offer) cache!.offer(r.results[0]!, obj, value);
     return r.revision;
   }
+  /** The objects a watcher of every pod is handed, in order. */
+  function watchObjects(): KubeObject[] {
+    const seen: KubeObject[] = [];
+    const sink = new CollectingSink();
+    sink.send = (_t, ev) => { seen.push(ev.obj); };
+    cache!.watch(SelectionPredicate.parse('Pod', undefined, undefined, undefined), '0', sink, false);
+    return seen;
+  }
 
-  it('takes the offered object for the very kv it was written as, instead of decoding it', async () => {
+  it('hands watchers the offered object for the very kv it was written as, instead of decoding it; then keeps only its value', async () => {
     // Durable: the txn's caller hears of the commit before the watch does (as in the API server).
     storage = await openEmbeddedStorage({ dataDir: temp.make('skiff-offer-') });
     cache = new WatchCache(storage, podInfo, {});
     await cache.start();
+    const seen = watchObjects();
     const obj = podObj('a', { v: '1' });
     const rev = await write(obj);
     await until(() => cache!.revision >= rev);
-    expect(cache.get('/registry/pods/default/a')).toBe(obj);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(obj);
+    // Read later, it is decoded from the value: equal, resourceVersion included, not the same.
+    expect(cache.get('/registry/pods/default/a')).toEqual(obj);
+    expect(cache.get('/registry/pods/default/a')).not.toBe(obj);
     expect(cache.get('/registry/pods/default/a')!.metadata.resourceVersion).toBe(String(rev));
   });
 
@@ -130,6 +144,7 @@ describe('WatchCache.offer', () => {
     storage = await openEmbeddedStorage({ dataDir: temp.make('skiff-offer-') });
     cache = new WatchCache(storage, podInfo, {});
     await cache.start();
+    const seen = watchObjects();
     const key = '/registry/pods/default/a';
     // Offered after the cache has applied the write: refused, so the next write (not offered)
     // is decoded from storage rather than answered with the stale object.
@@ -140,9 +155,10 @@ describe('WatchCache.offer', () => {
     cache.offer(kv1, first, kv1.value);
     const r2 = await write(podObj('a', { v: '2' }), false);
     await until(() => cache!.revision >= r2);
-    expect(cache.get(key)).not.toBe(first);
-    expect(cache.get(key)!.metadata.labels).toEqual({ v: '2' });
-    expect(cache.get(key)!.metadata.resourceVersion).toBe(String(r2));
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).not.toBe(first);
+    expect(seen[1]!.metadata.labels).toEqual({ v: '2' });
+    expect(seen[1]!.metadata.resourceVersion).toBe(String(r2));
     // An object whose stored value is not the kv's value is refused.
     const third = podObj('a', { v: '3' });
     const cur = (await storage.get(key))!;
@@ -151,11 +167,12 @@ describe('WatchCache.offer', () => {
     third.metadata.resourceVersion = String(r3.revision);
     cache.offer(r3.results[0]!, third, encode(podObj('a', { v: 'other' })));
     await until(() => cache!.revision >= r3.revision);
-    expect(cache.get(key)).not.toBe(third);
-    expect(cache.get(key)!.metadata.labels).toEqual({ v: '3' });
+    expect(seen).toHaveLength(3);
+    expect(seen[2]).not.toBe(third);
+    expect(seen[2]!.metadata.labels).toEqual({ v: '3' });
   });
 
-  it('through the registry: a created and an updated pod are the cache\'s objects, equal to what storage decodes', async () => {
+  it('through the registry: a created and an updated pod read back from the cache equal what was written and what storage decodes', async () => {
     storage = await openEmbeddedStorage({ dataDir: temp.make('skiff-offer-') });
     const registry = new Registry(storage, {}, true);
     try {
@@ -163,11 +180,11 @@ describe('WatchCache.offer', () => {
       const pods = registry.byKind('Pod');
       const created = await pods.create('default', podObj('p', { v: '1' }));
       await until(() => registry.caches.some((c) => c.revision >= Number(created.metadata.resourceVersion) && c.prefix === '/registry/pods/'));
-      expect(await pods.lookup('default', 'p')).toBe(created);
+      expect(await pods.lookup('default', 'p')).toEqual(created);
       expect(await pods.get('default', 'p')).toEqual(created);
       const { obj: updated } = await pods.update('default', 'p', { ...created, metadata: { ...created.metadata, labels: { v: '2' } } });
       await until(() => registry.caches.some((c) => c.revision >= Number(updated.metadata.resourceVersion) && c.prefix === '/registry/pods/'));
-      expect(await pods.lookup('default', 'p')).toBe(updated);
+      expect(await pods.lookup('default', 'p')).toEqual(updated);
       expect(await pods.get('default', 'p')).toEqual(updated);
     } finally {
       registry.close();
@@ -189,6 +206,6 @@ describe('WatchCache.offer', () => {
     want.metadata.resourceVersion = String(kv.modRevision);
     expect(JSON.parse(events[0]!.json)).toEqual(want);
     expect(events[0]!.json).toBe(events[0]!.json);
-    expect(cache.list(SelectionPredicate.parse('Pod', undefined, undefined, undefined)).json).toEqual([events[0]!.json]);
+    expect(cache.list(SelectionPredicate.parse('Pod', undefined, undefined, undefined)).events.map((ev) => ev.json)).toEqual([events[0]!.json]);
   });
 });
