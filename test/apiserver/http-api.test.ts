@@ -609,4 +609,18 @@ describe('limits and metrics', () => {
     expect(r.text).toMatch(/apiserver_storage_revision \d+/);
     expect(r.text).toMatch(/apiserver_registered_watchers \d+/);
   });
+
+  it('/metrics has the process\'s GC pauses by kind (nodejs_gc_duration_seconds, as go_gc_duration_seconds in Kubernetes)', async () => {
+    // The server runs in this process: make its young generation fill up a few times over.
+    let keep: unknown[] = [];
+    for (let i = 0; i < 2_000_000; i++) keep = i % 1000 === 0 ? [] : [...keep.slice(-1), { i }];
+    await new Promise((r) => setTimeout(r, 50)); // GC entries reach observers asynchronously
+    const text = (await call(u, 'GET', '/metrics')).text;
+    const count = Number(/^nodejs_gc_duration_seconds_count\{kind="minor"\} (\d+)$/m.exec(text)?.[1]);
+    expect(count).toBeGreaterThan(0);
+    expect(Number(/^nodejs_gc_duration_seconds_sum\{kind="minor"\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+    const buckets = [...text.matchAll(/^nodejs_gc_duration_seconds_bucket\{kind="minor",le="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    expect(buckets.at(-1)).toEqual(['+Inf', count]);
+    expect(buckets.map(([, n]) => n)).toEqual([...buckets.map(([, n]) => n)].sort((a, b) => a - b)); // cumulative
+  });
 });

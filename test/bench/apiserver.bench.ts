@@ -15,7 +15,9 @@
 //   npx tsc -p tsconfig.json && npx vitest run --config vitest.bench.config.ts test/bench/apiserver.bench.ts
 //
 // SKIFF_BENCH_CPU_PROF=DIR runs the API server with `node --cpu-prof --cpu-prof-dir DIR` (a
-// .cpuprofile per run, for Chrome DevTools or speedscope).
+// .cpuprofile per run, for Chrome DevTools or speedscope); SKIFF_BENCH_NODE_ARGS adds node
+// flags of your own to it, and SKIFF_BENCH_SERVER_LOG=FILE keeps what it prints (e.g.
+// `SKIFF_BENCH_NODE_ARGS=--trace-gc SKIFF_BENCH_SERVER_LOG=/tmp/gc.log`).
 //
 // Warm-up: SKIFF_BENCH_WARMUP creates (default 5,000) go to each server before anything is
 // measured, so the measured rounds see code V8 has already optimised (with 500, JIT warm-up was
@@ -46,6 +48,8 @@ const IN_FLIGHT = 64;
 const WATCHERS = Number(process.env.SKIFF_BENCH_WATCHERS ?? 1000);
 const FANOUT_WRITES = 30;
 const CPU_PROF = process.env.SKIFF_BENCH_CPU_PROF;
+const NODE_ARGS = (process.env.SKIFF_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const SERVER_LOG = process.env.SKIFF_BENCH_SERVER_LOG;
 const USER_AGENT = 'skiff-bench/v0.1.0 (linux/amd64)';
 
 const children: ChildProcess[] = [];
@@ -67,9 +71,10 @@ afterAll(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function startProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; pid: number }> {
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+function startProcess(args: string[], log?: string): Promise<{ url: string; pid: number }> {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(proc);
+  if (log) proc.stdout!.pipe(fs.createWriteStream(log));
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
@@ -103,9 +108,9 @@ function poster(agent: https.Agent): (url: string, body: string) => Promise<numb
   });
 }
 
-/** The watch cache's dispatch histogram sum and count, from /metrics. */
-async function dispatchTotals(url: string, agent: https.Agent): Promise<{ sum: number; count: number }> {
-  const text = await new Promise<string>((resolve, reject) => {
+/** The API server's /metrics text. */
+function scrape(url: string, agent: https.Agent): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     https.get(`${url}/metrics`, { agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -113,8 +118,22 @@ async function dispatchTotals(url: string, agent: https.Agent): Promise<{ sum: n
       res.on('end', () => resolve(body));
     }).on('error', reject);
   });
-  const num = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { sum: num('apiserver_watch_cache_dispatch_seconds_sum'), count: num('apiserver_watch_cache_dispatch_seconds_count') };
+}
+
+/** One sample's value from /metrics text (name with its labels, as printed), 0 when absent. */
+const sample = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+
+/** The watch cache's dispatch histogram sum and count. */
+async function dispatchTotals(url: string, agent: https.Agent): Promise<{ sum: number; count: number }> {
+  const text = await scrape(url, agent);
+  return { sum: sample(text, 'apiserver_watch_cache_dispatch_seconds_sum'), count: sample(text, 'apiserver_watch_cache_dispatch_seconds_count') };
+}
+
+/** The server's GC pauses so far (nodejs_gc_duration_seconds): scavenges and mark-compacts, seconds and count. */
+async function gcTotals(url: string, agent: https.Agent): Promise<Record<'minor' | 'major', { sum: number; count: number }>> {
+  const text = await scrape(url, agent);
+  const kind = (k: string) => ({ sum: sample(text, `nodejs_gc_duration_seconds_sum{kind="${k}"}`), count: sample(text, `nodejs_gc_duration_seconds_count{kind="${k}"}`) });
+  return { minor: kind('minor'), major: kind('major') };
 }
 
 /** What the bench's user may do, bound by a ClusterRoleBinding (so RBAC, not system:masters, decides). */
@@ -180,8 +199,8 @@ describe('apiserver', () => {
     await storage.close();
 
     // Skiff: a real apiserver process with a durable data dir, HTTPS and client certificates.
-    const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
-    const { url, pid: apiPid } = await startProcess([...profile, path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--data-dir', tmp(), ...pki.apiserverFlags]);
+    const profile = [...NODE_ARGS, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])];
+    const { url, pid: apiPid } = await startProcess([...profile, path.join(root, 'dist/cli/skiff.js'), 'apiserver', '--port', '0', '--data-dir', tmp(), ...pki.apiserverFlags], SERVER_LOG);
     for (const [what, body] of [['ClusterRole', BENCH_ROLE], ['ClusterRoleBinding', BENCH_BINDING]] as const) {
       const code = await adminPost(`${url}/apis/rbac.authorization.k8s.io/v1/${what.toLowerCase()}s`, JSON.stringify(body));
       if (code !== 201) throw new Error(`${what} skiff-bench-writer: ${code}`);
@@ -198,6 +217,7 @@ describe('apiserver', () => {
     const per = Math.ceil(CREATES / ROUNDS);
     let created = 0;
     const roundRatios: number[] = [];
+    const gcBefore = await gcTotals(url, adminAgent);
     for (let round = 0; round < ROUNDS; round++) {
       let cpu0 = cpuSeconds(barePid);
       const b = await measureConcurrent(per, IN_FLIGHT, (i) => post(`${bare}/`, podBody(`b-${round}-${i}`)));
@@ -216,6 +236,9 @@ describe('apiserver', () => {
       apiSeconds += a.seconds;
       roundRatios.push(summarize(a.samples).p99 / summarize(b.samples).p99);
     }
+    const gcAfter = await gcTotals(url, adminAgent);
+    const gc = (k: 'minor' | 'major') => ({ ms: 1000 * (gcAfter[k].sum - gcBefore[k].sum), n: gcAfter[k].count - gcBefore[k].count });
+    const [scavenges, markCompacts] = [gc('minor'), gc('major')];
     const bareRun = { samples: bareSamples, seconds: bareSeconds };
     const apiRun = { samples: apiSamples, seconds: apiSeconds };
 
@@ -239,6 +262,11 @@ describe('apiserver', () => {
         measure: 'server CPU per create, user + system (µs)',
         value: fmt((1e6 * apiCpu) / apiRun.samples.length, 0),
         baseline: `bare https ${fmt((1e6 * bareCpu) / bareRun.samples.length, 0)} (${fmt(apiCpu / apiRun.samples.length / (bareCpu / bareRun.samples.length), 1)}×; load-independent)`,
+      },
+      {
+        measure: 'server GC pauses in the measured rounds',
+        value: `scavenges ${scavenges.n} (mean ${fmt(scavenges.ms / Math.max(1, scavenges.n), 2)} ms), mark-compacts ${markCompacts.n} (mean ${fmt(markCompacts.ms / Math.max(1, markCompacts.n), 2)} ms)`,
+        baseline: `${fmt((1000 * (scavenges.ms + markCompacts.ms)) / apiRun.samples.length, 0)} µs paused per create`,
       },
       { measure: 'non-201 answers', value: String(failures) },
       { measure: 'binding p50 / p99 (ms)', value: `${fmt(bindS.p50, 2)} / ${fmt(bindS.p99, 2)}`, baseline: `bare https ${fmt(bareS.p50, 2)} / ${fmt(bareS.p99, 2)}` },
