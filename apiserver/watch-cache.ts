@@ -17,7 +17,7 @@ import type { ResourceInfo } from '../api/resources.js';
 import { apiVersionOf, storagePrefix } from '../api/resources.js';
 import { expired, isStatusError, StatusError } from '../api/errors.js';
 import type { KeyValue, Storage, StoreEvent, WatchHandle } from './storage/interface.js';
-import { decode, decodeValue, wireJSON } from './registry/codec.js';
+import { decode, wireJSON } from './registry/codec.js';
 import { selectableOf, type Selectable, type SelectionPredicate } from './registry/predicate.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -46,9 +46,10 @@ export class CacheEvent {
     readonly type: EventType,
     readonly revision: number,
     readonly key: string,
-    /** The stored value of the object after the change (for DELETED: its last state, at the
-     *  delete's revision; codec.ts: no resourceVersion in it). */
-    private readonly value: string,
+    /** The stored kv of the object after the change (for DELETED: its last state, at the
+     *  delete's revision; codec.ts: no resourceVersion in its value). Kept rather than its
+     *  value: the embedded store keeps values off the V8 heap (StoredKeyValue). */
+    private readonly kv: KeyValue,
     /** What selectors test of that object. */
     readonly sel: Selectable,
     /** The same of the object before the change (MODIFIED and DELETED). */
@@ -61,30 +62,46 @@ export class CacheEvent {
 
   /** The object after the change, resourceVersion included. Read-only: it may be shared. */
   get obj(): KubeObject {
-    return this.held ?? decodeValue(this.value, this.revision);
+    return this.held ?? decode(this.kv);
   }
 
-  /** Stop holding the decoded object (the cache keeps events long after their dispatch). */
+  /**
+   * While its storage batch is dispatched: what is made for one watcher (the object, its JSON,
+   * lines and chunks) is kept for the next. Afterwards the cache keeps only the kv and the
+   * Selectable, and a list or a replay serializes again.
+   */
+  get dispatching(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** The dispatch is over: let go of the object and its serializations. */
   release(): void {
     this.held = undefined;
+    this.json_ = undefined;
+    this.lines = this.bytes = this.chunks = undefined;
   }
 
   /** The wire JSON of obj (resourceVersion included). */
   get json(): string {
-    return (this.json_ ??= wireJSON(this.value, this.revision));
+    if (this.json_ !== undefined) return this.json_;
+    const json = wireJSON(this.kv.value, this.revision);
+    if (this.dispatching) this.json_ = json;
+    return json;
   }
 }
 
-/** `{"type":"ADDED","object":{…}}\n`, built once per event and type. */
+/** `{"type":"ADDED","object":{…}}\n`: built once per event and type while it is dispatched. */
 export function eventLine(ev: CacheEvent, type: EventType): string {
-  const lines = (ev.lines ??= {});
-  return (lines[type] ??= `{"type":"${type}","object":${ev.json}}\n`);
+  const line = ev.lines?.[type] ?? `{"type":"${type}","object":${ev.json}}\n`;
+  if (ev.dispatching) (ev.lines ??= {})[type] = line;
+  return line;
 }
 
-/** eventLine as UTF-8 bytes, encoded once for every watcher. */
+/** eventLine as UTF-8 bytes, encoded once for every watcher of a dispatch. */
 export function eventBytes(ev: CacheEvent, type: EventType): Buffer {
-  const bytes = (ev.bytes ??= {});
-  return (bytes[type] ??= Buffer.from(eventLine(ev, type)));
+  const bytes = ev.bytes?.[type] ?? Buffer.from(eventLine(ev, type));
+  if (ev.dispatching) (ev.bytes ??= {})[type] = bytes;
+  return bytes;
 }
 
 /** One HTTP/1.1 chunk: `<size hex>\r\n<data>\r\n`. */
@@ -93,10 +110,11 @@ export function httpChunk(data: Buffer): Buffer {
 }
 const CRLF = Buffer.from('\r\n');
 
-/** eventBytes framed as an HTTP chunk, framed once for every watcher. */
+/** eventBytes framed as an HTTP chunk, framed once for every watcher of a dispatch. */
 export function eventChunk(ev: CacheEvent, type: EventType): Buffer {
-  const chunks = (ev.chunks ??= {});
-  return (chunks[type] ??= httpChunk(eventBytes(ev, type)));
+  const chunk = ev.chunks?.[type] ?? httpChunk(eventBytes(ev, type));
+  if (ev.dispatching) (ev.chunks ??= {})[type] = chunk;
+  return chunk;
 }
 
 /** Where a watcher's events go: an HTTP response, a WebSocket. */
@@ -401,7 +419,7 @@ export class WatchCache {
 
   private eventOf(type: EventType, kv: KeyValue, prevSel?: Selectable): CacheEvent {
     const obj = this.objectOf(kv);
-    return new CacheEvent(type, kv.modRevision, kv.key, kv.value, selectableOf(this.info.kind, obj), prevSel, obj);
+    return new CacheEvent(type, kv.modRevision, kv.key, kv, selectableOf(this.info.kind, obj), prevSel, obj);
   }
 
   private eventFromStore(se: StoreEvent, knownPrev?: Selectable): CacheEvent {

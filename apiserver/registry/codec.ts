@@ -29,13 +29,8 @@ function storageOrder(obj: KubeObject): boolean {
 
 /** Parse a stored value and stamp its resourceVersion (the kv's modRevision). */
 export function decode(kv: KeyValue): KubeObject {
-  return decodeValue(kv.value, kv.modRevision);
-}
-
-/** decode, from the value and the revision it was written at. */
-export function decodeValue(value: string, revision: number): KubeObject {
-  const obj = JSON.parse(value) as KubeObject;
-  obj.metadata.resourceVersion = String(revision);
+  const obj = JSON.parse(kv.value) as KubeObject;
+  obj.metadata.resourceVersion = String(kv.modRevision);
   return obj;
 }
 

@@ -15,6 +15,48 @@ import { badRequest, expired, timeoutError } from '../../api/errors.js';
 import { EventHistory } from './event-history.js';
 import type { Compare, KeyValue, Op, RangeOptions, RangeResult, StoreEvent, TxnResult } from './interface.js';
 import { KeyIndex } from './key-index.js';
+import { valueEncoding } from './value-bytes.js';
+
+/**
+ * A KeyValue as this store keeps it: the value in a Buffer of its own, off the V8 heap, and
+ * decoded again on each read of `value` (a string that dies young). Every object in the
+ * cluster lives here for as long as it exists; kept as a string, each was copied by every
+ * young-generation GC it survived and then promoted — the bulk of the API server's scavenge
+ * pauses under writes. (A Buffer of its own rather than a slice of Node's shared pool: one
+ * long-lived value must not keep an 8 KiB slab of others' alive.)
+ */
+export class StoredKeyValue implements KeyValue {
+  readonly #bytes: Buffer;
+  readonly #encoding: 'latin1' | 'utf8';
+
+  private constructor(readonly key: string, bytes: Buffer, encoding: 'latin1' | 'utf8', readonly createRevision: number, readonly modRevision: number, readonly version: number) {
+    this.#bytes = bytes;
+    this.#encoding = encoding;
+    Object.freeze(this);
+  }
+
+  static of(kv: Omit<KeyValue, 'stale'>): StoredKeyValue {
+    const encoding = valueEncoding(kv.value); // an encrypted value is a binary string (value-bytes.ts)
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(kv.value, encoding));
+    bytes.write(kv.value, encoding);
+    return new StoredKeyValue(kv.key, bytes, encoding, kv.createRevision, kv.modRevision, kv.version);
+  }
+
+  get value(): string {
+    return this.#bytes.toString(this.#encoding);
+  }
+
+  /** A kv's key and value at a later revision (a delete's last state), sharing the bytes. */
+  static at(kv: KeyValue, modRevision: number): StoredKeyValue {
+    if (kv instanceof StoredKeyValue) return new StoredKeyValue(kv.key, kv.#bytes, kv.#encoding, kv.createRevision, modRevision, kv.version);
+    return StoredKeyValue.of({ ...kv, modRevision });
+  }
+
+  /** As a plain object (what tests and logs compare and print). */
+  toJSON(): KeyValue {
+    return { key: this.key, value: this.value, createRevision: this.createRevision, modRevision: this.modRevision, version: this.version };
+  }
+}
 
 /** What the write-ahead log records for one transaction: its revision and effective writes. */
 export interface WriteRecord {
@@ -68,7 +110,7 @@ export class RevisionedStore {
     for (const op of ops) {
       const prev = this.index.latest(op.key);
       if (op.type === 'put') {
-        const kv: KeyValue = Object.freeze({
+        const kv = StoredKeyValue.of({
           key: op.key,
           value: op.value,
           createRevision: prev ? prev.createRevision : revision,
@@ -80,7 +122,7 @@ export class RevisionedStore {
         results.push(kv);
       } else {
         if (prev === undefined) continue;
-        const kv: KeyValue = Object.freeze({ ...prev, modRevision: revision });
+        const kv = StoredKeyValue.at(prev, revision);
         this.index.write(op.key, revision, undefined);
         this.history.append({ type: 'delete', kv, prevKv: prev });
         results.push(kv);
@@ -131,7 +173,7 @@ export class RevisionedStore {
   /** Loads a snapshot into an empty store: its kvs as of `revision`, no history before it. */
   restore(revision: number, kvs: KeyValue[]): void {
     if (this.appliedRevision !== 1 || this.index.size !== 0) throw new Error('storage: restore into a non-empty store');
-    for (const kv of kvs) this.index.write(kv.key, kv.modRevision, Object.freeze(kv));
+    for (const kv of kvs) this.index.write(kv.key, kv.modRevision, StoredKeyValue.of(kv));
     this.appliedRevision = this.committedRevision = revision;
     this.compactedRevision = revision;
   }

@@ -4,9 +4,14 @@
 // etcd holds exactly what kube-apiserver would write there.
 export const ENCRYPTED_VALUE_PREFIX = 'k8s:enc:';
 
+/** How a value is written as bytes: an encrypted one char per byte, any other as UTF-8. */
+export function valueEncoding(value: string): 'latin1' | 'utf8' {
+  return value.startsWith(ENCRYPTED_VALUE_PREFIX) ? 'latin1' : 'utf8';
+}
+
 /** The bytes a backend stores for a value. */
 export function valueToBytes(value: string): Buffer {
-  return Buffer.from(value, value.startsWith(ENCRYPTED_VALUE_PREFIX) ? 'latin1' : 'utf8');
+  return Buffer.from(value, valueEncoding(value));
 }
 
 /** The value a backend's stored bytes hold (inverse of valueToBytes). */

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEmbeddedStorage } from '../../apiserver/storage/embedded.js';
 import type { Storage } from '../../apiserver/storage/interface.js';
-import { WatchCache, type CacheEvent, type EventType, type WatchSink } from '../../apiserver/watch-cache.js';
+import { eventChunk, WatchCache, type CacheEvent, type EventType, type WatchSink } from '../../apiserver/watch-cache.js';
 import { SelectionPredicate } from '../../apiserver/registry/predicate.js';
 import { encode } from '../../apiserver/registry/codec.js';
 import { Registry } from '../../apiserver/registry/index.js';
@@ -191,13 +191,19 @@ describe('WatchCache.offer', () => {
     }
   });
 
-  it('serializes an event from its stored value on first use: the same wire JSON as the value with its resourceVersion, once', async () => {
+  it('serializes an event from its stored value on first use: the same wire JSON as the value with its resourceVersion, once per dispatch', async () => {
     storage = await openEmbeddedStorage({});
     cache = new WatchCache(storage, podInfo, { bookmarkIntervalMs: 60_000 });
     await cache.start();
     const events: CacheEvent[] = [];
+    const chunks: Buffer[] = [];
     const sink = new CollectingSink();
-    sink.send = (_t, ev) => { events.push(ev); };
+    sink.send = (type, ev) => {
+      events.push(ev);
+      // A dispatch's watchers share one serialization.
+      expect(eventChunk(ev, type)).toBe(eventChunk(ev, type));
+      chunks.push(eventChunk(ev, type));
+    };
     cache.watch(SelectionPredicate.parse('Pod', undefined, undefined, undefined), '0', sink, false);
     const r = await put('lazy', { app: 'web' });
     await until(() => events.length === 1);
@@ -205,7 +211,14 @@ describe('WatchCache.offer', () => {
     const want = JSON.parse(kv.value) as KubeObject;
     want.metadata.resourceVersion = String(kv.modRevision);
     expect(JSON.parse(events[0]!.json)).toEqual(want);
-    expect(events[0]!.json).toBe(events[0]!.json);
     expect(cache.list(SelectionPredicate.parse('Pod', undefined, undefined, undefined)).events.map((ev) => ev.json)).toEqual([events[0]!.json]);
+    // After its dispatch the cache keeps the kv, not the serializations: a later reader (a
+    // replay, a list) makes them again, byte for byte the same.
+    expect(events[0]!.dispatching).toBe(false);
+    expect([events[0]!.lines, events[0]!.bytes, events[0]!.chunks]).toEqual([undefined, undefined, undefined]);
+    const again = eventChunk(events[0]!, 'ADDED');
+    expect(again).not.toBe(chunks[0]);
+    expect(again.equals(chunks[0]!)).toBe(true);
+    expect(events[0]!.lines).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 // The API server's heap under creates: what each created pod keeps on the heap, and the
 // garbage collector's pauses while 64 creates are in flight — the tail of the create latency
 // in apiserver.bench.ts is mostly young-generation GC (scavenges), whose cost is what survives
-// them. Measured in this process (node:perf_hooks 'gc' entries; heap after a full GC), beside
+// them. Measured in this process (node:perf_hooks 'gc' entries; heap and Buffers after a full GC), beside
 // a bare node:http server in the same process that parses each body and keeps it as its
 // string (the floor for a server that must hold what it stored).
 //
@@ -44,18 +44,20 @@ function poster(url: string): (body: string) => Promise<void> {
   });
 }
 
-function heapAfterFullGC(): number {
+/** The V8 heap and the Buffers' memory off it (what the embedded store keeps values in), after a full GC. */
+function memoryAfterFullGC(): { heap: number; buffers: number } {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, buffers: m.arrayBuffers };
 }
 
-interface HeapRun { perPodBytes: number; heapMB: number; scavenges: number[]; markCompacts: number[] }
+interface HeapRun { perPodBytes: number; perPodBufferBytes: number; heapMB: number; scavenges: number[]; markCompacts: number[] }
 
 /** Warm up, then CREATES creates at 64 in flight: retained heap per create and the GC pauses meanwhile. */
 async function measure(post: (body: string) => Promise<void>, prefix: string): Promise<HeapRun> {
   await measureConcurrent(WARMUP, IN_FLIGHT, (i) => post(podBody(`${prefix}-warm-${i}`)));
-  const before = heapAfterFullGC();
+  const before = memoryAfterFullGC();
   const scavenges: number[] = [];
   const markCompacts: number[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -68,8 +70,14 @@ async function measure(post: (body: string) => Promise<void>, prefix: string): P
   await measureConcurrent(CREATES, IN_FLIGHT, (i) => post(podBody(`${prefix}-${i}`)));
   await new Promise((r) => setTimeout(r, 50)); // the observer's last entries
   observer.disconnect();
-  const after = heapAfterFullGC();
-  return { perPodBytes: (after - before) / CREATES, heapMB: after / 1e6, scavenges: scavenges.sort((a, b) => a - b), markCompacts };
+  const after = memoryAfterFullGC();
+  return {
+    perPodBytes: (after.heap - before.heap) / CREATES,
+    perPodBufferBytes: (after.buffers - before.buffers) / CREATES,
+    heapMB: after.heap / 1e6,
+    scavenges: scavenges.sort((a, b) => a - b),
+    markCompacts,
+  };
 }
 
 describe('apiserver heap', () => {
@@ -94,19 +102,33 @@ describe('apiserver heap', () => {
     await new Promise((r) => bare.close(r));
     kept.clear();
 
-    const storage = await openEmbeddedStorage({});
-    const server = createApiServer({ storage, compactionIntervalMs: 0 });
-    const { url } = await server.listen(0, '127.0.0.1');
-    const skiff = await measure(poster(`${url}/api/v1/namespaces/default/pods`), 'p');
-    await server.close();
-    await storage.close();
+    const skiffRun = async (watched: boolean): Promise<HeapRun> => {
+      const storage = await openEmbeddedStorage({});
+      const server = createApiServer({ storage, compactionIntervalMs: 0 });
+      const { url } = await server.listen(0, '127.0.0.1');
+      // Every cluster has pods watched (informers, kubelets): each write is then serialized for them.
+      const watch = watched ? await new Promise<http.ClientRequest>((resolve, reject) => {
+        const req = http.get(`${url}/api/v1/pods?watch=true`, (res) => (res.statusCode === 200 ? (res.resume(), resolve(req)) : reject(new Error(`watch: ${res.statusCode}`))));
+        req.on('error', () => undefined);
+      }) : undefined;
+      const run = await measure(poster(`${url}/api/v1/namespaces/default/pods`), 'p');
+      watch?.destroy();
+      await server.close();
+      await storage.close();
+      return run;
+    };
+    const skiff = await skiffRun(false);
+    const watched = await skiffRun(true);
 
     const pauses = (r: HeapRun) => `${r.scavenges.length} · p50 ${fmt(percentile(r.scavenges, 50), 2)} · max ${fmt(r.scavenges[r.scavenges.length - 1] ?? 0, 2)}`;
     const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     report(`API server heap: ${CREATES} pod creates at ${IN_FLIGHT} in flight in one process (plain HTTP, store in memory) after ${WARMUP} warm-up creates`, [
       { measure: 'retained heap per created pod (bytes)', value: fmt(skiff.perPodBytes, 0), baseline: `bare server keeping the body ${fmt(bareRun.perPodBytes, 0)}` },
+      { measure: 'retained off the heap, in Buffers, per created pod (bytes)', value: fmt(Math.round(skiff.perPodBufferBytes) || 0, 0), baseline: `bare ${fmt(Math.round(bareRun.perPodBufferBytes) || 0, 0)}` },
+      { measure: 'retained heap per created pod, one watch of all pods open (bytes)', value: fmt(watched.perPodBytes, 0), baseline: `off the heap ${fmt(watched.perPodBufferBytes, 0)}` },
       { measure: 'scavenges · pause p50 · max (ms)', value: pauses(skiff), baseline: `bare ${pauses(bareRun)}` },
       { measure: 'scavenge time per 1000 creates (ms)', value: fmt(total(skiff.scavenges) / CREATES * 1000, 1), baseline: `bare ${fmt(total(bareRun.scavenges) / CREATES * 1000, 1)}` },
+      { measure: 'scavenge time per 1000 creates, one watch open (ms)', value: fmt(total(watched.scavenges) / CREATES * 1000, 1) },
       { measure: 'mark-compacts · total (ms)', value: `${skiff.markCompacts.length} · ${fmt(total(skiff.markCompacts), 1)}`, baseline: `bare ${bareRun.markCompacts.length} · ${fmt(total(bareRun.markCompacts), 1)}` },
       { measure: 'heap used after a full GC (MB)', value: fmt(skiff.heapMB, 0), baseline: `bare ${fmt(bareRun.heapMB, 0)}` },
     ]);

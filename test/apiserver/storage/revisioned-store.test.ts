@@ -3,7 +3,7 @@
 // the writes up to that revision says.
 import { describe, expect, it } from 'vitest';
 import type { KeyValue } from '../../../apiserver/storage/interface.js';
-import { RevisionedStore } from '../../../apiserver/storage/revisioned-store.js';
+import { RevisionedStore, StoredKeyValue } from '../../../apiserver/storage/revisioned-store.js';
 
 function rng(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -53,5 +53,20 @@ describe('RevisionedStore against a model', () => {
       expect(got.more).toBe(expectedAll.length > want.length);
       expect(store.range(prefix, { revision: rev, startKey, countOnly: true }).count).toBe(expectedAll.length);
     }
+  });
+
+  it('keeps each value off the heap and gives it back as written: UTF-8 text, an encrypted binary string, a delete\'s last state', () => {
+    const store = new RevisionedStore();
+    const text = '{"metadata":{"name":"héllo ☃ 𝄞"}}';
+    const binary = 'k8s:enc:aescbc:v1:key1:' + Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
+    const put = store.txn([], [{ type: 'put', key: '/t', value: text }, { type: 'put', key: '/b', value: binary }]);
+    store.commit(put.revision);
+    for (const kv of put.results) expect(kv).toBeInstanceOf(StoredKeyValue);
+    expect(store.get('/t')!.value).toBe(text);
+    expect(store.get('/b')!.value).toBe(binary);
+    const del = store.txn([], [{ type: 'delete', key: '/t' }]);
+    expect(del.results[0]!.value).toBe(text);
+    expect(del.results[0]!.modRevision).toBe(del.revision);
+    expect(JSON.parse(JSON.stringify(del.results[0]))).toEqual({ key: '/t', value: text, createRevision: put.revision, modRevision: del.revision, version: 1 });
   });
 });
