@@ -15,30 +15,30 @@ import type { EventHistory } from './event-history.js';
 import type { KeyValue } from './interface.js';
 import { prefixEnd, SortedKeySet } from './sorted-key-set.js';
 
-export class KeyHistory {
+export class KeyHistory<KV extends KeyValue = KeyValue> {
   readonly key: string;
   revs: number[];
-  kvs: (KeyValue | undefined)[];
+  kvs: (KV | undefined)[];
 
-  constructor(key: string, rev: number, kv: KeyValue | undefined) {
+  constructor(key: string, rev: number, kv: KV | undefined) {
     this.key = key;
     this.revs = [rev];
     this.kvs = [kv];
   }
 
   /** The newest write (undefined if it is a delete). */
-  latest(): KeyValue | undefined {
+  latest(): KV | undefined {
     return this.kvs[this.kvs.length - 1];
   }
 
   /** The kv visible at `rev`, undefined if the key did not exist then. */
-  at(rev: number): KeyValue | undefined {
+  at(rev: number): KV | undefined {
     const revs = this.revs;
     for (let i = revs.length - 1; i >= 0; i--) if (revs[i]! <= rev) return this.kvs[i];
     return undefined;
   }
 
-  push(rev: number, kv: KeyValue | undefined): void {
+  push(rev: number, kv: KV | undefined): void {
     this.revs.push(rev);
     this.kvs.push(kv);
   }
@@ -69,15 +69,15 @@ export class KeyHistory {
   }
 }
 
-export interface IndexRange {
-  kvs: KeyValue[];
+export interface IndexRange<KV extends KeyValue = KeyValue> {
+  kvs: KV[];
   count: number;
   more: boolean;
 }
 
-export class KeyIndex {
-  private readonly keys = new Map<string, KeyHistory>();
-  private readonly sorted = new SortedKeySet<KeyHistory>((h) => h.isLive());
+export class KeyIndex<KV extends KeyValue = KeyValue> {
+  private readonly keys = new Map<string, KeyHistory<KV>>();
+  private readonly sorted = new SortedKeySet<KeyHistory<KV>>((h) => h.isLive());
 
   /** `history` holds every write after the compaction point (used to count at past revisions). */
   constructor(private readonly history: EventHistory) {}
@@ -88,16 +88,16 @@ export class KeyIndex {
   }
 
   /** The newest write of `key`, whatever its durability (used to evaluate compares). */
-  latest(key: string): KeyValue | undefined {
+  latest(key: string): KV | undefined {
     return this.keys.get(key)?.latest();
   }
 
-  get(key: string, atRev: number): KeyValue | undefined {
+  get(key: string, atRev: number): KV | undefined {
     return this.keys.get(key)?.at(atRev);
   }
 
   /** Records a write of `key` at `rev`: a kv for a put, undefined for a delete. */
-  write(key: string, rev: number, kv: KeyValue | undefined): void {
+  write(key: string, rev: number, kv: KV | undefined): void {
     const h = this.keys.get(key);
     if (h === undefined) {
       const created = new KeyHistory(key, rev, kv);
@@ -114,11 +114,11 @@ export class KeyIndex {
    * Keys under `prefix` from `startKey` (inclusive) as of `atRev` (≤ the newest write), in key
    * order. `count` counts every visible key from the start on, even past `limit`, like etcd.
    */
-  range(prefix: string, startKey: string | undefined, atRev: number, limit: number, countOnly: boolean): IndexRange {
+  range(prefix: string, startKey: string | undefined, atRev: number, limit: number, countOnly: boolean): IndexRange<KV> {
     const from = startKey !== undefined && startKey > prefix ? startKey : prefix;
     const end = prefixEnd(prefix);
     if (countOnly) return { kvs: [], count: this.countAt(from, end, atRev), more: false };
-    const kvs: KeyValue[] = [];
+    const kvs: KV[] = [];
     const max = limit > 0 ? limit : Infinity;
     let more = false;
     this.sorted.forEachFrom(from, (h) => {
@@ -154,8 +154,8 @@ export class KeyIndex {
   }
 
   /** Every key visible at `atRev`, in key order (for snapshots). */
-  all(atRev: number): KeyValue[] {
-    const kvs: KeyValue[] = [];
+  all(atRev: number): KV[] {
+    const kvs: KV[] = [];
     this.sorted.forEachFrom('', (h) => {
       const kv = h.at(atRev);
       if (kv !== undefined) kvs.push(kv);

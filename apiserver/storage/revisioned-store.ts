@@ -46,10 +46,9 @@ export class StoredKeyValue implements KeyValue {
     return this.#bytes.toString(this.#encoding);
   }
 
-  /** A kv's key and value at a later revision (a delete's last state), sharing the bytes. */
-  static at(kv: KeyValue, modRevision: number): StoredKeyValue {
-    if (kv instanceof StoredKeyValue) return new StoredKeyValue(kv.key, kv.#bytes, kv.#encoding, kv.createRevision, modRevision, kv.version);
-    return StoredKeyValue.of({ ...kv, modRevision });
+  /** The same key and value at a later revision (a delete's last state), sharing the bytes. */
+  at(modRevision: number): StoredKeyValue {
+    return new StoredKeyValue(this.key, this.#bytes, this.#encoding, this.createRevision, modRevision, this.version);
   }
 
   /** As a plain object (what tests and logs compare and print). */
@@ -71,7 +70,7 @@ export interface TxnOutcome extends TxnResult {
 
 export class RevisionedStore {
   readonly history = new EventHistory();
-  readonly index = new KeyIndex(this.history);
+  readonly index = new KeyIndex<StoredKeyValue>(this.history);
   appliedRevision = 1;
   committedRevision = 1;
   compactedRevision = 0;
@@ -122,7 +121,7 @@ export class RevisionedStore {
         results.push(kv);
       } else {
         if (prev === undefined) continue;
-        const kv = StoredKeyValue.at(prev, revision);
+        const kv = prev.at(revision);
         this.index.write(op.key, revision, undefined);
         this.history.append({ type: 'delete', kv, prevKv: prev });
         results.push(kv);

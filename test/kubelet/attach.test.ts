@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestClient } from '../../client/rest.js';
 import { removeLeftovers } from '../support/leftovers.js';
 import { testPki } from '../support/tls.js';
-import { cliTerminal, client, isRoot, podManifest, removeDir, ROOT, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
+import { cliTerminal, client, hostResources, isRoot, podManifest, removeDir, ROOT, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
 
 const KCTL = join(ROOT, 'dist', 'cli', 'kctl.js');
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -88,10 +88,7 @@ afterAll(async () => {
     await kubelet?.stop('SIGTERM');
     // A kubelet that dies while stopping its pods leaves them running (seen in clean-clone CI:
     // killed there by a second SIGTERM, the harness prints it): nothing of this node may outlive the test.
-    if (isRoot && rootDir) {
-      const sandboxes = fs.existsSync(join(rootDir, 'sandboxes')) ? fs.readdirSync(join(rootDir, 'sandboxes')) : [];
-      await removeLeftovers(rootDir, [node], sandboxes);
-    }
+    if (isRoot && rootDir) await removeLeftovers(rootDir, [node], hostResources(rootDir, node).sandboxes);
   } finally {
     c?.close();
     await api?.proc.stop();
