@@ -39,7 +39,8 @@ const APP_START_MS = 15_000;
 export async function navigate(page: Page, url: string): Promise<void> {
   const problems: string[] = [];
   for (let i = 0; i < 5; i++) {
-    if (i > 0) await page.goto('about:blank');
+    // The blank page only resets; the failed load's error page may interrupt it, and the next goto navigates anyway.
+    if (i > 0) await page.goto('about:blank').catch(() => undefined);
     const failed: string[] = [];
     const onFailed = (r: Request) => {
       if (PAGE_RESOURCES.includes(r.resourceType())) failed.push(`${r.url()}: ${r.failure()?.errorText}`);
