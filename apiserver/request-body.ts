@@ -21,9 +21,19 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     req.resume();
     throw requestEntityTooLarge(limit);
   }
-  // Plain events rather than an async iterator: this runs for every write request.
   const chunks: Buffer[] = [];
   let size = 0;
+  // A small body arrives with its headers: by the time a handler asks (after authentication
+  // and authorization), the parser holds all of it. Take it as it is — no promise, no listeners.
+  if (req.complete && !req.readableEnded && req.readableFlowing !== true) {
+    for (let c = req.read() as Buffer | null; c !== null; c = req.read() as Buffer | null) {
+      size += c.length;
+      chunks.push(c);
+    }
+    if (size > limit) throw requestEntityTooLarge(limit);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+  // Plain events rather than an async iterator: this runs for every write request.
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       size += chunk.length;

@@ -203,6 +203,8 @@ export class WatchCache {
   private readonly store = new Map<string, CacheEvent>();
   /** Objects the registry just wrote, by key, until their event arrives (offer). */
   private readonly offered = new Map<string, { kv: KeyValue; obj: KubeObject }>();
+  /** getShared()'s objects, by the cache event they were decoded from (gone with the event). */
+  private readonly shared = new WeakMap<CacheEvent, KubeObject>();
   /** Keys by namespace, so a namespace's list or initial watch state does not scan every key. */
   private readonly byNamespace = new Map<string, Set<string>>();
   private readonly ring: (CacheEvent | undefined)[];
@@ -301,6 +303,19 @@ export class WatchCache {
   }
 
   /**
+   * Like get(), but decoded once per change of the object and the same instance for every
+   * caller until it changes (read-only): for the few hot, rarely written objects every write
+   * consults — the namespace each create checks — which get() would parse again each time.
+   */
+  getShared(key: string): KubeObject | undefined {
+    const ev = this.store.get(key);
+    if (!ev) return undefined;
+    let obj = this.shared.get(ev);
+    if (!obj) this.shared.set(ev, (obj = ev.obj));
+    return obj;
+  }
+
+  /**
    * Start a watcher. resourceVersion undefined or "0": synthetic ADDED events for the current
    * state, then live events. A number: every event after it (from the ring buffer, or from
    * storage when it is older than the buffer; 410 when storage compacted it too).
@@ -396,15 +411,16 @@ export class WatchCache {
   }
 
   /**
-   * The registry offers the object it has just written as `kv` (its txn's answer, `value` the
-   * bytes it stored): when that very kv arrives from storage, the cache takes the object instead
+   * The registry offers the object it has just written as `kv` (its txn's answer): when that very kv arrives from storage, the cache takes the object instead
    * of parsing the value again — one object tree less per write. From then on the object is the
    * cache's, read-only like all it holds. Only the embedded store, which delivers a write in its
    * commit's tick, hands watchers the kv it answered with; an offer the cache has already passed
    * is refused, and any other kv misses and is decoded.
    */
-  offer(kv: KeyValue, obj: KubeObject, value: string): void {
-    if (kv.modRevision > this.revision && kv.value === value && String(kv.modRevision) === obj.metadata.resourceVersion) {
+  offer(kv: KeyValue, obj: KubeObject): void {
+    // kv is the txn's own answer for obj's put, so its value is obj's encoding by construction
+    // (comparing it would decode the stored bytes once more per write).
+    if (kv.modRevision > this.revision && String(kv.modRevision) === obj.metadata.resourceVersion) {
       this.offered.set(kv.key, { kv, obj });
     }
   }

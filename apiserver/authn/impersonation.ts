@@ -12,6 +12,7 @@ import { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, type UserInfo }
 
 const SA_PREFIX = 'system:serviceaccount:';
 const EXTRA_PREFIX = 'impersonate-extra-';
+const IMPERSONATE_HEADER = /^impersonate-/i;
 
 function values(req: IncomingMessage, name: string): string[] {
   return (req.headersDistinct[name] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -19,6 +20,11 @@ function values(req: IncomingMessage, name: string): string[] {
 
 /** The user to act as, or undefined when the request asks for no impersonation. */
 export function requestedImpersonation(req: IncomingMessage): { user?: string; groups: string[]; uid?: string; extra: Record<string, string[]> } | undefined {
+  // Every request passes here: the common answer (no impersonation) allocates nothing.
+  const raw = req.rawHeaders;
+  let asked = false;
+  for (let i = 0; i < raw.length && !asked; i += 2) asked = IMPERSONATE_HEADER.test(raw[i]!);
+  if (!asked) return undefined;
   const h = req.headers;
   const extraKeys = Object.keys(h).filter((k) => k.startsWith(EXTRA_PREFIX));
   if (h['impersonate-user'] === undefined && h['impersonate-group'] === undefined && h['impersonate-uid'] === undefined && extraKeys.length === 0) return undefined;

@@ -1,11 +1,10 @@
 // The registry of every resource Skiff serves: one Store (with its strategy and watch
 // cache) per row of api/resources.ts.
-import { RESOURCES, storageKey, type ResourceInfo } from '../../api/resources.js';
+import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
 import { isStatusError } from '../../api/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { WatchCache, type EventType, type WatchCacheOptions, type Watcher, type WatchSink } from '../watch-cache.js';
 import type { KubeObject } from '../../api/meta.js';
-import { decode } from './codec.js';
 import { Store } from './store.js';
 import type { Strategy } from './strategy.js';
 import { podStrategy } from './pods.js';
@@ -52,19 +51,11 @@ export class Registry {
     const nsInfo = RESOURCES.find((r) => r.kind === 'Namespace')!;
     // Like kube-apiserver's NamespaceLifecycle admission: ask the namespaces' watch cache
     // first (no read, no parse), and storage only for a namespace the cache has not seen yet.
-    let nsCache: WatchCache | undefined;
-    const namespaceLookup = async (name: string) => {
-      const key = storageKey(nsInfo, undefined, name);
-      const cached = nsCache?.get(key);
-      if (cached) return cached;
-      const kv = await storage.get(key);
-      return kv ? decode(kv) : undefined;
-    };
+    const namespaceLookup = (name: string) => this.store(nsInfo).lookupShared(undefined, name);
     for (const info of RESOURCES) {
       if (info.verbs) continue; // not stored: answered by its own handler (rest-handler.ts)
       const cache = new WatchCache(storage, info, cacheOptions);
       this.caches.push(cache);
-      if (info === nsInfo) nsCache = cache;
       this.stores.set(info, new Store(storage, info, strategies[info.kind] ?? {}, namespaceLookup, cache, consistentCache));
     }
   }

@@ -52,7 +52,7 @@ export function serviceAccountAdmission(registry: Registry): AdmissionPlugin {
     if (pod.metadata.annotations?.['kubernetes.io/config.mirror']) return;
     const name = pod.spec.serviceAccountName || DEFAULT_SERVICE_ACCOUNT;
     pod.spec.serviceAccountName = name;
-    const sa = (await registry.byKind('ServiceAccount').lookup(a.namespace, name)) as unknown as ServiceAccount | undefined;
+    const sa = (await registry.byKind('ServiceAccount').lookupShared(a.namespace, name)) as unknown as ServiceAccount | undefined;
     if (!sa) {
       if (name === DEFAULT_SERVICE_ACCOUNT) return;
       throw forbiddenObject('pods', pod.metadata.name ?? pod.metadata.generateName ?? '', `error looking up service account ${a.namespace}/${name}: serviceaccount "${name}" not found`);

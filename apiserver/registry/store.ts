@@ -135,6 +135,19 @@ export class Store {
     return kv ? decode(kv) : undefined;
   }
 
+  /**
+   * Like lookup(), but a cache hit is the cache's own object, decoded once per change of it and
+   * shared by every caller (WatchCache.getShared): read it, never change it. For the few small
+   * objects every write consults — the namespace of each create, the ServiceAccount of each pod.
+   */
+  async lookupShared(namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const key = this.key(namespace, name);
+    const cached = this.cache?.getShared(key);
+    if (cached) return cached;
+    const kv = await this.storage.get(key);
+    return kv ? decode(kv) : undefined;
+  }
+
   /** The object's wire JSON, straight from its stored bytes (no decode and re-encode). */
   async getJSON(namespace: string | undefined, name: string): Promise<string> {
     const kv = await this.storage.get(this.key(namespace, name));
@@ -305,7 +318,7 @@ export class Store {
       const r = await this.storage.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value }]);
       if (r.succeeded) {
         meta.resourceVersion = String(r.results[0]!.modRevision);
-        if (this.consistentCache) this.cache?.offer(r.results[0]!, obj, value);
+        if (this.consistentCache) this.cache?.offer(r.results[0]!, obj);
         return noteStored(obj, value);
       }
       // A generated name that collided gets another suffix; a chosen one is a 409.
@@ -437,7 +450,7 @@ export class Store {
         next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
         if (!remove) {
           noteStored(next, value);
-          if (this.consistentCache) this.cache?.offer(r.results[0]!, next, value);
+          if (this.consistentCache) this.cache?.offer(r.results[0]!, next);
         }
         return { obj: next, deleted: remove };
       }

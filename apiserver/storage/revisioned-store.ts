@@ -13,7 +13,7 @@
 // Revisions start at 1 for an empty store, like etcd: the first write is revision 2.
 import { badRequest, expired, timeoutError } from '../../api/errors.js';
 import { EventHistory } from './event-history.js';
-import type { Compare, KeyValue, Op, RangeOptions, RangeResult, StoreEvent, TxnResult } from './interface.js';
+import type { Compare, KeyValue, Op, RangeOptions, RangeResult, TxnResult } from './interface.js';
 import { KeyIndex } from './key-index.js';
 import { valueEncoding } from './value-bytes.js';
 
