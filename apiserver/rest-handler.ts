@@ -43,10 +43,11 @@ export function notFoundPath(): StatusError {
   return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: NOT_FOUND_MESSAGE, reason: 'NotFound', details: {}, code: 404 });
 }
 
+/** Answer with JSON: an object, its serialization, or its UTF-8 bytes (a stored value's, codec.ts). */
 export function sendJSON(res: ServerResponse, code: number, body: unknown): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  const data = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+  res.end(data);
 }
 
 export function sendStatus(res: ServerResponse, status: Status): void {
@@ -99,11 +100,11 @@ export class RestHandler {
     const longRunning = ri.verb === 'watch' || ri.subresource === 'exec' || (ri.subresource === 'log' && queryBool(query, 'follow'));
     let release: (() => void) | undefined;
     let code = 200;
-    res.on('finish', () => {
+    // 'close' comes after 'finish' too, and also when the client goes away first: one listener serves both.
+    res.on('close', () => {
       release?.();
-      if (!longRunning) this.o.metrics.observe(ri.verb, ri.resource + (ri.subresource ? `/${ri.subresource}` : ''), res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      if (!longRunning && res.writableFinished) this.o.metrics.observe(ri.verb, ri.resource + (ri.subresource ? `/${ri.subresource}` : ''), res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    res.on('close', () => release?.());
     try {
       if (!longRunning) {
         release = this.o.inFlight.acquire(MUTATING.has(ri.verb) ? 'mutating' : 'readonly');

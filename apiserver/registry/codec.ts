@@ -36,27 +36,53 @@ export function decode(kv: KeyValue): KubeObject {
 
 const METADATA_OPEN = '"metadata":{';
 
-/** Objects the registry has just written → the value it stored for them (see storedWireJSON). */
-const storedValues = new WeakMap<KubeObject, string>();
+/** Objects the registry has just written → what it stored for them (see storedWireJSON). */
+const storedValues = new WeakMap<KubeObject, string | Buffer>();
 
 /**
- * Remember the value `obj` was stored as, once the write succeeded and obj carries the
- * write's resourceVersion: its response is then that value with the resourceVersion spliced
- * in (storedWireJSON) rather than a second serialization. obj must not change afterwards.
+ * Remember how `obj` was stored, once the write succeeded and obj carries the write's
+ * resourceVersion: its response is then the stored value with the resourceVersion spliced in
+ * (storedWireJSON) rather than a second serialization — from the stored bytes themselves when
+ * the backend keeps them (`kv`, the write's own result), else from `value`. obj must not change
+ * afterwards.
  */
-export function noteStored(obj: KubeObject, value: string): KubeObject {
-  storedValues.set(obj, value);
+export function noteStored(obj: KubeObject, value: string, kv?: KeyValue): KubeObject {
+  const bytes = kv && String(kv.modRevision) === obj.metadata.resourceVersion ? kv.valueUtf8?.() : undefined;
+  storedValues.set(obj, bytes ?? value);
   return obj;
 }
 
-/** The wire JSON of an object noteStored() saw, straight from its stored value; else undefined. */
-export function storedWireJSON(obj: KubeObject): string | undefined {
-  const value = storedValues.get(obj);
+/** The wire JSON of an object noteStored() saw, straight from what was stored; else undefined. */
+export function storedWireJSON(obj: KubeObject): string | Buffer | undefined {
+  const stored = storedValues.get(obj);
   // Asked once, for the write's response. Let the entry go: obj may live on in the watch
   // cache (noteWritten), and a WeakMap holding an entry per cached object slows every GC.
   storedValues.delete(obj);
   const rv = obj.metadata.resourceVersion;
-  return value === undefined || !rv ? undefined : wireJSON(value, Number(rv));
+  if (stored === undefined || !rv) return undefined;
+  return typeof stored === 'string' ? wireJSON(stored, Number(rv)) : wireJSONBytes(stored, Number(rv));
+}
+
+/** A stored kv's wire JSON: from its UTF-8 bytes when the backend keeps them (no string is made), else from its value. */
+export function kvWireJSON(kv: KeyValue): string | Buffer {
+  const bytes = kv.valueUtf8?.();
+  return bytes ? wireJSONBytes(bytes, kv.modRevision) : wireJSON(kv.value, kv.modRevision);
+}
+
+const METADATA_OPEN_BYTES = Buffer.from(METADATA_OPEN);
+const CLOSE_BRACE = 0x7d;
+
+/** wireJSON on a stored value's UTF-8 bytes: one copy into the response's buffer. */
+export function wireJSONBytes(bytes: Buffer, revision: number): Buffer | string {
+  const i = bytes.indexOf(METADATA_OPEN_BYTES);
+  if (i < 0 || i > 200) return wireJSON(bytes.toString('utf8'), revision);
+  const at = i + METADATA_OPEN_BYTES.length;
+  const rv = `"resourceVersion":"${revision}"${bytes[at] === CLOSE_BRACE ? '' : ','}`;
+  const out = Buffer.allocUnsafe(bytes.length + rv.length);
+  bytes.copy(out, 0, 0, at);
+  out.write(rv, at, 'latin1');
+  bytes.copy(out, at + rv.length, at);
+  return out;
 }
 
 /**

@@ -16,7 +16,7 @@ import { fromLabelSelector } from '../../api/labels.js';
 import { deepEqual } from '../../api/patch/merge.js';
 import type { KeyValue, Storage } from '../storage/interface.js';
 import type { CacheEvent, WatchCache, WatchSink, Watcher } from '../watch-cache.js';
-import { decode, encode, noteStored, wireJSON } from './codec.js';
+import { decode, encode, kvWireJSON, noteStored, wireJSON } from './codec.js';
 import { applyDefaults, applyPatch, decodeObject, fillListKeyDefaults, validateDecodedObject, validateObject, validateStatusUpdate, type PatchType } from './object-rules.js';
 import { SelectionPredicate } from './predicate.js';
 import { apply as applyFields, fieldSetOf, recordUpdate } from './field-manager.js';
@@ -149,10 +149,10 @@ export class Store {
   }
 
   /** The object's wire JSON, straight from its stored bytes (no decode and re-encode). */
-  async getJSON(namespace: string | undefined, name: string): Promise<string> {
+  async getJSON(namespace: string | undefined, name: string): Promise<string | Buffer> {
     const kv = await this.storage.get(this.key(namespace, name));
     if (!kv) throw notFound(this.gr, name);
-    return wireJSON(kv.value, kv.modRevision);
+    return kvWireJSON(kv);
   }
 
   async list(namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult> {
@@ -319,7 +319,7 @@ export class Store {
       if (r.succeeded) {
         meta.resourceVersion = String(r.results[0]!.modRevision);
         if (this.consistentCache) this.cache?.offer(r.results[0]!, obj);
-        return noteStored(obj, value);
+        return noteStored(obj, value, r.results[0]);
       }
       // A generated name that collided gets another suffix; a chosen one is a 409.
       if (body && (body as KubeObject).metadata?.name || !meta.generateName || attempt >= 8) throw alreadyExists(this.gr, meta.name!);
@@ -449,7 +449,7 @@ export class Store {
       if (r.succeeded) {
         next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
         if (!remove) {
-          noteStored(next, value);
+          noteStored(next, value, r.results[0]);
           if (this.consistentCache) this.cache?.offer(r.results[0]!, next);
         }
         return { obj: next, deleted: remove };

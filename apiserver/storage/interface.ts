@@ -19,6 +19,12 @@ export interface KeyValue {
   /** Number of writes since creation (1 after create). */
   version: number;
   /**
+   * The value's UTF-8 bytes, when the backend holds them so (the embedded store's plaintext
+   * values): a response made from them skips decoding the value into a string and encoding it
+   * back. Read-only — they are the stored value itself.
+   */
+  valueUtf8?(): Buffer | undefined;
+  /**
    * Read through encryption at rest with a key that no longer writes (or in plaintext while a
    * key writes): an update must store it even when the object is unchanged, so rewriting an
    * object re-encrypts it (Kubernetes' "stale" transformer result).

@@ -46,6 +46,10 @@ export class StoredKeyValue implements KeyValue {
     return this.#bytes.toString(this.#encoding);
   }
 
+  valueUtf8(): Buffer | undefined {
+    return this.#encoding === 'utf8' ? this.#bytes : undefined;
+  }
+
   /** The same key and value at a later revision (a delete's last state), sharing the bytes. */
   at(modRevision: number): StoredKeyValue {
     return new StoredKeyValue(this.key, this.#bytes, this.#encoding, this.createRevision, modRevision, this.version);
