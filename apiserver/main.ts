@@ -167,7 +167,6 @@ export async function main(argv: string[]): Promise<void> {
     ...(values['advertise-address'] ? { advertiseAddress: values['advertise-address'] } : {}),
   });
   const { url } = await server.listen(port, values['bind-address']);
-  console.log(`skiff apiserver listening on ${url}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -186,6 +185,8 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
+  // Announced once the handlers are in: whoever waits for this line may signal at once.
+  console.log(`skiff apiserver listening on ${url}`);
 }
 
 const readFile = (flag: string, file: string) => {

@@ -350,9 +350,9 @@ export async function main(argv: string[]): Promise<void> {
   await kubelet.cleanupOrphans();
 
   const statusTimer = setInterval(() => void status.update().catch(() => undefined), 10_000);
-  console.log(`kubelet ${nodeName} ready: runtime ${runtime.info().name}, port ${port}${podCIDR ? `, pod CIDR ${podCIDR}` : ''}, root ${rootDir}`);
-  for (const w of runtime.info().warnings) console.log(`warning: ${w}`);
-
+  // The signal handlers go in before "ready" is printed: whoever waits for that line may stop
+  // the kubelet the moment it reads it, and a SIGTERM with no handler yet is the default action
+  // (the kubelet dies where it stands, its pods and network pool left behind).
   await new Promise<void>((done) => {
     let stopping = false;
     const stop = async (stopPods: boolean) => {
@@ -379,6 +379,8 @@ export async function main(argv: string[]): Promise<void> {
     process.once('SIGTERM', () => void stop(!!values['stop-pods-on-exit']));
     process.once('SIGINT', () => void stop(!!values['stop-pods-on-exit']));
     process.once('SIGHUP', () => void stop(false));
+    console.log(`kubelet ${nodeName} ready: runtime ${runtime.info().name}, port ${port}${podCIDR ? `, pod CIDR ${podCIDR}` : ''}, root ${rootDir}`);
+    for (const w of runtime.info().warnings) console.log(`warning: ${w}`);
   });
   process.exit(0);
 }
@@ -471,7 +473,6 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
     const batch = Math.max(1, Math.ceil(statuses.length / 3000));
     for (let i = 0; i < batch; i++) void statuses[idx++ % statuses.length]?.update().catch(() => undefined);
   }, 100);
-  console.log(`kubelet: ${count} hollow nodes ready (${prefix}0 … ${prefix}${count - 1}), runtime fake, port ${port}`);
   const statsTimer = setInterval(() => {
     if (process.env.SKIFF_KUBELET_DEBUG) console.error(`leases: ${JSON.stringify(leases.stats)}`);
   }, 10_000);
@@ -490,6 +491,8 @@ async function runHollowNodes(client: RestClient, count: number, prefix: string,
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     process.once('SIGHUP', stop);
+    // Announced once the handlers are in (see the real kubelet's "ready").
+    console.log(`kubelet: ${count} hollow nodes ready (${prefix}0 … ${prefix}${count - 1}), runtime fake, port ${port}`);
   });
   process.exit(0);
 }

@@ -86,9 +86,12 @@ afterAll(async () => {
       }
     }
     await kubelet?.stop('SIGTERM');
-    // A kubelet that dies while stopping its pods leaves them running (seen in clean-clone CI:
-    // killed there by a second SIGTERM, the harness prints it): nothing of this node may outlive the test.
-    if (isRoot && rootDir) await removeLeftovers(rootDir, [node], hostResources(rootDir, node).sandboxes);
+    // A kubelet that dies before it has stopped its pods leaves them running, and its pool of
+    // network ends: nothing of this node may outlive the test.
+    if (isRoot && rootDir) {
+      const left = hostResources(rootDir, node);
+      await removeLeftovers(rootDir, [node], [...left.sandboxes, ...left.poolIds]);
+    }
   } finally {
     c?.close();
     await api?.proc.stop();

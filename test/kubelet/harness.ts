@@ -161,7 +161,7 @@ export function processesWith(...argv: string[]): number[] {
 }
 
 /** The host resources a process-runtime sandbox and its containers use (for leftover checks). */
-export function hostResources(rootDir: string, nodeName: string): { netns: string[]; veths: string[]; pool: string[]; cgroups: string[]; sandboxes: string[]; containers: string[] } {
+export function hostResources(rootDir: string, nodeName: string): { netns: string[]; veths: string[]; pool: string[]; poolIds: string[]; cgroups: string[]; sandboxes: string[]; containers: string[] } {
   const sandboxes = existsSync(join(rootDir, 'sandboxes')) ? readdirSync(join(rootDir, 'sandboxes')) : [];
   const containers = existsSync(join(rootDir, 'containers')) ? readdirSync(join(rootDir, 'containers')) : [];
   const cgroups: string[] = [];
@@ -178,6 +178,7 @@ export function hostResources(rootDir: string, nodeName: string): { netns: strin
     netns: sandboxes.map((id) => `skiff-${id.slice(0, 12)}`).filter((n) => existsSync(`/var/run/netns/${n}`)),
     veths: sandboxes.map((id) => `sv${id.slice(0, 12)}`).filter((n) => existsSync(`/sys/class/net/${n}`)),
     pool: pooled.flatMap((id) => [`/var/run/netns/skiff-${id.slice(0, 12)}`, `/sys/class/net/sv${id.slice(0, 12)}`]).filter((p) => existsSync(p)),
+    poolIds: pooled,
     cgroups,
   };
 }
