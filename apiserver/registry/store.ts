@@ -129,10 +129,7 @@ export class Store {
    */
   async lookup(namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const key = this.key(namespace, name);
-    const cached = this.cache?.get(key);
-    if (cached) return cached;
-    const kv = await this.storage.get(key);
-    return kv ? decode(kv) : undefined;
+    return this.cache?.get(key) ?? this.stored(key);
   }
 
   /**
@@ -142,8 +139,11 @@ export class Store {
    */
   async lookupShared(namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const key = this.key(namespace, name);
-    const cached = this.cache?.getShared(key);
-    if (cached) return cached;
+    return this.cache?.getShared(key) ?? this.stored(key);
+  }
+
+  /** The object at `key` as storage has it (a read, then a decode). */
+  private async stored(key: string): Promise<KubeObject | undefined> {
     const kv = await this.storage.get(key);
     return kv ? decode(kv) : undefined;
   }
