@@ -411,8 +411,9 @@ export class WatchCache {
   }
 
   /**
-   * The registry offers the object it has just written as `kv` (its txn's answer): when that very kv arrives from storage, the cache takes the object instead
-   * of parsing the value again — one object tree less per write. From then on the object is the
+   * The registry offers the object it has just written as `kv` (its txn's answer): when that
+   * very kv arrives from storage, the cache takes the object instead of parsing the value
+   * again — one object tree less per write. From then on the object is the
    * cache's, read-only like all it holds. Only the embedded store, which delivers a write in its
    * commit's tick, hands watchers the kv it answered with; an offer the cache has already passed
    * is refused, and any other kv misses and is decoded.

@@ -75,9 +75,9 @@ const CLOSE_BRACE = 0x7d;
 /** wireJSON on a stored value's UTF-8 bytes: one copy into the response's buffer. */
 export function wireJSONBytes(bytes: Buffer, revision: number): Buffer | string {
   const i = bytes.indexOf(METADATA_OPEN_BYTES);
-  if (i < 0 || i > 200) return wireJSON(bytes.toString('utf8'), revision);
+  if (i < 0 || i > METADATA_WITHIN) return wireJSON(bytes.toString('utf8'), revision);
   const at = i + METADATA_OPEN_BYTES.length;
-  const rv = `"resourceVersion":"${revision}"${bytes[at] === CLOSE_BRACE ? '' : ','}`;
+  const rv = resourceVersionField(revision, bytes[at] === CLOSE_BRACE);
   const out = Buffer.allocUnsafe(bytes.length + rv.length);
   bytes.copy(out, 0, 0, at);
   out.write(rv, at, 'latin1');
@@ -92,12 +92,19 @@ export function wireJSONBytes(bytes: Buffer, revision: number): Buffer | string 
  */
 export function wireJSON(value: string, revision: number): string {
   const i = value.indexOf(METADATA_OPEN);
-  if (i < 0 || i > 200) {
+  if (i < 0 || i > METADATA_WITHIN) {
     const obj = JSON.parse(value) as KubeObject;
     obj.metadata.resourceVersion = String(revision);
     return JSON.stringify(obj);
   }
   const at = i + METADATA_OPEN.length;
-  const empty = value[at] === '}';
-  return `${value.slice(0, at)}"resourceVersion":"${revision}"${empty ? '' : ','}${value.slice(at)}`;
+  return `${value.slice(0, at)}${resourceVersionField(revision, value[at] === '}')}${value.slice(at)}`;
+}
+
+/** How far into a stored value its metadata may open (only apiVersion and kind come before it). */
+const METADATA_WITHIN = 200;
+
+/** What wireJSON puts right after the metadata brace. */
+function resourceVersionField(revision: number, emptyMetadata: boolean): string {
+  return `"resourceVersion":"${revision}"${emptyMetadata ? '' : ','}`;
 }
