@@ -18,10 +18,31 @@ describe('KeyHistory', () => {
     expect(h.at(19)).toBeUndefined();
     expect(h.at(25)?.modRevision).toBe(20);
     expect(h.compact(10)).toBe(false);
-    expect(h.revs).toEqual([9, 12, 20]);
+    expect(h.revisions()).toEqual([9, 12, 20]);
     expect(h.at(10)?.modRevision).toBe(9);
     expect(h.compact(15)).toBe(false);
-    expect(h.revs).toEqual([20]); // the tombstone at 12 is invisible to any read ≥ 15
+    expect(h.revisions()).toEqual([20]); // the tombstone at 12 is invisible to any read ≥ 15
+  });
+
+  it('keeps only what a read at or after the compaction point can see, whichever write that is', () => {
+    const single = new KeyHistory('k', 7, kv('k', 7));
+    expect(single.at(6)).toBeUndefined();
+    expect(single.compact(6)).toBe(false); // nothing at or below 6: untouched
+    expect(single.compact(8)).toBe(false);
+    expect(single.revisions()).toEqual([7]);
+    expect(single.at(8)?.modRevision).toBe(7);
+
+    const h = new KeyHistory('k', 1, kv('k', 1));
+    h.push(2, kv('k', 2));
+    h.push(3, undefined);
+    h.push(6, kv('k', 6));
+    expect(h.compact(4)).toBe(false); // the delete at 3 is what 4 and 5 see: nothing older is
+    expect(h.revisions()).toEqual([6]);
+    expect(h.at(5)).toBeUndefined();
+    h.push(8, kv('k', 8));
+    expect(h.compact(9)).toBe(false); // the newest write covers every read from 9 on
+    expect(h.revisions()).toEqual([8]);
+    expect(h.latest()?.modRevision).toBe(8);
   });
 
   it('is forgotten once its last write below the compaction point is a delete', () => {
