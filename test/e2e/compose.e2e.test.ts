@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, makeBusyboxRootfs, removeDir, SKIFF, tempDir } from '../kubelet/harness.js';
-import { Cluster, isolatedServiceNetwork, ROOT, until } from './cluster.js';
+import { Cluster, isolatedServiceNetwork, reportOnFailure, ROOT, until } from './cluster.js';
 import { hasKubectl, Kubectl } from './kubectl.js';
 
 const hasNft = (() => {
@@ -72,6 +72,8 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
   const toolsFile = path.join(dir, 'tools', 'compose.yaml');
   const labelled = async (selector: string) =>
     (await cluster.ok(['get', 'deploy,rs,pods,svc,cm,secrets,pvc', '-l', selector, '-o', 'name'])).trim();
+  // A wait for the example's pods that times out prints them, their wait-for-redis logs and the Services' endpoints.
+  const webReport = () => cluster.podReport('compose.project=counter', { logsOf: ['wait-for-redis'] });
 
   beforeAll(async () => {
     const rootfs = makeBusyboxRootfs(tempDir('e2e-busybox'));
@@ -117,16 +119,16 @@ describe.skipIf(!isRoot || !hasNft || !hasRedis)('kctl compose over skiff up', (
     expect(out).toContain('service/web created');
     expect(out).toContain(`web: localhost:${nodePort} -> 8080/tcp`);
     // The web pods waited for redis in an init container, then answer through the NodePort.
-    const first = await until('web answers on its NodePort', async () => {
+    const first = await reportOnFailure(until('web answers on its NodePort', async () => {
       const r = await hostGet(`http://127.0.0.1:${nodePort}/`);
       return /^Howdy, visit \d+, served by web-/.test(r) && r;
-    }, 180_000);
+    }, 180_000), webReport);
     const n = Number(/visit (\d+)/.exec(first)![1]);
     expect(await hostGet(`http://127.0.0.1:${nodePort}/`)).toMatch(new RegExp(`^Howdy, visit ${n + 1}, `));
     const web = JSON.parse(await cluster.ok(['get', 'deploy', 'web', '-o', 'json']));
     expect(web.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'kctl-compose', 'compose.project': 'counter', 'app.kubernetes.io/name': 'web' });
     expect(web.spec.template.spec.initContainers[0].name).toBe('wait-for-redis');
-    await until('both web replicas ready', async () => JSON.parse(await cluster.ok(['get', 'deploy', 'web', '-o', 'json'])).status.readyReplicas === 2, 120_000);
+    await reportOnFailure(until('both web replicas ready', async () => JSON.parse(await cluster.ok(['get', 'deploy', 'web', '-o', 'json'])).status.readyReplicas === 2, 120_000), webReport);
     // A second up changes nothing.
     const again = await cluster.ok(['compose', 'up', '-f', counterFile, '--node-port-range', range, '--wait-image', 'host']);
     expect(again).toContain('deployment.apps/web unchanged');
