@@ -1,7 +1,8 @@
 // Pod networking for the process runtime (root only): one network namespace per pod,
 //   ip netns add skiff-<id>          the pod's namespace, joined by every container of the pod
 //   veth sv<id> ⇄ eth0 (in the pod)  host end enslaved to this node's bridge
-//   bridge sk<hash(node)>            one bridge PER NODE carrying the gateway <podCIDR>.1
+//   bridge sk<hash(node)>            one bridge PER NODE carrying the gateway <podCIDR>.1,
+//                                    its MAC pinned (ensureBridge)
 // so several kubelets on one machine never share (or tear down) each other's bridge; each
 // needs its own pod CIDR (10.244.N.0/24, picked free at first start, kept in the root dir and
 // claimed machine-wide: pod-cidr-claims.ts).
@@ -10,7 +11,7 @@
 // pod IP reused moments after its pod went keeps the MAC that neighbour caches remember.
 import { createHash } from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { RunResult } from './spawner.js';
 
 export interface Cidr {
@@ -191,7 +192,15 @@ export class PodNetwork {
     // An address from a CIDR this node had before would keep routing that CIDR here.
     const batch = held.filter((a) => a !== mine).map((a) => `addr del ${a} dev ${this.bridge}`);
     if (!held.includes(mine)) batch.push(`addr add ${mine} dev ${this.bridge}`);
-    batch.push(`link set ${this.bridge} up`);
+    // The MAC it has now, set as its own (new: the kernel's random one; resumed: the one its pods
+    // resolved their gateway to). A bridge whose address was never set takes the lowest MAC among
+    // its ports and changes it whenever a lower one joins — the netns pool adds ends right after
+    // pod starts. Pods keep sending to the old MAC, another port's own address: the bridge passes
+    // those frames up as meant for another host, IP drops them, and br_netfilter confirms their
+    // conntrack entry on the way (un-NATed), so a connection to a Service IP retried after that
+    // misses the proxy's DNAT until TCP gives up (127 s). (Docker sets docker0's MAC explicitly too.)
+    const mac = readFileSync(`/sys/class/net/${this.bridge}/address`, 'utf8').trim();
+    batch.push(`link set ${this.bridge} address ${mac}`, `link set ${this.bridge} up`);
     await this.ip(['-batch', '-'], batch.join('\n') + '\n');
     const clash = addressesInCidr(this.cidr).find((a) => a.iface !== this.bridge);
     if (clash) throw new Error(`pod CIDR ${intToIp(this.cidr.base)}/${this.cidr.prefix} clashes with ${clash.address} on interface ${clash.iface}: pods on this node would be unreachable; give the node another pod CIDR`);
