@@ -152,12 +152,7 @@ export class RestHandler {
         return this.watch(req, res, info, store, ns, ri.name, query);
       case 'create': {
         if (ri.name) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
-        const body = await this.objectBody(req);
-        this.strictFields(info, body, query);
-        const user = userOf(req);
-        const mutate = this.o.mutatingAdmission && user ? admitFor(this.o.mutatingAdmission, user, info, '') : undefined;
-        const obj = await store.create(ns, body, { ...this.writeOptions(query, req, ri), ...(mutate ? { mutate } : {}) });
-        return this.sendObject(req, res, 201, info, obj, query);
+        return this.sendObject(req, res, 201, info, await this.create(req, ri, info, store, query), query);
       }
       case 'update': {
         const body = await this.objectBody(req);
@@ -404,6 +399,19 @@ export class RestHandler {
     }
     if (!this.o.reviewer) throw notFoundPath();
     return sendJSON(res, 201, await answerReview(info, await this.objectBody(req), user, ri.namespace, this.o.reviewer));
+  }
+
+  /**
+   * Reads and creates the body. Returns the store's promise without awaiting it: a suspended
+   * frame keeps every local it ever had (V8 saves the whole register file), so awaiting here
+   * would hold the body's own tree — garbage once decoded — until the write is durable.
+   */
+  private async create(req: IncomingMessage, ri: RequestInfo, info: ResourceInfo, store: Store, query: Query): Promise<KubeObject> {
+    const body = await this.objectBody(req);
+    this.strictFields(info, body, query);
+    const user = userOf(req);
+    const mutate = this.o.mutatingAdmission && user ? admitFor(this.o.mutatingAdmission, user, info, '') : undefined;
+    return store.create(ri.namespace, body, { ...this.writeOptions(query, req, ri), ...(mutate ? { mutate } : {}) });
   }
 
   private async objectBody(req: IncomingMessage): Promise<unknown> {

@@ -43,12 +43,11 @@ const storedValues = new WeakMap<KubeObject, string | Buffer>();
  * Remember how `obj` was stored, once the write succeeded and obj carries the write's
  * resourceVersion: its response is then the stored value with the resourceVersion spliced in
  * (storedWireJSON) rather than a second serialization — from the stored bytes themselves when
- * the backend keeps them (`kv`, the write's own result), else from `value`. obj must not change
- * afterwards.
+ * the backend keeps them, else from the kv's value. `kv` is the write's own result (a kv of
+ * another revision is not obj's stored form, and is not noted). obj must not change afterwards.
  */
-export function noteStored(obj: KubeObject, value: string, kv?: KeyValue): KubeObject {
-  const bytes = kv && String(kv.modRevision) === obj.metadata.resourceVersion ? kv.valueUtf8?.() : undefined;
-  storedValues.set(obj, bytes ?? value);
+export function noteStored(obj: KubeObject, kv: KeyValue): KubeObject {
+  if (String(kv.modRevision) === obj.metadata.resourceVersion) storedValues.set(obj, kv.valueUtf8?.() ?? kv.value);
   return obj;
 }
 

@@ -14,7 +14,7 @@ import {
 } from '../../api/errors.js';
 import { fromLabelSelector } from '../../api/labels.js';
 import { deepEqual } from '../../api/patch/merge.js';
-import type { KeyValue, Storage } from '../storage/interface.js';
+import type { KeyValue, Storage, TxnResult } from '../storage/interface.js';
 import type { CacheEvent, WatchCache, WatchSink, Watcher } from '../watch-cache.js';
 import { decode, encode, kvWireJSON, noteStored, wireJSON } from './codec.js';
 import { applyDefaults, applyPatch, decodeObject, fillListKeyDefaults, validateDecodedObject, validateObject, validateStatusUpdate, type PatchType } from './object-rules.js';
@@ -288,8 +288,20 @@ export class Store {
   // ---- create ----
 
   /** The object returned is the watch cache's too (WatchCache.offer): read it, never change it. */
-  async create(namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
-    const obj = this.admit(namespace, body, undefined);
+  create(namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    // The body is decoded (copied) here, outside the async part, so that no suspended frame
+    // holds the body's own tree until the write is durable: with 64 creates in flight, every
+    // young-generation GC copied both trees of each.
+    let obj: KubeObject;
+    try {
+      obj = this.admit(namespace, body, undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.createDecoded(namespace, obj, !!(body as KubeObject | undefined)?.metadata?.name, opts);
+  }
+
+  private async createDecoded(namespace: string | undefined, obj: KubeObject, namedByClient: boolean, opts: WriteOptions): Promise<KubeObject> {
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + generateSuffix();
     meta.uid = randomUUID();
@@ -310,21 +322,29 @@ export class Store {
     const admitted = opts.admit?.('CREATE', obj, undefined);
     if (admitted) await admitted; // most plugins answer synchronously (admission.ts)
     if (this.info.namespaced) await this.checkNamespace(namespace!);
-    if (this.strategy.allocate) return this.createWithClaims(namespace, obj, !(body as KubeObject).metadata?.name && !!meta.generateName, opts);
+    if (this.strategy.allocate) return this.createWithClaims(namespace, obj, !namedByClient && !!meta.generateName, opts);
     if (opts.dryRun) return obj;
     for (let attempt = 0; ; attempt++) {
-      const key = this.key(namespace, meta.name!);
-      const value = encode(obj);
-      const r = await this.storage.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value }]);
+      const r = await this.putNew(this.key(namespace, meta.name!), obj);
       if (r.succeeded) {
-        meta.resourceVersion = String(r.results[0]!.modRevision);
-        if (this.consistentCache) this.cache?.offer(r.results[0]!, obj);
-        return noteStored(obj, value, r.results[0]);
+        const kv = r.results[0]!;
+        meta.resourceVersion = String(kv.modRevision);
+        if (this.consistentCache) this.cache?.offer(kv, obj);
+        return noteStored(obj, kv);
       }
       // A generated name that collided gets another suffix; a chosen one is a 409.
-      if (body && (body as KubeObject).metadata?.name || !meta.generateName || attempt >= 8) throw alreadyExists(this.gr, meta.name!);
+      if (namedByClient || !meta.generateName || attempt >= 8) throw alreadyExists(this.gr, meta.name!);
       meta.name = meta.generateName + generateSuffix();
     }
+  }
+
+  /**
+   * One create attempt: obj encoded and put if its key is absent. Not async: a suspended frame
+   * keeps every value it ever held, so encoding inside createDecoded would hold the encoded
+   * value (a copy of what the store already keeps off the heap) until the write is durable.
+   */
+  private putNew(key: string, obj: KubeObject): Promise<TxnResult> {
+    return this.storage.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value: encode(obj) }]);
   }
 
   /**
@@ -449,7 +469,7 @@ export class Store {
       if (r.succeeded) {
         next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
         if (!remove) {
-          noteStored(next, value, r.results[0]);
+          noteStored(next, r.results[0]!);
           if (this.consistentCache) this.cache?.offer(r.results[0]!, next);
         }
         return { obj: next, deleted: remove };

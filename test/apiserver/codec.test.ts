@@ -63,12 +63,15 @@ describe('codec wire JSON from stored bytes', () => {
 
     const obj = JSON.parse(value) as KubeObject;
     obj.metadata.resourceVersion = String(r.revision);
-    noteStored(obj, value, kv);
+    noteStored(obj, kv);
     expect(storedWireJSON(obj)!.toString()).toBe(wireJSON(value, r.revision));
     expect(storedWireJSON(obj)).toBeUndefined(); // asked once
-    // A kv of another revision than obj's is not its stored form: the value is used.
+    // A backend that keeps no bytes (etcd): the kv's value.
+    noteStored(obj, plain);
+    expect(storedWireJSON(obj)).toBe(wireJSON(value, r.revision));
+    // A kv of another revision than obj's is not its stored form: nothing is noted.
     obj.metadata.resourceVersion = String(r.revision + 1);
-    noteStored(obj, value, kv);
-    expect(storedWireJSON(obj)).toBe(wireJSON(value, r.revision + 1));
+    noteStored(obj, kv);
+    expect(storedWireJSON(obj)).toBeUndefined();
   });
 });
