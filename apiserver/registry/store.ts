@@ -87,6 +87,9 @@ const clone = <T>(o: T): T => structuredClone(o);
 
 interface ContinueToken { v: string; rv: number; start: string }
 
+/** How one update attempt ended: done (written, unchanged or a dry run), or lost to a newer write (`current`: the key's newest kv, absent once deleted). */
+type UpdateOutcome = { done: { obj: KubeObject; deleted: boolean }; current?: undefined } | { done?: undefined; current: KeyValue | undefined };
+
 export class Store {
   readonly gr: string;
   readonly apiVersion: string;
@@ -445,39 +448,58 @@ export class Store {
     const taken = new Set<string>();
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
       if (!kv) throw notFound(this.gr, name);
-      const current = decode(kv);
-      const next = tryUpdate(current);
-      await opts.admit?.('UPDATE', next, current);
-      const remove = this.shouldDeleteOnUpdate(next);
-      if (this.strategy.allocate && !remove) await this.strategy.allocate(next, current, this.storage, taken);
-      const value = encode(next);
-      if (value === kv.value && !kv.stale) return { obj: current, deleted: false };
-      if (opts.dryRun) return { obj: next, deleted: remove };
-      // Claims (Service IPs, node ports) the new state takes or lets go, in the same transaction.
-      const had = this.strategy.claims?.(current) ?? [];
-      const has = remove ? [] : this.strategy.claims?.(next) ?? [];
-      const added = has.filter((c) => !had.some((h) => h.key === c.key));
-      const released = had.filter((h) => !has.some((c) => c.key === h.key));
-      const r = await this.storage.txn(
-        [{ key, modRevision: kv.modRevision }, ...added.map((c) => ({ key: c.key, modRevision: 0 }))],
-        [
-          remove ? { type: 'delete', key } : { type: 'put', key, value },
-          ...added.map((c) => ({ type: 'put' as const, key: c.key, value: c.value })),
-          ...released.map((c) => ({ type: 'delete' as const, key: c.key })),
-        ],
-      );
-      if (r.succeeded) {
-        next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
-        if (!remove) {
-          noteStored(next, r.results[0]!);
-          if (this.consistentCache) this.cache?.offer(r.results[0]!, next);
-        }
-        return { obj: next, deleted: remove };
-      }
-      added.forEach((c, i) => { if (r.current[i + 1]) taken.add(c.key); });
-      kv = r.current[0];
+      const outcome = await this.updateAttempt(key, kv, tryUpdate, opts, taken);
+      if (outcome.done) return outcome.done;
+      kv = outcome.current;
     }
     throw conflict(this.gr, name, 'too many concurrent writes; please try again');
+  }
+
+  /**
+   * One read-modify-write attempt on `kv`: the new state, written if kv is still the key's
+   * newest write. It returns the write's promise rather than awaiting it, and the write is
+   * made by writeUpdate (not async): a suspended frame keeps every value it ever held, and
+   * the current object's tree and the encoded value are garbage long before the write is
+   * durable.
+   */
+  private async updateAttempt(key: string, kv: KeyValue, tryUpdate: (current: KubeObject) => KubeObject, opts: WriteOptions, taken: Set<string>): Promise<UpdateOutcome> {
+    const current = decode(kv);
+    const next = tryUpdate(current);
+    await opts.admit?.('UPDATE', next, current);
+    const remove = this.shouldDeleteOnUpdate(next);
+    if (this.strategy.allocate && !remove) await this.strategy.allocate(next, current, this.storage, taken);
+    return this.writeUpdate(key, kv, current, next, remove, opts, taken);
+  }
+
+  private writeUpdate(key: string, kv: KeyValue, current: KubeObject, next: KubeObject, remove: boolean, opts: WriteOptions, taken: Set<string>): UpdateOutcome | Promise<UpdateOutcome> {
+    const value = encode(next);
+    if (value === kv.value && !kv.stale) return { done: { obj: current, deleted: false } };
+    if (opts.dryRun) return { done: { obj: next, deleted: remove } };
+    // Claims (Service IPs, node ports) the new state takes or lets go, in the same transaction.
+    const had = this.strategy.claims?.(current) ?? [];
+    const has = remove ? [] : this.strategy.claims?.(next) ?? [];
+    const added = has.filter((c) => !had.some((h) => h.key === c.key));
+    const released = had.filter((h) => !has.some((c) => c.key === h.key));
+    const written = this.storage.txn(
+      [{ key, modRevision: kv.modRevision }, ...added.map((c) => ({ key: c.key, modRevision: 0 }))],
+      [
+        remove ? { type: 'delete', key } : { type: 'put', key, value },
+        ...added.map((c) => ({ type: 'put' as const, key: c.key, value: c.value })),
+        ...released.map((c) => ({ type: 'delete' as const, key: c.key })),
+      ],
+    );
+    return written.then((r): UpdateOutcome => {
+      if (!r.succeeded) {
+        added.forEach((c, i) => { if (r.current[i + 1]) taken.add(c.key); });
+        return { current: r.current[0] };
+      }
+      next.metadata.resourceVersion = String(r.results[0]?.modRevision ?? r.revision);
+      if (!remove) {
+        noteStored(next, r.results[0]!);
+        if (this.consistentCache) this.cache?.offer(r.results[0]!, next);
+      }
+      return { done: { obj: next, deleted: remove } };
+    });
   }
 
   /** An object marked for deletion whose last finalizer just went is removed instead of written. */
