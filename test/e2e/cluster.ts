@@ -67,18 +67,10 @@ export async function reportOnFailure<T>(wait: Promise<T>, report: () => Promise
   }
 }
 
-interface PodLike {
-  metadata: { name: string; creationTimestamp?: string };
-  spec: { nodeName?: string; initContainers?: { name: string }[]; containers?: { name: string }[] };
-  status?: {
-    phase?: string; podIP?: string; startTime?: string;
-    conditions?: { type: string; status: string; reason?: string; lastTransitionTime?: string }[];
-    initContainerStatuses?: ContainerStatusLike[]; containerStatuses?: ContainerStatusLike[];
-  };
-}
-interface ContainerStatusLike {
-  name: string; ready?: boolean; restartCount?: number;
-  state?: Record<string, { reason?: string; exitCode?: number; startedAt?: string; finishedAt?: string; message?: string } | undefined>;
+/** What podReport reads of a pod to find the containers whose logs it prints. */
+interface PodContainers {
+  metadata: { name: string };
+  spec: { initContainers?: { name: string }[]; containers?: { name: string }[] };
 }
 
 export class Cluster {
@@ -207,35 +199,24 @@ export class Cluster {
   }
 
   /**
-   * The pods matching `selector` as a few lines each (node, IP, phase, conditions, every
-   * container's state and restarts), the last lines of the named containers' logs (of the pods
-   * that have them), and the Services and EndpointSlices of every namespace: what to print when
-   * a wait for pods failed.
+   * `kctl describe` of the pods matching `selector` (node, IP, conditions, every container's
+   * state and restarts, events), the last lines of the named containers' logs (of the pods that
+   * have them), and the Services and EndpointSlices of every namespace: what to print when a
+   * wait for pods failed.
    */
   async podReport(selector: string, opts: { logsOf?: string[]; tail?: number } = {}): Promise<string> {
-    const out = [`--- pods -l ${selector} at ${new Date().toISOString()}`];
+    const shown = (r: RunResult) => `${r.stdout}${r.stderr}`.trimEnd();
+    const out = [`--- pods -l ${selector} at ${new Date().toISOString()}`, shown(await this.kctl(['describe', 'pods', '-l', selector]))];
     const got = await this.kctl(['get', 'pods', '-l', selector, '-o', 'json']);
-    const pods: PodLike[] = got.code === 0 ? JSON.parse(got.stdout).items : [];
-    if (got.code !== 0) out.push(`kctl get pods: ${got.stderr.trim()}`);
-    const state = (c: ContainerStatusLike) => {
-      const [k, v] = Object.entries(c.state ?? {}).find(([, x]) => x) ?? ['unknown', {}];
-      const detail = [v?.reason, v?.exitCode !== undefined ? `exit ${v.exitCode}` : '', v?.startedAt ? `since ${v.startedAt}` : '', v?.message].filter(Boolean).join(', ');
-      return `${c.name}: ${k}${detail ? ` (${detail})` : ''} ready=${c.ready ?? false} restarts=${c.restartCount ?? 0}`;
-    };
+    const pods: PodContainers[] = got.code === 0 ? JSON.parse(got.stdout).items : [];
     for (const p of pods) {
-      const s = p.status ?? {};
-      out.push(`pod ${p.metadata.name} node=${p.spec.nodeName ?? '-'} ip=${s.podIP ?? '-'} phase=${s.phase ?? '-'} created=${p.metadata.creationTimestamp ?? '-'} started=${s.startTime ?? '-'}`);
-      out.push(`  conditions: ${(s.conditions ?? []).map((c) => `${c.type}=${c.status}${c.reason ? `(${c.reason})` : ''}@${c.lastTransitionTime ?? '?'}`).join(' ') || '-'}`);
-      for (const c of s.initContainerStatuses ?? []) out.push(`  init ${state(c)}`);
-      for (const c of s.containerStatuses ?? []) out.push(`  ${state(c)}`);
       const has = new Set([...(p.spec.initContainers ?? []), ...(p.spec.containers ?? [])].map((c) => c.name));
       for (const c of (opts.logsOf ?? []).filter((n) => has.has(n))) {
         const logs = await this.kctl(['logs', p.metadata.name, '-c', c, '--tail', String(opts.tail ?? 20)]);
-        out.push(`  logs -c ${c}${logs.code === 0 ? '' : ` (exit ${logs.code})`}:`, ...`${logs.stdout}${logs.stderr}`.trimEnd().split('\n').map((l) => `    ${l}`));
+        out.push(`--- logs ${p.metadata.name} -c ${c}${logs.code === 0 ? '' : ` (exit ${logs.code})`}`, shown(logs));
       }
     }
-    const net = await this.kctl(['get', 'svc,endpointslices', '-A', '-o', 'wide']);
-    out.push('--- services and endpointslices', `${net.stdout}${net.stderr}`.trimEnd());
+    out.push('--- services and endpointslices', shown(await this.kctl(['get', 'svc,endpointslices', '-A', '-o', 'wide'])));
     return out.join('\n');
   }
 

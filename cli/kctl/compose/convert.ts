@@ -445,7 +445,7 @@ export function convert(project: ComposeProject, opts: ConvertOptions = DEFAULT_
         // busybox and alpine have nc; most other images have bash, whose /dev/tcp connects too —
         // bounded by `timeout` where the image has it, as nc -w bounds nc: one lost SYN would
         // otherwise hold the attempt until TCP gives up (~2 minutes).
-        command: ['sh', '-c', `until nc -w 2 ${host} ${dp.waitPort} </dev/null >/dev/null 2>&1 || if command -v timeout >/dev/null 2>&1; then timeout 2 ${tcpConnect(host, dp.waitPort)}; else ${tcpConnect(host, dp.waitPort)}; fi; do echo "waiting for ${host}:${dp.waitPort}"; sleep 2; done`],
+        command: ['sh', '-c', `t=; command -v timeout >/dev/null 2>&1 && t='timeout 2'; until nc -w 2 ${host} ${dp.waitPort} </dev/null >/dev/null 2>&1 || $t bash -c 'exec 3<>/dev/tcp/${host}/${dp.waitPort}' >/dev/null 2>&1; do echo "waiting for ${host}:${dp.waitPort}"; sleep 2; done`],
       });
     });
 
@@ -514,11 +514,6 @@ export function convert(project: ComposeProject, opts: ConvertOptions = DEFAULT_
     if (!claimOf.has(vol)) warn(['volumes', vol], `volume "${vol}" is not mounted by any service: no claim made`);
   }
   return { objects: [...configMaps, ...secrets, ...claims, ...services, ...workloads], warnings };
-}
-
-/** A connect to host:port with bash's /dev/tcp (for images without nc), quiet. */
-function tcpConnect(host: string, port: number): string {
-  return `bash -c 'exec 3<>/dev/tcp/${host}/${port}' >/dev/null 2>&1`;
 }
 
 function restartPolicy(svc: ComposeService): 'Always' | 'OnFailure' | 'Never' {

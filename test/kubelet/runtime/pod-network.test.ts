@@ -4,7 +4,7 @@
 // another whenever a port with a lower one joins (the warm netns pool adds ends right after pod
 // starts). A pod that had already resolved its gateway keeps sending to the old MAC, which is
 // still another port's own address: the bridge passes those frames up as "other host" and IP
-// drops them, and with br_netfilter the connection's conntrack entry is confirmed on the way
+// drops them, and with br_netfilter the connection's tracking entry is confirmed on the way
 // up, un-NATed, so its retransmits skip the proxy's DNAT until TCP gives up (127 s). That is
 // how a web replica of the compose e2e waited for redis for two minutes.
 import { execFileSync, spawnSync } from 'node:child_process';
