@@ -1,6 +1,6 @@
-// The three patch types the API server accepts, by content type, and server-side apply.
+// The three patch types the API server accepts, by content type (server-side apply and
+// managedFields live in apiserver/registry/field-manager.ts).
 export * from './merge.js';
-export * from './apply.js';
 export * from './last-applied.js';
 export * from './json.js';
 export * from './strategic.js';

@@ -19,6 +19,15 @@ describe('fieldSetOf', () => {
     expect(set['f:spec']!['f:template']!['f:spec']!['f:containers']).toEqual({ 'k:{"name":"web"}': { '.': {}, 'f:name': {}, 'f:image': {} } });
     expect(leaves(set).map(describePath)).toContain('.spec.template.spec.containers[name="web"].image');
   });
+  it('set-like lists by value, atomic lists whole', () => {
+    const d = dep(1, 'nginx');
+    d.metadata.finalizers = ['a', 'b'];
+    (d.spec as any).template.spec.containers[0].args = ['x', 'y'];
+    const set = fieldSetOf('Deployment', d);
+    expect(set['f:metadata']!['f:finalizers']).toEqual({ 'v:"a"': {}, 'v:"b"': {} });
+    expect(set['f:spec']!['f:template']!['f:spec']!['f:containers']!['k:{"name":"web"}']!['f:args']).toEqual({});
+    expect(leaves(set).map(describePath)).toEqual(expect.arrayContaining(['.metadata.finalizers["a"]', '.spec.template.spec.containers[name="web"].args']));
+  });
 });
 
 describe('recordUpdate', () => {
