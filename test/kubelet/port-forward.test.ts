@@ -40,12 +40,14 @@ const webPod = (name: string, port: number, extra: Partial<Pod['spec']> = {}) =>
   containers: [{
     name: 'web', image: 'host', ports: [{ name: 'http', containerPort: port }],
     command: [process.execPath, '-e', server(name, port)],
+    // Ready once it listens: Running alone comes before node has loaded the script.
+    readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
   }],
   ...extra,
 }, { labels: { app: name } });
 
-async function running(name: string): Promise<void> {
-  await waitFor(`${name} running`, async () => (await c.pods().get(name, 'default')).status?.phase === 'Running', 60_000);
+async function ready(name: string): Promise<void> {
+  await waitFor(`${name} ready`, async () => (await c.pods().get(name, 'default')).status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True'), 60_000);
 }
 
 /** Start `kctl port-forward ARGS…`; resolves with the child and the first "Forwarding from" line's local port. */
@@ -105,7 +107,7 @@ beforeAll(async () => {
   c = client(api.url);
   kubelet = await startKubelet(api.url, node, rootDir, ['--stop-pods-on-exit']);
   await c.pods().create(webPod('web', 8080));
-  await running('web');
+  await ready('web');
 });
 
 afterAll(async () => {
@@ -172,8 +174,7 @@ describe.skipIf(!isRoot)('kctl port-forward', () => {
       });
     });
     await c.pods().create(webPod('hostweb', port, { hostNetwork: true }));
-    await running('hostweb');
-    await waitFor('host server listening', () => new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false))), 30_000);
+    await ready('hostweb');
     const pf = await portForward('pod/hostweb', `:${port}`);
     expect(await get(pf.port)).toBe('hello from hostweb /');
     await stop(pf.child);
@@ -196,7 +197,7 @@ describe.skipIf(!isRoot)('kctl port-forward', () => {
 
   it('ends with "lost connection to pod" when the pod is deleted', async () => {
     await c.pods().create(webPod('brief', 8080));
-    await running('brief');
+    await ready('brief');
     const pf = await portForward('pod/brief', ':8080');
     expect(await get(pf.port)).toBe('hello from brief /');
     const exited = new Promise<number | null>((r) => pf.child.once('exit', (code) => r(code)));
@@ -277,7 +278,7 @@ for (const [mode, env] of [['WebSocket-tunnelled SPDY', {}], ['plain SPDY', { KU
     it('ends non-zero with "lost connection to pod" when the pod goes', async () => {
       const name = `brief-${mode.startsWith('W') ? 'ws' : 'spdy'}`;
       await c.pods().create(webPod(name, 8080));
-      await running(name);
+      await ready(name);
       const pf = await kubectlPortForward(env, `pod/${name}`, ':8080');
       expect(await get(pf.port)).toBe(`hello from ${name} /`);
       const exited = new Promise<number | null>((r) => pf.child.once('exit', (code) => r(code)));
