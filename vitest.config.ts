@@ -16,9 +16,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Three files at a time even on a 2-core machine (vitest's default there is one): most
-    // tests wait on real processes (with two at a time the cores sat ~36% idle through a CI
-    // run; with three, ~19%, and the run took 1,048 s instead of 1,270), and every test uses
-    // its own ports, names and temp dirs.
+    // tests wait on real processes. Through a CI run the cores sat ~36% idle with two at a
+    // time; with three, 14–19%, and vitest took 1,048–1,109 s instead of 1,270. Every test
+    // uses its own ports, names and temp dirs.
     maxWorkers: 3,
     projects: [
       // (a project's exclude adds to the root's)
