@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert, DEFAULT_CONVERT_OPTIONS } from '../../cli/kctl/compose/convert.js';
 import { loadCompose } from '../../cli/kctl/compose/load.js';
+import { waitFor } from '../support/wait.js';
 
 const isRoot = process.getuid?.() === 0;
 const NS = `skiff-wait-${process.pid}`;
@@ -67,9 +68,7 @@ describe.skipIf(!isRoot)('compose depends_on wait, run in a network namespace', 
   }, 20_000);
 
   it('ends as soon as the port answers', async () => {
-    for (let i = 0; i < 50 && spawnSync('ip', ['netns', 'exec', NS, 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${OPEN}`], { stdio: 'ignore' }).status !== 0; i++) {
-      await new Promise((r) => setTimeout(r, 100)); // the listener starting
-    }
+    await waitFor('the listener in the namespace', () => spawnSync('ip', ['netns', 'exec', NS, 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${OPEN}`], { stdio: 'ignore' }).status === 0, 5_000);
     const r = await runInNamespace(waitCommand(OPEN), 10);
     expect(r.code).toBe(0);
     expect(r.out).toBe('');

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../api/core/index.js';
 import { encodeFrame, PortForwardDemuxer } from '../../api/core/port-forward.js';
 import { RestClient } from '../../client/rest.js';
+import { isPodReady } from '../../controllers/pod-readiness.js';
 import { testPki } from '../support/tls.js';
 import { client, isRoot, podManifest, removeDir, ROOT, startApiServer, startKubelet, suffix, tempDir, waitFor, type KubeletProc, type Proc } from './harness.js';
 
@@ -47,7 +48,7 @@ const webPod = (name: string, port: number, extra: Partial<Pod['spec']> = {}) =>
 }, { labels: { app: name } });
 
 async function ready(name: string): Promise<void> {
-  await waitFor(`${name} ready`, async () => (await c.pods().get(name, 'default')).status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True'), 60_000);
+  await waitFor(`${name} ready`, async () => isPodReady(await c.pods().get(name, 'default')), 60_000);
 }
 
 /** Start `kctl port-forward ARGS…`; resolves with the child and the first "Forwarding from" line's local port. */
